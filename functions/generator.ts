@@ -1,0 +1,278 @@
+// Pure, deterministic generator of one window of Black Friday facts.
+// No AWS and no faker here: the catalog comes in as data and the facts come from a
+// small seeded PRNG, so a window is cheap to make and identical when made again.
+import type { InventoryUpdate, Product, SaleLine, Store } from './contracts';
+
+export interface DemandPeak {
+  /** Hour of day (UTC, fractional) at which the peak is highest. */
+  hour: number;
+  /** Standard deviation of the peak, in hours. */
+  width: number;
+  /** Height of the peak relative to the others. */
+  weight: number;
+}
+
+/** Relative sales volume over the day: a baseline plus Gaussian peaks. */
+export interface DemandCurve {
+  baseline: number;
+  peaks: DemandPeak[];
+}
+
+/** Doors open to a rush, then a lunchtime and an evening peak. */
+export const BLACK_FRIDAY_CURVE: DemandCurve = {
+  baseline: 0.08,
+  peaks: [
+    { hour: 6, width: 0.75, weight: 1.0 },
+    { hour: 12.5, width: 1.5, weight: 0.6 },
+    { hour: 19, width: 1.75, weight: 0.8 },
+  ],
+};
+
+export interface WindowSpec {
+  /** Window start, ISO-8601 UTC. */
+  start: string;
+  /** Window length in minutes. */
+  minutes: number;
+  /** Seed of this window's facts; with `start` it makes the window reproducible. */
+  seed: number;
+  /** Exact target of sale lines; when absent it follows the curve at `peakLinesPerMinute`. */
+  saleLines?: number;
+  /** Sale lines per minute at the top of the curve; used when `saleLines` is absent. */
+  peakLinesPerMinute?: number;
+  curve?: DemandCurve;
+  /** Most lines in one basket; default 5. */
+  maxBasketLines?: number;
+  /** Restock size as a multiple of the window's expected demand per product and store; default 1.2. */
+  restockCover?: number;
+}
+
+export interface GeneratedWindow {
+  sales: SaleLine[];
+  inventory: InventoryUpdate[];
+  baskets: number;
+  /** Sale lines not generated because the store was out of stock. */
+  lostSales: number;
+}
+
+export interface GeneratorCatalog {
+  readonly products: readonly Pick<Product, 'product_id' | 'price'>[];
+  readonly stores: readonly Pick<Store, 'store_id' | 'size'>[];
+}
+
+/** sfc32: a fast 32-bit PRNG with a 128-bit state; returns floats in [0, 1). */
+export function prng(seed: number, salt = 0): () => number {
+  let a = 0x9e3779b9 ^ seed;
+  let b = 0x243f6a88 ^ salt;
+  let c = 0xb7e15162;
+  let d = 1;
+  const next = () => {
+    a |= 0; b |= 0; c |= 0; d |= 0;
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 12; i++) next(); // mix the seed into all of the state
+  return next;
+}
+
+export function demandAt(curve: DemandCurve, hourOfDay: number): number {
+  let level = curve.baseline;
+  for (const p of curve.peaks) {
+    const z = (hourOfDay - p.hour) / p.width;
+    level += p.weight * Math.exp(-0.5 * z * z);
+  }
+  return level;
+}
+
+export function validateCurve(curve: DemandCurve): string[] {
+  const problems: string[] = [];
+  if (!(curve.baseline >= 0)) problems.push(`curve baseline must be >= 0, got ${curve.baseline}`);
+  curve.peaks.forEach((p, i) => {
+    if (!(p.hour >= 0 && p.hour < 24)) problems.push(`curve peak ${i} hour must be in [0, 24), got ${p.hour}`);
+    if (!(p.width > 0)) problems.push(`curve peak ${i} width must be > 0, got ${p.width}`);
+    if (!(p.weight >= 0)) problems.push(`curve peak ${i} weight must be >= 0, got ${p.weight}`);
+  });
+  if (curve.baseline === 0 && curve.peaks.every((p) => p.weight === 0)) problems.push('curve is zero everywhere');
+  return problems;
+}
+
+function peakLevel(curve: DemandCurve): number {
+  let best = 0;
+  for (let m = 0; m < 24 * 60; m++) best = Math.max(best, demandAt(curve, m / 60));
+  return best;
+}
+
+const STORE_WEIGHT: Record<string, number> = { small: 1, medium: 2, large: 3.5 };
+// Units per sale line: mostly 1, sometimes a few.
+const QUANTITY_CDF = [0.7, 0.9, 0.97, 0.985, 0.995, 1];
+const DISCOUNTS = [0, 0, 0, 10, 15, 20, 25, 30, 40, 50];
+
+function cumulative(weights: number[]): Float64Array {
+  const out = new Float64Array(weights.length);
+  let sum = 0;
+  weights.forEach((w, i) => (out[i] = sum += w));
+  for (let i = 0; i < out.length; i++) out[i] /= sum;
+  return out;
+}
+
+function pick(cdf: ArrayLike<number>, u: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cdf[mid] < u) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Popularity of each product: Zipf-like over a seeded shuffle, stable across windows. */
+export function productPopularity(catalog: GeneratorCatalog, catalogSeed = 1): number[] {
+  const rand = prng(catalogSeed, 0x5eed);
+  const rank = catalog.products.map((_, i) => i);
+  for (let i = rank.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [rank[i], rank[j]] = [rank[j], rank[i]];
+  }
+  const weights = new Array<number>(rank.length);
+  rank.forEach((r, i) => (weights[i] = 1 / Math.pow(r + 1, 0.9)));
+  return weights;
+}
+
+function compactTime(iso: string): string {
+  return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + 'T' + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19);
+}
+
+/** Expected sale lines in a window, from the curve (used when no exact count is given). */
+export function expectedSaleLines(spec: WindowSpec): number {
+  const curve = spec.curve ?? BLACK_FRIDAY_CURVE;
+  const startMs = Date.parse(spec.start);
+  const top = peakLevel(curve);
+  let sum = 0;
+  for (let m = 0; m < spec.minutes; m++) {
+    const d = new Date(startMs + m * 60000 + 30000);
+    sum += demandAt(curve, d.getUTCHours() + d.getUTCMinutes() / 60 + 0.5 / 60) / top;
+  }
+  return Math.round(sum * (spec.peakLinesPerMinute ?? 100));
+}
+
+/**
+ * One window of sale lines and the inventory updates that go with them.
+ * Every sale line has a matching update of -quantity (same product, store and time).
+ * Each product and store pair touched in the window gets a restock at the window
+ * start, sized from expected demand; a sale that would take stock below zero is
+ * not generated and counts as a lost sale, so stock never goes negative.
+ */
+export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popularity?: number[]): GeneratedWindow {
+  const startMs = Date.parse(spec.start);
+  if (Number.isNaN(startMs)) throw new RangeError(`window start must be an ISO-8601 timestamp, got ${JSON.stringify(spec.start)}`);
+  if (!(spec.minutes > 0 && spec.minutes <= 24 * 60)) throw new RangeError(`window minutes must be in (0, 1440], got ${spec.minutes}`);
+  if (catalog.products.length === 0 || catalog.stores.length === 0) throw new RangeError('catalog needs at least one product and one store');
+  const curve = spec.curve ?? BLACK_FRIDAY_CURVE;
+  const target = spec.saleLines ?? expectedSaleLines(spec);
+  if (!(Number.isInteger(target) && target >= 0)) throw new RangeError(`saleLines must be a whole number >= 0, got ${target}`);
+  const maxLines = spec.maxBasketLines ?? 5;
+  const cover = spec.restockCover ?? 1.2;
+
+  const rand = prng(spec.seed, Math.floor(startMs / 1000));
+  const startIso = new Date(startMs).toISOString().slice(0, 19) + 'Z';
+  const tag = `${compactTime(startIso)}-${(spec.seed >>> 0).toString(36)}`;
+
+  // Per-second demand over the window, as a CDF to place baskets in time.
+  const seconds = Math.max(1, Math.round(spec.minutes * 60));
+  const secondWeights = new Array<number>(seconds);
+  for (let s = 0; s < seconds; s++) {
+    const d = new Date(startMs + s * 1000);
+    secondWeights[s] = demandAt(curve, d.getUTCHours() + d.getUTCMinutes() / 60 + d.getUTCSeconds() / 3600);
+  }
+  const timeCdf = cumulative(secondWeights);
+
+  const popularity_ = popularity ?? productPopularity(catalog);
+  const productCdf = cumulative(popularity_);
+  const storeWeights = catalog.stores.map((s) => STORE_WEIGHT[s.size] ?? 1);
+  const storeCdf = cumulative(storeWeights);
+  const popSum = popularity_.reduce((a, b) => a + b, 0);
+  const storeSum = storeWeights.reduce((a, b) => a + b, 0);
+  const meanQty = 1.5;
+
+  const priceCents = catalog.products.map((p) => Math.round(p.price * 100));
+  // Units left in this window per product * stores + store; -1 = not stocked yet.
+  const stock = new Int32Array(catalog.products.length * catalog.stores.length).fill(-1);
+  const sales: SaleLine[] = [];
+  const inventory: InventoryUpdate[] = [];
+  let lostSales = 0;
+  let baskets = 0;
+  let lines = 0;
+  let lastSecond = -1;
+  let isoAtSecond = startIso;
+  const meanBasket = (1 + maxLines) / 2;
+  const basketTarget = Math.max(1, Math.ceil(target / meanBasket));
+
+  while (lines + lostSales < target) {
+    // Stratified placement keeps baskets in time order without a sort.
+    const slot = Math.min(0.999999, (Math.min(baskets, basketTarget - 1) + rand()) / basketTarget);
+    const second = pick(timeCdf, slot);
+    if (second !== lastSecond) {
+      lastSecond = second;
+      isoAtSecond = new Date(startMs + second * 1000).toISOString().slice(0, 19) + 'Z';
+    }
+    const storeIx = pick(storeCdf, rand());
+    const storeId = catalog.stores[storeIx].store_id;
+    const basketId = `B-${tag}-${baskets}`;
+    const size = Math.min(target - lines - lostSales, 1 + Math.floor(rand() * maxLines));
+    baskets++;
+    for (let line = 0; line < size; line++) {
+      const productIx = pick(productCdf, rand());
+      const qty = pick(QUANTITY_CDF, rand()) + 1;
+      const pair = productIx * catalog.stores.length + storeIx;
+      let left = stock[pair];
+      if (left < 0) {
+        const expected = (target * meanQty * popularity_[productIx] * storeWeights[storeIx]) / (popSum * storeSum);
+        left = Math.max(2, Math.round(expected * cover * (0.5 + rand())));
+        stock[pair] = left;
+        inventory.push({
+          update_id: `R-${tag}-${productIx}-${storeIx}`,
+          product_id: catalog.products[productIx].product_id,
+          timestamp: startIso,
+          quantity_change: left,
+          store_id: storeId,
+          reason: 'restock',
+          transaction_id: null,
+        });
+      }
+      if (qty > left) {
+        lostSales++;
+        continue;
+      }
+      stock[pair] = left - qty;
+      const discount = DISCOUNTS[Math.floor(rand() * DISCOUNTS.length)];
+      const transactionId = `T-${tag}-${baskets - 1}-${line}`;
+      const productId = catalog.products[productIx].product_id;
+      sales.push({
+        transaction_id: transactionId,
+        product_id: productId,
+        timestamp: isoAtSecond,
+        quantity: qty,
+        unit_price: Math.max(1, Math.round((priceCents[productIx] * (100 - discount)) / 100)) / 100,
+        store_id: storeId,
+        basket_id: basketId,
+        discount_pct: discount,
+      });
+      inventory.push({
+        update_id: `U-${tag}-${baskets - 1}-${line}`,
+        product_id: productId,
+        timestamp: isoAtSecond,
+        quantity_change: -qty,
+        store_id: storeId,
+        reason: 'sale',
+        transaction_id: transactionId,
+      });
+      lines++;
+    }
+  }
+  return { sales, inventory, baskets, lostSales };
+}

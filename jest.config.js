@@ -1,0 +1,13 @@
+/** @type {import('jest').Config} */
+const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  // fauxqs ships ESM only; jest runs CommonJS, so swc compiles it like our own sources.
+  transformIgnorePatterns: ['/node_modules/(?!fauxqs/)'],
+  moduleNameMapper: { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' },
+  testMatch: ['**/?(*.)test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // The end-to-end tests start embedded servers; give them room on 2-core CI machines.
+  testTimeout: 60000,
+};
