@@ -46,7 +46,7 @@ type FieldValue<S extends FieldSpec> = S['kind'] extends 'int' | 'money'
 type NullableKeys<F extends Fields> = { [K in keyof F]: F[K]['nullable'] extends true ? K : never }[keyof F];
 
 /** The TypeScript type of one record of a contract. */
-export type RecordOf<C extends Contract> = {
+export type RecordOf<C extends { readonly fields: Fields }> = {
   -readonly [K in Exclude<keyof C['fields'], NullableKeys<C['fields']>>]: FieldValue<C['fields'][K]>;
 } & {
   -readonly [K in NullableKeys<C['fields']>]?: FieldValue<C['fields'][K]> | null;
@@ -142,7 +142,9 @@ export function isIsoUtc(value: string): boolean {
 }
 
 function checkField(name: string, spec: FieldSpec, value: unknown, known: KnownIds | undefined, problems: Problem[]): void {
-  const fail = (message: string) => problems.push({ field: name, message });
+  const fail = (message: string): void => {
+    problems.push({ field: name, message });
+  };
   if (value === undefined || value === null) {
     if (!spec.nullable) fail('is required');
     return;
@@ -190,7 +192,8 @@ const recordRules: Partial<Record<string, (record: Record<string, unknown>) => P
  * Every problem with a record against its contract, or [] when it is valid.
  * With `known`, product and store ids must exist in the catalog.
  */
-export function validate(contract: Contract, record: unknown, known?: KnownIds): Problem[] {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function validate(contract: Contract<any>, record: unknown, known?: KnownIds): Problem[] {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     return [{ field: '(record)', message: `must be a JSON object, got ${record === null ? 'null' : describe(record)}` }];
   }
@@ -206,7 +209,8 @@ export function validate(contract: Contract, record: unknown, known?: KnownIds):
 }
 
 /** Narrowing form of `validate`. */
-export function isValid<C extends Contract>(contract: C, record: unknown, known?: KnownIds): record is RecordOf<C> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function isValid<C extends Contract<any>>(contract: C, record: unknown, known?: KnownIds): record is RecordOf<C> {
   return validate(contract, record, known).length === 0;
 }
 
