@@ -1,0 +1,197 @@
+// Consumer Lambda, one per stream: validates each message's events, writes the
+// valid ones as CSV to a key derived from the chunk id and the invalid ones, with
+// their problems, to rejected/. A message it cannot read is a batch item failure,
+// so SQS redelivers it and, after maxReceiveCount, moves it to the DLQ.
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createHash } from 'node:crypto';
+import { csvKey, rejectedKey } from './chunks';
+import { knownIdsOf, streams, validate, type KnownIds, type Product, type Problem, type Store, type StreamName } from './contracts';
+import { toCsv } from './csv';
+import { SQS_MAX_MESSAGE_BYTES, UnreadableMessageError, unpackMessage } from './packing';
+
+export interface ConsumerSettings {
+  stream: StreamName;
+  bucket: string;
+  /**
+   * 'message' (default): one CSV per message and hour, keyed by the chunk id, so a
+   * redelivery rewrites the same object. 'batch' reproduces the original design
+   * (one CSV per Lambda batch) for benchmarks; it is not exactly-once.
+   */
+  filePer?: 'message' | 'batch';
+  maxBodyBytes?: number;
+}
+
+export interface LandingFile {
+  key: string;
+  body: string;
+  rows: number;
+}
+
+export interface RejectedEvent {
+  chunk_id: string;
+  index: number;
+  problems: Problem[];
+  event: unknown;
+}
+
+export interface ProcessedChunk {
+  chunkId: string;
+  /** The events that passed validation, in arrival order. */
+  valid: object[];
+  files: LandingFile[];
+  rejected?: LandingFile;
+  counts: { events: number; valid: number; rejected: number };
+}
+
+/** Valid events grouped by their hour, in arrival order. */
+function byHour(events: { timestamp: string }[]): Map<string, object[]> {
+  const hours = new Map<string, object[]>();
+  for (const e of events) {
+    const hour = e.timestamp.slice(0, 13);
+    let list = hours.get(hour);
+    if (!list) hours.set(hour, (list = []));
+    list.push(e);
+  }
+  return hours;
+}
+
+/**
+ * Pure core: one message body -> the landing files to write. Throws
+ * UnreadableMessageError when the body can't be read at all.
+ */
+export function processChunk(body: string, stream: StreamName, known: KnownIds, maxBodyBytes = SQS_MAX_MESSAGE_BYTES): ProcessedChunk {
+  const chunk = unpackMessage(body, maxBodyBytes);
+  if (chunk.stream !== stream) throw new UnreadableMessageError(`message is for stream ${chunk.stream}, this consumer reads ${stream}`);
+  const contract = streams[stream].contract;
+  const valid: { timestamp: string }[] = [];
+  const rejected: RejectedEvent[] = [];
+  const seen = new Set<string>();
+  chunk.events.forEach((event, index) => {
+    const problems = validate(contract, event, known);
+    const id = (event as Record<string, unknown> | null)?.[contract.key];
+    if (problems.length === 0 && seen.has(id as string)) problems.push({ field: contract.key, message: `duplicate ${contract.key} ${JSON.stringify(id)} in chunk` });
+    if (problems.length > 0) rejected.push({ chunk_id: chunk.chunkId, index, problems, event });
+    else {
+      seen.add(id as string);
+      valid.push(event as { timestamp: string });
+    }
+  });
+  const files: LandingFile[] = [];
+  for (const [hour, events] of byHour(valid)) {
+    files.push({ key: csvKey(stream, chunk.chunkId, hour), body: toCsv(contract, events), rows: events.length });
+  }
+  return {
+    chunkId: chunk.chunkId,
+    valid,
+    files,
+    rejected: rejected.length > 0 ? { key: rejectedKey(stream, chunk.chunkId), body: rejected.map((r) => JSON.stringify(r)).join('\n') + '\n', rows: rejected.length } : undefined,
+    counts: { events: chunk.events.length, valid: valid.length, rejected: rejected.length },
+  };
+}
+
+export interface ConsumerDeps {
+  s3: S3Client;
+  known: KnownIds;
+  settings: ConsumerSettings;
+  logger?: Logger;
+}
+
+export interface ConsumerCounts {
+  messages: number;
+  failedMessages: number;
+  events: number;
+  valid: number;
+  rejected: number;
+  files: number;
+  bytes: number;
+}
+
+async function putFile(s3: S3Client, bucket: string, file: LandingFile, contentType: string): Promise<number> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: file.key, Body: file.body, ContentType: contentType }));
+  return Buffer.byteLength(file.body);
+}
+
+/** Original-design mode: all of a batch's valid events in one CSV per hour. */
+async function consumeAsOneFile(deps: ConsumerDeps, event: SQSEvent, counts: ConsumerCounts): Promise<SQSBatchResponse> {
+  const { stream, bucket } = deps.settings;
+  const contract = streams[stream].contract;
+  const failures: string[] = [];
+  const ok: SQSRecord[] = [];
+  const valid: { timestamp: string }[] = [];
+  for (const record of event.Records) {
+    try {
+      const chunk = processChunk(record.body, stream, deps.known, deps.settings.maxBodyBytes);
+      if (chunk.rejected) counts.bytes += await putFile(deps.s3, bucket, chunk.rejected, 'application/x-ndjson');
+      counts.events += chunk.counts.events;
+      counts.rejected += chunk.counts.rejected;
+      counts.valid += chunk.counts.valid;
+      valid.push(...(chunk.valid as { timestamp: string }[]));
+      ok.push(record);
+    } catch {
+      failures.push(record.messageId);
+    }
+  }
+  const batchId = createHash('sha256').update(ok.map((r) => r.messageId).join(',')).digest('hex').slice(0, 24);
+  try {
+    for (const [hour, events] of byHour(valid)) {
+      counts.bytes += await putFile(deps.s3, bucket, { key: csvKey(stream, `batch-${batchId}`, hour), body: toCsv(contract, events), rows: events.length }, 'text/csv');
+      counts.files++;
+    }
+  } catch {
+    failures.push(...ok.map((r) => r.messageId));
+  }
+  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** Handle one SQS batch; failed messages are reported by id and the rest succeed. */
+export async function consumeBatch(deps: ConsumerDeps, event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+  const { stream, bucket } = deps.settings;
+  const counts: ConsumerCounts = { messages: event.Records.length, failedMessages: 0, events: 0, valid: 0, rejected: 0, files: 0, bytes: 0 };
+  let response: SQSBatchResponse;
+  if (deps.settings.filePer === 'batch') {
+    response = await consumeAsOneFile(deps, event, counts);
+  } else {
+    const recordHandler = async (record: SQSRecord) => {
+      let chunk: ProcessedChunk;
+      try {
+        chunk = processChunk(record.body, stream, deps.known, deps.settings.maxBodyBytes);
+      } catch (err) {
+        deps.logger?.warn('unreadable message', { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, reason: (err as Error).message });
+        throw err;
+      }
+      // Rejects first: if a CSV put fails afterwards, the retry rewrites both with the same bytes.
+      if (chunk.rejected) counts.bytes += await putFile(deps.s3, bucket, chunk.rejected, 'application/x-ndjson');
+      for (const file of chunk.files) counts.bytes += await putFile(deps.s3, bucket, file, 'text/csv');
+      counts.events += chunk.counts.events;
+      counts.valid += chunk.counts.valid;
+      counts.rejected += chunk.counts.rejected;
+      counts.files += chunk.files.length;
+    };
+    response = await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+      context,
+      // A batch of only poison messages is still reported item by item, not thrown.
+      throwOnFullBatchFailure: false,
+    });
+  }
+  counts.failedMessages = response.batchItemFailures.length;
+  deps.logger?.info('batch consumed', { stream, ...counts });
+  return response;
+}
+
+/** Settings from the function's environment. */
+export function consumerSettingsFromEnv(stream: StreamName, env: NodeJS.ProcessEnv = process.env): ConsumerSettings {
+  if (!env.LANDING_BUCKET) throw new RangeError('invalid consumer settings: LANDING_BUCKET is required');
+  return { stream, bucket: env.LANDING_BUCKET };
+}
+
+/** The Lambda handler for one stream. The dims are plain data captured at deploy time. */
+export function createConsumerHandler(stream: StreamName, dims: { products: readonly Product[]; stores: readonly Store[] }, settings?: ConsumerSettings) {
+  let deps: ConsumerDeps | undefined;
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    deps ??= { s3: new S3Client({}), known: knownIdsOf(dims), settings: settings ?? consumerSettingsFromEnv(stream), logger: new Logger({ serviceName: `${stream}-consumer` }) };
+    return consumeBatch(deps, event, context);
+  };
+}

@@ -1,0 +1,157 @@
+// Packing events into SQS message bodies and bodies into SendMessageBatch calls.
+// SQS bills every 64 KiB of a request as one request, so a message full of
+// gzip-compressed events costs a fraction of one event per message.
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { CHUNK_FORMAT_VERSION, chunkId, isChunkId } from './chunks';
+import { streamNames, type StreamName } from './contracts';
+
+/** SQS limits: entries and total bytes per SendMessageBatch, and the largest body a queue can allow. */
+export const SQS_BATCH_MAX_ENTRIES = 10;
+export const SQS_BATCH_MAX_BYTES = 1024 * 1024;
+export const SQS_MAX_MESSAGE_BYTES = 1024 * 1024;
+export const SQS_MIN_MESSAGE_BYTES = 1024;
+
+export type Compression = 'gzip' | 'none';
+
+export interface PackingOptions {
+  stream: StreamName;
+  /** Window start (ISO) and seed name the chunks, so a re-run names them the same. */
+  windowStart: string;
+  seed: number;
+  /** 'fill' packs each message up to maxMessageBytes; a number packs that many events per message. */
+  eventsPerMessage: number | 'fill';
+  maxMessageBytes: number;
+  compression: Compression;
+}
+
+export interface PackedMessage {
+  chunkId: string;
+  body: string;
+  bytes: number;
+  events: number;
+}
+
+/** The envelope around a chunk: events inline, or gzip+base64 in `gz`. */
+interface Envelope {
+  v: number;
+  stream: StreamName;
+  chunk_id: string;
+  count: number;
+  events?: unknown[];
+  gz?: string;
+}
+
+/** One message body from events already serialised as JSON. */
+export function encodeChunk(stream: StreamName, id: string, eventJson: readonly string[], compression: Compression): string {
+  const head = `{"v":${CHUNK_FORMAT_VERSION},"stream":"${stream}","chunk_id":"${id}","count":${eventJson.length},`;
+  if (compression === 'none') return `${head}"events":[${eventJson.join(',')}]}`;
+  const gz = gzipSync(`[${eventJson.join(',')}]`, { level: 6 }).toString('base64');
+  return `${head}"gz":"${gz}"}`;
+}
+
+/**
+ * Split one stream's events into message bodies. Each body stays within
+ * maxMessageBytes; with compression the fill is estimated from the ratio seen so
+ * far and a body that comes out too large is split again.
+ */
+export function packMessages(events: readonly object[], options: PackingOptions): PackedMessage[] {
+  const { stream, eventsPerMessage, maxMessageBytes, compression } = options;
+  if (eventsPerMessage !== 'fill' && !(Number.isInteger(eventsPerMessage) && eventsPerMessage >= 1)) {
+    throw new RangeError(`eventsPerMessage must be 'fill' or a whole number >= 1, got ${eventsPerMessage}`);
+  }
+  if (!(maxMessageBytes >= SQS_MIN_MESSAGE_BYTES && maxMessageBytes <= SQS_MAX_MESSAGE_BYTES)) {
+    throw new RangeError(`maxMessageBytes must be ${SQS_MIN_MESSAGE_BYTES}..${SQS_MAX_MESSAGE_BYTES}, got ${maxMessageBytes}`);
+  }
+  const json = events.map((e) => JSON.stringify(e));
+  const out: PackedMessage[] = [];
+  const budget = maxMessageBytes - 200; // envelope fields around the events
+  let ratio = compression === 'gzip' ? 4 : 1; // raw bytes per body byte, learned as we go
+  let i = 0;
+  while (i < json.length) {
+    // Take events until the estimated body size reaches the budget (or the fixed count).
+    let end = i;
+    let raw = 0;
+    const limit = eventsPerMessage === 'fill' ? json.length : Math.min(json.length, i + eventsPerMessage);
+    while (end < limit) {
+      const next = raw + Buffer.byteLength(json[end]) + 1;
+      if (end > i && next / ratio > budget * 0.9) break;
+      raw = next;
+      end++;
+    }
+    for (;;) {
+      const id = chunkId(stream, options.windowStart, options.seed, out.length);
+      const body = encodeChunk(stream, id, json.slice(i, end), compression);
+      const bytes = Buffer.byteLength(body);
+      if (bytes <= maxMessageBytes) {
+        out.push({ chunkId: id, body, bytes, events: end - i });
+        if (compression === 'gzip') ratio = Math.max(1, raw / bytes);
+        i = end;
+        break;
+      }
+      if (end - i === 1) throw new RangeError(`one ${stream} event is larger than maxMessageBytes (${bytes} > ${maxMessageBytes})`);
+      end = i + Math.floor((end - i) * Math.min(0.9, maxMessageBytes / bytes));
+      raw = json.slice(i, end).reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
+    }
+  }
+  return out;
+}
+
+/** Group messages into SendMessageBatch calls: at most 10 entries and 1 MiB each. */
+export function batchMessages(messages: readonly PackedMessage[]): PackedMessage[][] {
+  const batches: PackedMessage[][] = [];
+  let current: PackedMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    if (current.length === SQS_BATCH_MAX_ENTRIES || (current.length > 0 && bytes + m.bytes > SQS_BATCH_MAX_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += m.bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** Why a message body cannot be read at all; such a message belongs in the DLQ. */
+export class UnreadableMessageError extends Error {
+  override name = 'UnreadableMessageError';
+}
+
+export interface UnpackedChunk {
+  stream: StreamName;
+  chunkId: string;
+  events: unknown[];
+}
+
+/** Read a body written by `packMessages`; throws UnreadableMessageError when it can't. */
+export function unpackMessage(body: string, maxBodyBytes = SQS_MAX_MESSAGE_BYTES): UnpackedChunk {
+  const size = Buffer.byteLength(body);
+  if (size > maxBodyBytes) throw new UnreadableMessageError(`body is ${size} bytes, more than the ${maxBodyBytes} allowed`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (err) {
+    throw new UnreadableMessageError(`body is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UnreadableMessageError('body is not a JSON object');
+  const env = parsed as Partial<Envelope>;
+  const problems: string[] = [];
+  if (env.v !== CHUNK_FORMAT_VERSION) problems.push(`v must be ${CHUNK_FORMAT_VERSION}, got ${JSON.stringify(env.v)}`);
+  if (!streamNames.includes(env.stream as StreamName)) problems.push(`stream must be one of ${streamNames.join(', ')}, got ${JSON.stringify(env.stream)}`);
+  if (!isChunkId(env.chunk_id)) problems.push(`chunk_id must match [A-Za-z0-9_.-]{1,120}, got ${JSON.stringify(env.chunk_id)}`);
+  if ((env.events === undefined) === (env.gz === undefined)) problems.push('exactly one of events and gz must be present');
+  if (problems.length > 0) throw new UnreadableMessageError(problems.join('; '));
+  let events: unknown = env.events;
+  if (env.gz !== undefined) {
+    try {
+      events = JSON.parse(gunzipSync(Buffer.from(String(env.gz), 'base64'), { maxOutputLength: 64 * 1024 * 1024 }).toString('utf8'));
+    } catch (err) {
+      throw new UnreadableMessageError(`gz is not base64 gzip of a JSON array: ${(err as Error).message}`);
+    }
+  }
+  if (!Array.isArray(events)) throw new UnreadableMessageError('events must be a JSON array');
+  if (env.count !== undefined && env.count !== events.length) throw new UnreadableMessageError(`count says ${env.count} events, body has ${events.length}`);
+  return { stream: env.stream as StreamName, chunkId: env.chunk_id as string, events };
+}

@@ -1,0 +1,241 @@
+// Producer Lambda: the schedule invokes it once per window; it generates the
+// window's sales and inventory updates and sends them, packed, to the two queues.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { StreamName } from './contracts';
+import { BLACK_FRIDAY_CURVE, generateWindow, type DemandCurve, type GeneratorCatalog } from './generator';
+import { batchMessages, packMessages, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES, type Compression, type PackedMessage } from './packing';
+
+export interface ProducerSettings {
+  salesQueueUrl: string;
+  inventoryQueueUrl: string;
+  /** 'fill' (default) packs each message up to maxMessageBytes; a number packs that many events. */
+  eventsPerMessage: number | 'fill';
+  /** The queues' MaximumMessageSize. */
+  maxMessageBytes: number;
+  compression: Compression;
+  /** Window length; the schedule's rate should match it. */
+  windowMinutes: number;
+  /** Sale lines per minute at the top of the demand curve. */
+  peakLinesPerMinute: number;
+  seed: number;
+  curve?: DemandCurve;
+  /** Attempts per batch entry before giving up (and throwing). */
+  maxAttempts?: number;
+  /** SendMessageBatch calls in flight at once. */
+  concurrency?: number;
+}
+
+/** The invocation payload. The schedule passes scheduledTime; people may pass overrides. */
+export interface ProducerEvent {
+  /** Exact number of sale lines to generate instead of following the curve. */
+  count?: number;
+  seed?: number;
+  /** Window start, ISO-8601; overrides scheduledTime. */
+  start?: string;
+  /** `<aws.scheduler.scheduled-time>`: the window is the one that ends at this time. */
+  scheduledTime?: string;
+}
+
+export interface StreamCounts {
+  sales: number;
+  inventory: number;
+}
+
+export interface ProducerResult {
+  window: { start: string; minutes: number; seed: number };
+  events: StreamCounts;
+  messages: StreamCounts;
+  bytes: StreamCounts;
+  lostSales: number;
+  baskets: number;
+  sendCalls: number;
+  retries: number;
+}
+
+export interface ProducerDeps {
+  sqs: SQSClient;
+  catalog: GeneratorCatalog;
+  settings: ProducerSettings;
+  logger?: Logger;
+  /** Injected so tests can run the backoff without waiting. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Thrown when entries still fail after every retry: Lambda retries the invocation and the alarm sees it. */
+export class ProducerSendError extends Error {
+  override name = 'ProducerSendError';
+  constructor(
+    message: string,
+    readonly failed: { chunkId: string; code?: string; message?: string }[],
+  ) {
+    super(message);
+  }
+}
+
+const MAX_COUNT = 5_000_000;
+
+/** Every problem with an invocation payload, so a bad manual invoke fails clearly. */
+export function checkProducerEvent(event: unknown): string[] {
+  if (event === undefined || event === null) return [];
+  if (typeof event !== 'object' || Array.isArray(event)) return ['event must be a JSON object'];
+  const e = event as Record<string, unknown>;
+  const problems: string[] = [];
+  const known = ['count', 'seed', 'start', 'scheduledTime'];
+  for (const k of Object.keys(e)) if (!known.includes(k)) problems.push(`unknown field ${k} (expected ${known.join(', ')})`);
+  if (e.count !== undefined && !(Number.isInteger(e.count) && (e.count as number) >= 0 && (e.count as number) <= MAX_COUNT)) problems.push(`count must be a whole number 0..${MAX_COUNT}, got ${JSON.stringify(e.count)}`);
+  if (e.seed !== undefined && !(Number.isInteger(e.seed) && (e.seed as number) >= 0 && (e.seed as number) <= 0xffffffff)) problems.push(`seed must be a whole number 0..4294967295, got ${JSON.stringify(e.seed)}`);
+  for (const k of ['start', 'scheduledTime']) {
+    if (e[k] !== undefined && (typeof e[k] !== 'string' || Number.isNaN(Date.parse(e[k] as string)))) problems.push(`${k} must be an ISO-8601 timestamp, got ${JSON.stringify(e[k])}`);
+  }
+  return problems;
+}
+
+/** The window an invocation covers: the one that ends at the scheduled time, on a whole multiple of its length. */
+export function resolveWindow(settings: Pick<ProducerSettings, 'windowMinutes' | 'seed'>, event: ProducerEvent, now = Date.now()) {
+  const length = settings.windowMinutes * 60_000;
+  let startMs: number;
+  if (event.start !== undefined) startMs = Math.floor(Date.parse(event.start) / 1000) * 1000;
+  else startMs = Math.floor((event.scheduledTime !== undefined ? Date.parse(event.scheduledTime) : now) / length) * length - length;
+  return { start: new Date(startMs).toISOString().slice(0, 19) + 'Z', minutes: settings.windowMinutes, seed: event.seed ?? settings.seed };
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Send messages with SendMessageBatch, retrying failed entries with exponential backoff and jitter. */
+export async function sendMessages(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly PackedMessage[],
+  options: { maxAttempts?: number; concurrency?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<{ calls: number; retries: number }> {
+  const maxAttempts = options.maxAttempts ?? 6;
+  const sleep = options.sleep ?? defaultSleep;
+  let calls = 0;
+  let retries = 0;
+  const sendBatch = async (batch: PackedMessage[]) => {
+    let pending = batch;
+    for (let attempt = 1; ; attempt++) {
+      let failed: { chunkId: string; code?: string; message?: string; senderFault?: boolean }[];
+      calls++;
+      try {
+        const out = await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: pending.map((m, i) => ({ Id: String(i), MessageBody: m.body })),
+          }),
+        );
+        failed = (out.Failed ?? []).map((f) => ({ chunkId: pending[Number(f.Id)].chunkId, code: f.Code, message: f.Message, senderFault: f.SenderFault }));
+      } catch (err) {
+        // The SDK already retried throttling and network errors; treat the call as all-failed.
+        const e = err as { name?: string; message?: string; $fault?: string };
+        failed = pending.map((m) => ({ chunkId: m.chunkId, code: e.name, message: e.message, senderFault: e.$fault === 'client' }));
+      }
+      if (failed.length === 0) return;
+      const fatal = failed.filter((f) => f.senderFault);
+      if (fatal.length > 0 || attempt >= maxAttempts) {
+        const list = failed.map((f) => `${f.chunkId}: ${f.code ?? 'error'} ${f.message ?? ''}`.trim()).join('; ');
+        throw new ProducerSendError(`${failed.length} message(s) to ${queueUrl} failed after ${attempt} attempt(s): ${list}`, failed);
+      }
+      retries += failed.length;
+      const ids = new Set(failed.map((f) => f.chunkId));
+      pending = pending.filter((m) => ids.has(m.chunkId));
+      await sleep(Math.min(5000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+    }
+  };
+  const batches = batchMessages(messages);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(options.concurrency ?? 8, batches.length) }, async () => {
+    while (next < batches.length) await sendBatch(batches[next++]);
+  });
+  await Promise.all(workers);
+  return { calls, retries };
+}
+
+export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {}): Promise<ProducerResult> {
+  const problems = checkProducerEvent(event);
+  if (problems.length > 0) throw new RangeError(`invalid producer event: ${problems.join('; ')}`);
+  const { settings } = deps;
+  const window = resolveWindow(settings, event ?? {});
+  const generated = generateWindow(deps.catalog, {
+    start: window.start,
+    minutes: window.minutes,
+    seed: window.seed,
+    saleLines: event?.count,
+    peakLinesPerMinute: settings.peakLinesPerMinute,
+    curve: settings.curve ?? BLACK_FRIDAY_CURVE,
+  });
+  const result: ProducerResult = {
+    window,
+    events: { sales: generated.sales.length, inventory: generated.inventory.length },
+    messages: { sales: 0, inventory: 0 },
+    bytes: { sales: 0, inventory: 0 },
+    lostSales: generated.lostSales,
+    baskets: generated.baskets,
+    sendCalls: 0,
+    retries: 0,
+  };
+  const queues: Record<StreamName, [string, object[]]> = {
+    sales: [settings.salesQueueUrl, generated.sales],
+    inventory: [settings.inventoryQueueUrl, generated.inventory],
+  };
+  await Promise.all(
+    (Object.keys(queues) as StreamName[]).map(async (stream) => {
+      const [queueUrl, events] = queues[stream];
+      const messages = packMessages(events, {
+        stream,
+        windowStart: window.start,
+        seed: window.seed,
+        eventsPerMessage: settings.eventsPerMessage,
+        maxMessageBytes: settings.maxMessageBytes,
+        compression: settings.compression,
+      });
+      const sent = await sendMessages(deps.sqs, queueUrl, messages, { maxAttempts: settings.maxAttempts, concurrency: settings.concurrency, sleep: deps.sleep });
+      result.messages[stream] = messages.length;
+      result.bytes[stream] = messages.reduce((n, m) => n + m.bytes, 0);
+      result.sendCalls += sent.calls;
+      result.retries += sent.retries;
+    }),
+  );
+  deps.logger?.info('window produced', { ...result });
+  return result;
+}
+
+function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[], min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be a whole number ${min}..${max}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** Settings from the function's environment; every problem is listed in one error. */
+export function producerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ProducerSettings {
+  const problems: string[] = [];
+  for (const name of ['SALES_QUEUE_URL', 'INVENTORY_QUEUE_URL']) if (!env[name]) problems.push(`${name} is required`);
+  const packing = env.EVENTS_PER_MESSAGE ?? 'fill';
+  const eventsPerMessage = packing === 'fill' ? 'fill' : envNumber(env, 'EVENTS_PER_MESSAGE', 1, problems, 1, 100_000);
+  const compression = (env.COMPRESSION ?? 'gzip') as Compression;
+  if (compression !== 'gzip' && compression !== 'none') problems.push(`COMPRESSION must be gzip or none, got ${JSON.stringify(compression)}`);
+  const settings: ProducerSettings = {
+    salesQueueUrl: env.SALES_QUEUE_URL ?? '',
+    inventoryQueueUrl: env.INVENTORY_QUEUE_URL ?? '',
+    eventsPerMessage,
+    maxMessageBytes: envNumber(env, 'MAX_MESSAGE_BYTES', 262_144, problems, SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES),
+    compression,
+    windowMinutes: envNumber(env, 'WINDOW_MINUTES', 15, problems, 1, 1440),
+    peakLinesPerMinute: envNumber(env, 'PEAK_LINES_PER_MINUTE', 2000, problems, 0, 1_000_000),
+    seed: envNumber(env, 'SEED', 1, problems, 0, 0xffffffff),
+  };
+  if (problems.length > 0) throw new RangeError(`invalid producer settings: ${problems.join('; ')}`);
+  return settings;
+}
+
+/** The Lambda handler. The catalog is plain data captured at deploy time. */
+export function createProducerHandler(catalog: GeneratorCatalog, settings?: ProducerSettings) {
+  let deps: ProducerDeps | undefined;
+  return async (event: ProducerEvent): Promise<ProducerResult> => {
+    deps ??= { sqs: new SQSClient({}), catalog, settings: settings ?? producerSettingsFromEnv(), logger: new Logger({ serviceName: 'producer' }) };
+    return runProducer(deps, event);
+  };
+}
