@@ -199,9 +199,19 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   const storeSum = storeWeights.reduce((a, b) => a + b, 0);
   const meanQty = 1.5;
 
-  const priceCents = catalog.products.map((p) => Math.round(p.price * 100));
+  const storeCount = catalog.stores.length;
+  const productIds = catalog.products.map((p) => p.product_id);
+  const storeIds = catalog.stores.map((s) => s.store_id);
+  // Unit price per product and discount slot, in dollars: computed once, not per line.
+  const unitPrices = new Float64Array(productIds.length * DISCOUNTS.length);
+  catalog.products.forEach((p, ix) => {
+    const cents = Math.round(p.price * 100);
+    for (let d = 0; d < DISCOUNTS.length; d++) unitPrices[ix * DISCOUNTS.length + d] = Math.max(1, Math.round((cents * (100 - DISCOUNTS[d])) / 100)) / 100;
+  });
+  // Line suffixes of ids ('0', '1', ...) made once: every string built per line is garbage to collect.
+  const lineSuffix = Array.from({ length: maxLines }, (_, i) => String(i));
   // Units left in this window per product * stores + store; -1 = not stocked yet.
-  const stock = new Int32Array(catalog.products.length * catalog.stores.length).fill(-1);
+  const stock = new Int32Array(productIds.length * storeCount).fill(-1);
   const sales: SaleLine[] = [];
   const inventory: InventoryUpdate[] = [];
   let lostSales = 0;
@@ -211,6 +221,8 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   let isoAtSecond = startIso;
   const meanBasket = (1 + maxLines) / 2;
   const basketTarget = Math.max(1, Math.ceil(target / meanBasket));
+  const discountSlots = DISCOUNTS.length;
+  const basketPrefix = tag + '-';
 
   while (lines + lostSales < target) {
     // Stratified placement keeps baskets in time order without a sort.
@@ -221,14 +233,17 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
       isoAtSecond = new Date(startMs + second * 1000).toISOString().slice(0, 19) + 'Z';
     }
     const storeIx = pick(storeCdf, rand());
-    const storeId = catalog.stores[storeIx].store_id;
-    const basketId = `B-${tag}-${baskets}`;
+    const storeId = storeIds[storeIx];
+    const basketKey = basketPrefix + baskets;
+    const basketId = 'B-' + basketKey;
+    const transactionPrefix = 'T-' + basketKey + '-';
+    const updatePrefix = 'U-' + basketKey + '-';
     const size = Math.min(target - lines - lostSales, 1 + Math.floor(rand() * maxLines));
     baskets++;
     for (let line = 0; line < size; line++) {
       const productIx = pick(productCdf, rand());
       const qty = pick(QUANTITY_CDF, rand()) + 1;
-      const pair = productIx * catalog.stores.length + storeIx;
+      const pair = productIx * storeCount + storeIx;
       let left = stock[pair];
       if (left < 0) {
         const expected = (target * meanQty * popularity_[productIx] * storeWeights[storeIx]) / (popSum * storeSum);
@@ -236,7 +251,7 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
         stock[pair] = left;
         inventory.push({
           update_id: `R-${tag}-${productIx}-${storeIx}`,
-          product_id: catalog.products[productIx].product_id,
+          product_id: productIds[productIx],
           timestamp: startIso,
           quantity_change: left,
           store_id: storeId,
@@ -249,21 +264,21 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
         continue;
       }
       stock[pair] = left - qty;
-      const discount = DISCOUNTS[Math.floor(rand() * DISCOUNTS.length)];
-      const transactionId = `T-${tag}-${baskets - 1}-${line}`;
-      const productId = catalog.products[productIx].product_id;
+      const discountSlot = Math.floor(rand() * discountSlots);
+      const transactionId = transactionPrefix + lineSuffix[line];
+      const productId = productIds[productIx];
       sales.push({
         transaction_id: transactionId,
         product_id: productId,
         timestamp: isoAtSecond,
         quantity: qty,
-        unit_price: Math.max(1, Math.round((priceCents[productIx] * (100 - discount)) / 100)) / 100,
+        unit_price: unitPrices[productIx * discountSlots + discountSlot],
         store_id: storeId,
         basket_id: basketId,
-        discount_pct: discount,
+        discount_pct: DISCOUNTS[discountSlot],
       });
       inventory.push({
-        update_id: `U-${tag}-${baskets - 1}-${line}`,
+        update_id: updatePrefix + lineSuffix[line],
         product_id: productId,
         timestamp: isoAtSecond,
         quantity_change: -qty,

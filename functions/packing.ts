@@ -63,35 +63,51 @@ export function packMessages(events: readonly object[], options: PackingOptions)
     throw new RangeError(`maxMessageBytes must be ${SQS_MIN_MESSAGE_BYTES}..${SQS_MAX_MESSAGE_BYTES}, got ${maxMessageBytes}`);
   }
   const json = events.map((e) => JSON.stringify(e));
+  const sizes = json.map((e) => Buffer.byteLength(e) + 1);
   const out: PackedMessage[] = [];
-  const budget = maxMessageBytes - 200; // envelope fields around the events
+  const target = (maxMessageBytes - 200) * 0.92; // room for the envelope and estimate error
   let ratio = compression === 'gzip' ? 4 : 1; // raw bytes per body byte, learned as we go
   let i = 0;
-  while (i < json.length) {
-    // Take events until the estimated body size reaches the budget (or the fixed count).
+  // Events from i whose raw size, at the current ratio, fits the target.
+  const takeUntil = (limit: number, rawBudget: number) => {
     let end = i;
     let raw = 0;
+    while (end < limit && (end === i || raw + sizes[end] <= rawBudget)) raw += sizes[end++];
+    return end;
+  };
+  while (i < json.length) {
     const limit = eventsPerMessage === 'fill' ? json.length : Math.min(json.length, i + eventsPerMessage);
-    while (end < limit) {
-      const next = raw + Buffer.byteLength(json[end]) + 1;
-      if (end > i && next / ratio > budget * 0.9) break;
-      raw = next;
-      end++;
-    }
-    for (;;) {
+    let end = takeUntil(limit, target * ratio);
+    let fitting: PackedMessage | undefined;
+    // A few rounds: compress, learn the ratio, grow or shrink towards the target.
+    for (let round = 0; round < 6; round++) {
       const id = chunkId(stream, options.windowStart, options.seed, out.length);
       const body = encodeChunk(stream, id, json.slice(i, end), compression);
       const bytes = Buffer.byteLength(body);
+      const raw = sizes.slice(i, end).reduce((n, b) => n + b, 0);
+      if (compression === 'gzip') ratio = Math.max(1, raw / bytes);
       if (bytes <= maxMessageBytes) {
-        out.push({ chunkId: id, body, bytes, events: end - i });
-        if (compression === 'gzip') ratio = Math.max(1, raw / bytes);
-        i = end;
-        break;
+        fitting = { chunkId: id, body, bytes, events: end - i };
+        if (end === limit || bytes >= target * 0.85 || compression === 'none') break;
+        end = Math.max(end + 1, takeUntil(limit, target * ratio));
+      } else {
+        if (end - i === 1) throw new RangeError(`one ${stream} event is larger than maxMessageBytes (${bytes} > ${maxMessageBytes})`);
+        const shrunk = i + Math.floor((end - i) * Math.min(0.95, target / bytes));
+        end = Math.max(i + 1, Math.min(shrunk, fitting ? i + fitting.events + Math.floor((end - i - fitting.events) / 2) : shrunk));
+        if (fitting && end <= i + fitting.events) break;
       }
-      if (end - i === 1) throw new RangeError(`one ${stream} event is larger than maxMessageBytes (${bytes} > ${maxMessageBytes})`);
-      end = i + Math.floor((end - i) * Math.min(0.9, maxMessageBytes / bytes));
-      raw = json.slice(i, end).reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
     }
+    if (!fitting) {
+      // No fit after six rounds only happens with pathological events: send one event alone.
+      end = i + 1;
+      const id = chunkId(stream, options.windowStart, options.seed, out.length);
+      const body = encodeChunk(stream, id, json.slice(i, end), compression);
+      const bytes = Buffer.byteLength(body);
+      if (bytes > maxMessageBytes) throw new RangeError(`one ${stream} event is larger than maxMessageBytes (${bytes} > ${maxMessageBytes})`);
+      fitting = { chunkId: id, body, bytes, events: 1 };
+    }
+    out.push(fitting);
+    i += fitting.events;
   }
   return out;
 }

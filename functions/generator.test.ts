@@ -1,0 +1,122 @@
+import { buildCatalog } from './catalog';
+import { inventoryUpdate, knownIdsOf, product, saleLine, validate } from './contracts';
+import { BLACK_FRIDAY_CURVE, demandAt, expectedSaleLines, generateWindow, validateCurve } from './generator';
+
+const catalog = buildCatalog();
+const known = knownIdsOf(catalog);
+const spec = { start: '2026-11-27T06:00:00Z', minutes: 15, seed: 7, saleLines: 6_000 };
+
+describe('catalog', () => {
+  it('is the same for the same seed and differs for another', () => {
+    expect(buildCatalog()).toEqual(catalog);
+    expect(buildCatalog(1).products[0]).not.toEqual(catalog.products[0]);
+  });
+
+  it('has 25 stores across regions and 200 priced products across categories', () => {
+    expect(catalog.stores).toHaveLength(25);
+    expect(catalog.products).toHaveLength(200);
+    expect(new Set(catalog.stores.map((s) => s.region)).size).toBeGreaterThanOrEqual(5);
+    expect(new Set(catalog.products.map((p) => p.category)).size).toBeGreaterThanOrEqual(8);
+    expect(new Set(catalog.products.map((p) => p.product_id)).size).toBe(200);
+    for (const p of catalog.products) expect(validate(product, p)).toEqual([]);
+  });
+});
+
+describe('generateWindow', () => {
+  const window = generateWindow(catalog, spec);
+
+  it('is deterministic for a seed and window, and differs for another seed', () => {
+    expect(generateWindow(catalog, spec)).toEqual(window);
+    expect(generateWindow(catalog, { ...spec, seed: 8 }).sales[0]).not.toEqual(window.sales[0]);
+  });
+
+  it('makes exactly the requested sale lines, counting lost sales against them', () => {
+    expect(window.sales.length + window.lostSales).toBe(spec.saleLines);
+    expect(window.sales.length).toBeGreaterThan(spec.saleLines * 0.5);
+  });
+
+  it('makes only valid events with unique ids inside the window', () => {
+    expect(window.sales.flatMap((s) => validate(saleLine, s, known))).toEqual([]);
+    expect(window.inventory.flatMap((u) => validate(inventoryUpdate, u, known))).toEqual([]);
+    expect(new Set(window.sales.map((s) => s.transaction_id)).size).toBe(window.sales.length);
+    expect(new Set(window.inventory.map((u) => u.update_id)).size).toBe(window.inventory.length);
+    const times = window.sales.map((s) => Date.parse(s.timestamp));
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(Date.parse(spec.start));
+    expect(Math.max(...times)).toBeLessThan(Date.parse(spec.start) + 15 * 60_000);
+  });
+
+  it('pairs every sale line with an update of -quantity on the same product, store and time', () => {
+    const bySale = new Map(window.inventory.filter((u) => u.reason === 'sale').map((u) => [u.transaction_id, u]));
+    expect(bySale.size).toBe(window.sales.length);
+    const mismatched = window.sales.filter((s) => {
+      const u = bySale.get(s.transaction_id)!;
+      return u.product_id !== s.product_id || u.store_id !== s.store_id || u.timestamp !== s.timestamp || u.quantity_change !== -s.quantity;
+    });
+    expect(mismatched).toEqual([]);
+  });
+
+  it('per product and store, sale updates sum to minus the units sold', () => {
+    const sold = new Map<string, number>();
+    const moved = new Map<string, number>();
+    for (const s of window.sales) sold.set(`${s.product_id}/${s.store_id}`, (sold.get(`${s.product_id}/${s.store_id}`) ?? 0) + s.quantity);
+    for (const u of window.inventory.filter((x) => x.reason === 'sale')) moved.set(`${u.product_id}/${u.store_id}`, (moved.get(`${u.product_id}/${u.store_id}`) ?? 0) + u.quantity_change);
+    expect(moved.size).toBe(sold.size);
+    expect([...sold].filter(([pair, units]) => moved.get(pair) !== -units)).toEqual([]);
+  });
+
+  it('never takes stock below zero: replaying updates in time order stays >= 0', () => {
+    const level = new Map<string, number>();
+    const ordered = [...window.inventory].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || b.quantity_change - a.quantity_change);
+    let lowest = 0;
+    for (const u of ordered) {
+      const pair = `${u.product_id}/${u.store_id}`;
+      const next = (level.get(pair) ?? 0) + u.quantity_change;
+      lowest = Math.min(lowest, next);
+      level.set(pair, next);
+    }
+    expect(lowest).toBe(0);
+    expect(window.inventory.some((u) => u.reason === 'restock' && u.quantity_change > 0)).toBe(true);
+    expect(window.lostSales).toBeGreaterThan(0);
+  });
+
+  it('prices lines from the product price with the stated discount', () => {
+    const price = new Map(catalog.products.map((p) => [p.product_id, Math.round(p.price * 100)]));
+    const wrong = window.sales.filter((s) => Math.round(s.unit_price * 100) !== Math.max(1, Math.round((price.get(s.product_id)! * (100 - s.discount_pct)) / 100)));
+    expect(wrong).toEqual([]);
+    expect(window.sales.some((s) => s.discount_pct > 0)).toBe(true);
+  });
+
+  it('groups lines into baskets of 1..5 lines in one store', () => {
+    const baskets = new Map<string, Set<string>>();
+    const sizes = new Map<string, number>();
+    for (const s of window.sales) {
+      baskets.set(s.basket_id, (baskets.get(s.basket_id) ?? new Set()).add(s.store_id));
+      sizes.set(s.basket_id, (sizes.get(s.basket_id) ?? 0) + 1);
+    }
+    expect([...baskets.values()].filter((stores) => stores.size !== 1)).toEqual([]);
+    expect(Math.max(...sizes.values())).toBeLessThanOrEqual(5);
+    expect(new Set(sizes.values()).size).toBeGreaterThan(1);
+  });
+
+  it('follows the Black Friday curve: the opening rush outsells the small hours', () => {
+    expect(demandAt(BLACK_FRIDAY_CURVE, 6)).toBeGreaterThan(5 * demandAt(BLACK_FRIDAY_CURVE, 3));
+    expect(demandAt(BLACK_FRIDAY_CURVE, 19)).toBeGreaterThan(demandAt(BLACK_FRIDAY_CURVE, 16));
+    const rush = expectedSaleLines({ start: '2026-11-27T06:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
+    const night = expectedSaleLines({ start: '2026-11-27T03:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
+    expect(rush).toBeGreaterThan(5 * night);
+    const curved = generateWindow(catalog, { start: '2026-11-27T03:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
+    expect(curved.sales.length + curved.lostSales).toBe(night);
+  });
+
+  it('is configurable and rejects a bad curve or window', () => {
+    expect(validateCurve({ baseline: -1, peaks: [{ hour: 25, width: 0, weight: 1 }] })).toEqual([
+      'curve baseline must be >= 0, got -1',
+      'curve peak 0 hour must be in [0, 24), got 25',
+      'curve peak 0 width must be > 0, got 0',
+    ]);
+    const flat = generateWindow(catalog, { ...spec, saleLines: 1000, curve: { baseline: 1, peaks: [] } });
+    expect(flat.sales.length + flat.lostSales).toBe(1000);
+    expect(() => generateWindow(catalog, { ...spec, start: 'soon' })).toThrow('window start must be an ISO-8601 timestamp, got "soon"');
+    expect(() => generateWindow(catalog, { ...spec, saleLines: -1 })).toThrow('saleLines must be a whole number >= 0, got -1');
+  });
+});
