@@ -1,0 +1,150 @@
+// Redshift Serverless through the Redshift Data API: no connection to hold, so it
+// runs in a Lambda outside the VPC's database port. Each call submits a statement,
+// polls DescribeStatement until it ends, and pages GetStatementResult for rows.
+import {
+  BatchExecuteStatementCommand,
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  type ColumnMetadata,
+  type Field,
+  type RedshiftDataClient,
+  type SqlParameter,
+} from '@aws-sdk/client-redshift-data';
+import type { SqlDriver } from '../runner';
+
+export interface RedshiftDataTarget {
+  workgroupName: string;
+  database: string;
+  /** Secrets Manager secret with the credentials; without it the caller's IAM identity is used. */
+  secretArn?: string;
+  /** Delay between DescribeStatement polls; default 250 ms. */
+  pollMs?: number;
+  /** Give up on a statement after this long; default 15 minutes (the Lambda maximum). */
+  timeoutMs?: number;
+}
+
+export class RedshiftStatementError extends Error {
+  constructor(
+    message: string,
+    readonly statementId: string,
+    readonly sql: string,
+  ) {
+    super(message);
+    this.name = 'RedshiftStatementError';
+  }
+}
+
+/** Data API limit on the statements of one BatchExecuteStatement. */
+export const MAX_BATCH = 40;
+
+const DONE = new Set(['FINISHED', 'FAILED', 'ABORTED']);
+
+/** `$1` placeholders become Data API named parameters `:p1`. */
+export function toNamedParameters(sql: string, params: readonly unknown[] = []): { sql: string; parameters?: SqlParameter[] } {
+  if (params.length === 0) return { sql };
+  const used = new Set<number>();
+  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n);
+    if (i < 1 || i > params.length) throw new Error(`parameter $${i} has no value (${params.length} given)`);
+    used.add(i);
+    return `:p${i}`;
+  });
+  const parameters = [...used].sort((a, b) => a - b).map((i) => {
+    const value = params[i - 1];
+    // The Data API has no NULL parameter: a null must be written into the SQL.
+    if (value === null || value === undefined) throw new Error(`parameter $${i} is ${value}; write NULL in the SQL instead`);
+    return { name: `p${i}`, value: value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 19) : String(value) };
+  });
+  return { sql: text, parameters };
+}
+
+function fieldValue(field: Field, column: ColumnMetadata | undefined): unknown {
+  if (field.isNull) return null;
+  if (field.longValue !== undefined) return field.longValue;
+  if (field.doubleValue !== undefined) return field.doubleValue;
+  if (field.booleanValue !== undefined) return field.booleanValue;
+  if (field.blobValue !== undefined) return field.blobValue;
+  const text = field.stringValue;
+  if (text === undefined) return null;
+  const type = column?.typeName?.toLowerCase() ?? '';
+  // Same shapes as the Postgres drivers: TIMESTAMP as a UTC Date, numeric as an exact string.
+  if (type === 'timestamp') return new Date(text.replace(' ', 'T') + 'Z');
+  return text;
+}
+
+export class RedshiftDataDriver implements SqlDriver {
+  readonly dialect = 'redshift' as const;
+  private readonly pollMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly client: RedshiftDataClient,
+    private readonly target: RedshiftDataTarget,
+  ) {
+    const problems: string[] = [];
+    if (!target.workgroupName) problems.push('workgroupName is required');
+    if (!target.database) problems.push('database is required');
+    if (target.pollMs !== undefined && !(target.pollMs >= 0)) problems.push(`pollMs must be >= 0, got ${target.pollMs}`);
+    if (problems.length) throw new Error(`RedshiftDataDriver: ${problems.join('; ')}`);
+    this.pollMs = target.pollMs ?? 250;
+    this.timeoutMs = target.timeoutMs ?? 15 * 60_000;
+  }
+
+  private get where() {
+    return { WorkgroupName: this.target.workgroupName, Database: this.target.database, ...(this.target.secretArn ? { SecretArn: this.target.secretArn } : {}) };
+  }
+
+  /** Poll until the statement ends; throw with Redshift's error when it did not finish. */
+  private async wait(id: string, sql: string): Promise<{ hasResultSet: boolean }> {
+    const started = Date.now();
+    for (;;) {
+      const d = await this.client.send(new DescribeStatementCommand({ Id: id }));
+      const status = d.Status ?? 'SUBMITTED';
+      if (DONE.has(status)) {
+        if (status !== 'FINISHED') {
+          const failed = d.SubStatements?.find((s) => s.Status === 'FAILED');
+          throw new RedshiftStatementError(`Redshift statement ${id} ${status}: ${d.Error ?? failed?.Error ?? 'no error given'}\nSQL: ${(failed?.QueryString ?? sql).slice(0, 500)}`, id, sql);
+        }
+        return { hasResultSet: d.HasResultSet === true };
+      }
+      if (Date.now() - started > this.timeoutMs) throw new RedshiftStatementError(`Redshift statement ${id} still ${status} after ${this.timeoutMs} ms`, id, sql);
+      await new Promise((r) => setTimeout(r, this.pollMs));
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    const { Id } = await this.client.send(new ExecuteStatementCommand({ ...this.where, Sql: sql }));
+    await this.wait(Id!, sql);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
+    const named = toNamedParameters(sql, params);
+    const { Id } = await this.client.send(new ExecuteStatementCommand({ ...this.where, Sql: named.sql, Parameters: named.parameters }));
+    const { hasResultSet } = await this.wait(Id!, sql);
+    if (!hasResultSet) return [];
+    const rows: T[] = [];
+    let token: string | undefined;
+    let columns: ColumnMetadata[] = [];
+    do {
+      const page = await this.client.send(new GetStatementResultCommand({ Id, NextToken: token }));
+      if (page.ColumnMetadata?.length) columns = page.ColumnMetadata;
+      for (const record of page.Records ?? []) {
+        const row: Record<string, unknown> = {};
+        record.forEach((field, i) => (row[columns[i]?.name ?? `column${i}`] = fieldValue(field, columns[i])));
+        rows.push(row as T);
+      }
+      token = page.NextToken;
+    } while (token);
+    return rows;
+  }
+
+  /** BatchExecuteStatement runs its statements as one transaction. */
+  async execInTransaction(statements: readonly string[]): Promise<void> {
+    if (statements.length === 0) return;
+    if (statements.length === 1) return this.exec(statements[0]);
+    if (statements.length > MAX_BATCH) throw new Error(`BatchExecuteStatement takes at most ${MAX_BATCH} statements, got ${statements.length}`);
+    const { Id } = await this.client.send(new BatchExecuteStatementCommand({ ...this.where, Sqls: [...statements] }));
+    await this.wait(Id!, statements.join(';\n'));
+  }
+}

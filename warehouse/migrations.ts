@@ -1,0 +1,173 @@
+// Ordered, idempotent migrations: schema, tables, dim load, views, then (Redshift
+// only) the COPY JOBs. One list per target, built from the same definitions; the
+// runner applies it and records each migration's checksum.
+import { createHash } from 'node:crypto';
+import { streams, type Product, type Store } from '../functions/contracts';
+import {
+  WAREHOUSE_SCHEMA,
+  allTables,
+  allViews,
+  dimTableDefs,
+  qualified,
+  quoteIdent,
+  renderTableDdl,
+  renderViewDdl,
+  tables,
+  type Dialect,
+  type TableDef,
+} from './schema';
+
+export interface Migration {
+  /** Sortable id, e.g. `0003_dims`. */
+  id: string;
+  statements: string[];
+  /** sha256 of the statements and the transactional flag. */
+  checksum: string;
+  /** False for statements Redshift refuses inside a transaction block (COPY JOB). */
+  transactional: boolean;
+}
+
+export type MigrationTarget =
+  | { dialect: 'postgres' }
+  | {
+      dialect: 'redshift';
+      /** Role Redshift assumes to read the landing bucket; COPY JOB needs it explicitly. */
+      copyRoleArn: string;
+      /** Landing bucket name. */
+      bucket: string;
+      region?: string;
+    };
+
+export interface Dims {
+  readonly products: readonly Product[];
+  readonly stores: readonly Store[];
+}
+
+export function checksumOf(statements: readonly string[], transactional: boolean): string {
+  const hash = createHash('sha256');
+  hash.update(transactional ? 'tx\n' : 'no-tx\n');
+  for (const s of statements) hash.update(`${s.length}:${s}\n`);
+  return hash.digest('hex');
+}
+
+function migration(id: string, statements: string[], transactional = true): Migration {
+  return { id, statements, checksum: checksumOf(statements, transactional), transactional };
+}
+
+/** SQL literal of one value; both dialects read '' as an escaped quote. */
+export function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as SQL`);
+    return String(value);
+  }
+  const text = String(value);
+  // Redshift treats a backslash in a literal as an escape; refuse rather than guess.
+  if (text.includes('\\')) throw new Error(`refusing a backslash in SQL literal ${JSON.stringify(text)}`);
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** INSERTs of a dim's rows, in statements small enough for the Redshift Data API (100 KB). */
+export function renderDimInserts(table: TableDef, rows: readonly object[], maxStatementBytes = 60_000): string[] {
+  const columns = table.columns.map((c) => c.name);
+  const head = `INSERT INTO ${qualified(table.name)} (${columns.map(quoteIdent).join(', ')}) VALUES\n`;
+  const out: string[] = [];
+  let values: string[] = [];
+  let size = head.length;
+  for (const row of rows) {
+    const r = row as Record<string, unknown>;
+    const tuple = `(${table.columns.map((c) => (c.sqlType === 'DECIMAL(12,2)' ? (r[c.name] as number).toFixed(2) : sqlLiteral(r[c.name]))).join(', ')})`;
+    if (values.length > 0 && size + tuple.length + 2 > maxStatementBytes) {
+      out.push(head + values.join(',\n'));
+      values = [];
+      size = head.length;
+    }
+    values.push(tuple);
+    size += tuple.length + 2;
+  }
+  if (values.length) out.push(head + values.join(',\n'));
+  return out;
+}
+
+/** Name of the auto-copy job of a fact table: no hyphen allowed. */
+export function copyJobName(table: string): string {
+  const name = `${table}_autocopy`;
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid COPY JOB name ${name}`);
+  return name;
+}
+
+/** COPY ... JOB CREATE ... AUTO ON for one stream's landing prefix. */
+export function renderCopyJob(stream: keyof typeof streams, target: Extract<MigrationTarget, { dialect: 'redshift' }>): string {
+  const { contract, prefix } = streams[stream];
+  const table = tables[contract.table as 'sales_transactions' | 'inventory_updates'];
+  const lines = [
+    `COPY ${qualified(table.name)} (${table.columns.map((c) => quoteIdent(c.name)).join(', ')})`,
+    `FROM 's3://${target.bucket}/${prefix}'`,
+    `IAM_ROLE '${target.copyRoleArn}'`,
+    // The consumer writes RFC 4180 CSV with a header row in contract column order.
+    'FORMAT AS CSV',
+    'IGNOREHEADER 1',
+    // CSV timestamps are 'YYYY-MM-DD HH:MI:SS', Redshift's default TIMEFORMAT: no option needed.
+    'EMPTYASNULL',
+  ];
+  if (target.region) lines.push(`REGION '${target.region}'`);
+  lines.push(`JOB CREATE ${copyJobName(table.name)} AUTO ON`);
+  return lines.join('\n');
+}
+
+function validateTarget(target: MigrationTarget): void {
+  const problems: string[] = [];
+  if (target.dialect === 'redshift') {
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(target.copyRoleArn)) problems.push(`copyRoleArn must be an IAM role ARN, got ${JSON.stringify(target.copyRoleArn)}`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(target.bucket)) problems.push(`bucket must be an S3 bucket name, got ${JSON.stringify(target.bucket)}`);
+    if (target.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(target.region)) problems.push(`region must look like us-east-1, got ${JSON.stringify(target.region)}`);
+  } else if ((target as { dialect: string }).dialect !== 'postgres') {
+    problems.push(`dialect must be postgres or redshift, got ${JSON.stringify((target as { dialect: string }).dialect)}`);
+  }
+  if (problems.length) throw new Error(`invalid migration target:\n- ${problems.join('\n- ')}`);
+}
+
+/** The loader's record of each landing file, the twin's SYS_COPY_JOB_DETAIL. */
+export const COPY_JOB_DETAIL = qualified('copy_job_detail');
+
+/** Every migration for a target, in the order they must run. */
+export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[] {
+  validateTarget(target);
+  if (dims.products.length === 0 || dims.stores.length === 0) throw new Error('dims need at least one product and one store');
+  const dialect: Dialect = target.dialect;
+  const tableStatements = allTables.flatMap((t) => renderTableDdl(t, dialect));
+  if (dialect === 'postgres') {
+    tableStatements.push(`CREATE TABLE IF NOT EXISTS ${COPY_JOB_DETAIL} (
+  "job_name" VARCHAR(128) NOT NULL,
+  "file_name" VARCHAR(1024) NOT NULL,
+  "status" VARCHAR(16) NOT NULL,
+  "rows_loaded" BIGINT NOT NULL,
+  "bytes" BIGINT NOT NULL,
+  "error" TEXT,
+  "loaded_at" TIMESTAMP NOT NULL,
+  PRIMARY KEY ("file_name")
+)`);
+  }
+  const dimRows: Record<string, readonly object[]> = { products: dims.products, stores: dims.stores };
+  const dimStatements = dimTableDefs.flatMap((t) => [`DELETE FROM ${qualified(t.name)}`, ...renderDimInserts(t, dimRows[t.name])]);
+  const list = [
+    migration('0001_schema', [`CREATE SCHEMA IF NOT EXISTS ${WAREHOUSE_SCHEMA}`]),
+    migration('0002_tables', tableStatements),
+    migration('0003_dims', dimStatements),
+    // Redshift: not in one transaction block, in case it refuses MV creation there;
+    // each statement is idempotent (DROP IF EXISTS / CREATE OR REPLACE) instead.
+    migration('0004_views', allViews.flatMap((v) => renderViewDdl(v, dialect)), dialect === 'postgres'),
+  ];
+  if (target.dialect === 'redshift') {
+    list.push(migration('0005_copy_job_sales', [renderCopyJob('sales', target)], false));
+    list.push(migration('0006_copy_job_inventory', [renderCopyJob('inventory', target)], false));
+  }
+  return list;
+}
+
+/** One hash of the whole list: the migrator's Invocation re-runs when it changes. */
+export function migrationsHash(migrations: readonly Migration[]): string {
+  const hash = createHash('sha256');
+  for (const m of migrations) hash.update(`${m.id}:${m.checksum}\n`);
+  return hash.digest('hex');
+}

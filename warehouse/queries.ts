@@ -1,0 +1,116 @@
+// The dashboard's read-only queries, one per panel. They read the plain views
+// (which read the materialized views and dims), never the fact tables, so each
+// stays small however many sale lines are loaded. Counts come back as numbers,
+// money and rates as exact decimal strings, times as UTC Dates.
+import type { SqlDriver } from './runner';
+import { plainViews, qualified, type PlainViewName } from './schema';
+
+export interface DashboardQuery<Row> {
+  readonly title: string;
+  /** The view it reads. */
+  readonly view: PlainViewName;
+  readonly sql: string;
+  /** Phantom: the row type, for typed results. */
+  readonly _row?: Row;
+}
+
+type Money = string;
+type Rate = string | null;
+
+export interface SalesBucketRow {
+  sale_lines: number;
+  units: number;
+  revenue: Money;
+  revenue_rank: number;
+}
+
+function q<Row>(view: PlainViewName, title: string, tail: string, columns = '*'): DashboardQuery<Row> {
+  if (!(view in plainViews)) throw new Error(`unknown view ${view}`);
+  return { title, view, sql: `SELECT ${columns} FROM ${qualified(view)}${tail ? ' ' + tail : ''}` };
+}
+
+export const TOP_N = 10;
+
+export const dashboardQueries = {
+  salesPerMinute: q<SalesBucketRow & { minute: Date; units_rank: number }>('v_sales_per_minute', 'Sales per minute', 'ORDER BY minute'),
+  peakMinute: q<SalesBucketRow & { minute: Date; units_rank: number }>('v_sales_per_minute', 'Peak minute by revenue', 'WHERE revenue_rank = 1 ORDER BY minute'),
+  salesPerHour: q<SalesBucketRow & { hour: Date; revenue_rank_in_day: number; units_rank: number }>('v_sales_hourly', 'Sales per hour (rank 1 = peak hour)', 'ORDER BY hour'),
+  peakHours: q<SalesBucketRow & { hour: Date; revenue_rank_in_day: number; units_rank: number }>('v_sales_hourly', 'Peak hour of each day', 'WHERE revenue_rank_in_day = 1 ORDER BY hour'),
+  salesDaily: q<SalesBucketRow & { day: Date }>('v_sales_daily', 'Sales per day', 'ORDER BY day'),
+  salesWeekly: q<SalesBucketRow & { week: Date }>('v_sales_weekly', 'Sales per week', 'ORDER BY week'),
+  revenueByRegion: q<SalesBucketRow & { region: string; stores: number }>('v_sales_by_region', 'Revenue by region', 'ORDER BY revenue_rank, region'),
+  revenueByStore: q<SalesBucketRow & { store_id: string; city: string; state: string; region: string; size: string; units_rank: number }>(
+    'v_sales_by_store',
+    'Revenue by store',
+    'ORDER BY store_id',
+  ),
+  storeRanking: q<SalesBucketRow & { store_id: string; city: string; state: string; region: string; size: string; units_rank: number }>(
+    'v_sales_by_store',
+    'Store ranking by revenue (with rank by units)',
+    'ORDER BY revenue_rank, store_id',
+  ),
+  revenueByCategory: q<{ category: string; products: number; units: number; revenue: Money; revenue_share: Rate; revenue_rank: number; units_rank: number }>(
+    'v_revenue_by_category',
+    'Revenue by category',
+    'ORDER BY revenue_rank, category',
+  ),
+  revenueOverall: q<{ sale_lines: number; units: number; revenue: Money; revenue_per_line: Money | null; first_sale_at: Date | null; last_sale_at: Date | null }>(
+    'v_revenue_overall',
+    'Overall revenue',
+    '',
+  ),
+  topProductsByUnits: q<ProductPerformanceRow>('v_product_performance', `Top ${TOP_N} products by units`, `WHERE units_rank <= ${TOP_N} ORDER BY units_rank, product_id`),
+  topProductsByRevenue: q<ProductPerformanceRow>('v_product_performance', `Top ${TOP_N} products by revenue`, `WHERE revenue_rank <= ${TOP_N} ORDER BY revenue_rank, product_id`),
+  overPerformers: q<ProductPerformanceRow>('v_product_performance', 'Over-performers against their category', "WHERE performance = 'over' ORDER BY performance_index DESC, product_id"),
+  underPerformers: q<ProductPerformanceRow>('v_product_performance', 'Under-performers against their category', "WHERE performance = 'under' ORDER BY performance_index, product_id"),
+  stockAtRisk: q<StockRow>('v_stock_on_hand', 'Stock at risk of stockout', "WHERE stockout_risk <> 'ok' ORDER BY on_hand, product_id, store_id"),
+  sellThrough: q<{ product_id: string; name: string; category: string; units_sold: number; units_received: number; sell_through_rate: Rate }>(
+    'v_sell_through',
+    'Sell-through rate per product',
+    'ORDER BY sell_through_rate DESC NULLS LAST, product_id',
+  ),
+} as const;
+
+export interface ProductPerformanceRow {
+  product_id: string;
+  name: string;
+  category: string;
+  sale_lines: number;
+  units: number;
+  revenue: Money;
+  list_value: Money;
+  units_rank: number;
+  revenue_rank: number;
+  category_revenue: Money;
+  category_products: number;
+  performance_index: Rate;
+  performance: 'over' | 'under' | 'expected';
+}
+
+export interface StockRow {
+  product_id: string;
+  name: string;
+  category: string;
+  store_id: string;
+  region: string;
+  units_received: number;
+  units_sold: number;
+  on_hand: number;
+  last_movement_at: Date;
+  stockout_risk: 'ok' | 'at_risk' | 'out_of_stock';
+}
+
+export type DashboardQueryName = keyof typeof dashboardQueries;
+export type DashboardRows = { [K in DashboardQueryName]: NonNullable<(typeof dashboardQueries)[K]['_row']>[] };
+
+/** Run one dashboard query. */
+export async function runDashboardQuery<K extends DashboardQueryName>(driver: SqlDriver, name: K): Promise<DashboardRows[K]> {
+  return driver.query(dashboardQueries[name].sql) as Promise<DashboardRows[K]>;
+}
+
+/** Run every dashboard query, one after another (a twin driver holds one connection), rows by name. */
+export async function runDashboardQueries(driver: SqlDriver): Promise<DashboardRows> {
+  const out: Partial<Record<DashboardQueryName, unknown[]>> = {};
+  for (const name of Object.keys(dashboardQueries) as DashboardQueryName[]) out[name] = await driver.query(dashboardQueries[name].sql);
+  return out as DashboardRows;
+}
