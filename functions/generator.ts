@@ -208,8 +208,12 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
     const cents = Math.round(p.price * 100);
     for (let d = 0; d < DISCOUNTS.length; d++) unitPrices[ix * DISCOUNTS.length + d] = Math.max(1, Math.round((cents * (100 - DISCOUNTS[d])) / 100)) / 100;
   });
-  // Line suffixes of ids ('0', '1', ...) made once: every string built per line is garbage to collect.
-  const lineSuffix = Array.from({ length: maxLines }, (_, i) => String(i));
+  // Id pieces made once per window ('T-<tag>-', '-0', '-1', ...), so a line adds one short
+  // cons string per id: a window's events all live until it returns, and the GC copies every byte.
+  const lineSuffix = Array.from({ length: maxLines }, (_, i) => '-' + i);
+  const basketTag = 'B-' + tag + '-';
+  const transactionTag = 'T-' + tag + '-';
+  const updateTag = 'U-' + tag + '-';
   // Units left in this window per product * stores + store; -1 = not stocked yet.
   const stock = new Int32Array(productIds.length * storeCount).fill(-1);
   const sales: SaleLine[] = [];
@@ -222,7 +226,6 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   const meanBasket = (1 + maxLines) / 2;
   const basketTarget = Math.max(1, Math.ceil(target / meanBasket));
   const discountSlots = DISCOUNTS.length;
-  const basketPrefix = tag + '-';
 
   while (lines + lostSales < target) {
     // Stratified placement keeps baskets in time order without a sort.
@@ -234,10 +237,10 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
     }
     const storeIx = pick(storeCdf, rand());
     const storeId = storeIds[storeIx];
-    const basketKey = basketPrefix + baskets;
-    const basketId = 'B-' + basketKey;
-    const transactionPrefix = 'T-' + basketKey + '-';
-    const updatePrefix = 'U-' + basketKey + '-';
+    const basketNumber = String(baskets);
+    const basketId = basketTag + basketNumber;
+    const transactionPrefix = transactionTag + basketNumber;
+    const updatePrefix = updateTag + basketNumber;
     const size = Math.min(target - lines - lostSales, 1 + Math.floor(rand() * maxLines));
     baskets++;
     for (let line = 0; line < size; line++) {
