@@ -131,43 +131,38 @@ export interface Problem {
 }
 
 const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?Z$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** True for an ISO-8601 UTC timestamp ('Z' suffix) that names a real instant. */
 export function isIsoUtc(value: string): boolean {
   const m = ISO_UTC.exec(value);
   if (!m) return false;
-  const ms = Date.parse(value);
-  // Date.parse rolls 2026-02-30 over to March; compare back to reject it.
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === value.slice(0, 19);
+  // Checked by arithmetic, not Date: this runs once per event on the hot path.
+  const year = +m[1];
+  const month = +m[2];
+  const day = +m[3];
+  const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0;
+  return month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1] + leap && +m[4] < 24 && +m[5] < 60 && +m[6] < 60;
 }
 
-function checkField(name: string, spec: FieldSpec, value: unknown, known: KnownIds | undefined, problems: Problem[]): void {
-  const fail = (message: string): void => {
-    problems.push({ field: name, message });
-  };
-  if (value === undefined || value === null) {
-    if (!spec.nullable) fail('is required');
-    return;
+/** The problem with one field's value, or undefined when it is fine. */
+function fieldProblem(spec: FieldSpec, value: unknown, known: KnownIds | undefined): string | undefined {
+  if (value === undefined || value === null) return spec.nullable ? undefined : 'is required';
+  if (spec.kind === 'int' || spec.kind === 'money') {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${describe(value)}`;
+    if (spec.kind === 'int' && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
+    if (spec.kind === 'money' && Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return `must have at most 2 decimals, got ${value}`;
+    if (spec.min !== undefined && value < spec.min) return `must be >= ${spec.min}, got ${value}`;
+    if (spec.max !== undefined && value > spec.max) return `must be <= ${spec.max}, got ${value}`;
+    return undefined;
   }
-  switch (spec.kind) {
-    case 'int':
-    case 'money': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`must be a number, got ${describe(value)}`);
-      if (spec.kind === 'int' && !Number.isInteger(value)) return fail(`must be a whole number, got ${value}`);
-      if (spec.kind === 'money' && Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return fail(`must have at most 2 decimals, got ${value}`);
-      if (spec.min !== undefined && value < spec.min) fail(`must be >= ${spec.min}, got ${value}`);
-      if (spec.max !== undefined && value > spec.max) fail(`must be <= ${spec.max}, got ${value}`);
-      return;
-    }
-    default: {
-      if (typeof value !== 'string') return fail(`must be a string, got ${describe(value)}`);
-      if (value.length === 0) return fail('must not be empty');
-      if (spec.maxLength !== undefined && value.length > spec.maxLength) fail(`must be at most ${spec.maxLength} characters, got ${value.length}`);
-      if (spec.kind === 'timestamp' && !isIsoUtc(value)) fail(`must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z, got ${JSON.stringify(value)}`);
-      if (spec.kind === 'enum' && !spec.values!.includes(value)) fail(`must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(value)}`);
-      if (spec.kind === 'ref' && known && !known[spec.ref!].has(value)) fail(`unknown ${spec.ref!.slice(0, -1)} id ${JSON.stringify(value)}`);
-    }
-  }
+  if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
+  if (value.length === 0) return 'must not be empty';
+  if (spec.maxLength !== undefined && value.length > spec.maxLength) return `must be at most ${spec.maxLength} characters, got ${value.length}`;
+  if (spec.kind === 'timestamp' && !isIsoUtc(value)) return `must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z, got ${JSON.stringify(value)}`;
+  if (spec.kind === 'enum' && !spec.values!.includes(value)) return `must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(value)}`;
+  if (spec.kind === 'ref' && known && !known[spec.ref!].has(value)) return `unknown ${spec.ref!.slice(0, -1)} id ${JSON.stringify(value)}`;
+  return undefined;
 }
 
 function describe(value: unknown): string {
@@ -200,11 +195,15 @@ export function validate(contract: Contract<any>, record: unknown, known?: Known
   const problems: Problem[] = [];
   const fields = contract.fields as Fields;
   const values = record as Record<string, unknown>;
-  for (const name of contract.columns) checkField(name, fields[name], values[name], known, problems);
-  for (const name of Object.keys(values)) {
+  for (const name of contract.columns) {
+    const message = fieldProblem(fields[name], values[name], known);
+    if (message !== undefined) problems.push({ field: name, message });
+  }
+  for (const name in values) {
     if (!(name in fields)) problems.push({ field: name, message: 'is not a field of ' + contract.table });
   }
-  problems.push(...(recordRules[contract.table]?.(values) ?? []));
+  const rule = recordRules[contract.table];
+  if (rule) problems.push(...rule(values));
   return problems;
 }
 

@@ -13,6 +13,9 @@ export const SQS_MIN_MESSAGE_BYTES = 1024;
 
 export type Compression = 'gzip' | 'none';
 
+// zlib's default level: events are repetitive JSON and pack about 12x (level 1: about 9x, 1.3x faster).
+const GZIP_LEVEL = 6;
+
 export interface PackingOptions {
   stream: StreamName;
   /** Window start (ISO) and seed name the chunks, so a re-run names them the same. */
@@ -43,16 +46,20 @@ interface Envelope {
 
 /** One message body from events already serialised as JSON. */
 export function encodeChunk(stream: StreamName, id: string, eventJson: readonly string[], compression: Compression): string {
-  const head = `{"v":${CHUNK_FORMAT_VERSION},"stream":"${stream}","chunk_id":"${id}","count":${eventJson.length},`;
-  if (compression === 'none') return `${head}"events":[${eventJson.join(',')}]}`;
-  const gz = gzipSync(`[${eventJson.join(',')}]`, { level: 6 }).toString('base64');
-  return `${head}"gz":"${gz}"}`;
+  return encodeArray(stream, id, `[${eventJson.join(',')}]`, eventJson.length, compression);
+}
+
+function encodeArray(stream: StreamName, id: string, arrayJson: string, count: number, compression: Compression): string {
+  const head = `{"v":${CHUNK_FORMAT_VERSION},"stream":"${stream}","chunk_id":"${id}","count":${count},`;
+  if (compression === 'none') return `${head}"events":${arrayJson}}`;
+  return `${head}"gz":"${gzipSync(arrayJson, { level: GZIP_LEVEL }).toString('base64')}"}`;
 }
 
 /**
  * Split one stream's events into message bodies. Each body stays within
- * maxMessageBytes; with compression the fill is estimated from the ratio seen so
- * far and a body that comes out too large is split again.
+ * maxMessageBytes. The number of events per body is estimated from the average
+ * event size and the compression ratio seen so far, then grown or shrunk in a few
+ * rounds; serialising a slice at once is much cheaper than event by event.
  */
 export function packMessages(events: readonly object[], options: PackingOptions): PackedMessage[] {
   const { stream, eventsPerMessage, maxMessageBytes, compression } = options;
@@ -62,46 +69,38 @@ export function packMessages(events: readonly object[], options: PackingOptions)
   if (!(maxMessageBytes >= SQS_MIN_MESSAGE_BYTES && maxMessageBytes <= SQS_MAX_MESSAGE_BYTES)) {
     throw new RangeError(`maxMessageBytes must be ${SQS_MIN_MESSAGE_BYTES}..${SQS_MAX_MESSAGE_BYTES}, got ${maxMessageBytes}`);
   }
-  const json = events.map((e) => JSON.stringify(e));
-  const sizes = json.map((e) => Buffer.byteLength(e) + 1);
   const out: PackedMessage[] = [];
+  if (events.length === 0) return out;
   const target = (maxMessageBytes - 200) * 0.92; // room for the envelope and estimate error
-  let ratio = compression === 'gzip' ? 4 : 1; // raw bytes per body byte, learned as we go
+  // Body bytes per event, first from a sample, then learned from each message.
+  const sample = events.slice(0, 400);
+  const sampleJson = JSON.stringify(sample);
+  let perEvent = Buffer.byteLength(encodeArray(stream, 'sample', sampleJson, sample.length, compression)) / sample.length / 0.95;
   let i = 0;
-  // Events from i whose raw size, at the current ratio, fits the target.
-  const takeUntil = (limit: number, rawBudget: number) => {
-    let end = i;
-    let raw = 0;
-    while (end < limit && (end === i || raw + sizes[end] <= rawBudget)) raw += sizes[end++];
-    return end;
-  };
-  while (i < json.length) {
-    const limit = eventsPerMessage === 'fill' ? json.length : Math.min(json.length, i + eventsPerMessage);
-    let end = takeUntil(limit, target * ratio);
+  while (i < events.length) {
+    const limit = eventsPerMessage === 'fill' ? events.length : Math.min(events.length, i + eventsPerMessage);
+    let end = Math.min(limit, i + Math.max(1, Math.floor(target / perEvent)));
     let fitting: PackedMessage | undefined;
-    // A few rounds: compress, learn the ratio, grow or shrink towards the target.
     for (let round = 0; round < 6; round++) {
       const id = chunkId(stream, options.windowStart, options.seed, out.length);
-      const body = encodeChunk(stream, id, json.slice(i, end), compression);
+      const body = encodeArray(stream, id, JSON.stringify(events.slice(i, end)), end - i, compression);
       const bytes = Buffer.byteLength(body);
-      const raw = sizes.slice(i, end).reduce((n, b) => n + b, 0);
-      if (compression === 'gzip') ratio = Math.max(1, raw / bytes);
+      perEvent = bytes / (end - i);
       if (bytes <= maxMessageBytes) {
         fitting = { chunkId: id, body, bytes, events: end - i };
-        if (end === limit || bytes >= target * 0.85 || compression === 'none') break;
-        end = Math.max(end + 1, takeUntil(limit, target * ratio));
+        if (end === limit || bytes >= target * 0.85) break;
+        end = Math.min(limit, Math.max(end + 1, i + Math.floor(target / perEvent)));
       } else {
         if (end - i === 1) throw new RangeError(`one ${stream} event is larger than maxMessageBytes (${bytes} > ${maxMessageBytes})`);
-        const shrunk = i + Math.floor((end - i) * Math.min(0.95, target / bytes));
-        end = Math.max(i + 1, Math.min(shrunk, fitting ? i + fitting.events + Math.floor((end - i - fitting.events) / 2) : shrunk));
-        if (fitting && end <= i + fitting.events) break;
+        const lowest = fitting ? fitting.events + 1 : 1;
+        end = i + Math.max(lowest, Math.min(end - i - 1, Math.floor(target / perEvent)));
+        if (fitting && end - i <= fitting.events) break;
       }
     }
     if (!fitting) {
-      // No fit after six rounds only happens with pathological events: send one event alone.
-      end = i + 1;
+      // No fit after six rounds only happens with wildly uneven events: send one alone.
       const id = chunkId(stream, options.windowStart, options.seed, out.length);
-      const body = encodeChunk(stream, id, json.slice(i, end), compression);
+      const body = encodeArray(stream, id, JSON.stringify([events[i]]), 1, compression);
       const bytes = Buffer.byteLength(body);
       if (bytes > maxMessageBytes) throw new RangeError(`one ${stream} event is larger than maxMessageBytes (${bytes} > ${maxMessageBytes})`);
       fitting = { chunkId: id, body, bytes, events: 1 };
