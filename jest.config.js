@@ -6,9 +6,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transform: { '^.+\\.(t|j|mj|cj)s$': swc },
   // fauxqs ships ESM only; jest runs CommonJS, so swc compiles it like our own sources.
-  transformIgnorePatterns: ['/node_modules/(?!fauxqs/)'],
+  // PGlite's CommonJS build loads node:fs and friends with import(), which jest's VM
+  // refuses without --experimental-vm-modules; swc turns those into require().
+  transformIgnorePatterns: ['/node_modules/(?!(fauxqs|@electric-sql/pglite)/)'],
   moduleNameMapper: { '^fauxqs$': '<rootDir>/node_modules/fauxqs/dist/app.js' },
   testMatch: ['**/?(*.)test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
