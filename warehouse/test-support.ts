@@ -1,0 +1,117 @@
+// Shared by the warehouse tests: a fresh warehouse (PGlite in memory, or a new
+// database on the server in DATABASE_URL), a landing bucket in fauxqs, and
+// landing files made from generated windows. Not imported by production code.
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { startFauxqs } from 'fauxqs';
+import { Client } from 'pg';
+import { buildCatalog, type Catalog } from '../functions/catalog';
+import { csvKey, chunkId } from '../functions/chunks';
+import { streams, type InventoryUpdate, type SaleLine, type StreamName } from '../functions/contracts';
+import { toCsv } from '../functions/csv';
+import { generateWindow } from '../functions/generator';
+import { openPglite } from './drivers/pglite';
+import { openPg } from './drivers/pg';
+import { buildMigrations } from './migrations';
+import { applyMigrations, type CopyDriver } from './runner';
+
+let catalog: Catalog | undefined;
+/** The real default catalog (200 products, 25 stores), built once per test file. */
+export function testCatalog(): Catalog {
+  return (catalog ??= buildCatalog());
+}
+
+export const serverUrl = process.env.DATABASE_URL || undefined;
+export const backendName = serverUrl ? 'Postgres server (DATABASE_URL)' : 'PGlite';
+
+/** A migrated, empty warehouse of its own; close() drops it. */
+export async function openTestWarehouse(options: { migrate?: boolean } = {}): Promise<CopyDriver & { close(): Promise<void> }> {
+  let driver: CopyDriver & { close(): Promise<void> };
+  if (serverUrl) {
+    // One database per test: jest runs files in parallel against the same server.
+    const name = `wh_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const admin = new Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    const pg = await openPg(url.toString());
+    driver = {
+      ...pg,
+      async close() {
+        await pg.close();
+        const dropper = new Client({ connectionString: serverUrl });
+        await dropper.connect();
+        await dropper.query(`DROP DATABASE IF EXISTS ${name}`);
+        await dropper.end();
+      },
+    };
+  } else {
+    driver = await openPglite();
+  }
+  if (options.migrate !== false) await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, testCatalog()));
+  return driver;
+}
+
+export interface Landing {
+  s3: S3Client;
+  bucket: string;
+  put(key: string, body: string | Uint8Array): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** fauxqs S3 on loopback with an empty landing bucket. */
+export async function startLanding(): Promise<Landing> {
+  const server = await startFauxqs({ port: 0, logger: false });
+  const bucket = 'landing-test';
+  server.createBucket(bucket);
+  const s3 = new S3Client({
+    endpoint: `http://127.0.0.1:${server.port}`,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  return {
+    s3,
+    bucket,
+    async put(key, body) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    async stop() {
+      s3.destroy();
+      await server.stop();
+    },
+  };
+}
+
+export interface Batch {
+  sales: SaleLine[];
+  inventory: InventoryUpdate[];
+  /** Landing key -> CSV text. */
+  files: Map<string, string>;
+}
+
+/** Generated windows cut into landing files of at most `perFile` events, keyed as the consumer keys them. */
+export function landingBatch(windows: { start: string; minutes: number; seed: number; saleLines: number }[], perFile = 700): Batch {
+  const batch: Batch = { sales: [], inventory: [], files: new Map() };
+  for (const w of windows) {
+    const g = generateWindow(testCatalog(), w);
+    batch.sales.push(...g.sales);
+    batch.inventory.push(...g.inventory);
+    const cut = <E extends { timestamp: string }>(stream: StreamName, events: E[]) => {
+      for (let i = 0, n = 0; i < events.length; i += perFile, n++) {
+        const part = events.slice(i, i + perFile);
+        const key = csvKey(stream, chunkId(stream, w.start, w.seed, n), part[0].timestamp);
+        batch.files.set(key, toCsv(streams[stream].contract, part));
+      }
+    };
+    cut('sales', g.sales);
+    cut('inventory', g.inventory);
+  }
+  return batch;
+}
+
+export async function putBatch(landing: Landing, batch: Batch): Promise<void> {
+  for (const [key, body] of batch.files) await landing.put(key, body);
+}
