@@ -11,6 +11,7 @@ import { builtinModules } from 'node:module';
 import type * as pulumi from '@pulumi/pulumi';
 import { output } from '@pulumi/pulumi';
 import type { Catalog } from '../functions/catalog';
+import type { StreamName } from '../functions/contracts';
 import { createProducerHandler } from '../functions/producer';
 import { createConsumerHandler } from '../functions/consumer';
 import { createMigratorHandler } from '../warehouse/migrator';
@@ -40,11 +41,8 @@ export function isProvidedByRuntime(moduleName: string): boolean {
 export interface LambdaArchivesArgs {
   /** The deploy-time catalog (built with faker in the Pulumi program); captured as plain data. */
   catalog: Catalog;
-  /** Rendered Redshift migrations for the migrator (may be an Output: it names the COPY role and bucket). */
+  /** Rendered Redshift migrations for the migrator (an Output in the program: they name the COPY role and bucket). */
   migrations: pulumi.Input<Migrations>;
-  /** Redshift Serverless workgroup and database the migrator targets. */
-  workgroupName?: pulumi.Input<string>;
-  database?: pulumi.Input<string>;
   /** Project root holding package.json and node_modules; defaults to the working directory (as Pulumi runs). */
   projectDir?: string;
 }
@@ -55,36 +53,36 @@ export interface LambdaArchive {
   codePathOptions: pulumi.runtime.CodePathOptions;
 }
 
+/** All four archives, as the program builds them (the bench serializes these). */
 export function lambdaArchives(args: LambdaArchivesArgs): Record<FunctionName, LambdaArchive> {
-  const projectDir = args.projectDir ?? process.cwd();
+  return {
+    producer: producerArchive(args.catalog, args.projectDir),
+    salesConsumer: consumerArchive('sales', args.catalog, args.projectDir),
+    inventoryConsumer: consumerArchive('inventory', args.catalog, args.projectDir),
+    migrator: migratorArchive(args.migrations, args.projectDir),
+  };
+}
+
+export function producerArchive(catalog: Catalog, projectDir?: string): LambdaArchive {
   // Only the fields the generator reads: the closure carries this as JSON-like data.
   const generatorCatalog = {
-    products: args.catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
-    stores: args.catalog.stores.map((s) => ({ store_id: s.store_id, size: s.size })),
+    products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
+    stores: catalog.stores.map((s) => ({ store_id: s.store_id, size: s.size })),
   };
-  const dims = { products: args.catalog.products, stores: args.catalog.stores };
-  // Outputs captured by a closure are read with .get() when the function runs.
-  const migrations = output(args.migrations);
-  const workgroupName = output(args.workgroupName);
-  const database = output(args.database);
-  return {
-    producer: {
-      callbackFactory: () => createProducerHandler(generatorCatalog),
-      codePathOptions: codePathOptionsFor(handlerPackages.producer, projectDir),
-    },
-    salesConsumer: {
-      callbackFactory: () => createConsumerHandler('sales', dims),
-      codePathOptions: codePathOptionsFor(handlerPackages.salesConsumer, projectDir),
-    },
-    inventoryConsumer: {
-      callbackFactory: () => createConsumerHandler('inventory', dims),
-      codePathOptions: codePathOptionsFor(handlerPackages.inventoryConsumer, projectDir),
-    },
-    migrator: {
-      callbackFactory: () => createMigratorHandler({ migrations: migrations.get(), workgroupName: workgroupName.get(), database: database.get() }),
-      codePathOptions: codePathOptionsFor(handlerPackages.migrator, projectDir),
-    },
-  };
+  return { callbackFactory: () => createProducerHandler(generatorCatalog), codePathOptions: codePathOptionsFor(handlerPackages.producer, projectDir) };
+}
+
+export function consumerArchive(stream: StreamName, catalog: Catalog, projectDir?: string): LambdaArchive {
+  const dims = { products: catalog.products, stores: catalog.stores };
+  const name: FunctionName = stream === 'sales' ? 'salesConsumer' : 'inventoryConsumer';
+  return { callbackFactory: () => createConsumerHandler(stream, dims), codePathOptions: codePathOptionsFor(handlerPackages[name], projectDir) };
+}
+
+/** Workgroup, database and secret come from the function's environment (WORKGROUP_NAME, DATABASE, SECRET_ARN). */
+export function migratorArchive(migrations: pulumi.Input<Migrations>, projectDir?: string): LambdaArchive {
+  // An Output captured by a closure is read with .get() when the function runs.
+  const captured = output(migrations);
+  return { callbackFactory: () => createMigratorHandler({ migrations: captured.get() }), codePathOptions: codePathOptionsFor(handlerPackages.migrator, projectDir) };
 }
 
 /**
@@ -92,7 +90,7 @@ export function lambdaArchives(args: LambdaArchivesArgs): Record<FunctionName, L
  * includes, file by file, the runtime files of the packages this handler needs.
  * A fresh object each call: CallbackFunction pushes 'aws-sdk' into the exclude list.
  */
-export function codePathOptionsFor(packages: readonly string[], projectDir = process.cwd()): pulumi.runtime.CodePathOptions {
+export function codePathOptionsFor(packages: readonly string[], projectDir: string = process.cwd()): pulumi.runtime.CodePathOptions {
   const declared = Object.keys(readPackageJson(projectDir).dependencies ?? {});
   const files = new Set<string>();
   const seen = new Set<string>();

@@ -1,0 +1,18 @@
+// The Pulumi program: read and validate the stack config (a bad config fails here,
+// before any resource is declared, listing every problem), build the pipeline, export outputs.
+import * as pulumi from '@pulumi/pulumi';
+import { loadStackConfig } from './infra/config';
+import { definePipeline } from './infra/pipeline';
+
+const config = loadStackConfig();
+const region = new pulumi.Config('aws').require('region');
+const pipeline = definePipeline(config, region);
+
+export const queueUrls = pipeline.queueUrls;
+export const deadLetterQueueUrls = pipeline.deadLetterQueueUrls;
+export const landingBucket = pipeline.landingBucket;
+export const workgroupEndpoint = pipeline.workgroupEndpoint;
+export const workgroupName = pipeline.workgroupName;
+export const migrationsHash = pipeline.migrationsHash;
+export const alarmTopicArn = pipeline.alarmTopicArn;
+export const dashboardUrls = pipeline.dashboardUrls;

@@ -1,0 +1,133 @@
+// People: one IAM group per persona, with inline least-privilege policies, and the
+// stack's three users. Every group requires MFA for everything except managing one's
+// own MFA device and password. The program creates no access keys and no passwords.
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { Persona } from './config';
+import { personas } from './config';
+import { policyDocument, type PolicyStatement } from './iam';
+
+export interface AccessArgs {
+  users: { name: string; persona: Persona }[];
+  accountId: pulumi.Input<string>;
+  region: pulumi.Input<string>;
+  partition?: pulumi.Input<string>;
+  /** What the engineer operates. */
+  queueArns: pulumi.Input<string>[];
+  deadLetterQueueArns: pulumi.Input<string>[];
+  functionArns: pulumi.Input<string>[];
+  migratorArn: pulumi.Input<string>;
+  logGroupArns: pulumi.Input<string>[];
+  workgroupArn: pulumi.Input<string>;
+  dashboardArn: pulumi.Input<string>;
+}
+
+// IAM policy variables: literal text, resolved by IAM per request.
+const SELF_USER = '${aws:username}';
+
+/** Deny everything without MFA except the calls needed to enrol an MFA device. */
+export function mfaStatements(accountId: pulumi.Input<string>, partition: pulumi.Input<string> = 'aws'): PolicyStatement[] {
+  return [
+    { Sid: 'ListMfaDevices', Effect: 'Allow', Action: ['iam:ListVirtualMFADevices'], Resource: ['*'] },
+    {
+      Sid: 'ManageOwnMfaDevice',
+      Effect: 'Allow',
+      Action: ['iam:CreateVirtualMFADevice', 'iam:DeleteVirtualMFADevice'],
+      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/${SELF_USER}`],
+    },
+    {
+      Sid: 'ManageOwnMfaAndPassword',
+      Effect: 'Allow',
+      Action: ['iam:EnableMFADevice', 'iam:ResyncMFADevice', 'iam:ListMFADevices', 'iam:GetUser', 'iam:ChangePassword'],
+      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:user/${SELF_USER}`],
+    },
+    {
+      Sid: 'DenyAllWithoutMfa',
+      Effect: 'Deny',
+      NotAction: ['iam:CreateVirtualMFADevice', 'iam:EnableMFADevice', 'iam:GetUser', 'iam:ListMFADevices', 'iam:ListVirtualMFADevices', 'iam:ResyncMFADevice', 'iam:ChangePassword', 'sts:GetSessionToken'],
+      Resource: ['*'],
+      Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+    },
+  ];
+}
+
+/** Persona statements (without the MFA guard). Pure, so tests read them directly. */
+export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatement[] {
+  const partition = a.partition ?? 'aws';
+  const viewDashboards: PolicyStatement[] = [
+    { Sid: 'ViewPipelineDashboard', Effect: 'Allow', Action: ['cloudwatch:GetDashboard'], Resource: [a.dashboardArn] },
+    // These read actions take no resource in IAM.
+    { Sid: 'ReadMetrics', Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListDashboards', 'cloudwatch:DescribeAlarms'], Resource: ['*'] },
+    {
+      Sid: 'ViewQuickSightDashboards',
+      Effect: 'Allow',
+      Action: ['quicksight:DescribeDashboard', 'quicksight:ListDashboards'],
+      Resource: [pulumi.interpolate`arn:${partition}:quicksight:${a.region}:${a.accountId}:dashboard/*`],
+    },
+  ];
+  const queryWarehouse: PolicyStatement[] = [
+    { Sid: 'QueryWarehouse', Effect: 'Allow', Action: ['redshift-serverless:GetCredentials', 'redshift-data:ExecuteStatement'], Resource: [a.workgroupArn] },
+    {
+      Sid: 'ReadOwnQueryResults',
+      Effect: 'Allow',
+      Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:ListStatements', 'redshift-data:CancelStatement'],
+      Resource: ['*'],
+      Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
+    },
+  ];
+  switch (persona) {
+    case 'viewer':
+      return viewDashboards;
+    case 'analyst':
+      return [...viewDashboards, ...queryWarehouse];
+    case 'engineer':
+      return [
+        ...viewDashboards,
+        ...queryWarehouse,
+        {
+          // A DLQ redrive reads and deletes from the DLQ and sends to its source queue.
+          Sid: 'RedriveDeadLetterQueues',
+          Effect: 'Allow',
+          Action: ['sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:CancelMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          Resource: a.deadLetterQueueArns,
+        },
+        { Sid: 'InspectStreamQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: a.queueArns },
+        { Sid: 'RunPipelineFunctions', Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunction'], Resource: [...a.functionArns, a.migratorArn] },
+        { Sid: 'ReadPipelineLogs', Effect: 'Allow', Action: ['logs:FilterLogEvents', 'logs:GetLogEvents', 'logs:StartQuery'], Resource: a.logGroupArns.map((arn) => pulumi.interpolate`${arn}:*`) },
+      ];
+  }
+}
+
+export class Access extends pulumi.ComponentResource {
+  readonly groups: Record<Persona, aws.iam.Group>;
+  readonly users: aws.iam.User[];
+
+  constructor(name: string, args: AccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('bfstream:infra:Access', name, {}, opts);
+    const problems: string[] = [];
+    for (const persona of personas) {
+      const count = args.users.filter((u) => u.persona === persona).length;
+      if (count !== 1) problems.push(`needs exactly one ${persona} user, got ${count}`);
+    }
+    if (problems.length) throw new Error(`Access ${name}: ${problems.join('; ')}`);
+
+    const groups = {} as Record<Persona, aws.iam.Group>;
+    for (const persona of personas) {
+      const group = new aws.iam.Group(`${name}-${persona}s`, { path: '/bfstream/' }, { parent: this });
+      new aws.iam.GroupPolicy(
+        `${name}-${persona}s-policy`,
+        { group: group.name, policy: policyDocument([...mfaStatements(args.accountId, args.partition), ...personaStatements(persona, args)]) },
+        { parent: this },
+      );
+      groups[persona] = group;
+    }
+    this.groups = groups;
+    this.users = args.users.map((u) => {
+      // No access keys and no login profile: an administrator invites each person out of band.
+      const user = new aws.iam.User(`${name}-${u.persona}`, { name: u.name, path: '/bfstream/', forceDestroy: true }, { parent: this });
+      new aws.iam.UserGroupMembership(`${name}-${u.persona}-membership`, { user: user.name, groups: [groups[u.persona].name] }, { parent: this });
+      return user;
+    });
+    this.registerOutputs({ groups: Object.fromEntries(personas.map((p) => [p, groups[p].name])), users: this.users.map((u) => u.name) });
+  }
+}

@@ -1,0 +1,199 @@
+// The stack configuration: one typed, validated definition. Every key lives under the
+// `bfstream:` namespace, has a default, and is documented in docs/INFRA.md. A bad
+// config fails before any resource is declared, with every problem listed.
+import { z } from 'zod';
+import { DEFAULT_CATALOG_SEED } from '../functions/catalog';
+
+export const CONFIG_NAMESPACE = 'bfstream';
+export const personas = ['engineer', 'analyst', 'viewer'] as const;
+export type Persona = (typeof personas)[number];
+
+// CloudWatch Logs accepts only these retention periods (days).
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LAMBDA_RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'] as const;
+/** Lambda's synchronous invoke payload limit: one SQS batch must fit in it. */
+export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+// Pulumi hands every config value to the program as a string; numbers, booleans and
+// objects arrive JSON-encoded. Typed fields decode JSON first; text fields take the raw string.
+const decoded = <S extends z.ZodTypeAny>(schema: S) =>
+  z.preprocess((raw) => {
+    if (typeof raw !== 'string') return raw;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }, schema);
+const int = (min: number, max: number) => decoded(z.number().int().min(min).max(max));
+const bool = () => decoded(z.boolean());
+
+const field = <S extends z.ZodTypeAny>(schema: S, defaultValue: z.output<S>, doc: string) => ({ schema, default: defaultValue, doc });
+
+const userSchema = z.object({ name: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM user name: 1-64 of letters, digits and +=,.@_-'), persona: z.enum(personas) }).strict();
+
+/** Each key's schema and default. The order here is the order in docs/INFRA.md. */
+export const configFields = {
+  schedule: field(z.string(), 'rate(15 minutes)', 'EventBridge Scheduler rate; also the producer window length (rate(N minutes|hours)).'),
+  scheduleEnabled: field(bool(), true, 'ENABLED or DISABLED schedule.'),
+  peakLinesPerMinute: field(int(0, 1_000_000), 2000, 'Sale lines per minute at the top of the demand curve.'),
+  eventsPerMessage: field(decoded(z.union([z.literal('fill'), z.number().int().min(1).max(100_000)])), 'fill', "'fill' packs each SQS message up to maxMessageBytes; a number packs that many events."),
+  compression: field(z.enum(['gzip', 'none']), 'gzip', 'Message body compression used by the producer.'),
+  maxMessageBytes: field(int(1024, 1_048_576), 262_144, "The queues' MaximumMessageSize and the producer's packing limit (bytes)."),
+  generatorSeed: field(int(0, 0xffffffff), 1, "Seed mixed with each window's start; equal windows give equal events."),
+  catalogSeed: field(int(0, 0xffffffff), DEFAULT_CATALOG_SEED, 'Seed of the deploy-time product and store catalog.'),
+  catalogProducts: field(int(1, 9999), 200, 'Number of products in the catalog.'),
+  catalogStores: field(int(1, 999), 25, 'Number of stores in the catalog.'),
+  lambdaRuntime: field(z.enum(LAMBDA_RUNTIMES), 'nodejs22.x', 'Node.js runtime of every function (provides @aws-sdk v3).'),
+  producerMemoryMb: field(int(128, 10_240), 1024, 'Producer memory (MB).'),
+  producerTimeoutSeconds: field(int(1, 900), 120, 'Producer timeout (s).'),
+  consumerMemoryMb: field(int(128, 10_240), 512, 'Memory of each consumer (MB).'),
+  consumerTimeoutSeconds: field(int(1, 900), 60, 'Timeout of each consumer (s).'),
+  migratorTimeoutSeconds: field(int(1, 900), 300, 'Migrator timeout (s).'),
+  batchSize: field(int(1, 10_000), 10, 'SQS messages per consumer invocation (1-10000; above 10 needs batchWindowSeconds >= 1).'),
+  batchWindowSeconds: field(int(0, 300), 5, 'Maximum batching window of the event source mappings (s).'),
+  maxConcurrency: field(int(2, 1000), 5, 'Maximum concurrent consumer invocations per queue (event source scaling config).'),
+  visibilityTimeoutSeconds: field(int(0, 43_200), 0, '0 = 6 x consumerTimeoutSeconds + batchWindowSeconds (the AWS recommendation); otherwise at least that.'),
+  maxReceiveCount: field(int(1, 1000), 5, 'Receives before a message moves to its DLQ.'),
+  messageRetentionSeconds: field(int(60, 1_209_600), 345_600, 'Retention of the stream queues (s).'),
+  dlqRetentionSeconds: field(int(60, 1_209_600), 1_209_600, 'Retention of the DLQs (s); must exceed messageRetentionSeconds.'),
+  logRetentionDays: field(decoded(z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`)), 14, 'Retention of every function log group (days).'),
+  rawRetentionDays: field(int(1, 3650), 30, 'Days before landing files under sales/ and inventory/ expire.'),
+  rejectedRetentionDays: field(int(1, 3650), 30, 'Days before files under rejected/ expire.'),
+  forceDestroy: field(bool(), false, 'Let `pulumi destroy` delete a non-empty landing bucket.'),
+  vpcCidr: field(z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|2[0-2])$/, 'an IPv4 CIDR from /16 to /22'), '10.40.0.0/16', 'CIDR of the warehouse VPC (3 private subnets).'),
+  baseCapacity: field(int(4, 1024), 8, 'Redshift Serverless base RPUs: 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024.'),
+  maxCapacity: field(int(0, 5632), 0, '0 = no cap; otherwise the most RPUs the workgroup may scale to (>= baseCapacity).'),
+  database: field(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier'), 'sales', 'Database the pipeline loads into.'),
+  adminUsername: field(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier').refine((u) => !['admin', 'rdsadmin', 'public'].includes(u), 'a non-reserved name'), 'bfadmin', 'Namespace admin user (its password lives in Secrets Manager).'),
+  users: field(decoded(z.array(userSchema)), [{ name: 'bf-engineer', persona: 'engineer' }, { name: 'bf-analyst', persona: 'analyst' }, { name: 'bf-viewer', persona: 'viewer' }], 'Exactly three IAM users, one per persona (engineer, analyst, viewer).'),
+  alarmEmail: field(z.union([z.literal(''), z.email()]), '', "Email subscribed to the alarm topic ('' = none; confirm the subscription by mail)."),
+  oldestMessageAgeAlarmSeconds: field(int(60, 1_209_600), 900, 'Alarm when the oldest message in a stream queue is older than this (s).'),
+  dashboardEnabled: field(bool(), false, 'Declare the QuickSight data source and data sets (needs a QuickSight subscription).'),
+  quicksightPrincipalArn: field(z.union([z.literal(''), z.string().regex(/^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/, 'a QuickSight user or group ARN')]), '', 'QuickSight user or group granted the data source and data sets; required when dashboardEnabled.'),
+};
+
+export type ConfigKey = keyof typeof configFields;
+export type StackConfig = { [K in ConfigKey]: z.output<(typeof configFields)[K]['schema']> } & {
+  /** Derived: the schedule period in minutes, which is the producer's window. */
+  windowMinutes: number;
+  /** Derived: the effective visibility timeout of the stream queues. */
+  effectiveVisibilityTimeoutSeconds: number;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses `rate(N unit)` into minutes; cron and one-off schedules have no fixed window. */
+export function rateMinutes(expression: string): number | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = match[2];
+  if (value < 1 || (value === 1) !== !unit.endsWith('s')) return undefined;
+  return value * (unit.startsWith('minute') ? 1 : unit.startsWith('hour') ? 60 : 1440);
+}
+
+export function isValidBaseCapacity(rpu: number): boolean {
+  return rpu === 4 || (rpu >= 8 && rpu <= 512 && rpu % 8 === 0) || (rpu > 512 && rpu <= 1024 && rpu % 32 === 0);
+}
+
+/**
+ * Validates raw config values (as Pulumi passes them: strings, or already-decoded
+ * values) keyed `bfstream:<key>` or `<key>`. Keys of other namespaces (aws:region) are ignored.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  const given = new Map<string, unknown>();
+  for (const [fullKey, value] of Object.entries(raw)) {
+    const [namespace, key] = fullKey.includes(':') ? fullKey.split(':', 2) : [CONFIG_NAMESPACE, fullKey];
+    if (namespace !== CONFIG_NAMESPACE) continue;
+    if (!(key in configFields)) problems.push(`${CONFIG_NAMESPACE}:${key}: unknown key${suggest(key)}`);
+    else given.set(key, value);
+  }
+  for (const [key, field] of Object.entries(configFields) as [ConfigKey, (typeof configFields)[ConfigKey]][]) {
+    if (!given.has(key)) {
+      values[key] = structuredClone(field.default);
+      continue;
+    }
+    const result = (field.schema as z.ZodTypeAny).safeParse(given.get(key));
+    if (result.success) values[key] = result.data;
+    else for (const issue of result.error.issues) problems.push(`${CONFIG_NAMESPACE}:${key}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
+  }
+  const ok = (...keys: ConfigKey[]) => keys.every((k) => k in values);
+  const v = values as StackConfig;
+  const fail = (key: ConfigKey, message: string) => problems.push(`${CONFIG_NAMESPACE}:${key}: ${message}`);
+
+  if (ok('schedule')) {
+    const minutes = rateMinutes(v.schedule);
+    if (minutes === undefined) fail('schedule', `must be a rate expression like rate(15 minutes), got ${JSON.stringify(v.schedule)}`);
+    else if (minutes > 1440) fail('schedule', `the producer window can be at most 1440 minutes, got ${minutes}`);
+    else v.windowMinutes = minutes;
+  }
+  if (ok('batchSize', 'batchWindowSeconds') && v.batchSize > 10 && v.batchWindowSeconds < 1) fail('batchWindowSeconds', `must be at least 1 when batchSize (${v.batchSize}) is above 10`);
+  if (ok('batchSize', 'maxMessageBytes') && v.batchSize * v.maxMessageBytes > LAMBDA_PAYLOAD_BYTES) {
+    fail('batchSize', `${v.batchSize} messages of up to ${v.maxMessageBytes} bytes exceed Lambda's 6 MB invoke payload; use at most ${Math.floor(LAMBDA_PAYLOAD_BYTES / v.maxMessageBytes)}`);
+  }
+  if (ok('consumerTimeoutSeconds', 'batchWindowSeconds', 'visibilityTimeoutSeconds')) {
+    const minimum = 6 * v.consumerTimeoutSeconds + v.batchWindowSeconds;
+    if (v.visibilityTimeoutSeconds === 0) {
+      if (minimum > 43_200) fail('consumerTimeoutSeconds', `6 x timeout + batch window = ${minimum} s exceeds the 43200 s SQS visibility limit`);
+      v.effectiveVisibilityTimeoutSeconds = Math.min(minimum, 43_200);
+    } else if (v.visibilityTimeoutSeconds < minimum) {
+      fail('visibilityTimeoutSeconds', `${v.visibilityTimeoutSeconds} s is too short: at least 6 x consumerTimeoutSeconds + batchWindowSeconds = ${minimum} s`);
+    } else v.effectiveVisibilityTimeoutSeconds = v.visibilityTimeoutSeconds;
+  }
+  if (ok('messageRetentionSeconds', 'dlqRetentionSeconds') && v.dlqRetentionSeconds <= v.messageRetentionSeconds) {
+    fail('dlqRetentionSeconds', `must exceed messageRetentionSeconds (${v.messageRetentionSeconds}) so a redriven message keeps its age`);
+  }
+  if (ok('baseCapacity') && !isValidBaseCapacity(v.baseCapacity)) fail('baseCapacity', `${v.baseCapacity} RPU is not offered: use 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024`);
+  if (ok('baseCapacity', 'maxCapacity') && v.maxCapacity !== 0 && v.maxCapacity < v.baseCapacity) fail('maxCapacity', `must be 0 (no cap) or at least baseCapacity (${v.baseCapacity})`);
+  if (ok('users')) {
+    if (v.users.length !== personas.length) fail('users', `must list exactly ${personas.length} users (one per persona), got ${v.users.length}`);
+    for (const persona of personas) {
+      const count = v.users.filter((u) => u.persona === persona).length;
+      if (count !== 1) fail('users', `needs exactly one ${persona}, got ${count}`);
+    }
+    const names = v.users.map((u) => u.name);
+    const duplicates = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+    if (duplicates.length > 0) fail('users', `duplicate user names: ${duplicates.join(', ')}`);
+  }
+  if (ok('dashboardEnabled', 'quicksightPrincipalArn') && v.dashboardEnabled && v.quicksightPrincipalArn === '') {
+    fail('quicksightPrincipalArn', 'is required when dashboardEnabled is true');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return v;
+}
+
+function suggest(key: string): string {
+  const lower = key.toLowerCase();
+  const match = Object.keys(configFields).find((k) => k.toLowerCase() === lower || k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()));
+  return match ? ` (did you mean ${match}?)` : '';
+}
+
+/** Reads and validates the running stack's config (Pulumi program or mocks). */
+export function loadStackConfig(): StackConfig {
+  // Imported lazily so pure callers (docs, tests of the parser) need no Pulumi runtime.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
+  return parseStackConfig(pulumi.runtime.allConfig());
+}
+
+/**
+ * Converts a stack YAML's `config:` block into what Pulumi passes the program:
+ * every value a string, structured values JSON-encoded. Secure values are refused:
+ * this project keeps no secrets in config.
+ */
+export function configFromStackYaml(config: Record<string, unknown> | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config ?? {})) {
+    if (value && typeof value === 'object' && 'secure' in value) throw new ConfigError([`${key}: secure values are not used by this project`]);
+    result[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return result;
+}

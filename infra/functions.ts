@@ -1,0 +1,177 @@
+// The producer and the two consumers: inline-bundled CallbackFunctions over the
+// handlers in functions/, each with its own least-privilege role and log group, and
+// the SQS event source mappings declared here (Queue.onEvent cannot set
+// ReportBatchItemFailures, and CallbackFunction without a role attaches 9 *FullAccess policies).
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { streamNames, type StreamName } from '../functions/contracts';
+import { logWriteStatement, serviceRole, type PolicyStatement } from './iam';
+import type { LambdaArchive } from './lambdaPackaging';
+import { landingPrefixes } from './landing';
+
+export interface StreamEndpoint {
+  queueArn: pulumi.Input<string>;
+  queueUrl: pulumi.Input<string>;
+}
+
+export interface ProducerOptions {
+  eventsPerMessage: number | 'fill';
+  maxMessageBytes: number;
+  compression: 'gzip' | 'none';
+  windowMinutes: number;
+  peakLinesPerMinute: number;
+  seed: number;
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+export interface ConsumerOptions {
+  memoryMb: number;
+  timeoutSeconds: number;
+  batchSize: number;
+  batchWindowSeconds: number;
+  maxConcurrency: number;
+}
+
+export interface PipelineFunctionsArgs {
+  streams: Record<StreamName, StreamEndpoint>;
+  bucketName: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  archives: { producer: LambdaArchive; salesConsumer: LambdaArchive; inventoryConsumer: LambdaArchive };
+  runtime: aws.lambda.Runtime;
+  logRetentionDays: number;
+  producer: ProducerOptions;
+  consumer: ConsumerOptions;
+}
+
+export interface DeployedFunction {
+  function: aws.lambda.CallbackFunction<any, any>;
+  role: aws.iam.Role;
+  rolePolicy: aws.iam.RolePolicy;
+  logGroup: aws.cloudwatch.LogGroup;
+}
+
+const consumerArchive = { sales: 'salesConsumer', inventory: 'inventoryConsumer' } as const;
+
+export class PipelineFunctions extends pulumi.ComponentResource {
+  readonly producer: DeployedFunction;
+  readonly consumers: Record<StreamName, DeployedFunction & { mapping: aws.lambda.EventSourceMapping }>;
+
+  constructor(name: string, args: PipelineFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('bfstream:infra:PipelineFunctions', name, {}, opts);
+    const c = args.consumer;
+    const problems: string[] = [];
+    if (c.batchSize < 1 || c.batchSize > 10_000) problems.push(`consumer.batchSize must be 1..10000, got ${c.batchSize}`);
+    if (c.batchSize > 10 && c.batchWindowSeconds < 1) problems.push('consumer.batchWindowSeconds must be >= 1 when batchSize > 10');
+    if (c.maxConcurrency < 2 || c.maxConcurrency > 1000) problems.push(`consumer.maxConcurrency must be 2..1000, got ${c.maxConcurrency}`);
+    if (problems.length) throw new Error(`PipelineFunctions ${name}: ${problems.join('; ')}`);
+
+    const p = args.producer;
+    this.producer = this.deploy(`${name}-producer`, args, args.archives.producer, {
+      description: 'Generates a window of Black Friday sales and inventory events and sends them to the stream queues.',
+      memoryMb: p.memoryMb,
+      timeoutSeconds: p.timeoutSeconds,
+      environment: {
+        SALES_QUEUE_URL: args.streams.sales.queueUrl,
+        INVENTORY_QUEUE_URL: args.streams.inventory.queueUrl,
+        EVENTS_PER_MESSAGE: String(p.eventsPerMessage),
+        MAX_MESSAGE_BYTES: String(p.maxMessageBytes),
+        COMPRESSION: p.compression,
+        WINDOW_MINUTES: String(p.windowMinutes),
+        PEAK_LINES_PER_MINUTE: String(p.peakLinesPerMinute),
+        SEED: String(p.seed),
+      },
+      statements: [
+        // SendMessageBatch is authorized by sqs:SendMessage.
+        { Sid: 'SendToStreamQueues', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: streamNames.map((s) => args.streams[s].queueArn) },
+      ],
+    });
+
+    const consumers = {} as PipelineFunctions['consumers'];
+    for (const stream of streamNames) {
+      const prefixes = landingPrefixes(stream);
+      const deployed = this.deploy(`${name}-${stream}-consumer`, args, args.archives[consumerArchive[stream]], {
+        description: `Validates ${stream} chunks and writes them as CSV to the landing bucket.`,
+        memoryMb: c.memoryMb,
+        timeoutSeconds: c.timeoutSeconds,
+        environment: { LANDING_BUCKET: args.bucketName },
+        statements: [
+          // The three actions the SQS event source needs from the function's role.
+          { Sid: 'ConsumeOwnQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: [args.streams[stream].queueArn] },
+          {
+            Sid: 'WriteOwnPrefixes',
+            Effect: 'Allow',
+            Action: ['s3:PutObject'],
+            Resource: [pulumi.interpolate`${args.bucketArn}/${prefixes.raw}*`, pulumi.interpolate`${args.bucketArn}/${prefixes.rejected}*`],
+          },
+        ],
+      });
+      const mapping = new aws.lambda.EventSourceMapping(
+        `${name}-${stream}-mapping`,
+        {
+          eventSourceArn: args.streams[stream].queueArn,
+          functionName: deployed.function.arn,
+          batchSize: c.batchSize,
+          maximumBatchingWindowInSeconds: c.batchWindowSeconds,
+          functionResponseTypes: ['ReportBatchItemFailures'],
+          scalingConfig: { maximumConcurrency: c.maxConcurrency },
+        },
+        // The role must allow receiving before Lambda validates the mapping.
+        { parent: this, dependsOn: [deployed.rolePolicy] },
+      );
+      consumers[stream] = { ...deployed, mapping };
+    }
+    this.consumers = consumers;
+
+    this.registerOutputs({
+      producerName: this.producer.function.name,
+      consumerNames: Object.fromEntries(streamNames.map((s) => [s, consumers[s].function.name])),
+    });
+  }
+
+  private deploy(
+    name: string,
+    args: PipelineFunctionsArgs,
+    archive: LambdaArchive,
+    fn: { description: string; memoryMb: number; timeoutSeconds: number; environment: Record<string, pulumi.Input<string>>; statements: PolicyStatement[] },
+  ): DeployedFunction {
+    return deployFunction(name, { ...fn, archive, runtime: args.runtime, logRetentionDays: args.logRetentionDays }, this);
+  }
+}
+
+export interface FunctionSpec {
+  description: string;
+  archive: LambdaArchive;
+  runtime: aws.lambda.Runtime;
+  memoryMb: number;
+  timeoutSeconds: number;
+  logRetentionDays: number;
+  environment: Record<string, pulumi.Input<string>>;
+  statements: PolicyStatement[];
+}
+
+/** One function with its log group (retention set) and its own role; used by the warehouse's migrator too. */
+export function deployFunction(name: string, spec: FunctionSpec, parent: pulumi.Resource): DeployedFunction {
+  const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: spec.logRetentionDays }, { parent });
+  const { role, policy: rolePolicy } = serviceRole(
+    name,
+    { services: ['lambda.amazonaws.com'], description: `Execution role of ${name}`, statements: [...spec.statements, logWriteStatement(logGroup.arn)] },
+    { parent },
+  );
+  const fn = new aws.lambda.CallbackFunction(
+    name,
+    {
+      description: spec.description,
+      role,
+      callbackFactory: spec.archive.callbackFactory,
+      codePathOptions: spec.archive.codePathOptions,
+      runtime: spec.runtime,
+      memorySize: spec.memoryMb,
+      timeout: spec.timeoutSeconds,
+      environment: { variables: spec.environment },
+      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+    },
+    { parent, dependsOn: [rolePolicy] },
+  );
+  return { function: fn, role, rolePolicy, logGroup };
+}

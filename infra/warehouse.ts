@@ -1,0 +1,220 @@
+// The warehouse: Redshift Serverless in a private VPC, loaded by auto-copy through an
+// S3 event integration, with its schema applied by a migrator Lambda at deploy time.
+import * as aws from '@pulumi/aws';
+import * as awsx from '@pulumi/awsx';
+import * as pulumi from '@pulumi/pulumi';
+import { streamNames } from '../functions/contracts';
+import { deployFunction, type DeployedFunction } from './functions';
+import { policyDocument, serviceRole } from './iam';
+import { migratorArchive } from './lambdaPackaging';
+import { migrationsHash, type Migration } from '../warehouse/migrations';
+import { landingPrefixes } from './landing';
+
+export interface WarehouseArgs {
+  /** Physical name of the namespace and workgroup (lowercase, digits, hyphens). */
+  warehouseName: string;
+  vpcCidr: string;
+  database: string;
+  adminUsername: string;
+  baseCapacity: number;
+  /** 0 = no cap. */
+  maxCapacity: number;
+  bucketName: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  /** The landing bucket's policy: the integration needs it in place first. */
+  bucketPolicy: pulumi.Resource;
+  accountId: pulumi.Input<string>;
+  /** Plain string: the VPC (a remote component) takes its endpoint service name as plain data. */
+  region: string;
+  partition?: pulumi.Input<string>;
+  /** Renders the migrations for the COPY role this component creates (COPY JOBs name it). */
+  migrations: (copyRoleArn: pulumi.Output<string>) => pulumi.Output<Migration[]>;
+  runtime: aws.lambda.Runtime;
+  migratorTimeoutSeconds: number;
+  logRetentionDays: number;
+}
+
+export const REDSHIFT_PORT = 5439;
+
+export class Warehouse extends pulumi.ComponentResource {
+  readonly vpc: awsx.ec2.Vpc;
+  readonly securityGroup: aws.ec2.SecurityGroup;
+  readonly copyRole: aws.iam.Role;
+  readonly namespace: aws.redshiftserverless.Namespace;
+  readonly workgroup: aws.redshiftserverless.Workgroup;
+  readonly resourcePolicy: aws.redshift.ResourcePolicy;
+  readonly integration: aws.redshift.Integration;
+  readonly migrator: DeployedFunction;
+  readonly migration: aws.lambda.Invocation;
+  readonly endpoint: pulumi.Output<string>;
+  readonly migrationsHash: pulumi.Output<string>;
+
+  constructor(name: string, args: WarehouseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('bfstream:infra:Warehouse', name, {}, opts);
+    const problems: string[] = [];
+    if (!/^[a-z0-9-]{3,64}$/.test(args.warehouseName)) problems.push(`warehouseName must be 3-64 lowercase letters, digits or hyphens, got ${JSON.stringify(args.warehouseName)}`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region)) problems.push(`region must look like us-east-1, got ${JSON.stringify(args.region)}`);
+    if (args.maxCapacity !== 0 && args.maxCapacity < args.baseCapacity) problems.push(`maxCapacity (${args.maxCapacity}) must be 0 or >= baseCapacity (${args.baseCapacity})`);
+    if (problems.length) throw new Error(`Warehouse ${name}: ${problems.join('; ')}`);
+    const partition = args.partition ?? 'aws';
+
+    // Isolated subnets: private, with no route to the internet. awsx refuses "Private"
+    // subnets without NAT gateways; the S3 gateway endpoint gives COPY its path to S3
+    // under enhanced VPC routing. "Auto" attaches the endpoint to the VPC's route tables.
+    this.vpc = new awsx.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        cidrBlock: args.vpcCidr,
+        numberOfAvailabilityZones: 3,
+        natGateways: { strategy: awsx.ec2.NatGatewayStrategy.None },
+        subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
+        subnetSpecs: [{ type: awsx.ec2.SubnetType.Isolated, name: 'warehouse' }],
+        vpcEndpointStrategy: awsx.ec2.VpcEndpointStrategy.Auto,
+        vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: 'Gateway' }],
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+      },
+      { parent: this },
+    );
+
+    const s3PrefixList = aws.ec2.getManagedPrefixListOutput({ name: `com.amazonaws.${args.region}.s3` }, { parent: this });
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        description: 'Redshift Serverless workgroup: SQL from inside the VPC, HTTPS to S3 through the gateway endpoint',
+        vpcId: this.vpc.vpcId,
+        ingress: [{ description: 'Redshift SQL from the VPC', protocol: 'tcp', fromPort: REDSHIFT_PORT, toPort: REDSHIFT_PORT, cidrBlocks: [args.vpcCidr] }],
+        egress: [{ description: 'COPY from S3 (enhanced VPC routing)', protocol: 'tcp', fromPort: 443, toPort: 443, prefixListIds: [s3PrefixList.id] }],
+      },
+      { parent: this },
+    );
+
+    const readPrefixes = streamNames.map((s) => landingPrefixes(s).raw);
+    const copy = serviceRole(
+      `${name}-copy`,
+      {
+        services: ['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com'],
+        description: 'Role Redshift assumes for COPY JOBs: read the landing stream prefixes only',
+        accountId: args.accountId,
+        statements: [
+          { Sid: 'ReadLandingFiles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}*`) },
+          {
+            Sid: 'ListLandingPrefixes',
+            Effect: 'Allow',
+            Action: ['s3:ListBucket'],
+            Resource: [args.bucketArn],
+            Condition: { StringLike: { 's3:prefix': readPrefixes.map((p) => `${p}*`) } },
+          },
+        ],
+      },
+      { parent: this },
+    );
+    this.copyRole = copy.role;
+
+    this.namespace = new aws.redshiftserverless.Namespace(
+      `${name}-namespace`,
+      {
+        namespaceName: args.warehouseName,
+        dbName: args.database,
+        adminUsername: args.adminUsername,
+        // Secrets Manager generates and rotates the password: never in config or state.
+        manageAdminPassword: true,
+        iamRoles: [copy.role.arn],
+        defaultIamRoleArn: copy.role.arn,
+        logExports: ['userlog', 'connectionlog', 'useractivitylog'],
+      },
+      { parent: this, dependsOn: [copy.policy] },
+    );
+
+    this.workgroup = new aws.redshiftserverless.Workgroup(
+      `${name}-workgroup`,
+      {
+        workgroupName: args.warehouseName,
+        namespaceName: this.namespace.namespaceName,
+        baseCapacity: args.baseCapacity,
+        ...(args.maxCapacity ? { maxCapacity: args.maxCapacity } : {}),
+        publiclyAccessible: false,
+        enhancedVpcRouting: true,
+        subnetIds: this.vpc.isolatedSubnetIds,
+        securityGroupIds: [this.securityGroup.id],
+        configParameters: [{ parameterKey: 'require_ssl', parameterValue: 'true' }],
+      },
+      { parent: this },
+    );
+    this.endpoint = this.workgroup.endpoints.apply((e) => (e?.[0] ? `${e[0].address}:${e[0].port}` : ''));
+
+    // The namespace lets the bucket push events to it, and this account create the integration.
+    this.resourcePolicy = new aws.redshift.ResourcePolicy(
+      `${name}-namespace-policy`,
+      {
+        resourceArn: this.namespace.arn,
+        policy: policyDocument([
+          {
+            Sid: 'AuthorizeLandingBucket',
+            Effect: 'Allow',
+            Principal: { Service: 'redshift.amazonaws.com' },
+            Action: ['redshift:AuthorizeInboundIntegration'],
+            Resource: [this.namespace.arn],
+            Condition: { StringEquals: { 'aws:SourceArn': args.bucketArn } },
+          },
+          {
+            Sid: 'AllowAccountToCreateIntegration',
+            Effect: 'Allow',
+            Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${args.accountId}:root` },
+            Action: ['redshift:CreateInboundIntegration'],
+            Resource: [this.namespace.arn],
+          },
+        ]),
+      },
+      { parent: this },
+    );
+
+    this.integration = new aws.redshift.Integration(
+      `${name}-integration`,
+      { integrationName: `${args.warehouseName}-landing`, description: 'S3 event integration for COPY JOB auto-copy', sourceArn: args.bucketArn, targetArn: this.namespace.arn },
+      { parent: this, dependsOn: [this.resourcePolicy, args.bucketPolicy] },
+    );
+
+    const migrations = args.migrations(copy.role.arn);
+    this.migrationsHash = migrations.apply(migrationsHash);
+    const workgroupArn = this.workgroup.arn;
+    this.migrator = deployFunction(
+      `${name}-migrator`,
+      {
+        description: 'Applies the warehouse migrations (tables, dims, views, COPY JOBs) through the Redshift Data API',
+        archive: migratorArchive(migrations),
+        runtime: args.runtime,
+        memoryMb: 256,
+        timeoutSeconds: args.migratorTimeoutSeconds,
+        logRetentionDays: args.logRetentionDays,
+        environment: { WORKGROUP_NAME: this.workgroup.workgroupName, DATABASE: args.database, SECRET_ARN: this.namespace.adminPasswordSecretArn },
+        statements: [
+          { Sid: 'RunStatements', Effect: 'Allow', Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'], Resource: [workgroupArn] },
+          {
+            // These Data API actions take no resource; the condition limits them to statements this role ran.
+            Sid: 'ReadOwnStatements',
+            Effect: 'Allow',
+            Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
+            Resource: ['*'],
+            Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
+          },
+          // The namespace's managed admin secret: DDL and COPY JOBs run as the database owner.
+          { Sid: 'ReadAdminSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [this.namespace.adminPasswordSecretArn] },
+        ],
+      },
+      this,
+    );
+    // Re-runs only when the migrations change; COPY JOBs need the integration in place.
+    this.migration = new aws.lambda.Invocation(
+      `${name}-migrate`,
+      {
+        functionName: this.migrator.function.name,
+        input: pulumi.jsonStringify({ hash: this.migrationsHash }),
+        triggers: { migrationsHash: this.migrationsHash },
+      },
+      { parent: this, dependsOn: [this.workgroup, this.integration] },
+    );
+
+    this.registerOutputs({ endpoint: this.endpoint, workgroupName: this.workgroup.workgroupName, namespaceArn: this.namespace.arn, integrationArn: this.integration.arn });
+  }
+}
