@@ -32,6 +32,8 @@ export interface EventSourceOptions {
   batchSize: number;
   /** Concurrent pollers, each invoking the handler one batch at a time. Default 2. */
   concurrency?: number;
+  /** The queue's visibility timeout: an invocation longer than it is counted as slow. */
+  visibilityTimeoutMs?: number;
   /** Function timeout for the Context's remaining time. Default 60 s. */
   functionTimeoutMs?: number;
   region?: string;
@@ -67,6 +69,11 @@ export interface EventSourceStats {
   /** Deliveries that were not deleted and so will come back (or go to the DLQ). */
   messagesFailed: number;
   handlerErrors: number;
+  /**
+   * Invocations that outlasted the visibility timeout: their messages became visible
+   * again while still being processed, so they were (or could be) delivered twice.
+   */
+  slowInvocations: number;
   /** The last handler errors, for diagnosis. */
   errors: string[];
 }
@@ -173,7 +180,7 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<Queu
 
 /** Polls one queue with `concurrency` pollers until it is drained and the producer is done. */
 export class SqsEventSource {
-  readonly stats: EventSourceStats = { invocations: 0, receives: 0, emptyReceives: 0, messagesReceived: 0, messagesDeleted: 0, messagesFailed: 0, handlerErrors: 0, errors: [] };
+  readonly stats: EventSourceStats = { invocations: 0, receives: 0, emptyReceives: 0, messagesReceived: 0, messagesDeleted: 0, messagesFailed: 0, handlerErrors: 0, slowInvocations: 0, errors: [] };
   private readonly region: string;
   private readonly batchSize: number;
 
@@ -268,11 +275,13 @@ export class SqsEventSource {
     this.stats.invocations++;
     let response: SQSBatchResponse | void = undefined;
     let error: string | undefined;
+    const started = Date.now();
     try {
       response = this.options.invoke ? await this.options.invoke(event, call) : await call();
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
+    if (this.options.visibilityTimeoutMs !== undefined && Date.now() - started >= this.options.visibilityTimeoutMs) this.stats.slowInvocations++;
     const { succeeded, failed, invalidResponse } =
       error === undefined ? successfulMessages(event.Records, response) : { succeeded: [], failed: event.Records, invalidResponse: false };
     if (invalidResponse) error = 'invalid batchItemFailures response; the whole batch failed';

@@ -1,0 +1,106 @@
+// What a twin run prints: the counts, the books and a few key metrics as small tables.
+import { streamNames, streams } from '../functions/contracts';
+import type { Books } from './books';
+import type { TwinReport } from './twin';
+
+const n = (v: number) => Math.round(v).toLocaleString('en-US');
+const money = (v: string | number) => '$' + Number(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const secs = (ms: number) => (ms / 1000).toFixed(1) + ' s';
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1) + ' MB';
+
+/** A plain text table; numbers align right. */
+export function textTable(headers: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map((c) => String(c)));
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[$-]?[\d,.]+%?$/.test(String(r[i]))));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const line = (r: string[]) => '  ' + r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+/** The books in words, one line per check. */
+export function formatBooks(books: Books): string {
+  const lines: string[] = [];
+  for (const st of streamNames) {
+    const b = books.streams[st];
+    const table = streams[st].contract.table;
+    lines.push(
+      `  ${st.padEnd(9)} produced ${n(b.produced)} = in ${table} ${n(b.loaded)}, exactly once by id` +
+        (b.missing || b.doubled || b.unexpected ? `  (missing ${n(b.missing)}, doubled ${n(b.doubled)}, unexpected ${n(b.unexpected)}${b.examples.length ? ': ' + b.examples.join(', ') : ''})` : ''),
+    );
+  }
+  const r = books.rejected;
+  lines.push(`  malformed injected ${n(r.injected)} = in rejected/ with their reason ${n(r.withReason)}` + (r.missing || r.unexpected ? `  (missing ${n(r.missing)}, unexplained rejects ${n(r.unexpected)})` : ''));
+  lines.push(`  poison injected ${n(books.poison.injected)} = in a DLQ ${n(books.poison.inDlq)}` + (books.dlq.unexpected ? `  (other DLQ messages ${n(books.dlq.unexpected)})` : ''));
+  lines.push(`  left in queues ${n(books.queuesLeft.sales + books.queuesLeft.inventory)}, landing files not loaded ${n(books.files.pending)} of ${n(books.files.landing)}`);
+  lines.push(books.balanced ? '  BALANCED: nothing lost, nothing doubled.' : '  NOT BALANCED:\n' + books.problems.map((p) => '    - ' + p).join('\n'));
+  return lines.join('\n');
+}
+
+export function formatSummary(report: TwinReport, extras: { dashboardPath?: string } = {}): string {
+  const s = report.settings;
+  const out: string[] = [];
+  const t = report.timings;
+  out.push(
+    `Black Friday twin: ${s.runs} run(s) x ${s.windowMinutes} min, ${s.start.replace('T', ' ').slice(0, 16)} to ${s.end.replace('T', ' ').slice(0, 16)} UTC, seed ${s.seed}`,
+    `  endpoint ${s.endpoint}; warehouse ${s.warehouse}`,
+    `  packing ${s.eventsPerMessage === 'fill' ? `fill (up to ${n(s.maxMessageBytes)} bytes, ${s.compression})` : `${s.eventsPerMessage} event(s) per message (${s.compression})`}, consumer batch size ${s.batchSize}, a CSV per ${s.filePer}`,
+    '',
+    textTable(
+      ['', 'sales', 'inventory', 'total'],
+      [
+        ['events', n(report.events.sales), n(report.events.inventory), n(report.totalEvents)],
+        ['messages', n(report.messages.sales), n(report.messages.inventory), n(report.messages.sales + report.messages.inventory)],
+        ['message bytes', mb(report.messageBytes.sales), mb(report.messageBytes.inventory), mb(report.messageBytes.sales + report.messageBytes.inventory)],
+        ['rows loaded', n(report.rowsLoaded.sales), n(report.rowsLoaded.inventory), n(report.rowsLoaded.sales + report.rowsLoaded.inventory)],
+        ['DLQ depth', n(report.dlqDepth.sales), n(report.dlqDepth.inventory), n(report.dlqDepth.sales + report.dlqDepth.inventory)],
+      ],
+    ),
+    '',
+    `  files: ${n(report.files.written)} written, ${n(report.files.loaded)} loaded by this run` +
+      (report.loader.failures.length ? `, ${n(report.loader.failures.length)} refused by the loader` : '') +
+      `; rejects: ${n(report.rejects)}; lost sales (out of stock): ${n(report.lostSales)}`,
+    `  time: ${secs(t.pipelineMs)} from first send to views refreshed (${n(report.eventsPerSecond)} events/s): stream ${secs(t.streamMs)}, load ${secs(t.loadMs)}, refresh ${secs(t.refreshMs)}; setup ${secs(t.setupMs)}, books ${secs(t.booksMs)}, total ${secs(t.totalMs)}`,
+  );
+  const slow = report.consumers.sales.slowInvocations + report.consumers.inventory.slowInvocations;
+  if (slow) out.push(`  warning: ${n(slow)} consumer invocation(s) outlasted the visibility timeout, so their messages could be delivered twice; raise --visibility-timeout`);
+  if (report.chaos) {
+    const c = report.chaos;
+    out.push(
+      '',
+      'Chaos injected:',
+      `  consumer crashes after the S3 write ${n(c.consumerCrashes)}, S3 put failures ${n(c.s3PutFailures)}, duplicate deliveries ${n(c.duplicateDeliveries)},`,
+      `  malformed events ${n(c.malformedEvents)}, poison messages ${n(c.poisonMessages)}, loader crashes mid-file ${n(c.loaderCrashes)}` +
+        (c.sparedLastReceives ? ` (faults skipped on ${n(c.sparedLastReceives)} last-receive invocation(s))` : ''),
+    );
+  }
+  const d = report.dashboard;
+  if (d) {
+    out.push('', 'Top products by revenue:');
+    out.push(
+      textTable(
+        ['#', 'product', 'name', 'category', 'units', 'revenue'],
+        d.topProductsByRevenue.slice(0, 5).map((p) => [p.revenue_rank, p.product_id, p.name.slice(0, 32), p.category, n(p.units), money(p.revenue)]),
+      ),
+    );
+    out.push('', 'Revenue by category:');
+    out.push(
+      textTable(
+        ['category', 'units', 'revenue', 'share'],
+        d.revenueByCategory.map((c) => [c.category, n(c.units), money(c.revenue), c.revenue_share === null ? '-' : (Number(c.revenue_share) * 100).toFixed(1) + '%']),
+      ),
+    );
+    const byStore = new Map<string, { region: string; atRisk: number; out: number; worst: string }>();
+    for (const r of d.stockAtRisk) {
+      const e = byStore.get(r.store_id) ?? { region: r.region, atRisk: 0, out: 0, worst: `${r.product_id} (${r.on_hand} left)` };
+      if (r.stockout_risk === 'out_of_stock') e.out++;
+      else e.atRisk++;
+      byStore.set(r.store_id, e);
+    }
+    const risky = [...byStore].sort((a, b) => b[1].out + b[1].atRisk - (a[1].out + a[1].atRisk) || a[0].localeCompare(b[0])).slice(0, 5);
+    out.push('', 'Stores at stockout risk (product x store pairs):');
+    out.push(risky.length ? textTable(['store', 'region', 'out of stock', 'at risk', 'lowest'], risky.map(([id, e]) => [id, e.region, e.out, e.atRisk, e.worst])) : '  none');
+  }
+  if (report.books) out.push('', 'Books:', formatBooks(report.books));
+  if (extras.dashboardPath) out.push('', `Dashboard: ${extras.dashboardPath}`);
+  return out.join('\n');
+}
