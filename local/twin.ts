@@ -53,7 +53,7 @@ export interface TwinOptions {
   visibilityTimeoutSeconds?: number;
   /** PGlite data directory. Default `.twin/pgdata`; ignored with databaseUrl. */
   dataDir?: string;
-  /** Start from an empty warehouse (delete the PGlite data dir, or drop the schema on Postgres). */
+  /** Start from an empty warehouse: drop the warehouse schema and its migration log, then migrate again. */
   fresh?: boolean;
   /** Postgres URL instead of PGlite (DATABASE_URL). */
   databaseUrl?: string;

@@ -1,8 +1,8 @@
 // The twin's warehouse: PGlite on disk (a second run adds to the first) or the
 // Postgres server in DATABASE_URL, migrated with the same migrations as Redshift,
 // loaded by the auto-copy stand-in and read by the dashboard queries.
-import { mkdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Catalog } from '../functions/catalog';
 import { streams, type StreamName } from '../functions/contracts';
@@ -88,12 +88,14 @@ async function loadLog(driver: SqlDriver): Promise<{ files: number; rows: Record
 export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<TwinWarehouse> {
   const dataDir = resolve(options.dataDir);
   if (!options.databaseUrl) {
-    if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+    // A directory that is not a Postgres cluster (a half-made one, say) starts over.
+    if (existsSync(dataDir) && !existsSync(join(dataDir, 'PG_VERSION'))) rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
   }
   const driver: SqlDriver = await openWarehouse(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir });
   try {
-    if (options.databaseUrl && options.fresh) {
+    // Fresh drops our schema and the migration log rather than the cluster: initdb is the slow part of PGlite.
+    if (options.fresh) {
       await driver.exec(`DROP SCHEMA IF EXISTS ${WAREHOUSE_SCHEMA} CASCADE`);
       await driver.exec(`DROP TABLE IF EXISTS ${MIGRATIONS_TABLE}`);
     }

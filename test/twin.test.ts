@@ -1,0 +1,86 @@
+// The local twin end to end: the real producer and consumers over fauxqs HTTP, the
+// emulated event source, the loader and views on PGlite on disk, and the books.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTwin, type TwinReport } from '../local/twin';
+
+const dirs: string[] = [];
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'twin-test-'));
+  dirs.push(dir);
+  return join(dir, 'pgdata');
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function expectBalanced(report: TwinReport): void {
+  expect(report.books?.problems).toEqual([]);
+  expect(report.books?.balanced).toBe(true);
+}
+
+const shared = dataDir();
+
+describe('runTwin', () => {
+  const dir = shared;
+  let first: TwinReport;
+
+  it('runs the pipeline end to end and every event is a fact row exactly once', async () => {
+    first = await runTwin({ runs: 2, windowMinutes: 15, eventsPerRun: 800, dataDir: dir, fresh: true, seed: 3, maxMessageBytes: 64 * 1024 });
+    expectBalanced(first);
+    expect(first.settings.start).toBe('2026-11-27T06:00:00Z');
+    expect(first.settings.end).toBe('2026-11-27T06:30:00Z');
+    // 800 lines per run are generated; those that would go below zero stock are lost sales.
+    expect(first.events.sales + first.lostSales).toBe(1600);
+    expect(first.events.inventory).toBeGreaterThan(first.events.sales); // a sale update per line, plus restocks
+    expect(first.rowsLoaded).toEqual(first.events);
+    expect(first.books!.streams.sales).toMatchObject({ produced: first.events.sales, loaded: first.events.sales, missing: 0, doubled: 0, unexpected: 0 });
+    expect(first.rejects).toBe(0);
+    expect(first.dlqDepth).toEqual({ sales: 0, inventory: 0 });
+    expect(first.files.written).toBe(first.files.loaded);
+    // The views answer: the overall revenue view counts every sale line once.
+    expect(first.dashboard!.revenueOverall[0].sale_lines).toBe(first.events.sales);
+    expect(first.dashboard!.salesPerMinute.length).toBeGreaterThan(0);
+  });
+
+  it('meters what AWS would bill', () => {
+    const u = first.usage;
+    expect(u.lambda['twin-producer'].invocations).toBe(2);
+    expect(u.lambda['twin-sales-consumer'].invocations).toBeGreaterThan(0);
+    expect(u.sqs.SendMessageBatch.requests).toBeGreaterThan(0);
+    // Each request bills at least once, and once more for every further 64 KiB of payload.
+    expect(u.sqs.SendMessageBatch.billingUnits).toBeGreaterThanOrEqual(u.sqs.SendMessageBatch.requests);
+    expect(u.sqs.SendMessageBatch.billingUnits).toBeGreaterThanOrEqual(Math.ceil(u.sqs.SendMessageBatch.payloadBytes / 65536));
+    expect(u.sqs.ReceiveMessage.requests).toBeGreaterThan(0);
+    expect(u.s3.PutObject).toBeGreaterThanOrEqual(first.files.written);
+    expect(u.s3.GetObject).toBeGreaterThanOrEqual(first.files.loaded);
+    expect(Object.keys(u.filesPerHour)).toEqual(['dt=2026-11-27/hour=06']);
+    expect(u.filesPerHour['dt=2026-11-27/hour=06']).toBe(first.files.written);
+    expect(first.timings.pipelineMs).toBeGreaterThan(0);
+  });
+
+  it('adds a second run to the first in the same data directory', async () => {
+    const second = await runTwin({ runs: 1, windowMinutes: 15, eventsPerRun: 500, dataDir: dir, seed: 3, maxMessageBytes: 64 * 1024 });
+    expectBalanced(second);
+    // It carries on after the last loaded event instead of repeating the first run's windows.
+    expect(second.settings.start).toBe('2026-11-27T06:30:00Z');
+    expect(second.dashboard!.revenueOverall[0].sale_lines).toBe(first.events.sales + second.events.sales);
+  });
+});
+
+describe('runTwin with the original design', () => {
+  it('one event per message, batches of 10 and a CSV per batch still balance without faults', async () => {
+    // Same data directory as above, started clean: fresh drops the schema, not the cluster.
+    const report = await runTwin({ runs: 1, eventsPerRun: 60, eventsPerMessage: 1, compression: 'none', batchSize: 10, filePer: 'batch', dataDir: shared, fresh: true });
+    expectBalanced(report);
+    expect(report.messages.sales).toBe(report.events.sales);
+    expect(report.settings.start).toBe('2026-11-27T06:00:00Z');
+    expect(report.dashboard!.revenueOverall[0].sale_lines).toBe(report.events.sales);
+    expect(report.usage.sqs.SendMessageBatch.requests).toBeGreaterThanOrEqual(Math.ceil((report.events.sales + report.events.inventory) / 10));
+  });
+
+  it('refuses options that cannot work, naming each', async () => {
+    await expect(runTwin({ runs: 0, batchSize: 20000, eventsPerMessage: 0 })).rejects.toThrow(
+      /runs must be a whole number 1\.\.10000, got 0; eventsPerMessage must be 'fill' or a whole number 1\.\.100000, got 0; batchSize must be a whole number 1\.\.10000, got 20000/,
+    );
+  });
+});
