@@ -27,16 +27,17 @@ const REGIONS: Record<string, readonly string[]> = {
   West: ['California', 'Washington', 'Oregon', 'Colorado'],
 };
 
-// Category -> list price range in USD; Black Friday baskets mix cheap and big-ticket items.
-const CATEGORIES: Record<string, readonly [number, number]> = {
-  Electronics: [49, 1499],
-  Toys: [9, 129],
-  Apparel: [12, 180],
-  Home: [15, 400],
-  Grocery: [2, 40],
-  Sports: [15, 350],
-  Beauty: [5, 90],
-  Books: [6, 45],
+// Category -> list price range in USD and the kinds of item it sells; Black Friday
+// baskets mix cheap and big-ticket items.
+const CATEGORIES: Record<string, { price: readonly [number, number]; items: readonly string[] }> = {
+  Electronics: { price: [49, 1499], items: ['4K TV', 'Laptop', 'Tablet', 'Headphones', 'Smartwatch', 'Bluetooth Speaker', 'Game Console', 'Camera'] },
+  Toys: { price: [9, 129], items: ['Building Set', 'Doll House', 'RC Car', 'Board Game', 'Puzzle', 'Plush Bear', 'Drone'] },
+  Apparel: { price: [12, 180], items: ['Jacket', 'Sneakers', 'Hoodie', 'Jeans', 'Boots', 'Sweater', 'Scarf'] },
+  Home: { price: [15, 400], items: ['Air Fryer', 'Blender', 'Coffee Maker', 'Vacuum', 'Cookware Set', 'Duvet', 'Lamp'] },
+  Grocery: { price: [2, 40], items: ['Coffee Beans', 'Chocolate Box', 'Olive Oil', 'Tea Sampler', 'Snack Pack', 'Pasta'] },
+  Sports: { price: [15, 350], items: ['Yoga Mat', 'Dumbbells', 'Bike Helmet', 'Running Shoes', 'Tent', 'Basketball'] },
+  Beauty: { price: [5, 90], items: ['Perfume', 'Face Serum', 'Hair Dryer', 'Lipstick Set', 'Shampoo', 'Makeup Kit'] },
+  Books: { price: [6, 45], items: ['Cookbook', 'Thriller', 'Graphic Novel', 'Biography', 'Atlas', 'Fantasy Saga'] },
 };
 
 const SIZES = ['small', 'medium', 'large'] as const;
@@ -68,10 +69,10 @@ export function buildCatalog(seed: number = DEFAULT_CATALOG_SEED, options: Catal
   const products: Product[] = [];
   for (let i = 0; i < productCount; i++) {
     const category = categories[i % categories.length];
-    const [low, high] = CATEGORIES[category];
+    const { price: [low, high], items } = CATEGORIES[category];
     products.push({
       product_id: `P${String(i + 1).padStart(4, '0')}`,
-      name: `${faker.commerce.productAdjective()} ${faker.commerce.product()} ${faker.string.alphanumeric({ length: 3, casing: 'upper' })}`,
+      name: `${faker.company.name().split(/[ ,-]/)[0]} ${faker.commerce.productAdjective()} ${faker.helpers.arrayElement(items)}`,
       category,
       price: Math.round(faker.number.float({ min: low, max: high }) * 100) / 100,
       supplier_id: `SUP${String(faker.number.int({ min: 1, max: 40 })).padStart(3, '0')}`,
