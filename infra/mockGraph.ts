@@ -1,0 +1,246 @@
+// Runs the Pulumi program under pulumi.runtime.setMocks and records the resource
+// graph: what `pulumi preview` would send to AWS, without the CLI or credentials.
+// Used by the infra tests, the policy tests and `npm run plan`.
+import * as pulumi from '@pulumi/pulumi';
+
+export const MOCK_ACCOUNT = '123456789012';
+
+export interface MockedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parentUrn?: string;
+  custom: boolean;
+  /** What the program passed (Outputs resolved). */
+  inputs: Record<string, any>;
+  /** Inputs plus the outputs the mock returned (arn, id, url, ...). */
+  state: Record<string, any>;
+  id?: string;
+  /** URNs each input property was computed from (what the engine gives policy packs). */
+  propertyDependencies: Record<string, string[]>;
+  dependencies: string[];
+}
+
+export interface MockRun {
+  resources: MockedResource[];
+  outputs: Record<string, unknown>;
+  /** Resource registration errors (the program threw inside an apply, a closure failed to serialize, ...). */
+  errors: string[];
+}
+
+export interface MockRunOptions {
+  project?: string;
+  stack: string;
+  /** Full keys: `bfstream:batchSize`, `aws:region`; values as Pulumi passes them (strings). */
+  config: Record<string, string>;
+  /** Declares the resources and returns the stack outputs (for example `() => require('../index')`). */
+  program: () => Record<string, unknown> | void;
+}
+
+let counter = 0;
+const hex = (n: number) => (++counter).toString(16).padStart(n, '0');
+
+/** Realistic outputs per resource type: ARNs in the right shape, ids, urls, endpoints. */
+export function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
+  const acct = MOCK_ACCOUNT;
+  const physical = `${name}-${hex(7)}`;
+  const [pkg, mod] = type.split(':');
+  const service = (mod ?? '').split('/')[0];
+  const base = { ...inputs };
+  switch (type) {
+    case 'aws:sqs/queue:Queue': {
+      const queueName = inputs.name ?? physical;
+      return { id: `https://sqs.${region}.amazonaws.com/${acct}/${queueName}`, state: { ...base, name: queueName, arn: `arn:aws:sqs:${region}:${acct}:${queueName}`, url: `https://sqs.${region}.amazonaws.com/${acct}/${queueName}` } };
+    }
+    case 'aws:s3/bucket:Bucket': {
+      const bucket = inputs.bucket ?? physical.toLowerCase();
+      return { id: bucket, state: { ...base, bucket, arn: `arn:aws:s3:::${bucket}`, region, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com` } };
+    }
+    case 'aws:iam/role:Role':
+      return { id: inputs.name ?? physical, state: { ...base, name: inputs.name ?? physical, arn: `arn:aws:iam::${acct}:role/${inputs.name ?? physical}`, uniqueId: `AROA${hex(16)}` } };
+    case 'aws:iam/user:User':
+      return { id: inputs.name, state: { ...base, arn: `arn:aws:iam::${acct}:user${inputs.path ?? '/'}${inputs.name}`, uniqueId: `AIDA${hex(16)}` } };
+    case 'aws:iam/group:Group':
+      return { id: inputs.name ?? physical, state: { ...base, name: inputs.name ?? physical, arn: `arn:aws:iam::${acct}:group${inputs.path ?? '/'}${inputs.name ?? physical}` } };
+    case 'aws:lambda/function:Function': {
+      const functionName = inputs.name ?? physical;
+      const arn = `arn:aws:lambda:${region}:${acct}:function:${functionName}`;
+      return { id: functionName, state: { ...base, name: functionName, arn, invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`, qualifiedArn: `${arn}:$LATEST` } };
+    }
+    case 'aws:cloudwatch/logGroup:LogGroup': {
+      const groupName = inputs.name ?? `/aws/lambda/${physical}`;
+      return { id: groupName, state: { ...base, name: groupName, arn: `arn:aws:logs:${region}:${acct}:log-group:${groupName}` } };
+    }
+    case 'aws:redshiftserverless/namespace:Namespace': {
+      const uuid = `${hex(8)}-0000-4000-8000-${hex(12)}`;
+      return {
+        id: inputs.namespaceName,
+        state: { ...base, namespaceId: uuid, arn: `arn:aws:redshift-serverless:${region}:${acct}:namespace/${uuid}`, adminPasswordSecretArn: `arn:aws:secretsmanager:${region}:${acct}:secret:redshift!${inputs.namespaceName}-admin-${hex(6)}` },
+      };
+    }
+    case 'aws:redshiftserverless/workgroup:Workgroup': {
+      const uuid = `${hex(8)}-0000-4000-8000-${hex(12)}`;
+      return {
+        id: inputs.workgroupName,
+        state: {
+          ...base,
+          workgroupId: uuid,
+          arn: `arn:aws:redshift-serverless:${region}:${acct}:workgroup/${uuid}`,
+          endpoints: [{ address: `${inputs.workgroupName}.${acct}.${region}.redshift-serverless.amazonaws.com`, port: 5439, vpcEndpoints: [] }],
+        },
+      };
+    }
+    case 'aws:redshift/integration:Integration':
+      return { id: physical, state: { ...base, arn: `arn:aws:redshift:${region}:${acct}:integration:${hex(8)}-0000-4000-8000-${hex(12)}` } };
+    case 'aws:cloudwatch/dashboard:Dashboard':
+      return { id: inputs.dashboardName, state: { ...base, dashboardArn: `arn:aws:cloudwatch::${acct}:dashboard/${inputs.dashboardName}` } };
+    case 'aws:scheduler/schedule:Schedule':
+      return { id: `default/${inputs.name ?? physical}`, state: { ...base, name: inputs.name ?? physical, arn: `arn:aws:scheduler:${region}:${acct}:schedule/default/${inputs.name ?? physical}` } };
+    case 'aws:ec2/securityGroup:SecurityGroup':
+      return { id: `sg-${hex(17)}`, state: { ...base, arn: `arn:aws:ec2:${region}:${acct}:security-group/sg-${hex(17)}` } };
+    case 'awsx:ec2:Vpc': {
+      // A remote component: under mocks it is one resource, with only the outputs given here.
+      const azs = inputs.numberOfAvailabilityZones ?? 3;
+      const subnets = (kind: string) => (inputs.subnetSpecs ?? []).some((s: { type: string }) => s.type === kind) ? Array.from({ length: azs }, () => `subnet-${hex(17)}`) : [];
+      return {
+        id: `vpc-${hex(17)}`,
+        state: { ...base, vpcId: `vpc-${hex(17)}`, isolatedSubnetIds: subnets('Isolated'), privateSubnetIds: subnets('Private'), publicSubnetIds: subnets('Public'), natGateways: [], eips: [] },
+      };
+    }
+    case 'aws:kms/key:Key':
+      return { id: `${hex(8)}-0000-4000-8000-${hex(12)}`, state: { ...base, arn: `arn:aws:kms:${region}:${acct}:key/${hex(8)}-0000-4000-8000-${hex(12)}` } };
+    case 'aws:sns/topic:Topic':
+      return { id: `arn:aws:sns:${region}:${acct}:${physical}`, state: { ...base, name: physical, arn: `arn:aws:sns:${region}:${acct}:${physical}` } };
+    case 'aws:quicksight/dataSource:DataSource':
+      return { id: `${acct},${inputs.dataSourceId}`, state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:datasource/${inputs.dataSourceId}` } };
+    case 'aws:quicksight/vpcConnection:VpcConnection':
+      return { id: `${acct},${inputs.vpcConnectionId}`, state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:vpcConnection/${inputs.vpcConnectionId}` } };
+    default:
+      if (pkg !== 'aws') return { id: physical, state: base };
+      return { id: physical, state: { ...base, name: inputs.name ?? physical, arn: `arn:aws:${service}:${region}:${acct}:${physical}` } };
+  }
+}
+
+function mockCall(token: string, inputs: Record<string, any>, region: string): Record<string, any> {
+  switch (token) {
+    case 'aws:index/getCallerIdentity:getCallerIdentity':
+      return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/deployer`, userId: 'AIDAMOCKDEPLOYER', id: MOCK_ACCOUNT };
+    case 'aws:index/getPartition:getPartition':
+      return { partition: 'aws', dnsSuffix: 'amazonaws.com', reverseDnsPrefix: 'com.amazonaws', id: 'aws' };
+    case 'aws:index/getRegion:getRegion':
+      return { name: region, region, id: region, description: region, endpoint: `ec2.${region}.amazonaws.com` };
+    case 'aws:ec2/getManagedPrefixList:getManagedPrefixList':
+      return { id: 'pl-63a5400a', name: inputs.name, arn: `arn:aws:ec2:${region}:aws:prefix-list/pl-63a5400a`, entries: [], maxEntries: 0 };
+    default:
+      throw new Error(`mock: no result for call ${token}`);
+  }
+}
+
+// Secret values arrive wrapped ({<sig>: <secret sig>, value}); tests and policies read the plain value.
+function unwrapSecrets(value: any): any {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (!value || typeof value !== 'object' || value.constructor !== Object) return value;
+  if (value[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrapSecrets(value.value);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  const map = req.getPropertydependenciesMap();
+  map.forEach((deps: any, key: string) => {
+    result[key] = deps.getUrnsList();
+  });
+  return result;
+}
+
+/** Waits for every outstanding registration without sleeping (the engine's own shutdown wait). */
+async function waitForRegistrations(): Promise<void> {
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (typeof runtime.waitForRPCs !== 'function') throw new Error('@pulumi/pulumi no longer exports runtime.waitForRPCs; update infra/mockGraph.ts');
+  await runtime.waitForRPCs();
+}
+
+function resolveOutputs(value: unknown): Promise<unknown> {
+  return new Promise((resolve) => (pulumi.output(value as pulumi.Input<Record<string, unknown>>) as pulumi.Output<unknown>).apply((v) => resolve(v)));
+}
+
+/** One program run per call; Pulumi's runtime state is per process (per jest test file). */
+export async function runUnderMocks(options: MockRunOptions): Promise<MockRun> {
+  const project = options.project ?? 'bfstream';
+  const region = options.config['aws:region'] ?? 'us-east-1';
+  const resources: MockedResource[] = [];
+  const errors: string[] = [];
+  pulumi.runtime.setAllConfig(options.config);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const { id, state } = mockState(args.type, args.name, args.inputs, region);
+        return { id: args.custom ? id : undefined, state };
+      },
+      call: (args) => mockCall(args.token, args.inputs, region),
+    },
+    project,
+    options.stack,
+    false,
+  );
+  // Record the parent of each registration (MockResourceArgs does not carry it).
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: (err: any, res: any) => void) => Promise<void> };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    register(req, (err, res) => {
+      if (err) errors.push(`${req.getType()} ${req.getName()}: ${err.message ?? err}`);
+      else {
+        const state = unwrapSecrets(pulumi.runtime.deserializeProperties(res.getObject()));
+        resources.push({
+          urn: res.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          parentUrn: req.getParent() || undefined,
+          custom: req.getCustom(),
+          inputs: unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
+          state,
+          id: res.getId() || undefined,
+          propertyDependencies: propertyDependenciesOf(req),
+          dependencies: req.getDependenciesList(),
+        });
+      }
+      callback(err, res);
+    });
+
+  const onRejection = (reason: unknown) => errors.push(String((reason as Error)?.stack ?? reason));
+  process.on('unhandledRejection', onRejection);
+  try {
+    const exported = options.program() ?? {};
+    await waitForRegistrations();
+    const outputs = (await resolveOutputs(exported)) as Record<string, unknown>;
+    await waitForRegistrations();
+    return { resources, outputs, errors };
+  } finally {
+    process.off('unhandledRejection', onRejection);
+  }
+}
+
+/** Convenience lookups over a run. */
+export function ofType(run: MockRun, type: string): MockedResource[] {
+  return run.resources.filter((r) => r.type === type);
+}
+
+export function named(run: MockRun, type: string, name: string): MockedResource {
+  const found = run.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(run, type).map((r) => r.name).join(', ') || 'none'}`);
+  return found;
+}
+
+/** A stack file's config as Pulumi passes it to the program. */
+export function stackYamlConfig(stack: string, projectDir = process.cwd()): Record<string, string> {
+  // Lazy: only tests and the plan read stack files.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const { parse } = require('yaml') as typeof import('yaml');
+  const { configFromStackYaml } = require('./config') as typeof import('./config');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const file = join(projectDir, `Pulumi.${stack}.yaml`);
+  const doc = parse(readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | null;
+  return configFromStackYaml(doc?.config);
+}
