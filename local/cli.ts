@@ -135,7 +135,6 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   program.parse([...argv], { from: 'user' });
   const o = program.opts();
   const problems: string[] = [];
-  if (program.args.length) problems.push(`unexpected argument(s): ${program.args.join(' ')}`);
   let runs: number | undefined = o.runs;
   if (o.duration !== undefined) {
     if (o.runs !== undefined) problems.push('give --runs or --duration, not both');

@@ -1,0 +1,69 @@
+// The command line: flags to TwinOptions, every bad flag named, exit code 2.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { CommanderError } from 'commander';
+import { CliUsageError, parseCli, parseDuration } from './cli';
+
+const parse = (...argv: string[]) => parseCli(argv, {}, false);
+
+describe('parseCli', () => {
+  it('runs the demo with no flags: a Black Friday morning, lines when not on a terminal', () => {
+    const plan = parse();
+    expect(plan.twin).toMatchObject({ windowMinutes: 15, peakLinesPerMinute: 400, seed: 1, eventsPerMessage: 'fill', batchSize: 10, filePer: 'message', dataDir: '.twin/pgdata', fresh: false });
+    expect(plan.twin.runs).toBeUndefined(); // runTwin's default: 24 windows, 06:00 to 12:00
+    expect(plan.twin.chaos).toBeUndefined();
+    expect(plan.progress).toBe('lines');
+    expect(parseCli([], {}, true).progress).toBe('bar');
+    expect(plan.dashboardPath).toBe('.twin/dashboard.html');
+  });
+
+  it('maps every flag', () => {
+    const plan = parse('--duration', '2h', '--window', '30', '--events', '5000', '--seed', '9', '--packing', '25', '--batch-size', '100', '--file-per', 'batch', '--data-dir', '/tmp/x', '--fresh', '--serve', '8123', '--compression', 'none');
+    expect(plan.twin).toMatchObject({ runs: 4, windowMinutes: 30, eventsPerRun: 5000, seed: 9, eventsPerMessage: 25, batchSize: 100, filePer: 'batch', dataDir: '/tmp/x', fresh: true, compression: 'none', loadEveryMs: 1000 });
+    expect(plan.serve).toBe(8123);
+    expect(parse('--serve').serve).toBe(0);
+  });
+
+  it('takes the endpoint and database from the standard variables', () => {
+    const plan = parseCli([], { AWS_ENDPOINT_URL: 'http://localhost:4566', DATABASE_URL: 'postgres://u:p@db/x' }, false);
+    expect(plan.twin).toMatchObject({ endpointUrl: 'http://localhost:4566', databaseUrl: 'postgres://u:p@db/x' });
+  });
+
+  it('sets every chaos rate from --chaos-rate, and per-fault flags override it', () => {
+    const plan = parse('--chaos', '--chaos-rate', '0.2', '--poison-rate', '0.01', '--chaos-seed', '4');
+    expect(plan.twin.chaos).toEqual({
+      seed: 4,
+      rates: { consumerCrash: 0.2, s3PutFailure: 0.2, duplicateDelivery: 0.2, malformedEvents: 0.02, poisonMessages: 0.01, loaderCrash: 0.2 },
+    });
+  });
+
+  it('names a bad value with the flag', () => {
+    expect(() => parse('--runs', 'ten')).toThrow(CommanderError);
+    expect(() => parse('--runs', 'ten')).toThrow("option '-r, --runs <n>' argument 'ten' is invalid. must be a whole number 1..10000.");
+    expect(() => parse('--packing', 'lots')).toThrow(/must be 'fill' or a whole number/);
+    expect(() => parse('--file-per', 'hour')).toThrow(/Allowed choices are message, batch/);
+    expect(() => parse('--nope')).toThrow(/unknown option '--nope'/);
+  });
+
+  it('lists every problem between flags at once', () => {
+    expect(() => parse('--runs', '2', '--duration', '1h', '--crash-rate', '0.1')).toThrow(CliUsageError);
+    expect(() => parse('--runs', '2', '--duration', '1h', '--crash-rate', '0.1')).toThrow('give --runs or --duration, not both\nchaos rates need --chaos');
+    expect(() => parse('extra')).toThrow(/too many arguments/);
+    expect(() => parse('--duration', '50m')).toThrow('--duration 50 min is not a whole number of 15-minute windows');
+    expect(() => parse('--file-per', 'batch', '--chaos')).toThrow(/not exactly-once/);
+  });
+
+  it('reads durations', () => {
+    expect([parseDuration('6h'), parseDuration('90m'), parseDuration('1h30m'), parseDuration('45')]).toEqual([360, 90, 90, 45]);
+    expect(() => parseDuration('soon')).toThrow(/duration like 6h/);
+  });
+});
+
+describe('npm start', () => {
+  it('exits with code 2 and a clear message on a bad flag', () => {
+    const out = spawnSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--batch-size', '0'], { encoding: 'utf8', timeout: 60_000 });
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain("option '-b, --batch-size <n>' argument '0' is invalid. must be a whole number 1..10000.");
+    expect(out.stderr).toContain('--help');
+  });
+});
