@@ -216,8 +216,12 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   const updateTag = 'U-' + tag + '-';
   // Units left in this window per product * stores + store; -1 = not stocked yet.
   const stock = new Int32Array(productIds.length * storeCount).fill(-1);
-  const sales: SaleLine[] = [];
-  const inventory: InventoryUpdate[] = [];
+  // Sized up front (at most `target` lines; updates add one restock per pair): growing by
+  // push copies the arrays over and over while every element is still live.
+  const sales = new Array<SaleLine>(target);
+  const inventory = new Array<InventoryUpdate>(target + Math.min(stock.length, target));
+  let salesCount = 0;
+  let inventoryCount = 0;
   let lostSales = 0;
   let baskets = 0;
   let lines = 0;
@@ -252,7 +256,7 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
         const expected = (target * meanQty * popularity_[productIx] * storeWeights[storeIx]) / (popSum * storeSum);
         left = Math.max(2, Math.round(expected * cover * (0.5 + rand())));
         stock[pair] = left;
-        inventory.push({
+        inventory[inventoryCount++] = {
           update_id: `R-${tag}-${productIx}-${storeIx}`,
           product_id: productIds[productIx],
           timestamp: startIso,
@@ -260,7 +264,7 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
           store_id: storeId,
           reason: 'restock',
           transaction_id: null,
-        });
+        };
       }
       if (qty > left) {
         lostSales++;
@@ -270,7 +274,7 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
       const discountSlot = Math.floor(rand() * discountSlots);
       const transactionId = transactionPrefix + lineSuffix[line];
       const productId = productIds[productIx];
-      sales.push({
+      sales[salesCount++] = {
         transaction_id: transactionId,
         product_id: productId,
         timestamp: isoAtSecond,
@@ -279,8 +283,8 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
         store_id: storeId,
         basket_id: basketId,
         discount_pct: DISCOUNTS[discountSlot],
-      });
-      inventory.push({
+      };
+      inventory[inventoryCount++] = {
         update_id: updatePrefix + lineSuffix[line],
         product_id: productId,
         timestamp: isoAtSecond,
@@ -288,9 +292,11 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
         store_id: storeId,
         reason: 'sale',
         transaction_id: transactionId,
-      });
+      };
       lines++;
     }
   }
+  sales.length = salesCount;
+  inventory.length = inventoryCount;
   return { sales, inventory, baskets, lostSales };
 }
