@@ -11,8 +11,6 @@ export type Persona = (typeof personas)[number];
 // CloudWatch Logs accepts only these retention periods (days).
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 export const LAMBDA_RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'] as const;
-/** Lambda's synchronous invoke payload limit: one SQS batch must fit in it. */
-export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 // Pulumi hands every config value to the program as a string; numbers, booleans and
 // objects arrive JSON-encoded. Typed fields decode JSON first; text fields take the raw string.
@@ -50,14 +48,14 @@ export const configFields = {
   consumerMemoryMb: field(int(128, 10_240), 512, 'Memory of each consumer (MB).'),
   consumerTimeoutSeconds: field(int(1, 900), 60, 'Timeout of each consumer (s).'),
   migratorTimeoutSeconds: field(int(1, 900), 300, 'Migrator timeout (s).'),
-  batchSize: field(int(1, 10_000), 10, 'SQS messages per consumer invocation (1-10000; above 10 needs batchWindowSeconds >= 1).'),
+  batchSize: field(int(1, 10_000), 10, 'SQS messages per consumer invocation (1-10000; above 10 needs batchWindowSeconds >= 1; Lambda also cuts a batch at 6 MB).'),
   batchWindowSeconds: field(int(0, 300), 5, 'Maximum batching window of the event source mappings (s).'),
   maxConcurrency: field(int(2, 1000), 5, 'Maximum concurrent consumer invocations per queue (event source scaling config).'),
   visibilityTimeoutSeconds: field(int(0, 43_200), 0, '0 = 6 x consumerTimeoutSeconds + batchWindowSeconds (the AWS recommendation); otherwise at least that.'),
   maxReceiveCount: field(int(1, 1000), 5, 'Receives before a message moves to its DLQ.'),
   messageRetentionSeconds: field(int(60, 1_209_600), 345_600, 'Retention of the stream queues (s).'),
   dlqRetentionSeconds: field(int(60, 1_209_600), 1_209_600, 'Retention of the DLQs (s); must exceed messageRetentionSeconds.'),
-  logRetentionDays: field(decoded(z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`)), 14, 'Retention of every function log group (days).'),
+  logRetentionDays: field(decoded(z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`)), 14, 'Retention of every function log group (days).'),
   rawRetentionDays: field(int(1, 3650), 30, 'Days before landing files under sales/ and inventory/ expire.'),
   rejectedRetentionDays: field(int(1, 3650), 30, 'Days before files under rejected/ expire.'),
   forceDestroy: field(bool(), false, 'Let `pulumi destroy` delete a non-empty landing bucket.'),
@@ -136,9 +134,6 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
     else v.windowMinutes = minutes;
   }
   if (ok('batchSize', 'batchWindowSeconds') && v.batchSize > 10 && v.batchWindowSeconds < 1) fail('batchWindowSeconds', `must be at least 1 when batchSize (${v.batchSize}) is above 10`);
-  if (ok('batchSize', 'maxMessageBytes') && v.batchSize * v.maxMessageBytes > LAMBDA_PAYLOAD_BYTES) {
-    fail('batchSize', `${v.batchSize} messages of up to ${v.maxMessageBytes} bytes exceed Lambda's 6 MB invoke payload; use at most ${Math.floor(LAMBDA_PAYLOAD_BYTES / v.maxMessageBytes)}`);
-  }
   if (ok('consumerTimeoutSeconds', 'batchWindowSeconds', 'visibilityTimeoutSeconds')) {
     const minimum = 6 * v.consumerTimeoutSeconds + v.batchWindowSeconds;
     if (v.visibilityTimeoutSeconds === 0) {

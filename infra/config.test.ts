@@ -1,0 +1,105 @@
+import * as pulumi from '@pulumi/pulumi';
+import { configFields, ConfigError, parseStackConfig, rateMinutes, isValidBaseCapacity, configFromStackYaml } from './config';
+import { runUnderMocks, stackYamlConfig } from './mockGraph';
+
+function problemsOf(raw: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(raw);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('stack config', () => {
+  test('every key has a default, a doc line and a valid default value', () => {
+    const cfg = parseStackConfig({});
+    for (const [key, field] of Object.entries(configFields)) {
+      expect(field.doc.length).toBeGreaterThan(10);
+      expect((cfg as Record<string, unknown>)[key]).toEqual(field.default);
+    }
+    expect(cfg.windowMinutes).toBe(15);
+    expect(cfg.effectiveVisibilityTimeoutSeconds).toBe(6 * 60 + 5);
+  });
+
+  test('values arrive as Pulumi passes them: strings, JSON for numbers, booleans and objects', () => {
+    const cfg = parseStackConfig({ 'aws:region': 'eu-west-1', 'bfstream:batchSize': '20', 'bfstream:batchWindowSeconds': '2', 'bfstream:forceDestroy': 'true', 'bfstream:eventsPerMessage': '500', 'bfstream:database': 'retail' });
+    expect(cfg).toMatchObject({ batchSize: 20, batchWindowSeconds: 2, forceDestroy: true, eventsPerMessage: 500, database: 'retail' });
+  });
+
+  test('a bad config lists every problem, each naming its key', () => {
+    const problems = problemsOf({
+      'bfstream:batchsize': '10',
+      'bfstream:batchSize': '20000',
+      'bfstream:maxConcurrency': '"five"',
+      'bfstream:schedule': 'cron(0/15 * * * ? *)',
+      'bfstream:visibilityTimeoutSeconds': '120',
+      'bfstream:users': JSON.stringify([{ name: 'a', persona: 'engineer' }, { name: 'b', persona: 'engineer' }]),
+      'bfstream:forceDestroy': 'yes',
+      'bfstream:baseCapacity': '12',
+      'bfstream:dashboardEnabled': 'true',
+    });
+    expect(problems).toEqual([
+      'bfstream:batchsize: unknown key (did you mean batchSize?)',
+      'bfstream:batchSize: Too big: expected number to be <=10000',
+      'bfstream:maxConcurrency: Invalid input: expected number, received string',
+      'bfstream:forceDestroy: Invalid input: expected boolean, received string',
+      'bfstream:schedule: must be a rate expression like rate(15 minutes), got "cron(0/15 * * * ? *)"',
+      'bfstream:visibilityTimeoutSeconds: 120 s is too short: at least 6 x consumerTimeoutSeconds + batchWindowSeconds = 365 s',
+      'bfstream:baseCapacity: 12 RPU is not offered: use 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024',
+      'bfstream:users: must list exactly 3 users (one per persona), got 2',
+      'bfstream:users: needs exactly one engineer, got 2',
+      'bfstream:users: needs exactly one analyst, got 0',
+      'bfstream:users: needs exactly one viewer, got 0',
+      'bfstream:quicksightPrincipalArn: is required when dashboardEnabled is true',
+    ]);
+  });
+
+  test('cross-key rules: batching window, DLQ retention, capacity cap, user names', () => {
+    expect(problemsOf({ 'bfstream:batchSize': '100', 'bfstream:batchWindowSeconds': '0' })).toEqual(['bfstream:batchWindowSeconds: must be at least 1 when batchSize (100) is above 10']);
+    expect(problemsOf({ 'bfstream:dlqRetentionSeconds': '3600' })[0]).toMatch(/dlqRetentionSeconds: must exceed messageRetentionSeconds/);
+    expect(problemsOf({ 'bfstream:baseCapacity': '32', 'bfstream:maxCapacity': '16' })).toEqual(['bfstream:maxCapacity: must be 0 (no cap) or at least baseCapacity (32)']);
+    expect(problemsOf({ 'bfstream:users': '[{"name":"x","persona":"engineer"},{"name":"x","persona":"analyst"},{"name":"y","persona":"viewer"}]' })).toEqual(['bfstream:users: duplicate user names: x']);
+    expect(problemsOf({ 'bfstream:users': '[{"name":"x","persona":"admin"}]' })[0]).toMatch(/^bfstream:users\.0\.persona: /);
+    expect(problemsOf({ 'bfstream:logRetentionDays': '10' })[0]).toMatch(/^bfstream:logRetentionDays: must be one of 1, 3, 5, 7, 14/);
+  });
+
+  test('rate expressions and RPU steps', () => {
+    expect(rateMinutes('rate(15 minutes)')).toBe(15);
+    expect(rateMinutes('rate(1 hour)')).toBe(60);
+    expect(rateMinutes('rate(1 hours)')).toBeUndefined();
+    expect(rateMinutes('rate(2 minute)')).toBeUndefined();
+    expect(rateMinutes('rate(0 minutes)')).toBeUndefined();
+    expect(rateMinutes('cron(0 * * * ? *)')).toBeUndefined();
+    expect([4, 8, 128, 512, 544, 1024].every(isValidBaseCapacity)).toBe(true);
+    expect([0, 6, 12, 520, 1056].some(isValidBaseCapacity)).toBe(false);
+  });
+
+  test('secure config values are refused (the project keeps no secrets in config)', () => {
+    expect(() => configFromStackYaml({ 'bfstream:adminPassword': { secure: 'AAAA' } })).toThrow(ConfigError);
+  });
+
+  test('dev and prod differ where they should: capacity, retention, schedule, force-destroy', () => {
+    const dev = parseStackConfig(stackYamlConfig('dev'));
+    const prod = parseStackConfig(stackYamlConfig('prod'));
+    expect(dev.baseCapacity).toBeLessThan(prod.baseCapacity);
+    expect(dev.logRetentionDays).toBeLessThan(prod.logRetentionDays);
+    expect(dev.rawRetentionDays).toBeLessThan(prod.rawRetentionDays);
+    expect(dev.windowMinutes).toBeGreaterThan(prod.windowMinutes);
+    expect([dev.forceDestroy, prod.forceDestroy]).toEqual([true, false]);
+    expect(dev.maxConcurrency).toBeLessThan(prod.maxConcurrency);
+  });
+
+  test('the program fails on a bad config before declaring any resource', async () => {
+    const run = runUnderMocks({
+      stack: 'dev',
+      config: { 'aws:region': 'us-east-1', 'bfstream:batchSize': '0', 'bfstream:schedul': 'rate(5 minutes)' },
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      program: () => require('../index'),
+    });
+    await expect(run).rejects.toThrow('invalid stack configuration (2 problems):\n  - bfstream:schedul: unknown key (did you mean schedule?)\n  - bfstream:batchSize: Too small: expected number to be >=1');
+    const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
+    expect(monitor.resources.size).toBe(0);
+  }, 60_000);
+});
