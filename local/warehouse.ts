@@ -10,7 +10,7 @@ import { loadLandingFiles, refreshViews, LoaderCrash } from '../warehouse/loader
 import { buildMigrations, COPY_JOB_DETAIL, copyJobName } from '../warehouse/migrations';
 import { openWarehouse } from '../warehouse/open';
 import { runDashboardQueries, type DashboardRows } from '../warehouse/queries';
-import { applyMigrations, MIGRATIONS_TABLE, type SqlDriver } from '../warehouse/runner';
+import { applyMigrations, MigrationChangedError, MIGRATIONS_TABLE, type SqlDriver } from '../warehouse/runner';
 import { qualified, quoteIdent, WAREHOUSE_SCHEMA } from '../warehouse/schema';
 
 export type DashboardData = DashboardRows;
@@ -102,6 +102,10 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
     await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, options.catalog));
   } catch (error) {
     await driver.close?.();
+    if (error instanceof MigrationChangedError) {
+      // Usually the catalog (the dims migration) or a view changed since this warehouse was made.
+      throw new Error(`${error.message}\nThis warehouse was built by an older version of the schema or catalog; start it again with --fresh.`, { cause: error });
+    }
     throw error;
   }
 
