@@ -3,6 +3,10 @@
 // landing files made from generated windows. Not imported by production code.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import { startFauxqs } from 'fauxqs';
 import { Client } from 'pg';
 import { buildCatalog, type Catalog } from '../functions/catalog';
@@ -12,7 +16,8 @@ import { toCsv } from '../functions/csv';
 import { generateWindow } from '../functions/generator';
 import { openPglite } from './drivers/pglite';
 import { openPg } from './drivers/pg';
-import { buildMigrations } from './migrations';
+import { buildMigrations, COPY_JOB_DETAIL } from './migrations';
+import { allMaterializedViews, factTableDefs, qualified, twinObjects } from './schema';
 import { applyMigrations, type CopyDriver } from './runner';
 
 let catalog: Catalog | undefined;
@@ -23,6 +28,25 @@ export function testCatalog(): Catalog {
 
 export const serverUrl = process.env.DATABASE_URL || undefined;
 export const backendName = serverUrl ? 'Postgres server (DATABASE_URL)' : 'PGlite';
+
+/**
+ * A freshly initialised PGlite data directory, made once per machine and shared by
+ * test files: initdb takes 10 s or more on a busy 2-core machine, a restore about one.
+ */
+async function blankDataDir(): Promise<Blob> {
+  const version = (JSON.parse(readFileSync(join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const path = join(tmpdir(), `pglite-${version}-blank.tar`);
+  if (!existsSync(path)) {
+    const db = await PGlite.create();
+    const dump = await db.dumpDataDir('none');
+    await db.close();
+    // Write then rename: parallel jest workers never read a half-written file.
+    const part = `${path}.${process.pid}.part`;
+    writeFileSync(part, new Uint8Array(await dump.arrayBuffer()));
+    renameSync(part, path);
+  }
+  return new Blob([readFileSync(path)]);
+}
 
 /** A migrated, empty warehouse of its own; close() drops it. */
 export async function openTestWarehouse(options: { migrate?: boolean } = {}): Promise<CopyDriver & { close(): Promise<void> }> {
@@ -48,7 +72,7 @@ export async function openTestWarehouse(options: { migrate?: boolean } = {}): Pr
       },
     };
   } else {
-    driver = await openPglite();
+    driver = await openPglite(undefined, { loadDataDir: await blankDataDir() });
   }
   if (options.migrate !== false) await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, testCatalog()));
   return driver;
@@ -57,6 +81,8 @@ export async function openTestWarehouse(options: { migrate?: boolean } = {}): Pr
 export interface Landing {
   s3: S3Client;
   bucket: string;
+  /** Switch to a new, empty bucket (one per test). */
+  freshBucket(): void;
   put(key: string, body: string | Uint8Array): Promise<void>;
   stop(): Promise<void>;
 }
@@ -64,25 +90,34 @@ export interface Landing {
 /** fauxqs S3 on loopback with an empty landing bucket. */
 export async function startLanding(): Promise<Landing> {
   const server = await startFauxqs({ port: 0, logger: false });
-  const bucket = 'landing-test';
-  server.createBucket(bucket);
+  let buckets = 0;
+  const landing = { bucket: '' } as Landing;
+  landing.freshBucket = () => {
+    landing.bucket = `landing-test-${++buckets}`;
+    server.createBucket(landing.bucket);
+  };
+  landing.freshBucket();
   const s3 = new S3Client({
     endpoint: `http://127.0.0.1:${server.port}`,
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  return {
-    s3,
-    bucket,
-    async put(key, body) {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-    },
-    async stop() {
-      s3.destroy();
-      await server.stop();
-    },
+  landing.s3 = s3;
+  landing.put = async (key, body) => {
+    await s3.send(new PutObjectCommand({ Bucket: landing.bucket, Key: key, Body: body }));
   };
+  landing.stop = async () => {
+    s3.destroy();
+    await server.stop();
+  };
+  return landing;
+}
+
+/** Empty the facts, the load log and the views' data, keeping schema and dims. */
+export async function resetFacts(driver: CopyDriver): Promise<void> {
+  const names = [...factTableDefs.map((t) => qualified(t.name)), COPY_JOB_DETAIL, ...allMaterializedViews.flatMap((v) => [qualified(v.name), twinObjects(v).pending])];
+  await driver.exec(`TRUNCATE ${names.join(', ')}`);
 }
 
 export interface Batch {

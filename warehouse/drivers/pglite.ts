@@ -9,9 +9,14 @@ export interface PgliteDriver extends CopyDriver {
   close(): Promise<void>;
 }
 
+export interface PgliteOptions {
+  /** Start from a data directory tarball (PGlite's dumpDataDir) instead of running initdb, which takes seconds. */
+  loadDataDir?: Blob;
+}
+
 /** In memory without a directory; on disk (and reopenable) with one. */
-export async function openPglite(dataDir?: string): Promise<PgliteDriver> {
-  const db = await PGlite.create(dataDir);
+export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteDriver> {
+  const db = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
   return {
     dialect: 'postgres',
     db,

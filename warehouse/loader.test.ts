@@ -1,0 +1,127 @@
+import { saleLine } from '../functions/contracts';
+import { toCsv } from '../functions/csv';
+import { checkHeader, copyJobDetail, LoaderCrash, loadLandingFiles } from './loader';
+import type { CopyDriver } from './runner';
+import { backendName, landingBatch, openTestWarehouse, putBatch, resetFacts, startLanding, type Landing } from './test-support';
+
+const count = async (driver: CopyDriver, table: string) => (await driver.query<{ n: number }>(`SELECT COUNT(*) AS n FROM retail.${table}`))[0].n;
+
+describe(`loader on ${backendName}`, () => {
+  let driver: CopyDriver & { close(): Promise<void> };
+  let landing: Landing;
+  beforeAll(async () => {
+    [driver, landing] = await Promise.all([openTestWarehouse(), startLanding()]);
+  });
+  beforeEach(async () => {
+    await resetFacts(driver);
+    landing.freshBucket();
+  });
+  afterAll(async () => {
+    await Promise.all([driver?.close(), landing?.stop()]);
+  });
+
+  it('loads each file once by name: a second run loads nothing', async () => {
+    const batch = landingBatch([{ start: '2026-11-27T09:00:00Z', minutes: 10, seed: 3, saleLines: 600 }], 250);
+    await putBatch(landing, batch);
+    const first = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
+    expect(first).toMatchObject({ filesLoaded: batch.files.size, filesFailed: 0, filesSkipped: 0, rowsLoaded: { sales_transactions: batch.sales.length, inventory_updates: batch.inventory.length } });
+    // A redelivered chunk rewrites the same key with the same bytes: still loaded once.
+    const [someKey, someBody] = [...batch.files][0];
+    await landing.put(someKey, someBody);
+    const second = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
+    expect(second).toMatchObject({ filesLoaded: 0, filesFailed: 0, filesSkipped: batch.files.size, rowsLoaded: { sales_transactions: 0, inventory_updates: 0 } });
+    expect(await count(driver, 'sales_transactions')).toBe(batch.sales.length);
+    expect(await count(driver, 'inventory_updates')).toBe(batch.inventory.length);
+    const detail = await copyJobDetail(driver);
+    expect(detail).toHaveLength(batch.files.size);
+    expect(new Set(detail.map((d) => d.job_name))).toEqual(new Set(['sales_transactions_autocopy', 'inventory_updates_autocopy']));
+    expect(detail.every((d) => d.status === 'loaded' && d.error === null)).toBe(true);
+  });
+
+  it('records a file with a malformed row with its error, loads none of its rows, and goes on with the others', async () => {
+    const batch = landingBatch([{ start: '2026-11-27T10:00:00Z', minutes: 5, seed: 4, saleLines: 300 }], 100);
+    await putBatch(landing, batch);
+    const good = toCsv(saleLine, batch.sales.slice(0, 3)).trimEnd().split('\n');
+    // Row 3 of the data has a quantity that is not a number.
+    const bad = [good[0], good[1], good[2].replace(/,(\d+),(\d+\.\d\d),/, ',two,$2,'), good[3]].join('\n') + '\n';
+    expect(bad).toContain(',two,');
+    const badKey = 'sales/dt=2026-11-27/hour=10/sales-bad-row.csv';
+    await landing.put(badKey, bad.replace(/T-/g, 'X-'));
+    const report = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
+    expect(report.filesFailed).toBe(1);
+    expect(report.filesLoaded).toBe(batch.files.size);
+    expect(report.failures).toHaveLength(1);
+    expect(report.failures[0].key).toBe(badKey);
+    expect(report.failures[0].error).toMatch(/invalid input syntax for type integer: "two"/);
+    expect(report.failures[0].error).toMatch(/line 3/);
+    // Nothing of the bad file, everything of the others.
+    expect(await count(driver, 'sales_transactions')).toBe(batch.sales.length);
+    const detail = (await copyJobDetail(driver)).find((d) => d.file_name === badKey)!;
+    expect(detail).toMatchObject({ status: 'failed', rows_loaded: 0 });
+    expect(detail.error).toMatch(/two/);
+    // Auto-copy does not retry a failed file by name; neither does the loader.
+    expect(await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket })).toMatchObject({ filesLoaded: 0, filesFailed: 0, filesSkipped: batch.files.size + 1 });
+  });
+
+  it('rejects a file whose columns are in another order, naming the expected header', async () => {
+    const rows = landingBatch([{ start: '2026-11-27T11:00:00Z', minutes: 2, seed: 5, saleLines: 5 }]).sales;
+    const columns = [...saleLine.columns];
+    [columns[2], columns[3]] = [columns[3], columns[2]];
+    const shuffled = [columns.join(','), ...rows.map((r) => columns.map((c) => (c === 'timestamp' ? r.timestamp.replace('T', ' ').slice(0, 19) : String(r[c as keyof typeof r]))).join(','))].join('\n') + '\n';
+    const key = 'sales/dt=2026-11-27/hour=11/sales-shuffled.csv';
+    await landing.put(key, shuffled);
+    const unknown = 'sales/dt=2026-11-27/hour=11/sales-unknown-column.csv';
+    await landing.put(unknown, shuffled.replace('discount_pct', 'coupon'));
+    const report = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
+    expect(report.filesFailed).toBe(2);
+    const byKey = new Map(report.failures.map((f) => [f.key, f.error]));
+    expect(byKey.get(key)).toMatch(/header does not match the sales_transactions contract \(same columns in another order\): expected "transaction_id,product_id,timestamp,quantity,/);
+    expect(byKey.get(unknown)).toMatch(/missing discount_pct; unknown coupon/);
+    expect(await count(driver, 'sales_transactions')).toBe(0);
+    expect((await copyJobDetail(driver)).map((d) => d.status)).toEqual(['failed', 'failed']);
+  });
+
+  it('leaves nothing half loaded when it crashes before a commit, and loads that file on restart', async () => {
+    const batch = landingBatch([{ start: '2026-11-27T12:00:00Z', minutes: 5, seed: 6, saleLines: 400 }], 100);
+    await putBatch(landing, batch);
+    const victim = [...batch.files.keys()].filter((k) => k.startsWith('sales/'))[1];
+    const seen: string[] = [];
+    const run = loadLandingFiles({
+      driver,
+      s3: landing.s3,
+      bucket: landing.bucket,
+      faults: {
+        beforeCommit(key) {
+          seen.push(key);
+          if (key === victim) throw new Error('simulated crash');
+        },
+      },
+    });
+    await expect(run).rejects.toThrow(LoaderCrash);
+    await expect(run).rejects.toThrow(`loader stopped while loading ${victim}: simulated crash`);
+    // Files before the victim committed; the victim left no rows and no record.
+    const committed = seen.slice(0, seen.indexOf(victim));
+    const rowsIn = (key: string) => batch.files.get(key)!.trimEnd().split('\n').length - 1;
+    expect(await count(driver, 'sales_transactions')).toBe(committed.reduce((a, k) => a + rowsIn(k), 0));
+    expect((await copyJobDetail(driver)).map((d) => d.file_name)).not.toContain(victim);
+    const restart = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
+    expect(restart.filesFailed).toBe(0);
+    expect(restart.filesLoaded + restart.filesSkipped).toBe(batch.files.size);
+    expect(await count(driver, 'sales_transactions')).toBe(batch.sales.length);
+    expect(await count(driver, 'inventory_updates')).toBe(batch.inventory.length);
+    // The views saw every row exactly once, the crashed attempt included.
+    const [overall] = await driver.query<{ sale_lines: number; units: number }>('SELECT sale_lines, units FROM retail.v_revenue_overall');
+    expect(overall).toEqual({ sale_lines: batch.sales.length, units: batch.sales.reduce((a, s) => a + s.quantity, 0) });
+  });
+});
+
+describe('checkHeader', () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  it('accepts the contract header with CRLF or a BOM', () => {
+    expect(checkHeader('sales', enc(saleLine.columns.join(',') + '\r\nx'))).toBeUndefined();
+    expect(checkHeader('sales', enc('\uFEFF' + saleLine.columns.join(',') + '\n'))).toBeUndefined();
+  });
+  it('names what is missing for an empty file', () => {
+    expect(checkHeader('inventory', enc(''))).toMatch(/missing update_id, product_id/);
+  });
+});
