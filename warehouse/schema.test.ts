@@ -1,0 +1,123 @@
+import { factTables, saleLine } from '../functions/contracts';
+import { buildCatalog } from '../functions/catalog';
+import { buildMigrations, renderCopyJob } from './migrations';
+import {
+  allMaterializedViews,
+  allPlainViews,
+  allTables,
+  materializedViews,
+  plainViews,
+  renderMaterializedQuery,
+  renderTableDdl,
+  renderViewDdl,
+  tables,
+} from './schema';
+import { backendName, openTestWarehouse } from './test-support';
+
+const redshiftTarget = { dialect: 'redshift' as const, copyRoleArn: 'arn:aws:iam::123456789012:role/bf-dev-redshift-copy', bucket: 'bf-dev-landing', region: 'us-east-1' };
+
+describe('table definitions', () => {
+  it('take their columns, order and key from the contracts', () => {
+    expect(tables.sales_transactions.columns.map((c) => c.name)).toEqual([...saleLine.columns]);
+    for (const c of factTables) expect(tables[c.table].primaryKey).toBe(c.key);
+    expect(tables.inventory_updates.columns.find((c) => c.name === 'transaction_id')).toMatchObject({ nullable: true, sqlType: 'VARCHAR(64)' });
+    expect(tables.sales_transactions.columns.find((c) => c.name === 'unit_price')).toMatchObject({ nullable: false, sqlType: 'DECIMAL(12,2)' });
+  });
+});
+
+describe('Redshift DDL', () => {
+  it('renders tables with distribution, sort keys, ENCODE AUTO and informational keys', () => {
+    expect(allTables.map((t) => renderTableDdl(t, 'redshift').join(';\n')).join(';\n\n')).toMatchSnapshot();
+  });
+  it('renders materialized views with AUTO REFRESH YES and plain views on top', () => {
+    expect(allMaterializedViews.map((v) => renderViewDdl(v, 'redshift').join(';\n')).join(';\n\n')).toMatchSnapshot();
+    expect(renderViewDdl(plainViews.v_sell_through, 'redshift')).toMatchSnapshot();
+  });
+  it('renders the COPY JOBs last, outside a transaction, with an explicit role and no hyphen in the job name', () => {
+    const migrations = buildMigrations(redshiftTarget, buildCatalog(1, { products: 3, stores: 2 }));
+    expect(migrations.map((m) => [m.id, m.transactional])).toEqual([
+      ['0001_schema', true],
+      ['0002_tables', true],
+      ['0003_dims', true],
+      ['0004_views', false],
+      ['0005_copy_job_sales', false],
+      ['0006_copy_job_inventory', false],
+    ]);
+    expect(renderCopyJob('sales', redshiftTarget)).toMatchSnapshot();
+    expect(renderCopyJob('inventory', redshiftTarget)).toMatch(/JOB CREATE inventory_updates_autocopy AUTO ON$/);
+    expect(renderCopyJob('inventory', redshiftTarget)).not.toMatch(/MAXERROR|MANIFEST/);
+  });
+  it('rejects a target with a bad role, bucket or region, naming each', () => {
+    expect(() => buildMigrations({ dialect: 'redshift', copyRoleArn: 'role', bucket: 'Bad_Bucket', region: 'mars' }, buildCatalog(1, { products: 1, stores: 1 }))).toThrow(
+      /copyRoleArn must be an IAM role ARN, got "role"\n- bucket must be an S3 bucket name, got "Bad_Bucket"\n- region must look like us-east-1, got "mars"/,
+    );
+  });
+});
+
+describe('materialized views', () => {
+  it('use only what Redshift refreshes incrementally: one fact table, inner joins, GROUP BY, SUM/COUNT/MIN/MAX', () => {
+    for (const v of allMaterializedViews) {
+      const q = renderMaterializedQuery(v);
+      expect(q).not.toMatch(/\b(DISTINCT|OVER|AVG|now|getdate|LEFT|OUTER|UNION|WITH|HAVING|ORDER BY)\b/i);
+      expect(q.match(/FROM retail\.(\w+)/)![1]).toBe(v.fact.name);
+      // No materialized view reads another one.
+      for (const other of allMaterializedViews) expect(q).not.toContain(`retail.${other.name} `);
+      for (const m of v.measures) expect(['sum', 'count', 'min', 'max']).toContain(m.agg);
+    }
+  });
+  it('have the same query text in both dialects', () => {
+    for (const v of allMaterializedViews) {
+      const query = renderMaterializedQuery(v);
+      expect(renderViewDdl(v, 'redshift').join('\n')).toContain(`AS\n${query}`);
+      expect(renderViewDdl(v, 'postgres')[0]).toBe(`CREATE TABLE IF NOT EXISTS retail.${v.name} AS\n${query}\nWITH DATA`);
+    }
+    for (const v of allPlainViews) expect(renderViewDdl(v, 'postgres')).toEqual(renderViewDdl(v, 'redshift'));
+  });
+  it('cover every metric in DESIGN.md', () => {
+    const metrics = allPlainViews.flatMap((v) => v.metrics).join('\n');
+    for (const m of [
+      'hourly sales trends',
+      'daily sales trends',
+      'weekly sales trends',
+      'peak periods',
+      'sales by region',
+      'sales by store',
+      'top products by units and revenue',
+      'top categories by units and revenue',
+      'over- and under-performers',
+      'live stock level per product and store',
+      'items at risk of stockout',
+      'sell-through rate per product',
+      'revenue by category',
+      'revenue by store',
+      'revenue overall',
+      'store ranking by volume and by revenue',
+    ])
+      expect(metrics).toContain(m);
+    expect(Object.keys(materializedViews)).toHaveLength(4);
+  });
+});
+
+describe(`Postgres DDL on ${backendName}`, () => {
+  it('executes: every table and view exists with the contract columns in order', async () => {
+    const driver = await openTestWarehouse();
+    try {
+      for (const t of allTables) {
+        const cols = await driver.query<{ column_name: string; is_nullable: string }>(
+          `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'retail' AND table_name = $1 ORDER BY ordinal_position`,
+          [t.name],
+        );
+        expect(cols.map((c) => [c.column_name, c.is_nullable === 'YES'])).toEqual(t.columns.map((c) => [c.name, c.nullable]));
+      }
+      const views = await driver.query<{ table_name: string }>(`SELECT table_name FROM information_schema.views WHERE table_schema = 'retail' ORDER BY table_name`);
+      expect(views.map((v) => v.table_name)).toEqual(allPlainViews.map((v) => v.name).sort());
+      for (const v of [...allMaterializedViews, ...allPlainViews]) expect(await driver.query(`SELECT * FROM retail.${v.name}`)).toBeDefined();
+      // The Postgres primary key is enforced: a duplicate sale line is refused.
+      const row = `('T1', 'P0001', '2026-11-27 09:00:00', 1, 9.99, 'S001', 'B1', 0)`;
+      await driver.exec(`INSERT INTO retail.sales_transactions VALUES ${row}`);
+      await expect(driver.exec(`INSERT INTO retail.sales_transactions VALUES ${row}`)).rejects.toThrow(/duplicate key/);
+    } finally {
+      await driver.close();
+    }
+  });
+});
