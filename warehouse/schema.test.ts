@@ -11,6 +11,7 @@ import {
   renderTableDdl,
   renderViewDdl,
   tables,
+  type TableName,
 } from './schema';
 import { backendName, openTestWarehouse } from './test-support';
 
@@ -19,7 +20,7 @@ const redshiftTarget = { dialect: 'redshift' as const, copyRoleArn: 'arn:aws:iam
 describe('table definitions', () => {
   it('take their columns, order and key from the contracts', () => {
     expect(tables.sales_transactions.columns.map((c) => c.name)).toEqual([...saleLine.columns]);
-    for (const c of factTables) expect(tables[c.table].primaryKey).toBe(c.key);
+    for (const c of factTables) expect(tables[c.table as TableName].primaryKey).toBe(c.key);
     expect(tables.inventory_updates.columns.find((c) => c.name === 'transaction_id')).toMatchObject({ nullable: true, sqlType: 'VARCHAR(64)' });
     expect(tables.sales_transactions.columns.find((c) => c.name === 'unit_price')).toMatchObject({ nullable: false, sqlType: 'DECIMAL(12,2)' });
   });

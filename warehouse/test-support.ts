@@ -33,7 +33,7 @@ export const backendName = serverUrl ? 'Postgres server (DATABASE_URL)' : 'PGlit
  * A freshly initialised PGlite data directory, made once per machine and shared by
  * test files: initdb takes 10 s or more on a busy 2-core machine, a restore about one.
  */
-async function blankDataDir(): Promise<Blob> {
+export async function blankDataDir(): Promise<Blob> {
   const version = (JSON.parse(readFileSync(join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json'), 'utf8')) as { version: string }).version;
   const path = join(tmpdir(), `pglite-${version}-blank.tar`);
   if (!existsSync(path)) {
