@@ -1,0 +1,135 @@
+// `npm run bench`: every benchmark in one run, results into bench/results.json, then
+// docs/BENCHMARKS.md and docs/bench.svg rendered from them.
+// `npm run bench -- --quick`: the same scripts at toy sizes, written to a temp dir so
+// the committed figures stay untouched; CI runs it to keep the scripts working and
+// asserts nothing about timings.
+import { Command } from 'commander';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { runCostBench } from './cost';
+import { runGeneratorBench } from './generator';
+import { runLambdaBench } from './lambda';
+import { renderDocs, RUN_INFO_FILE, type RunInfo, type SectionStatus } from './report';
+import { recordResults, RESULTS_PATH } from './results';
+import type { BenchEntries, SectionOptions } from './sections';
+import { runTwinBench } from './twin';
+
+interface Section {
+  name: string;
+  /** Benchmarks owned by other engineers are loaded only if their module exists. */
+  module?: string;
+  run(options: SectionOptions): Promise<BenchEntries | void>;
+}
+
+/** Loads `./<file>` and calls `exported`, or explains why the section is skipped. */
+function external(name: string, file: string, exported: string, args: (o: SectionOptions) => unknown[]): Section {
+  return {
+    name,
+    module: file,
+    async run(options) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(`./${file}`) as Record<string, unknown>;
+      const fn = mod[exported];
+      if (typeof fn !== 'function') throw new Error(`bench/${file}.ts does not export ${exported}()`);
+      const out = await (fn as (...a: unknown[]) => Promise<unknown>)(...args(options));
+      return isEntries(out) ? out : undefined;
+    },
+  };
+}
+
+function isEntries(value: unknown): value is BenchEntries {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).every((e) => typeof e === 'object' && e !== null && typeof (e as { value?: unknown }).value === 'number' && typeof (e as { unit?: unknown }).unit === 'string')
+  );
+}
+
+const SECTIONS: Section[] = [
+  { name: 'generator', run: (o) => runGeneratorBench(o) },
+  { name: 'twin', run: (o) => runTwinBench(o) },
+  { name: 'cost', run: (o) => runCostBench(o) },
+  { name: 'lambda', run: (o) => runLambdaBench(o) },
+  external('warehouse', 'warehouse', 'runWarehouseBench', (o) => [{ quick: o.quick }]),
+  external('plan', 'plan', 'runPlanBench', (o) => [{ quick: o.quick }]),
+];
+
+function machine(): RunInfo['machine'] {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model.trim() ?? 'unknown',
+    cores: cpu.length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    platform: `${process.platform} ${process.arch}`,
+    node: process.version,
+  };
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  const program = new Command()
+    .name('bench')
+    .option('--quick', 'toy sizes, results in a temp dir (CI keeps the scripts working)', false)
+    .option('--only <sections>', `comma-separated subset of: ${SECTIONS.map((s) => s.name).join(', ')}`)
+    .option('--out <dir>', 'where results.json and the side files go (default: bench/, or a temp dir with --quick)')
+    .option('--docs <dir>', 'where BENCHMARKS.md and bench.svg go (default: docs/, or the out dir with --quick)')
+    .parse(argv);
+  const opts = program.opts<{ quick: boolean; only?: string; out?: string; docs?: string }>();
+  const only = opts.only?.split(',').map((s) => s.trim());
+  const unknown = only?.filter((n) => !SECTIONS.some((s) => s.name === n)) ?? [];
+  if (unknown.length > 0) {
+    console.error(`unknown section(s): ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
+    return 2;
+  }
+  const outDir = opts.out ?? (opts.quick ? mkdtempSync(join(tmpdir(), 'bench-quick-')) : __dirname);
+  const docsDir = opts.docs ?? (opts.quick ? outDir : join(__dirname, '..', 'docs'));
+  mkdirSync(outDir, { recursive: true });
+  mkdirSync(docsDir, { recursive: true });
+  const resultsPath = opts.out || opts.quick ? join(outDir, 'results.json') : RESULTS_PATH;
+  const options: SectionOptions = { quick: opts.quick, outDir };
+  console.log(`bench${opts.quick ? ' --quick' : ''}: results -> ${resultsPath}, docs -> ${docsDir}`);
+
+  const statuses: SectionStatus[] = [];
+  for (const section of SECTIONS.filter((s) => !only || only.includes(s.name))) {
+    if (section.module && !existsSync(join(__dirname, `${section.module}.ts`))) {
+      const message = `skipped: bench/${section.module}.ts has not landed yet`;
+      console.log(`- ${section.name}: ${message}`);
+      statuses.push({ name: section.name, status: 'skipped', seconds: 0, message });
+      continue;
+    }
+    const started = performance.now();
+    process.stdout.write(`- ${section.name}: running...\n`);
+    try {
+      const entries = await section.run(options);
+      if (entries) recordResults(entries, resultsPath);
+      const seconds = (performance.now() - started) / 1000;
+      const names = entries ? Object.keys(entries).join(', ') : '(recorded by the section itself)';
+      console.log(`  ${section.name}: ok in ${seconds.toFixed(1)} s: ${names}`);
+      for (const [metric, e] of Object.entries(entries ?? {})) {
+        console.log(`    ${metric} = ${e.value} ${e.unit}${e.baseline !== undefined ? ` (baseline ${e.baseline}, ratio ${e.ratio})` : ''}`);
+      }
+      statuses.push({ name: section.name, status: 'ok', seconds });
+    } catch (error) {
+      const seconds = (performance.now() - started) / 1000;
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      console.error(`  ${section.name}: FAILED after ${seconds.toFixed(1)} s\n${message}`);
+      statuses.push({ name: section.name, status: 'failed', seconds, message: message.split('\n')[0] });
+    }
+  }
+
+  const info: RunInfo = { date: new Date().toISOString(), quick: opts.quick, machine: machine(), sections: statuses };
+  writeFileSync(join(outDir, RUN_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
+  const written = await renderDocs({ resultsPath, outDir, docsDir, info });
+  console.log(`docs: ${written.join(', ')}`);
+  return statuses.some((s) => s.status === 'failed') ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
