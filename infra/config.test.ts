@@ -23,6 +23,12 @@ describe('stack config', () => {
     expect(cfg.effectiveVisibilityTimeoutSeconds).toBe(6 * 60 + 5);
   });
 
+  test('docs/INFRA.md documents every key with its default', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const docs = (require('node:fs') as typeof import('node:fs')).readFileSync('docs/INFRA.md', 'utf8');
+    for (const [key, field] of Object.entries(configFields)) expect(docs).toContain(`| \`bfstream:${key}\` | \`${JSON.stringify(field.default)}\` |`);
+  });
+
   test('values arrive as Pulumi passes them: strings, JSON for numbers, booleans and objects', () => {
     const cfg = parseStackConfig({ 'aws:region': 'eu-west-1', 'bfstream:batchSize': '20', 'bfstream:batchWindowSeconds': '2', 'bfstream:forceDestroy': 'true', 'bfstream:eventsPerMessage': '500', 'bfstream:database': 'retail' });
     expect(cfg).toMatchObject({ batchSize: 20, batchWindowSeconds: 2, forceDestroy: true, eventsPerMessage: 500, database: 'retail' });

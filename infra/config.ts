@@ -59,7 +59,7 @@ export const configFields = {
   rawRetentionDays: field(int(1, 3650), 30, 'Days before landing files under sales/ and inventory/ expire.'),
   rejectedRetentionDays: field(int(1, 3650), 30, 'Days before files under rejected/ expire.'),
   forceDestroy: field(bool(), false, 'Let `pulumi destroy` delete a non-empty landing bucket.'),
-  vpcCidr: field(z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|2[0-2])$/, 'an IPv4 CIDR from /16 to /22'), '10.40.0.0/16', 'CIDR of the warehouse VPC (3 private subnets).'),
+  vpcCidr: field(z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|2[0-2])$/, 'an IPv4 CIDR from /16 to /22'), '10.40.0.0/16', 'CIDR of the warehouse VPC (3 isolated subnets: private, no route to the internet).'),
   baseCapacity: field(int(4, 1024), 8, 'Redshift Serverless base RPUs: 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024.'),
   maxCapacity: field(int(0, 5632), 0, '0 = no cap; otherwise the most RPUs the workgroup may scale to (>= baseCapacity).'),
   database: field(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier'), 'sales', 'Database the pipeline loads into.'),
@@ -191,4 +191,16 @@ export function configFromStackYaml(config: Record<string, unknown> | undefined)
     result[key] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return result;
+}
+
+/** A stack file's config (Pulumi.<stack>.yaml) as Pulumi passes it to the program. */
+export function stackYamlConfig(stack: string, projectDir = process.cwd()): Record<string, string> {
+  // Lazy: only tests and the offline plan read stack files.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const { parse } = require('yaml') as typeof import('yaml');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const doc = parse(readFileSync(join(projectDir, `Pulumi.${stack}.yaml`), 'utf8')) as { config?: Record<string, unknown> } | null;
+  return configFromStackYaml(doc?.config);
 }

@@ -231,16 +231,5 @@ export function named(run: MockRun, type: string, name: string): MockedResource 
   return found;
 }
 
-/** A stack file's config as Pulumi passes it to the program. */
-export function stackYamlConfig(stack: string, projectDir = process.cwd()): Record<string, string> {
-  // Lazy: only tests and the plan read stack files.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
-  const { join } = require('node:path') as typeof import('node:path');
-  const { parse } = require('yaml') as typeof import('yaml');
-  const { configFromStackYaml } = require('./config') as typeof import('./config');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const file = join(projectDir, `Pulumi.${stack}.yaml`);
-  const doc = parse(readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | null;
-  return configFromStackYaml(doc?.config);
-}
+
+export { stackYamlConfig } from './config';

@@ -29,7 +29,7 @@ describe('offline plan', () => {
     ]);
   });
 
-  test('a bad stack file fails with every problem, before Pulumi is loaded', async () => {
+  test('a bad stack file fails with every problem, before the program runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plan-'));
     writeFileSync(join(dir, 'Pulumi.broken.yaml'), 'config:\n  aws:region: us-east-1\n  bfstream:batchSize: 0\n  bfstream:schedule: every 5 minutes\n');
     const plan = runPlan('broken', dir);

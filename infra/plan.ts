@@ -4,7 +4,7 @@
 // Exits non-zero on a config error, a registration error or a policy violation.
 import { statSync } from 'node:fs';
 import { Command } from 'commander';
-import { ConfigError, parseStackConfig } from './config';
+import { ConfigError, parseStackConfig, stackYamlConfig } from './config';
 import type { MockedResource, MockRun } from './mockGraph';
 
 export interface PlanResult {
@@ -23,7 +23,6 @@ export async function runPlan(stack: string, projectDir = process.cwd()): Promis
   const started = performance.now();
   // Lazy imports: a config error is reported without loading Pulumi at all.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { stackYamlConfig } = require('./mockGraph') as typeof import('./mockGraph');
   const config = stackYamlConfig(stack, projectDir);
   parseStackConfig(config);
   const { runUnderMocks } = require('./mockGraph') as typeof import('./mockGraph');
