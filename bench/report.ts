@@ -42,6 +42,7 @@ export const TARGETS: Record<string, Target[]> = {
   ],
   'lambda.zip_bytes.*': [{ on: 'value', op: '<=', limit: 300_000, text: '≤ 300 KB' }],
   'lambda.init_ms.*': [{ on: 'value', op: '<=', limit: 150, text: '≤ 150 ms' }],
+  'plan.ms.*': [{ on: 'value', op: '<=', limit: 5000, text: '≤ 5,000 ms' }],
   'cost.sqs_requests_ratio': [{ on: 'value', op: '>=', limit: 100, text: '≥ 100×' }],
   'cost.ingest_cost_ratio': [{ on: 'value', op: '>=', limit: 20, text: '≥ 20×' }],
 };
@@ -168,6 +169,9 @@ ${twinRow(runs.original)}
 `;
 }
 
+const OURS_COLOR = '#2f6fb0';
+const BASELINE_COLOR = '#b9bec6';
+
 /** The chart: throughput, archive size, init time and monthly ingest cost, ours against the baseline. */
 export function renderChart(results: Record<string, BenchResult>): string {
   const pick = (metric: string) => results[metric];
@@ -220,15 +224,14 @@ export function renderChart(results: Record<string, BenchResult>): string {
   const option: echarts.EChartsOption = {
     animation: false,
     backgroundColor: '#ffffff',
-    color: ['#2f6fb0', '#c8ccd2'],
     title: panels.map((p, i) => ({ text: p.rows.some((r) => r.ours !== undefined) ? p.title : `${p.title}: not measured`, left: 40 + cells[i][0] * (width / 2), top: 10 + cells[i][1] * (height / 2), textStyle: { fontSize: 14 } })),
-    legend: panels.map((p, i) => ({ data: [p.oursName, p.baseName], left: 40 + cells[i][0] * (width / 2), top: 32 + cells[i][1] * (height / 2), textStyle: { fontSize: 11 } })),
+    legend: panels.map((p, i) => ({ data: [p.oursName, p.baseName], right: 30 + (1 - cells[i][0]) * (width / 2), top: 34 + cells[i][1] * (height / 2), textStyle: { fontSize: 11 } })),
     grid: panels.map((_, i) => ({ left: 70 + cells[i][0] * (width / 2), top: 70 + cells[i][1] * (height / 2), width: width / 2 - 110, height: height / 2 - 120 })),
-    xAxis: panels.map((p, i) => ({ type: 'category', gridIndex: i, data: p.rows.map((r) => r.label), axisLabel: { fontSize: 11 } })),
-    yAxis: panels.map((p, i) => ({ type: p.log ? 'log' : 'value', gridIndex: i, name: p.unit, axisLabel: { fontSize: 10 } })),
+    xAxis: panels.map((p, i) => ({ type: 'category', gridIndex: i, data: p.rows.map((r) => r.label), axisLabel: { fontSize: 11, interval: 0 } })),
+    yAxis: panels.map((p, i) => ({ type: p.log ? 'log' : 'value', gridIndex: i, axisLabel: { fontSize: 10 } })),
     series: panels.flatMap((p, i) => [
-      { name: p.oursName, type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, data: p.rows.map((r) => r.ours ?? null), label: { show: true, position: 'top' as const, fontSize: 10, formatter: (v: { value: unknown }) => short(v.value as number) } },
-      { name: p.baseName, type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, data: p.rows.map((r) => r.baseline ?? null), label: { show: true, position: 'top' as const, fontSize: 10, formatter: (v: { value: unknown }) => short(v.value as number) } },
+      { name: p.oursName, type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, itemStyle: { color: OURS_COLOR }, data: p.rows.map((r) => r.ours ?? null), label: { show: true, position: 'top' as const, fontSize: 10, formatter: (v: { value: unknown }) => short(v.value as number) } },
+      { name: p.baseName, type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, itemStyle: { color: BASELINE_COLOR }, data: p.rows.map((r) => r.baseline ?? null), label: { show: true, position: 'top' as const, fontSize: 10, formatter: (v: { value: unknown }) => short(v.value as number) } },
     ]),
   };
   chart.setOption(option);
@@ -240,7 +243,7 @@ export function renderChart(results: Record<string, BenchResult>): string {
 function lambdaRows(results: Record<string, BenchResult>, prefix: string, factor: number) {
   return Object.entries(results)
     .filter(([metric]) => metric.startsWith(prefix))
-    .map(([metric, r]) => ({ label: metric.slice(prefix.length), ours: round(r.value * factor), baseline: r.baseline === undefined ? undefined : round(r.baseline * factor) }));
+    .map(([metric, r]) => ({ label: metric.slice(prefix.length).replace(/Consumer$/, ' consumer'), ours: round(r.value * factor), baseline: r.baseline === undefined ? undefined : round(r.baseline * factor) }));
 }
 
 function round(x: number): number {
