@@ -51,7 +51,6 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
       {
         services: ['quicksight.amazonaws.com'],
         description: 'QuickSight VPC connection: manage its network interfaces',
-        accountId: args.accountId,
         statements: [
           {
             Sid: 'ManageNetworkInterfaces',

@@ -46,7 +46,8 @@ export interface ServiceRoleArgs {
 
 /** A role plus its one inline policy. Children are named `${name}-role` and `${name}-policy`. */
 export function serviceRole(name: string, args: ServiceRoleArgs, opts: pulumi.CustomResourceOptions): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
-  // Lambda's trust policy takes no SourceAccount condition (the service assumes it directly).
+  // accountId adds an aws:SourceAccount condition, for services that send it (Scheduler);
+  // Lambda and Redshift assume their roles directly and get none.
   const role = new aws.iam.Role(`${name}-role`, { description: args.description, assumeRolePolicy: trustPolicy(args.services, args.accountId) }, opts);
   const policy = new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: policyDocument(args.statements) }, opts);
   return { role, policy };

@@ -143,7 +143,9 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       );
       const copyTrust = policyOf(named(run, 'aws:iam/role:Role', 'warehouse-copy-role'), 'assumeRolePolicy').Statement[0];
       expect(copyTrust.Principal.Service).toEqual(['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com']);
-      expect(copyTrust.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } });
+      expect(copyTrust.Condition).toBeUndefined();
+      const schedulerTrust = policyOf(named(run, 'aws:iam/role:Role', 'schedule-role'), 'assumeRolePolicy').Statement[0];
+      expect(schedulerTrust).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } } });
     });
 
     test('no managed *FullAccess policy (nor any managed policy) anywhere', () => {

@@ -95,7 +95,8 @@ export class Warehouse extends pulumi.ComponentResource {
       {
         services: ['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com'],
         description: 'Role Redshift assumes for COPY JOBs: read the landing stream prefixes only',
-        accountId: args.accountId,
+        // No SourceAccount condition: Redshift's documented trust policy has none, and the
+        // namespace (not a caller) chooses the role; it is attached to this namespace only.
         statements: [
           { Sid: 'ReadLandingFiles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}*`) },
           {
