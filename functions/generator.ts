@@ -108,7 +108,7 @@ function peakLevel(curve: DemandCurve): number {
 
 const STORE_WEIGHT: Record<string, number> = { small: 1, medium: 2, large: 3.5 };
 // Units per sale line: mostly 1, sometimes a few.
-const QUANTITY_CDF = [0.7, 0.9, 0.97, 0.985, 0.995, 1];
+const QUANTITY_CDF = Float64Array.from([0.7, 0.9, 0.97, 0.985, 0.995, 1]);
 const DISCOUNTS = [0, 0, 0, 10, 15, 20, 25, 30, 40, 50];
 
 function cumulative(weights: number[]): Float64Array {
@@ -119,15 +119,25 @@ function cumulative(weights: number[]): Float64Array {
   return out;
 }
 
-function pick(cdf: ArrayLike<number>, u: number): number {
-  let lo = 0;
-  let hi = cdf.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cdf[mid] < u) lo = mid + 1;
-    else hi = mid;
+/**
+ * A weighted pick: the index of the first cumulative weight >= u, in about one step.
+ * A guide table holds, for each of `slots` equal slices of [0, 1), the first index
+ * whose cumulative weight reaches the slice; a short scan finishes. It returns the
+ * same index as a binary search for every u, without its hard-to-predict branches.
+ */
+export function guidedPicker(cdf: Float64Array, slots = Math.max(16, cdf.length * 4)): (u: number) => number {
+  const guide = new Int32Array(slots);
+  for (let k = 0, i = 0; k < slots; k++) {
+    const floor = k / slots;
+    while (i < cdf.length - 1 && cdf[i] < floor) i++;
+    guide[k] = i;
   }
-  return lo;
+  const last = cdf.length - 1;
+  return (u: number) => {
+    let i = guide[Math.floor(u * slots)];
+    while (i < last && cdf[i] < u) i++;
+    return i;
+  };
 }
 
 /** Popularity of each product: Zipf-like over a seeded shuffle, stable across windows. */
@@ -199,6 +209,10 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   const storeSum = storeWeights.reduce((a, b) => a + b, 0);
   const meanQty = 1.5;
 
+  const pickProduct = guidedPicker(productCdf);
+  const pickStore = guidedPicker(storeCdf);
+  const pickSecond = guidedPicker(timeCdf);
+  const pickQuantity = guidedPicker(QUANTITY_CDF);
   const storeCount = catalog.stores.length;
   const productIds = catalog.products.map((p) => p.product_id);
   const storeIds = catalog.stores.map((s) => s.store_id);
@@ -234,12 +248,12 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   while (lines + lostSales < target) {
     // Stratified placement keeps baskets in time order without a sort.
     const slot = Math.min(0.999999, (Math.min(baskets, basketTarget - 1) + rand()) / basketTarget);
-    const second = pick(timeCdf, slot);
+    const second = pickSecond(slot);
     if (second !== lastSecond) {
       lastSecond = second;
       isoAtSecond = new Date(startMs + second * 1000).toISOString().slice(0, 19) + 'Z';
     }
-    const storeIx = pick(storeCdf, rand());
+    const storeIx = pickStore(rand());
     const storeId = storeIds[storeIx];
     const basketNumber = String(baskets);
     const basketId = basketTag + basketNumber;
@@ -248,8 +262,8 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
     const size = Math.min(target - lines - lostSales, 1 + Math.floor(rand() * maxLines));
     baskets++;
     for (let line = 0; line < size; line++) {
-      const productIx = pick(productCdf, rand());
-      const qty = pick(QUANTITY_CDF, rand()) + 1;
+      const productIx = pickProduct(rand());
+      const qty = pickQuantity(rand()) + 1;
       const pair = productIx * storeCount + storeIx;
       let left = stock[pair];
       if (left < 0) {
