@@ -1,11 +1,9 @@
 // The Pulumi program: read and validate the stack config (a bad config fails here,
 // before any resource is declared, listing every problem), build the pipeline, export outputs.
-import * as pulumi from '@pulumi/pulumi';
 import { loadStackConfig } from './infra/config';
 import { definePipeline } from './infra/pipeline';
 
-const config = loadStackConfig();
-const region = new pulumi.Config('aws').require('region');
+const { config, region } = loadStackConfig();
 const pipeline = definePipeline(config, region);
 
 export const queueUrls = pipeline.queueUrls;

@@ -98,13 +98,17 @@ describe('stack config', () => {
   });
 
   test('the program fails on a bad config before declaring any resource', async () => {
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
     const run = runUnderMocks({
       stack: 'dev',
-      config: { 'aws:region': 'us-east-1', 'bfstream:batchSize': '0', 'bfstream:schedul': 'rate(5 minutes)' },
+      config: { 'bfstream:batchSize': '0', 'bfstream:schedul': 'rate(5 minutes)' },
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       program: () => require('../index'),
     });
-    await expect(run).rejects.toThrow('invalid stack configuration (2 problems):\n  - bfstream:schedul: unknown key (did you mean schedule?)\n  - bfstream:batchSize: Too small: expected number to be >=1');
+    await expect(run).rejects.toThrow(
+      'invalid stack configuration (3 problems):\n  - aws:region: required, like us-east-1 (pulumi config set aws:region us-east-1), got ""\n  - bfstream:schedul: unknown key (did you mean schedule?)\n  - bfstream:batchSize: Too small: expected number to be >=1',
+    );
     const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
     expect(monitor.resources.size).toBe(0);
   }, 60_000);

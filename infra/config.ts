@@ -171,12 +171,23 @@ function suggest(key: string): string {
   return match ? ` (did you mean ${match}?)` : '';
 }
 
-/** Reads and validates the running stack's config (Pulumi program or mocks). */
-export function loadStackConfig(): StackConfig {
+/** Reads and validates the running stack's config (Pulumi program or mocks), and its AWS region. */
+export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): { config: StackConfig; region: string } {
   // Imported lazily so pure callers (docs, tests of the parser) need no Pulumi runtime.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
-  return parseStackConfig(pulumi.runtime.allConfig());
+  const raw = pulumi.runtime.allConfig();
+  // The AWS provider takes aws:region, or AWS_REGION / AWS_DEFAULT_REGION from the environment.
+  const region = raw['aws:region'] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '';
+  const regionProblem = /^[a-z]{2}(-[a-z]+)+-\d$/.test(region) ? [] : [`aws:region: required, like us-east-1 (pulumi config set aws:region us-east-1), got ${JSON.stringify(region)}`];
+  try {
+    const config = parseStackConfig(raw);
+    if (regionProblem.length) throw new ConfigError(regionProblem);
+    return { config, region };
+  } catch (err) {
+    if (err instanceof ConfigError && regionProblem.length && !err.problems.includes(regionProblem[0])) throw new ConfigError([...regionProblem, ...err.problems]);
+    throw err;
+  }
 }
 
 /**
