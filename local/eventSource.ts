@@ -218,8 +218,9 @@ export class SqsEventSource {
           const depth = await queueDepth(this.options.sqs, this.options.queueUrl);
           if (depth.visible + depth.inFlight + depth.delayed === 0) return;
         }
-        // Back off while the queue is empty or its failed messages are still invisible.
-        await sleep(Math.min(200, 5 * 2 ** Math.min(idle++, 6)));
+        // Back off while the queue is empty or its failed messages are still invisible; briefly
+        // while the producer still sends (an empty receive on the embedded emulator is cheap).
+        await sleep(Math.min(upstreamDone() ? 100 : 20, 2 * 2 ** Math.min(idle++, 6)));
         continue;
       }
       idle = 0;

@@ -24,6 +24,7 @@ export interface LambdaUsage {
 }
 
 export interface TwinUsage {
+  /** By API name; `ReceiveMessageEmpty` counts receives that returned nothing (twin polling, not Lambda's). */
   sqs: Record<string, SqsApiUsage>;
   lambda: Record<string, LambdaUsage>;
   /** S3 requests by API name (PutObject, GetObject, ListObjectsV2, ...). */
@@ -100,7 +101,9 @@ export class UsageMeter {
           return result;
         } finally {
           const bytes = sqsPayloadBytes(command, args.input as Record<string, unknown>, output);
-          const entry = (this.sqsUsage[command] ??= { requests: 0, billingUnits: 0, payloadBytes: 0 });
+          // The twin's pollers short-poll; Lambda's long-poll. Empty receives are kept apart so a cost model can tell.
+          const empty = command === 'ReceiveMessage' && output !== undefined && !((output.Messages as unknown[] | undefined)?.length);
+          const entry = (this.sqsUsage[empty ? 'ReceiveMessageEmpty' : command] ??= { requests: 0, billingUnits: 0, payloadBytes: 0 });
           entry.requests++;
           entry.billingUnits += sqsBillingUnits(bytes);
           entry.payloadBytes += bytes;

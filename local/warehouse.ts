@@ -9,6 +9,7 @@ import { streams, type StreamName } from '../functions/contracts';
 import { loadLandingFiles, refreshViews, LoaderCrash } from '../warehouse/loader';
 import { buildMigrations, COPY_JOB_DETAIL, copyJobName } from '../warehouse/migrations';
 import { openWarehouse } from '../warehouse/open';
+import { openPgliteInWorker } from './pgliteWorker';
 import { runDashboardQueries, type DashboardRows } from '../warehouse/queries';
 import { applyMigrations, MigrationChangedError, MIGRATIONS_TABLE, type SqlDriver } from '../warehouse/runner';
 import { qualified, quoteIdent, WAREHOUSE_SCHEMA } from '../warehouse/schema';
@@ -92,7 +93,8 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
     if (existsSync(dataDir) && !existsSync(join(dataDir, 'PG_VERSION'))) rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
   }
-  const driver: SqlDriver = await openWarehouse(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir });
+  // PGlite runs in a worker thread so loading overlaps the rest of the pipeline.
+  const driver: SqlDriver = options.databaseUrl ? await openWarehouse({ databaseUrl: options.databaseUrl }) : await openPgliteInWorker(dataDir);
   try {
     // Fresh drops our schema and the migration log rather than the cluster: initdb is the slow part of PGlite.
     if (options.fresh) {
@@ -117,7 +119,9 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
       const rows = await driver.query<{ t: Date | string | null }>(`SELECT MAX(t) AS t FROM (${parts.join(' UNION ALL ')}) x`);
       const t = rows[0]?.t;
       if (t === null || t === undefined) return null;
-      return (t instanceof Date ? t : new Date(String(t).replace(' ', 'T') + 'Z')).toISOString().slice(0, 19) + 'Z';
+      // A Date, possibly from the worker's realm (so not instanceof this realm's Date), or a string.
+      const time = typeof t === 'object' && typeof (t as Date).toISOString === 'function' ? (t as Date) : new Date(String(t).replace(' ', 'T') + 'Z');
+      return time.toISOString().slice(0, 19) + 'Z';
     },
     async load({ s3, bucket, crashMidFile }) {
       const before = await loadLog(driver);
