@@ -42,6 +42,8 @@ export const TARGETS: Record<string, Target[]> = {
   ],
   'lambda.zip_bytes.*': [{ on: 'value', op: '<=', limit: 300_000, text: '≤ 300 KB' }],
   'lambda.init_ms.*': [{ on: 'value', op: '<=', limit: 150, text: '≤ 150 ms' }],
+  'loader.copy_fraction': [{ on: 'value', op: '>=', limit: 0.5, text: '≥ 0.5' }],
+  'warehouse.query_ms_max_*': [{ on: 'value', op: '<=', limit: 100, text: '≤ 100 ms' }],
   'plan.ms.*': [{ on: 'value', op: '<=', limit: 5000, text: '≤ 5,000 ms' }],
   'cost.sqs_requests_ratio': [{ on: 'value', op: '>=', limit: 100, text: '≥ 100×' }],
   'cost.ingest_cost_ratio': [{ on: 'value', op: '>=', limit: 20, text: '≥ 20×' }],
