@@ -61,6 +61,7 @@ export function meets(result: Pick<BenchResult, 'value' | 'ratio'>, target: Targ
 
 const num = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const usd = (x: number) => `$${num(x, 2)}`;
+const secs = (ms: number) => `${num(ms / 1000, 1)} s`;
 
 function formatFigure(value: number | undefined, unit: string): string {
   if (value === undefined) return '';
@@ -121,7 +122,7 @@ function costSection(outDir: string): string {
   let redshift = '';
   try {
     const prod = prodStackConfig();
-    redshift = `At the prod stack's base capacity of ${prod.baseCapacity} RPU, every hour the workgroup is busy costs ${usd(prod.baseCapacity * PRICES.redshiftServerless.perRpuHour)} (${usd(PRICES.redshiftServerless.perRpuHour)} per RPU-hour). Auto-copy must load ${num(c.ours.filesPerHourAtPeak)} files an hour at the peak with our settings and ${num(c.original.filesPerHourAtPeak)} with the original ones: Redshift loads best from files of 1 MB to 1 GB, so the original design's tiny files keep the warehouse busy far longer for the same rows.`;
+    redshift = `At the prod stack's base capacity of ${prod.baseCapacity} RPU, every hour the workgroup is busy costs ${usd(prod.baseCapacity * PRICES.redshiftServerless.perRpuHour)} ($${PRICES.redshiftServerless.perRpuHour} per RPU-hour). Auto-copy must load ${num(c.ours.filesPerHourAtPeak)} files an hour at the peak with our settings and ${num(c.original.filesPerHourAtPeak)} with the original ones: Redshift loads best from files of 1 MB to 1 GB, so the original design's tiny files keep the warehouse busy far longer for the same rows.`;
   } catch (error) {
     redshift = `(prod stack config unreadable: ${(error as Error).message})`;
   }
@@ -150,7 +151,7 @@ function costSection(outDir: string): string {
 | Lambda, per GB-second, x86_64 / arm64 | $${PRICES.lambda.perGbSecond.x86_64} / $${PRICES.lambda.perGbSecond.arm64} |
 | S3 Standard PUT, COPY, POST, LIST, per 1,000 | $${PRICES.s3.putCopyPostListPer1000} |
 | S3 Standard GET and others, per 1,000 | $${PRICES.s3.getPer1000} |
-| Redshift Serverless, per RPU-hour (context) | ${usd(PRICES.redshiftServerless.perRpuHour)} |
+| Redshift Serverless, per RPU-hour (context) | $${PRICES.redshiftServerless.perRpuHour} |
 
 Sources: ${PRICES.sources.map((s) => `[${s.url.replace('https://', '')}](${s.url})`).join(', ')} (the table lives in \`bench/cost/prices.ts\`).
 
@@ -161,6 +162,12 @@ ${billRows(c)}
 SQS requests: **${num(c.sqsRequestsRatio, 1)}×** fewer billed requests than the original design; ingest cost **${num(c.ingestCostRatio, 1)}×** lower; **${num(c.filesRatio, 1)}×** fewer landing files.
 
 ${redshift}
+
+### Where the twin's time went
+
+| Design | Events | Setup | Stream (produce + consume) | of which producer | Load | Refresh | Pipeline (what events/s divides by) | Events/s |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${[runs.ours, runs.original].map((r) => `| ${r.design} | ${num(r.totalEvents)} | ${secs(r.timings.setupMs)} | ${secs(r.timings.streamMs)} | ${secs(r.timings.produceMs)} | ${secs(r.timings.loadMs)} | ${secs(r.timings.refreshMs)} | ${secs(r.timings.pipelineMs)} | ${num(r.eventsPerSecond)} |`).join('\n')}
 
 ### What the twin counted
 
