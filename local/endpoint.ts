@@ -19,6 +19,8 @@ export interface TwinEndpoint {
   /** True when the twin started fauxqs itself. */
   embedded: boolean;
   region: string;
+  /** Dummy credentials for the embedded emulator; undefined means the SDK's default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Fresh client factories, so each role (producer, consumers, loader, chaos) gets its own middleware stack. */
   sqsClient(): SQSClient;
   s3Client(): S3Client;
@@ -52,6 +54,7 @@ export async function openEndpoint(endpointUrl?: string, region = 'us-east-1'): 
     url: endpoint,
     embedded: !endpointUrl,
     region,
+    credentials,
     sqsClient: () => new SQSClient({ endpoint, region, credentials }),
     s3Client: () => new S3Client({ endpoint, region, credentials, forcePathStyle: true }),
     stop,

@@ -11,7 +11,8 @@ import { knownIdsOf, streamNames, type StreamName } from '../functions/contracts
 import { consumeBatch } from '../functions/consumer';
 import { expectedSaleLines } from '../functions/generator';
 import { SQS_MAX_MESSAGE_BYTES, type Compression } from '../functions/packing';
-import { runProducer, type ProducerResult, type ProducerSettings } from '../functions/producer';
+import type { ProducerResult, ProducerSettings } from '../functions/producer';
+import { ProducerPool } from './producerPool';
 import { reconcile, type Books, type SentChunks } from './books';
 import { Chaos, type ChaosCounts, type ChaosOptions } from './chaos';
 import { createStreamQueues, ensureBucket, openEndpoint, type StreamQueues, type TwinEndpoint } from './endpoint';
@@ -239,6 +240,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
 
   let endpoint: TwinEndpoint | undefined;
   let warehouse: TwinWarehouse | undefined;
+  let producers: ProducerPool | undefined;
   const clients: { destroy(): void }[] = [];
   const sqsFor = (): SQSClient => {
     const c = endpoint!.sqsClient();
@@ -274,23 +276,10 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       0,
     );
     const chaos = options.chaos ? new Chaos(options.chaos, s.maxReceiveCount) : undefined;
-    const setupMs = performance.now() - started;
 
-    // Producer: one client as in Lambda; its sends are tapped so the books know what left.
-    const producerSqs = sqsFor();
+    // Producer: its invocations run in worker threads (see producerPool.ts); each reports the
+    // bodies SQS accepted, so the books know exactly what left.
     const sent: SentChunks = { sales: [], inventory: [] };
-    const queueStream = new Map<string, StreamName>(streamNames.map((st) => [queues[st].url, st]));
-    producerSqs.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        const input = args.input as { QueueUrl?: string; Entries?: { Id?: string; MessageBody?: string }[] };
-        const stream = queueStream.get(input.QueueUrl ?? '');
-        const failed = new Set(((result.output as { Failed?: { Id?: string }[] }).Failed ?? []).map((f) => f.Id));
-        if (stream && input.Entries) for (const e of input.Entries) if (!failed.has(e.Id)) sent[stream].push(e.MessageBody ?? '');
-        return result;
-      },
-      { step: 'initialize', name: 'twinSentTap' },
-    );
     const producerSettings: ProducerSettings = {
       salesQueueUrl: queues.sales.url,
       inventoryQueueUrl: queues.inventory.url,
@@ -301,6 +290,15 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       peakLinesPerMinute: s.peakLinesPerMinute,
       seed: s.seed,
     };
+    producers = await ProducerPool.start(Math.min(s.producerConcurrency, windows.length), {
+      endpoint: endpoint.url,
+      region: endpoint.region,
+      credentials: endpoint.credentials,
+      catalog: { products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })), stores: catalog.stores.map((st) => ({ store_id: st.store_id, size: st.size })) },
+      settings: producerSettings,
+      queueStreams: streamNames.map((st) => [queues[st].url, st]),
+    });
+    const setupMs = performance.now() - started;
     const chaosSqs = chaos ? sqsFor() : undefined;
 
     // Consumers: one event source per stream, each with its own S3 client as its own function has.
@@ -347,9 +345,11 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       const worker = async () => {
         while (next < windows.length) {
           const window = windows[next++];
-          const result = await usage.invoke(producerName, () =>
-            runProducer({ sqs: producerSqs, catalog, settings: producerSettings }, { start: window, seed: s.seed, ...(options.eventsPerRun !== undefined ? { count: options.eventsPerRun } : {}) }),
+          const { result, sent: accepted, sqsUsage } = await usage.invoke(producerName, () =>
+            producers!.invoke({ start: window, seed: s.seed, ...(options.eventsPerRun !== undefined ? { count: options.eventsPerRun } : {}) }),
           );
+          usage.addSqsUsage(sqsUsage);
+          for (const st of streamNames) for (const body of accepted[st]) sent[st].push(body);
           results.push(result);
           progress.produced += result.events.sales + result.events.inventory;
           progress.runsDone++;
@@ -491,6 +491,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     };
   } finally {
     for (const c of clients) c.destroy();
+    await producers?.close();
     await warehouse?.close();
     await endpoint?.stop();
   }

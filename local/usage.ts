@@ -129,6 +129,23 @@ export class UsageMeter {
     );
   }
 
+  /** The SQS usage counted so far, and start again from zero (a worker reports its part this way). */
+  takeSqsUsage(): Record<string, SqsApiUsage> {
+    const taken = Object.fromEntries(Object.entries(this.sqsUsage).map(([k, v]) => [k, { ...v }]));
+    for (const k of Object.keys(this.sqsUsage)) delete this.sqsUsage[k];
+    return taken;
+  }
+
+  /** Add SQS usage counted elsewhere (a worker's client). */
+  addSqsUsage(usage: Record<string, SqsApiUsage>): void {
+    for (const [command, u] of Object.entries(usage)) {
+      const entry = (this.sqsUsage[command] ??= { requests: 0, billingUnits: 0, payloadBytes: 0 });
+      entry.requests += u.requests;
+      entry.billingUnits += u.billingUnits;
+      entry.payloadBytes += u.payloadBytes;
+    }
+  }
+
   /** Time one simulated Lambda invocation of `fn`. */
   async invoke<T>(fn: string, call: () => Promise<T>, failed?: (result: T) => boolean): Promise<T> {
     const entry = (this.lambdaUsage[fn] ??= { invocations: 0, durationMs: 0, failedInvocations: 0 });
