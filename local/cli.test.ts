@@ -50,7 +50,6 @@ describe('parseCli', () => {
     expect(() => parse('--runs', '2', '--duration', '1h', '--crash-rate', '0.1')).toThrow('give --runs or --duration, not both\nchaos rates need --chaos');
     expect(() => parse('extra')).toThrow(/too many arguments/);
     expect(() => parse('--duration', '50m')).toThrow('--duration 50 min is not a whole number of 15-minute windows');
-    expect(() => parse('--file-per', 'batch', '--chaos')).toThrow(/not exactly-once/);
   });
 
   it('reads durations', () => {

@@ -93,7 +93,7 @@ export function buildProgram(): Command {
     .option('--max-message-bytes <n>', "queues' MaximumMessageSize", wholeNumber(1024, 1024 * 1024), 1024 * 1024)
     .addOption(new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'))
     .option('-b, --batch-size <n>', 'consumer batch size (event source BatchSize)', wholeNumber(1, 10000), 10)
-    .addOption(new Option('--file-per <unit>', "a CSV per 'message' (exactly once) or per 'batch' (the original design)").choices(['message', 'batch']).default('message'))
+    .addOption(new Option('--file-per <unit>', "a CSV per 'message' (exactly once) or per 'batch' (the original design, not exactly once)").choices(['message', 'batch']).default('message'))
     .option('--concurrency <n>', 'concurrent consumer invocations per stream', wholeNumber(1, 64), 4)
     .option('--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3)
     .option('--visibility-timeout <seconds>', 'queue visibility timeout (default 30, or 2 with --chaos)', wholeNumber(0, 43200))

@@ -201,7 +201,6 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(s.prefix)) problems.push(`prefix must be lowercase letters, digits and dashes (1..41), got ${JSON.stringify(s.prefix)}`);
   if (options.start !== undefined && Number.isNaN(Date.parse(options.start))) problems.push(`start must be an ISO-8601 timestamp, got ${JSON.stringify(options.start)}`);
   if (options.loadEveryMs !== undefined && !isWhole(options.loadEveryMs, 100)) problems.push(`loadEveryMs must be a whole number >= 100, got ${options.loadEveryMs}`);
-  if (s.filePer === 'batch' && options.chaos) problems.push("filePer 'batch' is not exactly-once (a redelivered batch is a new file), so it cannot run with chaos");
   if (problems.length > 0) throw new RangeError(`invalid twin options: ${problems.join('; ')}`);
   return s;
 }
