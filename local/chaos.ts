@@ -241,6 +241,18 @@ export class Chaos {
     }
   }
 
+  /** The counts so far, and start again from zero (a worker reports its faults this way). */
+  takeCounts(): ChaosCounts {
+    const taken = { ...this.counts };
+    for (const k of Object.keys(this.counts) as (keyof ChaosCounts)[]) this.counts[k] = 0;
+    return taken;
+  }
+
+  /** Add faults injected elsewhere (in a consumer worker). */
+  addCounts(counts: ChaosCounts): void {
+    for (const k of Object.keys(counts) as (keyof ChaosCounts)[]) this.counts[k] += counts[k];
+  }
+
   /** Event-source hook: SQS sometimes delivers a copy of a message a second time. */
   duplicateDeliveries(sqs: SQSClient, queueUrl: string): (messages: readonly Message[]) => Promise<void> {
     return async (messages) => {

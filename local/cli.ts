@@ -94,7 +94,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'))
     .option('-b, --batch-size <n>', 'consumer batch size (event source BatchSize)', wholeNumber(1, 10000), 10)
     .addOption(new Option('--file-per <unit>', "a CSV per 'message' (exactly once) or per 'batch' (the original design, not exactly once)").choices(['message', 'batch']).default('message'))
-    .option('--concurrency <n>', 'concurrent consumer invocations per stream', wholeNumber(1, 64), 4)
+    .option('--concurrency <n>', 'concurrent consumer invocations per stream (each a worker thread)', wholeNumber(1, 16), 2)
+    .option('--in-process', 'run consumer invocations in the main thread instead of worker threads', false)
     .option('--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3)
     .option('--visibility-timeout <seconds>', 'queue visibility timeout (default 30, or 2 with --chaos)', wholeNumber(0, 43200))
     .option('--data-dir <dir>', 'PGlite data directory (a second run adds to the first)', '.twin/pgdata')
@@ -170,6 +171,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     batchSize: o.batchSize,
     filePer: o.filePer,
     consumerConcurrency: o.concurrency,
+    consumerWorkers: !o.inProcess,
     maxReceiveCount: o.maxReceiveCount,
     visibilityTimeoutSeconds: o.visibilityTimeout,
     dataDir: o.dataDir,

@@ -5,11 +5,12 @@
 // metered SQS usage back with the result.
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SQSClient as Client } from '@aws-sdk/client-sqs';
-import { Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import type { StreamName } from '../functions/contracts';
 import type { GeneratorCatalog } from '../functions/generator';
 import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../functions/producer';
 import { UsageMeter, type SqsApiUsage } from './usage';
+import { serveRequests, WorkerPool } from './workerPool';
 
 /** Message bodies the producer sent and SQS accepted, per stream. */
 export type SentChunks = Record<StreamName, string[]>;
@@ -52,104 +53,19 @@ export function serveProducer(port: MessagePort, data: ProducerWorkerData): void
   meter.meterSqs(sqs);
   let sent: SentChunks = { sales: [], inventory: [] };
   tapSentMessages(sqs, new Map(data.queueStreams), () => sent);
-  port.postMessage({ ready: true });
-  port.on('message', async (m: { id: number; event: ProducerEvent } | { close: true }) => {
-    if ('close' in m) {
-      sqs.destroy();
-      port.close();
-      return;
-    }
+  serveRequests<ProducerEvent, ProducerInvocation>(port, async (event) => {
     try {
-      const result = await runProducer({ sqs, catalog: data.catalog, settings: data.settings }, m.event);
-      port.postMessage({ id: m.id, invocation: { result, sent, sqsUsage: meter.takeSqsUsage() } satisfies ProducerInvocation });
-    } catch (error) {
-      meter.takeSqsUsage();
-      port.postMessage({ id: m.id, error: (error as Error).stack ?? String(error) });
+      const result = await runProducer({ sqs, catalog: data.catalog, settings: data.settings }, event);
+      return { result, sent, sqsUsage: meter.takeSqsUsage() };
     } finally {
       sent = { sales: [], inventory: [] };
     }
   });
 }
 
-// Registers tsx so the worker loads this TypeScript module under node, tsx and jest alike.
-const WORKER_SOURCE = String.raw`
-const { parentPort, workerData } = require('node:worker_threads');
-require(workerData.tsxApi).register();
-require(workerData.module).serveProducer(parentPort, workerData.data);
-`;
+export type ProducerPool = WorkerPool<ProducerEvent, ProducerInvocation>;
 
-/** A fixed pool of producer workers; invoke() waits for a free one. */
-export class ProducerPool {
-  private readonly idle: Worker[] = [];
-  private readonly waiting: ((w: Worker) => void)[] = [];
-  private nextId = 0;
-
-  private constructor(private readonly workers: Worker[]) {
-    this.idle.push(...workers);
-  }
-
-  static async start(size: number, data: ProducerWorkerData): Promise<ProducerPool> {
-    const workers = Array.from(
-      { length: size },
-      () => new Worker(WORKER_SOURCE, { eval: true, workerData: { tsxApi: require.resolve('tsx/cjs/api'), module: __filename, data } }),
-    );
-    // Wait until each has loaded its modules: that is the cold start, not the invocations' time.
-    try {
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              w.once('message', () => resolve());
-              w.once('error', reject);
-              w.once('exit', (code) => reject(new Error(`producer worker exited while starting (code ${code})`)));
-            }),
-        ),
-      );
-    } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw error;
-    }
-    for (const w of workers) w.removeAllListeners('error').removeAllListeners('exit');
-    return new ProducerPool(workers);
-  }
-
-  async invoke(event: ProducerEvent): Promise<ProducerInvocation> {
-    const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
-    const id = this.nextId++;
-    try {
-      return await new Promise<ProducerInvocation>((resolve, reject) => {
-        const onMessage = (m: { id: number; invocation?: ProducerInvocation; error?: string }) => {
-          if (m.id !== id) return;
-          cleanup();
-          if (m.error !== undefined) reject(new Error(`producer invocation failed: ${m.error}`));
-          else resolve(m.invocation!);
-        };
-        const onError = (e: Error) => {
-          cleanup();
-          reject(e);
-        };
-        const onExit = (code: number) => {
-          cleanup();
-          reject(new Error(`producer worker exited (code ${code})`));
-        };
-        const cleanup = () => {
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-          worker.off('exit', onExit);
-        };
-        worker.on('message', onMessage);
-        worker.on('error', onError);
-        worker.on('exit', onExit);
-        worker.postMessage({ id, event });
-      });
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next(worker);
-      else this.idle.push(worker);
-    }
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
+/** `size` producer execution environments. */
+export function startProducerPool(size: number, data: ProducerWorkerData): Promise<ProducerPool> {
+  return WorkerPool.start<ProducerEvent, ProducerInvocation, ProducerWorkerData>('producer', size, __filename, 'serveProducer', data);
 }

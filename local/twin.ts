@@ -12,11 +12,12 @@ import { consumeBatch } from '../functions/consumer';
 import { expectedSaleLines } from '../functions/generator';
 import { SQS_MAX_MESSAGE_BYTES, type Compression } from '../functions/packing';
 import type { ProducerResult, ProducerSettings } from '../functions/producer';
-import { ProducerPool } from './producerPool';
+import { startProducerPool, type ProducerPool } from './producerPool';
 import { reconcile, type Books, type SentChunks } from './books';
 import { Chaos, type ChaosCounts, type ChaosOptions } from './chaos';
 import { createStreamQueues, ensureBucket, openEndpoint, type StreamQueues, type TwinEndpoint } from './endpoint';
-import { queueDepth, SqsEventSource, type EventSourceStats } from './eventSource';
+import { queueDepth, SqsEventSource, type EventSourceStats, type SqsBatchHandler } from './eventSource';
+import { startConsumerPool, type ConsumerPool } from './consumerPool';
 import { UsageMeter, type TwinUsage } from './usage';
 import { openTwinWarehouse, type DashboardData, type TwinWarehouse, type LoadCounts } from './warehouse';
 
@@ -41,8 +42,10 @@ export interface TwinOptions {
   batchSize?: number;
   /** 'message' (default): a CSV per message and hour. 'batch': one per invocation, as the original design. */
   filePer?: 'message' | 'batch';
-  /** Concurrent consumer invocations per stream. Default 4. */
+  /** Concurrent consumer invocations per stream: its pollers, and its worker threads. Default 2. */
   consumerConcurrency?: number;
+  /** Run consumer invocations in worker threads (default) or in this thread. */
+  consumerWorkers?: boolean;
   /** Producer windows in flight at once (the twin compresses time). Default 2. */
   producerConcurrency?: number;
   /** Receives before SQS moves a message to its DLQ. Default 3. */
@@ -157,6 +160,7 @@ export interface ResolvedSettings {
   batchSize: number;
   filePer: 'message' | 'batch';
   consumerConcurrency: number;
+  consumerWorkers: boolean;
   producerConcurrency: number;
   maxReceiveCount: number;
   visibilityTimeoutSeconds: number;
@@ -177,7 +181,8 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
     compression: options.compression ?? 'gzip',
     batchSize: options.batchSize ?? 10,
     filePer: options.filePer ?? 'message',
-    consumerConcurrency: options.consumerConcurrency ?? 4,
+    consumerConcurrency: options.consumerConcurrency ?? 2,
+    consumerWorkers: options.consumerWorkers ?? true,
     producerConcurrency: options.producerConcurrency ?? 2,
     maxReceiveCount: options.maxReceiveCount ?? 3,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? (options.chaos ? 2 : 30),
@@ -194,7 +199,7 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
   if (s.compression !== 'gzip' && s.compression !== 'none') problems.push(`compression must be gzip or none, got ${s.compression}`);
   if (!isWhole(s.batchSize, 1, 10000)) problems.push(`batchSize must be a whole number 1..10000, got ${s.batchSize}`);
   if (s.filePer !== 'message' && s.filePer !== 'batch') problems.push(`filePer must be message or batch, got ${s.filePer}`);
-  if (!isWhole(s.consumerConcurrency, 1, 64)) problems.push(`consumerConcurrency must be a whole number 1..64, got ${s.consumerConcurrency}`);
+  if (!isWhole(s.consumerConcurrency, 1, 16)) problems.push(`consumerConcurrency must be a whole number 1..16, got ${s.consumerConcurrency}`);
   if (!isWhole(s.producerConcurrency, 1, 64)) problems.push(`producerConcurrency must be a whole number 1..64, got ${s.producerConcurrency}`);
   if (!isWhole(s.maxReceiveCount, 1, 1000)) problems.push(`maxReceiveCount must be a whole number 1..1000, got ${s.maxReceiveCount}`);
   if (!isWhole(s.visibilityTimeoutSeconds, 0, 43200)) problems.push(`visibilityTimeoutSeconds must be a whole number 0..43200, got ${s.visibilityTimeoutSeconds}`);
@@ -240,6 +245,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
   let endpoint: TwinEndpoint | undefined;
   let warehouse: TwinWarehouse | undefined;
   let producers: ProducerPool | undefined;
+  const consumerPools: ConsumerPool[] = [];
   const clients: { destroy(): void }[] = [];
   const sqsFor = (): SQSClient => {
     const c = endpoint!.sqsClient();
@@ -289,7 +295,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       peakLinesPerMinute: s.peakLinesPerMinute,
       seed: s.seed,
     };
-    producers = await ProducerPool.start(Math.min(s.producerConcurrency, windows.length), {
+    producers = await startProducerPool(Math.min(s.producerConcurrency, windows.length), {
       endpoint: endpoint.url,
       region: endpoint.region,
       credentials: endpoint.credentials,
@@ -297,18 +303,43 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       settings: producerSettings,
       queueStreams: streamNames.map((st) => [queues[st].url, st]),
     });
-    const setupMs = performance.now() - started;
     const chaosSqs = chaos ? sqsFor() : undefined;
 
-    // Consumers: one event source per stream, each with its own S3 client as its own function has.
+    // Consumers: one event source per stream. Its invocations run in that function's pool of
+    // worker threads (one per concurrent invocation, each with its own S3 client), or in-process.
     const known = knownIdsOf(catalog);
     const sources = {} as Record<StreamName, SqsEventSource>;
     for (const stream of streamNames) {
-      const s3 = s3For();
-      if (chaos) chaos.failS3Puts(s3);
       const consumerSqs = sqsFor();
       const functionName = `${s.prefix}-${stream}-consumer`;
-      const deps = { s3, known, settings: { stream, bucket, filePer: s.filePer } };
+      const timeoutMs = 60_000;
+      let handler: SqsBatchHandler;
+      if (s.consumerWorkers) {
+        const pool = await startConsumerPool(s.consumerConcurrency, {
+          endpoint: endpoint.url,
+          region: endpoint.region,
+          credentials: endpoint.credentials,
+          stream,
+          bucket,
+          filePer: s.filePer,
+          productIds: catalog.products.map((p) => p.product_id),
+          storeIds: catalog.stores.map((st) => st.store_id),
+          chaos: options.chaos ? { options: options.chaos, maxReceiveCount: s.maxReceiveCount } : undefined,
+        });
+        consumerPools.push(pool);
+        handler = async (event) => {
+          const answer = await pool.invoke({ event, functionName, timeoutMs });
+          usage.addS3Usage(answer.s3Usage);
+          if (chaos && answer.chaos) chaos.addCounts(answer.chaos);
+          if (answer.thrown !== undefined) throw new Error(answer.thrown);
+          return answer.response;
+        };
+      } else {
+        const s3 = s3For();
+        if (chaos) chaos.failS3Puts(s3);
+        const deps = { s3, known, settings: { stream, bucket, filePer: s.filePer } };
+        handler = (event, context) => (chaos ? chaos.consumerInvocation(event, () => consumeBatch(deps, event, context)) : consumeBatch(deps, event, context));
+      }
       sources[stream] = new SqsEventSource({
         sqs: consumerSqs,
         queueUrl: queues[stream].url,
@@ -317,19 +348,16 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
         batchSize: s.batchSize,
         concurrency: s.consumerConcurrency,
         visibilityTimeoutMs: s.visibilityTimeoutSeconds * 1000,
-        handler: (event, context) => consumeBatch(deps, event, context),
-        invoke: (event: SQSEvent, call) =>
-          usage.invoke(
-            functionName,
-            () => (chaos ? chaos.consumerInvocation(event, call) : call()),
-            (r) => (r?.batchItemFailures.length ?? 0) > 0,
-          ),
+        functionTimeoutMs: timeoutMs,
+        handler,
+        invoke: (_event: SQSEvent, call) => usage.invoke(functionName, call, (r) => (r?.batchItemFailures.length ?? 0) > 0),
         onReceive: chaos && options.chaos!.rates.duplicateDelivery > 0 ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url) : undefined,
         onInvocation: (outcome) => {
           for (const r of outcome.succeeded) progress.consumed += eventsInBody(r.body);
         },
       });
     }
+    const setupMs = performance.now() - started;
 
     // Stream phase: the schedule's invocations and the event sources run together.
     const streamStarted = performance.now();
@@ -491,6 +519,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
   } finally {
     for (const c of clients) c.destroy();
     await producers?.close();
+    await Promise.all(consumerPools.map((p) => p.close()));
     await warehouse?.close();
     await endpoint?.stop();
   }

@@ -37,6 +37,13 @@ export interface TwinUsage {
   landingBytes: number;
 }
 
+/** S3 usage counted in a worker, to add to the run's meter. */
+export interface S3UsageDelta {
+  requests: Record<string, number>;
+  /** Landing keys written and their sizes. */
+  puts: [string, number][];
+}
+
 const S3_TIER1 = new Set(['PutObject', 'CopyObject', 'PostObject', 'ListObjectsV2', 'ListObjects', 'ListBuckets', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'CreateBucket']);
 
 function byteLength(value: unknown): number {
@@ -144,6 +151,19 @@ export class UsageMeter {
       entry.billingUnits += u.billingUnits;
       entry.payloadBytes += u.payloadBytes;
     }
+  }
+
+  /** The S3 usage counted so far, and start again from zero. */
+  takeS3Usage(): S3UsageDelta {
+    const taken: S3UsageDelta = { requests: { ...this.s3Usage }, puts: [...this.landing] };
+    for (const k of Object.keys(this.s3Usage)) delete this.s3Usage[k];
+    this.landing.clear();
+    return taken;
+  }
+
+  addS3Usage(delta: S3UsageDelta): void {
+    for (const [command, n] of Object.entries(delta.requests)) this.s3Usage[command] = (this.s3Usage[command] ?? 0) + n;
+    for (const [key, bytes] of delta.puts) this.landing.set(key, bytes);
   }
 
   /** Time one simulated Lambda invocation of `fn`. */

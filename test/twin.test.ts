@@ -59,7 +59,8 @@ describe('runTwin', () => {
   });
 
   it('adds a second run to the first in the same data directory', async () => {
-    const second = await runTwin({ runs: 1, windowMinutes: 15, eventsPerRun: 500, dataDir: dir, seed: 3, maxMessageBytes: 64 * 1024 });
+    // In-process consumers this time: the same handler without worker threads.
+    const second = await runTwin({ runs: 1, windowMinutes: 15, eventsPerRun: 500, dataDir: dir, seed: 3, maxMessageBytes: 64 * 1024, consumerWorkers: false });
     expectBalanced(second);
     // It carries on after the last loaded event instead of repeating the first run's windows.
     expect(second.settings.start).toBe('2026-11-27T06:30:00Z');

@@ -1,0 +1,106 @@
+// A fixed pool of worker threads, each a simulated Lambda execution environment:
+// one invocation at a time, its own clients, its own module state. The twin runs
+// the real handlers in them so they use the machine's other core, as Lambda runs
+// invocations side by side. Workers load TypeScript through tsx's register API, so
+// the same pool works under `npm start` (tsx), jest and the bench.
+import { Worker, type MessagePort } from 'node:worker_threads';
+
+const WORKER_SOURCE = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+require(workerData.tsxApi).register();
+require(workerData.module)[workerData.entry](parentPort, workerData.data);
+`;
+
+/** What a worker module exports: it serves requests on the port after posting `{ ready: true }`. */
+export type WorkerEntry<Data> = (port: MessagePort, data: Data) => void;
+
+/** Inside a worker: answer each `{ id, request }` with `{ id, response }` or `{ id, error }`, one at a time. */
+export function serveRequests<Req, Res>(port: MessagePort, handle: (request: Req) => Promise<Res>): void {
+  let queue = Promise.resolve();
+  port.on('message', (m: { id: number; request: Req }) => {
+    queue = queue.then(async () => {
+      try {
+        port.postMessage({ id: m.id, response: await handle(m.request) });
+      } catch (error) {
+        port.postMessage({ id: m.id, error: (error as Error).stack ?? String(error) });
+      }
+    });
+  });
+  port.postMessage({ ready: true });
+}
+
+export class WorkerPool<Req, Res> {
+  private readonly idle: Worker[] = [];
+  private readonly waiting: ((w: Worker) => void)[] = [];
+  private nextId = 0;
+
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly name: string,
+  ) {
+    this.idle.push(...workers);
+  }
+
+  /** Start `size` workers running `module`'s `entry`, and wait until each has loaded (its cold start). */
+  static async start<Req, Res, Data>(name: string, size: number, module: string, entry: string, data: Data): Promise<WorkerPool<Req, Res>> {
+    const workers = Array.from({ length: size }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { tsxApi: require.resolve('tsx/cjs/api'), module, entry, data } }));
+    try {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              w.once('message', () => resolve());
+              w.once('error', reject);
+              w.once('exit', (code) => reject(new Error(`${name} worker exited while starting (code ${code})`)));
+            }),
+        ),
+      );
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw error;
+    }
+    for (const w of workers) w.removeAllListeners('error').removeAllListeners('exit');
+    return new WorkerPool<Req, Res>(workers, name);
+  }
+
+  /** Run one request on the next free worker. */
+  async invoke(request: Req): Promise<Res> {
+    const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
+    const id = this.nextId++;
+    try {
+      return await new Promise<Res>((resolve, reject) => {
+        const onMessage = (m: { id: number; response?: Res; error?: string }) => {
+          if (m.id !== id) return;
+          cleanup();
+          if (m.error !== undefined) reject(new Error(`${this.name} invocation failed: ${m.error}`));
+          else resolve(m.response as Res);
+        };
+        const onError = (e: Error) => {
+          cleanup();
+          reject(e);
+        };
+        const onExit = (code: number) => {
+          cleanup();
+          reject(new Error(`${this.name} worker exited (code ${code})`));
+        };
+        const cleanup = () => {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        worker.postMessage({ id, request });
+      });
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(worker);
+      else this.idle.push(worker);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
