@@ -284,6 +284,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     progress.stop();
     await server?.close();
     process.stderr.write(`twin run failed: ${(error as Error).stack ?? error}\n`);
+    if ((error as Error).name === 'CredentialsProviderError' && plan.twin.endpointUrl) {
+      process.stderr.write('AWS_ENDPOINT_URL is set, so the AWS SDK looks for credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for an emulator).\n');
+    }
     return 1;
   }
   progress.stop();
