@@ -11,7 +11,7 @@ import { copyCsvSql } from '../warehouse/drivers/copy-sql';
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite } = require(workerData.pglitePath);
-const opened = PGlite.create(workerData.dataDir);
+const opened = PGlite.create({ dataDir: workerData.dataDir, loadDataDir: workerData.blank ? new Blob([workerData.blank]) : undefined });
 let queue = Promise.resolve();
 async function handle(m) {
   const db = await opened;
@@ -47,9 +47,12 @@ export interface PgliteWorkerDriver extends CopyDriver {
   close(): Promise<void>;
 }
 
-/** Open PGlite on `dataDir` in a worker thread; resolves once the database is open. */
-export async function openPgliteInWorker(dataDir: string): Promise<PgliteWorkerDriver> {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dataDir, pglitePath: require.resolve('@electric-sql/pglite') } });
+/**
+ * Open PGlite on `dataDir` in a worker thread; resolves once the database is open.
+ * `blank` (a dumped empty data directory) starts a new directory without initdb.
+ */
+export async function openPgliteInWorker(dataDir: string, blank?: Uint8Array): Promise<PgliteWorkerDriver> {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dataDir, blank, pglitePath: require.resolve('@electric-sql/pglite') } });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let failure: Error | undefined;

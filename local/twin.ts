@@ -244,6 +244,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
 
   let endpoint: TwinEndpoint | undefined;
   let warehouse: TwinWarehouse | undefined;
+  let opening: Promise<TwinWarehouse> | undefined;
   let producers: ProducerPool | undefined;
   const consumerPools: ConsumerPool[] = [];
   const clients: { destroy(): void }[] = [];
@@ -260,10 +261,10 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     return c;
   };
   try {
-    [endpoint, warehouse] = await Promise.all([
-      openEndpoint(options.endpointUrl, 'us-east-1'),
-      openTwinWarehouse({ dataDir: options.dataDir ?? '.twin/pgdata', databaseUrl: options.databaseUrl, fresh: options.fresh ?? false, catalog }),
-    ]);
+    endpoint = await openEndpoint(options.endpointUrl, 'us-east-1');
+    // The warehouse opens (and migrates) while the queues and the function workers start.
+    opening = openTwinWarehouse({ dataDir: options.dataDir ?? '.twin/pgdata', databaseUrl: options.databaseUrl, fresh: options.fresh ?? false, catalog });
+    opening.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
     const admin = sqsFor();
     const queues = await createStreamQueues(admin, {
       prefix: s.prefix,
@@ -273,13 +274,6 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     });
     const loaderS3 = s3For();
     await ensureBucket(loaderS3, bucket);
-    const start = options.start ? isoAt(Date.parse(options.start)) : firstWindowStart(await warehouse.lastEventTime(), s.windowMinutes);
-    const windowMs = s.windowMinutes * 60_000;
-    const windows = Array.from({ length: s.runs }, (_, i) => isoAt(Date.parse(start) + i * windowMs));
-    progress.expected = windows.reduce(
-      (n, w) => n + 2 * (options.eventsPerRun ?? expectedSaleLines({ start: w, minutes: s.windowMinutes, seed: s.seed, peakLinesPerMinute: s.peakLinesPerMinute })),
-      0,
-    );
     const chaos = options.chaos ? new Chaos(options.chaos, s.maxReceiveCount) : undefined;
 
     // Producer: its invocations run in worker threads (see producerPool.ts); each reports the
@@ -295,7 +289,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       peakLinesPerMinute: s.peakLinesPerMinute,
       seed: s.seed,
     };
-    producers = await startProducerPool(Math.min(s.producerConcurrency, windows.length), {
+    producers = await startProducerPool(Math.min(s.producerConcurrency, s.runs), {
       endpoint: endpoint.url,
       region: endpoint.region,
       credentials: endpoint.credentials,
@@ -357,6 +351,14 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
         },
       });
     }
+    warehouse = await opening;
+    const start = options.start ? isoAt(Date.parse(options.start)) : firstWindowStart(await warehouse.lastEventTime(), s.windowMinutes);
+    const windowMs = s.windowMinutes * 60_000;
+    const windows = Array.from({ length: s.runs }, (_, i) => isoAt(Date.parse(start) + i * windowMs));
+    progress.expected = windows.reduce(
+      (n, w) => n + 2 * (options.eventsPerRun ?? expectedSaleLines({ start: w, minutes: s.windowMinutes, seed: s.seed, peakLinesPerMinute: s.peakLinesPerMinute })),
+      0,
+    );
     const setupMs = performance.now() - started;
 
     // Stream phase: the schedule's invocations and the event sources run together.
@@ -520,7 +522,8 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     for (const c of clients) c.destroy();
     await producers?.close();
     await Promise.all(consumerPools.map((p) => p.close()));
-    await warehouse?.close();
+    // Closed even when something failed before the run awaited it.
+    if (opening) await opening.then((w) => w.close(), () => undefined);
     await endpoint?.stop();
   }
 }
