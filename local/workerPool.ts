@@ -43,7 +43,9 @@ export class WorkerPool<Req, Res> {
 
   /** Start `size` workers running `module`'s `entry`, and wait until each has loaded (its cold start). */
   static async start<Req, Res, Data>(name: string, size: number, module: string, entry: string, data: Data): Promise<WorkerPool<Req, Res>> {
-    const workers = Array.from({ length: size }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { tsxApi: require.resolve('tsx/cjs/api'), module, entry, data } }));
+    // The main thread already printed the SDK's Node version notice; one per worker is noise.
+    const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const workers = Array.from({ length: size }, () => new Worker(WORKER_SOURCE, { eval: true, env, workerData: { tsxApi: require.resolve('tsx/cjs/api'), module, entry, data } }));
     try {
       await Promise.all(
         workers.map(
