@@ -3,10 +3,6 @@
 // landing files made from generated windows. Not imported by production code.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { startFauxqs } from 'fauxqs';
 import { Client } from 'pg';
 import { buildCatalog, type Catalog } from '../functions/catalog';
@@ -14,7 +10,9 @@ import { csvKey, chunkId } from '../functions/chunks';
 import { streams, type InventoryUpdate, type SaleLine, type StreamName } from '../functions/contracts';
 import { toCsv } from '../functions/csv';
 import { generateWindow } from '../functions/generator';
-import { openPglite } from './drivers/pglite';
+import { blankDataDir, openPglite } from './drivers/pglite';
+
+export { blankDataDir };
 import { openPg } from './drivers/pg';
 import { buildMigrations, COPY_JOB_DETAIL } from './migrations';
 import { allMaterializedViews, factTableDefs, qualified, twinObjects } from './schema';
@@ -28,25 +26,6 @@ export function testCatalog(): Catalog {
 
 export const serverUrl = process.env.DATABASE_URL || undefined;
 export const backendName = serverUrl ? 'Postgres server (DATABASE_URL)' : 'PGlite';
-
-/**
- * A freshly initialised PGlite data directory, made once per machine and shared by
- * test files: initdb takes 10 s or more on a busy 2-core machine, a restore about one.
- */
-export async function blankDataDir(): Promise<Blob> {
-  const version = (JSON.parse(readFileSync(join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json'), 'utf8')) as { version: string }).version;
-  const path = join(tmpdir(), `pglite-${version}-blank.tar`);
-  if (!existsSync(path)) {
-    const db = await PGlite.create();
-    const dump = await db.dumpDataDir('none');
-    await db.close();
-    // Write then rename: parallel jest workers never read a half-written file.
-    const part = `${path}.${process.pid}.part`;
-    writeFileSync(part, new Uint8Array(await dump.arrayBuffer()));
-    renameSync(part, path);
-  }
-  return new Blob([readFileSync(path)]);
-}
 
 /** A migrated, empty warehouse of its own; close() drops it. */
 export async function openTestWarehouse(options: { migrate?: boolean } = {}): Promise<CopyDriver & { close(): Promise<void> }> {

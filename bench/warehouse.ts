@@ -1,0 +1,256 @@
+// Warehouse speed on PGlite: the loader against a raw COPY of the same bytes, and
+// the cost of refreshing the views and of the slowest dashboard query with 1 and
+// 10 million sale lines loaded.
+//
+//   npx tsx bench/warehouse.ts            1M phase and 10M phase, recorded in bench/results.json
+//   npx tsx bench/warehouse.ts --only 1m  one phase (1m or 10m)
+//   npx tsx bench/warehouse.ts --quick    toy sizes, nothing recorded (CI keeps it working)
+//
+// loader.copy_fraction: bytes/s of loadLandingFiles (S3 reads from fauxqs, header
+// check, COPY, the views' capture triggers, the load log, the final refresh) divided
+// by bytes/s of COPYing the same files, already in memory, into tables declared the
+// same way (same columns and primary key) without the capture triggers. Higher is
+// better; target >= 0.5. Each side runs on its own fresh PGlite.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { buildCatalog, type Catalog } from '../functions/catalog';
+import { chunkId, csvKey } from '../functions/chunks';
+import { streams, type StreamName } from '../functions/contracts';
+import { toCsv } from '../functions/csv';
+import { BLACK_FRIDAY_CURVE, demandAt, generateWindow, productPopularity } from '../functions/generator';
+import { openPglite, type PgliteDriver } from '../warehouse/drivers/pglite';
+import { loadLandingFiles, refreshViews } from '../warehouse/loader';
+import { buildMigrations } from '../warehouse/migrations';
+import { dashboardQueries, type DashboardQueryName } from '../warehouse/queries';
+import { applyMigrations } from '../warehouse/runner';
+import { qualified } from '../warehouse/schema';
+import { recordResults } from './results';
+import type { BenchEntries } from './sections';
+
+export interface WarehouseBenchOptions {
+  quick?: boolean;
+  /** Which phases to run; default both. */
+  only?: '1m' | '10m';
+  log?: (line: string) => void;
+}
+
+interface LandingFile {
+  stream: StreamName;
+  key: string;
+  body: Uint8Array;
+  rows: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Sale lines spread over Black Friday by the demand curve, one generator window per
+ * hour, cut into landing files of `perFile` events; `onFiles` receives each hour's files.
+ */
+async function generateDay(catalog: Catalog, saleLines: number, perFile: number, onFiles: (files: LandingFile[]) => Promise<void>): Promise<{ sales: number; inventory: number }> {
+  const weights = Array.from({ length: 24 }, (_, h) => demandAt(BLACK_FRIDAY_CURVE, h + 0.5));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const popularity = productPopularity(catalog);
+  let assigned = 0;
+  const counts = { sales: 0, inventory: 0 };
+  for (let h = 0; h < 24; h++) {
+    const lines = h === 23 ? saleLines - assigned : Math.round((saleLines * weights[h]) / total);
+    assigned += lines;
+    if (lines <= 0) continue;
+    const start = `2026-11-27T${String(h).padStart(2, '0')}:00:00Z`;
+    const w = generateWindow(catalog, { start, minutes: 60, seed: 1000 + h, saleLines: lines }, popularity);
+    counts.sales += w.sales.length;
+    counts.inventory += w.inventory.length;
+    const files: LandingFile[] = [];
+    for (const [stream, events] of [['sales', w.sales], ['inventory', w.inventory]] as const) {
+      for (let i = 0, n = 0; i < events.length; i += perFile, n++) {
+        const part = events.slice(i, i + perFile);
+        files.push({ stream, key: csvKey(stream, chunkId(stream, start, 1000 + h, n), part[0].timestamp), body: encoder.encode(toCsv(streams[stream].contract, part)), rows: part.length });
+      }
+    }
+    await onFiles(files);
+  }
+  return counts;
+}
+
+async function freshWarehouse(catalog: Catalog, dataDir?: string): Promise<PgliteDriver> {
+  const driver = await openPglite(dataDir);
+  await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, catalog));
+  return driver;
+}
+
+/** Median of `runs` timings of each dashboard query (after one warm-up run). */
+async function timeQueries(driver: PgliteDriver, runs = 5): Promise<Record<DashboardQueryName, number>> {
+  const out = {} as Record<DashboardQueryName, number>;
+  for (const [name, q] of Object.entries(dashboardQueries) as [DashboardQueryName, { sql: string }][]) {
+    await driver.query(q.sql);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      await driver.query(q.sql);
+      times.push(performance.now() - t);
+    }
+    out[name] = times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+  }
+  return out;
+}
+
+/** Time to refresh every view after one more landing file, and a full recompute for reference. */
+async function timeRefresh(driver: PgliteDriver, catalog: Catalog, perFile: number): Promise<{ incrementalMs: number; fullMs: number }> {
+  const w = generateWindow(catalog, { start: '2026-11-28T00:00:00Z', minutes: 1, seed: 99, saleLines: perFile });
+  await driver.copyCsv(qualified('sales_transactions'), streams.sales.contract.columns, encoder.encode(toCsv(streams.sales.contract, w.sales)));
+  await driver.copyCsv(qualified('inventory_updates'), streams.inventory.contract.columns, encoder.encode(toCsv(streams.inventory.contract, w.inventory)));
+  let t = performance.now();
+  await refreshViews(driver);
+  const incrementalMs = performance.now() - t;
+  t = performance.now();
+  await refreshViews(driver, { full: true });
+  return { incrementalMs, fullMs: performance.now() - t };
+}
+
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Phase 1: the loader against raw COPY, then refresh and query times at ~1M sale lines. */
+async function loaderPhase(catalog: Catalog, saleLines: number, perFile: number, log: (l: string) => void): Promise<BenchEntries> {
+  const { startFauxqs } = await import('fauxqs');
+  const server = await startFauxqs({ port: 0, logger: false });
+  const bucket = 'bench-landing';
+  server.createBucket(bucket);
+  const s3 = new S3Client({ endpoint: `http://127.0.0.1:${server.port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const all: LandingFile[] = [];
+  try {
+    const counts = await generateDay(catalog, saleLines, perFile, async (files) => {
+      for (const f of files) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: f.key, Body: f.body }));
+      all.push(...files);
+    });
+    const bytes = all.reduce((a, f) => a + f.body.byteLength, 0);
+    log(`  generated ${counts.sales} sale lines, ${counts.inventory} inventory updates, ${all.length} files, ${(bytes / 1e6).toFixed(1)} MB`);
+
+    // Baseline: the same bytes COPYed file by file into plain tables of the same declaration.
+    const raw = await freshWarehouse(catalog);
+    for (const t of ['sales_transactions', 'inventory_updates']) await raw.exec(`CREATE TABLE ${qualified('raw_' + t)} (LIKE ${qualified(t)} INCLUDING ALL)`);
+    let t = performance.now();
+    for (const f of all) await raw.copyCsv(qualified('raw_' + streams[f.stream].contract.table), streams[f.stream].contract.columns, f.body);
+    const rawMs = performance.now() - t;
+    await raw.close();
+    log(`  raw COPY: ${(rawMs / 1000).toFixed(1)} s, ${(bytes / 1e6 / (rawMs / 1000)).toFixed(2)} MB/s`);
+
+    const driver = await freshWarehouse(catalog);
+    t = performance.now();
+    const report = await loadLandingFiles({ driver, s3, bucket });
+    const loaderMs = performance.now() - t;
+    if (report.filesFailed > 0) throw new Error(`loader failed files: ${JSON.stringify(report.failures.slice(0, 3))}`);
+    log(`  loader: ${(loaderMs / 1000).toFixed(1)} s (refresh ${report.refreshMs.toFixed(0)} ms), ${(bytes / 1e6 / (loaderMs / 1000)).toFixed(2)} MB/s`);
+
+    const refresh = await timeRefresh(driver, catalog, perFile);
+    const queries = await timeQueries(driver);
+    const slowest = Object.entries(queries).sort((a, b) => b[1] - a[1])[0];
+    log(`  refresh ${refresh.incrementalMs.toFixed(1)} ms (full recompute ${refresh.fullMs.toFixed(0)} ms); slowest query ${slowest[0]} ${slowest[1].toFixed(1)} ms`);
+    await driver.close();
+    const fraction = rawMs / loaderMs;
+    const size = `${(counts.sales / 1e6).toFixed(2)}M sale lines + ${(counts.inventory / 1e6).toFixed(2)}M inventory updates in ${all.length} files of ${perFile} events (${(bytes / 1e6).toFixed(0)} MB)`;
+    return {
+      'loader.copy_fraction': {
+        value: round(fraction, 3),
+        unit: 'ratio',
+        baseline: round(bytes / 1e6 / (rawMs / 1000), 3),
+        ratio: round(fraction, 3),
+        note: `loader ${round(bytes / 1e6 / (loaderMs / 1000), 3)} MB/s (S3 via fauxqs, header check, COPY, view capture, load log, refresh) vs raw PGlite COPY ${round(bytes / 1e6 / (rawMs / 1000), 3)} MB/s of the same files; ${size}; target >= 0.5`,
+      },
+      'warehouse.refresh_ms_1m': {
+        value: round(refresh.incrementalMs),
+        unit: 'ms',
+        note: `refresh of all views after one ${perFile}-line file, ${size} loaded; full recompute from the facts ${round(refresh.fullMs, 0)} ms`,
+      },
+      'warehouse.query_ms_max_1m': {
+        value: round(slowest[1]),
+        unit: 'ms',
+        note: `slowest dashboard query (${slowest[0]}, median of 5) of ${Object.keys(queries).length}; ${size}; target <= 100 ms`,
+      },
+    };
+  } finally {
+    s3.destroy();
+    await server.stop();
+  }
+}
+
+/** Phase 2: ~10M sale lines COPYed straight into an on-disk PGlite (the loader's COPY, without S3), then refresh and query times. */
+async function scalePhase(catalog: Catalog, saleLines: number, perCopy: number, perFile: number, log: (l: string) => void): Promise<BenchEntries> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-warehouse-'));
+  const driver = await freshWarehouse(catalog, join(dir, 'pgdata'));
+  const started = performance.now();
+  try {
+    let loaded = 0;
+    const counts = await generateDay(catalog, saleLines, perCopy, async (files) => {
+      for (const f of files) await driver.copyCsv(qualified(streams[f.stream].contract.table), streams[f.stream].contract.columns, f.body);
+      // Auto refresh keeps up with the loads; so does the bench, once per hour of data.
+      await refreshViews(driver);
+      loaded += files.filter((f) => f.stream === 'sales').reduce((a, f) => a + f.rows, 0);
+      log(`  ${(loaded / 1e6).toFixed(2)}M sale lines loaded, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    });
+    const loadSeconds = (performance.now() - started) / 1000;
+    const refresh = await timeRefresh(driver, catalog, perFile);
+    const queries = await timeQueries(driver);
+    const slowest = Object.entries(queries).sort((a, b) => b[1] - a[1])[0];
+    log(`  refresh ${refresh.incrementalMs.toFixed(1)} ms (full recompute ${refresh.fullMs.toFixed(0)} ms); slowest query ${slowest[0]} ${slowest[1].toFixed(1)} ms`);
+    const size = `${(counts.sales / 1e6).toFixed(2)}M sale lines + ${(counts.inventory / 1e6).toFixed(2)}M inventory updates, on-disk PGlite, loaded in ${loadSeconds.toFixed(0)} s`;
+    return {
+      'warehouse.refresh_ms_10m': {
+        value: round(refresh.incrementalMs),
+        unit: 'ms',
+        note: `refresh of all views after one ${perFile}-line file, ${size}; full recompute from the facts ${round(refresh.fullMs / 1000, 1)} s`,
+      },
+      'warehouse.query_ms_max_10m': {
+        value: round(slowest[1]),
+        unit: 'ms',
+        note: `slowest dashboard query (${slowest[0]}, median of 5) of ${Object.keys(queries).length}; ${size}; target <= 100 ms`,
+      },
+    };
+  } finally {
+    await driver.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runWarehouseBench(options: WarehouseBenchOptions = {}): Promise<BenchEntries> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  const catalog = buildCatalog();
+  const sizes = options.quick ? { small: 20_000, large: 40_000, perFile: 2_000 } : { small: 1_000_000, large: 10_000_000, perFile: 5_000 };
+  const entries: BenchEntries = {};
+  if (options.only !== '10m') {
+    log(`warehouse: loader and views at ${sizes.small} sale lines`);
+    Object.assign(entries, await loaderPhase(catalog, sizes.small, sizes.perFile, log));
+  }
+  if (options.only !== '1m') {
+    log(`warehouse: views at ${sizes.large} sale lines`);
+    Object.assign(entries, await scalePhase(catalog, sizes.large, options.quick ? sizes.perFile : 100_000, sizes.perFile, log));
+  }
+  if (options.quick) {
+    // Toy sizes say nothing about the targets; keep the metric names but mark them.
+    for (const e of Object.values(entries)) e.note = `QUICK (toy sizes): ${e.note}`;
+  }
+  return entries;
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? (args[onlyAt + 1] as '1m' | '10m') : undefined;
+  if (only !== undefined && only !== '1m' && only !== '10m') {
+    console.error(`--only must be 1m or 10m, got ${JSON.stringify(only)}`);
+    process.exit(2);
+  }
+  runWarehouseBench({ quick, only })
+    .then((entries) => {
+      for (const [k, e] of Object.entries(entries)) console.log(`${k} = ${e.value} ${e.unit}  (${e.note})`);
+      if (!quick) recordResults(entries);
+      else console.log('--quick: nothing recorded');
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
