@@ -38,6 +38,8 @@ export interface ProducerWorkerData {
   catalog: GeneratorCatalog;
   settings: ProducerSettings;
   queueStreams: [string, StreamName][];
+  /** Send the accepted bodies back (for the books); off when nobody will read them. */
+  keepSent: boolean;
 }
 
 export interface ProducerInvocation {
@@ -52,7 +54,7 @@ export function serveProducer(port: MessagePort, data: ProducerWorkerData): void
   const meter = new UsageMeter();
   meter.meterSqs(sqs);
   let sent: SentChunks = { sales: [], inventory: [] };
-  tapSentMessages(sqs, new Map(data.queueStreams), () => sent);
+  if (data.keepSent) tapSentMessages(sqs, new Map(data.queueStreams), () => sent);
   serveRequests<ProducerEvent, ProducerInvocation>(port, async (event) => {
     try {
       const result = await runProducer({ sqs, catalog: data.catalog, settings: data.settings }, event);

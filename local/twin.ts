@@ -296,6 +296,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       catalog: { products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })), stores: catalog.stores.map((st) => ({ store_id: st.store_id, size: st.size })) },
       settings: producerSettings,
       queueStreams: streamNames.map((st) => [queues[st].url, st]),
+      keepSent: !options.skipBooks,
     });
     const chaosSqs = chaos ? sqsFor() : undefined;
 
