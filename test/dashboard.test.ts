@@ -10,6 +10,7 @@ import { runTwin, type TwinReport } from '../local/twin';
 
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 const work = mkdtempSync(join(tmpdir(), 'twin-dashboard-'));
+const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
 let browser: BrowserContext;
 let server: DashboardServer;
 let report: TwinReport;
@@ -19,7 +20,7 @@ const status = (line: string, live: boolean): DashboardStatus => ({ title: 'Blac
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chromium-profile-')), {
+  browser = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -32,6 +33,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   rmSync(work, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
 });
 
 /** Rows per panel as the page recorded them, and the data points each chart was given. */
