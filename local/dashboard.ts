@@ -95,7 +95,7 @@ function chart(id, option, rows) {
 function peakMark(rows, key) {
   let best = null;
   for (const r of rows) if (!best || num(r.revenue) > num(best.revenue)) best = r;
-  return best ? { data: [{ name: 'peak', coord: [key(best), num(best.revenue)], value: money(best.revenue) }], label: { color: '#0f172a', fontWeight: 700 }, itemStyle: { color: '#f59e0b' } } : undefined;
+  return best ? { symbolSize: 56, data: [{ name: 'peak', coord: [key(best), num(best.revenue)], value: '$' + compact(Math.round(num(best.revenue))) }], label: { color: '#0f172a', fontWeight: 700, fontSize: 11 }, itemStyle: { color: '#f59e0b' } } : undefined;
 }
 
 function render(data) {
