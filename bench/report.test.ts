@@ -46,6 +46,6 @@ describe('renderChart', () => {
     const svg = renderChart(results);
     expect(svg.startsWith('<svg')).toBe(true);
     for (const title of ['Throughput', 'Lambda archive', 'Monthly ingest cost']) expect(svg).toContain(title);
-    expect(svg).toContain('Lambda init (ms): not measured');
+    expect(svg).toContain('Lambda init (ms, dashed: target): not measured');
   });
 });

@@ -68,6 +68,7 @@ function formatFigure(value: number | undefined, unit: string): string {
   if (unit === 'bytes') return `${num(value / 1000, 1)} KB`;
   if (unit === 'USD/month') return usd(value);
   if (unit === 'x') return `${num(value, 1)}×`;
+  if (unit === 'ratio') return num(value, 2);
   const digits = Math.abs(value) >= 100 || Number.isInteger(value) ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   return `${num(value, digits)} ${unit}`;
 }
@@ -184,7 +185,7 @@ const BASELINE_COLOR = '#b9bec6';
 /** The chart: throughput, archive size, init time and monthly ingest cost, ours against the baseline. */
 export function renderChart(results: Record<string, BenchResult>): string {
   const pick = (metric: string) => results[metric];
-  const panels: { title: string; unit: string; log: boolean; rows: { label: string; ours?: number; baseline?: number }[]; oursName: string; baseName: string }[] = [
+  const panels: { title: string; unit: string; log: boolean; rows: { label: string; ours?: number; baseline?: number }[]; oursName: string; baseName: string; target?: number }[] = [
     {
       title: 'Throughput (events/s, log)',
       unit: 'events/s',
@@ -197,20 +198,22 @@ export function renderChart(results: Record<string, BenchResult>): string {
       ],
     },
     {
-      title: 'Lambda archive (KB)',
+      title: 'Lambda archive (KB, dashed: target)',
       unit: 'KB',
       log: true,
       oursName: 'trimmed',
       baseName: 'CallbackFunction default',
       rows: lambdaRows(results, 'lambda.zip_bytes.', 1 / 1000),
+      target: 300,
     },
     {
-      title: 'Lambda init (ms)',
+      title: 'Lambda init (ms, dashed: target)',
       unit: 'ms',
       log: false,
       oursName: 'trimmed',
       baseName: 'CallbackFunction default',
       rows: lambdaRows(results, 'lambda.init_ms.', 1),
+      target: 150,
     },
     {
       title: 'Monthly ingest cost (USD, log)',
@@ -239,7 +242,11 @@ export function renderChart(results: Record<string, BenchResult>): string {
     xAxis: panels.map((p, i) => ({ type: 'category', gridIndex: i, data: p.rows.map((r) => r.label), axisLabel: { fontSize: 11, interval: 0 } })),
     yAxis: panels.map((p, i) => ({ type: p.log ? 'log' : 'value', gridIndex: i, axisLabel: { fontSize: 10 } })),
     series: panels.flatMap((p, i) => [
-      { name: p.oursName, type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, itemStyle: { color: OURS_COLOR }, data: p.rows.map((r) => r.ours ?? null), label: { show: true, position: 'top' as const, fontSize: 10, formatter: (v: { value: unknown }) => short(v.value as number) } },
+      { name: p.oursName, type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, itemStyle: { color: OURS_COLOR },
+        ...(p.target === undefined
+          ? {}
+          : { markLine: { silent: true, symbol: 'none', lineStyle: { color: '#c0392b', type: 'dashed' as const }, label: { show: false }, data: [{ yAxis: p.target }] } }),
+        data: p.rows.map((r) => r.ours ?? null), label: { show: true, position: 'top' as const, fontSize: 10, formatter: (v: { value: unknown }) => short(v.value as number) } },
       { name: p.baseName, type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, itemStyle: { color: BASELINE_COLOR }, data: p.rows.map((r) => r.baseline ?? null), label: { show: true, position: 'top' as const, fontSize: 10, formatter: (v: { value: unknown }) => short(v.value as number) } },
     ]),
   };
