@@ -22,7 +22,8 @@ beforeAll(async () => {
     batchSize: 5,
     consumerConcurrency: 2,
     maxReceiveCount: 3,
-    visibilityTimeoutSeconds: 1,
+    // Far above these invocations (tens of ms), with room for a loaded CI machine.
+    visibilityTimeoutSeconds: 2,
     dataDir: join(dir, 'pgdata'),
     fresh: true,
     chaos: {
