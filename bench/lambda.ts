@@ -91,7 +91,7 @@ export interface InitTiming {
 }
 
 /** Writes the archive's files into a fresh directory and times loading the handler `runs` times, each in a new process. */
-export function measureInit(files: readonly ZipEntry[], sdkDir: string, runs: number): InitTiming[] {
+export function measureInit(files: readonly ZipEntry[], sdkDir: string, runs: number, warmUp = true): InitTiming[] {
   const dir = mkdtempSync(join(tmpdir(), 'bench-lambda-'));
   try {
     for (const f of files) {
@@ -99,7 +99,7 @@ export function measureInit(files: readonly ZipEntry[], sdkDir: string, runs: nu
       writeFileSync(join(dir, f.name), f.data);
     }
     const times: InitTiming[] = [];
-    for (let i = 0; i <= runs; i++) {
+    for (let i = warmUp ? 0 : 1; i <= runs; i++) {
       const child = spawnSync(process.execPath, ['-e', INIT_SCRIPT], { cwd: dir, env: { ...LAMBDA_ENV, NODE_PATH: sdkDir, PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
       if (child.status !== 0) throw new Error(`loading the handler failed (exit ${child.status}): ${child.stderr.trim().split('\n').slice(0, 8).join(' | ')}`);
       if (i > 0) times.push(JSON.parse(child.stdout) as InitTiming); // the first run warms the disk cache
@@ -128,8 +128,8 @@ export async function runLambdaBench(options: SectionOptions): Promise<BenchEntr
     for (const fn of functionNames as readonly FunctionName[]) {
       const trimmed = await packageFunction(archives[fn], archives[fn].codePathOptions);
       const full = await packageFunction(archives[fn], undefined);
-      const trimmedInit = measureInit(trimmed.files, sdkDir, runs);
-      const fullInit = measureInit(full.files, sdkDir, runs);
+      const trimmedInit = measureInit(trimmed.files, sdkDir, runs, !options.quick);
+      const fullInit = measureInit(full.files, sdkDir, runs, !options.quick);
       const trimmedMs = median(trimmedInit.map((t) => t.cpuMs));
       const fullMs = median(fullInit.map((t) => t.cpuMs));
       const wall = (ts: InitTiming[]) => Math.round(median(ts.map((t) => t.ms)));
