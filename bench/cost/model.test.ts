@@ -1,5 +1,6 @@
 import { BLACK_FRIDAY_LOAD, compareDesigns, monthlyBill, type DesignRun } from './model';
 import { PRICES, type PriceTable } from './prices';
+import { SQS_BILLING_CHUNK_BYTES } from '../../local/usage';
 
 // A run of 1,000 sale lines: one producer call, two consumer calls, 64 KiB-chunked SQS payloads.
 function run(overrides: Partial<DesignRun> = {}): DesignRun {
@@ -87,6 +88,18 @@ describe('monthlyBill', () => {
     expect(() => monthlyBill(bad, { peakSalesPerSecond: 0, salesPerDay: 1, daysPerMonth: 40 })).toThrow(
       /peakSalesPerSecond must be > 0.*daysPerMonth must be in \(0, 31\].*saleLines must be > 0.*p-producer must be 128\.\.10240 MB, got 64.*p-sales-consumer must be 128\.\.10240 MB, got undefined/,
     );
+  });
+});
+
+describe('price table', () => {
+  it('bills SQS in the same chunk the twin counts its billing units in', () => {
+    expect(PRICES.sqs.billingChunkBytes).toBe(SQS_BILLING_CHUNK_BYTES);
+  });
+
+  it('states where and when its prices were taken', () => {
+    expect(PRICES.region).toBe('us-east-1');
+    expect(PRICES.takenOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(PRICES.sources.length).toBeGreaterThanOrEqual(4);
   });
 });
 
