@@ -4,6 +4,7 @@
 // the committed figures stay untouched; CI runs it to keep the scripts working and
 // asserts nothing about timings.
 import { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,15 @@ function machine(): RunInfo['machine'] {
   };
 }
 
+/** `abc1234` or `abc1234 + uncommitted changes`; undefined outside a git checkout. */
+function commitMeasured(): string | undefined {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' });
+  if (head.status !== 0) return undefined;
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', '.', ':!bench/results.json', ':!bench/run-info.json', ':!bench/twin-usage.json', ':!docs/BENCHMARKS.md', ':!docs/bench.svg'], { cwd: join(__dirname, '..'), encoding: 'utf8' });
+  const changed = dirty.status === 0 && dirty.stdout.split('\n').some((l) => /^( M|M |MM|A |D | D)/.test(l));
+  return `${head.stdout.trim()}${changed ? ' + uncommitted changes' : ''}`;
+}
+
 export async function main(argv = process.argv): Promise<number> {
   const program = new Command()
     .name('bench')
@@ -117,7 +127,7 @@ export async function main(argv = process.argv): Promise<number> {
     }
   }
 
-  const info: RunInfo = { date: new Date().toISOString(), quick: opts.quick, machine: machine(), sections: statuses };
+  const info: RunInfo = { date: new Date().toISOString(), quick: opts.quick, machine: machine(), commit: commitMeasured(), sections: statuses };
   writeFileSync(join(outDir, RUN_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
   const written = await renderDocs({ resultsPath, outDir, docsDir, info });
   console.log(`docs: ${written.join(', ')}`);
