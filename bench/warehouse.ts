@@ -123,45 +123,59 @@ async function loaderPhase(catalog: Catalog, saleLines: number, perFile: number,
   const bucket = 'bench-landing';
   server.createBucket(bucket);
   const s3 = new S3Client({ endpoint: `http://127.0.0.1:${server.port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
-  const all: LandingFile[] = [];
+  // Two warehouses side by side, fed one hour of files at a time, alternating: the
+  // other work on a shared machine then slows both sides alike. CPU time of this
+  // process (PGlite runs in it, and so does fauxqs) is the main figure; wall time is noted.
+  const raw = await freshWarehouse(catalog);
+  for (const t of ['sales_transactions', 'inventory_updates']) await raw.exec(`CREATE TABLE ${qualified('raw_' + t)} (LIKE ${qualified(t)} INCLUDING ALL)`);
+  const driver = await freshWarehouse(catalog);
+  const cost = { raw: { wall: 0, cpu: 0 }, loader: { wall: 0, cpu: 0 } };
+  const measure = async (side: 'raw' | 'loader', work: () => Promise<unknown>) => {
+    const wall = performance.now();
+    const cpu = process.cpuUsage();
+    await work();
+    const used = process.cpuUsage(cpu);
+    cost[side].wall += performance.now() - wall;
+    cost[side].cpu += (used.user + used.system) / 1000;
+  };
+  let files = 0;
+  let bytes = 0;
+  let refreshMs = 0;
   try {
-    const counts = await generateDay(catalog, saleLines, perFile, async (files) => {
-      for (const f of files) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: f.key, Body: f.body }));
-      all.push(...files);
+    const counts = await generateDay(catalog, saleLines, perFile, async (hour) => {
+      for (const f of hour) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: f.key, Body: f.body }));
+      files += hour.length;
+      bytes += hour.reduce((a, f) => a + f.body.byteLength, 0);
+      await measure('raw', async () => {
+        for (const f of hour) await raw.copyCsv(qualified('raw_' + streams[f.stream].contract.table), streams[f.stream].contract.columns, f.body);
+      });
+      await measure('loader', async () => {
+        const report = await loadLandingFiles({ driver, s3, bucket });
+        if (report.filesFailed > 0 || report.filesLoaded !== hour.length) throw new Error(`loader: ${JSON.stringify({ ...report, failures: report.failures.slice(0, 3) })}`);
+        refreshMs += report.refreshMs;
+      });
     });
-    const bytes = all.reduce((a, f) => a + f.body.byteLength, 0);
-    log(`  generated ${counts.sales} sale lines, ${counts.inventory} inventory updates, ${all.length} files, ${(bytes / 1e6).toFixed(1)} MB`);
-
-    // Baseline: the same bytes COPYed file by file into plain tables of the same declaration.
-    const raw = await freshWarehouse(catalog);
-    for (const t of ['sales_transactions', 'inventory_updates']) await raw.exec(`CREATE TABLE ${qualified('raw_' + t)} (LIKE ${qualified(t)} INCLUDING ALL)`);
-    let t = performance.now();
-    for (const f of all) await raw.copyCsv(qualified('raw_' + streams[f.stream].contract.table), streams[f.stream].contract.columns, f.body);
-    const rawMs = performance.now() - t;
     await raw.close();
-    log(`  raw COPY: ${(rawMs / 1000).toFixed(1)} s, ${(bytes / 1e6 / (rawMs / 1000)).toFixed(2)} MB/s`);
-
-    const driver = await freshWarehouse(catalog);
-    t = performance.now();
-    const report = await loadLandingFiles({ driver, s3, bucket });
-    const loaderMs = performance.now() - t;
-    if (report.filesFailed > 0) throw new Error(`loader failed files: ${JSON.stringify(report.failures.slice(0, 3))}`);
-    log(`  loader: ${(loaderMs / 1000).toFixed(1)} s (refresh ${report.refreshMs.toFixed(0)} ms), ${(bytes / 1e6 / (loaderMs / 1000)).toFixed(2)} MB/s`);
-
+    const mbps = (ms: number) => bytes / 1e6 / (ms / 1000);
+    log(`  ${counts.sales} sale lines, ${counts.inventory} inventory updates, ${files} files, ${(bytes / 1e6).toFixed(1)} MB`);
+    log(`  raw COPY: cpu ${(cost.raw.cpu / 1000).toFixed(1)} s (${mbps(cost.raw.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.raw.wall / 1000).toFixed(1)} s`);
+    log(`  loader:   cpu ${(cost.loader.cpu / 1000).toFixed(1)} s (${mbps(cost.loader.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.loader.wall / 1000).toFixed(1)} s, refreshes ${refreshMs.toFixed(0)} ms`);
     const refresh = await timeRefresh(driver, catalog, perFile);
     const queries = await timeQueries(driver);
     const slowest = Object.entries(queries).sort((a, b) => b[1] - a[1])[0];
     log(`  refresh ${refresh.incrementalMs.toFixed(1)} ms (full recompute ${refresh.fullMs.toFixed(0)} ms); slowest query ${slowest[0]} ${slowest[1].toFixed(1)} ms`);
     await driver.close();
-    const fraction = rawMs / loaderMs;
-    const size = `${(counts.sales / 1e6).toFixed(2)}M sale lines + ${(counts.inventory / 1e6).toFixed(2)}M inventory updates in ${all.length} files of ${perFile} events (${(bytes / 1e6).toFixed(0)} MB)`;
+    const fraction = cost.raw.cpu / cost.loader.cpu;
+    const size = `${(counts.sales / 1e6).toFixed(2)}M sale lines + ${(counts.inventory / 1e6).toFixed(2)}M inventory updates in ${files} files of ${perFile} events (${(bytes / 1e6).toFixed(0)} MB)`;
     return {
       'loader.copy_fraction': {
         value: round(fraction, 3),
         unit: 'ratio',
-        baseline: round(bytes / 1e6 / (rawMs / 1000), 3),
+        baseline: round(mbps(cost.raw.cpu), 3),
         ratio: round(fraction, 3),
-        note: `loader ${round(bytes / 1e6 / (loaderMs / 1000), 3)} MB/s (S3 via fauxqs, header check, COPY, view capture, load log, refresh) vs raw PGlite COPY ${round(bytes / 1e6 / (rawMs / 1000), 3)} MB/s of the same files; ${size}; target >= 0.5`,
+        note:
+          `loader ${round(mbps(cost.loader.cpu), 3)} MB per CPU-second (S3 via fauxqs, header check, COPY, view capture, load log, refresh after each hour) ` +
+          `vs raw PGlite COPY ${round(mbps(cost.raw.cpu), 3)} of the same files, alternating hour by hour; wall-clock ratio ${round(cost.raw.wall / cost.loader.wall, 3)}; ${size}; target >= 0.5`,
       },
       'warehouse.refresh_ms_1m': {
         value: round(refresh.incrementalMs),
@@ -175,6 +189,7 @@ async function loaderPhase(catalog: Catalog, saleLines: number, perFile: number,
       },
     };
   } finally {
+    if (!raw.db.closed) await raw.close();
     s3.destroy();
     await server.stop();
   }
