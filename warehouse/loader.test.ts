@@ -115,6 +115,18 @@ describe(`loader on ${backendName}`, () => {
   });
 });
 
+describe('loader preconditions', () => {
+  it('explains that the migrations must run first', async () => {
+    const driver = await openTestWarehouse({ migrate: false });
+    try {
+      const s3 = {} as never;
+      await expect(loadLandingFiles({ driver, s3, bucket: 'b' })).rejects.toThrow(/cannot read retail\.copy_job_detail .*apply the Postgres migrations/);
+    } finally {
+      await driver.close();
+    }
+  });
+});
+
 describe('checkHeader', () => {
   const enc = (s: string) => new TextEncoder().encode(s);
   it('accepts the contract header with CRLF or a BOM', () => {

@@ -106,7 +106,10 @@ export async function loadLandingFiles(options: LoadOptions): Promise<LoadReport
   if (!canCopy(driver)) throw new Error(`the loader needs a driver with copyCsv (PGlite or a Postgres server), got a ${driver.dialect} driver without it`);
   if (!bucket) throw new Error('loader: bucket is required');
   const report: LoadReport = { filesLoaded: 0, filesFailed: 0, filesSkipped: 0, rowsLoaded: { sales_transactions: 0, inventory_updates: 0 }, bytesLoaded: 0, failures: [], refreshMs: 0 };
-  const done = new Set((await driver.query<{ file_name: string }>(`SELECT "file_name" FROM ${COPY_JOB_DETAIL}`)).map((r) => r.file_name));
+  const loaded = await driver.query<{ file_name: string }>(`SELECT "file_name" FROM ${COPY_JOB_DETAIL}`).catch((error: Error) => {
+    throw new Error(`loader: cannot read ${COPY_JOB_DETAIL} (${error.message}); apply the Postgres migrations (buildMigrations({ dialect: 'postgres' }, dims)) first`);
+  });
+  const done = new Set(loaded.map((r) => r.file_name));
 
   for (const stream of streamNames) {
     const prefix = options.prefixes?.[stream] ?? streams[stream].prefix;
