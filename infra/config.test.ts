@@ -23,9 +23,9 @@ describe('stack config', () => {
     expect(cfg.effectiveVisibilityTimeoutSeconds).toBe(6 * 60 + 5);
   });
 
-  test('docs/INFRA.md documents every key with its default', () => {
+  test('the README documents every key with its default', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const docs = (require('node:fs') as typeof import('node:fs')).readFileSync('docs/INFRA.md', 'utf8');
+    const docs = (require('node:fs') as typeof import('node:fs')).readFileSync('README.md', 'utf8');
     for (const [key, field] of Object.entries(configFields)) expect(docs).toContain(`| \`bfstream:${key}\` | \`${JSON.stringify(field.default)}\` |`);
   });
 

@@ -1,5 +1,5 @@
 // The stack configuration: one typed, validated definition. Every key lives under the
-// `bfstream:` namespace, has a default, and is documented in docs/INFRA.md. A bad
+// `bfstream:` namespace, has a default, and is documented in the README. A bad
 // config fails before any resource is declared, with every problem listed.
 import { z } from 'zod';
 import { DEFAULT_CATALOG_SEED } from '../functions/catalog';
@@ -30,7 +30,7 @@ const field = <S extends z.ZodTypeAny>(schema: S, defaultValue: z.output<S>, doc
 
 const userSchema = z.object({ name: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM user name: 1-64 of letters, digits and +=,.@_-'), persona: z.enum(personas) }).strict();
 
-/** Each key's schema and default. The order here is the order in docs/INFRA.md. */
+/** Each key's schema and default. The order here is the order of the README table. */
 export const configFields = {
   schedule: field(z.string(), 'rate(15 minutes)', 'EventBridge Scheduler rate; also the producer window length (rate(N minutes|hours)).'),
   scheduleEnabled: field(bool(), true, 'ENABLED or DISABLED schedule.'),
