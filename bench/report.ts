@@ -117,6 +117,14 @@ function billRows(c: DesignComparison): string {
   ].join('\n');
 }
 
+function prodWindow(): string {
+  try {
+    return prodStackConfig().schedule;
+  } catch {
+    return 'see Pulumi.prod.yaml';
+  }
+}
+
 function costSection(outDir: string): string {
   const usagePath = join(outDir, TWIN_USAGE_FILE);
   if (!existsSync(usagePath)) return '_No twin usage in this run (the twin section did not run), so no bill._\n';
@@ -141,6 +149,7 @@ function costSection(outDir: string): string {
 - **Counted, not estimated**: each design ran through the twin (bench/twin.ts); SDK middleware counted every SQS request with its payload in 64 KiB billing units, every S3 request, and timed every simulated Lambda invocation. The model (bench/cost/model.ts) divides those counts by the run's sale lines and multiplies by the month's.
 - **Billed**: SQS SendMessageBatch, ReceiveMessage, DeleteMessageBatch (and their single/visibility forms) by 64 KiB units; S3 PutObject (consumers) and GetObject (auto-copy reads each file once); Lambda requests and GB-seconds, each invocation rounded up to 1 ms, memory from Pulumi.prod.yaml, x86_64.
 - **Not billed**: the twin's CreateQueue, GetQueueAttributes (its drain checks), ListObjectsV2 (its loader's stand-in for the S3 event integration), CreateBucket and HeadBucket; free tiers; CloudWatch Logs; EventBridge Scheduler (one call per window); Redshift compute (context below).
+- **Scaling**: every count scales with sale lines. Producer invocations are the exception in kind: the twin's windows held about ${num(runs.ours.saleLines / runs.ours.settings.runs)} sale lines, while at this load a prod window (${prodWindow()}) holds more, so the month has fewer, longer producer invocations than the table shows; GB-seconds scale with the events either way, and the request fee differs by cents.
 - **Idle polling**: the Lambda event source long-polls each queue even when it is empty; the model adds ${DEFAULT_ASSUMPTIONS.idlePollersPerQueue} pollers × ${DEFAULT_ASSUMPTIONS.queues} queues × one 20 s poll for the whole month to both designs (${num(c.ours.sqs.idlePollingRequests)} requests).
 - **Durations** are the twin's wall time per invocation, with every function sharing one Node process on this machine. In Lambda a function gets CPU in proportion to its memory, and calls to real SQS and S3 take longer than to the in-process emulator, so GB-seconds are indicative. The original design makes many more calls per sale line, so slower real calls widen the gap rather than close it.
 - **The original design** is run with its settings on our code: one JSON event per message (sent 10 per SendMessageBatch call, which flatters it), uncompressed, consumer batches of 10, one CSV per consumer invocation; same memory sizes.
