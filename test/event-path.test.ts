@@ -1,8 +1,8 @@
 // The event path on the emulator: producer -> two real queues -> consumers -> S3,
 // over loopback HTTP with the real AWS SDK clients.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog } from '../functions/catalog';
 import { knownIdsOf, type StreamName } from '../functions/contracts';
@@ -10,35 +10,34 @@ import { consumeBatch } from '../functions/consumer';
 import { parseCsv } from '../functions/csv';
 import { encodeChunk } from '../functions/packing';
 import { ProducerSendError, runProducer, type ProducerSettings } from '../functions/producer';
-import { startEmulator, type Emulator } from './support/emulator';
+import { toSqsRecord } from '../local/eventSource';
+import { createStreamQueues, ensureBucket, openEndpoint, type StreamQueues, type TwinEndpoint } from '../local/endpoint';
 
 const catalog = buildCatalog();
 const known = knownIdsOf(catalog);
 const quiet = new Logger({ logLevel: 'SILENT' });
 const BUCKET = 'landing';
 
-let em: Emulator;
-let queues: Record<StreamName, { url: string; arn: string; dlqUrl: string }>;
+let endpoint: TwinEndpoint;
+let em: { sqs: SQSClient; s3: S3Client };
+let queues: Record<StreamName, StreamQueues>;
 
 beforeAll(async () => {
-  em = await startEmulator();
-  await em.s3.send(new (await import('@aws-sdk/client-s3')).CreateBucketCommand({ Bucket: BUCKET }));
+  endpoint = await openEndpoint();
+  em = { sqs: endpoint.sqsClient(), s3: endpoint.s3Client() };
+  await ensureBucket(em.s3, BUCKET);
 });
-afterAll(() => em.stop());
+afterAll(async () => {
+  em.sqs.destroy();
+  em.s3.destroy();
+  await endpoint.stop();
+});
 
+// Fresh queues per test (each with a DLQ after 3 receives), as the stack declares them.
 let run = 0;
 beforeEach(async () => {
   run++;
-  const make = async (stream: StreamName) => {
-    const dlq = await em.createQueue(`${stream}-dlq-${run}`);
-    const q = await em.createQueue(`${stream}-${run}`, {
-      MaximumMessageSize: '262144',
-      VisibilityTimeout: '1',
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 3 }),
-    });
-    return { ...q, dlqUrl: dlq.url };
-  };
-  queues = { sales: await make('sales'), inventory: await make('inventory') };
+  queues = await createStreamQueues(em.sqs, { prefix: `t${run}`, maxMessageBytes: 262144, maxReceiveCount: 3, visibilityTimeoutSeconds: 1 });
 });
 
 function settings(overrides: Partial<ProducerSettings> = {}): ProducerSettings {
@@ -55,21 +54,9 @@ function settings(overrides: Partial<ProducerSettings> = {}): ProducerSettings {
   };
 }
 
-/** An SQS event exactly as Lambda's event source builds it from ReceiveMessage. */
+/** An SQS event exactly as Lambda's event source builds it from ReceiveMessage (the twin's own builder). */
 function toSqsEvent(messages: Message[], queueArn: string): SQSEvent {
-  return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId!,
-      receiptHandle: m.ReceiptHandle!,
-      body: m.Body!,
-      attributes: m.Attributes as unknown as SQSEvent['Records'][number]['attributes'],
-      messageAttributes: {},
-      md5OfBody: m.MD5OfBody!,
-      eventSource: 'aws:sqs',
-      eventSourceARN: queueArn,
-      awsRegion: 'us-east-1',
-    })),
-  };
+  return { Records: messages.map((m) => toSqsRecord(m, queueArn, 'us-east-1')) };
 }
 
 async function inFlight(url: string): Promise<number> {
