@@ -64,9 +64,12 @@ const BLOCKS_PER_MESSAGE = 24;
 // A gzip body is a series of gzip members, which gunzip reads as one stream:
 // "[" block "," block ... "]". Blocks are compressed once, so filling a message
 // never recompresses anything; a block that does not fit starts the next message.
-const GZ_OPEN = gzipSync('[', { level: GZIP_LEVEL });
-const GZ_SEPARATOR = gzipSync(',', { level: GZIP_LEVEL });
-const GZ_CLOSE = gzipSync(']', { level: GZIP_LEVEL });
+// The members are made per call, not held in module constants: Pulumi's closure
+// serializer, which builds the Lambda code, cannot capture a Buffer.
+function gzipPunctuation() {
+  return { open: gzipSync('[', { level: GZIP_LEVEL }), separator: gzipSync(',', { level: GZIP_LEVEL }), close: gzipSync(']', { level: GZIP_LEVEL }) };
+}
+type Punctuation = ReturnType<typeof gzipPunctuation>;
 
 interface Block {
   events: number;
@@ -89,24 +92,24 @@ function headOf(stream: StreamName, id: string, count: number): string {
 }
 
 /** Exact body size of a message made of these blocks. */
-function bodyBytes(stream: StreamName, id: string, blocks: readonly Block[], compression: Compression): number {
+function bodyBytes(stream: StreamName, id: string, blocks: readonly Block[], compression: Compression, gz: Punctuation): number {
   const events = blocks.reduce((n, b) => n + b.events, 0);
   const payload = blocks.reduce((n, b) => n + b.bytes, 0);
   const head = headOf(stream, id, events).length; // ASCII
   if (compression === 'none') return head + '"events":[]}'.length + payload + blocks.length - 1;
-  const gz = GZ_OPEN.length + payload + GZ_SEPARATOR.length * (blocks.length - 1) + GZ_CLOSE.length;
-  return head + '"gz":""}'.length + 4 * Math.ceil(gz / 3);
+  const gzipped = gz.open.length + payload + gz.separator.length * (blocks.length - 1) + gz.close.length;
+  return head + '"gz":""}'.length + 4 * Math.ceil(gzipped / 3);
 }
 
-function assemble(stream: StreamName, id: string, blocks: readonly Block[], compression: Compression): PackedMessage {
+function assemble(stream: StreamName, id: string, blocks: readonly Block[], compression: Compression, gz: Punctuation): PackedMessage {
   const events = blocks.reduce((n, b) => n + b.events, 0);
   const head = headOf(stream, id, events);
   let body: string;
   if (compression === 'none') body = `${head}"events":[${blocks.map((b) => b.json).join(',')}]}`;
   else {
-    const parts: Buffer[] = [GZ_OPEN];
-    blocks.forEach((b, i) => parts.push(...(i > 0 ? [GZ_SEPARATOR, b.member!] : [b.member!])));
-    parts.push(GZ_CLOSE);
+    const parts: Buffer[] = [gz.open];
+    blocks.forEach((b, i) => parts.push(...(i > 0 ? [gz.separator, b.member!] : [b.member!])));
+    parts.push(gz.close);
     body = `${head}"gz":"${Buffer.concat(parts).toString('base64')}"}`;
   }
   return { chunkId: id, body, bytes: Buffer.byteLength(body), events };
@@ -126,12 +129,13 @@ export function packMessages(events: readonly object[], options: PackingOptions)
     throw new RangeError(`maxMessageBytes must be ${SQS_MIN_MESSAGE_BYTES}..${SQS_MAX_MESSAGE_BYTES}, got ${maxMessageBytes}`);
   }
   const perMessage = eventsPerMessage === 'fill' ? Infinity : eventsPerMessage;
+  const gz = gzipPunctuation();
   const out: PackedMessage[] = [];
   let current: Block[] = [];
   let inCurrent = 0;
   const id = () => chunkId(stream, options.windowStart, options.seed, out.length);
   const flush = () => {
-    if (current.length > 0) out.push(assemble(stream, id(), current, compression));
+    if (current.length > 0) out.push(assemble(stream, id(), current, compression, gz));
     current = [];
     inCurrent = 0;
   };
@@ -140,10 +144,10 @@ export function packMessages(events: readonly object[], options: PackingOptions)
   while (i < events.length) {
     let take = Math.min(blockEvents, events.length - i, perMessage - inCurrent);
     let block = makeBlock(events, i, i + take, compression);
-    if (bodyBytes(stream, id(), [...current, block], compression) > maxMessageBytes && current.length > 0) flush();
+    if (bodyBytes(stream, id(), [...current, block], compression, gz) > maxMessageBytes && current.length > 0) flush();
     // Alone in a message and still too large: halve the block until it fits.
-    while (bodyBytes(stream, id(), [block], compression) > maxMessageBytes) {
-      if (take === 1) throw new RangeError(`one ${stream} event is larger than maxMessageBytes (${bodyBytes(stream, id(), [block], compression)} > ${maxMessageBytes})`);
+    while (bodyBytes(stream, id(), [block], compression, gz) > maxMessageBytes) {
+      if (take === 1) throw new RangeError(`one ${stream} event is larger than maxMessageBytes (${bodyBytes(stream, id(), [block], compression, gz)} > ${maxMessageBytes})`);
       take = Math.ceil(take / 2);
       block = makeBlock(events, i, i + take, compression);
     }
