@@ -18,7 +18,7 @@ import { runTwinBench } from './twin';
 
 interface Section {
   name: string;
-  /** Benchmarks owned by other engineers are loaded only if their module exists. */
+  /** A section implemented in another module, loaded by name; a missing module fails the run. */
   module?: string;
   run(options: SectionOptions): Promise<BenchEntries | void>;
 }
@@ -102,9 +102,9 @@ export async function main(argv = process.argv): Promise<number> {
   const statuses: SectionStatus[] = [];
   for (const section of SECTIONS.filter((s) => !only || only.includes(s.name))) {
     if (section.module && !existsSync(join(__dirname, `${section.module}.ts`))) {
-      const message = `skipped: bench/${section.module}.ts has not landed yet`;
-      console.log(`- ${section.name}: ${message}`);
-      statuses.push({ name: section.name, status: 'skipped', seconds: 0, message });
+      const message = `bench/${section.module}.ts is missing`;
+      console.error(`- ${section.name}: FAILED: ${message}`);
+      statuses.push({ name: section.name, status: 'failed', seconds: 0, message });
       continue;
     }
     const started = performance.now();

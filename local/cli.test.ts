@@ -38,11 +38,26 @@ describe('parseCli', () => {
   });
 
   it('names a bad value with the flag', () => {
-    expect(() => parse('--runs', 'ten')).toThrow(CommanderError);
+    expect(() => parse('--runs', 'ten')).toThrow(CliUsageError);
     expect(() => parse('--runs', 'ten')).toThrow("option '-r, --runs <n>' argument 'ten' is invalid. must be a whole number 1..10000.");
     expect(() => parse('--packing', 'lots')).toThrow(/must be 'fill' or a whole number/);
     expect(() => parse('--file-per', 'hour')).toThrow(/Allowed choices are message, batch/);
+    expect(() => parse('--nope')).toThrow(CommanderError);
     expect(() => parse('--nope')).toThrow(/unknown option '--nope'/);
+  });
+
+  it('names every bad value in one go, with an unknown flag after them', () => {
+    expect(() => parse('--runs', '-3', '--packing', 'foo', '--chaos', '--chaos-rate', '2', '--bogus')).toThrow(
+      [
+        "option '-r, --runs <n>' argument '-3' is invalid. must be a whole number 1..10000.",
+        "option '-p, --packing <n|fill>' argument 'foo' is invalid. must be 'fill' or a whole number of events per message 1..100000.",
+        "option '--chaos-rate <rate>' argument '2' is invalid. must be a number in [0, 1).",
+        "unknown option '--bogus'",
+      ].join('\n'),
+    );
+    expect(() => parse('--batch-size', '0', '--seed', 'x', '--runs', '2', '--duration', '1h')).toThrow(
+      "option '-b, --batch-size <n>' argument '0' is invalid. must be a whole number 1..10000.\noption '-s, --seed <n>' argument 'x' is invalid. must be a whole number 0..4294967295.\ngive --runs or --duration, not both",
+    );
   });
 
   it('lists every problem between flags at once', () => {

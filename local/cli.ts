@@ -76,37 +76,58 @@ const FAULT_HELP: Record<keyof ChaosRates, string> = {
   loaderCrash: 'loader crashes mid-file, per file',
 };
 
-export function buildProgram(): Command {
-  const program = new Command('npm start --')
-    .description(
-      'Run the Black Friday pipeline end to end on this machine: producer -> SQS -> consumers -> S3 -> loader -> warehouse views,\n' +
-        'on embedded fauxqs and PGlite (or AWS_ENDPOINT_URL / DATABASE_URL), then print the books and key metrics.',
-    )
-    .option('-r, --runs <n>', 'scheduled producer runs (windows)', wholeNumber(1, 10000))
-    .option('-d, --duration <time>', 'simulated duration instead of --runs, e.g. 6h or 90m (a whole number of windows)', parseDuration)
-    .option('-w, --window <minutes>', 'window length of one run, minutes (the schedule rate)', wholeNumber(1, 1440), 15)
-    .option('-e, --events <n>', 'sale lines per run, exactly (default: follow the demand curve)', wholeNumber(0, 5_000_000))
-    .option('--peak <n>', 'sale lines per minute at the top of the demand curve', wholeNumber(1, 1_000_000), 400)
-    .option('--start <iso>', 'first window start (default: after the last loaded data, else 2026-11-27T06:00:00Z)', isoTime)
-    .option('-s, --seed <n>', 'seed of the generated events', wholeNumber(0, 0xffffffff), 1)
-    .option('-p, --packing <n|fill>', "events per SQS message, or 'fill' to fill each message", packing, 'fill' as number | 'fill')
-    .option('--max-message-bytes <n>', "queues' MaximumMessageSize", wholeNumber(1024, 1024 * 1024), 1024 * 1024)
-    .addOption(new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'))
-    .option('-b, --batch-size <n>', 'consumer batch size (event source BatchSize)', wholeNumber(1, 10000), 10)
-    .addOption(new Option('--file-per <unit>', "a CSV per 'message' (exactly once) or per 'batch' (the original design, not exactly once)").choices(['message', 'batch']).default('message'))
-    .option('--concurrency <n>', 'concurrent consumer invocations per stream (each a worker thread)', wholeNumber(1, 16), 2)
-    .option('--in-process', 'run consumer invocations in the main thread instead of worker threads', false)
-    .option('--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3)
-    .option('--visibility-timeout <seconds>', 'queue visibility timeout (default 30, or 2 with --chaos)', wholeNumber(0, 43200))
+/**
+ * With a list, a bad value is recorded there (in commander's words) instead of thrown,
+ * so one run of the parser names every bad flag, not just the first.
+ */
+function collecting(invalid: string[] | undefined) {
+  return <T>(flags: string, parse: (value: string) => T) =>
+    (value: string): T => {
+      if (!invalid) return parse(value);
+      try {
+        return parse(value);
+      } catch (error) {
+        invalid.push(`option '${flags}' argument '${value}' is invalid. ${(error as Error).message}`);
+        return undefined as T;
+      }
+    };
+}
+
+export function buildProgram(invalid?: string[]): Command {
+  const check = collecting(invalid);
+  const option = <T>(program: Command, flags: string, description: string, parse: (value: string) => T, defaultValue?: T) =>
+    defaultValue === undefined ? program.option(flags, description, check(flags, parse)) : program.option(flags, description, check(flags, parse), defaultValue);
+  const program = new Command('npm start --');
+  program.description(
+    'Run the Black Friday pipeline end to end on this machine: producer -> SQS -> consumers -> S3 -> loader -> warehouse views,\n' +
+      'on embedded fauxqs and PGlite (or AWS_ENDPOINT_URL / DATABASE_URL), then print the books and key metrics.',
+  );
+  option(program, '-r, --runs <n>', 'scheduled producer runs (windows)', wholeNumber(1, 10000));
+  option(program, '-d, --duration <time>', 'simulated duration instead of --runs, e.g. 6h or 90m (a whole number of windows)', parseDuration);
+  option(program, '-w, --window <minutes>', 'window length of one run, minutes (the schedule rate)', wholeNumber(1, 1440), 15);
+  option(program, '-e, --events <n>', 'sale lines per run, exactly (default: follow the demand curve)', wholeNumber(0, 5_000_000));
+  option(program, '--peak <n>', 'sale lines per minute at the top of the demand curve', wholeNumber(1, 1_000_000), 400);
+  option(program, '--start <iso>', 'first window start (default: after the last loaded data, else 2026-11-27T06:00:00Z)', isoTime);
+  option(program, '-s, --seed <n>', 'seed of the generated events', wholeNumber(0, 0xffffffff), 1);
+  option(program, '-p, --packing <n|fill>', "events per SQS message, or 'fill' to fill each message", packing, 'fill' as number | 'fill');
+  option(program, '--max-message-bytes <n>', "queues' MaximumMessageSize", wholeNumber(1024, 1024 * 1024), 1024 * 1024);
+  program.addOption(new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'));
+  option(program, '-b, --batch-size <n>', 'consumer batch size (event source BatchSize)', wholeNumber(1, 10000), 10);
+  program.addOption(new Option('--file-per <unit>', "a CSV per 'message' (exactly once) or per 'batch' (the original design, not exactly once)").choices(['message', 'batch']).default('message'));
+  option(program, '--concurrency <n>', 'concurrent consumer invocations per stream (each a worker thread)', wholeNumber(1, 16), 2);
+  program.option('--in-process', 'run consumer invocations in the main thread instead of worker threads', false);
+  option(program, '--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3);
+  option(program, '--visibility-timeout <seconds>', 'queue visibility timeout (default 30, or 2 with --chaos)', wholeNumber(0, 43200));
+  program
     .option('--data-dir <dir>', 'PGlite data directory (a second run adds to the first)', '.twin/pgdata')
     .option('--fresh', 'start from an empty warehouse', false)
     .option('--serve [port]', 'serve the dashboard on 127.0.0.1 (refreshing during the run) and keep serving afterwards')
     .option('--dashboard <file>', 'where to write the dashboard page after the run', '.twin/dashboard.html')
     .option('--json <file>', 'also write the full run report as JSON')
-    .option('--chaos', 'inject faults, then prove the books still balance', false)
-    .option('--chaos-rate <rate>', 'rate of every fault (per-fault flags override)', rate)
-    .option('--chaos-seed <n>', 'seed of the fault injection (default: --seed)', wholeNumber(0, 0xffffffff));
-  for (const fault of faultNames) program.option(`${FAULT_FLAGS[fault]} <rate>`, FAULT_HELP[fault], rate);
+    .option('--chaos', 'inject faults, then prove the books still balance', false);
+  option(program, '--chaos-rate <rate>', 'rate of every fault (per-fault flags override)', rate);
+  option(program, '--chaos-seed <n>', 'seed of the fault injection (default: --seed)', wholeNumber(0, 0xffffffff));
+  for (const fault of faultNames) option(program, `${FAULT_FLAGS[fault]} <rate>`, FAULT_HELP[fault], rate);
   program
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .addHelpText(
@@ -131,11 +152,18 @@ Exit codes: 0 books balanced, 1 books do not balance or the run failed, 2 bad fl
 
 /** Parse argv (without node and script) into a plan; throws CliUsageError or CommanderError. */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): CliPlan {
-  const program = buildProgram();
+  const invalid: string[] = [];
+  const program = buildProgram(invalid);
   program.configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
-  program.parse([...argv], { from: 'user' });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    // An unknown flag or a bad choice stops commander; still name the bad values seen before it.
+    if (error instanceof CommanderError && invalid.length > 0 && error.exitCode !== 0) throw new CliUsageError([...invalid, error.message.replace(/^error: /, '')].join('\n'));
+    throw error;
+  }
   const o = program.opts();
-  const problems: string[] = [];
+  const problems: string[] = [...invalid];
   let runs: number | undefined = o.runs;
   if (o.duration !== undefined) {
     if (o.runs !== undefined) problems.push('give --runs or --duration, not both');

@@ -65,19 +65,19 @@ async function inFlight(url: string): Promise<number> {
 }
 
 /** Poll until nothing is left or in flight, consuming as Lambda would: delete only the successes. */
-async function drain(stream: StreamName, batchSize = 10) {
+async function drain(stream: StreamName, maxBodyBytes?: number) {
   const q = queues[stream];
   const failures: string[] = [];
   for (;;) {
     const { Messages = [] } = await em.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: Math.min(10, batchSize), MessageSystemAttributeNames: ['All'], WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({ QueueUrl: q.url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'], WaitTimeSeconds: 0 }),
     );
     if (Messages.length === 0) {
       if ((await inFlight(q.url)) === 0) return failures;
       await new Promise((r) => setTimeout(r, 250));
       continue;
     }
-    const response = await consumeBatch({ s3: em.s3, known, settings: { stream, bucket: BUCKET }, logger: quiet }, toSqsEvent(Messages, q.arn));
+    const response = await consumeBatch({ s3: em.s3, known, settings: { stream, bucket: BUCKET, maxBodyBytes }, logger: quiet }, toSqsEvent(Messages, q.arn));
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     failures.push(...failed);
     const done = Messages.filter((m) => !failed.has(m.MessageId!));
@@ -150,7 +150,8 @@ describe('event path on the emulator', () => {
     const good = { transaction_id: 'T-x-0', product_id: 'P0001', timestamp: '2026-11-28T01:00:00Z', quantity: 1, unit_price: 5, store_id: 'S001', basket_id: 'B-x', discount_pct: 0 };
     const corpus: Record<string, string> = {
       invalidJson: '{"v":1,"stream":"sales",',
-      tooLarge: encodeChunk('sales', 'huge-1', [JSON.stringify({ ...good, basket_id: 'x'.repeat(300_000) })], 'none').slice(0, 262_000),
+      // A complete, well-formed chunk, but larger than this consumer accepts (200,000 bytes below).
+      tooLarge: encodeChunk('sales', 'huge-1', Array.from({ length: 1200 }, (_, i) => JSON.stringify({ ...good, transaction_id: `T-big-${i}` })), 'none'),
       wrongStream: encodeChunk('inventory', 'misrouted-1', [], 'none'),
       mixed: encodeChunk(
         'sales',
@@ -171,7 +172,8 @@ describe('event path on the emulator', () => {
     // The mixed message is delivered twice, as SQS may.
     await em.sqs.send(new SendMessageCommand({ QueueUrl: queues.sales.url, MessageBody: corpus.mixed }));
 
-    const failures = await drain('sales');
+    expect(Buffer.byteLength(corpus.tooLarge)).toBeGreaterThan(200_000);
+    const failures = await drain('sales', 200_000);
     // The three unreadable messages fail on each of their 3 receives, then SQS moves them.
     expect(failures).toHaveLength(9);
     expect(await dlqDepth('sales')).toBe(3);
