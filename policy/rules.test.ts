@@ -3,7 +3,7 @@
 // of both stacks is asserted in infra/programSuite.ts.)
 import type { MockedResource } from '../infra/mockGraph';
 import { runPolicies } from './runLocal';
-import { policies, statementsOf } from './rules';
+import { policies, resourceTypes, statementsOf } from './rules';
 
 const urn = (type: string, name: string) => `urn:pulumi:test::bfstream::${type}::${name}`;
 
@@ -21,23 +21,7 @@ function res(type: string, name: string, inputs: Record<string, any>, deps: Reco
 }
 
 const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
-const T = {
-  bucket: 'aws:s3/bucket:Bucket',
-  pab: 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
-  sse: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
-  bucketPolicy: 'aws:s3/bucketPolicy:BucketPolicy',
-  queue: 'aws:sqs/queue:Queue',
-  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
-  lambda: 'aws:lambda/function:Function',
-  mapping: 'aws:lambda/eventSourceMapping:EventSourceMapping',
-  schedule: 'aws:scheduler/schedule:Schedule',
-  namespace: 'aws:redshiftserverless/namespace:Namespace',
-  workgroup: 'aws:redshiftserverless/workgroup:Workgroup',
-  integration: 'aws:redshift/integration:Integration',
-  redshiftPolicy: 'aws:redshift/resourcePolicy:ResourcePolicy',
-  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
-  topic: 'aws:sns/topic:Topic',
-};
+const T = resourceTypes;
 
 type Overrides = Partial<Record<string, (r: MockedResource) => MockedResource>>;
 
@@ -45,8 +29,8 @@ type Overrides = Partial<Record<string, (r: MockedResource) => MockedResource>>;
 function graph(override: Overrides = {}, extra: (g: Record<string, MockedResource>) => MockedResource[] = () => []): MockedResource[] {
   const o = (key: string, r: MockedResource) => (override[key] ? override[key]!(r) : r);
   const bucket = o('bucket', res(T.bucket, 'landing-bucket', { forceDestroy: false }, {}, { arn: 'arn:aws:s3:::landing', bucket: 'landing' }));
-  const pab = o('pab', res(T.pab, 'landing-public-access', { bucket: 'landing', blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { bucket: [bucket] }));
-  const sse = o('sse', res(T.sse, 'landing-encryption', { bucket: 'landing', rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] }, { bucket: [bucket] }));
+  const pab = o('pab', res(T.publicAccessBlock, 'landing-public-access', { bucket: 'landing', blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { bucket: [bucket] }));
+  const sse = o('sse', res(T.encryption, 'landing-encryption', { bucket: 'landing', rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] }, { bucket: [bucket] }));
   const bucketPolicy = o(
     'bucketPolicy',
     res(

@@ -9,7 +9,8 @@ import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceV
 
 export type ProjectPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
-const T = {
+/** Pulumi type tokens of the resources the rules inspect. */
+export const resourceTypes = {
   bucket: 'aws:s3/bucket:Bucket',
   bucketV2: 'aws:s3/bucketV2:BucketV2',
   bucketAcl: 'aws:s3/bucketAcl:BucketAcl',
@@ -37,6 +38,7 @@ const T = {
   loginProfile: 'aws:iam/userLoginProfile:UserLoginProfile',
   serviceCredential: 'aws:iam/serviceSpecificCredential:ServiceSpecificCredential',
 } as const;
+const T = resourceTypes;
 
 const ATTACHMENT_TYPES = [
   'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
