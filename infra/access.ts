@@ -28,6 +28,7 @@ const SELF_USER = '${aws:username}';
 /** Deny everything without MFA except the calls needed to enrol an MFA device. */
 export function mfaStatements(accountId: pulumi.Input<string>, partition: pulumi.Input<string> = 'aws'): PolicyStatement[] {
   return [
+    // Listing virtual MFA devices takes no resource in IAM.
     { Sid: 'ListMfaDevices', Effect: 'Allow', Action: ['iam:ListVirtualMFADevices'], Resource: ['*'] },
     {
       Sid: 'ManageOwnMfaDevice',
@@ -57,7 +58,8 @@ export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatem
   const viewDashboards: PolicyStatement[] = [
     { Sid: 'ViewPipelineDashboard', Effect: 'Allow', Action: ['cloudwatch:GetDashboard'], Resource: [a.dashboardArn] },
     // These read actions take no resource in IAM.
-    { Sid: 'ReadMetrics', Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListDashboards', 'cloudwatch:DescribeAlarms'], Resource: ['*'] },
+    { Sid: 'ReadMetrics', Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListDashboards'], Resource: ['*'] },
+    { Sid: 'ReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: [pulumi.interpolate`arn:${partition}:cloudwatch:${a.region}:${a.accountId}:alarm:*`] },
     {
       Sid: 'ViewQuickSightDashboards',
       Effect: 'Allow',

@@ -2,6 +2,7 @@
 import { allPlainViews } from '../warehouse/schema';
 import { runPolicies } from '../policy/runLocal';
 import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackYamlConfig, type MockRun } from './mockGraph';
+import { policyOf } from './programSuite';
 
 const PRINCIPAL = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/analysts`;
 
@@ -29,6 +30,22 @@ describe('QuickSight dashboard (dashboardEnabled: true)', () => {
       permissions: [expect.objectContaining({ principal: PRINCIPAL })],
     });
     expect((run.outputs as any).dashboardUrls.quicksight).toMatch(/quicksight\.aws\.amazon\.com/);
+  });
+
+  test('the VPC connection role manages interfaces only in its subnets, with its security group', () => {
+    const vpc = named(run, 'awsx:ec2:Vpc', 'warehouse-vpc');
+    const sg = named(run, 'aws:ec2/securityGroup:SecurityGroup', 'dashboard-sg');
+    const statements = policyOf(named(run, 'aws:iam/rolePolicy:RolePolicy', 'dashboard-vpc-policy')).Statement;
+    const ec2 = `arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:`;
+    expect(statements).toEqual([
+      {
+        Sid: 'ManageNetworkInterfaces',
+        Effect: 'Allow',
+        Action: ['ec2:CreateNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:DeleteNetworkInterface'],
+        Resource: [`${ec2}network-interface/*`, sg.state.arn, ...vpc.state.isolatedSubnetIds.map((id: string) => `${ec2}subnet/${id}`)],
+      },
+      { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], Resource: ['*'] },
+    ]);
   });
 
   test('one direct-query data set per warehouse view, granted to the principal', () => {

@@ -20,6 +20,8 @@ export interface QuickSightDashboardArgs {
   /** Secrets Manager secret holding the database credentials QuickSight signs in with. */
   credentialsSecretArn: pulumi.Input<string>;
   region: pulumi.Input<string>;
+  /** AWS partition of the ARNs; default aws. */
+  partition?: pulumi.Input<string>;
 }
 
 const DATA_SET_ACTIONS = ['quicksight:DescribeDataSet', 'quicksight:DescribeDataSetPermissions', 'quicksight:PassDataSet', 'quicksight:DescribeIngestion', 'quicksight:ListIngestions'];
@@ -53,12 +55,16 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
         description: 'QuickSight VPC connection: manage its network interfaces',
         statements: [
           {
+            // Interfaces only in the connection's own subnets and with its own security group.
             Sid: 'ManageNetworkInterfaces',
             Effect: 'Allow',
-            // EC2 network-interface calls of a VPC connection are not resource-scoped (AWS documents Resource "*").
-            Action: ['ec2:CreateNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:DeleteNetworkInterface', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
-            Resource: ['*'],
+            Action: ['ec2:CreateNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:DeleteNetworkInterface'],
+            Resource: pulumi
+              .all([pulumi.interpolate`arn:${args.partition ?? 'aws'}:ec2:${args.region}:${args.accountId}:`, args.subnetIds, sg.arn])
+              .apply(([ec2, subnets, sgArn]) => [`${ec2}network-interface/*`, sgArn, ...subnets.map((id) => `${ec2}subnet/${id}`)]),
           },
+          // The two Describe calls take no resource in IAM.
+          { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], Resource: ['*'] },
         ],
       },
       { parent: this },

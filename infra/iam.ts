@@ -9,7 +9,7 @@ export interface PolicyStatement {
   Effect: 'Allow' | 'Deny';
   Action?: string[];
   NotAction?: string[];
-  Resource?: pulumi.Input<string> | pulumi.Input<string>[];
+  Resource?: pulumi.Input<string> | pulumi.Input<string>[] | pulumi.Output<string[]>;
   Principal?: Record<string, pulumi.Input<string> | pulumi.Input<string>[]> | '*';
   Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
 }

@@ -34,6 +34,7 @@ export class Ops extends pulumi.ComponentResource {
         description: 'Encrypts the pipeline alarm topic',
         enableKeyRotation: true,
         deletionWindowInDays: 7,
+        // In a key policy, Resource "*" means this key and nothing else.
         policy: policyDocument([
           { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: pulumi.interpolate`arn:aws:iam::${args.accountId}:root` }, Action: ['kms:*'], Resource: ['*'] },
           {

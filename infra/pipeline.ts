@@ -148,6 +148,7 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
       database: cfg.database,
       credentialsSecretArn: warehouse.namespace.adminPasswordSecretArn,
       region,
+      partition,
     });
     quicksightUrl = dashboard.consoleUrl;
   }

@@ -298,6 +298,8 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       expect(analyst).not.toContain('RedriveDeadLetterQueues');
       expect(viewer).not.toContain('QueryWarehouse');
       expect(viewer).toContain('ViewPipelineDashboard');
+      const readAlarms = policyOf(named(run, 'aws:iam/groupPolicy:GroupPolicy', 'access-viewers-policy')).Statement.find((st) => st.Sid === 'ReadAlarms');
+      expect(readAlarms).toEqual({ Sid: 'ReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: [`arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:*`] });
       const users = ofType(run, 'aws:iam/user:User');
       expect(users.map((u) => u.inputs.name).sort()).toEqual(cfg.users.map((u) => u.name).sort());
       for (const m of ofType(run, 'aws:iam/userGroupMembership:UserGroupMembership')) expect(m.inputs.groups).toHaveLength(1);

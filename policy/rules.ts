@@ -55,15 +55,11 @@ const ATTACHMENT_TYPES = [
 export const RESOURCELESS_ACTIONS = new Set([
   'cloudwatch:GetMetricData',
   'cloudwatch:ListDashboards',
-  'cloudwatch:DescribeAlarms',
   'iam:ListVirtualMFADevices',
   'redshift-data:DescribeStatement',
   'redshift-data:GetStatementResult',
   'redshift-data:ListStatements',
   'redshift-data:CancelStatement',
-  'ec2:CreateNetworkInterface',
-  'ec2:ModifyNetworkInterfaceAttribute',
-  'ec2:DeleteNetworkInterface',
   'ec2:DescribeSubnets',
   'ec2:DescribeSecurityGroups',
 ]);
