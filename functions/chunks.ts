@@ -1,17 +1,10 @@
-// The message format on the queues and the S3 keys derived from it.
+// Chunk ids and the S3 keys derived from them (the body format is in packing.ts).
 // A chunk is one SQS message body holding many events of one stream. Its id comes
 // from the producer's window, so a retried send or a redelivery carries the same id,
 // and the consumer writes the same key with the same bytes.
-import { rejectedPrefix, streams, type EventOf, type StreamName } from './contracts';
+import { rejectedPrefix, streams, type StreamName } from './contracts';
 
 export const CHUNK_FORMAT_VERSION = 1;
-
-export interface Chunk<S extends StreamName = StreamName> {
-  v: typeof CHUNK_FORMAT_VERSION;
-  stream: S;
-  chunk_id: string;
-  events: EventOf<S>[];
-}
 
 const CHUNK_ID = /^[A-Za-z0-9_.-]{1,120}$/;
 

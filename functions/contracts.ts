@@ -108,7 +108,6 @@ export const streams = {
 } as const;
 export type StreamName = keyof typeof streams;
 export const streamNames = Object.keys(streams) as StreamName[];
-export type EventOf<S extends StreamName> = S extends 'sales' ? SaleLine : InventoryUpdate;
 
 export const dimensions = [product, store] as const;
 export const factTables = [saleLine, inventoryUpdate] as const;

@@ -45,13 +45,10 @@ interface Envelope {
   gz?: string;
 }
 
-/** One message body from events already serialised as JSON. */
+/** One message body from events already serialised as JSON (tests and chaos build messages with it). */
 export function encodeChunk(stream: StreamName, id: string, eventJson: readonly string[], compression: Compression): string {
-  return encodeArray(stream, id, `[${eventJson.join(',')}]`, eventJson.length, compression);
-}
-
-function encodeArray(stream: StreamName, id: string, arrayJson: string, count: number, compression: Compression): string {
-  const head = `{"v":${CHUNK_FORMAT_VERSION},"stream":"${stream}","chunk_id":"${id}","count":${count},`;
+  const arrayJson = `[${eventJson.join(',')}]`;
+  const head = headOf(stream, id, eventJson.length);
   if (compression === 'none') return `${head}"events":${arrayJson}}`;
   return `${head}"gz":"${gzipSync(arrayJson, { level: GZIP_LEVEL }).toString('base64')}"}`;
 }

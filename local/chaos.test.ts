@@ -1,29 +1,20 @@
 // Chaos injection: what it sends is what the real consumer rejects or cannot read,
 // and its decisions repeat with the seed.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog } from '../functions/catalog';
 import { knownIdsOf } from '../functions/contracts';
 import { processChunk } from '../functions/consumer';
 import { UnreadableMessageError } from '../functions/packing';
 import { Chaos, CHAOS_ATTRIBUTE, chaosDraw, checkChaosOptions, defaultChaosRates } from './chaos';
-import { createStreamQueues, ensureBucket, openEndpoint, type TwinEndpoint } from './endpoint';
+import { createStreamQueues, ensureBucket } from './endpoint';
+import { useEmulator } from '../test/support/emulator';
 
 const catalog = buildCatalog();
 const known = knownIdsOf(catalog);
 const window = { start: '2026-11-27T06:00:00Z', minutes: 15, seed: 7 };
-let endpoint: TwinEndpoint;
-let sqs: SQSClient;
-
-beforeAll(async () => {
-  endpoint = await openEndpoint();
-  sqs = endpoint.sqsClient();
-});
-afterAll(async () => {
-  sqs.destroy();
-  await endpoint.stop();
-});
+const emu = useEmulator();
 
 describe('chaos options', () => {
   it('lists every bad rate and seed', () => {
@@ -51,17 +42,17 @@ describe('chaos options', () => {
 
 describe('injection into the streams', () => {
   it('sends malformed events the consumer rejects for the broken field, and poison it cannot read', async () => {
-    const queues = await createStreamQueues(sqs, { prefix: 'chaos', maxMessageBytes: 262144, maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
+    const queues = await createStreamQueues(emu.sqs, { prefix: 'chaos', maxMessageBytes: 262144, maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
     const chaos = new Chaos({ seed: 11, rates: { ...defaultChaosRates(0), malformedEvents: 0.05, poisonMessages: 0.5 } }, 3);
-    await chaos.injectIntoStream(sqs, 'sales', queues.sales.url, window, { events: 2000, messages: 10 }, catalog);
-    await chaos.injectIntoStream(sqs, 'inventory', queues.inventory.url, window, { events: 1000, messages: 10 }, catalog);
+    await chaos.injectIntoStream(emu.sqs, 'sales', queues.sales.url, window, { events: 2000, messages: 10 }, catalog);
+    await chaos.injectIntoStream(emu.sqs, 'inventory', queues.inventory.url, window, { events: 1000, messages: 10 }, catalog);
     expect(chaos.counts.malformedEvents).toBe(150);
     expect(chaos.counts.poisonMessages).toBe(10);
 
     for (const stream of ['sales', 'inventory'] as const) {
       const messages = [];
       for (;;) {
-        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues[stream].url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
+        const { Messages = [] } = await emu.sqs.send(new ReceiveMessageCommand({ QueueUrl: queues[stream].url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
         if (Messages.length === 0) break;
         messages.push(...Messages);
       }
@@ -89,10 +80,10 @@ describe('injection into the streams', () => {
   });
 
   it('injects the same events and poison for the same seed', async () => {
-    const queues = await createStreamQueues(sqs, { prefix: 'chaos2', maxMessageBytes: 262144, maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
+    const queues = await createStreamQueues(emu.sqs, { prefix: 'chaos2', maxMessageBytes: 262144, maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
     const make = async () => {
       const chaos = new Chaos({ seed: 5, rates: { ...defaultChaosRates(0), malformedEvents: 0.01, poisonMessages: 0.3 } }, 3);
-      await chaos.injectIntoStream(sqs, 'sales', queues.sales.url, window, { events: 3000, messages: 20 }, catalog);
+      await chaos.injectIntoStream(emu.sqs, 'sales', queues.sales.url, window, { events: 3000, messages: 20 }, catalog);
       return { malformed: chaos.malformed, poison: chaos.poison };
     };
     expect(await make()).toEqual(await make());
@@ -114,7 +105,7 @@ describe('faults in the consumer', () => {
   });
 
   it('fails S3 puts with a 503 inside an invocation that allows faults', async () => {
-    const s3 = endpoint.s3Client();
+    const s3 = emu.endpoint.s3Client();
     await ensureBucket(s3, 'chaos-landing');
     const chaos = new Chaos({ seed: 1, rates: { ...defaultChaosRates(0), s3PutFailure: 0.999 } }, 3);
     chaos.failS3Puts(s3);

@@ -1,30 +1,21 @@
 // The emulated Lambda SQS event source against fauxqs: real queues over HTTP.
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createStreamQueues, openEndpoint, type TwinEndpoint } from './endpoint';
+import { createStreamQueues } from './endpoint';
 import { queueDepth, SqsEventSource, successfulMessages } from './eventSource';
+import { useEmulator } from '../test/support/emulator';
 
-let endpoint: TwinEndpoint;
-let sqs: SQSClient;
 let run = 0;
-
-beforeAll(async () => {
-  endpoint = await openEndpoint();
-  sqs = endpoint.sqsClient();
-});
-afterAll(async () => {
-  sqs.destroy();
-  await endpoint.stop();
-});
+const emu = useEmulator();
 
 async function queues(maxReceiveCount: number) {
   run++;
-  return (await createStreamQueues(sqs, { prefix: `es${run}`, maxMessageBytes: 262144, maxReceiveCount, visibilityTimeoutSeconds: 1 })).sales;
+  return (await createStreamQueues(emu.sqs, { prefix: `es${run}`, maxMessageBytes: 262144, maxReceiveCount, visibilityTimeoutSeconds: 1 })).sales;
 }
 
 async function send(queueUrl: string, bodies: string[]): Promise<void> {
   for (let i = 0; i < bodies.length; i += 10) {
-    await sqs.send(
+    await emu.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
         Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b, MessageAttributes: { origin: { DataType: 'String', StringValue: 'test' } } })),
@@ -61,8 +52,8 @@ describe('successfulMessages', () => {
 
 describe('SqsEventSource', () => {
   it('rejects a batch size Lambda would refuse', () => {
-    expect(() => new SqsEventSource({ sqs, queueUrl: 'x', queueArn: 'y', functionName: 'f', batchSize: 0, handler: async () => undefined })).toThrow(/batchSize/);
-    expect(() => new SqsEventSource({ sqs, queueUrl: 'x', queueArn: 'y', functionName: 'f', batchSize: 10001, handler: async () => undefined })).toThrow(/batchSize/);
+    expect(() => new SqsEventSource({ sqs: emu.sqs, queueUrl: 'x', queueArn: 'y', functionName: 'f', batchSize: 0, handler: async () => undefined })).toThrow(/batchSize/);
+    expect(() => new SqsEventSource({ sqs: emu.sqs, queueUrl: 'x', queueArn: 'y', functionName: 'f', batchSize: 10001, handler: async () => undefined })).toThrow(/batchSize/);
   });
 
   it('builds real-shaped records, deletes successes and lets the redrive policy move a poison message to the DLQ', async () => {
@@ -73,7 +64,7 @@ describe('SqsEventSource', () => {
     const receives: Record<string, string[]> = {};
     const events: SQSEvent[] = [];
     const source = new SqsEventSource({
-      sqs,
+      sqs: emu.sqs,
       queueUrl: q.url,
       queueArn: q.arn,
       functionName: 'sales-consumer',
@@ -110,8 +101,8 @@ describe('SqsEventSource', () => {
     expect(record.attributes.SenderId).toBeTruthy();
     expect(stats.messagesDeleted).toBe(23);
     expect(stats.messagesFailed).toBe(2);
-    expect(await queueDepth(sqs, q.url)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
-    expect((await queueDepth(sqs, q.dlqUrl)).visible).toBe(1);
+    expect(await queueDepth(emu.sqs, q.url)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    expect((await queueDepth(emu.sqs, q.dlqUrl)).visible).toBe(1);
   });
 
   it('redelivers the whole batch after the handler throws, once the visibility timeout ends', async () => {
@@ -121,7 +112,7 @@ describe('SqsEventSource', () => {
     const times: number[] = [];
     const bodies: string[][] = [];
     const source = new SqsEventSource({
-      sqs,
+      sqs: emu.sqs,
       queueUrl: q.url,
       queueArn: q.arn,
       functionName: 'f',
@@ -141,14 +132,14 @@ describe('SqsEventSource', () => {
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(900); // the 1 s visibility timeout, not sooner
     expect(stats.handlerErrors).toBe(1);
     expect(stats.errors).toEqual(['crashed after writing']);
-    expect((await queueDepth(sqs, q.dlqUrl)).visible).toBe(0);
+    expect((await queueDepth(emu.sqs, q.dlqUrl)).visible).toBe(0);
   });
 
   it('waits for the upstream to finish before it stops', async () => {
     const q = await queues(3);
     let done = false;
     const seen: string[] = [];
-    const source = new SqsEventSource({ sqs, queueUrl: q.url, queueArn: q.arn, functionName: 'f', batchSize: 5, handler: async (e) => void seen.push(...e.Records.map((r) => r.body)) });
+    const source = new SqsEventSource({ sqs: emu.sqs, queueUrl: q.url, queueArn: q.arn, functionName: 'f', batchSize: 5, handler: async (e) => void seen.push(...e.Records.map((r) => r.body)) });
     const drained = source.drain(() => done);
     await new Promise((r) => setTimeout(r, 150));
     await send(q.url, ['late-1', 'late-2']);

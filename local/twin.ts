@@ -107,17 +107,9 @@ export interface TwinTimings {
 }
 
 export interface TwinReport {
-  settings: {
-    runs: number;
-    windowMinutes: number;
+  settings: Pick<ResolvedSettings, 'runs' | 'windowMinutes' | 'seed' | 'eventsPerMessage' | 'maxMessageBytes' | 'compression' | 'batchSize' | 'filePer'> & {
     start: string;
     end: string;
-    seed: number;
-    eventsPerMessage: number | 'fill';
-    maxMessageBytes: number;
-    compression: Compression;
-    batchSize: number;
-    filePer: 'message' | 'batch';
     endpoint: string;
     warehouse: string;
     chaos?: ChaosOptions;

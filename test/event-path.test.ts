@@ -1,8 +1,8 @@
 // The event path on the emulator: producer -> two real queues -> consumers -> S3,
 // over loopback HTTP with the real AWS SDK clients.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog } from '../functions/catalog';
 import { knownIdsOf, type StreamName } from '../functions/contracts';
@@ -11,27 +11,18 @@ import { parseCsv } from '../functions/csv';
 import { encodeChunk } from '../functions/packing';
 import { ProducerSendError, runProducer, type ProducerSettings } from '../functions/producer';
 import { toSqsRecord } from '../local/eventSource';
-import { createStreamQueues, ensureBucket, openEndpoint, type StreamQueues, type TwinEndpoint } from '../local/endpoint';
+import { createStreamQueues, ensureBucket, type StreamQueues } from '../local/endpoint';
+import { useEmulator } from './support/emulator';
 
 const catalog = buildCatalog();
 const known = knownIdsOf(catalog);
 const quiet = new Logger({ logLevel: 'SILENT' });
 const BUCKET = 'landing';
 
-let endpoint: TwinEndpoint;
-let em: { sqs: SQSClient; s3: S3Client };
+const em = useEmulator();
 let queues: Record<StreamName, StreamQueues>;
 
-beforeAll(async () => {
-  endpoint = await openEndpoint();
-  em = { sqs: endpoint.sqsClient(), s3: endpoint.s3Client() };
-  await ensureBucket(em.s3, BUCKET);
-});
-afterAll(async () => {
-  em.sqs.destroy();
-  em.s3.destroy();
-  await endpoint.stop();
-});
+beforeAll(() => ensureBucket(em.s3, BUCKET));
 
 // Fresh queues per test (each with a DLQ after 3 receives), as the stack declares them.
 let run = 0;
