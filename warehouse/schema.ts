@@ -103,7 +103,10 @@ function renderPhysical(p: Physical): string[] {
 /** CREATE TABLE statements for one table (idempotent). */
 export function renderTableDdl(table: TableDef, dialect: Dialect): string[] {
   const lines = table.columns.map((c) => `  ${quoteIdent(c.name)} ${c.sqlType}${c.nullable ? '' : ' NOT NULL'}`);
-  lines.push(`  PRIMARY KEY (${quoteIdent(table.primaryKey)})`);
+  // Redshift never enforces a primary key, and the twin does not enforce a fact's either:
+  // a duplicate row loads twice in both, and the books (each event exactly once, by id)
+  // catch it. Enforced, the fact keys would cost the twin about a third of every COPY.
+  if (dialect === 'redshift' || table.role === 'dim') lines.push(`  PRIMARY KEY (${quoteIdent(table.primaryKey)})`);
   if (dialect === 'redshift') {
     for (const fk of table.foreignKeys) {
       lines.push(`  FOREIGN KEY (${quoteIdent(fk.column)}) REFERENCES ${qualified(fk.references)} (${quoteIdent(tables[fk.references as TableName].primaryKey)})`);
