@@ -60,6 +60,9 @@ export interface GeneratorCatalog {
 }
 
 /** sfc32: a fast 32-bit PRNG with a 128-bit state; returns floats in [0, 1). */
+/** Digits of the basket number in ids: a window of up to a million baskets keeps its ids in order. */
+const BASKET_DIGITS = 6;
+
 export function prng(seed: number, salt = 0): () => number {
   let a = 0x9e3779b9 ^ seed;
   let b = 0x243f6a88 ^ salt;
@@ -255,7 +258,9 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
     }
     const storeIx = pickStore(rand());
     const storeId = storeIds[storeIx];
-    const basketNumber = String(baskets);
+    // Zero-padded so ids sort in the order they are made: the warehouse's primary-key
+    // index then grows at its right edge instead of splitting pages all over.
+    const basketNumber = String(baskets).padStart(BASKET_DIGITS, '0');
     const basketId = basketTag + basketNumber;
     const transactionPrefix = transactionTag + basketNumber;
     const updatePrefix = updateTag + basketNumber;
