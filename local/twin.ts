@@ -219,10 +219,8 @@ function eventsInBody(body: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** How often the loader looks for new landing files during the stream. */
-const LIVE_LOAD_INTERVAL_MS = 200;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How often the loader looks for new landing files during the stream, besides after each consumer invocation. */
+const LIVE_LOAD_INTERVAL_MS = 100;
 
 export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
   const started = performance.now();
@@ -296,6 +294,8 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     // worker threads (one per concurrent invocation, each with its own S3 client), or in-process.
     const known = knownIdsOf(catalog);
     const sources = {} as Record<StreamName, SqsEventSource>;
+    // Files land as consumer invocations finish: the loader wakes then, as auto-copy reacts to S3 events.
+    let wakeLoader: (() => void) | undefined;
     for (const stream of streamNames) {
       const consumerSqs = sqsFor();
       const functionName = `${s.prefix}-${stream}-consumer`;
@@ -341,6 +341,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
         onReceive: chaos && options.chaos!.rates.duplicateDelivery > 0 ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url) : undefined,
         onInvocation: (outcome) => {
           for (const r of outcome.succeeded) progress.consumed += eventsInBody(r.body);
+          wakeLoader?.();
         },
       });
     }
@@ -407,7 +408,11 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     const liveLoads = async () => {
       let lastRefresh = performance.now();
       while (streaming) {
-        await sleep(LIVE_LOAD_INTERVAL_MS);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, LIVE_LOAD_INTERVAL_MS);
+          wakeLoader = () => (clearTimeout(timer), resolve());
+        });
+        wakeLoader = undefined;
         if (!streaming) break;
         addLoad(await warehouse!.load(loaderOptions));
         if (options.loadEveryMs && performance.now() - lastRefresh >= options.loadEveryMs) {
@@ -426,6 +431,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       consumerStats = Object.fromEntries(streamNames.map((st, i) => [st, stats[i]])) as Record<StreamName, EventSourceStats>;
     } finally {
       streaming = false;
+      wakeLoader?.();
       await live;
       clearInterval(progressTimer);
     }

@@ -7,9 +7,23 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
+// Linux names the calling thread in /proc/thread-self; elsewhere the priority stays as it is.
+try {
+  const os = require('node:os');
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  os.setPriority(tid, Math.min(19, os.getPriority(tid) + workerData.niceness));
+} catch {}
 require(workerData.tsxApi).register();
 require(workerData.module)[workerData.entry](parentPort, workerData.data);
 `;
+
+/**
+ * Function workers run this much nicer than the main thread (the emulator and the
+ * loader) and the warehouse worker (Linux; up to the lowest priority, 19). In AWS, Lambda scales out beside SQS, S3 and
+ * Redshift; on a laptop they share a few cores, and the warehouse loads one file at a
+ * time, so it is the stage to keep busy: the functions take the CPU it leaves.
+ */
+export const FUNCTION_NICENESS = 10;
 
 /** What a worker module exports: it serves requests on the port after posting `{ ready: true }`. */
 export type WorkerEntry<Data> = (port: MessagePort, data: Data) => void;
@@ -45,7 +59,7 @@ export class WorkerPool<Req, Res> {
   static async start<Req, Res, Data>(name: string, size: number, module: string, entry: string, data: Data): Promise<WorkerPool<Req, Res>> {
     // The main thread already printed the SDK's Node version notice; one per worker is noise.
     const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-    const workers = Array.from({ length: size }, () => new Worker(WORKER_SOURCE, { eval: true, env, workerData: { tsxApi: require.resolve('tsx/cjs/api'), module, entry, data } }));
+    const workers = Array.from({ length: size }, () => new Worker(WORKER_SOURCE, { eval: true, env, workerData: { tsxApi: require.resolve('tsx/cjs/api'), niceness: FUNCTION_NICENESS, module, entry, data } }));
     try {
       await Promise.all(
         workers.map(
