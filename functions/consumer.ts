@@ -33,7 +33,7 @@ export interface LandingFile {
 export interface RejectedEvent {
   chunk_id: string;
   index: number;
-  problems: Problem[];
+  problems: readonly Problem[];
   event: unknown;
 }
 
@@ -70,9 +70,9 @@ export function processChunk(body: string, stream: StreamName, known: KnownIds, 
   const rejected: RejectedEvent[] = [];
   const seen = new Set<string>();
   chunk.events.forEach((event, index) => {
-    const problems = validate(contract, event, known);
+    let problems = validate(contract, event, known);
     const id = (event as Record<string, unknown> | null)?.[contract.key];
-    if (problems.length === 0 && seen.has(id as string)) problems.push({ field: contract.key, message: `duplicate ${contract.key} ${JSON.stringify(id)} in chunk` });
+    if (problems.length === 0 && seen.has(id as string)) problems = [{ field: contract.key, message: `duplicate ${contract.key} ${JSON.stringify(id)} in chunk` }];
     if (problems.length > 0) rejected.push({ chunk_id: chunk.chunkId, index, problems, event });
     else {
       seen.add(id as string);
@@ -174,6 +174,10 @@ export async function consumeBatch(deps: ConsumerDeps, event: SQSEvent, context?
       context,
       // A batch of only poison messages is still reported item by item, not thrown.
       throwOnFullBatchFailure: false,
+      // One message at a time: its files land (and can load) while the next one is read,
+      // and only one chunk's events are in memory. In parallel, every record would be
+      // parsed before the first PutObject went out.
+      processInParallel: false,
     });
   }
   counts.failedMessages = response.batchItemFailures.length;

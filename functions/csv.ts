@@ -3,21 +3,38 @@
 import Papa from 'papaparse';
 import { toCsvTimestamp, type Contract, type FieldSpec } from './contracts';
 
-function cell(spec: FieldSpec, value: unknown): string | number {
-  if (value === undefined || value === null) return '';
-  if (spec.kind === 'timestamp') return toCsvTimestamp(value as string);
+type Cell = (value: unknown) => string | number;
+
+const asIs: Cell = (value) => (value === undefined || value === null ? '' : (value as string | number));
+
+/**
+ * A converted cell, each distinct value converted once per file: a chunk's events
+ * share a few thousand seconds and a few hundred prices.
+ */
+function memo<V>(convert: (value: V) => string): Cell {
+  const done = new Map<V, string>();
+  return (value) => {
+    if (value === undefined || value === null) return '';
+    let text = done.get(value as V);
+    if (text === undefined) done.set(value as V, (text = convert(value as V)));
+    return text;
+  };
+}
+
+function cellFor(spec: FieldSpec): Cell {
+  if (spec.kind === 'timestamp') return memo(toCsvTimestamp);
   // Fixed 2 decimals so a price reads the same in every tool and diff.
-  if (spec.kind === 'money') return (value as number).toFixed(2);
-  return value as string | number;
+  if (spec.kind === 'money') return memo((value: number) => value.toFixed(2));
+  return asIs;
 }
 
 /** A header row and one row per record; empty cells are NULL in both warehouses. */
 export function toCsv(contract: Contract<any>, records: readonly object[]): string {
   const columns = contract.columns as readonly string[];
-  const specs = columns.map((c) => contract.fields[c] as FieldSpec);
+  const cells = columns.map((c) => cellFor(contract.fields[c] as FieldSpec));
   const rows = records.map((record) => {
     const values = record as Record<string, unknown>;
-    return columns.map((c, i) => cell(specs[i], values[c]));
+    return columns.map((c, i) => cells[i](values[c]));
   });
   return Papa.unparse({ fields: [...columns], data: rows }, { newline: '\n', header: true }) + '\n';
 }

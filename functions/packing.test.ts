@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { batchMessages, encodeChunk, packMessages, SQS_BATCH_MAX_BYTES, UnreadableMessageError, unpackMessage } from './packing';
+import { batchMessages, encodeChunk, packChunks, packMessages, SQS_BATCH_MAX_BYTES, SQS_BATCH_SEND_BYTES, UnreadableMessageError, unpackMessage } from './packing';
 
 const events = Array.from({ length: 5000 }, (_, i) => ({ transaction_id: `T-${i}`, product_id: `P${i % 200}`, timestamp: '2026-11-27T06:00:00Z', quantity: 1 + (i % 3), unit_price: 9.99, store_id: 'S001', basket_id: `B-${i >> 2}`, discount_pct: 0 }));
 const base = { stream: 'sales' as const, windowStart: '2026-11-27T06:00:00Z', seed: 7 };
@@ -31,6 +31,19 @@ describe('packMessages', () => {
     expect(new Set(a.map((m) => m.chunkId)).size).toBe(a.length);
   });
 
+  it('packs lazily with packChunks: the first message is ready before the rest are serialised', () => {
+    const options = { ...base, eventsPerMessage: 'fill' as const, maxMessageBytes: 16 * 1024, compression: 'gzip' as const };
+    let serialised = 0;
+    const counted = events.map((e) => ({ toJSON: () => (serialised++, e) }));
+    const chunks = packChunks(counted, options);
+    const first = chunks.next();
+    expect(first.value).toEqual(packMessages(events, options)[0]);
+    expect(serialised).toBeLessThan(events.length / 2);
+    expect([first.value, ...chunks]).toEqual(packMessages(events, options));
+    // Options are checked when called, not on the first message.
+    expect(() => packChunks(events, { ...options, eventsPerMessage: 0 })).toThrow(/eventsPerMessage/);
+  });
+
   it('rejects bad options and an event too large for any message', () => {
     expect(() => packMessages(events, { ...base, eventsPerMessage: 0, maxMessageBytes: 65536, compression: 'none' })).toThrow("eventsPerMessage must be 'fill' or a whole number >= 1, got 0");
     expect(() => packMessages(events, { ...base, eventsPerMessage: 'fill', maxMessageBytes: 2 * 1024 * 1024, compression: 'none' })).toThrow('maxMessageBytes must be 1024..1048576, got 2097152');
@@ -39,13 +52,21 @@ describe('packMessages', () => {
 });
 
 describe('batchMessages', () => {
+  const messages = (n: number, bytes: number) => Array.from({ length: n }, (_, i) => ({ chunkId: `c${i}`, body: 'x', bytes, events: 1 }));
+  const sizes = (batches: { bytes: number }[][]) => batches.map((b) => b.reduce((n, m) => n + m.bytes, 0));
+
   it('keeps at most 10 entries and 1 MiB per SendMessageBatch', () => {
-    const small = Array.from({ length: 23 }, (_, i) => ({ chunkId: `c${i}`, body: 'x', bytes: 1000, events: 1 }));
-    expect(batchMessages(small).map((b) => b.length)).toEqual([10, 10, 3]);
-    const big = Array.from({ length: 9 }, (_, i) => ({ chunkId: `c${i}`, body: 'x', bytes: 300 * 1024, events: 1 }));
-    const batches = batchMessages(big);
-    expect(batches.map((b) => b.length)).toEqual([3, 3, 3]);
-    for (const b of batches) expect(b.reduce((n, m) => n + m.bytes, 0)).toBeLessThanOrEqual(SQS_BATCH_MAX_BYTES);
+    expect(batchMessages(messages(23, 1000)).map((b) => b.length)).toEqual([10, 10, 3]);
+    const batches = batchMessages(messages(7, 150 * 1024));
+    expect(batches.map((b) => b.length)).toEqual([2, 2, 2, 1]);
+    for (const bytes of sizes(batches)) expect(bytes).toBeLessThanOrEqual(SQS_BATCH_MAX_BYTES);
+  });
+
+  it('sends a batch once it carries 192 KiB instead of waiting for more', () => {
+    // Small messages still share calls; large ones go out one or two at a time, billed the same.
+    expect(batchMessages(messages(3, 250 * 1024)).map((b) => b.length)).toEqual([1, 1, 1]);
+    expect(batchMessages(messages(5, 70 * 1024)).map((b) => b.length)).toEqual([3, 2]);
+    expect(sizes(batchMessages(messages(5, 70 * 1024)))[0]).toBeGreaterThanOrEqual(SQS_BATCH_SEND_BYTES);
   });
 });
 

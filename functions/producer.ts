@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { StreamName } from './contracts';
 import { BLACK_FRIDAY_CURVE, generateWindow, type DemandCurve, type GeneratorCatalog } from './generator';
-import { batchMessages, packMessages, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES, type Compression, type PackedMessage } from './packing';
+import { batchesOf, packChunks, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES, type Compression, type PackedMessage } from './packing';
 
 export interface ProducerSettings {
   salesQueueUrl: string;
@@ -102,22 +102,40 @@ export function resolveWindow(settings: Pick<ProducerSettings, 'windowMinutes' |
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Send messages with SendMessageBatch, retrying failed entries with exponential backoff and jitter. */
+/**
+ * Let the requests just started go out before more packing holds the thread: two
+ * turns of the event loop, one for a new connection to open and one to write on it.
+ * (A timer would not do: a zero timer set after a long task fires in the same timers
+ * phase, before any I/O is polled.)
+ */
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
+export interface SendReport {
+  calls: number;
+  retries: number;
+  messages: number;
+  bytes: number;
+}
+
+/**
+ * Send messages with SendMessageBatch as they come (a batch as soon as it is
+ * complete, at most `concurrency` calls in flight), retrying failed entries with
+ * exponential backoff and jitter. Throws ProducerSendError when entries still fail.
+ */
 export async function sendMessages(
   sqs: SQSClient,
   queueUrl: string,
-  messages: readonly PackedMessage[],
+  messages: Iterable<PackedMessage>,
   options: { maxAttempts?: number; concurrency?: number; sleep?: (ms: number) => Promise<void> } = {},
-): Promise<{ calls: number; retries: number }> {
+): Promise<SendReport> {
   const maxAttempts = options.maxAttempts ?? 6;
   const sleep = options.sleep ?? defaultSleep;
-  let calls = 0;
-  let retries = 0;
+  const report: SendReport = { calls: 0, retries: 0, messages: 0, bytes: 0 };
   const sendBatch = async (batch: PackedMessage[]) => {
     let pending = batch;
     for (let attempt = 1; ; attempt++) {
       let failed: { chunkId: string; code?: string; message?: string; senderFault?: boolean }[];
-      calls++;
+      report.calls++;
       try {
         const out = await sqs.send(
           new SendMessageBatchCommand({
@@ -137,19 +155,35 @@ export async function sendMessages(
         const list = failed.map((f) => `${f.chunkId}: ${f.code ?? 'error'} ${f.message ?? ''}`.trim()).join('; ');
         throw new ProducerSendError(`${failed.length} message(s) to ${queueUrl} failed after ${attempt} attempt(s): ${list}`, failed);
       }
-      retries += failed.length;
+      report.retries += failed.length;
       const ids = new Set(failed.map((f) => f.chunkId));
       pending = pending.filter((m) => ids.has(m.chunkId));
       await sleep(Math.min(5000, 100 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
     }
   };
-  const batches = batchMessages(messages);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(options.concurrency ?? 8, batches.length) }, async () => {
-    while (next < batches.length) await sendBatch(batches[next++]);
-  });
-  await Promise.all(workers);
-  return { calls, retries };
+  const concurrency = options.concurrency ?? 8;
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  try {
+    for (const batch of batchesOf(messages)) {
+      if (failure) break;
+      for (const m of batch) {
+        report.messages++;
+        report.bytes += m.bytes;
+      }
+      const call: Promise<void> = sendBatch(batch)
+        .catch((error: unknown) => void (failure ??= { error }))
+        .finally(() => inFlight.delete(call));
+      inFlight.add(call);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      else await yieldToRequests();
+    }
+  } finally {
+    // Whatever stops the loop, no call is left running unobserved.
+    await Promise.all(inFlight);
+  }
+  if (failure) throw failure.error;
+  return report;
 }
 
 export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {}): Promise<ProducerResult> {
@@ -182,7 +216,8 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
   await Promise.all(
     (Object.keys(queues) as StreamName[]).map(async (stream) => {
       const [queueUrl, events] = queues[stream];
-      const messages = packMessages(events, {
+      // Packed while sent: the first messages are on their way while the rest are compressed.
+      const messages = packChunks(events, {
         stream,
         windowStart: window.start,
         seed: window.seed,
@@ -191,8 +226,8 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
         compression: settings.compression,
       });
       const sent = await sendMessages(deps.sqs, queueUrl, messages, { maxAttempts: settings.maxAttempts, concurrency: settings.concurrency, sleep: deps.sleep });
-      result.messages[stream] = messages.length;
-      result.bytes[stream] = messages.reduce((n, m) => n + m.bytes, 0);
+      result.messages[stream] = sent.messages;
+      result.bytes[stream] = sent.bytes;
       result.sendCalls += sent.calls;
       result.retries += sent.retries;
     }),
