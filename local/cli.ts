@@ -5,7 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { defaultChaosRates, faultNames, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
 import { formatSummary } from './summary';
-import { resolveTwinSettings, runTwin, type TwinOptions, type TwinProgress, type TwinReport } from './twin';
+import { defaultConcurrency, resolveTwinSettings, runTwin, type TwinOptions, type TwinProgress, type TwinReport } from './twin';
 
 /** A usage error: printed with a hint and exit code 2. */
 export class CliUsageError extends Error {
@@ -114,7 +114,7 @@ export function buildProgram(invalid?: string[]): Command {
   program.addOption(new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'));
   option(program, '-b, --batch-size <n>', 'consumer batch size (event source BatchSize)', wholeNumber(1, 10000), 10);
   program.addOption(new Option('--file-per <unit>', "a CSV per 'message' (exactly once) or per 'batch' (the original design, not exactly once)").choices(['message', 'batch']).default('message'));
-  option(program, '--concurrency <n>', 'concurrent consumer invocations per stream (each a worker thread)', wholeNumber(1, 16), 2);
+  option(program, '--concurrency <n>', 'concurrent consumer invocations per stream, each a worker thread; half the cores (1 to 4) unless given', wholeNumber(1, 16), defaultConcurrency());
   program.option('--in-process', 'run consumer invocations in the main thread instead of worker threads', false);
   option(program, '--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3);
   option(program, '--visibility-timeout <seconds>', 'queue visibility timeout (default 30, or 2 with --chaos)', wholeNumber(0, 43200));

@@ -6,6 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { availableParallelism } from 'node:os';
 import { buildCatalog, type Catalog } from '../functions/catalog';
 import { knownIdsOf, streamNames, type StreamName } from '../functions/contracts';
 import { consumeBatch } from '../functions/consumer';
@@ -42,11 +43,11 @@ export interface TwinOptions {
   batchSize?: number;
   /** 'message' (default): a CSV per message and hour. 'batch': one per invocation, as the original design. */
   filePer?: 'message' | 'batch';
-  /** Concurrent consumer invocations per stream: its pollers, and its worker threads. Default 2. */
+  /** Concurrent consumer invocations per stream: its pollers, and its worker threads. Default: defaultConcurrency(). */
   consumerConcurrency?: number;
   /** Run consumer invocations in worker threads (default) or in this thread. */
   consumerWorkers?: boolean;
-  /** Producer windows in flight at once (the twin compresses time). Default 2. */
+  /** Producer windows in flight at once (the twin compresses time). Default: defaultConcurrency(). */
   producerConcurrency?: number;
   /** Receives before SQS moves a message to its DLQ. Default 3. */
   maxReceiveCount?: number;
@@ -159,6 +160,15 @@ export interface ResolvedSettings {
   prefix: string;
 }
 
+/**
+ * Worker threads per function unless told otherwise: half the cores, 1 to 4. The emulator
+ * and the warehouse need the other half, and on two cores every extra isolate costs more
+ * in compiling and collecting than it adds.
+ */
+export function defaultConcurrency(cores = availableParallelism()): number {
+  return Math.min(4, Math.max(1, Math.floor(cores / 2)));
+}
+
 const isWhole = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
 /** Defaults applied and every problem listed, so a bad option fails before anything starts. */
@@ -173,9 +183,9 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
     compression: options.compression ?? 'gzip',
     batchSize: options.batchSize ?? 10,
     filePer: options.filePer ?? 'message',
-    consumerConcurrency: options.consumerConcurrency ?? 2,
+    consumerConcurrency: options.consumerConcurrency ?? defaultConcurrency(),
     consumerWorkers: options.consumerWorkers ?? true,
-    producerConcurrency: options.producerConcurrency ?? 2,
+    producerConcurrency: options.producerConcurrency ?? defaultConcurrency(),
     maxReceiveCount: options.maxReceiveCount ?? 3,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? (options.chaos ? 2 : 30),
     prefix: options.prefix ?? 'twin',
