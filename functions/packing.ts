@@ -174,9 +174,9 @@ function* packing(events: readonly object[], options: PackingOptions): Generator
 
 /**
  * A batch that already carries this much goes out without waiting for more. SQS
- * bills every 64 KiB of a request, so merging it with the next batch would save at
- * most one billed request in six (none for messages filled to 256 KiB), while the
- * consumers wait for the first.
+ * bills every started 64 KiB of a request, so such a batch is at least three billed
+ * requests, and merging it with the next would save one at most (none for messages
+ * filled to 256 KiB), while the consumers wait for the first.
  */
 export const SQS_BATCH_SEND_BYTES = 192 * 1024;
 

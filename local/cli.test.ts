@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { CliUsageError, parseCli, parseDuration } from './cli';
+import { defaultConcurrency } from './twin';
 
 const parse = (...argv: string[]) => parseCli(argv, {}, false);
 
@@ -22,6 +23,12 @@ describe('parseCli', () => {
     expect(plan.twin).toMatchObject({ runs: 4, windowMinutes: 30, eventsPerRun: 5000, seed: 9, eventsPerMessage: 25, batchSize: 100, filePer: 'batch', dataDir: '/tmp/x', fresh: true, compression: 'none', loadEveryMs: 1000 });
     expect(plan.serve).toBe(8123);
     expect(parse('--serve').serve).toBe(0);
+  });
+
+  it('runs half the cores as consumer workers per stream by default, 1 to 4', () => {
+    expect([1, 2, 3, 4, 8, 16, 64].map((cores) => defaultConcurrency(cores))).toEqual([1, 1, 1, 2, 4, 4, 4]);
+    expect(parse().twin.consumerConcurrency).toBe(defaultConcurrency());
+    expect(parse('--concurrency', '3').twin.consumerConcurrency).toBe(3);
   });
 
   it('takes the endpoint and database from the standard variables', () => {
