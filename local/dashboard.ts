@@ -83,6 +83,14 @@ const compact = (v) => (Math.abs(v) >= 1e6 ? (v / 1e6).toFixed(1) + 'M' : Math.a
 const axis = { axisLabel: { color: '#94a3b8', formatter: (v) => (typeof v === 'number' ? compact(v) : v) }, axisLine: { lineStyle: { color: '#334155' } }, splitLine: { lineStyle: { color: '#1e293b' } } };
 const base = { backgroundColor: 'transparent', textStyle: { color: '#e2e8f0' }, tooltip: { trigger: 'axis' }, grid: { left: 64, right: 24, top: 36, bottom: 40 }, legend: { textStyle: { color: '#cbd5e1' }, top: 0 } };
 
+// Revenue shares as a donut, one slice per row.
+function revenueDonut(id, rows, nameOf) {
+  chart(id, {
+    tooltip: { trigger: 'item' },
+    series: [{ name: 'revenue', type: 'pie', radius: ['35%', '70%'], label: { color: '#e2e8f0', formatter: '{b}: {d}%' }, data: rows.map((r) => ({ name: nameOf(r), value: num(r.revenue) })) }],
+  }, rows.length);
+}
+
 function chart(id, option, rows) {
   const section = document.querySelector('[data-panel="' + id + '"]');
   section.dataset.rows = String(rows);
@@ -135,11 +143,7 @@ function render(data) {
     series: [{ name: 'revenue', type: 'bar', data: periods.map((p) => ({ value: num(p.r.revenue), itemStyle: { color: p.label.startsWith('day') ? '#3b82f6' : '#8b5cf6' } })), label: { show: true, position: 'top', color: '#cbd5e1', formatter: (x) => money(x.value) } }],
   }, periods.length);
 
-  const regions = d.revenueByRegion || [];
-  chart('revenueByRegion', {
-    tooltip: { trigger: 'item' },
-    series: [{ name: 'revenue', type: 'pie', radius: ['35%', '70%'], label: { color: '#e2e8f0', formatter: '{b}: {d}%' }, data: regions.map((r) => ({ name: r.region, value: num(r.revenue) })) }],
-  }, regions.length);
+  revenueDonut('revenueByRegion', d.revenueByRegion || [], (r) => r.region);
 
   const stores = (d.revenueByStore || []).slice().sort((a, b) => num(b.revenue) - num(a.revenue));
   chart('revenueByStore', {
@@ -148,11 +152,7 @@ function render(data) {
     series: [{ name: 'revenue', type: 'bar', data: stores.map((r) => num(r.revenue)) }],
   }, stores.length);
 
-  const categories = d.revenueByCategory || [];
-  chart('revenueByCategory', {
-    tooltip: { trigger: 'item' },
-    series: [{ name: 'revenue', type: 'pie', radius: ['35%', '70%'], label: { color: '#e2e8f0', formatter: '{b}: {d}%' }, data: categories.map((r) => ({ name: r.category, value: num(r.revenue) })) }],
-  }, categories.length);
+  revenueDonut('revenueByCategory', d.revenueByCategory || [], (r) => r.category);
 
   const byUnits = (d.topProductsByUnits || []).slice().reverse();
   const byRevenue = (d.topProductsByRevenue || []).slice().reverse();

@@ -275,6 +275,21 @@ function defineView(def: Omit<PlainViewDef, 'kind'>): PlainViewDef {
   return Object.freeze({ kind: 'view', ...def });
 }
 
+/** Sales per day or per ISO week from the hourly store view, ranked by revenue. */
+function salesPerPeriodView(period: 'day' | 'week', doc: string): PlainViewDef {
+  const bucket = `date_trunc('${period}', h.hour)`;
+  return defineView({
+    name: period === 'day' ? 'v_sales_daily' : 'v_sales_weekly',
+    doc,
+    reads: ['mv_sales_by_store_hour'],
+    metrics: [`${period === 'day' ? 'daily' : 'weekly'} sales trends with the peak periods`],
+    query: `SELECT ${bucket} AS ${period}, CAST(SUM(h.sale_lines) AS BIGINT) AS sale_lines, CAST(SUM(h.units) AS BIGINT) AS units, SUM(h.revenue) AS revenue,
+  RANK() OVER (ORDER BY SUM(h.revenue) DESC) AS revenue_rank
+FROM ${S('mv_sales_by_store_hour')} h
+GROUP BY ${bucket}`,
+  });
+}
+
 /** Over- and under-performance thresholds against a fair share of the category's revenue. */
 export const PERFORMANCE_BANDS = { over: 1.5, under: 0.5 } as const;
 /** A product×store is at risk when what is left is at most this share of what was received. */
@@ -303,26 +318,8 @@ FROM ${S('mv_sales_by_minute')} m`,
 FROM ${S('mv_sales_by_store_hour')} h
 GROUP BY h.hour`,
   }),
-  v_sales_daily: defineView({
-    name: 'v_sales_daily',
-    doc: 'Sales per day, ranked by revenue.',
-    reads: ['mv_sales_by_store_hour'],
-    metrics: ['daily sales trends with the peak periods'],
-    query: `SELECT date_trunc('day', h.hour) AS day, CAST(SUM(h.sale_lines) AS BIGINT) AS sale_lines, CAST(SUM(h.units) AS BIGINT) AS units, SUM(h.revenue) AS revenue,
-  RANK() OVER (ORDER BY SUM(h.revenue) DESC) AS revenue_rank
-FROM ${S('mv_sales_by_store_hour')} h
-GROUP BY date_trunc('day', h.hour)`,
-  }),
-  v_sales_weekly: defineView({
-    name: 'v_sales_weekly',
-    doc: 'Sales per ISO week (Monday start), ranked by revenue.',
-    reads: ['mv_sales_by_store_hour'],
-    metrics: ['weekly sales trends with the peak periods'],
-    query: `SELECT date_trunc('week', h.hour) AS week, CAST(SUM(h.sale_lines) AS BIGINT) AS sale_lines, CAST(SUM(h.units) AS BIGINT) AS units, SUM(h.revenue) AS revenue,
-  RANK() OVER (ORDER BY SUM(h.revenue) DESC) AS revenue_rank
-FROM ${S('mv_sales_by_store_hour')} h
-GROUP BY date_trunc('week', h.hour)`,
-  }),
+  v_sales_daily: salesPerPeriodView('day', 'Sales per day, ranked by revenue.'),
+  v_sales_weekly: salesPerPeriodView('week', 'Sales per ISO week (Monday start), ranked by revenue.'),
   v_sales_by_store: defineView({
     name: 'v_sales_by_store',
     doc: 'Sales and revenue per store with its ranking by revenue and by units (every store, sold or not).',
