@@ -44,7 +44,7 @@ export const ORIGINAL_DESIGN: DesignSettings = {
   design: 'original',
   describe: '1 event/message (uncompressed JSON), consumer batches of 10, one CSV per batch',
   // Two pollers per stream and two producer windows at once: the original waits on round
-  // trips, not on the CPU, and runs about a third faster so than with one of each.
+  // trips, not on the CPU, and runs about a third faster that way than with one of each.
   twin: { eventsPerMessage: 1, maxMessageBytes: 262_144, compression: 'none', batchSize: 10, filePer: 'batch', consumerConcurrency: 2, producerConcurrency: 2 },
 };
 
