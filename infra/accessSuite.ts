@@ -1,0 +1,28 @@
+// The access matrices of one stack, asserted through an IAM evaluator (see
+// infra/accessMatrix.ts); shared by infra/access.dev.test.ts and infra/access.prod.test.ts.
+import { describeFailure, evaluateMatrices, principalsOf, type MatrixResult } from './accessMatrix';
+import { accessTables } from './accessTables';
+import { runUnderMocks, stackYamlConfig, type MockRun } from './mockGraph';
+
+export function describeAccess(stack: 'dev' | 'prod'): void {
+  describe(`access matrices of the ${stack} stack`, () => {
+    let run: MockRun;
+    let results: MatrixResult[];
+
+    beforeAll(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      run = await runUnderMocks({ stack, config: stackYamlConfig(stack), program: () => require('../index') });
+      results = await evaluateMatrices(run, accessTables);
+    }, 120_000);
+
+    test('every principal of the stack has a matrix, and every matrix a principal', () => {
+      expect(run.errors).toEqual([]);
+      expect(Object.keys(principalsOf(run)).sort()).toEqual(Object.keys(accessTables).sort());
+    });
+
+    test.each(Object.keys(accessTables))('%s: every request is decided as its matrix says', (principal) => {
+      const failures = results.filter((r) => r.principal === principal && !r.ok).map(describeFailure);
+      expect(failures).toEqual([]);
+    });
+  });
+}

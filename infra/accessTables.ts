@@ -1,0 +1,181 @@
+// The access matrix of every principal: the requests each must be allowed and the ones it
+// must be denied. Asserted for both stacks by infra/access.*.test.ts (through an IAM
+// evaluator, see infra/accessMatrix.ts) and rendered into docs/INFRA.md by
+// `npm run docs:access`. {name} placeholders are resources of the stack (targetsOf).
+import type { Row } from './accessMatrix';
+
+const allow = (action: string, on: string, more: Omit<Row, 'expect' | 'action' | 'on'> = {}): Row => ({ expect: 'allow', action, on, ...more });
+const deny = (action: string, on: string, more: Omit<Row, 'expect' | 'action' | 'on'> = {}): Row => ({ expect: 'deny', action, on, ...more });
+const noMfa = { mfa: false };
+const plainHttp = { tls: false };
+const ownStatement = { context: { 'redshift-data:statement-owner-iam-userid': '{userId}' } };
+const othersStatement = { context: { 'redshift-data:statement-owner-iam-userid': 'AIDAOTHERPERSON00000' } };
+
+const SALES_FILE = '{bucket}/sales/dt=2026-11-27/hour=10/chunk.csv';
+const INVENTORY_FILE = '{bucket}/inventory/dt=2026-11-27/hour=10/chunk.csv';
+const REJECTED_SALES = '{bucket}/rejected/sales/dt=2026-11-27/hour=10/chunk.jsonl';
+const REJECTED_INVENTORY = '{bucket}/rejected/inventory/dt=2026-11-27/hour=10/chunk.jsonl';
+const OWN_MFA = 'arn:aws:iam::{account}:mfa/{self}';
+
+/** Without MFA a person can enrol a device and change the password, and nothing else. */
+const enrolWithoutMfa: Row[] = [
+  allow('iam:CreateVirtualMFADevice', OWN_MFA, noMfa),
+  allow('iam:EnableMFADevice', '{selfUser}', noMfa),
+  allow('iam:ListMFADevices', '{selfUser}', noMfa),
+  allow('iam:ResyncMFADevice', '{selfUser}', noMfa),
+  allow('iam:DeleteVirtualMFADevice', OWN_MFA, noMfa),
+  allow('iam:ListVirtualMFADevices', '*', noMfa),
+  allow('iam:GetUser', '{selfUser}', noMfa),
+  allow('iam:ChangePassword', '{selfUser}', noMfa),
+  deny('iam:EnableMFADevice', '{otherUser}', noMfa),
+  deny('iam:ChangePassword', '{otherUser}', noMfa),
+  deny('iam:DeleteVirtualMFADevice', 'arn:aws:iam::{account}:mfa/{otherUserName}', noMfa),
+  deny('cloudwatch:GetDashboard', '{dashboard}', noMfa),
+];
+
+export const accessTables: Record<string, Row[]> = {
+  engineer: [
+    ...enrolWithoutMfa,
+    deny('redshift-data:ExecuteStatement', '{workgroup}', noMfa),
+    deny('sqs:StartMessageMoveTask', '{salesDlq}', noMfa),
+    deny('lambda:InvokeFunction', '{migrator}', noMfa),
+    deny('logs:StartQuery', '{producerLogs}:*', noMfa),
+    // With MFA: operate the pipeline.
+    allow('cloudwatch:GetDashboard', '{dashboard}'),
+    allow('redshift-serverless:GetCredentials', '{workgroup}'),
+    allow('redshift-data:ExecuteStatement', '{workgroup}'),
+    allow('redshift-data:GetStatementResult', '*', ownStatement),
+    deny('redshift-data:GetStatementResult', '*', othersStatement),
+    allow('sqs:StartMessageMoveTask', '{salesDlq}'),
+    allow('sqs:ReceiveMessage', '{inventoryDlq}'),
+    allow('sqs:DeleteMessage', '{scheduleDlq}'),
+    allow('sqs:SendMessage', '{salesQueue}'),
+    allow('sqs:GetQueueAttributes', '{inventoryQueue}'),
+    deny('sqs:ReceiveMessage', '{salesQueue}'),
+    deny('sqs:DeleteMessage', '{inventoryQueue}'),
+    allow('lambda:InvokeFunction', '{producer}'),
+    allow('lambda:InvokeFunction', '{migrator}'),
+    allow('logs:StartQuery', '{producerLogs}:*'),
+    allow('logs:GetQueryResults', '{migratorLogs}:*'),
+    allow('logs:DescribeLogGroups', '*'),
+    allow('logs:DescribeLogStreams', '{salesConsumerLogs}:*'),
+    allow('logs:FilterLogEvents', '{salesConsumerLogs}:*'),
+    deny('secretsmanager:GetSecretValue', '{adminSecret}'),
+    deny('s3:GetObject', SALES_FILE),
+    deny('s3:PutObject', SALES_FILE),
+    deny('sns:Publish', '{alarmTopic}'),
+    deny('kms:Decrypt', '{alarmsKey}'),
+    deny('iam:CreateAccessKey', '{selfUser}'),
+  ],
+  analyst: [
+    ...enrolWithoutMfa,
+    deny('redshift-data:ExecuteStatement', '{workgroup}', noMfa),
+    // With MFA: query the warehouse through the Data API, read dashboards; no raw data, no secrets.
+    allow('redshift-serverless:GetCredentials', '{workgroup}'),
+    allow('redshift-data:ExecuteStatement', '{workgroup}'),
+    allow('redshift-data:DescribeStatement', '*', ownStatement),
+    allow('redshift-data:GetStatementResult', '*', ownStatement),
+    deny('redshift-data:GetStatementResult', '*', othersStatement),
+    allow('cloudwatch:GetDashboard', '{dashboard}'),
+    deny('s3:GetObject', SALES_FILE),
+    deny('s3:GetObject', REJECTED_SALES),
+    deny('s3:ListBucket', '{bucket}'),
+    deny('secretsmanager:GetSecretValue', '{adminSecret}'),
+    deny('sqs:ReceiveMessage', '{salesDlq}'),
+    deny('lambda:InvokeFunction', '{migrator}'),
+    deny('logs:StartQuery', '{producerLogs}:*'),
+  ],
+  viewer: [
+    ...enrolWithoutMfa,
+    // With MFA: dashboards, metrics and alarms only.
+    allow('cloudwatch:GetDashboard', '{dashboard}'),
+    allow('cloudwatch:ListDashboards', '*'),
+    allow('cloudwatch:GetMetricData', '*'),
+    allow('cloudwatch:DescribeAlarms', 'arn:aws:cloudwatch:{region}:{account}:alarm:bfstream-sales-dlq'),
+    allow('quicksight:DescribeDashboard', 'arn:aws:quicksight:{region}:{account}:dashboard/bfstream-sales'),
+    deny('cloudwatch:PutDashboard', '{dashboard}'),
+    deny('redshift-serverless:GetCredentials', '{workgroup}'),
+    deny('redshift-data:ExecuteStatement', '{workgroup}'),
+    deny('s3:GetObject', SALES_FILE),
+    deny('sqs:ReceiveMessage', '{salesDlq}'),
+    deny('logs:FilterLogEvents', '{producerLogs}:*'),
+  ],
+  'sales-consumer': [
+    allow('sqs:ReceiveMessage', '{salesQueue}'),
+    allow('sqs:DeleteMessage', '{salesQueue}'),
+    allow('sqs:GetQueueAttributes', '{salesQueue}'),
+    deny('sqs:ReceiveMessage', '{inventoryQueue}'),
+    deny('sqs:DeleteMessage', '{inventoryQueue}'),
+    deny('sqs:SendMessage', '{salesQueue}'),
+    allow('s3:PutObject', SALES_FILE),
+    allow('s3:PutObject', REJECTED_SALES),
+    deny('s3:PutObject', INVENTORY_FILE),
+    deny('s3:PutObject', REJECTED_INVENTORY),
+    deny('s3:PutObject', '{bucket}/chunk.csv'),
+    deny('s3:GetObject', SALES_FILE),
+    deny('s3:PutObject', SALES_FILE, plainHttp),
+    allow('logs:PutLogEvents', '{salesConsumerLogs}:log-stream:2026/11/27/[$LATEST]abc'),
+    deny('logs:PutLogEvents', '{producerLogs}:log-stream:2026/11/27/[$LATEST]abc'),
+  ],
+  'inventory-consumer': [
+    allow('sqs:ReceiveMessage', '{inventoryQueue}'),
+    allow('sqs:DeleteMessage', '{inventoryQueue}'),
+    deny('sqs:ReceiveMessage', '{salesQueue}'),
+    deny('sqs:DeleteMessage', '{salesQueue}'),
+    allow('s3:PutObject', INVENTORY_FILE),
+    allow('s3:PutObject', REJECTED_INVENTORY),
+    deny('s3:PutObject', SALES_FILE),
+    deny('s3:PutObject', REJECTED_SALES),
+    deny('s3:PutObject', INVENTORY_FILE, plainHttp),
+  ],
+  producer: [
+    allow('sqs:SendMessage', '{salesQueue}'),
+    allow('sqs:SendMessage', '{inventoryQueue}'),
+    deny('sqs:SendMessage', '{salesDlq}'),
+    deny('sqs:SendMessage', '{scheduleDlq}'),
+    deny('sqs:ReceiveMessage', '{salesQueue}'),
+    deny('s3:PutObject', SALES_FILE),
+    allow('logs:PutLogEvents', '{producerLogs}:log-stream:2026/11/27/[$LATEST]abc'),
+  ],
+  scheduler: [
+    allow('lambda:InvokeFunction', '{producer}'),
+    deny('lambda:InvokeFunction', '{salesConsumer}'),
+    deny('lambda:InvokeFunction', '{migrator}'),
+    allow('sqs:SendMessage', '{scheduleDlq}'),
+    deny('sqs:SendMessage', '{salesQueue}'),
+    deny('sqs:SendMessage', '{salesDlq}'),
+  ],
+  copy: [
+    allow('s3:GetObject', SALES_FILE),
+    allow('s3:GetObject', INVENTORY_FILE),
+    allow('s3:ListBucket', '{bucket}', { context: { 's3:prefix': 'sales/dt=2026-11-27/' } }),
+    deny('s3:ListBucket', '{bucket}', { context: { 's3:prefix': 'rejected/' } }),
+    deny('s3:GetObject', REJECTED_SALES),
+    deny('s3:GetObject', '{bucket}/chunk.csv'),
+    deny('s3:PutObject', SALES_FILE),
+    deny('s3:GetObject', SALES_FILE, plainHttp),
+  ],
+  migrator: [
+    allow('redshift-data:ExecuteStatement', '{workgroup}'),
+    allow('redshift-data:BatchExecuteStatement', '{workgroup}'),
+    deny('redshift-data:ExecuteStatement', 'arn:aws:redshift-serverless:{region}:{account}:workgroup/00000000-0000-4000-8000-000000000000'),
+    allow('redshift-data:DescribeStatement', '*', ownStatement),
+    deny('redshift-data:DescribeStatement', '*', othersStatement),
+    allow('secretsmanager:GetSecretValue', '{adminSecret}'),
+    deny('secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:{region}:{account}:secret:another-secret-AbCdEf'),
+    deny('s3:GetObject', SALES_FILE),
+  ],
+};
+
+/** Headings of the tables in docs/INFRA.md, in order. */
+export const accessTitles: Record<string, string> = {
+  engineer: 'engineer (IAM user in the engineers group)',
+  analyst: 'analyst (IAM user in the analysts group)',
+  viewer: 'viewer (IAM user in the viewers group)',
+  'sales-consumer': 'sales consumer role',
+  'inventory-consumer': 'inventory consumer role',
+  producer: 'producer role',
+  scheduler: 'scheduler role',
+  copy: 'COPY role (Redshift auto-copy)',
+  migrator: 'migrator role',
+};
