@@ -25,27 +25,42 @@ export interface AccessArgs {
 // IAM policy variables: literal text, resolved by IAM per request.
 const SELF_USER = '${aws:username}';
 
-/** Deny everything without MFA except the calls needed to enrol an MFA device. */
+/** Path of the stack's users and groups. A user's ARN includes it (user/bfstream/alice), so self-service statements must too. */
+export const PEOPLE_PATH = '/bfstream/';
+
+/**
+ * Deny everything without MFA except the calls needed to enrol an MFA device, after AWS's
+ * "IAM: Allows IAM users to self-manage an MFA device" example (IAM User Guide,
+ * reference_policies_examples_iam_mfa-selfmanage): CreateVirtualMFADevice on mfa/* because a
+ * user names the device, and DeleteVirtualMFADevice so a half-created device can be retried.
+ */
 export function mfaStatements(accountId: pulumi.Input<string>, partition: pulumi.Input<string> = 'aws'): PolicyStatement[] {
   return [
     // Listing virtual MFA devices takes no resource in IAM.
     { Sid: 'ListMfaDevices', Effect: 'Allow', Action: ['iam:ListVirtualMFADevices'], Resource: ['*'] },
-    {
-      Sid: 'ManageOwnMfaDevice',
-      Effect: 'Allow',
-      Action: ['iam:CreateVirtualMFADevice', 'iam:DeleteVirtualMFADevice'],
-      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/${SELF_USER}`],
-    },
+    { Sid: 'CreateMfaDevice', Effect: 'Allow', Action: ['iam:CreateVirtualMFADevice'], Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/*`] },
+    // Only a device named after the user: a failed enrolment is retried under that name.
+    { Sid: 'DeleteOwnMfaDevice', Effect: 'Allow', Action: ['iam:DeleteVirtualMFADevice'], Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/${SELF_USER}`] },
     {
       Sid: 'ManageOwnMfaAndPassword',
       Effect: 'Allow',
       Action: ['iam:EnableMFADevice', 'iam:ResyncMFADevice', 'iam:ListMFADevices', 'iam:GetUser', 'iam:ChangePassword'],
-      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:user/${SELF_USER}`],
+      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:user${PEOPLE_PATH}${SELF_USER}`],
     },
     {
       Sid: 'DenyAllWithoutMfa',
       Effect: 'Deny',
-      NotAction: ['iam:CreateVirtualMFADevice', 'iam:EnableMFADevice', 'iam:GetUser', 'iam:ListMFADevices', 'iam:ListVirtualMFADevices', 'iam:ResyncMFADevice', 'iam:ChangePassword', 'sts:GetSessionToken'],
+      NotAction: [
+        'iam:CreateVirtualMFADevice',
+        'iam:DeleteVirtualMFADevice',
+        'iam:EnableMFADevice',
+        'iam:GetUser',
+        'iam:ListMFADevices',
+        'iam:ListVirtualMFADevices',
+        'iam:ResyncMFADevice',
+        'iam:ChangePassword',
+        'sts:GetSessionToken',
+      ],
       Resource: ['*'],
       Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
     },
@@ -95,7 +110,15 @@ export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatem
         },
         { Sid: 'InspectStreamQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: a.queueArns },
         { Sid: 'RunPipelineFunctions', Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunction'], Resource: [...a.functionArns, a.migratorArn] },
-        { Sid: 'ReadPipelineLogs', Effect: 'Allow', Action: ['logs:FilterLogEvents', 'logs:GetLogEvents', 'logs:StartQuery'], Resource: a.logGroupArns.map((arn) => pulumi.interpolate`${arn}:*`) },
+        {
+          // Logs Insights: a query is started and its results read on the log groups it names.
+          Sid: 'ReadPipelineLogs',
+          Effect: 'Allow',
+          Action: ['logs:FilterLogEvents', 'logs:GetLogEvents', 'logs:StartQuery', 'logs:GetQueryResults', 'logs:DescribeLogStreams'],
+          Resource: a.logGroupArns.map((arn) => pulumi.interpolate`${arn}:*`),
+        },
+        // Listing log groups takes no resource in IAM (the console's log group picker needs it).
+        { Sid: 'ListLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: ['*'] },
       ];
   }
 }
@@ -115,7 +138,7 @@ export class Access extends pulumi.ComponentResource {
 
     const groups = {} as Record<Persona, aws.iam.Group>;
     for (const persona of personas) {
-      const group = new aws.iam.Group(`${name}-${persona}s`, { path: '/bfstream/' }, { parent: this });
+      const group = new aws.iam.Group(`${name}-${persona}s`, { path: PEOPLE_PATH }, { parent: this });
       new aws.iam.GroupPolicy(
         `${name}-${persona}s-policy`,
         { group: group.name, policy: policyDocument([...mfaStatements(args.accountId, args.partition), ...personaStatements(persona, args)]) },
@@ -126,7 +149,7 @@ export class Access extends pulumi.ComponentResource {
     this.groups = groups;
     this.users = args.users.map((u) => {
       // No access keys and no login profile: an administrator invites each person out of band.
-      const user = new aws.iam.User(`${name}-${u.persona}`, { name: u.name, path: '/bfstream/', forceDestroy: true }, { parent: this });
+      const user = new aws.iam.User(`${name}-${u.persona}`, { name: u.name, path: PEOPLE_PATH, forceDestroy: true }, { parent: this });
       new aws.iam.UserGroupMembership(`${name}-${u.persona}-membership`, { user: user.name, groups: [groups[u.persona].name] }, { parent: this });
       return user;
     });

@@ -41,6 +41,8 @@ export interface Decision {
   result: 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
   /** The statements that decided, e.g. `identity:QueryWarehouse`, `resource:DenyInsecureTransport`. */
   decidedBy: string[];
+  /** The ARN evaluated (the row's template filled in). */
+  resource: string;
 }
 
 const parse = (text: unknown): PolicyDoc => (typeof text === 'string' ? JSON.parse(text) : (text as PolicyDoc));
@@ -193,7 +195,7 @@ export async function evaluate(run: MockRun, principal: Principal, row: Row): Pr
     if (result.overallResult === 'Allowed') for (const g of getGrantReasons(analysis)) decidedBy.add(label(g));
     else for (const d of getDenialReasons(analysis)) if (d.denialType === 'Explicit') decidedBy.add(label(d));
   }
-  return { result: result.overallResult, decidedBy: [...decidedBy].sort() };
+  return { result: result.overallResult, decidedBy: [...decidedBy].sort(), resource };
 }
 
 export interface MatrixResult {
@@ -223,7 +225,7 @@ const decidedLabel = (d: Decision) => (d.decidedBy.length ? d.decidedBy.join(', 
 
 /** A failing row, naming the statement that decided it. */
 export function describeFailure(r: MatrixResult): string {
-  return `${r.principal}: ${requestLabel(r.row)}: expected ${r.row.expect}, AWS decides ${r.decision.result} by ${decidedLabel(r.decision)}`;
+  return `${r.principal}: ${requestLabel(r.row)} [${r.decision.resource}]: expected ${r.row.expect}, AWS decides ${r.decision.result} by ${decidedLabel(r.decision)}`;
 }
 
 /** The matrices as markdown: one table per principal, rows in table order. */

@@ -55,6 +55,7 @@ const ATTACHMENT_TYPES = [
 export const RESOURCELESS_ACTIONS = new Set([
   'cloudwatch:GetMetricData',
   'cloudwatch:ListDashboards',
+  'logs:DescribeLogGroups',
   'iam:ListVirtualMFADevices',
   'redshift-data:DescribeStatement',
   'redshift-data:GetStatementResult',
