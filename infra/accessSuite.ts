@@ -3,6 +3,8 @@
 import { describeFailure, evaluateMatrices, principalsOf, type MatrixResult } from './accessMatrix';
 import { accessTables } from './accessTables';
 import { runUnderMocks, stackYamlConfig, type MockRun } from './mockGraph';
+import { POLICY_PROPERTIES, iamCatalogue } from '../policy/catalogue';
+import { runPolicies } from '../policy/runLocal';
 
 export function describeAccess(stack: 'dev' | 'prod'): void {
   describe(`access matrices of the ${stack} stack`, () => {
@@ -23,6 +25,12 @@ export function describeAccess(stack: 'dev' | 'prod'): void {
     test.each(Object.keys(accessTables))('%s: every request is decided as its matrix says', (principal) => {
       const failures = results.filter((r) => r.principal === principal && !r.ok).map(describeFailure);
       expect(failures).toEqual([]);
+    });
+
+    test("every statement passes the catalogue check: actions exist, ARNs are of the action's resource types, \"*\" only where IAM takes no resource", () => {
+      const checked = run.resources.filter((r) => r.custom && POLICY_PROPERTIES[r.type]);
+      expect(checked.length).toBeGreaterThan(15);
+      expect(runPolicies(run.resources, [iamCatalogue])).toEqual([]);
     });
   });
 }
