@@ -5,6 +5,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { Persona } from './config';
 import { personas } from './config';
+import { databaseRoles } from '../warehouse/grants';
 import { policyDocument, type PolicyStatement } from './iam';
 
 export interface AccessArgs {
@@ -149,7 +150,14 @@ export class Access extends pulumi.ComponentResource {
     this.groups = groups;
     this.users = args.users.map((u) => {
       // No access keys and no login profile: an administrator invites each person out of band.
-      const user = new aws.iam.User(`${name}-${u.persona}`, { name: u.name, path: PEOPLE_PATH, forceDestroy: true }, { parent: this });
+      // RedshiftDbRoles: Redshift Serverless maps this principal tag to the database role of the
+      // same name on sign-in (warehouse/grants.ts creates the roles); the viewer has none.
+      const dbRole = u.persona === 'viewer' ? undefined : databaseRoles[u.persona];
+      const user = new aws.iam.User(
+        `${name}-${u.persona}`,
+        { name: u.name, path: PEOPLE_PATH, forceDestroy: true, ...(dbRole ? { tags: { RedshiftDbRoles: dbRole } } : {}) },
+        { parent: this },
+      );
       new aws.iam.UserGroupMembership(`${name}-${u.persona}-membership`, { user: user.name, groups: [groups[u.persona].name] }, { parent: this });
       return user;
     });

@@ -5,6 +5,8 @@ import { accessTables } from './accessTables';
 import { runUnderMocks, stackYamlConfig, type MockRun } from './mockGraph';
 import { POLICY_PROPERTIES, iamCatalogue } from '../policy/catalogue';
 import { runPolicies } from '../policy/runLocal';
+import { databaseRoles, renderGrants } from '../warehouse/grants';
+import { ofType } from './mockGraph';
 
 export function describeAccess(stack: 'dev' | 'prod'): void {
   describe(`access matrices of the ${stack} stack`, () => {
@@ -25,6 +27,12 @@ export function describeAccess(stack: 'dev' | 'prod'): void {
     test.each(Object.keys(accessTables))('%s: every request is decided as its matrix says', (principal) => {
       const failures = results.filter((r) => r.principal === principal && !r.ok).map(describeFailure);
       expect(failures).toEqual([]);
+    });
+
+    test('engineers and analysts carry the principal tag RedshiftDbRoles naming a database role the migrations create; viewers none', () => {
+      const tags = Object.fromEntries(ofType(run, 'aws:iam/user:User').map((u) => [u.name.replace(/^access-/, ''), u.inputs.tags ?? {}]));
+      expect(tags).toEqual({ engineer: { RedshiftDbRoles: databaseRoles.engineer }, analyst: { RedshiftDbRoles: databaseRoles.analyst }, viewer: {} });
+      for (const role of Object.values(databaseRoles)) expect(renderGrants('redshift')).toContain(`CREATE ROLE ${role}`);
     });
 
     test("every statement passes the catalogue check: actions exist, ARNs are of the action's resource types, \"*\" only where IAM takes no resource", () => {

@@ -16,6 +16,7 @@ import {
   type Dialect,
   type TableDef,
 } from './schema';
+import { grantsMigration } from './grants';
 
 export interface Migration {
   /** Sortable id, e.g. `0003_dims`. */
@@ -157,6 +158,7 @@ export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[
     // Redshift: not in one transaction block, in case it refuses MV creation there;
     // each statement is idempotent (DROP IF EXISTS / CREATE OR REPLACE) instead.
     migration('0004_views', allViews.flatMap((v) => renderViewDdl(v, dialect)), dialect === 'postgres'),
+    grantsMigration(dialect),
   ];
   if (target.dialect === 'redshift') {
     list.push(migration('0005_copy_job_sales', [renderCopyJob('sales', target)], false));

@@ -15,7 +15,7 @@ describe(`migration runner on ${backendName}`, () => {
 
   it('applies the migrations in order once, records them, and skips them the next time', async () => {
     const migrations = buildMigrations({ dialect: 'postgres' }, testCatalog());
-    expect(migrations.map((m) => m.id)).toEqual(['0001_schema', '0002_tables', '0003_dims', '0004_views']);
+    expect(migrations.map((m) => m.id)).toEqual(['0001_schema', '0002_tables', '0003_dims', '0004_views', '0004_views_grants']);
     expect(await applyMigrations(driver, migrations)).toEqual({ applied: migrations.map((m) => m.id), skipped: [] });
     expect(await applyMigrations(driver, migrations)).toEqual({ applied: [], skipped: migrations.map((m) => m.id) });
     const recorded = await driver.query<{ id: string; checksum: string }>(`SELECT id, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`);

@@ -41,6 +41,7 @@ describe('Redshift DDL', () => {
       ['0002_tables', true],
       ['0003_dims', true],
       ['0004_views', false],
+      ['0004_views_grants', true],
       ['0005_copy_job_sales', false],
       ['0006_copy_job_inventory', false],
     ]);
