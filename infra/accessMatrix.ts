@@ -243,3 +243,21 @@ export function renderMatrices(results: MatrixResult[], titles: Record<string, s
   }
   return out.join('\n');
 }
+
+export const MATRIX_BEGIN = '<!-- access-matrix:begin (generated from infra/accessTables.ts by `npm run docs:access`; do not edit) -->';
+export const MATRIX_END = '<!-- access-matrix:end -->';
+
+/** The generated block of a document, or undefined when its markers are missing. */
+export function matrixSection(doc: string): string | undefined {
+  const begin = doc.indexOf(MATRIX_BEGIN);
+  const end = doc.indexOf(MATRIX_END);
+  return begin < 0 || end < begin ? undefined : doc.slice(begin + MATRIX_BEGIN.length, end).trim();
+}
+
+/** The document with its generated block replaced by `rendered`. */
+export function withMatrixSection(doc: string, rendered: string): string {
+  const begin = doc.indexOf(MATRIX_BEGIN);
+  const end = doc.indexOf(MATRIX_END);
+  if (begin < 0 || end < begin) throw new Error(`the document has no ${MATRIX_BEGIN} ... ${MATRIX_END} block`);
+  return `${doc.slice(0, begin + MATRIX_BEGIN.length)}\n\n${rendered.trim()}\n\n${doc.slice(end)}`;
+}

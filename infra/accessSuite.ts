@@ -1,7 +1,9 @@
 // The access matrices of one stack, asserted through an IAM evaluator (see
 // infra/accessMatrix.ts); shared by infra/access.dev.test.ts and infra/access.prod.test.ts.
-import { describeFailure, evaluateMatrices, principalsOf, type MatrixResult } from './accessMatrix';
-import { accessTables } from './accessTables';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeFailure, evaluateMatrices, matrixSection, principalsOf, renderMatrices, type MatrixResult } from './accessMatrix';
+import { accessTables, accessTitles } from './accessTables';
 import { runUnderMocks, stackYamlConfig, type MockRun } from './mockGraph';
 import { POLICY_PROPERTIES, iamCatalogue } from '../policy/catalogue';
 import { runPolicies } from '../policy/runLocal';
@@ -27,6 +29,12 @@ export function describeAccess(stack: 'dev' | 'prod'): void {
     test.each(Object.keys(accessTables))('%s: every request is decided as its matrix says', (principal) => {
       const failures = results.filter((r) => r.principal === principal && !r.ok).map(describeFailure);
       expect(failures).toEqual([]);
+    });
+
+    test('docs/INFRA.md carries exactly these matrices (regenerate with npm run docs:access)', () => {
+      const doc = readFileSync(join(__dirname, '..', 'docs', 'INFRA.md'), 'utf8');
+      expect(Object.keys(accessTitles).sort()).toEqual(Object.keys(accessTables).sort());
+      expect(matrixSection(doc)).toBe(renderMatrices(results, accessTitles).trim());
     });
 
     test('engineers and analysts carry the principal tag RedshiftDbRoles naming a database role the migrations create; viewers none', () => {

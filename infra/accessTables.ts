@@ -20,6 +20,8 @@ const OWN_MFA = 'arn:aws:iam::{account}:mfa/{self}';
 /** Without MFA a person can enrol a device and change the password, and nothing else. */
 const enrolWithoutMfa: Row[] = [
   allow('iam:CreateVirtualMFADevice', OWN_MFA, noMfa),
+  // The user names the device: any name under mfa/ (AWS's self-manage example).
+  allow('iam:CreateVirtualMFADevice', 'arn:aws:iam::{account}:mfa/{self}-phone', noMfa),
   allow('iam:EnableMFADevice', '{selfUser}', noMfa),
   allow('iam:ListMFADevices', '{selfUser}', noMfa),
   allow('iam:ResyncMFADevice', '{selfUser}', noMfa),
