@@ -18,7 +18,8 @@ export interface Principal {
   arn: string;
   /** IAM users only: aws:username. */
   username?: string;
-  userId: string;
+  /** aws:userid; AWS services (principals of resource policies only) have none. */
+  userId?: string;
   identityPolicies: { name: string; policy: PolicyDoc }[];
 }
 
@@ -90,6 +91,17 @@ export function principalsOf(run: MockRun): Record<string, Principal> {
         .map((p) => ({ name: p.name, policy: parse(p.inputs.policy) })),
     };
   }
+  // AWS services that resource policies let in (CloudWatch publishing alarms, Redshift's S3
+  // event integration): their access is decided by those policies alone.
+  for (const { policy } of resourcePoliciesOf(run)) {
+    for (const st of policy.Statement) {
+      const services = (st.Principal as { Service?: string | string[] } | undefined)?.Service;
+      for (const service of services === undefined ? [] : Array.isArray(services) ? services : [services]) {
+        const key = `${service.split('.')[0]}-service`;
+        principals[key] ??= { key, arn: service, identityPolicies: [] };
+      }
+    }
+  }
   return principals;
 }
 
@@ -130,7 +142,7 @@ export function targetsOf(run: MockRun, principal: Principal): Record<string, st
   return {
     account: MOCK_ACCOUNT,
     self: principal.username ?? 'none',
-    userId: principal.userId,
+    userId: principal.userId ?? 'none',
     selfUser: principal.arn,
     otherUser: otherUser.state.arn,
     otherUserName: otherUser.inputs.name,
@@ -173,8 +185,7 @@ export async function evaluate(run: MockRun, principal: Principal, row: Row): Pr
   const resource = fill(row.on, targets);
   const contextVariables: Record<string, string> = {
     'aws:SecureTransport': String(row.tls ?? true),
-    'aws:userid': principal.userId,
-    'aws:PrincipalAccount': MOCK_ACCOUNT,
+    ...(principal.userId ? { 'aws:userid': principal.userId, 'aws:PrincipalAccount': MOCK_ACCOUNT } : {}),
     ...(principal.username ? { 'aws:username': principal.username, 'aws:MultiFactorAuthPresent': String(row.mfa ?? true) } : {}),
     ...Object.fromEntries(Object.entries(row.context ?? {}).map(([k, v]) => [k, fill(v, targets)])),
   };

@@ -16,6 +16,7 @@ const INVENTORY_FILE = '{bucket}/inventory/dt=2026-11-27/hour=10/chunk.csv';
 const REJECTED_SALES = '{bucket}/rejected/sales/dt=2026-11-27/hour=10/chunk.jsonl';
 const REJECTED_INVENTORY = '{bucket}/rejected/inventory/dt=2026-11-27/hour=10/chunk.jsonl';
 const OWN_MFA = 'arn:aws:iam::{account}:mfa/{self}';
+const INTEGRATION = { 'aws:SourceArn': 'arn:aws:redshift:{region}:{account}:integration:0000-landing', 'aws:SourceAccount': '{account}' };
 
 /** Without MFA a person can enrol a device and change the password, and nothing else. */
 const enrolWithoutMfa: Row[] = [
@@ -167,6 +168,23 @@ export const accessTables: Record<string, Row[]> = {
     deny('secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:{region}:{account}:secret:another-secret-AbCdEf'),
     deny('s3:GetObject', SALES_FILE),
   ],
+  // AWS services, let in by resource policies only, for this account's resources.
+  'cloudwatch-service': [
+    allow('sns:Publish', '{alarmTopic}', { context: { 'aws:SourceAccount': '{account}' } }),
+    deny('sns:Publish', '{alarmTopic}', { context: { 'aws:SourceAccount': '999999999999' } }),
+    allow('kms:GenerateDataKey', '{alarmsKey}', { context: { 'aws:SourceAccount': '{account}' } }),
+    deny('kms:Decrypt', '{alarmsKey}', { context: { 'aws:SourceAccount': '999999999999' } }),
+    deny('s3:GetObject', SALES_FILE, { context: { 'aws:SourceAccount': '{account}' } }),
+  ],
+  'redshift-service': [
+    allow('s3:PutBucketNotification', '{bucket}', { context: INTEGRATION }),
+    allow('s3:GetBucketLocation', '{bucket}', { context: INTEGRATION }),
+    deny('s3:PutBucketNotification', '{bucket}', { context: { 'aws:SourceArn': 'arn:aws:redshift:{region}:999999999999:integration:abc', 'aws:SourceAccount': '999999999999' } }),
+    deny('s3:PutBucketNotification', '{bucket}', { context: INTEGRATION, tls: false }),
+    deny('s3:GetObject', SALES_FILE, { context: INTEGRATION }),
+    // The namespace resource policy (redshift:AuthorizeInboundIntegration) cannot be evaluated:
+    // the catalogue, and so the simulator, knows no Redshift Serverless namespace ARN for it.
+  ],
 };
 
 /** Headings of the tables in docs/INFRA.md, in order. */
@@ -180,4 +198,6 @@ export const accessTitles: Record<string, string> = {
   scheduler: 'scheduler role',
   copy: 'COPY role (Redshift auto-copy)',
   migrator: 'migrator role',
+  'cloudwatch-service': 'CloudWatch (service principal; alarm topic and key policies)',
+  'redshift-service': 'Redshift (service principal; bucket policy)',
 };
