@@ -73,7 +73,8 @@ export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatem
   const partition = a.partition ?? 'aws';
   const viewDashboards: PolicyStatement[] = [
     { Sid: 'ViewPipelineDashboard', Effect: 'Allow', Action: ['cloudwatch:GetDashboard'], Resource: [a.dashboardArn] },
-    // These read actions take no resource in IAM.
+    // ListDashboards takes no resource in IAM; GetMetricData's only one (a CloudWatch dataset) is
+    // optional and a metric query names none (policy/catalogue.ts STAR_EXCEPTIONS).
     { Sid: 'ReadMetrics', Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListDashboards'], Resource: ['*'] },
     { Sid: 'ReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: [pulumi.interpolate`arn:${partition}:cloudwatch:${a.region}:${a.accountId}:alarm:*`] },
     {
@@ -86,6 +87,7 @@ export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatem
   const queryWarehouse: PolicyStatement[] = [
     { Sid: 'QueryWarehouse', Effect: 'Allow', Action: ['redshift-serverless:GetCredentials', 'redshift-data:ExecuteStatement'], Resource: [a.workgroupArn] },
     {
+      // These Data API actions take no resource in IAM; the condition limits them to the caller's own statements.
       Sid: 'ReadOwnQueryResults',
       Effect: 'Allow',
       Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:ListStatements', 'redshift-data:CancelStatement'],

@@ -48,5 +48,18 @@ export function describeAccess(stack: 'dev' | 'prod'): void {
       expect(checked.length).toBeGreaterThan(15);
       expect(runPolicies(run.resources, [iamCatalogue])).toEqual([]);
     });
+
+    test('the catalogue rule fires on this stack with one statement broken: a misspelt action, then an ARN of the wrong type', () => {
+      const producerPolicy = run.resources.find((r) => r.name === 'functions-producer-policy')!;
+      const broken = (edit: (statement: Record<string, unknown>) => void) => {
+        const policy = JSON.parse(producerPolicy.inputs.policy);
+        edit(policy.Statement.find((s: { Sid: string }) => s.Sid === 'SendToStreamQueues'));
+        const inputs = { ...producerPolicy.inputs, policy: JSON.stringify(policy) };
+        return runPolicies([...run.resources.filter((r) => r !== producerPolicy), { ...producerPolicy, inputs, state: inputs }], [iamCatalogue]).map((v) => [v.urn, v.message]);
+      };
+      expect(broken((s) => (s.Action = ['sqs:SendMesage']))).toEqual([[producerPolicy.urn, expect.stringContaining('sqs:SendMesage is not an action of sqs')]]);
+      const lambdaArn = run.resources.find((r) => r.name === 'functions-producer' && r.type === 'aws:lambda/function:Function')!.state.arn;
+      expect(broken((s) => (s.Resource = [lambdaArn]))).toEqual([[producerPolicy.urn, expect.stringContaining(`${lambdaArn} is not an ARN of a resource type sqs:SendMessage takes (queue:`)]]);
+    });
   });
 }
