@@ -10,6 +10,8 @@ export interface DashboardQuery<Row> {
   /** The view it reads. */
   readonly view: PlainViewName;
   readonly sql: string;
+  /** The same rows unordered: a QuickSight custom-SQL data set (visuals sort for themselves). */
+  readonly dataSetSql: string;
   /** Phantom: the row type, for typed results. */
   readonly _row?: Row;
 }
@@ -26,7 +28,8 @@ export interface SalesBucketRow {
 
 function q<Row>(view: PlainViewName, title: string, tail: string, columns = '*'): DashboardQuery<Row> {
   if (!(view in plainViews)) throw new Error(`unknown view ${view}`);
-  return { title, view, sql: `SELECT ${columns} FROM ${qualified(view)}${tail ? ' ' + tail : ''}` };
+  const sql = `SELECT ${columns} FROM ${qualified(view)}${tail ? ' ' + tail : ''}`;
+  return { title, view, sql, dataSetSql: sql.replace(/ ORDER BY [^)]*$/, '') };
 }
 
 export const TOP_N = 10;
@@ -64,6 +67,8 @@ export const dashboardQueries = {
   overPerformers: q<ProductPerformanceRow>('v_product_performance', 'Over-performers against their category', "WHERE performance = 'over' ORDER BY performance_index DESC, product_id"),
   underPerformers: q<ProductPerformanceRow>('v_product_performance', 'Under-performers against their category', "WHERE performance = 'under' ORDER BY performance_index, product_id"),
   stockAtRisk: q<StockRow>('v_stock_on_hand', 'Stock at risk of stockout', "WHERE stockout_risk <> 'ok' ORDER BY on_hand, product_id, store_id"),
+  outOfStock: q<StockRow>('v_stock_on_hand', 'Out of stock, per product and store', "WHERE stockout_risk = 'out_of_stock' ORDER BY units_sold DESC, product_id, store_id"),
+  lowStock: q<StockRow>('v_stock_on_hand', 'Low stock, per product and store', "WHERE stockout_risk = 'at_risk' ORDER BY on_hand, product_id, store_id"),
   sellThrough: q<{ product_id: string; name: string; category: string; units_sold: number; units_received: number; sell_through_rate: Rate }>(
     'v_sell_through',
     'Sell-through rate per product',
@@ -101,6 +106,54 @@ export interface StockRow {
 }
 
 export type DashboardQueryName = keyof typeof dashboardQueries;
+
+/** Column types as QuickSight names them (API InputColumn.Type; the views need no other). */
+export type ColumnType = 'STRING' | 'INTEGER' | 'DECIMAL' | 'DATETIME';
+
+const bucket = { sale_lines: 'INTEGER', units: 'INTEGER', revenue: 'DECIMAL', revenue_rank: 'INTEGER' } as const;
+/**
+ * Every column of every plain view with its type: what a QuickSight custom-SQL data set must
+ * declare (the API refuses one without columns: terraform-provider-aws #33273, #35052).
+ * queries.test.ts checks this against the columns the migrated warehouse really has.
+ */
+export const viewColumns: { readonly [V in PlainViewName]: Readonly<Record<string, ColumnType>> } = {
+  v_sales_per_minute: { minute: 'DATETIME', ...bucket, units_rank: 'INTEGER' },
+  v_sales_hourly: { hour: 'DATETIME', ...bucket, revenue_rank_in_day: 'INTEGER', units_rank: 'INTEGER' },
+  v_sales_daily: { day: 'DATETIME', ...bucket },
+  v_sales_weekly: { week: 'DATETIME', ...bucket },
+  v_sales_by_store: { store_id: 'STRING', city: 'STRING', state: 'STRING', region: 'STRING', size: 'STRING', ...bucket, units_rank: 'INTEGER' },
+  v_sales_by_region: { region: 'STRING', stores: 'INTEGER', ...bucket },
+  v_product_performance: {
+    product_id: 'STRING',
+    name: 'STRING',
+    category: 'STRING',
+    sale_lines: 'INTEGER',
+    units: 'INTEGER',
+    revenue: 'DECIMAL',
+    list_value: 'DECIMAL',
+    units_rank: 'INTEGER',
+    revenue_rank: 'INTEGER',
+    category_revenue: 'DECIMAL',
+    category_products: 'INTEGER',
+    performance_index: 'DECIMAL',
+    performance: 'STRING',
+  },
+  v_revenue_by_category: { category: 'STRING', products: 'INTEGER', units: 'INTEGER', revenue: 'DECIMAL', revenue_share: 'DECIMAL', revenue_rank: 'INTEGER', units_rank: 'INTEGER' },
+  v_revenue_overall: { sale_lines: 'INTEGER', units: 'INTEGER', revenue: 'DECIMAL', revenue_per_line: 'DECIMAL', first_sale_at: 'DATETIME', last_sale_at: 'DATETIME' },
+  v_stock_on_hand: {
+    product_id: 'STRING',
+    name: 'STRING',
+    category: 'STRING',
+    store_id: 'STRING',
+    region: 'STRING',
+    units_received: 'INTEGER',
+    units_sold: 'INTEGER',
+    on_hand: 'INTEGER',
+    last_movement_at: 'DATETIME',
+    stockout_risk: 'STRING',
+  },
+  v_sell_through: { product_id: 'STRING', name: 'STRING', category: 'STRING', units_sold: 'INTEGER', units_received: 'INTEGER', sell_through_rate: 'DECIMAL' },
+};
 export type DashboardRows = { [K in DashboardQueryName]: NonNullable<(typeof dashboardQueries)[K]['_row']>[] };
 
 /** Run one dashboard query. */
