@@ -1,18 +1,27 @@
 // The dashboard page and server without a browser (test/dashboard.test.ts drives Chromium).
 import { PANELS, renderDashboardHtml, serveDashboard } from './dashboard';
+import { SHEETS, type Panel } from '../warehouse/panels';
 import type { DashboardData } from './warehouse';
 
 const status = { title: 'Black Friday twin', line: 'done', live: false };
 
 describe('renderDashboardHtml', () => {
-  it('has one panel per metric and keeps hostile text out of the markup', () => {
+  it('has one panel per shared definition, grouped by sheet, and keeps hostile text out of the markup', () => {
     const data = { revenueOverall: [{ sale_lines: 1 }], topProductsByUnits: [{ name: '</script><img src=x onerror=alert(1)>' }] } as unknown as DashboardData;
     const html = renderDashboardHtml(data, { status: { ...status, title: 'A <b>bold</b> run' }, echarts: { src: '/echarts.min.js' } });
-    for (const p of PANELS) expect(html).toContain(`data-panel="${p.id}"`);
-    expect(html.match(/<section class="panel" data-panel=/g)).toHaveLength(PANELS.length);
+    for (const p of PANELS) expect(html).toContain(`data-panel="${p.id}" data-kind="${p.kind}"`);
+    expect(html.match(/<article class="panel[^"]*" data-panel=/g)).toHaveLength(PANELS.length);
+    expect(html.match(/<section class="sheet" data-sheet=/g)).toHaveLength(SHEETS.length);
     expect(html).not.toContain('</script><img');
     expect(html).toContain('\\u003c/script>\\u003cimg');
     expect(html).toContain('<title>A &lt;b&gt;bold&lt;/b&gt; run</title>');
+  });
+
+  it('draws a panel added to the definition, with no other change', () => {
+    const extra: Panel = { id: 'units-by-region', sheet: 'stores', title: 'Units by region', subtitle: 'Most units first.', query: 'revenueByRegion', kind: 'ranking', dimensions: [{ column: 'region', label: 'Region', format: 'text' }], measures: [{ column: 'units', label: 'Units', format: 'count' }] };
+    const html = renderDashboardHtml(null, { status, echarts: { src: '/e.js' }, panels: [...PANELS, extra] });
+    expect(html).toContain('data-panel="units-by-region" data-kind="ranking"');
+    expect(html).toContain('"id":"units-by-region"');
   });
 
   it('inlines ECharts for the offline file and links it for the server', () => {

@@ -1,11 +1,12 @@
-// The twin's dashboard: one HTML page over the warehouse's dashboard queries, one
-// panel per metric in DESIGN.md, drawn with ECharts. The written file inlines
-// ECharts and the data, so it opens offline from disk; `--serve` serves the same
-// page on 127.0.0.1 and the page polls /data.json while a run goes on.
+// The twin's dashboard: one HTML page over the warehouse's dashboard queries, drawn with
+// ECharts from the shared panel definitions (warehouse/panels.ts), one section per sheet.
+// The written file inlines ECharts and the data, so it opens offline from disk; `--serve`
+// serves the same page on 127.0.0.1 and the page polls /data.json while a run goes on.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { PANELS, SHEETS, type Panel } from '../warehouse/panels';
 import type { DashboardData } from './warehouse';
 
 /** A short status line shown at the top of the page (run progress, books). */
@@ -18,23 +19,7 @@ export interface DashboardStatus {
   balanced?: boolean;
 }
 
-/** The panels, in page order: one per metric of DESIGN.md. */
-export const PANELS = [
-  { id: 'overall', title: 'Revenue overall', metric: 'revenue overall' },
-  { id: 'salesPerMinute', title: 'Sales per minute (peak marked)', metric: 'sales trends with the peak periods' },
-  { id: 'salesPerHour', title: 'Sales per hour (peak marked)', metric: 'hourly sales trends with the peak periods' },
-  { id: 'salesDailyWeekly', title: 'Sales per day and per week', metric: 'daily and weekly sales trends' },
-  { id: 'revenueByRegion', title: 'Revenue by region', metric: 'sales by region' },
-  { id: 'revenueByStore', title: 'Revenue by store', metric: 'sales and revenue by store' },
-  { id: 'revenueByCategory', title: 'Revenue by category', metric: 'top categories, revenue by category' },
-  { id: 'topProducts', title: 'Top products by units and revenue', metric: 'top products by units and revenue' },
-  { id: 'performers', title: 'Over- and under-performers', metric: 'over- and under-performers' },
-  { id: 'stockAtRisk', title: 'Stock at risk of stockout', metric: 'live stock level and items at risk of stockout' },
-  { id: 'sellThrough', title: 'Sell-through rate per product', metric: 'sell-through rate per product' },
-  { id: 'storeRanking', title: 'Store ranking by revenue and units', metric: 'store ranking by volume and by revenue' },
-] as const;
-
-export type PanelId = (typeof PANELS)[number]['id'];
+export { PANELS };
 
 const ECHARTS_PATH = require.resolve('echarts/dist/echarts.min.js');
 
@@ -51,170 +36,161 @@ export interface DashboardPageOptions {
   echarts: 'inline' | { src: string };
   /** When set, the page polls this URL for `{ data, status }` every `pollMs`. */
   poll?: { url: string; pollMs: number };
+  /** The panels to draw; the one shared definition unless a test passes its own. */
+  panels?: readonly Panel[];
 }
 
 const STYLE = `
-:root { --bg:#0f172a; --panel:#111c33; --ink:#e2e8f0; --muted:#94a3b8; --accent:#f59e0b; --ok:#22c55e; --bad:#ef4444; }
+:root { --bg:#0f172a; --panel:#111c33; --ink:#e2e8f0; --muted:#94a3b8; --accent:#f59e0b; --ok:#22c55e; --bad:#ef4444; --line:#1e293b; }
 * { box-sizing: border-box; }
 body { margin:0; font:14px/1.4 system-ui, -apple-system, 'Segoe UI', sans-serif; background:var(--bg); color:var(--ink); }
-header { padding:16px 24px; border-bottom:1px solid #1e293b; display:flex; gap:24px; align-items:baseline; flex-wrap:wrap; }
+header { padding:14px 20px; border-bottom:1px solid var(--line); display:flex; gap:8px 24px; align-items:baseline; flex-wrap:wrap; }
 header h1 { margin:0; font-size:20px; }
-#status { color:var(--muted); }
+#status { color:var(--muted); overflow-wrap:anywhere; }
 #status.balanced { color:var(--ok); } #status.unbalanced { color:var(--bad); }
-main { display:grid; grid-template-columns:repeat(auto-fill, minmax(520px, 1fr)); gap:16px; padding:16px 24px; }
-.panel { background:var(--panel); border:1px solid #1e293b; border-radius:10px; padding:12px 14px; min-height:340px; }
-.panel h2 { margin:0 0 6px; font-size:15px; font-weight:600; }
-.panel .metric { color:var(--muted); font-size:12px; margin-bottom:6px; }
-.chart { width:100%; height:280px; }
-.kpis { display:grid; grid-template-columns:repeat(3, 1fr); gap:12px; margin-top:18px; }
-.kpi { background:#0b1426; border-radius:8px; padding:14px; }
-.kpi .v { font-size:24px; font-weight:700; color:var(--accent); }
+.sheet { padding:8px 20px 4px; }
+.sheet > h2 { margin:14px 0 2px; font-size:17px; }
+.sheet > p { margin:0 0 10px; color:var(--muted); }
+.grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(min(100%, 460px), 1fr)); gap:14px; }
+.panel { background:var(--panel); border:1px solid var(--line); border-radius:10px; padding:12px 14px; min-width:0; }
+.panel.wide { grid-column:1 / -1; }
+.panel h3 { margin:0; font-size:15px; font-weight:600; }
+.panel .sub { color:var(--muted); font-size:12px; margin:2px 0 8px; }
+.chart { width:100%; height:300px; }
+.extremes { color:var(--ink); font-size:13px; margin:6px 0 0; }
+.kpis { display:grid; grid-template-columns:repeat(auto-fit, minmax(140px, 1fr)); gap:10px; }
+.kpi { background:#0b1426; border-radius:8px; padding:12px; }
+.kpi .v { font-size:22px; font-weight:700; color:var(--accent); overflow-wrap:anywhere; }
 .kpi .k { color:var(--muted); font-size:12px; }
-.empty { color:var(--muted); padding:40px; text-align:center; }
+.table-wrap { max-height:340px; overflow:auto; }
+table { border-collapse:collapse; width:100%; font-size:13px; }
+th, td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:left; white-space:nowrap; }
+th { color:var(--muted); font-weight:600; position:sticky; top:0; background:var(--panel); }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+.empty { color:var(--muted); padding:24px; text-align:center; }
+@media (max-width:520px) { header, .sheet { padding-left:10px; padding-right:10px; } .chart { height:260px; } }
 `;
 
-/** Client-side code: turns the query rows into ECharts options, one chart per panel. */
+/** Client-side code: draws each panel from its query's rows, by the panel's kind. */
 const CLIENT = String.raw`
 const charts = {};
+const PANELS = window.__DASHBOARD__.panels;
 const num = (v) => (v === null || v === undefined ? 0 : Number(v));
-const money = (v) => '$' + num(v).toLocaleString('en-US', { maximumFractionDigits: 0 });
-const hhmm = (iso) => String(iso).slice(11, 16);
-const compact = (v) => (Math.abs(v) >= 1e6 ? (v / 1e6).toFixed(1) + 'M' : Math.abs(v) >= 1e3 ? (v / 1e3).toFixed(0) + 'k' : String(v));
-const axis = { axisLabel: { color: '#94a3b8', formatter: (v) => (typeof v === 'number' ? compact(v) : v) }, axisLine: { lineStyle: { color: '#334155' } }, splitLine: { lineStyle: { color: '#1e293b' } } };
-const base = { backgroundColor: 'transparent', textStyle: { color: '#e2e8f0' }, tooltip: { trigger: 'axis' }, grid: { left: 64, right: 24, top: 36, bottom: 40 }, legend: { textStyle: { color: '#cbd5e1' }, top: 0 } };
-
-// Revenue shares as a donut, one slice per row.
-function revenueDonut(id, rows, nameOf) {
-  chart(id, {
-    tooltip: { trigger: 'item' },
-    series: [{ name: 'revenue', type: 'pie', radius: ['35%', '70%'], label: { color: '#e2e8f0', formatter: '{b}: {d}%' }, data: rows.map((r) => ({ name: nameOf(r), value: num(r.revenue) })) }],
-  }, rows.length);
+const compactFmt = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const esc = (t) => String(t).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const iso = (v) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : new Date(v).toISOString());
+function fmt(format, v) {
+  if (v === null || v === undefined) return '-';
+  switch (format) {
+    case 'money': return '$' + num(v).toLocaleString('en-US', { maximumFractionDigits: 0 });
+    case 'count': return num(v).toLocaleString('en-US');
+    case 'rank': return '#' + num(v);
+    case 'rate': return (num(v) * 100).toFixed(1) + '%';
+    case 'index': return num(v).toFixed(2) + 'x';
+    case 'minute': return iso(v).slice(11, 16);
+    case 'hour': return iso(v).slice(5, 10) + ' ' + iso(v).slice(11, 13) + 'h';
+    case 'day': return iso(v).slice(0, 10);
+    default: return String(v);
+  }
 }
+// Axis ticks: short and never repeated ("$1.5K", not "2k 2k").
+function tick(format) {
+  return (v) => (format === 'money' ? '$' + compactFmt.format(v) : format === 'rate' ? Math.round(v * 100) + '%' : compactFmt.format(v));
+}
+const axisStyle = { axisLabel: { color: '#94a3b8', hideOverlap: true }, axisLine: { lineStyle: { color: '#334155' } }, splitLine: { lineStyle: { color: '#1e293b' } } };
+const valueAxis = (m, extra) => Object.assign({ type: 'value', name: m.label, nameTextStyle: { color: '#94a3b8' } }, axisStyle, { axisLabel: { color: '#94a3b8', formatter: tick(m.format), hideOverlap: true } }, extra || {});
+const base = { backgroundColor: 'transparent', textStyle: { color: '#e2e8f0' }, tooltip: { trigger: 'axis' }, grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true }, legend: { textStyle: { color: '#cbd5e1' }, top: 0 } };
+const short = (t, n) => (String(t).length > n ? String(t).slice(0, n - 1) + '\u2026' : String(t));
+const label = (p, r) => p.dimensions.map((d) => fmt(d.format, r[d.column])).join(' \u00b7 ');
 
-function chart(id, option, rows) {
-  const section = document.querySelector('[data-panel="' + id + '"]');
-  section.dataset.rows = String(rows);
-  const el = section.querySelector('.chart');
-  if (!el) return;
+function chart(el, id, option) {
   if (!charts[id]) charts[id] = echarts.init(el, null, { renderer: 'canvas' });
-  charts[id].setOption(Object.assign({}, base, option), true);
+  // A legend only when there is more than one series to tell apart.
+  const legend = Object.assign({}, base.legend, { show: (option.series || []).length > 1 }, option.legend || {});
+  charts[id].setOption(Object.assign({}, base, option, { legend }), true);
 }
 
-function peakMark(rows, key) {
+function peakMark(m, rows, x) {
   let best = null;
-  for (const r of rows) if (!best || num(r.revenue) > num(best.revenue)) best = r;
-  return best ? { symbolSize: 56, data: [{ name: 'peak', coord: [key(best), num(best.revenue)], value: '$' + compact(Math.round(num(best.revenue))) }], label: { color: '#0f172a', fontWeight: 700, fontSize: 11 }, itemStyle: { color: '#f59e0b' } } : undefined;
+  for (const r of rows) if (!best || num(r[m.column]) > num(best[m.column])) best = r;
+  return best ? { symbolSize: 54, data: [{ name: 'peak', coord: [x(best), num(best[m.column])], value: tick(m.format)(num(best[m.column])) }], label: { color: '#0f172a', fontWeight: 700, fontSize: 11 }, itemStyle: { color: '#f59e0b' } } : undefined;
 }
+
+const draw = {
+  kpi(p, rows, el) {
+    const r = rows[0] || {};
+    el.querySelector('.kpis').innerHTML = p.measures.map((m) => '<div class="kpi"><div class="v">' + esc(fmt(m.format, r[m.column])) + '</div><div class="k">' + esc(m.label) + '</div></div>').join('');
+  },
+  table(p, rows, el) {
+    const fields = p.dimensions.concat(p.measures);
+    const numeric = (f) => f.format !== 'text';
+    const head = '<tr>' + fields.map((f) => '<th' + (numeric(f) ? ' class="num"' : '') + '>' + esc(f.label) + '</th>').join('') + '</tr>';
+    const body = rows.map((r) => '<tr>' + fields.map((f) => '<td' + (numeric(f) ? ' class="num"' : '') + '>' + esc(fmt(f.format, r[f.column])) + '</td>').join('') + '</tr>').join('');
+    el.querySelector('.table-wrap').innerHTML = rows.length ? '<table><thead>' + head + '</thead><tbody>' + body + '</tbody></table>' : '<div class="empty">none</div>';
+  },
+  line(p, rows, el) {
+    const d = p.dimensions[0];
+    const m = p.measures[0];
+    chart(el.querySelector('.chart'), p.id, {
+      xAxis: Object.assign({ type: 'time' }, axisStyle),
+      yAxis: valueAxis(m),
+      dataZoom: [{ type: 'inside' }],
+      series: p.measures.map((mm) => ({ name: mm.label, type: 'line', showSymbol: false, areaStyle: { opacity: 0.15 }, data: rows.map((r) => [iso(r[d.column]), num(r[mm.column])]), markPoint: mm === m ? peakMark(m, rows, (r) => iso(r[d.column])) : undefined })),
+    });
+  },
+  bar(p, rows, el) {
+    const d = p.dimensions[0];
+    const x = (r) => fmt(d.format, r[d.column]);
+    chart(el.querySelector('.chart'), p.id, {
+      xAxis: Object.assign({ type: 'category', data: rows.map(x) }, axisStyle),
+      yAxis: p.measures.map((m, i) => valueAxis(m, i > 0 ? { splitLine: { show: false } } : {})),
+      series: p.measures.map((m, i) => ({ name: m.label, type: i === 0 ? 'bar' : 'line', yAxisIndex: i, data: rows.map((r) => num(r[m.column])), markPoint: i === 0 && rows.length > 1 ? peakMark(m, rows, x) : undefined })),
+    });
+  },
+  ranking(p, rows, el) {
+    const m = p.measures[0];
+    const sorted = rows.slice().sort((a, b) => num(b[m.column]) - num(a[m.column]));
+    chart(el.querySelector('.chart'), p.id, {
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      grid: { left: 8, right: 56, top: 8, bottom: 8, containLabel: true },
+      xAxis: valueAxis(m, { name: '' }),
+      yAxis: Object.assign({}, axisStyle, { type: 'category', inverse: true, data: sorted.map((r) => short(label(p, r), 28)), axisLabel: { color: '#cbd5e1', interval: 0, fontSize: sorted.length > 15 ? 10 : 12 } }),
+      series: [{ name: m.label, type: 'bar', data: sorted.map((r) => num(r[m.column])), label: { show: true, position: 'right', color: '#cbd5e1', fontSize: 10, formatter: (x) => tick(m.format)(x.value) } }],
+    });
+    el.querySelector('.chart').style.height = Math.max(220, 22 * sorted.length + 40) + 'px';
+    charts[p.id].resize();
+  },
+  distribution(p, rows, el) {
+    const m = p.measures[0];
+    const sorted = rows.filter((r) => r[m.column] !== null && r[m.column] !== undefined).sort((a, b) => num(a[m.column]) - num(b[m.column]));
+    const names = sorted.map((r) => label(p, r));
+    const ends = sorted.length ? [{ r: sorted[0], i: 0, what: 'slowest' }, { r: sorted[sorted.length - 1], i: sorted.length - 1, what: 'fastest' }] : [];
+    chart(el.querySelector('.chart'), p.id, {
+      tooltip: { trigger: 'axis', valueFormatter: (v) => fmt(m.format, v) },
+      xAxis: Object.assign({}, axisStyle, { type: 'category', data: names, name: sorted.length + ' products, sorted', nameLocation: 'middle', nameGap: 8, nameTextStyle: { color: '#94a3b8' }, axisLabel: { show: false }, axisTick: { show: false } }),
+      yAxis: valueAxis(m, { max: (v) => Math.max(1, v.max) }),
+      series: [{ name: m.label, type: 'bar', barCategoryGap: '10%', data: sorted.map((r) => num(r[m.column])), itemStyle: { color: '#14b8a6' },
+        markPoint: { symbol: 'pin', symbolSize: 40, label: { fontSize: 10, color: '#0f172a' }, data: ends.map((e) => ({ name: e.what, coord: [e.i, num(e.r[m.column])], value: fmt(m.format, e.r[m.column]) })) } }],
+    });
+    el.querySelector('.extremes').textContent = ends.length ? ends.map((e) => e.what[0].toUpperCase() + e.what.slice(1) + ': ' + label(p, e.r) + ' (' + fmt(m.format, e.r[m.column]) + ')').join(' \u00b7 ') : '';
+  },
+  donut(p, rows, el) {
+    const m = p.measures[0];
+    chart(el.querySelector('.chart'), p.id, {
+      tooltip: { trigger: 'item', valueFormatter: (v) => fmt(m.format, v) },
+      series: [{ name: m.label, type: 'pie', radius: ['35%', '62%'], minShowLabelAngle: 8, label: { color: '#e2e8f0', formatter: '{b}\n{d}%' }, data: rows.map((r) => ({ name: label(p, r), value: num(r[m.column]) })) }],
+    });
+  },
+};
 
 function render(data) {
   const d = data || {};
-  const o = (d.revenueOverall || [])[0] || {};
-  const overall = document.querySelector('[data-panel="overall"]');
-  overall.dataset.rows = String(d.revenueOverall ? d.revenueOverall.length : 0);
-  overall.querySelector('.kpis').innerHTML = [
-    ['Revenue', money(o.revenue)], ['Units sold', num(o.units).toLocaleString('en-US')], ['Sale lines', num(o.sale_lines).toLocaleString('en-US')],
-    ['Revenue per line', '$' + num(o.revenue_per_line).toFixed(2)], ['First sale', o.first_sale_at ? String(o.first_sale_at).slice(0, 16).replace('T', ' ') : '-'], ['Last sale', o.last_sale_at ? String(o.last_sale_at).slice(0, 16).replace('T', ' ') : '-'],
-  ].map(([k, v]) => '<div class="kpi"><div class="v">' + v + '</div><div class="k">' + k + '</div></div>').join('');
-
-  const minutes = d.salesPerMinute || [];
-  chart('salesPerMinute', {
-    xAxis: Object.assign({ type: 'category', data: minutes.map((r) => hhmm(r.minute)) }, axis),
-    yAxis: Object.assign({ type: 'value', name: 'revenue' }, axis),
-    dataZoom: [{ type: 'inside' }],
-    series: [{ name: 'revenue', type: 'line', showSymbol: false, areaStyle: { opacity: 0.15 }, data: minutes.map((r) => num(r.revenue)), markPoint: peakMark(minutes, (r) => hhmm(r.minute)) }],
-  }, minutes.length);
-
-  const hours = d.salesPerHour || [];
-  chart('salesPerHour', {
-    xAxis: Object.assign({ type: 'category', data: hours.map((r) => String(r.hour).slice(5, 13).replace('T', ' ') + 'h') }, axis),
-    yAxis: [Object.assign({ type: 'value', name: 'revenue' }, axis), Object.assign({ type: 'value', name: 'units' }, axis)],
-    series: [
-      { name: 'revenue', type: 'bar', data: hours.map((r) => ({ value: num(r.revenue), itemStyle: { color: r.revenue_rank === 1 ? '#f59e0b' : '#3b82f6' } })), markPoint: peakMark(hours, (r) => String(r.hour).slice(5, 13).replace('T', ' ') + 'h') },
-      { name: 'units', type: 'line', yAxisIndex: 1, data: hours.map((r) => num(r.units)) },
-    ],
-  }, hours.length);
-
-  const days = d.salesDaily || [];
-  const weeks = d.salesWeekly || [];
-  const periods = days.map((r) => ({ label: 'day ' + String(r.day).slice(0, 10), r })).concat(weeks.map((r) => ({ label: 'week of ' + String(r.week).slice(0, 10), r })));
-  chart('salesDailyWeekly', {
-    xAxis: Object.assign({ type: 'category', data: periods.map((p) => p.label) }, axis),
-    yAxis: Object.assign({ type: 'value', name: 'revenue' }, axis),
-    series: [{ name: 'revenue', type: 'bar', data: periods.map((p) => ({ value: num(p.r.revenue), itemStyle: { color: p.label.startsWith('day') ? '#3b82f6' : '#8b5cf6' } })), label: { show: true, position: 'top', color: '#cbd5e1', formatter: (x) => money(x.value) } }],
-  }, periods.length);
-
-  revenueDonut('revenueByRegion', d.revenueByRegion || [], (r) => r.region);
-
-  const stores = (d.revenueByStore || []).slice().sort((a, b) => num(b.revenue) - num(a.revenue));
-  chart('revenueByStore', {
-    xAxis: Object.assign({ type: 'category', data: stores.map((r) => r.store_id), axisLabel: { rotate: 60, color: '#94a3b8' } }, { axisLine: axis.axisLine }),
-    yAxis: Object.assign({ type: 'value', name: 'revenue' }, axis),
-    series: [{ name: 'revenue', type: 'bar', data: stores.map((r) => num(r.revenue)) }],
-  }, stores.length);
-
-  revenueDonut('revenueByCategory', d.revenueByCategory || [], (r) => r.category);
-
-  const byUnits = (d.topProductsByUnits || []).slice().reverse();
-  const byRevenue = (d.topProductsByRevenue || []).slice().reverse();
-  chart('topProducts', {
-    grid: [{ left: 150, right: '55%', top: 30, bottom: 20 }, { left: '62%', right: 20, top: 30, bottom: 20 }],
-    xAxis: [Object.assign({ type: 'value', gridIndex: 0, name: 'units' }, axis), Object.assign({ type: 'value', gridIndex: 1, name: 'revenue' }, axis)],
-    yAxis: [
-      Object.assign({ type: 'category', gridIndex: 0, data: byUnits.map((r) => r.product_id + ' ' + r.name.slice(0, 14)) }, axis),
-      Object.assign({ type: 'category', gridIndex: 1, data: byRevenue.map((r) => r.product_id) }, axis),
-    ],
-    series: [
-      { name: 'units', type: 'bar', xAxisIndex: 0, yAxisIndex: 0, data: byUnits.map((r) => num(r.units)) },
-      { name: 'revenue', type: 'bar', xAxisIndex: 1, yAxisIndex: 1, data: byRevenue.map((r) => num(r.revenue)), itemStyle: { color: '#f59e0b' } },
-    ],
-  }, byUnits.length + byRevenue.length);
-
-  const over = d.overPerformers || [];
-  const under = d.underPerformers || [];
-  const point = (r) => ({ value: [num(r.performance_index), num(r.revenue)], name: r.product_id + ' ' + r.name + ' (' + r.category + ')' });
-  chart('performers', {
-    tooltip: { trigger: 'item', formatter: (p) => p.name + '<br>index ' + p.value[0] + ', ' + money(p.value[1]) },
-    xAxis: Object.assign({ type: 'value', name: 'x fair share' }, axis),
-    yAxis: Object.assign({ type: 'value', name: 'revenue' }, axis),
-    series: [
-      { name: 'over', type: 'scatter', symbolSize: 10, data: over.map(point), itemStyle: { color: '#22c55e' } },
-      { name: 'under', type: 'scatter', symbolSize: 10, data: under.map(point), itemStyle: { color: '#ef4444' } },
-    ],
-  }, over.length + under.length);
-
-  const risk = d.stockAtRisk || [];
-  const riskByRegion = {};
-  for (const r of risk) {
-    const k = r.region;
-    riskByRegion[k] = riskByRegion[k] || { at_risk: 0, out_of_stock: 0 };
-    riskByRegion[k][r.stockout_risk] = (riskByRegion[k][r.stockout_risk] || 0) + 1;
+  for (const p of PANELS) {
+    const el = document.querySelector('[data-panel="' + p.id + '"]');
+    const rows = d[p.query] || [];
+    el.dataset.rows = String(rows.length);
+    draw[p.kind](p, rows, el);
   }
-  const riskRegions = Object.keys(riskByRegion).sort();
-  chart('stockAtRisk', {
-    xAxis: Object.assign({ type: 'category', data: riskRegions }, axis),
-    yAxis: Object.assign({ type: 'value', name: 'product x store' }, axis),
-    series: [
-      { name: 'out of stock', type: 'bar', stack: 'r', data: riskRegions.map((k) => riskByRegion[k].out_of_stock), itemStyle: { color: '#ef4444' } },
-      { name: 'at risk', type: 'bar', stack: 'r', data: riskRegions.map((k) => riskByRegion[k].at_risk), itemStyle: { color: '#f59e0b' } },
-    ],
-  }, risk.length);
-  const riskTable = document.querySelector('[data-panel="stockAtRisk"] .detail');
-  riskTable.textContent = risk.length + ' product x store pairs at risk; lowest: ' + risk.slice(0, 3).map((r) => r.product_id + '@' + r.store_id + ' (' + r.on_hand + ' left of ' + r.units_received + ')').join(', ');
-
-  const sell = (d.sellThrough || []).filter((r) => r.sell_through_rate !== null).slice(0, 25);
-  chart('sellThrough', {
-    xAxis: Object.assign({ type: 'category', data: sell.map((r) => r.product_id), axisLabel: { rotate: 60, color: '#94a3b8' } }, { axisLine: axis.axisLine }),
-    yAxis: Object.assign({ type: 'value', name: 'sold / received', max: 1 }, axis),
-    series: [{ name: 'sell-through', type: 'bar', data: sell.map((r) => num(r.sell_through_rate)), itemStyle: { color: '#14b8a6' } }],
-  }, sell.length);
-
-  const ranking = d.storeRanking || [];
-  chart('storeRanking', {
-    tooltip: { trigger: 'item', formatter: (p) => p.name + '<br>units ' + p.value[0] + ', ' + money(p.value[1]) + '<br>rank by revenue ' + p.value[2] + ', by units ' + p.value[3] },
-    xAxis: Object.assign({ type: 'value', name: 'units' }, axis),
-    yAxis: Object.assign({ type: 'value', name: 'revenue' }, axis),
-    series: [{ name: 'stores', type: 'scatter', symbolSize: (v) => Math.max(8, 26 - v[2]), data: ranking.map((r) => ({ name: r.store_id + ' ' + r.city + ' (' + r.region + ')', value: [num(r.units), num(r.revenue), r.revenue_rank, r.units_rank] })), label: { show: true, formatter: (p) => '#' + p.value[2], position: 'right', color: '#cbd5e1', fontSize: 10 } }],
-  }, ranking.length);
 }
 
 function showStatus(status) {
@@ -245,16 +221,31 @@ if (poll) {
 }
 `;
 
-/** The whole page. With `data` null the panels show that nothing is loaded yet. */
+const BODY: Record<Panel['kind'], string> = {
+  kpi: '<div class="kpis"></div>',
+  table: '<div class="table-wrap"></div>',
+  line: '<div class="chart"></div>',
+  bar: '<div class="chart"></div>',
+  ranking: '<div class="chart"></div>',
+  donut: '<div class="chart"></div>',
+  distribution: '<div class="chart"></div><p class="extremes"></p>',
+};
+
+/** The whole page: one section per sheet, one panel per entry of PANELS. With `data` null the panels are empty. */
 export function renderDashboardHtml(data: DashboardData | null, options: DashboardPageOptions): string {
+  const panels = options.panels ?? PANELS;
   const echartsTag = options.echarts === 'inline' ? `<script>${readFileSync(ECHARTS_PATH, 'utf8').replace(/<\/script/gi, '<\\/script')}</script>` : `<script src="${escapeHtml(options.echarts.src)}"></script>`;
-  const panels = PANELS.map(
-    (p) => `<section class="panel" data-panel="${p.id}" data-rows="0">
-  <h2>${escapeHtml(p.title)}</h2><div class="metric">${escapeHtml(p.metric)}</div>
-  ${p.id === 'overall' ? '<div class="kpis"></div>' : '<div class="chart"></div>'}${p.id === 'stockAtRisk' ? '<div class="metric detail"></div>' : ''}
-</section>`,
-  ).join('\n');
-  const boot = { data, status: options.status, poll: options.poll ?? null };
+  const sheets = SHEETS.filter((s) => panels.some((p) => p.sheet === s.id))
+    .map(
+      (s) => `<section class="sheet" data-sheet="${s.id}"><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.description)}</p><div class="grid">
+${panels
+  .filter((p) => p.sheet === s.id)
+  .map((p) => `<article class="panel${p.wide ? ' wide' : ''}" data-panel="${escapeHtml(p.id)}" data-kind="${p.kind}" data-rows="0"><h3>${escapeHtml(p.title)}</h3><p class="sub">${escapeHtml(p.subtitle)}</p>${BODY[p.kind]}</article>`)
+  .join('\n')}
+</div></section>`,
+    )
+    .join('\n');
+  const boot = { data, status: options.status, poll: options.poll ?? null, panels };
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.status.title)}</title><style>${STYLE}</style>
@@ -262,7 +253,7 @@ ${echartsTag}
 </head><body>
 <header><h1>${escapeHtml(options.status.title)}</h1><span id="status"></span></header>
 <main>
-${panels}
+${sheets}
 </main>
 <script>window.__DASHBOARD__ = ${scriptJson(boot)};</script>
 <script>${CLIENT}</script>

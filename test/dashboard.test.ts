@@ -1,17 +1,19 @@
-// The dashboard in a real browser: headless Chromium (Debian's) loads the page that
-// `--serve` serves while a twin run goes on, and the file written after it, and every
-// panel must have drawn a chart with data.
+// The dashboard in a real browser: headless Chromium (found by test/support/browser.ts, no
+// apt needed) loads the page that `--serve` serves while a twin run goes on, and the file
+// written after it. Every panel must be drawn from its rows, and the panels an analyst reads
+// for names (stores, products, stockouts, sell-through extremes) must show those names.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PANELS, serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from '../local/dashboard';
+import type { DashboardData } from '../local/warehouse';
 import { runTwin, type TwinReport } from '../local/twin';
+import { launchChromium } from './support/browser';
 
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 const work = mkdtempSync(join(tmpdir(), 'twin-dashboard-'));
-const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-let browser: BrowserContext;
+let browser: Browser;
 let server: DashboardServer;
 let report: TwinReport;
 let liveRefreshes = 0;
@@ -20,42 +22,80 @@ const status = (line: string, live: boolean): DashboardStatus => ({ title: 'Blac
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launchPersistentContext(profile, {
-    // Debian's Chromium by default; CHROMIUM_PATH points elsewhere (GitHub's runners ship Google Chrome).
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  });
+  ({ browser } = await launchChromium());
   server = await serveDashboard({ status: status('starting', true), pollMs: 200 });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
   rmSync(work, { recursive: true, force: true });
-  rmSync(profile, { recursive: true, force: true });
 });
 
-/** Rows per panel as the page recorded them, and the data points each chart was given. */
-async function panelState(page: Page): Promise<Record<string, { rows: number; points: number }>> {
-  return page.$$eval('[data-panel]', (sections) =>
+interface PanelState {
+  rows: number;
+  /** What the panel drew: chart data points, table rows or KPI tiles. */
+  drawn: number;
+  /** Category labels of a chart (names on a ranking's axis). */
+  labels: string[];
+  text: string;
+}
+
+async function panelState(page: Page): Promise<Record<string, PanelState>> {
+  return page.$$eval('[data-panel]', (panels) =>
     Object.fromEntries(
-      sections.map((s) => {
-        const el = s.querySelector('.chart');
+      panels.map((el) => {
+        const s = el as HTMLElement;
+        const chartEl = s.querySelector('.chart');
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        const chart = el ? (window as any).echarts.getInstanceByDom(el) : undefined;
-        const series: { data?: unknown[] }[] = chart ? chart.getOption().series : [];
-        const points = series.reduce((n, x) => n + (x.data?.length ?? 0), 0);
-        const kpis = s.querySelectorAll('.kpi').length;
-        return [(s as HTMLElement).dataset.panel!, { rows: Number((s as HTMLElement).dataset.rows), points: el ? points : kpis }];
+        const chart = chartEl ? (window as any).echarts.getInstanceByDom(chartEl) : undefined;
+        const option = chart ? chart.getOption() : { series: [], xAxis: [], yAxis: [] };
+        const points = (option.series as { data?: unknown[] }[]).reduce((n, x) => Math.max(n, x.data?.length ?? 0), 0);
+        const axes = [...(option.xAxis ?? []), ...(option.yAxis ?? [])] as { type?: string; data?: unknown[] }[];
+        const labels = axes.filter((a) => a.type === 'category').flatMap((a) => (a.data ?? []).map(String));
+        const drawn = chartEl ? points : s.querySelectorAll('tbody tr').length + s.querySelectorAll('.kpi').length;
+        return [s.dataset.panel!, { rows: Number(s.dataset.rows), drawn, labels, text: s.textContent ?? '' }];
       }),
     ),
   );
 }
 
-it('serves a page that refreshes while the run goes on, then shows every panel with data', async () => {
-  const page = await browser.newPage();
+/** Each panel drew its rows, and the name-bearing panels hold the warehouse's names. */
+function expectNamedPanels(state: Record<string, PanelState>, data: DashboardData): void {
+  expect(Object.keys(state).sort()).toEqual(PANELS.map((p) => p.id).sort());
+  for (const panel of PANELS) {
+    const rows = (data[panel.query] as unknown[]).length;
+    const drawn = panel.kind === 'kpi' ? panel.measures.length : panel.kind === 'distribution' ? state[panel.id].drawn : rows;
+    expect({ panel: panel.id, rows: state[panel.id].rows, drawn: state[panel.id].drawn }).toEqual({ panel: panel.id, rows, drawn });
+  }
+  // Panels every run fills.
+  for (const id of ['kpis', 'sales-per-minute', 'sales-per-hour', 'store-ranking', 'top-products-revenue', 'top-products-units', 'sell-through', 'categories']) {
+    expect({ id, empty: state[id].rows === 0 }).toEqual({ id, empty: false });
+  }
+  const cut = (name: string) => (name.length > 28 ? name.slice(0, 27) : name);
+  for (const r of data.storeRanking) expect(state['store-ranking'].text).toContain(r.city);
+  expect(state['revenue-by-store'].labels.join('\n')).toContain(cut(data.storeRanking[0].city));
+  expect(state['top-products-revenue'].labels.map((l) => l.replace('\u2026', ''))).toEqual(sortedByRevenue(data).map(cut));
+  for (const r of data.topProductsByUnits) expect(state['top-products-units'].labels.join('\n')).toContain(cut(r.name));
+  for (const r of [...data.overPerformers, ...data.underPerformers]) expect(state[r.performance === 'over' ? 'over-performers' : 'under-performers'].text).toContain(r.name);
+  expect(data.overPerformers.length + data.underPerformers.length).toBeGreaterThan(0);
+  for (const r of data.outOfStock) expect(state['out-of-stock'].text).toContain(r.name);
+  const rated = data.sellThrough.filter((r) => r.sell_through_rate !== null).sort((a, b) => Number(a.sell_through_rate) - Number(b.sell_through_rate));
+  expect(state['sell-through'].drawn).toBe(rated.length);
+  expect(state['sell-through'].text).toContain(`Slowest: ${rated[0].name}`);
+  expect(state['sell-through'].text).toContain(`Fastest: ${rated[rated.length - 1].name}`);
+}
+
+/** Top products by revenue, best first, as the ranking draws them. */
+function sortedByRevenue(data: DashboardData): string[] {
+  return data.topProductsByRevenue
+    .slice()
+    .sort((a, b) => Number(b.revenue) - Number(a.revenue))
+    .map((r) => r.name);
+}
+
+it('serves a page that refreshes while the run goes on, then shows every panel with names', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(server.url);
@@ -84,31 +124,41 @@ it('serves a page that refreshes while the run goes on, then shows every panel w
   // The page polled more than once: it followed the run, not just its end.
   expect(Number(await page.evaluate(() => document.body.dataset.updates))).toBeGreaterThan(1);
   expect(liveRefreshes).toBeGreaterThan(1);
-  const state = await panelState(page);
-  expect(Object.keys(state).sort()).toEqual(PANELS.map((p) => p.id).sort());
-  for (const panel of PANELS) {
-    expect({ panel: panel.id, hasRows: state[panel.id].rows > 0, hasPoints: state[panel.id].points > 0 }).toEqual({ panel: panel.id, hasRows: true, hasPoints: true });
-  }
-  expect(await page.textContent('[data-panel="overall"] .kpi .v')).toMatch(/^\$[\d,]+$/);
+  expectNamedPanels(await panelState(page), report.dashboard!);
+  expect(await page.textContent('[data-panel="kpis"] .kpi .v')).toMatch(/^\$[\d,]+$/);
   expect(errors).toEqual([]);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-served.png'), fullPage: true });
   await page.close();
-}, 120_000);
+}, 180_000);
 
 it('writes a page that works offline from a file, with ECharts and the data inline', async () => {
   const file = writeDashboard(join(work, 'dashboard.html'), report.dashboard!, status('done', false));
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto('file://' + file);
   await page.waitForSelector('body[data-ready="true"]');
-  const state = await panelState(page);
-  for (const panel of PANELS) expect({ panel: panel.id, ok: state[panel.id].rows > 0 && state[panel.id].points > 0 }).toEqual({ panel: panel.id, ok: true });
+  expectNamedPanels(await panelState(page), report.dashboard!);
   // Nothing fetched beyond the file itself.
   expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
   expect(errors).toEqual([]);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-file.png'), fullPage: true });
+  await page.close();
+}, 60_000);
+
+it('fits a 420 px wide phone screen without scrolling sideways', async () => {
+  const file = writeDashboard(join(work, 'dashboard-narrow.html'), report.dashboard!, status('done', false));
+  const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
+  await page.goto('file://' + file);
+  await page.waitForSelector('body[data-ready="true"]');
+  const widths = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth,
+    widestPanel: Math.max(...Array.from(document.querySelectorAll('[data-panel]')).map((p) => p.getBoundingClientRect().right)),
+  }));
+  expect(widths.page).toBeLessThanOrEqual(420);
+  expect(widths.widestPanel).toBeLessThanOrEqual(420);
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-420px.png'), fullPage: true });
   await page.close();
 }, 60_000);
