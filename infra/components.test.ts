@@ -105,7 +105,8 @@ test.each([
       new QuickSightDashboard('dashboard', {
         idPrefix: 'bfstream-dev',
         accountId: '1',
-        principalArn: 'arn:aws:iam::1:user/x',
+        authorArns: ['arn:aws:iam::1:user/x'],
+        viewerArns: [],
         vpcId: 'vpc',
         vpcCidr: '10.0.0.0/16',
         subnetIds: [],
@@ -115,7 +116,7 @@ test.each([
         credentialsSecretArn: 'arn',
         region: 'us-east-1',
       }),
-    /QuickSightDashboard dashboard: principalArn must be a QuickSight user or group ARN/,
+    /QuickSightDashboard dashboard: "arn:aws:iam::1:user\/x" is not a QuickSight user or group ARN/,
   ],
 ])('%s rejects bad arguments, listing every problem', (_component, build, message) => {
   expect(build).toThrow(message);

@@ -28,6 +28,9 @@ const bool = () => decoded(z.boolean());
 
 const field = <S extends z.ZodTypeAny>(schema: S, defaultValue: z.output<S>, doc: string) => ({ schema, default: defaultValue, doc });
 
+/** '' or a QuickSight user or group ARN. */
+const quicksightArn = () => z.union([z.literal(''), z.string().regex(/^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/, 'a QuickSight user or group ARN')]);
+
 const userSchema = z.object({ name: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM user name: 1-64 of letters, digits and +=,.@_-'), persona: z.enum(personas) }).strict();
 
 /** Each key's schema and default. The order here is the order of the README table. */
@@ -67,8 +70,10 @@ export const configFields = {
   users: field(decoded(z.array(userSchema)), [{ name: 'bf-engineer', persona: 'engineer' }, { name: 'bf-analyst', persona: 'analyst' }, { name: 'bf-viewer', persona: 'viewer' }], 'Exactly three IAM users, one per persona (engineer, analyst, viewer).'),
   alarmEmail: field(z.union([z.literal(''), z.email()]), '', "Email subscribed to the alarm topic ('' = none; confirm the subscription by mail)."),
   oldestMessageAgeAlarmSeconds: field(int(60, 1_209_600), 900, 'Alarm when the oldest message in a stream queue is older than this (s).'),
-  dashboardEnabled: field(bool(), false, 'Declare the QuickSight data source and data sets (needs a QuickSight subscription).'),
-  quicksightPrincipalArn: field(z.union([z.literal(''), z.string().regex(/^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/, 'a QuickSight user or group ARN')]), '', 'QuickSight user or group granted the data source and data sets; required when dashboardEnabled.'),
+  dashboardEnabled: field(bool(), false, 'Declare the QuickSight data source, data sets, dashboard and analysis (needs a QuickSight subscription).'),
+  quicksightPrincipalArn: field(quicksightArn(), '', 'QuickSight user or group of the analysts: authors the dashboard and analysis, uses the data source and data sets; required when dashboardEnabled.'),
+  quicksightEngineerArn: field(quicksightArn(), '', "QuickSight user or group of the engineers, granted what the analysts are ('' = none)."),
+  quicksightViewerArn: field(quicksightArn(), '', "QuickSight user or group that only reads the dashboard ('' = none)."),
 };
 
 export type ConfigKey = keyof typeof configFields;

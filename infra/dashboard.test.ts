@@ -1,65 +1,73 @@
-// The QuickSight dashboard is off in both stack files; this runs the dev stack with it on.
-import { allPlainViews } from '../warehouse/schema';
-import { runPolicies } from '../policy/runLocal';
-import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackYamlConfig, type MockRun } from './mockGraph';
-import { policyOf } from './programSuite';
+// Adding a panel to the one definition adds it to both dashboards, and the rule checker
+// catches what the QuickSight API would refuse. The stacks themselves: dashboard.dev/prod.test.ts.
+import { PANELS, columnType, type Panel } from '../warehouse/panels';
+import { renderDashboardHtml } from '../local/dashboard';
+import { dashboardQueries, viewColumns } from '../warehouse/queries';
+import { panelQueries, quicksightDefinition } from './dashboard';
+import { definitionProblems, type Json } from './dashboardRules';
+import { MOCK_ACCOUNT } from './mockGraph';
 
-const PRINCIPAL = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/analysts`;
+describe('adding a panel', () => {
+  const extra: Panel = {
+    id: 'units-by-region',
+    sheet: 'stores',
+    title: 'Units by region',
+    subtitle: 'Most units first.',
+    query: 'revenueByRegion',
+    kind: 'ranking',
+    dimensions: [{ column: 'region', label: 'Region', format: 'text' }],
+    measures: [{ column: 'units', label: 'Units', format: 'count' }],
+  };
 
-describe('QuickSight dashboard (dashboardEnabled: true)', () => {
-  let run: MockRun;
-  beforeAll(async () => {
-    const config = { ...stackYamlConfig('dev'), 'bfstream:dashboardEnabled': 'true', 'bfstream:quicksightPrincipalArn': PRINCIPAL };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    run = await runUnderMocks({ stack: 'dev', config, program: () => require('../index') });
-  }, 120_000);
+  it('is one entry in the definition, and both dashboards draw it', () => {
+    const panels = [...PANELS, extra];
+    const arns = Object.fromEntries(panelQueries(panels).map((q) => [q, `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:dataset/${q}`]));
+    const definition = quicksightDefinition(arns, panels) as Json;
+    const stores = definition.sheets.find((s: Json) => s.sheetId === 'stores');
+    const visual = stores.visuals.find((v: Json) => v.barChartVisual?.visualId === 'units-by-region').barChartVisual;
+    expect(visual.chartConfiguration.orientation).toBe('HORIZONTAL');
+    expect(visual.chartConfiguration.fieldWells.barChartAggregatedFieldWells.values[0].numericalMeasureField.column).toEqual({ dataSetIdentifier: 'revenueByRegion', columnName: 'units' });
+    const columns = Object.fromEntries(Object.entries(arns).map(([q, arn]) => [arn, Object.entries(viewColumns[dashboardQueries[q as keyof typeof dashboardQueries].view]).map(([name, type]) => ({ name, type }))]));
+    expect(definitionProblems(definition, columns)).toEqual([]);
+    expect(columnType(extra, extra.measures[0])).toBe('INTEGER');
+    expect(renderDashboardHtml(null, { status: { title: 't', line: '', live: false }, echarts: { src: '/e.js' }, panels })).toContain('data-panel="units-by-region" data-kind="ranking"');
+  });
 
-  test('a Redshift data source reached through a VPC connection in the warehouse subnets', () => {
-    expect(run.errors).toEqual([]);
-    const wg = named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup');
-    const vpc = named(run, 'awsx:ec2:Vpc', 'warehouse-vpc');
-    const connection = named(run, 'aws:quicksight/vpcConnection:VpcConnection', 'dashboard-vpc-connection');
-    expect(connection.inputs.subnetIds).toEqual(vpc.state.isolatedSubnetIds);
-    expect(connection.inputs.roleArn).toBe(named(run, 'aws:iam/role:Role', 'dashboard-vpc-role').state.arn);
-    const source = named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source');
-    expect(source.inputs).toMatchObject({
-      type: 'REDSHIFT',
-      parameters: { redshift: { host: wg.state.endpoints[0].address, port: 5439, database: 'sales' } },
-      credentials: { secretArn: named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.adminPasswordSecretArn },
-      vpcConnectionProperties: { vpcConnectionArn: connection.state.arn },
-      permissions: [expect.objectContaining({ principal: PRINCIPAL })],
+  describe('the rule checker catches what the API would refuse', () => {
+    const arns = Object.fromEntries(panelQueries().map((q) => [q, `arn:${q}`]));
+    const fresh = () => ({
+      definition: quicksightDefinition(arns) as Json,
+      columns: Object.fromEntries(Object.entries(arns).map(([q, arn]) => [arn, Object.entries(viewColumns[dashboardQueries[q as keyof typeof dashboardQueries].view]).map(([name, type]) => ({ name, type }))])) as Record<string, { name: string; type: string }[]>,
     });
-    expect((run.outputs as any).dashboardUrls.quicksight).toMatch(/quicksight\.aws\.amazon\.com/);
-  });
+    const sheet = (d: Json, id: string) => d.sheets.find((s: Json) => s.sheetId === id);
 
-  test('the VPC connection role manages interfaces only in its subnets, with its security group', () => {
-    const vpc = named(run, 'awsx:ec2:Vpc', 'warehouse-vpc');
-    const sg = named(run, 'aws:ec2/securityGroup:SecurityGroup', 'dashboard-sg');
-    const statements = policyOf(named(run, 'aws:iam/rolePolicy:RolePolicy', 'dashboard-vpc-policy')).Statement;
-    const ec2 = `arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:`;
-    expect(statements).toEqual([
-      {
-        Sid: 'ManageNetworkInterfaces',
-        Effect: 'Allow',
-        Action: ['ec2:CreateNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:DeleteNetworkInterface'],
-        Resource: [`${ec2}network-interface/*`, sg.state.arn, ...vpc.state.isolatedSubnetIds.map((id: string) => `${ec2}subnet/${id}`)],
-      },
-      { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], Resource: ['*'] },
-    ]);
-  });
-
-  test('one direct-query data set per warehouse view, granted to the principal', () => {
-    const sets = ofType(run, 'aws:quicksight/dataSet:DataSet');
-    expect(sets.map((s) => s.inputs.physicalTableMaps[0].customSql.name).sort()).toEqual(allPlainViews.map((v) => v.name).sort());
-    const sourceArn = named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source').state.arn;
-    for (const s of sets) {
-      expect(s.inputs.importMode).toBe('DIRECT_QUERY');
-      expect(s.inputs.physicalTableMaps[0].customSql.dataSourceArn).toBe(sourceArn);
-      expect(s.inputs.permissions[0].principal).toBe(PRINCIPAL);
-    }
-  });
-
-  test('the policy pack still finds zero violations', () => {
-    expect(runPolicies(run.resources)).toEqual([]);
+    it('passes as rendered', () => {
+      const { definition, columns } = fresh();
+      expect(definitionProblems(definition, columns)).toEqual([]);
+    });
+    it('an undeclared data set', () => {
+      const { definition, columns } = fresh();
+      definition.dataSetIdentifierDeclarations = definition.dataSetIdentifierDeclarations.filter((d: Json) => d.identifier !== 'lowStock');
+      expect(definitionProblems(definition, columns)).toEqual(['low-stock-name', 'low-stock-store_id', 'low-stock-on_hand', 'low-stock-units_received'].map((f) => `${f}: data set lowStock not declared`));
+    });
+    it('a column the data set lacks, and a measure over text', () => {
+      const { definition, columns } = fresh();
+      columns['arn:peakHours'] = columns['arn:peakHours'].filter((c) => c.name !== 'sale_lines');
+      columns['arn:revenueOverall'] = columns['arn:revenueOverall'].map((c) => (c.name === 'units' ? { ...c, type: 'STRING' } : c));
+      expect(definitionProblems(definition, columns)).toEqual(['kpis-units: measure over STRING', 'peak-hours-sale_lines: no column sale_lines in arn:peakHours']);
+    });
+    it('a repeated field id, a bad sheet id, and too many visuals on a sheet', () => {
+      const { definition, columns } = fresh();
+      const kpis = sheet(definition, 'revenue').visuals;
+      kpis[1].kpiVisual.chartConfiguration.fieldWells.values[0].numericalMeasureField.fieldId = 'kpis-revenue';
+      sheet(definition, 'trends').sheetId = 'trends and peaks';
+      const stores = sheet(definition, 'stores');
+      for (let i = 0; i < 29; i++) {
+        const copy = JSON.parse(JSON.stringify(stores.visuals[1]).replace(/revenue-by-region/g, `copy${i}`));
+        stores.visuals.push(copy);
+        stores.layouts[0].configuration.gridLayout.elements.push({ elementId: `copy${i}`, elementType: 'VISUAL', columnSpan: 18, rowSpan: 10 });
+      }
+      expect(definitionProblems(definition, columns)).toEqual(['sheet id trends and peaks', 'stores: 31 visuals', 'field id kpis-revenue used twice']);
+    });
   });
 });

@@ -1,16 +1,147 @@
 // QuickSight over the warehouse views: a Redshift data source reached through a
-// QuickSight VPC connection (the workgroup is private), and one direct-query data set
-// per view. Behind the dashboardEnabled flag: QuickSight needs an account subscription.
+// QuickSight VPC connection (the workgroup is private), one direct-query data set per
+// dashboard query, and the analysts' dashboard and analysis rendered from the same panel
+// definitions as the twin's page (warehouse/panels.ts), one sheet per theme.
+// Behind the dashboardEnabled flag: QuickSight needs an account subscription.
+//
+// The dashboard and analysis are @pulumi/aws-native resources: @pulumi/aws 7 leaves out
+// QuickSight's `definition` input ("excessively large type hierarchies", pulumi-aws #4455),
+// so aws.quicksight.Dashboard can only copy a template made by hand. CloudFormation's
+// AWS::QuickSight::Dashboard takes the full definition.
 import * as aws from '@pulumi/aws';
+import * as awsnative from '@pulumi/aws-native';
 import * as pulumi from '@pulumi/pulumi';
-import { allPlainViews, qualified } from '../warehouse/schema';
+import { PANELS, SHEETS, columnType, type Panel, type PanelField } from '../warehouse/panels';
+import { dashboardQueries, viewColumns, type DashboardQueryName } from '../warehouse/queries';
 import { serviceRole } from './iam';
 
+type Definition = awsnative.types.input.quicksight.DashboardVersionDefinitionArgs;
+type Visual = awsnative.types.input.quicksight.DashboardVisualArgs;
+type Dimension = awsnative.types.input.quicksight.DashboardDimensionFieldArgs;
+type Measure = awsnative.types.input.quicksight.DashboardMeasureFieldArgs;
+
+/** The data-set identifier of a query in the definition: its name (letters only). */
+export const dataSetIdentifier = (query: DashboardQueryName): string => query;
+/** A field id: unique across the definition, because sorts and layouts refer to fields and visuals by id. */
+export const fieldId = (panel: Panel, field: PanelField): string => `${panel.id}-${field.column}`;
+/** A KPI panel becomes one KPI visual per measure. */
+export const kpiVisualId = (panel: Panel, field: PanelField): string => `${panel.id}--${field.column}`;
+
+/** The queries the panels read, in first-use order: one data set each. */
+export function panelQueries(panels: readonly Panel[] = PANELS): DashboardQueryName[] {
+  return [...new Set(panels.map((p) => p.query))];
+}
+
+const GRANULARITY = { minute: 'MINUTE', hour: 'HOUR', day: 'DAY' } as const;
+
+function dimension(panel: Panel, field: PanelField): Dimension {
+  const column = { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: field.column };
+  const id = fieldId(panel, field);
+  const type = columnType(panel, field);
+  if (type === 'DATETIME') return { dateDimensionField: { fieldId: id, column, dateGranularity: GRANULARITY[field.format as keyof typeof GRANULARITY] ?? 'DAY' } };
+  if (type === 'STRING') return { categoricalDimensionField: { fieldId: id, column } };
+  return { numericalDimensionField: { fieldId: id, column } };
+}
+
+function measure(panel: Panel, field: PanelField): Measure {
+  // Each data-set row is already one bucket, so SUM is the row's value; ratios average instead.
+  const aggregation = field.format === 'rate' || field.format === 'index' ? 'AVERAGE' : 'SUM';
+  return { numericalMeasureField: { fieldId: fieldId(panel, field), column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: field.column }, aggregationFunction: { simpleNumericalAggregation: aggregation } } };
+}
+
+const text = (plainText: string) => ({ visibility: 'VISIBLE' as const, formatText: { plainText } });
+
+/** The visuals of one panel: one per panel, except KPIs (one per figure). */
+export function panelVisuals(panel: Panel): Visual[] {
+  const title = text(panel.title);
+  const subtitle = text(panel.subtitle);
+  const dims = panel.dimensions.map((d) => dimension(panel, d));
+  const values = panel.measures.map((m) => measure(panel, m));
+  const first = panel.measures[0];
+  switch (panel.kind) {
+    case 'kpi':
+      return panel.measures.map((m) => ({ kpiVisual: { visualId: kpiVisualId(panel, m), title: text(m.label), subtitle, chartConfiguration: { fieldWells: { values: [measure(panel, m)] } } } }));
+    case 'line':
+      return [{ lineChartVisual: { visualId: panel.id, title, subtitle, chartConfiguration: { type: 'LINE', fieldWells: { lineChartAggregatedFieldWells: { category: dims.slice(0, 1), values } } } } }];
+    case 'donut':
+      return [{ pieChartVisual: { visualId: panel.id, title, subtitle, chartConfiguration: { donutOptions: { arcOptions: { arcThickness: 'MEDIUM' } }, fieldWells: { pieChartAggregatedFieldWells: { category: dims.slice(0, 1), values: values.slice(0, 1) } } } } }];
+    case 'table': {
+      const fields = [...panel.dimensions, ...panel.measures];
+      const sortField = panel.dimensions[0].format === 'rank' ? panel.dimensions[0] : first;
+      return [
+        {
+          tableVisual: {
+            visualId: panel.id,
+            title,
+            subtitle,
+            chartConfiguration: {
+              fieldWells: { tableUnaggregatedFieldWells: { values: fields.map((f) => ({ fieldId: fieldId(panel, f), column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: f.column } })) } },
+              sortConfiguration: { rowSort: [{ fieldSort: { fieldId: fieldId(panel, sortField), direction: sortField.format === 'rank' ? 'ASC' : 'DESC' } }] },
+            },
+          },
+        },
+      ];
+    }
+    case 'bar':
+    case 'ranking':
+    case 'distribution': {
+      // A trend keeps time order; a ranking puts the best first; a distribution sorts low to high.
+      const sort =
+        panel.kind === 'bar'
+          ? { fieldId: fieldId(panel, panel.dimensions[0]), direction: 'ASC' as const }
+          : { fieldId: fieldId(panel, first), direction: panel.kind === 'ranking' ? ('DESC' as const) : ('ASC' as const) };
+      return [
+        {
+          barChartVisual: {
+            visualId: panel.id,
+            title,
+            subtitle,
+            chartConfiguration: {
+              orientation: panel.kind === 'ranking' ? 'HORIZONTAL' : 'VERTICAL',
+              fieldWells: { barChartAggregatedFieldWells: { category: dims.slice(0, 1), values: panel.kind === 'bar' ? values : values.slice(0, 1) } },
+              sortConfiguration: { categorySort: [{ fieldSort: sort }], categoryItemsLimit: { otherCategories: 'EXCLUDE' } },
+              dataLabels: { visibility: panel.kind === 'ranking' ? 'VISIBLE' : 'HIDDEN' },
+            },
+          },
+        },
+      ];
+    }
+  }
+}
+
+/** The visual ids of a QuickSight visual's panel: the panel id, or `<panel>--<measure>` for KPIs. */
+export const panelIdOfVisual = (visualId: string): string => visualId.split('--')[0];
+
+/** The whole definition: the data sets by identifier, then one sheet per theme with its panels' visuals laid out on the grid. */
+export function quicksightDefinition(dataSetArns: Readonly<Record<string, pulumi.Input<string>>>, panels: readonly Panel[] = PANELS): Definition {
+  return {
+    dataSetIdentifierDeclarations: panelQueries(panels).map((q) => ({ identifier: dataSetIdentifier(q), dataSetArn: dataSetArns[q] })),
+    sheets: SHEETS.filter((s) => panels.some((p) => p.sheet === s.id)).map((sheet) => {
+      const sheetPanels = panels.filter((p) => p.sheet === sheet.id);
+      const visuals = sheetPanels.flatMap(panelVisuals);
+      // Grid layout: 36 columns; wide panels take the row, KPI figures share one.
+      const span = (p: Panel) => (p.kind === 'kpi' ? Math.max(6, Math.floor(36 / p.measures.length)) : p.wide ? 36 : 18);
+      const elements = sheetPanels.flatMap((p) =>
+        panelVisuals(p).map((v) => ({
+          elementId: (Object.values(v)[0] as { visualId: string }).visualId,
+          elementType: 'VISUAL' as const,
+          columnSpan: span(p),
+          rowSpan: p.kind === 'kpi' ? 5 : p.kind === 'table' ? 12 : 10,
+        })),
+      );
+      return { sheetId: sheet.id, name: sheet.title, title: sheet.title, description: sheet.description, visuals, layouts: [{ configuration: { gridLayout: { elements } } }] };
+    }),
+  };
+}
+
 export interface QuickSightDashboardArgs {
-  /** Prefix of the QuickSight ids (data source, data sets, VPC connection). */
+  /** Prefix of the QuickSight ids (data source, data sets, VPC connection, dashboard, analysis). */
   idPrefix: string;
   accountId: pulumi.Input<string>;
-  principalArn: string;
+  /** QuickSight users or groups who author: the engineers and the analysts (at least one). */
+  authorArns: string[];
+  /** QuickSight users or groups who only read the dashboard. */
+  viewerArns: string[];
   vpcId: pulumi.Input<string>;
   vpcCidr: string;
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -26,16 +157,43 @@ export interface QuickSightDashboardArgs {
 
 const DATA_SET_ACTIONS = ['quicksight:DescribeDataSet', 'quicksight:DescribeDataSetPermissions', 'quicksight:PassDataSet', 'quicksight:DescribeIngestion', 'quicksight:ListIngestions'];
 const DATA_SOURCE_ACTIONS = ['quicksight:DescribeDataSource', 'quicksight:DescribeDataSourcePermissions', 'quicksight:PassDataSource'];
+/** Read-only: the three actions QuickSight's developer guide grants a dashboard reader (UpdateDashboardPermissions). */
+export const DASHBOARD_VIEWER_ACTIONS = ['quicksight:DescribeDashboard', 'quicksight:ListDashboardVersions', 'quicksight:QueryDashboard'];
+export const DASHBOARD_AUTHOR_ACTIONS = [
+  ...DASHBOARD_VIEWER_ACTIONS,
+  'quicksight:UpdateDashboard',
+  'quicksight:DeleteDashboard',
+  'quicksight:UpdateDashboardPublishedVersion',
+  'quicksight:DescribeDashboardPermissions',
+  'quicksight:UpdateDashboardPermissions',
+];
+export const ANALYSIS_AUTHOR_ACTIONS = [
+  'quicksight:DescribeAnalysis',
+  'quicksight:QueryAnalysis',
+  'quicksight:UpdateAnalysis',
+  'quicksight:DeleteAnalysis',
+  'quicksight:RestoreAnalysis',
+  'quicksight:DescribeAnalysisPermissions',
+  'quicksight:UpdateAnalysisPermissions',
+];
+const QUICKSIGHT_PRINCIPAL = /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/;
 
 export class QuickSightDashboard extends pulumi.ComponentResource {
   readonly dataSource: aws.quicksight.DataSource;
   readonly dataSets: aws.quicksight.DataSet[];
-  readonly consoleUrl: pulumi.Output<string>;
+  readonly dashboard: awsnative.quicksight.Dashboard;
+  readonly analysis: awsnative.quicksight.Analysis;
+  /** The dashboard itself in the QuickSight console. */
+  readonly dashboardUrl: pulumi.Output<string>;
 
   constructor(name: string, args: QuickSightDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:QuickSightDashboard', name, {}, opts);
-    if (!/^arn:aws[a-z-]*:quicksight:/.test(args.principalArn)) throw new Error(`QuickSightDashboard ${name}: principalArn must be a QuickSight user or group ARN, got ${JSON.stringify(args.principalArn)}`);
-    if (!/^[\w-]{1,40}$/.test(args.idPrefix)) throw new Error(`QuickSightDashboard ${name}: idPrefix must be 1-40 letters, digits, - or _`);
+    const problems: string[] = [];
+    if (args.authorArns.length === 0) problems.push('authorArns must name at least one QuickSight user or group');
+    for (const arn of [...args.authorArns, ...args.viewerArns]) if (!QUICKSIGHT_PRINCIPAL.test(arn)) problems.push(`${JSON.stringify(arn)} is not a QuickSight user or group ARN`);
+    if (!/^[\w-]{1,40}$/.test(args.idPrefix)) problems.push('idPrefix must be 1-40 letters, digits, - or _');
+    if (problems.length > 0) throw new Error(`QuickSightDashboard ${name}: ${problems.join('; ')}`);
+    const grant = (arns: string[], actions: string[]) => arns.map((principal) => ({ principal, actions }));
 
     const sg = new aws.ec2.SecurityGroup(
       `${name}-sg`,
@@ -85,27 +243,61 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
         credentials: { secretArn: args.credentialsSecretArn },
         vpcConnectionProperties: { vpcConnectionArn: vpcConnection.arn },
         sslProperties: { disableSsl: false },
-        permissions: [{ principal: args.principalArn, actions: DATA_SOURCE_ACTIONS }],
+        permissions: grant(args.authorArns, DATA_SOURCE_ACTIONS),
       },
       { parent: this },
     );
-    this.dataSets = allPlainViews.map(
-      (view) =>
-        new aws.quicksight.DataSet(
-          `${name}-${view.name}`,
-          {
-            dataSetId: `${args.idPrefix}-${view.name}`,
-            name: `${args.idPrefix} ${view.name}`,
-            importMode: 'DIRECT_QUERY',
-            physicalTableMaps: [
-              { physicalTableMapId: view.name.replace(/_/g, ''), customSql: { dataSourceArn: this.dataSource.arn, name: view.name, sqlQuery: `SELECT * FROM ${qualified(view.name)}` } },
-            ],
-            permissions: [{ principal: args.principalArn, actions: DATA_SET_ACTIONS }],
-          },
-          { parent: this },
-        ),
+    // One data set per query the panels read: the query's own SQL, with its columns declared
+    // from the warehouse schema (the API refuses custom SQL without them: terraform-provider-aws #33273, #35052).
+    const queries = panelQueries();
+    this.dataSets = queries.map((queryName) => {
+      const query = dashboardQueries[queryName];
+      const id = queryName.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+      return new aws.quicksight.DataSet(
+        `${name}-${id}`,
+        {
+          dataSetId: `${args.idPrefix}-${id}`,
+          name: `${args.idPrefix} ${query.title}`,
+          importMode: 'DIRECT_QUERY',
+          physicalTableMaps: [
+            {
+              physicalTableMapId: queryName,
+              customSql: {
+                dataSourceArn: this.dataSource.arn,
+                name: queryName,
+                sqlQuery: query.dataSetSql,
+                columns: Object.entries(viewColumns[query.view]).map(([column, type]) => ({ name: column, type })),
+              },
+            },
+          ],
+          permissions: grant(args.authorArns, DATA_SET_ACTIONS),
+        },
+        { parent: this },
+      );
+    });
+    const definition = quicksightDefinition(Object.fromEntries(queries.map((q, i) => [q, this.dataSets[i].arn])));
+    // Its own provider, so the stack needs no aws-native config of its own.
+    const native = new awsnative.Provider(`${name}-native`, { region: args.region as pulumi.Input<awsnative.Region> }, { parent: this });
+    this.dashboard = new awsnative.quicksight.Dashboard(
+      `${name}-dashboard`,
+      {
+        awsAccountId: args.accountId,
+        dashboardId: `${args.idPrefix}-sales`,
+        name: `${args.idPrefix} Black Friday sales`,
+        definition,
+        permissions: [...grant(args.authorArns, DASHBOARD_AUTHOR_ACTIONS), ...grant(args.viewerArns, DASHBOARD_VIEWER_ACTIONS)],
+        dashboardPublishOptions: { adHocFilteringOption: { availabilityStatus: 'ENABLED' }, exportToCsvOption: { availabilityStatus: 'ENABLED' }, sheetControlsOption: { visibilityState: 'EXPANDED' } },
+        versionDescription: 'Rendered from warehouse/panels.ts',
+      },
+      { parent: this, provider: native },
     );
-    this.consoleUrl = pulumi.interpolate`https://${args.region}.quicksight.aws.amazon.com/sn/start/data-sets`;
-    this.registerOutputs({ dataSourceArn: this.dataSource.arn, dataSetIds: this.dataSets.map((d) => d.dataSetId), consoleUrl: this.consoleUrl });
+    // The same definition as an analysis, where authors edit and republish.
+    this.analysis = new awsnative.quicksight.Analysis(
+      `${name}-analysis`,
+      { awsAccountId: args.accountId, analysisId: `${args.idPrefix}-sales`, name: `${args.idPrefix} Black Friday sales`, definition, permissions: grant(args.authorArns, ANALYSIS_AUTHOR_ACTIONS) },
+      { parent: this, provider: native },
+    );
+    this.dashboardUrl = pulumi.interpolate`https://${args.region}.quicksight.aws.amazon.com/sn/dashboards/${this.dashboard.dashboardId}`;
+    this.registerOutputs({ dataSourceArn: this.dataSource.arn, dataSetIds: this.dataSets.map((d) => d.dataSetId), dashboardUrl: this.dashboardUrl });
   }
 }

@@ -113,6 +113,12 @@ export function mockState(type: string, name: string, inputs: Record<string, any
       return { id: `arn:aws:sns:${region}:${acct}:${physical}`, state: { ...base, name: physical, arn: `arn:aws:sns:${region}:${acct}:${physical}` } };
     case 'aws:quicksight/dataSource:DataSource':
       return { id: `${acct},${inputs.dataSourceId}`, state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:datasource/${inputs.dataSourceId}` } };
+    case 'aws:quicksight/dataSet:DataSet':
+      return { id: `${acct},${inputs.dataSetId}`, state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:dataset/${inputs.dataSetId}` } };
+    case 'aws-native:quicksight:Dashboard':
+      return { id: `${acct}|${inputs.dashboardId}`, state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:dashboard/${inputs.dashboardId}` } };
+    case 'aws-native:quicksight:Analysis':
+      return { id: `${acct}|${inputs.analysisId}`, state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:analysis/${inputs.analysisId}` } };
     case 'aws:quicksight/vpcConnection:VpcConnection':
       return { id: `${acct},${inputs.vpcConnectionId}`, state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:vpcConnection/${inputs.vpcConnectionId}` } };
     default:

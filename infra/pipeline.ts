@@ -139,7 +139,8 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
     const dashboard = new QuickSightDashboard('dashboard', {
       idPrefix: baseName,
       accountId,
-      principalArn: cfg.quicksightPrincipalArn,
+      authorArns: [cfg.quicksightPrincipalArn, cfg.quicksightEngineerArn].filter((arn) => arn !== ''),
+      viewerArns: [cfg.quicksightViewerArn].filter((arn) => arn !== ''),
       vpcId: warehouse.vpc.vpcId,
       vpcCidr: cfg.vpcCidr,
       subnetIds: warehouse.vpc.isolatedSubnetIds,
@@ -150,7 +151,7 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
       region,
       partition,
     });
-    quicksightUrl = dashboard.consoleUrl;
+    quicksightUrl = dashboard.dashboardUrl;
   }
 
   return {

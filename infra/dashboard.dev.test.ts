@@ -1,0 +1,4 @@
+// The dev stack with dashboardEnabled: true (see dashboardSuite.ts).
+import { quicksightSuite } from './dashboardSuite';
+
+quicksightSuite('dev');
