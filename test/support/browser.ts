@@ -3,10 +3,10 @@
 //   2. the browser `npx playwright-core install chromium` puts in Playwright's cache;
 //   3. the distribution's (Debian's /usr/bin/chromium, Ubuntu's chromium-browser, Google Chrome);
 //   4. on Linux x64, the Chromium inside the @sparticuz/chromium dev dependency: a brotli-compressed
-//      build made for Lambda that needs no system libraries; it is inflated once per version into
-//      the temp directory (about 200 MB, 5 s).
+//      build made for Lambda, shipped with the few libraries it needs beyond glibc (NSS, NSPR, expat)
+//      and fonts; inflated once per version into the temp directory (about 210 MB, 5 s).
 // With none of them, the error says exactly how to get one.
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,8 @@ export type BrowserSource = 'CHROMIUM_PATH' | 'playwright' | 'distribution' | '@
 export interface ResolvedBrowser {
   executablePath: string;
   source: BrowserSource;
+  /** Extra environment the browser needs (the packaged one: its own libraries and fonts). */
+  env?: Record<string, string>;
 }
 
 /** Where distributions and Google put their Chromium or Chrome. */
@@ -61,7 +63,7 @@ export async function resolveChromium(options: ResolveOptions = {}): Promise<Res
   // The package ships a Linux x64 build only.
   if ((options.platform ?? process.platform) === 'linux' && (options.arch ?? process.arch) === 'x64') {
     const packaged = await (options.packaged ?? inflatePackagedChromium)();
-    if (packaged) return { executablePath: packaged, source: '@sparticuz/chromium' };
+    if (packaged) return { executablePath: packaged, source: '@sparticuz/chromium', env: packagedEnvironment(dirname(packaged), env, exists) };
   }
   throw new Error(NO_BROWSER_HELP);
 }
@@ -75,7 +77,7 @@ function playwrightChromiumPath(): string | undefined {
 }
 
 /**
- * Inflates @sparticuz/chromium into `<tmp>/bfstream-chromium-<version>` once. The package inflates
+ * Inflates @sparticuz/chromium into `<tmp>/bfstream-chromium-<version>-r2` once. The package inflates
  * into os.tmpdir() (and trusts whatever it finds there), so it runs with TMPDIR pointed at a private
  * staging directory that is then renamed into place: concurrent test processes never see a
  * half-written binary, and nobody else's /tmp/chromium is used.
@@ -102,15 +104,25 @@ async function inflateOnce(root: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-  const target = join(root, `bfstream-chromium-${version}`);
+  // The suffix names this layout (binary, libraries, fonts.conf): a new layout gets a new directory.
+  const target = join(root, `bfstream-chromium-${version}-r2`);
   const binary = join(target, 'chromium');
   if (existsSync(binary)) return binary;
   const stage = mkdtempSync(join(root, `.bfstream-chromium-${version}-`));
   // A child process, because os.tmpdir() reads the real environment (jest sandboxes process.env).
-  await execFileAsync(process.execPath, ['-e', "const m = require('@sparticuz/chromium'); (m.default ?? m).executablePath().then((p) => process.stdout.write(p))"], {
-    env: { ...process.env, TMPDIR: stage },
-    cwd: __dirname,
-  });
+  // AWS_LAMBDA_JS_RUNTIME makes the package also inflate its Amazon Linux 2023 libraries (NSS,
+  // NSPR, expat): with them the binary needs nothing from the system but glibc and libgcc.
+  try {
+    await execFileAsync(process.execPath, ['-e', "const m = require('@sparticuz/chromium'); (m.default ?? m).executablePath().then((p) => process.stdout.write(p))"], {
+      env: { ...process.env, TMPDIR: stage, AWS_LAMBDA_JS_RUNTIME: 'nodejs22.x' },
+      cwd: __dirname,
+    });
+    // The package's fonts.conf names /tmp/fonts; this one names where the fonts are.
+    writeFileSync(join(stage, 'fonts.conf'), `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>${join(target, 'fonts', 'fonts')}</dir><cachedir>${join(target, 'fonts-cache')}</cachedir></fontconfig>\n`);
+  } catch (error) {
+    rmSync(stage, { recursive: true, force: true });
+    throw error;
+  }
   try {
     renameSync(stage, target);
   } catch (error) {
@@ -121,12 +133,24 @@ async function inflateOnce(root: string): Promise<string | undefined> {
   return binary;
 }
 
+/**
+ * The packaged Chromium's environment: its libraries after the system's (a distribution's newer NSS
+ * wins when present), and its own fonts when the machine has no fontconfig setup.
+ */
+export function packagedEnvironment(dir: string, env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): Record<string, string> {
+  const libraries = join(dir, 'al2023', 'lib');
+  const out: Record<string, string> = { LD_LIBRARY_PATH: [env.LD_LIBRARY_PATH, libraries].filter(Boolean).join(':') };
+  if (!exists('/etc/fonts/fonts.conf')) out.FONTCONFIG_FILE = join(dir, 'fonts.conf');
+  return out;
+}
+
 /** Flags for a headless run on a shared CI box (no sandbox: containers often run as root). */
 export const HEADLESS_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Launch the resolved Chromium headless. */
 export async function launchChromium(options: LaunchOptions = {}): Promise<{ browser: Browser; resolved: ResolvedBrowser }> {
   const resolved = await resolveChromium();
-  const browser = await chromium.launch({ headless: true, ...options, executablePath: resolved.executablePath, args: [...HEADLESS_ARGS, ...(options.args ?? [])] });
+  const env = resolved.env ? { ...process.env, ...resolved.env } : options.env;
+  const browser = await chromium.launch({ headless: true, ...options, env, executablePath: resolved.executablePath, args: [...HEADLESS_ARGS, ...(options.args ?? [])] });
   return { browser, resolved };
 }
