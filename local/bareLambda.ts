@@ -15,6 +15,8 @@ import * as path from 'node:path';
 const BOOTSTRAP = String.raw`
 const path = require('node:path');
 const started = performance.now();
+const cpu = process.cpuUsage();
+const cpuMs = (since) => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
 const handlerName = process.env._HANDLER;
 const dot = handlerName.lastIndexOf('.');
 let handler;
@@ -26,16 +28,17 @@ try {
   process.send({ initError: String(error && error.stack || error) });
   process.exit(1);
 }
-process.send({ ready: true, initMs: performance.now() - started });
+process.send({ ready: true, initMs: performance.now() - started, initCpuMs: cpuMs(cpu) });
 process.on('message', async ({ id, event, context }) => {
   const deadline = Date.now() + context.timeoutMs;
   const ctx = { ...context, callbackWaitsForEmptyEventLoop: false, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
   const t = performance.now();
+  const c = process.cpuUsage();
   try {
     const result = await handler(event, ctx);
-    process.send({ id, result, ms: performance.now() - t });
+    process.send({ id, result, ms: performance.now() - t, cpuMs: cpuMs(c) });
   } catch (error) {
-    process.send({ id, error: { name: error && error.name, message: error && error.message, stack: error && error.stack }, ms: performance.now() - t });
+    process.send({ id, error: { name: error && error.name, message: error && error.message, stack: error && error.stack }, ms: performance.now() - t, cpuMs: cpuMs(c) });
   }
 });
 `;
@@ -82,12 +85,17 @@ export interface BareFunctionOptions {
 export interface InvokeResult<T> {
   result?: T;
   error?: { name?: string; message?: string; stack?: string };
+  /** Wall clock of the invocation, inside the function's process. */
   ms: number;
+  /** CPU time of the function's process during the invocation. */
+  cpuMs: number;
 }
 
 export interface BareFunction {
   /** Milliseconds to require the archive and find its handler (Lambda's init phase, without the process start). */
   initMs: number;
+  /** CPU time of the same span. */
+  initCpuMs: number;
   invoke<T = unknown>(event: unknown): Promise<InvokeResult<T>>;
   /** The last of what the function printed (its JSON logs), for failure messages. */
   output(): string;
@@ -122,21 +130,23 @@ export async function startBareFunction(options: BareFunctionOptions): Promise<B
   child.stderr!.on('data', keep);
   const pending = new Map<number, (m: InvokeResult<unknown>) => void>();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const initMs = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { ready?: boolean; initMs?: number; initError?: string }) => (m.ready ? resolve(m.initMs!) : reject(new Error(`${options.functionName} failed to load: ${m.initError}`))));
+  const init = await new Promise<{ initMs: number; initCpuMs: number }>((resolve, reject) => {
+    child.once('message', (m: { ready?: boolean; initMs?: number; initCpuMs?: number; initError?: string }) =>
+      m.ready ? resolve({ initMs: m.initMs!, initCpuMs: m.initCpuMs! }) : reject(new Error(`${options.functionName} failed to load: ${m.initError}`)),
+    );
     void exited.then((code) => reject(new Error(`${options.functionName} exited while loading (code ${code}):\n${printed}`)));
   });
   child.on('message', (m: { id: number } & InvokeResult<unknown>) => {
-    pending.get(m.id)?.({ result: m.result, error: m.error, ms: m.ms });
+    pending.get(m.id)?.({ result: m.result, error: m.error, ms: m.ms, cpuMs: m.cpuMs });
     pending.delete(m.id);
   });
   void exited.then((code) => {
-    for (const resolve of pending.values()) resolve({ error: { name: 'Runtime.ExitError', message: `process exited (code ${code})` }, ms: 0 });
+    for (const resolve of pending.values()) resolve({ error: { name: 'Runtime.ExitError', message: `process exited (code ${code})` }, ms: 0, cpuMs: 0 });
     pending.clear();
   });
   const timeoutMs = options.timeoutMs ?? 60_000;
   return {
-    initMs,
+    ...init,
     invoke<T>(event: unknown) {
       const id = nextRequest++;
       const context = {
