@@ -10,10 +10,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (functions: 'archives' | 'source', name: string, chaos = false) =>
   runTwin({
-    runs: 2,
-    eventsPerRun: 600,
+    runs: 1,
+    eventsPerRun: 500,
     seed: 7,
-    maxMessageBytes: 64 * 1024,
+    // Small messages: enough consumer invocations for the faults to land on some.
+    eventsPerMessage: 50,
     dataDir: join(dir, name),
     fresh: true,
     functions,
