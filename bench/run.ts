@@ -10,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runCostBench } from './cost';
 import { runGeneratorBench } from './generator';
+import { runArchiveBench } from './archives';
 import { runLambdaBench } from './lambda';
 import { renderDocs, RUN_INFO_FILE, type RunInfo, type SectionStatus } from './report';
 import { recordResults, RESULTS_PATH } from './results';
@@ -52,6 +53,7 @@ const SECTIONS: Section[] = [
   { name: 'twin', run: (o) => runTwinBench(o) },
   { name: 'cost', run: (o) => runCostBench(o) },
   { name: 'lambda', run: (o) => runLambdaBench(o) },
+  { name: 'archives', run: (o) => runArchiveBench(o) },
   external('warehouse', 'warehouse', 'runWarehouseBench', (o) => [{ quick: o.quick }]),
   external('plan', 'plan', 'runPlanBench', (o) => [{ quick: o.quick }]),
 ];

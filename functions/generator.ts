@@ -110,8 +110,10 @@ function peakLevel(curve: DemandCurve): number {
 }
 
 const STORE_WEIGHT: Record<string, number> = { small: 1, medium: 2, large: 3.5 };
-// Units per sale line: mostly 1, sometimes a few.
-const QUANTITY_CDF = Float64Array.from([0.7, 0.9, 0.97, 0.985, 0.995, 1]);
+// Units per sale line: mostly 1, sometimes a few. A plain array at module level: Pulumi's
+// closure serializer writes a captured typed array out as a plain object, so the
+// Float64Array is made per window (see test/archives.*.test.ts).
+const QUANTITY_CDF = [0.7, 0.9, 0.97, 0.985, 0.995, 1];
 const DISCOUNTS = [0, 0, 0, 10, 15, 20, 25, 30, 40, 50];
 
 function cumulative(weights: number[]): Float64Array {
@@ -215,7 +217,7 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   const pickProduct = guidedPicker(productCdf);
   const pickStore = guidedPicker(storeCdf);
   const pickSecond = guidedPicker(timeCdf);
-  const pickQuantity = guidedPicker(QUANTITY_CDF);
+  const pickQuantity = guidedPicker(Float64Array.from(QUANTITY_CDF));
   const storeCount = catalog.stores.length;
   const productIds = catalog.products.map((p) => p.product_id);
   const storeIds = catalog.stores.map((s) => s.store_id);

@@ -44,44 +44,4 @@ describe('lambda packaging', () => {
   });
 });
 
-describe('each archive loads on its own, as in Lambda', () => {
-  // Lay out the archive exactly as CallbackFunction zips it (the serialized closure as
-  // __index.js plus the listed files), give it a stand-in for the runtime's provided
-  // @aws-sdk via NODE_PATH, and load it in a fresh node process: a package missing from
-  // the archive fails the require.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, writeFileSync, rmSync } = require('node:fs') as typeof import('node:fs');
-  const { join, dirname, resolve } = require('node:path') as typeof import('node:path');
-  const { tmpdir } = require('node:os') as typeof import('node:os');
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-
-  test.each(['producer', 'salesConsumer', 'migrator'] as const)('%s', async (fn) => {
-    const pulumi = await import('@pulumi/pulumi');
-    const { buildCatalog } = await import('../functions/catalog');
-    const { lambdaArchives } = await import('./lambdaPackaging');
-    const archive = lambdaArchives({ catalog: buildCatalog(), migrations: [] })[fn];
-    const closure = await pulumi.runtime.serializeFunction(archive.callbackFactory, { isFactoryFunction: true, exportName: 'handler' });
-    const dir = mkdtempSync(join(tmpdir(), `archive-${fn}-`));
-    try {
-      writeFileSync(join(dir, '__index.js'), closure.text);
-      for (const file of archive.codePathOptions.extraIncludePaths!) {
-        mkdirSync(dirname(join(dir, file)), { recursive: true });
-        copyFileSync(file, join(dir, file));
-      }
-      const runtimeModules = join(dir, '..', `${fn}-runtime-${process.pid}`, 'node_modules');
-      mkdirSync(runtimeModules, { recursive: true });
-      symlinkSync(resolve('node_modules/@aws-sdk'), join(runtimeModules, '@aws-sdk'));
-      const child = spawnSync(process.execPath, ['-e', "const m = require('./__index.js'); if (typeof m.handler !== 'function') process.exit(3);"], {
-        cwd: dir,
-        env: { PATH: process.env.PATH, NODE_PATH: runtimeModules },
-        encoding: 'utf8',
-      });
-      rmSync(join(runtimeModules, '..'), { recursive: true, force: true });
-      expect(child.stderr).toBe('');
-      expect(child.status).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
-});
+// Each archive as shipped, run in a bare runtime end to end: test/archives.{dev,prod}.test.ts.

@@ -87,4 +87,11 @@ describe('npm start', () => {
     expect(out.stderr).toContain("option '-b, --batch-size <n>' argument '0' is invalid. must be a whole number 1..10000.");
     expect(out.stderr).toContain('--help');
   });
+
+  it('runs the shipped archives unless --source (or a mode only the sources have) is given', () => {
+    expect(parse().twin.functions).toBe('archives');
+    expect(parse('--source').twin.functions).toBe('source');
+    expect(parse('--file-per', 'batch').twin.functions).toBe('source');
+    expect(parse('--in-process').twin.functions).toBe('source');
+  });
 });

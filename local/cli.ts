@@ -116,6 +116,7 @@ export function buildProgram(invalid?: string[]): Command {
   program.addOption(new Option('--file-per <unit>', "a CSV per 'message' (exactly once) or per 'batch' (the original design, not exactly once)").choices(['message', 'batch']).default('message'));
   option(program, '--concurrency <n>', 'concurrent consumer invocations per stream, each a worker thread; half the cores (1 to 4) unless given', wholeNumber(1, 16), defaultConcurrency());
   program.option('--in-process', 'run consumer invocations in the main thread instead of worker threads', false);
+  program.option('--source', "run the functions from the source modules (fast edits) instead of the dev stack's shipped Lambda archives; --file-per batch and --in-process imply it", false);
   option(program, '--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3);
   option(program, '--visibility-timeout <seconds>', 'queue visibility timeout (default 30, or 2 with --chaos)', wholeNumber(0, 43200));
   program
@@ -200,6 +201,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     filePer: o.filePer,
     consumerConcurrency: o.concurrency,
     consumerWorkers: !o.inProcess,
+    // What `pulumi up` ships, unless asked for the sources (or a mode only the sources have).
+    functions: o.source || o.inProcess || o.filePer === 'batch' ? 'source' : 'archives',
     maxReceiveCount: o.maxReceiveCount,
     visibilityTimeoutSeconds: o.visibilityTimeout,
     dataDir: o.dataDir,
@@ -265,7 +268,10 @@ function statusOf(p: TwinProgress | undefined, report?: TwinReport): DashboardSt
     const b = report.books;
     return {
       title: 'Black Friday twin',
-      line: `${fmt(report.totalEvents)} events, ${fmt(report.rowsLoaded.sales + report.rowsLoaded.inventory)} rows loaded in ${(report.timings.pipelineMs / 1000).toFixed(1)} s` + (b ? (b.balanced ? '; books balanced' : '; BOOKS DO NOT BALANCE') : ''),
+      line:
+        `${fmt(report.totalEvents)} events, ${fmt(report.rowsLoaded.sales + report.rowsLoaded.inventory)} rows loaded in ${(report.timings.pipelineMs / 1000).toFixed(1)} s` +
+        (b ? (b.balanced ? '; books balanced' : '; BOOKS DO NOT BALANCE') : '') +
+        (report.settings.functions === 'archives' ? '; functions: the shipped Lambda archives' : '; functions: source modules'),
       live: false,
       balanced: b?.balanced,
     };

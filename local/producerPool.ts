@@ -1,16 +1,17 @@
 // The producer's invocations run in worker threads, each its own Lambda execution
 // environment with its own SQS client, so generating, packing and gzipping a window
 // does not hold up the consumers and the queues on the main thread. Each worker runs
-// the unchanged runProducer; it sends the bodies SQS accepted (for the books) and its
-// metered SQS usage back with the result.
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { SQSClient as Client } from '@aws-sdk/client-sqs';
+// the shipped archive's handler (settings from its environment, as in Lambda) or, with
+// --source, the unchanged runProducer; it sends the bodies SQS accepted (for the books)
+// and its metered SQS usage back with the result.
+import { SQSClient as Client, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessagePort } from 'node:worker_threads';
 import type { StreamName } from '../functions/contracts';
 import type { GeneratorCatalog } from '../functions/generator';
 import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../functions/producer';
 import { UsageMeter, type SqsApiUsage } from './usage';
-import { serveRequests, WorkerPool } from './workerPool';
+import { lambdaContext } from './eventSource';
+import { loadArchiveHandler, onEachArchiveClient, serveRequests, WorkerPool, type ArchiveHandler } from './workerPool';
 
 /** Message bodies the producer sent and SQS accepted, per stream. */
 export type SentChunks = Record<StreamName, string[]>;
@@ -40,6 +41,8 @@ export interface ProducerWorkerData {
   queueStreams: [string, StreamName][];
   /** Send the accepted bodies back (for the books); off when nobody will read them. */
   keepSent: boolean;
+  /** Run this shipped archive instead of the source modules (its settings come from the environment). */
+  archive?: ArchiveHandler;
 }
 
 export interface ProducerInvocation {
@@ -50,14 +53,31 @@ export interface ProducerInvocation {
 
 /** Inside a worker: serve invocations one at a time, as one Lambda execution environment does. */
 export function serveProducer(port: MessagePort, data: ProducerWorkerData): void {
-  const sqs = new Client({ endpoint: data.endpoint, region: data.region, credentials: data.credentials });
   const meter = new UsageMeter();
-  meter.meterSqs(sqs);
   let sent: SentChunks = { sales: [], inventory: [] };
-  if (data.keepSent) tapSentMessages(sqs, new Map(data.queueStreams), () => sent);
+  const instrument = (sqs: SQSClient) => {
+    meter.meterSqs(sqs);
+    if (data.keepSent) tapSentMessages(sqs, new Map(data.queueStreams), () => sent);
+  };
+  let produce: (event: ProducerEvent) => Promise<ProducerResult>;
+  if (data.archive) {
+    onEachArchiveClient<SQSClient>(data.archive, '@aws-sdk/client-sqs', 'SQSClient', (sqs) => {
+      // The archive's client finds the endpoint in AWS_ENDPOINT_URL, not in its config, so the SDK
+      // would try fauxqs's queue URLs (sqs.<region>.127.0.0.1:port, not a valid URL) as the endpoint
+      // and warn. A client given the endpoint in its config (the source path) skips this step; so does this one.
+      sqs.middlewareStack.remove('queueUrlMiddleware');
+      instrument(sqs);
+    });
+    const handler = loadArchiveHandler<(event: ProducerEvent, context: unknown) => Promise<ProducerResult>>(data.archive);
+    produce = (event) => handler(event, lambdaContext('producer', 120_000, data.region));
+  } else {
+    const sqs = new Client({ endpoint: data.endpoint, region: data.region, credentials: data.credentials });
+    instrument(sqs);
+    produce = (event) => runProducer({ sqs, catalog: data.catalog, settings: data.settings }, event);
+  }
   serveRequests<ProducerEvent, ProducerInvocation>(port, async (event) => {
     try {
-      const result = await runProducer({ sqs, catalog: data.catalog, settings: data.settings }, event);
+      const result = await produce(event);
       return { result, sent, sqsUsage: meter.takeSqsUsage() };
     } finally {
       sent = { sales: [], inventory: [] };
@@ -69,5 +89,32 @@ export type ProducerPool = WorkerPool<ProducerEvent, ProducerInvocation>;
 
 /** `size` producer execution environments. */
 export function startProducerPool(size: number, data: ProducerWorkerData): Promise<ProducerPool> {
-  return WorkerPool.start<ProducerEvent, ProducerInvocation, ProducerWorkerData>('producer', size, __filename, 'serveProducer', data);
+  return WorkerPool.start<ProducerEvent, ProducerInvocation, ProducerWorkerData>('producer', size, __filename, 'serveProducer', data, data.archive ? producerEnvironment(data) : {});
+}
+
+/** The producer function's environment as the stack sets it, pointed at the twin's endpoint. */
+export function producerEnvironment(data: ProducerWorkerData): Record<string, string> {
+  const s = data.settings;
+  return {
+    ...endpointEnvironment(data),
+    SALES_QUEUE_URL: s.salesQueueUrl,
+    INVENTORY_QUEUE_URL: s.inventoryQueueUrl,
+    EVENTS_PER_MESSAGE: String(s.eventsPerMessage),
+    MAX_MESSAGE_BYTES: String(s.maxMessageBytes),
+    COMPRESSION: s.compression,
+    WINDOW_MINUTES: String(s.windowMinutes),
+    PEAK_LINES_PER_MINUTE: String(s.peakLinesPerMinute),
+    SEED: String(s.seed),
+  };
+}
+
+/** What the SDK inside an archive reads to reach the twin's endpoint (AWS_ENDPOINT_URL), its region and credentials; and the log level. */
+export function endpointEnvironment(data: { endpoint: string; region: string; credentials?: { accessKeyId: string; secretAccessKey: string } }): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: data.endpoint,
+    AWS_REGION: data.region,
+    ...(data.credentials ? { AWS_ACCESS_KEY_ID: data.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: data.credentials.secretAccessKey } : {}),
+    // The functions' per-invocation JSON logs would bury the twin's progress; its report carries the counts.
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
 }

@@ -43,6 +43,9 @@ export function formatSummary(report: TwinReport, extras: { dashboardPath?: stri
   out.push(
     `Black Friday twin: ${s.runs} run(s) x ${s.windowMinutes} min, ${s.start.replace('T', ' ').slice(0, 16)} to ${s.end.replace('T', ' ').slice(0, 16)} UTC, seed ${s.seed}`,
     `  endpoint ${s.endpoint}; warehouse ${s.warehouse}`,
+    s.archives
+      ? `  functions: the dev stack's shipped Lambda archives (${s.archives.cached ? 'cached' : 'built'} in ${n(s.archives.ms)} ms, ${s.archives.dir})`
+      : '  functions: the source modules',
     `  packing ${s.eventsPerMessage === 'fill' ? `fill (up to ${n(s.maxMessageBytes)} bytes, ${s.compression})` : `${s.eventsPerMessage} event(s) per message (${s.compression})`}, consumer batch size ${s.batchSize}, a CSV per ${s.filePer}`,
     '',
     textTable(

@@ -19,6 +19,7 @@ import { Chaos, type ChaosCounts, type ChaosOptions } from './chaos';
 import { createStreamQueues, ensureBucket, openEndpoint, type StreamQueues, type TwinEndpoint } from './endpoint';
 import { queueDepth, SqsEventSource, type EventSourceStats, type SqsBatchHandler } from './eventSource';
 import { startConsumerPool, type ConsumerPool } from './consumerPool';
+import { twinArchives } from './archives';
 import { UsageMeter, type TwinUsage } from './usage';
 import { openTwinWarehouse, type DashboardData, type TwinWarehouse, type LoadCounts } from './warehouse';
 
@@ -76,6 +77,11 @@ export interface TwinOptions {
   onProgress?: (progress: TwinProgress) => void;
   /** Skip the books (the bench can time the pipeline alone). Default false. */
   skipBooks?: boolean;
+  /**
+   * 'archives': the function workers run the dev stack's shipped Lambda archives (built from the
+   * program, cached under .twin/archives; `npm start`'s default). 'source' (default here): the source modules.
+   */
+  functions?: 'archives' | 'source';
 }
 
 export interface TwinProgress {
@@ -114,6 +120,10 @@ export interface TwinReport {
     endpoint: string;
     warehouse: string;
     chaos?: ChaosOptions;
+    /** What the function workers ran: the shipped archives or the source modules. */
+    functions: 'archives' | 'source';
+    /** The archives' build directory, whether it was cached, and the time to find or build it. */
+    archives?: { dir: string; cached: boolean; ms: number };
   };
   events: Record<StreamName, number>;
   /** All events of both streams. */
@@ -158,6 +168,7 @@ export interface ResolvedSettings {
   maxReceiveCount: number;
   visibilityTimeoutSeconds: number;
   prefix: string;
+  functions: 'archives' | 'source';
 }
 
 /**
@@ -189,6 +200,7 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
     maxReceiveCount: options.maxReceiveCount ?? 3,
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? (options.chaos ? 2 : 30),
     prefix: options.prefix ?? 'twin',
+    functions: options.functions ?? 'source',
   };
   const problems: string[] = [];
   if (!isWhole(s.runs, 1, 10000)) problems.push(`runs must be a whole number 1..10000, got ${s.runs}`);
@@ -208,6 +220,12 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(s.prefix)) problems.push(`prefix must be lowercase letters, digits and dashes (1..41), got ${JSON.stringify(s.prefix)}`);
   if (options.start !== undefined && Number.isNaN(Date.parse(options.start))) problems.push(`start must be an ISO-8601 timestamp, got ${JSON.stringify(options.start)}`);
   if (options.loadEveryMs !== undefined && !isWhole(options.loadEveryMs, 100)) problems.push(`loadEveryMs must be a whole number >= 100, got ${options.loadEveryMs}`);
+  if (s.functions === 'archives') {
+    // The shipped functions take what the stack gives them: the dev catalog, a file per message, their own execution environments.
+    if (options.catalog) problems.push('a custom catalog runs only from source (the archives carry the dev stack catalog)');
+    if (s.filePer !== 'message') problems.push("filePer 'batch' runs only from source (the shipped consumer writes a file per message)");
+    if (!s.consumerWorkers) problems.push('in-process consumers run only from source (the archives run in worker threads)');
+  } else if (s.functions !== 'source') problems.push(`functions must be archives or source, got ${s.functions}`);
   if (problems.length > 0) throw new RangeError(`invalid twin options: ${problems.join('; ')}`);
   return s;
 }
@@ -275,6 +293,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     const loaderS3 = s3For();
     await ensureBucket(loaderS3, bucket);
     const chaos = options.chaos ? new Chaos(options.chaos, s.maxReceiveCount) : undefined;
+    const archives = s.functions === 'archives' ? await twinArchives() : undefined;
 
     // Producer: its invocations run in worker threads (see producerPool.ts); each reports the
     // bodies SQS accepted, so the books know exactly what left.
@@ -297,6 +316,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       settings: producerSettings,
       queueStreams: streamNames.map((st) => [queues[st].url, st]),
       keepSent: !options.skipBooks,
+      archive: archives?.handler('producer'),
     });
     const chaosSqs = chaos ? sqsFor() : undefined;
 
@@ -322,6 +342,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
           productIds: catalog.products.map((p) => p.product_id),
           storeIds: catalog.stores.map((st) => st.store_id),
           chaos: options.chaos ? { options: options.chaos, maxReceiveCount: s.maxReceiveCount } : undefined,
+          archive: archives?.handler(stream === 'sales' ? 'salesConsumer' : 'inventoryConsumer'),
         });
         consumerPools.push(pool);
         handler = async (event) => {
@@ -507,6 +528,8 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
         endpoint: endpoint.embedded ? `fauxqs (embedded, ${endpoint.url})` : endpoint.url,
         warehouse: warehouse.describe,
         ...(options.chaos ? { chaos: options.chaos } : {}),
+        functions: s.functions,
+        ...(archives ? { archives: { dir: archives.dir, cached: archives.cached, ms: archives.ms } } : {}),
       },
       events,
       totalEvents,

@@ -3,6 +3,7 @@
 // the real handlers in them so they use the machine's other core, as Lambda runs
 // invocations side by side. Workers load TypeScript through tsx's register API, so
 // the same pool works under `npm start` (tsx), jest and the bench.
+import { join, resolve } from 'node:path';
 import { Worker, type MessagePort } from 'node:worker_threads';
 
 const WORKER_SOURCE = String.raw`
@@ -55,10 +56,13 @@ export class WorkerPool<Req, Res> {
     this.idle.push(...workers);
   }
 
-  /** Start `size` workers running `module`'s `entry`, and wait until each has loaded (its cold start). */
-  static async start<Req, Res, Data>(name: string, size: number, module: string, entry: string, data: Data): Promise<WorkerPool<Req, Res>> {
+  /**
+   * Start `size` workers running `module`'s `entry`, and wait until each has loaded (its cold start).
+   * `env` adds to the workers' environment (a function's own variables, as Lambda sets them).
+   */
+  static async start<Req, Res, Data>(name: string, size: number, module: string, entry: string, data: Data, extraEnv: Record<string, string> = {}): Promise<WorkerPool<Req, Res>> {
     // The main thread already printed the SDK's Node version notice; one per worker is noise.
-    const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extraEnv };
     const workers = Array.from({ length: size }, () => new Worker(WORKER_SOURCE, { eval: true, env, workerData: { tsxApi: require.resolve('tsx/cjs/api'), niceness: FUNCTION_NICENESS, module, entry, data } }));
     try {
       await Promise.all(
@@ -119,4 +123,40 @@ export class WorkerPool<Req, Res> {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
+}
+
+/** A shipped archive for a worker to run: its extracted directory and Lambda's handler name (`__index.handler`). */
+export interface ArchiveHandler {
+  dir: string;
+  handler: string;
+}
+
+/** Inside a worker: load the archive's handler as the Lambda runtime does (require the file, take the export). */
+export function loadArchiveHandler<F extends (...args: any[]) => Promise<unknown>>(archive: ArchiveHandler): F {
+  const dot = archive.handler.lastIndexOf('.');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const handler = require(join(resolve(archive.dir), archive.handler.slice(0, dot)))[archive.handler.slice(dot + 1)];
+  if (typeof handler !== 'function') throw new Error(`${archive.handler} is not a function in ${archive.dir}`);
+  return handler as F;
+}
+
+/**
+ * Inside a worker: the AWS SDK client class an archive will load (resolved from the
+ * archive's directory, so the same module), with `attach` called on each new client
+ * before its first request. An archive builds its own clients; this is how the twin
+ * meters them and injects its faults, as OpenTelemetry's AWS SDK instrumentation does
+ * (it wraps `send`). The archive's code is not touched.
+ */
+export function onEachArchiveClient<C extends { send: (...args: any[]) => unknown }>(archive: ArchiveHandler, sdkPackage: string, className: string, attach: (client: C) => void): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ClientClass = require(require.resolve(sdkPackage, { paths: [resolve(archive.dir)] }))[className] as { prototype: C };
+  const send = ClientClass.prototype.send;
+  const attached = new WeakSet<object>();
+  ClientClass.prototype.send = function (this: C, ...args: unknown[]) {
+    if (!attached.has(this)) {
+      attached.add(this);
+      attach(this);
+    }
+    return send.apply(this, args);
+  };
 }

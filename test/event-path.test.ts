@@ -8,11 +8,11 @@ import { buildCatalog } from '../functions/catalog';
 import { knownIdsOf, type StreamName } from '../functions/contracts';
 import { consumeBatch } from '../functions/consumer';
 import { parseCsv } from '../functions/csv';
-import { encodeChunk } from '../functions/packing';
 import { ProducerSendError, runProducer, type ProducerSettings } from '../functions/producer';
 import { toSqsRecord } from '../local/eventSource';
 import { createStreamQueues, ensureBucket, type StreamQueues } from '../local/endpoint';
 import { useEmulator } from './support/emulator';
+import { malformedCorpus } from './support/malformedCorpus';
 
 const catalog = buildCatalog();
 const known = knownIdsOf(catalog);
@@ -138,27 +138,7 @@ describe('event path on the emulator', () => {
   });
 
   it('sets aside invalid events with their problems and sends unreadable messages to the DLQ', async () => {
-    const good = { transaction_id: 'T-x-0', product_id: 'P0001', timestamp: '2026-11-28T01:00:00Z', quantity: 1, unit_price: 5, store_id: 'S001', basket_id: 'B-x', discount_pct: 0 };
-    const corpus: Record<string, string> = {
-      invalidJson: '{"v":1,"stream":"sales",',
-      // A complete, well-formed chunk, but larger than this consumer accepts (200,000 bytes below).
-      tooLarge: encodeChunk('sales', 'huge-1', Array.from({ length: 1200 }, (_, i) => JSON.stringify({ ...good, transaction_id: `T-big-${i}` })), 'none'),
-      wrongStream: encodeChunk('inventory', 'misrouted-1', [], 'none'),
-      mixed: encodeChunk(
-        'sales',
-        'mixed-1',
-        [
-          good,
-          { ...good, transaction_id: 'T-x-1', quantity: 0 },
-          { ...good, transaction_id: 'T-x-2', quantity: -2 },
-          { ...good, transaction_id: 'T-x-3', product_id: 'P9999', store_id: 'S999' },
-          { ...good, transaction_id: 'T-x-4', unit_price: 'free' },
-          { transaction_id: 'T-x-5' },
-          { ...good },
-        ].map((e) => JSON.stringify(e)),
-        'none',
-      ),
-    };
+    const corpus = malformedCorpus();
     for (const body of Object.values(corpus)) await em.sqs.send(new SendMessageCommand({ QueueUrl: queues.sales.url, MessageBody: body }));
     // The mixed message is delivered twice, as SQS may.
     await em.sqs.send(new SendMessageCommand({ QueueUrl: queues.sales.url, MessageBody: corpus.mixed }));

@@ -38,7 +38,9 @@ export class RedshiftStatementError extends Error {
 /** Data API limit on the statements of one BatchExecuteStatement. */
 export const MAX_BATCH = 40;
 
-const DONE = new Set(['FINISHED', 'FAILED', 'ABORTED']);
+// An array, not a Set: Pulumi's closure serializer writes a captured Set out as a plain
+// object, and the migrator Lambda then fails (test/archives.*.test.ts).
+const DONE = ['FINISHED', 'FAILED', 'ABORTED'];
 
 /** `$1` placeholders become Data API named parameters `:p1`. */
 export function toNamedParameters(sql: string, params: readonly unknown[] = []): { sql: string; parameters?: SqlParameter[] } {
@@ -101,7 +103,7 @@ export class RedshiftDataDriver implements SqlDriver {
     for (;;) {
       const d = await this.client.send(new DescribeStatementCommand({ Id: id }));
       const status = d.Status ?? 'SUBMITTED';
-      if (DONE.has(status)) {
+      if (DONE.includes(status)) {
         if (status !== 'FINISHED') {
           const failed = d.SubStatements?.find((s) => s.Status === 'FAILED');
           throw new RedshiftStatementError(`Redshift statement ${id} ${status}: ${d.Error ?? failed?.Error ?? 'no error given'}\nSQL: ${(failed?.QueryString ?? sql).slice(0, 500)}`, id, sql);

@@ -1,0 +1,4 @@
+// The prod stack's archives, as shipped, end to end (test/support/archiveSuite.ts).
+import { describeArchives } from './support/archiveSuite';
+
+describeArchives('prod', '2026-11-27T10:00:00Z');
