@@ -129,6 +129,8 @@ describe('contracts', () => {
     const hostile = JSON.parse(`{${JSON.stringify(sale).slice(1, -1)},"__proto__":{"quantity":5},"constructor":1,"toString":"x"}`);
     expect(validate(saleLine, hostile, known)).toEqual(['__proto__', 'constructor', 'toString'].map((field) => ({ field, message: 'is not a field of sales_transactions' })));
     expect(validate(saleLine, JSON.parse('{"__proto__":{"transaction_id":"T-1"}}'), known).map((p) => p.field)).toContain('transaction_id');
+    // Found by the property tests (seed 13): a field with an empty name was reported as field "".
+    expect(validate(saleLine, { ...sale, '': 0 }, known)).toEqual([{ field: '(empty name)', message: 'is not a field of sales_transactions' }]);
   });
 
   it('refuse to define a field the warehouse type cannot hold', () => {

@@ -415,7 +415,7 @@ export function validate(contract: Contract<any>, record: unknown, known?: Known
   }
   for (const name in values) {
     // Own fields only: `constructor` or `__proto__` are "in" every object, and are no field.
-    if (!Object.hasOwn(fields, name)) (problems ??= []).push({ field: name, message: 'is not a field of ' + contract.table });
+    if (!Object.hasOwn(fields, name)) (problems ??= []).push({ field: name || '(empty name)', message: 'is not a field of ' + contract.table });
   }
   const broken = recordRules[contract.table]?.(values);
   if (broken) (problems ??= []).push(broken);
