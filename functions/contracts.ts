@@ -95,6 +95,7 @@ export interface KindRule {
 
 /** The characters of ids and references: one UTF-8 byte each, none that CSV or COPY treats specially. */
 export const ID_CHARACTERS = 'A-Z a-z 0-9 _ . -';
+const ID_PATTERN = /^[A-Za-z0-9_.-]*$/;
 const ID_CHAR = new Uint8Array(128);
 for (const [from, to] of [['A', 'Z'], ['a', 'z'], ['0', '9'], ['_', '_'], ['.', '.'], ['-', '-']]) {
   for (let c = from.charCodeAt(0); c <= to.charCodeAt(0); c++) ID_CHAR[c] = 1;
@@ -109,8 +110,11 @@ function charAt(value: string, i: number): string {
 function idProblem(value: unknown, maxBytes: number): string | undefined {
   if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
   if (value.length === 0) return 'must not be empty';
-  for (let i = 0; i < value.length; i++) {
-    if (ID_CHAR[value.charCodeAt(i)] !== 1) return `must contain only ${ID_CHARACTERS}, got ${charAt(value, i)}`;
+  // The regex is the fast path (every valid id); the loop finds the character to name.
+  if (!ID_PATTERN.test(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (ID_CHAR[value.charCodeAt(i)] !== 1) return `must contain only ${ID_CHARACTERS}, got ${charAt(value, i)}`;
+    }
   }
   // Every accepted character is one byte, so the length is the byte length.
   if (value.length > maxBytes) return `must be at most ${maxBytes} bytes, got ${value.length}`;
@@ -145,18 +149,15 @@ function textProblem(value: unknown, maxBytes: number): string | undefined {
 function numberProblem(spec: FieldSpec, value: unknown): string | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${describe(value)}`;
   if (spec.kind === 'int' && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
-  // Exactly the doubles nearest to a two-decimal amount: the CSV's toFixed(2) is then the value itself.
-  if (spec.kind === 'money' && Number(value.toFixed(2)) !== value) return `must have at most 2 decimals, got ${value}`;
-  const [min, max] = numberBounds(spec);
+  // A field's own bounds, else the whole range of its SQL type.
+  const min = spec.min ?? (spec.kind === 'int' ? REDSHIFT_LIMITS.integerMin : -MONEY_MAX);
   if (value < min) return `must be >= ${min}, got ${value}`;
+  const max = spec.max ?? (spec.kind === 'int' ? REDSHIFT_LIMITS.integerMax : MONEY_MAX);
   if (value > max) return `must be <= ${max}, got ${value}`;
+  // Exactly the doubles nearest to a two-decimal amount (0.1 + 0.2 is not one), so the CSV's
+  // toFixed(2) is the value itself. Exact within DECIMAL(12,2)'s range, checked above.
+  if (spec.kind === 'money' && Math.round(value * 100) / 100 !== value) return `must have at most 2 decimals, got ${value}`;
   return undefined;
-}
-
-/** A field's inclusive bounds: its own, else the whole range of its SQL type. */
-function numberBounds(spec: FieldSpec): [number, number] {
-  const [min, max] = spec.kind === 'int' ? [REDSHIFT_LIMITS.integerMin, REDSHIFT_LIMITS.integerMax] : [-MONEY_MAX, MONEY_MAX];
-  return [spec.min ?? min, spec.max ?? max];
 }
 
 const varchar = (spec: FieldSpec) => `VARCHAR(${spec.maxBytes})`;
@@ -244,7 +245,7 @@ export function fieldSpecProblems(name: string, spec: FieldSpec): string[] {
     }
   }
   if (spec.kind === 'int' || spec.kind === 'money') {
-    const [typeMin, typeMax] = numberBounds({ kind: spec.kind, doc: '' });
+    const [typeMin, typeMax] = spec.kind === 'int' ? [REDSHIFT_LIMITS.integerMin, REDSHIFT_LIMITS.integerMax] : [-MONEY_MAX, MONEY_MAX];
     for (const bound of [spec.min, spec.max]) {
       if (bound === undefined) continue;
       const problem = numberProblem({ kind: spec.kind, doc: '' }, bound);
