@@ -53,6 +53,17 @@ describe('contract limits, through the consumer and the loader into the twin', (
     expect(chunk.rejected!.body).toMatch(/"field":"transaction_id","message":"must contain only/);
   });
 
+  it('an event nested too deeply for JSON.stringify is rejected, cut at a depth, and the good one loads', async () => {
+    const deep = 100_000;
+    const body = encodeChunk('sales', 'sales-limits-000002', [`{"transaction_id":${'['.repeat(deep)}${']'.repeat(deep)}}`, JSON.stringify(good)], 'gzip');
+    const chunk = processChunk(body, 'sales', known);
+    expect(chunk.counts).toEqual({ events: 2, valid: 1, rejected: 1 });
+    const line = JSON.parse(chunk.rejected!.body);
+    expect(line.problems).toContainEqual({ field: '(record)', message: 'is nested too deeply to keep whole; kept to depth 64' });
+    expect(line.problems).toContainEqual({ field: 'transaction_id', message: 'must be a string, got array' });
+    expect(JSON.stringify(line.event)).toMatch(/^\{"transaction_id":\[{63}"\(cut\)"\]{63}\}$/);
+  });
+
   it('an id of 64 "é" (128 UTF-8 bytes) is refused by validation: VARCHAR(64) counts bytes in Redshift', async () => {
     const wide = 'é'.repeat(64);
     expect(wide).toHaveLength(64);
