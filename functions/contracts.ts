@@ -82,8 +82,8 @@ export const MONEY_MAX = 10 ** (REDSHIFT_LIMITS.moneyPrecision - REDSHIFT_LIMITS
 export interface KindRule {
   /** Column type, the same text in Redshift and Postgres. */
   sqlType(spec: FieldSpec): string;
-  /** Twin only: CHECKs on a (quoted) column that Redshift's type implies and Postgres's does not. */
-  twinChecks(column: string, spec: FieldSpec): string[];
+  /** Twin only: CHECKs on a (quoted) column that Redshift's type implies and Postgres's does not, each with a name suffix. */
+  twinChecks(column: string, spec: FieldSpec): { name: string; check: string }[];
   /** The problem with a present (non-null) value, or undefined when every warehouse loads it. */
   problem(spec: FieldSpec, value: unknown, known: KnownIds | undefined): string | undefined;
   /** A valid value as a CSV cell, in the form COPY reads; without it the value is written as is. */
@@ -154,7 +154,7 @@ function numberProblem(spec: FieldSpec, value: unknown): string | undefined {
 
 const varchar = (spec: FieldSpec) => `VARCHAR(${spec.maxBytes})`;
 /** Postgres's VARCHAR(n) counts characters; Redshift's counts bytes, so the twin checks bytes too. */
-const byteLength = (column: string, spec: FieldSpec) => [`octet_length(${column}) <= ${spec.maxBytes}`];
+const byteLength = (column: string, spec: FieldSpec) => [{ name: 'bytes', check: `octet_length(${column}) <= ${spec.maxBytes}` }];
 const VARCHAR_RULE = '"Character types": VARCHAR(n) holds n bytes, not characters; "Preparing your input data": a NUL fails the COPY';
 
 export const kindRules: Readonly<Record<FieldKind, KindRule>> = {

@@ -104,6 +104,7 @@ describe('materialized views', () => {
 
 describe('Postgres DDL', () => {
   it("adds a byte-length CHECK to every VARCHAR: Redshift's VARCHAR(n) counts bytes, Postgres's characters", () => {
+    expect(allTables.map((t) => renderTableDdl(t, 'postgres').join(';\n')).join(';\n\n')).toMatchSnapshot();
     const ddl = renderTableDdl(tables.sales_transactions, 'postgres')[0];
     expect(ddl).toContain('CONSTRAINT "sales_transactions_transaction_id_bytes" CHECK (octet_length("transaction_id") <= 64)');
     for (const t of allTables) {

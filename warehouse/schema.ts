@@ -29,7 +29,7 @@ export interface ColumnDef {
   readonly sqlType: string;
   readonly nullable: boolean;
   /** Twin only: what Redshift's type refuses and Postgres's does not (a VARCHAR's byte length). */
-  readonly twinChecks: readonly string[];
+  readonly twinChecks: readonly { name: string; check: string }[];
   readonly doc: string;
 }
 
@@ -99,7 +99,7 @@ export function renderTableDdl(table: TableDef, dialect: Dialect): string[] {
   // file's COPY in both, not in Redshift alone. Named, so a load error says which rule.
   if (dialect === 'postgres') {
     for (const c of table.columns) {
-      c.twinChecks.forEach((check, i) => lines.push(`  CONSTRAINT ${quoteIdent(`${table.name}_${c.name}_${i === 0 ? 'bytes' : `check${i}`}`)} CHECK (${check})`));
+      for (const { name, check } of c.twinChecks) lines.push(`  CONSTRAINT ${quoteIdent(`${table.name}_${c.name}_${name}`)} CHECK (${check})`);
     }
   }
   // Keys only where something enforces them. Redshift enforces none, and its planner
