@@ -58,6 +58,30 @@ function byHour(events: { timestamp: string }[]): Map<string, object[]> {
   return hours;
 }
 
+/** How deep a rejected event is kept when it is nested too deeply to write whole. */
+const KEPT_DEPTH = 64;
+
+function cutAt(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth === 0) return '(cut)';
+  if (Array.isArray(value)) return value.map((v) => cutAt(v, depth - 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cutAt(v, depth - 1)]));
+}
+
+/**
+ * One line of rejected/. JSON.parse reads nesting of any depth but JSON.stringify
+ * recurses, so an event of 100,000 nested arrays would throw here and fail its whole
+ * message, good events included: such an event is kept cut at a depth, and says so.
+ */
+function rejectedLine(r: RejectedEvent): string {
+  try {
+    return JSON.stringify(r);
+  } catch {
+    const problem = { field: '(record)', message: `is nested too deeply to keep whole; kept to depth ${KEPT_DEPTH}` };
+    return JSON.stringify({ ...r, problems: [...r.problems, problem], event: cutAt(r.event, KEPT_DEPTH) });
+  }
+}
+
 /**
  * Pure core: one message body -> the landing files to write. Throws
  * UnreadableMessageError when the body can't be read at all.
@@ -87,7 +111,7 @@ export function processChunk(body: string, stream: StreamName, known: KnownIds, 
     chunkId: chunk.chunkId,
     valid,
     files,
-    rejected: rejected.length > 0 ? { key: rejectedKey(stream, chunk.chunkId), body: rejected.map((r) => JSON.stringify(r)).join('\n') + '\n', rows: rejected.length } : undefined,
+    rejected: rejected.length > 0 ? { key: rejectedKey(stream, chunk.chunkId), body: rejected.map(rejectedLine).join('\n') + '\n', rows: rejected.length } : undefined,
     counts: { events: chunk.events.length, valid: valid.length, rejected: rejected.length },
   };
 }

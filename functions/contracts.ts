@@ -6,8 +6,8 @@ export type FieldKind = 'id' | 'ref' | 'text' | 'int' | 'money' | 'timestamp' | 
 
 export interface FieldSpec {
   readonly kind: FieldKind;
-  /** Longest accepted string (id, ref, text, enum); also the VARCHAR width in the warehouse. */
-  readonly maxLength?: number;
+  /** Longest accepted string (id, ref, text, enum) in UTF-8 bytes; also the VARCHAR width, which Redshift counts in bytes. */
+  readonly maxBytes?: number;
   /** Inclusive bounds for int and money fields. */
   readonly min?: number;
   readonly max?: number;
@@ -52,48 +52,247 @@ export type RecordOf<C extends { readonly fields: Fields }> = {
   -readonly [K in NullableKeys<C['fields']>]?: FieldValue<C['fields'][K]> | null;
 };
 
+// ---------------------------------------------------------------------------
+// Field kinds: the rule of each, written once. Validation (below), the CSV cell
+// (csv.ts) and the column type with the twin's extra checks (warehouse/schema.ts)
+// all read it. The rules are Redshift's, the stricter of the two warehouses: what
+// passes them loads in Redshift and in Postgres alike, so one bad event can never
+// fail the COPY of a file, and with it every good event of that file.
+
+/** Redshift's limits, from its Database Developer Guide, "Data types". */
+export const REDSHIFT_LIMITS = Object.freeze({
+  // "Numeric types": INTEGER (INT4) holds -2147483648 to +2147483647.
+  integerMin: -2147483648,
+  integerMax: 2147483647,
+  // "Numeric types": DECIMAL(precision, scale); money is DECIMAL(12,2), so 10 digits before the point.
+  moneyPrecision: 12,
+  moneyScale: 2,
+  // "Character types": "CHAR and VARCHAR data types are defined in terms of bytes, not characters";
+  // a VARCHAR holds at most 65535 bytes.
+  varcharMaxBytes: 65535,
+  // "Datetime types": TIMESTAMP ranges from 4713 BC to 294276 AD. The contract takes the four-digit
+  // years 0001-9999, inside that range (and Postgres's: year 0 does not exist in either).
+  timestampMinYear: 1,
+  timestampMaxYear: 9999,
+});
+
+/** Largest DECIMAL(12,2) value: 9999999999.99. */
+export const MONEY_MAX = 10 ** (REDSHIFT_LIMITS.moneyPrecision - REDSHIFT_LIMITS.moneyScale) - 10 ** -REDSHIFT_LIMITS.moneyScale;
+
+export interface KindRule {
+  /** Column type, the same text in Redshift and Postgres. */
+  sqlType(spec: FieldSpec): string;
+  /** Twin only: CHECKs on a (quoted) column that Redshift's type implies and Postgres's does not, each with a name suffix. */
+  twinChecks(column: string, spec: FieldSpec): { name: string; check: string }[];
+  /** The problem with a present (non-null) value, or undefined when every warehouse loads it. */
+  problem(spec: FieldSpec, value: unknown, known: KnownIds | undefined): string | undefined;
+  /** A valid value as a CSV cell, in the form COPY reads; without it the value is written as is. */
+  csvText?(value: never): string;
+  /** What the contract accepts, and which Redshift rule it mirrors (the table in docs/WAREHOUSE.md). */
+  readonly accepts: string;
+  readonly mirrors: string;
+}
+
+/** The characters of ids and references: one UTF-8 byte each, none that CSV or COPY treats specially. */
+export const ID_CHARACTERS = 'A-Z a-z 0-9 _ . -';
+const NOT_ID_CHARACTER = /[^A-Za-z0-9_.-]/;
+
+/** `"é" (U+00E9) at 3`: the character at i, for a problem message. */
+function charAt(value: string, i: number): string {
+  const code = value.codePointAt(i)!;
+  return `${JSON.stringify(String.fromCodePoint(code))} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at ${i}`;
+}
+
+function idProblem(value: unknown, maxBytes: number): string | undefined {
+  if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
+  if (value.length === 0) return 'must not be empty';
+  const bad = value.search(NOT_ID_CHARACTER);
+  if (bad >= 0) return `must contain only ${ID_CHARACTERS}, got ${charAt(value, bad)}`;
+  // Every accepted character is one byte, so the length is the byte length.
+  if (value.length > maxBytes) return `must be at most ${maxBytes} bytes, got ${value.length}`;
+  return undefined;
+}
+
+/** Control characters: C0 (with NUL, tab, newline), DEL and C1. */
+const isControl = (c: number) => c < 0x20 || (c >= 0x7f && c <= 0x9f);
+
+function textProblem(value: unknown, maxBytes: number): string | undefined {
+  if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
+  if (value.length === 0) return 'must not be empty';
+  // One pass: control characters, lone surrogates (not encodable as UTF-8) and the UTF-8 length.
+  let bytes = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (isControl(c)) return `must not contain control characters, got ${charAt(value, i)}`;
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c < 0xd800 || c > 0xdfff) bytes += 3;
+    else {
+      const next = value.charCodeAt(i + 1);
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return `must be well-formed Unicode, got a lone surrogate ${charAt(value, i)}`;
+      bytes += 4;
+      i++;
+    }
+  }
+  if (bytes > maxBytes) return `must be at most ${maxBytes} UTF-8 bytes, got ${bytes}`;
+  return undefined;
+}
+
+function numberProblem(spec: FieldSpec, value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${describe(value)}`;
+  if (spec.kind === 'int' && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
+  // A field's own bounds, else the whole range of its SQL type.
+  const min = spec.min ?? (spec.kind === 'int' ? REDSHIFT_LIMITS.integerMin : -MONEY_MAX);
+  if (value < min) return `must be >= ${min}, got ${value}`;
+  const max = spec.max ?? (spec.kind === 'int' ? REDSHIFT_LIMITS.integerMax : MONEY_MAX);
+  if (value > max) return `must be <= ${max}, got ${value}`;
+  // Exactly the doubles nearest to a two-decimal amount (0.1 + 0.2 is not one), so the CSV's
+  // toFixed(2) is the value itself. Exact within DECIMAL(12,2)'s range, checked above.
+  if (spec.kind === 'money' && Math.round(value * 100) / 100 !== value) return `must have at most 2 decimals, got ${value}`;
+  return undefined;
+}
+
+const varchar = (spec: FieldSpec) => `VARCHAR(${spec.maxBytes})`;
+/** Postgres's VARCHAR(n) counts characters; Redshift's counts bytes, so the twin checks bytes too. */
+const byteLength = (column: string, spec: FieldSpec) => [{ name: 'bytes', check: `octet_length(${column}) <= ${spec.maxBytes}` }];
+const VARCHAR_RULE = '"Character types": VARCHAR(n) holds n bytes, not characters; "Preparing your input data": a NUL fails the COPY';
+
+export const kindRules: Readonly<Record<FieldKind, KindRule>> = {
+  id: {
+    sqlType: varchar,
+    twinChecks: byteLength,
+    problem: (spec, value) => idProblem(value, spec.maxBytes!),
+    accepts: `a non-empty string of ${ID_CHARACTERS}, at most maxBytes bytes`,
+    mirrors: VARCHAR_RULE,
+  },
+  ref: {
+    sqlType: varchar,
+    twinChecks: byteLength,
+    problem: (spec, value, known) => idProblem(value, spec.maxBytes!) ?? (known && !known[spec.ref!].has(value as string) ? `unknown ${spec.ref!.slice(0, -1)} id ${JSON.stringify(value)}` : undefined),
+    accepts: `as id, and the id exists in its dimension (the consumer's catalog)`,
+    mirrors: VARCHAR_RULE,
+  },
+  text: {
+    sqlType: varchar,
+    twinChecks: byteLength,
+    problem: (spec, value) => textProblem(value, spec.maxBytes!),
+    accepts: 'a non-empty, well-formed Unicode string without control characters (U+0000-U+001F, U+007F-U+009F), at most maxBytes UTF-8 bytes',
+    mirrors: `${VARCHAR_RULE}; "Preparing your input data": only UTF-8 characters of up to four bytes`,
+  },
+  enum: {
+    sqlType: varchar,
+    twinChecks: byteLength,
+    problem: (spec, value) =>
+      typeof value !== 'string' ? `must be a string, got ${describe(value)}` : spec.values!.includes(value) ? undefined : `must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(value)}`,
+    accepts: `one of the listed values (each itself of ${ID_CHARACTERS}, at most maxBytes bytes)`,
+    mirrors: VARCHAR_RULE,
+  },
+  int: {
+    sqlType: () => 'INTEGER',
+    twinChecks: () => [],
+    problem: numberProblem,
+    accepts: `a JSON number that is a whole number within [min, max], bounds inside ${REDSHIFT_LIMITS.integerMin}..${REDSHIFT_LIMITS.integerMax}`,
+    mirrors: '"Numeric types": INTEGER holds -2147483648 to +2147483647, and no value outside it can be stored (Postgres: the same)',
+  },
+  money: {
+    sqlType: () => `DECIMAL(${REDSHIFT_LIMITS.moneyPrecision},${REDSHIFT_LIMITS.moneyScale})`,
+    twinChecks: () => [],
+    problem: numberProblem,
+    csvText: (value: number) => value.toFixed(REDSHIFT_LIMITS.moneyScale),
+    accepts: `a JSON number with at most 2 decimals within [min, max], bounds inside -${MONEY_MAX}..${MONEY_MAX}; written with exactly 2 decimals`,
+    mirrors: '"Numeric types": a value with more digits before the point than precision minus scale (10) cannot be copied; more decimals than the scale are rounded (Postgres: the same)',
+  },
+  timestamp: {
+    sqlType: () => 'TIMESTAMP',
+    twinChecks: () => [],
+    problem: (_spec, value) =>
+      typeof value !== 'string'
+        ? `must be a string, got ${describe(value)}`
+        : isIsoUtc(value)
+          ? undefined
+          : `must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z (years 0001-9999), got ${JSON.stringify(value)}`,
+    csvText: (value: string) => toCsvTimestamp(value),
+    accepts: 'a real UTC instant `YYYY-MM-DDTHH:MM:SS[.s-sss]Z`, years 0001-9999; written as `YYYY-MM-DD HH:MM:SS`',
+    mirrors: '"Datetime types": TIMESTAMP is 4713 BC to 294276 AD; "Preparing your input data": the default timestamp format is YYYY-MM-DD hh:mm:ss',
+  },
+};
+
+const STRING_KINDS: readonly FieldKind[] = ['id', 'ref', 'text', 'enum'];
+
+/** Every problem with one field's definition: a contract must only accept what the warehouse types hold. */
+export function fieldSpecProblems(name: string, spec: FieldSpec): string[] {
+  const problems: string[] = [];
+  const say = (message: string) => problems.push(`${name}: ${message}`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name) || name in Object.prototype) say('must be a lowercase SQL identifier that is not a property of every object');
+  if (!(spec.kind in kindRules)) say(`unknown kind ${JSON.stringify(spec.kind)}`);
+  if (STRING_KINDS.includes(spec.kind)) {
+    if (!(Number.isInteger(spec.maxBytes) && spec.maxBytes! >= 1 && spec.maxBytes! <= REDSHIFT_LIMITS.varcharMaxBytes)) say(`maxBytes must be a whole number 1..${REDSHIFT_LIMITS.varcharMaxBytes}, got ${spec.maxBytes}`);
+  } else if (spec.maxBytes !== undefined) say(`maxBytes is for string kinds only, not ${spec.kind}`);
+  if (spec.kind === 'ref' && spec.ref === undefined) say('a ref needs the dimension it refers to');
+  if (spec.kind === 'enum') {
+    if (!spec.values?.length) say('an enum needs values');
+    for (const v of spec.values ?? []) {
+      const problem = idProblem(v, spec.maxBytes ?? 0);
+      if (problem) say(`enum value ${JSON.stringify(v)} ${problem}`);
+    }
+  }
+  if (spec.kind === 'int' || spec.kind === 'money') {
+    const [typeMin, typeMax] = spec.kind === 'int' ? [REDSHIFT_LIMITS.integerMin, REDSHIFT_LIMITS.integerMax] : [-MONEY_MAX, MONEY_MAX];
+    for (const bound of [spec.min, spec.max]) {
+      if (bound === undefined) continue;
+      const problem = numberProblem({ kind: spec.kind, doc: '' }, bound);
+      if (problem) say(`bound ${bound} ${problem} (${spec.kind} holds ${typeMin}..${typeMax})`);
+    }
+    if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) say(`min ${spec.min} is above max ${spec.max}`);
+  } else if (spec.min !== undefined || spec.max !== undefined) say(`min and max are for int and money only, not ${spec.kind}`);
+  return problems;
+}
+
 function defineContract<const F extends Fields>(table: string, role: 'fact' | 'dim', key: keyof F & string, fields: F): Contract<F> {
+  const problems = Object.entries(fields).flatMap(([name, spec]) => fieldSpecProblems(name, spec));
+  if (!(key in fields) || fields[key].nullable) problems.push(`key ${key} must be a required field`);
+  if (problems.length > 0) throw new Error(`contract ${table} is not loadable:\n- ${problems.join('\n- ')}`);
   return Object.freeze({ table, role, key, fields, columns: Object.keys(fields) as (keyof F & string)[] });
 }
 
 const ID = 64;
 
 export const saleLine = defineContract('sales_transactions', 'fact', 'transaction_id', {
-  transaction_id: { kind: 'id', maxLength: ID, doc: 'Unique id of one sale line; the exactly-once key.' },
-  product_id: { kind: 'ref', ref: 'products', maxLength: 16, doc: 'Product sold.' },
+  transaction_id: { kind: 'id', maxBytes: ID, doc: 'Unique id of one sale line; the exactly-once key.' },
+  product_id: { kind: 'ref', ref: 'products', maxBytes: 16, doc: 'Product sold.' },
   timestamp: { kind: 'timestamp', doc: 'When the basket was paid, UTC.' },
   quantity: { kind: 'int', min: 1, max: 1000, doc: 'Units sold on this line.' },
   unit_price: { kind: 'money', min: 0.01, max: 100000, doc: 'Price paid per unit after discount, USD.' },
-  store_id: { kind: 'ref', ref: 'stores', maxLength: 16, doc: 'Store where the basket was paid.' },
-  basket_id: { kind: 'id', maxLength: ID, doc: 'Basket (receipt) the line belongs to.' },
+  store_id: { kind: 'ref', ref: 'stores', maxBytes: 16, doc: 'Store where the basket was paid.' },
+  basket_id: { kind: 'id', maxBytes: ID, doc: 'Basket (receipt) the line belongs to.' },
   discount_pct: { kind: 'int', min: 0, max: 90, doc: 'Discount applied to the list price, in percent.' },
 } as const);
 
 export const inventoryUpdate = defineContract('inventory_updates', 'fact', 'update_id', {
-  update_id: { kind: 'id', maxLength: ID, doc: 'Unique id of one stock movement; the exactly-once key.' },
-  product_id: { kind: 'ref', ref: 'products', maxLength: 16, doc: 'Product whose stock moved.' },
+  update_id: { kind: 'id', maxBytes: ID, doc: 'Unique id of one stock movement; the exactly-once key.' },
+  product_id: { kind: 'ref', ref: 'products', maxBytes: 16, doc: 'Product whose stock moved.' },
   timestamp: { kind: 'timestamp', doc: 'When the stock moved, UTC.' },
   quantity_change: { kind: 'int', min: -1000, max: 100000, doc: 'Units added (restock) or removed (sale).' },
-  store_id: { kind: 'ref', ref: 'stores', maxLength: 16, doc: 'Store whose stock moved.' },
-  reason: { kind: 'enum', values: ['sale', 'restock'], maxLength: 16, doc: 'Why the stock moved.' },
-  transaction_id: { kind: 'id', maxLength: ID, nullable: true, doc: 'Sale line that caused a sale movement; null for restocks.' },
+  store_id: { kind: 'ref', ref: 'stores', maxBytes: 16, doc: 'Store whose stock moved.' },
+  reason: { kind: 'enum', values: ['sale', 'restock'], maxBytes: 16, doc: 'Why the stock moved.' },
+  transaction_id: { kind: 'id', maxBytes: ID, nullable: true, doc: 'Sale line that caused a sale movement; null for restocks.' },
 } as const);
 
 export const product = defineContract('products', 'dim', 'product_id', {
-  product_id: { kind: 'id', maxLength: 16, doc: 'Product id, e.g. P0001.' },
-  name: { kind: 'text', maxLength: 128, doc: 'Product name.' },
-  category: { kind: 'text', maxLength: 64, doc: 'Merchandise category.' },
+  product_id: { kind: 'id', maxBytes: 16, doc: 'Product id, e.g. P0001.' },
+  name: { kind: 'text', maxBytes: 128, doc: 'Product name.' },
+  category: { kind: 'text', maxBytes: 64, doc: 'Merchandise category.' },
   price: { kind: 'money', min: 0.01, max: 100000, doc: 'List price, USD.' },
-  supplier_id: { kind: 'id', maxLength: 16, doc: 'Supplier id.' },
+  supplier_id: { kind: 'id', maxBytes: 16, doc: 'Supplier id.' },
 } as const);
 
 export const store = defineContract('stores', 'dim', 'store_id', {
-  store_id: { kind: 'id', maxLength: 16, doc: 'Store id, e.g. S001.' },
-  city: { kind: 'text', maxLength: 64, doc: 'City of the store.' },
-  state: { kind: 'text', maxLength: 64, doc: 'State of the store.' },
-  region: { kind: 'text', maxLength: 32, doc: 'Sales region.' },
-  size: { kind: 'enum', values: ['small', 'medium', 'large'], maxLength: 8, doc: 'Store format.' },
-  manager: { kind: 'text', maxLength: 64, doc: 'Store manager.' },
+  store_id: { kind: 'id', maxBytes: 16, doc: 'Store id, e.g. S001.' },
+  city: { kind: 'text', maxBytes: 64, doc: 'City of the store.' },
+  state: { kind: 'text', maxBytes: 64, doc: 'State of the store.' },
+  region: { kind: 'text', maxBytes: 32, doc: 'Sales region.' },
+  size: { kind: 'enum', values: ['small', 'medium', 'large'], maxBytes: 8, doc: 'Store format.' },
+  manager: { kind: 'text', maxBytes: 64, doc: 'Store manager.' },
 } as const);
 
 export type SaleLine = RecordOf<typeof saleLine>;
@@ -158,7 +357,7 @@ export function isIsoUtc(value: string): boolean {
   const hour = digitsAt(value, 11, 2);
   const minute = digitsAt(value, 14, 2);
   const second = digitsAt(value, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  if (year < REDSHIFT_LIMITS.timestampMinYear || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
   return day <= DAYS_IN_MONTH[month - 1] + leap;
 }
@@ -166,21 +365,7 @@ export function isIsoUtc(value: string): boolean {
 /** The problem with one field's value, or undefined when it is fine. */
 function fieldProblem(spec: FieldSpec, value: unknown, known: KnownIds | undefined): string | undefined {
   if (value === undefined || value === null) return spec.nullable ? undefined : 'is required';
-  if (spec.kind === 'int' || spec.kind === 'money') {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a number, got ${describe(value)}`;
-    if (spec.kind === 'int' && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
-    if (spec.kind === 'money' && Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return `must have at most 2 decimals, got ${value}`;
-    if (spec.min !== undefined && value < spec.min) return `must be >= ${spec.min}, got ${value}`;
-    if (spec.max !== undefined && value > spec.max) return `must be <= ${spec.max}, got ${value}`;
-    return undefined;
-  }
-  if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
-  if (value.length === 0) return 'must not be empty';
-  if (spec.maxLength !== undefined && value.length > spec.maxLength) return `must be at most ${spec.maxLength} characters, got ${value.length}`;
-  if (spec.kind === 'timestamp' && !isIsoUtc(value)) return `must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z, got ${JSON.stringify(value)}`;
-  if (spec.kind === 'enum' && !spec.values!.includes(value)) return `must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(value)}`;
-  if (spec.kind === 'ref' && known && !known[spec.ref!].has(value)) return `unknown ${spec.ref!.slice(0, -1)} id ${JSON.stringify(value)}`;
-  return undefined;
+  return kindRules[spec.kind].problem(spec, value, known);
 }
 
 function describe(value: unknown): string {
@@ -222,7 +407,8 @@ export function validate(contract: Contract<any>, record: unknown, known?: Known
     if (message !== undefined) (problems ??= []).push({ field: name, message });
   }
   for (const name in values) {
-    if (!(name in fields)) (problems ??= []).push({ field: name, message: 'is not a field of ' + contract.table });
+    // Own fields only: `constructor` or `__proto__` are "in" every object, and are no field.
+    if (!Object.hasOwn(fields, name)) (problems ??= []).push({ field: name || '(empty name)', message: 'is not a field of ' + contract.table });
   }
   const broken = recordRules[contract.table]?.(values);
   if (broken) (problems ??= []).push(broken);

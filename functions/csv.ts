@@ -1,7 +1,7 @@
 // CSV rendering of contract records, in the contract's column order. The same
 // bytes are loaded by Redshift auto-copy in the cloud and by the twin's loader.
 import Papa from 'papaparse';
-import { toCsvTimestamp, type Contract, type FieldSpec } from './contracts';
+import { kindRules, type Contract, type FieldSpec } from './contracts';
 
 type Cell = (value: unknown) => string | number;
 
@@ -21,11 +21,14 @@ function memo<V>(convert: (value: V) => string): Cell {
   };
 }
 
+/**
+ * Each kind's cell comes from its rule in the contracts (a timestamp in COPY's default
+ * format, money with exactly 2 decimals). Ids, references and enums are written as
+ * they are: the contracts allow them no character that CSV or COPY treats specially.
+ */
 function cellFor(spec: FieldSpec): Cell {
-  if (spec.kind === 'timestamp') return memo(toCsvTimestamp);
-  // Fixed 2 decimals so a price reads the same in every tool and diff.
-  if (spec.kind === 'money') return memo((value: number) => value.toFixed(2));
-  return asIs;
+  const text = kindRules[spec.kind].csvText as ((value: unknown) => string) | undefined;
+  return text ? memo(text) : asIs;
 }
 
 /** A header row and one row per record; empty cells are NULL in both warehouses. */

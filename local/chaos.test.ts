@@ -48,6 +48,14 @@ describe('injection into the streams', () => {
     await chaos.injectIntoStream(emu.sqs, 'inventory', queues.inventory.url, window, { events: 1000, messages: 10 }, catalog);
     expect(chaos.counts.malformedEvents).toBe(150);
     expect(chaos.counts.poisonMessages).toBe(10);
+    // Among them, what Redshift's COPY would refuse: control characters, multi-byte strings over
+    // their VARCHAR's bytes (yet within its characters), numbers beyond INTEGER or DECIMAL(12,2).
+    const values = chaos.malformed.flatMap((m) => Object.values(m.event));
+    expect(values.some((v) => typeof v === 'string' && v.includes('\u0000'))).toBe(true);
+    expect(values.some((v) => typeof v === 'string' && /[\u0001-\u001f]/.test(v))).toBe(true);
+    expect(values.some((v) => typeof v === 'string' && v.length <= 64 && Buffer.byteLength(v) > 64)).toBe(true);
+    expect(values.some((v) => typeof v === 'number' && (v > 2 ** 31 - 1 || v < -(2 ** 31)))).toBe(true);
+    expect(values.some((v) => typeof v === 'number' && Math.abs(v) > 9999999999.99)).toBe(true);
 
     for (const stream of ['sales', 'inventory'] as const) {
       const messages = [];

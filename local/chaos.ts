@@ -129,6 +129,14 @@ const MUTATIONS: Record<StreamName, { field: string; apply: (e: Record<string, u
     { field: 'discount_pct', apply: (e) => (e.discount_pct = 95) },
     { field: 'store_id', apply: (e) => delete e.store_id },
     { field: 'coupon_code', apply: (e) => (e.coupon_code = 'BF50') },
+    // What Redshift's COPY would refuse, failing the whole file, if the consumer let it through:
+    // control characters, a multi-byte string over its VARCHAR's bytes, numbers beyond the column types.
+    { field: 'transaction_id', apply: (e) => (e.transaction_id = `${e.transaction_id}\u0000`) },
+    { field: 'basket_id', apply: (e) => (e.basket_id = `${e.basket_id}\u001b[31m`) },
+    { field: 'basket_id', apply: (e) => (e.basket_id = 'é'.repeat(40)) },
+    { field: 'quantity', apply: (e) => (e.quantity = 2 ** 31) },
+    { field: 'unit_price', apply: (e) => (e.unit_price = 1e12) },
+    { field: 'discount_pct', apply: (e) => (e.discount_pct = -(2 ** 31) - 1) },
   ],
   inventory: [
     { field: 'quantity_change', apply: (e) => (e.quantity_change = 0) },
@@ -137,6 +145,10 @@ const MUTATIONS: Record<StreamName, { field: string; apply: (e: Record<string, u
     { field: 'timestamp', apply: (e) => (e.timestamp = 'yesterday') },
     { field: 'quantity_change', apply: (e) => (e.quantity_change = 2.5) },
     { field: 'transaction_id', apply: (e) => (e.transaction_id = null) },
+    { field: 'update_id', apply: (e) => (e.update_id = `${e.update_id}\r\n`) },
+    { field: 'transaction_id', apply: (e) => (e.transaction_id = '中'.repeat(22)) },
+    { field: 'quantity_change', apply: (e) => (e.quantity_change = -1e21) },
+    { field: 'timestamp', apply: (e) => (e.timestamp = '0000-12-31T23:59:59Z') },
   ],
 };
 

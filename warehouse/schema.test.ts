@@ -27,8 +27,10 @@ describe('table definitions', () => {
 });
 
 describe('Redshift DDL', () => {
-  it('renders tables with distribution, sort keys, ENCODE AUTO and informational keys', () => {
+  it('renders tables with distribution, sort keys, ENCODE AUTO, and keys on the dims only', () => {
     expect(allTables.map((t) => renderTableDdl(t, 'redshift').join(';\n')).join(';\n\n')).toMatchSnapshot();
+    // Redshift's planner trusts declared keys; nothing enforces a fact's (issue 11, finding 12).
+    for (const t of allTables) expect([t.name, /PRIMARY KEY|FOREIGN KEY|REFERENCES/.test(renderTableDdl(t, 'redshift').join('\n'))]).toEqual([t.name, t.role === 'dim']);
   });
   it('renders materialized views with AUTO REFRESH YES and plain views on top', () => {
     expect(allMaterializedViews.map((v) => renderViewDdl(v, 'redshift').join(';\n')).join(';\n\n')).toMatchSnapshot();
@@ -97,6 +99,19 @@ describe('materialized views', () => {
     ])
       expect(metrics).toContain(m);
     expect(Object.keys(materializedViews)).toHaveLength(4);
+  });
+});
+
+describe('Postgres DDL', () => {
+  it("adds a byte-length CHECK to every VARCHAR: Redshift's VARCHAR(n) counts bytes, Postgres's characters", () => {
+    expect(allTables.map((t) => renderTableDdl(t, 'postgres').join(';\n')).join(';\n\n')).toMatchSnapshot();
+    const ddl = renderTableDdl(tables.sales_transactions, 'postgres')[0];
+    expect(ddl).toContain('CONSTRAINT "sales_transactions_transaction_id_bytes" CHECK (octet_length("transaction_id") <= 64)');
+    for (const t of allTables) {
+      const checks = (renderTableDdl(t, 'postgres')[0].match(/CHECK \(octet_length/g) ?? []).length;
+      expect([t.name, checks]).toEqual([t.name, t.columns.filter((c) => c.sqlType.startsWith('VARCHAR')).length]);
+      expect(renderTableDdl(t, 'redshift')[0]).not.toContain('CHECK');
+    }
   });
 });
 

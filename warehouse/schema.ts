@@ -4,7 +4,7 @@
 // Redshift adapter takes). Redshift refreshes the materialized views
 // incrementally; the Postgres twin keeps each one as a table that a statement
 // trigger feeds with partial aggregates of every insert, merged on refresh.
-import { dimensions, factTables, inventoryUpdate, product, saleLine, store, type Contract, type FieldSpec } from '../functions/contracts';
+import { dimensions, factTables, inventoryUpdate, kindRules, product, saleLine, store, type Contract, type FieldSpec } from '../functions/contracts';
 
 export type Dialect = 'postgres' | 'redshift';
 export const dialects: readonly Dialect[] = ['postgres', 'redshift'];
@@ -28,6 +28,8 @@ export interface ColumnDef {
   /** The same type text in both dialects. */
   readonly sqlType: string;
   readonly nullable: boolean;
+  /** Twin only: what Redshift's type refuses and Postgres's does not (a VARCHAR's byte length). */
+  readonly twinChecks: readonly { name: string; check: string }[];
   readonly doc: string;
 }
 
@@ -43,24 +45,14 @@ export interface TableDef {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly contract: Contract<any>;
   readonly columns: readonly ColumnDef[];
+  /** The contract's key. Declared (and enforced) for the dims only: see renderTableDdl. */
   readonly primaryKey: string;
-  /** Informational in Redshift; not rendered for Postgres (the consumer checks references). */
-  readonly foreignKeys: readonly { column: string; references: string }[];
   readonly physical: Physical;
 }
 
-/** SQL type of a contract field, valid in Redshift and Postgres alike. */
+/** SQL type of a contract field, valid in Redshift and Postgres alike: its kind's rule in the contracts. */
 export function sqlTypeOf(spec: FieldSpec): string {
-  switch (spec.kind) {
-    case 'int':
-      return 'INTEGER';
-    case 'money':
-      return 'DECIMAL(12,2)';
-    case 'timestamp':
-      return 'TIMESTAMP';
-    default:
-      return `VARCHAR(${spec.maxLength ?? 256})`;
-  }
+  return kindRules[spec.kind].sqlType(spec);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -70,13 +62,13 @@ function defineTable(contract: Contract<any>, physical: Physical): TableDef {
     name,
     sqlType: sqlTypeOf(fields[name]),
     nullable: fields[name].nullable === true,
+    twinChecks: kindRules[fields[name].kind].twinChecks(quoteIdent(name), fields[name]),
     doc: fields[name].doc,
   }));
-  const foreignKeys = columns.filter((c) => fields[c.name].kind === 'ref').map((c) => ({ column: c.name, references: fields[c.name].ref! }));
   for (const key of [physical.distkey, ...physical.sortkey]) {
     if (key !== undefined && !columns.some((c) => c.name === key)) throw new Error(`${contract.table}: physical key ${key} is not a column`);
   }
-  return Object.freeze({ name: contract.table, role: contract.role, contract, columns, primaryKey: contract.key, foreignKeys, physical });
+  return Object.freeze({ name: contract.table, role: contract.role, contract, columns, primaryKey: contract.key, physical });
 }
 
 /** The four tables. Facts are distributed by product (the widest join and group key) and sorted by time. */
@@ -88,7 +80,7 @@ export const tables = {
 } as const;
 export type TableName = keyof typeof tables;
 
-/** Dims first: the facts' informational foreign keys refer to them. */
+/** Dims first, then facts. */
 export const allTables: readonly TableDef[] = [...dimensions, ...factTables].map((c) => tables[c.table as TableName]);
 export const factTableDefs: readonly TableDef[] = factTables.map((c) => tables[c.table as TableName]);
 export const dimTableDefs: readonly TableDef[] = dimensions.map((c) => tables[c.table as TableName]);
@@ -103,15 +95,25 @@ function renderPhysical(p: Physical): string[] {
 /** CREATE TABLE statements for one table (idempotent). */
 export function renderTableDdl(table: TableDef, dialect: Dialect): string[] {
   const lines = table.columns.map((c) => `  ${quoteIdent(c.name)} ${c.sqlType}${c.nullable ? '' : ' NOT NULL'}`);
-  // Redshift never enforces a primary key, and the twin does not enforce a fact's either:
-  // a duplicate row loads twice in both, and the books (each event exactly once, by id)
-  // catch it. Enforced, the fact keys would cost the twin about a third of every COPY.
-  if (dialect === 'redshift' || table.role === 'dim') lines.push(`  PRIMARY KEY (${quoteIdent(table.primaryKey)})`);
-  if (dialect === 'redshift') {
-    for (const fk of table.foreignKeys) {
-      lines.push(`  FOREIGN KEY (${quoteIdent(fk.column)}) REFERENCES ${qualified(fk.references)} (${quoteIdent(tables[fk.references as TableName].primaryKey)})`);
+  // The twin refuses what Redshift refuses: a value over a VARCHAR's bytes fails the
+  // file's COPY in both, not in Redshift alone. Named, so a load error says which rule.
+  if (dialect === 'postgres') {
+    for (const c of table.columns) {
+      for (const { name, check } of c.twinChecks) lines.push(`  CONSTRAINT ${quoteIdent(`${table.name}_${c.name}_${name}`)} CHECK (${check})`);
     }
   }
+  // Keys only where something enforces them. Redshift enforces none, and its planner
+  // trusts the declared ones ("Table constraints": a SELECT DISTINCT may return
+  // duplicates if a primary key is not unique; "Define primary key and foreign key
+  // constraints": do not define them unless the application enforces them).
+  // - Dims: their ids are unique by construction (the catalog numbers them), the one
+  //   migration that loads them replaces them whole, and the twin enforces the key.
+  // - Facts: no key. The consumer refuses a duplicate id within a chunk only; a sender
+  //   could repeat an id in another chunk, which would load twice. The books (each
+  //   event exactly once, by id) catch that in the twin. Nor foreign keys: the consumer
+  //   checks references against the catalog it was deployed with, and a smaller
+  //   catalog later replaces the dims under facts that still name the old ids.
+  if (table.role === 'dim') lines.push(`  PRIMARY KEY (${quoteIdent(table.primaryKey)})`);
   const head = `CREATE TABLE IF NOT EXISTS ${qualified(table.name)} (\n${lines.join(',\n')}\n)`;
   return [dialect === 'redshift' ? `${head}\n${[...renderPhysical(table.physical), 'ENCODE AUTO'].join('\n')}` : head];
 }
