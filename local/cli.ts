@@ -1,11 +1,14 @@
 // `npm start`: the local twin from the command line. Flags map onto TwinOptions;
 // bad flags get a clear message and exit code 2; unbalanced books exit 1.
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { defaultChaosRates, faultNames, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
 import { formatSummary } from './summary';
-import { defaultConcurrency, resolveTwinSettings, runTwin, type TwinOptions, type TwinProgress, type TwinReport } from './twin';
+import { dataDirPathProblem, DataDirBusy, DataDirRefused } from './dataDir';
+import { defaultConcurrency, resolveTwinSettings, runTwin, TwinRefused, type TwinOptions, type TwinProgress, type TwinReport } from './twin';
+import { WarehouseRefused } from './warehouse';
 
 /** A usage error: printed with a hint and exit code 2. */
 export class CliUsageError extends Error {
@@ -80,7 +83,7 @@ const FAULT_HELP: Record<keyof ChaosRates, string> = {
  * With a list, a bad value is recorded there (in commander's words) instead of thrown,
  * so one run of the parser names every bad flag, not just the first.
  */
-function collecting(invalid: string[] | undefined) {
+function collecting(invalid: string[] | undefined, invalidFlags?: Set<string>) {
   return <T>(flags: string, parse: (value: string) => T) =>
     (value: string): T => {
       if (!invalid) return parse(value);
@@ -88,13 +91,37 @@ function collecting(invalid: string[] | undefined) {
         return parse(value);
       } catch (error) {
         invalid.push(`option '${flags}' argument '${value}' is invalid. ${(error as Error).message}`);
+        invalidFlags?.add(longFlag(flags));
         return undefined as T;
       }
     };
 }
 
-export function buildProgram(invalid?: string[]): Command {
-  const check = collecting(invalid);
+/** `-r, --runs <n>` -> `--runs`. */
+function longFlag(flags: string): string {
+  return /--[a-z0-9-]+/.exec(flags)?.[0] ?? flags;
+}
+
+/** The known flag nearest to an unknown one (at most 2 edits), for "did you mean". */
+function nearestFlag(unknown: string, known: readonly string[]): string | undefined {
+  const distance = (a: string, b: string) => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length][b.length];
+  };
+  const flag = unknown.split('=')[0];
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const dd = distance(flag, k);
+    if (dd < bestDistance) [best, bestDistance] = [k, dd];
+  }
+  return best;
+}
+
+export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Command {
+  const check = collecting(invalid, invalidFlags);
   const option = <T>(program: Command, flags: string, description: string, parse: (value: string) => T, defaultValue?: T) =>
     defaultValue === undefined ? program.option(flags, description, check(flags, parse)) : program.option(flags, description, check(flags, parse), defaultValue);
   const program = new Command('npm start --');
@@ -105,7 +132,9 @@ export function buildProgram(invalid?: string[]): Command {
   option(program, '-r, --runs <n>', 'scheduled producer runs (windows)', wholeNumber(1, 10000));
   option(program, '-d, --duration <time>', 'simulated duration instead of --runs, e.g. 6h or 90m (a whole number of windows)', parseDuration);
   option(program, '-w, --window <minutes>', 'window length of one run, minutes (the schedule rate)', wholeNumber(1, 1440), 15);
-  option(program, '-e, --events <n>', 'sale lines per run, exactly (default: follow the demand curve)', wholeNumber(0, 5_000_000));
+  option(program, '-e, --demand <lines>', 'sale lines demanded per run, exactly: sold plus lost to stockouts, which the summary shows apart (default: follow the demand curve)', wholeNumber(0, 5_000_000));
+  // The old name of --demand, kept so existing commands still run.
+  program.addOption(new Option('--events <lines>').hideHelp().argParser(check('--events <lines>', wholeNumber(0, 5_000_000))));
   option(program, '--peak <n>', 'sale lines per minute at the top of the demand curve', wholeNumber(1, 1_000_000), 400);
   option(program, '--start <iso>', 'first window start (default: after the last loaded data, else 2026-11-27T06:00:00Z)', isoTime);
   option(program, '-s, --seed <n>', 'seed of the generated events', wholeNumber(0, 0xffffffff), 1);
@@ -120,8 +149,9 @@ export function buildProgram(invalid?: string[]): Command {
   option(program, '--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3);
   option(program, '--visibility-timeout <seconds>', 'queue visibility timeout (default 30, or 2 with --chaos)', wholeNumber(0, 43200));
   program
-    .option('--data-dir <dir>', 'PGlite data directory (a second run adds to the first)', '.twin/pgdata')
-    .option('--fresh', 'start from an empty warehouse', false)
+    .option('--data-dir <dir>', 'PGlite data directory, made and marked by the twin (a second run adds to the first); any other non-empty directory or file is refused', '.twin/pgdata')
+    .option('--fresh', 'start from an empty warehouse: deletes the data directory, only if the twin made it', false)
+    .option('--repair', 'delete the rows of windows that do not match the load log (reported on open), so this run makes them again', false)
     .option('--serve [port]', 'serve the dashboard on 127.0.0.1 (refreshing during the run) and keep serving afterwards')
     .option('--dashboard <file>', 'where to write the dashboard page after the run', '.twin/dashboard.html')
     .option('--json <file>', 'also write the full run report as JSON')
@@ -135,38 +165,59 @@ export function buildProgram(invalid?: string[]): Command {
       'after',
       `
 Environment:
-  AWS_ENDPOINT_URL  SQS and S3 endpoint instead of the embedded fauxqs
+  AWS_ENDPOINT_URL  SQS and S3 endpoint (http:// or https://) instead of the embedded fauxqs
   DATABASE_URL      postgres://... server instead of PGlite (--data-dir is then ignored)
+
+A run first finishes any window an earlier run started but did not load (after a kill),
+then carries on after the last window in the warehouse, unless --start says otherwise.
 
 Examples:
   npm start                                  a Black Friday morning, ~100k events
-  npm start -- --duration 2h --events 20000  8 runs of exactly 20,000 sale lines
+  npm start -- --duration 2h --demand 20000  8 runs of 20,000 demanded sale lines each (sold + lost)
   npm start -- --chaos --chaos-rate 0.1      every fault at 10%, then the books
   npm start -- --serve 8080 --fresh          live dashboard on http://127.0.0.1:8080/
 
-Exit codes: 0 books balanced, 1 books do not balance or the run failed, 2 bad flags.`,
+Exit codes: 0 books balanced, 1 books do not balance or the run failed, 2 bad flags or
+environment, or a data directory or warehouse the twin refuses to touch (nothing moved).`,
     )
     .showHelpAfterError('(run with --help for all flags)')
     .exitOverride();
+  // Unknown flags are collected after parsing, so every bad flag is named at once.
+  if (invalid) program.allowUnknownOption().allowExcessArguments();
   return program;
 }
 
 /** Parse argv (without node and script) into a plan; throws CliUsageError or CommanderError. */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): CliPlan {
   const invalid: string[] = [];
-  const program = buildProgram(invalid);
+  const invalidFlags = new Set<string>();
+  const program = buildProgram(invalid, invalidFlags);
   program.configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
   try {
     program.parse([...argv], { from: 'user' });
   } catch (error) {
-    // An unknown flag or a bad choice stops commander; still name the bad values seen before it.
+    // A missing value or a bad choice stops commander; still name the bad values seen before it.
     if (error instanceof CommanderError && invalid.length > 0 && error.exitCode !== 0) throw new CliUsageError([...invalid, error.message.replace(/^error: /, '')].join('\n'));
     throw error;
   }
   const o = program.opts();
   const problems: string[] = [...invalid];
-  let runs: number | undefined = o.runs;
-  if (o.duration !== undefined) {
+  const known = program.options.map((opt) => opt.long!).filter(Boolean);
+  let afterUnknown = false;
+  for (const arg of program.args) {
+    if (arg.startsWith('-')) {
+      const near = nearestFlag(arg, known);
+      problems.push(`unknown option '${arg}'${near ? ` (Did you mean ${near}?)` : ''}`);
+      afterUnknown = !arg.includes('=');
+    } else if (!afterUnknown) problems.push(`unexpected argument '${arg}': every value belongs to a flag (too many arguments)`);
+    else afterUnknown = false;
+  }
+  // A flag whose value was bad is left out of the checks between flags: it is already named once.
+  const given = (flag: string, value: unknown) => value !== undefined && !invalidFlags.has(flag);
+  if (o.events !== undefined && o.demand !== undefined) problems.push('give --demand, not --events as well (--events is its old name)');
+  const demand: number | undefined = o.demand ?? o.events;
+  let runs: number | undefined = given('--runs', o.runs) ? o.runs : undefined;
+  if (given('--duration', o.duration) && !invalidFlags.has('--window')) {
     if (o.runs !== undefined) problems.push('give --runs or --duration, not both');
     else if (o.duration % o.window !== 0) problems.push(`--duration ${o.duration} min is not a whole number of ${o.window}-minute windows`);
     else runs = o.duration / o.window;
@@ -176,8 +227,15 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     if (o.serve === true) serve = 0;
     else {
       serve = Number(o.serve);
-      if (!/^\d+$/.test(String(o.serve)) || serve > 65535) problems.push(`--serve port must be a whole number 0..65535, got ${JSON.stringify(o.serve)}`);
+      if (!/^\d+$/.test(String(o.serve)) || serve > 65535) problems.push(`option '--serve [port]' argument '${o.serve}' is invalid. must be a whole number 0..65535.`);
     }
+  }
+  problems.push(...environmentProblems(env));
+  const dataDirProblem = env.DATABASE_URL ? undefined : dataDirPathProblem(o.dataDir);
+  if (dataDirProblem) problems.push(`option '--data-dir <dir>' argument '${o.dataDir}' is invalid. ${dataDirProblem}.`);
+  for (const [flags, path] of [['--dashboard <file>', o.dashboard], ['--json <file>', o.json]] as const) {
+    const problem = path === undefined ? undefined : outputPathProblem(path);
+    if (problem) problems.push(`option '${flags}' argument '${path}' is invalid. ${problem}.`);
   }
   const faultFlagsGiven = faultNames.filter((f) => o[camel(FAULT_FLAGS[f])] !== undefined);
   if (!o.chaos && (o.chaosRate !== undefined || o.chaosSeed !== undefined || faultFlagsGiven.length)) problems.push('chaos rates need --chaos');
@@ -190,7 +248,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   const twin: TwinOptions = {
     runs,
     windowMinutes: o.window,
-    eventsPerRun: o.events,
+    eventsPerRun: demand,
     peakLinesPerMinute: o.peak,
     start: o.start,
     seed: o.seed,
@@ -207,19 +265,73 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     visibilityTimeoutSeconds: o.visibilityTimeout,
     dataDir: o.dataDir,
     fresh: o.fresh,
+    repair: o.repair,
     databaseUrl: env.DATABASE_URL || undefined,
     endpointUrl: env.AWS_ENDPOINT_URL || undefined,
     chaos,
     loadEveryMs: serve !== undefined ? 1000 : undefined,
   };
-  try {
-    resolveTwinSettings(twin);
-  } catch (error) {
-    problems.push(...(error as Error).message.replace(/^invalid twin options: /, '').split('; '));
+  // The flags' own checks match these; run them only when every flag parsed, so no problem is named twice.
+  if (problems.length === 0) {
+    try {
+      resolveTwinSettings(twin);
+    } catch (error) {
+      problems.push(...(error as Error).message.replace(/^invalid twin options: /, '').split('; '));
+    }
   }
   if (problems.length) throw new CliUsageError(problems.join('\n'));
   const progress = o.progress === 'auto' ? (isTty ? 'bar' : 'lines') : o.progress;
   return { twin, serve, dashboardPath: o.dashboard, jsonPath: o.json, progress };
+}
+
+/** DATABASE_URL and AWS_ENDPOINT_URL, checked before anything starts; each problem names its variable. */
+export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const url = (value: string) => {
+    try {
+      return new URL(value);
+    } catch {
+      return undefined;
+    }
+  };
+  // Never echo a password: show the scheme and host only.
+  const shown = (value: string) => JSON.stringify(value.replace(/\/\/[^/@]*@/, '//***@').slice(0, 80));
+  if (env.DATABASE_URL) {
+    const u = url(env.DATABASE_URL);
+    if (!u || !/^postgres(ql)?:$/.test(u.protocol)) problems.push(`DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got ${shown(env.DATABASE_URL)}`);
+  }
+  if (env.AWS_ENDPOINT_URL) {
+    const u = url(env.AWS_ENDPOINT_URL);
+    if (!u || !/^https?:$/.test(u.protocol) || !u.hostname) problems.push(`AWS_ENDPOINT_URL must be an http:// or https:// URL (http://localhost:4566), got ${shown(env.AWS_ENDPOINT_URL)}`);
+  }
+  return problems;
+}
+
+/** Why a file cannot be written at `path` (checked before the run, so the data is never committed for nothing). */
+export function outputPathProblem(path: string): string | undefined {
+  const abs = resolve(path);
+  const pathProblem = dataDirPathProblem(abs);
+  if (pathProblem) return pathProblem;
+  const statOf = (p: string) => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined; // absent, or under a file (ENOTDIR)
+    }
+  };
+  const stat = statOf(abs);
+  if (stat?.isDirectory()) return `${abs} is a directory; give a file name`;
+  // Missing folders are made at the end; the nearest existing one must be a writable directory.
+  let dir = dirname(abs);
+  while (!statOf(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  if (!statOf(dir)!.isDirectory()) return `${dir} is a file, so no folder can be made there`;
+  const target = stat ? abs : dir;
+  try {
+    accessSync(target, constants.W_OK);
+  } catch {
+    return `${target} is not writable`;
+  }
+  return undefined;
 }
 
 /** `--s3-fail-rate` -> `s3FailRate`, the key commander uses. */
@@ -230,8 +342,10 @@ function camel(flag: string): string {
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 
 /** Progress as a bar on a terminal, or a plain line every second otherwise. */
-async function progressReporter(mode: CliPlan['progress']): Promise<{ update(p: TwinProgress): void; stop(): void }> {
+async function progressReporter(mode: CliPlan['progress'], chaos: boolean): Promise<{ update(p: TwinProgress): void; stop(): void }> {
   if (mode === 'none') return { update: () => undefined, stop: () => undefined };
+  // Under chaos a message can be received and finished more than once (redeliveries, duplicates), and injected faults add messages.
+  const consumedLabel = chaos ? 'consumed (with redeliveries)' : 'consumed';
   if (mode === 'lines') {
     let last = 0;
     let lastPhase = '';
@@ -241,7 +355,7 @@ async function progressReporter(mode: CliPlan['progress']): Promise<{ update(p: 
         if (p.phase === lastPhase && now - last < 1000) return;
         last = now;
         lastPhase = p.phase;
-        process.stdout.write(`[${p.phase}] runs ${p.runsDone}/${p.runs}  produced ${fmt(p.produced)}  consumed ${fmt(p.consumed)}  loaded ${fmt(p.loaded)}  (of ~${fmt(p.expected)} events)\n`);
+        process.stdout.write(`[${p.phase}] runs ${p.runsDone}/${p.runs}  produced ${fmt(p.produced)}  ${consumedLabel} ${fmt(p.consumed)}  loaded ${fmt(p.loaded)}  (of ${p.runsDone === p.runs ? '' : '~'}${fmt(p.expected)} events)\n`);
       },
       stop: () => undefined,
     };
@@ -249,7 +363,7 @@ async function progressReporter(mode: CliPlan['progress']): Promise<{ update(p: 
   const { MultiBar, Presets } = await import('cli-progress');
   const bars = new MultiBar({ clearOnComplete: false, hideCursor: true, format: ' {label} |{bar}| {value}/{total} events', formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? fmt(v) : String(v)) }, Presets.shades_classic);
   const produced = bars.create(1, 0, { label: 'produced' });
-  const consumed = bars.create(1, 0, { label: 'consumed' });
+  const consumed = bars.create(1, 0, { label: chaos ? 'consumed*' : 'consumed' });
   const loaded = bars.create(1, 0, { label: 'loaded  ' });
   return {
     update(p) {
@@ -259,27 +373,59 @@ async function progressReporter(mode: CliPlan['progress']): Promise<{ update(p: 
         bar.update(Math.min(value, total));
       }
     },
-    stop: () => bars.stop(),
+    stop: () => {
+      bars.stop();
+      if (chaos) process.stdout.write(' * consumed counts redelivered and duplicated messages each time, so under chaos it can pass produced.\n');
+    },
   };
 }
 
 function statusOf(p: TwinProgress | undefined, report?: TwinReport): DashboardStatus {
   if (report) {
     const b = report.books;
+    const w = report.warehouseBooks;
+    const all = w ? `; warehouse, all runs: ${fmt(w.tables.sales + w.tables.inventory)} rows from ${fmt(w.windows)} window(s)` + (w.balanced ? '' : ', NOT BALANCED') : '';
     return {
       title: 'Black Friday twin',
       line:
-        `${fmt(report.totalEvents)} events, ${fmt(report.rowsLoaded.sales + report.rowsLoaded.inventory)} rows loaded in ${(report.timings.pipelineMs / 1000).toFixed(1)} s` +
-        (b ? (b.balanced ? '; books balanced' : '; BOOKS DO NOT BALANCE') : '') +
-        (report.settings.functions === 'archives' ? '; functions: the shipped Lambda archives' : '; functions: source modules'),
+        `This run: ${fmt(report.totalEvents)} events, ${fmt(report.rowsLoaded.sales + report.rowsLoaded.inventory)} rows loaded in ${(report.timings.pipelineMs / 1000).toFixed(1)} s` +
+        (b ? (b.balanced ? ', books balanced' : ', BOOKS DO NOT BALANCE') : '') +
+        (report.settings.functions === 'archives' ? '; functions: the shipped Lambda archives' : '; functions: source modules') +
+        all +
+        '. Panels: warehouse, all runs.',
       live: false,
-      balanced: b?.balanced,
+      balanced: b ? b.balanced && (w?.balanced ?? true) : undefined,
     };
   }
-  return { title: 'Black Friday twin', line: p ? `${p.phase}: runs ${p.runsDone}/${p.runs}, produced ${fmt(p.produced)}, consumed ${fmt(p.consumed)}, loaded ${fmt(p.loaded)}` : 'starting', live: true };
+  return { title: 'Black Friday twin', line: p ? `This run, ${p.phase}: runs ${p.runsDone}/${p.runs}, produced ${fmt(p.produced)}, consumed ${fmt(p.consumed)}, loaded ${fmt(p.loaded)}. Panels: warehouse, all runs.` : 'starting', live: true };
+}
+
+/** Errors that mean "nothing was touched, change something and run again": exit 2. */
+const REFUSALS = [DataDirRefused, DataDirBusy, WarehouseRefused, TwinRefused];
+
+/** One line for an error; the stack only with TWIN_DEBUG=1. */
+function oneLine(error: unknown): string {
+  const e = error as Error;
+  if (process.env.TWIN_DEBUG) return String(e?.stack ?? e);
+  const cause = e?.cause as Error | undefined;
+  const text = e?.message ?? String(error);
+  return text + (cause?.message && !text.includes(cause.message) ? ` (${cause.message})` : '');
+}
+
+function writeOutput(what: string, write: () => void): boolean {
+  try {
+    write();
+    return true;
+  } catch (error) {
+    process.stderr.write(`error: could not write ${what}: ${(error as Error).message}\n`);
+    return false;
+  }
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // The AWS SDK's notice that its 2027 releases need Node 22 would break the progress bar;
+  // Node 20.19 is supported here (package.json engines), and the README says Lambda runs 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let plan: CliPlan;
   try {
     plan = parseCli(argv);
@@ -298,10 +444,17 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   let server: DashboardServer | undefined;
   if (plan.serve !== undefined) {
-    server = await serveDashboard({ port: plan.serve, status: statusOf(undefined) });
+    try {
+      server = await serveDashboard({ port: plan.serve, status: statusOf(undefined) });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'needs privileges' : `cannot be used (${(error as Error).message})`;
+      process.stderr.write(`error: --serve ${plan.serve}: port ${plan.serve} on 127.0.0.1 ${why}; choose another port, or give --serve alone for any free one\n`);
+      return 2;
+    }
     process.stdout.write(`Dashboard (live): ${server.url}\n`);
   }
-  const progress = await progressReporter(plan.progress);
+  const progress = await progressReporter(plan.progress, Boolean(plan.twin.chaos));
   let lastProgress: TwinProgress | undefined;
   let report: TwinReport;
   try {
@@ -312,12 +465,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         progress.update(p);
         server?.update(null, statusOf(p));
       },
+      onNotice: (line) => process.stdout.write(`${line}\n`),
       onWarehouseRefresh: server ? (data) => server!.update(data, statusOf(lastProgress)) : undefined,
     });
   } catch (error) {
     progress.stop();
     await server?.close();
-    process.stderr.write(`twin run failed: ${(error as Error).stack ?? error}\n`);
+    if (REFUSALS.some((k) => error instanceof k)) {
+      process.stderr.write(`error: ${(error as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`twin run failed: ${oneLine(error)}\n`);
     if ((error as Error).name === 'CredentialsProviderError' && plan.twin.endpointUrl) {
       process.stderr.write('AWS_ENDPOINT_URL is set, so the AWS SDK looks for credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for an emulator).\n');
     }
@@ -325,10 +483,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   progress.stop();
   const status = statusOf(lastProgress, report);
-  if (report.dashboard) writeDashboard(plan.dashboardPath, report.dashboard, status);
-  if (plan.jsonPath) writeFileSync(plan.jsonPath, JSON.stringify(report, null, 2) + '\n');
+  // The books first: an output that cannot be written must not hide them.
   process.stdout.write('\n' + formatSummary(report, { dashboardPath: report.dashboard ? plan.dashboardPath : undefined }) + '\n');
-  const code = report.books && !report.books.balanced ? 1 : 0;
+  let written = true;
+  if (report.dashboard) written = writeOutput(`--dashboard ${plan.dashboardPath}`, () => writeDashboard(plan.dashboardPath, report.dashboard!, status)) && written;
+  if (plan.jsonPath) {
+    const path = plan.jsonPath;
+    written = writeOutput(`--json ${path}`, () => {
+      mkdirSync(dirname(resolve(path)), { recursive: true });
+      writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+    }) && written;
+  }
+  const balanced = (!report.books || report.books.balanced) && (!report.warehouseBooks || report.warehouseBooks.balanced);
+  const code = balanced && written ? 0 : 1;
   if (server) {
     server.update(report.dashboard ?? null, status);
     process.stdout.write(`\nServing the dashboard at ${server.url} - press Ctrl-C to stop.\n`);
@@ -342,7 +509,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error) => {
-      process.stderr.write(`${(error as Error).stack ?? error}\n`);
+      process.stderr.write(`twin failed: ${oneLine(error)}\n`);
       process.exit(1);
     },
   );

@@ -21,7 +21,7 @@ import { queueDepth, SqsEventSource, type EventSourceStats, type SqsBatchHandler
 import { startConsumerPool, type ConsumerPool } from './consumerPool';
 import { twinArchives } from './archives';
 import { UsageMeter, type TwinUsage } from './usage';
-import { openTwinWarehouse, type DashboardData, type TwinWarehouse, type LoadCounts } from './warehouse';
+import { openTwinWarehouse, type DashboardData, type TwinWarehouse, type LoadCounts, type WarehouseBooks, type WindowRecord } from './warehouse';
 
 export interface TwinOptions {
   /** Scheduled producer runs (windows). Default 24: 06:00 to 12:00 in 15-minute windows. */
@@ -59,8 +59,14 @@ export interface TwinOptions {
   visibilityTimeoutSeconds?: number;
   /** PGlite data directory. Default `.twin/pgdata`; ignored with databaseUrl. */
   dataDir?: string;
-  /** Start from an empty warehouse: drop the warehouse schema and its migration log, then migrate again. */
+  /** Start from an empty warehouse: a new PGlite cluster in the (marked) data directory, or, on a server, drop the twin's schemas. */
   fresh?: boolean;
+  /** Delete the rows of windows that do not match the load log, so this run makes them again. */
+  repair?: boolean;
+  /** Exactly these window starts, instead of runs from start (how a run finishes windows an earlier run left). */
+  windows?: readonly string[];
+  /** Called with a line for the user: windows resumed, a run that moves into a new day. */
+  onNotice?: (line: string) => void;
   /** Postgres URL instead of PGlite (DATABASE_URL). */
   databaseUrl?: string;
   /** SQS and S3 endpoint instead of embedded fauxqs (AWS_ENDPOINT_URL). */
@@ -94,7 +100,7 @@ export interface TwinProgress {
   consumed: number;
   /** Rows the loader has inserted. */
   loaded: number;
-  /** Expected events of the whole run, from the demand curve (an estimate). */
+  /** Events of the whole run: exact for windows produced, estimated from the demand curve for the rest. */
   expected: number;
 }
 
@@ -143,6 +149,12 @@ export interface TwinReport {
   consumers: Record<StreamName, EventSourceStats>;
   chaos?: ChaosCounts;
   books?: Books;
+  /** The whole warehouse, every window ever produced: ledger, load log and tables agree. */
+  warehouseBooks?: WarehouseBooks;
+  /** Windows an earlier run left unfinished, finished by a pass before this run, and whether that pass balanced. */
+  resumed?: { windows: string[]; balanced: boolean };
+  /** Things the user should know about this run (a new day, windows resumed). */
+  notes: string[];
   dashboard?: DashboardData;
   usage: TwinUsage;
   timings: TwinTimings;
@@ -234,11 +246,74 @@ function isoAt(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19) + 'Z';
 }
 
-/** The first window: after the warehouse's last event (a second run adds to the first), else Black Friday 06:00. */
-function firstWindowStart(lastEvent: string | null, windowMinutes: number): string {
-  if (!lastEvent) return BLACK_FRIDAY_MORNING;
+/** The first window: after the ledger's last window, else after the warehouse's last event (a second run adds to the first), else Black Friday 06:00. */
+function firstWindowStart(ledger: readonly WindowRecord[], lastEvent: string | null, windowMinutes: number): string {
+  const lastEnd = Math.max(...ledger.map((w) => Date.parse(w.start) + w.minutes * 60_000), lastEvent ? Date.parse(lastEvent) + 1000 : 0);
+  if (lastEnd <= 0) return BLACK_FRIDAY_MORNING;
   const length = windowMinutes * 60_000;
-  return isoAt(Math.floor(Date.parse(lastEvent) / length) * length + length);
+  return isoAt(Math.ceil(lastEnd / length) * length);
+}
+
+/** A run refused before any data moved (an overlapping --start, say): exit 2. */
+export class TwinRefused extends Error {
+  override name = 'TwinRefused';
+}
+
+/** The settings that decide a window's events and landing file names; a resume must repeat them. */
+type Generation = Pick<TwinOptions, 'windowMinutes' | 'seed' | 'eventsPerRun' | 'peakLinesPerMinute' | 'eventsPerMessage' | 'maxMessageBytes' | 'compression' | 'filePer'>;
+
+function generationOf(s: ResolvedSettings, eventsPerRun: number | undefined): string {
+  const g: Generation = {
+    windowMinutes: s.windowMinutes,
+    seed: s.seed,
+    eventsPerRun,
+    peakLinesPerMinute: s.peakLinesPerMinute,
+    eventsPerMessage: s.eventsPerMessage,
+    maxMessageBytes: s.maxMessageBytes,
+    compression: s.compression,
+    filePer: s.filePer,
+  };
+  return JSON.stringify(g);
+}
+
+const hhmm = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
+/** Windows an earlier run started but did not finish: the run stops and runTwin finishes them first. */
+class ResumeFirst extends Error {
+  constructor(readonly windows: WindowRecord[]) {
+    super(`${windows.length} window(s) to finish first`);
+  }
+}
+
+/**
+ * The run's windows: exactly those asked for, or `runs` from the start. A window may repeat one
+ * already in the ledger with the same settings (a replay: its files are loaded once anyway), but
+ * never overlap another, or the same minutes would hold two sets of events.
+ */
+function planWindows(s: ResolvedSettings, options: TwinOptions, ledger: readonly WindowRecord[], lastEvent: string | null, generation: string): string[] {
+  const windowMs = s.windowMinutes * 60_000;
+  if (options.windows) return [...options.windows];
+  const start = options.start ? isoAt(Date.parse(options.start)) : firstWindowStart(ledger, lastEvent, s.windowMinutes);
+  const planned = Array.from({ length: s.runs }, (_, i) => isoAt(Date.parse(start) + i * windowMs));
+  const clashes: string[] = [];
+  for (const p of planned) {
+    const ps = Date.parse(p);
+    for (const w of ledger) {
+      const ws = Date.parse(w.start);
+      if (ps < ws + w.minutes * 60_000 && ws < ps + windowMs && !(ws === ps && w.generation === generation)) {
+        clashes.push(`${hhmm(p)}+${s.windowMinutes}m overlaps ${hhmm(w.start)}+${w.minutes}m (seed ${w.seed}${ws === ps && w.minutes === s.windowMinutes ? ', other settings' : ''})`);
+        break;
+      }
+    }
+  }
+  if (clashes.length) {
+    const next = firstWindowStart(ledger, null, s.windowMinutes);
+    throw new TwinRefused(
+      `--start ${options.start}: ${clashes.length} window(s) overlap windows already in the warehouse, and their minutes would hold two sets of events: ${clashes.slice(0, 3).join('; ')}${clashes.length > 3 ? '; ...' : ''}. ` +
+        `Replay a window only with the same start, length and settings; or start after the last one (--start ${next}), or drop --start; or start over with --fresh.`,
+    );
+  }
+  return planned;
 }
 
 /** Events in a producer message, read from the envelope head without parsing the body. */
@@ -250,7 +325,37 @@ function eventsInBody(body: string): number {
 /** How often the loader looks for new landing files during the stream, besides after each consumer invocation. */
 const LIVE_LOAD_INTERVAL_MS = 100;
 
+/**
+ * Run the twin. A window an earlier run left unfinished (killed, crashed) is finished
+ * first, by a pass with the settings it was started with: the same files come out and
+ * the loader, which loads each name once, adds exactly what is missing.
+ */
 export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
+  try {
+    return await runPipeline(options);
+  } catch (error) {
+    if (!(error instanceof ResumeFirst)) throw error;
+    const groups = new Map<string, string[]>();
+    for (const w of error.windows) groups.set(w.generation, [...(groups.get(w.generation) ?? []), w.start]);
+    const finished: string[] = [];
+    let balanced = true;
+    for (const [generation, windows] of groups) {
+      options.onNotice?.(`Finishing ${windows.length} window(s) an earlier run started but did not load: ${windows.map(hhmm).join(', ')} UTC.`);
+      const g = JSON.parse(generation) as Generation;
+      const pass = await runPipeline({ ...options, ...g, eventsPerRun: g.eventsPerRun ?? undefined, windows, runs: windows.length, start: undefined, fresh: false, repair: false });
+      finished.push(...windows);
+      if (pass.books && !pass.books.balanced) {
+        balanced = false;
+        // Stop there: the warehouse needs a look before more data goes in.
+        return { ...pass, resumed: { windows: finished, balanced }, notes: [...pass.notes, 'Finishing the earlier windows did not balance; this run stopped before its own windows.'] };
+      }
+    }
+    const report = await runPipeline({ ...options, fresh: false, repair: false });
+    return { ...report, resumed: { windows: finished, balanced }, notes: [`Finished ${finished.length} window(s) an earlier run left unloaded first: ${finished.map(hhmm).join(', ')} UTC.`, ...report.notes] };
+  }
+}
+
+async function runPipeline(options: TwinOptions): Promise<TwinReport> {
   const started = performance.now();
   const s = resolveTwinSettings(options);
   const catalog = options.catalog ?? buildCatalog();
@@ -281,7 +386,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
   try {
     endpoint = await openEndpoint(options.endpointUrl, 'us-east-1');
     // The warehouse opens (and migrates) while the queues and the function workers start.
-    opening = openTwinWarehouse({ dataDir: options.dataDir ?? '.twin/pgdata', databaseUrl: options.databaseUrl, fresh: options.fresh ?? false, catalog });
+    opening = openTwinWarehouse({ dataDir: options.dataDir ?? '.twin/pgdata', databaseUrl: options.databaseUrl, fresh: options.fresh ?? false, repair: options.repair, catalog });
     opening.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
     const admin = sqsFor();
     const queues = await createStreamQueues(admin, {
@@ -377,13 +482,33 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       });
     }
     warehouse = await opening;
-    const start = options.start ? isoAt(Date.parse(options.start)) : firstWindowStart(await warehouse.lastEventTime(), s.windowMinutes);
+    const ledger = await warehouse.windows();
+    const unfinished = ledger.filter((w) => w.status !== 'loaded');
+    if (unfinished.length && !options.windows) throw new ResumeFirst(unfinished);
+    const generation = generationOf(s, options.eventsPerRun);
+    const windows = planWindows(s, options, ledger, ledger.length ? null : await warehouse.lastEventTime(), generation);
     const windowMs = s.windowMinutes * 60_000;
-    const windows = Array.from({ length: s.runs }, (_, i) => isoAt(Date.parse(start) + i * windowMs));
-    progress.expected = windows.reduce(
-      (n, w) => n + 2 * (options.eventsPerRun ?? expectedSaleLines({ start: w, minutes: s.windowMinutes, seed: s.seed, peakLinesPerMinute: s.peakLinesPerMinute })),
-      0,
-    );
+    const start = windows[0];
+    const notes: string[] = [];
+    const firstDay = ledger[0]?.start.slice(0, 10) ?? start.slice(0, 10);
+    const lastDay = isoAt(Date.parse(windows[windows.length - 1]) + windowMs - 1000).slice(0, 10);
+    if (!options.start && !options.windows && lastDay > firstDay) {
+      notes.push(
+        `This run carries on after the ${ledger.length} window(s) already in the warehouse, into ${lastDay} (the warehouse began on ${firstDay}). ` +
+          'For a clean Black Friday morning, start again with --fresh, or give another --data-dir.',
+      );
+    }
+    for (const n of notes) options.onNotice?.(n);
+    // Demanded sale lines per window; each window's real event count replaces its estimate once produced.
+    const estimates = windows.map((w) => options.eventsPerRun ?? expectedSaleLines({ start: w, minutes: s.windowMinutes, seed: s.seed, peakLinesPerMinute: s.peakLinesPerMinute }));
+    let estimatedLeft = estimates.reduce((a, b) => a + b, 0);
+    let estimatedDone = 0;
+    const updateExpected = () => {
+      // Events per demanded line so far (a sale and its update, plus restocks, less lost sales); 2 until a window is in.
+      const ratio = estimatedDone > 0 ? progress.produced / estimatedDone : 2;
+      progress.expected = Math.round(progress.produced + ratio * estimatedLeft);
+    };
+    updateExpected();
     const setupMs = performance.now() - started;
 
     // Stream phase: the schedule's invocations and the event sources run together.
@@ -398,14 +523,21 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       const producerName = `${s.prefix}-producer`;
       const worker = async () => {
         while (next < windows.length) {
-          const window = windows[next++];
+          const index = next++;
+          const window = windows[index];
+          // In the ledger before any event leaves, so a kill from here on leaves a window the next run finishes.
+          await warehouse!.startWindow({ start: window, minutes: s.windowMinutes, seed: s.seed, generation });
           const { result, sent: accepted, sqsUsage } = await usage.invoke(producerName, () =>
             producers!.invoke({ start: window, seed: s.seed, ...(options.eventsPerRun !== undefined ? { count: options.eventsPerRun } : {}) }),
           );
           usage.addSqsUsage(sqsUsage);
           for (const st of streamNames) for (const body of accepted[st]) sent[st].push(body);
           results.push(result);
+          await warehouse!.windowProduced(window, result.events);
           progress.produced += result.events.sales + result.events.inventory;
+          estimatedLeft -= estimates[index];
+          estimatedDone += estimates[index];
+          updateExpected();
           progress.runsDone++;
           if (chaos) {
             for (const stream of streamNames) {
@@ -453,12 +585,22 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
         }
       }
     };
-    const live = liveLoads();
+    // A warehouse that fails while loading (a dropped connection, say) ends the stream at once, not after it.
+    let failStream: (error: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (failStream = reject));
+    failed.catch(() => undefined);
+    const live = liveLoads().catch((error: unknown) => {
+      streaming = false;
+      failStream(error);
+    });
     let consumerStats: Record<StreamName, EventSourceStats>;
     try {
       const drained = Promise.all(streamNames.map((st) => sources[st].drain(() => producerDone)));
-      await produce();
-      const stats = await drained;
+      const producing = produce();
+      // Left behind if the race is lost; their errors are the same failure, reported once.
+      drained.catch(() => undefined);
+      producing.catch(() => undefined);
+      const [, stats] = await Promise.race([Promise.all([producing, drained]), failed]);
       consumerStats = Object.fromEntries(streamNames.map((st, i) => [st, stats[i]])) as Record<StreamName, EventSourceStats>;
     } finally {
       streaming = false;
@@ -500,7 +642,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       lostSales += r.lostSales;
       baskets += r.baskets;
     }
-    const end = isoAt(Date.parse(start) + s.runs * windowMs);
+    const end = isoAt(Date.parse(windows[windows.length - 1]) + windowMs);
 
     progress.phase = 'books';
     report();
@@ -508,6 +650,10 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     const books = options.skipBooks
       ? undefined
       : await reconcile({ sqs: admin, s3: loaderS3, bucket, queues, warehouse, sent, chaos, window: { start, end }, runs: results.map((r) => r.window) });
+    // A window is done when every event it produced is in the warehouse once (or, without books, when every file loaded).
+    const allIn = books ? streamNames.every((st) => books.streams[st].missing === 0 && books.streams[st].doubled === 0) : loadCounts.failures.length === 0;
+    if (allIn) await warehouse.windowsLoaded(windows);
+    const warehouseBooks = options.skipBooks ? undefined : await warehouse.books();
     const booksMs = performance.now() - booksStarted;
     const usageSnapshot = usage.snapshot();
     progress.phase = 'done';
@@ -515,7 +661,7 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     const totalEvents = events.sales + events.inventory;
     return {
       settings: {
-        runs: s.runs,
+        runs: windows.length,
         windowMinutes: s.windowMinutes,
         start,
         end,
@@ -545,6 +691,8 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
       consumers: consumerStats!,
       ...(chaos ? { chaos: { ...chaos.counts } } : {}),
       books,
+      warehouseBooks,
+      notes,
       dashboard,
       usage: usageSnapshot,
       timings: { setupMs, streamMs, produceMs, loadMs, refreshMs, queriesMs, booksMs, pipelineMs, totalMs: performance.now() - started },

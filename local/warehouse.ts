@@ -1,8 +1,6 @@
 // The twin's warehouse: PGlite on disk (a second run adds to the first) or the
 // Postgres server in DATABASE_URL, migrated with the same migrations as Redshift,
 // loaded by the auto-copy stand-in and read by the dashboard queries.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Catalog } from '../functions/catalog';
 import { streams, type StreamName } from '../functions/contracts';
@@ -12,8 +10,10 @@ import { openWarehouse } from '../warehouse/open';
 import { blankDataDir } from '../warehouse/drivers/pglite';
 import { openPgliteInWorker } from './pgliteWorker';
 import { runDashboardQueries, type DashboardRows } from '../warehouse/queries';
-import { applyMigrations, MigrationChangedError, MIGRATIONS_TABLE, type SqlDriver } from '../warehouse/runner';
+import { applyMigrations, inTransaction, MigrationChangedError, MIGRATIONS_TABLE, type SqlDriver } from '../warehouse/runner';
 import { qualified, quoteIdent, WAREHOUSE_SCHEMA } from '../warehouse/schema';
+import type { PgDriver } from '../warehouse/drivers/pg';
+import { claimDataDir, DataDirBusy, DataDirRefused } from './dataDir';
 
 export type DashboardData = DashboardRows;
 
@@ -32,6 +32,8 @@ export interface TwinWarehouseOptions {
   dataDir: string;
   databaseUrl?: string;
   fresh: boolean;
+  /** Delete the rows of windows that do not match the load log, so the run makes them again. */
+  repair?: boolean;
   catalog: Catalog;
 }
 
@@ -40,6 +42,39 @@ export interface TwinLoadOptions {
   bucket: string;
   /** Chaos: whether the loader crashes halfway through this file (before its commit). */
   crashMidFile?: (key: string) => boolean;
+}
+
+/** One producer window the twin has started, from its ledger (twin.windows). */
+export interface WindowRecord {
+  /** ISO-8601 start. */
+  start: string;
+  minutes: number;
+  seed: number;
+  /** The settings that shape the window's events and file names (JSON), so a resume makes the same files. */
+  generation: string;
+  /** producing: started, maybe partly sent; produced: sent, maybe not all loaded; loaded: every event in the warehouse. */
+  status: 'producing' | 'produced' | 'loaded';
+  /** Events produced (once status is produced or loaded). */
+  sales: number | null;
+  inventory: number | null;
+}
+
+/** What the warehouse holds over all runs: the ledger, the load log and the tables, which must agree. */
+export interface WarehouseBooks {
+  balanced: boolean;
+  problems: string[];
+  windows: number;
+  /** Windows started but not yet fully loaded. */
+  unfinished: string[];
+  /** Events the ledger says were produced, rows the load log says were loaded, rows in the tables. */
+  produced: Record<StreamName, number>;
+  loadLog: Record<StreamName, number>;
+  tables: Record<StreamName, number>;
+}
+
+/** The warehouse cannot be used as it is; the message says what was found and what to run. Exit 2. */
+export class WarehouseRefused extends Error {
+  override name = 'WarehouseRefused';
 }
 
 export interface TwinWarehouse {
@@ -56,6 +91,16 @@ export interface TwinWarehouse {
   factIds(stream: StreamName, from: string, to: string): Promise<Map<string, number>>;
   /** Landing files loaded (status 'loaded' in the load log). */
   loadedFiles(): Promise<Set<string>>;
+  /** The ledger of windows, oldest first. */
+  windows(): Promise<WindowRecord[]>;
+  /** Record a window before its producer runs (a resume finds it there). */
+  startWindow(w: Pick<WindowRecord, 'start' | 'minutes' | 'seed' | 'generation'>): Promise<void>;
+  /** Record what a window's producer sent. */
+  windowProduced(start: string, events: Record<StreamName, number>): Promise<void>;
+  /** Mark windows whose events are all in the warehouse. */
+  windowsLoaded(starts: readonly string[]): Promise<void>;
+  /** Ledger, load log and tables compared over all runs. */
+  books(): Promise<WarehouseBooks>;
   close(): Promise<void>;
 }
 
@@ -87,47 +132,187 @@ async function loadLog(driver: SqlDriver): Promise<{ files: number; rows: Record
   return out;
 }
 
-export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<TwinWarehouse> {
-  const dataDir = resolve(options.dataDir);
-  let blank: Uint8Array | undefined;
-  if (!options.databaseUrl) {
-    // A directory that is not a Postgres cluster (a half-made one, say) starts over, from a
-    // dumped blank cluster rather than initdb (seconds instead of tens on a busy machine).
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-      rmSync(dataDir, { recursive: true, force: true });
-      blank = new Uint8Array(await (await blankDataDir()).arrayBuffer());
-    }
-    mkdirSync(dataDir, { recursive: true });
+/** The ledger of producer windows: the twin's own schema, beside the warehouse's. */
+const LEDGER_SCHEMA = 'twin';
+const LEDGER = `${LEDGER_SCHEMA}.windows`;
+const LEDGER_DDL = [
+  `CREATE SCHEMA IF NOT EXISTS ${LEDGER_SCHEMA}`,
+  `CREATE TABLE IF NOT EXISTS ${LEDGER} (window_start TIMESTAMP PRIMARY KEY, minutes INT NOT NULL, seed BIGINT NOT NULL, generation TEXT NOT NULL, status VARCHAR(16) NOT NULL, sales INT, inventory INT, recorded_at TIMESTAMP NOT NULL)`,
+];
+
+/** Advisory lock key of the twin on a shared Postgres server ('bfst'). */
+const ADVISORY_KEY = 0x62667374;
+
+/** `20261127T060000-1` from a landing key `sales/dt=.../sales-20261127T060000-1-000003.csv`; undefined for batch files. */
+export function windowTagOfKey(key: string): string | undefined {
+  const m = /\/(?:sales|inventory)-(\d{8}T\d{6}-[0-9a-z]+)-\d+\.csv$/.exec(key);
+  return m?.[1];
+}
+
+const toIso = (t: Date | string): string => {
+  // A Date, possibly from the worker's realm (so not instanceof this realm's Date), or a string.
+  const time = typeof t === 'object' && typeof (t as Date).toISOString === 'function' ? (t as Date) : new Date(String(t).replace(' ', 'T') + 'Z');
+  return time.toISOString().slice(0, 19) + 'Z';
+};
+
+/** The window tag of a fact row id: `T-20261127T060000-1-000042-0` -> `20261127T060000-1`. */
+const ID_TAG_SQL = (column: string) => `split_part(${column}, '-', 2) || '-' || split_part(${column}, '-', 3)`;
+
+/** Per stream: rows in the table and rows the load log says it loaded. */
+async function tableAndLogTotals(driver: SqlDriver): Promise<{ tables: Record<StreamName, number>; loadLog: Record<StreamName, number> }> {
+  const log = await loadLog(driver);
+  const tables = { sales: 0, inventory: 0 } as Record<StreamName, number>;
+  for (const stream of Object.keys(streams) as StreamName[]) {
+    const rows = await driver.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${qualified(streams[stream].contract.table)}`);
+    tables[stream] = Number(rows[0]?.n ?? 0);
   }
-  // PGlite runs in a worker thread so loading overlaps the rest of the pipeline.
-  const driver: SqlDriver = options.databaseUrl ? await openWarehouse({ databaseUrl: options.databaseUrl }) : await openPgliteInWorker(dataDir, blank);
-  try {
-    // Fresh drops our schema and the migration log rather than the cluster: initdb is the slow part of PGlite.
-    if (options.fresh) {
-      await driver.exec(`DROP SCHEMA IF EXISTS ${WAREHOUSE_SCHEMA} CASCADE`);
-      await driver.exec(`DROP TABLE IF EXISTS ${MIGRATIONS_TABLE}`);
+  return { tables, loadLog: log.rows };
+}
+
+/**
+ * The load log against the tables, file by file where it differs: rows the log says each
+ * window's files loaded, against the rows of that window in the table. Empty when they agree.
+ */
+async function integrityProblems(driver: SqlDriver): Promise<{ problems: string[]; windows: string[] }> {
+  const { tables, loadLog: logged } = await tableAndLogTotals(driver);
+  const problems: string[] = [];
+  const windows = new Set<string>();
+  for (const stream of Object.keys(streams) as StreamName[]) {
+    if (tables[stream] === logged[stream]) continue;
+    const { table, key } = streams[stream].contract;
+    const job = copyJobName(table);
+    const files = await driver.query<{ file_name: string; rows_loaded: number | string }>(`SELECT "file_name", "rows_loaded" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded' AND "job_name" = $1`, [job]);
+    const logByTag = new Map<string, { rows: number; files: string[] }>();
+    for (const f of files) {
+      const tag = windowTagOfKey(f.file_name) ?? '(batch files)';
+      const e = logByTag.get(tag) ?? { rows: 0, files: [] };
+      e.rows += Number(f.rows_loaded);
+      e.files.push(f.file_name);
+      logByTag.set(tag, e);
     }
+    const inTable = await driver.query<{ tag: string; n: number | string }>(`SELECT ${ID_TAG_SQL(quoteIdent(key))} AS tag, COUNT(*) AS n FROM ${qualified(table)} GROUP BY 1`);
+    const tableByTag = new Map(inTable.map((r) => [r.tag, Number(r.n)]));
+    const tags = new Set([...logByTag.keys(), ...tableByTag.keys()]);
+    const bad: string[] = [];
+    for (const tag of [...tags].sort()) {
+      const log = logByTag.get(tag);
+      const n = tableByTag.get(tag) ?? 0;
+      if ((log?.rows ?? 0) === n) continue;
+      windows.add(tag);
+      const names = log?.files ?? [];
+      bad.push(`window ${tag}: ${n} row(s) in ${table}, the load log says ${log?.rows ?? 0} from ${names.length} file(s)${names.length ? ': ' + names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '') : ''}`);
+    }
+    problems.push(`${table} holds ${tables[stream]} row(s) but the load log says ${logged[stream]} were loaded`, ...bad);
+  }
+  return { problems, windows: [...windows] };
+}
+
+export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<TwinWarehouse> {
+  let driver: SqlDriver;
+  let release = (): void => undefined;
+  let markReady = (): void => undefined;
+  let where: string;
+  if (options.databaseUrl) {
+    where = describePg(options.databaseUrl);
+    let pg: PgDriver;
+    try {
+      pg = (await openWarehouse({ databaseUrl: options.databaseUrl })) as PgDriver;
+    } catch (error) {
+      throw new Error(`cannot connect to DATABASE_URL (${where}): ${(error as Error).message}`, { cause: error });
+    }
+    driver = pg;
+    // A dropped connection is an 'error' event on the client; unheard, it ends the process.
+    // The queries in flight fail as well, and the run reports that one line.
+    pg.client.on('error', () => undefined);
+    try {
+      // One twin per database: a session advisory lock, released when the connection ends.
+      const [{ locked }] = await pg.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${ADVISORY_KEY}) AS locked`);
+      if (!locked) {
+        const holders = await pg.query<{ pid: number; client: string | null; app: string | null; since: Date | string | null }>(
+          `SELECT a.pid, host(a.client_addr) AS client, a.application_name AS app, a.backend_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ${ADVISORY_KEY}`,
+        );
+        const h = holders[0];
+        throw new DataDirBusy(
+          `${where} is in use by another twin` + (h ? `: server backend pid ${h.pid}${h.client ? ` from ${h.client}` : ''}${h.app ? ` (${h.app})` : ''}, connected since ${h.since ? toIso(h.since) : '?'}` : '') + '. Wait for it to finish, or stop it.',
+        );
+      }
+      if (options.fresh) {
+        // Drop only what the twin made: a warehouse schema with no twin ledger beside it belongs to someone else.
+        const [{ ours, theirs }] = await pg.query<{ ours: boolean; theirs: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = '${LEDGER_SCHEMA}') AS ours, EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = '${WAREHOUSE_SCHEMA}') AS theirs`,
+        );
+        if (theirs && !ours) throw new WarehouseRefused(`--fresh: ${where} has a schema ${WAREHOUSE_SCHEMA} that the twin did not make (no schema ${LEDGER_SCHEMA} beside it); the twin leaves it alone. Use another database.`);
+        await pg.exec(`DROP SCHEMA IF EXISTS ${WAREHOUSE_SCHEMA} CASCADE`);
+        await pg.exec(`DROP SCHEMA IF EXISTS ${LEDGER_SCHEMA} CASCADE`);
+        await pg.exec(`DROP TABLE IF EXISTS ${MIGRATIONS_TABLE}`);
+      }
+    } catch (error) {
+      await pg.close().catch(() => undefined);
+      throw error;
+    }
+  } else {
+    const dir = claimDataDir(options.dataDir, { fresh: options.fresh });
+    where = `PGlite at ${dir.path}`;
+    release = dir.release;
+    markReady = dir.markReady;
+    try {
+      // A new (or reset) directory starts from a dumped blank cluster rather than initdb (seconds instead of tens).
+      const blank = dir.blank ? new Uint8Array(await (await blankDataDir()).arrayBuffer()) : undefined;
+      // PGlite runs in a worker thread so loading overlaps the rest of the pipeline.
+      driver = await openPgliteInWorker(dir.path, blank);
+    } catch (error) {
+      release();
+      throw new WarehouseRefused(
+        `the warehouse in ${dir.path} is damaged: PGlite cannot open it (${(error as Error).message.replace(/^could not open PGlite at [^:]*: /, '')}). ` +
+          `Start it again with --fresh (this deletes that twin data directory and its warehouse), or move the directory aside to keep it and give a new --data-dir.`,
+      );
+    }
+  }
+  const close = async () => {
+    await driver.close?.().catch(() => undefined);
+    release();
+  };
+  try {
     await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, options.catalog));
+    for (const ddl of LEDGER_DDL) await driver.exec(ddl);
+    markReady();
+    const integrity = await integrityProblems(driver);
+    if (integrity.problems.length) {
+      if (!options.repair) {
+        throw new WarehouseRefused(
+          `the warehouse (${where}) does not match its load log:\n  ${integrity.problems.join('\n  ')}\n` +
+            `Repair it with --repair (deletes those windows' rows and load-log entries; the run then makes them again), or start over with --fresh.`,
+        );
+      }
+      await repairWindows(driver, integrity.windows);
+      const after = await integrityProblems(driver);
+      if (after.problems.length) throw new WarehouseRefused(`--repair could not make the warehouse (${where}) match its load log:\n  ${after.problems.join('\n  ')}\nStart over with --fresh.`);
+    }
   } catch (error) {
-    await driver.close?.();
+    await close();
     if (error instanceof MigrationChangedError) {
       // Usually the catalog (the dims migration) or a view changed since this warehouse was made.
-      throw new Error(`${error.message}\nThis warehouse was built by an older version of the schema or catalog; start it again with --fresh.`, { cause: error });
+      throw new WarehouseRefused(`${error.message}\nThis warehouse was built by an older version of the schema or catalog; start it again with --fresh.`);
     }
-    throw error;
+    if (error instanceof WarehouseRefused || error instanceof DataDirBusy || error instanceof DataDirRefused) throw error;
+    throw new WarehouseRefused(`the warehouse (${where}) cannot be read: ${(error as Error).message}. If it is damaged, start it again with --fresh.`);
   }
 
+  const windows = async (): Promise<WindowRecord[]> => {
+    const rows = await driver.query<{ window_start: Date | string; minutes: number; seed: number | string; generation: string; status: WindowRecord['status']; sales: number | null; inventory: number | null }>(
+      `SELECT window_start, minutes, seed, generation, status, sales, inventory FROM ${LEDGER} ORDER BY window_start`,
+    );
+    return rows.map((r) => ({ start: toIso(r.window_start), minutes: r.minutes, seed: Number(r.seed), generation: r.generation, status: r.status.trim() as WindowRecord['status'], sales: r.sales, inventory: r.inventory }));
+  };
+
   return {
-    describe: options.databaseUrl ? describePg(options.databaseUrl) : `PGlite at ${dataDir}`,
+    describe: where,
     driver,
     async lastEventTime() {
       const parts = Object.values(streams).map((s) => `SELECT MAX(${quoteIdent('timestamp')}) AS t FROM ${qualified(s.contract.table)}`);
       const rows = await driver.query<{ t: Date | string | null }>(`SELECT MAX(t) AS t FROM (${parts.join(' UNION ALL ')}) x`);
       const t = rows[0]?.t;
-      if (t === null || t === undefined) return null;
-      // A Date, possibly from the worker's realm (so not instanceof this realm's Date), or a string.
-      const time = typeof t === 'object' && typeof (t as Date).toISOString === 'function' ? (t as Date) : new Date(String(t).replace(' ', 'T') + 'Z');
-      return time.toISOString().slice(0, 19) + 'Z';
+      return t === null || t === undefined ? null : toIso(t);
     },
     async load({ s3, bucket, crashMidFile }) {
       const before = await loadLog(driver);
@@ -173,8 +358,58 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
       const rows = await driver.query<{ file_name: string }>(`SELECT "file_name" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded'`);
       return new Set(rows.map((r) => r.file_name));
     },
-    async close() {
-      await driver.close?.();
+    windows,
+    async startWindow(w) {
+      await driver.query(
+        `INSERT INTO ${LEDGER} (window_start, minutes, seed, generation, status, recorded_at) VALUES ($1, $2, $3, $4, 'producing', $5) ON CONFLICT (window_start) DO UPDATE SET recorded_at = EXCLUDED.recorded_at`,
+        [sqlTime(w.start), w.minutes, w.seed, w.generation, sqlTime(new Date().toISOString())],
+      );
     },
+    async windowProduced(start, events) {
+      await driver.query(`UPDATE ${LEDGER} SET sales = $2, inventory = $3, status = CASE WHEN status = 'loaded' THEN status ELSE 'produced' END WHERE window_start = $1`, [sqlTime(start), events.sales, events.inventory]);
+    },
+    async windowsLoaded(starts) {
+      if (starts.length) await driver.query(`UPDATE ${LEDGER} SET status = 'loaded' WHERE window_start = ANY($1::timestamp[])`, [starts.map(sqlTime)]);
+    },
+    async books() {
+      const ledger = await windows();
+      const { tables, loadLog } = await tableAndLogTotals(driver);
+      const produced = { sales: 0, inventory: 0 } as Record<StreamName, number>;
+      for (const w of ledger) {
+        produced.sales += w.sales ?? 0;
+        produced.inventory += w.inventory ?? 0;
+      }
+      const unfinished = ledger.filter((w) => w.status !== 'loaded').map((w) => w.start);
+      const problems: string[] = [];
+      if (unfinished.length) problems.push(`${unfinished.length} window(s) produced but not fully loaded: ${unfinished.slice(0, 5).join(', ')}${unfinished.length > 5 ? ', ...' : ''} (the next run finishes them)`);
+      for (const stream of Object.keys(streams) as StreamName[]) {
+        const table = streams[stream].contract.table;
+        if (loadLog[stream] !== tables[stream]) problems.push(`${table}: ${tables[stream]} row(s), but the load log says ${loadLog[stream]} (run again with --repair)`);
+        // Windows from before the ledger existed have no counts; only a ledger that covers every row can be compared.
+        if (ledger.length && ledger.every((w) => w.sales !== null) && !unfinished.length && produced[stream] !== tables[stream]) problems.push(`${table}: ${tables[stream]} row(s), but the windows produced ${produced[stream]}`);
+      }
+      return { balanced: problems.length === 0, problems, windows: ledger.length, unfinished, produced, loadLog, tables };
+    },
+    close,
   };
+}
+
+/** Delete the rows and load-log entries of damaged windows and mark them unfinished, so the next run makes them again. */
+async function repairWindows(driver: SqlDriver, tags: readonly string[]): Promise<void> {
+  const statements: string[] = [];
+  for (const tag of tags) {
+    const literal = `'${tag.replace(/'/g, "''")}'`;
+    for (const stream of Object.keys(streams) as StreamName[]) {
+      const { table, key } = streams[stream].contract;
+      statements.push(`DELETE FROM ${qualified(table)} WHERE ${ID_TAG_SQL(quoteIdent(key))} = ${literal}`);
+    }
+    statements.push(`DELETE FROM ${COPY_JOB_DETAIL} WHERE "file_name" LIKE ${`'%-${tag.replace(/'/g, "''")}-%'`}`);
+    if (/^\d{8}T\d{6}-/.test(tag)) {
+      const t = `${tag.slice(0, 4)}-${tag.slice(4, 6)}-${tag.slice(6, 8)} ${tag.slice(9, 11)}:${tag.slice(11, 13)}:${tag.slice(13, 15)}`;
+      statements.push(`UPDATE ${LEDGER} SET status = 'producing' WHERE window_start = '${t}'`);
+    }
+  }
+  await inTransaction(driver, statements);
+  // The views hold partial aggregates of the deleted rows: rebuild them from the facts.
+  await refreshViews(driver, { full: true });
 }
