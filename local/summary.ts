@@ -1,6 +1,7 @@
 // What a twin run prints: the counts, the books and a few key metrics as small tables.
 import { streamNames, streams } from '../functions/contracts';
 import type { Books } from './books';
+import type { WarehouseBooks } from './warehouse';
 import type { TwinReport } from './twin';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
@@ -36,12 +37,21 @@ export function formatBooks(books: Books): string {
   return lines.join('\n');
 }
 
+/** The whole warehouse's books: every window ever produced, against the load log and the tables. */
+export function formatWarehouseBooks(w: WarehouseBooks): string {
+  const lines = [
+    `  ${n(w.windows)} window(s) produced ${n(w.produced.sales)} sales and ${n(w.produced.inventory)} inventory events; the load log says ${n(w.loadLog.sales)} and ${n(w.loadLog.inventory)} loaded; the tables hold ${n(w.tables.sales)} and ${n(w.tables.inventory)}`,
+  ];
+  lines.push(w.balanced ? '  BALANCED: every window ever produced is in the warehouse, once.' : '  NOT BALANCED:\n' + w.problems.map((p) => '    - ' + p).join('\n'));
+  return lines.join('\n');
+}
+
 export function formatSummary(report: TwinReport, extras: { dashboardPath?: string } = {}): string {
   const s = report.settings;
   const out: string[] = [];
   const t = report.timings;
   out.push(
-    `Black Friday twin: ${s.runs} run(s) x ${s.windowMinutes} min, ${s.start.replace('T', ' ').slice(0, 16)} to ${s.end.replace('T', ' ').slice(0, 16)} UTC, seed ${s.seed}`,
+    `Black Friday twin, this run: ${s.runs} window(s) x ${s.windowMinutes} min, ${s.start.replace('T', ' ').slice(0, 16)} to ${s.end.replace('T', ' ').slice(0, 16)} UTC, seed ${s.seed}`,
     `  endpoint ${s.endpoint}; warehouse ${s.warehouse}`,
     s.archives
       ? `  functions: the dev stack's shipped Lambda archives (${s.archives.cached ? 'cached' : 'built'} in ${n(s.archives.ms)} ms, ${s.archives.dir})`
@@ -49,7 +59,7 @@ export function formatSummary(report: TwinReport, extras: { dashboardPath?: stri
     `  packing ${s.eventsPerMessage === 'fill' ? `fill (up to ${n(s.maxMessageBytes)} bytes, ${s.compression})` : `${s.eventsPerMessage} event(s) per message (${s.compression})`}, consumer batch size ${s.batchSize}, a CSV per ${s.filePer}`,
     '',
     textTable(
-      ['', 'sales', 'inventory', 'total'],
+      ['this run', 'sales', 'inventory', 'total'],
       [
         ['events', n(report.events.sales), n(report.events.inventory), n(report.totalEvents)],
         ['messages', n(report.messages.sales), n(report.messages.inventory), n(report.messages.sales + report.messages.inventory)],
@@ -61,13 +71,18 @@ export function formatSummary(report: TwinReport, extras: { dashboardPath?: stri
     '',
     `  files: ${n(report.files.written)} written, ${n(report.files.loaded)} loaded by this run` +
       (report.loader.failures.length ? `, ${n(report.loader.failures.length)} refused by the loader` : '') +
-      `; rejects: ${n(report.rejects)}; lost sales (out of stock): ${n(report.lostSales)}`,
+      `; rejects: ${n(report.rejects)}`,
+    `  demand: ${n(report.events.sales + report.lostSales)} sale lines = ${n(report.events.sales)} sold + ${n(report.lostSales)} lost to stockouts (not events: a lost sale is never sent)`,
     `  time: ${secs(t.pipelineMs)} from first send to views refreshed (${n(report.eventsPerSecond)} events/s): stream ${secs(t.streamMs)}, load ${secs(t.loadMs)}, refresh ${secs(t.refreshMs)}; setup ${secs(t.setupMs)}, books ${secs(t.booksMs)}, total ${secs(t.totalMs)}`,
   );
   const slow = report.consumers.sales.slowInvocations + report.consumers.inventory.slowInvocations;
   if (slow) out.push(`  warning: ${n(slow)} consumer invocation(s) outlasted the visibility timeout, so their messages could be delivered twice; raise --visibility-timeout`);
   if (report.chaos) {
     const c = report.chaos;
+    const received = report.consumers.sales.messagesReceived + report.consumers.inventory.messagesReceived;
+    out.push(
+      `  consumed counts every delivery: under chaos, redeliveries after crashes and failed puts, duplicate deliveries and injected messages make it pass produced (${n(received)} messages received for ${n(report.messages.sales + report.messages.inventory)} sent)`,
+    );
     out.push(
       '',
       'Chaos injected:',
@@ -78,14 +93,14 @@ export function formatSummary(report: TwinReport, extras: { dashboardPath?: stri
   }
   const d = report.dashboard;
   if (d) {
-    out.push('', 'Top products by revenue:');
+    out.push('', 'Top products by revenue (warehouse, all runs):');
     out.push(
       textTable(
         ['#', 'product', 'name', 'category', 'units', 'revenue'],
         d.topProductsByRevenue.slice(0, 5).map((p) => [p.revenue_rank, p.product_id, p.name.slice(0, 32), p.category, n(p.units), money(p.revenue)]),
       ),
     );
-    out.push('', 'Revenue by category:');
+    out.push('', 'Revenue by category (warehouse, all runs):');
     out.push(
       textTable(
         ['category', 'units', 'revenue', 'share'],
@@ -100,10 +115,12 @@ export function formatSummary(report: TwinReport, extras: { dashboardPath?: stri
       byStore.set(r.store_id, e);
     }
     const risky = [...byStore].sort((a, b) => b[1].out + b[1].atRisk - (a[1].out + a[1].atRisk) || a[0].localeCompare(b[0])).slice(0, 5);
-    out.push('', 'Stores at stockout risk (product x store pairs):');
+    out.push('', 'Stores at stockout risk (product x store pairs; warehouse, all runs):');
     out.push(risky.length ? textTable(['store', 'region', 'out of stock', 'at risk', 'lowest'], risky.map(([id, e]) => [id, e.region, e.out, e.atRisk, e.worst])) : '  none');
   }
-  if (report.books) out.push('', 'Books:', formatBooks(report.books));
+  if (report.books) out.push('', 'Books, this run:', formatBooks(report.books));
+  if (report.warehouseBooks) out.push('', 'Books, warehouse (all runs):', formatWarehouseBooks(report.warehouseBooks));
+  if (report.notes.length) out.push('', ...report.notes.map((note) => `Note: ${note}`));
   if (extras.dashboardPath) out.push('', `Dashboard: ${extras.dashboardPath}`);
   return out.join('\n');
 }
