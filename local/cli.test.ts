@@ -1,5 +1,8 @@
 // The command line: flags to TwinOptions, every bad flag named, exit code 2.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
 import { CliUsageError, parseCli, parseDuration } from './cli';
@@ -74,6 +77,64 @@ describe('parseCli', () => {
     expect(() => parse('--duration', '50m')).toThrow('--duration 50 min is not a whole number of 15-minute windows');
   });
 
+  it('names each bad flag once, every one of them, unknown ones included', () => {
+    expect(() => parse('--bogus', '--runs', '-3', '--serve', 'abc')).toThrow(
+      [
+        "option '-r, --runs <n>' argument '-3' is invalid. must be a whole number 1..10000.",
+        "unknown option '--bogus'",
+        "option '--serve [port]' argument 'abc' is invalid. must be a whole number 0..65535.",
+      ].join('\n'),
+    );
+    // No second, cut-off error from the settings check, and no complaint about a flag that was not given.
+    expect(() => parse('--runs', '-3')).toThrow(/^option '-r, --runs <n>' argument '-3' is invalid\. must be a whole number 1\.\.10000\.$/);
+    expect(() => parse('--duration', '2x')).toThrow(/^option '-d, --duration <time>' argument '2x' is invalid\. must be a duration like 6h, 90m or 1h30m\.$/);
+    expect(() => parse('--demand', 'abc')).toThrow(/^option '-e, --demand <lines>' argument 'abc' is invalid\. must be a whole number 0\.\.5000000\.$/);
+    expect(() => parse('--rnus', '3')).toThrow("unknown option '--rnus' (Did you mean --runs?)");
+  });
+
+  it('takes --demand, or --events, its old name, as demanded sale lines per run', () => {
+    expect(parse('--demand', '20000').twin.eventsPerRun).toBe(20000);
+    expect(parse('--events', '20000').twin.eventsPerRun).toBe(20000);
+    expect(() => parse('--events', '1', '--demand', '2')).toThrow('give --demand, not --events as well');
+  });
+
+  it('checks the environment before anything starts, naming each variable', () => {
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        parseCli([], env, false);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(problems({ DATABASE_URL: 'nonsense' })).toBe('DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got "nonsense"');
+    expect(problems({ DATABASE_URL: 'mysql://root:secret@db/x' })).toBe('DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got "mysql://***@db/x"');
+    expect(problems({ AWS_ENDPOINT_URL: 'not-a-url' })).toBe('AWS_ENDPOINT_URL must be an http:// or https:// URL (http://localhost:4566), got "not-a-url"');
+    expect(problems({ DATABASE_URL: 'postgresql://u@localhost/x', AWS_ENDPOINT_URL: 'https://s3.local:4566' })).toBe('');
+  });
+
+  it('checks every output path and the data directory before anything starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-out-'));
+    try {
+      const file = join(dir, 'a-file');
+      writeFileSync(file, 'x');
+      expect(() => parse('--dashboard', dir, '--json', join(file, 'report.json'), '--data-dir', '/proc/1/pg')).toThrow(
+        [
+          `option '--data-dir <dir>' argument '/proc/1/pg' is invalid. /proc/1/pg is under /proc, a kernel file system, not a place for data.`,
+          `option '--dashboard <file>' argument '${dir}' is invalid. ${dir} is a directory; give a file name.`,
+          `option '--json <file>' argument '${join(file, 'report.json')}' is invalid. ${file} is a file, so no folder can be made there.`,
+        ].join('\n'),
+      );
+      expect(() => parse('--dashboard', '/proc/self/x.html')).toThrow('/proc/self/x.html is under /proc');
+      // Missing folders are made at the end of the run.
+      expect(parse('--json', join(dir, 'new', 'deeper', 'report.json')).jsonPath).toBe(join(dir, 'new', 'deeper', 'report.json'));
+      // With DATABASE_URL the data directory is not used, so not checked.
+      expect(parseCli(['--data-dir', '/proc/1/pg'], { DATABASE_URL: 'postgres://db/x' }, false).twin.databaseUrl).toBe('postgres://db/x');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads durations', () => {
     expect([parseDuration('6h'), parseDuration('90m'), parseDuration('1h30m'), parseDuration('45')]).toEqual([360, 90, 90, 45]);
     expect(() => parseDuration('soon')).toThrow(/duration like 6h/);
@@ -93,5 +154,38 @@ describe('npm start', () => {
     expect(parse('--source').twin.functions).toBe('source');
     expect(parse('--file-per', 'batch').twin.functions).toBe('source');
     expect(parse('--in-process').twin.functions).toBe('source');
+  });
+
+  it('exits with code 2 on bad environment values and outputs, one line each, before starting anything', () => {
+    const out = spawnSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--json', '/proc/x.json'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, DATABASE_URL: 'nonsense', AWS_ENDPOINT_URL: 'not-a-url' },
+    });
+    expect(out.status).toBe(2);
+    expect(out.stderr.trim().split('\n')).toEqual([
+      'error: DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got "nonsense"',
+      'error: AWS_ENDPOINT_URL must be an http:// or https:// URL (http://localhost:4566), got "not-a-url"',
+      "error: option '--json <file>' argument '/proc/x.json' is invalid. /proc/x.json is under /proc, a kernel file system, not a place for data.",
+      '(run with --help for all flags)',
+    ]);
+  });
+
+  it('says in one line that a --serve port is busy, and exits 2', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const out = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--serve', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.once('close', (status) => resolve({ status, stderr }));
+      });
+      expect(out.stderr).toBe(`error: --serve ${port}: port ${port} on 127.0.0.1 is in use; choose another port, or give --serve alone for any free one\n`);
+      expect(out.status).toBe(2);
+    } finally {
+      busy.close();
+    }
   });
 });

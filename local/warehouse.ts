@@ -220,10 +220,25 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
     } catch (error) {
       throw new Error(`cannot connect to DATABASE_URL (${where}): ${(error as Error).message}`, { cause: error });
     }
-    driver = pg;
     // A dropped connection is an 'error' event on the client; unheard, it ends the process.
-    // The queries in flight fail as well, and the run reports that one line.
-    pg.client.on('error', () => undefined);
+    // Heard, it is remembered, and every statement then fails with one line that says so.
+    let lost: Error | undefined;
+    pg.client.on('error', (error) => (lost ??= error));
+    pg.client.on('end', () => (lost ??= new Error('the server closed the connection')));
+    const guard =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        if (lost) throw new Error(`the warehouse (${where}) connection was lost: ${lost.message}`);
+        try {
+          return await call(...args);
+        } catch (error) {
+          if (lost || /Connection terminated|not queryable|ECONNRESET|EPIPE/.test((error as Error).message)) {
+            throw new Error(`the warehouse (${where}) connection was lost: ${(lost ?? (error as Error)).message}`, { cause: error });
+          }
+          throw error;
+        }
+      };
+    driver = { ...pg, exec: guard(pg.exec), query: guard(pg.query), copyCsv: guard(pg.copyCsv), execInTransaction: guard(pg.execInTransaction!), close: () => pg.close() } as PgDriver;
     try {
       // One twin per database: a session advisory lock, released when the connection ends.
       const [{ locked }] = await pg.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${ADVISORY_KEY}) AS locked`);

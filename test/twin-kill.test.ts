@@ -1,0 +1,150 @@
+// The twin never loses or doubles data across kills: `npm start` is SIGKILLed during
+// setup, while streaming and while loading; a second twin on the same directory is
+// refused while the first runs; then the same command, run again, finishes what was
+// left. Every event is then in the warehouse exactly once, exactly as in a run that was
+// never interrupted over the same windows.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPglite } from '../warehouse/drivers/pglite';
+
+const root = mkdtempSync(join(tmpdir(), 'twin-kill-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// Node itself runs the twin (tsx as a loader, not its CLI, which would run it in a child): the SIGKILL hits the twin.
+const CLI = ['--import', 'tsx', join(__dirname, '..', 'local', 'cli.ts')];
+const FLAGS = ['--runs', '3', '--window', '5', '--demand', '150', '--seed', '7', '--progress', 'lines', '--concurrency', '1'];
+const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+function twin(dataDir: string, extra: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...CLI, ...FLAGS, '--data-dir', dataDir, '--dashboard', join(root, 'dashboard.html'), ...extra], { env, cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Run to the end (without blocking this process, so a twin started before keeps going). */
+function runToEnd(dataDir: string, extra: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = twin(dataDir, extra);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+/** Resolves when the child prints a line matching `pattern`; rejects if it exits first. */
+function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const line = text.split('\n').find((l) => pattern.test(l));
+      if (line) {
+        child.stdout!.off('data', onData);
+        resolve(line);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited (${code}) before printing ${pattern}: ${text.slice(-500)}`)));
+  });
+}
+
+/** SIGKILL, and wait for the exit; false if it had already ended on its own. */
+function kill(child: ChildProcess): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve(true));
+    child.kill('SIGKILL');
+  });
+}
+
+/** Every fact id, sorted, and the ledger, read straight from a data directory. */
+async function contents(dataDir: string): Promise<{ sales: string[]; inventory: string[]; windows: { start: string; status: string }[] }> {
+  const db = await openPglite(dataDir);
+  try {
+    const ids = async (sql: string) => (await db.query<{ id: string }>(sql)).map((r) => r.id);
+    return {
+      sales: await ids('SELECT transaction_id AS id FROM retail.sales_transactions ORDER BY 1'),
+      inventory: await ids('SELECT update_id AS id FROM retail.inventory_updates ORDER BY 1'),
+      windows: (await db.query<{ start: Date; status: string }>('SELECT window_start AS start, status FROM twin.windows ORDER BY 1')).map((r) => ({ start: r.start.toISOString(), status: r.status })),
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+it('survives SIGKILLs in setup, mid-stream and mid-load, refuses a concurrent run, and ends with every event exactly once', async () => {
+  const dir = join(root, 'killed');
+
+  // 1. Killed during setup: the data directory is being made and migrated.
+  let child = twin(dir);
+  await waitFor(child, /^\[setup\]/);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await kill(child)).toBe(true);
+
+  // 2. A second twin on the same directory is refused while the first holds it, naming it
+  // (the first has many windows to go, so it is surely still running); then the first is killed.
+  child = twin(dir, ['--runs', '300']);
+  await waitFor(child, /^\[setup\]/);
+  const lock = join(dir, 'twin.lock');
+  while (!existsSync(lock) || !readFileSync(lock, 'utf8').includes(`"pid":${child.pid},`)) await new Promise((r) => setTimeout(r, 50));
+  const second = await runToEnd(dir, ['--fresh']);
+  expect(second.status).toBe(2);
+  expect(second.stderr).toContain(`is in use by another twin: pid ${child.pid} on `);
+  expect(await kill(child)).toBe(true);
+
+  // 3. Killed while streaming, once a window has been sent.
+  child = twin(dir);
+  await waitFor(child, /^\[stream\] runs [1-9]/);
+  expect(await kill(child)).toBe(true);
+
+  // 4. Killed while loading (the pass that finishes the windows left by 2, or the run's own).
+  child = twin(dir);
+  await waitFor(child, /^\[(load|books)\]/);
+  expect(await kill(child)).toBe(true);
+
+  // 5. The same command again finishes everything.
+  const last = await runToEnd(dir);
+  expect(last.stderr).toBe('');
+  expect(last.status).toBe(0);
+  expect(last.stdout).toContain('BALANCED: every window ever produced is in the warehouse, once.');
+
+  const killed = await contents(dir);
+  expect(killed.windows.length).toBeGreaterThanOrEqual(3);
+  expect(killed.windows.every((w) => w.status === 'loaded')).toBe(true);
+  // The windows follow each other from Black Friday 06:00 with no gap.
+  expect(killed.windows.map((w) => w.start)).toEqual(killed.windows.map((_, i) => new Date(Date.parse('2026-11-27T06:00:00Z') + i * 5 * 60_000).toISOString()));
+
+  // The same windows, never interrupted.
+  const clean = join(root, 'clean');
+  const reference = await runToEnd(clean, ['--runs', String(killed.windows.length), '--start', '2026-11-27T06:00:00Z']);
+  expect(reference.status).toBe(0);
+  const expected = await contents(clean);
+  expect(killed.sales.length).toBe(expected.sales.length);
+  expect(killed.sales).toEqual(expected.sales);
+  expect(killed.inventory).toEqual(expected.inventory);
+
+  // 6. A --start that overlaps loaded windows with other settings is refused before anything moves.
+  const overlap = await runToEnd(dir, ['--start', '2026-11-27T06:07:00Z']);
+  expect(overlap.status).toBe(2);
+  expect(overlap.stderr).toMatch(/--start 2026-11-27T06:07:00Z: 3 window\(s\) overlap windows already in the warehouse.*06:07\+5m overlaps 2026-11-27 06:05\+5m/);
+  expect((await contents(dir)).sales).toEqual(killed.sales);
+
+  // 7. A truncated table file is found on open, named with its window and files, and --repair makes them again.
+  const db = await openPglite(dir);
+  const [{ path }] = await db.query<{ path: string }>("SELECT pg_relation_filepath('retail.inventory_updates') AS path");
+  await db.close();
+  const file = join(dir, path);
+  truncateSync(file, Math.floor(statSync(file).size / 2));
+  const damaged = await runToEnd(dir);
+  expect(damaged.status).toBe(2);
+  expect(damaged.stderr).toMatch(/does not match its load log:\n {2}inventory_updates holds \d+ row\(s\) but the load log says \d+ were loaded\n {2}window 20261127T\d{6}-7: \d+ row\(s\) in inventory_updates, the load log says \d+ from \d+ file\(s\): inventory\/dt=2026-11-27/);
+  expect(damaged.stderr).toContain('Repair it with --repair');
+  const repaired = await runToEnd(dir, ['--repair', '--runs', '1']);
+  expect(repaired.stderr).toBe('');
+  expect(repaired.status).toBe(0);
+  expect(repaired.stdout).toMatch(/Finished \d+ window\(s\) an earlier run left unloaded first/);
+  const after = await contents(dir);
+  const before = new Set(expected.inventory);
+  expect(after.inventory.filter((id) => before.has(id))).toEqual(expected.inventory);
+  expect(after.sales.filter((id) => new Set(expected.sales).has(id))).toEqual(expected.sales);
+}, 900_000);
