@@ -1,6 +1,9 @@
 // The AWS SDK warns once per process that releases after January 2027 need Node 22;
 // the README says so, and the warning would otherwise fill every test's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Handlers log JSON through Powertools (the migrator's applied/skipped lines, say); tests assert
+// on results, not on logs, so keep the output to failures. Set POWERTOOLS_LOG_LEVEL to see them.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
 /** @type {import('jest').Config} */
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
