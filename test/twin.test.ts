@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTwin, type TwinReport } from '../local/twin';
+import { runTwin, type TwinProgress, type TwinReport } from '../local/twin';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -25,8 +25,12 @@ describe('runTwin', () => {
   let first: TwinReport;
 
   it('runs the pipeline end to end and every event is a fact row exactly once', async () => {
-    first = await runTwin({ runs: 2, windowMinutes: 15, eventsPerRun: 800, dataDir: dir, fresh: true, seed: 3, maxMessageBytes: 64 * 1024 });
+    const progress: TwinProgress[] = [];
+    first = await runTwin({ runs: 2, windowMinutes: 15, eventsPerRun: 800, dataDir: dir, fresh: true, seed: 3, maxMessageBytes: 64 * 1024, onProgress: (p) => progress.push(p) });
     expectBalanced(first);
+    // The progress total is an estimate until the windows are produced, then exact.
+    expect(progress[progress.length - 1]).toMatchObject({ phase: 'done', produced: first.totalEvents, expected: first.totalEvents, loaded: first.totalEvents });
+    expect(first.warehouseBooks).toMatchObject({ balanced: true, windows: 2, unfinished: [], tables: first.events, loadLog: first.events, produced: first.events });
     expect(first.settings.start).toBe('2026-11-27T06:00:00Z');
     expect(first.settings.end).toBe('2026-11-27T06:30:00Z');
     // 800 lines per run are generated; those that would go below zero stock are lost sales.
@@ -65,12 +69,28 @@ describe('runTwin', () => {
     // It carries on after the last loaded event instead of repeating the first run's windows.
     expect(second.settings.start).toBe('2026-11-27T06:30:00Z');
     expect(second.dashboard!.revenueOverall[0].sale_lines).toBe(first.events.sales + second.events.sales);
+    // The books cover the run and, apart, every window in the warehouse.
+    expect(second.books!.streams.sales.produced).toBe(second.events.sales);
+    expect(second.warehouseBooks).toMatchObject({ balanced: true, windows: 3, tables: { sales: first.events.sales + second.events.sales } });
+    expect(second.notes).toEqual([]);
+  });
+
+  it('says so when a default run carries on into the next day', async () => {
+    await runTwin({ runs: 1, windowMinutes: 15, eventsPerRun: 50, dataDir: dir, seed: 3, start: '2026-11-27T23:45:00Z', skipBooks: true });
+    const notices: string[] = [];
+    const next = await runTwin({ runs: 1, windowMinutes: 15, eventsPerRun: 50, dataDir: dir, seed: 3, onNotice: (line) => notices.push(line) });
+    expect(next.settings.start).toBe('2026-11-28T00:00:00Z');
+    expect(next.notes).toEqual([
+      'This run carries on after the 4 window(s) already in the warehouse, into 2026-11-28 (the warehouse began on 2026-11-27). For a clean Black Friday morning, start again with --fresh, or give another --data-dir.',
+    ]);
+    expect(notices).toEqual(next.notes);
+    expect(next.warehouseBooks?.balanced).toBe(true);
   });
 });
 
 describe('runTwin with the original design', () => {
   it('one event per message, batches of 10 and a CSV per batch still balance without faults', async () => {
-    // Same data directory as above, started clean: fresh drops the schema, not the cluster.
+    // Same data directory as above, started clean: fresh empties the twin's own directory and starts a blank cluster.
     const report = await runTwin({ runs: 1, eventsPerRun: 60, eventsPerMessage: 1, compression: 'none', batchSize: 10, filePer: 'batch', dataDir: shared, fresh: true });
     expectBalanced(report);
     expect(report.messages.sales).toBe(report.events.sales);
