@@ -2,6 +2,7 @@
 // once (checked by id), every malformed event is in rejected/ with its reason, every
 // poison message is in a DLQ, and nothing else is anywhere: no message left in a
 // queue, no landing file left unloaded, no reject or DLQ message unexplained.
+import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { rejectedPrefix, streamNames, streams, type Problem, type StreamName } from '../functions/contracts';
@@ -62,7 +63,7 @@ export interface ReconcileDeps {
   /** The run's span of event time, [start, end). */
   window: { start: string; end: string };
   /** Each producer window; their start and seed tag the ids and chunk ids of this run. */
-  runs: readonly { start: string; seed: number }[];
+  runs: readonly { start: string; seed: number; minutes?: number }[];
 }
 
 /** The tag in ids and chunk ids of one window: `20261127T060000-1`. */
@@ -99,6 +100,25 @@ function chunkOfKey(key: string): string {
   return name.slice(0, name.lastIndexOf('.'));
 }
 
+/** The hash the warehouse sums in factDigest: md5's first 15 hex digits, as a number. */
+export function idHash(id: string): bigint {
+  return BigInt('0x' + createHash('md5').update(id).digest('hex').slice(0, 15));
+}
+
+/** The runs' windows as spans of event time, adjacent ones merged. */
+function spansOf(runs: readonly { start: string; minutes?: number }[], fallback: { start: string; end: string }): { from: string; to: string }[] {
+  if (runs.some((r) => r.minutes === undefined)) return [{ from: fallback.start, to: fallback.end }];
+  const sorted = [...runs].map((r) => ({ from: Date.parse(r.start), to: Date.parse(r.start) + r.minutes! * 60_000 })).sort((a, b) => a.from - b.from);
+  const merged: { from: number; to: number }[] = [];
+  for (const s of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && s.from <= last.to) last.to = Math.max(last.to, s.to);
+    else merged.push({ ...s });
+  }
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19) + 'Z';
+  return merged.map((s) => ({ from: iso(s.from), to: iso(s.to) }));
+}
+
 export async function reconcile(deps: ReconcileDeps): Promise<Books> {
   const problems: string[] = [];
   const tags = deps.runs.map((r) => windowTag(r.start, r.seed));
@@ -111,6 +131,15 @@ export async function reconcile(deps: ReconcileDeps): Promise<Books> {
     const produced = new Set<string>();
     for (const body of deps.sent[stream]) {
       for (const event of unpackMessage(body).events) produced.add((event as Record<string, string>)[key]);
+    }
+    // One pass of the table: the rows' count and hash sum equal the produced ids' only when each
+    // produced id is there once and nothing else is. Otherwise every key is fetched to name them.
+    let producedHash = 0n;
+    for (const id of produced) producedHash += idHash(id);
+    const digest = await deps.warehouse.factDigest(stream, spansOf(deps.runs, deps.window));
+    if (digest.rows === produced.size && digest.hash === producedHash) {
+      streamBooks[stream] = { produced: produced.size, loaded: produced.size, missing: 0, doubled: 0, unexpected: 0, examples: [] };
+      continue;
     }
     const rows = await deps.warehouse.factIds(stream, deps.window.start, deps.window.end);
     const examples: string[] = [];
