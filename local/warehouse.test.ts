@@ -1,0 +1,34 @@
+// The twin's warehouse on open: damage PGlite cannot open is named with a way out, and
+// --fresh (the twin's own directory only) is that way out.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCatalog } from '../functions/catalog';
+import { openTwinWarehouse, WarehouseRefused } from './warehouse';
+
+const root = mkdtempSync(join(tmpdir(), 'twin-warehouse-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+it('names damage PGlite cannot open, and --fresh starts the directory again', async () => {
+  const dataDir = join(root, 'pgdata');
+  const catalog = buildCatalog();
+  const made = await openTwinWarehouse({ dataDir, fresh: false, catalog });
+  expect((await made.books()).balanced).toBe(true);
+  await made.close();
+
+  // The cluster's control file overwritten: Postgres cannot start from it.
+  writeFileSync(join(dataDir, 'global', 'pg_control'), Buffer.alloc(8192, 0x5a));
+  const refused = openTwinWarehouse({ dataDir, fresh: false, catalog });
+  await expect(refused).rejects.toThrow(WarehouseRefused);
+  await expect(refused).rejects.toThrow(
+    `the warehouse in ${dataDir} is damaged: PGlite cannot open it (PGlite failed to initialize properly). Start it again with --fresh (this deletes that twin data directory and its warehouse), or move the directory aside to keep it and give a new --data-dir.`,
+  );
+
+  const again = await openTwinWarehouse({ dataDir, fresh: true, catalog });
+  try {
+    expect(await again.windows()).toEqual([]);
+    expect(await again.books()).toMatchObject({ balanced: true, windows: 0, tables: { sales: 0, inventory: 0 } });
+  } finally {
+    await again.close();
+  }
+});
