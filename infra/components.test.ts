@@ -42,7 +42,7 @@ test.each([
       }),
     /PipelineFunctions functions: consumer\.batchWindowSeconds must be >= 1 when batchSize > 10; consumer\.maxConcurrency must be 2\.\.1000, got 1/,
   ],
-  ['ProducerSchedule', () => new ProducerSchedule('schedule', { expression: 'every 5 minutes', enabled: true, windowMinutes: 5, producerArn: 'arn', accountId: '1' }), /ProducerSchedule schedule: expression must be rate\(N unit\), got "every 5 minutes"/],
+  ['ProducerSchedule', () => new ProducerSchedule('schedule', { expression: 'every 5 minutes', enabled: true, windowMinutes: 5, producerArn: 'arn', accountId: '1', startAfter: [] }), /ProducerSchedule schedule: expression must be rate\(N unit\), got "every 5 minutes"; startAfter must name the warehouse migration/],
   [
     'Warehouse',
     () =>
@@ -89,12 +89,14 @@ test.each([
         queueNames: { sales: 'q', inventory: 'q' },
         deadLetterQueueNames: { sales: 'd', inventory: 'd' },
         scheduleDeadLetterQueueName: 's',
+        producerFailureQueueName: 'f',
         producerFunctionName: 'p',
         consumerFunctionNames: { sales: 'c', inventory: 'c' },
         oldestMessageAgeAlarmSeconds: 900,
         alarmEmail: 'not-an-email',
         accountId: '1',
         region: 'us-east-1',
+        partition: 'aws',
         dashboardName: 'd',
       }),
     /Ops ops: alarmEmail must be an email address or '', got "not-an-email"/,

@@ -53,8 +53,19 @@ export interface DeployedFunction {
 
 const consumerArchive = { sales: 'salesConsumer', inventory: 'inventoryConsumer' } as const;
 
+/** Lambda keeps an async event at most 6 hours (PutFunctionEventInvokeConfig). */
+export const MAX_ASYNC_EVENT_AGE_SECONDS = 21_600;
+
+/** Lambda's async event age for a producer window: a window is useless once the next one ran. */
+export function producerEventAgeSeconds(windowMinutes: number): number {
+  return Math.min(MAX_ASYNC_EVENT_AGE_SECONDS, Math.max(60, windowMinutes * 60));
+}
+
 export class PipelineFunctions extends pulumi.ComponentResource {
   readonly producer: DeployedFunction;
+  /** Records of producer windows that failed every async attempt: the original event is `requestPayload`. */
+  readonly producerFailureQueue: aws.sqs.Queue;
+  readonly producerInvokeConfig: aws.lambda.FunctionEventInvokeConfig;
   readonly consumers: Record<StreamName, DeployedFunction & { mapping: aws.lambda.EventSourceMapping }>;
 
   constructor(name: string, args: PipelineFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -67,6 +78,11 @@ export class PipelineFunctions extends pulumi.ComponentResource {
     if (problems.length) throw new Error(`PipelineFunctions ${name}: ${problems.join('; ')}`);
 
     const p = args.producer;
+    // Scheduler invokes the producer asynchronously: a function error or timeout is retried by
+    // Lambda (2 more attempts), then discarded unless an on-failure destination keeps it
+    // (Lambda "Configuring error handling for asynchronous invocation" and "Capturing records
+    // of asynchronous invocations"; Scheduler's own retries and DLQ cover delivery only).
+    this.producerFailureQueue = new aws.sqs.Queue(`${name}-producer-failures`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, { parent: this });
     this.producer = this.deploy(`${name}-producer`, args, args.archives.producer, {
       description: 'Generates a window of Black Friday sales and inventory events and sends them to the stream queues.',
       memoryMb: p.memoryMb,
@@ -84,8 +100,20 @@ export class PipelineFunctions extends pulumi.ComponentResource {
       statements: [
         // SendMessageBatch is authorized by sqs:SendMessage.
         { Sid: 'SendToStreamQueues', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: streamNames.map((s) => args.streams[s].queueArn) },
+        // Lambda sends the on-failure record with the function's execution role.
+        { Sid: 'RecordFailedWindows', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.producerFailureQueue.arn] },
       ],
     });
+    this.producerInvokeConfig = new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-producer-async`,
+      {
+        functionName: this.producer.function.name,
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: producerEventAgeSeconds(p.windowMinutes),
+        destinationConfig: { onFailure: { destination: this.producerFailureQueue.arn } },
+      },
+      { parent: this, dependsOn: [this.producer.rolePolicy] },
+    );
 
     const consumers = {} as PipelineFunctions['consumers'];
     for (const stream of streamNames) {
@@ -125,6 +153,7 @@ export class PipelineFunctions extends pulumi.ComponentResource {
 
     this.registerOutputs({
       producerName: this.producer.function.name,
+      producerFailureQueueUrl: this.producerFailureQueue.url,
       consumerNames: Object.fromEntries(streamNames.map((s) => [s, consumers[s].function.name])),
     });
   }

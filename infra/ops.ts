@@ -9,12 +9,16 @@ export interface OpsArgs {
   queueNames: Record<StreamName, pulumi.Input<string>>;
   deadLetterQueueNames: Record<StreamName, pulumi.Input<string>>;
   scheduleDeadLetterQueueName: pulumi.Input<string>;
+  /** The producer's async on-failure destination: windows that failed every attempt. */
+  producerFailureQueueName: pulumi.Input<string>;
   producerFunctionName: pulumi.Input<string>;
   consumerFunctionNames: Record<StreamName, pulumi.Input<string>>;
   oldestMessageAgeAlarmSeconds: number;
   alarmEmail: string;
   accountId: pulumi.Input<string>;
   region: pulumi.Input<string>;
+  /** aws, aws-cn, aws-us-gov: from aws.getPartition, never hard-coded. */
+  partition: pulumi.Input<string>;
   dashboardName: string;
 }
 
@@ -36,7 +40,7 @@ export class Ops extends pulumi.ComponentResource {
         deletionWindowInDays: 7,
         // In a key policy, Resource "*" means this key and nothing else.
         policy: policyDocument([
-          { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: pulumi.interpolate`arn:aws:iam::${args.accountId}:root` }, Action: ['kms:*'], Resource: ['*'] },
+          { Sid: 'AccountAdministers', Effect: 'Allow', Principal: { AWS: pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:root` }, Action: ['kms:*'], Resource: ['*'] },
           {
             Sid: 'CloudWatchPublishes',
             Effect: 'Allow',
@@ -112,6 +116,35 @@ export class Ops extends pulumi.ComponentResource {
       alarm('producer-errors', 'The producer failed: a window may be missing until its retry succeeds.', {
         namespace: 'AWS/Lambda',
         metricName: 'Errors',
+        dimensions: { FunctionName: args.producerFunctionName },
+        statistic: 'Sum',
+        period: 300,
+        comparisonOperator: 'GreaterThanThreshold',
+        threshold: 0,
+      }),
+      alarm('producer-failed-windows', 'A producer window failed every attempt (function error or timeout): fix the cause, then replay it with `npm run replay-windows` (docs/INFRA.md).', {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: args.producerFailureQueueName },
+        statistic: 'Maximum',
+        period: 60,
+        comparisonOperator: 'GreaterThanThreshold',
+        threshold: 0,
+      }),
+      // Events Lambda dropped without running them (too old, or throttled past their age);
+      // and records it could not send to the failure queue. Either means a window is missing.
+      alarm('producer-async-events-dropped', 'Lambda dropped producer events (event age exceeded): those windows are missing; replay them by scheduled time.', {
+        namespace: 'AWS/Lambda',
+        metricName: 'AsyncEventsDropped',
+        dimensions: { FunctionName: args.producerFunctionName },
+        statistic: 'Sum',
+        period: 300,
+        comparisonOperator: 'GreaterThanThreshold',
+        threshold: 0,
+      }),
+      alarm('producer-destination-failures', 'Lambda could not record a failed producer window in its failure queue: the window is missing; replay it by scheduled time.', {
+        namespace: 'AWS/Lambda',
+        metricName: 'DestinationDeliveryFailures',
         dimensions: { FunctionName: args.producerFunctionName },
         statistic: 'Sum',
         period: 300,

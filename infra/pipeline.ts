@@ -80,14 +80,6 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
     },
   });
 
-  const schedule = new ProducerSchedule('schedule', {
-    expression: cfg.schedule,
-    enabled: cfg.scheduleEnabled,
-    windowMinutes: cfg.windowMinutes,
-    producerArn: functions.producer.function.arn,
-    accountId,
-  });
-
   const warehouse = new Warehouse('warehouse', {
     warehouseName: baseName,
     vpcCidr: cfg.vpcCidr,
@@ -107,16 +99,29 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
     logRetentionDays: cfg.logRetentionDays,
   });
 
+  // The producer starts only once the migration (tables, COPY JOBs) succeeded: files written
+  // before a COPY JOB exists are never auto-copied.
+  const schedule = new ProducerSchedule('schedule', {
+    expression: cfg.schedule,
+    enabled: cfg.scheduleEnabled,
+    windowMinutes: cfg.windowMinutes,
+    producerArn: functions.producer.function.arn,
+    accountId,
+    startAfter: [warehouse.migration],
+  });
+
   const ops = new Ops('ops', {
     queueNames: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].queue.name])) as Record<StreamName, pulumi.Output<string>>,
     deadLetterQueueNames: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].deadLetterQueue.name])) as Record<StreamName, pulumi.Output<string>>,
     scheduleDeadLetterQueueName: schedule.deadLetterQueue.name,
+    producerFailureQueueName: functions.producerFailureQueue.name,
     producerFunctionName: functions.producer.function.name,
     consumerFunctionNames: Object.fromEntries(streamNames.map((s) => [s, functions.consumers[s].function.name])) as Record<StreamName, pulumi.Output<string>>,
     oldestMessageAgeAlarmSeconds: cfg.oldestMessageAgeAlarmSeconds,
     alarmEmail: cfg.alarmEmail,
     accountId,
     region,
+    partition,
     dashboardName: `${baseName}-pipeline`,
   });
 
@@ -126,7 +131,7 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
     region,
     partition,
     queueArns: streamNames.map((s) => streams.queues[s].queue.arn),
-    deadLetterQueueArns: [...streamNames.map((s) => streams.queues[s].deadLetterQueue.arn), schedule.deadLetterQueue.arn],
+    deadLetterQueueArns: [...streamNames.map((s) => streams.queues[s].deadLetterQueue.arn), schedule.deadLetterQueue.arn, functions.producerFailureQueue.arn],
     functionArns: [functions.producer.function.arn, ...streamNames.map((s) => functions.consumers[s].function.arn)],
     migratorArn: warehouse.migrator.function.arn,
     logGroupArns: [functions.producer.logGroup.arn, ...streamNames.map((s) => functions.consumers[s].logGroup.arn), warehouse.migrator.logGroup.arn],

@@ -13,6 +13,11 @@ export interface ScheduleArgs {
   accountId: pulumi.Input<string>;
   /** Retries of a failed delivery to Lambda before the event goes to the DLQ. */
   maximumRetryAttempts?: number;
+  /**
+   * What must succeed before the first run: the warehouse migration. A COPY JOB ingests only
+   * files created after it exists, so a producer running earlier writes files auto-copy never sees.
+   */
+  startAfter: pulumi.Resource[];
 }
 
 /** The producer's event: Scheduler substitutes the invocation's scheduled time. */
@@ -25,9 +30,12 @@ export class ProducerSchedule extends pulumi.ComponentResource {
 
   constructor(name: string, args: ScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:ProducerSchedule', name, {}, opts);
-    if (!/^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(args.expression)) throw new Error(`ProducerSchedule ${name}: expression must be rate(N unit), got ${JSON.stringify(args.expression)}`);
+    const problems: string[] = [];
+    if (!/^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(args.expression)) problems.push(`expression must be rate(N unit), got ${JSON.stringify(args.expression)}`);
     const retries = args.maximumRetryAttempts ?? 3;
-    if (!Number.isInteger(retries) || retries < 0 || retries > 185) throw new Error(`ProducerSchedule ${name}: maximumRetryAttempts must be 0..185, got ${retries}`);
+    if (!Number.isInteger(retries) || retries < 0 || retries > 185) problems.push(`maximumRetryAttempts must be 0..185, got ${retries}`);
+    if (args.startAfter.length === 0) problems.push('startAfter must name the warehouse migration the schedule waits for');
+    if (problems.length) throw new Error(`ProducerSchedule ${name}: ${problems.join('; ')}`);
 
     // Deliveries that still fail after the retries land here, with the scheduled time in the body.
     this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, { parent: this });
@@ -62,7 +70,7 @@ export class ProducerSchedule extends pulumi.ComponentResource {
           deadLetterConfig: { arn: this.deadLetterQueue.arn },
         },
       },
-      { parent: this, dependsOn: [policy] },
+      { parent: this, dependsOn: [policy, ...args.startAfter] },
     );
     this.registerOutputs({ scheduleName: this.schedule.name, deadLetterQueueUrl: this.deadLetterQueue.url });
   }

@@ -138,7 +138,10 @@ export class Warehouse extends pulumi.ComponentResource {
         enhancedVpcRouting: true,
         subnetIds: this.vpc.isolatedSubnetIds,
         securityGroupIds: [this.securityGroup.id],
-        configParameters: [{ parameterKey: 'require_ssl', parameterValue: 'true' }],
+        // No configParameters: AWS returns the whole parameter set, so declaring some keys gives a
+        // perpetual diff and AWS refuses the no-op update, failing every later `pulumi up`
+        // (pulumi-aws #4405, terraform-provider-aws #33692, #49939). require_ssl=true is the default.
+        // Policy rule redshift-workgroup-config-parameters keeps it that way.
       },
       { parent: this },
     );
@@ -188,16 +191,30 @@ export class Warehouse extends pulumi.ComponentResource {
         memoryMb: 256,
         timeoutSeconds: args.migratorTimeoutSeconds,
         logRetentionDays: args.logRetentionDays,
-        environment: { WORKGROUP_NAME: this.workgroup.workgroupName, DATABASE: args.database, SECRET_ARN: this.namespace.adminPasswordSecretArn },
+        environment: { WORKGROUP_NAME: this.workgroup.workgroupName, DATABASE: args.database, SECRET_ARN: this.namespace.adminPasswordSecretArn, LANDING_BUCKET: args.bucketName },
         statements: [
           { Sid: 'RunStatements', Effect: 'Allow', Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'], Resource: [workgroupArn] },
           {
             // These Data API actions take no resource; the condition limits them to statements this role ran.
+            // CancelStatement: a migrator about to time out cancels its own statement rather than
+            // leave it running for up to 24 hours (the condition key is documented for it).
             Sid: 'ReadOwnStatements',
             Effect: 'Allow',
-            Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
+            Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement'],
             Resource: ['*'],
             Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
+          },
+          // A rerun finds the statement of an earlier, timed-out run by its name (the migration id) and
+          // waits for it. ListStatements takes no resource and lists the caller's role's statements only.
+          { Sid: 'FindOwnStatements', Effect: 'Allow', Action: ['redshift-data:ListStatements'], Resource: ['*'] },
+          // Files that landed before a COPY JOB existed are loaded once by the migrator (by name):
+          // it lists the stream prefixes to find them.
+          {
+            Sid: 'ListLandingPrefixes',
+            Effect: 'Allow',
+            Action: ['s3:ListBucket'],
+            Resource: [args.bucketArn],
+            Condition: { StringLike: { 's3:prefix': readPrefixes.map((p) => `${p}*`) } },
           },
           // The namespace's managed admin secret: DDL and COPY JOBs run as the database owner.
           { Sid: 'ReadAdminSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [this.namespace.adminPasswordSecretArn] },
@@ -205,13 +222,14 @@ export class Warehouse extends pulumi.ComponentResource {
       },
       this,
     );
-    // Re-runs only when the migrations change; COPY JOBs need the integration in place.
+    // Re-runs when the migrations change, and when the namespace is replaced (a new, empty
+    // database has its namespaceId); COPY JOBs need the integration in place.
     this.migration = new aws.lambda.Invocation(
       `${name}-migrate`,
       {
         functionName: this.migrator.function.name,
-        input: pulumi.jsonStringify({ hash: this.migrationsHash }),
-        triggers: { migrationsHash: this.migrationsHash },
+        input: pulumi.jsonStringify({ hash: this.migrationsHash, namespaceId: this.namespace.namespaceId }),
+        triggers: { migrationsHash: this.migrationsHash, namespaceId: this.namespace.namespaceId },
       },
       { parent: this, dependsOn: [this.workgroup, this.integration] },
     );

@@ -5,6 +5,7 @@
 // During a real preview many values are unknown (ARNs of resources not yet created,
 // policies built from them). Rules skip what they cannot read rather than guess, and
 // relate resources through propertyDependencies, which the engine always knows.
+import { stackLifePolicies } from './stackLife';
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from '@pulumi/policy';
 
 export type ProjectPolicy = ResourceValidationPolicy | StackValidationPolicy;
@@ -241,4 +242,5 @@ export const policies: ProjectPolicy[] = [
       }
     }
   }),
+  ...stackLifePolicies,
 ];

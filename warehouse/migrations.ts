@@ -1,6 +1,8 @@
-// Ordered, idempotent migrations: schema, tables, dim load, views, then (Redshift
-// only) the COPY JOBs. One list per target, built from the same definitions; the
-// runner applies it and records each migration's checksum.
+// Migrations modelled on a database's life. Versioned ones (schema, tables, views) are
+// immutable once applied. Repeatable ones hold what comes from config (the dims from the
+// catalog, the COPY JOBs from the bucket, role and region): like Flyway's `R__` migrations
+// and Liquibase's runOnChange, they are applied again whenever their checksum changes, after
+// every versioned one. One list per target, built from the same definitions.
 import { createHash } from 'node:crypto';
 import { streams, type Product, type Store } from '../functions/contracts';
 import {
@@ -19,14 +21,34 @@ import {
 import { grantsMigration } from './grants';
 
 export interface Migration {
-  /** Sortable id, e.g. `0003_dims`. */
+  /** Sortable id: `0002_tables` (versioned) or `R__dims` (repeatable, sorts after every versioned id). */
   id: string;
   statements: string[];
   /** sha256 of the statements and the transactional flag. */
   checksum: string;
   /** False for statements Redshift refuses inside a transaction block (COPY JOB). */
   transactional: boolean;
+  /** Re-applied whenever its checksum changes (Flyway repeatable / Liquibase runOnChange). */
+  repeatable?: boolean;
+  /** The COPY JOB this migration creates: the runner checks SYS_COPY_JOB, drops a changed job, and backfills. */
+  copyJob?: CopyJobSpec;
 }
+
+/** Plain data (it travels in the migrator's archive as JSON). */
+export interface CopyJobSpec {
+  name: string;
+  /** Qualified target table and its columns, in contract order. */
+  table: string;
+  columns: string[];
+  bucket: string;
+  /** Landing prefix the job watches, e.g. `sales/`. */
+  prefix: string;
+  /** COPY options after FROM (IAM_ROLE, FORMAT, ...), shared by the job and the one-off loads. */
+  options: string[];
+}
+
+/** Prefix of every repeatable migration id (Flyway's convention). */
+export const REPEATABLE_PREFIX = 'R__';
 
 export type MigrationTarget =
   | { dialect: 'postgres' }
@@ -53,6 +75,10 @@ export function checksumOf(statements: readonly string[], transactional: boolean
 
 function migration(id: string, statements: string[], transactional = true): Migration {
   return { id, statements, checksum: checksumOf(statements, transactional), transactional };
+}
+
+function repeatable(name: string, statements: string[], transactional = true, copyJob?: CopyJobSpec): Migration {
+  return { ...migration(`${REPEATABLE_PREFIX}${name}`, statements, transactional), repeatable: true, ...(copyJob ? { copyJob } : {}) };
 }
 
 /** SQL literal of one value; both dialects read '' as an escaped quote. */
@@ -97,13 +123,11 @@ export function copyJobName(table: string): string {
   return name;
 }
 
-/** COPY ... JOB CREATE ... AUTO ON for one stream's landing prefix. */
-export function renderCopyJob(stream: keyof typeof streams, target: Extract<MigrationTarget, { dialect: 'redshift' }>): string {
+/** What one stream's COPY JOB loads, and how. */
+export function copyJobSpec(stream: keyof typeof streams, target: Extract<MigrationTarget, { dialect: 'redshift' }>): CopyJobSpec {
   const { contract, prefix } = streams[stream];
   const table = tables[contract.table as 'sales_transactions' | 'inventory_updates'];
-  const lines = [
-    `COPY ${qualified(table.name)} (${table.columns.map((c) => quoteIdent(c.name)).join(', ')})`,
-    `FROM 's3://${target.bucket}/${prefix}'`,
+  const options = [
     `IAM_ROLE '${target.copyRoleArn}'`,
     // The consumer writes RFC 4180 CSV with a header row in contract column order.
     'FORMAT AS CSV',
@@ -111,9 +135,31 @@ export function renderCopyJob(stream: keyof typeof streams, target: Extract<Migr
     // CSV timestamps are 'YYYY-MM-DD HH:MI:SS', Redshift's default TIMEFORMAT: no option needed.
     'EMPTYASNULL',
   ];
-  if (target.region) lines.push(`REGION '${target.region}'`);
-  lines.push(`JOB CREATE ${copyJobName(table.name)} AUTO ON`);
-  return lines.join('\n');
+  if (target.region) options.push(`REGION '${target.region}'`);
+  return { name: copyJobName(table.name), table: qualified(table.name), columns: table.columns.map((c) => c.name), bucket: target.bucket, prefix, options };
+}
+
+function renderCopy(spec: CopyJobSpec, path: string): string[] {
+  return [`COPY ${spec.table} (${spec.columns.map(quoteIdent).join(', ')})`, `FROM ${sqlLiteral(`s3://${spec.bucket}/${path}`)}`, ...spec.options];
+}
+
+/** COPY ... JOB CREATE ... AUTO ON for one stream's landing prefix. */
+export function renderCopyJob(stream: keyof typeof streams, target: Extract<MigrationTarget, { dialect: 'redshift' }>): string {
+  return renderCopyJobSql(copyJobSpec(stream, target));
+}
+
+export function renderCopyJobSql(spec: CopyJobSpec): string {
+  return [...renderCopy(spec, spec.prefix), `JOB CREATE ${spec.name} AUTO ON`].join('\n');
+}
+
+/**
+ * A one-off COPY of one landing file with the job's options: loads a file that landed before
+ * its job existed. COPY FROM takes a key prefix; landing keys end in `<chunk id>.csv`, and no
+ * key is another key plus a suffix, so the prefix names exactly one object.
+ */
+export function renderFileCopy(spec: CopyJobSpec, key: string): string {
+  if (!key.startsWith(spec.prefix)) throw new Error(`file ${key} is not under the job's prefix ${spec.prefix}`);
+  return renderCopy(spec, key).join('\n');
 }
 
 function validateTarget(target: MigrationTarget): void {
@@ -130,6 +176,12 @@ function validateTarget(target: MigrationTarget): void {
 
 /** The loader's record of each landing file, the twin's SYS_COPY_JOB_DETAIL. */
 export const COPY_JOB_DETAIL = qualified('copy_job_detail');
+
+/** Redshift: each file the migrator loaded itself because it landed before its job existed (once, by name). */
+export const LANDING_BACKFILL = qualified('landing_backfill');
+/** Redshift: each COPY JOB generation, and the span of landing time it covered (see runner.ts). */
+export const COPY_JOB_RUNS = qualified('copy_job_runs');
+
 
 /** Every migration for a target, in the order they must run. */
 export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[] {
@@ -154,17 +206,29 @@ export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[
   const list = [
     migration('0001_schema', [`CREATE SCHEMA IF NOT EXISTS ${WAREHOUSE_SCHEMA}`]),
     migration('0002_tables', tableStatements),
-    migration('0003_dims', dimStatements),
     // Redshift: not in one transaction block, in case it refuses MV creation there;
     // each statement is idempotent (DROP IF EXISTS / CREATE OR REPLACE) instead.
     migration('0004_views', allViews.flatMap((v) => renderViewDdl(v, dialect)), dialect === 'postgres'),
     grantsMigration(dialect),
   ];
   if (target.dialect === 'redshift') {
-    list.push(migration('0005_copy_job_sales', [renderCopyJob('sales', target)], false));
-    list.push(migration('0006_copy_job_inventory', [renderCopyJob('inventory', target)], false));
+    list.push(
+      migration('0005_copy_job_ledger', [
+        `CREATE TABLE IF NOT EXISTS ${LANDING_BACKFILL} ("file_name" VARCHAR(1024) NOT NULL, "job_name" VARCHAR(128) NOT NULL, "loaded_at" TIMESTAMP NOT NULL, PRIMARY KEY ("file_name"))`,
+        `CREATE TABLE IF NOT EXISTS ${COPY_JOB_RUNS} ("job_name" VARCHAR(128) NOT NULL, "checksum" VARCHAR(64) NOT NULL, "bucket" VARCHAR(63) NOT NULL, "prefix" VARCHAR(256) NOT NULL, "created_from" TIMESTAMP NOT NULL, "dropped_at" TIMESTAMP)`,
+      ]),
+    );
   }
-  return list;
+  // Repeatable, from config: re-applied when the catalog, bucket, role or region changes.
+  list.push(repeatable('dims', dimStatements));
+  if (target.dialect === 'redshift') {
+    for (const stream of ['inventory', 'sales'] as const) {
+      const spec = copyJobSpec(stream, target);
+      list.push(repeatable(`copy_job_${stream}`, [renderCopyJobSql(spec)], false, spec));
+    }
+  }
+  // Versioned ids first (digits sort before `R`), each kind in id order: the runner's order.
+  return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** One hash of the whole list: the migrator's Invocation re-runs when it changes. */

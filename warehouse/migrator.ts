@@ -1,12 +1,13 @@
 // The migrator Lambda: applies the rendered Redshift migrations through the Data
-// API. Infrastructure deploys it and invokes it on the migrations' hash. It
-// imports only the AWS SDK (provided by the Lambda runtime), Powertools logger
-// and our own pure modules: never faker, PGlite or pg.
+// API. Infrastructure deploys it and invokes it on the migrations' hash and the
+// namespace id. It imports only the AWS SDK (provided by the Lambda runtime), Powertools
+// logger and our own pure modules: never faker, PGlite or pg.
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { migrationsHash, type Migration } from './migrations';
-import { applyMigrations, type ApplyResult } from './runner';
+import { applyMigrations, type ApplyResult, type LandingLister } from './runner';
 
 export interface MigratorOptions {
   migrations: Migration[];
@@ -19,39 +20,70 @@ export interface MigratorOptions {
   pollMs?: number;
   /** Injected in tests; created once per cold start otherwise. */
   client?: RedshiftDataClient;
+  /** Lists landing files (files that predate a COPY JOB are loaded once); default S3 ListObjectsV2. */
+  landing?: LandingLister;
+  /** Clock of the COPY JOB boundaries (tests). */
+  now?: () => Date;
 }
 
 export interface MigratorEvent {
   /** migrationsHash() the deployer expects; a mismatch means a stale function. */
   hash?: string;
+  /** The namespace the deploy targets: a replaced namespace changes it and so re-runs the Invocation. */
+  namespaceId?: string;
+}
+
+/** The part of the Lambda context the migrator reads. */
+export interface MigratorContext {
+  getRemainingTimeInMillis(): number;
 }
 
 export interface MigratorResult extends ApplyResult {
   hash: string;
 }
 
-export function createMigratorHandler(options: MigratorOptions): (event?: MigratorEvent) => Promise<MigratorResult> {
+/** Every object under a prefix, with its LastModified, through ListObjectsV2 pages. */
+export function s3Lister(s3: S3Client): LandingLister {
+  return {
+    async list(bucket, prefix) {
+      const files: { key: string; lastModified: Date }[] = [];
+      let token: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) if (o.Key && o.LastModified) files.push({ key: o.Key, lastModified: o.LastModified });
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return files;
+    },
+  };
+}
+
+export function createMigratorHandler(options: MigratorOptions): (event?: MigratorEvent, context?: MigratorContext) => Promise<MigratorResult> {
   const logger = new Logger({ serviceName: 'migrator' });
   const hash = migrationsHash(options.migrations);
-  let driver: RedshiftDataDriver | undefined;
-  return async (event = {}) => {
+  return async (event = {}, context) => {
     if (event.hash !== undefined && event.hash !== hash) {
       throw new Error(`migrator was invoked for migrations ${event.hash} but carries ${hash}; redeploy the function with the new migrations`);
     }
-    if (!driver) {
-      const workgroupName = options.workgroupName ?? process.env.WORKGROUP_NAME ?? '';
-      const database = options.database ?? process.env.DATABASE ?? '';
-      const missing = [!workgroupName && 'workgroupName (env WORKGROUP_NAME)', !database && 'database (env DATABASE)'].filter(Boolean);
-      if (missing.length) throw new Error(`migrator settings missing: ${missing.join(', ')}`);
-      driver = new RedshiftDataDriver(options.client ?? new RedshiftDataClient({}), {
-        workgroupName,
-        database,
-        secretArn: options.secretArn ?? process.env.SECRET_ARN,
-        pollMs: options.pollMs,
-      });
+    const workgroupName = options.workgroupName ?? process.env.WORKGROUP_NAME ?? '';
+    const database = options.database ?? process.env.DATABASE ?? '';
+    const missing = [!workgroupName && 'workgroupName (env WORKGROUP_NAME)', !database && 'database (env DATABASE)'].filter(Boolean);
+    if (missing.length) throw new Error(`migrator settings missing: ${missing.join(', ')}`);
+    // One driver per invocation: it carries this invocation's remaining time. Statements are
+    // named by migration id, so a rerun waits for one still in flight instead of submitting again.
+    const driver = new RedshiftDataDriver(options.client ?? new RedshiftDataClient({}), {
+      workgroupName,
+      database,
+      secretArn: options.secretArn ?? process.env.SECRET_ARN,
+      pollMs: options.pollMs,
+      ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+    });
+    const landing = options.landing ?? (process.env.LANDING_BUCKET ? s3Lister(new S3Client({})) : undefined);
+    logger.info('applying migrations', { hash, namespaceId: event.namespaceId, migrations: options.migrations.map((m) => m.id) });
+    const result = await applyMigrations(driver, options.migrations, { landing, now: options.now });
+    if (result.ambiguous?.length) {
+      logger.warn('landing files within seconds of a COPY JOB boundary: check SYS_LOAD_DETAIL for each and load any missing one by hand (docs/INFRA.md)', { files: result.ambiguous });
     }
-    logger.info('applying migrations', { hash, migrations: options.migrations.map((m) => m.id) });
-    const result = await applyMigrations(driver, options.migrations);
     logger.info('migrations done', { ...result, hash });
     return { ...result, hash };
   };

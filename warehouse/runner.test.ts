@@ -15,7 +15,7 @@ describe(`migration runner on ${backendName}`, () => {
 
   it('applies the migrations in order once, records them, and skips them the next time', async () => {
     const migrations = buildMigrations({ dialect: 'postgres' }, testCatalog());
-    expect(migrations.map((m) => m.id)).toEqual(['0001_schema', '0002_tables', '0003_dims', '0004_views', '0004_views_grants']);
+    expect(migrations.map((m) => m.id)).toEqual(['0001_schema', '0002_tables', '0004_views', '0004_views_grants', 'R__dims']);
     expect(await applyMigrations(driver, migrations)).toEqual({ applied: migrations.map((m) => m.id), skipped: [] });
     expect(await applyMigrations(driver, migrations)).toEqual({ applied: [], skipped: migrations.map((m) => m.id) });
     const recorded = await driver.query<{ id: string; checksum: string }>(`SELECT id, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`);
@@ -24,8 +24,21 @@ describe(`migration runner on ${backendName}`, () => {
     const [{ n }] = await driver.query<{ n: number }>('SELECT COUNT(*) AS n FROM retail.products');
     expect(n).toBe(testCatalog().products.length);
     // A migration added later is applied alone.
-    const more = [...migrations, migration('0005_note', [`COMMENT ON TABLE retail.products IS 'catalog'`])];
+    const more = [...migrations, migration('0005_note', [`COMMENT ON TABLE retail.products IS 'catalog'`])].sort((a, b) => (a.id < b.id ? -1 : 1));
     expect(await applyMigrations(driver, more)).toEqual({ applied: ['0005_note'], skipped: migrations.map((m) => m.id) });
+  });
+
+  it('re-applies a repeatable migration when its checksum changes (a new catalog), and nothing else', async () => {
+    const before = buildMigrations({ dialect: 'postgres' }, testCatalog());
+    await applyMigrations(driver, before);
+    const smaller = { ...testCatalog(), products: testCatalog().products.slice(0, 5) };
+    const after = buildMigrations({ dialect: 'postgres' }, smaller);
+    expect(await applyMigrations(driver, after)).toEqual({ applied: ['R__dims'], skipped: ['0001_schema', '0002_tables', '0004_views'] });
+    const [{ n }] = await driver.query<{ n: number }>('SELECT COUNT(*) AS n FROM retail.products');
+    expect(n).toBe(5);
+    // One tracking row per repeatable, holding its latest checksum.
+    expect(await driver.query(`SELECT checksum FROM ${MIGRATIONS_TABLE} WHERE id = 'R__dims'`)).toEqual([{ checksum: after.find((m) => m.id === 'R__dims')!.checksum }]);
+    expect(await applyMigrations(driver, after)).toEqual({ applied: [], skipped: after.map((m) => m.id) });
   });
 
   it('refuses, with a clear error, a migration edited after it was applied, and applies nothing', async () => {

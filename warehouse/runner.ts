@@ -1,17 +1,46 @@
 // One migration runner for every driver: PGlite, a Postgres server or the
-// Redshift Data API. It records each applied migration with its checksum and
-// refuses to go on when an applied migration has since been edited.
-import { checksumOf, type Migration } from './migrations';
+// Redshift Data API. It records each applied migration with its checksum. A versioned
+// migration is immutable: an edited one stops the run. A repeatable one (from config)
+// is applied again when its checksum changes, and a COPY JOB is made re-runnable.
+import { checksumOf, COPY_JOB_RUNS, LANDING_BACKFILL, renderFileCopy, type CopyJobSpec, type Migration } from './migrations';
+
+export interface StatementOptions {
+  /** The migration id: the Redshift Data API driver names the statement with it (StatementName). */
+  name?: string;
+}
 
 export interface SqlDriver {
   readonly dialect: 'postgres' | 'redshift';
   /** Run one or more statements that return no rows. */
-  exec(sql: string): Promise<void>;
+  exec(sql: string, options?: StatementOptions): Promise<void>;
   /** Run a query; `$1`, `$2`... are bound from params. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Run statements atomically: all or none (one transaction). */
-  execInTransaction?(statements: readonly string[]): Promise<void>;
+  execInTransaction?(statements: readonly string[], options?: StatementOptions): Promise<void>;
+  /**
+   * Wait for statements of an earlier run still in flight under this name (a migrator that
+   * timed out leaves its statement running). True when it waited for one.
+   */
+  waitForInFlight?(name: string): Promise<boolean>;
   close?(): Promise<void>;
+}
+
+/** One object in the landing bucket; S3 reports LastModified in whole seconds. */
+export interface LandingFile {
+  key: string;
+  lastModified: Date;
+}
+
+/** Lists the landing files under a prefix (S3 ListObjectsV2 in the migrator, fauxqs in tests). */
+export interface LandingLister {
+  list(bucket: string, prefix: string): Promise<LandingFile[]>;
+}
+
+export interface ApplyOptions {
+  /** Without it, COPY JOBs are created but files that landed before them are not looked for. */
+  landing?: LandingLister;
+  /** The clock the COPY JOB boundaries are taken from; default the system clock. */
+  now?: () => Date;
 }
 
 /** A driver that can also bulk-load CSV bytes into a table (the twin's drivers). */
@@ -30,6 +59,13 @@ export const MIGRATIONS_TABLE = 'public.warehouse_migrations';
 export interface ApplyResult {
   applied: string[];
   skipped: string[];
+  /** Files loaded once by the runner because they landed before their COPY JOB existed. */
+  backfilled?: string[];
+  /**
+   * Files that landed within seconds of a COPY JOB's creation or drop: S3 reports whole
+   * seconds, so whether the job saw them cannot be told. Never loaded blindly; reported.
+   */
+  ambiguous?: string[];
 }
 
 export class MigrationChangedError extends Error {
@@ -44,8 +80,8 @@ export class MigrationChangedError extends Error {
 }
 
 /** Run statements in one transaction, with the driver's own mechanism when it has one. */
-export async function inTransaction(driver: SqlDriver, statements: readonly string[]): Promise<void> {
-  if (driver.execInTransaction) return driver.execInTransaction(statements);
+export async function inTransaction(driver: SqlDriver, statements: readonly string[], options?: StatementOptions): Promise<void> {
+  if (driver.execInTransaction) return driver.execInTransaction(statements, options);
   await driver.exec('BEGIN');
   try {
     for (const s of statements) await driver.exec(s);
@@ -64,6 +100,7 @@ function validateList(migrations: readonly Migration[]): void {
     if (seen.has(m.id)) problems.push(`migration id ${m.id} appears twice`);
     seen.add(m.id);
     if (m.statements.length === 0) problems.push(`migration ${m.id} has no statements`);
+    if (m.copyJob && (!m.repeatable || m.transactional || m.statements.length !== 1)) problems.push(`migration ${m.id} creates a COPY JOB: it must be repeatable, non-transactional and one statement`);
     const actual = checksumOf(m.statements, m.transactional);
     if (actual !== m.checksum) problems.push(`migration ${m.id} checksum ${m.checksum} does not match its statements (${actual})`);
   }
@@ -74,35 +111,47 @@ function validateList(migrations: readonly Migration[]): void {
 }
 
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const timestamp = (d: Date) => literal(d.toISOString().replace('T', ' ').replace('Z', ''));
 
 /**
- * Apply the migrations not yet applied, in order. Each transactional migration
- * and its tracking row commit together; a non-transactional one (COPY JOB) is
- * recorded right after its statements succeed.
+ * Apply what is due, in order: each versioned migration not yet applied, then each repeatable
+ * one whose checksum differs from the one recorded. A transactional migration and its tracking
+ * row commit together; a non-transactional one is recorded right after its statements succeed.
  */
-export async function applyMigrations(driver: SqlDriver, migrations: readonly Migration[]): Promise<ApplyResult> {
+export async function applyMigrations(driver: SqlDriver, migrations: readonly Migration[], options: ApplyOptions = {}): Promise<ApplyResult> {
   validateList(migrations);
   await driver.exec(
     `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id VARCHAR(128) NOT NULL, checksum VARCHAR(64) NOT NULL, applied_at TIMESTAMP NOT NULL, PRIMARY KEY (id))`,
   );
-  const rows = await driver.query<{ id: string; checksum: string }>(`SELECT id, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`);
-  const applied = new Map(rows.map((r) => [r.id.trim(), r.checksum.trim()]));
-  const changes = migrations.filter((m) => applied.has(m.id) && applied.get(m.id) !== m.checksum).map((m) => ({ id: m.id, applied: applied.get(m.id)!, now: m.checksum }));
+  const recorded = async () => new Map((await driver.query<{ id: string; checksum: string }>(`SELECT id, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`)).map((r) => [r.id.trim(), r.checksum.trim()]));
+  let applied = await recorded();
+  const changes = migrations.filter((m) => !m.repeatable && applied.has(m.id) && applied.get(m.id) !== m.checksum).map((m) => ({ id: m.id, applied: applied.get(m.id)!, now: m.checksum }));
   if (changes.length) throw new MigrationChangedError(changes);
 
+  const now = options.now ?? (() => new Date());
   const result: ApplyResult = { applied: [], skipped: [] };
   for (const m of migrations) {
-    if (applied.has(m.id)) {
-      result.skipped.push(m.id);
-      continue;
-    }
-    const record = `INSERT INTO ${MIGRATIONS_TABLE} (id, checksum, applied_at) VALUES (${literal(m.id)}, ${literal(m.checksum)}, ${literal(new Date().toISOString().replace('T', ' ').slice(0, 19))})`;
+    // A statement of an earlier run (one that timed out) may still be running under this name:
+    // wait for it, then look again at what it recorded, instead of submitting a second one.
+    if (applied.get(m.id) !== m.checksum && driver.waitForInFlight && (await driver.waitForInFlight(m.id))) applied = await recorded();
     try {
+      if (m.copyJob) {
+        const outcome = await ensureCopyJob(driver, m, m.copyJob, applied.get(m.id), options.landing, now);
+        result[outcome.changed ? 'applied' : 'skipped'].push(m.id);
+        if (outcome.backfilled.length) (result.backfilled ??= []).push(...outcome.backfilled);
+        if (outcome.ambiguous.length) (result.ambiguous ??= []).push(...outcome.ambiguous);
+        continue;
+      }
+      if (applied.get(m.id) === m.checksum) {
+        result.skipped.push(m.id);
+        continue;
+      }
+      const record = recordStatements(m, now());
       if (m.transactional) {
-        await inTransaction(driver, [...m.statements, record]);
+        await inTransaction(driver, [...m.statements, ...record], { name: m.id });
       } else {
-        for (const s of m.statements) await driver.exec(s);
-        await driver.exec(record);
+        for (const s of m.statements) await driver.exec(s, { name: m.id });
+        await inTransaction(driver, record, { name: m.id });
       }
     } catch (error) {
       throw new Error(`migration ${m.id} failed: ${(error as Error).message}`, { cause: error });
@@ -110,4 +159,96 @@ export async function applyMigrations(driver: SqlDriver, migrations: readonly Mi
     result.applied.push(m.id);
   }
   return result;
+}
+
+/** The tracking row of a migration; a repeatable one replaces its earlier row. */
+function recordStatements(m: Migration, at: Date): string[] {
+  const insert = `INSERT INTO ${MIGRATIONS_TABLE} (id, checksum, applied_at) VALUES (${literal(m.id)}, ${literal(m.checksum)}, ${timestamp(at)})`;
+  return m.repeatable ? [`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = ${literal(m.id)}`, insert] : [insert];
+}
+
+/** Seconds around a COPY JOB's creation or drop within which a file's side cannot be told. */
+export const BOUNDARY_SECONDS = 5;
+
+/**
+ * Make one COPY JOB exist with exactly this definition, re-runnably (COPY JOB CREATE has no
+ * IF NOT EXISTS and cannot run in a transaction), then load, once by name, the files the job
+ * will never load because they landed before it existed.
+ *
+ * Why this is exactly once. A COPY JOB tracks files by name and loads only files created after
+ * it exists (Redshift COPY JOB docs). Before each CREATE the runner records a generation row
+ * (COPY_JOB_RUNS: job, checksum, bucket, prefix, created_from = the time just before CREATE),
+ * and before each DROP it closes the open row (dropped_at). So every file of a prefix falls in
+ * one of three places: inside a generation's [created_from, dropped_at) span (that job loaded
+ * it), within BOUNDARY_SECONDS of a boundary (S3 reports whole seconds and the statement takes
+ * time: reported as ambiguous, never loaded blindly), or before the open generation and in no
+ * span (no job ever will load it). The runner loads the last kind itself, one file per
+ * transaction together with its row in LANDING_BACKFILL, and skips any file already there. A
+ * crash between CREATE and the tracking row leaves the job and its open generation row: the
+ * next run finds the same checksum in both and keeps the job (SYS_COPY_JOB says it exists).
+ */
+async function ensureCopyJob(
+  driver: SqlDriver,
+  m: Migration,
+  spec: CopyJobSpec,
+  recordedChecksum: string | undefined,
+  landing: LandingLister | undefined,
+  now: () => Date,
+): Promise<{ changed: boolean; backfilled: string[]; ambiguous: string[] }> {
+  const job = literal(spec.name);
+  const exists = (await driver.query(`SELECT job_name FROM sys_copy_job WHERE job_name = ${job}`)).length > 0;
+  const open = await driver.query<{ checksum: string }>(`SELECT checksum FROM ${COPY_JOB_RUNS} WHERE job_name = ${job} AND dropped_at IS NULL`);
+  const same = exists && open.some((r) => r.checksum.trim() === m.checksum);
+  let changed = false;
+  if (!same) {
+    if (exists) {
+      // Close the span first: a file landing during the DROP is then ambiguous, not lost.
+      await driver.exec(`UPDATE ${COPY_JOB_RUNS} SET dropped_at = ${timestamp(now())} WHERE job_name = ${job} AND dropped_at IS NULL`, { name: m.id });
+      await driver.exec(`COPY JOB DROP ${spec.name}`, { name: m.id });
+    } else {
+      // An open row without its job: the CREATE never happened (or the job was dropped by hand).
+      await driver.exec(`UPDATE ${COPY_JOB_RUNS} SET dropped_at = created_from WHERE job_name = ${job} AND dropped_at IS NULL`, { name: m.id });
+    }
+    await driver.exec(
+      `INSERT INTO ${COPY_JOB_RUNS} (job_name, checksum, bucket, prefix, created_from, dropped_at) VALUES (${job}, ${literal(m.checksum)}, ${literal(spec.bucket)}, ${literal(spec.prefix)}, ${timestamp(now())}, NULL)`,
+      { name: m.id },
+    );
+    await driver.exec(m.statements[0], { name: m.id });
+    changed = true;
+  }
+  if (changed || recordedChecksum !== m.checksum) await inTransaction(driver, recordStatements(m, now()), { name: m.id });
+  const { backfilled, ambiguous } = landing ? await backfill(driver, m, spec, landing, now) : { backfilled: [], ambiguous: [] };
+  return { changed: changed || recordedChecksum !== m.checksum, backfilled, ambiguous };
+}
+
+const asDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z')));
+
+async function backfill(driver: SqlDriver, m: Migration, spec: CopyJobSpec, landing: LandingLister, now: () => Date): Promise<{ backfilled: string[]; ambiguous: string[] }> {
+  const spans = (
+    await driver.query<{ checksum: string; created_from: unknown; dropped_at: unknown }>(
+      `SELECT checksum, created_from, dropped_at FROM ${COPY_JOB_RUNS} WHERE job_name = ${literal(spec.name)} AND bucket = ${literal(spec.bucket)} AND prefix = ${literal(spec.prefix)}`,
+    )
+  ).map((r) => ({ from: asDate(r.created_from).getTime(), to: r.dropped_at === null || r.dropped_at === undefined ? Infinity : asDate(r.dropped_at).getTime() }));
+  const current = spans.filter((s) => s.to === Infinity);
+  if (current.length !== 1) throw new Error(`COPY JOB ${spec.name}: expected one open generation in ${COPY_JOB_RUNS}, found ${current.length}`);
+  const done = new Set((await driver.query<{ file_name: string }>(`SELECT file_name FROM ${LANDING_BACKFILL} WHERE job_name = ${literal(spec.name)}`)).map((r) => r.file_name.trim()));
+  const margin = BOUNDARY_SECONDS * 1000;
+  const nearBoundary = (t: number) => spans.some((s) => [s.from, s.to].some((b) => b !== Infinity && t >= Math.floor(b / 1000) * 1000 - 1000 && t <= b + margin));
+  const covered = (t: number) => spans.some((s) => t >= s.from && t < s.to);
+  const backfilled: string[] = [];
+  const ambiguous: string[] = [];
+  for (const file of (await landing.list(spec.bucket, spec.prefix)).sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    if (done.has(file.key)) continue;
+    const t = file.lastModified.getTime();
+    if (nearBoundary(t)) ambiguous.push(file.key);
+    else if (!covered(t)) {
+      await inTransaction(
+        driver,
+        [renderFileCopy(spec, file.key), `INSERT INTO ${LANDING_BACKFILL} (file_name, job_name, loaded_at) VALUES (${literal(file.key)}, ${literal(spec.name)}, ${timestamp(now())})`],
+        { name: `${m.id}.backfill` },
+      );
+      backfilled.push(file.key);
+    }
+  }
+  return { backfilled, ambiguous };
 }

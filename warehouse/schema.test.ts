@@ -41,12 +41,15 @@ describe('Redshift DDL', () => {
     expect(migrations.map((m) => [m.id, m.transactional])).toEqual([
       ['0001_schema', true],
       ['0002_tables', true],
-      ['0003_dims', true],
       ['0004_views', false],
       ['0004_views_grants', true],
-      ['0005_copy_job_sales', false],
-      ['0006_copy_job_inventory', false],
+      ['0005_copy_job_ledger', true],
+      ['R__copy_job_inventory', false],
+      ['R__copy_job_sales', false],
+      ['R__dims', true],
     ]);
+    // What comes from config is repeatable (re-applied when it changes); the schema is versioned.
+    expect(migrations.filter((m) => m.repeatable).map((m) => m.id)).toEqual(['R__copy_job_inventory', 'R__copy_job_sales', 'R__dims']);
     expect(renderCopyJob('sales', redshiftTarget)).toMatchSnapshot();
     expect(renderCopyJob('inventory', redshiftTarget)).toMatch(/JOB CREATE inventory_updates_autocopy AUTO ON$/);
     expect(renderCopyJob('inventory', redshiftTarget)).not.toMatch(/MAXERROR|MANIFEST/);

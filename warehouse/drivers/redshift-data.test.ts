@@ -22,17 +22,25 @@ describe('RedshiftDataDriver against a Data API endpoint on 127.0.0.1', () => {
       const sent = fake.sent();
       expect(sent[0]).toMatch(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE}`);
       expect(sent[1]).toBe(`SELECT id, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`);
-      // After the tracking table: each migration's statements then its tracking row.
-      const expected: (string | string[])[] = [];
       const record = (id: string) => expect.stringMatching(new RegExp(`^INSERT INTO ${MIGRATIONS_TABLE} .*'${id}'`));
-      for (const m of migrations) {
-        if (m.transactional) expected.push(m.statements.length > 0 ? [...m.statements, record(m.id)] : []);
-        else expected.push(...m.statements, record(m.id));
+      // Each transactional migration: one batch of its statements and its tracking row, named by its id.
+      for (const m of migrations.filter((x) => x.transactional)) {
+        const batch = fake.calls.find((c) => c.action === 'BatchExecuteStatement' && c.body.StatementName === m.id);
+        expect(batch?.body.Sqls).toEqual([...m.statements, ...(m.repeatable ? [expect.stringMatching(/^DELETE FROM/)] : []), record(m.id)]);
       }
-      expect(sent.slice(2)).toEqual(expected);
-      // The COPY JOBs went alone (not in a batch, which is a transaction) and last.
-      expect(sent.slice(-4)).toEqual([expect.stringMatching(/JOB CREATE sales_transactions_autocopy AUTO ON$/), record('0005_copy_job_sales'), expect.stringMatching(/JOB CREATE inventory_updates_autocopy AUTO ON$/), record('0006_copy_job_inventory')]);
-      // Every call named the workgroup and database; no secret was given.
+      // Each COPY JOB: looked up in SYS_COPY_JOB, a generation row, then CREATE alone (never in a batch), named by its id.
+      for (const m of migrations.filter((x) => x.copyJob)) {
+        const named = fake.calls.filter((c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName === m.id).map((c) => c.body.Sql ?? c.body.Sqls);
+        expect(named).toEqual([
+          expect.stringMatching(/^UPDATE retail\.copy_job_runs SET dropped_at = created_from/),
+          expect.stringMatching(/^INSERT INTO retail\.copy_job_runs/),
+          m.statements[0],
+          [expect.stringMatching(/^DELETE FROM/), record(m.id)],
+        ]);
+        expect(m.statements[0]).toMatch(new RegExp(`JOB CREATE ${m.copyJob!.name} AUTO ON$`));
+      }
+      expect(sent.filter((s) => typeof s === 'string' && /SELECT job_name FROM sys_copy_job/.test(s))).toHaveLength(2);
+      expect(JSON.stringify(sent)).not.toMatch(/COPY JOB DROP/);
       for (const c of fake.calls.filter((c) => c.action.endsWith('ExecuteStatement'))) expect(c.body).toMatchObject({ WorkgroupName: 'bf-dev', Database: 'retail' });
       expect(fake.calls.some((c) => 'SecretArn' in c.body)).toBe(false);
       // It polled until the statements finished.

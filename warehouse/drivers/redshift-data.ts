@@ -3,7 +3,9 @@
 // polls DescribeStatement until it ends, and pages GetStatementResult for rows.
 import {
   BatchExecuteStatementCommand,
+  CancelStatementCommand,
   DescribeStatementCommand,
+  ListStatementsCommand,
   ExecuteStatementCommand,
   GetStatementResultCommand,
   type ColumnMetadata,
@@ -11,7 +13,7 @@ import {
   type RedshiftDataClient,
   type SqlParameter,
 } from '@aws-sdk/client-redshift-data';
-import type { SqlDriver } from '../runner';
+import type { SqlDriver, StatementOptions } from '../runner';
 
 export interface RedshiftDataTarget {
   workgroupName: string;
@@ -22,6 +24,14 @@ export interface RedshiftDataTarget {
   pollMs?: number;
   /** Give up on a statement after this long; default 15 minutes (the Lambda maximum). */
   timeoutMs?: number;
+  /**
+   * Time left to the caller (a Lambda's context.getRemainingTimeInMillis). A statement still
+   * running when less than `cancelMarginMs` is left is cancelled, not left behind: Data API
+   * statements run on after the caller dies, for up to 24 hours.
+   */
+  remainingMs?: () => number;
+  /** Default 5 s: enough for the CancelStatement call and the error to reach the logs. */
+  cancelMarginMs?: number;
 }
 
 export class RedshiftStatementError extends Error {
@@ -38,9 +48,10 @@ export class RedshiftStatementError extends Error {
 /** Data API limit on the statements of one BatchExecuteStatement. */
 export const MAX_BATCH = 40;
 
-// An array, not a Set: Pulumi's closure serializer writes a captured Set out as a plain
+// Arrays, not Sets: Pulumi's closure serializer writes a captured Set out as a plain
 // object, and the migrator Lambda then fails (test/archives.*.test.ts).
 const DONE = ['FINISHED', 'FAILED', 'ABORTED'];
+const RUNNING = ['SUBMITTED', 'PICKED', 'STARTED'];
 
 /** `$1` placeholders become Data API named parameters `:p1`. */
 export function toNamedParameters(sql: string, params: readonly unknown[] = []): { sql: string; parameters?: SqlParameter[] } {
@@ -97,9 +108,10 @@ export class RedshiftDataDriver implements SqlDriver {
     return { WorkgroupName: this.target.workgroupName, Database: this.target.database, ...(this.target.secretArn ? { SecretArn: this.target.secretArn } : {}) };
   }
 
-  /** Poll until the statement ends; throw with Redshift's error when it did not finish. */
+  /** Poll until the statement ends; throw with Redshift's error when it did not finish, cancel it when time runs out. */
   private async wait(id: string, sql: string): Promise<{ hasResultSet: boolean }> {
     const started = Date.now();
+    const margin = this.target.cancelMarginMs ?? 5_000;
     for (;;) {
       const d = await this.client.send(new DescribeStatementCommand({ Id: id }));
       const status = d.Status ?? 'SUBMITTED';
@@ -110,13 +122,45 @@ export class RedshiftDataDriver implements SqlDriver {
         }
         return { hasResultSet: d.HasResultSet === true };
       }
-      if (Date.now() - started > this.timeoutMs) throw new RedshiftStatementError(`Redshift statement ${id} still ${status} after ${this.timeoutMs} ms`, id, sql);
+      const remaining = this.target.remainingMs?.();
+      const outOfTime = remaining !== undefined && remaining < margin + this.pollMs;
+      if (outOfTime || Date.now() - started > this.timeoutMs) {
+        await this.client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
+        throw new RedshiftStatementError(
+          `Redshift statement ${id} still ${status} after ${Date.now() - started} ms; cancelled it (${outOfTime ? `${remaining} ms left to the caller` : `timeout ${this.timeoutMs} ms`})`,
+          id,
+          sql,
+        );
+      }
       await new Promise((r) => setTimeout(r, this.pollMs));
     }
   }
 
-  async exec(sql: string): Promise<void> {
-    const { Id } = await this.client.send(new ExecuteStatementCommand({ ...this.where, Sql: sql }));
+  /**
+   * Statements an earlier run submitted under this name and that still run: wait for each to end
+   * (whatever its outcome: the caller then reads what it recorded). ListStatements matches names
+   * by prefix and lists this role's statements (RoleLevel) from any session.
+   */
+  async waitForInFlight(name: string): Promise<boolean> {
+    let waited = false;
+    let token: string | undefined;
+    const ids: { id: string; sql: string }[] = [];
+    do {
+      const page = await this.client.send(new ListStatementsCommand({ StatementName: name, Status: 'ALL', RoleLevel: true, NextToken: token }));
+      for (const s of page.Statements ?? []) if (s.StatementName === name && RUNNING.includes(s.Status ?? '') && s.Id) ids.push({ id: s.Id, sql: s.QueryString ?? '' });
+      token = page.NextToken;
+    } while (token);
+    for (const { id, sql } of ids) {
+      await this.wait(id, sql).catch((error: unknown) => {
+        if (!(error instanceof RedshiftStatementError) || /cancelled it/.test(error.message)) throw error;
+      });
+      waited = true;
+    }
+    return waited;
+  }
+
+  async exec(sql: string, options?: StatementOptions): Promise<void> {
+    const { Id } = await this.client.send(new ExecuteStatementCommand({ ...this.where, Sql: sql, StatementName: options?.name }));
     await this.wait(Id!, sql);
   }
 
@@ -142,11 +186,11 @@ export class RedshiftDataDriver implements SqlDriver {
   }
 
   /** BatchExecuteStatement runs its statements as one transaction. */
-  async execInTransaction(statements: readonly string[]): Promise<void> {
+  async execInTransaction(statements: readonly string[], options?: StatementOptions): Promise<void> {
     if (statements.length === 0) return;
-    if (statements.length === 1) return this.exec(statements[0]);
+    if (statements.length === 1) return this.exec(statements[0], options);
     if (statements.length > MAX_BATCH) throw new Error(`BatchExecuteStatement takes at most ${MAX_BATCH} statements, got ${statements.length}`);
-    const { Id } = await this.client.send(new BatchExecuteStatementCommand({ ...this.where, Sqls: [...statements] }));
+    const { Id } = await this.client.send(new BatchExecuteStatementCommand({ ...this.where, Sqls: [...statements], StatementName: options?.name }));
     await this.wait(Id!, statements.join(';\n'));
   }
 }
