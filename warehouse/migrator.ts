@@ -24,6 +24,8 @@ export interface MigratorOptions {
   landing?: LandingLister;
   /** Clock of the COPY JOB boundaries (tests). */
   now?: () => Date;
+  /** See ApplyOptions.boundarySeconds (tests shorten it). */
+  boundarySeconds?: number;
 }
 
 export interface MigratorEvent {
@@ -80,7 +82,7 @@ export function createMigratorHandler(options: MigratorOptions): (event?: Migrat
     });
     const landing = options.landing ?? (process.env.LANDING_BUCKET ? s3Lister(new S3Client({})) : undefined);
     logger.info('applying migrations', { hash, namespaceId: event.namespaceId, migrations: options.migrations.map((m) => m.id) });
-    const result = await applyMigrations(driver, options.migrations, { landing, now: options.now });
+    const result = await applyMigrations(driver, options.migrations, { landing, now: options.now, boundarySeconds: options.boundarySeconds });
     if (result.ambiguous?.length) {
       logger.warn('landing files within seconds of a COPY JOB boundary: check SYS_LOAD_DETAIL for each and load any missing one by hand (docs/INFRA.md)', { files: result.ambiguous });
     }

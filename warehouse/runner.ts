@@ -41,6 +41,8 @@ export interface ApplyOptions {
   landing?: LandingLister;
   /** The clock the COPY JOB boundaries are taken from; default the system clock. */
   now?: () => Date;
+  /** Seconds after a COPY JOB boundary within which a file's side cannot be told; default BOUNDARY_SECONDS. */
+  boundarySeconds?: number;
 }
 
 /** A driver that can also bulk-load CSV bytes into a table (the twin's drivers). */
@@ -136,7 +138,7 @@ export async function applyMigrations(driver: SqlDriver, migrations: readonly Mi
     if (applied.get(m.id) !== m.checksum && driver.waitForInFlight && (await driver.waitForInFlight(m.id))) applied = await recorded();
     try {
       if (m.copyJob) {
-        const outcome = await ensureCopyJob(driver, m, m.copyJob, applied.get(m.id), options.landing, now);
+        const outcome = await ensureCopyJob(driver, m, m.copyJob, applied.get(m.id), options.landing, now, options.boundarySeconds ?? BOUNDARY_SECONDS);
         result[outcome.changed ? 'applied' : 'skipped'].push(m.id);
         if (outcome.backfilled.length) (result.backfilled ??= []).push(...outcome.backfilled);
         if (outcome.ambiguous.length) (result.ambiguous ??= []).push(...outcome.ambiguous);
@@ -194,6 +196,7 @@ async function ensureCopyJob(
   recordedChecksum: string | undefined,
   landing: LandingLister | undefined,
   now: () => Date,
+  boundarySeconds: number,
 ): Promise<{ changed: boolean; backfilled: string[]; ambiguous: string[] }> {
   const job = literal(spec.name);
   const exists = (await driver.query(`SELECT job_name FROM sys_copy_job WHERE job_name = ${job}`)).length > 0;
@@ -217,13 +220,13 @@ async function ensureCopyJob(
     changed = true;
   }
   if (changed || recordedChecksum !== m.checksum) await inTransaction(driver, recordStatements(m, now()), { name: m.id });
-  const { backfilled, ambiguous } = landing ? await backfill(driver, m, spec, landing, now) : { backfilled: [], ambiguous: [] };
+  const { backfilled, ambiguous } = landing ? await backfill(driver, m, spec, landing, now, boundarySeconds) : { backfilled: [], ambiguous: [] };
   return { changed: changed || recordedChecksum !== m.checksum, backfilled, ambiguous };
 }
 
 const asDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z')));
 
-async function backfill(driver: SqlDriver, m: Migration, spec: CopyJobSpec, landing: LandingLister, now: () => Date): Promise<{ backfilled: string[]; ambiguous: string[] }> {
+async function backfill(driver: SqlDriver, m: Migration, spec: CopyJobSpec, landing: LandingLister, now: () => Date, boundarySeconds: number): Promise<{ backfilled: string[]; ambiguous: string[] }> {
   const spans = (
     await driver.query<{ checksum: string; created_from: unknown; dropped_at: unknown }>(
       `SELECT checksum, created_from, dropped_at FROM ${COPY_JOB_RUNS} WHERE job_name = ${literal(spec.name)} AND bucket = ${literal(spec.bucket)} AND prefix = ${literal(spec.prefix)}`,
@@ -232,7 +235,7 @@ async function backfill(driver: SqlDriver, m: Migration, spec: CopyJobSpec, land
   const current = spans.filter((s) => s.to === Infinity);
   if (current.length !== 1) throw new Error(`COPY JOB ${spec.name}: expected one open generation in ${COPY_JOB_RUNS}, found ${current.length}`);
   const done = new Set((await driver.query<{ file_name: string }>(`SELECT file_name FROM ${LANDING_BACKFILL} WHERE job_name = ${literal(spec.name)}`)).map((r) => r.file_name.trim()));
-  const margin = BOUNDARY_SECONDS * 1000;
+  const margin = boundarySeconds * 1000;
   const nearBoundary = (t: number) => spans.some((s) => [s.from, s.to].some((b) => b !== Infinity && t >= Math.floor(b / 1000) * 1000 - 1000 && t <= b + margin));
   const covered = (t: number) => spans.some((s) => t >= s.from && t < s.to);
   const backfilled: string[] = [];

@@ -1,0 +1,252 @@
+// A stack's warehouse over its life, through the migrator Lambda's handler, the Redshift
+// Data API driver and a Data API endpoint on 127.0.0.1 backed by a real Postgres (PGlite)
+// playing Redshift, with the landing bucket in fauxqs: first deploy, the same deploy again,
+// config changes, a failed then fixed migration, a crash after COPY JOB CREATE, a timeout,
+// and a replaced namespace. Auto-copy is the fake's autoCopy(): each job loads the files
+// created after it, once by name.
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+import { BatchExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { PGlite } from '@electric-sql/pglite';
+import { buildCatalog } from '../functions/catalog';
+import { startFakeRedshiftData, type FakeRedshiftData } from './drivers/fake-redshift-data';
+import { buildMigrations, migrationsHash, type Migration } from './migrations';
+import { createMigratorHandler, s3Lister, type MigratorResult } from './migrator';
+import { RedshiftDataDriver } from './drivers/redshift-data';
+import { applyMigrations, MIGRATIONS_TABLE } from './runner';
+import { blankDataDir, landingBatch, putBatch, startLanding, type Batch, type Landing } from './test-support';
+
+const ROLE = 'arn:aws:iam::123456789012:role/bfstream-dev-copy';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// S3 reports whole seconds; the tests keep files 2 s clear of a job boundary (1 s margin).
+const CLEAR_OF_BOUNDARY_MS = 2_100;
+
+interface Config {
+  catalogProducts: number;
+  bucket: string;
+  region: string;
+}
+
+describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landing in fauxqs)', () => {
+  let landing: Landing;
+  let blank: Blob;
+  beforeAll(async () => {
+    landing = await startLanding();
+    blank = await blankDataDir();
+  }, 60_000);
+  afterAll(async () => {
+    await landing?.stop();
+  });
+
+  /** One namespace: a database and the Data API in front of it. */
+  async function namespace(): Promise<{ db: PGlite; fake: FakeRedshiftData; client: RedshiftDataClient; close(): Promise<void> }> {
+    const db = await PGlite.create({ loadDataDir: blank });
+    const fake = await startFakeRedshiftData(db, { s3: landing.s3 });
+    const client = new RedshiftDataClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    return {
+      db,
+      fake,
+      client,
+      async close() {
+        client.destroy();
+        await fake.stop();
+        await db.close();
+      },
+    };
+  }
+
+  const migrationsFor = (c: Config): Migration[] =>
+    buildMigrations({ dialect: 'redshift', copyRoleArn: ROLE, bucket: c.bucket, region: c.region }, buildCatalog(11, { products: c.catalogProducts, stores: 4 }));
+
+  /** What `pulumi up` does to the warehouse: invoke the migrator with the migrations' hash. */
+  async function deploy(ns: { client: RedshiftDataClient }, c: Config, timeLeftMs?: number): Promise<MigratorResult> {
+    const migrations = migrationsFor(c);
+    const handler = createMigratorHandler({ migrations, workgroupName: 'bfstream-dev', database: 'retail', client: ns.client, pollMs: 1, landing: s3Lister(landing.s3), boundarySeconds: 1 });
+    const deadline = Date.now() + (timeLeftMs ?? 0);
+    return handler({ hash: migrationsHash(migrations), namespaceId: 'ns-1' }, timeLeftMs === undefined ? undefined : { getRemainingTimeInMillis: () => deadline - Date.now() });
+  }
+
+  const namedWrites = (fake: FakeRedshiftData, from = 0) => fake.calls.slice(from).filter((c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName);
+  const jobs = async (db: PGlite) => (await db.query<{ job_name: string; bucket: string; job_text: string }>('SELECT job_name, bucket, job_text FROM public.sys_copy_job ORDER BY job_name')).rows;
+
+  /** Every generated event is in the warehouse exactly once. */
+  async function expectEachEventOnce(db: PGlite, batches: Batch[]) {
+    const sales = batches.flatMap((b) => b.sales.map((s) => s.transaction_id));
+    const inventory = batches.flatMap((b) => b.inventory.map((u) => u.update_id));
+    const count = async (table: string, id: string) => (await db.query<{ n: number; d: number }>(`SELECT COUNT(*)::int AS n, COUNT(DISTINCT ${id})::int AS d FROM retail.${table}`)).rows[0];
+    expect(await count('sales_transactions', 'transaction_id')).toEqual({ n: sales.length, d: new Set(sales).size });
+    expect(await count('inventory_updates', 'update_id')).toEqual({ n: inventory.length, d: new Set(inventory).size });
+    expect(new Set(sales).size).toBe(sales.length);
+  }
+
+  const window = (start: string, seed: number) => landingBatch([{ start, minutes: 5, seed, saleLines: 40 }], 15);
+
+  test('deploy, then the same deploy again: the second applies nothing and submits no write', async () => {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+      const first = await deploy(ns, config);
+      expect(first.applied).toEqual(migrationsFor(config).map((m) => m.id));
+      const before = ns.fake.calls.length;
+      const second = await deploy(ns, config);
+      expect(second).toEqual({ applied: [], skipped: migrationsFor(config).map((m) => m.id), hash: first.hash });
+      expect(namedWrites(ns.fake, before)).toEqual([]);
+      // Same config, same hash: the Invocation's triggers (hash, namespace id) do not change, so Pulumi plans nothing.
+      expect(migrationsHash(migrationsFor(config))).toBe(first.hash);
+      expect((await jobs(ns.db)).map((j) => j.job_name)).toEqual(['inventory_updates_autocopy', 'sales_transactions_autocopy']);
+    } finally {
+      await ns.close();
+    }
+  });
+
+  test('config changes (catalogProducts, bucket, region) deploy cleanly: new dims, jobs dropped and created again', async () => {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      let config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+      await deploy(ns, config);
+      config = { ...config, catalogProducts: 12 };
+      expect((await deploy(ns, config)).applied).toEqual(['R__dims']);
+      expect((await ns.db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM retail.products')).rows[0].n).toBe(12);
+
+      landing.freshBucket();
+      config = { ...config, bucket: landing.bucket };
+      const from = ns.fake.calls.length;
+      expect((await deploy(ns, config)).applied).toEqual(['R__copy_job_inventory', 'R__copy_job_sales']);
+      expect(namedWrites(ns.fake, from).map((c) => c.body.Sql).filter((s) => /^COPY JOB DROP/.test(String(s)))).toEqual(['COPY JOB DROP inventory_updates_autocopy', 'COPY JOB DROP sales_transactions_autocopy']);
+      expect((await jobs(ns.db)).map((j) => j.bucket)).toEqual([landing.bucket, landing.bucket]);
+
+      config = { ...config, region: 'eu-west-1' };
+      const beforeRegion = ns.fake.calls.length;
+      expect((await deploy(ns, config)).applied).toEqual(['R__copy_job_inventory', 'R__copy_job_sales']);
+      const created = namedWrites(ns.fake, beforeRegion).map((c) => String(c.body.Sql)).filter((s) => /JOB CREATE/.test(s));
+      expect(created).toHaveLength(2);
+      for (const sql of created) expect(sql).toContain("REGION 'eu-west-1'");
+      expect((await jobs(ns.db)).map((j) => j.job_name)).toEqual(['inventory_updates_autocopy', 'sales_transactions_autocopy']);
+      // And the new jobs load what lands next.
+      await sleep(CLEAR_OF_BOUNDARY_MS);
+      const batch = window('2026-11-27T10:00:00Z', 1);
+      await putBatch(landing, batch);
+      expect((await ns.fake.autoCopy()).sort()).toEqual([...batch.files.keys()].sort());
+      await expectEachEventOnce(ns.db, [batch]);
+    } finally {
+      await ns.close();
+    }
+  });
+
+  test('a failed migration, then a fixed one: files that landed meanwhile are loaded once, by name, and no sale is lost', async () => {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+      ns.fake.failWhen(/CREATE MATERIALIZED VIEW/, 'ERROR: out of memory');
+      await expect(deploy(ns, config)).rejects.toThrow(/migration 0004_views failed: .*out of memory/);
+      expect(await jobs(ns.db)).toEqual([]);
+      // The producer and consumers keep writing while no COPY JOB exists.
+      const early = window('2026-11-27T10:00:00Z', 1);
+      await putBatch(landing, early);
+      await sleep(CLEAR_OF_BOUNDARY_MS);
+
+      ns.fake.clearFailures();
+      const fixed = await deploy(ns, config);
+      expect(fixed.backfilled?.sort()).toEqual([...early.files.keys()].sort());
+      expect(fixed.ambiguous).toBeUndefined();
+      // Auto-copy never sees those files: they predate the jobs.
+      expect(await ns.fake.autoCopy()).toEqual([]);
+      await sleep(CLEAR_OF_BOUNDARY_MS);
+      const late = window('2026-11-27T10:05:00Z', 2);
+      await putBatch(landing, late);
+      expect((await ns.fake.autoCopy()).sort()).toEqual([...late.files.keys()].sort());
+
+      // Deploying again loads nothing twice: the backfill ledger, and auto-copy's own by-name record.
+      const again = await deploy(ns, config);
+      expect(again.backfilled).toBeUndefined();
+      expect(again.applied).toEqual([]);
+      expect(await ns.fake.autoCopy()).toEqual([]);
+      await expectEachEventOnce(ns.db, [early, late]);
+    } finally {
+      await ns.close();
+    }
+  });
+
+  test('a crash after COPY JOB CREATE, before its tracking row: the next deploy keeps the job instead of failing on it', async () => {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+      ns.fake.failWhen(new RegExp(`INSERT INTO ${MIGRATIONS_TABLE} .*'R__copy_job_sales'`), 'Lambda timed out');
+      await expect(deploy(ns, config)).rejects.toThrow(/migration R__copy_job_sales failed/);
+      expect((await jobs(ns.db)).map((j) => j.job_name)).toContain('sales_transactions_autocopy');
+      ns.fake.clearFailures();
+      const from = ns.fake.calls.length;
+      const rerun = await deploy(ns, config);
+      expect(rerun.applied).toEqual(['R__copy_job_sales', 'R__dims']);
+      const sql = namedWrites(ns.fake, from).map((c) => JSON.stringify(c.body.Sql ?? c.body.Sqls));
+      expect(sql.filter((s) => /JOB CREATE|COPY JOB DROP/.test(s))).toEqual([]);
+    } finally {
+      await ns.close();
+    }
+  });
+
+  test('a migrator about to time out cancels its statement; a rerun waits for a statement still in flight instead of submitting it again', async () => {
+    landing.freshBucket();
+    const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+    const ns = await namespace();
+    try {
+      // The schema statement never finishes: with 8 s left and a 5 s margin, the migrator cancels it.
+      ns.fake.holdWhen(/CREATE SCHEMA/, Infinity);
+      await expect(deploy(ns, config, 8_000)).rejects.toThrow(/migration 0001_schema failed: Redshift statement stmt-\d+ still STARTED after \d+ ms; cancelled it \(\d+ ms left to the caller\)/);
+      const submitted = ns.fake.calls.filter((c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName === '0001_schema');
+      expect(submitted).toHaveLength(1);
+      const cancels = ns.fake.calls.filter((c) => c.action === 'CancelStatement');
+      expect(cancels).toHaveLength(1);
+    } finally {
+      await ns.close();
+    }
+
+    const ns2 = await namespace();
+    try {
+      const migrations = migrationsFor(config);
+      const driver = new RedshiftDataDriver(ns2.client, { workgroupName: 'bfstream-dev', database: 'retail', pollMs: 1 });
+      await applyMigrations(driver, migrations.slice(0, 1));
+      // An earlier run died (no chance to cancel) while 0002_tables' batch, named by its id, still ran.
+      ns2.fake.holdWhen(/CREATE TABLE IF NOT EXISTS retail\.stores/, 3);
+      const tables = migrations.find((m) => m.id === '0002_tables')!;
+      const record = `INSERT INTO ${MIGRATIONS_TABLE} (id, checksum, applied_at) VALUES ('0002_tables', '${tables.checksum}', '2026-11-28 08:00:00')`;
+      await ns2.client.send(new BatchExecuteStatementCommand({ WorkgroupName: 'bfstream-dev', Database: 'retail', Sqls: [...tables.statements, record], StatementName: '0002_tables' }));
+      const rerun = await deploy(ns2, config);
+      expect(rerun.skipped).toEqual(['0001_schema', '0002_tables']);
+      expect(ns2.fake.calls.filter((c) => c.action === 'BatchExecuteStatement' && c.body.StatementName === '0002_tables')).toHaveLength(1);
+      expect(ns2.fake.calls.some((c) => c.action === 'ListStatements' && c.body.StatementName === '0002_tables')).toBe(true);
+    } finally {
+      await ns2.close();
+    }
+  });
+
+  test('a replaced namespace (a new, empty database) is migrated again, and reloads the files still in the bucket once', async () => {
+    landing.freshBucket();
+    const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+    const old = await namespace();
+    const batch = window('2026-11-27T11:00:00Z', 3);
+    try {
+      await deploy(old, config);
+      await sleep(CLEAR_OF_BOUNDARY_MS);
+      await putBatch(landing, batch);
+      await old.fake.autoCopy();
+      await expectEachEventOnce(old.db, [batch]);
+    } finally {
+      await old.close();
+    }
+    await sleep(CLEAR_OF_BOUNDARY_MS);
+    const replacement = await namespace();
+    try {
+      const result = await deploy(replacement, config);
+      expect(result.applied).toEqual(migrationsFor(config).map((m) => m.id));
+      expect(result.backfilled?.sort()).toEqual([...batch.files.keys()].sort());
+      expect(await replacement.fake.autoCopy()).toEqual([]);
+      await expectEachEventOnce(replacement.db, [batch]);
+    } finally {
+      await replacement.close();
+    }
+  });
+});
