@@ -88,7 +88,11 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       const logs = (fn: string) => ({ Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${arnOf('aws:cloudwatch/logGroup:LogGroup', `${fn}-logs`)}:*`] });
       const bucketArn = arnOf('aws:s3/bucket:Bucket', 'landing-bucket');
       const expected: Record<string, any[]> = {
-        'functions-producer': [{ Sid: 'SendToStreamQueues', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(Q, 'streams-inventory'), arnOf(Q, 'streams-sales')] }, logs('functions-producer')],
+        'functions-producer': [
+          { Sid: 'SendToStreamQueues', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(Q, 'streams-inventory'), arnOf(Q, 'streams-sales')] },
+          { Sid: 'RecordFailedWindows', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(Q, 'functions-producer-failures')] },
+          logs('functions-producer'),
+        ],
         'functions-sales-consumer': [
           { Sid: 'ConsumeOwnQueue', Effect: 'Allow', Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], Resource: [arnOf(Q, 'streams-sales')] },
           { Sid: 'WriteOwnPrefixes', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/rejected/sales/*`, `${bucketArn}/sales/*`] },
@@ -104,10 +108,12 @@ export function describeStack(stack: 'dev' | 'prod'): void {
           {
             Sid: 'ReadOwnStatements',
             Effect: 'Allow',
-            Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
+            Action: ['redshift-data:CancelStatement', 'redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
             Resource: ['*'],
             Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
           },
+          { Sid: 'FindOwnStatements', Effect: 'Allow', Action: ['redshift-data:ListStatements'], Resource: ['*'] },
+          { Sid: 'ListLandingPrefixes', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn], Condition: { StringLike: { 's3:prefix': ['sales/*', 'inventory/*'] } } },
           { Sid: 'ReadAdminSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.adminPasswordSecretArn] },
           logs('warehouse-migrator'),
         ],
@@ -191,6 +197,16 @@ export function describeStack(stack: 'dev' | 'prod'): void {
         retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: cfg.windowMinutes * 60 },
       });
       expect(JSON.parse(schedule.inputs.target.input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+      // It starts only after the migration succeeded (the engine orders by this dependency).
+      expect(schedule.dependencies).toContain(named(run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate').urn);
+      // A window that fails every async attempt is kept, with its event, for a replay.
+      const asyncConfig = named(run, 'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig', 'functions-producer-async');
+      expect(asyncConfig.inputs).toMatchObject({
+        functionName: named(run, FN, 'functions-producer').state.name,
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: Math.min(21_600, cfg.windowMinutes * 60),
+        destinationConfig: { onFailure: { destination: arnOf(Q, 'functions-producer-failures') } },
+      });
       expect(named(run, FN, 'functions-producer').inputs.environment.variables.WINDOW_MINUTES).toBe(String(cfg.windowMinutes));
     });
 
@@ -240,15 +256,25 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       expect(integration.dependencies).toEqual(expect.arrayContaining([rp.urn, named(run, 'aws:s3/bucketPolicy:BucketPolicy', 'landing-policy').urn]));
     });
 
-    test('the migrator runs on the migrations hash, after the workgroup and the integration, as the namespace admin', () => {
+    test('the migrator runs on the migrations hash and the namespace id, after the workgroup and the integration, as the namespace admin', () => {
       const invocation = named(run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate');
       const hash = (run.outputs as any).migrationsHash;
-      expect(invocation.inputs.triggers).toEqual({ migrationsHash: hash });
-      expect(JSON.parse(invocation.inputs.input)).toEqual({ hash });
+      // A replaced namespace has a new namespaceId: the Invocation runs again on the empty database.
+      const namespaceId = named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.namespaceId;
+      expect(namespaceId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(invocation.inputs.triggers).toEqual({ migrationsHash: hash, namespaceId });
+      expect(JSON.parse(invocation.inputs.input)).toEqual({ hash, namespaceId });
       expect(invocation.inputs.functionName).toBe(named(run, FN, 'warehouse-migrator').state.name);
       expect(invocation.dependencies).toEqual(expect.arrayContaining([named(run, 'aws:redshift/integration:Integration', 'warehouse-integration').urn, named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup').urn]));
       const env = named(run, FN, 'warehouse-migrator').inputs.environment.variables;
-      expect(env).toEqual({ WORKGROUP_NAME: `bfstream-${stack}`, DATABASE: cfg.database, SECRET_ARN: named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.adminPasswordSecretArn });
+      expect(env).toEqual({
+        WORKGROUP_NAME: `bfstream-${stack}`,
+        DATABASE: cfg.database,
+        SECRET_ARN: named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.adminPasswordSecretArn,
+        LANDING_BUCKET: (run.outputs as any).landingBucket,
+      });
+      // No configParameters: a partial set fails every later `pulumi up` (pulumi-aws #4405).
+      expect(named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup').inputs.configParameters).toBeUndefined();
     });
 
     test('functions: runtime and sizes from config, JSON logs to their own log group with the configured retention', () => {
@@ -317,6 +343,10 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       expect(byName['ops-sales-consumer-errors'].dimensions).toEqual({ FunctionName: named(run, FN, 'functions-sales-consumer').state.name });
       expect(byName['ops-producer-errors'].dimensions).toEqual({ FunctionName: named(run, FN, 'functions-producer').state.name });
       expect(byName['ops-schedule-dlq-not-empty']).toBeDefined();
+      expect(byName['ops-producer-failed-windows']).toMatchObject({ metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: named(run, Q, 'functions-producer-failures').state.name }, threshold: 0 });
+      for (const metricName of ['AsyncEventsDropped', 'DestinationDeliveryFailures']) {
+        expect(alarms.find((a) => a.inputs.metricName === metricName)?.inputs).toMatchObject({ namespace: 'AWS/Lambda', dimensions: { FunctionName: named(run, FN, 'functions-producer').state.name }, threshold: 0 });
+      }
       const subscriptions = ofType(run, 'aws:sns/topicSubscription:TopicSubscription');
       expect(subscriptions.map((s) => s.inputs.endpoint)).toEqual(cfg.alarmEmail ? [cfg.alarmEmail] : []);
       const body = JSON.parse(named(run, 'aws:cloudwatch/dashboard:Dashboard', 'ops-dashboard').inputs.dashboardBody);

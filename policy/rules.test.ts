@@ -4,6 +4,7 @@
 import type { MockedResource } from '../infra/mockGraph';
 import { runPolicies } from './runLocal';
 import { policies, resourceTypes, statementsOf } from './rules';
+import { stackLifeTypes, WORKGROUP_CONFIG_KEYS } from './stackLife';
 
 const urn = (type: string, name: string) => `urn:pulumi:test::bfstream::${type}::${name}`;
 
@@ -22,6 +23,7 @@ function res(type: string, name: string, inputs: Record<string, any>, deps: Reco
 
 const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 const T = resourceTypes;
+const L = stackLifeTypes;
 
 type Overrides = Partial<Record<string, (r: MockedResource) => MockedResource>>;
 
@@ -52,14 +54,22 @@ function graph(override: Overrides = {}, extra: (g: Record<string, MockedResourc
   const fn = o('lambda', res(T.lambda, 'consumer', { runtime: 'nodejs22.x', timeout: 60, loggingConfig: { logGroup: 'consumer-logs', logFormat: 'JSON' } }, { loggingConfig: [logGroup] }));
   const mapping = o('mapping', res(T.mapping, 'consumer-mapping', { functionResponseTypes: ['ReportBatchItemFailures'], scalingConfig: { maximumConcurrency: 5 }, maximumBatchingWindowInSeconds: 5 }, { eventSourceArn: [queue], functionName: [fn] }));
   const scheduleDlq = o('scheduleDlq', res(T.queue, 'schedule-dlq', { sqsManagedSseEnabled: true }));
-  const schedule = o('schedule', res(T.schedule, 'schedule', { target: { arn: 'arn:fn', retryPolicy: { maximumRetryAttempts: 3 }, deadLetterConfig: { arn: 'arn:aws:sqs:us-east-1:1:schedule-dlq' } } }, { target: [scheduleDlq] }));
   const namespace = o('namespace', res(T.namespace, 'namespace', { manageAdminPassword: true }, {}, { arn: 'arn:aws:redshift-serverless:us-east-1:1:namespace/x' }));
   const workgroup = o('workgroup', res(T.workgroup, 'workgroup', { publiclyAccessible: false, enhancedVpcRouting: true }));
   const redshiftPolicy = o('redshiftPolicy', res(T.redshiftPolicy, 'namespace-policy', { policy: doc({ Effect: 'Allow' }) }, { resourceArn: [namespace], policy: [namespace, bucket] }));
   const integration = o('integration', res(T.integration, 'integration', {}, { sourceArn: [bucket], targetArn: [namespace] }));
   const rolePolicy = o('rolePolicy', res(T.rolePolicy, 'consumer-policy', { policy: doc({ Sid: 'Consume', Effect: 'Allow', Action: ['sqs:ReceiveMessage'], Resource: ['arn:aws:sqs:us-east-1:1:sales'] }) }));
   const topic = o('topic', res(T.topic, 'alarms', { kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' }));
-  const all = { bucket, pab, sse, bucketPolicy, dlq, queue, logGroup, fn, mapping, scheduleDlq, schedule, namespace, workgroup, redshiftPolicy, integration, rolePolicy, topic };
+  const migration = o('migration', res(L.invocation, 'warehouse-migrate', { input: '{}' }));
+  const producer = o('producer', res(T.lambda, 'producer', { runtime: 'nodejs22.x', timeout: 60, loggingConfig: { logGroup: 'consumer-logs', logFormat: 'JSON' } }, { loggingConfig: [logGroup] }));
+  const failures = o('failures', res(T.queue, 'producer-failures', { sqsManagedSseEnabled: true }, {}, { arn: 'arn:aws:sqs:us-east-1:1:producer-failures' }));
+  const asyncConfig = o(
+    'asyncConfig',
+    res(L.eventInvokeConfig, 'producer-async', { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300, destinationConfig: { onFailure: { destination: 'arn:aws:sqs:us-east-1:1:producer-failures' } } }, { functionName: [producer], destinationConfig: [failures] }),
+  );
+  const scheduleBase = res(T.schedule, 'schedule', { target: { arn: 'arn:fn', retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 }, deadLetterConfig: { arn: 'arn:aws:sqs:us-east-1:1:schedule-dlq' } } }, { target: [scheduleDlq, producer] });
+  const schedule = o('schedule', { ...scheduleBase, dependencies: [...scheduleBase.dependencies, migration.urn] });
+  const all = { bucket, pab, sse, bucketPolicy, dlq, queue, logGroup, fn, mapping, scheduleDlq, schedule, namespace, workgroup, redshiftPolicy, integration, rolePolicy, topic, migration, producer, failures, asyncConfig };
   return [...Object.values(all), ...extra(all)];
 }
 
@@ -104,6 +114,23 @@ const broken: Record<string, { graph: () => MockedResource[]; message: RegExp }[
   'redshift-managed-password': [
     { graph: () => graph({ namespace: edit(() => ({ adminUsername: 'admin', adminUserPassword: 'hunter2hunter2' })) }), message: /manageAdminPassword|adminUserPassword/ },
   ],
+  'redshift-workgroup-config-parameters': [
+    {
+      // The program's original setting: one key of the set AWS returns (pulumi-aws #4405).
+      graph: () => graph({ workgroup: edit((i) => ({ ...i, configParameters: [{ parameterKey: 'require_ssl', parameterValue: 'true' }] })) }),
+      message: /declares configParameters require_ssl but not auto_mv, datestyle/,
+    },
+  ],
+  'schedule-after-migration': [{ graph: () => graph({ schedule: (r) => ({ ...r, dependencies: [] }) }), message: /does not depend on the migration Invocation/ }],
+  'scheduled-function-failure-destination': [
+    { graph: () => graph({ asyncConfig: dropDeps('functionName') }), message: /no FunctionEventInvokeConfig/ },
+    {
+      // (the queue then needs its own DLQ, or the DLQ rule fires too)
+      graph: () => graph({ asyncConfig: (r) => edit(({ destinationConfig: _drop, ...i }) => i)(dropDeps('destinationConfig')(r)), failures: edit((i) => ({ ...i, redrivePolicy: '{"maxReceiveCount":5}' })) }),
+      message: /no on-failure destination/,
+    },
+    { graph: () => graph({ asyncConfig: edit((i) => ({ ...i, maximumEventAgeInSeconds: 3600 })) }), message: /3600 exceeds the schedule's 300/ },
+  ],
   'scheduler-retries-and-dlq': [
     { graph: () => graph({ schedule: edit((i) => ({ ...i, target: { arn: 'arn:fn' } })) }), message: /retryPolicy|deadLetterConfig/ },
   ],
@@ -140,6 +167,12 @@ describe('policy pack rules', () => {
       expect(violations.map((v) => v.message).join('\n')).toMatch(c.message);
     });
   }
+
+  test('a workgroup that declares every config parameter, or none, passes', () => {
+    const all = WORKGROUP_CONFIG_KEYS.map((parameterKey) => ({ parameterKey, parameterValue: 'x' }));
+    expect(runPolicies(graph({ workgroup: edit((i) => ({ ...i, configParameters: all })) }))).toEqual([]);
+    expect(runPolicies(graph({ workgroup: edit((i) => ({ ...i, configParameters: [] })) }))).toEqual([]);
+  });
 
   test('unknown (preview-time) policy documents are skipped, not guessed', () => {
     expect(statementsOf(undefined)).toBeUndefined();

@@ -5,7 +5,7 @@
 // During a real preview many values are unknown (ARNs of resources not yet created,
 // policies built from them). Rules skip what they cannot read rather than guess, and
 // relate resources through propertyDependencies, which the engine always knows.
-import { stackLifePolicies } from './stackLife';
+import { stackLifePolicies, stackLifeTypes } from './stackLife';
 import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from '@pulumi/policy';
 
 export type ProjectPolicy = ResourceValidationPolicy | StackValidationPolicy;
@@ -199,10 +199,15 @@ export const policies: ProjectPolicy[] = [
       else if (statements && !statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'))) report('bucket policy does not deny aws:SecureTransport=false', policy.urn);
     }
   }),
-  stackPolicy('sqs-dead-letter-queues', 'Every queue either has a redrive policy to a DLQ or is itself a DLQ (of a queue or a schedule).', (args, report) => {
+  stackPolicy('sqs-dead-letter-queues', 'Every queue either has a redrive policy to a DLQ or is itself a DLQ (of a queue, a schedule, or a function\'s async on-failure destination).', (args, report) => {
     const queues = args.resources.filter((r) => r.type === T.queue);
     const isDlq = (q: PolicyResource) =>
-      args.resources.some((r) => (r.type === T.queue && dependsOn(r, 'redrivePolicy', q)) || (r.type === T.schedule && dependsOn(r, 'target', q)));
+      args.resources.some(
+        (r) =>
+          (r.type === T.queue && dependsOn(r, 'redrivePolicy', q)) ||
+          (r.type === T.schedule && dependsOn(r, 'target', q)) ||
+          (r.type === stackLifeTypes.eventInvokeConfig && dependsOn(r, 'destinationConfig', q)),
+      );
     for (const q of queues) if (!isKnown(q.props.redrivePolicy) && !isDlq(q)) report('queue has no DLQ (redrivePolicy) and is no DLQ itself', q.urn);
   }),
   stackPolicy('sqs-visibility-covers-function', 'An SQS-triggered function: queue visibility timeout >= 6 x function timeout + batching window (AWS guidance).', (args, report) => {
