@@ -465,9 +465,11 @@ export function renderViewDdl(view: ViewDef, dialect: Dialect): string[] {
   if (dialect === 'redshift') {
     // Redshift has no CREATE MATERIALIZED VIEW IF NOT EXISTS; dropping first keeps the
     // migration re-runnable, and the plain views that CASCADE drops are created after.
+    // No BACKUP NO: it only leaves a view out of provisioned *cluster* snapshots (CREATE
+    // MATERIALIZED VIEW docs); Redshift Serverless takes no cluster snapshots.
     return [
       `DROP MATERIALIZED VIEW IF EXISTS ${qualified(view.name)} CASCADE`,
-      `CREATE MATERIALIZED VIEW ${qualified(view.name)}\nBACKUP NO\n${renderPhysical(view.physical).join('\n')}\nAUTO REFRESH YES\nAS\n${query}`,
+      `CREATE MATERIALIZED VIEW ${qualified(view.name)}\n${renderPhysical(view.physical).join('\n')}\nAUTO REFRESH YES\nAS\n${query}`,
     ];
   }
   const twin = twinObjects(view);
