@@ -35,7 +35,8 @@ describe('.github/workflows/pull-request.yml', () => {
     expect(preview.strategy.matrix.stack).toEqual(['dev', 'prod']);
     expect(preview.permissions).toEqual({ contents: 'read', 'id-token': 'write', 'pull-requests': 'write' });
     const pulumiStep = preview.steps.find((s: any) => String(s.uses).startsWith('pulumi/actions@'));
-    expect(pulumiStep.with).toMatchObject({ command: 'preview', 'comment-on-pr': true, policyPacks: 'policy' });
+    // upsert: a pull request opened before its stack exists still gets a preview.
+    expect(pulumiStep.with).toMatchObject({ command: 'preview', 'comment-on-pr': true, policyPacks: 'policy', upsert: true });
     // Every step after the check is gated on it; the check emits a notice when it skips.
     const [check, ...rest] = preview.steps;
     expect(check.id).toBe('credentials');
