@@ -114,6 +114,7 @@ export function describeStack(stack: 'dev' | 'prod'): void {
           },
           { Sid: 'FindOwnStatements', Effect: 'Allow', Action: ['redshift-data:ListStatements'], Resource: ['*'] },
           { Sid: 'ListLandingPrefixes', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn], Condition: { StringLike: { 's3:prefix': ['sales/*', 'inventory/*'] } } },
+          { Sid: 'WriteSmokeTestCanaries', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/sales/_smoke/*`, `${bucketArn}/inventory/_smoke/*`] },
           { Sid: 'ReadAdminSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.adminPasswordSecretArn] },
           logs('warehouse-migrator'),
         ],
@@ -145,6 +146,7 @@ export function describeStack(stack: 'dev' | 'prod'): void {
         shape([
           { Sid: 'ReadLandingFiles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${bucketArn}/sales/*`, `${bucketArn}/inventory/*`] },
           { Sid: 'ListLandingPrefixes', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn], Condition: { StringLike: { 's3:prefix': ['sales/*', 'inventory/*'] } } },
+          { Sid: 'WriteSmokeTestCanaries', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/sales/_smoke/*`, `${bucketArn}/inventory/_smoke/*`] },
         ]),
       );
       const copyTrust = policyOf(named(run, 'aws:iam/role:Role', 'warehouse-copy-role'), 'assumeRolePolicy').Statement[0];

@@ -216,6 +216,8 @@ export class Warehouse extends pulumi.ComponentResource {
             Resource: [args.bucketArn],
             Condition: { StringLike: { 's3:prefix': readPrefixes.map((p) => `${p}*`) } },
           },
+          // Each new COPY JOB is smoke-tested with a header-only canary under its own prefix.
+          { Sid: 'WriteSmokeTestCanaries', Effect: 'Allow', Action: ['s3:PutObject'], Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}_smoke/*`) },
           // The namespace's managed admin secret: DDL and COPY JOBs run as the database owner.
           { Sid: 'ReadAdminSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [this.namespace.adminPasswordSecretArn] },
         ],

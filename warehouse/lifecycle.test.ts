@@ -17,6 +17,8 @@ import { blankDataDir, landingBatch, putBatch, startLanding, type Batch, type La
 
 const ROLE = 'arn:aws:iam::123456789012:role/bfstream-dev-copy';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Landing files with events, leaving out the header-only smoke-test canaries of new jobs. */
+const data = (keys: readonly string[] | undefined) => (keys ?? []).filter((k) => !k.includes('/_smoke/')).sort();
 // S3 reports whole seconds; the tests keep files 2 s clear of a job boundary (1 s margin).
 const CLEAR_OF_BOUNDARY_MS = 2_100;
 
@@ -127,7 +129,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       await sleep(CLEAR_OF_BOUNDARY_MS);
       const batch = window('2026-11-27T10:00:00Z', 1);
       await putBatch(landing, batch);
-      expect((await ns.fake.autoCopy()).sort()).toEqual([...batch.files.keys()].sort());
+      expect(data(await ns.fake.autoCopy())).toEqual([...batch.files.keys()].sort());
       await expectEachEventOnce(ns.db, [batch]);
     } finally {
       await ns.close();
@@ -149,14 +151,14 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
 
       ns.fake.clearFailures();
       const fixed = await deploy(ns, config);
-      expect(fixed.backfilled?.sort()).toEqual([...early.files.keys()].sort());
+      expect(data(fixed.backfilled)).toEqual([...early.files.keys()].sort());
       expect(fixed.ambiguous).toBeUndefined();
-      // Auto-copy never sees those files: they predate the jobs.
-      expect(await ns.fake.autoCopy()).toEqual([]);
+      // Auto-copy never sees those files: they predate the jobs (it loads only the jobs' canaries).
+      expect(data(await ns.fake.autoCopy())).toEqual([]);
       await sleep(CLEAR_OF_BOUNDARY_MS);
       const late = window('2026-11-27T10:05:00Z', 2);
       await putBatch(landing, late);
-      expect((await ns.fake.autoCopy()).sort()).toEqual([...late.files.keys()].sort());
+      expect(data(await ns.fake.autoCopy())).toEqual([...late.files.keys()].sort());
 
       // Deploying again loads nothing twice: the backfill ledger, and auto-copy's own by-name record.
       const again = await deploy(ns, config);
@@ -164,6 +166,31 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(again.applied).toEqual([]);
       expect(await ns.fake.autoCopy()).toEqual([]);
       await expectEachEventOnce(ns.db, [early, late]);
+    } finally {
+      await ns.close();
+    }
+  });
+
+  test('each new COPY JOB is smoke-tested once with its own options; a failing one stops the deploy, unrecorded, naming the job', async () => {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+      // A COPY role Redshift cannot use shows at once, not when the first real file fails.
+      ns.fake.failWhen(/NOLOAD/, 'S3ServiceException: Access Denied, Status 403');
+      await expect(deploy(ns, config)).rejects.toThrow(
+        /migration R__copy_job_inventory failed: COPY JOB inventory_updates_autocopy failed its smoke test \(COPY \.\.\. NOLOAD of s3:\/\/landing-test-\d+\/inventory\/_smoke\/inventory_updates_autocopy-[0-9a-f]{12}\.csv with the job's options\): .*Access Denied/,
+      );
+      ns.fake.clearFailures();
+      const fixed = await deploy(ns, config);
+      expect(fixed.applied).toEqual(['R__copy_job_inventory', 'R__copy_job_sales', 'R__dims']);
+      const smokes = () => ns.fake.calls.filter((c) => String(c.body.StatementName ?? '').endsWith('.smoke'));
+      expect(smokes().map((c) => c.body.StatementName)).toEqual(['R__copy_job_inventory.smoke', 'R__copy_job_inventory.smoke', 'R__copy_job_sales.smoke']);
+      await deploy(ns, config);
+      expect(smokes()).toHaveLength(3);
+      // The canaries load as zero rows.
+      await ns.fake.autoCopy();
+      expect((await ns.db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM retail.sales_transactions')).rows[0].n).toBe(0);
     } finally {
       await ns.close();
     }
@@ -242,8 +269,8 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     try {
       const result = await deploy(replacement, config);
       expect(result.applied).toEqual(migrationsFor(config).map((m) => m.id));
-      expect(result.backfilled?.sort()).toEqual([...batch.files.keys()].sort());
-      expect(await replacement.fake.autoCopy()).toEqual([]);
+      expect(data(result.backfilled)).toEqual([...batch.files.keys()].sort());
+      expect(data(await replacement.fake.autoCopy())).toEqual([]);
       await expectEachEventOnce(replacement.db, [batch]);
     } finally {
       await replacement.close();

@@ -3,7 +3,7 @@
 // namespace id. It imports only the AWS SDK (provided by the Lambda runtime), Powertools
 // logger and our own pure modules: never faker, PGlite or pg.
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { migrationsHash, type Migration } from './migrations';
@@ -44,9 +44,12 @@ export interface MigratorResult extends ApplyResult {
   hash: string;
 }
 
-/** Every object under a prefix, with its LastModified, through ListObjectsV2 pages. */
+/** Every object under a prefix, with its LastModified, through ListObjectsV2 pages; and the smoke-test canaries. */
 export function s3Lister(s3: S3Client): LandingLister {
   return {
+    async put(bucket, key, body) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/csv' }));
+    },
     async list(bucket, prefix) {
       const files: { key: string; lastModified: Date }[] = [];
       let token: string | undefined;

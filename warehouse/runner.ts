@@ -34,6 +34,8 @@ export interface LandingFile {
 /** Lists the landing files under a prefix (S3 ListObjectsV2 in the migrator, fauxqs in tests). */
 export interface LandingLister {
   list(bucket: string, prefix: string): Promise<LandingFile[]>;
+  /** Writes one object: the header-only canary each new COPY JOB is smoke-tested with. */
+  put?(bucket: string, key: string, body: string): Promise<void>;
 }
 
 export interface ApplyOptions {
@@ -219,9 +221,34 @@ async function ensureCopyJob(
     await driver.exec(m.statements[0], { name: m.id });
     changed = true;
   }
-  if (changed || recordedChecksum !== m.checksum) await inTransaction(driver, recordStatements(m, now()), { name: m.id });
+  if (changed || recordedChecksum !== m.checksum) {
+    // Once per job definition, before it counts as applied (a failed smoke test leaves it unrecorded).
+    if (landing?.put) await smokeTest(driver, m, spec, landing);
+    await inTransaction(driver, recordStatements(m, now()), { name: m.id });
+  }
   const { backfilled, ambiguous } = landing ? await backfill(driver, m, spec, landing, now, boundarySeconds) : { backfilled: [], ambiguous: [] };
   return { changed: changed || recordedChecksum !== m.checksum, backfilled, ambiguous };
+}
+
+/** Where a job's smoke-test canary lands: under its prefix, so the COPY role's own grants are tested. */
+export function smokeKey(spec: CopyJobSpec, checksum: string): string {
+  return `${spec.prefix}_smoke/${spec.name}-${checksum.slice(0, 12)}.csv`;
+}
+
+/**
+ * COPY JOB options "aren't validated until run time" (COPY JOB docs): a wrong role, region or
+ * format would show only when real files fail. So write a header-only CSV under the job's prefix
+ * and COPY it with the job's options and NOLOAD (which checks the file without loading it). The
+ * job also auto-copies the canary: zero rows, once.
+ */
+async function smokeTest(driver: SqlDriver, m: Migration, spec: CopyJobSpec, landing: LandingLister): Promise<void> {
+  const key = smokeKey(spec, m.checksum);
+  await landing.put!(spec.bucket, key, `${spec.columns.join(',')}\n`);
+  try {
+    await driver.exec(`${renderFileCopy(spec, key)}\nNOLOAD`, { name: `${m.id}.smoke` });
+  } catch (error) {
+    throw new Error(`COPY JOB ${spec.name} failed its smoke test (COPY ... NOLOAD of s3://${spec.bucket}/${key} with the job's options): ${(error as Error).message}`, { cause: error });
+  }
 }
 
 const asDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z')));
@@ -241,7 +268,8 @@ async function backfill(driver: SqlDriver, m: Migration, spec: CopyJobSpec, land
   const backfilled: string[] = [];
   const ambiguous: string[] = [];
   for (const file of (await landing.list(spec.bucket, spec.prefix)).sort((a, b) => (a.key < b.key ? -1 : 1))) {
-    if (done.has(file.key)) continue;
+    // Smoke-test canaries hold no events, and the job loads them: never backfilled nor reported.
+    if (done.has(file.key) || file.key.startsWith(`${spec.prefix}_smoke/`)) continue;
     const t = file.lastModified.getTime();
     if (nearBoundary(t)) ambiguous.push(file.key);
     else if (!covered(t)) {

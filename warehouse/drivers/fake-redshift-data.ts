@@ -150,6 +150,15 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
     }
     const files = await listS3(bucket, path);
     if (files.length === 0) throw new Error(`The specified S3 prefix '${path}' does not exist`);
+    if (/^NOLOAD$/m.test(optionsText)) {
+      // NOLOAD: read and check every file, load nothing.
+      if (inBatch || !('transaction' in tx)) throw new Error('the fake runs NOLOAD only as a single statement');
+      await tx.transaction(async (t) => {
+        for (const f of files) await copyFile(t, table, columns, bucket, f.key);
+        await t.rollback();
+      });
+      return;
+    }
     for (const f of files) await copyFile(tx, table, columns, bucket, f.key);
   }
 
