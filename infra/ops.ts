@@ -11,6 +11,9 @@ export interface OpsArgs {
   scheduleDeadLetterQueueName: pulumi.Input<string>;
   /** The producer's async on-failure destination: windows that failed every attempt. */
   producerFailureQueueName: pulumi.Input<string>;
+  /** Auto-copy load errors, as the warehouse publishes them; and its failed load checks. */
+  loadErrorMetric?: { namespace: string; name: string; dimensions: pulumi.Input<Record<string, pulumi.Input<string>>> };
+  loadCheckFailureQueueName?: pulumi.Input<string>;
   producerFunctionName: pulumi.Input<string>;
   consumerFunctionNames: Record<StreamName, pulumi.Input<string>>;
   oldestMessageAgeAlarmSeconds: number;
@@ -151,6 +154,32 @@ export class Ops extends pulumi.ComponentResource {
         comparisonOperator: 'GreaterThanThreshold',
         threshold: 0,
       }),
+      ...(args.loadErrorMetric
+        ? [
+            alarm('copy-job-load-errors', 'A COPY JOB failed to load landing files and will skip them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix the cause, then load those files by hand.', {
+              namespace: args.loadErrorMetric.namespace,
+              metricName: args.loadErrorMetric.name,
+              dimensions: args.loadErrorMetric.dimensions,
+              statistic: 'Sum',
+              period: 300,
+              comparisonOperator: 'GreaterThanThreshold',
+              threshold: 0,
+            }),
+          ]
+        : []),
+      ...(args.loadCheckFailureQueueName
+        ? [
+            alarm('load-check-failures', 'The warehouse load-error check failed or was not delivered: load errors are not being watched.', {
+              namespace: 'AWS/SQS',
+              metricName: 'ApproximateNumberOfMessagesVisible',
+              dimensions: { QueueName: args.loadCheckFailureQueueName },
+              statistic: 'Maximum',
+              period: 300,
+              comparisonOperator: 'GreaterThanThreshold',
+              threshold: 0,
+            }),
+          ]
+        : []),
       alarm('schedule-dlq-not-empty', 'Scheduler could not deliver a producer invocation: replay the scheduled time in the message.', {
         namespace: 'AWS/SQS',
         metricName: 'ApproximateNumberOfMessagesVisible',

@@ -115,6 +115,7 @@ export function describeStack(stack: 'dev' | 'prod'): void {
           { Sid: 'FindOwnStatements', Effect: 'Allow', Action: ['redshift-data:ListStatements'], Resource: ['*'] },
           { Sid: 'ListLandingPrefixes', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn], Condition: { StringLike: { 's3:prefix': ['sales/*', 'inventory/*'] } } },
           { Sid: 'WriteSmokeTestCanaries', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/sales/_smoke/*`, `${bucketArn}/inventory/_smoke/*`] },
+          { Sid: 'RecordFailedChecks', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(Q, 'warehouse-load-check-failures')] },
           { Sid: 'ReadAdminSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.adminPasswordSecretArn] },
           logs('warehouse-migrator'),
         ],
@@ -146,7 +147,6 @@ export function describeStack(stack: 'dev' | 'prod'): void {
         shape([
           { Sid: 'ReadLandingFiles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${bucketArn}/sales/*`, `${bucketArn}/inventory/*`] },
           { Sid: 'ListLandingPrefixes', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn], Condition: { StringLike: { 's3:prefix': ['sales/*', 'inventory/*'] } } },
-          { Sid: 'WriteSmokeTestCanaries', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/sales/_smoke/*`, `${bucketArn}/inventory/_smoke/*`] },
         ]),
       );
       const copyTrust = policyOf(named(run, 'aws:iam/role:Role', 'warehouse-copy-role'), 'assumeRolePolicy').Statement[0];
@@ -346,6 +346,13 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       expect(byName['ops-producer-errors'].dimensions).toEqual({ FunctionName: named(run, FN, 'functions-producer').state.name });
       expect(byName['ops-schedule-dlq-not-empty']).toBeDefined();
       expect(byName['ops-producer-failed-windows']).toMatchObject({ metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: named(run, Q, 'functions-producer-failures').state.name }, threshold: 0 });
+      // Auto-copy load errors: the migrator's scheduled check publishes them; the alarm watches the workgroup's count.
+      expect(byName['ops-copy-job-load-errors']).toMatchObject({ namespace: 'bfstream/Warehouse', metricName: 'CopyJobLoadErrors', dimensions: { Workgroup: `bfstream-${stack}` }, statistic: 'Sum', threshold: 0 });
+      expect(byName['ops-load-check-failures'].dimensions).toEqual({ QueueName: named(run, Q, 'warehouse-load-check-failures').state.name });
+      const check = named(run, 'aws:scheduler/schedule:Schedule', 'warehouse-load-check');
+      expect(check.inputs.target).toMatchObject({ arn: arnOf(FN, 'warehouse-migrator'), input: JSON.stringify({ check: 'copyJobErrors', sinceMinutes: 5 }), deadLetterConfig: { arn: arnOf(Q, 'warehouse-load-check-failures') } });
+      expect(check.inputs.scheduleExpression).toBe('rate(5 minutes)');
+      expect(check.dependencies).toContain(named(run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate').urn);
       for (const metricName of ['AsyncEventsDropped', 'DestinationDeliveryFailures']) {
         expect(alarms.find((a) => a.inputs.metricName === metricName)?.inputs).toMatchObject({ namespace: 'AWS/Lambda', dimensions: { FunctionName: named(run, FN, 'functions-producer').state.name }, threshold: 0 });
       }

@@ -7,6 +7,7 @@ import { streamNames } from '../functions/contracts';
 import { deployFunction, type DeployedFunction } from './functions';
 import { policyDocument, serviceRole } from './iam';
 import { migratorArchive } from './lambdaPackaging';
+import { LOAD_ERROR_METRIC } from '../warehouse/loadErrors';
 import { migrationsHash, type Migration } from '../warehouse/migrations';
 import { landingPrefixes } from './landing';
 
@@ -32,6 +33,8 @@ export interface WarehouseArgs {
   runtime: aws.lambda.Runtime;
   migratorTimeoutSeconds: number;
   logRetentionDays: number;
+  /** How often the migrator counts auto-copy's load errors into a metric; default 5 minutes. */
+  loadCheckMinutes?: number;
 }
 
 export const REDSHIFT_PORT = 5439;
@@ -46,6 +49,12 @@ export class Warehouse extends pulumi.ComponentResource {
   readonly integration: aws.redshift.Integration;
   readonly migrator: DeployedFunction;
   readonly migration: aws.lambda.Invocation;
+  /** Runs the migrator's load-error check; starts after the migration, like the producer's schedule. */
+  readonly loadCheck: aws.scheduler.Schedule;
+  /** Load checks Scheduler could not deliver, or that failed: an unwatched warehouse. */
+  readonly loadCheckFailures: aws.sqs.Queue;
+  /** Where CopyJobLoadErrors is published (embedded metric format, per workgroup). */
+  readonly loadErrorMetric: { namespace: string; name: string; dimensions: pulumi.Output<Record<string, string>> };
   readonly endpoint: pulumi.Output<string>;
   readonly migrationsHash: pulumi.Output<string>;
 
@@ -179,6 +188,10 @@ export class Warehouse extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.resourcePolicy, args.bucketPolicy] },
     );
 
+    const loadCheckMinutes = args.loadCheckMinutes ?? 5;
+    if (!Number.isInteger(loadCheckMinutes) || loadCheckMinutes < 1 || loadCheckMinutes > 60) throw new Error(`Warehouse ${name}: loadCheckMinutes must be 1..60, got ${loadCheckMinutes}`);
+    this.loadCheckFailures = new aws.sqs.Queue(`${name}-load-check-failures`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, { parent: this });
+
     const migrations = args.migrations(copy.role.arn);
     this.migrationsHash = migrations.apply(migrationsHash);
     const workgroupArn = this.workgroup.arn;
@@ -218,6 +231,8 @@ export class Warehouse extends pulumi.ComponentResource {
           },
           // Each new COPY JOB is smoke-tested with a header-only canary under its own prefix.
           { Sid: 'WriteSmokeTestCanaries', Effect: 'Allow', Action: ['s3:PutObject'], Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}_smoke/*`) },
+          // Lambda records a failed load check here (on-failure destination, sent with this role).
+          { Sid: 'RecordFailedChecks', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.loadCheckFailures.arn] },
           // The namespace's managed admin secret: DDL and COPY JOBs run as the database owner.
           { Sid: 'ReadAdminSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [this.namespace.adminPasswordSecretArn] },
         ],
@@ -234,6 +249,44 @@ export class Warehouse extends pulumi.ComponentResource {
         triggers: { migrationsHash: this.migrationsHash, namespaceId: this.namespace.namespaceId },
       },
       { parent: this, dependsOn: [this.workgroup, this.integration] },
+    );
+
+    // A file a COPY JOB fails to load is skipped for good (SYS_COPY_JOB_DETAIL docs): every few
+    // minutes the migrator counts such files into CopyJobLoadErrors, which Ops alarms on.
+    this.loadErrorMetric = { ...LOAD_ERROR_METRIC, dimensions: this.workgroup.workgroupName.apply((w): Record<string, string> => ({ Workgroup: w })) };
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-migrator-async`,
+      { functionName: this.migrator.function.name, maximumRetryAttempts: 0, maximumEventAgeInSeconds: loadCheckMinutes * 60, destinationConfig: { onFailure: { destination: this.loadCheckFailures.arn } } },
+      { parent: this, dependsOn: [this.migrator.rolePolicy] },
+    );
+    const checker = serviceRole(
+      `${name}-load-check`,
+      {
+        services: ['scheduler.amazonaws.com'],
+        description: 'EventBridge Scheduler: run the migrator load-error check, dead-letter failed deliveries',
+        accountId: args.accountId,
+        statements: [
+          { Sid: 'InvokeMigrator', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [this.migrator.function.arn] },
+          { Sid: 'DeadLetter', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.loadCheckFailures.arn] },
+        ],
+      },
+      { parent: this },
+    );
+    this.loadCheck = new aws.scheduler.Schedule(
+      `${name}-load-check`,
+      {
+        description: 'Counts auto-copy load errors (SYS_COPY_JOB_DETAIL status E) into a CloudWatch metric',
+        scheduleExpression: `rate(${loadCheckMinutes} minute${loadCheckMinutes === 1 ? '' : 's'})`,
+        flexibleTimeWindow: { mode: 'OFF' },
+        target: {
+          arn: this.migrator.function.arn,
+          roleArn: checker.role.arn,
+          input: JSON.stringify({ check: 'copyJobErrors', sinceMinutes: loadCheckMinutes }),
+          retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: loadCheckMinutes * 60 },
+          deadLetterConfig: { arn: this.loadCheckFailures.arn },
+        },
+      },
+      { parent: this, dependsOn: [checker.policy, this.migration] },
     );
 
     this.registerOutputs({ endpoint: this.endpoint, workgroupName: this.workgroup.workgroupName, namespaceArn: this.namespace.arn, integrationArn: this.integration.arn });

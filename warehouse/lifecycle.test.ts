@@ -9,6 +9,7 @@ import { BatchExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/clien
 import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../functions/catalog';
 import { startFakeRedshiftData, type FakeRedshiftData } from './drivers/fake-redshift-data';
+import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
 import { createMigratorHandler, s3Lister, type MigratorResult } from './migrator';
 import { RedshiftDataDriver } from './drivers/redshift-data';
@@ -191,6 +192,36 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       // The canaries load as zero rows.
       await ns.fake.autoCopy();
       expect((await ns.db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM retail.sales_transactions')).rows[0].n).toBe(0);
+    } finally {
+      await ns.close();
+    }
+  });
+
+  test('a file auto-copy fails to load (and will skip forever) becomes the CopyJobLoadErrors metric the alarm watches', async () => {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+      await deploy(ns, config);
+      await sleep(CLEAR_OF_BOUNDARY_MS);
+      await landing.put('sales/dt=2026-11-27/hour=10/broken.csv', 'transaction_id,product_id\nonly-one-field\n');
+      expect(data(await ns.fake.autoCopy())).toEqual([]);
+      expect(await ns.fake.autoCopy()).toEqual([]);
+      const lines: string[] = [];
+      const migrations = migrationsFor(config);
+      const handler = createMigratorHandler({ migrations, workgroupName: 'bfstream-dev', database: 'retail', client: ns.client, pollMs: 1, emitMetric: (l) => lines.push(l) });
+      const result = await handler({ check: 'copyJobErrors', sinceMinutes: 5 });
+      expect(result.jobs).toEqual([{ job: 'sales_transactions_autocopy', errors: 1 }]);
+      expect(lines).toHaveLength(1);
+      const emf = JSON.parse(lines[0]);
+      expect(emf).toMatchObject({
+        _aws: { CloudWatchMetrics: [{ Namespace: LOAD_ERROR_METRIC.namespace, Dimensions: [['Workgroup']], Metrics: [{ Name: LOAD_ERROR_METRIC.name, Unit: 'Count' }] }] },
+        Workgroup: 'bfstream-dev',
+        [LOAD_ERROR_METRIC.name]: 1,
+      });
+      // The check migrates nothing.
+      expect(ns.fake.calls.slice(-3).every((c) => !c.body.StatementName)).toBe(true);
+      await expect(handler({ check: 'copyJobErrors', sinceMinutes: 0 })).rejects.toThrow('sinceMinutes must be a whole number 1..1440, got 0');
     } finally {
       await ns.close();
     }

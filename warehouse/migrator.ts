@@ -6,6 +6,7 @@ import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { RedshiftDataDriver } from './drivers/redshift-data';
+import { copyJobErrors, loadErrorMetricLog, type CopyJobErrors } from './loadErrors';
 import { migrationsHash, type Migration } from './migrations';
 import { applyMigrations, type ApplyResult, type LandingLister } from './runner';
 
@@ -26,9 +27,17 @@ export interface MigratorOptions {
   now?: () => Date;
   /** See ApplyOptions.boundarySeconds (tests shorten it). */
   boundarySeconds?: number;
+  /**
+   * Where the metric line goes. Default: straight to stdout, past the runtime's console (as
+   * Powertools Metrics does), so the log event is the bare EMF document CloudWatch reads.
+   */
+  emitMetric?: (line: string) => void;
 }
 
 export interface MigratorEvent {
+  /** Scheduled: count auto-copy's load errors of the last `sinceMinutes` and log them as a metric; migrate nothing. */
+  check?: 'copyJobErrors';
+  sinceMinutes?: number;
   /** migrationsHash() the deployer expects; a mismatch means a stale function. */
   hash?: string;
   /** The namespace the deploy targets: a replaced namespace changes it and so re-runs the Invocation. */
@@ -42,6 +51,12 @@ export interface MigratorContext {
 
 export interface MigratorResult extends ApplyResult {
   hash: string;
+}
+
+export interface LoadCheckResult {
+  check: 'copyJobErrors';
+  since: string;
+  jobs: CopyJobErrors[];
 }
 
 /** Every object under a prefix, with its LastModified, through ListObjectsV2 pages; and the smoke-test canaries. */
@@ -63,10 +78,14 @@ export function s3Lister(s3: S3Client): LandingLister {
   };
 }
 
-export function createMigratorHandler(options: MigratorOptions): (event?: MigratorEvent, context?: MigratorContext) => Promise<MigratorResult> {
+export function createMigratorHandler(options: MigratorOptions): {
+  (event: MigratorEvent & { check: 'copyJobErrors' }, context?: MigratorContext): Promise<LoadCheckResult>;
+  (event?: MigratorEvent, context?: MigratorContext): Promise<MigratorResult>;
+} {
   const logger = new Logger({ serviceName: 'migrator' });
   const hash = migrationsHash(options.migrations);
-  return async (event = {}, context) => {
+  return (async (event: MigratorEvent = {}, context?: MigratorContext) => {
+    if (event.check !== undefined && event.check !== 'copyJobErrors') throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors)`);
     if (event.hash !== undefined && event.hash !== hash) {
       throw new Error(`migrator was invoked for migrations ${event.hash} but carries ${hash}; redeploy the function with the new migrations`);
     }
@@ -83,6 +102,17 @@ export function createMigratorHandler(options: MigratorOptions): (event?: Migrat
       pollMs: options.pollMs,
       ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
     });
+    if (event.check === 'copyJobErrors') {
+      const minutes = event.sinceMinutes ?? 5;
+      if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440)) throw new Error(`migrator: sinceMinutes must be a whole number 1..1440, got ${JSON.stringify(event.sinceMinutes)}`);
+      const now = (options.now ?? (() => new Date()))();
+      const since = new Date(now.getTime() - minutes * 60_000);
+      const jobs = await copyJobErrors(driver, since);
+      // Embedded metric format: CloudWatch turns this log line into the CopyJobLoadErrors metric.
+      (options.emitMetric ?? ((line) => process.stdout.write(`${line}\n`)))(loadErrorMetricLog(workgroupName, jobs, now));
+      if (jobs.length) logger.error('COPY JOBs failed to load files; auto-copy skips them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix, and load them by hand', { jobs });
+      return { check: 'copyJobErrors', since: since.toISOString(), jobs };
+    }
     const landing = options.landing ?? (process.env.LANDING_BUCKET ? s3Lister(new S3Client({})) : undefined);
     logger.info('applying migrations', { hash, namespaceId: event.namespaceId, migrations: options.migrations.map((m) => m.id) });
     const result = await applyMigrations(driver, options.migrations, { landing, now: options.now, boundarySeconds: options.boundarySeconds });
@@ -91,5 +121,5 @@ export function createMigratorHandler(options: MigratorOptions): (event?: Migrat
     }
     logger.info('migrations done', { ...result, hash });
     return { ...result, hash };
-  };
+  }) as ReturnType<typeof createMigratorHandler>;
 }

@@ -28,7 +28,7 @@ export interface FakeRedshiftData {
   clearFailures(): void;
   /** Statements whose SQL matches stay STARTED for this many polls (Infinity: until cancelled), and run only then. */
   holdWhen(pattern: RegExp, polls: number): void;
-  /** Auto-copy: each COPY JOB loads the files of its prefix created after it, once by name. Returns the files loaded. */
+  /** Auto-copy: each COPY JOB loads the files of its prefix created after it, once by name (a failed file: status E, never again). Returns the files loaded. */
   autoCopy(): Promise<string[]>;
   stop(): Promise<void>;
 }
@@ -99,7 +99,8 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
   if (db) {
     await db.exec(`CREATE TABLE IF NOT EXISTS public.sys_copy_job (job_id SERIAL PRIMARY KEY, job_name VARCHAR(128) NOT NULL UNIQUE, iam_role VARCHAR(128), job_text VARCHAR(256), is_auto INTEGER,
       created_at TIMESTAMPTZ NOT NULL, target_table TEXT NOT NULL, target_columns TEXT NOT NULL, bucket TEXT NOT NULL, prefix TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS public.sys_copy_job_detail (job_id INTEGER NOT NULL, file_name TEXT NOT NULL, status TEXT NOT NULL, rows_loaded BIGINT, PRIMARY KEY (job_id, file_name));`);
+      CREATE TABLE IF NOT EXISTS public.sys_copy_job_detail (job_id INTEGER NOT NULL, job_name TEXT NOT NULL, file_location TEXT NOT NULL, file_name TEXT NOT NULL, status CHAR(1) NOT NULL,
+        enqueue_time TIMESTAMP NOT NULL, rows_loaded BIGINT, PRIMARY KEY (job_id, file_name));`);
   }
 
   async function listS3(bucket: string, prefix: string): Promise<{ key: string; lastModified: Date }[]> {
@@ -303,18 +304,24 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
     async autoCopy() {
       if (!db) throw new Error('autoCopy needs a PGlite');
       const loaded: string[] = [];
-      const jobs = await db.query<{ job_id: number; created_at: Date; target_table: string; target_columns: string; bucket: string; prefix: string }>('SELECT * FROM public.sys_copy_job ORDER BY job_id');
+      const jobs = await db.query<{ job_id: number; job_name: string; created_at: Date; target_table: string; target_columns: string; bucket: string; prefix: string }>('SELECT * FROM public.sys_copy_job ORDER BY job_id');
       for (const job of jobs.rows) {
         for (const f of await listS3(job.bucket, job.prefix)) {
           // Only files created after the job; each name once.
           if (f.lastModified.getTime() < job.created_at.getTime()) continue;
           const seen = await db.query('SELECT 1 FROM public.sys_copy_job_detail WHERE job_id = $1 AND file_name = $2', [job.job_id, f.key]);
           if (seen.rows.length) continue;
-          await db.transaction(async (tx) => {
-            const rows = await copyFile(tx, job.target_table, job.target_columns, job.bucket, f.key);
-            await tx.query(`INSERT INTO public.sys_copy_job_detail (job_id, file_name, status, rows_loaded) VALUES ($1, $2, 'Loaded', $3)`, [job.job_id, f.key, rows]);
-          });
-          loaded.push(f.key);
+          const detail = `INSERT INTO public.sys_copy_job_detail (job_id, job_name, file_location, file_name, status, enqueue_time, rows_loaded) VALUES ($1, $2, $3, $4, $5, now() AT TIME ZONE 'UTC', $6)`;
+          try {
+            await db.transaction(async (tx) => {
+              const rows = await copyFile(tx, job.target_table, job.target_columns, job.bucket, f.key);
+              await tx.query(detail, [job.job_id, job.job_name, job.bucket, f.key, 'I', rows]);
+            });
+            loaded.push(f.key);
+          } catch {
+            // As Redshift does: the file is marked E and skipped on every later attempt.
+            await db.query(detail, [job.job_id, job.job_name, job.bucket, f.key, 'E', 0]);
+          }
         }
       }
       return loaded;
