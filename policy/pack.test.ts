@@ -6,9 +6,10 @@
 // pulumi-analyzer-policy). We do the same, then ask the running pack for its policies.
 import * as grpc from '@grpc/grpc-js';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { satisfies } from 'semver';
+import { iamCatalogue } from './catalogue';
 import { policies } from './rules';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -18,18 +19,42 @@ const { Empty } = require('google-protobuf/google/protobuf/empty_pb');
 
 const PACK = __dirname;
 
+/** The package.json of a dependency as node resolves it from the pack's directory (some packages do not export it). */
+function packageOf(name: string): { name: string; version: string } {
+  let dir = dirname(require.resolve(name, { paths: [PACK] }));
+  for (;;) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === name) return { name, version: pkg.version };
+    }
+    if (dirname(dir) === dir) throw new Error(`no package.json for ${name}`);
+    dir = dirname(dir);
+  }
+}
+
 test('the pack declares its own dependencies, and the versions it resolves from its directory satisfy them', () => {
   const pack = JSON.parse(readFileSync(join(PACK, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string> };
   expect(pack.main).toBe('index.ts');
-  expect(Object.keys(pack.dependencies).sort()).toEqual(['@pulumi/policy', '@pulumi/pulumi']);
+  // Every package the pack's own modules import (tests aside) is declared.
+  const imported = new Set<string>();
+  for (const file of readdirSync(PACK).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+    for (const m of readFileSync(join(PACK, file), 'utf8').matchAll(/^import\s+(?!type\b)[^'"]*?from\s+'([^'.][^']*)'/gm)) {
+      imported.add(m[1].startsWith('@') ? m[1].split('/').slice(0, 2).join('/') : m[1].split('/')[0]);
+    }
+  }
+  const external = [...imported].filter((p) => !p.startsWith('node:')).sort();
+  expect(external).toContain('@pulumi/policy');
+  expect(external.filter((p) => !(p in pack.dependencies))).toEqual([]);
+  // run-policy-pack comes from @pulumi/pulumi, resolved from the pack's directory.
+  expect(pack.dependencies['@pulumi/pulumi']).toBeDefined();
   for (const [name, range] of Object.entries(pack.dependencies)) {
-    const resolved = require.resolve(`${name}/package.json`, { paths: [PACK] });
-    const { version } = JSON.parse(readFileSync(resolved, 'utf8')) as { version: string };
+    const { version } = packageOf(name);
     expect({ name, version, ok: satisfies(version.replace(/^v/, ''), range) }).toEqual({ name, version, ok: true });
   }
 });
 
-test('run the way the CLI runs it, the pack serves every rule of policy/rules.ts', async () => {
+test('run the way the CLI runs it, the pack serves every rule (policy/rules.ts and the IAM catalogue)', async () => {
   const runner = require.resolve('@pulumi/pulumi/cmd/run-policy-pack', { paths: [PACK] });
   // The engine address is only dialled to log; nothing listens on port 1.
   const child = spawn(process.execPath, [runner, '127.0.0.1:1', '.'], { cwd: PACK, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -51,7 +76,7 @@ test('run the way the CLI runs it, the pack serves every rule of policy/rules.ts
       expect(info.getName()).toBe('bfstream-policies');
       const served = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]);
       // EnforcementLevel MANDATORY = 1 in analyzer.proto.
-      expect(served.sort()).toEqual(policies.map((p) => [p.name, 1]).sort());
+      expect(served.sort()).toEqual([...policies, iamCatalogue].map((p) => [p.name, 1]).sort());
     } finally {
       client.close();
     }
