@@ -152,6 +152,8 @@ export function targetsOf(run: MockRun, principal: Principal): Record<string, st
     salesDlq: arn(Q, 'streams-sales-dlq'),
     inventoryDlq: arn(Q, 'streams-inventory-dlq'),
     scheduleDlq: arn(Q, 'schedule-dlq'),
+    producerFailures: arn(Q, 'functions-producer-failures'),
+    loadCheckFailures: arn(Q, 'warehouse-load-check-failures'),
     producer: arn(FN, 'functions-producer'),
     salesConsumer: arn(FN, 'functions-sales-consumer'),
     inventoryConsumer: arn(FN, 'functions-inventory-consumer'),

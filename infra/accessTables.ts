@@ -139,6 +139,9 @@ export const accessTables: Record<string, Row[]> = {
     deny('sqs:ReceiveMessage', '{salesQueue}'),
     deny('s3:PutObject', SALES_FILE),
     allow('logs:PutLogEvents', '{producerLogs}:log-stream:2026/11/27/[$LATEST]abc'),
+    // Lambda sends a failed window's record to the on-failure queue with this role.
+    allow('sqs:SendMessage', '{producerFailures}'),
+    deny('sqs:SendMessage', '{loadCheckFailures}'),
   ],
   scheduler: [
     allow('lambda:InvokeFunction', '{producer}'),
@@ -167,6 +170,21 @@ export const accessTables: Record<string, Row[]> = {
     allow('secretsmanager:GetSecretValue', '{adminSecret}'),
     deny('secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:{region}:{account}:secret:another-secret-AbCdEf'),
     deny('s3:GetObject', SALES_FILE),
+    // A migrator about to time out cancels its own statement, never another's.
+    allow('redshift-data:CancelStatement', '*', ownStatement),
+    deny('redshift-data:CancelStatement', '*', othersStatement),
+    allow('redshift-data:ListStatements', '*'),
+    // Files that predate a COPY JOB: listed, then loaded once; each new job's smoke-test canary.
+    allow('s3:ListBucket', '{bucket}', { context: { 's3:prefix': 'sales/' } }),
+    allow('s3:PutObject', '{bucket}/sales/_smoke/sales_transactions_autocopy-0123456789ab.csv'),
+    deny('s3:PutObject', SALES_FILE),
+    allow('sqs:SendMessage', '{loadCheckFailures}'),
+  ],
+  'warehouse-load-check': [
+    allow('lambda:InvokeFunction', '{migrator}'),
+    deny('lambda:InvokeFunction', '{producer}'),
+    allow('sqs:SendMessage', '{loadCheckFailures}'),
+    deny('sqs:SendMessage', '{salesQueue}'),
   ],
   // AWS services, let in by resource policies only, for this account's resources.
   'cloudwatch-service': [
@@ -198,6 +216,7 @@ export const accessTitles: Record<string, string> = {
   scheduler: 'scheduler role',
   copy: 'COPY role (Redshift auto-copy)',
   migrator: 'migrator role',
+  'warehouse-load-check': 'load-check scheduler role',
   'cloudwatch-service': 'CloudWatch (service principal; alarm topic and key policies)',
   'redshift-service': 'Redshift (service principal; bucket policy)',
 };

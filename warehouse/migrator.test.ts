@@ -35,7 +35,7 @@ describe('migrator Lambda', () => {
     const { packages, files } = runtimePackages('migrator.ts');
     for (const p of packages) expect(p).toMatch(/^(@aws-sdk\/client-redshift-data|@aws-sdk\/client-s3|node:crypto|@aws-lambda-powertools\/logger)$/);
     const ours = [...files].map((f) => f.slice(resolve(__dirname, '..').length + 1)).sort();
-    expect(ours).toEqual(['functions/contracts.ts', 'warehouse/drivers/redshift-data.ts', 'warehouse/grants.ts', 'warehouse/migrations.ts', 'warehouse/migrator.ts', 'warehouse/runner.ts', 'warehouse/schema.ts']);
+    expect(ours).toEqual(['functions/contracts.ts', 'warehouse/drivers/redshift-data.ts', 'warehouse/grants.ts', 'warehouse/loadErrors.ts', 'warehouse/migrations.ts', 'warehouse/migrator.ts', 'warehouse/runner.ts', 'warehouse/schema.ts']);
   });
 
   it('applies the migrations through the Data API and reports their hash', async () => {

@@ -76,8 +76,11 @@ function positional(sql: string, parameters: { name: string; value: string }[] =
   return { sql: text, params };
 }
 
-/** Our Redshift DDL as Postgres runs it: the physical and informational clauses dropped. */
+/** Our Redshift DDL as Postgres runs it: the physical and informational clauses dropped, role grammar adapted. */
 export function redshiftToPostgres(sql: string): string {
+  // Redshift `CREATE ROLE r`, `GRANT ... TO ROLE r`, `GRANT ROLE a TO ROLE b`; Postgres names roles bare.
+  if (/^CREATE ROLE \w+$/.test(sql)) return `${sql} NOLOGIN`;
+  if (/^GRANT\b/.test(sql)) return sql.replace(/^GRANT ROLE /, 'GRANT ').replace(/ TO ROLE /, ' TO ');
   if (!/^\s*CREATE\s+(TABLE|MATERIALIZED VIEW)/i.test(sql)) return sql;
   return sql
     .split('\n')
