@@ -7,6 +7,7 @@
 // loader loads the landing files into PGlite and the views answer; the migrator
 // applies the stack's migrations through a Redshift Data API endpoint on loopback.
 import { Logger } from '@aws-lambda-powertools/logger';
+import { PGlite } from '@electric-sql/pglite';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -29,7 +30,7 @@ import { loadLandingFiles } from '../../warehouse/loader';
 import type { MigratorResult } from '../../warehouse/migrator';
 import type { CopyDriver } from '../../warehouse/runner';
 import { qualified } from '../../warehouse/schema';
-import { openTestWarehouse } from '../../warehouse/test-support';
+import { blankDataDir, openTestWarehouse } from '../../warehouse/test-support';
 import { useEmulator } from './emulator';
 import { malformedCorpus } from './malformedCorpus';
 
@@ -51,6 +52,7 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
     const running: BareFunction[] = [];
     const fns = {} as Record<Exclude<FunctionName, 'migrator'>, BareFunction>;
     let fake: FakeRedshiftData | undefined;
+    let migratorDb: PGlite | undefined;
     let warehouse: (CopyDriver & { close(): Promise<void> }) | undefined;
 
     /** One execution environment of a shipped function, its environment pointed at the emulator. */
@@ -114,6 +116,7 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
     afterAll(async () => {
       await Promise.all(running.map((f) => f.close()));
       await fake?.stop();
+      await migratorDb?.close();
       await warehouse?.close();
       if (scratch) rmSync(scratch, { recursive: true, force: true });
     });
@@ -241,8 +244,12 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
     }, 60_000);
 
     test('the migrator archive applies the stack\'s migrations through the Redshift Data API, for the hash the deploy invokes it with', async () => {
-      fake = await startFakeRedshiftData(undefined, { pollsBeforeDone: 0 });
-      const migrator = await start('migrator', { ...shipped.migrator.environment, AWS_ENDPOINT_URL: fake.endpoint });
+      // A real database behind the Data API (PGlite playing Redshift), so the migrator's reads
+      // (SYS_COPY_JOB, its COPY JOB generations) are answered as Redshift would answer them.
+      migratorDb = await PGlite.create({ loadDataDir: await blankDataDir() });
+      fake = await startFakeRedshiftData(migratorDb, { pollsBeforeDone: 0, s3: em.s3 });
+      // The Data API is the fake; S3 (files that predate a COPY JOB, smoke-test canaries) is fauxqs.
+      const migrator = await start('migrator', { ...shipped.migrator.environment, AWS_ENDPOINT_URL: em.endpoint.url, AWS_ENDPOINT_URL_REDSHIFT_DATA: fake.endpoint });
       const invocation = named(run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate');
       expect(invocation.inputs.functionName).toBe(named(run, 'aws:lambda/function:Function', shipped.migrator.resourceName).state.name);
       const answer = await migrator.invoke<MigratorResult>(JSON.parse(invocation.inputs.input));

@@ -206,12 +206,18 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      calls.push({ action, body });
       const reply = (status: number, payload: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(payload));
       };
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      } catch {
+        // Not the Data API's JSON protocol (another service sent here): refuse, never hang.
+        return reply(400, { __type: 'SerializationException', message: `not a Redshift Data API request: ${req.method} ${req.url}` });
+      }
+      calls.push({ action, body });
       if ((action === 'ExecuteStatement' || action === 'BatchExecuteStatement') && (!body.WorkgroupName || !body.Database)) {
         return reply(400, { __type: 'ValidationException', message: 'WorkgroupName and Database are required' });
       }
