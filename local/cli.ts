@@ -395,9 +395,10 @@ function statusOf(p: TwinProgress | undefined, report?: TwinReport): DashboardSt
         '. Panels: warehouse, all runs.',
       live: false,
       balanced: b ? b.balanced && (w?.balanced ?? true) : undefined,
+      dataAge: report.freshness,
     };
   }
-  return { title: 'Black Friday twin', line: p ? `This run, ${p.phase}: runs ${p.runsDone}/${p.runs}, produced ${fmt(p.produced)}, consumed ${fmt(p.consumed)}, loaded ${fmt(p.loaded)}. Panels: warehouse, all runs.` : 'starting', live: true };
+  return { title: 'Black Friday twin', line: p ? `This run, ${p.phase}: runs ${p.runsDone}/${p.runs}, produced ${fmt(p.produced)}, consumed ${fmt(p.consumed)}, loaded ${fmt(p.loaded)}. Panels: warehouse, all runs.` : 'starting', live: true, dataAge: p?.freshness };
 }
 
 /** Errors that mean "nothing was touched, change something and run again": exit 2. */

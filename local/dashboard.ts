@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { PANELS, SHEETS, type Panel } from '../warehouse/panels';
+import type { FreshnessSummary } from './freshness';
 import type { DashboardData } from './warehouse';
 
 /** A short status line shown at the top of the page (run progress, books). */
@@ -17,6 +18,8 @@ export interface DashboardStatus {
   /** True while a run is still going on: the page keeps polling. */
   live: boolean;
   balanced?: boolean;
+  /** Data age so far (producer send to rows in the views, per chunk): the "Data age" strip. */
+  dataAge?: FreshnessSummary;
 }
 
 export { PANELS };
@@ -197,6 +200,13 @@ function showStatus(status) {
   const el = document.getElementById('status');
   el.textContent = status.line;
   el.className = status.balanced === true ? 'balanced' : status.balanced === false ? 'unbalanced' : '';
+  const age = status.dataAge;
+  const strip = document.getElementById('dataAge');
+  strip.hidden = !age || age.chunks === 0;
+  if (age && age.chunks > 0) {
+    const s = (ms) => (ms / 1000).toFixed(1) + ' s';
+    strip.querySelector('.kpis').innerHTML = [['p50', age.p50Ms], ['p95', age.p95Ms], ['max', age.maxMs]].map(([k, v]) => '<div class="kpi"><div class="v">' + s(v) + '</div><div class="k">' + k + ' over ' + age.chunks + ' chunks</div></div>').join('');
+  }
 }
 
 window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));
@@ -253,6 +263,7 @@ ${echartsTag}
 </head><body>
 <header><h1>${escapeHtml(options.status.title)}</h1><span id="status"></span></header>
 <main>
+<section class="sheet" id="dataAge" hidden><h2>Data age</h2><p>Producer send to rows visible in the views, per chunk.</p><div class="kpis"></div></section>
 ${sheets}
 </main>
 <script>window.__DASHBOARD__ = ${scriptJson(boot)};</script>

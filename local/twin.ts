@@ -14,6 +14,7 @@ import { expectedSaleLines } from '../functions/generator';
 import { SQS_MAX_MESSAGE_BYTES, type Compression } from '../functions/packing';
 import type { ProducerResult, ProducerSettings } from '../functions/producer';
 import { startProducerPool, type ProducerPool } from './producerPool';
+import { chunkIdOfBody, FreshnessTracker, type FreshnessSummary } from './freshness';
 import { reconcile, type Books, type SentChunks } from './books';
 import { Chaos, type ChaosCounts, type ChaosOptions } from './chaos';
 import { createStreamQueues, ensureBucket, openEndpoint, type StreamQueues, type TwinEndpoint } from './endpoint';
@@ -88,6 +89,11 @@ export interface TwinOptions {
    * program, cached under .twin/archives; `npm start`'s default). 'source' (default here): the source modules.
    */
   functions?: 'archives' | 'source';
+  /**
+   * Start producer run i no earlier than i x this many ms after the stream starts, as the
+   * schedule does (time still compressed: 300 here can stand for a 5-minute rate). Default 0: back to back.
+   */
+  scheduleEveryMs?: number;
 }
 
 export interface TwinProgress {
@@ -102,6 +108,8 @@ export interface TwinProgress {
   loaded: number;
   /** Events of the whole run: exact for windows produced, estimated from the demand curve for the rest. */
   expected: number;
+  /** Data age so far: producer send to rows visible in the views, per chunk. */
+  freshness?: FreshnessSummary;
 }
 
 export interface TwinTimings {
@@ -160,6 +168,8 @@ export interface TwinReport {
   timings: TwinTimings;
   /** Events per second from producer start to views refreshed. */
   eventsPerSecond: number;
+  /** Per chunk, from the producer's send to the end of the first view refresh that showed its rows. */
+  freshness: FreshnessSummary;
 }
 
 export const BLACK_FRIDAY_MORNING = '2026-11-27T06:00:00Z';
@@ -238,6 +248,7 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
     if (s.filePer !== 'message') problems.push("filePer 'batch' runs only from source (the shipped consumer writes a file per message)");
     if (!s.consumerWorkers) problems.push('in-process consumers run only from source (the archives run in worker threads)');
   } else if (s.functions !== 'source') problems.push(`functions must be archives or source, got ${s.functions}`);
+  if (options.scheduleEveryMs !== undefined && !isWhole(options.scheduleEveryMs, 0, 86_400_000)) problems.push(`scheduleEveryMs must be a whole number 0..86400000, got ${options.scheduleEveryMs}`);
   if (problems.length > 0) throw new RangeError(`invalid twin options: ${problems.join('; ')}`);
   return s;
 }
@@ -362,7 +373,8 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
   const usage = new UsageMeter();
   const bucket = `${s.prefix}-landing`;
   const progress: TwinProgress = { phase: 'setup', runsDone: 0, runs: s.runs, produced: 0, consumed: 0, loaded: 0, expected: 0 };
-  const report = () => options.onProgress?.({ ...progress });
+  const freshness = new FreshnessTracker();
+  const report = () => options.onProgress?.({ ...progress, freshness: freshness.summary() });
   report();
 
   let endpoint: TwinEndpoint | undefined;
@@ -476,7 +488,11 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
         invoke: (_event: SQSEvent, call) => usage.invoke(functionName, call, (r) => (r?.batchItemFailures.length ?? 0) > 0),
         onReceive: chaos && options.chaos!.rates.duplicateDelivery > 0 ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url) : undefined,
         onInvocation: (outcome) => {
-          for (const r of outcome.succeeded) progress.consumed += eventsInBody(r.body);
+          for (const r of outcome.succeeded) {
+            progress.consumed += eventsInBody(r.body);
+            const chunk = chunkIdOfBody(r.body);
+            if (chunk) freshness.landedChunk(chunk, Number(r.attributes.SentTimestamp));
+          }
           wakeLoader?.();
         },
       });
@@ -525,6 +541,8 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
         while (next < windows.length) {
           const index = next++;
           const window = windows[index];
+          const due = streamStarted + index * (options.scheduleEveryMs ?? 0);
+          if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
           // In the ledger before any event leaves, so a kill from here on leaves a window the next run finishes.
           await warehouse!.startWindow({ start: window, minutes: s.windowMinutes, seed: s.seed, generation });
           const { result, sent: accepted, sqsUsage } = await usage.invoke(producerName, () =>
@@ -577,10 +595,14 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
         });
         wakeLoader = undefined;
         if (!streaming) break;
+        freshness.loadStarted();
         addLoad(await warehouse!.load(loaderOptions));
+        freshness.loadFinished();
         if (options.loadEveryMs && performance.now() - lastRefresh >= options.loadEveryMs) {
           lastRefresh = performance.now();
+          freshness.refreshStarted();
           await warehouse!.refresh();
+          freshness.refreshFinished(Date.now());
           if (options.onWarehouseRefresh) await options.onWarehouseRefresh(await warehouse!.dashboard());
         }
       }
@@ -614,10 +636,14 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
     progress.phase = 'load';
     report();
     const loadStarted = performance.now();
+    freshness.loadStarted();
     addLoad(await warehouse.load(loaderOptions));
+    freshness.loadFinished();
     const loadMs = performance.now() - loadStarted;
     const refreshStarted = performance.now();
+    freshness.refreshStarted();
     await warehouse.refresh();
+    freshness.refreshFinished(Date.now());
     const refreshMs = performance.now() - refreshStarted;
     const pipelineMs = performance.now() - streamStarted;
     const queriesStarted = performance.now();
@@ -697,6 +723,7 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
       usage: usageSnapshot,
       timings: { setupMs, streamMs, produceMs, loadMs, refreshMs, queriesMs, booksMs, pipelineMs, totalMs: performance.now() - started },
       eventsPerSecond: totalEvents / (pipelineMs / 1000),
+      freshness: freshness.summary(),
     };
   } finally {
     for (const c of clients) c.destroy();

@@ -1,0 +1,128 @@
+// Data age in the twin at the prod stack's settings, at its configured peak and at 10x,
+// in the same run; and, from the same runs, the per-invocation costs the capacity
+// model scales (producer time per sale line, consumer time per event, events per
+// message, files per message, producer heap per sale line).
+//
+// The producer sends a whole window at once, in Lambda as here. Runs start on a
+// compressed schedule (one window every few seconds instead of every 5 minutes): long
+// enough for a window to drain, so each window meets an idle pipeline as it would in
+// AWS. The views refresh after every load pass that finds files (loadEveryMs 100), the
+// twin's stand-in for auto refresh "as soon as possible".
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCatalog } from '../functions/catalog';
+import { generateWindow } from '../functions/generator';
+import type { StackConfig } from '../infra/config';
+import { defaultConcurrency, runTwin, type TwinReport } from '../local/twin';
+import type { BenchEntries, SectionOptions } from './sections';
+import { prodStackConfig } from './twin';
+
+export interface FreshnessRun {
+  label: string;
+  peakLinesPerMinute: number;
+  saleLinesPerRun: number;
+  runs: number;
+  scheduleEveryMs: number;
+  report: TwinReport;
+}
+
+/** How far above the configured peak the second run goes. */
+export const OVERLOAD_FACTOR = 10;
+
+async function measure(config: StackConfig, label: string, peak: number, runs: number, scheduleEveryMs: number): Promise<FreshnessRun> {
+  const dataDir = mkdtempSync(join(tmpdir(), `bench-freshness-${label}-`));
+  const saleLinesPerRun = peak * config.windowMinutes;
+  try {
+    const report = await runTwin({
+      runs,
+      windowMinutes: config.windowMinutes,
+      eventsPerRun: saleLinesPerRun,
+      eventsPerMessage: config.eventsPerMessage,
+      maxMessageBytes: config.maxMessageBytes,
+      compression: config.compression,
+      batchSize: config.batchSize,
+      scheduleEveryMs,
+      loadEveryMs: 100,
+      fresh: true,
+      dataDir,
+      prefix: `bench-fresh-${label}`,
+      skipBooks: true,
+    });
+    if (report.rowsLoaded.sales !== report.events.sales || report.rowsLoaded.inventory !== report.events.inventory) {
+      throw new Error(`freshness ${label}: loaded ${JSON.stringify(report.rowsLoaded)} rows of ${JSON.stringify(report.events)} events`);
+    }
+    return { label, peakLinesPerMinute: peak, saleLinesPerRun, runs, scheduleEveryMs, report };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** What the capacity model scales, measured in one twin run (one core of this machine per invocation). */
+export interface MeasuredCosts {
+  producerMsPerSaleLine: number;
+  consumerMsPerEvent: { sales: number; inventory: number };
+  eventsPerMessage: { sales: number; inventory: number };
+  inventoryPerSaleLine: number;
+  filesPerMessage: number;
+}
+
+export function costsOf(report: TwinReport): MeasuredCosts {
+  const fn = (suffix: string) => Object.entries(report.usage.lambda).find(([name]) => name.endsWith(suffix))![1];
+  const messages = report.messages.sales + report.messages.inventory;
+  return {
+    producerMsPerSaleLine: fn('-producer').durationMs / report.events.sales,
+    consumerMsPerEvent: { sales: fn('-sales-consumer').durationMs / report.events.sales, inventory: fn('-inventory-consumer').durationMs / report.events.inventory },
+    eventsPerMessage: { sales: report.events.sales / report.messages.sales, inventory: report.events.inventory / report.messages.inventory },
+    inventoryPerSaleLine: report.events.inventory / report.events.sales,
+    filesPerMessage: report.files.written / messages,
+  };
+}
+
+/** Heap the generator holds per sale line of a window (the producer keeps a window's events until it is packed). */
+export function producerHeapBytesPerSaleLine(saleLines: number): number {
+  const catalog = buildCatalog();
+  const generatorCatalog = { products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })), stores: catalog.stores.map((s) => ({ store_id: s.store_id, size: s.size })) };
+  generateWindow(generatorCatalog, { start: '2026-11-27T10:00:00Z', minutes: 5, seed: 2, saleLines: 1000 }); // warm up
+  const before = process.memoryUsage().heapUsed;
+  const window = generateWindow(generatorCatalog, { start: '2026-11-27T10:00:00Z', minutes: 5, seed: 1, saleLines });
+  const grown = process.memoryUsage().heapUsed - before;
+  if (window.sales.length === 0) throw new Error('generator made no sale lines');
+  return Math.max(0, grown) / saleLines;
+}
+
+const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export async function runFreshnessBench(options: SectionOptions): Promise<BenchEntries> {
+  const config = prodStackConfig();
+  const peak = options.quick ? 50 : config.peakLinesPerMinute;
+  const atPeak = await measure(config, 'peak', peak, options.quick ? 1 : 3, 3000);
+  const over = await measure(config, 'over', peak * OVERLOAD_FACTOR, options.quick ? 1 : 2, 15_000);
+  const costs = costsOf(over.report);
+  const heap = producerHeapBytesPerSaleLine(options.quick ? 2000 : 100_000);
+  const f = atPeak.report.freshness;
+  const g = over.report.freshness;
+  const describe = (r: FreshnessRun) =>
+    `${r.runs} windows of ${config.windowMinutes} min at ${r.peakLinesPerMinute.toLocaleString('en-US')} sale lines/min (${r.saleLinesPerRun.toLocaleString('en-US')} a window, sent at once), one every ${r.scheduleEveryMs / 1000} s; ${r.report.freshness.chunks} chunks`;
+  const settings = `prod settings (${config.schedule}, batch ${config.batchSize}, ${config.eventsPerMessage === 'fill' ? `messages filled to ${config.maxMessageBytes / 1024} KiB` : `${config.eventsPerMessage} events/message`}, ${config.compression}), consumer concurrency ${defaultConcurrency()} per stream (the twin's default on this machine), views refreshed after each load pass`;
+  const costNote = `Measured in the ${OVERLOAD_FACTOR}x run (${over.report.totalEvents.toLocaleString('en-US')} events), wall time of the twin's simulated invocations on one core of this shared machine.`;
+  return {
+    'twin.freshness_p95_ms': {
+      value: round(f.p95Ms),
+      unit: 'ms',
+      baseline: round(g.p95Ms),
+      ratio: round(g.p95Ms / Math.max(1, f.p95Ms), 1),
+      note: `Producer send (SQS SentTimestamp) to the end of the first view refresh showing the chunk's rows, p95 over chunks, at the prod peak: ${describe(atPeak)}; p50 ${round(f.p50Ms)} ms, max ${round(f.maxMs)} ms. Baseline: the same at ${OVERLOAD_FACTOR}x the peak: ${describe(over)}; p50 ${round(g.p50Ms)} ms, max ${round(g.maxMs)} ms. ${settings}. Target <= 2,000 ms at the peak.`,
+    },
+    'twin.freshness_p50_ms': { value: round(f.p50Ms), unit: 'ms', baseline: round(g.p50Ms), note: `As twin.freshness_p95_ms, the median; baseline at ${OVERLOAD_FACTOR}x the peak.` },
+    'twin.freshness_max_ms': { value: round(f.maxMs), unit: 'ms', baseline: round(g.maxMs), note: `As twin.freshness_p95_ms, the oldest chunk; baseline at ${OVERLOAD_FACTOR}x the peak.` },
+    'capacity.producer_ms_per_1k_sale_lines': { value: round(costs.producerMsPerSaleLine * 1000, 2), unit: 'ms', note: `Producer invocation time per 1,000 sale lines (generate, pack, gzip, send both streams). ${costNote}` },
+    'capacity.sales_consumer_ms_per_1k_events': { value: round(costs.consumerMsPerEvent.sales * 1000, 2), unit: 'ms', note: `Sales consumer invocation time per 1,000 events (read, validate, CSV, S3 put), messages as packed. ${costNote}` },
+    'capacity.inventory_consumer_ms_per_1k_events': { value: round(costs.consumerMsPerEvent.inventory * 1000, 2), unit: 'ms', note: `Inventory consumer invocation time per 1,000 events. ${costNote}` },
+    'capacity.sales_events_per_message': { value: round(costs.eventsPerMessage.sales), unit: 'events', note: `Sale lines per SQS message as the prod stack packs them. ${costNote}` },
+    'capacity.inventory_events_per_message': { value: round(costs.eventsPerMessage.inventory), unit: 'events', note: `Inventory updates per SQS message as the prod stack packs them. ${costNote}` },
+    'capacity.inventory_per_sale_line': { value: round(costs.inventoryPerSaleLine, 3), unit: 'ratio', note: `Inventory updates per sale line (one per line, plus restocks). ${costNote}` },
+    'capacity.files_per_message': { value: round(costs.filesPerMessage, 3), unit: 'ratio', note: `Landing files per SQS message (a CSV per message and hour). ${costNote}` },
+    'capacity.producer_heap_bytes_per_sale_line': { value: round(heap), unit: 'bytes', note: 'Heap growth while generateWindow holds one window of 100,000 sale lines (with their inventory updates), in this process; the producer keeps a window until it is packed and sent.' },
+  };
+}
