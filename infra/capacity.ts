@@ -1,0 +1,242 @@
+// At what peak does a stack fall behind, and which part gives first? A hop-by-hop
+// model over the stack config and per-invocation costs measured in the twin
+// (bench/results.json, written by `npm run bench -- --only freshness`). Pure: the
+// costs come in as an argument; only measuredCosts() reads the file.
+import type { StackConfig } from './config';
+
+/** Per-invocation costs measured in the twin, on one core of the bench machine. */
+export interface CapacityCosts {
+  producerMsPerSaleLine: number;
+  consumerMsPerEvent: { sales: number; inventory: number };
+  /** Events per SQS message when the producer fills messages ('fill'). */
+  eventsPerMessage: { sales: number; inventory: number };
+  inventoryPerSaleLine: number;
+  filesPerMessage: number;
+  producerHeapBytesPerSaleLine: number;
+  /** When and where they were measured, for the printout. */
+  measuredAt?: string;
+}
+
+/** AWS figures (with their source) and our own safety margins. */
+export const CAPACITY_LIMITS = {
+  // "At 1,769 MB, a function has the equivalent of one vCPU (one vCPU-second of credits per
+  // second)": https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html. Below it a
+  // function gets that share of a vCPU; our handlers run on one thread, so more memory adds no speed.
+  memoryMbPerVcpu: 1769,
+  // "For most standard queues ... approximately 120,000 in flight messages":
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html
+  sqsInFlightPerQueue: 120_000,
+  // Concurrent executions, default quota 1,000 per Region: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+  lambdaAccountConcurrency: 1000,
+  // MaximumConcurrency 2..1000: https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html
+  maxConcurrencyPerMapping: 1000,
+  producerTimeoutMaxSeconds: 900,
+  lambdaMemoryMaxMb: 10_240,
+  /** Ours: a producer run may take at most this share of its timeout (retries and slow calls need the rest). */
+  producerTimeoutShare: 0.5,
+  /** Ours: a window's events may take at most this share of the producer's memory (the runtime, SDK and packed bodies need the rest). */
+  producerMemoryShare: 0.5,
+  /** Ours: consumers may be busy at most this share of the time at the sustained peak (redeliveries, cold starts). */
+  consumerBusyShare: 1,
+} as const;
+
+const STREAMS = ['sales', 'inventory'] as const;
+type Stream = (typeof STREAMS)[number];
+
+/** A function at `memoryMb` runs CPU-bound work this many times slower than one full vCPU (1 core of the bench machine, assumed equal). */
+export function cpuSlowdown(memoryMb: number): number {
+  return CAPACITY_LIMITS.memoryMbPerVcpu / Math.min(memoryMb, CAPACITY_LIMITS.memoryMbPerVcpu);
+}
+
+export interface HopCapacity {
+  hop: string;
+  /** Largest sustained peak this hop holds, sale lines per minute; Infinity when AWS documents no bound. */
+  maxPeak: number;
+  /** What binds it, in words. */
+  limit: string;
+  /** Figures at the configured peak. */
+  atPeak: string;
+}
+
+export interface CapacityReport {
+  peak: number;
+  windowMinutes: number;
+  hops: HopCapacity[];
+  /** The hop with the smallest maxPeak. */
+  first: HopCapacity;
+  /** first.maxPeak / peak. */
+  headroom: number;
+  /** Problems that do not depend on the peak (a consumer batch over its timeout, quotas). */
+  problems: string[];
+}
+
+const eventsPerMessage = (config: StackConfig, costs: CapacityCosts, stream: Stream) => (config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage);
+const streamEventsPerLine = (costs: CapacityCosts, stream: Stream) => (stream === 'sales' ? 1 : costs.inventoryPerSaleLine);
+const fmt = (x: number) => (Number.isFinite(x) ? Math.floor(x).toLocaleString('en-US') : 'no bound');
+
+/** Producer run time (s) for one window at `peak` sale lines per minute (the whole window at the peak). */
+export function producerSeconds(config: Pick<StackConfig, 'windowMinutes' | 'producerMemoryMb'>, costs: CapacityCosts, peak: number): number {
+  return (peak * config.windowMinutes * costs.producerMsPerSaleLine * cpuSlowdown(config.producerMemoryMb)) / 1000;
+}
+
+/** Events per second one stream's consumers drain at full concurrency. */
+export function consumerEventsPerSecond(config: Pick<StackConfig, 'consumerMemoryMb' | 'maxConcurrency'>, costs: CapacityCosts, stream: Stream): number {
+  return (config.maxConcurrency * CAPACITY_LIMITS.consumerBusyShare * 1000) / (costs.consumerMsPerEvent[stream] * cpuSlowdown(config.consumerMemoryMb));
+}
+
+export function modelCapacity(config: StackConfig, costs: CapacityCosts): CapacityReport {
+  const L = CAPACITY_LIMITS;
+  const peak = config.peakLinesPerMinute;
+  const W = config.windowMinutes;
+  const hops: HopCapacity[] = [];
+  const problems: string[] = [];
+
+  const perLineSeconds = producerSeconds(config, costs, 1);
+  const budget = config.producerTimeoutSeconds * L.producerTimeoutShare;
+  hops.push({
+    hop: 'producer run time',
+    maxPeak: budget / perLineSeconds,
+    limit: `${L.producerTimeoutShare * 100}% of producerTimeoutSeconds ${config.producerTimeoutSeconds} s, at ${config.producerMemoryMb} MB (${(1 / cpuSlowdown(config.producerMemoryMb)).toFixed(2)} vCPU)`,
+    atPeak: `${(perLineSeconds * peak).toFixed(1)} s a ${W}-minute window`,
+  });
+  const heapPerLine = W * costs.producerHeapBytesPerSaleLine;
+  const heapBudget = config.producerMemoryMb * 2 ** 20 * L.producerMemoryShare;
+  hops.push({
+    hop: 'producer memory',
+    maxPeak: heapBudget / heapPerLine,
+    limit: `${L.producerMemoryShare * 100}% of producerMemoryMb ${config.producerMemoryMb} MB for a window's events`,
+    atPeak: `${((heapPerLine * peak) / 2 ** 20).toFixed(0)} MB of events a window`,
+  });
+  for (const stream of STREAMS) {
+    const drain = consumerEventsPerSecond(config, costs, stream);
+    const needed = (peak * streamEventsPerLine(costs, stream)) / 60;
+    hops.push({
+      hop: `${stream} consumers`,
+      maxPeak: (drain * 60) / streamEventsPerLine(costs, stream),
+      limit: `maxConcurrency ${config.maxConcurrency} at ${config.consumerMemoryMb} MB (${(1 / cpuSlowdown(config.consumerMemoryMb)).toFixed(2)} vCPU), ${fmt(drain)} events/s`,
+      atPeak: `${fmt(needed)} events/s, ${((needed / drain) * 100).toFixed(1)}% busy`,
+    });
+    const batchSeconds = (config.batchSize * eventsPerMessage(config, costs, stream) * costs.consumerMsPerEvent[stream] * cpuSlowdown(config.consumerMemoryMb)) / 1000;
+    if (batchSeconds > config.consumerTimeoutSeconds * 0.5) {
+      problems.push(`a full ${stream} batch (${config.batchSize} messages) takes about ${batchSeconds.toFixed(1)} s, over half of consumerTimeoutSeconds (${config.consumerTimeoutSeconds} s)`);
+    }
+  }
+  const inFlight = config.maxConcurrency * config.batchSize;
+  hops.push({
+    hop: 'SQS',
+    maxPeak: Infinity,
+    limit: 'standard queues: nearly unlimited API calls per second (AWS documents no bound)',
+    atPeak: `at most ${fmt(inFlight)} of ~${fmt(L.sqsInFlightPerQueue)} messages in flight per queue`,
+  });
+  if (inFlight > L.sqsInFlightPerQueue) problems.push(`maxConcurrency x batchSize = ${inFlight} messages in flight exceeds the ~${L.sqsInFlightPerQueue} SQS allows a standard queue`);
+  const functionsAtOnce = 2 * config.maxConcurrency + 1;
+  if (functionsAtOnce > L.lambdaAccountConcurrency) problems.push(`two consumers at maxConcurrency ${config.maxConcurrency} plus the producer need ${functionsAtOnce} concurrent executions, over the default account quota of ${L.lambdaAccountConcurrency}`);
+  const messagesPerLine = STREAMS.reduce((n, st) => n + streamEventsPerLine(costs, st) / eventsPerMessage(config, costs, st), 0);
+  hops.push({
+    hop: 'S3 event integration + COPY JOB',
+    maxPeak: Infinity,
+    limit: 'AWS documents no throughput bound for auto-copy; it batches files per COPY itself',
+    atPeak: `${fmt(peak * 60 * messagesPerLine * costs.filesPerMessage)} files an hour`,
+  });
+  const first = hops.reduce((a, b) => (b.maxPeak < a.maxPeak ? b : a));
+  return { peak, windowMinutes: W, hops, first, headroom: first.maxPeak / peak, problems };
+}
+
+export interface ConfigChange {
+  key: keyof StackConfig;
+  from: string | number;
+  to: string | number;
+  why: string;
+}
+
+/** The config changes that let the stack hold `target` sale lines per minute (empty when it already does). */
+export function changesToHold(config: StackConfig, costs: CapacityCosts, target: number): { changes: ConfigChange[]; unreachable: string[] } {
+  const L = CAPACITY_LIMITS;
+  const changes: ConfigChange[] = [];
+  const unreachable: string[] = [];
+  const next: StackConfig = { ...config, peakLinesPerMinute: target };
+
+  // Producer time: a full vCPU first, then a longer timeout, then a shorter window.
+  if (producerSeconds(next, costs, target) > next.producerTimeoutSeconds * L.producerTimeoutShare && next.producerMemoryMb < L.memoryMbPerVcpu) {
+    changes.push({ key: 'producerMemoryMb', from: next.producerMemoryMb, to: L.memoryMbPerVcpu, why: 'a full vCPU' });
+    next.producerMemoryMb = L.memoryMbPerVcpu;
+  }
+  const seconds = producerSeconds(next, costs, target);
+  if (seconds > next.producerTimeoutSeconds * L.producerTimeoutShare) {
+    const timeout = Math.ceil(seconds / L.producerTimeoutShare / 10) * 10;
+    if (timeout <= L.producerTimeoutMaxSeconds) {
+      changes.push({ key: 'producerTimeoutSeconds', from: next.producerTimeoutSeconds, to: timeout, why: `a window takes about ${seconds.toFixed(0)} s` });
+      next.producerTimeoutSeconds = timeout;
+    } else {
+      const minutes = Math.floor((L.producerTimeoutMaxSeconds * L.producerTimeoutShare) / producerSeconds({ ...next, windowMinutes: 1 }, costs, target));
+      if (minutes < 1) unreachable.push(`the producer cannot generate a 1-minute window of ${target} sale lines in ${L.producerTimeoutMaxSeconds * L.producerTimeoutShare} s`);
+      else {
+        changes.push({ key: 'schedule', from: next.schedule, to: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`, why: 'fewer sale lines per run' });
+        changes.push({ key: 'producerTimeoutSeconds', from: next.producerTimeoutSeconds, to: L.producerTimeoutMaxSeconds, why: 'the longest Lambda allows' });
+        next.windowMinutes = minutes;
+        next.schedule = `rate(${minutes} minute${minutes === 1 ? '' : 's'})`;
+        next.producerTimeoutSeconds = L.producerTimeoutMaxSeconds;
+      }
+    }
+  }
+  // Producer memory: enough for a window's events.
+  const memory = Math.ceil((target * next.windowMinutes * costs.producerHeapBytesPerSaleLine) / L.producerMemoryShare / 2 ** 20 / 64) * 64;
+  if (memory > next.producerMemoryMb) {
+    if (memory <= L.lambdaMemoryMaxMb) {
+      changes.push({ key: 'producerMemoryMb', from: next.producerMemoryMb, to: memory, why: "room for a window's events" });
+      next.producerMemoryMb = memory;
+    } else unreachable.push(`a window of ${target * next.windowMinutes} sale lines needs ${memory} MB, over Lambda's ${L.lambdaMemoryMaxMb} MB: shorten the schedule`);
+  }
+  // Consumers: a full vCPU each, then concurrency.
+  const concurrencyFor = (c: StackConfig) => Math.max(...STREAMS.map((st) => Math.ceil(((target * streamEventsPerLine(costs, st)) / 60 / consumerEventsPerSecond({ ...c, maxConcurrency: 1 }, costs, st)))));
+  let concurrency = concurrencyFor(next);
+  if (concurrency > next.maxConcurrency && next.consumerMemoryMb < L.memoryMbPerVcpu && concurrency > 2 * next.maxConcurrency) {
+    changes.push({ key: 'consumerMemoryMb', from: next.consumerMemoryMb, to: L.memoryMbPerVcpu, why: 'a full vCPU per consumer' });
+    next.consumerMemoryMb = L.memoryMbPerVcpu;
+    concurrency = concurrencyFor(next);
+  }
+  if (concurrency > next.maxConcurrency) {
+    const cap = Math.min(L.maxConcurrencyPerMapping, Math.floor((L.lambdaAccountConcurrency - 1) / 2));
+    if (concurrency <= cap) changes.push({ key: 'maxConcurrency', from: next.maxConcurrency, to: concurrency, why: 'consumers drain the peak' });
+    else unreachable.push(`consumers need maxConcurrency ${concurrency}, over ${cap} (the default account quota of ${L.lambdaAccountConcurrency} shared by two consumers): ask AWS for a higher quota`);
+  }
+  return { changes, unreachable };
+}
+
+/** The costs in bench/results.json (capacity.* metrics), or the names of those missing. */
+export function costsFromResults(results: Record<string, { value: number; at?: string }>): CapacityCosts | { missing: string[] } {
+  const names = {
+    producer: 'capacity.producer_ms_per_1k_sale_lines',
+    sales: 'capacity.sales_consumer_ms_per_1k_events',
+    inventory: 'capacity.inventory_consumer_ms_per_1k_events',
+    salesPerMessage: 'capacity.sales_events_per_message',
+    inventoryPerMessage: 'capacity.inventory_events_per_message',
+    inventoryPerLine: 'capacity.inventory_per_sale_line',
+    files: 'capacity.files_per_message',
+    heap: 'capacity.producer_heap_bytes_per_sale_line',
+  };
+  const missing = Object.values(names).filter((n) => typeof results[n]?.value !== 'number');
+  if (missing.length > 0) return { missing };
+  const v = (n: string) => results[n].value;
+  return {
+    producerMsPerSaleLine: v(names.producer) / 1000,
+    consumerMsPerEvent: { sales: v(names.sales) / 1000, inventory: v(names.inventory) / 1000 },
+    eventsPerMessage: { sales: v(names.salesPerMessage), inventory: v(names.inventoryPerMessage) },
+    inventoryPerSaleLine: v(names.inventoryPerLine),
+    filesPerMessage: v(names.files),
+    producerHeapBytesPerSaleLine: v(names.heap),
+    measuredAt: results[names.producer].at,
+  };
+}
+
+/** Reads the measured costs from bench/results.json; throws naming what is missing. */
+export function measuredCosts(resultsPath?: string): CapacityCosts {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const path = resultsPath ?? join(__dirname, '..', 'bench', 'results.json');
+  const costs = costsFromResults(JSON.parse(readFileSync(path, 'utf8')) as Record<string, { value: number; at?: string }>);
+  if ('missing' in costs) throw new Error(`${path} lacks the measured costs ${costs.missing.join(', ')}: run npm run bench -- --only freshness`);
+  return costs;
+}
