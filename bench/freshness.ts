@@ -9,11 +9,12 @@
 // AWS. The views refresh after every load pass that finds files (loadEveryMs 100), the
 // twin's stand-in for auto refresh "as soon as possible".
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCatalog } from '../functions/catalog';
 import { generateWindow } from '../functions/generator';
 import type { StackConfig } from '../infra/config';
+import { availableParallelism as availableCores } from 'node:os';
 import { defaultConcurrency, runTwin, type TwinReport } from '../local/twin';
 import type { BenchEntries, SectionOptions } from './sections';
 import { prodStackConfig } from './twin';
@@ -29,8 +30,10 @@ export interface FreshnessRun {
 
 /** How far above the configured peak the second run goes. */
 export const OVERLOAD_FACTOR = 10;
+/** Events per message of the run that prices a message's own cost. */
+const SMALL_MESSAGE_EVENTS = 10;
 
-async function measure(config: StackConfig, label: string, peak: number, runs: number, scheduleEveryMs: number): Promise<FreshnessRun> {
+async function measure(config: StackConfig, label: string, peak: number, runs: number, scheduleEveryMs: number, eventsPerMessage = config.eventsPerMessage): Promise<FreshnessRun> {
   const dataDir = mkdtempSync(join(tmpdir(), `bench-freshness-${label}-`));
   const saleLinesPerRun = peak * config.windowMinutes;
   try {
@@ -38,7 +41,7 @@ async function measure(config: StackConfig, label: string, peak: number, runs: n
       runs,
       windowMinutes: config.windowMinutes,
       eventsPerRun: saleLinesPerRun,
-      eventsPerMessage: config.eventsPerMessage,
+      eventsPerMessage,
       maxMessageBytes: config.maxMessageBytes,
       compression: config.compression,
       batchSize: config.batchSize,
@@ -62,17 +65,24 @@ async function measure(config: StackConfig, label: string, peak: number, runs: n
 export interface MeasuredCosts {
   producerMsPerSaleLine: number;
   consumerMsPerEvent: { sales: number; inventory: number };
+  /** From a second run with small messages: what a message costs beyond its events. */
+  consumerMsPerMessage: { sales: number; inventory: number };
   eventsPerMessage: { sales: number; inventory: number };
   inventoryPerSaleLine: number;
   filesPerMessage: number;
 }
 
-export function costsOf(report: TwinReport): MeasuredCosts {
-  const fn = (suffix: string) => Object.entries(report.usage.lambda).find(([name]) => name.endsWith(suffix))![1];
+const durationOf = (report: TwinReport, suffix: string) => Object.entries(report.usage.lambda).find(([name]) => name.endsWith(suffix))![1].durationMs;
+
+/** `report` packs messages as the stack does; `small` packs a few events per message, so messages dominate its consumer time. */
+export function costsOf(report: TwinReport, small: TwinReport): MeasuredCosts {
   const messages = report.messages.sales + report.messages.inventory;
+  const perEvent = { sales: durationOf(report, '-sales-consumer') / report.events.sales, inventory: durationOf(report, '-inventory-consumer') / report.events.inventory };
+  const perMessage = (stream: 'sales' | 'inventory') => Math.max(0, (durationOf(small, `-${stream}-consumer`) - perEvent[stream] * small.events[stream]) / small.messages[stream]);
   return {
-    producerMsPerSaleLine: fn('-producer').durationMs / report.events.sales,
-    consumerMsPerEvent: { sales: fn('-sales-consumer').durationMs / report.events.sales, inventory: fn('-inventory-consumer').durationMs / report.events.inventory },
+    producerMsPerSaleLine: durationOf(report, '-producer') / report.events.sales,
+    consumerMsPerEvent: perEvent,
+    consumerMsPerMessage: { sales: perMessage('sales'), inventory: perMessage('inventory') },
     eventsPerMessage: { sales: report.events.sales / report.messages.sales, inventory: report.events.inventory / report.messages.inventory },
     inventoryPerSaleLine: report.events.inventory / report.events.sales,
     filesPerMessage: report.files.written / messages,
@@ -98,13 +108,15 @@ export async function runFreshnessBench(options: SectionOptions): Promise<BenchE
   const peak = options.quick ? 50 : config.peakLinesPerMinute;
   const atPeak = await measure(config, 'peak', peak, options.quick ? 1 : 3, 3000);
   const over = await measure(config, 'over', peak * OVERLOAD_FACTOR, options.quick ? 1 : 2, 15_000);
-  const costs = costsOf(over.report);
+  const small = await measure(config, 'small', options.quick ? 20 : 400, 1, 0, SMALL_MESSAGE_EVENTS);
+  const costs = costsOf(over.report, small.report);
   const heap = producerHeapBytesPerSaleLine(options.quick ? 2000 : 100_000);
   const f = atPeak.report.freshness;
   const g = over.report.freshness;
   const describe = (r: FreshnessRun) =>
     `${r.runs} windows of ${config.windowMinutes} min at ${r.peakLinesPerMinute.toLocaleString('en-US')} sale lines/min (${r.saleLinesPerRun.toLocaleString('en-US')} a window, sent at once), one every ${r.scheduleEveryMs / 1000} s; ${r.report.freshness.chunks} chunks`;
-  const settings = `prod settings (${config.schedule}, batch ${config.batchSize}, ${config.eventsPerMessage === 'fill' ? `messages filled to ${config.maxMessageBytes / 1024} KiB` : `${config.eventsPerMessage} events/message`}, ${config.compression}), consumer concurrency ${defaultConcurrency()} per stream (the twin's default on this machine), views refreshed after each load pass`;
+  const load = `load average ${loadavg()[0].toFixed(1)} on ${availableCores()} cores at the end`;
+  const settings = `${load}; prod settings (${config.schedule}, batch ${config.batchSize}, ${config.eventsPerMessage === 'fill' ? `messages filled to ${config.maxMessageBytes / 1024} KiB` : `${config.eventsPerMessage} events/message`}, ${config.compression}), consumer concurrency ${defaultConcurrency()} per stream (the twin's default on this machine), views refreshed after each load pass`;
   const costNote = `Measured in the ${OVERLOAD_FACTOR}x run (${over.report.totalEvents.toLocaleString('en-US')} events), wall time of the twin's simulated invocations on one core of this shared machine.`;
   return {
     'twin.freshness_p95_ms': {
@@ -119,6 +131,8 @@ export async function runFreshnessBench(options: SectionOptions): Promise<BenchE
     'capacity.producer_ms_per_1k_sale_lines': { value: round(costs.producerMsPerSaleLine * 1000, 2), unit: 'ms', note: `Producer invocation time per 1,000 sale lines (generate, pack, gzip, send both streams). ${costNote}` },
     'capacity.sales_consumer_ms_per_1k_events': { value: round(costs.consumerMsPerEvent.sales * 1000, 2), unit: 'ms', note: `Sales consumer invocation time per 1,000 events (read, validate, CSV, S3 put), messages as packed. ${costNote}` },
     'capacity.inventory_consumer_ms_per_1k_events': { value: round(costs.consumerMsPerEvent.inventory * 1000, 2), unit: 'ms', note: `Inventory consumer invocation time per 1,000 events. ${costNote}` },
+    'capacity.sales_consumer_ms_per_message': { value: round(costs.consumerMsPerMessage.sales, 2), unit: 'ms', note: `Sales consumer time per message beyond its events (receive, delete, one S3 put), from a run of ${small.report.messages.sales.toLocaleString('en-US')} messages of ${SMALL_MESSAGE_EVENTS} events, less their events at the per-event cost. To the in-process emulator: real S3 and SQS calls take longer.` },
+    'capacity.inventory_consumer_ms_per_message': { value: round(costs.consumerMsPerMessage.inventory, 2), unit: 'ms', note: `Inventory consumer time per message beyond its events, measured as capacity.sales_consumer_ms_per_message.` },
     'capacity.sales_events_per_message': { value: round(costs.eventsPerMessage.sales), unit: 'events', note: `Sale lines per SQS message as the prod stack packs them. ${costNote}` },
     'capacity.inventory_events_per_message': { value: round(costs.eventsPerMessage.inventory), unit: 'events', note: `Inventory updates per SQS message as the prod stack packs them. ${costNote}` },
     'capacity.inventory_per_sale_line': { value: round(costs.inventoryPerSaleLine, 3), unit: 'ratio', note: `Inventory updates per sale line (one per line, plus restocks). ${costNote}` },

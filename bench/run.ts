@@ -15,6 +15,7 @@ import { runLambdaBench } from './lambda';
 import { renderDocs, RUN_INFO_FILE, type RunInfo, type SectionStatus } from './report';
 import { recordResults, RESULTS_PATH } from './results';
 import type { BenchEntries, SectionOptions } from './sections';
+import { runCapacityBench } from './capacity';
 import { runFreshnessBench } from './freshness';
 import { runTwinBench } from './twin';
 
@@ -53,6 +54,7 @@ const SECTIONS: Section[] = [
   { name: 'generator', run: (o) => runGeneratorBench(o) },
   { name: 'twin', run: (o) => runTwinBench(o) },
   { name: 'freshness', run: (o) => runFreshnessBench(o) },
+  { name: 'capacity', run: (o) => runCapacityBench(o) },
   { name: 'cost', run: (o) => runCostBench(o) },
   { name: 'lambda', run: (o) => runLambdaBench(o) },
   { name: 'archives', run: (o) => runArchiveBench(o) },

@@ -8,6 +8,8 @@ import type { StackConfig } from './config';
 export interface CapacityCosts {
   producerMsPerSaleLine: number;
   consumerMsPerEvent: { sales: number; inventory: number };
+  /** Consumer time per message on top of its events (receive, delete, the S3 put of its file). */
+  consumerMsPerMessage: { sales: number; inventory: number };
   /** Events per SQS message when the producer fills messages ('fill'). */
   eventsPerMessage: { sales: number; inventory: number };
   inventoryPerSaleLine: number;
@@ -66,11 +68,13 @@ export interface CapacityReport {
   first: HopCapacity;
   /** first.maxPeak / peak. */
   headroom: number;
-  /** Problems that do not depend on the peak (a consumer batch over its timeout, quotas). */
-  problems: string[];
+  /** Quotas the config exceeds whatever the peak (in-flight messages, account concurrency), by the key to change. */
+  problems: { key: keyof StackConfig; message: string }[];
+  /** Risks the model sees but the config guard leaves to people: a full consumer batch near its timeout. */
+  warnings: { key: keyof StackConfig; message: string }[];
 }
 
-const eventsPerMessage = (config: StackConfig, costs: CapacityCosts, stream: Stream) => (config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage);
+const eventsPerMessage = (config: Pick<StackConfig, 'eventsPerMessage'>, costs: CapacityCosts, stream: Stream) => (config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage);
 const streamEventsPerLine = (costs: CapacityCosts, stream: Stream) => (stream === 'sales' ? 1 : costs.inventoryPerSaleLine);
 const fmt = (x: number) => (Number.isFinite(x) ? Math.floor(x).toLocaleString('en-US') : 'no bound');
 
@@ -80,8 +84,9 @@ export function producerSeconds(config: Pick<StackConfig, 'windowMinutes' | 'pro
 }
 
 /** Events per second one stream's consumers drain at full concurrency. */
-export function consumerEventsPerSecond(config: Pick<StackConfig, 'consumerMemoryMb' | 'maxConcurrency'>, costs: CapacityCosts, stream: Stream): number {
-  return (config.maxConcurrency * CAPACITY_LIMITS.consumerBusyShare * 1000) / (costs.consumerMsPerEvent[stream] * cpuSlowdown(config.consumerMemoryMb));
+export function consumerEventsPerSecond(config: Pick<StackConfig, 'consumerMemoryMb' | 'maxConcurrency' | 'eventsPerMessage'>, costs: CapacityCosts, stream: Stream): number {
+  const msPerEvent = costs.consumerMsPerEvent[stream] + costs.consumerMsPerMessage[stream] / eventsPerMessage(config, costs, stream);
+  return (config.maxConcurrency * CAPACITY_LIMITS.consumerBusyShare * 1000) / (msPerEvent * cpuSlowdown(config.consumerMemoryMb));
 }
 
 export function modelCapacity(config: StackConfig, costs: CapacityCosts): CapacityReport {
@@ -89,7 +94,8 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
   const peak = config.peakLinesPerMinute;
   const W = config.windowMinutes;
   const hops: HopCapacity[] = [];
-  const problems: string[] = [];
+  const problems: CapacityReport['problems'] = [];
+  const warnings: CapacityReport['warnings'] = [];
 
   const perLineSeconds = producerSeconds(config, costs, 1);
   const budget = config.producerTimeoutSeconds * L.producerTimeoutShare;
@@ -116,9 +122,9 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
       limit: `maxConcurrency ${config.maxConcurrency} at ${config.consumerMemoryMb} MB (${(1 / cpuSlowdown(config.consumerMemoryMb)).toFixed(2)} vCPU), ${fmt(drain)} events/s`,
       atPeak: `${fmt(needed)} events/s, ${((needed / drain) * 100).toFixed(1)}% busy`,
     });
-    const batchSeconds = (config.batchSize * eventsPerMessage(config, costs, stream) * costs.consumerMsPerEvent[stream] * cpuSlowdown(config.consumerMemoryMb)) / 1000;
+    const batchSeconds = (config.batchSize * (eventsPerMessage(config, costs, stream) * costs.consumerMsPerEvent[stream] + costs.consumerMsPerMessage[stream]) * cpuSlowdown(config.consumerMemoryMb)) / 1000;
     if (batchSeconds > config.consumerTimeoutSeconds * 0.5) {
-      problems.push(`a full ${stream} batch (${config.batchSize} messages) takes about ${batchSeconds.toFixed(1)} s, over half of consumerTimeoutSeconds (${config.consumerTimeoutSeconds} s)`);
+      warnings.push({ key: 'batchSize', message: `a full ${stream} batch (${config.batchSize} messages) takes about ${batchSeconds.toFixed(1)} s, over half of consumerTimeoutSeconds (${config.consumerTimeoutSeconds} s)` });
     }
   }
   const inFlight = config.maxConcurrency * config.batchSize;
@@ -128,9 +134,9 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
     limit: 'standard queues: nearly unlimited API calls per second (AWS documents no bound)',
     atPeak: `at most ${fmt(inFlight)} of ~${fmt(L.sqsInFlightPerQueue)} messages in flight per queue`,
   });
-  if (inFlight > L.sqsInFlightPerQueue) problems.push(`maxConcurrency x batchSize = ${inFlight} messages in flight exceeds the ~${L.sqsInFlightPerQueue} SQS allows a standard queue`);
+  if (inFlight > L.sqsInFlightPerQueue) problems.push({ key: 'batchSize', message: `maxConcurrency x batchSize = ${inFlight} messages in flight exceeds the ~${L.sqsInFlightPerQueue} SQS allows a standard queue` });
   const functionsAtOnce = 2 * config.maxConcurrency + 1;
-  if (functionsAtOnce > L.lambdaAccountConcurrency) problems.push(`two consumers at maxConcurrency ${config.maxConcurrency} plus the producer need ${functionsAtOnce} concurrent executions, over the default account quota of ${L.lambdaAccountConcurrency}`);
+  if (functionsAtOnce > L.lambdaAccountConcurrency) problems.push({ key: 'maxConcurrency', message: `two consumers at maxConcurrency ${config.maxConcurrency} plus the producer need ${functionsAtOnce} concurrent executions, over the default account quota of ${L.lambdaAccountConcurrency}` });
   const messagesPerLine = STREAMS.reduce((n, st) => n + streamEventsPerLine(costs, st) / eventsPerMessage(config, costs, st), 0);
   hops.push({
     hop: 'S3 event integration + COPY JOB',
@@ -139,7 +145,7 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
     atPeak: `${fmt(peak * 60 * messagesPerLine * costs.filesPerMessage)} files an hour`,
   });
   const first = hops.reduce((a, b) => (b.maxPeak < a.maxPeak ? b : a));
-  return { peak, windowMinutes: W, hops, first, headroom: first.maxPeak / peak, problems };
+  return { peak, windowMinutes: W, hops, first, headroom: first.maxPeak / peak, problems, warnings };
 }
 
 export interface ConfigChange {
@@ -209,6 +215,8 @@ export function costsFromResults(results: Record<string, { value: number; at?: s
     producer: 'capacity.producer_ms_per_1k_sale_lines',
     sales: 'capacity.sales_consumer_ms_per_1k_events',
     inventory: 'capacity.inventory_consumer_ms_per_1k_events',
+    salesPerMessageMs: 'capacity.sales_consumer_ms_per_message',
+    inventoryPerMessageMs: 'capacity.inventory_consumer_ms_per_message',
     salesPerMessage: 'capacity.sales_events_per_message',
     inventoryPerMessage: 'capacity.inventory_events_per_message',
     inventoryPerLine: 'capacity.inventory_per_sale_line',
@@ -221,6 +229,7 @@ export function costsFromResults(results: Record<string, { value: number; at?: s
   return {
     producerMsPerSaleLine: v(names.producer) / 1000,
     consumerMsPerEvent: { sales: v(names.sales) / 1000, inventory: v(names.inventory) / 1000 },
+    consumerMsPerMessage: { sales: v(names.salesPerMessageMs), inventory: v(names.inventoryPerMessageMs) },
     eventsPerMessage: { sales: v(names.salesPerMessage), inventory: v(names.inventoryPerMessage) },
     inventoryPerSaleLine: v(names.inventoryPerLine),
     filesPerMessage: v(names.files),
@@ -229,14 +238,19 @@ export function costsFromResults(results: Record<string, { value: number; at?: s
   };
 }
 
-/** Reads the measured costs from bench/results.json; throws naming what is missing. */
+const costsCache = new Map<string, CapacityCosts>();
+
+/** Reads the measured costs from bench/results.json (once per path); throws naming what is missing. */
 export function measuredCosts(resultsPath?: string): CapacityCosts {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { readFileSync } = require('node:fs') as typeof import('node:fs');
   const { join } = require('node:path') as typeof import('node:path');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const path = resultsPath ?? join(__dirname, '..', 'bench', 'results.json');
+  const cached = costsCache.get(path);
+  if (cached) return cached;
   const costs = costsFromResults(JSON.parse(readFileSync(path, 'utf8')) as Record<string, { value: number; at?: string }>);
   if ('missing' in costs) throw new Error(`${path} lacks the measured costs ${costs.missing.join(', ')}: run npm run bench -- --only freshness`);
+  costsCache.set(path, costs);
   return costs;
 }

@@ -3,6 +3,7 @@
 // config fails before any resource is declared, with every problem listed.
 import { z } from 'zod';
 import { DEFAULT_CATALOG_SEED } from '../functions/catalog';
+import { CAPACITY_LIMITS, changesToHold, measuredCosts, modelCapacity, type CapacityCosts } from './capacity';
 
 export const CONFIG_NAMESPACE = 'bfstream';
 export const personas = ['engineer', 'analyst', 'viewer'] as const;
@@ -109,7 +110,7 @@ export function isValidBaseCapacity(rpu: number): boolean {
  * Validates raw config values (as Pulumi passes them: strings, or already-decoded
  * values) keyed `bfstream:<key>` or `<key>`. Keys of other namespaces (aws:region) are ignored.
  */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+export function parseStackConfig(raw: Record<string, unknown>, options: ParseOptions = {}): StackConfig {
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
   const given = new Map<string, unknown>();
@@ -166,8 +167,42 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   if (ok('dashboardEnabled', 'quicksightPrincipalArn') && v.dashboardEnabled && v.quicksightPrincipalArn === '') {
     fail('quicksightPrincipalArn', 'is required when dashboardEnabled is true');
   }
+  // The capacity guard needs a config that is otherwise valid (the derived window, say).
+  if (problems.length === 0 && options.capacityCosts !== null) problems.push(...capacityProblems(v, options.capacityCosts ?? measuredCosts()));
   if (problems.length > 0) throw new ConfigError(problems);
   return v;
+}
+
+export interface ParseOptions {
+  /** Costs for the capacity guard; default: measured (bench/results.json); null skips the guard (the capacity report shows what it would refuse). */
+  capacityCosts?: CapacityCosts | null;
+}
+
+/**
+ * The capacity guard: a stack whose configured peak would keep the producer past half its
+ * timeout (or memory), or outrun its consumers' concurrency x throughput, is refused,
+ * with the change that would fix each problem (the model: infra/capacity.ts).
+ */
+export function capacityProblems(config: StackConfig, costs: CapacityCosts): string[] {
+  const problems: string[] = [];
+  const report = modelCapacity(config, costs);
+  const { changes } = changesToHold(config, costs, config.peakLinesPerMinute);
+  const fix = (...keys: ConfigKey[]) => {
+    const c = changes.filter((ch) => (keys as string[]).includes(ch.key));
+    return c.length ? `; hold it with ${c.map((ch) => `${CONFIG_NAMESPACE}:${ch.key} ${ch.to}`).join(' and ')}` : '';
+  };
+  for (const hop of report.hops) {
+    if (hop.maxPeak >= config.peakLinesPerMinute) continue;
+    if (hop.hop === 'producer run time') {
+      problems.push(`${CONFIG_NAMESPACE}:peakLinesPerMinute: ${config.peakLinesPerMinute} sale lines/min makes the producer take ${hop.atPeak}, over ${CAPACITY_LIMITS.producerTimeoutShare * 100}% of producerTimeoutSeconds (${config.producerTimeoutSeconds} s)${fix('producerMemoryMb', 'producerTimeoutSeconds', 'schedule')}`);
+    } else if (hop.hop === 'producer memory') {
+      problems.push(`${CONFIG_NAMESPACE}:peakLinesPerMinute: ${config.peakLinesPerMinute} sale lines/min puts ${hop.atPeak} in the producer, over ${CAPACITY_LIMITS.producerMemoryShare * 100}% of producerMemoryMb (${config.producerMemoryMb} MB)${fix('producerMemoryMb', 'schedule')}`);
+    } else {
+      problems.push(`${CONFIG_NAMESPACE}:maxConcurrency: the ${hop.hop} hold ${Math.floor(hop.maxPeak)} sale lines/min (${hop.limit}), below peakLinesPerMinute ${config.peakLinesPerMinute}${fix('maxConcurrency', 'consumerMemoryMb')}`);
+    }
+  }
+  for (const p of report.problems) problems.push(`${CONFIG_NAMESPACE}:${p.key}: ${p.message}`);
+  return problems;
 }
 
 function suggest(key: string): string {
