@@ -10,7 +10,11 @@ export interface FreshnessSummary {
   p50Ms: number;
   p95Ms: number;
   maxMs: number;
+  /** Where the age went, p50 and p95 per stage: send to landed in S3 (queue + consumer), to loaded (loader), to visible (refresh). */
+  stages?: Record<FreshnessStage, { p50Ms: number; p95Ms: number }>;
 }
+
+export type FreshnessStage = 'consume' | 'load' | 'refresh';
 
 export const NO_FRESHNESS: FreshnessSummary = { chunks: 0, p50Ms: 0, p95Ms: 0, maxMs: 0 };
 
@@ -26,14 +30,22 @@ export function summarizeAges(agesMs: readonly number[]): FreshnessSummary {
   return { chunks: sorted.length, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), maxMs: sorted.at(-1) ?? 0 };
 }
 
+function stageOf(durationsMs: readonly number[]): { p50Ms: number; p95Ms: number } {
+  const { p50Ms, p95Ms } = summarizeAges(durationsMs);
+  return { p50Ms, p95Ms };
+}
+
 /** The chunk id from a message body's envelope head (`{"v":1,"stream":..,"chunk_id":"..",`), without parsing the body. */
 export function chunkIdOfBody(body: string): string | undefined {
   return /"chunk_id":"([A-Za-z0-9_.-]{1,120})"/.exec(body.slice(0, 200))?.[1];
 }
 
 export class FreshnessTracker {
-  /** Chunks seen landed, by id: when the producer sent them. Only the first delivery counts. */
+  /** Chunks seen landed, by id: when the producer sent them, and when they landed. Only the first delivery counts. */
   private readonly sentAt = new Map<string, number>();
+  private readonly landedAt = new Map<string, number>();
+  private readonly loadedAt = new Map<string, number>();
+  private readonly stageMs: Record<FreshnessStage, number[]> = { consume: [], load: [], refresh: [] };
   private landed: string[] = [];
   private loading: string[] = [];
   private loaded: string[] = [];
@@ -42,9 +54,10 @@ export class FreshnessTracker {
   private cached: FreshnessSummary | undefined = NO_FRESHNESS;
 
   /** A consumer finished a message: its chunk's files are in S3. */
-  landedChunk(chunkId: string, sentAtMs: number): void {
+  landedChunk(chunkId: string, sentAtMs: number, nowMs: number): void {
     if (this.sentAt.has(chunkId)) return;
     this.sentAt.set(chunkId, sentAtMs);
+    this.landedAt.set(chunkId, nowMs);
     this.landed.push(chunkId);
   }
 
@@ -54,7 +67,8 @@ export class FreshnessTracker {
     this.landed = [];
   }
 
-  loadFinished(): void {
+  loadFinished(nowMs: number): void {
+    for (const id of this.loading) this.loadedAt.set(id, nowMs);
     this.loaded.push(...this.loading);
     this.loading = [];
   }
@@ -66,7 +80,17 @@ export class FreshnessTracker {
 
   /** The views now show every chunk loaded before the refresh started. */
   refreshFinished(nowMs: number): void {
-    for (const id of this.refreshing) this.ages.push(Math.max(0, nowMs - this.sentAt.get(id)!));
+    for (const id of this.refreshing) {
+      const sent = this.sentAt.get(id)!;
+      const landed = this.landedAt.get(id)!;
+      const loaded = this.loadedAt.get(id)!;
+      this.ages.push(Math.max(0, nowMs - sent));
+      this.stageMs.consume.push(Math.max(0, landed - sent));
+      this.stageMs.load.push(loaded - landed);
+      this.stageMs.refresh.push(nowMs - loaded);
+      this.landedAt.delete(id);
+      this.loadedAt.delete(id);
+    }
     if (this.refreshing.length > 0) this.cached = undefined;
     this.refreshing = [];
   }
@@ -78,6 +102,9 @@ export class FreshnessTracker {
 
   /** Cached between refreshes: the twin reports progress every 100 ms. */
   summary(): FreshnessSummary {
-    return (this.cached ??= summarizeAges(this.ages));
+    return (this.cached ??= {
+      ...summarizeAges(this.ages),
+      stages: { consume: stageOf(this.stageMs.consume), load: stageOf(this.stageMs.load), refresh: stageOf(this.stageMs.refresh) },
+    });
   }
 }

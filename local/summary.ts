@@ -76,7 +76,13 @@ export function formatSummary(report: TwinReport, extras: { dashboardPath?: stri
     `  time: ${secs(t.pipelineMs)} from first send to views refreshed (${n(report.eventsPerSecond)} events/s): stream ${secs(t.streamMs)}, load ${secs(t.loadMs)}, refresh ${secs(t.refreshMs)}; setup ${secs(t.setupMs)}, books ${secs(t.booksMs)}, total ${secs(t.totalMs)}`,
   );
   const age = report.freshness;
-  if (age.chunks > 0) out.push(`  data age (producer send to rows in the views, per chunk): p50 ${secs(age.p50Ms)}, p95 ${secs(age.p95Ms)}, max ${secs(age.maxMs)} over ${n(age.chunks)} chunks`);
+  if (age.chunks > 0) {
+    const st = age.stages;
+    out.push(
+      `  data age (producer send to rows in the views, per chunk): p50 ${secs(age.p50Ms)}, p95 ${secs(age.p95Ms)}, max ${secs(age.maxMs)} over ${n(age.chunks)} chunks` +
+        (st ? ` (p50: queue + consumer ${secs(st.consume.p50Ms)}, loader ${secs(st.load.p50Ms)}, refresh ${secs(st.refresh.p50Ms)})` : ''),
+    );
+  }
   const slow = report.consumers.sales.slowInvocations + report.consumers.inventory.slowInvocations;
   if (slow) out.push(`  warning: ${n(slow)} consumer invocation(s) outlasted the visibility timeout, so their messages could be delivered twice; raise --visibility-timeout`);
   if (report.chaos) {

@@ -491,7 +491,7 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
           for (const r of outcome.succeeded) {
             progress.consumed += eventsInBody(r.body);
             const chunk = chunkIdOfBody(r.body);
-            if (chunk) freshness.landedChunk(chunk, Number(r.attributes.SentTimestamp));
+            if (chunk) freshness.landedChunk(chunk, Number(r.attributes.SentTimestamp), Date.now());
           }
           wakeLoader?.();
         },
@@ -597,7 +597,7 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
         if (!streaming) break;
         freshness.loadStarted();
         addLoad(await warehouse!.load(loaderOptions));
-        freshness.loadFinished();
+        freshness.loadFinished(Date.now());
         if (options.loadEveryMs && performance.now() - lastRefresh >= options.loadEveryMs) {
           lastRefresh = performance.now();
           freshness.refreshStarted();
@@ -638,7 +638,7 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
     const loadStarted = performance.now();
     freshness.loadStarted();
     addLoad(await warehouse.load(loaderOptions));
-    freshness.loadFinished();
+    freshness.loadFinished(Date.now());
     const loadMs = performance.now() - loadStarted;
     const refreshStarted = performance.now();
     freshness.refreshStarted();
