@@ -8,6 +8,7 @@ import { PRICES } from './cost/prices';
 import { costComparison } from './cost';
 import { readResults, type BenchResult } from './results';
 import { prodStackConfig, TWIN_USAGE_FILE, type TwinRunRecord } from './twin';
+import { alternativesSection, capacitySection, freshnessSection } from './freshnessDocs';
 
 export const RUN_INFO_FILE = 'run-info.json';
 
@@ -51,6 +52,8 @@ export const TARGETS: Record<string, Target[]> = {
   'plan.ms.*': [{ on: 'value', op: '<=', limit: 5000, text: '≤ 5,000 ms' }],
   'cost.sqs_requests_ratio': [{ on: 'value', op: '>=', limit: 100, text: '≥ 100×' }],
   'cost.ingest_cost_ratio': [{ on: 'value', op: '>=', limit: 20, text: '≥ 20×' }],
+  'twin.freshness_p95_ms': [{ on: 'value', op: '<=', limit: 2000, text: '≤ 2,000 ms at the prod peak' }],
+  'capacity.headroom.*': [{ on: 'value', op: '>=', limit: 10, text: '≥ 10× the configured peak' }],
 };
 
 export function targetsFor(metric: string): Target[] {
@@ -127,7 +130,7 @@ function prodWindow(): string {
   }
 }
 
-function costSection(outDir: string): string {
+function costSection(outDir: string, results: Record<string, BenchResult>): string {
   const usagePath = join(outDir, TWIN_USAGE_FILE);
   if (!existsSync(usagePath)) return '_No twin usage in this run (the twin section did not run), so no bill._\n';
   const runs = JSON.parse(readFileSync(usagePath, 'utf8')) as { ours: TwinRunRecord; original: TwinRunRecord };
@@ -177,6 +180,7 @@ SQS requests: **${num(c.sqsRequestsRatio, 1)}×** fewer billed requests than the
 
 ${redshift}
 
+${alternativesSection(outDir, results)}
 ### Where the twin's time went
 
 | Design | Events | Setup | Stream (produce + consume) | of which producer | Load | Refresh | Pipeline (what events/s divides by) | Events/s |
@@ -332,10 +336,15 @@ Ratios: throughput ratios are ours / baseline; size, time and cost ratios are ba
 - \`loader.*\`, \`warehouse.*\`: \`runWarehouseBench\` in \`bench/warehouse.ts\` (the warehouse engineer's).
 - \`plan.ms.<stack>\`: \`runPlanBench\` in \`bench/plan.ts\` (the infrastructure engineer's).
 - \`cost.*\`: the cost model below.
+- \`twin.freshness_*\`, \`capacity.*\`: data age in the twin and the capacity model's inputs and verdicts (\`bench/freshness.ts\`, \`bench/capacity.ts\`), below.
 
+## Data age
+
+${freshnessSection(results)}
+${capacitySection(results)}
 ## Cost model
 
-${costSection(args.outDir)}
+${costSection(args.outDir, results)}
 `;
   const mdPath = join(args.docsDir, 'BENCHMARKS.md');
   writeFileSync(mdPath, md);

@@ -49,3 +49,37 @@ export const PRICES: PriceTable = {
     { what: 'Redshift Serverless $0.375 per RPU-hour (US East, N. Virginia)', url: 'https://aws.amazon.com/redshift/pricing/' },
   ],
 };
+
+/** What the alternatives to this design would be billed for (us-east-1, on-demand, first tier). */
+export interface StreamingPriceTable {
+  takenOn: string;
+  firehose: {
+    /** Direct PUT ingestion, per GB (first 500 TB a month). */
+    perGbIngested: number;
+    /** Each record bills at least, and in steps of, this many bytes. */
+    recordRoundingBytes: number;
+  };
+  kinesisOnDemand: {
+    perStreamHour: number;
+    /** Data in, per GB; each record rounded up to recordRoundingBytes. */
+    perGbIngested: number;
+    /** Data retrieved (here: by Redshift streaming ingestion), per GB. */
+    perGbRetrieved: number;
+    recordRoundingBytes: number;
+  };
+  /** How sure we are of the figures: the billing rules were read in AWS's pages; see caveat. */
+  caveat: string;
+  sources: readonly PriceSource[];
+}
+
+export const STREAMING_PRICES: StreamingPriceTable = {
+  takenOn: '2026-11-28',
+  firehose: { perGbIngested: 0.029, recordRoundingBytes: 5 * 1024 },
+  kinesisOnDemand: { perStreamHour: 0.04, perGbIngested: 0.08, perGbRetrieved: 0.04, recordRoundingBytes: 1024 },
+  caveat:
+    "The billing units (Firehose: per GB ingested in 5 KB steps per record; Kinesis on-demand: per stream-hour, per GB in with each record rounded up to 1 KB, per GB retrieved) are quoted from AWS's pricing pages as stored on 2026-11-28; those pages render the dollar table from tokens that the stored copies do not resolve, so the dollar rates are AWS's long-standing us-east-1 list prices: check them on the pages before quoting.",
+  sources: [
+    { what: 'Firehose: ingestion per GB in 5 KB increments (a 3 KB record bills as 5 KB)', url: 'https://aws.amazon.com/kinesis/data-firehose/pricing/' },
+    { what: 'Kinesis Data Streams on-demand: per stream-hour, per GB written (records rounded up to 1 KB), per GB read', url: 'https://aws.amazon.com/kinesis/data-streams/pricing/' },
+  ],
+};
