@@ -117,10 +117,14 @@ function stageEntries(f: TwinReport['freshness']): BenchEntries {
 export async function runFreshnessBench(options: SectionOptions): Promise<BenchEntries> {
   const config = prodStackConfig();
   const peak = options.quick ? 50 : config.peakLinesPerMinute;
-  const atPeak = await measure(config, 'peak', peak, options.quick ? 1 : 3, 3000);
-  const over = await measure(config, 'over', peak * OVERLOAD_FACTOR, options.quick ? 1 : 2, 15_000);
-  // The proposal: the same peak in 1-minute windows (rate(1 minute)), five times the runs.
-  const oneMinute = await measure(config, 'oneminute', peak, options.quick ? 1 : 6, 1500, config.eventsPerMessage, 1);
+  // Windows start often enough to keep the run short, far enough apart that each meets a drained pipeline.
+  const gapMs = (lines: number) => Math.max(1500, Math.ceil(lines / 40) * 10);
+  const runsOf = (lines: number) => (options.quick ? 1 : lines > 20_000 ? 3 : 6);
+  const lines = peak * config.windowMinutes;
+  const atPeak = await measure(config, 'peak', peak, runsOf(lines), gapMs(lines));
+  const over = await measure(config, 'over', peak * OVERLOAD_FACTOR, runsOf(lines * OVERLOAD_FACTOR), gapMs(lines * OVERLOAD_FACTOR));
+  // The same peak in the 5-minute windows prod had before (rate(5 minutes)), for the window's share of the age.
+  const fiveMinutes = await measure(config, 'fiveminutes', peak, options.quick ? 1 : 3, gapMs(peak * 5), config.eventsPerMessage, 5);
   const small = await measure(config, 'small', options.quick ? 20 : 400, 1, 0, SMALL_MESSAGE_EVENTS);
   const costs = costsOf(over.report, small.report);
   const heap = producerHeapBytesPerSaleLine(options.quick ? 2000 : 100_000);
@@ -140,12 +144,12 @@ export async function runFreshnessBench(options: SectionOptions): Promise<BenchE
       note: `Producer send (SQS SentTimestamp) to the end of the first view refresh showing the chunk's rows, p95 over chunks, at the prod peak: ${describe(atPeak)}; p50 ${round(f.p50Ms)} ms, max ${round(f.maxMs)} ms. Baseline: the same at ${OVERLOAD_FACTOR}x the peak: ${describe(over)}; p50 ${round(g.p50Ms)} ms, max ${round(g.maxMs)} ms. ${settings}. Target <= 2,000 ms at the peak.`,
     },
     ...stageEntries(f),
-    'twin.freshness_p95_ms_1min_window': {
-      value: round(oneMinute.report.freshness.p95Ms),
+    'twin.freshness_p95_ms_5min_window': {
+      value: round(fiveMinutes.report.freshness.p95Ms),
       unit: 'ms',
       baseline: round(f.p95Ms),
-      ratio: round(f.p95Ms / Math.max(1, oneMinute.report.freshness.p95Ms), 2),
-      note: `The proposal for prod: rate(1 minute) instead of ${config.schedule}, same peak: ${describe(oneMinute)}; p50 ${round(oneMinute.report.freshness.p50Ms)} ms. Baseline: twin.freshness_p95_ms (the configured window), same run; ratio = baseline / this.`,
+      ratio: round(fiveMinutes.report.freshness.p95Ms / Math.max(1, f.p95Ms), 2),
+      note: `The same peak in 5-minute windows (prod's schedule before rate(1 minute)): ${describe(fiveMinutes)}; p50 ${round(fiveMinutes.report.freshness.p50Ms)} ms. Baseline: twin.freshness_p95_ms (${config.schedule}), same run; ratio = this / baseline.`,
     },
     'twin.freshness_p50_ms': { value: round(f.p50Ms), unit: 'ms', baseline: round(g.p50Ms), note: `As twin.freshness_p95_ms, the median; baseline at ${OVERLOAD_FACTOR}x the peak.` },
     'twin.freshness_max_ms': { value: round(f.maxMs), unit: 'ms', baseline: round(g.maxMs), note: `As twin.freshness_p95_ms, the oldest chunk; baseline at ${OVERLOAD_FACTOR}x the peak.` },

@@ -137,12 +137,13 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
   if (inFlight > L.sqsInFlightPerQueue) problems.push({ key: 'batchSize', message: `maxConcurrency x batchSize = ${inFlight} messages in flight exceeds the ~${L.sqsInFlightPerQueue} SQS allows a standard queue` });
   const functionsAtOnce = 2 * config.maxConcurrency + 1;
   if (functionsAtOnce > L.lambdaAccountConcurrency) problems.push({ key: 'maxConcurrency', message: `two consumers at maxConcurrency ${config.maxConcurrency} plus the producer need ${functionsAtOnce} concurrent executions, over the default account quota of ${L.lambdaAccountConcurrency}` });
-  const messagesPerLine = STREAMS.reduce((n, st) => n + streamEventsPerLine(costs, st) / eventsPerMessage(config, costs, st), 0);
+  // Each window ends its stream with a message of its own, so short windows mean more (smaller) files.
+  const messagesPerWindow = STREAMS.reduce((n, st) => n + Math.max(1, Math.ceil((peak * W * streamEventsPerLine(costs, st)) / eventsPerMessage(config, costs, st))), 0);
   hops.push({
     hop: 'S3 event integration + COPY JOB',
     maxPeak: Infinity,
     limit: 'AWS documents no throughput bound for auto-copy; it batches files per COPY itself',
-    atPeak: `${fmt(peak * 60 * messagesPerLine * costs.filesPerMessage)} files an hour`,
+    atPeak: `${fmt((60 / W) * messagesPerWindow * costs.filesPerMessage)} files an hour`,
   });
   const first = hops.reduce((a, b) => (b.maxPeak < a.maxPeak ? b : a));
   return { peak, windowMinutes: W, hops, first, headroom: first.maxPeak / peak, problems, warnings };
