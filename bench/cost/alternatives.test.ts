@@ -19,7 +19,7 @@ const run = (design: string, sqsRequests: number): DesignRun => ({
 
 it('prices four designs at the same load, each part with its rule', () => {
   const comparison = compareDesigns(run('ours', 10), run('original', 10_000));
-  const bills = compareAlternatives({ comparison, inventoryPerSaleLine: 1, eventJsonBytes: 200, eventsPerFirehoseRecord: 5000, firehoseBufferSeconds: 60, oursWorstSeconds: 300 });
+  const bills = compareAlternatives({ comparison, inventoryPerSaleLine: 1, eventJsonBytes: 200, eventsPerFirehoseRecord: 5000, firehoseBufferSeconds: 60, oursWorstSeconds: 300, oursWindowMinutes: 1 });
   expect(bills.map((b) => b.design)).toEqual(['This design (SQS, Lambda, S3, COPY JOB)', 'The original design (1 event per message, a CSV per batch)', 'Amazon Data Firehose into Redshift', 'Kinesis Data Streams + Redshift streaming ingestion']);
   for (const b of bills) expect(b.total).toBeCloseTo(b.parts.reduce((s, p) => s + p.usd, 0));
   expect(bills[0].total).toBeCloseTo(comparison.ours.ingestCost);
