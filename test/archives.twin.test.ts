@@ -13,12 +13,13 @@ const run = (functions: 'archives' | 'source', name: string, chaos = false) =>
     runs: 1,
     eventsPerRun: 500,
     seed: 7,
-    // Small messages: enough consumer invocations for the faults to land on some.
-    eventsPerMessage: 50,
+    // Small messages: enough consumer invocations (the crash draw is per batch, and
+    // batches form as messages arrive) that the faults land on some, however the batches fall.
+    eventsPerMessage: chaos ? 10 : 50,
     dataDir: join(dir, name),
     fresh: true,
     functions,
-    ...(chaos ? { chaos: { seed: 7, rates: { consumerCrash: 0.2, s3PutFailure: 0.1, duplicateDelivery: 0, malformedEvents: 0.01, poisonMessages: 0, loaderCrash: 0 } } } : {}),
+    ...(chaos ? { chaos: { seed: 7, rates: { consumerCrash: 0.3, s3PutFailure: 0.1, duplicateDelivery: 0, malformedEvents: 0.01, poisonMessages: 0, loaderCrash: 0 } } } : {}),
   });
 
 /** What must not depend on which code ran. */
