@@ -21,7 +21,7 @@ beforeAll(async () => {
   );
 });
 
-const archive = { callbackFactory: () => async () => undefined, codePathOptions: {} };
+const archive = { code: new pulumi.asset.AssetArchive({}), handler: 'index.handler' };
 const stream = { queueArn: 'arn:aws:sqs:us-east-1:1:q', queueUrl: 'https://q' };
 
 test.each([

@@ -1,7 +1,7 @@
-// The producer and the two consumers: inline-bundled CallbackFunctions over the
-// handlers in functions/, each with its own least-privilege role and log group, and
-// the SQS event source mappings declared here (Queue.onEvent cannot set
-// ReportBatchItemFailures, and CallbackFunction without a role attaches 9 *FullAccess policies).
+// The producer and the two consumers: aws.lambda.Functions whose code is the esbuild
+// bundle of the handlers in functions/ (infra/lambdaPackaging.ts), each with its own
+// least-privilege role and log group, and the SQS event source mappings declared here
+// (Queue.onEvent cannot set ReportBatchItemFailures).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { streamNames, type StreamName } from '../functions/contracts';
@@ -45,7 +45,7 @@ export interface PipelineFunctionsArgs {
 }
 
 export interface DeployedFunction {
-  function: aws.lambda.CallbackFunction<any, any>;
+  function: aws.lambda.Function;
   role: aws.iam.Role;
   rolePolicy: aws.iam.RolePolicy;
   logGroup: aws.cloudwatch.LogGroup;
@@ -187,13 +187,13 @@ export function deployFunction(name: string, spec: FunctionSpec, parent: pulumi.
     { services: ['lambda.amazonaws.com'], description: `Execution role of ${name}`, statements: [...spec.statements, logWriteStatement(logGroup.arn)] },
     { parent },
   );
-  const fn = new aws.lambda.CallbackFunction(
+  const fn = new aws.lambda.Function(
     name,
     {
       description: spec.description,
-      role,
-      callbackFactory: spec.archive.callbackFactory,
-      codePathOptions: spec.archive.codePathOptions,
+      role: role.arn,
+      code: spec.archive.code,
+      handler: spec.archive.handler,
       runtime: spec.runtime,
       memorySize: spec.memoryMb,
       timeout: spec.timeoutSeconds,

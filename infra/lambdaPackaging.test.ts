@@ -1,46 +1,66 @@
-import { readFileSync } from 'node:fs';
-import { codePathOptionsFor, handlerPackages, isProvidedByRuntime, packageRuntimeFiles } from './lambdaPackaging';
+import * as pulumi from '@pulumi/pulumi';
+import { buildCatalog } from '../functions/catalog';
+import { buildMigrations } from '../warehouse/migrations';
+import { BUNDLE_FILE, bundleHandler, functionNames, HANDLER, handlerEntries, isProvidedByRuntime, lambdaArchives, type FunctionName } from './lambdaPackaging';
 
-const declared = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies);
-const packagesIn = (files: string[]) => new Set(files.map((f) => f.replace(/^(.*node_modules\/)((@[^/]+\/)?[^/]+)\/.*$/, '$2')));
+const catalog = buildCatalog();
+const migrations = buildMigrations({ dialect: 'redshift', copyRoleArn: 'arn:aws:iam::123456789012:role/test-copy', bucket: 'test-landing', region: 'us-east-1' }, catalog);
+
+/** Archive path -> text, as the AssetArchive holds them (the migrator's is an Output). */
+async function contentsOf(code: pulumi.Input<pulumi.asset.Archive>): Promise<Record<string, string>> {
+  const archive = await new Promise<pulumi.asset.Archive>((resolve) => pulumi.output(code).apply(resolve));
+  const assets = await (archive as pulumi.asset.AssetArchive).assets;
+  const out: Record<string, string> = {};
+  for (const [file, asset] of Object.entries(assets)) out[file] = await (asset as pulumi.asset.StringAsset).text;
+  return out;
+}
+
+const dataFiles: Record<FunctionName, string> = { producer: 'catalog.json', salesConsumer: 'dims.json', inventoryConsumer: 'dims.json', migrator: 'migrations.json' };
+const requiresOf = (text: string) => [...new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))];
 
 describe('lambda packaging', () => {
-  test("the whole-folder walk is switched off for every runtime dependency; each handler's files are listed instead", () => {
-    const options = codePathOptionsFor(handlerPackages.salesConsumer);
-    expect([...options.extraExcludePackages!].sort()).toEqual([...declared].sort());
-    const files = options.extraIncludePaths!;
-    expect(packagesIn(files)).toEqual(new Set(['papaparse', '@aws-lambda-powertools/batch', '@aws-lambda-powertools/logger', '@aws-lambda-powertools/commons', '@aws/lambda-invoke-store', '@standard-schema/spec']));
-    // Only what a CommonJS require loads: no ESM copies, type declarations, maps or tests.
-    for (const f of files) {
-      expect(f).toMatch(/\.(js|cjs|json)$/);
-      expect(f).not.toMatch(/\/(esm|dist-es|dist-types|tests?)\/|\.d\.[cm]?ts$|\.map$/);
+  test('each archive is index.js (the bundled handler) and the one JSON file of deploy-time data it reads', async () => {
+    const archives = lambdaArchives({ catalog, migrations });
+    for (const name of functionNames) {
+      expect(archives[name].handler).toBe(HANDLER);
+      const files = await contentsOf(archives[name].code);
+      expect(Object.keys(files).sort()).toEqual([dataFiles[name], BUNDLE_FILE].sort());
+      expect(files[BUNDLE_FILE]).toContain(dataFiles[name]);
     }
-    // The logger's own nested commons (a different version) is kept beside it.
-    expect(files.some((f) => f.startsWith('node_modules/@aws-lambda-powertools/logger/node_modules/@aws-lambda-powertools/commons/'))).toBe(true);
+    const producer = await contentsOf(archives.producer.code);
+    expect(JSON.parse(producer['catalog.json']).products[0]).toEqual({ product_id: catalog.products[0].product_id, price: catalog.products[0].price });
+    expect(JSON.parse((await contentsOf(archives.migrator.code))['migrations.json'])).toEqual(JSON.parse(JSON.stringify(migrations)));
   });
 
-  test('the producer and the migrator carry no CSV or batch library', () => {
-    for (const fn of ['producer', 'migrator'] as const) {
-      const pkgs = packagesIn(codePathOptionsFor(handlerPackages[fn]).extraIncludePaths!);
-      expect(pkgs.has('papaparse')).toBe(false);
-      expect(pkgs.has('@aws-lambda-powertools/batch')).toBe(false);
-      expect(pkgs.has('@aws-lambda-powertools/logger')).toBe(true);
+  test('the bundle requires only what the runtime provides; no @aws-sdk, @smithy or @pulumi code is inside', () => {
+    for (const name of functionNames) {
+      const { text, inputs } = bundleHandler(handlerEntries[name]);
+      for (const mod of requiresOf(text)) expect([name, mod, isProvidedByRuntime(mod)]).toEqual([name, mod, true]);
+      expect(requiresOf(text).some((m) => m.startsWith('@aws-sdk/client-'))).toBe(true);
+      expect(inputs.filter((f) => /node_modules\/(@aws-sdk|@smithy|@pulumi|@faker-js)\//.test(f))).toEqual([]);
+      expect(text).not.toMatch(/faker/i);
+      // The pure cores are bundled from their sources.
+      expect(inputs).toContain(name === 'migrator' ? 'warehouse/migrator.ts' : name === 'producer' ? 'functions/producer.ts' : 'functions/consumer.ts');
     }
   });
 
-  test('a fresh options object per call (CallbackFunction appends aws-sdk to the exclude list)', () => {
-    const a = codePathOptionsFor(handlerPackages.producer);
-    a.extraExcludePackages!.push('aws-sdk');
-    expect(codePathOptionsFor(handlerPackages.producer).extraExcludePackages).not.toContain('aws-sdk');
-  });
-
-  test('a missing package is a clear error', () => {
-    expect(() => packageRuntimeFiles(['no-such-package-here'])).toThrow("lambda packaging: package 'no-such-package-here' required from . is not installed (run npm ci)");
+  test('the producer and the migrator carry no CSV or batch library; the consumers do', () => {
+    const packages = (name: FunctionName) => new Set(bundleHandler(handlerEntries[name]).inputs.filter((f) => f.startsWith('node_modules/')).map((f) => f.replace(/^node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, '$1')));
+    for (const name of ['producer', 'migrator'] as const) {
+      expect(packages(name).has('papaparse')).toBe(false);
+      expect(packages(name).has('@aws-lambda-powertools/batch')).toBe(false);
+      expect(packages(name).has('@aws-lambda-powertools/logger')).toBe(true);
+    }
+    expect([...packages('salesConsumer')]).toEqual(expect.arrayContaining(['papaparse', '@aws-lambda-powertools/batch', '@aws-lambda-powertools/logger']));
   });
 
   test('the runtime provides @aws-sdk/* and node builtins', () => {
     expect(['@aws-sdk/client-sqs', 'zlib', 'node:crypto', 'crypto'].every(isProvidedByRuntime)).toBe(true);
     expect(['papaparse', '@aws-lambda-powertools/logger', '@faker-js/faker'].some(isProvidedByRuntime)).toBe(false);
+  });
+
+  test('a project without node_modules is a clear error', () => {
+    expect(() => bundleHandler(handlerEntries.producer, '/nonexistent-project')).toThrow('lambda packaging: /nonexistent-project has no node_modules (run npm ci)');
   });
 });
 

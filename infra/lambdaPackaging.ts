@@ -1,59 +1,49 @@
-// What goes into each Lambda archive. aws.lambda.CallbackFunction serializes the
-// callbackFactory (run once per cold start) and, by default, packs every package
-// reachable from package.json `dependencies` as whole folders: esm copies, type
-// declarations, source maps and tests included, and the same set in every
-// function. Here each function gets only the packages its handler requires, and
-// of those only the CommonJS runtime files. The Node 20+ Lambda runtimes provide
-// @aws-sdk/* v3, and @pulumi/* and devDependencies are never packed.
+// What goes into each Lambda archive: the handler bundled by esbuild into one
+// CommonJS `index.js` (the pure cores and the packages they import, tree-shaken),
+// next to the deploy-time data it reads once per cold start (catalog, rendered
+// migrations) as JSON files. The Node 20+ Lambda runtimes provide @aws-sdk/* v3,
+// so it stays external; nothing of @pulumi/* or the devDependencies is reachable
+// from a handler. The bundle runs the source modules as written: no closure
+// serializer rewriting captured functions and values.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { builtinModules } from 'node:module';
-import type * as pulumi from '@pulumi/pulumi';
-import { output } from '@pulumi/pulumi';
+import { buildSync } from 'esbuild';
+import * as pulumi from '@pulumi/pulumi';
 import type { Catalog } from '../functions/catalog';
 import type { StreamName } from '../functions/contracts';
-import { createProducerHandler } from '../functions/producer';
-import { createConsumerHandler } from '../functions/consumer';
-import { createMigratorHandler } from '../warehouse/migrator';
+import type { createMigratorHandler } from '../warehouse/migrator';
 
 export const functionNames = ['producer', 'salesConsumer', 'inventoryConsumer', 'migrator'] as const;
 export type FunctionName = (typeof functionNames)[number];
 
 export type Migrations = Parameters<typeof createMigratorHandler>[0]['migrations'];
 
-/**
- * Runtime packages each handler requires (beyond @aws-sdk/* and node builtins).
- * Their transitive `dependencies` are added automatically. The packaging test checks
- * this list against the `require(...)` calls in each serialized handler.
- */
-export const handlerPackages: Record<FunctionName, readonly string[]> = {
-  producer: ['@aws-lambda-powertools/logger'],
-  salesConsumer: ['papaparse', '@aws-lambda-powertools/batch', '@aws-lambda-powertools/logger'],
-  inventoryConsumer: ['papaparse', '@aws-lambda-powertools/batch', '@aws-lambda-powertools/logger'],
-  migrator: ['@aws-lambda-powertools/logger'],
-};
+/** `<file>.<export>` of every archive: index.js exports `handler`. */
+export const HANDLER = 'index.handler';
+export const BUNDLE_FILE = 'index.js';
 
-/** Modules the Lambda Node.js runtime provides: never packed. */
+/** Modules the Lambda Node.js runtime provides: never bundled. */
 export function isProvidedByRuntime(moduleName: string): boolean {
   return moduleName.startsWith('@aws-sdk/') || moduleName.startsWith('node:') || builtinModules.includes(moduleName);
 }
 
 export interface LambdaArchivesArgs {
-  /** The deploy-time catalog (built with faker in the Pulumi program); captured as plain data. */
+  /** The deploy-time catalog (built with faker in the Pulumi program); shipped as plain data. */
   catalog: Catalog;
   /** Rendered Redshift migrations for the migrator (an Output in the program: they name the COPY role and bucket). */
   migrations: pulumi.Input<Migrations>;
-  /** Project root holding package.json and node_modules; defaults to the working directory (as Pulumi runs). */
+  /** Project root holding the sources and node_modules; defaults to the working directory (as Pulumi runs). */
   projectDir?: string;
 }
 
 export interface LambdaArchive {
-  /** Runs once per cold start inside Lambda and returns the handler. */
-  callbackFactory: () => (...args: any[]) => Promise<unknown>;
-  codePathOptions: pulumi.runtime.CodePathOptions;
+  /** index.js plus the JSON data it reads; an Output for the migrator (its migrations are). */
+  code: pulumi.Input<pulumi.asset.Archive>;
+  handler: string;
 }
 
-/** All four archives, as the program builds them (the bench serializes these). */
+/** All four archives, as the program builds them (the bench zips these). */
 export function lambdaArchives(args: LambdaArchivesArgs): Record<FunctionName, LambdaArchive> {
   return {
     producer: producerArchive(args.catalog, args.projectDir),
@@ -63,97 +53,80 @@ export function lambdaArchives(args: LambdaArchivesArgs): Record<FunctionName, L
   };
 }
 
+// Each entry reads its data beside index.js once per cold start (__dirname is /var/task).
+const readData = (file: string) => `JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '${file}'), 'utf8'))`;
+
+/** The entry module of each function (source text; its imports resolve from the project root). */
+export const handlerEntries: Record<FunctionName, string> = {
+  producer: `import { createProducerHandler } from './functions/producer';\nexport const handler = createProducerHandler(${readData('catalog.json')});\n`,
+  salesConsumer: `import { createConsumerHandler } from './functions/consumer';\nexport const handler = createConsumerHandler('sales', ${readData('dims.json')});\n`,
+  inventoryConsumer: `import { createConsumerHandler } from './functions/consumer';\nexport const handler = createConsumerHandler('inventory', ${readData('dims.json')});\n`,
+  migrator: `import { createMigratorHandler } from './warehouse/migrator';\nexport const handler = createMigratorHandler({ migrations: ${readData('migrations.json')} });\n`,
+};
+
 export function producerArchive(catalog: Catalog, projectDir?: string): LambdaArchive {
-  // Only the fields the generator reads, captured as one JSON string: one value for the
-  // closure serializer instead of hundreds of objects; JSON.parse at cold start is sub-millisecond.
-  const generatorCatalog = JSON.stringify({
+  // Only the fields the generator reads.
+  const generatorCatalog = {
     products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
     stores: catalog.stores.map((s) => ({ store_id: s.store_id, size: s.size })),
-  });
-  return { callbackFactory: () => createProducerHandler(JSON.parse(generatorCatalog)), codePathOptions: codePathOptionsFor(handlerPackages.producer, projectDir) };
+  };
+  return archiveOf(bundleHandler(handlerEntries.producer, projectDir), { 'catalog.json': generatorCatalog });
 }
 
 export function consumerArchive(stream: StreamName, catalog: Catalog, projectDir?: string): LambdaArchive {
-  const dims = JSON.stringify({ products: catalog.products, stores: catalog.stores });
   const name: FunctionName = stream === 'sales' ? 'salesConsumer' : 'inventoryConsumer';
-  return { callbackFactory: () => createConsumerHandler(stream, JSON.parse(dims)), codePathOptions: codePathOptionsFor(handlerPackages[name], projectDir) };
+  return archiveOf(bundleHandler(handlerEntries[name], projectDir), { 'dims.json': { products: catalog.products, stores: catalog.stores } });
 }
 
 /** Workgroup, database and secret come from the function's environment (WORKGROUP_NAME, DATABASE, SECRET_ARN). */
 export function migratorArchive(migrations: pulumi.Input<Migrations>, projectDir?: string): LambdaArchive {
-  // An Output captured by a closure is read with .get() when the function runs. During a
-  // preview of a new stack the COPY role ARN is unknown; the function's code is then unknown too.
-  const captured = output(migrations).apply((m) => JSON.stringify(m));
-  return { callbackFactory: () => createMigratorHandler({ migrations: JSON.parse(captured.get()) }), codePathOptions: codePathOptionsFor(handlerPackages.migrator, projectDir) };
+  const bundle = bundleHandler(handlerEntries.migrator, projectDir);
+  // The migrations name the COPY role: during a preview of a new stack they, and so the code, are unknown.
+  return { code: pulumi.output(migrations).apply((m) => archiveOf(bundle, { 'migrations.json': m }).code as pulumi.asset.Archive), handler: HANDLER };
 }
+
+function archiveOf(bundle: HandlerBundle, data: Record<string, unknown>): LambdaArchive {
+  const assets: Record<string, pulumi.asset.Asset> = { [BUNDLE_FILE]: new pulumi.asset.StringAsset(bundle.text) };
+  for (const [file, value] of Object.entries(data)) assets[file] = new pulumi.asset.StringAsset(JSON.stringify(value));
+  return { code: new pulumi.asset.AssetArchive(assets), handler: HANDLER };
+}
+
+export interface HandlerBundle {
+  /** index.js. */
+  text: string;
+  /** Project-relative paths of every source file in it (esbuild's metafile). */
+  inputs: string[];
+}
+
+const bundles = new Map<string, HandlerBundle>();
 
 /**
- * Excludes every declared runtime dependency from Pulumi's whole-folder walk and
- * includes, file by file, the runtime files of the packages this handler needs.
- * A fresh object each call: CallbackFunction pushes 'aws-sdk' into the exclude list.
+ * One CommonJS file for the Lambda Node runtime from an entry module's source (its
+ * imports resolve from the project root). Identifiers are kept so stack traces name
+ * the real functions without shipping a source map; cached per entry.
  */
-export function codePathOptionsFor(packages: readonly string[], projectDir: string = process.cwd()): pulumi.runtime.CodePathOptions {
-  const declared = Object.keys(readPackageJson(projectDir).dependencies ?? {});
-  const files = new Set<string>();
-  const seen = new Set<string>();
-  for (const name of packages) collectPackageFiles(name, projectDir, projectDir, files, seen);
-  return {
-    extraExcludePackages: [...declared],
-    extraIncludePaths: [...files].sort(),
-  };
-}
-
-/** Project-relative paths of the runtime files of `name` and its transitive dependencies. */
-export function packageRuntimeFiles(names: readonly string[], projectDir = process.cwd()): string[] {
-  const files = new Set<string>();
-  const seen = new Set<string>();
-  for (const name of names) collectPackageFiles(name, projectDir, projectDir, files, seen);
-  return [...files].sort();
-}
-
-function collectPackageFiles(name: string, fromDir: string, projectDir: string, files: Set<string>, seen: Set<string>): void {
-  if (isProvidedByRuntime(name)) return;
-  const dir = findPackageDir(name, fromDir, projectDir);
-  if (seen.has(dir)) return;
-  seen.add(dir);
-  walkRuntimeFiles(dir, (file) => files.add(toPosix(path.relative(projectDir, file))));
-  const manifest = readPackageJson(dir);
-  for (const dependency of Object.keys(manifest.dependencies ?? {})) collectPackageFiles(dependency, dir, projectDir, files, seen);
-}
-
-// Node's lookup: <dir>/node_modules/<name>, then each parent up to the project root.
-function findPackageDir(name: string, fromDir: string, projectDir: string): string {
-  for (let dir = fromDir; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'node_modules', name);
-    if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;
-    if (dir === projectDir || path.dirname(dir) === dir) break;
-  }
-  throw new Error(`lambda packaging: package '${name}' required from ${path.relative(projectDir, fromDir) || '.'} is not installed (run npm ci)`);
-}
-
-// Folders and files a CommonJS require never loads inside Lambda.
-const SKIPPED_DIRS = new Set(['esm', 'dist-es', 'dist-types', 'test', 'tests', '__tests__', 'docs', 'player', 'node_modules', '.github']);
-
-function walkRuntimeFiles(dir: string, add: (file: string) => void): void {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name)) walkRuntimeFiles(full, add);
-    } else if (isRuntimeFile(entry.name)) {
-      add(full);
-    }
-  }
-}
-
-function isRuntimeFile(fileName: string): boolean {
-  if (/\.d\.[cm]?ts$/.test(fileName) || fileName.endsWith('.map')) return false;
-  return fileName.endsWith('.js') || fileName.endsWith('.cjs') || fileName.endsWith('.json');
-}
-
-function readPackageJson(dir: string): { dependencies?: Record<string, string> } {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-}
-
-function toPosix(p: string): string {
-  return p.split(path.sep).join('/');
+export function bundleHandler(entry: string, projectDir: string = process.cwd()): HandlerBundle {
+  const key = `${projectDir}\0${entry}`;
+  const cached = bundles.get(key);
+  if (cached) return cached;
+  if (!fs.existsSync(path.join(projectDir, 'node_modules'))) throw new Error(`lambda packaging: ${projectDir} has no node_modules (run npm ci)`);
+  const result = buildSync({
+    stdin: { contents: entry, resolveDir: projectDir, sourcefile: 'index.ts', loader: 'ts' },
+    absWorkingDir: projectDir,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['@aws-sdk/*'],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    sourcemap: false,
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  });
+  const bundle = { text: result.outputFiles[0].text, inputs: Object.keys(result.metafile.inputs).sort() };
+  bundles.set(key, bundle);
+  return bundle;
 }

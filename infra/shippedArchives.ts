@@ -1,13 +1,11 @@
 // The Lambda archives a deploy ships, read from the program's resource graph under
-// mocks: each function's `code` is the AssetArchive CallbackFunction built (its
-// serializeFunction output as __index.js, plus the packed files), next to the
-// handler name it set (`__index.handler`), the runtime and the environment. The
-// archive tests, the twin and the bench run these files, never the source modules:
-// the closure serializer rewrites what a handler captures, so only they prove it.
+// mocks: each function's `code` is the AssetArchive infra/lambdaPackaging.ts built
+// (the esbuild bundle as index.js, plus the JSON data it reads), next to the handler
+// name (`index.handler`), the runtime and the environment. The archive tests, the twin
+// and the bench run these files, never the source modules: only they prove what ships.
 //
 // buildArchives runs the program in a child Node process (tsx), as `pulumi up` runs it
-// in a process of its own: Pulumi's runtime state is global, and the closure serializer
-// treats whatever sits on `global` as a built-in (under jest, `describe` would be).
+// in a process of its own: Pulumi's runtime state is global.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -25,7 +23,7 @@ export const functionResources: Record<FunctionName, string> = {
 
 const FUNCTION_TYPE = 'aws:lambda/function:Function';
 
-/** One archive entry: the serialized closure (text) or a packed file (its path under the project). */
+/** One archive entry: a string asset (the bundle, a data file) or a file asset (its path under the project). */
 export type ArchiveEntry = { text: string } | { path: string };
 
 export interface ShippedFunction {

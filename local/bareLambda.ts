@@ -3,7 +3,7 @@
 // provides. The process starts in the archive's directory (outside the project, so no
 // project node_modules is on the lookup path) with NODE_PATH naming a directory that
 // holds symlinks to @aws-sdk/* and the packages those depend on, nothing else. It
-// loads the handler named like Lambda's (`__index.handler`), reports how long that
+// loads the handler named like Lambda's (`index.handler`), reports how long that
 // took, then serves invocations one at a time, as one execution environment does.
 // (Node follows the symlinks, so the SDK's own files resolve their dependencies from
 // their real place; the archive's requires reach only the archive and NODE_PATH.)

@@ -125,7 +125,7 @@ export class WorkerPool<Req, Res> {
   }
 }
 
-/** A shipped archive for a worker to run: its extracted directory and Lambda's handler name (`__index.handler`). */
+/** A shipped archive for a worker to run: its extracted directory and Lambda's handler name (`index.handler`). */
 export interface ArchiveHandler {
   dir: string;
   handler: string;

@@ -121,17 +121,17 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       if (scratch) rmSync(scratch, { recursive: true, force: true });
     });
 
-    test('each archive is the program\'s CallbackFunction output: __index.js with the handler it names, and only packed files', () => {
+    test('each archive is the program\'s bundle: index.js with the handler it names, and its JSON data', () => {
       for (const name of functionNames) {
         const fn = shipped[name];
-        expect(fn.handler).toBe('__index.handler');
+        expect(fn.handler).toBe('index.handler');
         expect(fn.runtime).toBe(cfg.lambdaRuntime);
         const files = readdirSync(join(archivesDir, fn.dir), { recursive: true, withFileTypes: true })
           .filter((e) => e.isFile())
           .map((e) => join(e.parentPath, e.name).slice(join(archivesDir, fn.dir).length + 1));
         expect(files).toHaveLength(fn.files);
-        expect(files).toContain('__index.js');
-        for (const file of files) expect(file).toMatch(/^(__index\.js|node_modules\/.+\.(js|cjs|json))$/);
+        expect(files).toContain('index.js');
+        for (const file of files) expect(file).toMatch(/^(index\.js|[a-z]+\.json)$/);
       }
     });
 
