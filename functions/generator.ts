@@ -110,9 +110,9 @@ function peakLevel(curve: DemandCurve): number {
 }
 
 const STORE_WEIGHT: Record<string, number> = { small: 1, medium: 2, large: 3.5 };
-// Units per sale line: mostly 1, sometimes a few. A plain array at module level: Pulumi's
-// closure serializer writes a captured typed array out as a plain object, so the
-// Float64Array is made per window (see test/archives.*.test.ts).
+// Units per sale line: mostly 1, sometimes a few. The Float64Array is made per window
+// (the Lambda code was once built by Pulumi's closure serializer, which broke typed arrays
+// captured at module level; the esbuild bundle does not).
 const QUANTITY_CDF = [0.7, 0.9, 0.97, 0.985, 0.995, 1];
 const DISCOUNTS = [0, 0, 0, 10, 15, 20, 25, 30, 40, 50];
 

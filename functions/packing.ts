@@ -61,8 +61,8 @@ const BLOCKS_PER_MESSAGE = 24;
 // A gzip body is a series of gzip members, which gunzip reads as one stream:
 // "[" block "," block ... "]". Blocks are compressed once, so filling a message
 // never recompresses anything; a block that does not fit starts the next message.
-// The members are made per call, not held in module constants: Pulumi's closure
-// serializer, which builds the Lambda code, cannot capture a Buffer.
+// The members are made per call, a few microseconds (they date from Pulumi's closure
+// serializer, which could not capture a Buffer; the esbuild bundle can).
 function gzipPunctuation() {
   return { open: gzipSync('[', { level: GZIP_LEVEL }), separator: gzipSync(',', { level: GZIP_LEVEL }), close: gzipSync(']', { level: GZIP_LEVEL }) };
 }

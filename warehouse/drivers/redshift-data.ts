@@ -48,8 +48,8 @@ export class RedshiftStatementError extends Error {
 /** Data API limit on the statements of one BatchExecuteStatement. */
 export const MAX_BATCH = 40;
 
-// Arrays, not Sets: Pulumi's closure serializer writes a captured Set out as a plain
-// object, and the migrator Lambda then fails (test/archives.*.test.ts).
+// Arrays, not Sets: a relic of Pulumi's closure serializer (it wrote a captured Set out
+// as a plain object); the esbuild bundle keeps either.
 const DONE = ['FINISHED', 'FAILED', 'ABORTED'];
 const RUNNING = ['SUBMITTED', 'PICKED', 'STARTED'];
 
