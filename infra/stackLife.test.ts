@@ -25,13 +25,14 @@ async function deploy(config: Record<string, string>): Promise<MockRun> {
  */
 const blankMockIds = (text: string) => text.replace(/0{3,}[0-9a-f]{1,4}/g, '#');
 
-/** Each custom resource's inputs by URN; a function's code as its handler text. */
+/** Each custom resource's inputs by URN; a function's code as the text of its files (the bundle and its data). */
 async function inputsByUrn(run: MockRun): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const r of run.resources.filter((x) => x.custom)) {
     const { code, ...rest } = r.inputs;
-    const handler = r.type === 'aws:lambda/function:Function' ? await (await code.assets)['__index.js'].text : undefined;
-    out.set(r.urn, blankMockIds(JSON.stringify({ ...rest, ...(handler ? { handler } : {}) })));
+    const assets = r.type === 'aws:lambda/function:Function' ? await code.assets : undefined;
+    const files = assets ? Object.fromEntries(await Promise.all(Object.keys(assets).sort().map(async (f) => [f, await assets[f].text]))) : undefined;
+    out.set(r.urn, blankMockIds(JSON.stringify({ ...rest, ...(files ? { files } : {}) })));
   }
   return out;
 }
