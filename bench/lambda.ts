@@ -30,7 +30,9 @@ import { buildArchives } from '../infra/shippedArchives';
 import { makeRuntimeModules, scratchDir, startBareFunction } from '../local/bareLambda';
 import { createStreamQueues, ensureBucket, openEndpoint } from '../local/endpoint';
 import { toSqsRecord } from '../local/eventSource';
+import { PGlite } from '@electric-sql/pglite';
 import { startFakeRedshiftData } from '../warehouse/drivers/fake-redshift-data';
+import { blankDataDir } from '../warehouse/drivers/pglite';
 import { buildMigrations } from '../warehouse/migrations';
 import { median } from './generator';
 import type { BenchEntries, SectionOptions } from './sections';
@@ -147,11 +149,10 @@ function runtimeSdkDir(): string {
 }
 
 /** The events of a first invocation: small, so the figure is the first-call cost more than the work. */
-async function firstInvocationSetup(graph: MockRun): Promise<{ env: Record<FunctionName, Record<string, string>>; events: Record<FunctionName, unknown>; stop(): Promise<void> }> {
+async function firstInvocationSetup(graph: MockRun): Promise<{ env: Record<FunctionName, Record<string, string>>; events: Record<FunctionName, unknown>; freshWarehouse(): Promise<{ env: Record<string, string>; stop(): Promise<void> }>; stop(): Promise<void> }> {
   const endpoint = await openEndpoint();
   const sqs = endpoint.sqsClient();
   const s3 = endpoint.s3Client();
-  const fake = await startFakeRedshiftData(undefined, { pollsBeforeDone: 0 });
   const bucket = named(graph, 'aws:s3/bucket:Bucket', 'landing-bucket').state.bucket as string;
   await ensureBucket(s3, bucket);
   const queues = await createStreamQueues(sqs, { prefix: 'bench', maxMessageBytes: 262_144, maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
@@ -169,7 +170,8 @@ async function firstInvocationSetup(graph: MockRun): Promise<{ env: Record<Funct
       producer: { ...sdk, ...LAMBDA_ENV, SALES_QUEUE_URL: queues.sales.url, INVENTORY_QUEUE_URL: queues.inventory.url },
       salesConsumer: { ...sdk, ...LAMBDA_ENV, LANDING_BUCKET: bucket },
       inventoryConsumer: { ...sdk, ...LAMBDA_ENV, LANDING_BUCKET: bucket },
-      migrator: { ...sdk, ...LAMBDA_ENV, AWS_ENDPOINT_URL: fake.endpoint },
+      // The migrator lists the landing bucket (fauxqs) and runs statements through the local Data API.
+      migrator: { ...sdk, ...LAMBDA_ENV, LANDING_BUCKET: bucket },
     },
     events: {
       producer: { start: '2026-11-27T06:00:00Z', count: 200 },
@@ -177,10 +179,22 @@ async function firstInvocationSetup(graph: MockRun): Promise<{ env: Record<Funct
       inventoryConsumer: chunk('inventory'),
       migrator: JSON.parse(invocation.inputs.input),
     },
+    // Each migrator cold start applies the migrations to an empty warehouse: PGlite behind a local Data API
+    // (the migrator reads SYS_COPY_JOB and its COPY JOB generations back, as from Redshift).
+    async freshWarehouse() {
+      const db = await PGlite.create({ loadDataDir: await blankDataDir() });
+      const fake = await startFakeRedshiftData(db, { pollsBeforeDone: 0, s3 });
+      return {
+        env: { AWS_ENDPOINT_URL_REDSHIFT_DATA: fake.endpoint },
+        async stop() {
+          await fake.stop();
+          await db.close();
+        },
+      };
+    },
     async stop() {
       sqs.destroy();
       s3.destroy();
-      await fake.stop();
       await endpoint.stop();
     },
   };
@@ -230,8 +244,16 @@ export async function runLambdaBench(options: SectionOptions): Promise<BenchEntr
       const zipBytes = zip(files).length;
       const full = await packageFunction(baselines[fn], undefined);
       const starts: ColdStart[] = [];
-      if (!options.quick) await coldStart(dir, built.handler, fn, runtimeModules, invocations.env[fn], invocations.events[fn]); // warms the disk cache
-      for (let i = 0; i < runs; i++) starts.push(await coldStart(dir, built.handler, fn, runtimeModules, invocations.env[fn], invocations.events[fn]));
+      const start = async () => {
+        const warehouse = fn === 'migrator' ? await invocations.freshWarehouse() : undefined;
+        try {
+          return await coldStart(dir, built.handler, fn, runtimeModules, { ...invocations.env[fn], ...warehouse?.env }, invocations.events[fn]);
+        } finally {
+          await warehouse?.stop();
+        }
+      };
+      if (!options.quick) await start(); // warms the disk cache
+      for (let i = 0; i < runs; i++) starts.push(await start());
       const fullInit = measureInit(full.files, sdkDir, runs, !options.quick);
       const initMs = median(starts.map((t) => t.initCpuMs));
       const fullMs = median(fullInit.map((t) => t.cpuMs));
