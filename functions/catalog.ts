@@ -27,18 +27,125 @@ const REGIONS: Record<string, readonly string[]> = {
   West: ['California', 'Washington', 'Oregon', 'Colorado'],
 };
 
-// Category -> list price range in USD and the kinds of item it sells; Black Friday
-// baskets mix cheap and big-ticket items.
-const CATEGORIES: Record<string, { price: readonly [number, number]; items: readonly string[] }> = {
-  Electronics: { price: [49, 1499], items: ['4K TV', 'Laptop', 'Tablet', 'Headphones', 'Smartwatch', 'Bluetooth Speaker', 'Game Console', 'Camera'] },
-  Toys: { price: [9, 129], items: ['Building Set', 'Doll House', 'RC Car', 'Board Game', 'Puzzle', 'Plush Bear', 'Drone'] },
-  Apparel: { price: [12, 180], items: ['Jacket', 'Sneakers', 'Hoodie', 'Jeans', 'Boots', 'Sweater', 'Scarf'] },
-  Home: { price: [15, 400], items: ['Air Fryer', 'Blender', 'Coffee Maker', 'Vacuum', 'Cookware Set', 'Duvet', 'Lamp'] },
-  Grocery: { price: [2, 40], items: ['Coffee Beans', 'Chocolate Box', 'Olive Oil', 'Tea Sampler', 'Snack Pack', 'Pasta'] },
-  Sports: { price: [15, 350], items: ['Yoga Mat', 'Dumbbells', 'Bike Helmet', 'Running Shoes', 'Tent', 'Basketball'] },
-  Beauty: { price: [5, 90], items: ['Perfume', 'Face Serum', 'Hair Dryer', 'Lipstick Set', 'Shampoo', 'Makeup Kit'] },
-  Books: { price: [6, 45], items: ['Cookbook', 'Thriller', 'Graphic Novel', 'Biography', 'Atlas', 'Fantasy Saga'] },
+export interface MerchandiseItem {
+  readonly item: string;
+  /** List price range in USD (before any Black Friday discount). */
+  readonly price: readonly [number, number];
+}
+
+export interface Category {
+  /** Words a product name may carry before the item, fitting every item of the category. */
+  readonly variants: readonly string[];
+  readonly items: readonly MerchandiseItem[];
+}
+
+// Category -> the kinds of item it sells, each with its own list price range (typical US
+// retail list prices, rounded), so a name and its price agree: a game console costs what
+// consoles cost, a coffee bag what coffee costs. Black Friday baskets mix cheap and big-ticket items.
+export const CATEGORIES: Readonly<Record<string, Category>> = {
+  Electronics: {
+    variants: ['Pro', 'Plus', 'Ultra', 'Lite', 'Max', 'Mini'],
+    items: [
+      { item: '4K TV', price: [249, 1999] },
+      { item: 'Laptop', price: [349, 1799] },
+      { item: 'Tablet', price: [129, 899] },
+      { item: 'Headphones', price: [29, 399] },
+      { item: 'Smartwatch', price: [99, 499] },
+      { item: 'Bluetooth Speaker', price: [29, 299] },
+      { item: 'Game Console', price: [299, 499] },
+      { item: 'Camera', price: [249, 1499] },
+    ],
+  },
+  Toys: {
+    variants: ['Deluxe', 'Classic', 'Junior', 'Mega', 'Starter'],
+    items: [
+      { item: 'Building Set', price: [19, 149] },
+      { item: 'Doll House', price: [49, 199] },
+      { item: 'RC Car', price: [25, 119] },
+      { item: 'Board Game', price: [15, 59] },
+      { item: 'Puzzle', price: [9, 35] },
+      { item: 'Plush Bear', price: [9, 39] },
+      { item: 'Drone', price: [39, 199] },
+    ],
+  },
+  Apparel: {
+    variants: ['Black', 'Navy', 'Grey', 'Olive', 'Burgundy', 'Camel'],
+    items: [
+      { item: 'Jacket', price: [59, 249] },
+      { item: 'Sneakers', price: [49, 179] },
+      { item: 'Hoodie', price: [25, 79] },
+      { item: 'Jeans', price: [29, 99] },
+      { item: 'Boots', price: [69, 229] },
+      { item: 'Sweater', price: [29, 119] },
+      { item: 'Scarf', price: [12, 49] },
+    ],
+  },
+  Home: {
+    variants: ['Compact', 'Deluxe', 'Classic', 'Premium', 'Essential'],
+    items: [
+      { item: 'Air Fryer', price: [49, 199] },
+      { item: 'Blender', price: [29, 249] },
+      { item: 'Coffee Maker', price: [29, 299] },
+      { item: 'Vacuum', price: [99, 599] },
+      { item: 'Cookware Set', price: [59, 349] },
+      { item: 'Duvet', price: [39, 199] },
+      { item: 'Lamp', price: [19, 129] },
+    ],
+  },
+  Grocery: {
+    variants: ['Organic', 'Premium', 'Classic', 'Family Size', 'Artisan'],
+    items: [
+      { item: 'Coffee Beans', price: [8, 24] },
+      { item: 'Chocolate Box', price: [6, 35] },
+      { item: 'Olive Oil', price: [7, 29] },
+      { item: 'Tea Sampler', price: [8, 30] },
+      { item: 'Snack Pack', price: [3, 12] },
+      { item: 'Pasta', price: [2, 8] },
+    ],
+  },
+  Sports: {
+    variants: ['Pro', 'Classic', 'Elite', 'Performance', 'Trail'],
+    items: [
+      { item: 'Yoga Mat', price: [19, 89] },
+      { item: 'Dumbbells', price: [25, 299] },
+      { item: 'Bike Helmet', price: [29, 149] },
+      { item: 'Running Shoes', price: [59, 179] },
+      { item: 'Tent', price: [79, 449] },
+      { item: 'Basketball', price: [19, 69] },
+    ],
+  },
+  Beauty: {
+    variants: ['Luxe', 'Classic', 'Travel', 'Signature', 'Professional'],
+    items: [
+      { item: 'Perfume', price: [39, 149] },
+      { item: 'Face Serum', price: [15, 89] },
+      { item: 'Hair Dryer', price: [29, 399] },
+      { item: 'Lipstick Set', price: [15, 59] },
+      { item: 'Shampoo', price: [6, 35] },
+      { item: 'Makeup Kit', price: [19, 99] },
+    ],
+  },
+  Books: {
+    variants: ['Hardcover', 'Paperback', 'Illustrated', 'Deluxe Edition'],
+    items: [
+      { item: 'Cookbook', price: [15, 45] },
+      { item: 'Thriller', price: [9, 30] },
+      { item: 'Graphic Novel', price: [12, 40] },
+      { item: 'Biography', price: [12, 35] },
+      { item: 'Atlas', price: [20, 60] },
+      { item: 'Fantasy Saga', price: [10, 35] },
+    ],
+  },
 };
+
+/**
+ * A list price within [low, high]: log-uniform (a range holds more cheap models than
+ * dear ones) and ending in .99, as shelf prices do.
+ */
+export function listPrice(draw: number, [low, high]: readonly [number, number]): number {
+  const dollars = Math.round(Math.exp(Math.log(low + 1) + draw * (Math.log(high) - Math.log(low + 1))));
+  return Math.round(dollars * 100 - 1) / 100;
+}
 
 const SIZES = ['small', 'medium', 'large'] as const;
 
@@ -69,12 +176,14 @@ export function buildCatalog(seed: number = DEFAULT_CATALOG_SEED, options: Catal
   const products: Product[] = [];
   for (let i = 0; i < productCount; i++) {
     const category = categories[i % categories.length];
-    const { price: [low, high], items } = CATEGORIES[category];
+    const { variants, items } = CATEGORIES[category];
+    const { item, price } = faker.helpers.arrayElement(items);
     products.push({
       product_id: `P${String(i + 1).padStart(4, '0')}`,
-      name: `${faker.company.name().split(/[ ,-]/)[0]} ${faker.commerce.productAdjective()} ${faker.helpers.arrayElement(items)}`,
+      // Brand, variant, item: "Kessler Pro Laptop", "Hahn Organic Coffee Beans".
+      name: `${faker.company.name().split(/[ ,-]/)[0]} ${faker.helpers.arrayElement(variants)} ${item}`,
       category,
-      price: Math.round(faker.number.float({ min: low, max: high }) * 100) / 100,
+      price: listPrice(faker.number.float({ min: 0, max: 1 }), price),
       supplier_id: `SUP${String(faker.number.int({ min: 1, max: 40 })).padStart(3, '0')}`,
     });
   }

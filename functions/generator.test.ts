@@ -1,6 +1,6 @@
-import { buildCatalog } from './catalog';
+import { buildCatalog, CATEGORIES } from './catalog';
 import { inventoryUpdate, knownIdsOf, product, saleLine, validate } from './contracts';
-import { BLACK_FRIDAY_CURVE, demandAt, expectedSaleLines, generateWindow, validateCurve } from './generator';
+import { BLACK_FRIDAY_CURVE, DEFAULT_LOST_SALES_RATE, demandAt, expectedSaleLines, generateWindow, MAX_RESTOCK_UNITS, safetyFactor, unitNormalLoss, validateCurve } from './generator';
 
 const catalog = buildCatalog();
 const known = knownIdsOf(catalog);
@@ -19,6 +19,20 @@ describe('catalog', () => {
     expect(new Set(catalog.products.map((p) => p.category)).size).toBeGreaterThanOrEqual(8);
     expect(new Set(catalog.products.map((p) => p.product_id)).size).toBe(200);
     for (const p of catalog.products) expect(validate(product, p)).toEqual([]);
+  });
+
+  it('names each product after an item of its category and prices it in that item\'s range', () => {
+    const wrong = catalog.products.filter((p) => {
+      const match = CATEGORIES[p.category].items.find((i) => p.name.endsWith(' ' + i.item));
+      return !match || p.price < match.price[0] || p.price > match.price[1] || Math.round(p.price * 100) % 100 !== 99;
+    });
+    expect(wrong).toEqual([]);
+    // No item is sold under two categories, so a name cannot point to the wrong one.
+    const items = Object.values(CATEGORIES).flatMap((c) => c.items.map((i) => i.item));
+    expect(new Set(items).size).toBe(items.length);
+    const consoles = catalog.products.filter((p) => p.name.endsWith('Game Console'));
+    expect(consoles.length).toBeGreaterThan(0);
+    for (const p of consoles) expect(p.price).toBeLessThan(500);
   });
 });
 
@@ -98,14 +112,71 @@ describe('generateWindow', () => {
     expect(new Set(sizes.values()).size).toBeGreaterThan(1);
   });
 
-  it('follows the Black Friday curve: the opening rush outsells the small hours', () => {
-    expect(demandAt(BLACK_FRIDAY_CURVE, 6)).toBeGreaterThan(5 * demandAt(BLACK_FRIDAY_CURVE, 3));
-    expect(demandAt(BLACK_FRIDAY_CURVE, 19)).toBeGreaterThan(demandAt(BLACK_FRIDAY_CURVE, 16));
-    const rush = expectedSaleLines({ start: '2026-11-27T06:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
+  it('builds up through the opening hours and keeps a high plateau until the evening', () => {
+    const at = (hour: number) => demandAt(BLACK_FRIDAY_CURVE, hour);
+    let top = 0;
+    for (let m = 0; m < 1440; m++) top = Math.max(top, at(m / 60));
+    expect(at(3)).toBeLessThan(0.1 * top); // the small hours: online orders only
+    expect(at(5)).toBeLessThan(at(6));
+    expect(at(6)).toBeLessThan(at(7)); // doors open to a crowd that keeps growing
+    for (let m = 7 * 60; m <= 20 * 60; m += 15) expect(at(m / 60)).toBeGreaterThan(0.7 * top);
+    expect(at(8.5)).toBeGreaterThan(0.7 * top);
+    expect(at(14.5)).toBeCloseTo(top, 2); // the afternoon peak
+    expect(at(23.5)).toBeLessThan(0.1 * top);
+    const opening = expectedSaleLines({ start: '2026-11-27T07:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
     const night = expectedSaleLines({ start: '2026-11-27T03:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
-    expect(rush).toBeGreaterThan(5 * night);
+    expect(opening).toBeGreaterThan(5 * night);
     const curved = generateWindow(catalog, { start: '2026-11-27T03:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
     expect(curved.sales.length + curved.lostSales).toBe(night);
+  });
+
+  it('spreads store revenue continuously instead of in tiers by store size', () => {
+    const hour = generateWindow(catalog, { start: '2026-11-27T06:00:00Z', minutes: 60, seed: 3, saleLines: 20_000 });
+    const revenue = new Map<string, number>();
+    for (const s of hour.sales) revenue.set(s.store_id, (revenue.get(s.store_id) ?? 0) + s.quantity * s.unit_price);
+    const bySize = new Map<string, number[]>();
+    for (const st of catalog.stores) bySize.set(st.size, [...(bySize.get(st.size) ?? []), revenue.get(st.store_id) ?? 0]);
+    for (const values of bySize.values()) if (values.length > 2) expect(Math.max(...values) / Math.min(...values)).toBeGreaterThan(1.5);
+    // Formats overlap: some medium store outsells some large one.
+    expect(Math.max(...bySize.get('medium')!)).toBeGreaterThan(Math.min(...bySize.get('large')!));
+  });
+
+  it('keeps lost sales near the configured rate (default a few percent) at every window size', () => {
+    const lostShare = (saleLines: number, lostSalesRate?: number, windows = 4) => {
+      let lost = 0;
+      for (let seed = 1; seed <= windows; seed++) lost += generateWindow(catalog, { start: '2026-11-27T06:00:00Z', minutes: 15, seed, saleLines, lostSalesRate }).lostSales;
+      return lost / (saleLines * windows);
+    };
+    expect(DEFAULT_LOST_SALES_RATE).toBe(0.04);
+    for (const [lines, windows] of [[1_000, 12], [6_000, 4], [60_000, 1]]) {
+      const share = lostShare(lines, undefined, windows);
+      expect(share).toBeGreaterThan(0.025);
+      expect(share).toBeLessThan(0.055);
+    }
+    const high = lostShare(6_000, 0.1);
+    expect(high).toBeGreaterThan(0.065);
+    expect(high).toBeLessThan(0.13);
+    expect(lostShare(6_000, 0)).toBeLessThan(0.01);
+    expect(() => generateWindow(catalog, { ...spec, lostSalesRate: 0.9 })).toThrow('lostSalesRate must be in [0, 0.5], got 0.9');
+  });
+
+  it('sizes stock by the newsvendor rule: the safety factor inverts the unit normal loss', () => {
+    for (const loss of [0.001, 0.05, 0.4, 3]) expect(unitNormalLoss(safetyFactor(loss))).toBeCloseTo(loss, 5);
+    expect(safetyFactor(0.3989)).toBeCloseTo(0, 3);
+  });
+
+  it('splits a restock larger than the contract allows into several updates', () => {
+    const oneShelf = { products: [catalog.products[0]], stores: [catalog.stores[0]] };
+    const big = generateWindow(oneShelf, { start: '2026-11-27T06:00:00Z', minutes: 60, seed: 1, saleLines: 150_000 });
+    const restocks = big.inventory.filter((u) => u.reason === 'restock');
+    expect(restocks.length).toBeGreaterThan(1);
+    expect(restocks.every((u) => u.quantity_change > 0 && u.quantity_change <= MAX_RESTOCK_UNITS)).toBe(true);
+    expect(restocks.flatMap((u) => validate(inventoryUpdate, u, knownIdsOf(catalog)))).toEqual([]);
+    expect(new Set(big.inventory.map((u) => u.update_id)).size).toBe(big.inventory.length);
+    const received = restocks.reduce((n, u) => n + u.quantity_change, 0);
+    const sold = big.sales.reduce((n, s) => n + s.quantity, 0);
+    expect(received).toBeGreaterThan(MAX_RESTOCK_UNITS);
+    expect(sold).toBeLessThanOrEqual(received);
   });
 
   it('is configurable and rejects a bad curve or window', () => {
@@ -114,6 +185,13 @@ describe('generateWindow', () => {
       'curve peak 0 hour must be in [0, 24), got 25',
       'curve peak 0 width must be > 0, got 0',
     ]);
+    expect(validateCurve({ baseline: 0, plateau: -1, peaks: [], hours: { opensAt: 9, closesAt: 8, rampHours: 0 } })).toEqual([
+      'curve plateau must be >= 0, got -1',
+      'curve hours closesAt must be in (opensAt, 24], got 8',
+      'curve hours rampHours must be > 0, got 0',
+      'curve is zero everywhere',
+    ]);
+    expect(validateCurve(BLACK_FRIDAY_CURVE)).toEqual([]);
     const flat = generateWindow(catalog, { ...spec, saleLines: 1000, curve: { baseline: 1, peaks: [] } });
     expect(flat.sales.length + flat.lostSales).toBe(1000);
     expect(() => generateWindow(catalog, { ...spec, start: 'soon' })).toThrow('window start must be an ISO-8601 timestamp, got "soon"');

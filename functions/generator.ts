@@ -1,7 +1,7 @@
 // Pure, deterministic generator of one window of Black Friday facts.
 // No AWS and no faker here: the catalog comes in as data and the facts come from a
 // small seeded PRNG, so a window is cheap to make and identical when made again.
-import type { InventoryUpdate, Product, SaleLine, Store } from './contracts';
+import { inventoryUpdate, type InventoryUpdate, type Product, type SaleLine, type Store } from './contracts';
 
 export interface DemandPeak {
   /** Hour of day (UTC, fractional) at which the peak is highest. */
@@ -12,19 +12,44 @@ export interface DemandPeak {
   weight: number;
 }
 
-/** Relative sales volume over the day: a baseline plus Gaussian peaks. */
+/** Store hours: in-store demand (the plateau and the peaks) ramps up after opening and down before closing. */
+export interface StoreHours {
+  /** Hour of day (UTC, fractional) at which the ramp up is half done. */
+  opensAt: number;
+  /** Hour of day at which the ramp down is half done. */
+  closesAt: number;
+  /** Hours from 10% to 90% of the ramp (a logistic step). */
+  rampHours: number;
+}
+
+/**
+ * Relative sales volume over the day: an around-the-clock baseline (online orders)
+ * plus, while the stores are open, a plateau and Gaussian peaks.
+ */
 export interface DemandCurve {
   baseline: number;
   peaks: DemandPeak[];
+  /** Level of in-store demand between the peaks; default 0. */
+  plateau?: number;
+  /** Without store hours the plateau and peaks apply around the clock. */
+  hours?: StoreHours;
 }
 
-/** Doors open to a rush, then a lunchtime and an evening peak. */
+/**
+ * A doorbuster Black Friday: doors open at 05:30 and the crowd builds over the first
+ * hour and a half to a doorbuster hump at 07:30, traffic stays high through the morning and
+ * peaks at 14:30 (Sensormatic/ShopperTrak: Black Friday store traffic peaked 2-3 p.m. in
+ * 2023 and 2024), then eases into the evening until the doors close at 22:00. Hours are
+ * read as the stores' local time (docs/TWIN.md, "The data").
+ */
 export const BLACK_FRIDAY_CURVE: DemandCurve = {
-  baseline: 0.08,
+  baseline: 0.04,
+  plateau: 0.55,
+  hours: { opensAt: 5.5, closesAt: 22, rampHours: 1.5 },
   peaks: [
-    { hour: 6, width: 0.75, weight: 1.0 },
-    { hour: 12.5, width: 1.5, weight: 0.6 },
-    { hour: 19, width: 1.75, weight: 0.8 },
+    { hour: 7.5, width: 1.25, weight: 0.25 },
+    { hour: 14.5, width: 3, weight: 0.45 },
+    { hour: 19, width: 1.5, weight: 0.1 },
   ],
 };
 
@@ -42,8 +67,11 @@ export interface WindowSpec {
   curve?: DemandCurve;
   /** Most lines in one basket; default 5. */
   maxBasketLines?: number;
-  /** Restock size as a multiple of the window's expected demand per product and store; default 1.2. */
-  restockCover?: number;
+  /**
+   * Share of demanded sale lines the stores cannot serve (out of stock); default
+   * DEFAULT_LOST_SALES_RATE. Restocks are sized so lost sales land near it.
+   */
+  lostSalesRate?: number;
 }
 
 export interface GeneratedWindow {
@@ -53,6 +81,11 @@ export interface GeneratedWindow {
   /** Sale lines not generated because the store was out of stock. */
   lostSales: number;
 }
+
+/** Retail studies put sales lost to empty shelves at about 4% (Gruen, Corsten and Bharadwaj, 2002). */
+export const DEFAULT_LOST_SALES_RATE = 0.04;
+/** Most units one update may add: the contract's bound on quantity_change; a larger restock is split. */
+export const MAX_RESTOCK_UNITS = inventoryUpdate.fields.quantity_change.max;
 
 export interface GeneratorCatalog {
   readonly products: readonly Pick<Product, 'product_id' | 'price'>[];
@@ -83,12 +116,18 @@ export function prng(seed: number, salt = 0): () => number {
 }
 
 export function demandAt(curve: DemandCurve, hourOfDay: number): number {
-  let level = curve.baseline;
+  let inStore = curve.plateau ?? 0;
   for (const p of curve.peaks) {
     const z = (hourOfDay - p.hour) / p.width;
-    level += p.weight * Math.exp(-0.5 * z * z);
+    inStore += p.weight * Math.exp(-0.5 * z * z);
   }
-  return level;
+  const hours = curve.hours;
+  if (hours) {
+    // A logistic step rises from 10% to 90% over rampHours = 2 ln 9 scales.
+    const scale = hours.rampHours / (2 * Math.log(9));
+    inStore *= 1 / (1 + Math.exp((hours.opensAt - hourOfDay) / scale)) / (1 + Math.exp((hourOfDay - hours.closesAt) / scale));
+  }
+  return curve.baseline + inStore;
 }
 
 export function validateCurve(curve: DemandCurve): string[] {
@@ -99,7 +138,14 @@ export function validateCurve(curve: DemandCurve): string[] {
     if (!(p.width > 0)) problems.push(`curve peak ${i} width must be > 0, got ${p.width}`);
     if (!(p.weight >= 0)) problems.push(`curve peak ${i} weight must be >= 0, got ${p.weight}`);
   });
-  if (curve.baseline === 0 && curve.peaks.every((p) => p.weight === 0)) problems.push('curve is zero everywhere');
+  if (curve.plateau !== undefined && !(curve.plateau >= 0)) problems.push(`curve plateau must be >= 0, got ${curve.plateau}`);
+  if (curve.hours) {
+    const { opensAt, closesAt, rampHours } = curve.hours;
+    if (!(opensAt >= 0 && opensAt < 24)) problems.push(`curve hours opensAt must be in [0, 24), got ${opensAt}`);
+    if (!(closesAt > opensAt && closesAt <= 24)) problems.push(`curve hours closesAt must be in (opensAt, 24], got ${closesAt}`);
+    if (!(rampHours > 0)) problems.push(`curve hours rampHours must be > 0, got ${rampHours}`);
+  }
+  if (curve.baseline === 0 && !(curve.plateau! > 0) && curve.peaks.every((p) => p.weight === 0)) problems.push('curve is zero everywhere');
   return problems;
 }
 
@@ -109,7 +155,12 @@ function peakLevel(curve: DemandCurve): number {
   return best;
 }
 
-const STORE_WEIGHT: Record<string, number> = { small: 1, medium: 2, large: 3.5 };
+// Store formats: a large store draws about three times a small one's traffic, and
+// each store then differs from its format by a lognormal factor (location, catchment).
+const STORE_FORMAT: Record<string, number> = { small: 1, medium: 1.8, large: 3 };
+const STORE_SPREAD = 0.35;
+// Stores order stock from a forecast of the window's demand, off by this much (sd, relative).
+const FORECAST_ERROR = 0.25;
 // Units per sale line: mostly 1, sometimes a few. The Float64Array is made per window
 // (the Lambda code was once built by Pulumi's closure serializer, which broke typed arrays
 // captured at module level; the esbuild bundle does not).
@@ -158,6 +209,46 @@ export function productPopularity(catalog: GeneratorCatalog, catalogSeed = 1): n
   return weights;
 }
 
+/** A standard normal draw (Box-Muller) from a uniform PRNG. */
+function normalDraw(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+/** Traffic weight of each store: its format times a lognormal factor, stable across windows. */
+export function storeTraffic(catalog: GeneratorCatalog, catalogSeed = 1): number[] {
+  const rand = prng(catalogSeed, 0x570e);
+  return catalog.stores.map((s) => (STORE_FORMAT[s.size] ?? 1) * Math.exp(STORE_SPREAD * normalDraw(rand) - (STORE_SPREAD * STORE_SPREAD) / 2));
+}
+
+/** 1 - Phi(k), the upper tail of the standard normal (Abramowitz and Stegun 7.1.26, error < 1.5e-7). */
+function upperTail(k: number): number {
+  const x = Math.abs(k) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  return k >= 0 ? erfc / 2 : 1 - erfc / 2;
+}
+
+/** Expected shortfall above k of a standard normal: phi(k) - k (1 - Phi(k)). */
+export function unitNormalLoss(k: number): number {
+  return Math.exp(-0.5 * k * k) / Math.sqrt(2 * Math.PI) - k * upperTail(k);
+}
+
+/**
+ * The safety factor k whose unit normal loss is `loss`: stock of mean + k sd then
+ * leaves `loss` sd of demand unserved on average (the textbook newsvendor sizing).
+ * Newton from the left of the root converges monotonically: the loss is convex and decreasing.
+ */
+export function safetyFactor(loss: number): number {
+  if (!(loss > 0)) return 8;
+  let k = -loss;
+  for (let i = 0; i < 60; i++) {
+    const step = (unitNormalLoss(k) - loss) / upperTail(k);
+    k += step;
+    if (Math.abs(step) < 1e-9 || k > 8) break;
+  }
+  return Math.min(k, 8);
+}
+
 function compactTime(iso: string): string {
   return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + 'T' + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19);
 }
@@ -191,7 +282,8 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   const target = spec.saleLines ?? expectedSaleLines(spec);
   if (!(Number.isInteger(target) && target >= 0)) throw new RangeError(`saleLines must be a whole number >= 0, got ${target}`);
   const maxLines = spec.maxBasketLines ?? 5;
-  const cover = spec.restockCover ?? 1.2;
+  const lostRate = spec.lostSalesRate ?? DEFAULT_LOST_SALES_RATE;
+  if (!(lostRate >= 0 && lostRate <= 0.5)) throw new RangeError(`lostSalesRate must be in [0, 0.5], got ${lostRate}`);
 
   const rand = prng(spec.seed, Math.floor(startMs / 1000));
   const startIso = new Date(startMs).toISOString().slice(0, 19) + 'Z';
@@ -208,11 +300,18 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
 
   const popularity_ = popularity ?? productPopularity(catalog);
   const productCdf = cumulative(popularity_);
-  const storeWeights = catalog.stores.map((s) => STORE_WEIGHT[s.size] ?? 1);
+  const storeWeights = storeTraffic(catalog);
   const storeCdf = cumulative(storeWeights);
   const popSum = popularity_.reduce((a, b) => a + b, 0);
   const storeSum = storeWeights.reduce((a, b) => a + b, 0);
-  const meanQty = 1.5;
+  // Units per line: mean and second moment, for the restock's mean and spread of demand.
+  let meanQty = 0;
+  let meanQtySquared = 0;
+  for (let q = 0; q < QUANTITY_CDF.length; q++) {
+    const p = QUANTITY_CDF[q] - (q > 0 ? QUANTITY_CDF[q - 1] : 0);
+    meanQty += p * (q + 1);
+    meanQtySquared += p * (q + 1) * (q + 1);
+  }
 
   const pickProduct = guidedPicker(productCdf);
   const pickStore = guidedPicker(storeCdf);
@@ -274,18 +373,32 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
       const pair = productIx * storeCount + storeIx;
       let left = stock[pair];
       if (left < 0) {
-        const expected = (target * meanQty * popularity_[productIx] * storeWeights[storeIx]) / (popSum * storeSum);
-        left = Math.max(2, Math.round(expected * cover * (0.5 + rand())));
+        // Stock for the window: its expected demand plus a safety margin sized so the
+        // expected shortfall is lostRate of demand, with the store's forecast error on top.
+        // Lines of this pair are about Poisson; the pair is stocked when its first line
+        // comes, so count them given at least one (a zero-truncated Poisson).
+        const lineRate = (target * popularity_[productIx] * storeWeights[storeIx]) / (popSum * storeSum);
+        const lines = lineRate / -Math.expm1(-lineRate);
+        const linesVariance = Math.max(0, lines * (1 + lineRate) - lines * lines);
+        const mean = lines * meanQty;
+        const sd = Math.sqrt(lines * (meanQtySquared - meanQty * meanQty) + linesVariance * meanQty * meanQty + (FORECAST_ERROR * mean) ** 2);
+        const k = safetyFactor((lostRate * mean) / sd);
+        left = Math.max(2, Math.ceil(mean + k * sd + FORECAST_ERROR * mean * normalDraw(rand)));
         stock[pair] = left;
-        inventory[inventoryCount++] = {
-          update_id: `R-${tag}-${productIx}-${storeIx}`,
-          product_id: productIds[productIx],
-          timestamp: startIso,
-          quantity_change: left,
-          store_id: storeId,
-          reason: 'restock',
-          transaction_id: null,
-        };
+        // One update may add at most MAX_RESTOCK_UNITS (the contract's bound): split a larger delivery.
+        for (let part = 0, units = left; units > 0; part++) {
+          const quantity = Math.min(units, MAX_RESTOCK_UNITS);
+          inventory[inventoryCount++] = {
+            update_id: `R-${tag}-${productIx}-${storeIx}${part === 0 ? '' : '-' + part}`,
+            product_id: productIds[productIx],
+            timestamp: startIso,
+            quantity_change: quantity,
+            store_id: storeId,
+            reason: 'restock',
+            transaction_id: null,
+          };
+          units -= quantity;
+        }
       }
       if (qty > left) {
         lostSales++;
