@@ -20,6 +20,8 @@ export interface ProducerSettings {
   peakLinesPerMinute: number;
   seed: number;
   curve?: DemandCurve;
+  /** Share of demanded lines lost to empty shelves; the generator's default when absent. */
+  lostSalesRate?: number;
   /** Attempts per batch entry before giving up (and throwing). */
   maxAttempts?: number;
   /** SendMessageBatch calls in flight at once. */
@@ -198,6 +200,7 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
     saleLines: event?.count,
     peakLinesPerMinute: settings.peakLinesPerMinute,
     curve: settings.curve ?? BLACK_FRIDAY_CURVE,
+    lostSalesRate: settings.lostSalesRate,
   });
   const result: ProducerResult = {
     window,
@@ -262,6 +265,12 @@ export function producerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
     peakLinesPerMinute: envNumber(env, 'PEAK_LINES_PER_MINUTE', 2000, problems, 0, 1_000_000),
     seed: envNumber(env, 'SEED', 1, problems, 0, 0xffffffff),
   };
+  const lostSalesRate = env.LOST_SALES_RATE;
+  if (lostSalesRate !== undefined && lostSalesRate !== '') {
+    const rate = Number(lostSalesRate);
+    if (lostSalesRate.trim() === '' || !(rate >= 0 && rate <= 0.5)) problems.push(`LOST_SALES_RATE must be a number 0..0.5, got ${JSON.stringify(lostSalesRate)}`);
+    else settings.lostSalesRate = rate;
+  }
   if (problems.length > 0) throw new RangeError(`invalid producer settings: ${problems.join('; ')}`);
   return settings;
 }

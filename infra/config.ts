@@ -1,6 +1,6 @@
 // The stack configuration: one typed, validated definition. Every key lives under the
-// `bfstream:` namespace, has a default, and is documented in the README. A bad
-// config fails before any resource is declared, with every problem listed.
+// `bfstream:` namespace, has a default (or is required: alarmEmail), and is documented
+// in the README. A bad config fails before any resource is declared, with every problem listed.
 import { z } from 'zod';
 import { DEFAULT_CATALOG_SEED } from '../functions/catalog';
 import { CAPACITY_LIMITS, changesToHold, measuredCosts, modelCapacity, type CapacityCosts } from './capacity';
@@ -27,7 +27,9 @@ const decoded = <S extends z.ZodTypeAny>(schema: S) =>
 const int = (min: number, max: number) => decoded(z.number().int().min(min).max(max));
 const bool = () => decoded(z.boolean());
 
-const field = <S extends z.ZodTypeAny>(schema: S, defaultValue: z.output<S>, doc: string) => ({ schema, default: defaultValue, doc });
+const field = <S extends z.ZodTypeAny>(schema: S, defaultValue: z.output<S>, doc: string) => ({ schema, default: defaultValue as z.output<S> | undefined, required: false, doc });
+/** A key with no default: each stack must set it (a placeholder would ship to production). */
+const required = <S extends z.ZodTypeAny>(schema: S, doc: string, hint: string) => ({ schema, default: undefined as z.output<S> | undefined, required: true, doc, hint });
 
 /** '' or a QuickSight user or group ARN. */
 const quicksightArn = () => z.union([z.literal(''), z.string().regex(/^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/, 'a QuickSight user or group ARN')]);
@@ -42,6 +44,7 @@ export const configFields = {
   eventsPerMessage: field(decoded(z.union([z.literal('fill'), z.number().int().min(1).max(100_000)])), 'fill', "'fill' packs each SQS message up to maxMessageBytes; a number packs that many events."),
   compression: field(z.enum(['gzip', 'none']), 'gzip', 'Message body compression used by the producer.'),
   maxMessageBytes: field(int(1024, 1_048_576), 262_144, "The queues' MaximumMessageSize and the producer's packing limit (bytes)."),
+  lostSalesRate: field(decoded(z.number().min(0).max(0.5)), 0.04, 'Share of demanded sale lines lost to empty shelves; restocks are sized to keep lost sales near it (0..0.5).'),
   generatorSeed: field(int(0, 0xffffffff), 1, "Seed mixed with each window's start; equal windows give equal events."),
   catalogSeed: field(int(0, 0xffffffff), DEFAULT_CATALOG_SEED, 'Seed of the deploy-time product and store catalog.'),
   catalogProducts: field(int(1, 9999), 200, 'Number of products in the catalog.'),
@@ -69,7 +72,11 @@ export const configFields = {
   database: field(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier'), 'sales', 'Database the pipeline loads into.'),
   adminUsername: field(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier').refine((u) => !['admin', 'rdsadmin', 'public'].includes(u), 'a non-reserved name'), 'bfadmin', 'Namespace admin user (its password lives in Secrets Manager).'),
   users: field(decoded(z.array(userSchema)), [{ name: 'bf-engineer', persona: 'engineer' }, { name: 'bf-analyst', persona: 'analyst' }, { name: 'bf-viewer', persona: 'viewer' }], 'Exactly three IAM users, one per persona (engineer, analyst, viewer).'),
-  alarmEmail: field(z.union([z.literal(''), z.email()]), '', "Email subscribed to the alarm topic ('' = none; confirm the subscription by mail)."),
+  alarmEmail: required(
+    z.union([z.literal(''), z.email()]),
+    "Required, no default: the email subscribed to the alarm topic, set per stack ('' = no alarm mail; confirm the subscription by mail).",
+    "the address that receives the alarms: pulumi config set bfstream:alarmEmail oncall@yourcompany.com ('' for no alarm mail)",
+  ),
   oldestMessageAgeAlarmSeconds: field(int(60, 1_209_600), 900, 'Alarm when the oldest message in a stream queue is older than this (s).'),
   dashboardEnabled: field(bool(), false, 'Declare the QuickSight data source, data sets, dashboard and analysis (needs a QuickSight subscription).'),
   quicksightPrincipalArn: field(quicksightArn(), '', 'QuickSight user or group of the analysts: authors the dashboard and analysis, uses the data source and data sets; required when dashboardEnabled.'),
@@ -84,6 +91,21 @@ export type StackConfig = { [K in ConfigKey]: z.output<(typeof configFields)[K][
   /** Derived: the effective visibility timeout of the stream queues. */
   effectiveVisibilityTimeoutSeconds: number;
 };
+
+/**
+ * The AWS provider's config keys (`aws:<key>`), as @pulumi/aws 7 declares them in
+ * config/vars; config.test.ts checks this list against the installed package.
+ */
+export const AWS_PROVIDER_KEYS = [
+  'accessKey', 'allowedAccountIds', 'assumeRoleWithWebIdentity', 'assumeRoles', 'customCaBundle', 'defaultTags',
+  'ec2MetadataServiceEndpoint', 'ec2MetadataServiceEndpointMode', 'endpoints', 'forbiddenAccountIds', 'httpProxy', 'httpsProxy',
+  'ignoreTags', 'insecure', 'maxRetries', 'noProxy', 'profile', 'region', 'retryMode', 's3UsEast1RegionalEndpoint', 's3UsePathStyle',
+  'secretKey', 'sharedConfigFiles', 'sharedCredentialsFiles', 'skipCredentialsValidation', 'skipMetadataApiCheck', 'skipRegionValidation',
+  'skipRequestingAccountId', 'stsRegion', 'tagPolicyCompliance', 'token', 'tokenBucketRateLimiterCapacity', 'useDualstackEndpoint',
+  'useFipsEndpoint', 'userAgents',
+] as const;
+/** Namespaces a stack file may use: this project's, the AWS provider's, and Pulumi's own (pulumi:tags, ...). */
+export const CONFIG_NAMESPACES = [CONFIG_NAMESPACE, 'aws', 'pulumi'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -108,7 +130,8 @@ export function isValidBaseCapacity(rpu: number): boolean {
 
 /**
  * Validates raw config values (as Pulumi passes them: strings, or already-decoded
- * values) keyed `bfstream:<key>` or `<key>`. Keys of other namespaces (aws:region) are ignored.
+ * values) keyed `bfstream:<key>` or `<key>`. `aws:` keys must be AWS provider keys and
+ * `pulumi:` keys pass; any other namespace is refused (with a suggestion when it is a typo).
  */
 export function parseStackConfig(raw: Record<string, unknown>, options: ParseOptions = {}): StackConfig {
   const problems: string[] = [];
@@ -116,13 +139,23 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
   const given = new Map<string, unknown>();
   for (const [fullKey, value] of Object.entries(raw)) {
     const [namespace, key] = fullKey.includes(':') ? fullKey.split(':', 2) : [CONFIG_NAMESPACE, fullKey];
-    if (namespace !== CONFIG_NAMESPACE) continue;
-    if (!(key in configFields)) problems.push(`${CONFIG_NAMESPACE}:${key}: unknown key${suggest(key)}`);
+    if (namespace === 'aws') {
+      if (!(AWS_PROVIDER_KEYS as readonly string[]).includes(key)) problems.push(`aws:${key}: unknown AWS provider key${didYouMean(key, AWS_PROVIDER_KEYS)}`);
+      continue;
+    }
+    if (namespace === 'pulumi') continue;
+    if (namespace !== CONFIG_NAMESPACE) {
+      const near = closest(namespace, CONFIG_NAMESPACES);
+      problems.push(`${fullKey}: unknown namespace ${namespace}${near ? ` (did you mean ${near}:${key}?)` : `: keys live under ${CONFIG_NAMESPACE}: or aws:`}`);
+      continue;
+    }
+    if (!(key in configFields)) problems.push(`${CONFIG_NAMESPACE}:${key}: unknown key${didYouMean(key, Object.keys(configFields))}`);
     else given.set(key, value);
   }
   for (const [key, field] of Object.entries(configFields) as [ConfigKey, (typeof configFields)[ConfigKey]][]) {
     if (!given.has(key)) {
-      values[key] = structuredClone(field.default);
+      if ('hint' in field) problems.push(`${CONFIG_NAMESPACE}:${key}: required: ${field.hint}`);
+      else values[key] = structuredClone(field.default);
       continue;
     }
     const result = (field.schema as z.ZodTypeAny).safeParse(given.get(key));
@@ -205,9 +238,35 @@ export function capacityProblems(config: StackConfig, costs: CapacityCosts): str
   return problems;
 }
 
-function suggest(key: string): string {
-  const lower = key.toLowerCase();
-  const match = Object.keys(configFields).find((k) => k.toLowerCase() === lower || k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()));
+/** Edit distance (insertions, deletions, substitutions), case-insensitive. */
+export function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[y.length];
+}
+
+/** The candidate a typo most likely meant: same letters in another case, a prefix, or at most a third of its letters off. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const prefix = candidates.find((c) => c.toLowerCase() === lower || c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase()));
+  if (prefix) return prefix;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+function didYouMean(word: string, candidates: readonly string[]): string {
+  const match = closest(word, candidates);
   return match ? ` (did you mean ${match}?)` : '';
 }
 
@@ -244,14 +303,64 @@ export function configFromStackYaml(config: Record<string, unknown> | undefined)
   return result;
 }
 
-/** A stack file's config (Pulumi.<stack>.yaml) as Pulumi passes it to the program. */
+/** A stack file that cannot be read or parsed: one line per problem, each naming the file. */
+export class StackFileError extends ConfigError {
+  constructor(problems: string[]) {
+    super(problems);
+    this.name = 'StackFileError';
+    this.message = problems.join('\n');
+  }
+}
+
+/** The stacks that have a file in the project: Pulumi.<stack>.yaml. */
+export function stacksIn(projectDir = process.cwd()): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  return readdirSync(projectDir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+/**
+ * A stack file's config (Pulumi.<stack>.yaml) as Pulumi passes it to the program.
+ * A missing file or bad YAML (a duplicate key included, which Pulumi also refuses)
+ * is a StackFileError with one line per problem, never a stack trace.
+ */
 export function stackYamlConfig(stack: string, projectDir = process.cwd()): Record<string, string> {
   // Lazy: only tests and the offline plan read stack files.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const { existsSync, readFileSync } = require('node:fs') as typeof import('node:fs');
   const { join } = require('node:path') as typeof import('node:path');
-  const { parse } = require('yaml') as typeof import('yaml');
+  const { parseDocument } = require('yaml') as typeof import('yaml');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const doc = parse(readFileSync(join(projectDir, `Pulumi.${stack}.yaml`), 'utf8')) as { config?: Record<string, unknown> } | null;
-  return configFromStackYaml(doc?.config);
+  const file = `Pulumi.${stack}.yaml`;
+  const path = join(projectDir, file);
+  if (!existsSync(path)) {
+    const stacks = stacksIn(projectDir);
+    const near = closest(stack, stacks);
+    throw new StackFileError([`${file}: no such stack file in ${projectDir}${near ? ` (did you mean --stack ${near}?)` : ''}; stacks here: ${stacks.join(', ') || 'none'}`]);
+  }
+  const text = readFileSync(path, 'utf8');
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    const lines = text.split('\n');
+    throw new StackFileError(
+      doc.errors.map((e) => {
+        const at = e.linePos?.[0];
+        const where = at ? `:${at.line}:${at.col}` : '';
+        if (e.code === 'DUPLICATE_KEY' && at) return `${file}${where}: duplicate key ${lines[at.line - 1].trim().split(/:\s|:$/)[0]} (each key may appear once)`;
+        return `${file}${where}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`;
+      }),
+    );
+  }
+  const contents = doc.toJS() as { config?: unknown } | null;
+  const config = contents?.config;
+  if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) throw new StackFileError([`${file}: config must be a map of key: value, got ${Array.isArray(config) ? 'a list' : typeof config}`]);
+  try {
+    return configFromStackYaml(config as Record<string, unknown> | undefined);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new StackFileError(err.problems.map((p) => `${file}: ${p}`));
+    throw err;
+  }
 }

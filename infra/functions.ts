@@ -21,6 +21,8 @@ export interface ProducerOptions {
   windowMinutes: number;
   peakLinesPerMinute: number;
   seed: number;
+  /** Share of demanded sale lines lost to empty shelves (LOST_SALES_RATE); the generator's default when absent. */
+  lostSalesRate?: number;
   memoryMb: number;
   timeoutSeconds: number;
 }
@@ -96,6 +98,7 @@ export class PipelineFunctions extends pulumi.ComponentResource {
         WINDOW_MINUTES: String(p.windowMinutes),
         PEAK_LINES_PER_MINUTE: String(p.peakLinesPerMinute),
         SEED: String(p.seed),
+        ...(p.lostSalesRate === undefined ? {} : { LOST_SALES_RATE: String(p.lostSalesRate) }),
       },
       statements: [
         // SendMessageBatch is authorized by sqs:SendMessage.

@@ -1,6 +1,7 @@
 // Runs the Pulumi program under pulumi.runtime.setMocks and records the resource
 // graph: what `pulumi preview` would send to AWS, without the CLI or credentials.
 // Used by the infra tests, the policy tests and `npm run plan`.
+import { createHash } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 
 export const MOCK_ACCOUNT = '123456789012';
@@ -37,12 +38,20 @@ export interface MockRunOptions {
   program: () => Record<string, unknown> | void;
 }
 
-let counter = 0;
-const hex = (n: number) => (++counter).toString(16).padStart(n, '0');
+/**
+ * Hex digits for a resource's mocked ids, derived from its type and name (not from the
+ * order of registration), so two versions of the program that both declare a resource
+ * give it the same ids, and `npm run plan -- --against` diffs only what really changed.
+ */
+function hexFor(type: string, name: string): (n: number) => string {
+  let draw = 0;
+  return (n) => createHash('sha256').update(`${type}::${name}::${draw++}`).digest('hex').slice(0, n);
+}
 
 /** Realistic outputs per resource type: ARNs in the right shape, ids, urls, endpoints. */
 export function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
   const acct = MOCK_ACCOUNT;
+  const hex = hexFor(type, name);
   const physical = `${name}-${hex(7)}`;
   const [pkg, mod] = type.split(':');
   const service = (mod ?? '').split('/')[0];

@@ -68,6 +68,7 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
       windowMinutes: cfg.windowMinutes,
       peakLinesPerMinute: cfg.peakLinesPerMinute,
       seed: cfg.generatorSeed,
+      lostSalesRate: cfg.lostSalesRate,
       memoryMb: cfg.producerMemoryMb,
       timeoutSeconds: cfg.producerTimeoutSeconds,
     },

@@ -1,30 +1,54 @@
 // `npm run plan -- --stack dev|prod`: the offline counterpart of `pulumi preview`.
 // Runs the program under Pulumi mocks with the stack's YAML config, prints the
-// resource tree with the settings that matter, then the policy pack's results.
+// stack's inputs and the resource tree with the settings that matter, then the policy
+// pack's results. `--json <file>` writes the plan; `--against <git-ref>` plans the
+// program at that ref the same way (in a child process: Pulumi's runtime state is
+// per process) and prints what would be created, changed or deleted.
 // Exits non-zero on a config error, a registration error or a policy violation.
-import { statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { ConfigError, parseStackConfig, stackYamlConfig } from './config';
+import { ConfigError, configFields, parseStackConfig, StackFileError, stackYamlConfig, type StackConfig } from './config';
 import type { MockedResource, MockRun } from './mockGraph';
+
+/** This project's root: the program the plan runs unless told another checkout. */
+const PROJECT_DIR = resolve(__dirname, '..');
 
 export interface PlanResult {
   stack: string;
   ms: number;
+  /** The config the program ran with: the stack file, then any --config values. */
+  config: Record<string, string>;
+  /** The validated config with defaults filled in (absent when planning another checkout). */
+  settings?: StackConfig;
   resources: MockedResource[];
   outputs: Record<string, unknown>;
   errors: string[];
   violations: { policy: string; urn: string; message: string }[];
-  /** Per function: files in its archive and their uncompressed bytes. */
-  archives: Record<string, { files: number; bytes: number }>;
+  /** Per function: files in its archive, their uncompressed bytes and a hash of their contents. */
+  archives: Record<string, { files: number; bytes: number; sha256: string }>;
+}
+
+export interface PlanOptions {
+  /** The checkout whose program and stack file to plan; default this project. */
+  projectDir?: string;
+  /** `key=value` config that overrides the stack file (like `pulumi preview --config`). */
+  overrides?: Record<string, string>;
 }
 
 /** One stack's plan; the process can plan one stack only (Pulumi's runtime state is global). */
-export async function runPlan(stack: string, projectDir = process.cwd()): Promise<PlanResult> {
+export async function runPlan(stack: string, options: PlanOptions | string = {}): Promise<PlanResult> {
+  const { projectDir = process.cwd(), overrides = {} } = typeof options === 'string' ? { projectDir: options } : options;
   const started = performance.now();
-  // Lazy imports: a config error is reported without loading Pulumi at all.
+  const config = { ...stackYamlConfig(stack, projectDir), ...overrides };
+  // Lazy imports: a config error is reported without loading Pulumi at all. Another
+  // checkout's config is validated by that checkout's own program, under its own rules.
+  const own = resolve(projectDir) === PROJECT_DIR || !existsSync(join(projectDir, 'index.ts'));
+  const settings = own ? parseStackConfig(config) : undefined;
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const config = stackYamlConfig(stack, projectDir);
-  parseStackConfig(config);
   const { runUnderMocks } = require('./mockGraph') as typeof import('./mockGraph');
   const { runPolicies } = require('../policy/runLocal') as typeof import('../policy/runLocal');
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -32,20 +56,147 @@ export async function runPlan(stack: string, projectDir = process.cwd()): Promis
     stack,
     config,
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    program: () => require('../index'),
+    program: () => require(own ? '../index' : join(resolve(projectDir), 'index')),
   });
   const violations = runPolicies(run.resources);
   const archives: PlanResult['archives'] = {};
   for (const fn of run.resources.filter((r) => r.type === 'aws:lambda/function:Function')) {
     const assets: Record<string, { path?: Promise<string> | string; text?: Promise<string> | string }> = (await fn.inputs.code?.assets) ?? {};
     let bytes = 0;
-    for (const asset of Object.values(assets)) {
-      const path = await asset.path;
-      bytes += path ? statSync(path).size : Buffer.byteLength((await asset.text) ?? '');
+    const hash = createHash('sha256');
+    for (const name of Object.keys(assets).sort()) {
+      const path = await assets[name].path;
+      const content = path ? readFileSync(path) : Buffer.from((await assets[name].text) ?? '');
+      bytes += path ? statSync(path).size : content.length;
+      hash.update(`${name}\0${content.length}\0`).update(content);
     }
-    archives[fn.name] = { files: Object.keys(assets).length, bytes };
+    archives[fn.name] = { files: Object.keys(assets).length, bytes, sha256: hash.digest('hex') };
   }
-  return { stack, ms: performance.now() - started, resources: run.resources, outputs: run.outputs, errors: run.errors, violations, archives };
+  return { stack, ms: performance.now() - started, config, settings, resources: run.resources, outputs: run.outputs, errors: run.errors, violations, archives };
+}
+
+/** One resource as the plan file records it: what the program passed, JSON-clean. */
+export interface PlannedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+}
+
+/** The plan as `--json` writes it; `--against` diffs two of these. */
+export interface PlanFile {
+  stack: string;
+  config: Record<string, string>;
+  resources: PlannedResource[];
+  outputs: Record<string, unknown>;
+  errors: string[];
+  violations: PlanResult['violations'];
+}
+
+/** JSON-clean inputs: a function's code becomes its archive's summary and hash (asset paths are temp files). */
+export function planFile(result: PlanResult): PlanFile {
+  const clean = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
+  return {
+    stack: result.stack,
+    config: result.config,
+    resources: result.resources.map((r) => {
+      const inputs = { ...r.inputs };
+      if (r.type === 'aws:lambda/function:Function' && 'code' in inputs) inputs.code = result.archives[r.name] ?? '?';
+      return { urn: r.urn, type: r.type, name: r.name, ...(r.parentUrn ? { parent: r.parentUrn } : {}), custom: r.custom, inputs: clean(inputs) as Record<string, unknown> };
+    }),
+    outputs: clean(result.outputs) as Record<string, unknown>,
+    errors: result.errors,
+    violations: result.violations,
+  };
+}
+
+export interface InputChange {
+  path: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface PlanDiff {
+  create: PlannedResource[];
+  change: { resource: PlannedResource; changes: InputChange[] }[];
+  delete: PlannedResource[];
+  unchanged: number;
+}
+
+// A string holding a JSON object (an IAM policy, a dashboard body) is compared by its
+// fields, so a review reads `policy.Statement.0.Action.2` instead of two long strings.
+function expand(value: unknown): unknown {
+  if (typeof value === 'string' && value.startsWith('{')) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+function leafChanges(before: unknown, after: unknown, path: string, out: InputChange[]): void {
+  const a = expand(before);
+  const b = expand(after);
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort((x, y) => (Array.isArray(a) ? Number(x) - Number(y) : x.localeCompare(y)));
+    for (const k of keys) leafChanges((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k, out);
+    return;
+  }
+  if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ path, ...(a === undefined ? {} : { before: a }), ...(b === undefined ? {} : { after: b }) });
+}
+
+/** What applying `after` to a stack deployed from `before` would create, change and delete, by URN. */
+export function diffPlans(before: PlanFile, after: PlanFile): PlanDiff {
+  const old = new Map(before.resources.map((r) => [r.urn, r]));
+  const now = new Map(after.resources.map((r) => [r.urn, r]));
+  const diff: PlanDiff = { create: [], change: [], delete: [], unchanged: 0 };
+  for (const r of after.resources) {
+    const was = old.get(r.urn);
+    if (!was) {
+      diff.create.push(r);
+      continue;
+    }
+    const changes: InputChange[] = [];
+    leafChanges(was.inputs, r.inputs, '', changes);
+    if (was.parent !== r.parent) changes.push({ path: '(parent)', before: was.parent, after: r.parent });
+    if (changes.length) diff.change.push({ resource: r, changes });
+    else diff.unchanged++;
+  }
+  for (const r of before.resources) if (!now.has(r.urn)) diff.delete.push(r);
+  return diff;
+}
+
+const short = (value: unknown, width = 100): string => {
+  const text = value === undefined ? '(none)' : JSON.stringify(value);
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+};
+
+/** The diff as a reviewer reads it: one line per resource, one indented line per changed input. */
+export function renderDiff(diff: PlanDiff, label: string, limit = 12): string {
+  const lines = [`Plan diff, ${label}:`, ''];
+  for (const r of diff.create) lines.push(`+ ${r.type}  ${r.name}`);
+  for (const { resource, changes } of diff.change) {
+    lines.push(`~ ${resource.type}  ${resource.name}`);
+    for (const c of changes.slice(0, limit)) lines.push(`    ${c.path}: ${short(c.before)} -> ${short(c.after)}`);
+    if (changes.length > limit) lines.push(`    … and ${changes.length - limit} more`);
+  }
+  for (const r of diff.delete) lines.push(`- ${r.type}  ${r.name}`);
+  if (diff.create.length + diff.change.length + diff.delete.length === 0) lines.push('(no changes)');
+  lines.push('', `${diff.create.length} to create, ${diff.change.length} to change, ${diff.delete.length} to delete, ${diff.unchanged} unchanged`);
+  return lines.join('\n');
+}
+
+/** The stack's inputs as a reviewer wants them: what the stack file and flags set, then how many keys keep their defaults. */
+export function renderInputs(result: PlanResult): string {
+  const set = Object.entries(result.config).sort(([a], [b]) => a.localeCompare(b));
+  const ownKeys = Object.keys(configFields).filter((k) => !(`bfstream:${k}` in result.config));
+  const lines = set.map(([k, v]) => `  ${k} = ${v}`);
+  if (result.settings) lines.push(`  (${ownKeys.length} other bfstream keys at their defaults: ${ownKeys.map((k) => `${k}=${JSON.stringify((result.settings as Record<string, unknown>)[k])}`).join(' ')})`);
+  return lines.join('\n');
 }
 
 const arr = (v: unknown) => (Array.isArray(v) ? v : []);
@@ -57,7 +208,10 @@ export function keySettings(r: MockedResource, archives: PlanResult['archives'] 
     case 'aws:sqs/queue:Queue':
       return `maxMessageSize=${i.maxMessageSize ?? 262144} visibility=${i.visibilityTimeoutSeconds ?? 30}s retention=${i.messageRetentionSeconds}s sse=${i.sqsManagedSseEnabled === true}${i.redrivePolicy ? ` maxReceiveCount=${JSON.parse(i.redrivePolicy).maxReceiveCount}` : ''}`;
     case 'aws:lambda/function:Function':
-      return `runtime=${i.runtime} memory=${i.memorySize}MB timeout=${i.timeout}s archive=${archives[r.name] ? `${archives[r.name].files} files/${Math.round(archives[r.name].bytes / 1024)} KB unzipped` : '?'} env=${Object.keys(i.environment?.variables ?? {}).join(',')}`;
+      return `runtime=${i.runtime} memory=${i.memorySize}MB timeout=${i.timeout}s archive=${archives[r.name] ? `${archives[r.name].files} files/${Math.round(archives[r.name].bytes / 1024)} KB unzipped` : '?'} env={${Object.entries(i.environment?.variables ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}}`;
     case 'aws:lambda/eventSourceMapping:EventSourceMapping':
       return `batch=${i.batchSize} window=${i.maximumBatchingWindowInSeconds}s maxConcurrency=${i.scalingConfig?.maximumConcurrency} responses=${arr(i.functionResponseTypes).join(',')}`;
     case 'aws:cloudwatch/logGroup:LogGroup':
@@ -85,6 +239,8 @@ export function keySettings(r: MockedResource, archives: PlanResult['archives'] 
       return `on migrationsHash=${String(i.triggers?.migrationsHash).slice(0, 12)}…`;
     case 'aws:iam/user:User':
       return `${i.name}`;
+    case 'aws:sns/topicSubscription:TopicSubscription':
+      return `${i.protocol}:${i.endpoint}`;
     default:
       return '';
   }
@@ -109,25 +265,78 @@ export function renderTree(resources: MockedResource[], archives: PlanResult['ar
   return lines.join('\n');
 }
 
+/** `--config key=value`, repeatable: the value overrides the stack file's. */
+function collectConfig(pair: string, previous: Record<string, string>): Record<string, string> {
+  const at = pair.indexOf('=');
+  if (at < 1) throw new Error(`--config takes key=value (like bfstream:alarmEmail=you@example.com), got ${JSON.stringify(pair)}`);
+  return { ...previous, [pair.slice(0, at)]: pair.slice(at + 1) };
+}
+
+function git(args: string[], cwd: string): string {
+  const out = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (out.error) throw out.error;
+  if (out.status !== 0) throw new PlanUsageError(`git ${args.join(' ')}: ${out.stderr.trim().split('\n')[0]}`);
+  return out.stdout.trim();
+}
+
+class PlanUsageError extends Error {}
+
+/**
+ * The plan of the program at a git ref: its files are exported (git archive) into a
+ * temporary directory that shares this checkout's node_modules, and this plan runs there
+ * in a child process with the same mocks, policies and --config values.
+ */
+export function planAtRef(ref: string, stack: string, overrides: Record<string, string>, projectDir = PROJECT_DIR): { plan: PlanFile; commit: string } {
+  const commit = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], projectDir);
+  const dir = mkdtempSync(join(tmpdir(), 'bfstream-plan-'));
+  try {
+    const archive = spawnSync('git', ['archive', '--format=tar', commit], { cwd: projectDir, maxBuffer: 1 << 30 });
+    if (archive.status !== 0) throw new PlanUsageError(`git archive ${commit}: ${archive.stderr.toString().trim()}`);
+    const untar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+    if (untar.status !== 0) throw new PlanUsageError(`tar: ${untar.stderr.toString().trim()}`);
+    symlinkSync(join(projectDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    const out = join(dir, 'plan.json');
+    const args = [require.resolve('tsx/cli'), __filename, '--stack', stack, '--project', dir, '--json', out, '--quiet', ...Object.entries(overrides).flatMap(([k, v]) => ['--config', `${k}=${v}`])];
+    const child = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (!existsSync(out)) throw new PlanUsageError(`the program at ${ref} (${commit.slice(0, 7)}) did not plan:\n${(child.stderr || child.stdout).trim()}`);
+    return { plan: JSON.parse(readFileSync(out, 'utf8')) as PlanFile, commit };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command('plan')
     .description('Offline `pulumi preview`: the program under mocks with a stack config, plus the policy pack')
     .requiredOption('--stack <name>', 'stack whose Pulumi.<stack>.yaml to use (dev or prod)')
+    .option('-c, --config <key=value>', 'a config value over the stack file, repeatable (like pulumi preview --config)', collectConfig, {})
+    .option('--json <file>', 'also write the plan (inputs of every resource, outputs, policy results) as JSON')
+    .option('--against <git-ref>', 'print what would be created, changed or deleted relative to the program at this ref')
+    .option('--project <dir>', 'plan the program checked out in this directory (used by --against)')
     .option('--quiet', 'print only the summary')
     .parse(argv);
-  const { stack, quiet } = program.opts<{ stack: string; quiet?: boolean }>();
+  const opts = program.opts<{ stack: string; config: Record<string, string>; json?: string; against?: string; project?: string; quiet?: boolean }>();
+  const { stack, quiet } = opts;
   let result: PlanResult;
   try {
-    result = await runPlan(stack);
+    result = await runPlan(stack, { projectDir: opts.project ?? process.cwd(), overrides: opts.config });
   } catch (err) {
+    if (err instanceof StackFileError) {
+      console.error(err.message);
+      return 2;
+    }
     if (err instanceof ConfigError) {
-      console.error(`Pulumi.${stack}.yaml: ${err.message}`);
+      const file = `Pulumi.${stack}.yaml`;
+      console.error(err.problems.length === 1 ? `${file}: invalid stack configuration: ${err.problems[0]}` : `${file}: ${err.message}`);
       return 2;
     }
     throw err;
   }
+  if (opts.json) writeFileSync(opts.json, JSON.stringify(planFile(result), null, 2) + '\n');
   if (!quiet) {
-    console.log(`Plan for stack ${stack} (offline, under mocks):\n`);
+    console.log(`Plan for stack ${stack} (offline, under mocks)\n\nInputs (Pulumi.${stack}.yaml${Object.keys(opts.config).length ? ' and --config' : ''}):`);
+    console.log(renderInputs(result));
+    console.log('\nResources:');
     console.log(renderTree(result.resources, result.archives));
     console.log('\nOutputs:');
     console.log(JSON.stringify(result.outputs, null, 2));
@@ -137,6 +346,16 @@ async function main(argv: string[]): Promise<number> {
   for (const e of result.errors) console.error(`error: ${e}`);
   for (const v of result.violations) console.error(`violation [${v.policy}] ${v.urn}: ${v.message}`);
   if (result.errors.length === 0 && result.violations.length === 0) console.log('Policy pack bfstream-policies: all rules passed.');
+  if (opts.against) {
+    try {
+      const base = planAtRef(opts.against, stack, opts.config);
+      console.log(`\n${renderDiff(diffPlans(base.plan, planFile(result)), `stack ${stack}: ${opts.against} (${base.commit.slice(0, 7)}) -> this checkout`)}`);
+    } catch (err) {
+      if (!(err instanceof PlanUsageError)) throw err;
+      console.error(`plan --against ${opts.against}: ${err.message}`);
+      return 2;
+    }
+  }
   return result.errors.length > 0 || result.violations.length > 0 ? 1 : 0;
 }
 
