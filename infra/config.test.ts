@@ -1,10 +1,14 @@
 import * as pulumi from '@pulumi/pulumi';
-import { configFields, ConfigError, parseStackConfig, rateMinutes, isValidBaseCapacity, configFromStackYaml } from './config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AWS_PROVIDER_KEYS, closest, configFields, ConfigError, parseStackConfig, rateMinutes, isValidBaseCapacity, configFromStackYaml, StackFileError } from './config';
 import { runUnderMocks, stackYamlConfig } from './mockGraph';
 
+/** The problems of a config; the required alarm address is given unless the test sets it. */
 function problemsOf(raw: Record<string, unknown>): string[] {
   try {
-    parseStackConfig(raw);
+    parseStackConfig({ 'bfstream:alarmEmail': '', ...raw });
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -13,11 +17,12 @@ function problemsOf(raw: Record<string, unknown>): string[] {
 }
 
 describe('stack config', () => {
-  test('every key has a default, a doc line and a valid default value', () => {
-    const cfg = parseStackConfig({});
+  test('every key has a default, a doc line and a valid default value, except the required alarm address', () => {
+    const cfg = parseStackConfig({ 'bfstream:alarmEmail': '' });
     for (const [key, field] of Object.entries(configFields)) {
       expect(field.doc.length).toBeGreaterThan(10);
-      expect((cfg as Record<string, unknown>)[key]).toEqual(field.default);
+      if (field.required) expect([key, field.default]).toEqual(['alarmEmail', undefined]);
+      else expect((cfg as Record<string, unknown>)[key]).toEqual(field.default);
     }
     expect(cfg.windowMinutes).toBe(15);
     expect(cfg.effectiveVisibilityTimeoutSeconds).toBe(6 * 60 + 5);
@@ -26,11 +31,11 @@ describe('stack config', () => {
   test('the README documents every key with its default', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const docs = (require('node:fs') as typeof import('node:fs')).readFileSync('README.md', 'utf8');
-    for (const [key, field] of Object.entries(configFields)) expect(docs).toContain(`| \`bfstream:${key}\` | \`${JSON.stringify(field.default)}\` |`);
+    for (const [key, field] of Object.entries(configFields)) expect(docs).toContain(`| \`bfstream:${key}\` | ${field.required ? 'required' : `\`${JSON.stringify(field.default)}\``} |`);
   });
 
   test('values arrive as Pulumi passes them: strings, JSON for numbers, booleans and objects', () => {
-    const cfg = parseStackConfig({ 'aws:region': 'eu-west-1', 'bfstream:batchSize': '20', 'bfstream:batchWindowSeconds': '2', 'bfstream:forceDestroy': 'true', 'bfstream:eventsPerMessage': '500', 'bfstream:database': 'retail' });
+    const cfg = parseStackConfig({ 'aws:region': 'eu-west-1', 'bfstream:alarmEmail': '', 'bfstream:batchSize': '20', 'bfstream:batchWindowSeconds': '2', 'bfstream:forceDestroy': 'true', 'bfstream:eventsPerMessage': '500', 'bfstream:database': 'retail' });
     expect(cfg).toMatchObject({ batchSize: 20, batchWindowSeconds: 2, forceDestroy: true, eventsPerMessage: 500, database: 'retail' });
   });
 
@@ -62,6 +67,52 @@ describe('stack config', () => {
     ]);
   });
 
+  test('the alarm address is required, with no placeholder: a stack must set it, or set it to none', () => {
+    expect(() => parseStackConfig({})).toThrow(
+      "bfstream:alarmEmail: required: the address that receives the alarms: pulumi config set bfstream:alarmEmail oncall@yourcompany.com ('' for no alarm mail)",
+    );
+    expect(parseStackConfig({ 'bfstream:alarmEmail': 'oncall@shop.test' }).alarmEmail).toBe('oncall@shop.test');
+    expect(problemsOf({ 'bfstream:alarmEmail': 'oncall' })).toEqual(['bfstream:alarmEmail: Invalid email address']);
+    expect(stackYamlConfig('prod')['bfstream:alarmEmail']).toBeUndefined();
+    expect(JSON.stringify(stackYamlConfig('prod'))).not.toMatch(/example\.com/);
+  });
+
+  test('a misspelled namespace or AWS provider key is refused with a suggestion, not ignored', () => {
+    expect(problemsOf({ 'bfstrem:schedule': 'rate(5 minutes)', 'aws:regoin': 'us-east-1', 'aws:region': 'us-east-1', 'aws:profile': 'x', 'pulumi:tags': '{}', 'foo:bar': '1', 'bfstream:peakLinesPerMinut': '5' })).toEqual([
+      'bfstrem:schedule: unknown namespace bfstrem (did you mean bfstream:schedule?)',
+      'aws:regoin: unknown AWS provider key (did you mean region?)',
+      'foo:bar: unknown namespace foo: keys live under bfstream: or aws:',
+      'bfstream:peakLinesPerMinut: unknown key (did you mean peakLinesPerMinute?)',
+    ]);
+    expect(closest('scheduel', Object.keys(configFields))).toBe('schedule');
+    expect(closest('zzz', Object.keys(configFields))).toBeUndefined();
+  });
+
+  test('the AWS provider keys are those @pulumi/aws declares', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect([...AWS_PROVIDER_KEYS].sort()).toEqual(Object.keys(require('@pulumi/aws/config/vars')).sort());
+  });
+
+  test('a missing stack file, a duplicate key or bad YAML is one line per problem naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-'));
+    writeFileSync(join(dir, 'Pulumi.dev.yaml'), 'config:\n  aws:region: us-east-1\n  bfstream:schedule: rate(5 minutes)\n  bfstream:schedule: rate(15 minutes)\n');
+    writeFileSync(join(dir, 'Pulumi.prod.yaml'), 'config:\n  aws:region: [us-east-1\n');
+    writeFileSync(join(dir, 'Pulumi.list.yaml'), 'config:\n  - aws:region\n');
+    const messageOf = (stack: string) => {
+      try {
+        stackYamlConfig(stack, dir);
+      } catch (err) {
+        expect(err).toBeInstanceOf(StackFileError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a StackFileError');
+    };
+    expect(messageOf('prd')).toBe(`Pulumi.prd.yaml: no such stack file in ${dir} (did you mean --stack prod?); stacks here: dev, list, prod`);
+    expect(messageOf('dev')).toBe('Pulumi.dev.yaml:4:3: duplicate key bfstream:schedule (each key may appear once)');
+    expect(messageOf('prod')).toMatch(/^Pulumi\.prod\.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a \]$/);
+    expect(messageOf('list')).toBe('Pulumi.list.yaml: config must be a map of key: value, got a list');
+  });
+
   test('cross-key rules: batching window, DLQ retention, capacity cap, user names', () => {
     expect(problemsOf({ 'bfstream:batchSize': '100', 'bfstream:batchWindowSeconds': '0' })).toEqual(['bfstream:batchWindowSeconds: must be at least 1 when batchSize (100) is above 10']);
     expect(problemsOf({ 'bfstream:dlqRetentionSeconds': '3600' })[0]).toMatch(/dlqRetentionSeconds: must exceed messageRetentionSeconds/);
@@ -88,7 +139,7 @@ describe('stack config', () => {
 
   test('dev and prod differ where they should: capacity, retention, schedule, force-destroy', () => {
     const dev = parseStackConfig(stackYamlConfig('dev'));
-    const prod = parseStackConfig(stackYamlConfig('prod'));
+    const prod = parseStackConfig({ ...stackYamlConfig('prod'), 'bfstream:alarmEmail': 'oncall@shop.test' });
     expect(dev.baseCapacity).toBeLessThan(prod.baseCapacity);
     expect(dev.logRetentionDays).toBeLessThan(prod.logRetentionDays);
     expect(dev.rawRetentionDays).toBeLessThan(prod.rawRetentionDays);
@@ -107,7 +158,7 @@ describe('stack config', () => {
       program: () => require('../index'),
     });
     await expect(run).rejects.toThrow(
-      'invalid stack configuration (3 problems):\n  - aws:region: required, like us-east-1 (pulumi config set aws:region us-east-1), got ""\n  - bfstream:schedul: unknown key (did you mean schedule?)\n  - bfstream:batchSize: Too small: expected number to be >=1',
+      'invalid stack configuration (4 problems):\n  - aws:region: required, like us-east-1 (pulumi config set aws:region us-east-1), got ""\n  - bfstream:schedul: unknown key (did you mean schedule?)\n  - bfstream:batchSize: Too small: expected number to be >=1\n  - bfstream:alarmEmail: required: the address that receives the alarms: pulumi config set bfstream:alarmEmail oncall@yourcompany.com (\'\' for no alarm mail)',
     );
     const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, unknown> };
     expect(monitor.resources.size).toBe(0);
