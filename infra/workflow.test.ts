@@ -25,8 +25,19 @@ describe('.github/workflows/pull-request.yml', () => {
   test('tests and the offline plan of both stacks run on every pull request, without cloud access', () => {
     expect(Object.keys(workflow.on)).toEqual(['pull_request']);
     const runs = workflow.jobs.test.steps.map((s: any) => s.run).filter(Boolean);
-    expect(runs).toEqual(expect.arrayContaining(['npm test', 'npm run plan -- --stack dev', 'npm run plan -- --stack prod']));
+    expect(runs).toEqual(expect.arrayContaining(['npm test', 'npm run plan -- --stack dev', 'npm run plan -- --stack prod --config bfstream:alarmEmail=alarms@example.com']));
     expect(JSON.stringify(workflow.jobs.test)).not.toMatch(/secrets\./);
+  });
+
+  test('the offline plan diff against the base branch is posted on the pull request, without cloud credentials', () => {
+    const job = workflow.jobs['plan-diff'];
+    expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    expect(job.steps[0].with['fetch-depth']).toBe(0);
+    const step = job.steps.find((s: any) => String(s.run).includes('--against'));
+    expect(step.run).toMatch(/npm run -s plan -- --stack "\$stack" --quiet --against "origin\/\$BASE_REF"/);
+    expect(step.run).toMatch(/GITHUB_STEP_SUMMARY/);
+    expect(step.run).toMatch(/gh pr comment "\$PR_NUMBER" --body-file plan-diff\.md/);
+    expect(JSON.stringify(job)).not.toMatch(/secrets\./);
   });
 
   test('a real preview per stack with the official Pulumi action, commenting on the PR, only with credentials', () => {
