@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, configFields, parseStackConfig, StackFileError, stackYamlConfig, type StackConfig } from './config';
 import type { MockedResource, MockRun } from './mockGraph';
 
@@ -268,7 +268,7 @@ export function renderTree(resources: MockedResource[], archives: PlanResult['ar
 /** `--config key=value`, repeatable: the value overrides the stack file's. */
 function collectConfig(pair: string, previous: Record<string, string>): Record<string, string> {
   const at = pair.indexOf('=');
-  if (at < 1) throw new Error(`--config takes key=value (like bfstream:alarmEmail=you@example.com), got ${JSON.stringify(pair)}`);
+  if (at < 1) throw new InvalidArgumentError(`--config takes key=value (like bfstream:alarmEmail=you@example.com), got ${JSON.stringify(pair)}`);
   return { ...previous, [pair.slice(0, at)]: pair.slice(at + 1) };
 }
 
