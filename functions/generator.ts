@@ -270,8 +270,9 @@ export function expectedSaleLines(spec: WindowSpec): number {
  * One window of sale lines and the inventory updates that go with them.
  * Every sale line has a matching update of -quantity (same product, store and time).
  * Each product and store pair touched in the window gets a restock at the window
- * start, sized from expected demand; a sale that would take stock below zero is
- * not generated and counts as a lost sale, so stock never goes negative.
+ * start, sized from expected demand so lost sales land near `lostSalesRate` (split
+ * into updates of at most MAX_RESTOCK_UNITS); a sale that would take stock below
+ * zero is not generated and counts as a lost sale, so stock never goes negative.
  */
 export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popularity?: number[]): GeneratedWindow {
   const startMs = Date.parse(spec.start);
