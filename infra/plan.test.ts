@@ -73,9 +73,13 @@ describe('offline plan', () => {
       planned('new-subscription', { endpoint: 'oncall@shop.test' }, 'aws:sns/topicSubscription:TopicSubscription'),
       planned('same', { x: 1 }),
     ]);
+    after.config = { 'bfstream:peakLinesPerMinute': '4000' };
     const diff = diffPlans(before, after);
     expect(renderDiff(diff, 'stack dev: main -> this checkout').split('\n')).toEqual([
       'Plan diff, stack dev: main -> this checkout:',
+      '',
+      'Stack config:',
+      '    bfstream:peakLinesPerMinute: (none) -> "4000"',
       '',
       '+ aws:sns/topicSubscription:TopicSubscription  new-subscription',
       '~ aws:lambda/function:Function  functions-producer',

@@ -119,6 +119,8 @@ export interface InputChange {
 }
 
 export interface PlanDiff {
+  /** Stack config keys (file plus --config) whose value differs. */
+  config: InputChange[];
   create: PlannedResource[];
   change: { resource: PlannedResource; changes: InputChange[] }[];
   delete: PlannedResource[];
@@ -153,7 +155,10 @@ function leafChanges(before: unknown, after: unknown, path: string, out: InputCh
 export function diffPlans(before: PlanFile, after: PlanFile): PlanDiff {
   const old = new Map(before.resources.map((r) => [r.urn, r]));
   const now = new Map(after.resources.map((r) => [r.urn, r]));
-  const diff: PlanDiff = { create: [], change: [], delete: [], unchanged: 0 };
+  const diff: PlanDiff = { config: [], create: [], change: [], delete: [], unchanged: 0 };
+  for (const key of [...new Set([...Object.keys(before.config), ...Object.keys(after.config)])].sort()) {
+    if (before.config[key] !== after.config[key]) diff.config.push({ path: key, ...(key in before.config ? { before: before.config[key] } : {}), ...(key in after.config ? { after: after.config[key] } : {}) });
+  }
   for (const r of after.resources) {
     const was = old.get(r.urn);
     if (!was) {
@@ -178,6 +183,11 @@ const short = (value: unknown, width = 100): string => {
 /** The diff as a reviewer reads it: one line per resource, one indented line per changed input. */
 export function renderDiff(diff: PlanDiff, label: string, limit = 12): string {
   const lines = [`Plan diff, ${label}:`, ''];
+  if (diff.config.length) {
+    lines.push('Stack config:');
+    for (const c of diff.config) lines.push(`    ${c.path}: ${short(c.before)} -> ${short(c.after)}`);
+    lines.push('');
+  }
   for (const r of diff.create) lines.push(`+ ${r.type}  ${r.name}`);
   for (const { resource, changes } of diff.change) {
     lines.push(`~ ${resource.type}  ${resource.name}`);
