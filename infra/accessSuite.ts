@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeFailure, evaluateMatrices, matrixSection, principalsOf, renderMatrices, type MatrixResult } from './accessMatrix';
 import { accessTables, accessTitles } from './accessTables';
-import { runUnderMocks, stackYamlConfig, type MockRun } from './mockGraph';
+import { runUnderMocks, stackConfigUnderTest, type MockRun } from './mockGraph';
 import { POLICY_PROPERTIES, iamCatalogue } from '../policy/catalogue';
 import { runPolicies } from '../policy/runLocal';
 import { databaseRoles, renderGrants } from '../warehouse/grants';
@@ -17,7 +17,7 @@ export function describeAccess(stack: 'dev' | 'prod'): void {
 
     beforeAll(async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      run = await runUnderMocks({ stack, config: stackYamlConfig(stack), program: () => require('../index') });
+      run = await runUnderMocks({ stack, config: stackConfigUnderTest(stack), program: () => require('../index') });
       results = await evaluateMatrices(run, accessTables);
     }, 120_000);
 

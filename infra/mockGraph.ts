@@ -3,6 +3,7 @@
 // Used by the infra tests, the policy tests and `npm run plan`.
 import { createHash } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
+import { stackYamlConfig } from './config';
 
 export const MOCK_ACCOUNT = '123456789012';
 
@@ -248,3 +249,12 @@ export function named(run: MockRun, type: string, name: string): MockedResource 
 
 
 export { stackYamlConfig } from './config';
+
+/**
+ * A stack's config as the tests run it: its YAML file, plus the required values that the
+ * file leaves to the operator (Pulumi.prod.yaml names no alarm address, and has no placeholder).
+ */
+export function stackConfigUnderTest(stack: string, projectDir = process.cwd()): Record<string, string> {
+  const config = stackYamlConfig(stack, projectDir);
+  return 'bfstream:alarmEmail' in config ? config : { ...config, 'bfstream:alarmEmail': `oncall@${stack}.bfstream.test` };
+}

@@ -1,7 +1,7 @@
 // Assertions over the whole program's resource graph under mocks, shared by the
 // dev and prod test files (one program run per stack, reused by every test).
 import { parseStackConfig, type StackConfig } from './config';
-import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackYamlConfig, type MockedResource, type MockRun } from './mockGraph';
+import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackConfigUnderTest, type MockedResource, type MockRun } from './mockGraph';
 import { runPolicies } from '../policy/runLocal';
 import { BUNDLE_FILE, HANDLER, isProvidedByRuntime } from './lambdaPackaging';
 import { SCHEDULED_TIME_INPUT } from './schedule';
@@ -27,9 +27,7 @@ export function describeStack(stack: 'dev' | 'prod'): void {
     const arnOf = (type: string, name: string) => named(run, type, name).state.arn as string;
 
     beforeAll(async () => {
-      // Pulumi.prod.yaml has no alarm address (a required key with no placeholder): the
-      // operator sets it per stack, as this test does.
-      const config = { ...stackYamlConfig(stack), ...(stack === 'prod' ? { 'bfstream:alarmEmail': 'oncall@bfstream.test' } : {}) };
+      const config = stackConfigUnderTest(stack);
       cfg = parseStackConfig(config);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       run = await runUnderMocks({ stack, config, program: () => require('../index') });
