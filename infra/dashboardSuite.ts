@@ -6,7 +6,7 @@ import { dashboardQueries, viewColumns } from '../warehouse/queries';
 import { runPolicies } from '../policy/runLocal';
 import { ANALYSIS_AUTHOR_ACTIONS, DASHBOARD_AUTHOR_ACTIONS, DASHBOARD_VIEWER_ACTIONS, panelIdOfVisual, panelQueries } from './dashboard';
 import { definitionProblems, INPUT_COLUMN_TYPES, type Json } from './dashboardRules';
-import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackYamlConfig, type MockRun } from './mockGraph';
+import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackConfigUnderTest, type MockRun } from './mockGraph';
 import { policyOf } from './programSuite';
 
 const ANALYSTS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/analysts`;
@@ -18,7 +18,7 @@ describe(`QuickSight dashboard of the ${stack} stack (dashboardEnabled: true)`, 
   let run: MockRun;
   beforeAll(async () => {
     const config = {
-      ...stackYamlConfig(stack),
+      ...stackConfigUnderTest(stack),
       'bfstream:dashboardEnabled': 'true',
       'bfstream:quicksightPrincipalArn': ANALYSTS,
       'bfstream:quicksightEngineerArn': ENGINEERS,
