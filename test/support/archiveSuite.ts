@@ -21,7 +21,7 @@ import { resolveWindow, type ProducerResult } from '../../functions/producer';
 import { unpackMessage } from '../../functions/packing';
 import { parseStackConfig } from '../../infra/config';
 import { functionNames, type FunctionName } from '../../infra/lambdaPackaging';
-import { named, stackYamlConfig, type MockRun } from '../../infra/mockGraph';
+import { named, stackConfigUnderTest, type MockRun } from '../../infra/mockGraph';
 import { buildArchives, type ArchiveManifest } from '../../infra/shippedArchives';
 import { makeRuntimeModules, scratchDir, startBareFunction, type BareFunction } from '../../local/bareLambda';
 import { SqsEventSource, toSqsRecord } from '../../local/eventSource';
@@ -40,7 +40,7 @@ const consumerOf: Record<StreamName, 'salesConsumer' | 'inventoryConsumer'> = { 
 export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): void {
   describe(`the ${stack} stack's Lambda archives, run as Lambda runs them`, () => {
     const em = useEmulator();
-    const cfg = parseStackConfig(stackYamlConfig(stack));
+    const cfg = parseStackConfig(stackConfigUnderTest(stack));
     const catalog: Catalog = buildCatalog(cfg.catalogSeed, { products: cfg.catalogProducts, stores: cfg.catalogStores });
     let run: MockRun;
     let shipped: ArchiveManifest['functions'];
