@@ -154,8 +154,9 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
   }
   for (const [key, field] of Object.entries(configFields) as [ConfigKey, (typeof configFields)[ConfigKey]][]) {
     if (!given.has(key)) {
-      if ('hint' in field) problems.push(`${CONFIG_NAMESPACE}:${key}: required: ${field.hint}`);
-      else values[key] = structuredClone(field.default);
+      if (!('hint' in field)) values[key] = structuredClone(field.default);
+      else if (options.forDeploy) problems.push(`${CONFIG_NAMESPACE}:${key}: required: ${field.hint}`);
+      else values[key] = '';
       continue;
     }
     const result = (field.schema as z.ZodTypeAny).safeParse(given.get(key));
@@ -209,6 +210,12 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
 export interface ParseOptions {
   /** Costs for the capacity guard; default: measured (bench/results.json); null skips the guard (the capacity report shows what it would refuse). */
   capacityCosts?: CapacityCosts | null;
+  /**
+   * Refuse a config that lacks a required key (alarmEmail). On for what deploys: the program
+   * (loadStackConfig) and the offline plan. Off for analyses of a stack file (capacity, cost),
+   * which read a missing required key as '' (no alarm mail).
+   */
+  forDeploy?: boolean;
 }
 
 /**
@@ -280,7 +287,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): { config:
   const region = raw['aws:region'] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '';
   const regionProblem = /^[a-z]{2}(-[a-z]+)+-\d$/.test(region) ? [] : [`aws:region: required, like us-east-1 (pulumi config set aws:region us-east-1), got ${JSON.stringify(region)}`];
   try {
-    const config = parseStackConfig(raw);
+    const config = parseStackConfig(raw, { forDeploy: true });
     if (regionProblem.length) throw new ConfigError(regionProblem);
     return { config, region };
   } catch (err) {

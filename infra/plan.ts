@@ -47,7 +47,7 @@ export async function runPlan(stack: string, options: PlanOptions | string = {})
   // Lazy imports: a config error is reported without loading Pulumi at all. Another
   // checkout's config is validated by that checkout's own program, under its own rules.
   const own = resolve(projectDir) === PROJECT_DIR || !existsSync(join(projectDir, 'index.ts'));
-  const settings = own ? parseStackConfig(config) : undefined;
+  const settings = own ? parseStackConfig(config, { forDeploy: true }) : undefined;
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { runUnderMocks } = require('./mockGraph') as typeof import('./mockGraph');
   const { runPolicies } = require('../policy/runLocal') as typeof import('../policy/runLocal');
