@@ -238,7 +238,11 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
         try {
           return await call(...args);
         } catch (error) {
-          if (lost || /Connection terminated|not queryable|ECONNRESET|EPIPE/.test((error as Error).message)) {
+          // SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server ended the session) mean the
+          // connection is gone, whichever call saw it first.
+          const code = (error as { code?: unknown }).code;
+          const gone = typeof code === 'string' && /^(08|57P0[123])/.test(code);
+          if (lost || gone || /Connection terminated|not queryable|ECONNRESET|EPIPE/.test((error as Error).message)) {
             throw new Error(`the warehouse (${where}) connection was lost: ${(lost ?? (error as Error)).message}`, { cause: error });
           }
           throw error;
