@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import { knownIdsOf, streams, validate, type StreamName } from '../functions/contracts';
 import { consumeBatch, processChunk } from '../functions/consumer';
-import { parseCsv } from '../functions/csv';
+import { parseCsv } from './support/csv';
 import { encodeChunk, UnreadableMessageError } from '../functions/packing';
 import { loadLandingFiles } from '../warehouse/loader';
 import type { CopyDriver } from '../warehouse/runner';
