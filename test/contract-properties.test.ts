@@ -17,7 +17,7 @@ import { parseCsv } from './support/csv';
 import { encodeChunk, UnreadableMessageError } from '../functions/packing';
 import { loadLandingFiles } from '../warehouse/loader';
 import type { CopyDriver } from '../warehouse/runner';
-import { openTestWarehouse, resetFacts, startLanding, testCatalog, type Landing } from '../warehouse/test-support';
+import { openTestWarehouse, resetFacts, startLanding, testCatalog, type Landing } from './support/warehouse';
 import { fuzzParameters, fuzzTimeout } from './support/fuzz';
 
 const catalog = testCatalog();

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PANELS } from './panels';
 import { dashboardQueries } from './queries';
-import { backendName, openTestWarehouse } from './test-support';
+import { backendName, openTestWarehouse } from '../test/support/warehouse';
 
 const redshiftTarget = { dialect: 'redshift' as const, copyRoleArn: 'arn:aws:iam::123456789012:role/bf-dev-redshift-copy', bucket: 'bf-dev-landing', region: 'us-east-1' };
 
