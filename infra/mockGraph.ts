@@ -43,7 +43,7 @@ let counter = 0;
 const hex = (n: number) => (++counter).toString(16).padStart(n, '0');
 
 /** Realistic outputs per resource type: ARNs in the right shape, ids, urls, endpoints. */
-export function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
+function mockState(type: string, name: string, inputs: Record<string, any>, region: string): { id: string; state: Record<string, any> } {
   const acct = MOCK_ACCOUNT;
   const physical = `${name}-${hex(7)}`;
   const [pkg, mod] = type.split(':');
