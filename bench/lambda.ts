@@ -31,7 +31,7 @@ import { makeRuntimeModules, scratchDir, startBareFunction } from '../local/bare
 import { createStreamQueues, ensureBucket, openEndpoint } from '../local/endpoint';
 import { toSqsRecord } from '../local/eventSource';
 import { PGlite } from '@electric-sql/pglite';
-import { startFakeRedshiftData } from '../warehouse/drivers/fake-redshift-data';
+import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { blankDataDir } from '../warehouse/drivers/pglite';
 import { buildMigrations } from '../warehouse/migrations';
 import { median } from './generator';

@@ -415,12 +415,6 @@ export function validate(contract: Contract<any>, record: unknown, known?: Known
   return problems ?? NO_PROBLEMS;
 }
 
-/** Narrowing form of `validate`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function isValid<C extends Contract<any>>(contract: C, record: unknown, known?: KnownIds): record is RecordOf<C> {
-  return validate(contract, record, known).length === 0;
-}
-
 /** `2026-11-27T09:00:00Z` -> `2026-11-27 09:00:00`, the form both Redshift TIMESTAMP and Postgres load. */
 export function toCsvTimestamp(iso: string): string {
   return iso.slice(0, 10) + ' ' + iso.slice(11, 19);

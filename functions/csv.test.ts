@@ -1,6 +1,7 @@
 import Papa from 'papaparse';
 import { inventoryUpdate, product, saleLine } from './contracts';
-import { parseCsv, toCsv } from './csv';
+import { parseCsv } from '../test/support/csv';
+import { toCsv } from './csv';
 
 describe('toCsv', () => {
   it('writes a header in contract order, CSV timestamps and 2-decimal money', () => {

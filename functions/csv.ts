@@ -41,10 +41,3 @@ export function toCsv(contract: Contract<any>, records: readonly object[]): stri
   });
   return Papa.unparse({ fields: [...columns], data: rows }, { newline: '\n', header: true }) + '\n';
 }
-
-/** Parse a CSV written by `toCsv` back into header and string rows (tests, tools). */
-export function parseCsv(text: string): { header: string[]; rows: string[][]; errors: string[] } {
-  const parsed = Papa.parse<string[]>(text, { skipEmptyLines: true });
-  const [header = [], ...rows] = parsed.data;
-  return { header, rows, errors: parsed.errors.map((e) => `row ${e.row}: ${e.message}`) };
-}

@@ -179,7 +179,7 @@ describe('generateWindow', () => {
     expect(sold).toBeLessThanOrEqual(received);
   });
 
-  it('is configurable and rejects a bad curve or window', () => {
+  it('is configurable; validateCurve lists every problem of a curve (generateWindow does not call it); a bad window is rejected', () => {
     expect(validateCurve({ baseline: -1, peaks: [{ hour: 25, width: 0, weight: 1 }] })).toEqual([
       'curve baseline must be >= 0, got -1',
       'curve peak 0 hour must be in [0, 24), got 25',

@@ -1,9 +1,11 @@
 // Runs the Pulumi program under pulumi.runtime.setMocks and records the resource
 // graph: what `pulumi preview` would send to AWS, without the CLI or credentials.
-// Used by the infra tests, the policy tests and `npm run plan`.
+// Used by the infra tests, the policy tests and `npm run plan`. Public API only (setMocks,
+// disconnect), but for the URN, parent and dependencies of each registration: registrationEdges.ts.
 import { createHash } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
 import { stackYamlConfig } from './config';
+import { tapRegistrationEdges, type RegistrationEdges } from './registrationEdges';
 
 export const MOCK_ACCOUNT = '123456789012';
 
@@ -160,22 +162,6 @@ function unwrapSecrets(value: any): any {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
-function propertyDependenciesOf(req: any): Record<string, string[]> {
-  const result: Record<string, string[]> = {};
-  const map = req.getPropertydependenciesMap();
-  map.forEach((deps: any, key: string) => {
-    result[key] = deps.getUrnsList();
-  });
-  return result;
-}
-
-/** Waits for every outstanding registration without sleeping (the engine's own shutdown wait). */
-async function waitForRegistrations(): Promise<void> {
-  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-  if (typeof runtime.waitForRPCs !== 'function') throw new Error('@pulumi/pulumi no longer exports runtime.waitForRPCs; update infra/mockGraph.ts');
-  await runtime.waitForRPCs();
-}
-
 function resolveOutputs(value: unknown): Promise<unknown> {
   return new Promise((resolve) => (pulumi.output(value as pulumi.Input<Record<string, unknown>>) as pulumi.Output<unknown>).apply((v) => resolve(v)));
 }
@@ -184,14 +170,22 @@ function resolveOutputs(value: unknown): Promise<unknown> {
 export async function runUnderMocks(options: MockRunOptions): Promise<MockRun> {
   const project = options.project ?? 'bfstream';
   const region = options.config['aws:region'] ?? 'us-east-1';
-  const resources: MockedResource[] = [];
+  const registered: { resource: Omit<MockedResource, 'urn' | 'parentUrn' | 'propertyDependencies' | 'dependencies'>; edges: RegistrationEdges }[] = [];
   const errors: string[] = [];
   pulumi.runtime.setAllConfig(options.config);
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        const { id, state } = mockState(args.type, args.name, args.inputs, region);
-        return { id: args.custom ? id : undefined, state };
+        const edges = edgesOfCurrent();
+        try {
+          const { id, state } = mockState(args.type, args.name, args.inputs, region);
+          const mocked = { id: args.custom ? id : undefined, state };
+          registered.push({ resource: { type: args.type, name: args.name, custom: Boolean(args.custom), inputs: unwrapSecrets(args.inputs), state: unwrapSecrets(state), id: mocked.id }, edges });
+          return mocked;
+        } catch (err) {
+          errors.push(`${args.type} ${args.name}: ${(err as Error).message ?? err}`);
+          throw err;
+        }
       },
       call: (args) => mockCall(args.token, args.inputs, region),
     },
@@ -199,37 +193,20 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRun> {
     options.stack,
     false,
   );
-  // Record the parent of each registration (MockResourceArgs does not carry it).
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: (err: any, res: any) => void) => Promise<void> };
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, callback) =>
-    register(req, (err, res) => {
-      if (err) errors.push(`${req.getType()} ${req.getName()}: ${err.message ?? err}`);
-      else {
-        const state = unwrapSecrets(pulumi.runtime.deserializeProperties(res.getObject()));
-        resources.push({
-          urn: res.getUrn(),
-          type: req.getType(),
-          name: req.getName(),
-          parentUrn: req.getParent() || undefined,
-          custom: req.getCustom(),
-          inputs: unwrapSecrets(pulumi.runtime.deserializeProperties(req.getObject())),
-          state,
-          id: res.getId() || undefined,
-          propertyDependencies: propertyDependenciesOf(req),
-          dependencies: req.getDependenciesList(),
-        });
-      }
-      callback(err, res);
-    });
+  // What the public mock arguments do not carry (URN, parent, dependencies): one adapter.
+  const edgesOfCurrent = tapRegistrationEdges();
 
   const onRejection = (reason: unknown) => errors.push(String((reason as Error)?.stack ?? reason));
   process.on('unhandledRejection', onRejection);
   try {
     const exported = options.program() ?? {};
-    await waitForRegistrations();
     const outputs = (await resolveOutputs(exported)) as Record<string, unknown>;
-    await waitForRegistrations();
+    // Public: waits for every outstanding registration (including those made inside applies), then
+    // drops the mock monitor; the next run's setMocks installs a new one.
+    await pulumi.runtime.disconnect();
+    const resources = registered.flatMap(({ resource, edges }): MockedResource[] =>
+      edges.urn ? [{ ...resource, urn: edges.urn, parentUrn: edges.parentUrn, propertyDependencies: edges.propertyDependencies, dependencies: edges.dependencies }] : [],
+    );
     return { resources, outputs, errors };
   } finally {
     process.off('unhandledRejection', onRejection);

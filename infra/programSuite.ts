@@ -45,7 +45,12 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       expect(o.queueUrls.sales).toBe(named(run, Q, 'streams-sales').state.url);
       expect(o.queueUrls.inventory).toBe(named(run, Q, 'streams-inventory').state.url);
       expect(o.landingBucket).toBe(named(run, 'aws:s3/bucket:Bucket', 'landing-bucket').state.bucket);
-      expect(o.workgroupEndpoint).toBe(`bfstream-${stack}.${MOCK_ACCOUNT}.us-east-1.redshift-serverless.amazonaws.com:5439`);
+      // Wired from the workgroup the program declared (the address itself is the mock's).
+      const [workgroup, ...others] = ofType(run, 'aws:redshiftserverless/workgroup:Workgroup');
+      expect(others).toEqual([]);
+      expect(workgroup.inputs.workgroupName).toBe(`bfstream-${stack}`);
+      const [endpoint] = workgroup.state.endpoints;
+      expect(o.workgroupEndpoint).toBe(`${endpoint.address}:${endpoint.port}`);
       expect(o.dashboardUrls.cloudwatch).toContain(`dashboard/bfstream-${stack}-pipeline`);
       expect(o.migrationsHash).toMatch(/^[0-9a-f]{64}$/);
     });

@@ -2,7 +2,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createStreamQueues } from './endpoint';
-import { queueDepth, SqsEventSource, successfulMessages } from './eventSource';
+import { queueDepth, SqsEventSource, successfulMessages, toSqsRecord } from './eventSource';
 import { useEmulator } from '../test/support/emulator';
 
 let run = 0;
@@ -47,6 +47,21 @@ describe('successfulMessages', () => {
       expect(out.succeeded).toEqual([]);
       expect(out.failed).toHaveLength(3);
     }
+  });
+});
+
+describe('toSqsRecord', () => {
+  const message = { MessageId: 'm1', ReceiptHandle: 'r1', Body: 'b', MD5OfBody: 'd' };
+  it('passes the system attributes SQS returned through unchanged', () => {
+    const attributes = { ApproximateReceiveCount: '3', SentTimestamp: '1764233400000', SenderId: 'AIDASENDER', ApproximateFirstReceiveTimestamp: '1764233401000' };
+    expect(toSqsRecord({ ...message, Attributes: attributes }, 'arn:q', 'eu-west-1').attributes).toEqual(attributes);
+  });
+  it('fills the ones SQS left out: first receive, now, the placeholder sender', () => {
+    const before = Date.now();
+    const { attributes } = toSqsRecord(message, 'arn:q', 'eu-west-1');
+    expect(attributes).toMatchObject({ ApproximateReceiveCount: '1', SenderId: '000000000000' });
+    expect(Number(attributes.SentTimestamp)).toBeGreaterThanOrEqual(before);
+    expect(Number(attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThanOrEqual(before);
   });
 });
 
@@ -97,8 +112,7 @@ describe('SqsEventSource', () => {
       messageAttributes: { origin: { dataType: 'String', stringValue: 'test', stringListValues: [], binaryListValues: [] } },
     });
     expect(record.md5OfBody).toMatch(/^[0-9a-f]{32}$/);
-    expect(Number(record.attributes.SentTimestamp)).toBeGreaterThan(0);
-    expect(record.attributes.SenderId).toBeTruthy();
+    // SentTimestamp and SenderId: toSqsRecord's own tests (the builder fills them when SQS leaves them out).
     expect(stats.messagesDeleted).toBe(23);
     expect(stats.messagesFailed).toBe(2);
     expect(await queueDepth(emu.sqs, q.url)).toEqual({ visible: 0, inFlight: 0, delayed: 0 });

@@ -7,7 +7,7 @@ import { toCsv } from '../functions/csv';
 import { encodeChunk } from '../functions/packing';
 import { loadLandingFiles } from '../warehouse/loader';
 import type { CopyDriver } from '../warehouse/runner';
-import { openTestWarehouse, resetFacts, startLanding, testCatalog, type Landing } from '../warehouse/test-support';
+import { openTestWarehouse, resetFacts, startLanding, testCatalog, type Landing } from './support/warehouse';
 
 const catalog = testCatalog();
 const known = knownIdsOf(catalog);

@@ -13,11 +13,11 @@ import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import { knownIdsOf, streams, validate, type StreamName } from '../functions/contracts';
 import { consumeBatch, processChunk } from '../functions/consumer';
-import { parseCsv } from '../functions/csv';
+import { parseCsv } from './support/csv';
 import { encodeChunk, UnreadableMessageError } from '../functions/packing';
 import { loadLandingFiles } from '../warehouse/loader';
 import type { CopyDriver } from '../warehouse/runner';
-import { openTestWarehouse, resetFacts, startLanding, testCatalog, type Landing } from '../warehouse/test-support';
+import { openTestWarehouse, resetFacts, startLanding, testCatalog, type Landing } from './support/warehouse';
 import { fuzzParameters, fuzzTimeout } from './support/fuzz';
 
 const catalog = testCatalog();

@@ -7,7 +7,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog } from '../functions/catalog';
 import { knownIdsOf, type StreamName } from '../functions/contracts';
 import { consumeBatch } from '../functions/consumer';
-import { parseCsv } from '../functions/csv';
+import { parseCsv } from './support/csv';
 import { ProducerSendError, runProducer, type ProducerSettings } from '../functions/producer';
 import { toSqsRecord } from '../local/eventSource';
 import { createStreamQueues, ensureBucket, type StreamQueues } from '../local/endpoint';

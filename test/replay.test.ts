@@ -12,7 +12,7 @@ import { toSqsRecord } from '../local/eventSource';
 import { createStreamQueues, ensureBucket, type StreamQueues } from '../local/endpoint';
 import { parseFailureRecord, replayFailedWindows } from '../local/replayWindows';
 import { loadLandingFiles } from '../warehouse/loader';
-import { openTestWarehouse } from '../warehouse/test-support';
+import { openTestWarehouse } from './support/warehouse';
 import { useEmulator } from './support/emulator';
 
 const catalog = buildCatalog();

@@ -6,7 +6,7 @@ import { buildMigrations, COPY_JOB_DETAIL } from './migrations';
 import type { CopyDriver } from './runner';
 import { MIGRATIONS_TABLE } from './runner';
 import { allViews, qualified, tables } from './schema';
-import { openTestWarehouse, testCatalog } from './test-support';
+import { openTestWarehouse, testCatalog } from '../test/support/warehouse';
 
 let warehouse: CopyDriver & { close(): Promise<void> };
 

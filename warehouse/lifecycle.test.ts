@@ -8,13 +8,13 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 import { BatchExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../functions/catalog';
-import { startFakeRedshiftData, type FakeRedshiftData } from './drivers/fake-redshift-data';
+import { startFakeRedshiftData, type FakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
 import { createMigratorHandler, s3Lister, type MigratorResult } from './migrator';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { applyMigrations, MIGRATIONS_TABLE } from './runner';
-import { blankDataDir, landingBatch, putBatch, startLanding, type Batch, type Landing } from './test-support';
+import { blankDataDir, landingBatch, putBatch, startLanding, type Batch, type Landing } from '../test/support/warehouse';
 
 const ROLE = 'arn:aws:iam::123456789012:role/bfstream-dev-copy';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@ import { saleLine } from '../functions/contracts';
 import { toCsv } from '../functions/csv';
 import { checkHeader, copyJobDetail, LoaderCrash, loadLandingFiles } from './loader';
 import type { CopyDriver } from './runner';
-import { backendName, landingBatch, openTestWarehouse, putBatch, resetFacts, startLanding, type Landing } from './test-support';
+import { backendName, landingBatch, openTestWarehouse, putBatch, resetFacts, startLanding, type Landing } from '../test/support/warehouse';
 
 const count = async (driver: CopyDriver, table: string) => (await driver.query<{ n: number }>(`SELECT COUNT(*) AS n FROM retail.${table}`))[0].n;
 

@@ -4,7 +4,7 @@ import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { buildCatalog } from '../functions/catalog';
-import { startFakeRedshiftData } from './drivers/fake-redshift-data';
+import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { buildMigrations, migrationsHash } from './migrations';
 import { createMigratorHandler } from './migrator';
 

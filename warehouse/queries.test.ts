@@ -2,7 +2,7 @@
 // from the migrated views, so a view change that forgets viewColumns fails here.
 import { dashboardQueries, viewColumns, type ColumnType } from './queries';
 import { allPlainViews, WAREHOUSE_SCHEMA } from './schema';
-import { openTestWarehouse } from './test-support';
+import { openTestWarehouse } from '../test/support/warehouse';
 
 /** How Postgres reports each type the views produce, as QuickSight reads it from Redshift. */
 const QUICKSIGHT_TYPE: Record<string, ColumnType> = {

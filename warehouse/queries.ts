@@ -156,11 +156,6 @@ export const viewColumns: { readonly [V in PlainViewName]: Readonly<Record<strin
 };
 export type DashboardRows = { [K in DashboardQueryName]: NonNullable<(typeof dashboardQueries)[K]['_row']>[] };
 
-/** Run one dashboard query. */
-export async function runDashboardQuery<K extends DashboardQueryName>(driver: SqlDriver, name: K): Promise<DashboardRows[K]> {
-  return driver.query(dashboardQueries[name].sql) as Promise<DashboardRows[K]>;
-}
-
 /** Run every dashboard query, one after another (a twin driver holds one connection), rows by name. */
 export async function runDashboardQueries(driver: SqlDriver): Promise<DashboardRows> {
   const out: Partial<Record<DashboardQueryName, unknown[]>> = {};

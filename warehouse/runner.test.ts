@@ -1,6 +1,6 @@
 import { buildMigrations, checksumOf, migrationsHash, type Migration } from './migrations';
 import { applyMigrations, MigrationChangedError, MIGRATIONS_TABLE, type CopyDriver } from './runner';
-import { backendName, openTestWarehouse, testCatalog } from './test-support';
+import { backendName, openTestWarehouse, testCatalog } from '../test/support/warehouse';
 
 const migration = (id: string, statements: string[], transactional = true): Migration => ({ id, statements, transactional, checksum: checksumOf(statements, transactional) });
 

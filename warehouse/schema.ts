@@ -266,7 +266,6 @@ export const materializedViews = {
     physical: { diststyle: 'KEY', distkey: 'product_id', sortkey: ['product_id', 'store_id'] },
   }),
 } as const;
-export type MaterializedViewName = keyof typeof materializedViews;
 export const allMaterializedViews: readonly MaterializedViewDef[] = Object.values(materializedViews);
 
 // ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { loadLandingFiles, refreshViews } from './loader';
 import { runDashboardQueries, TOP_N, type DashboardRows } from './queries';
 import type { CopyDriver } from './runner';
 import { PERFORMANCE_BANDS, STOCKOUT_RISK_SHARE } from './schema';
-import { backendName, landingBatch, openTestWarehouse, putBatch, startLanding, testCatalog, type Batch, type Landing } from './test-support';
+import { backendName, landingBatch, openTestWarehouse, putBatch, startLanding, testCatalog, type Batch, type Landing } from '../test/support/warehouse';
 
 // ---- independent expectations -------------------------------------------------
 

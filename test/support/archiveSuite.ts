@@ -25,12 +25,12 @@ import { named, stackConfigUnderTest, type MockRun } from '../../infra/mockGraph
 import { buildArchives, type ArchiveManifest } from '../../infra/shippedArchives';
 import { makeRuntimeModules, scratchDir, startBareFunction, type BareFunction } from '../../local/bareLambda';
 import { SqsEventSource, toSqsRecord } from '../../local/eventSource';
-import { startFakeRedshiftData, type FakeRedshiftData } from '../../warehouse/drivers/fake-redshift-data';
+import { startFakeRedshiftData, type FakeRedshiftData } from './fakeRedshiftData';
 import { loadLandingFiles } from '../../warehouse/loader';
 import type { MigratorResult } from '../../warehouse/migrator';
 import type { CopyDriver } from '../../warehouse/runner';
 import { qualified } from '../../warehouse/schema';
-import { blankDataDir, openTestWarehouse } from '../../warehouse/test-support';
+import { blankDataDir, openTestWarehouse } from './warehouse';
 import { useEmulator } from './emulator';
 import { malformedCorpus } from './malformedCorpus';
 

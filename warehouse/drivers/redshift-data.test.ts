@@ -3,8 +3,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../../functions/catalog';
 import { buildMigrations } from '../migrations';
 import { applyMigrations, MIGRATIONS_TABLE } from '../runner';
-import { blankDataDir } from '../test-support';
-import { startFakeRedshiftData, type FakeRedshiftData } from './fake-redshift-data';
+import { blankDataDir } from '../../test/support/warehouse';
+import { startFakeRedshiftData, type FakeRedshiftData } from '../../test/support/fakeRedshiftData';
 import { RedshiftDataDriver, toNamedParameters } from './redshift-data';
 
 const target = { workgroupName: 'bf-dev', database: 'retail', pollMs: 1 };

@@ -5,18 +5,18 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { startFauxqs } from 'fauxqs';
 import { Client } from 'pg';
-import { buildCatalog, type Catalog } from '../functions/catalog';
-import { csvKey, chunkId } from '../functions/chunks';
-import { streams, type InventoryUpdate, type SaleLine, type StreamName } from '../functions/contracts';
-import { toCsv } from '../functions/csv';
-import { generateWindow } from '../functions/generator';
-import { blankDataDir, openPglite } from './drivers/pglite';
+import { buildCatalog, type Catalog } from '../../functions/catalog';
+import { csvKey, chunkId } from '../../functions/chunks';
+import { streams, type InventoryUpdate, type SaleLine, type StreamName } from '../../functions/contracts';
+import { toCsv } from '../../functions/csv';
+import { generateWindow } from '../../functions/generator';
+import { blankDataDir, openPglite } from '../../warehouse/drivers/pglite';
 
 export { blankDataDir };
-import { openPg } from './drivers/pg';
-import { buildMigrations, COPY_JOB_DETAIL } from './migrations';
-import { allMaterializedViews, factTableDefs, qualified, twinObjects } from './schema';
-import { applyMigrations, type CopyDriver } from './runner';
+import { openPg } from '../../warehouse/drivers/pg';
+import { buildMigrations, COPY_JOB_DETAIL } from '../../warehouse/migrations';
+import { allMaterializedViews, factTableDefs, qualified, twinObjects } from '../../warehouse/schema';
+import { applyMigrations, type CopyDriver } from '../../warehouse/runner';
 
 let catalog: Catalog | undefined;
 /** The real default catalog (200 products, 25 stores), built once per test file. */
