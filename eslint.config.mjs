@@ -1,0 +1,53 @@
+// ESLint (flat config): typescript-eslint's recommended rules, Prettier owns the layout,
+// and the layer rule of docs/ARCHITECTURE.md: what each folder may import.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+/** A `no-restricted-imports` rule that forbids importing the named top-level folders. */
+const layer = (folder, forbidden, why, allowed = []) => ({
+  files: [`${folder}/**/*.ts`],
+  // Tests and the program's mocked test suites may reach across layers.
+  ignores: ['**/*.test.ts', 'infra/*Suite.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: [
+              ...forbidden.flatMap((f) => [`../${f}`, `../${f}/*`, `../../${f}`, `../../${f}/*`]),
+              ...allowed.map((a) => `!../${a}`),
+            ],
+            message: why,
+          },
+        ],
+      },
+    ],
+  },
+});
+
+export default tseslint.config(
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+  },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '.twin/', 'test-artifacts/', 'policy/node_modules/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  layer('functions', ['infra', 'local', 'bench', 'policy', 'warehouse', 'test'], 'functions/ is the kernel and the handlers: it imports nothing else of ours.'),
+  layer('warehouse', ['infra', 'local', 'bench', 'policy'], 'warehouse/ depends on functions/ only.'),
+  layer('infra', ['local', 'bench', 'policy'], 'infra/ is the program: it depends on functions/ and warehouse/, never on the twin, the bench or the policy pack.'),
+  layer('local', ['infra', 'bench', 'policy'], 'local/ (the twin) depends on functions/ and warehouse/, and on infra/ only for the packaging.', [
+    'infra/lambdaPackaging',
+    'infra/shippedArchives',
+  ]),
+  layer('policy', ['local', 'bench', 'functions', 'warehouse'], 'policy/ checks the program; it never imports the twin or the bench.'),
+);
