@@ -18,7 +18,8 @@ export async function runArchiveBench(options: SectionOptions): Promise<BenchEnt
     const root = join(scratch, 'archives');
     const built = await twinArchives({ root });
     const cached = await twinArchives({ root });
-    if (built.cached || !cached.cached) throw new Error('the archive cache did not behave: expected one build, then a hit');
+    if (built.cached || !cached.cached)
+      throw new Error('the archive cache did not behave: expected one build, then a hit');
 
     // A morning at the dev stack's scale, small enough for a shared machine: 4 windows of 15 minutes.
     const size = options.quick ? { runs: 1, eventsPerRun: 500 } : { runs: 4, peakLinesPerMinute: 1000 };
@@ -26,7 +27,14 @@ export async function runArchiveBench(options: SectionOptions): Promise<BenchEnt
     const reports: Record<'archives' | 'source', TwinReport[]> = { archives: [], source: [] };
     for (let i = 0; i < pairs; i++) {
       for (const functions of ['archives', 'source'] as const) {
-        const report = await runTwin({ ...size, seed: 11, functions, dataDir: join(scratch, `${functions}-${i}`), fresh: true, skipBooks: true });
+        const report = await runTwin({
+          ...size,
+          seed: 11,
+          functions,
+          dataDir: join(scratch, `${functions}-${i}`),
+          fresh: true,
+          skipBooks: true,
+        });
         reports[functions].push(report);
       }
     }

@@ -5,7 +5,15 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { changesToHold, costsFromResults, cpuSlowdown, modelCapacity, type CapacityCosts, type CapacityReport, type ConfigChange } from '../infra/capacity';
+import {
+  changesToHold,
+  costsFromResults,
+  cpuSlowdown,
+  modelCapacity,
+  type CapacityCosts,
+  type CapacityReport,
+  type ConfigChange,
+} from '../infra/capacity';
 import { ConfigError, parseStackConfig, stackYamlConfig, type StackConfig } from '../infra/config';
 import { readResults, RESULTS_PATH } from './results';
 import type { BenchEntries, SectionOptions } from './sections';
@@ -31,16 +39,32 @@ export function formatCapacity(stack: string, config: StackConfig, costs: Capaci
     `  a function below 1,769 MB gets that share of a vCPU (AWS: 1,769 MB = 1 vCPU), so CPU time x ${cpuSlowdown(config.producerMemoryMb).toFixed(2)} for the producer, x ${cpuSlowdown(config.consumerMemoryMb).toFixed(2)} for the consumers`,
     '',
   );
-  const rows = report.hops.map((h) => [h.hop, n(h.maxPeak), Number.isFinite(h.maxPeak) ? `${(h.maxPeak / config.peakLinesPerMinute).toFixed(1)}x` : '-', h.atPeak, h.limit]);
+  const rows = report.hops.map((h) => [
+    h.hop,
+    n(h.maxPeak),
+    Number.isFinite(h.maxPeak) ? `${(h.maxPeak / config.peakLinesPerMinute).toFixed(1)}x` : '-',
+    h.atPeak,
+    h.limit,
+  ]);
   const headers = ['hop', 'holds (lines/min)', 'headroom', 'at the configured peak', 'bound by'];
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => '  ' + r.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    '  ' +
+    r
+      .map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   out.push(line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '');
-  out.push(`First hop to give: ${report.first.hop}, at ${n(report.first.maxPeak)} sale lines/min: ${report.headroom.toFixed(1)}x the configured peak (goal: ${GOAL_HEADROOM}x, ${report.headroom >= GOAL_HEADROOM ? 'met' : 'NOT met'}).`);
+  out.push(
+    `First hop to give: ${report.first.hop}, at ${n(report.first.maxPeak)} sale lines/min: ${report.headroom.toFixed(1)}x the configured peak (goal: ${GOAL_HEADROOM}x, ${report.headroom >= GOAL_HEADROOM ? 'met' : 'NOT met'}).`,
+  );
   for (const p of report.problems) out.push(`Problem (bfstream:${p.key}): ${p.message}.`);
   for (const w of report.warnings) out.push(`Warning (bfstream:${w.key}): ${w.message}.`);
   const { changes, unreachable } = changesToHold(config, costs, target);
-  out.push('', `To hold ${n(target)} sale lines/min${target === config.peakLinesPerMinute ? ' (the configured peak; --peak N for another)' : ''}:`);
+  out.push(
+    '',
+    `To hold ${n(target)} sale lines/min${target === config.peakLinesPerMinute ? ' (the configured peak; --peak N for another)' : ''}:`,
+  );
   if (changes.length === 0 && unreachable.length === 0) out.push('  no change needed.');
   for (const c of changes) out.push(`  - bfstream:${c.key}: ${c.from} -> ${c.to} (${c.why})`);
   for (const u of unreachable) out.push(`  - cannot: ${u}`);
@@ -52,12 +76,17 @@ export function changeList(changes: ConfigChange[]): string {
 }
 
 function wholeNumber(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 100_000_000) throw new InvalidArgumentError(`must be a whole number 1..100000000, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 100_000_000)
+    throw new InvalidArgumentError(`must be a whole number 1..100000000, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
 /** Returns the exit code: 0 done, 1 the model could not run (costs missing), 2 bad flags or a bad stack. */
-export function main(argv: readonly string[], write: (s: string) => void = (s) => process.stdout.write(s), writeErr: (s: string) => void = (s) => process.stderr.write(s)): number {
+export function main(
+  argv: readonly string[],
+  write: (s: string) => void = (s) => process.stdout.write(s),
+  writeErr: (s: string) => void = (s) => process.stderr.write(s),
+): number {
   const program = new Command('npm run capacity --')
     .description('The largest sustained peak each hop of a stack holds, and the config changes to hold another.')
     .requiredOption('--stack <name>', `stack whose Pulumi.<name>.yaml to read (${STACKS.join(', ')})`)

@@ -9,7 +9,13 @@ import { generateWindow } from '../functions/generator';
 /** Mean bytes of one event as a JSON line, over a generated window of both streams (what Firehose and Kinesis would carry). */
 export function eventJsonBytes(saleLines = 20_000): number {
   const catalog = buildCatalog();
-  const w = generateWindow({ products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })), stores: catalog.stores.map((st) => ({ store_id: st.store_id, size: st.size })) }, { start: '2026-11-27T10:00:00Z', minutes: 5, seed: 1, saleLines });
+  const w = generateWindow(
+    {
+      products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
+      stores: catalog.stores.map((st) => ({ store_id: st.store_id, size: st.size })),
+    },
+    { start: '2026-11-27T10:00:00Z', minutes: 5, seed: 1, saleLines },
+  );
   const all = [...w.sales, ...w.inventory];
   return all.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e)) + 1, 0) / all.length;
 }

@@ -33,7 +33,15 @@ export const OVERLOAD_FACTOR = 10;
 /** Events per message of the run that prices a message's own cost. */
 const SMALL_MESSAGE_EVENTS = 10;
 
-async function measure(config: StackConfig, label: string, peak: number, runs: number, scheduleEveryMs: number, eventsPerMessage = config.eventsPerMessage, windowMinutes = config.windowMinutes): Promise<FreshnessRun> {
+async function measure(
+  config: StackConfig,
+  label: string,
+  peak: number,
+  runs: number,
+  scheduleEveryMs: number,
+  eventsPerMessage = config.eventsPerMessage,
+  windowMinutes = config.windowMinutes,
+): Promise<FreshnessRun> {
   const dataDir = mkdtempSync(join(tmpdir(), `bench-freshness-${label}-`));
   const saleLinesPerRun = peak * windowMinutes;
   try {
@@ -53,7 +61,9 @@ async function measure(config: StackConfig, label: string, peak: number, runs: n
       skipBooks: true,
     });
     if (report.rowsLoaded.sales !== report.events.sales || report.rowsLoaded.inventory !== report.events.inventory) {
-      throw new Error(`freshness ${label}: loaded ${JSON.stringify(report.rowsLoaded)} rows of ${JSON.stringify(report.events)} events`);
+      throw new Error(
+        `freshness ${label}: loaded ${JSON.stringify(report.rowsLoaded)} rows of ${JSON.stringify(report.events)} events`,
+      );
     }
     return { label, peakLinesPerMinute: peak, saleLinesPerRun, runs, scheduleEveryMs, report };
   } finally {
@@ -72,18 +82,29 @@ export interface MeasuredCosts {
   filesPerMessage: number;
 }
 
-const durationOf = (report: TwinReport, suffix: string) => Object.entries(report.usage.lambda).find(([name]) => name.endsWith(suffix))![1].durationMs;
+const durationOf = (report: TwinReport, suffix: string) =>
+  Object.entries(report.usage.lambda).find(([name]) => name.endsWith(suffix))![1].durationMs;
 
 /** `report` packs messages as the stack does; `small` packs a few events per message, so messages dominate its consumer time. */
 export function costsOf(report: TwinReport, small: TwinReport): MeasuredCosts {
   const messages = report.messages.sales + report.messages.inventory;
-  const perEvent = { sales: durationOf(report, '-sales-consumer') / report.events.sales, inventory: durationOf(report, '-inventory-consumer') / report.events.inventory };
-  const perMessage = (stream: 'sales' | 'inventory') => Math.max(0, (durationOf(small, `-${stream}-consumer`) - perEvent[stream] * small.events[stream]) / small.messages[stream]);
+  const perEvent = {
+    sales: durationOf(report, '-sales-consumer') / report.events.sales,
+    inventory: durationOf(report, '-inventory-consumer') / report.events.inventory,
+  };
+  const perMessage = (stream: 'sales' | 'inventory') =>
+    Math.max(
+      0,
+      (durationOf(small, `-${stream}-consumer`) - perEvent[stream] * small.events[stream]) / small.messages[stream],
+    );
   return {
     producerMsPerSaleLine: durationOf(report, '-producer') / report.events.sales,
     consumerMsPerEvent: perEvent,
     consumerMsPerMessage: { sales: perMessage('sales'), inventory: perMessage('inventory') },
-    eventsPerMessage: { sales: report.events.sales / report.messages.sales, inventory: report.events.inventory / report.messages.inventory },
+    eventsPerMessage: {
+      sales: report.events.sales / report.messages.sales,
+      inventory: report.events.inventory / report.messages.inventory,
+    },
     inventoryPerSaleLine: report.events.inventory / report.events.sales,
     filesPerMessage: report.files.written / messages,
   };
@@ -92,7 +113,10 @@ export function costsOf(report: TwinReport, small: TwinReport): MeasuredCosts {
 /** Heap the generator holds per sale line of a window (the producer keeps a window's events until it is packed). */
 export function producerHeapBytesPerSaleLine(saleLines: number): number {
   const catalog = buildCatalog();
-  const generatorCatalog = { products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })), stores: catalog.stores.map((s) => ({ store_id: s.store_id, size: s.size })) };
+  const generatorCatalog = {
+    products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
+    stores: catalog.stores.map((s) => ({ store_id: s.store_id, size: s.size })),
+  };
   generateWindow(generatorCatalog, { start: '2026-11-27T10:00:00Z', minutes: 5, seed: 2, saleLines: 1000 }); // warm up
   const before = process.memoryUsage().heapUsed;
   const window = generateWindow(generatorCatalog, { start: '2026-11-27T10:00:00Z', minutes: 5, seed: 1, saleLines });
@@ -105,11 +129,19 @@ const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** di
 
 /** Where a chunk's age went at the peak, stage by stage (the p50; the p95 in the note). */
 function stageEntries(f: TwinReport['freshness']): BenchEntries {
-  const what = { consume: 'send to landed in S3: the queue wait and the consumer', load: 'landed to loaded: the loader (the auto-copy stand-in)', refresh: 'loaded to visible: the view refresh' } as const;
+  const what = {
+    consume: 'send to landed in S3: the queue wait and the consumer',
+    load: 'landed to loaded: the loader (the auto-copy stand-in)',
+    refresh: 'loaded to visible: the view refresh',
+  } as const;
   return Object.fromEntries(
     (Object.keys(what) as (keyof typeof what)[]).map((stage) => [
       `twin.freshness_${stage}_p50_ms`,
-      { value: round(f.stages?.[stage].p50Ms ?? 0), unit: 'ms', note: `Per chunk at the prod peak, ${what[stage]}; p95 ${round(f.stages?.[stage].p95Ms ?? 0)} ms. Same runs as twin.freshness_p95_ms.` },
+      {
+        value: round(f.stages?.[stage].p50Ms ?? 0),
+        unit: 'ms',
+        note: `Per chunk at the prod peak, ${what[stage]}; p95 ${round(f.stages?.[stage].p95Ms ?? 0)} ms. Same runs as twin.freshness_p95_ms.`,
+      },
     ]),
   );
 }
@@ -122,9 +154,23 @@ export async function runFreshnessBench(options: SectionOptions): Promise<BenchE
   const runsOf = (lines: number) => (options.quick ? 1 : lines > 20_000 ? 3 : 6);
   const lines = peak * config.windowMinutes;
   const atPeak = await measure(config, 'peak', peak, runsOf(lines), gapMs(lines));
-  const over = await measure(config, 'over', peak * OVERLOAD_FACTOR, runsOf(lines * OVERLOAD_FACTOR), gapMs(lines * OVERLOAD_FACTOR));
+  const over = await measure(
+    config,
+    'over',
+    peak * OVERLOAD_FACTOR,
+    runsOf(lines * OVERLOAD_FACTOR),
+    gapMs(lines * OVERLOAD_FACTOR),
+  );
   // The same peak in the 5-minute windows prod had before (rate(5 minutes)), for the window's share of the age.
-  const fiveMinutes = await measure(config, 'fiveminutes', peak, options.quick ? 1 : 3, gapMs(peak * 5), config.eventsPerMessage, 5);
+  const fiveMinutes = await measure(
+    config,
+    'fiveminutes',
+    peak,
+    options.quick ? 1 : 3,
+    gapMs(peak * 5),
+    config.eventsPerMessage,
+    5,
+  );
   const small = await measure(config, 'small', options.quick ? 20 : 400, 1, 0, SMALL_MESSAGE_EVENTS);
   const costs = costsOf(over.report, small.report);
   const heap = producerHeapBytesPerSaleLine(options.quick ? 2000 : 100_000);
@@ -151,17 +197,67 @@ export async function runFreshnessBench(options: SectionOptions): Promise<BenchE
       ratio: round(fiveMinutes.report.freshness.p95Ms / Math.max(1, f.p95Ms), 2),
       note: `The same peak in 5-minute windows (prod's schedule before rate(1 minute)): ${describe(fiveMinutes)}; p50 ${round(fiveMinutes.report.freshness.p50Ms)} ms. Baseline: twin.freshness_p95_ms (${config.schedule}), same run; ratio = this / baseline.`,
     },
-    'twin.freshness_p50_ms': { value: round(f.p50Ms), unit: 'ms', baseline: round(g.p50Ms), note: `As twin.freshness_p95_ms, the median; baseline at ${OVERLOAD_FACTOR}x the peak.` },
-    'twin.freshness_max_ms': { value: round(f.maxMs), unit: 'ms', baseline: round(g.maxMs), note: `As twin.freshness_p95_ms, the oldest chunk; baseline at ${OVERLOAD_FACTOR}x the peak.` },
-    'capacity.producer_ms_per_1k_sale_lines': { value: round(costs.producerMsPerSaleLine * 1000, 2), unit: 'ms', note: `Producer invocation time per 1,000 sale lines (generate, pack, gzip, send both streams). ${costNote}` },
-    'capacity.sales_consumer_ms_per_1k_events': { value: round(costs.consumerMsPerEvent.sales * 1000, 2), unit: 'ms', note: `Sales consumer invocation time per 1,000 events (read, validate, CSV, S3 put), messages as packed. ${costNote}` },
-    'capacity.inventory_consumer_ms_per_1k_events': { value: round(costs.consumerMsPerEvent.inventory * 1000, 2), unit: 'ms', note: `Inventory consumer invocation time per 1,000 events. ${costNote}` },
-    'capacity.sales_consumer_ms_per_message': { value: round(costs.consumerMsPerMessage.sales, 2), unit: 'ms', note: `Sales consumer time per message beyond its events (receive, delete, one S3 put), from a run of ${small.report.messages.sales.toLocaleString('en-US')} messages of ${SMALL_MESSAGE_EVENTS} events, less their events at the per-event cost. To the in-process emulator: real S3 and SQS calls take longer.` },
-    'capacity.inventory_consumer_ms_per_message': { value: round(costs.consumerMsPerMessage.inventory, 2), unit: 'ms', note: `Inventory consumer time per message beyond its events, measured as capacity.sales_consumer_ms_per_message.` },
-    'capacity.sales_events_per_message': { value: round(costs.eventsPerMessage.sales), unit: 'events', note: `Sale lines per SQS message as the prod stack packs them. ${costNote}` },
-    'capacity.inventory_events_per_message': { value: round(costs.eventsPerMessage.inventory), unit: 'events', note: `Inventory updates per SQS message as the prod stack packs them. ${costNote}` },
-    'capacity.inventory_per_sale_line': { value: round(costs.inventoryPerSaleLine, 3), unit: 'ratio', note: `Inventory updates per sale line (one per line, plus restocks). ${costNote}` },
-    'capacity.files_per_message': { value: round(costs.filesPerMessage, 3), unit: 'ratio', note: `Landing files per SQS message (a CSV per message and hour). ${costNote}` },
-    'capacity.producer_heap_bytes_per_sale_line': { value: round(heap), unit: 'bytes', note: 'Heap growth while generateWindow holds one window of 100,000 sale lines (with their inventory updates), in this process; the producer keeps a window until it is packed and sent.' },
+    'twin.freshness_p50_ms': {
+      value: round(f.p50Ms),
+      unit: 'ms',
+      baseline: round(g.p50Ms),
+      note: `As twin.freshness_p95_ms, the median; baseline at ${OVERLOAD_FACTOR}x the peak.`,
+    },
+    'twin.freshness_max_ms': {
+      value: round(f.maxMs),
+      unit: 'ms',
+      baseline: round(g.maxMs),
+      note: `As twin.freshness_p95_ms, the oldest chunk; baseline at ${OVERLOAD_FACTOR}x the peak.`,
+    },
+    'capacity.producer_ms_per_1k_sale_lines': {
+      value: round(costs.producerMsPerSaleLine * 1000, 2),
+      unit: 'ms',
+      note: `Producer invocation time per 1,000 sale lines (generate, pack, gzip, send both streams). ${costNote}`,
+    },
+    'capacity.sales_consumer_ms_per_1k_events': {
+      value: round(costs.consumerMsPerEvent.sales * 1000, 2),
+      unit: 'ms',
+      note: `Sales consumer invocation time per 1,000 events (read, validate, CSV, S3 put), messages as packed. ${costNote}`,
+    },
+    'capacity.inventory_consumer_ms_per_1k_events': {
+      value: round(costs.consumerMsPerEvent.inventory * 1000, 2),
+      unit: 'ms',
+      note: `Inventory consumer invocation time per 1,000 events. ${costNote}`,
+    },
+    'capacity.sales_consumer_ms_per_message': {
+      value: round(costs.consumerMsPerMessage.sales, 2),
+      unit: 'ms',
+      note: `Sales consumer time per message beyond its events (receive, delete, one S3 put), from a run of ${small.report.messages.sales.toLocaleString('en-US')} messages of ${SMALL_MESSAGE_EVENTS} events, less their events at the per-event cost. To the in-process emulator: real S3 and SQS calls take longer.`,
+    },
+    'capacity.inventory_consumer_ms_per_message': {
+      value: round(costs.consumerMsPerMessage.inventory, 2),
+      unit: 'ms',
+      note: `Inventory consumer time per message beyond its events, measured as capacity.sales_consumer_ms_per_message.`,
+    },
+    'capacity.sales_events_per_message': {
+      value: round(costs.eventsPerMessage.sales),
+      unit: 'events',
+      note: `Sale lines per SQS message as the prod stack packs them. ${costNote}`,
+    },
+    'capacity.inventory_events_per_message': {
+      value: round(costs.eventsPerMessage.inventory),
+      unit: 'events',
+      note: `Inventory updates per SQS message as the prod stack packs them. ${costNote}`,
+    },
+    'capacity.inventory_per_sale_line': {
+      value: round(costs.inventoryPerSaleLine, 3),
+      unit: 'ratio',
+      note: `Inventory updates per sale line (one per line, plus restocks). ${costNote}`,
+    },
+    'capacity.files_per_message': {
+      value: round(costs.filesPerMessage, 3),
+      unit: 'ratio',
+      note: `Landing files per SQS message (a CSV per message and hour). ${costNote}`,
+    },
+    'capacity.producer_heap_bytes_per_sale_line': {
+      value: round(heap),
+      unit: 'bytes',
+      note: 'Heap growth while generateWindow holds one window of 100,000 sale lines (with their inventory updates), in this process; the producer keeps a window until it is packed and sent.',
+    },
   };
 }

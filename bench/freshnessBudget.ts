@@ -25,10 +25,14 @@ export interface FreshnessBudget {
 
 export const BUDGET_SOURCES = {
   window: 'functions/producer.ts resolveWindow: a run covers the window that ends at its scheduled time',
-  scheduler: 'infra/schedule.ts sets flexibleTimeWindow OFF: EventBridge Scheduler invokes at the scheduled time (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-flexible-time-windows.html); AWS documents no delivery latency',
-  batching: 'Lambda buffers records until MaximumBatchingWindowInSeconds (0-300 s) expires or BatchSize is met, up to the 6 MB payload limit (https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/lambda/aws.sdk.kotlin.services.lambda.model/-get-event-source-mapping-response/maximum-batching-window-in-seconds.html, .../batch-size.html)',
-  autoCopy: 'COPY JOB: "detects when new Amazon S3 files are created ... and then loads them automatically"; Redshift "determines the number of files batched together per COPY command" (https://docs.aws.amazon.com/redshift/latest/dg/loading-data-copy-job.html): no latency bound documented',
-  autoRefresh: 'AUTO REFRESH: "as soon as possible after a base table changes", and Redshift "prioritizes your workloads over autorefresh and might stop autorefresh" (https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh.html): no bound documented',
+  scheduler:
+    'infra/schedule.ts sets flexibleTimeWindow OFF: EventBridge Scheduler invokes at the scheduled time (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-flexible-time-windows.html); AWS documents no delivery latency',
+  batching:
+    'Lambda buffers records until MaximumBatchingWindowInSeconds (0-300 s) expires or BatchSize is met, up to the 6 MB payload limit (https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/lambda/aws.sdk.kotlin.services.lambda.model/-get-event-source-mapping-response/maximum-batching-window-in-seconds.html, .../batch-size.html)',
+  autoCopy:
+    'COPY JOB: "detects when new Amazon S3 files are created ... and then loads them automatically"; Redshift "determines the number of files batched together per COPY command" (https://docs.aws.amazon.com/redshift/latest/dg/loading-data-copy-job.html): no latency bound documented',
+  autoRefresh:
+    'AUTO REFRESH: "as soon as possible after a base table changes", and Redshift "prioritizes your workloads over autorefresh and might stop autorefresh" (https://docs.aws.amazon.com/redshift/latest/dg/materialized-view-refresh.html): no bound documented',
 } as const;
 
 /** Messages one window sends on a stream at the peak. */
@@ -47,11 +51,20 @@ export function freshnessBudget(config: StackConfig, costs: CapacityCosts): Fres
   const batchFull = messages >= config.batchSize;
   const batching = batchFull ? 0 : config.batchWindowSeconds;
   const perMessage = (stream: 'sales' | 'inventory') =>
-    ((config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage) * costs.consumerMsPerEvent[stream] + costs.consumerMsPerMessage[stream]) * cpuSlowdown(config.consumerMemoryMb) / 1000;
+    (((config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage) *
+      costs.consumerMsPerEvent[stream] +
+      costs.consumerMsPerMessage[stream]) *
+      cpuSlowdown(config.consumerMemoryMb)) /
+    1000;
   const slowest = Math.max(perMessage('sales'), perMessage('inventory'));
   const batch = Math.min(messages, config.batchSize);
   const hops: BudgetHop[] = [
-    { hop: `window (${config.schedule}): an event waits for its window to end`, p50: window / 2, worst: window, source: BUDGET_SOURCES.window },
+    {
+      hop: `window (${config.schedule}): an event waits for its window to end`,
+      p50: window / 2,
+      worst: window,
+      source: BUDGET_SOURCES.window,
+    },
     { hop: 'EventBridge Scheduler delivery', source: BUDGET_SOURCES.scheduler },
     {
       hop: `producer run at the peak (${(config.peakLinesPerMinute * config.windowMinutes).toLocaleString('en-US')} sale lines, ${config.producerMemoryMb} MB)`,
@@ -84,10 +97,13 @@ export function freshnessBudget(config: StackConfig, costs: CapacityCosts): Fres
   };
 }
 
-const secs = (s: number | undefined) => (s === undefined ? 'no documented bound' : s >= 100 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`);
+const secs = (s: number | undefined) =>
+  s === undefined ? 'no documented bound' : s >= 100 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`;
 
 export function budgetTable(stack: string, budget: FreshnessBudget): string {
-  const rows = budget.hops.map((h) => `| ${h.hop} | ${secs(h.p50)} | ${secs(h.worst)} | ${h.source.replace(/\|/g, '\\|')} |`);
+  const rows = budget.hops.map(
+    (h) => `| ${h.hop} | ${secs(h.p50)} | ${secs(h.worst)} | ${h.source.replace(/\|/g, '\\|')} |`,
+  );
   return [
     `| ${stack}: hop | p50 | worst case (no faults) | source |`,
     '|---|---:|---:|---|',
@@ -99,10 +115,22 @@ export function budgetTable(stack: string, budget: FreshnessBudget): string {
 /** The knobs that cut the budget without touching exactly once (the window still comes from the scheduled time). */
 export function proposals(config: StackConfig): { change: string; config: StackConfig }[] {
   const out: { change: string; config: StackConfig }[] = [];
-  if (config.batchWindowSeconds > 1) out.push({ change: `batchWindowSeconds ${config.batchWindowSeconds} -> 1`, config: { ...config, batchWindowSeconds: 1 } });
+  if (config.batchWindowSeconds > 1)
+    out.push({
+      change: `batchWindowSeconds ${config.batchWindowSeconds} -> 1`,
+      config: { ...config, batchWindowSeconds: 1 },
+    });
   if (config.windowMinutes > 1) {
-    const both = { ...config, schedule: 'rate(1 minute)', windowMinutes: 1, batchWindowSeconds: Math.min(1, config.batchWindowSeconds) };
-    out.push({ change: `schedule ${config.schedule} -> rate(1 minute)${config.batchWindowSeconds > 1 ? ', and batchWindowSeconds 1' : ''}`, config: both });
+    const both = {
+      ...config,
+      schedule: 'rate(1 minute)',
+      windowMinutes: 1,
+      batchWindowSeconds: Math.min(1, config.batchWindowSeconds),
+    };
+    out.push({
+      change: `schedule ${config.schedule} -> rate(1 minute)${config.batchWindowSeconds > 1 ? ', and batchWindowSeconds 1' : ''}`,
+      config: both,
+    });
   }
   return out;
 }

@@ -8,13 +8,15 @@ import { GOAL_HEADROOM, readStack, STACKS, changeList } from './capacity';
 import { budgetTable, freshnessBudget, proposals } from './freshnessBudget';
 import type { BenchResult } from './results';
 
-const num = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const num = (x: number, digits = 0) =>
+  x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const usd = (x: number) => `$${num(x, 2)}`;
 const s = (ms: number | undefined) => (ms === undefined ? '-' : `${num(ms / 1000, 1)} s`);
 
 export function freshnessSection(results: Record<string, BenchResult>): string {
   const costs = costsFromResults(results);
-  if ('missing' in costs) return `_No measured costs (${costs.missing.join(', ')}): run \`npm run bench -- --only freshness,capacity\`._\n`;
+  if ('missing' in costs)
+    return `_No measured costs (${costs.missing.join(', ')}): run \`npm run bench -- --only freshness,capacity\`._\n`;
   const r = (m: string) => results[m];
   const twin = r('twin.freshness_p95_ms');
   const out: string[] = [];
@@ -23,7 +25,7 @@ export function freshnessSection(results: Record<string, BenchResult>): string {
     '',
     `For every chunk the twin records when the producer sent it (SQS's SentTimestamp) and when the first view refresh that included its rows ended (\`local/freshness.ts\`): a chunk whose files landed before a load pass started is in the tables when that pass ends and in the views when the next refresh ends. The run summary, the JSON report (\`freshness\`) and the dashboard's "Data age" panel show it; \`npm run bench -- --only freshness\` measures it at the prod stack's settings.`,
     '',
-    '| at the prod stack\'s settings | p50 | p95 | max | queue + consumer (p50) | loader (p50) | refresh (p50) |',
+    "| at the prod stack's settings | p50 | p95 | max | queue + consumer (p50) | loader (p50) | refresh (p50) |",
     '|---|---:|---:|---:|---:|---:|---:|',
     `| configured peak | ${s(r('twin.freshness_p50_ms')?.value)} | ${s(twin?.value)} | ${s(r('twin.freshness_max_ms')?.value)} | ${s(r('twin.freshness_consume_p50_ms')?.value)} | ${s(r('twin.freshness_load_p50_ms')?.value)} | ${s(r('twin.freshness_refresh_p50_ms')?.value)} |`,
     `| 10x the peak | ${s(r('twin.freshness_p50_ms')?.baseline)} | ${s(twin?.baseline)} | ${s(r('twin.freshness_max_ms')?.baseline)} | | | |`,
@@ -31,17 +33,24 @@ export function freshnessSection(results: Record<string, BenchResult>): string {
     '',
     `Settings and machine load of that run: ${twin?.note ?? 'not measured'}`,
     '',
-    'The twin compresses time (a window every few seconds, not every few minutes) but sends each window in one burst as the producer does in Lambda, so these are the pipeline\'s own delays from send to view, on two shared cores; the window itself and the AWS services\' delays are in the budget below.',
+    "The twin compresses time (a window every few seconds, not every few minutes) but sends each window in one burst as the producer does in Lambda, so these are the pipeline's own delays from send to view, on two shared cores; the window itself and the AWS services' delays are in the budget below.",
     '',
   );
   out.push('### Budgeted for AWS, hop by hop', '');
   for (const stack of STACKS) {
     const config = readStack(stack);
     const b = freshnessBudget(config, costs);
-    out.push(budgetTable(stack, b), '', `**${stack}**: p50 at least ${num(b.sumP50)} s, worst case at least ${num(b.sumWorst)} s; it is dominated by the ${b.dominant.split(':')[0]}.`, '');
+    out.push(
+      budgetTable(stack, b),
+      '',
+      `**${stack}**: p50 at least ${num(b.sumP50)} s, worst case at least ${num(b.sumWorst)} s; it is dominated by the ${b.dominant.split(':')[0]}.`,
+      '',
+    );
     for (const p of proposals(config)) {
       const pb = freshnessBudget(p.config, costs);
-      out.push(`- ${stack} with ${p.change}: p50 ${num(pb.sumP50)} s, worst case ${num(pb.sumWorst)} s (from ${num(b.sumWorst)} s).`);
+      out.push(
+        `- ${stack} with ${p.change}: p50 ${num(pb.sumP50)} s, worst case ${num(pb.sumWorst)} s (from ${num(b.sumWorst)} s).`,
+      );
     }
     out.push('');
   }
@@ -50,8 +59,8 @@ export function freshnessSection(results: Record<string, BenchResult>): string {
     '',
     '- **A shorter window** (`bfstream:schedule: rate(1 minute)`, the shortest rate EventBridge Scheduler takes; **prod now runs it**, from rate(5 minutes)): the window is most of the budget. Chunk ids still come from the scheduled window, so a retry still rewrites the same keys. Costs: five times the producer invocations (cents) and smaller files for the COPY JOB (at the prod peak one message a stream a minute, 120 files an hour). dev keeps 15 minutes: it is not watched live.',
     '- **A batching window of 1 s** (prod now, from 10 s): a window sends fewer messages than a batch holds, so each batch waits out `batchWindowSeconds`.',
-    '- **An explicit refresh path**: auto refresh has no bound and yields to queries; a scheduled `REFRESH MATERIALIZED VIEW` after the COPY JOB loads (for example EventBridge Scheduler every minute calling the Redshift Data API) would bound that hop. The twin\'s refresh stage above is what such a refresh costs on PGlite; Redshift\'s incremental refresh is measured in `warehouse.refresh_ms_*`.',
-    '- **Smaller files under load** do not help here: at the prod peak a 5-minute window is two messages a stream, and the consumer\'s time per message is already small next to the window.',
+    "- **An explicit refresh path**: auto refresh has no bound and yields to queries; a scheduled `REFRESH MATERIALIZED VIEW` after the COPY JOB loads (for example EventBridge Scheduler every minute calling the Redshift Data API) would bound that hop. The twin's refresh stage above is what such a refresh costs on PGlite; Redshift's incremental refresh is measured in `warehouse.refresh_ms_*`.",
+    "- **Smaller files under load** do not help here: at the prod peak a 5-minute window is two messages a stream, and the consumer's time per message is already small next to the window.",
     '',
   );
   return out.join('\n');
@@ -70,13 +79,13 @@ export function capacitySection(results: Record<string, BenchResult>): string {
   return [
     '## Capacity per stack',
     '',
-    '`npm run capacity -- --stack dev|prod [--peak N]` prints the model hop by hop (infra/capacity.ts): producer time per sale line against 50% of its timeout, at its memory (Lambda gives 1 vCPU at 1,769 MB and that share below it; our handlers use one thread, so no more above it), a window\'s events against 50% of its memory, each consumer\'s events per second at its memory times `maxConcurrency`, SQS in-flight and Lambda concurrency quotas, and files per hour for the COPY JOB (AWS documents no throughput bound for SQS standard queues or auto-copy). The costs are the twin\'s, measured on one core of this shared machine, so they are pessimistic. The stack config refuses a configured peak any hop cannot hold (the capacity guard in infra/config.ts).',
+    "`npm run capacity -- --stack dev|prod [--peak N]` prints the model hop by hop (infra/capacity.ts): producer time per sale line against 50% of its timeout, at its memory (Lambda gives 1 vCPU at 1,769 MB and that share below it; our handlers use one thread, so no more above it), a window's events against 50% of its memory, each consumer's events per second at its memory times `maxConcurrency`, SQS in-flight and Lambda concurrency quotas, and files per hour for the COPY JOB (AWS documents no throughput bound for SQS standard queues or auto-copy). The costs are the twin's, measured on one core of this shared machine, so they are pessimistic. The stack config refuses a configured peak any hop cannot hold (the capacity guard in infra/config.ts).",
     '',
     '| stack | configured peak (sale lines/min) | producer time holds | producer memory holds | consumers hold | first to give | headroom | to hold 10x |',
     '|---|---:|---:|---:|---:|---|---:|---|',
     ...rows,
     '',
-    '`test/capacity-twin.test.ts` checks the model against the twin: at five times what the model says one consumer per stream drains, the twin\'s backlog grows run after run.',
+    "`test/capacity-twin.test.ts` checks the model against the twin: at five times what the model says one consumer per stream drains, the twin's backlog grows run after run.",
     '',
   ].join('\n');
 }
@@ -84,7 +93,8 @@ export function capacitySection(results: Record<string, BenchResult>): string {
 export function alternativesSection(outDir: string, results: Record<string, BenchResult>): string {
   const costs = costsFromResults(results);
   const eventBytes = results['cost.event_json_bytes']?.value;
-  if ('missing' in costs || eventBytes === undefined) return '_Alternatives not priced: run `npm run bench -- --only freshness,capacity,cost`._\n';
+  if ('missing' in costs || eventBytes === undefined)
+    return '_Alternatives not priced: run `npm run bench -- --only freshness,capacity,cost`._\n';
   const prod = readStack('prod');
   const bills = compareAlternatives({
     comparison: costComparison(outDir),

@@ -27,7 +27,13 @@ interface Plan {
   naiveRounds: number;
 }
 
-const FULL: Plan = { windowLines: PEAK_WINDOW_SALE_LINES, windowsPerRound: 4, rounds: 7, naiveWindowLines: 20_000, naiveRounds: 3 };
+const FULL: Plan = {
+  windowLines: PEAK_WINDOW_SALE_LINES,
+  windowsPerRound: 4,
+  rounds: 7,
+  naiveWindowLines: 20_000,
+  naiveRounds: 3,
+};
 const QUICK: Plan = { windowLines: 30_000, windowsPerRound: 2, rounds: 2, naiveWindowLines: 2_000, naiveRounds: 1 };
 
 export interface RateSample {
@@ -122,7 +128,8 @@ export function loaderArgs(execArgv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i];
-    if ((arg === '--require' || arg === '-r' || arg === '--import') && i + 1 < execArgv.length) out.push(arg, execArgv[++i]);
+    if ((arg === '--require' || arg === '-r' || arg === '--import') && i + 1 < execArgv.length)
+      out.push(arg, execArgv[++i]);
     else if (/^--(require|import)=/.test(arg)) out.push(arg);
   }
   return out;
@@ -136,13 +143,19 @@ export async function runGeneratorBench(options: GeneratorBenchOptions = {}): Pr
   const cpu = cpus().length - 1;
   const pinned = hasTaskset() ? cpu : null;
   const nodeArgs = [...loaderArgs(process.execArgv), __filename, '--child', JSON.stringify({ plan, pinned })];
-  const [command, args] = pinned === null ? [process.execPath, nodeArgs] : ['taskset', ['-c', String(cpu), process.execPath, ...nodeArgs]];
+  const [command, args] =
+    pinned === null ? [process.execPath, nodeArgs] : ['taskset', ['-c', String(cpu), process.execPath, ...nodeArgs]];
   const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, [CHILD_ENV]: '1' } });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, [CHILD_ENV]: '1' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`generator bench child exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`generator bench child exited with ${code}`)),
+    );
   });
   const measurement = JSON.parse(output.trim().split('\n').pop()!) as GeneratorMeasurement;
   return generatorEntries(measurement);

@@ -13,7 +13,16 @@
 // Lambda runtime provides it. The first invocation follows in the same process.
 import * as pulumi from '@pulumi/pulumi';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { buildCatalog } from '../functions/catalog';
@@ -46,8 +55,16 @@ export interface PackagedFunction {
 }
 
 /** Each handler as a CallbackFunction callbackFactory (the data captured as JSON strings): the baseline's closures. */
-export function callbackFactories(catalog: Catalog, migrations: Migrations): Record<FunctionName, () => (...args: any[]) => Promise<unknown>> {
-  const generatorCatalog = JSON.stringify({ products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })), stores: catalog.stores.map((s) => ({ store_id: s.store_id, size: s.size })) });
+// Handlers of four different event types, called by the bench with the event each expects.
+export function callbackFactories(
+  catalog: Catalog,
+  migrations: Migrations,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Record<FunctionName, () => (...args: any[]) => Promise<unknown>> {
+  const generatorCatalog = JSON.stringify({
+    products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
+    stores: catalog.stores.map((s) => ({ store_id: s.store_id, size: s.size })),
+  });
   const dims = JSON.stringify({ products: catalog.products, stores: catalog.stores });
   const rendered = JSON.stringify(migrations);
   return {
@@ -59,8 +76,16 @@ export function callbackFactories(catalog: Catalog, migrations: Migrations): Rec
 }
 
 /** The files of one archive, as CallbackFunction would put them in the zip. */
-export async function packageFunction(callbackFactory: () => unknown, codePathOptions: pulumi.runtime.CodePathOptions | undefined): Promise<PackagedFunction> {
-  const closure = await pulumi.runtime.serializeFunction(callbackFactory, { serialize: () => true, exportName: 'handler', isFactoryFunction: true, allowSecrets: true });
+export async function packageFunction(
+  callbackFactory: () => unknown,
+  codePathOptions: pulumi.runtime.CodePathOptions | undefined,
+): Promise<PackagedFunction> {
+  const closure = await pulumi.runtime.serializeFunction(callbackFactory, {
+    serialize: () => true,
+    exportName: 'handler',
+    isFactoryFunction: true,
+    allowSecrets: true,
+  });
   const options = { ...(codePathOptions ?? {}) };
   options.extraExcludePackages = [...(options.extraExcludePackages ?? []), 'aws-sdk'];
   const previous = process.cwd();
@@ -74,7 +99,9 @@ export async function packageFunction(callbackFactory: () => unknown, codePathOp
   const files: ZipEntry[] = [{ name: '__index.js', data: Buffer.from(closure.text) }];
   for (const path of paths.keys()) {
     const full = join(PROJECT_DIR, path);
-    if (statSync(full).isDirectory()) for (const file of walk(full)) files.push({ name: relative(PROJECT_DIR, file).split('\\').join('/'), data: readFileSync(file) });
+    if (statSync(full).isDirectory())
+      for (const file of walk(full))
+        files.push({ name: relative(PROJECT_DIR, file).split('\\').join('/'), data: readFileSync(file) });
     else files.push({ name: path.split('\\').join('/'), data: readFileSync(full) });
   }
   files.sort((a, b) => a.name.localeCompare(b.name));
@@ -131,8 +158,15 @@ export function measureInit(files: readonly ZipEntry[], sdkDir: string, runs: nu
     }
     const times: InitTiming[] = [];
     for (let i = warmUp ? 0 : 1; i <= runs; i++) {
-      const child = spawnSync(process.execPath, ['-e', INIT_SCRIPT], { cwd: dir, env: { ...LAMBDA_ENV, NODE_PATH: sdkDir, PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
-      if (child.status !== 0) throw new Error(`loading the handler failed (exit ${child.status}): ${child.stderr.trim().split('\n').slice(0, 8).join(' | ')}`);
+      const child = spawnSync(process.execPath, ['-e', INIT_SCRIPT], {
+        cwd: dir,
+        env: { ...LAMBDA_ENV, NODE_PATH: sdkDir, PATH: process.env.PATH ?? '' },
+        encoding: 'utf8',
+      });
+      if (child.status !== 0)
+        throw new Error(
+          `loading the handler failed (exit ${child.status}): ${child.stderr.trim().split('\n').slice(0, 8).join(' | ')}`,
+        );
       if (i > 0) times.push(JSON.parse(child.stdout) as InitTiming); // the first run warms the disk cache
     }
     return times;
@@ -149,19 +183,45 @@ function runtimeSdkDir(): string {
 }
 
 /** The events of a first invocation: small, so the figure is the first-call cost more than the work. */
-async function firstInvocationSetup(graph: MockRun): Promise<{ env: Record<FunctionName, Record<string, string>>; events: Record<FunctionName, unknown>; freshWarehouse(): Promise<{ env: Record<string, string>; stop(): Promise<void> }>; stop(): Promise<void> }> {
+async function firstInvocationSetup(graph: MockRun): Promise<{
+  env: Record<FunctionName, Record<string, string>>;
+  events: Record<FunctionName, unknown>;
+  freshWarehouse(): Promise<{ env: Record<string, string>; stop(): Promise<void> }>;
+  stop(): Promise<void>;
+}> {
   const endpoint = await openEndpoint();
   const sqs = endpoint.sqsClient();
   const s3 = endpoint.s3Client();
   const bucket = named(graph, 'aws:s3/bucket:Bucket', 'landing-bucket').state.bucket as string;
   await ensureBucket(s3, bucket);
-  const queues = await createStreamQueues(sqs, { prefix: 'bench', maxMessageBytes: 262_144, maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
-  const sdk = { AWS_ENDPOINT_URL: endpoint.url, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+  const queues = await createStreamQueues(sqs, {
+    prefix: 'bench',
+    maxMessageBytes: 262_144,
+    maxReceiveCount: 3,
+    visibilityTimeoutSeconds: 30,
+  });
+  const sdk = {
+    AWS_ENDPOINT_URL: endpoint.url,
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
   const catalog = buildCatalog();
   const chunk = (stream: StreamName) => {
     const window = generateWindow(catalog, { start: '2026-11-27T06:00:00Z', minutes: 1, seed: 1, saleLines: 200 });
-    const [message] = packMessages(stream === 'sales' ? window.sales : window.inventory, { stream, windowStart: '2026-11-27T06:00:00Z', seed: 1, eventsPerMessage: 'fill', maxMessageBytes: 262_144, compression: 'gzip' });
-    const record = toSqsRecord({ MessageId: `bench-${stream}`, ReceiptHandle: 'bench', Body: message.body }, queues[stream].arn, 'us-east-1');
+    const [message] = packMessages(stream === 'sales' ? window.sales : window.inventory, {
+      stream,
+      windowStart: '2026-11-27T06:00:00Z',
+      seed: 1,
+      eventsPerMessage: 'fill',
+      maxMessageBytes: 262_144,
+      compression: 'gzip',
+    });
+    const record = toSqsRecord(
+      { MessageId: `bench-${stream}`, ReceiptHandle: 'bench', Body: message.body },
+      queues[stream].arn,
+      'us-east-1',
+    );
     return { Records: [record] };
   };
   const invocation = named(graph, 'aws:lambda/invocation:Invocation', 'warehouse-migrate');
@@ -209,14 +269,27 @@ interface ColdStart {
 }
 
 /** Starts the archive in a fresh process, then invokes it twice: Lambda's init, its first (cold) and a warm invocation. */
-async function coldStart(dir: string, handler: string, name: FunctionName, runtimeModules: string, env: Record<string, string>, event: unknown): Promise<ColdStart> {
+async function coldStart(
+  dir: string,
+  handler: string,
+  name: FunctionName,
+  runtimeModules: string,
+  env: Record<string, string>,
+  event: unknown,
+): Promise<ColdStart> {
   const fn = await startBareFunction({ taskRoot: dir, runtimeModules, handler, functionName: name, env });
   try {
     const first = await fn.invoke(event);
     if (first.error) throw new Error(`${name} failed on its first invocation: ${first.error.stack}\n${fn.output()}`);
     const second = await fn.invoke(event);
     if (second.error) throw new Error(`${name} failed on its second invocation: ${second.error.stack}`);
-    return { initCpuMs: fn.initCpuMs, initMs: fn.initMs, firstCpuMs: first.cpuMs, firstMs: first.ms, secondCpuMs: second.cpuMs };
+    return {
+      initCpuMs: fn.initCpuMs,
+      initMs: fn.initMs,
+      firstCpuMs: first.cpuMs,
+      firstMs: first.ms,
+      secondCpuMs: second.cpuMs,
+    };
   } finally {
     await fn.close();
   }
@@ -226,7 +299,15 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 
 export async function runLambdaBench(options: SectionOptions): Promise<BenchEntries> {
   const catalog = buildCatalog();
-  const migrations = buildMigrations({ dialect: 'redshift', copyRoleArn: 'arn:aws:iam::123456789012:role/bench-copy', bucket: 'bench-landing', region: 'us-east-1' }, catalog);
+  const migrations = buildMigrations(
+    {
+      dialect: 'redshift',
+      copyRoleArn: 'arn:aws:iam::123456789012:role/bench-copy',
+      bucket: 'bench-landing',
+      region: 'us-east-1',
+    },
+    catalog,
+  );
   const baselines = callbackFactories(catalog, migrations);
   const runs = options.quick ? 1 : 7;
   const sdkDir = runtimeSdkDir();
@@ -240,14 +321,23 @@ export async function runLambdaBench(options: SectionOptions): Promise<BenchEntr
     for (const fn of functionNames as readonly FunctionName[]) {
       const built = shipped.manifest.functions[fn];
       const dir = join(shipped.dir, built.dir);
-      const files = [...walk(dir)].map((file) => ({ name: relative(dir, file).split('\\').join('/'), data: readFileSync(file) })).sort((a, b) => a.name.localeCompare(b.name));
+      const files = [...walk(dir)]
+        .map((file) => ({ name: relative(dir, file).split('\\').join('/'), data: readFileSync(file) }))
+        .sort((a, b) => a.name.localeCompare(b.name));
       const zipBytes = zip(files).length;
       const full = await packageFunction(baselines[fn], undefined);
       const starts: ColdStart[] = [];
       const start = async () => {
         const warehouse = fn === 'migrator' ? await invocations.freshWarehouse() : undefined;
         try {
-          return await coldStart(dir, built.handler, fn, runtimeModules, { ...invocations.env[fn], ...warehouse?.env }, invocations.events[fn]);
+          return await coldStart(
+            dir,
+            built.handler,
+            fn,
+            runtimeModules,
+            { ...invocations.env[fn], ...warehouse?.env },
+            invocations.events[fn],
+          );
         } finally {
           await warehouse?.stop();
         }
@@ -282,7 +372,7 @@ export async function runLambdaBench(options: SectionOptions): Promise<BenchEntr
         baseline: round1(warmMs),
         ratio: Math.round((warmMs / firstMs) * 100) / 100,
         note:
-          `CPU time of the first invocation right after that init, in the same process (${fn === 'producer' ? '200 sale lines to two fauxqs queues' : fn === 'migrator' ? 'the deploy\'s {hash} input against a local Data API' : 'one 200-event chunk to fauxqs S3'}); ` +
+          `CPU time of the first invocation right after that init, in the same process (${fn === 'producer' ? '200 sale lines to two fauxqs queues' : fn === 'migrator' ? "the deploy's {hash} input against a local Data API" : 'one 200-event chunk to fauxqs S3'}); ` +
           `median of ${runs} (wall clock ${wall(starts.map((t) => t.firstMs))} ms); baseline: the second, warm invocation of the same event, so the ratio shows what moved into the first call.`,
       };
     }

@@ -15,7 +15,8 @@ describe('naiveGenerateWindow', () => {
   it('makes only valid events inside the window', () => {
     for (const s of w.sales) expect(validate(saleLine, s, known)).toEqual([]);
     for (const u of w.inventory) expect(validate(inventoryUpdate, u, known)).toEqual([]);
-    for (const s of w.sales) expect(s.timestamp >= '2026-11-27T06:00:00Z' && s.timestamp < '2026-11-27T06:01:00Z').toBe(true);
+    for (const s of w.sales)
+      expect(s.timestamp >= '2026-11-27T06:00:00Z' && s.timestamp < '2026-11-27T06:01:00Z').toBe(true);
   });
 
   it('pairs every sale line with a -quantity update on the same product, store and time', () => {
@@ -23,13 +24,20 @@ describe('naiveGenerateWindow', () => {
     expect(byTransaction.size).toBe(w.sales.length);
     for (const s of w.sales) {
       const u = byTransaction.get(s.transaction_id)!;
-      expect([u.product_id, u.store_id, u.timestamp, u.quantity_change]).toEqual([s.product_id, s.store_id, s.timestamp, -s.quantity]);
+      expect([u.product_id, u.store_id, u.timestamp, u.quantity_change]).toEqual([
+        s.product_id,
+        s.store_id,
+        s.timestamp,
+        -s.quantity,
+      ]);
     }
   });
 
   it('never takes stock below zero', () => {
     const stock = new Map<string, number>();
-    const ordered = [...w.inventory].sort((a, b) => (a.reason === b.reason ? a.timestamp.localeCompare(b.timestamp) : a.reason === 'restock' ? -1 : 1));
+    const ordered = [...w.inventory].sort((a, b) =>
+      a.reason === b.reason ? a.timestamp.localeCompare(b.timestamp) : a.reason === 'restock' ? -1 : 1,
+    );
     for (const u of ordered) {
       const key = `${u.product_id}|${u.store_id}`;
       const left = (stock.get(key) ?? 0) + u.quantity_change;

@@ -29,7 +29,7 @@ export function naiveGenerateWindow(catalog: GeneratorCatalog, spec: NaiveWindow
   const restockAt = from.toISOString().slice(0, 19) + 'Z';
   // Baskets first, each at a random second, then sorted so stock is spent in time order.
   const baskets: { id: string; at: string; storeId: string; lines: number }[] = [];
-  for (let planned = 0; planned < spec.saleLines; ) {
+  for (let planned = 0; planned < spec.saleLines;) {
     const lines = Math.min(spec.saleLines - planned, faker.number.int({ min: 1, max: 5 }));
     baskets.push({
       id: faker.string.uuid(),

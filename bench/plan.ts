@@ -20,10 +20,16 @@ function planOnce(stack: string): PlanTiming {
   const started = performance.now();
   // Pulumi.prod.yaml leaves the required alarm address to the operator; CI passes one the same way.
   const alarm = stack === 'prod' ? ['--config', 'bfstream:alarmEmail=alarms@example.com'] : [];
-  const child = spawnSync(TSX, ['infra/plan.ts', '--stack', stack, '--quiet', ...alarm], { cwd: ROOT, encoding: 'utf8' });
+  const child = spawnSync(TSX, ['infra/plan.ts', '--stack', stack, '--quiet', ...alarm], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const wallMs = performance.now() - started;
-  if (child.status !== 0) throw new Error(`plan --stack ${stack} exited ${child.status}:\n${child.stdout}\n${child.stderr}`);
-  const summary = /(\d+) resources in \d+ components; 0 registration errors; 0 policy violations; (\d+) ms/.exec(child.stdout);
+  if (child.status !== 0)
+    throw new Error(`plan --stack ${stack} exited ${child.status}:\n${child.stdout}\n${child.stderr}`);
+  const summary = /(\d+) resources in \d+ components; 0 registration errors; 0 policy violations; (\d+) ms/.exec(
+    child.stdout,
+  );
   if (!summary) throw new Error(`plan --stack ${stack}: no summary line in:\n${child.stdout}`);
   return { wallMs, programMs: Number(summary[2]), resources: Number(summary[1]) };
 }

@@ -30,7 +30,9 @@ describe('resultsTable', () => {
 
   it('writes one row per metric with its figures, target and verdict', () => {
     expect(table.split('\n')).toHaveLength(2 + 4);
-    expect(row('generator.events_per_s')).toContain('| 1,500,000 events/s | 100,000 events/s | 15.0× | ≥ 1,000,000 events/s | yes |');
+    expect(row('generator.events_per_s')).toContain(
+      '| 1,500,000 events/s | 100,000 events/s | 15.0× | ≥ 1,000,000 events/s | yes |',
+    );
     expect(row('lambda.zip_bytes.producer')).toContain('| 320.0 KB | 536.0 KB |');
     expect(row('lambda.zip_bytes.producer')).toContain('| **no** |');
     expect(row('cost.monthly_ingest_usd')).toContain('| $7.25 | $2,982.86 |');

@@ -57,7 +57,9 @@ export const TARGETS: Record<string, Target[]> = {
 };
 
 export function targetsFor(metric: string): Target[] {
-  return Object.entries(TARGETS).flatMap(([pattern, targets]) => (pattern.endsWith('*') ? metric.startsWith(pattern.slice(0, -1)) : metric === pattern) ? targets : []);
+  return Object.entries(TARGETS).flatMap(([pattern, targets]) =>
+    (pattern.endsWith('*') ? metric.startsWith(pattern.slice(0, -1)) : metric === pattern) ? targets : [],
+  );
 }
 
 export function meets(result: Pick<BenchResult, 'value' | 'ratio'>, target: Target): boolean | undefined {
@@ -66,7 +68,8 @@ export function meets(result: Pick<BenchResult, 'value' | 'ratio'>, target: Targ
   return target.op === '>=' ? figure >= target.limit : figure <= target.limit;
 }
 
-const num = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const num = (x: number, digits = 0) =>
+  x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const usd = (x: number) => `$${num(x, 2)}`;
 const secs = (ms: number) => `${num(ms / 1000, 1)} s`;
 
@@ -85,11 +88,21 @@ function escapeCell(text: string): string {
 }
 
 export function resultsTable(results: Record<string, BenchResult>): string {
-  const rows = ['| Metric | Value | Baseline | Ratio | Target | Met | Measured (UTC) | Note |', '|---|---:|---:|---:|---|:-:|---|---|'];
+  const rows = [
+    '| Metric | Value | Baseline | Ratio | Target | Met | Measured (UTC) | Note |',
+    '|---|---:|---:|---:|---|:-:|---|---|',
+  ];
   for (const [metric, r] of Object.entries(results)) {
     const targets = targetsFor(metric);
     const verdicts = targets.map((t) => meets(r, t));
-    const met = targets.length === 0 ? '' : verdicts.every((v) => v === true) ? 'yes' : verdicts.some((v) => v === false) ? '**no**' : '?';
+    const met =
+      targets.length === 0
+        ? ''
+        : verdicts.every((v) => v === true)
+          ? 'yes'
+          : verdicts.some((v) => v === false)
+            ? '**no**'
+            : '?';
     rows.push(
       `| \`${metric}\` | ${formatFigure(r.value, r.unit)} | ${formatFigure(r.baseline, r.unit)} | ${r.ratio === undefined ? '' : `${num(r.ratio, r.ratio < 10 ? 2 : 1)}×`} | ${targets.map((t) => t.text).join('; ')} | ${met} | ${r.at.slice(0, 16).replace('T', ' ')} | ${escapeCell(r.note ?? '')} |`,
     );
@@ -101,7 +114,10 @@ function billRows(c: DesignComparison): string {
   const row = (label: string, f: (b: MonthlyBill) => string) => `| ${label} | ${f(c.ours)} | ${f(c.original)} |`;
   const fnCost = (b: MonthlyBill) =>
     Object.entries(b.lambda.functions)
-      .map(([fn, f]) => `${fn.replace(/^bench-(ours|original)-/, '')}: ${num(f.invocations)} × ${f.memoryMb} MB, ${num(f.gbSeconds)} GB-s`)
+      .map(
+        ([fn, f]) =>
+          `${fn.replace(/^bench-(ours|original)-/, '')}: ${num(f.invocations)} × ${f.memoryMb} MB, ${num(f.gbSeconds)} GB-s`,
+      )
       .join('<br>');
   return [
     '| Line (a month) | Ours (prod stack settings) | Original design settings |',
@@ -135,7 +151,7 @@ function costSection(outDir: string, results: Record<string, BenchResult>): stri
   if (!existsSync(usagePath)) return '_No twin usage in this run (the twin section did not run), so no bill._\n';
   const runs = JSON.parse(readFileSync(usagePath, 'utf8')) as { ours: TwinRunRecord; original: TwinRunRecord };
   const c = costComparison(outDir);
-  let redshift = '';
+  let redshift: string;
   try {
     const prod = prodStackConfig();
     redshift = `At the prod stack's base capacity of ${prod.baseCapacity} RPU, every hour the workgroup is busy costs ${usd(prod.baseCapacity * PRICES.redshiftServerless.perRpuHour)} ($${PRICES.redshiftServerless.perRpuHour} per RPU-hour). Auto-copy must load ${num(c.ours.filesPerHourAtPeak)} files an hour at the peak with our settings and ${num(c.original.filesPerHourAtPeak)} with the original ones: Redshift loads best from files of 1 MB to 1 GB, so the original design's tiny files keep the warehouse busy far longer for the same rows.`;
@@ -143,7 +159,9 @@ function costSection(outDir: string, results: Record<string, BenchResult>): stri
     redshift = `(prod stack config unreadable: ${(error as Error).message})`;
   }
   const twinRow = (r: TwinRunRecord) =>
-    `| ${r.design} | ${r.describe} | ${num(r.saleLines)} | ${num(r.inventoryUpdates)} | ${num(r.messages.sales + r.messages.inventory)} | ${num(r.files.written)} | ${Object.entries(r.usage.sqs)
+    `| ${r.design} | ${r.describe} | ${num(r.saleLines)} | ${num(r.inventoryUpdates)} | ${num(r.messages.sales + r.messages.inventory)} | ${num(r.files.written)} | ${Object.entries(
+      r.usage.sqs,
+    )
       .map(([a, u]) => `${a} ${num(u.requests)} (${num(u.billingUnits)} units)`)
       .join(', ')} | ${Object.entries(r.usage.s3)
       .map(([a, n]) => `${a} ${num(n)}`)
@@ -202,7 +220,15 @@ const BASELINE_COLOR = '#b9bec6';
 /** The chart: throughput, archive size, init time and monthly ingest cost, ours against the baseline. */
 export function renderChart(results: Record<string, BenchResult>): string {
   const pick = (metric: string) => results[metric];
-  const panels: { title: string; unit: string; log: boolean; rows: { label: string; ours?: number; baseline?: number }[]; oursName: string; baseName: string; target?: number }[] = [
+  const panels: {
+    title: string;
+    unit: string;
+    log: boolean;
+    rows: { label: string; ours?: number; baseline?: number }[];
+    oursName: string;
+    baseName: string;
+    target?: number;
+  }[] = [
     {
       title: 'Throughput (events/s, log)',
       unit: 'events/s',
@@ -210,7 +236,11 @@ export function renderChart(results: Record<string, BenchResult>): string {
       oursName: 'ours',
       baseName: 'baseline',
       rows: [
-        { label: 'generator', ours: pick('generator.events_per_s')?.value, baseline: pick('generator.events_per_s')?.baseline },
+        {
+          label: 'generator',
+          ours: pick('generator.events_per_s')?.value,
+          baseline: pick('generator.events_per_s')?.baseline,
+        },
         { label: 'twin', ours: pick('twin.events_per_s')?.value, baseline: pick('twin.events_per_s')?.baseline },
       ],
     },
@@ -238,7 +268,13 @@ export function renderChart(results: Record<string, BenchResult>): string {
       log: true,
       oursName: 'ours',
       baseName: 'original design',
-      rows: [{ label: 'SQS + Lambda + S3', ours: pick('cost.monthly_ingest_usd')?.value, baseline: pick('cost.monthly_ingest_usd')?.baseline }],
+      rows: [
+        {
+          label: 'SQS + Lambda + S3',
+          ours: pick('cost.monthly_ingest_usd')?.value,
+          baseline: pick('cost.monthly_ingest_usd')?.baseline,
+        },
+      ],
     },
   ];
   const width = 960;
@@ -253,18 +289,71 @@ export function renderChart(results: Record<string, BenchResult>): string {
   const option: echarts.EChartsOption = {
     animation: false,
     backgroundColor: '#ffffff',
-    title: panels.map((p, i) => ({ text: p.rows.some((r) => r.ours !== undefined) ? p.title : `${p.title}: not measured`, left: 40 + cells[i][0] * (width / 2), top: 10 + cells[i][1] * (height / 2), textStyle: { fontSize: 14 } })),
-    legend: panels.map((p, i) => ({ data: [p.oursName, p.baseName], right: 30 + (1 - cells[i][0]) * (width / 2), top: 34 + cells[i][1] * (height / 2), textStyle: { fontSize: 11 } })),
-    grid: panels.map((_, i) => ({ left: 70 + cells[i][0] * (width / 2), top: 70 + cells[i][1] * (height / 2), width: width / 2 - 110, height: height / 2 - 120 })),
-    xAxis: panels.map((p, i) => ({ type: 'category', gridIndex: i, data: p.rows.map((r) => r.label), axisLabel: { fontSize: 11, interval: 0 } })),
+    title: panels.map((p, i) => ({
+      text: p.rows.some((r) => r.ours !== undefined) ? p.title : `${p.title}: not measured`,
+      left: 40 + cells[i][0] * (width / 2),
+      top: 10 + cells[i][1] * (height / 2),
+      textStyle: { fontSize: 14 },
+    })),
+    legend: panels.map((p, i) => ({
+      data: [p.oursName, p.baseName],
+      right: 30 + (1 - cells[i][0]) * (width / 2),
+      top: 34 + cells[i][1] * (height / 2),
+      textStyle: { fontSize: 11 },
+    })),
+    grid: panels.map((_, i) => ({
+      left: 70 + cells[i][0] * (width / 2),
+      top: 70 + cells[i][1] * (height / 2),
+      width: width / 2 - 110,
+      height: height / 2 - 120,
+    })),
+    xAxis: panels.map((p, i) => ({
+      type: 'category',
+      gridIndex: i,
+      data: p.rows.map((r) => r.label),
+      axisLabel: { fontSize: 11, interval: 0 },
+    })),
     yAxis: panels.map((p, i) => ({ type: p.log ? 'log' : 'value', gridIndex: i, axisLabel: { fontSize: 10 } })),
     series: panels.flatMap((p, i) => [
-      { name: p.oursName, type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, itemStyle: { color: OURS_COLOR },
+      {
+        name: p.oursName,
+        type: 'bar' as const,
+        xAxisIndex: i,
+        yAxisIndex: i,
+        itemStyle: { color: OURS_COLOR },
         ...(p.target === undefined
           ? {}
-          : { markLine: { silent: true, symbol: 'none', lineStyle: { color: '#c0392b', type: 'dashed' as const }, label: { show: false }, data: [{ yAxis: p.target }] } }),
-        data: p.rows.map((r) => r.ours ?? null), label: { show: true, position: 'top' as const, fontSize: 10, formatter: (v: { value: unknown }) => short(v.value as number) } },
-      { name: p.baseName, type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, itemStyle: { color: BASELINE_COLOR }, data: p.rows.map((r) => r.baseline ?? null), label: { show: true, position: 'top' as const, fontSize: 10, formatter: (v: { value: unknown }) => short(v.value as number) } },
+          : {
+              markLine: {
+                silent: true,
+                symbol: 'none',
+                lineStyle: { color: '#c0392b', type: 'dashed' as const },
+                label: { show: false },
+                data: [{ yAxis: p.target }],
+              },
+            }),
+        data: p.rows.map((r) => r.ours ?? null),
+        label: {
+          show: true,
+          position: 'top' as const,
+          fontSize: 10,
+          formatter: (v: { value: unknown }) => short(v.value as number),
+        },
+      },
+      {
+        name: p.baseName,
+        type: 'bar' as const,
+        xAxisIndex: i,
+        yAxisIndex: i,
+        itemStyle: { color: BASELINE_COLOR },
+        data: p.rows.map((r) => r.baseline ?? null),
+        label: {
+          show: true,
+          position: 'top' as const,
+          fontSize: 10,
+          formatter: (v: { value: unknown }) => short(v.value as number),
+        },
+      },
     ]),
   };
   chart.setOption(option);
@@ -276,7 +365,11 @@ export function renderChart(results: Record<string, BenchResult>): string {
 function lambdaRows(results: Record<string, BenchResult>, prefix: string, factor: number) {
   return Object.entries(results)
     .filter(([metric]) => metric.startsWith(prefix))
-    .map(([metric, r]) => ({ label: metric.slice(prefix.length).replace(/Consumer$/, ' consumer'), ours: round(r.value * factor), baseline: r.baseline === undefined ? undefined : round(r.baseline * factor) }));
+    .map(([metric, r]) => ({
+      label: metric.slice(prefix.length).replace(/Consumer$/, ' consumer'),
+      ours: round(r.value * factor),
+      baseline: r.baseline === undefined ? undefined : round(r.baseline * factor),
+    }));
 }
 
 function round(x: number): number {
@@ -313,8 +406,12 @@ Generated by \`npm run bench\` from \`${rel(args.resultsPath)}\`: do not edit by
 
 - **Date**: ${info.date.slice(0, 16).replace('T', ' ')} UTC${info.quick ? ' (**quick mode: toy sizes, not figures to quote**)' : ''}
 - **Machine**: ${info.machine.cpu}, ${info.machine.cores} cores, ${info.machine.memoryGb} GB RAM, ${info.machine.platform}; shared with other work while it ran
-- **Node**: ${info.machine.node}${info.commit ? `
-- **Code**: commit ${info.commit}` : ''}
+- **Node**: ${info.machine.node}${
+    info.commit
+      ? `
+- **Code**: commit ${info.commit}`
+      : ''
+  }
 - **Sections**: ${info.sections.map((s) => `${s.name} ${s.status}${s.status === 'ok' ? ` (${s.seconds.toFixed(0)} s)` : ''}`).join(', ')}
 ${skipped.map((s) => `  - ${s.name}: ${s.message ?? s.status}`).join('\n')}
 

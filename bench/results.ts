@@ -22,7 +22,10 @@ export function readResults(path = RESULTS_PATH): Record<string, BenchResult> {
 }
 
 /** Merge results into the file, keeping the metrics this run did not measure. */
-export function recordResults(entries: Record<string, Omit<BenchResult, 'at'> & { at?: string }>, path = RESULTS_PATH): void {
+export function recordResults(
+  entries: Record<string, Omit<BenchResult, 'at'> & { at?: string }>,
+  path = RESULTS_PATH,
+): void {
   const all = readResults(path);
   const at = new Date().toISOString();
   for (const [metric, entry] of Object.entries(entries)) all[metric] = { at, ...entry };

@@ -46,7 +46,13 @@ function isEntries(value: unknown): value is BenchEntries {
   return (
     typeof value === 'object' &&
     value !== null &&
-    Object.values(value).every((e) => typeof e === 'object' && e !== null && typeof (e as { value?: unknown }).value === 'number' && typeof (e as { unit?: unknown }).unit === 'string')
+    Object.values(value).every(
+      (e) =>
+        typeof e === 'object' &&
+        e !== null &&
+        typeof (e as { value?: unknown }).value === 'number' &&
+        typeof (e as { unit?: unknown }).unit === 'string',
+    )
   );
 }
 
@@ -77,7 +83,21 @@ function machine(): RunInfo['machine'] {
 function commitMeasured(): string | undefined {
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' });
   if (head.status !== 0) return undefined;
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', '.', ':!bench/results.json', ':!bench/run-info.json', ':!bench/twin-usage.json', ':!docs/BENCHMARKS.md', ':!docs/bench.svg'], { cwd: join(__dirname, '..'), encoding: 'utf8' });
+  const dirty = spawnSync(
+    'git',
+    [
+      'status',
+      '--porcelain',
+      '--',
+      '.',
+      ':!bench/results.json',
+      ':!bench/run-info.json',
+      ':!bench/twin-usage.json',
+      ':!docs/BENCHMARKS.md',
+      ':!docs/bench.svg',
+    ],
+    { cwd: join(__dirname, '..'), encoding: 'utf8' },
+  );
   const changed = dirty.status === 0 && dirty.stdout.split('\n').some((l) => /^( M|M |MM|A |D | D)/.test(l));
   return `${head.stdout.trim()}${changed ? ' + uncommitted changes' : ''}`;
 }
@@ -122,7 +142,9 @@ export async function main(argv = process.argv): Promise<number> {
       const names = entries ? Object.keys(entries).join(', ') : '(recorded by the section itself)';
       console.log(`  ${section.name}: ok in ${seconds.toFixed(1)} s: ${names}`);
       for (const [metric, e] of Object.entries(entries ?? {})) {
-        console.log(`    ${metric} = ${e.value} ${e.unit}${e.baseline !== undefined ? ` (baseline ${e.baseline}, ratio ${e.ratio})` : ''}`);
+        console.log(
+          `    ${metric} = ${e.value} ${e.unit}${e.baseline !== undefined ? ` (baseline ${e.baseline}, ratio ${e.ratio})` : ''}`,
+        );
       }
       statuses.push({ name: section.name, status: 'ok', seconds });
     } catch (error) {
@@ -133,7 +155,13 @@ export async function main(argv = process.argv): Promise<number> {
     }
   }
 
-  const info: RunInfo = { date: new Date().toISOString(), quick: opts.quick, machine: machine(), commit: commitMeasured(), sections: statuses };
+  const info: RunInfo = {
+    date: new Date().toISOString(),
+    quick: opts.quick,
+    machine: machine(),
+    commit: commitMeasured(),
+    sections: statuses,
+  };
   writeFileSync(join(outDir, RUN_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
   const written = await renderDocs({ resultsPath, outDir, docsDir, info });
   console.log(`docs: ${written.join(', ')}`);

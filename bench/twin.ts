@@ -24,12 +24,27 @@ export function prodStackConfig(file = PROD_STACK_FILE): StackConfig {
 export interface DesignSettings {
   design: 'ours' | 'original';
   describe: string;
-  twin: Pick<TwinOptions, 'eventsPerMessage' | 'maxMessageBytes' | 'compression' | 'batchSize' | 'filePer' | 'consumerConcurrency' | 'producerConcurrency'>;
+  twin: Pick<
+    TwinOptions,
+    | 'eventsPerMessage'
+    | 'maxMessageBytes'
+    | 'compression'
+    | 'batchSize'
+    | 'filePer'
+    | 'consumerConcurrency'
+    | 'producerConcurrency'
+  >;
 }
 
 /** Ours: what the prod stack deploys (packed, gzip messages; a CSV per message and hour). */
 export function ourDesign(config: StackConfig): DesignSettings {
-  const twin = { eventsPerMessage: config.eventsPerMessage, maxMessageBytes: config.maxMessageBytes, compression: config.compression, batchSize: config.batchSize, filePer: 'message' as const };
+  const twin = {
+    eventsPerMessage: config.eventsPerMessage,
+    maxMessageBytes: config.maxMessageBytes,
+    compression: config.compression,
+    batchSize: config.batchSize,
+    filePer: 'message' as const,
+  };
   return {
     design: 'ours',
     describe: `${twin.eventsPerMessage === 'fill' ? 'messages filled' : `${twin.eventsPerMessage} events/message`} to ${twin.maxMessageBytes / 1024} KiB (${twin.compression}), consumer batches of ${twin.batchSize}, a CSV per message and hour`,
@@ -47,7 +62,15 @@ export const ORIGINAL_DESIGN: DesignSettings = {
   describe: '1 event/message (uncompressed JSON), consumer batches of 10, one CSV per batch',
   // Two pollers per stream and two producer windows at once: the original waits on round
   // trips, not on the CPU, and runs about a third faster that way than with one of each.
-  twin: { eventsPerMessage: 1, maxMessageBytes: 262_144, compression: 'none', batchSize: 10, filePer: 'batch', consumerConcurrency: 2, producerConcurrency: 2 },
+  twin: {
+    eventsPerMessage: 1,
+    maxMessageBytes: 262_144,
+    compression: 'none',
+    batchSize: 10,
+    filePer: 'batch',
+    consumerConcurrency: 2,
+    producerConcurrency: 2,
+  },
 };
 
 interface Size {
@@ -62,7 +85,9 @@ const WINDOW_MINUTES = 15;
  * side: two hours at the prod stack's peak, 8 windows of 15 minutes at peakLinesPerMinute.
  */
 function workload(config: StackConfig, quick: boolean): Size {
-  return quick ? { runs: 2, saleLinesPerRun: 100 } : { runs: 8, saleLinesPerRun: config.peakLinesPerMinute * WINDOW_MINUTES };
+  return quick
+    ? { runs: 2, saleLinesPerRun: 100 }
+    : { runs: 8, saleLinesPerRun: config.peakLinesPerMinute * WINDOW_MINUTES };
 }
 
 /** What the cost model and the docs need of one run, kept in twin-usage.json. */
@@ -77,7 +102,12 @@ export interface TwinRunRecord extends DesignRun {
 }
 
 export function memoryByFunction(usage: TwinReport['usage'], config: StackConfig): Record<string, number> {
-  return Object.fromEntries(Object.keys(usage.lambda).map((fn) => [fn, fn.endsWith('-producer') ? config.producerMemoryMb : config.consumerMemoryMb]));
+  return Object.fromEntries(
+    Object.keys(usage.lambda).map((fn) => [
+      fn,
+      fn.endsWith('-producer') ? config.producerMemoryMb : config.consumerMemoryMb,
+    ]),
+  );
 }
 
 async function runDesign(settings: DesignSettings, size: Size, config: StackConfig): Promise<TwinRunRecord> {
@@ -94,7 +124,9 @@ async function runDesign(settings: DesignSettings, size: Size, config: StackConf
       skipBooks: true,
     });
     if (report.rowsLoaded.sales !== report.events.sales || report.rowsLoaded.inventory !== report.events.inventory) {
-      throw new Error(`twin ${settings.design}: loaded ${JSON.stringify(report.rowsLoaded)} rows of ${JSON.stringify(report.events)} events`);
+      throw new Error(
+        `twin ${settings.design}: loaded ${JSON.stringify(report.rowsLoaded)} rows of ${JSON.stringify(report.events)} events`,
+      );
     }
     return {
       design: settings.design,
@@ -123,7 +155,8 @@ export async function runTwinBench(options: SectionOptions): Promise<BenchEntrie
   const original = await runDesign(ORIGINAL_DESIGN, size, config);
   writeFileSync(join(options.outDir, TWIN_USAGE_FILE), JSON.stringify({ ours, original }, null, 2) + '\n');
   const ratio = ours.eventsPerSecond / original.eventsPerSecond;
-  const sizeNote = (r: TwinRunRecord) => `${r.totalEvents.toLocaleString('en-US')} events in ${r.settings.runs} windows, ${r.files.written.toLocaleString('en-US')} files`;
+  const sizeNote = (r: TwinRunRecord) =>
+    `${r.totalEvents.toLocaleString('en-US')} events in ${r.settings.runs} windows, ${r.files.written.toLocaleString('en-US')} files`;
   return {
     'twin.events_per_s': {
       value: Math.round(ours.eventsPerSecond),
@@ -138,7 +171,8 @@ export async function runTwinBench(options: SectionOptions): Promise<BenchEntrie
       value: round3((ours.files.written / ours.saleLines) * 1000),
       unit: 'files',
       baseline: round3((original.files.written / original.saleLines) * 1000),
-      ratio: Math.round((original.files.written / original.saleLines / (ours.files.written / ours.saleLines)) * 10) / 10,
+      ratio:
+        Math.round((original.files.written / original.saleLines / (ours.files.written / ours.saleLines)) * 10) / 10,
       note: 'Landing files (both streams) per 1,000 sale lines; ratio = original / ours.',
     },
   };
@@ -149,5 +183,8 @@ function round3(x: number): number {
 }
 
 export function readTwinRuns(outDir: string): { ours: TwinRunRecord; original: TwinRunRecord } {
-  return JSON.parse(readFileSync(join(outDir, TWIN_USAGE_FILE), 'utf8')) as { ours: TwinRunRecord; original: TwinRunRecord };
+  return JSON.parse(readFileSync(join(outDir, TWIN_USAGE_FILE), 'utf8')) as {
+    ours: TwinRunRecord;
+    original: TwinRunRecord;
+  };
 }

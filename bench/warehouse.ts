@@ -49,7 +49,12 @@ const encoder = new TextEncoder();
  * Sale lines spread over Black Friday by the demand curve, one generator window per
  * hour, cut into landing files of `perFile` events; `onFiles` receives each hour's files.
  */
-async function generateDay(catalog: Catalog, saleLines: number, perFile: number, onFiles: (files: LandingFile[]) => Promise<void>): Promise<{ sales: number; inventory: number }> {
+async function generateDay(
+  catalog: Catalog,
+  saleLines: number,
+  perFile: number,
+  onFiles: (files: LandingFile[]) => Promise<void>,
+): Promise<{ sales: number; inventory: number }> {
   const weights = Array.from({ length: 24 }, (_, h) => demandAt(BLACK_FRIDAY_CURVE, h + 0.5));
   const popularity = productPopularity(catalog);
   const counts = { sales: 0, inventory: 0 };
@@ -67,10 +72,18 @@ async function generateDay(catalog: Catalog, saleLines: number, perFile: number,
     counts.sales += w.sales.length;
     counts.inventory += w.inventory.length;
     const files: LandingFile[] = [];
-    for (const [stream, events] of [['sales', w.sales], ['inventory', w.inventory]] as const) {
+    for (const [stream, events] of [
+      ['sales', w.sales],
+      ['inventory', w.inventory],
+    ] as const) {
       for (let i = 0, n = 0; i < events.length; i += perFile, n++) {
         const part = events.slice(i, i + perFile);
-        files.push({ stream, key: csvKey(stream, chunkId(stream, start, 1000 + h, n), part[0].timestamp), body: encoder.encode(toCsv(streams[stream].contract, part)), rows: part.length });
+        files.push({
+          stream,
+          key: csvKey(stream, chunkId(stream, start, 1000 + h, n), part[0].timestamp),
+          body: encoder.encode(toCsv(streams[stream].contract, part)),
+          rows: part.length,
+        });
       }
     }
     await onFiles(files);
@@ -80,7 +93,9 @@ async function generateDay(catalog: Catalog, saleLines: number, perFile: number,
 
 async function freshWarehouse(catalog: Catalog, dataDir?: string): Promise<PgliteDriver> {
   // In memory: restore a blank data dir rather than run initdb (not part of any timing).
-  const driver = dataDir ? await openPglite(dataDir) : await openPglite(undefined, { loadDataDir: await blankDataDir() });
+  const driver = dataDir
+    ? await openPglite(dataDir)
+    : await openPglite(undefined, { loadDataDir: await blankDataDir() });
   await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, catalog));
   return driver;
 }
@@ -102,10 +117,22 @@ async function timeQueries(driver: PgliteDriver, runs = 5): Promise<Record<Dashb
 }
 
 /** Time to refresh every view after one more landing file, and a full recompute for reference. */
-async function timeRefresh(driver: PgliteDriver, catalog: Catalog, perFile: number): Promise<{ incrementalMs: number; fullMs: number }> {
+async function timeRefresh(
+  driver: PgliteDriver,
+  catalog: Catalog,
+  perFile: number,
+): Promise<{ incrementalMs: number; fullMs: number }> {
   const w = generateWindow(catalog, { start: '2026-11-28T00:00:00Z', minutes: 1, seed: 99, saleLines: perFile });
-  await driver.copyCsv(qualified('sales_transactions'), streams.sales.contract.columns, encoder.encode(toCsv(streams.sales.contract, w.sales)));
-  await driver.copyCsv(qualified('inventory_updates'), streams.inventory.contract.columns, encoder.encode(toCsv(streams.inventory.contract, w.inventory)));
+  await driver.copyCsv(
+    qualified('sales_transactions'),
+    streams.sales.contract.columns,
+    encoder.encode(toCsv(streams.sales.contract, w.sales)),
+  );
+  await driver.copyCsv(
+    qualified('inventory_updates'),
+    streams.inventory.contract.columns,
+    encoder.encode(toCsv(streams.inventory.contract, w.inventory)),
+  );
   let t = performance.now();
   await refreshViews(driver);
   const incrementalMs = performance.now() - t;
@@ -117,17 +144,28 @@ async function timeRefresh(driver: PgliteDriver, catalog: Catalog, perFile: numb
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Phase 1: the loader against raw COPY, then refresh and query times at ~1M sale lines. */
-async function loaderPhase(catalog: Catalog, saleLines: number, perFile: number, log: (l: string) => void): Promise<BenchEntries> {
+async function loaderPhase(
+  catalog: Catalog,
+  saleLines: number,
+  perFile: number,
+  log: (l: string) => void,
+): Promise<BenchEntries> {
   const { startFauxqs } = await import('fauxqs');
   const server = await startFauxqs({ port: 0, logger: false });
   const bucket = 'bench-landing';
   server.createBucket(bucket);
-  const s3 = new S3Client({ endpoint: `http://127.0.0.1:${server.port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const s3 = new S3Client({
+    endpoint: `http://127.0.0.1:${server.port}`,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
   // Two warehouses side by side, fed one hour of files at a time, alternating: the
   // other work on a shared machine then slows both sides alike. CPU time of this
   // process (PGlite runs in it, and so does fauxqs) is the main figure; wall time is noted.
   const raw = await freshWarehouse(catalog);
-  for (const t of ['sales_transactions', 'inventory_updates']) await raw.exec(`CREATE TABLE ${qualified('raw_' + t)} (LIKE ${qualified(t)} INCLUDING ALL)`);
+  for (const t of ['sales_transactions', 'inventory_updates'])
+    await raw.exec(`CREATE TABLE ${qualified('raw_' + t)} (LIKE ${qualified(t)} INCLUDING ALL)`);
   const driver = await freshWarehouse(catalog);
   const cost = { raw: { wall: 0, cpu: 0 }, loader: { wall: 0, cpu: 0 } };
   const measure = async (side: 'raw' | 'loader', work: () => Promise<unknown>) => {
@@ -147,23 +185,37 @@ async function loaderPhase(catalog: Catalog, saleLines: number, perFile: number,
       files += hour.length;
       bytes += hour.reduce((a, f) => a + f.body.byteLength, 0);
       await measure('raw', async () => {
-        for (const f of hour) await raw.copyCsv(qualified('raw_' + streams[f.stream].contract.table), streams[f.stream].contract.columns, f.body);
+        for (const f of hour)
+          await raw.copyCsv(
+            qualified('raw_' + streams[f.stream].contract.table),
+            streams[f.stream].contract.columns,
+            f.body,
+          );
       });
       await measure('loader', async () => {
         const report = await loadLandingFiles({ driver, s3, bucket });
-        if (report.filesFailed > 0 || report.filesLoaded !== hour.length) throw new Error(`loader: ${JSON.stringify({ ...report, failures: report.failures.slice(0, 3) })}`);
+        if (report.filesFailed > 0 || report.filesLoaded !== hour.length)
+          throw new Error(`loader: ${JSON.stringify({ ...report, failures: report.failures.slice(0, 3) })}`);
         refreshMs += report.refreshMs;
       });
     });
     await raw.close();
     const mbps = (ms: number) => bytes / 1e6 / (ms / 1000);
-    log(`  ${counts.sales} sale lines, ${counts.inventory} inventory updates, ${files} files, ${(bytes / 1e6).toFixed(1)} MB`);
-    log(`  raw COPY: cpu ${(cost.raw.cpu / 1000).toFixed(1)} s (${mbps(cost.raw.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.raw.wall / 1000).toFixed(1)} s`);
-    log(`  loader:   cpu ${(cost.loader.cpu / 1000).toFixed(1)} s (${mbps(cost.loader.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.loader.wall / 1000).toFixed(1)} s, refreshes ${refreshMs.toFixed(0)} ms`);
+    log(
+      `  ${counts.sales} sale lines, ${counts.inventory} inventory updates, ${files} files, ${(bytes / 1e6).toFixed(1)} MB`,
+    );
+    log(
+      `  raw COPY: cpu ${(cost.raw.cpu / 1000).toFixed(1)} s (${mbps(cost.raw.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.raw.wall / 1000).toFixed(1)} s`,
+    );
+    log(
+      `  loader:   cpu ${(cost.loader.cpu / 1000).toFixed(1)} s (${mbps(cost.loader.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.loader.wall / 1000).toFixed(1)} s, refreshes ${refreshMs.toFixed(0)} ms`,
+    );
     const refresh = await timeRefresh(driver, catalog, perFile);
     const queries = await timeQueries(driver);
     const slowest = Object.entries(queries).sort((a, b) => b[1] - a[1])[0];
-    log(`  refresh ${refresh.incrementalMs.toFixed(1)} ms (full recompute ${refresh.fullMs.toFixed(0)} ms); slowest query ${slowest[0]} ${slowest[1].toFixed(1)} ms`);
+    log(
+      `  refresh ${refresh.incrementalMs.toFixed(1)} ms (full recompute ${refresh.fullMs.toFixed(0)} ms); slowest query ${slowest[0]} ${slowest[1].toFixed(1)} ms`,
+    );
     await driver.close();
     const fraction = cost.raw.cpu / cost.loader.cpu;
     const size = `${(counts.sales / 1e6).toFixed(2)}M sale lines + ${(counts.inventory / 1e6).toFixed(2)}M inventory updates in ${files} files of ${perFile} events (${(bytes / 1e6).toFixed(0)} MB)`;
@@ -196,14 +248,21 @@ async function loaderPhase(catalog: Catalog, saleLines: number, perFile: number,
 }
 
 /** Phase 2: ~10M sale lines COPYed straight into an on-disk PGlite (the loader's COPY, without S3), then refresh and query times. */
-async function scalePhase(catalog: Catalog, saleLines: number, perCopy: number, perFile: number, log: (l: string) => void): Promise<BenchEntries> {
+async function scalePhase(
+  catalog: Catalog,
+  saleLines: number,
+  perCopy: number,
+  perFile: number,
+  log: (l: string) => void,
+): Promise<BenchEntries> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-warehouse-'));
   const driver = await freshWarehouse(catalog, join(dir, 'pgdata'));
   const started = performance.now();
   try {
     let loaded = 0;
     const counts = await generateDay(catalog, saleLines, perCopy, async (files) => {
-      for (const f of files) await driver.copyCsv(qualified(streams[f.stream].contract.table), streams[f.stream].contract.columns, f.body);
+      for (const f of files)
+        await driver.copyCsv(qualified(streams[f.stream].contract.table), streams[f.stream].contract.columns, f.body);
       // Auto refresh keeps up with the loads; so does the bench, once per hour of data.
       await refreshViews(driver);
       loaded += files.filter((f) => f.stream === 'sales').reduce((a, f) => a + f.rows, 0);
@@ -213,7 +272,9 @@ async function scalePhase(catalog: Catalog, saleLines: number, perCopy: number, 
     const refresh = await timeRefresh(driver, catalog, perFile);
     const queries = await timeQueries(driver);
     const slowest = Object.entries(queries).sort((a, b) => b[1] - a[1])[0];
-    log(`  refresh ${refresh.incrementalMs.toFixed(1)} ms (full recompute ${refresh.fullMs.toFixed(0)} ms); slowest query ${slowest[0]} ${slowest[1].toFixed(1)} ms`);
+    log(
+      `  refresh ${refresh.incrementalMs.toFixed(1)} ms (full recompute ${refresh.fullMs.toFixed(0)} ms); slowest query ${slowest[0]} ${slowest[1].toFixed(1)} ms`,
+    );
     const size = `${(counts.sales / 1e6).toFixed(2)}M sale lines + ${(counts.inventory / 1e6).toFixed(2)}M inventory updates, on-disk PGlite, loaded in ${loadSeconds.toFixed(0)} s`;
     return {
       'warehouse.refresh_ms_10m': {
@@ -236,7 +297,9 @@ async function scalePhase(catalog: Catalog, saleLines: number, perCopy: number, 
 export async function runWarehouseBench(options: WarehouseBenchOptions = {}): Promise<BenchEntries> {
   const log = options.log ?? ((l: string) => console.log(l));
   const catalog = buildCatalog();
-  const sizes = options.quick ? { small: 20_000, large: 40_000, perFile: 2_000 } : { small: 1_000_000, large: 10_000_000, perFile: 5_000 };
+  const sizes = options.quick
+    ? { small: 20_000, large: 40_000, perFile: 2_000 }
+    : { small: 1_000_000, large: 10_000_000, perFile: 5_000 };
   const entries: BenchEntries = {};
   if (options.only !== '10m') {
     log(`warehouse: loader and views at ${sizes.small} sale lines`);
@@ -244,7 +307,10 @@ export async function runWarehouseBench(options: WarehouseBenchOptions = {}): Pr
   }
   if (options.only !== '1m') {
     log(`warehouse: views at ${sizes.large} sale lines`);
-    Object.assign(entries, await scalePhase(catalog, sizes.large, options.quick ? sizes.perFile : 20_000, sizes.perFile, log));
+    Object.assign(
+      entries,
+      await scalePhase(catalog, sizes.large, options.quick ? sizes.perFile : 20_000, sizes.perFile, log),
+    );
   }
   if (options.quick) {
     // Toy sizes say nothing about the targets; keep the metric names but mark them.

@@ -14,7 +14,11 @@ const DOS_DATE = (0 << 9) | (1 << 5) | 1;
 const UTF8_FLAG = 0x0800;
 
 /** The fields a local and a central header share, in the same order: flags, method, time, date, CRC, sizes, name length. */
-function writeSharedFields(header: Buffer, at: number, f: { method: number; crc: number; compressed: number; size: number; nameLength: number }): void {
+function writeSharedFields(
+  header: Buffer,
+  at: number,
+  f: { method: number; crc: number; compressed: number; size: number; nameLength: number },
+): void {
   header.writeUInt16LE(UTF8_FLAG, at);
   header.writeUInt16LE(f.method, at + 2);
   header.writeUInt16LE(DOS_TIME, at + 4);
@@ -26,7 +30,8 @@ function writeSharedFields(header: Buffer, at: number, f: { method: number; crc:
 }
 
 export function zip(entries: readonly ZipEntry[], level = 6): Buffer {
-  if (entries.length > 0xffff) throw new RangeError(`zip: ${entries.length} entries need zip64, which this writer does not do`);
+  if (entries.length > 0xffff)
+    throw new RangeError(`zip: ${entries.length} entries need zip64, which this writer does not do`);
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -36,7 +41,13 @@ export function zip(entries: readonly ZipEntry[], level = 6): Buffer {
     const stored = deflated.length >= entry.data.length;
     const body = stored ? entry.data : deflated;
     const crc = crc32(entry.data);
-    const shared = { method: stored ? 0 : 8, crc, compressed: body.length, size: entry.data.length, nameLength: name.length };
+    const shared = {
+      method: stored ? 0 : 8,
+      crc,
+      compressed: body.length,
+      size: entry.data.length,
+      nameLength: name.length,
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);

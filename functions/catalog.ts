@@ -152,8 +152,10 @@ const SIZES = ['small', 'medium', 'large'] as const;
 export function buildCatalog(seed: number = DEFAULT_CATALOG_SEED, options: CatalogOptions = {}): Catalog {
   const productCount = options.products ?? 200;
   const storeCount = options.stores ?? 25;
-  if (!Number.isInteger(productCount) || productCount < 1 || productCount > 9999) throw new RangeError(`catalog products must be 1..9999, got ${productCount}`);
-  if (!Number.isInteger(storeCount) || storeCount < 1 || storeCount > 999) throw new RangeError(`catalog stores must be 1..999, got ${storeCount}`);
+  if (!Number.isInteger(productCount) || productCount < 1 || productCount > 9999)
+    throw new RangeError(`catalog products must be 1..9999, got ${productCount}`);
+  if (!Number.isInteger(storeCount) || storeCount < 1 || storeCount > 999)
+    throw new RangeError(`catalog stores must be 1..999, got ${storeCount}`);
   const faker = new Faker({ locale: [en], seed });
   const regions = Object.keys(REGIONS);
   const stores: Store[] = [];

@@ -8,7 +8,16 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { csvKey, rejectedKey } from './chunks';
-import { knownIdsOf, streams, validate, type KnownIds, type Product, type Problem, type Store, type StreamName } from './contracts';
+import {
+  knownIdsOf,
+  streams,
+  validate,
+  type KnownIds,
+  type Product,
+  type Problem,
+  type Store,
+  type StreamName,
+} from './contracts';
 import { toCsv } from './csv';
 import { SQS_MAX_MESSAGE_BYTES, UnreadableMessageError, unpackMessage } from './packing';
 
@@ -86,9 +95,15 @@ function rejectedLine(r: RejectedEvent): string {
  * Pure core: one message body -> the landing files to write. Throws
  * UnreadableMessageError when the body can't be read at all.
  */
-export function processChunk(body: string, stream: StreamName, known: KnownIds, maxBodyBytes = SQS_MAX_MESSAGE_BYTES): ProcessedChunk {
+export function processChunk(
+  body: string,
+  stream: StreamName,
+  known: KnownIds,
+  maxBodyBytes = SQS_MAX_MESSAGE_BYTES,
+): ProcessedChunk {
   const chunk = unpackMessage(body, maxBodyBytes);
-  if (chunk.stream !== stream) throw new UnreadableMessageError(`message is for stream ${chunk.stream}, this consumer reads ${stream}`);
+  if (chunk.stream !== stream)
+    throw new UnreadableMessageError(`message is for stream ${chunk.stream}, this consumer reads ${stream}`);
   const contract = streams[stream].contract;
   const valid: { timestamp: string }[] = [];
   const rejected: RejectedEvent[] = [];
@@ -96,7 +111,8 @@ export function processChunk(body: string, stream: StreamName, known: KnownIds, 
   chunk.events.forEach((event, index) => {
     let problems = validate(contract, event, known);
     const id = (event as Record<string, unknown> | null)?.[contract.key];
-    if (problems.length === 0 && seen.has(id as string)) problems = [{ field: contract.key, message: `duplicate ${contract.key} ${JSON.stringify(id)} in chunk` }];
+    if (problems.length === 0 && seen.has(id as string))
+      problems = [{ field: contract.key, message: `duplicate ${contract.key} ${JSON.stringify(id)} in chunk` }];
     if (problems.length > 0) rejected.push({ chunk_id: chunk.chunkId, index, problems, event });
     else {
       seen.add(id as string);
@@ -111,7 +127,14 @@ export function processChunk(body: string, stream: StreamName, known: KnownIds, 
     chunkId: chunk.chunkId,
     valid,
     files,
-    rejected: rejected.length > 0 ? { key: rejectedKey(stream, chunk.chunkId), body: rejected.map(rejectedLine).join('\n') + '\n', rows: rejected.length } : undefined,
+    rejected:
+      rejected.length > 0
+        ? {
+            key: rejectedKey(stream, chunk.chunkId),
+            body: rejected.map(rejectedLine).join('\n') + '\n',
+            rows: rejected.length,
+          }
+        : undefined,
     counts: { events: chunk.events.length, valid: valid.length, rejected: rejected.length },
   };
 }
@@ -139,7 +162,11 @@ async function putFile(s3: S3Client, bucket: string, file: LandingFile, contentT
 }
 
 /** Original-design mode: all of a batch's valid events in one CSV per hour. */
-async function consumeAsOneFile(deps: ConsumerDeps, event: SQSEvent, counts: ConsumerCounts): Promise<SQSBatchResponse> {
+async function consumeAsOneFile(
+  deps: ConsumerDeps,
+  event: SQSEvent,
+  counts: ConsumerCounts,
+): Promise<SQSBatchResponse> {
   const { stream, bucket } = deps.settings;
   const contract = streams[stream].contract;
   const failures: string[] = [];
@@ -158,10 +185,18 @@ async function consumeAsOneFile(deps: ConsumerDeps, event: SQSEvent, counts: Con
       failures.push(record.messageId);
     }
   }
-  const batchId = createHash('sha256').update(ok.map((r) => r.messageId).join(',')).digest('hex').slice(0, 24);
+  const batchId = createHash('sha256')
+    .update(ok.map((r) => r.messageId).join(','))
+    .digest('hex')
+    .slice(0, 24);
   try {
     for (const [hour, events] of byHour(valid)) {
-      counts.bytes += await putFile(deps.s3, bucket, { key: csvKey(stream, `batch-${batchId}`, hour), body: toCsv(contract, events), rows: events.length }, 'text/csv');
+      counts.bytes += await putFile(
+        deps.s3,
+        bucket,
+        { key: csvKey(stream, `batch-${batchId}`, hour), body: toCsv(contract, events), rows: events.length },
+        'text/csv',
+      );
       counts.files++;
     }
   } catch {
@@ -173,7 +208,15 @@ async function consumeAsOneFile(deps: ConsumerDeps, event: SQSEvent, counts: Con
 /** Handle one SQS batch; failed messages are reported by id and the rest succeed. */
 export async function consumeBatch(deps: ConsumerDeps, event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   const { stream, bucket } = deps.settings;
-  const counts: ConsumerCounts = { messages: event.Records.length, failedMessages: 0, events: 0, valid: 0, rejected: 0, files: 0, bytes: 0 };
+  const counts: ConsumerCounts = {
+    messages: event.Records.length,
+    failedMessages: 0,
+    events: 0,
+    valid: 0,
+    rejected: 0,
+    files: 0,
+    bytes: 0,
+  };
   let response: SQSBatchResponse;
   if (deps.settings.filePer === 'batch') {
     response = await consumeAsOneFile(deps, event, counts);
@@ -183,7 +226,11 @@ export async function consumeBatch(deps: ConsumerDeps, event: SQSEvent, context?
       try {
         chunk = processChunk(record.body, stream, deps.known, deps.settings.maxBodyBytes);
       } catch (err) {
-        deps.logger?.warn('unreadable message', { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, reason: (err as Error).message });
+        deps.logger?.warn('unreadable message', {
+          messageId: record.messageId,
+          receiveCount: record.attributes?.ApproximateReceiveCount,
+          reason: (err as Error).message,
+        });
         throw err;
       }
       // Rejects first: if a CSV put fails afterwards, the retry rewrites both with the same bytes.
@@ -216,10 +263,19 @@ export function consumerSettingsFromEnv(stream: StreamName, env: NodeJS.ProcessE
 }
 
 /** The Lambda handler for one stream. The dims are plain data captured at deploy time. */
-export function createConsumerHandler(stream: StreamName, dims: { products: readonly Product[]; stores: readonly Store[] }, settings?: ConsumerSettings) {
+export function createConsumerHandler(
+  stream: StreamName,
+  dims: { products: readonly Product[]; stores: readonly Store[] },
+  settings?: ConsumerSettings,
+) {
   let deps: ConsumerDeps | undefined;
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    deps ??= { s3: new S3Client({}), known: knownIdsOf(dims), settings: settings ?? consumerSettingsFromEnv(stream), logger: new Logger({ serviceName: `${stream}-consumer` }) };
+    deps ??= {
+      s3: new S3Client({}),
+      known: knownIdsOf(dims),
+      settings: settings ?? consumerSettingsFromEnv(stream),
+      logger: new Logger({ serviceName: `${stream}-consumer` }),
+    };
     return consumeBatch(deps, event, context);
   };
 }

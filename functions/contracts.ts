@@ -77,7 +77,8 @@ export const REDSHIFT_LIMITS = Object.freeze({
 });
 
 /** Largest DECIMAL(12,2) value: 9999999999.99. */
-export const MONEY_MAX = 10 ** (REDSHIFT_LIMITS.moneyPrecision - REDSHIFT_LIMITS.moneyScale) - 10 ** -REDSHIFT_LIMITS.moneyScale;
+export const MONEY_MAX =
+  10 ** (REDSHIFT_LIMITS.moneyPrecision - REDSHIFT_LIMITS.moneyScale) - 10 ** -REDSHIFT_LIMITS.moneyScale;
 
 export interface KindRule {
   /** Column type, the same text in Redshift and Postgres. */
@@ -129,7 +130,8 @@ function textProblem(value: unknown, maxBytes: number): string | undefined {
     else if (c < 0xd800 || c > 0xdfff) bytes += 3;
     else {
       const next = value.charCodeAt(i + 1);
-      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return `must be well-formed Unicode, got a lone surrogate ${charAt(value, i)}`;
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff))
+        return `must be well-formed Unicode, got a lone surrogate ${charAt(value, i)}`;
       bytes += 4;
       i++;
     }
@@ -148,14 +150,18 @@ function numberProblem(spec: FieldSpec, value: unknown): string | undefined {
   if (value > max) return `must be <= ${max}, got ${value}`;
   // Exactly the doubles nearest to a two-decimal amount (0.1 + 0.2 is not one), so the CSV's
   // toFixed(2) is the value itself. Exact within DECIMAL(12,2)'s range, checked above.
-  if (spec.kind === 'money' && Math.round(value * 100) / 100 !== value) return `must have at most 2 decimals, got ${value}`;
+  if (spec.kind === 'money' && Math.round(value * 100) / 100 !== value)
+    return `must have at most 2 decimals, got ${value}`;
   return undefined;
 }
 
 const varchar = (spec: FieldSpec) => `VARCHAR(${spec.maxBytes})`;
 /** Postgres's VARCHAR(n) counts characters; Redshift's counts bytes, so the twin checks bytes too. */
-const byteLength = (column: string, spec: FieldSpec) => [{ name: 'bytes', check: `octet_length(${column}) <= ${spec.maxBytes}` }];
-const VARCHAR_RULE = '"Character types": VARCHAR(n) holds n bytes, not characters; "Preparing your input data": a NUL fails the COPY';
+const byteLength = (column: string, spec: FieldSpec) => [
+  { name: 'bytes', check: `octet_length(${column}) <= ${spec.maxBytes}` },
+];
+const VARCHAR_RULE =
+  '"Character types": VARCHAR(n) holds n bytes, not characters; "Preparing your input data": a NUL fails the COPY';
 
 export const kindRules: Readonly<Record<FieldKind, KindRule>> = {
   id: {
@@ -168,7 +174,11 @@ export const kindRules: Readonly<Record<FieldKind, KindRule>> = {
   ref: {
     sqlType: varchar,
     twinChecks: byteLength,
-    problem: (spec, value, known) => idProblem(value, spec.maxBytes!) ?? (known && !known[spec.ref!].has(value as string) ? `unknown ${spec.ref!.slice(0, -1)} id ${JSON.stringify(value)}` : undefined),
+    problem: (spec, value, known) =>
+      idProblem(value, spec.maxBytes!) ??
+      (known && !known[spec.ref!].has(value as string)
+        ? `unknown ${spec.ref!.slice(0, -1)} id ${JSON.stringify(value)}`
+        : undefined),
     accepts: `as id, and the id exists in its dimension (the consumer's catalog)`,
     mirrors: VARCHAR_RULE,
   },
@@ -176,14 +186,19 @@ export const kindRules: Readonly<Record<FieldKind, KindRule>> = {
     sqlType: varchar,
     twinChecks: byteLength,
     problem: (spec, value) => textProblem(value, spec.maxBytes!),
-    accepts: 'a non-empty, well-formed Unicode string without control characters (U+0000-U+001F, U+007F-U+009F), at most maxBytes UTF-8 bytes',
+    accepts:
+      'a non-empty, well-formed Unicode string without control characters (U+0000-U+001F, U+007F-U+009F), at most maxBytes UTF-8 bytes',
     mirrors: `${VARCHAR_RULE}; "Preparing your input data": only UTF-8 characters of up to four bytes`,
   },
   enum: {
     sqlType: varchar,
     twinChecks: byteLength,
     problem: (spec, value) =>
-      typeof value !== 'string' ? `must be a string, got ${describe(value)}` : spec.values!.includes(value) ? undefined : `must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(value)}`,
+      typeof value !== 'string'
+        ? `must be a string, got ${describe(value)}`
+        : spec.values!.includes(value)
+          ? undefined
+          : `must be one of ${spec.values!.join(', ')}, got ${JSON.stringify(value)}`,
     accepts: `one of the listed values (each itself of ${ID_CHARACTERS}, at most maxBytes bytes)`,
     mirrors: VARCHAR_RULE,
   },
@@ -192,7 +207,8 @@ export const kindRules: Readonly<Record<FieldKind, KindRule>> = {
     twinChecks: () => [],
     problem: numberProblem,
     accepts: `a JSON number that is a whole number within [min, max], bounds inside ${REDSHIFT_LIMITS.integerMin}..${REDSHIFT_LIMITS.integerMax}`,
-    mirrors: '"Numeric types": INTEGER holds -2147483648 to +2147483647, and no value outside it can be stored (Postgres: the same)',
+    mirrors:
+      '"Numeric types": INTEGER holds -2147483648 to +2147483647, and no value outside it can be stored (Postgres: the same)',
   },
   money: {
     sqlType: () => `DECIMAL(${REDSHIFT_LIMITS.moneyPrecision},${REDSHIFT_LIMITS.moneyScale})`,
@@ -200,7 +216,8 @@ export const kindRules: Readonly<Record<FieldKind, KindRule>> = {
     problem: numberProblem,
     csvText: (value: number) => value.toFixed(REDSHIFT_LIMITS.moneyScale),
     accepts: `a JSON number with at most 2 decimals within [min, max], bounds inside -${MONEY_MAX}..${MONEY_MAX}; written with exactly 2 decimals`,
-    mirrors: '"Numeric types": a value with more digits before the point than precision minus scale (10) cannot be copied; more decimals than the scale are rounded (Postgres: the same)',
+    mirrors:
+      '"Numeric types": a value with more digits before the point than precision minus scale (10) cannot be copied; more decimals than the scale are rounded (Postgres: the same)',
   },
   timestamp: {
     sqlType: () => 'TIMESTAMP',
@@ -213,7 +230,8 @@ export const kindRules: Readonly<Record<FieldKind, KindRule>> = {
           : `must be an ISO-8601 UTC timestamp like 2026-11-27T09:00:00Z (years 0001-9999), got ${JSON.stringify(value)}`,
     csvText: (value: string) => toCsvTimestamp(value),
     accepts: 'a real UTC instant `YYYY-MM-DDTHH:MM:SS[.s-sss]Z`, years 0001-9999; written as `YYYY-MM-DD HH:MM:SS`',
-    mirrors: '"Datetime types": TIMESTAMP is 4713 BC to 294276 AD; "Preparing your input data": the default timestamp format is YYYY-MM-DD hh:mm:ss',
+    mirrors:
+      '"Datetime types": TIMESTAMP is 4713 BC to 294276 AD; "Preparing your input data": the default timestamp format is YYYY-MM-DD hh:mm:ss',
   },
 };
 
@@ -223,10 +241,12 @@ const STRING_KINDS: readonly FieldKind[] = ['id', 'ref', 'text', 'enum'];
 export function fieldSpecProblems(name: string, spec: FieldSpec): string[] {
   const problems: string[] = [];
   const say = (message: string) => problems.push(`${name}: ${message}`);
-  if (!/^[a-z_][a-z0-9_]*$/.test(name) || name in Object.prototype) say('must be a lowercase SQL identifier that is not a property of every object');
+  if (!/^[a-z_][a-z0-9_]*$/.test(name) || name in Object.prototype)
+    say('must be a lowercase SQL identifier that is not a property of every object');
   if (!(spec.kind in kindRules)) say(`unknown kind ${JSON.stringify(spec.kind)}`);
   if (STRING_KINDS.includes(spec.kind)) {
-    if (!(Number.isInteger(spec.maxBytes) && spec.maxBytes! >= 1 && spec.maxBytes! <= REDSHIFT_LIMITS.varcharMaxBytes)) say(`maxBytes must be a whole number 1..${REDSHIFT_LIMITS.varcharMaxBytes}, got ${spec.maxBytes}`);
+    if (!(Number.isInteger(spec.maxBytes) && spec.maxBytes! >= 1 && spec.maxBytes! <= REDSHIFT_LIMITS.varcharMaxBytes))
+      say(`maxBytes must be a whole number 1..${REDSHIFT_LIMITS.varcharMaxBytes}, got ${spec.maxBytes}`);
   } else if (spec.maxBytes !== undefined) say(`maxBytes is for string kinds only, not ${spec.kind}`);
   if (spec.kind === 'ref' && spec.ref === undefined) say('a ref needs the dimension it refers to');
   if (spec.kind === 'enum') {
@@ -237,18 +257,26 @@ export function fieldSpecProblems(name: string, spec: FieldSpec): string[] {
     }
   }
   if (spec.kind === 'int' || spec.kind === 'money') {
-    const [typeMin, typeMax] = spec.kind === 'int' ? [REDSHIFT_LIMITS.integerMin, REDSHIFT_LIMITS.integerMax] : [-MONEY_MAX, MONEY_MAX];
+    const [typeMin, typeMax] =
+      spec.kind === 'int' ? [REDSHIFT_LIMITS.integerMin, REDSHIFT_LIMITS.integerMax] : [-MONEY_MAX, MONEY_MAX];
     for (const bound of [spec.min, spec.max]) {
       if (bound === undefined) continue;
       const problem = numberProblem({ kind: spec.kind, doc: '' }, bound);
       if (problem) say(`bound ${bound} ${problem} (${spec.kind} holds ${typeMin}..${typeMax})`);
     }
-    if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) say(`min ${spec.min} is above max ${spec.max}`);
-  } else if (spec.min !== undefined || spec.max !== undefined) say(`min and max are for int and money only, not ${spec.kind}`);
+    if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max)
+      say(`min ${spec.min} is above max ${spec.max}`);
+  } else if (spec.min !== undefined || spec.max !== undefined)
+    say(`min and max are for int and money only, not ${spec.kind}`);
   return problems;
 }
 
-function defineContract<const F extends Fields>(table: string, role: 'fact' | 'dim', key: keyof F & string, fields: F): Contract<F> {
+function defineContract<const F extends Fields>(
+  table: string,
+  role: 'fact' | 'dim',
+  key: keyof F & string,
+  fields: F,
+): Contract<F> {
   const problems = Object.entries(fields).flatMap(([name, spec]) => fieldSpecProblems(name, spec));
   if (!(key in fields) || fields[key].nullable) problems.push(`key ${key} must be a required field`);
   if (problems.length > 0) throw new Error(`contract ${table} is not loadable:\n- ${problems.join('\n- ')}`);
@@ -275,7 +303,12 @@ export const inventoryUpdate = defineContract('inventory_updates', 'fact', 'upda
   quantity_change: { kind: 'int', min: -1000, max: 100000, doc: 'Units added (restock) or removed (sale).' },
   store_id: { kind: 'ref', ref: 'stores', maxBytes: 16, doc: 'Store whose stock moved.' },
   reason: { kind: 'enum', values: ['sale', 'restock'], maxBytes: 16, doc: 'Why the stock moved.' },
-  transaction_id: { kind: 'id', maxBytes: ID, nullable: true, doc: 'Sale line that caused a sale movement; null for restocks.' },
+  transaction_id: {
+    kind: 'id',
+    maxBytes: ID,
+    nullable: true,
+    doc: 'Sale line that caused a sale movement; null for restocks.',
+  },
 } as const);
 
 export const product = defineContract('products', 'dim', 'product_id', {
@@ -320,7 +353,10 @@ export interface KnownIds {
 
 /** The ids a consumer checks references against, from the dims. */
 export function knownIdsOf(dims: { products: readonly Product[]; stores: readonly Store[] }): KnownIds {
-  return { products: new Set(dims.products.map((p) => p.product_id)), stores: new Set(dims.stores.map((s) => s.store_id)) };
+  return {
+    products: new Set(dims.products.map((p) => p.product_id)),
+    stores: new Set(dims.stores.map((s) => s.store_id)),
+  };
 }
 
 export interface Problem {
@@ -349,7 +385,15 @@ function digitsAt(value: string, at: number, length: number): number {
 export function isIsoUtc(value: string): boolean {
   const n = value.length;
   if (n !== 20 && (n < 22 || n > 24)) return false;
-  if (value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':' || value[n - 1] !== 'Z') return false;
+  if (
+    value[4] !== '-' ||
+    value[7] !== '-' ||
+    value[10] !== 'T' ||
+    value[13] !== ':' ||
+    value[16] !== ':' ||
+    value[n - 1] !== 'Z'
+  )
+    return false;
   if (n > 20 && (value[19] !== '.' || digitsAt(value, 20, n - 21) < 0)) return false;
   const year = digitsAt(value, 0, 4);
   const month = digitsAt(value, 5, 2);
@@ -357,7 +401,19 @@ export function isIsoUtc(value: string): boolean {
   const hour = digitsAt(value, 11, 2);
   const minute = digitsAt(value, 14, 2);
   const second = digitsAt(value, 17, 2);
-  if (year < REDSHIFT_LIMITS.timestampMinYear || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  if (
+    year < REDSHIFT_LIMITS.timestampMinYear ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59
+  )
+    return false;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
   return day <= DAYS_IN_MONTH[month - 1] + leap;
 }
@@ -379,9 +435,12 @@ const recordRules: Partial<Record<string, (record: Record<string, unknown>) => P
     const change = r.quantity_change;
     if (typeof change !== 'number') return undefined;
     if (change === 0) return { field: 'quantity_change', message: 'must not be 0' };
-    if (r.reason === 'sale' && change > 0) return { field: 'quantity_change', message: `must be negative for a sale, got ${change}` };
-    if (r.reason === 'sale' && (r.transaction_id === undefined || r.transaction_id === null)) return { field: 'transaction_id', message: 'is required for a sale' };
-    if (r.reason === 'restock' && change < 0) return { field: 'quantity_change', message: `must be positive for a restock, got ${change}` };
+    if (r.reason === 'sale' && change > 0)
+      return { field: 'quantity_change', message: `must be negative for a sale, got ${change}` };
+    if (r.reason === 'sale' && (r.transaction_id === undefined || r.transaction_id === null))
+      return { field: 'transaction_id', message: 'is required for a sale' };
+    if (r.reason === 'restock' && change < 0)
+      return { field: 'quantity_change', message: `must be positive for a restock, got ${change}` };
     return undefined;
   },
 };
@@ -396,7 +455,9 @@ const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function validate(contract: Contract<any>, record: unknown, known?: KnownIds): readonly Problem[] {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-    return [{ field: '(record)', message: `must be a JSON object, got ${record === null ? 'null' : describe(record)}` }];
+    return [
+      { field: '(record)', message: `must be a JSON object, got ${record === null ? 'null' : describe(record)}` },
+    ];
   }
   // Allocated on the first problem only: the valid record is the hot path.
   let problems: Problem[] | undefined;
@@ -408,7 +469,8 @@ export function validate(contract: Contract<any>, record: unknown, known?: Known
   }
   for (const name in values) {
     // Own fields only: `constructor` or `__proto__` are "in" every object, and are no field.
-    if (!Object.hasOwn(fields, name)) (problems ??= []).push({ field: name || '(empty name)', message: 'is not a field of ' + contract.table });
+    if (!Object.hasOwn(fields, name))
+      (problems ??= []).push({ field: name || '(empty name)', message: 'is not a field of ' + contract.table });
   }
   const broken = recordRules[contract.table]?.(values);
   if (broken) (problems ??= []).push(broken);

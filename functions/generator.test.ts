@@ -1,6 +1,16 @@
 import { buildCatalog, CATEGORIES } from './catalog';
 import { inventoryUpdate, knownIdsOf, product, saleLine, validate } from './contracts';
-import { BLACK_FRIDAY_CURVE, DEFAULT_LOST_SALES_RATE, demandAt, expectedSaleLines, generateWindow, MAX_RESTOCK_UNITS, safetyFactor, unitNormalLoss, validateCurve } from './generator';
+import {
+  BLACK_FRIDAY_CURVE,
+  DEFAULT_LOST_SALES_RATE,
+  demandAt,
+  expectedSaleLines,
+  generateWindow,
+  MAX_RESTOCK_UNITS,
+  safetyFactor,
+  unitNormalLoss,
+  validateCurve,
+} from './generator';
 
 const catalog = buildCatalog();
 const known = knownIdsOf(catalog);
@@ -21,7 +31,7 @@ describe('catalog', () => {
     for (const p of catalog.products) expect(validate(product, p)).toEqual([]);
   });
 
-  it('names each product after an item of its category and prices it in that item\'s range', () => {
+  it("names each product after an item of its category and prices it in that item's range", () => {
     const wrong = catalog.products.filter((p) => {
       const match = CATEGORIES[p.category].items.find((i) => p.name.endsWith(' ' + i.item));
       return !match || p.price < match.price[0] || p.price > match.price[1] || Math.round(p.price * 100) % 100 !== 99;
@@ -64,7 +74,12 @@ describe('generateWindow', () => {
     expect(bySale.size).toBe(window.sales.length);
     const mismatched = window.sales.filter((s) => {
       const u = bySale.get(s.transaction_id)!;
-      return u.product_id !== s.product_id || u.store_id !== s.store_id || u.timestamp !== s.timestamp || u.quantity_change !== -s.quantity;
+      return (
+        u.product_id !== s.product_id ||
+        u.store_id !== s.store_id ||
+        u.timestamp !== s.timestamp ||
+        u.quantity_change !== -s.quantity
+      );
     });
     expect(mismatched).toEqual([]);
   });
@@ -72,15 +87,19 @@ describe('generateWindow', () => {
   it('per product and store, sale updates sum to minus the units sold', () => {
     const sold = new Map<string, number>();
     const moved = new Map<string, number>();
-    for (const s of window.sales) sold.set(`${s.product_id}/${s.store_id}`, (sold.get(`${s.product_id}/${s.store_id}`) ?? 0) + s.quantity);
-    for (const u of window.inventory.filter((x) => x.reason === 'sale')) moved.set(`${u.product_id}/${u.store_id}`, (moved.get(`${u.product_id}/${u.store_id}`) ?? 0) + u.quantity_change);
+    for (const s of window.sales)
+      sold.set(`${s.product_id}/${s.store_id}`, (sold.get(`${s.product_id}/${s.store_id}`) ?? 0) + s.quantity);
+    for (const u of window.inventory.filter((x) => x.reason === 'sale'))
+      moved.set(`${u.product_id}/${u.store_id}`, (moved.get(`${u.product_id}/${u.store_id}`) ?? 0) + u.quantity_change);
     expect(moved.size).toBe(sold.size);
     expect([...sold].filter(([pair, units]) => moved.get(pair) !== -units)).toEqual([]);
   });
 
   it('never takes stock below zero: replaying updates in time order stays >= 0', () => {
     const level = new Map<string, number>();
-    const ordered = [...window.inventory].sort((a, b) => a.timestamp.localeCompare(b.timestamp) || b.quantity_change - a.quantity_change);
+    const ordered = [...window.inventory].sort(
+      (a, b) => a.timestamp.localeCompare(b.timestamp) || b.quantity_change - a.quantity_change,
+    );
     let lowest = 0;
     for (const u of ordered) {
       const pair = `${u.product_id}/${u.store_id}`;
@@ -95,7 +114,11 @@ describe('generateWindow', () => {
 
   it('prices lines from the product price with the stated discount', () => {
     const price = new Map(catalog.products.map((p) => [p.product_id, Math.round(p.price * 100)]));
-    const wrong = window.sales.filter((s) => Math.round(s.unit_price * 100) !== Math.max(1, Math.round((price.get(s.product_id)! * (100 - s.discount_pct)) / 100)));
+    const wrong = window.sales.filter(
+      (s) =>
+        Math.round(s.unit_price * 100) !==
+        Math.max(1, Math.round((price.get(s.product_id)! * (100 - s.discount_pct)) / 100)),
+    );
     expect(wrong).toEqual([]);
     expect(window.sales.some((s) => s.discount_pct > 0)).toBe(true);
   });
@@ -123,10 +146,20 @@ describe('generateWindow', () => {
     expect(at(8.5)).toBeGreaterThan(0.7 * top);
     expect(at(14.5)).toBeCloseTo(top, 2); // the afternoon peak
     expect(at(23.5)).toBeLessThan(0.1 * top);
-    const opening = expectedSaleLines({ start: '2026-11-27T07:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
+    const opening = expectedSaleLines({
+      start: '2026-11-27T07:00:00Z',
+      minutes: 15,
+      seed: 1,
+      peakLinesPerMinute: 1000,
+    });
     const night = expectedSaleLines({ start: '2026-11-27T03:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
     expect(opening).toBeGreaterThan(5 * night);
-    const curved = generateWindow(catalog, { start: '2026-11-27T03:00:00Z', minutes: 15, seed: 1, peakLinesPerMinute: 1000 });
+    const curved = generateWindow(catalog, {
+      start: '2026-11-27T03:00:00Z',
+      minutes: 15,
+      seed: 1,
+      peakLinesPerMinute: 1000,
+    });
     expect(curved.sales.length + curved.lostSales).toBe(night);
   });
 
@@ -135,8 +168,10 @@ describe('generateWindow', () => {
     const revenue = new Map<string, number>();
     for (const s of hour.sales) revenue.set(s.store_id, (revenue.get(s.store_id) ?? 0) + s.quantity * s.unit_price);
     const bySize = new Map<string, number[]>();
-    for (const st of catalog.stores) bySize.set(st.size, [...(bySize.get(st.size) ?? []), revenue.get(st.store_id) ?? 0]);
-    for (const values of bySize.values()) if (values.length > 2) expect(Math.max(...values) / Math.min(...values)).toBeGreaterThan(1.5);
+    for (const st of catalog.stores)
+      bySize.set(st.size, [...(bySize.get(st.size) ?? []), revenue.get(st.store_id) ?? 0]);
+    for (const values of bySize.values())
+      if (values.length > 2) expect(Math.max(...values) / Math.min(...values)).toBeGreaterThan(1.5);
     // Formats overlap: some medium store outsells some large one.
     expect(Math.max(...bySize.get('medium')!)).toBeGreaterThan(Math.min(...bySize.get('large')!));
   });
@@ -144,11 +179,22 @@ describe('generateWindow', () => {
   it('keeps lost sales near the configured rate (default a few percent) at every window size', () => {
     const lostShare = (saleLines: number, lostSalesRate?: number, windows = 4) => {
       let lost = 0;
-      for (let seed = 1; seed <= windows; seed++) lost += generateWindow(catalog, { start: '2026-11-27T06:00:00Z', minutes: 15, seed, saleLines, lostSalesRate }).lostSales;
+      for (let seed = 1; seed <= windows; seed++)
+        lost += generateWindow(catalog, {
+          start: '2026-11-27T06:00:00Z',
+          minutes: 15,
+          seed,
+          saleLines,
+          lostSalesRate,
+        }).lostSales;
       return lost / (saleLines * windows);
     };
     expect(DEFAULT_LOST_SALES_RATE).toBe(0.04);
-    for (const [lines, windows] of [[1_000, 12], [6_000, 4], [60_000, 1]]) {
+    for (const [lines, windows] of [
+      [1_000, 12],
+      [6_000, 4],
+      [60_000, 1],
+    ]) {
       const share = lostShare(lines, undefined, windows);
       expect(share).toBeGreaterThan(0.025);
       expect(share).toBeLessThan(0.055);
@@ -157,7 +203,9 @@ describe('generateWindow', () => {
     expect(high).toBeGreaterThan(0.065);
     expect(high).toBeLessThan(0.13);
     expect(lostShare(6_000, 0)).toBeLessThan(0.01);
-    expect(() => generateWindow(catalog, { ...spec, lostSalesRate: 0.9 })).toThrow('lostSalesRate must be in [0, 0.5], got 0.9');
+    expect(() => generateWindow(catalog, { ...spec, lostSalesRate: 0.9 })).toThrow(
+      'lostSalesRate must be in [0, 0.5], got 0.9',
+    );
   });
 
   it('sizes stock by the newsvendor rule: the safety factor inverts the unit normal loss', () => {
@@ -185,7 +233,9 @@ describe('generateWindow', () => {
       'curve peak 0 hour must be in [0, 24), got 25',
       'curve peak 0 width must be > 0, got 0',
     ]);
-    expect(validateCurve({ baseline: 0, plateau: -1, peaks: [], hours: { opensAt: 9, closesAt: 8, rampHours: 0 } })).toEqual([
+    expect(
+      validateCurve({ baseline: 0, plateau: -1, peaks: [], hours: { opensAt: 9, closesAt: 8, rampHours: 0 } }),
+    ).toEqual([
       'curve plateau must be >= 0, got -1',
       'curve hours closesAt must be in (opensAt, 24], got 8',
       'curve hours rampHours must be > 0, got 0',
@@ -194,7 +244,11 @@ describe('generateWindow', () => {
     expect(validateCurve(BLACK_FRIDAY_CURVE)).toEqual([]);
     const flat = generateWindow(catalog, { ...spec, saleLines: 1000, curve: { baseline: 1, peaks: [] } });
     expect(flat.sales.length + flat.lostSales).toBe(1000);
-    expect(() => generateWindow(catalog, { ...spec, start: 'soon' })).toThrow('window start must be an ISO-8601 timestamp, got "soon"');
-    expect(() => generateWindow(catalog, { ...spec, saleLines: -1 })).toThrow('saleLines must be a whole number >= 0, got -1');
+    expect(() => generateWindow(catalog, { ...spec, start: 'soon' })).toThrow(
+      'window start must be an ISO-8601 timestamp, got "soon"',
+    );
+    expect(() => generateWindow(catalog, { ...spec, saleLines: -1 })).toThrow(
+      'saleLines must be a whole number >= 0, got -1',
+    );
   });
 });

@@ -102,7 +102,10 @@ export function prng(seed: number, salt = 0): () => number {
   let c = 0xb7e15162;
   let d = 1;
   const next = () => {
-    a |= 0; b |= 0; c |= 0; d |= 0;
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    d |= 0;
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
@@ -125,7 +128,8 @@ export function demandAt(curve: DemandCurve, hourOfDay: number): number {
   if (hours) {
     // A logistic step rises from 10% to 90% over rampHours = 2 ln 9 scales.
     const scale = hours.rampHours / (2 * Math.log(9));
-    inStore *= 1 / (1 + Math.exp((hours.opensAt - hourOfDay) / scale)) / (1 + Math.exp((hourOfDay - hours.closesAt) / scale));
+    inStore *=
+      1 / (1 + Math.exp((hours.opensAt - hourOfDay) / scale)) / (1 + Math.exp((hourOfDay - hours.closesAt) / scale));
   }
   return curve.baseline + inStore;
 }
@@ -138,14 +142,17 @@ export function validateCurve(curve: DemandCurve): string[] {
     if (!(p.width > 0)) problems.push(`curve peak ${i} width must be > 0, got ${p.width}`);
     if (!(p.weight >= 0)) problems.push(`curve peak ${i} weight must be >= 0, got ${p.weight}`);
   });
-  if (curve.plateau !== undefined && !(curve.plateau >= 0)) problems.push(`curve plateau must be >= 0, got ${curve.plateau}`);
+  if (curve.plateau !== undefined && !(curve.plateau >= 0))
+    problems.push(`curve plateau must be >= 0, got ${curve.plateau}`);
   if (curve.hours) {
     const { opensAt, closesAt, rampHours } = curve.hours;
     if (!(opensAt >= 0 && opensAt < 24)) problems.push(`curve hours opensAt must be in [0, 24), got ${opensAt}`);
-    if (!(closesAt > opensAt && closesAt <= 24)) problems.push(`curve hours closesAt must be in (opensAt, 24], got ${closesAt}`);
+    if (!(closesAt > opensAt && closesAt <= 24))
+      problems.push(`curve hours closesAt must be in (opensAt, 24], got ${closesAt}`);
     if (!(rampHours > 0)) problems.push(`curve hours rampHours must be > 0, got ${rampHours}`);
   }
-  if (curve.baseline === 0 && !(curve.plateau! > 0) && curve.peaks.every((p) => p.weight === 0)) problems.push('curve is zero everywhere');
+  if (curve.baseline === 0 && !(curve.plateau! > 0) && curve.peaks.every((p) => p.weight === 0))
+    problems.push('curve is zero everywhere');
   return problems;
 }
 
@@ -217,14 +224,19 @@ function normalDraw(rand: () => number): number {
 /** Traffic weight of each store: its format times a lognormal factor, stable across windows. */
 export function storeTraffic(catalog: GeneratorCatalog, catalogSeed = 1): number[] {
   const rand = prng(catalogSeed, 0x570e);
-  return catalog.stores.map((s) => (STORE_FORMAT[s.size] ?? 1) * Math.exp(STORE_SPREAD * normalDraw(rand) - (STORE_SPREAD * STORE_SPREAD) / 2));
+  return catalog.stores.map(
+    (s) => (STORE_FORMAT[s.size] ?? 1) * Math.exp(STORE_SPREAD * normalDraw(rand) - (STORE_SPREAD * STORE_SPREAD) / 2),
+  );
 }
 
 /** 1 - Phi(k), the upper tail of the standard normal (Abramowitz and Stegun 7.1.26, error < 1.5e-7). */
 function upperTail(k: number): number {
   const x = Math.abs(k) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
-  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  const erfc =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+    Math.exp(-x * x);
   return k >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
@@ -250,7 +262,15 @@ export function safetyFactor(loss: number): number {
 }
 
 function compactTime(iso: string): string {
-  return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + 'T' + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19);
+  return (
+    iso.slice(0, 4) +
+    iso.slice(5, 7) +
+    iso.slice(8, 10) +
+    'T' +
+    iso.slice(11, 13) +
+    iso.slice(14, 16) +
+    iso.slice(17, 19)
+  );
 }
 
 /** Expected sale lines in a window, from the curve (used when no exact count is given). */
@@ -276,12 +296,16 @@ export function expectedSaleLines(spec: WindowSpec): number {
  */
 export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popularity?: number[]): GeneratedWindow {
   const startMs = Date.parse(spec.start);
-  if (Number.isNaN(startMs)) throw new RangeError(`window start must be an ISO-8601 timestamp, got ${JSON.stringify(spec.start)}`);
-  if (!(spec.minutes > 0 && spec.minutes <= 24 * 60)) throw new RangeError(`window minutes must be in (0, 1440], got ${spec.minutes}`);
-  if (catalog.products.length === 0 || catalog.stores.length === 0) throw new RangeError('catalog needs at least one product and one store');
+  if (Number.isNaN(startMs))
+    throw new RangeError(`window start must be an ISO-8601 timestamp, got ${JSON.stringify(spec.start)}`);
+  if (!(spec.minutes > 0 && spec.minutes <= 24 * 60))
+    throw new RangeError(`window minutes must be in (0, 1440], got ${spec.minutes}`);
+  if (catalog.products.length === 0 || catalog.stores.length === 0)
+    throw new RangeError('catalog needs at least one product and one store');
   const curve = spec.curve ?? BLACK_FRIDAY_CURVE;
   const target = spec.saleLines ?? expectedSaleLines(spec);
-  if (!(Number.isInteger(target) && target >= 0)) throw new RangeError(`saleLines must be a whole number >= 0, got ${target}`);
+  if (!(Number.isInteger(target) && target >= 0))
+    throw new RangeError(`saleLines must be a whole number >= 0, got ${target}`);
   const maxLines = spec.maxBasketLines ?? 5;
   const lostRate = spec.lostSalesRate ?? DEFAULT_LOST_SALES_RATE;
   if (!(lostRate >= 0 && lostRate <= 0.5)) throw new RangeError(`lostSalesRate must be in [0, 0.5], got ${lostRate}`);
@@ -325,7 +349,8 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   const unitPrices = new Float64Array(productIds.length * DISCOUNTS.length);
   catalog.products.forEach((p, ix) => {
     const cents = Math.round(p.price * 100);
-    for (let d = 0; d < DISCOUNTS.length; d++) unitPrices[ix * DISCOUNTS.length + d] = Math.max(1, Math.round((cents * (100 - DISCOUNTS[d])) / 100)) / 100;
+    for (let d = 0; d < DISCOUNTS.length; d++)
+      unitPrices[ix * DISCOUNTS.length + d] = Math.max(1, Math.round((cents * (100 - DISCOUNTS[d])) / 100)) / 100;
   });
   // Id pieces made once per window ('T-<tag>-', '-0', '-1', ...), so a line adds one short
   // cons string per id: a window's events all live until it returns, and the GC copies every byte.
@@ -382,7 +407,11 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
         const lines = lineRate / -Math.expm1(-lineRate);
         const linesVariance = Math.max(0, lines * (1 + lineRate) - lines * lines);
         const mean = lines * meanQty;
-        const sd = Math.sqrt(lines * (meanQtySquared - meanQty * meanQty) + linesVariance * meanQty * meanQty + (FORECAST_ERROR * mean) ** 2);
+        const sd = Math.sqrt(
+          lines * (meanQtySquared - meanQty * meanQty) +
+            linesVariance * meanQty * meanQty +
+            (FORECAST_ERROR * mean) ** 2,
+        );
         const k = safetyFactor((lostRate * mean) / sd);
         left = Math.max(2, Math.ceil(mean + k * sd + FORECAST_ERROR * mean * normalDraw(rand)));
         stock[pair] = left;

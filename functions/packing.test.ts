@@ -1,12 +1,35 @@
 import { gzipSync } from 'node:zlib';
-import { batchMessages, encodeChunk, packChunks, packMessages, SQS_BATCH_MAX_BYTES, SQS_BATCH_SEND_BYTES, UnreadableMessageError, unpackMessage } from './packing';
+import {
+  batchMessages,
+  encodeChunk,
+  packChunks,
+  packMessages,
+  SQS_BATCH_MAX_BYTES,
+  SQS_BATCH_SEND_BYTES,
+  UnreadableMessageError,
+  unpackMessage,
+} from './packing';
 
-const events = Array.from({ length: 5000 }, (_, i) => ({ transaction_id: `T-${i}`, product_id: `P${i % 200}`, timestamp: '2026-11-27T06:00:00Z', quantity: 1 + (i % 3), unit_price: 9.99, store_id: 'S001', basket_id: `B-${i >> 2}`, discount_pct: 0 }));
+const events = Array.from({ length: 5000 }, (_, i) => ({
+  transaction_id: `T-${i}`,
+  product_id: `P${i % 200}`,
+  timestamp: '2026-11-27T06:00:00Z',
+  quantity: 1 + (i % 3),
+  unit_price: 9.99,
+  store_id: 'S001',
+  basket_id: `B-${i >> 2}`,
+  discount_pct: 0,
+}));
 const base = { stream: 'sales' as const, windowStart: '2026-11-27T06:00:00Z', seed: 7 };
 
 describe('packMessages', () => {
   it('fills gzip messages up to the limit, loses nothing and keeps order', () => {
-    const messages = packMessages(events, { ...base, eventsPerMessage: 'fill', maxMessageBytes: 16 * 1024, compression: 'gzip' });
+    const messages = packMessages(events, {
+      ...base,
+      eventsPerMessage: 'fill',
+      maxMessageBytes: 16 * 1024,
+      compression: 'gzip',
+    });
     expect(messages.length).toBeGreaterThan(1);
     for (const m of messages) expect(m.bytes).toBeLessThanOrEqual(16 * 1024);
     // Filled, not timid: all but the last message use nearly all of the allowance.
@@ -16,10 +39,20 @@ describe('packMessages', () => {
   });
 
   it('packs a fixed number of events per message, including one', () => {
-    const one = packMessages(events.slice(0, 25), { ...base, eventsPerMessage: 1, maxMessageBytes: 262144, compression: 'none' });
+    const one = packMessages(events.slice(0, 25), {
+      ...base,
+      eventsPerMessage: 1,
+      maxMessageBytes: 262144,
+      compression: 'none',
+    });
     expect(one).toHaveLength(25);
     expect(unpackMessage(one[3].body)).toEqual({ stream: 'sales', chunkId: one[3].chunkId, events: [events[3]] });
-    const hundred = packMessages(events, { ...base, eventsPerMessage: 100, maxMessageBytes: 262144, compression: 'gzip' });
+    const hundred = packMessages(events, {
+      ...base,
+      eventsPerMessage: 100,
+      maxMessageBytes: 262144,
+      compression: 'gzip',
+    });
     expect(hundred.map((m) => m.events)).toEqual(Array(50).fill(100));
   });
 
@@ -32,7 +65,12 @@ describe('packMessages', () => {
   });
 
   it('packs lazily with packChunks: the first message is ready before the rest are serialised', () => {
-    const options = { ...base, eventsPerMessage: 'fill' as const, maxMessageBytes: 16 * 1024, compression: 'gzip' as const };
+    const options = {
+      ...base,
+      eventsPerMessage: 'fill' as const,
+      maxMessageBytes: 16 * 1024,
+      compression: 'gzip' as const,
+    };
     let serialised = 0;
     const counted = events.map((e) => ({ toJSON: () => (serialised++, e) }));
     const chunks = packChunks(counted, options);
@@ -45,14 +83,31 @@ describe('packMessages', () => {
   });
 
   it('rejects bad options and an event too large for any message', () => {
-    expect(() => packMessages(events, { ...base, eventsPerMessage: 0, maxMessageBytes: 65536, compression: 'none' })).toThrow("eventsPerMessage must be 'fill' or a whole number >= 1, got 0");
-    expect(() => packMessages(events, { ...base, eventsPerMessage: 'fill', maxMessageBytes: 2 * 1024 * 1024, compression: 'none' })).toThrow('maxMessageBytes must be 1024..1048576, got 2097152');
-    expect(() => packMessages([{ name: 'x'.repeat(5000) }], { ...base, eventsPerMessage: 'fill', maxMessageBytes: 1024, compression: 'none' })).toThrow(/one sales event is larger than maxMessageBytes/);
+    expect(() =>
+      packMessages(events, { ...base, eventsPerMessage: 0, maxMessageBytes: 65536, compression: 'none' }),
+    ).toThrow("eventsPerMessage must be 'fill' or a whole number >= 1, got 0");
+    expect(() =>
+      packMessages(events, {
+        ...base,
+        eventsPerMessage: 'fill',
+        maxMessageBytes: 2 * 1024 * 1024,
+        compression: 'none',
+      }),
+    ).toThrow('maxMessageBytes must be 1024..1048576, got 2097152');
+    expect(() =>
+      packMessages([{ name: 'x'.repeat(5000) }], {
+        ...base,
+        eventsPerMessage: 'fill',
+        maxMessageBytes: 1024,
+        compression: 'none',
+      }),
+    ).toThrow(/one sales event is larger than maxMessageBytes/);
   });
 });
 
 describe('batchMessages', () => {
-  const messages = (n: number, bytes: number) => Array.from({ length: n }, (_, i) => ({ chunkId: `c${i}`, body: 'x', bytes, events: 1 }));
+  const messages = (n: number, bytes: number) =>
+    Array.from({ length: n }, (_, i) => ({ chunkId: `c${i}`, body: 'x', bytes, events: 1 }));
   const sizes = (batches: { bytes: number }[][]) => batches.map((b) => b.reduce((n, m) => n + m.bytes, 0));
 
   it('keeps at most 10 entries and 1 MiB per SendMessageBatch', () => {
@@ -87,9 +142,17 @@ describe('unpackMessage', () => {
     expect(unreadable('{"v":2,"stream":"returns","chunk_id":"a b"}')).toBe(
       'v must be 1, got 2; stream must be one of sales, inventory, got "returns"; chunk_id must match [A-Za-z0-9_.-]{1,120}, got "a b"; exactly one of events and gz must be present',
     );
-    expect(unreadable('{"v":1,"stream":"sales","chunk_id":"c1","gz":"not-gzip"}')).toMatch(/^gz is not base64 gzip of a JSON array/);
-    expect(unreadable(`{"v":1,"stream":"sales","chunk_id":"c1","gz":"${gzipSync('{"a":1}').toString('base64')}"}`)).toBe('events must be a JSON array');
-    expect(unreadable('{"v":1,"stream":"sales","chunk_id":"c1","count":3,"events":[{}]}')).toBe('count says 3 events, body has 1');
-    expect(unreadable(encodeChunk('sales', 'c1', ['{}'], 'none'), 10)).toMatch(/^body is \d+ bytes, more than the 10 allowed$/);
+    expect(unreadable('{"v":1,"stream":"sales","chunk_id":"c1","gz":"not-gzip"}')).toMatch(
+      /^gz is not base64 gzip of a JSON array/,
+    );
+    expect(
+      unreadable(`{"v":1,"stream":"sales","chunk_id":"c1","gz":"${gzipSync('{"a":1}').toString('base64')}"}`),
+    ).toBe('events must be a JSON array');
+    expect(unreadable('{"v":1,"stream":"sales","chunk_id":"c1","count":3,"events":[{}]}')).toBe(
+      'count says 3 events, body has 1',
+    );
+    expect(unreadable(encodeChunk('sales', 'c1', ['{}'], 'none'), 10)).toMatch(
+      /^body is \d+ bytes, more than the 10 allowed$/,
+    );
   });
 });

@@ -46,7 +46,12 @@ interface Envelope {
 }
 
 /** One message body from events already serialised as JSON (tests and chaos build messages with it). */
-export function encodeChunk(stream: StreamName, id: string, eventJson: readonly string[], compression: Compression): string {
+export function encodeChunk(
+  stream: StreamName,
+  id: string,
+  eventJson: readonly string[],
+  compression: Compression,
+): string {
   const arrayJson = `[${eventJson.join(',')}]`;
   const head = headOf(stream, id, eventJson.length);
   if (compression === 'none') return `${head}"events":${arrayJson}}`;
@@ -64,7 +69,11 @@ const BLOCKS_PER_MESSAGE = 24;
 // The members are made per call, a few microseconds (they date from Pulumi's closure
 // serializer, which could not capture a Buffer; the esbuild bundle can).
 function gzipPunctuation() {
-  return { open: gzipSync('[', { level: GZIP_LEVEL }), separator: gzipSync(',', { level: GZIP_LEVEL }), close: gzipSync(']', { level: GZIP_LEVEL }) };
+  return {
+    open: gzipSync('[', { level: GZIP_LEVEL }),
+    separator: gzipSync(',', { level: GZIP_LEVEL }),
+    close: gzipSync(']', { level: GZIP_LEVEL }),
+  };
 }
 type Punctuation = ReturnType<typeof gzipPunctuation>;
 
@@ -73,7 +82,9 @@ type Punctuation = ReturnType<typeof gzipPunctuation>;
  * or its gzip member. It keeps one or the other, not both: all of a window's blocks
  * are alive until its messages are assembled.
  */
-type Block = { events: number; bytes: number } & ({ json: string; member?: undefined } | { member: Buffer; json?: undefined });
+type Block = { events: number; bytes: number } & (
+  { json: string; member?: undefined } | { member: Buffer; json?: undefined }
+);
 
 function makeBlock(events: readonly object[], from: number, to: number, compression: Compression): Block {
   const json = JSON.stringify(events.slice(from, to)).slice(1, -1);
@@ -87,7 +98,13 @@ function headOf(stream: StreamName, id: string, count: number): string {
 }
 
 /** Exact body size of a message made of these blocks. */
-function bodyBytes(stream: StreamName, id: string, blocks: readonly Block[], compression: Compression, gz: Punctuation): number {
+function bodyBytes(
+  stream: StreamName,
+  id: string,
+  blocks: readonly Block[],
+  compression: Compression,
+  gz: Punctuation,
+): number {
   const events = blocks.reduce((n, b) => n + b.events, 0);
   const payload = blocks.reduce((n, b) => n + b.bytes, 0);
   const head = headOf(stream, id, events).length; // ASCII
@@ -96,7 +113,13 @@ function bodyBytes(stream: StreamName, id: string, blocks: readonly Block[], com
   return head + '"gz":""}'.length + 4 * Math.ceil(gzipped / 3);
 }
 
-function assemble(stream: StreamName, id: string, blocks: readonly Block[], compression: Compression, gz: Punctuation): PackedMessage {
+function assemble(
+  stream: StreamName,
+  id: string,
+  blocks: readonly Block[],
+  compression: Compression,
+  gz: Punctuation,
+): PackedMessage {
   const events = blocks.reduce((n, b) => n + b.events, 0);
   const head = headOf(stream, id, events);
   let body: string;
@@ -129,7 +152,9 @@ export function packChunks(events: readonly object[], options: PackingOptions): 
     throw new RangeError(`eventsPerMessage must be 'fill' or a whole number >= 1, got ${eventsPerMessage}`);
   }
   if (!(maxMessageBytes >= SQS_MIN_MESSAGE_BYTES && maxMessageBytes <= SQS_MAX_MESSAGE_BYTES)) {
-    throw new RangeError(`maxMessageBytes must be ${SQS_MIN_MESSAGE_BYTES}..${SQS_MAX_MESSAGE_BYTES}, got ${maxMessageBytes}`);
+    throw new RangeError(
+      `maxMessageBytes must be ${SQS_MIN_MESSAGE_BYTES}..${SQS_MAX_MESSAGE_BYTES}, got ${maxMessageBytes}`,
+    );
   }
   return packing(events, options);
 }
@@ -154,16 +179,23 @@ function* packing(events: readonly object[], options: PackingOptions): Generator
   while (i < events.length) {
     let take = Math.min(blockEvents, events.length - i, perMessage - inCurrent);
     let block = makeBlock(events, i, i + take, compression);
-    if (bodyBytes(stream, id(), [...current, block], compression, gz) > maxMessageBytes && current.length > 0) yield seal();
+    if (bodyBytes(stream, id(), [...current, block], compression, gz) > maxMessageBytes && current.length > 0)
+      yield seal();
     // Alone in a message and still too large: halve the block until it fits.
     while (bodyBytes(stream, id(), [block], compression, gz) > maxMessageBytes) {
-      if (take === 1) throw new RangeError(`one ${stream} event is larger than maxMessageBytes (${bodyBytes(stream, id(), [block], compression, gz)} > ${maxMessageBytes})`);
+      if (take === 1)
+        throw new RangeError(
+          `one ${stream} event is larger than maxMessageBytes (${bodyBytes(stream, id(), [block], compression, gz)} > ${maxMessageBytes})`,
+        );
       take = Math.ceil(take / 2);
       block = makeBlock(events, i, i + take, compression);
     }
     // Learn the block size from what a block costs (base64 adds a third for gzip).
     const blockBody = compression === 'gzip' ? (block.bytes * 4) / 3 : block.bytes;
-    blockEvents = Math.max(1, Math.min(BLOCK_EVENTS, Math.floor((take * maxMessageBytes) / BLOCKS_PER_MESSAGE / blockBody)));
+    blockEvents = Math.max(
+      1,
+      Math.min(BLOCK_EVENTS, Math.floor((take * maxMessageBytes) / BLOCKS_PER_MESSAGE / blockBody)),
+    );
     current.push(block);
     inCurrent += take;
     i += take;
@@ -220,30 +252,38 @@ export interface UnpackedChunk {
 /** Read a body written by `packMessages`; throws UnreadableMessageError when it can't. */
 export function unpackMessage(body: string, maxBodyBytes = SQS_MAX_MESSAGE_BYTES): UnpackedChunk {
   const size = Buffer.byteLength(body);
-  if (size > maxBodyBytes) throw new UnreadableMessageError(`body is ${size} bytes, more than the ${maxBodyBytes} allowed`);
+  if (size > maxBodyBytes)
+    throw new UnreadableMessageError(`body is ${size} bytes, more than the ${maxBodyBytes} allowed`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch (err) {
     throw new UnreadableMessageError(`body is not JSON: ${(err as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UnreadableMessageError('body is not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UnreadableMessageError('body is not a JSON object');
   const env = parsed as Partial<Envelope>;
   const problems: string[] = [];
   if (env.v !== CHUNK_FORMAT_VERSION) problems.push(`v must be ${CHUNK_FORMAT_VERSION}, got ${JSON.stringify(env.v)}`);
-  if (!streamNames.includes(env.stream as StreamName)) problems.push(`stream must be one of ${streamNames.join(', ')}, got ${JSON.stringify(env.stream)}`);
-  if (!isChunkId(env.chunk_id)) problems.push(`chunk_id must match [A-Za-z0-9_.-]{1,120}, got ${JSON.stringify(env.chunk_id)}`);
-  if ((env.events === undefined) === (env.gz === undefined)) problems.push('exactly one of events and gz must be present');
+  if (!streamNames.includes(env.stream as StreamName))
+    problems.push(`stream must be one of ${streamNames.join(', ')}, got ${JSON.stringify(env.stream)}`);
+  if (!isChunkId(env.chunk_id))
+    problems.push(`chunk_id must match [A-Za-z0-9_.-]{1,120}, got ${JSON.stringify(env.chunk_id)}`);
+  if ((env.events === undefined) === (env.gz === undefined))
+    problems.push('exactly one of events and gz must be present');
   if (problems.length > 0) throw new UnreadableMessageError(problems.join('; '));
   let events: unknown = env.events;
   if (env.gz !== undefined) {
     try {
-      events = JSON.parse(gunzipSync(Buffer.from(String(env.gz), 'base64'), { maxOutputLength: 64 * 1024 * 1024 }).toString('utf8'));
+      events = JSON.parse(
+        gunzipSync(Buffer.from(String(env.gz), 'base64'), { maxOutputLength: 64 * 1024 * 1024 }).toString('utf8'),
+      );
     } catch (err) {
       throw new UnreadableMessageError(`gz is not base64 gzip of a JSON array: ${(err as Error).message}`);
     }
   }
   if (!Array.isArray(events)) throw new UnreadableMessageError('events must be a JSON array');
-  if (env.count !== undefined && env.count !== events.length) throw new UnreadableMessageError(`count says ${env.count} events, body has ${events.length}`);
+  if (env.count !== undefined && env.count !== events.length)
+    throw new UnreadableMessageError(`count says ${env.count} events, body has ${events.length}`);
   return { stream: env.stream as StreamName, chunkId: env.chunk_id as string, events };
 }

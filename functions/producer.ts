@@ -4,7 +4,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { StreamName } from './contracts';
 import { BLACK_FRIDAY_CURVE, generateWindow, type DemandCurve, type GeneratorCatalog } from './generator';
-import { batchesOf, packChunks, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES, type Compression, type PackedMessage } from './packing';
+import {
+  batchesOf,
+  packChunks,
+  SQS_MAX_MESSAGE_BYTES,
+  SQS_MIN_MESSAGE_BYTES,
+  type Compression,
+  type PackedMessage,
+} from './packing';
 
 export interface ProducerSettings {
   salesQueueUrl: string;
@@ -84,22 +91,43 @@ export function checkProducerEvent(event: unknown): string[] {
   const e = event as Record<string, unknown>;
   const problems: string[] = [];
   const known = ['count', 'seed', 'start', 'scheduledTime'];
-  for (const k of Object.keys(e)) if (!known.includes(k)) problems.push(`unknown field ${k} (expected ${known.join(', ')})`);
-  if (e.count !== undefined && !(Number.isInteger(e.count) && (e.count as number) >= 0 && (e.count as number) <= MAX_COUNT)) problems.push(`count must be a whole number 0..${MAX_COUNT}, got ${JSON.stringify(e.count)}`);
-  if (e.seed !== undefined && !(Number.isInteger(e.seed) && (e.seed as number) >= 0 && (e.seed as number) <= 0xffffffff)) problems.push(`seed must be a whole number 0..4294967295, got ${JSON.stringify(e.seed)}`);
+  for (const k of Object.keys(e))
+    if (!known.includes(k)) problems.push(`unknown field ${k} (expected ${known.join(', ')})`);
+  if (
+    e.count !== undefined &&
+    !(Number.isInteger(e.count) && (e.count as number) >= 0 && (e.count as number) <= MAX_COUNT)
+  )
+    problems.push(`count must be a whole number 0..${MAX_COUNT}, got ${JSON.stringify(e.count)}`);
+  if (
+    e.seed !== undefined &&
+    !(Number.isInteger(e.seed) && (e.seed as number) >= 0 && (e.seed as number) <= 0xffffffff)
+  )
+    problems.push(`seed must be a whole number 0..4294967295, got ${JSON.stringify(e.seed)}`);
   for (const k of ['start', 'scheduledTime']) {
-    if (e[k] !== undefined && (typeof e[k] !== 'string' || Number.isNaN(Date.parse(e[k] as string)))) problems.push(`${k} must be an ISO-8601 timestamp, got ${JSON.stringify(e[k])}`);
+    if (e[k] !== undefined && (typeof e[k] !== 'string' || Number.isNaN(Date.parse(e[k] as string))))
+      problems.push(`${k} must be an ISO-8601 timestamp, got ${JSON.stringify(e[k])}`);
   }
   return problems;
 }
 
 /** The window an invocation covers: the one that ends at the scheduled time, on a whole multiple of its length. */
-export function resolveWindow(settings: Pick<ProducerSettings, 'windowMinutes' | 'seed'>, event: ProducerEvent, now = Date.now()) {
+export function resolveWindow(
+  settings: Pick<ProducerSettings, 'windowMinutes' | 'seed'>,
+  event: ProducerEvent,
+  now = Date.now(),
+) {
   const length = settings.windowMinutes * 60_000;
   let startMs: number;
   if (event.start !== undefined) startMs = Math.floor(Date.parse(event.start) / 1000) * 1000;
-  else startMs = Math.floor((event.scheduledTime !== undefined ? Date.parse(event.scheduledTime) : now) / length) * length - length;
-  return { start: new Date(startMs).toISOString().slice(0, 19) + 'Z', minutes: settings.windowMinutes, seed: event.seed ?? settings.seed };
+  else
+    startMs =
+      Math.floor((event.scheduledTime !== undefined ? Date.parse(event.scheduledTime) : now) / length) * length -
+      length;
+  return {
+    start: new Date(startMs).toISOString().slice(0, 19) + 'Z',
+    minutes: settings.windowMinutes,
+    seed: event.seed ?? settings.seed,
+  };
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -145,17 +173,30 @@ export async function sendMessages(
             Entries: pending.map((m, i) => ({ Id: String(i), MessageBody: m.body })),
           }),
         );
-        failed = (out.Failed ?? []).map((f) => ({ chunkId: pending[Number(f.Id)].chunkId, code: f.Code, message: f.Message, senderFault: f.SenderFault }));
+        failed = (out.Failed ?? []).map((f) => ({
+          chunkId: pending[Number(f.Id)].chunkId,
+          code: f.Code,
+          message: f.Message,
+          senderFault: f.SenderFault,
+        }));
       } catch (err) {
         // The SDK already retried throttling and network errors; treat the call as all-failed.
         const e = err as { name?: string; message?: string; $fault?: string };
-        failed = pending.map((m) => ({ chunkId: m.chunkId, code: e.name, message: e.message, senderFault: e.$fault === 'client' }));
+        failed = pending.map((m) => ({
+          chunkId: m.chunkId,
+          code: e.name,
+          message: e.message,
+          senderFault: e.$fault === 'client',
+        }));
       }
       if (failed.length === 0) return;
       const fatal = failed.filter((f) => f.senderFault);
       if (fatal.length > 0 || attempt >= maxAttempts) {
         const list = failed.map((f) => `${f.chunkId}: ${f.code ?? 'error'} ${f.message ?? ''}`.trim()).join('; ');
-        throw new ProducerSendError(`${failed.length} message(s) to ${queueUrl} failed after ${attempt} attempt(s): ${list}`, failed);
+        throw new ProducerSendError(
+          `${failed.length} message(s) to ${queueUrl} failed after ${attempt} attempt(s): ${list}`,
+          failed,
+        );
       }
       report.retries += failed.length;
       const ids = new Set(failed.map((f) => f.chunkId));
@@ -228,7 +269,11 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
         maxMessageBytes: settings.maxMessageBytes,
         compression: settings.compression,
       });
-      const sent = await sendMessages(deps.sqs, queueUrl, messages, { maxAttempts: settings.maxAttempts, concurrency: settings.concurrency, sleep: deps.sleep });
+      const sent = await sendMessages(deps.sqs, queueUrl, messages, {
+        maxAttempts: settings.maxAttempts,
+        concurrency: settings.concurrency,
+        sleep: deps.sleep,
+      });
       result.messages[stream] = sent.messages;
       result.bytes[stream] = sent.bytes;
       result.sendCalls += sent.calls;
@@ -239,11 +284,19 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
   return result;
 }
 
-function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[], min: number, max: number): number {
+function envNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  problems: string[],
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be a whole number ${min}..${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    problems.push(`${name} must be a whole number ${min}..${max}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -254,12 +307,20 @@ export function producerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
   const packing = env.EVENTS_PER_MESSAGE ?? 'fill';
   const eventsPerMessage = packing === 'fill' ? 'fill' : envNumber(env, 'EVENTS_PER_MESSAGE', 1, problems, 1, 100_000);
   const compression = (env.COMPRESSION ?? 'gzip') as Compression;
-  if (compression !== 'gzip' && compression !== 'none') problems.push(`COMPRESSION must be gzip or none, got ${JSON.stringify(compression)}`);
+  if (compression !== 'gzip' && compression !== 'none')
+    problems.push(`COMPRESSION must be gzip or none, got ${JSON.stringify(compression)}`);
   const settings: ProducerSettings = {
     salesQueueUrl: env.SALES_QUEUE_URL ?? '',
     inventoryQueueUrl: env.INVENTORY_QUEUE_URL ?? '',
     eventsPerMessage,
-    maxMessageBytes: envNumber(env, 'MAX_MESSAGE_BYTES', 262_144, problems, SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES),
+    maxMessageBytes: envNumber(
+      env,
+      'MAX_MESSAGE_BYTES',
+      262_144,
+      problems,
+      SQS_MIN_MESSAGE_BYTES,
+      SQS_MAX_MESSAGE_BYTES,
+    ),
     compression,
     windowMinutes: envNumber(env, 'WINDOW_MINUTES', 15, problems, 1, 1440),
     peakLinesPerMinute: envNumber(env, 'PEAK_LINES_PER_MINUTE', 2000, problems, 0, 1_000_000),
@@ -268,7 +329,8 @@ export function producerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
   const lostSalesRate = env.LOST_SALES_RATE;
   if (lostSalesRate !== undefined && lostSalesRate !== '') {
     const rate = Number(lostSalesRate);
-    if (lostSalesRate.trim() === '' || !(rate >= 0 && rate <= 0.5)) problems.push(`LOST_SALES_RATE must be a number 0..0.5, got ${JSON.stringify(lostSalesRate)}`);
+    if (lostSalesRate.trim() === '' || !(rate >= 0 && rate <= 0.5))
+      problems.push(`LOST_SALES_RATE must be a number 0..0.5, got ${JSON.stringify(lostSalesRate)}`);
     else settings.lostSalesRate = rate;
   }
   if (problems.length > 0) throw new RangeError(`invalid producer settings: ${problems.join('; ')}`);
@@ -279,7 +341,12 @@ export function producerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
 export function createProducerHandler(catalog: GeneratorCatalog, settings?: ProducerSettings) {
   let deps: ProducerDeps | undefined;
   return async (event: ProducerEvent): Promise<ProducerResult> => {
-    deps ??= { sqs: new SQSClient({}), catalog, settings: settings ?? producerSettingsFromEnv(), logger: new Logger({ serviceName: 'producer' }) };
+    deps ??= {
+      sqs: new SQSClient({}),
+      catalog,
+      settings: settings ?? producerSettingsFromEnv(),
+      logger: new Logger({ serviceName: 'producer' }),
+    };
     return runProducer(deps, event);
   };
 }

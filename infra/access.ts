@@ -35,13 +35,26 @@ export const PEOPLE_PATH = '/bfstream/';
  * reference_policies_examples_iam_mfa-selfmanage): CreateVirtualMFADevice on mfa/* because a
  * user names the device, and DeleteVirtualMFADevice so a half-created device can be retried.
  */
-export function mfaStatements(accountId: pulumi.Input<string>, partition: pulumi.Input<string> = 'aws'): PolicyStatement[] {
+export function mfaStatements(
+  accountId: pulumi.Input<string>,
+  partition: pulumi.Input<string> = 'aws',
+): PolicyStatement[] {
   return [
     // Listing virtual MFA devices takes no resource in IAM.
     { Sid: 'ListMfaDevices', Effect: 'Allow', Action: ['iam:ListVirtualMFADevices'], Resource: ['*'] },
-    { Sid: 'CreateMfaDevice', Effect: 'Allow', Action: ['iam:CreateVirtualMFADevice'], Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/*`] },
+    {
+      Sid: 'CreateMfaDevice',
+      Effect: 'Allow',
+      Action: ['iam:CreateVirtualMFADevice'],
+      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/*`],
+    },
     // Only a device named after the user: a failed enrolment is retried under that name.
-    { Sid: 'DeleteOwnMfaDevice', Effect: 'Allow', Action: ['iam:DeleteVirtualMFADevice'], Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/${SELF_USER}`] },
+    {
+      Sid: 'DeleteOwnMfaDevice',
+      Effect: 'Allow',
+      Action: ['iam:DeleteVirtualMFADevice'],
+      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/${SELF_USER}`],
+    },
     {
       Sid: 'ManageOwnMfaAndPassword',
       Effect: 'Allow',
@@ -75,8 +88,18 @@ export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatem
     { Sid: 'ViewPipelineDashboard', Effect: 'Allow', Action: ['cloudwatch:GetDashboard'], Resource: [a.dashboardArn] },
     // ListDashboards takes no resource in IAM; GetMetricData's only one (a CloudWatch dataset) is
     // optional and a metric query names none (policy/catalogue.ts STAR_EXCEPTIONS).
-    { Sid: 'ReadMetrics', Effect: 'Allow', Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListDashboards'], Resource: ['*'] },
-    { Sid: 'ReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: [pulumi.interpolate`arn:${partition}:cloudwatch:${a.region}:${a.accountId}:alarm:*`] },
+    {
+      Sid: 'ReadMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListDashboards'],
+      Resource: ['*'],
+    },
+    {
+      Sid: 'ReadAlarms',
+      Effect: 'Allow',
+      Action: ['cloudwatch:DescribeAlarms'],
+      Resource: [pulumi.interpolate`arn:${partition}:cloudwatch:${a.region}:${a.accountId}:alarm:*`],
+    },
     {
       Sid: 'ViewQuickSightDashboards',
       Effect: 'Allow',
@@ -85,12 +108,22 @@ export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatem
     },
   ];
   const queryWarehouse: PolicyStatement[] = [
-    { Sid: 'QueryWarehouse', Effect: 'Allow', Action: ['redshift-serverless:GetCredentials', 'redshift-data:ExecuteStatement'], Resource: [a.workgroupArn] },
+    {
+      Sid: 'QueryWarehouse',
+      Effect: 'Allow',
+      Action: ['redshift-serverless:GetCredentials', 'redshift-data:ExecuteStatement'],
+      Resource: [a.workgroupArn],
+    },
     {
       // These Data API actions take no resource in IAM; the condition limits them to the caller's own statements.
       Sid: 'ReadOwnQueryResults',
       Effect: 'Allow',
-      Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:ListStatements', 'redshift-data:CancelStatement'],
+      Action: [
+        'redshift-data:DescribeStatement',
+        'redshift-data:GetStatementResult',
+        'redshift-data:ListStatements',
+        'redshift-data:CancelStatement',
+      ],
       Resource: ['*'],
       Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
     },
@@ -108,16 +141,39 @@ export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatem
           // A DLQ redrive reads and deletes from the DLQ and sends to its source queue.
           Sid: 'RedriveDeadLetterQueues',
           Effect: 'Allow',
-          Action: ['sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:CancelMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          Action: [
+            'sqs:StartMessageMoveTask',
+            'sqs:ListMessageMoveTasks',
+            'sqs:CancelMessageMoveTask',
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+          ],
           Resource: a.deadLetterQueueArns,
         },
-        { Sid: 'InspectStreamQueues', Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: a.queueArns },
-        { Sid: 'RunPipelineFunctions', Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunction'], Resource: [...a.functionArns, a.migratorArn] },
+        {
+          Sid: 'InspectStreamQueues',
+          Effect: 'Allow',
+          Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
+          Resource: a.queueArns,
+        },
+        {
+          Sid: 'RunPipelineFunctions',
+          Effect: 'Allow',
+          Action: ['lambda:InvokeFunction', 'lambda:GetFunction'],
+          Resource: [...a.functionArns, a.migratorArn],
+        },
         {
           // Logs Insights: a query is started and its results read on the log groups it names.
           Sid: 'ReadPipelineLogs',
           Effect: 'Allow',
-          Action: ['logs:FilterLogEvents', 'logs:GetLogEvents', 'logs:StartQuery', 'logs:GetQueryResults', 'logs:DescribeLogStreams'],
+          Action: [
+            'logs:FilterLogEvents',
+            'logs:GetLogEvents',
+            'logs:StartQuery',
+            'logs:GetQueryResults',
+            'logs:DescribeLogStreams',
+          ],
           Resource: a.logGroupArns.map((arn) => pulumi.interpolate`${arn}:*`),
         },
         // Listing log groups takes no resource in IAM (the console's log group picker needs it).
@@ -144,7 +200,13 @@ export class Access extends pulumi.ComponentResource {
       const group = new aws.iam.Group(`${name}-${persona}s`, { path: PEOPLE_PATH }, { parent: this });
       new aws.iam.GroupPolicy(
         `${name}-${persona}s-policy`,
-        { group: group.name, policy: policyDocument([...mfaStatements(args.accountId, args.partition), ...personaStatements(persona, args)]) },
+        {
+          group: group.name,
+          policy: policyDocument([
+            ...mfaStatements(args.accountId, args.partition),
+            ...personaStatements(persona, args),
+          ]),
+        },
         { parent: this },
       );
       groups[persona] = group;
@@ -157,12 +219,24 @@ export class Access extends pulumi.ComponentResource {
       const dbRole = u.persona === 'viewer' ? undefined : databaseRoles[u.persona];
       const user = new aws.iam.User(
         `${name}-${u.persona}`,
-        { name: u.name, path: PEOPLE_PATH, forceDestroy: true, ...(dbRole ? { tags: { RedshiftDbRoles: dbRole } } : {}) },
+        {
+          name: u.name,
+          path: PEOPLE_PATH,
+          forceDestroy: true,
+          ...(dbRole ? { tags: { RedshiftDbRoles: dbRole } } : {}),
+        },
         { parent: this },
       );
-      new aws.iam.UserGroupMembership(`${name}-${u.persona}-membership`, { user: user.name, groups: [groups[u.persona].name] }, { parent: this });
+      new aws.iam.UserGroupMembership(
+        `${name}-${u.persona}-membership`,
+        { user: user.name, groups: [groups[u.persona].name] },
+        { parent: this },
+      );
       return user;
     });
-    this.registerOutputs({ groups: Object.fromEntries(personas.map((p) => [p, groups[p].name])), users: this.users.map((u) => u.name) });
+    this.registerOutputs({
+      groups: Object.fromEntries(personas.map((p) => [p, groups[p].name])),
+      users: this.users.map((u) => u.name),
+    });
   }
 }

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   const path = join(__dirname, '..', 'docs', 'INFRA.md');
   writeFileSync(path, withMatrixSection(readFileSync(path, 'utf8'), renderMatrices(results, accessTitles)));
   const failing = results.filter((r) => !r.ok).length;
-  process.stdout.write(`docs/INFRA.md: ${results.length} requests in ${Object.keys(accessTitles).length} matrices${failing ? `, ${failing} NOT as expected (see the tests)` : ''}\n`);
+  process.stdout.write(
+    `docs/INFRA.md: ${results.length} requests in ${Object.keys(accessTitles).length} matrices${failing ? `, ${failing} NOT as expected (see the tests)` : ''}\n`,
+  );
 }
 
 main().catch((error) => {

@@ -47,7 +47,8 @@ export interface Decision {
 }
 
 const parse = (text: unknown): PolicyDoc => (typeof text === 'string' ? JSON.parse(text) : (text as PolicyDoc));
-const byName = (run: MockRun, type: string, name: string): MockedResource | undefined => run.resources.find((r) => r.type === type && r.name === name);
+const byName = (run: MockRun, type: string, name: string): MockedResource | undefined =>
+  run.resources.find((r) => r.type === type && r.name === name);
 
 /** Roles of the program by table key; a missing role is an error in the caller's table. */
 export const ROLE_RESOURCES: Record<string, string> = {
@@ -80,7 +81,8 @@ export function principalsOf(run: MockRun): Record<string, Principal> {
     };
   }
   for (const role of ofType(run, 'aws:iam/role:Role')) {
-    const key = Object.keys(ROLE_RESOURCES).find((k) => ROLE_RESOURCES[k] === role.name) ?? role.name.replace(/-role$/, '');
+    const key =
+      Object.keys(ROLE_RESOURCES).find((k) => ROLE_RESOURCES[k] === role.name) ?? role.name.replace(/-role$/, '');
     // A role acts through a session: the principal is the assumed-role ARN.
     principals[key] = {
       key,
@@ -116,9 +118,12 @@ export function resourcePoliciesOf(run: MockRun): { arn: string; name: string; p
     const queue = ofType(run, 'aws:sqs/queue:Queue').find((q) => q.state.url === p.inputs.queueUrl);
     if (queue) out.push({ arn: queue.state.arn, name: p.name, policy: parse(p.inputs.policy) });
   }
-  for (const key of ofType(run, 'aws:kms/key:Key')) if (key.inputs.policy) out.push({ arn: key.state.arn, name: key.name, policy: parse(key.inputs.policy) });
-  for (const p of ofType(run, 'aws:sns/topicPolicy:TopicPolicy')) out.push({ arn: p.inputs.arn, name: p.name, policy: parse(p.inputs.policy) });
-  for (const p of ofType(run, 'aws:redshift/resourcePolicy:ResourcePolicy')) out.push({ arn: p.inputs.resourceArn, name: p.name, policy: parse(p.inputs.policy) });
+  for (const key of ofType(run, 'aws:kms/key:Key'))
+    if (key.inputs.policy) out.push({ arn: key.state.arn, name: key.name, policy: parse(key.inputs.policy) });
+  for (const p of ofType(run, 'aws:sns/topicPolicy:TopicPolicy'))
+    out.push({ arn: p.inputs.arn, name: p.name, policy: parse(p.inputs.policy) });
+  for (const p of ofType(run, 'aws:redshift/resourcePolicy:ResourcePolicy'))
+    out.push({ arn: p.inputs.resourceArn, name: p.name, policy: parse(p.inputs.policy) });
   return out;
 }
 
@@ -179,7 +184,8 @@ export function fill(template: string, targets: Record<string, string>): string 
   });
 }
 
-const label = (g: { policyType: string; statementId?: string; statementIndex?: number }) => `${g.policyType}:${g.statementId ?? `#${g.statementIndex}`}`;
+const label = (g: { policyType: string; statementId?: string; statementIndex?: number }) =>
+  `${g.policyType}:${g.statementId ?? `#${g.statementIndex}`}`;
 
 /** One request, evaluated as AWS would: identity policies, the resource's policy, the request context. */
 export async function evaluate(run: MockRun, principal: Principal, row: Row): Promise<Decision> {
@@ -188,12 +194,19 @@ export async function evaluate(run: MockRun, principal: Principal, row: Row): Pr
   const contextVariables: Record<string, string> = {
     'aws:SecureTransport': String(row.tls ?? true),
     ...(principal.userId ? { 'aws:userid': principal.userId, 'aws:PrincipalAccount': MOCK_ACCOUNT } : {}),
-    ...(principal.username ? { 'aws:username': principal.username, 'aws:MultiFactorAuthPresent': String(row.mfa ?? true) } : {}),
+    ...(principal.username
+      ? { 'aws:username': principal.username, 'aws:MultiFactorAuthPresent': String(row.mfa ?? true) }
+      : {}),
     ...Object.fromEntries(Object.entries(row.context ?? {}).map(([k, v]) => [k, fill(v, targets)])),
   };
   const result = await runSimulation(
     {
-      request: { principal: principal.arn, action: row.action, resource: { resource, accountId: MOCK_ACCOUNT }, contextVariables },
+      request: {
+        principal: principal.arn,
+        action: row.action,
+        resource: { resource, accountId: MOCK_ACCOUNT },
+        contextVariables,
+      },
       identityPolicies: principal.identityPolicies,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
@@ -201,8 +214,12 @@ export async function evaluate(run: MockRun, principal: Principal, row: Row): Pr
     },
     {},
   );
-  if (result.resultType === 'error') throw new Error(`cannot evaluate ${row.action} on ${resource}: ${result.errors.message} ${JSON.stringify(result.errors)}`);
-  const analyses: RequestAnalysis[] = result.resultType === 'single' ? [result.result.analysis] : result.results.map((r) => r.analysis);
+  if (result.resultType === 'error')
+    throw new Error(
+      `cannot evaluate ${row.action} on ${resource}: ${result.errors.message} ${JSON.stringify(result.errors)}`,
+    );
+  const analyses: RequestAnalysis[] =
+    result.resultType === 'single' ? [result.result.analysis] : result.results.map((r) => r.analysis);
   const decidedBy = new Set<string>();
   for (const analysis of analyses) {
     if (result.overallResult === 'Allowed') for (const g of getGrantReasons(analysis)) decidedBy.add(label(g));
@@ -224,7 +241,8 @@ export async function evaluateMatrices(run: MockRun, tables: Record<string, Row[
   const results: MatrixResult[] = [];
   for (const [key, rows] of Object.entries(tables)) {
     const principal = principals[key];
-    if (!principal) throw new Error(`access matrix: the stack has no principal ${key}; have ${Object.keys(principals).join(', ')}`);
+    if (!principal)
+      throw new Error(`access matrix: the stack has no principal ${key}; have ${Object.keys(principals).join(', ')}`);
     for (const row of rows) {
       const decision = await evaluate(run, principal, row);
       results.push({ principal: key, row, decision, ok: (decision.result === 'Allowed') === (row.expect === 'allow') });
@@ -233,8 +251,16 @@ export async function evaluateMatrices(run: MockRun, tables: Record<string, Row[
   return results;
 }
 
-const requestLabel = (r: Row) => `${r.action} on ${r.on}${r.mfa === false ? ' without MFA' : ''}${r.tls === false ? ' over plain HTTP' : ''}${r.context ? ` (${Object.entries(r.context).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
-const decidedLabel = (d: Decision) => (d.decidedBy.length ? d.decidedBy.join(', ') : 'no statement allows (implicit deny)');
+const requestLabel = (r: Row) =>
+  `${r.action} on ${r.on}${r.mfa === false ? ' without MFA' : ''}${r.tls === false ? ' over plain HTTP' : ''}${
+    r.context
+      ? ` (${Object.entries(r.context)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')})`
+      : ''
+  }`;
+const decidedLabel = (d: Decision) =>
+  d.decidedBy.length ? d.decidedBy.join(', ') : 'no statement allows (implicit deny)';
 
 /** A failing row, naming the statement that decided it. */
 export function describeFailure(r: MatrixResult): string {
@@ -246,18 +272,37 @@ export function renderMatrices(results: MatrixResult[], titles: Record<string, s
   const out: string[] = [];
   for (const key of Object.keys(titles)) {
     const rows = results.filter((r) => r.principal === key);
-    out.push(`#### ${titles[key]}`, '', '| Request | On | Context | Decision | Decided by |', '| --- | --- | --- | --- | --- |');
+    out.push(
+      `#### ${titles[key]}`,
+      '',
+      '| Request | On | Context | Decision | Decided by |',
+      '| --- | --- | --- | --- | --- |',
+    );
     for (const r of rows) {
-      const context = [r.row.mfa === false ? 'no MFA' : undefined, r.row.tls === false ? 'plain HTTP' : undefined, ...Object.entries(r.row.context ?? {}).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(', ');
-      const decision = r.decision.result === 'Allowed' ? 'allow' : r.decision.result === 'ExplicitlyDenied' ? '**deny** (explicit)' : '**deny**';
-      out.push(`| \`${r.row.action}\` | \`${r.row.on}\` | ${context} | ${decision} | ${r.decision.decidedBy.map((s) => `\`${s}\``).join(', ') || 'no statement allows'} |`);
+      const context = [
+        r.row.mfa === false ? 'no MFA' : undefined,
+        r.row.tls === false ? 'plain HTTP' : undefined,
+        ...Object.entries(r.row.context ?? {}).map(([k, v]) => `${k}=${v}`),
+      ]
+        .filter(Boolean)
+        .join(', ');
+      const decision =
+        r.decision.result === 'Allowed'
+          ? 'allow'
+          : r.decision.result === 'ExplicitlyDenied'
+            ? '**deny** (explicit)'
+            : '**deny**';
+      out.push(
+        `| \`${r.row.action}\` | \`${r.row.on}\` | ${context} | ${decision} | ${r.decision.decidedBy.map((s) => `\`${s}\``).join(', ') || 'no statement allows'} |`,
+      );
     }
     out.push('');
   }
   return out.join('\n');
 }
 
-export const MATRIX_BEGIN = '<!-- access-matrix:begin (generated from infra/accessTables.ts by `npm run docs:access`; do not edit) -->';
+export const MATRIX_BEGIN =
+  '<!-- access-matrix:begin (generated from infra/accessTables.ts by `npm run docs:access`; do not edit) -->';
 export const MATRIX_END = '<!-- access-matrix:end -->';
 
 /** The generated block of a document, or undefined when its markers are missing. */

@@ -2,7 +2,14 @@
 // infra/accessMatrix.ts); shared by infra/access.dev.test.ts and infra/access.prod.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeFailure, evaluateMatrices, matrixSection, principalsOf, renderMatrices, type MatrixResult } from './accessMatrix';
+import {
+  describeFailure,
+  evaluateMatrices,
+  matrixSection,
+  principalsOf,
+  renderMatrices,
+  type MatrixResult,
+} from './accessMatrix';
 import { accessTables, accessTitles } from './accessTables';
 import { runUnderMocks, stackConfigUnderTest, type MockRun } from './mockGraph';
 import { POLICY_PROPERTIES, iamCatalogue } from '../policy/catalogue';
@@ -38,12 +45,19 @@ export function describeAccess(stack: 'dev' | 'prod'): void {
     });
 
     test('engineers and analysts carry the principal tag RedshiftDbRoles naming a database role the migrations create; viewers none', () => {
-      const tags = Object.fromEntries(ofType(run, 'aws:iam/user:User').map((u) => [u.name.replace(/^access-/, ''), u.inputs.tags ?? {}]));
-      expect(tags).toEqual({ engineer: { RedshiftDbRoles: databaseRoles.engineer }, analyst: { RedshiftDbRoles: databaseRoles.analyst }, viewer: {} });
-      for (const role of Object.values(databaseRoles)) expect(renderGrants('redshift')).toContain(`CREATE ROLE ${role}`);
+      const tags = Object.fromEntries(
+        ofType(run, 'aws:iam/user:User').map((u) => [u.name.replace(/^access-/, ''), u.inputs.tags ?? {}]),
+      );
+      expect(tags).toEqual({
+        engineer: { RedshiftDbRoles: databaseRoles.engineer },
+        analyst: { RedshiftDbRoles: databaseRoles.analyst },
+        viewer: {},
+      });
+      for (const role of Object.values(databaseRoles))
+        expect(renderGrants('redshift')).toContain(`CREATE ROLE ${role}`);
     });
 
-    test("every statement passes the catalogue check: actions exist, ARNs are of the action's resource types, \"*\" only where IAM takes no resource", () => {
+    test('every statement passes the catalogue check: actions exist, ARNs are of the action\'s resource types, "*" only where IAM takes no resource', () => {
       const checked = run.resources.filter((r) => r.custom && POLICY_PROPERTIES[r.type]);
       expect(checked.length).toBeGreaterThan(15);
       expect(runPolicies(run.resources, [iamCatalogue])).toEqual([]);
@@ -55,11 +69,23 @@ export function describeAccess(stack: 'dev' | 'prod'): void {
         const policy = JSON.parse(producerPolicy.inputs.policy);
         edit(policy.Statement.find((s: { Sid: string }) => s.Sid === 'SendToStreamQueues'));
         const inputs = { ...producerPolicy.inputs, policy: JSON.stringify(policy) };
-        return runPolicies([...run.resources.filter((r) => r !== producerPolicy), { ...producerPolicy, inputs, state: inputs }], [iamCatalogue]).map((v) => [v.urn, v.message]);
+        return runPolicies(
+          [...run.resources.filter((r) => r !== producerPolicy), { ...producerPolicy, inputs, state: inputs }],
+          [iamCatalogue],
+        ).map((v) => [v.urn, v.message]);
       };
-      expect(broken((s) => (s.Action = ['sqs:SendMesage']))).toEqual([[producerPolicy.urn, expect.stringContaining('sqs:SendMesage is not an action of sqs')]]);
-      const lambdaArn = run.resources.find((r) => r.name === 'functions-producer' && r.type === 'aws:lambda/function:Function')!.state.arn;
-      expect(broken((s) => (s.Resource = [lambdaArn]))).toEqual([[producerPolicy.urn, expect.stringContaining(`${lambdaArn} is not an ARN of a resource type sqs:SendMessage takes (queue:`)]]);
+      expect(broken((s) => (s.Action = ['sqs:SendMesage']))).toEqual([
+        [producerPolicy.urn, expect.stringContaining('sqs:SendMesage is not an action of sqs')],
+      ]);
+      const lambdaArn = run.resources.find(
+        (r) => r.name === 'functions-producer' && r.type === 'aws:lambda/function:Function',
+      )!.state.arn;
+      expect(broken((s) => (s.Resource = [lambdaArn]))).toEqual([
+        [
+          producerPolicy.urn,
+          expect.stringContaining(`${lambdaArn} is not an ARN of a resource type sqs:SendMessage takes (queue:`),
+        ],
+      ]);
     });
   });
 }

@@ -4,8 +4,18 @@
 // `npm run docs:access`. {name} placeholders are resources of the stack (targetsOf).
 import type { Row } from './accessMatrix';
 
-const allow = (action: string, on: string, more: Omit<Row, 'expect' | 'action' | 'on'> = {}): Row => ({ expect: 'allow', action, on, ...more });
-const deny = (action: string, on: string, more: Omit<Row, 'expect' | 'action' | 'on'> = {}): Row => ({ expect: 'deny', action, on, ...more });
+const allow = (action: string, on: string, more: Omit<Row, 'expect' | 'action' | 'on'> = {}): Row => ({
+  expect: 'allow',
+  action,
+  on,
+  ...more,
+});
+const deny = (action: string, on: string, more: Omit<Row, 'expect' | 'action' | 'on'> = {}): Row => ({
+  expect: 'deny',
+  action,
+  on,
+  ...more,
+});
 const noMfa = { mfa: false };
 const plainHttp = { tls: false };
 const ownStatement = { context: { 'redshift-data:statement-owner-iam-userid': '{userId}' } };
@@ -16,7 +26,10 @@ const INVENTORY_FILE = '{bucket}/inventory/dt=2026-11-27/hour=10/chunk.csv';
 const REJECTED_SALES = '{bucket}/rejected/sales/dt=2026-11-27/hour=10/chunk.jsonl';
 const REJECTED_INVENTORY = '{bucket}/rejected/inventory/dt=2026-11-27/hour=10/chunk.jsonl';
 const OWN_MFA = 'arn:aws:iam::{account}:mfa/{self}';
-const INTEGRATION = { 'aws:SourceArn': 'arn:aws:redshift:{region}:{account}:integration:0000-landing', 'aws:SourceAccount': '{account}' };
+const INTEGRATION = {
+  'aws:SourceArn': 'arn:aws:redshift:{region}:{account}:integration:0000-landing',
+  'aws:SourceAccount': '{account}',
+};
 
 /** Without MFA a person can enrol a device and change the password, and nothing else. */
 const enrolWithoutMfa: Row[] = [
@@ -164,7 +177,10 @@ export const accessTables: Record<string, Row[]> = {
   migrator: [
     allow('redshift-data:ExecuteStatement', '{workgroup}'),
     allow('redshift-data:BatchExecuteStatement', '{workgroup}'),
-    deny('redshift-data:ExecuteStatement', 'arn:aws:redshift-serverless:{region}:{account}:workgroup/00000000-0000-4000-8000-000000000000'),
+    deny(
+      'redshift-data:ExecuteStatement',
+      'arn:aws:redshift-serverless:{region}:{account}:workgroup/00000000-0000-4000-8000-000000000000',
+    ),
     allow('redshift-data:DescribeStatement', '*', ownStatement),
     deny('redshift-data:DescribeStatement', '*', othersStatement),
     allow('secretsmanager:GetSecretValue', '{adminSecret}'),
@@ -197,7 +213,12 @@ export const accessTables: Record<string, Row[]> = {
   'redshift-service': [
     allow('s3:PutBucketNotification', '{bucket}', { context: INTEGRATION }),
     allow('s3:GetBucketLocation', '{bucket}', { context: INTEGRATION }),
-    deny('s3:PutBucketNotification', '{bucket}', { context: { 'aws:SourceArn': 'arn:aws:redshift:{region}:999999999999:integration:abc', 'aws:SourceAccount': '999999999999' } }),
+    deny('s3:PutBucketNotification', '{bucket}', {
+      context: {
+        'aws:SourceArn': 'arn:aws:redshift:{region}:999999999999:integration:abc',
+        'aws:SourceAccount': '999999999999',
+      },
+    }),
     deny('s3:PutBucketNotification', '{bucket}', { context: INTEGRATION, tls: false }),
     deny('s3:GetObject', SALES_FILE, { context: INTEGRATION }),
     // The namespace resource policy (redshift:AuthorizeInboundIntegration) cannot be evaluated:

@@ -1,5 +1,12 @@
 // The capacity model: hop by hop, pure arithmetic over a stack config and measured costs.
-import { changesToHold, costsFromResults, cpuSlowdown, modelCapacity, producerSeconds, type CapacityCosts } from './capacity';
+import {
+  changesToHold,
+  costsFromResults,
+  cpuSlowdown,
+  modelCapacity,
+  producerSeconds,
+  type CapacityCosts,
+} from './capacity';
 import { parseStackConfig, type StackConfig } from './config';
 
 const costs: CapacityCosts = {
@@ -13,13 +20,28 @@ const costs: CapacityCosts = {
 };
 
 const stack = (over: Record<string, unknown> = {}): StackConfig =>
-  parseStackConfig(Object.fromEntries(Object.entries({ schedule: 'rate(5 minutes)', peakLinesPerMinute: 4000, producerMemoryMb: 1769, producerTimeoutSeconds: 120, consumerMemoryMb: 1769, maxConcurrency: 10, ...over }).map(([k, v]) => [k, JSON.stringify(v).replace(/^"(.*)"$/, '$1')])), { capacityCosts: null });
+  parseStackConfig(
+    Object.fromEntries(
+      Object.entries({
+        schedule: 'rate(5 minutes)',
+        peakLinesPerMinute: 4000,
+        producerMemoryMb: 1769,
+        producerTimeoutSeconds: 120,
+        consumerMemoryMb: 1769,
+        maxConcurrency: 10,
+        ...over,
+      }).map(([k, v]) => [k, JSON.stringify(v).replace(/^"(.*)"$/, '$1')]),
+    ),
+    { capacityCosts: null },
+  );
 
 it('scales CPU time with memory up to one vCPU at 1,769 MB, and no further for one thread', () => {
   expect(cpuSlowdown(1769)).toBe(1);
   expect(cpuSlowdown(3538)).toBe(1);
   expect(cpuSlowdown(884.5)).toBe(2);
-  expect(producerSeconds({ windowMinutes: 5, producerMemoryMb: 884.5 }, costs, 4000)).toBeCloseTo((4000 * 5 * 0.05 * 2) / 1000);
+  expect(producerSeconds({ windowMinutes: 5, producerMemoryMb: 884.5 }, costs, 4000)).toBeCloseTo(
+    (4000 * 5 * 0.05 * 2) / 1000,
+  );
 });
 
 it('bounds each hop and names the first to give', () => {
@@ -46,8 +68,14 @@ it('gives first at the consumers when their concurrency is what runs out', () =>
 });
 
 it('flags what does not depend on the peak: the in-flight and account quotas, and warns of a batch over half the timeout', () => {
-  const r = modelCapacity(stack({ batchSize: 1000, batchWindowSeconds: 1, consumerTimeoutSeconds: 10, maxConcurrency: 600 }), costs);
-  expect(r.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^a full sales batch \(1000 messages\) takes about 510\.0 s/), expect.stringMatching(/^a full inventory batch/)]);
+  const r = modelCapacity(
+    stack({ batchSize: 1000, batchWindowSeconds: 1, consumerTimeoutSeconds: 10, maxConcurrency: 600 }),
+    costs,
+  );
+  expect(r.warnings.map((w) => w.message)).toEqual([
+    expect.stringMatching(/^a full sales batch \(1000 messages\) takes about 510\.0 s/),
+    expect.stringMatching(/^a full inventory batch/),
+  ]);
   expect(r.problems.map((p) => p.key)).toEqual(['batchSize', 'maxConcurrency']);
   expect(r.problems[0].message).toMatch(/600000 messages in flight exceeds the ~120000/);
 });
@@ -69,7 +97,12 @@ it('says when no config reaches a peak', () => {
 });
 
 it('reads the costs from bench results, naming any missing', () => {
-  expect(costsFromResults({})).toEqual({ missing: expect.arrayContaining(['capacity.producer_ms_per_1k_sale_lines', 'capacity.sales_consumer_ms_per_message']) });
+  expect(costsFromResults({})).toEqual({
+    missing: expect.arrayContaining([
+      'capacity.producer_ms_per_1k_sale_lines',
+      'capacity.sales_consumer_ms_per_message',
+    ]),
+  });
   const results = {
     'capacity.producer_ms_per_1k_sale_lines': { value: 50, at: '2026-11-28T08:00:00Z' },
     'capacity.sales_consumer_ms_per_1k_events': { value: 50 },
@@ -82,5 +115,10 @@ it('reads the costs from bench results, naming any missing', () => {
     'capacity.files_per_message': { value: 1 },
     'capacity.producer_heap_bytes_per_sale_line': { value: 300 },
   };
-  expect(costsFromResults(results)).toMatchObject({ producerMsPerSaleLine: 0.05, consumerMsPerEvent: { inventory: 0.06 }, consumerMsPerMessage: { inventory: 12 }, measuredAt: '2026-11-28T08:00:00Z' });
+  expect(costsFromResults(results)).toMatchObject({
+    producerMsPerSaleLine: 0.05,
+    consumerMsPerEvent: { inventory: 0.06 },
+    consumerMsPerMessage: { inventory: 12 },
+    measuredAt: '2026-11-28T08:00:00Z',
+  });
 });

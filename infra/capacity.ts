@@ -74,19 +74,33 @@ export interface CapacityReport {
   warnings: { key: keyof StackConfig; message: string }[];
 }
 
-const eventsPerMessage = (config: Pick<StackConfig, 'eventsPerMessage'>, costs: CapacityCosts, stream: Stream) => (config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage);
-const streamEventsPerLine = (costs: CapacityCosts, stream: Stream) => (stream === 'sales' ? 1 : costs.inventoryPerSaleLine);
+const eventsPerMessage = (config: Pick<StackConfig, 'eventsPerMessage'>, costs: CapacityCosts, stream: Stream) =>
+  config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage;
+const streamEventsPerLine = (costs: CapacityCosts, stream: Stream) =>
+  stream === 'sales' ? 1 : costs.inventoryPerSaleLine;
 const fmt = (x: number) => (Number.isFinite(x) ? Math.floor(x).toLocaleString('en-US') : 'no bound');
 
 /** Producer run time (s) for one window at `peak` sale lines per minute (the whole window at the peak). */
-export function producerSeconds(config: Pick<StackConfig, 'windowMinutes' | 'producerMemoryMb'>, costs: CapacityCosts, peak: number): number {
+export function producerSeconds(
+  config: Pick<StackConfig, 'windowMinutes' | 'producerMemoryMb'>,
+  costs: CapacityCosts,
+  peak: number,
+): number {
   return (peak * config.windowMinutes * costs.producerMsPerSaleLine * cpuSlowdown(config.producerMemoryMb)) / 1000;
 }
 
 /** Events per second one stream's consumers drain at full concurrency. */
-export function consumerEventsPerSecond(config: Pick<StackConfig, 'consumerMemoryMb' | 'maxConcurrency' | 'eventsPerMessage'>, costs: CapacityCosts, stream: Stream): number {
-  const msPerEvent = costs.consumerMsPerEvent[stream] + costs.consumerMsPerMessage[stream] / eventsPerMessage(config, costs, stream);
-  return (config.maxConcurrency * CAPACITY_LIMITS.consumerBusyShare * 1000) / (msPerEvent * cpuSlowdown(config.consumerMemoryMb));
+export function consumerEventsPerSecond(
+  config: Pick<StackConfig, 'consumerMemoryMb' | 'maxConcurrency' | 'eventsPerMessage'>,
+  costs: CapacityCosts,
+  stream: Stream,
+): number {
+  const msPerEvent =
+    costs.consumerMsPerEvent[stream] + costs.consumerMsPerMessage[stream] / eventsPerMessage(config, costs, stream);
+  return (
+    (config.maxConcurrency * CAPACITY_LIMITS.consumerBusyShare * 1000) /
+    (msPerEvent * cpuSlowdown(config.consumerMemoryMb))
+  );
 }
 
 export function modelCapacity(config: StackConfig, costs: CapacityCosts): CapacityReport {
@@ -122,9 +136,17 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
       limit: `maxConcurrency ${config.maxConcurrency} at ${config.consumerMemoryMb} MB (${(1 / cpuSlowdown(config.consumerMemoryMb)).toFixed(2)} vCPU), ${fmt(drain)} events/s`,
       atPeak: `${fmt(needed)} events/s, ${((needed / drain) * 100).toFixed(1)}% busy`,
     });
-    const batchSeconds = (config.batchSize * (eventsPerMessage(config, costs, stream) * costs.consumerMsPerEvent[stream] + costs.consumerMsPerMessage[stream]) * cpuSlowdown(config.consumerMemoryMb)) / 1000;
+    const batchSeconds =
+      (config.batchSize *
+        (eventsPerMessage(config, costs, stream) * costs.consumerMsPerEvent[stream] +
+          costs.consumerMsPerMessage[stream]) *
+        cpuSlowdown(config.consumerMemoryMb)) /
+      1000;
     if (batchSeconds > config.consumerTimeoutSeconds * 0.5) {
-      warnings.push({ key: 'batchSize', message: `a full ${stream} batch (${config.batchSize} messages) takes about ${batchSeconds.toFixed(1)} s, over half of consumerTimeoutSeconds (${config.consumerTimeoutSeconds} s)` });
+      warnings.push({
+        key: 'batchSize',
+        message: `a full ${stream} batch (${config.batchSize} messages) takes about ${batchSeconds.toFixed(1)} s, over half of consumerTimeoutSeconds (${config.consumerTimeoutSeconds} s)`,
+      });
     }
   }
   const inFlight = config.maxConcurrency * config.batchSize;
@@ -134,11 +156,23 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
     limit: 'standard queues: nearly unlimited API calls per second (AWS documents no bound)',
     atPeak: `at most ${fmt(inFlight)} of ~${fmt(L.sqsInFlightPerQueue)} messages in flight per queue`,
   });
-  if (inFlight > L.sqsInFlightPerQueue) problems.push({ key: 'batchSize', message: `maxConcurrency x batchSize = ${inFlight} messages in flight exceeds the ~${L.sqsInFlightPerQueue} SQS allows a standard queue` });
+  if (inFlight > L.sqsInFlightPerQueue)
+    problems.push({
+      key: 'batchSize',
+      message: `maxConcurrency x batchSize = ${inFlight} messages in flight exceeds the ~${L.sqsInFlightPerQueue} SQS allows a standard queue`,
+    });
   const functionsAtOnce = 2 * config.maxConcurrency + 1;
-  if (functionsAtOnce > L.lambdaAccountConcurrency) problems.push({ key: 'maxConcurrency', message: `two consumers at maxConcurrency ${config.maxConcurrency} plus the producer need ${functionsAtOnce} concurrent executions, over the default account quota of ${L.lambdaAccountConcurrency}` });
+  if (functionsAtOnce > L.lambdaAccountConcurrency)
+    problems.push({
+      key: 'maxConcurrency',
+      message: `two consumers at maxConcurrency ${config.maxConcurrency} plus the producer need ${functionsAtOnce} concurrent executions, over the default account quota of ${L.lambdaAccountConcurrency}`,
+    });
   // Each window ends its stream with a message of its own, so short windows mean more (smaller) files.
-  const messagesPerWindow = STREAMS.reduce((n, st) => n + Math.max(1, Math.ceil((peak * W * streamEventsPerLine(costs, st)) / eventsPerMessage(config, costs, st))), 0);
+  const messagesPerWindow = STREAMS.reduce(
+    (n, st) =>
+      n + Math.max(1, Math.ceil((peak * W * streamEventsPerLine(costs, st)) / eventsPerMessage(config, costs, st))),
+    0,
+  );
   hops.push({
     hop: 'S3 event integration + COPY JOB',
     maxPeak: Infinity,
@@ -157,14 +191,21 @@ export interface ConfigChange {
 }
 
 /** The config changes that let the stack hold `target` sale lines per minute (empty when it already does). */
-export function changesToHold(config: StackConfig, costs: CapacityCosts, target: number): { changes: ConfigChange[]; unreachable: string[] } {
+export function changesToHold(
+  config: StackConfig,
+  costs: CapacityCosts,
+  target: number,
+): { changes: ConfigChange[]; unreachable: string[] } {
   const L = CAPACITY_LIMITS;
   const changes: ConfigChange[] = [];
   const unreachable: string[] = [];
   const next: StackConfig = { ...config, peakLinesPerMinute: target };
 
   // Producer time: a full vCPU first, then a longer timeout, then a shorter window.
-  if (producerSeconds(next, costs, target) > next.producerTimeoutSeconds * L.producerTimeoutShare && next.producerMemoryMb < L.memoryMbPerVcpu) {
+  if (
+    producerSeconds(next, costs, target) > next.producerTimeoutSeconds * L.producerTimeoutShare &&
+    next.producerMemoryMb < L.memoryMbPerVcpu
+  ) {
     changes.push({ key: 'producerMemoryMb', from: next.producerMemoryMb, to: L.memoryMbPerVcpu, why: 'a full vCPU' });
     next.producerMemoryMb = L.memoryMbPerVcpu;
   }
@@ -172,14 +213,35 @@ export function changesToHold(config: StackConfig, costs: CapacityCosts, target:
   if (seconds > next.producerTimeoutSeconds * L.producerTimeoutShare) {
     const timeout = Math.ceil(seconds / L.producerTimeoutShare / 10) * 10;
     if (timeout <= L.producerTimeoutMaxSeconds) {
-      changes.push({ key: 'producerTimeoutSeconds', from: next.producerTimeoutSeconds, to: timeout, why: `a window takes about ${seconds.toFixed(0)} s` });
+      changes.push({
+        key: 'producerTimeoutSeconds',
+        from: next.producerTimeoutSeconds,
+        to: timeout,
+        why: `a window takes about ${seconds.toFixed(0)} s`,
+      });
       next.producerTimeoutSeconds = timeout;
     } else {
-      const minutes = Math.floor((L.producerTimeoutMaxSeconds * L.producerTimeoutShare) / producerSeconds({ ...next, windowMinutes: 1 }, costs, target));
-      if (minutes < 1) unreachable.push(`the producer cannot generate a 1-minute window of ${target} sale lines in ${L.producerTimeoutMaxSeconds * L.producerTimeoutShare} s`);
+      const minutes = Math.floor(
+        (L.producerTimeoutMaxSeconds * L.producerTimeoutShare) /
+          producerSeconds({ ...next, windowMinutes: 1 }, costs, target),
+      );
+      if (minutes < 1)
+        unreachable.push(
+          `the producer cannot generate a 1-minute window of ${target} sale lines in ${L.producerTimeoutMaxSeconds * L.producerTimeoutShare} s`,
+        );
       else {
-        changes.push({ key: 'schedule', from: next.schedule, to: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`, why: 'fewer sale lines per run' });
-        changes.push({ key: 'producerTimeoutSeconds', from: next.producerTimeoutSeconds, to: L.producerTimeoutMaxSeconds, why: 'the longest Lambda allows' });
+        changes.push({
+          key: 'schedule',
+          from: next.schedule,
+          to: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`,
+          why: 'fewer sale lines per run',
+        });
+        changes.push({
+          key: 'producerTimeoutSeconds',
+          from: next.producerTimeoutSeconds,
+          to: L.producerTimeoutMaxSeconds,
+          why: 'the longest Lambda allows',
+        });
         next.windowMinutes = minutes;
         next.schedule = `rate(${minutes} minute${minutes === 1 ? '' : 's'})`;
         next.producerTimeoutSeconds = L.producerTimeoutMaxSeconds;
@@ -187,31 +249,71 @@ export function changesToHold(config: StackConfig, costs: CapacityCosts, target:
     }
   }
   // Producer memory: enough for a window's events.
-  const memory = Math.ceil((target * next.windowMinutes * costs.producerHeapBytesPerSaleLine) / L.producerMemoryShare / 2 ** 20 / 64) * 64;
+  const memory =
+    Math.ceil(
+      (target * next.windowMinutes * costs.producerHeapBytesPerSaleLine) / L.producerMemoryShare / 2 ** 20 / 64,
+    ) * 64;
   if (memory > next.producerMemoryMb) {
     if (memory <= L.lambdaMemoryMaxMb) {
-      changes.push({ key: 'producerMemoryMb', from: next.producerMemoryMb, to: memory, why: "room for a window's events" });
+      changes.push({
+        key: 'producerMemoryMb',
+        from: next.producerMemoryMb,
+        to: memory,
+        why: "room for a window's events",
+      });
       next.producerMemoryMb = memory;
-    } else unreachable.push(`a window of ${target * next.windowMinutes} sale lines needs ${memory} MB, over Lambda's ${L.lambdaMemoryMaxMb} MB: shorten the schedule`);
+    } else
+      unreachable.push(
+        `a window of ${target * next.windowMinutes} sale lines needs ${memory} MB, over Lambda's ${L.lambdaMemoryMaxMb} MB: shorten the schedule`,
+      );
   }
   // Consumers: a full vCPU each, then concurrency.
-  const concurrencyFor = (c: StackConfig) => Math.max(...STREAMS.map((st) => Math.ceil(((target * streamEventsPerLine(costs, st)) / 60 / consumerEventsPerSecond({ ...c, maxConcurrency: 1 }, costs, st)))));
+  const concurrencyFor = (c: StackConfig) =>
+    Math.max(
+      ...STREAMS.map((st) =>
+        Math.ceil(
+          (target * streamEventsPerLine(costs, st)) /
+            60 /
+            consumerEventsPerSecond({ ...c, maxConcurrency: 1 }, costs, st),
+        ),
+      ),
+    );
   let concurrency = concurrencyFor(next);
-  if (concurrency > next.maxConcurrency && next.consumerMemoryMb < L.memoryMbPerVcpu && concurrency > 2 * next.maxConcurrency) {
-    changes.push({ key: 'consumerMemoryMb', from: next.consumerMemoryMb, to: L.memoryMbPerVcpu, why: 'a full vCPU per consumer' });
+  if (
+    concurrency > next.maxConcurrency &&
+    next.consumerMemoryMb < L.memoryMbPerVcpu &&
+    concurrency > 2 * next.maxConcurrency
+  ) {
+    changes.push({
+      key: 'consumerMemoryMb',
+      from: next.consumerMemoryMb,
+      to: L.memoryMbPerVcpu,
+      why: 'a full vCPU per consumer',
+    });
     next.consumerMemoryMb = L.memoryMbPerVcpu;
     concurrency = concurrencyFor(next);
   }
   if (concurrency > next.maxConcurrency) {
     const cap = Math.min(L.maxConcurrencyPerMapping, Math.floor((L.lambdaAccountConcurrency - 1) / 2));
-    if (concurrency <= cap) changes.push({ key: 'maxConcurrency', from: next.maxConcurrency, to: concurrency, why: 'consumers drain the peak' });
-    else unreachable.push(`consumers need maxConcurrency ${concurrency}, over ${cap} (the default account quota of ${L.lambdaAccountConcurrency} shared by two consumers): ask AWS for a higher quota`);
+    if (concurrency <= cap)
+      changes.push({
+        key: 'maxConcurrency',
+        from: next.maxConcurrency,
+        to: concurrency,
+        why: 'consumers drain the peak',
+      });
+    else
+      unreachable.push(
+        `consumers need maxConcurrency ${concurrency}, over ${cap} (the default account quota of ${L.lambdaAccountConcurrency} shared by two consumers): ask AWS for a higher quota`,
+      );
   }
   return { changes, unreachable };
 }
 
 /** The costs in bench/results.json (capacity.* metrics), or the names of those missing. */
-export function costsFromResults(results: Record<string, { value: number; at?: string }>): CapacityCosts | { missing: string[] } {
+export function costsFromResults(
+  results: Record<string, { value: number; at?: string }>,
+): CapacityCosts | { missing: string[] } {
   const names = {
     producer: 'capacity.producer_ms_per_1k_sale_lines',
     sales: 'capacity.sales_consumer_ms_per_1k_events',
@@ -250,8 +352,13 @@ export function measuredCosts(resultsPath?: string): CapacityCosts {
   const path = resultsPath ?? join(__dirname, '..', 'bench', 'results.json');
   const cached = costsCache.get(path);
   if (cached) return cached;
-  const costs = costsFromResults(JSON.parse(readFileSync(path, 'utf8')) as Record<string, { value: number; at?: string }>);
-  if ('missing' in costs) throw new Error(`${path} lacks the measured costs ${costs.missing.join(', ')}: run npm run bench -- --only freshness`);
+  const costs = costsFromResults(
+    JSON.parse(readFileSync(path, 'utf8')) as Record<string, { value: number; at?: string }>,
+  );
+  if ('missing' in costs)
+    throw new Error(
+      `${path} lacks the measured costs ${costs.missing.join(', ')}: run npm run bench -- --only freshness`,
+    );
   costsCache.set(path, costs);
   return costs;
 }

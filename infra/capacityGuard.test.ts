@@ -38,14 +38,20 @@ it('refuses a peak that keeps the producer past half its timeout and outruns the
     'bfstream:maxConcurrency': '2',
   });
   expect(problems).toEqual([
-    expect.stringMatching(/^bfstream:peakLinesPerMinute: 100000 sale lines\/min makes the producer take 75\.0 s a 15-minute window, over 50% of producerTimeoutSeconds \(60 s\); hold it with bfstream:producerTimeoutSeconds 150$/),
-    expect.stringMatching(/^bfstream:maxConcurrency: the sales consumers hold \d+ sale lines\/min .*below peakLinesPerMinute 100000; hold it with bfstream:consumerMemoryMb 1769( and bfstream:maxConcurrency \d+)?$/),
+    expect.stringMatching(
+      /^bfstream:peakLinesPerMinute: 100000 sale lines\/min makes the producer take 75\.0 s a 15-minute window, over 50% of producerTimeoutSeconds \(60 s\); hold it with bfstream:producerTimeoutSeconds 150$/,
+    ),
+    expect.stringMatching(
+      /^bfstream:maxConcurrency: the sales consumers hold \d+ sale lines\/min .*below peakLinesPerMinute 100000; hold it with bfstream:consumerMemoryMb 1769( and bfstream:maxConcurrency \d+)?$/,
+    ),
     expect.stringMatching(/^bfstream:maxConcurrency: the inventory consumers hold/),
   ]);
 });
 
 it('checks capacity only once the rest of the config is valid, so other errors come alone', () => {
-  expect(problemsOf({ 'bfstream:peakLinesPerMinute': '100000', 'bfstream:schedule': 'cron(0 * * * ? *)' })).toEqual([expect.stringMatching(/^bfstream:schedule: must be a rate expression/)]);
+  expect(problemsOf({ 'bfstream:peakLinesPerMinute': '100000', 'bfstream:schedule': 'cron(0 * * * ? *)' })).toEqual([
+    expect.stringMatching(/^bfstream:schedule: must be a rate expression/),
+  ]);
 });
 
 it('is a function of its own, callable on any parsed config', () => {

@@ -25,8 +25,30 @@ const archive = { code: new pulumi.asset.AssetArchive({}), handler: 'index.handl
 const stream = { queueArn: 'arn:aws:sqs:us-east-1:1:q', queueUrl: 'https://q' };
 
 test.each([
-  ['Streams', () => new Streams('streams', { maxMessageBytes: 512, visibilityTimeoutSeconds: 50_000, maxReceiveCount: 0, messageRetentionSeconds: 60, dlqRetentionSeconds: 120 }), /Streams streams: maxMessageBytes must be 1024\.\.1048576, got 512; visibilityTimeoutSeconds must be 0\.\.43200, got 50000; maxReceiveCount must be 1\.\.1000, got 0/],
-  ['Landing', () => new Landing('landing', { forceDestroy: false, rawRetentionDays: 0, rejectedRetentionDays: 1.5, accountId: '1', region: 'us-east-1' }), /Landing landing: rawRetentionDays must be a whole number of days >= 1, got 0; rejectedRetentionDays must be a whole number of days >= 1, got 1.5/],
+  [
+    'Streams',
+    () =>
+      new Streams('streams', {
+        maxMessageBytes: 512,
+        visibilityTimeoutSeconds: 50_000,
+        maxReceiveCount: 0,
+        messageRetentionSeconds: 60,
+        dlqRetentionSeconds: 120,
+      }),
+    /Streams streams: maxMessageBytes must be 1024\.\.1048576, got 512; visibilityTimeoutSeconds must be 0\.\.43200, got 50000; maxReceiveCount must be 1\.\.1000, got 0/,
+  ],
+  [
+    'Landing',
+    () =>
+      new Landing('landing', {
+        forceDestroy: false,
+        rawRetentionDays: 0,
+        rejectedRetentionDays: 1.5,
+        accountId: '1',
+        region: 'us-east-1',
+      }),
+    /Landing landing: rawRetentionDays must be a whole number of days >= 1, got 0; rejectedRetentionDays must be a whole number of days >= 1, got 1.5/,
+  ],
   [
     'PipelineFunctions',
     () =>
@@ -37,12 +59,33 @@ test.each([
         archives: { producer: archive, salesConsumer: archive, inventoryConsumer: archive },
         runtime: 'nodejs22.x',
         logRetentionDays: 7,
-        producer: { eventsPerMessage: 'fill', maxMessageBytes: 262144, compression: 'gzip', windowMinutes: 15, peakLinesPerMinute: 10, seed: 1, memoryMb: 512, timeoutSeconds: 60 },
+        producer: {
+          eventsPerMessage: 'fill',
+          maxMessageBytes: 262144,
+          compression: 'gzip',
+          windowMinutes: 15,
+          peakLinesPerMinute: 10,
+          seed: 1,
+          memoryMb: 512,
+          timeoutSeconds: 60,
+        },
         consumer: { memoryMb: 512, timeoutSeconds: 60, batchSize: 100, batchWindowSeconds: 0, maxConcurrency: 1 },
       }),
     /PipelineFunctions functions: consumer\.batchWindowSeconds must be >= 1 when batchSize > 10; consumer\.maxConcurrency must be 2\.\.1000, got 1/,
   ],
-  ['ProducerSchedule', () => new ProducerSchedule('schedule', { expression: 'every 5 minutes', enabled: true, windowMinutes: 5, producerArn: 'arn', accountId: '1', startAfter: [] }), /ProducerSchedule schedule: expression must be rate\(N unit\), got "every 5 minutes"; startAfter must name the warehouse migration/],
+  [
+    'ProducerSchedule',
+    () =>
+      new ProducerSchedule('schedule', {
+        expression: 'every 5 minutes',
+        enabled: true,
+        windowMinutes: 5,
+        producerArn: 'arn',
+        accountId: '1',
+        startAfter: [],
+      }),
+    /ProducerSchedule schedule: expression must be rate\(N unit\), got "every 5 minutes"; startAfter must name the warehouse migration/,
+  ],
   [
     'Warehouse',
     () =>

@@ -2,7 +2,17 @@ import * as pulumi from '@pulumi/pulumi';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AWS_PROVIDER_KEYS, closest, configFields, ConfigError, parseStackConfig, rateMinutes, isValidBaseCapacity, configFromStackYaml, StackFileError } from './config';
+import {
+  AWS_PROVIDER_KEYS,
+  closest,
+  configFields,
+  ConfigError,
+  parseStackConfig,
+  rateMinutes,
+  isValidBaseCapacity,
+  configFromStackYaml,
+  StackFileError,
+} from './config';
 import { runUnderMocks, stackYamlConfig } from './mockGraph';
 
 /** The problems of a config; the required alarm address is given unless the test sets it. */
@@ -31,12 +41,29 @@ describe('stack config', () => {
   test('the README documents every key with its default', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const docs = (require('node:fs') as typeof import('node:fs')).readFileSync('README.md', 'utf8');
-    for (const [key, field] of Object.entries(configFields)) expect(docs).toContain(`| \`bfstream:${key}\` | ${field.required ? 'required' : `\`${JSON.stringify(field.default)}\``} |`);
+    for (const [key, field] of Object.entries(configFields))
+      expect(docs).toContain(
+        `| \`bfstream:${key}\` | ${field.required ? 'required' : `\`${JSON.stringify(field.default)}\``} |`,
+      );
   });
 
   test('values arrive as Pulumi passes them: strings, JSON for numbers, booleans and objects', () => {
-    const cfg = parseStackConfig({ 'aws:region': 'eu-west-1', 'bfstream:alarmEmail': '', 'bfstream:batchSize': '20', 'bfstream:batchWindowSeconds': '2', 'bfstream:forceDestroy': 'true', 'bfstream:eventsPerMessage': '500', 'bfstream:database': 'retail' });
-    expect(cfg).toMatchObject({ batchSize: 20, batchWindowSeconds: 2, forceDestroy: true, eventsPerMessage: 500, database: 'retail' });
+    const cfg = parseStackConfig({
+      'aws:region': 'eu-west-1',
+      'bfstream:alarmEmail': '',
+      'bfstream:batchSize': '20',
+      'bfstream:batchWindowSeconds': '2',
+      'bfstream:forceDestroy': 'true',
+      'bfstream:eventsPerMessage': '500',
+      'bfstream:database': 'retail',
+    });
+    expect(cfg).toMatchObject({
+      batchSize: 20,
+      batchWindowSeconds: 2,
+      forceDestroy: true,
+      eventsPerMessage: 500,
+      database: 'retail',
+    });
   });
 
   test('a bad config lists every problem, each naming its key', () => {
@@ -46,7 +73,10 @@ describe('stack config', () => {
       'bfstream:maxConcurrency': '"five"',
       'bfstream:schedule': 'cron(0/15 * * * ? *)',
       'bfstream:visibilityTimeoutSeconds': '120',
-      'bfstream:users': JSON.stringify([{ name: 'a', persona: 'engineer' }, { name: 'b', persona: 'engineer' }]),
+      'bfstream:users': JSON.stringify([
+        { name: 'a', persona: 'engineer' },
+        { name: 'b', persona: 'engineer' },
+      ]),
       'bfstream:forceDestroy': 'yes',
       'bfstream:baseCapacity': '12',
       'bfstream:dashboardEnabled': 'true',
@@ -80,7 +110,17 @@ describe('stack config', () => {
   });
 
   test('a misspelled namespace or AWS provider key is refused with a suggestion, not ignored', () => {
-    expect(problemsOf({ 'bfstrem:schedule': 'rate(5 minutes)', 'aws:regoin': 'us-east-1', 'aws:region': 'us-east-1', 'aws:profile': 'x', 'pulumi:tags': '{}', 'foo:bar': '1', 'bfstream:peakLinesPerMinut': '5' })).toEqual([
+    expect(
+      problemsOf({
+        'bfstrem:schedule': 'rate(5 minutes)',
+        'aws:regoin': 'us-east-1',
+        'aws:region': 'us-east-1',
+        'aws:profile': 'x',
+        'pulumi:tags': '{}',
+        'foo:bar': '1',
+        'bfstream:peakLinesPerMinut': '5',
+      }),
+    ).toEqual([
       'bfstrem:schedule: unknown namespace bfstrem (did you mean bfstream:schedule?)',
       'aws:regoin: unknown AWS provider key (did you mean region?)',
       'foo:bar: unknown namespace foo: keys live under bfstream: or aws:',
@@ -97,7 +137,10 @@ describe('stack config', () => {
 
   test('a missing stack file, a duplicate key or bad YAML is one line per problem naming the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stack-'));
-    writeFileSync(join(dir, 'Pulumi.dev.yaml'), 'config:\n  aws:region: us-east-1\n  bfstream:schedule: rate(5 minutes)\n  bfstream:schedule: rate(15 minutes)\n');
+    writeFileSync(
+      join(dir, 'Pulumi.dev.yaml'),
+      'config:\n  aws:region: us-east-1\n  bfstream:schedule: rate(5 minutes)\n  bfstream:schedule: rate(15 minutes)\n',
+    );
     writeFileSync(join(dir, 'Pulumi.prod.yaml'), 'config:\n  aws:region: [us-east-1\n');
     writeFileSync(join(dir, 'Pulumi.list.yaml'), 'config:\n  - aws:region\n');
     const messageOf = (stack: string) => {
@@ -109,19 +152,38 @@ describe('stack config', () => {
       }
       throw new Error('expected a StackFileError');
     };
-    expect(messageOf('prd')).toBe(`Pulumi.prd.yaml: no such stack file in ${dir} (did you mean --stack prod?); stacks here: dev, list, prod`);
+    expect(messageOf('prd')).toBe(
+      `Pulumi.prd.yaml: no such stack file in ${dir} (did you mean --stack prod?); stacks here: dev, list, prod`,
+    );
     expect(messageOf('dev')).toBe('Pulumi.dev.yaml:4:3: duplicate key bfstream:schedule (each key may appear once)');
-    expect(messageOf('prod')).toMatch(/^Pulumi\.prod\.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a \]$/);
+    expect(messageOf('prod')).toMatch(
+      /^Pulumi\.prod\.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a \]$/,
+    );
     expect(messageOf('list')).toBe('Pulumi.list.yaml: config must be a map of key: value, got a list');
   });
 
   test('cross-key rules: batching window, DLQ retention, capacity cap, user names', () => {
-    expect(problemsOf({ 'bfstream:batchSize': '100', 'bfstream:batchWindowSeconds': '0' })).toEqual(['bfstream:batchWindowSeconds: must be at least 1 when batchSize (100) is above 10']);
-    expect(problemsOf({ 'bfstream:dlqRetentionSeconds': '3600' })[0]).toMatch(/dlqRetentionSeconds: must exceed messageRetentionSeconds/);
-    expect(problemsOf({ 'bfstream:baseCapacity': '32', 'bfstream:maxCapacity': '16' })).toEqual(['bfstream:maxCapacity: must be 0 (no cap) or at least baseCapacity (32)']);
-    expect(problemsOf({ 'bfstream:users': '[{"name":"x","persona":"engineer"},{"name":"x","persona":"analyst"},{"name":"y","persona":"viewer"}]' })).toEqual(['bfstream:users: duplicate user names: x']);
-    expect(problemsOf({ 'bfstream:users': '[{"name":"x","persona":"admin"}]' })[0]).toMatch(/^bfstream:users\.0\.persona: /);
-    expect(problemsOf({ 'bfstream:logRetentionDays': '10' })[0]).toMatch(/^bfstream:logRetentionDays: must be one of 1, 3, 5, 7, 14/);
+    expect(problemsOf({ 'bfstream:batchSize': '100', 'bfstream:batchWindowSeconds': '0' })).toEqual([
+      'bfstream:batchWindowSeconds: must be at least 1 when batchSize (100) is above 10',
+    ]);
+    expect(problemsOf({ 'bfstream:dlqRetentionSeconds': '3600' })[0]).toMatch(
+      /dlqRetentionSeconds: must exceed messageRetentionSeconds/,
+    );
+    expect(problemsOf({ 'bfstream:baseCapacity': '32', 'bfstream:maxCapacity': '16' })).toEqual([
+      'bfstream:maxCapacity: must be 0 (no cap) or at least baseCapacity (32)',
+    ]);
+    expect(
+      problemsOf({
+        'bfstream:users':
+          '[{"name":"x","persona":"engineer"},{"name":"x","persona":"analyst"},{"name":"y","persona":"viewer"}]',
+      }),
+    ).toEqual(['bfstream:users: duplicate user names: x']);
+    expect(problemsOf({ 'bfstream:users': '[{"name":"x","persona":"admin"}]' })[0]).toMatch(
+      /^bfstream:users\.0\.persona: /,
+    );
+    expect(problemsOf({ 'bfstream:logRetentionDays': '10' })[0]).toMatch(
+      /^bfstream:logRetentionDays: must be one of 1, 3, 5, 7, 14/,
+    );
   });
 
   test('rate expressions and RPU steps', () => {

@@ -10,7 +10,9 @@ export const personas = ['engineer', 'analyst', 'viewer'] as const;
 export type Persona = (typeof personas)[number];
 
 // CloudWatch Logs accepts only these retention periods (days).
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 export const LAMBDA_RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'] as const;
 
 // Pulumi hands every config value to the program as a string; numbers, booleans and
@@ -27,61 +29,181 @@ const decoded = <S extends z.ZodTypeAny>(schema: S) =>
 const int = (min: number, max: number) => decoded(z.number().int().min(min).max(max));
 const bool = () => decoded(z.boolean());
 
-const field = <S extends z.ZodTypeAny>(schema: S, defaultValue: z.output<S>, doc: string) => ({ schema, default: defaultValue as z.output<S> | undefined, required: false, doc });
+const field = <S extends z.ZodTypeAny>(schema: S, defaultValue: z.output<S>, doc: string) => ({
+  schema,
+  default: defaultValue as z.output<S> | undefined,
+  required: false,
+  doc,
+});
 /** A key with no default: each stack must set it (a placeholder would ship to production). */
-const required = <S extends z.ZodTypeAny>(schema: S, doc: string, hint: string) => ({ schema, default: undefined as z.output<S> | undefined, required: true, doc, hint });
+const required = <S extends z.ZodTypeAny>(schema: S, doc: string, hint: string) => ({
+  schema,
+  default: undefined as z.output<S> | undefined,
+  required: true,
+  doc,
+  hint,
+});
 
 /** '' or a QuickSight user or group ARN. */
-const quicksightArn = () => z.union([z.literal(''), z.string().regex(/^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/, 'a QuickSight user or group ARN')]);
+const quicksightArn = () =>
+  z.union([
+    z.literal(''),
+    z
+      .string()
+      .regex(/^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/, 'a QuickSight user or group ARN'),
+  ]);
 
-const userSchema = z.object({ name: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM user name: 1-64 of letters, digits and +=,.@_-'), persona: z.enum(personas) }).strict();
+const userSchema = z
+  .object({
+    name: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM user name: 1-64 of letters, digits and +=,.@_-'),
+    persona: z.enum(personas),
+  })
+  .strict();
 
 /** Each key's schema and default. The order here is the order of the README table. */
 export const configFields = {
-  schedule: field(z.string(), 'rate(15 minutes)', 'EventBridge Scheduler rate; also the producer window length (rate(N minutes|hours)).'),
+  schedule: field(
+    z.string(),
+    'rate(15 minutes)',
+    'EventBridge Scheduler rate; also the producer window length (rate(N minutes|hours)).',
+  ),
   scheduleEnabled: field(bool(), true, 'ENABLED or DISABLED schedule.'),
   peakLinesPerMinute: field(int(0, 1_000_000), 2000, 'Sale lines per minute at the top of the demand curve.'),
-  eventsPerMessage: field(decoded(z.union([z.literal('fill'), z.number().int().min(1).max(100_000)])), 'fill', "'fill' packs each SQS message up to maxMessageBytes; a number packs that many events."),
+  eventsPerMessage: field(
+    decoded(z.union([z.literal('fill'), z.number().int().min(1).max(100_000)])),
+    'fill',
+    "'fill' packs each SQS message up to maxMessageBytes; a number packs that many events.",
+  ),
   compression: field(z.enum(['gzip', 'none']), 'gzip', 'Message body compression used by the producer.'),
-  maxMessageBytes: field(int(1024, 1_048_576), 262_144, "The queues' MaximumMessageSize and the producer's packing limit (bytes)."),
-  lostSalesRate: field(decoded(z.number().min(0).max(0.5)), 0.04, 'Share of demanded sale lines lost to empty shelves; restocks are sized to keep lost sales near it (0..0.5).'),
+  maxMessageBytes: field(
+    int(1024, 1_048_576),
+    262_144,
+    "The queues' MaximumMessageSize and the producer's packing limit (bytes).",
+  ),
+  lostSalesRate: field(
+    decoded(z.number().min(0).max(0.5)),
+    0.04,
+    'Share of demanded sale lines lost to empty shelves; restocks are sized to keep lost sales near it (0..0.5).',
+  ),
   generatorSeed: field(int(0, 0xffffffff), 1, "Seed mixed with each window's start; equal windows give equal events."),
   catalogSeed: field(int(0, 0xffffffff), DEFAULT_CATALOG_SEED, 'Seed of the deploy-time product and store catalog.'),
   catalogProducts: field(int(1, 9999), 200, 'Number of products in the catalog.'),
   catalogStores: field(int(1, 999), 25, 'Number of stores in the catalog.'),
-  lambdaRuntime: field(z.enum(LAMBDA_RUNTIMES), 'nodejs22.x', 'Node.js runtime of every function (provides @aws-sdk v3).'),
+  lambdaRuntime: field(
+    z.enum(LAMBDA_RUNTIMES),
+    'nodejs22.x',
+    'Node.js runtime of every function (provides @aws-sdk v3).',
+  ),
   producerMemoryMb: field(int(128, 10_240), 1024, 'Producer memory (MB).'),
   producerTimeoutSeconds: field(int(1, 900), 120, 'Producer timeout (s).'),
   consumerMemoryMb: field(int(128, 10_240), 512, 'Memory of each consumer (MB).'),
   consumerTimeoutSeconds: field(int(1, 900), 60, 'Timeout of each consumer (s).'),
   migratorTimeoutSeconds: field(int(1, 900), 300, 'Migrator timeout (s).'),
-  batchSize: field(int(1, 10_000), 10, 'SQS messages per consumer invocation (1-10000; above 10 needs batchWindowSeconds >= 1; Lambda also cuts a batch at 6 MB).'),
+  batchSize: field(
+    int(1, 10_000),
+    10,
+    'SQS messages per consumer invocation (1-10000; above 10 needs batchWindowSeconds >= 1; Lambda also cuts a batch at 6 MB).',
+  ),
   batchWindowSeconds: field(int(0, 300), 5, 'Maximum batching window of the event source mappings (s).'),
-  maxConcurrency: field(int(2, 1000), 5, 'Maximum concurrent consumer invocations per queue (event source scaling config).'),
-  visibilityTimeoutSeconds: field(int(0, 43_200), 0, '0 = 6 x consumerTimeoutSeconds + batchWindowSeconds (the AWS recommendation); otherwise at least that.'),
+  maxConcurrency: field(
+    int(2, 1000),
+    5,
+    'Maximum concurrent consumer invocations per queue (event source scaling config).',
+  ),
+  visibilityTimeoutSeconds: field(
+    int(0, 43_200),
+    0,
+    '0 = 6 x consumerTimeoutSeconds + batchWindowSeconds (the AWS recommendation); otherwise at least that.',
+  ),
   maxReceiveCount: field(int(1, 1000), 5, 'Receives before a message moves to its DLQ.'),
   messageRetentionSeconds: field(int(60, 1_209_600), 345_600, 'Retention of the stream queues (s).'),
-  dlqRetentionSeconds: field(int(60, 1_209_600), 1_209_600, 'Retention of the DLQs (s); must exceed messageRetentionSeconds.'),
-  logRetentionDays: field(decoded(z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`)), 14, 'Retention of every function log group (days).'),
+  dlqRetentionSeconds: field(
+    int(60, 1_209_600),
+    1_209_600,
+    'Retention of the DLQs (s); must exceed messageRetentionSeconds.',
+  ),
+  logRetentionDays: field(
+    decoded(
+      z
+        .number()
+        .refine(
+          (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
+          `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+        ),
+    ),
+    14,
+    'Retention of every function log group (days).',
+  ),
   rawRetentionDays: field(int(1, 3650), 30, 'Days before landing files under sales/ and inventory/ expire.'),
   rejectedRetentionDays: field(int(1, 3650), 30, 'Days before files under rejected/ expire.'),
   forceDestroy: field(bool(), false, 'Let `pulumi destroy` delete a non-empty landing bucket.'),
-  vpcCidr: field(z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|2[0-2])$/, 'an IPv4 CIDR from /16 to /22'), '10.40.0.0/16', 'CIDR of the warehouse VPC (3 isolated subnets: private, no route to the internet).'),
-  baseCapacity: field(int(4, 1024), 8, 'Redshift Serverless base RPUs: 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024.'),
-  maxCapacity: field(int(0, 5632), 0, '0 = no cap; otherwise the most RPUs the workgroup may scale to (>= baseCapacity).'),
-  database: field(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier'), 'sales', 'Database the pipeline loads into.'),
-  adminUsername: field(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier').refine((u) => !['admin', 'rdsadmin', 'public'].includes(u), 'a non-reserved name'), 'bfadmin', 'Namespace admin user (its password lives in Secrets Manager).'),
-  users: field(decoded(z.array(userSchema)), [{ name: 'bf-engineer', persona: 'engineer' }, { name: 'bf-analyst', persona: 'analyst' }, { name: 'bf-viewer', persona: 'viewer' }], 'Exactly three IAM users, one per persona (engineer, analyst, viewer).'),
+  vpcCidr: field(
+    z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|2[0-2])$/, 'an IPv4 CIDR from /16 to /22'),
+    '10.40.0.0/16',
+    'CIDR of the warehouse VPC (3 isolated subnets: private, no route to the internet).',
+  ),
+  baseCapacity: field(
+    int(4, 1024),
+    8,
+    'Redshift Serverless base RPUs: 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024.',
+  ),
+  maxCapacity: field(
+    int(0, 5632),
+    0,
+    '0 = no cap; otherwise the most RPUs the workgroup may scale to (>= baseCapacity).',
+  ),
+  database: field(
+    z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier'),
+    'sales',
+    'Database the pipeline loads into.',
+  ),
+  adminUsername: field(
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier')
+      .refine((u) => !['admin', 'rdsadmin', 'public'].includes(u), 'a non-reserved name'),
+    'bfadmin',
+    'Namespace admin user (its password lives in Secrets Manager).',
+  ),
+  users: field(
+    decoded(z.array(userSchema)),
+    [
+      { name: 'bf-engineer', persona: 'engineer' },
+      { name: 'bf-analyst', persona: 'analyst' },
+      { name: 'bf-viewer', persona: 'viewer' },
+    ],
+    'Exactly three IAM users, one per persona (engineer, analyst, viewer).',
+  ),
   alarmEmail: required(
     z.union([z.literal(''), z.email()]),
     "Required, no default: the email subscribed to the alarm topic, set per stack ('' = no alarm mail; confirm the subscription by mail).",
     "the address that receives the alarms: pulumi config set bfstream:alarmEmail oncall@yourcompany.com ('' for no alarm mail)",
   ),
-  oldestMessageAgeAlarmSeconds: field(int(60, 1_209_600), 900, 'Alarm when the oldest message in a stream queue is older than this (s).'),
-  dashboardEnabled: field(bool(), false, 'Declare the QuickSight data source, data sets, dashboard and analysis (needs a QuickSight subscription).'),
-  quicksightPrincipalArn: field(quicksightArn(), '', 'QuickSight user or group of the analysts: authors the dashboard and analysis, uses the data source and data sets; required when dashboardEnabled.'),
-  quicksightEngineerArn: field(quicksightArn(), '', "QuickSight user or group of the engineers, granted what the analysts are ('' = none)."),
-  quicksightViewerArn: field(quicksightArn(), '', "QuickSight user or group that only reads the dashboard ('' = none)."),
+  oldestMessageAgeAlarmSeconds: field(
+    int(60, 1_209_600),
+    900,
+    'Alarm when the oldest message in a stream queue is older than this (s).',
+  ),
+  dashboardEnabled: field(
+    bool(),
+    false,
+    'Declare the QuickSight data source, data sets, dashboard and analysis (needs a QuickSight subscription).',
+  ),
+  quicksightPrincipalArn: field(
+    quicksightArn(),
+    '',
+    'QuickSight user or group of the analysts: authors the dashboard and analysis, uses the data source and data sets; required when dashboardEnabled.',
+  ),
+  quicksightEngineerArn: field(
+    quicksightArn(),
+    '',
+    "QuickSight user or group of the engineers, granted what the analysts are ('' = none).",
+  ),
+  quicksightViewerArn: field(
+    quicksightArn(),
+    '',
+    "QuickSight user or group that only reads the dashboard ('' = none).",
+  ),
 };
 
 export type ConfigKey = keyof typeof configFields;
@@ -97,19 +219,50 @@ export type StackConfig = { [K in ConfigKey]: z.output<(typeof configFields)[K][
  * config/vars; config.test.ts checks this list against the installed package.
  */
 export const AWS_PROVIDER_KEYS = [
-  'accessKey', 'allowedAccountIds', 'assumeRoleWithWebIdentity', 'assumeRoles', 'customCaBundle', 'defaultTags',
-  'ec2MetadataServiceEndpoint', 'ec2MetadataServiceEndpointMode', 'endpoints', 'forbiddenAccountIds', 'httpProxy', 'httpsProxy',
-  'ignoreTags', 'insecure', 'maxRetries', 'noProxy', 'profile', 'region', 'retryMode', 's3UsEast1RegionalEndpoint', 's3UsePathStyle',
-  'secretKey', 'sharedConfigFiles', 'sharedCredentialsFiles', 'skipCredentialsValidation', 'skipMetadataApiCheck', 'skipRegionValidation',
-  'skipRequestingAccountId', 'stsRegion', 'tagPolicyCompliance', 'token', 'tokenBucketRateLimiterCapacity', 'useDualstackEndpoint',
-  'useFipsEndpoint', 'userAgents',
+  'accessKey',
+  'allowedAccountIds',
+  'assumeRoleWithWebIdentity',
+  'assumeRoles',
+  'customCaBundle',
+  'defaultTags',
+  'ec2MetadataServiceEndpoint',
+  'ec2MetadataServiceEndpointMode',
+  'endpoints',
+  'forbiddenAccountIds',
+  'httpProxy',
+  'httpsProxy',
+  'ignoreTags',
+  'insecure',
+  'maxRetries',
+  'noProxy',
+  'profile',
+  'region',
+  'retryMode',
+  's3UsEast1RegionalEndpoint',
+  's3UsePathStyle',
+  'secretKey',
+  'sharedConfigFiles',
+  'sharedCredentialsFiles',
+  'skipCredentialsValidation',
+  'skipMetadataApiCheck',
+  'skipRegionValidation',
+  'skipRequestingAccountId',
+  'stsRegion',
+  'tagPolicyCompliance',
+  'token',
+  'tokenBucketRateLimiterCapacity',
+  'useDualstackEndpoint',
+  'useFipsEndpoint',
+  'userAgents',
 ] as const;
 /** Namespaces a stack file may use: this project's, the AWS provider's, and Pulumi's own (pulumi:tags, ...). */
 export const CONFIG_NAMESPACES = [CONFIG_NAMESPACE, 'aws', 'pulumi'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `invalid stack configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -140,16 +293,20 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
   for (const [fullKey, value] of Object.entries(raw)) {
     const [namespace, key] = fullKey.includes(':') ? fullKey.split(':', 2) : [CONFIG_NAMESPACE, fullKey];
     if (namespace === 'aws') {
-      if (!(AWS_PROVIDER_KEYS as readonly string[]).includes(key)) problems.push(`aws:${key}: unknown AWS provider key${didYouMean(key, AWS_PROVIDER_KEYS)}`);
+      if (!(AWS_PROVIDER_KEYS as readonly string[]).includes(key))
+        problems.push(`aws:${key}: unknown AWS provider key${didYouMean(key, AWS_PROVIDER_KEYS)}`);
       continue;
     }
     if (namespace === 'pulumi') continue;
     if (namespace !== CONFIG_NAMESPACE) {
       const near = closest(namespace, CONFIG_NAMESPACES);
-      problems.push(`${fullKey}: unknown namespace ${namespace}${near ? ` (did you mean ${near}:${key}?)` : `: keys live under ${CONFIG_NAMESPACE}: or aws:`}`);
+      problems.push(
+        `${fullKey}: unknown namespace ${namespace}${near ? ` (did you mean ${near}:${key}?)` : `: keys live under ${CONFIG_NAMESPACE}: or aws:`}`,
+      );
       continue;
     }
-    if (!(key in configFields)) problems.push(`${CONFIG_NAMESPACE}:${key}: unknown key${didYouMean(key, Object.keys(configFields))}`);
+    if (!(key in configFields))
+      problems.push(`${CONFIG_NAMESPACE}:${key}: unknown key${didYouMean(key, Object.keys(configFields))}`);
     else given.set(key, value);
   }
   for (const [key, field] of Object.entries(configFields) as [ConfigKey, (typeof configFields)[ConfigKey]][]) {
@@ -161,7 +318,11 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
     }
     const result = (field.schema as z.ZodTypeAny).safeParse(given.get(key));
     if (result.success) values[key] = result.data;
-    else for (const issue of result.error.issues) problems.push(`${CONFIG_NAMESPACE}:${key}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
+    else
+      for (const issue of result.error.issues)
+        problems.push(
+          `${CONFIG_NAMESPACE}:${key}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`,
+        );
   }
   const ok = (...keys: ConfigKey[]) => keys.every((k) => k in values);
   const v = values as StackConfig;
@@ -169,27 +330,45 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
 
   if (ok('schedule')) {
     const minutes = rateMinutes(v.schedule);
-    if (minutes === undefined) fail('schedule', `must be a rate expression like rate(15 minutes), got ${JSON.stringify(v.schedule)}`);
+    if (minutes === undefined)
+      fail('schedule', `must be a rate expression like rate(15 minutes), got ${JSON.stringify(v.schedule)}`);
     else if (minutes > 1440) fail('schedule', `the producer window can be at most 1440 minutes, got ${minutes}`);
     else v.windowMinutes = minutes;
   }
-  if (ok('batchSize', 'batchWindowSeconds') && v.batchSize > 10 && v.batchWindowSeconds < 1) fail('batchWindowSeconds', `must be at least 1 when batchSize (${v.batchSize}) is above 10`);
+  if (ok('batchSize', 'batchWindowSeconds') && v.batchSize > 10 && v.batchWindowSeconds < 1)
+    fail('batchWindowSeconds', `must be at least 1 when batchSize (${v.batchSize}) is above 10`);
   if (ok('consumerTimeoutSeconds', 'batchWindowSeconds', 'visibilityTimeoutSeconds')) {
     const minimum = 6 * v.consumerTimeoutSeconds + v.batchWindowSeconds;
     if (v.visibilityTimeoutSeconds === 0) {
-      if (minimum > 43_200) fail('consumerTimeoutSeconds', `6 x timeout + batch window = ${minimum} s exceeds the 43200 s SQS visibility limit`);
+      if (minimum > 43_200)
+        fail(
+          'consumerTimeoutSeconds',
+          `6 x timeout + batch window = ${minimum} s exceeds the 43200 s SQS visibility limit`,
+        );
       v.effectiveVisibilityTimeoutSeconds = Math.min(minimum, 43_200);
     } else if (v.visibilityTimeoutSeconds < minimum) {
-      fail('visibilityTimeoutSeconds', `${v.visibilityTimeoutSeconds} s is too short: at least 6 x consumerTimeoutSeconds + batchWindowSeconds = ${minimum} s`);
+      fail(
+        'visibilityTimeoutSeconds',
+        `${v.visibilityTimeoutSeconds} s is too short: at least 6 x consumerTimeoutSeconds + batchWindowSeconds = ${minimum} s`,
+      );
     } else v.effectiveVisibilityTimeoutSeconds = v.visibilityTimeoutSeconds;
   }
   if (ok('messageRetentionSeconds', 'dlqRetentionSeconds') && v.dlqRetentionSeconds <= v.messageRetentionSeconds) {
-    fail('dlqRetentionSeconds', `must exceed messageRetentionSeconds (${v.messageRetentionSeconds}) so a redriven message keeps its age`);
+    fail(
+      'dlqRetentionSeconds',
+      `must exceed messageRetentionSeconds (${v.messageRetentionSeconds}) so a redriven message keeps its age`,
+    );
   }
-  if (ok('baseCapacity') && !isValidBaseCapacity(v.baseCapacity)) fail('baseCapacity', `${v.baseCapacity} RPU is not offered: use 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024`);
-  if (ok('baseCapacity', 'maxCapacity') && v.maxCapacity !== 0 && v.maxCapacity < v.baseCapacity) fail('maxCapacity', `must be 0 (no cap) or at least baseCapacity (${v.baseCapacity})`);
+  if (ok('baseCapacity') && !isValidBaseCapacity(v.baseCapacity))
+    fail(
+      'baseCapacity',
+      `${v.baseCapacity} RPU is not offered: use 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024`,
+    );
+  if (ok('baseCapacity', 'maxCapacity') && v.maxCapacity !== 0 && v.maxCapacity < v.baseCapacity)
+    fail('maxCapacity', `must be 0 (no cap) or at least baseCapacity (${v.baseCapacity})`);
   if (ok('users')) {
-    if (v.users.length !== personas.length) fail('users', `must list exactly ${personas.length} users (one per persona), got ${v.users.length}`);
+    if (v.users.length !== personas.length)
+      fail('users', `must list exactly ${personas.length} users (one per persona), got ${v.users.length}`);
     for (const persona of personas) {
       const count = v.users.filter((u) => u.persona === persona).length;
       if (count !== 1) fail('users', `needs exactly one ${persona}, got ${count}`);
@@ -202,7 +381,8 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
     fail('quicksightPrincipalArn', 'is required when dashboardEnabled is true');
   }
   // The capacity guard needs a config that is otherwise valid (the derived window, say).
-  if (problems.length === 0 && options.capacityCosts !== null) problems.push(...capacityProblems(v, options.capacityCosts ?? measuredCosts()));
+  if (problems.length === 0 && options.capacityCosts !== null)
+    problems.push(...capacityProblems(v, options.capacityCosts ?? measuredCosts()));
   if (problems.length > 0) throw new ConfigError(problems);
   return v;
 }
@@ -234,11 +414,17 @@ export function capacityProblems(config: StackConfig, costs: CapacityCosts): str
   for (const hop of report.hops) {
     if (hop.maxPeak >= config.peakLinesPerMinute) continue;
     if (hop.hop === 'producer run time') {
-      problems.push(`${CONFIG_NAMESPACE}:peakLinesPerMinute: ${config.peakLinesPerMinute} sale lines/min makes the producer take ${hop.atPeak}, over ${CAPACITY_LIMITS.producerTimeoutShare * 100}% of producerTimeoutSeconds (${config.producerTimeoutSeconds} s)${fix('producerMemoryMb', 'producerTimeoutSeconds', 'schedule')}`);
+      problems.push(
+        `${CONFIG_NAMESPACE}:peakLinesPerMinute: ${config.peakLinesPerMinute} sale lines/min makes the producer take ${hop.atPeak}, over ${CAPACITY_LIMITS.producerTimeoutShare * 100}% of producerTimeoutSeconds (${config.producerTimeoutSeconds} s)${fix('producerMemoryMb', 'producerTimeoutSeconds', 'schedule')}`,
+      );
     } else if (hop.hop === 'producer memory') {
-      problems.push(`${CONFIG_NAMESPACE}:peakLinesPerMinute: ${config.peakLinesPerMinute} sale lines/min puts ${hop.atPeak} in the producer, over ${CAPACITY_LIMITS.producerMemoryShare * 100}% of producerMemoryMb (${config.producerMemoryMb} MB)${fix('producerMemoryMb', 'schedule')}`);
+      problems.push(
+        `${CONFIG_NAMESPACE}:peakLinesPerMinute: ${config.peakLinesPerMinute} sale lines/min puts ${hop.atPeak} in the producer, over ${CAPACITY_LIMITS.producerMemoryShare * 100}% of producerMemoryMb (${config.producerMemoryMb} MB)${fix('producerMemoryMb', 'schedule')}`,
+      );
     } else {
-      problems.push(`${CONFIG_NAMESPACE}:maxConcurrency: the ${hop.hop} hold ${Math.floor(hop.maxPeak)} sale lines/min (${hop.limit}), below peakLinesPerMinute ${config.peakLinesPerMinute}${fix('maxConcurrency', 'consumerMemoryMb')}`);
+      problems.push(
+        `${CONFIG_NAMESPACE}:maxConcurrency: the ${hop.hop} hold ${Math.floor(hop.maxPeak)} sale lines/min (${hop.limit}), below peakLinesPerMinute ${config.peakLinesPerMinute}${fix('maxConcurrency', 'consumerMemoryMb')}`,
+      );
     }
   }
   for (const p of report.problems) problems.push(`${CONFIG_NAMESPACE}:${p.key}: ${p.message}`);
@@ -252,7 +438,8 @@ export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
   for (let i = 1; i <= x.length; i++) {
     const current = [i];
-    for (let j = 1; j <= y.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    for (let j = 1; j <= y.length; j++)
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[y.length];
@@ -261,7 +448,9 @@ export function editDistance(a: string, b: string): number {
 /** The candidate a typo most likely meant: same letters in another case, a prefix, or at most a third of its letters off. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
-  const prefix = candidates.find((c) => c.toLowerCase() === lower || c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase()));
+  const prefix = candidates.find(
+    (c) => c.toLowerCase() === lower || c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase()),
+  );
   if (prefix) return prefix;
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1;
@@ -285,13 +474,16 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): { config:
   const raw = pulumi.runtime.allConfig();
   // The AWS provider takes aws:region, or AWS_REGION / AWS_DEFAULT_REGION from the environment.
   const region = raw['aws:region'] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '';
-  const regionProblem = /^[a-z]{2}(-[a-z]+)+-\d$/.test(region) ? [] : [`aws:region: required, like us-east-1 (pulumi config set aws:region us-east-1), got ${JSON.stringify(region)}`];
+  const regionProblem = /^[a-z]{2}(-[a-z]+)+-\d$/.test(region)
+    ? []
+    : [`aws:region: required, like us-east-1 (pulumi config set aws:region us-east-1), got ${JSON.stringify(region)}`];
   try {
     const config = parseStackConfig(raw, { forDeploy: true });
     if (regionProblem.length) throw new ConfigError(regionProblem);
     return { config, region };
   } catch (err) {
-    if (err instanceof ConfigError && regionProblem.length && !err.problems.includes(regionProblem[0])) throw new ConfigError([...regionProblem, ...err.problems]);
+    if (err instanceof ConfigError && regionProblem.length && !err.problems.includes(regionProblem[0]))
+      throw new ConfigError([...regionProblem, ...err.problems]);
     throw err;
   }
 }
@@ -304,7 +496,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): { config:
 export function configFromStackYaml(config: Record<string, unknown> | undefined): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(config ?? {})) {
-    if (value && typeof value === 'object' && 'secure' in value) throw new ConfigError([`${key}: secure values are not used by this project`]);
+    if (value && typeof value === 'object' && 'secure' in value)
+      throw new ConfigError([`${key}: secure values are not used by this project`]);
     result[key] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return result;
@@ -346,7 +539,9 @@ export function stackYamlConfig(stack: string, projectDir = process.cwd()): Reco
   if (!existsSync(path)) {
     const stacks = stacksIn(projectDir);
     const near = closest(stack, stacks);
-    throw new StackFileError([`${file}: no such stack file in ${projectDir}${near ? ` (did you mean --stack ${near}?)` : ''}; stacks here: ${stacks.join(', ') || 'none'}`]);
+    throw new StackFileError([
+      `${file}: no such stack file in ${projectDir}${near ? ` (did you mean --stack ${near}?)` : ''}; stacks here: ${stacks.join(', ') || 'none'}`,
+    ]);
   }
   const text = readFileSync(path, 'utf8');
   const doc = parseDocument(text);
@@ -356,14 +551,18 @@ export function stackYamlConfig(stack: string, projectDir = process.cwd()): Reco
       doc.errors.map((e) => {
         const at = e.linePos?.[0];
         const where = at ? `:${at.line}:${at.col}` : '';
-        if (e.code === 'DUPLICATE_KEY' && at) return `${file}${where}: duplicate key ${lines[at.line - 1].trim().split(/:\s|:$/)[0]} (each key may appear once)`;
+        if (e.code === 'DUPLICATE_KEY' && at)
+          return `${file}${where}: duplicate key ${lines[at.line - 1].trim().split(/:\s|:$/)[0]} (each key may appear once)`;
         return `${file}${where}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`;
       }),
     );
   }
   const contents = doc.toJS() as { config?: unknown } | null;
   const config = contents?.config;
-  if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) throw new StackFileError([`${file}: config must be a map of key: value, got ${Array.isArray(config) ? 'a list' : typeof config}`]);
+  if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config)))
+    throw new StackFileError([
+      `${file}: config must be a map of key: value, got ${Array.isArray(config) ? 'a list' : typeof config}`,
+    ]);
   try {
     return configFromStackYaml(config as Record<string, unknown> | undefined);
   } catch (err) {

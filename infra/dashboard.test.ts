@@ -21,23 +21,44 @@ describe('adding a panel', () => {
 
   it('is one entry in the definition, and both dashboards draw it', () => {
     const panels = [...PANELS, extra];
-    const arns = Object.fromEntries(panelQueries(panels).map((q) => [q, `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:dataset/${q}`]));
+    const arns = Object.fromEntries(
+      panelQueries(panels).map((q) => [q, `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:dataset/${q}`]),
+    );
     const definition = quicksightDefinition(arns, panels) as Json;
     const stores = definition.sheets.find((s: Json) => s.sheetId === 'stores');
     const visual = stores.visuals.find((v: Json) => v.barChartVisual?.visualId === 'units-by-region').barChartVisual;
     expect(visual.chartConfiguration.orientation).toBe('HORIZONTAL');
-    expect(visual.chartConfiguration.fieldWells.barChartAggregatedFieldWells.values[0].numericalMeasureField.column).toEqual({ dataSetIdentifier: 'revenueByRegion', columnName: 'units' });
-    const columns = Object.fromEntries(Object.entries(arns).map(([q, arn]) => [arn, Object.entries(viewColumns[dashboardQueries[q as keyof typeof dashboardQueries].view]).map(([name, type]) => ({ name, type }))]));
+    expect(
+      visual.chartConfiguration.fieldWells.barChartAggregatedFieldWells.values[0].numericalMeasureField.column,
+    ).toEqual({ dataSetIdentifier: 'revenueByRegion', columnName: 'units' });
+    const columns = Object.fromEntries(
+      Object.entries(arns).map(([q, arn]) => [
+        arn,
+        Object.entries(viewColumns[dashboardQueries[q as keyof typeof dashboardQueries].view]).map(([name, type]) => ({
+          name,
+          type,
+        })),
+      ]),
+    );
     expect(definitionProblems(definition, columns)).toEqual([]);
     expect(columnType(extra, extra.measures[0])).toBe('INTEGER');
-    expect(renderDashboardHtml(null, { status: { title: 't', line: '', live: false }, echarts: { src: '/e.js' }, panels })).toContain('data-panel="units-by-region" data-kind="ranking"');
+    expect(
+      renderDashboardHtml(null, { status: { title: 't', line: '', live: false }, echarts: { src: '/e.js' }, panels }),
+    ).toContain('data-panel="units-by-region" data-kind="ranking"');
   });
 
   describe('the rule checker catches what the API would refuse', () => {
     const arns = Object.fromEntries(panelQueries().map((q) => [q, `arn:${q}`]));
     const fresh = () => ({
       definition: quicksightDefinition(arns) as Json,
-      columns: Object.fromEntries(Object.entries(arns).map(([q, arn]) => [arn, Object.entries(viewColumns[dashboardQueries[q as keyof typeof dashboardQueries].view]).map(([name, type]) => ({ name, type }))])) as Record<string, { name: string; type: string }[]>,
+      columns: Object.fromEntries(
+        Object.entries(arns).map(([q, arn]) => [
+          arn,
+          Object.entries(viewColumns[dashboardQueries[q as keyof typeof dashboardQueries].view]).map(
+            ([name, type]) => ({ name, type }),
+          ),
+        ]),
+      ) as Record<string, { name: string; type: string }[]>,
     });
     const sheet = (d: Json, id: string) => d.sheets.find((s: Json) => s.sheetId === id);
 
@@ -47,14 +68,25 @@ describe('adding a panel', () => {
     });
     it('an undeclared data set', () => {
       const { definition, columns } = fresh();
-      definition.dataSetIdentifierDeclarations = definition.dataSetIdentifierDeclarations.filter((d: Json) => d.identifier !== 'lowStock');
-      expect(definitionProblems(definition, columns)).toEqual(['low-stock-name', 'low-stock-store_id', 'low-stock-on_hand', 'low-stock-units_received'].map((f) => `${f}: data set lowStock not declared`));
+      definition.dataSetIdentifierDeclarations = definition.dataSetIdentifierDeclarations.filter(
+        (d: Json) => d.identifier !== 'lowStock',
+      );
+      expect(definitionProblems(definition, columns)).toEqual(
+        ['low-stock-name', 'low-stock-store_id', 'low-stock-on_hand', 'low-stock-units_received'].map(
+          (f) => `${f}: data set lowStock not declared`,
+        ),
+      );
     });
     it('a column the data set lacks, and a measure over text', () => {
       const { definition, columns } = fresh();
       columns['arn:peakHours'] = columns['arn:peakHours'].filter((c) => c.name !== 'sale_lines');
-      columns['arn:revenueOverall'] = columns['arn:revenueOverall'].map((c) => (c.name === 'units' ? { ...c, type: 'STRING' } : c));
-      expect(definitionProblems(definition, columns)).toEqual(['kpis-units: measure over STRING', 'peak-hours-sale_lines: no column sale_lines in arn:peakHours']);
+      columns['arn:revenueOverall'] = columns['arn:revenueOverall'].map((c) =>
+        c.name === 'units' ? { ...c, type: 'STRING' } : c,
+      );
+      expect(definitionProblems(definition, columns)).toEqual([
+        'kpis-units: measure over STRING',
+        'peak-hours-sale_lines: no column sale_lines in arn:peakHours',
+      ]);
     });
     it('a repeated field id, a bad sheet id, and too many visuals on a sheet', () => {
       const { definition, columns } = fresh();
@@ -65,9 +97,18 @@ describe('adding a panel', () => {
       for (let i = 0; i < 29; i++) {
         const copy = JSON.parse(JSON.stringify(stores.visuals[1]).replace(/revenue-by-region/g, `copy${i}`));
         stores.visuals.push(copy);
-        stores.layouts[0].configuration.gridLayout.elements.push({ elementId: `copy${i}`, elementType: 'VISUAL', columnSpan: 18, rowSpan: 10 });
+        stores.layouts[0].configuration.gridLayout.elements.push({
+          elementId: `copy${i}`,
+          elementType: 'VISUAL',
+          columnSpan: 18,
+          rowSpan: 10,
+        });
       }
-      expect(definitionProblems(definition, columns)).toEqual(['sheet id trends and peaks', 'stores: 31 visuals', 'field id kpis-revenue used twice']);
+      expect(definitionProblems(definition, columns)).toEqual([
+        'sheet id trends and peaks',
+        'stores: 31 visuals',
+        'field id kpis-revenue used twice',
+      ]);
     });
   });
 });

@@ -38,7 +38,14 @@ function dimension(panel: Panel, field: PanelField): Dimension {
   const column = { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: field.column };
   const id = fieldId(panel, field);
   const type = columnType(panel, field);
-  if (type === 'DATETIME') return { dateDimensionField: { fieldId: id, column, dateGranularity: GRANULARITY[field.format as keyof typeof GRANULARITY] ?? 'DAY' } };
+  if (type === 'DATETIME')
+    return {
+      dateDimensionField: {
+        fieldId: id,
+        column,
+        dateGranularity: GRANULARITY[field.format as keyof typeof GRANULARITY] ?? 'DAY',
+      },
+    };
   if (type === 'STRING') return { categoricalDimensionField: { fieldId: id, column } };
   return { numericalDimensionField: { fieldId: id, column } };
 }
@@ -46,7 +53,13 @@ function dimension(panel: Panel, field: PanelField): Dimension {
 function measure(panel: Panel, field: PanelField): Measure {
   // Each data-set row is already one bucket, so SUM is the row's value; ratios average instead.
   const aggregation = field.format === 'rate' || field.format === 'index' ? 'AVERAGE' : 'SUM';
-  return { numericalMeasureField: { fieldId: fieldId(panel, field), column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: field.column }, aggregationFunction: { simpleNumericalAggregation: aggregation } } };
+  return {
+    numericalMeasureField: {
+      fieldId: fieldId(panel, field),
+      column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: field.column },
+      aggregationFunction: { simpleNumericalAggregation: aggregation },
+    },
+  };
 }
 
 const text = (plainText: string) => ({ visibility: 'VISIBLE' as const, formatText: { plainText } });
@@ -60,11 +73,42 @@ export function panelVisuals(panel: Panel): Visual[] {
   const first = panel.measures[0];
   switch (panel.kind) {
     case 'kpi':
-      return panel.measures.map((m) => ({ kpiVisual: { visualId: kpiVisualId(panel, m), title: text(m.label), subtitle, chartConfiguration: { fieldWells: { values: [measure(panel, m)] } } } }));
+      return panel.measures.map((m) => ({
+        kpiVisual: {
+          visualId: kpiVisualId(panel, m),
+          title: text(m.label),
+          subtitle,
+          chartConfiguration: { fieldWells: { values: [measure(panel, m)] } },
+        },
+      }));
     case 'line':
-      return [{ lineChartVisual: { visualId: panel.id, title, subtitle, chartConfiguration: { type: 'LINE', fieldWells: { lineChartAggregatedFieldWells: { category: dims.slice(0, 1), values } } } } }];
+      return [
+        {
+          lineChartVisual: {
+            visualId: panel.id,
+            title,
+            subtitle,
+            chartConfiguration: {
+              type: 'LINE',
+              fieldWells: { lineChartAggregatedFieldWells: { category: dims.slice(0, 1), values } },
+            },
+          },
+        },
+      ];
     case 'donut':
-      return [{ pieChartVisual: { visualId: panel.id, title, subtitle, chartConfiguration: { donutOptions: { arcOptions: { arcThickness: 'MEDIUM' } }, fieldWells: { pieChartAggregatedFieldWells: { category: dims.slice(0, 1), values: values.slice(0, 1) } } } } }];
+      return [
+        {
+          pieChartVisual: {
+            visualId: panel.id,
+            title,
+            subtitle,
+            chartConfiguration: {
+              donutOptions: { arcOptions: { arcThickness: 'MEDIUM' } },
+              fieldWells: { pieChartAggregatedFieldWells: { category: dims.slice(0, 1), values: values.slice(0, 1) } },
+            },
+          },
+        },
+      ];
     case 'table': {
       const fields = [...panel.dimensions, ...panel.measures];
       const sortField = panel.dimensions[0].format === 'rank' ? panel.dimensions[0] : first;
@@ -75,8 +119,24 @@ export function panelVisuals(panel: Panel): Visual[] {
             title,
             subtitle,
             chartConfiguration: {
-              fieldWells: { tableUnaggregatedFieldWells: { values: fields.map((f) => ({ fieldId: fieldId(panel, f), column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: f.column } })) } },
-              sortConfiguration: { rowSort: [{ fieldSort: { fieldId: fieldId(panel, sortField), direction: sortField.format === 'rank' ? 'ASC' : 'DESC' } }] },
+              fieldWells: {
+                tableUnaggregatedFieldWells: {
+                  values: fields.map((f) => ({
+                    fieldId: fieldId(panel, f),
+                    column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: f.column },
+                  })),
+                },
+              },
+              sortConfiguration: {
+                rowSort: [
+                  {
+                    fieldSort: {
+                      fieldId: fieldId(panel, sortField),
+                      direction: sortField.format === 'rank' ? 'ASC' : 'DESC',
+                    },
+                  },
+                ],
+              },
             },
           },
         },
@@ -89,7 +149,10 @@ export function panelVisuals(panel: Panel): Visual[] {
       const sort =
         panel.kind === 'bar'
           ? { fieldId: fieldId(panel, panel.dimensions[0]), direction: 'ASC' as const }
-          : { fieldId: fieldId(panel, first), direction: panel.kind === 'ranking' ? ('DESC' as const) : ('ASC' as const) };
+          : {
+              fieldId: fieldId(panel, first),
+              direction: panel.kind === 'ranking' ? ('DESC' as const) : ('ASC' as const),
+            };
       return [
         {
           barChartVisual: {
@@ -98,8 +161,16 @@ export function panelVisuals(panel: Panel): Visual[] {
             subtitle,
             chartConfiguration: {
               orientation: panel.kind === 'ranking' ? 'HORIZONTAL' : 'VERTICAL',
-              fieldWells: { barChartAggregatedFieldWells: { category: dims.slice(0, 1), values: panel.kind === 'bar' ? values : values.slice(0, 1) } },
-              sortConfiguration: { categorySort: [{ fieldSort: sort }], categoryItemsLimit: { otherCategories: 'EXCLUDE' } },
+              fieldWells: {
+                barChartAggregatedFieldWells: {
+                  category: dims.slice(0, 1),
+                  values: panel.kind === 'bar' ? values : values.slice(0, 1),
+                },
+              },
+              sortConfiguration: {
+                categorySort: [{ fieldSort: sort }],
+                categoryItemsLimit: { otherCategories: 'EXCLUDE' },
+              },
               dataLabels: { visibility: panel.kind === 'ranking' ? 'VISIBLE' : 'HIDDEN' },
             },
           },
@@ -113,14 +184,21 @@ export function panelVisuals(panel: Panel): Visual[] {
 export const panelIdOfVisual = (visualId: string): string => visualId.split('--')[0];
 
 /** The whole definition: the data sets by identifier, then one sheet per theme with its panels' visuals laid out on the grid. */
-export function quicksightDefinition(dataSetArns: Readonly<Record<string, pulumi.Input<string>>>, panels: readonly Panel[] = PANELS): Definition {
+export function quicksightDefinition(
+  dataSetArns: Readonly<Record<string, pulumi.Input<string>>>,
+  panels: readonly Panel[] = PANELS,
+): Definition {
   return {
-    dataSetIdentifierDeclarations: panelQueries(panels).map((q) => ({ identifier: dataSetIdentifier(q), dataSetArn: dataSetArns[q] })),
+    dataSetIdentifierDeclarations: panelQueries(panels).map((q) => ({
+      identifier: dataSetIdentifier(q),
+      dataSetArn: dataSetArns[q],
+    })),
     sheets: SHEETS.filter((s) => panels.some((p) => p.sheet === s.id)).map((sheet) => {
       const sheetPanels = panels.filter((p) => p.sheet === sheet.id);
       const visuals = sheetPanels.flatMap(panelVisuals);
       // Grid layout: 36 columns; wide panels take the row, KPI figures share one.
-      const span = (p: Panel) => (p.kind === 'kpi' ? Math.max(6, Math.floor(36 / p.measures.length)) : p.wide ? 36 : 18);
+      const span = (p: Panel) =>
+        p.kind === 'kpi' ? Math.max(6, Math.floor(36 / p.measures.length)) : p.wide ? 36 : 18;
       const elements = sheetPanels.flatMap((p) =>
         panelVisuals(p).map((v) => ({
           elementId: (Object.values(v)[0] as { visualId: string }).visualId,
@@ -129,7 +207,14 @@ export function quicksightDefinition(dataSetArns: Readonly<Record<string, pulumi
           rowSpan: p.kind === 'kpi' ? 5 : p.kind === 'table' ? 12 : 10,
         })),
       );
-      return { sheetId: sheet.id, name: sheet.title, title: sheet.title, description: sheet.description, visuals, layouts: [{ configuration: { gridLayout: { elements } } }] };
+      return {
+        sheetId: sheet.id,
+        name: sheet.title,
+        title: sheet.title,
+        description: sheet.description,
+        visuals,
+        layouts: [{ configuration: { gridLayout: { elements } } }],
+      };
     }),
   };
 }
@@ -155,10 +240,24 @@ export interface QuickSightDashboardArgs {
   partition?: pulumi.Input<string>;
 }
 
-const DATA_SET_ACTIONS = ['quicksight:DescribeDataSet', 'quicksight:DescribeDataSetPermissions', 'quicksight:PassDataSet', 'quicksight:DescribeIngestion', 'quicksight:ListIngestions'];
-const DATA_SOURCE_ACTIONS = ['quicksight:DescribeDataSource', 'quicksight:DescribeDataSourcePermissions', 'quicksight:PassDataSource'];
+const DATA_SET_ACTIONS = [
+  'quicksight:DescribeDataSet',
+  'quicksight:DescribeDataSetPermissions',
+  'quicksight:PassDataSet',
+  'quicksight:DescribeIngestion',
+  'quicksight:ListIngestions',
+];
+const DATA_SOURCE_ACTIONS = [
+  'quicksight:DescribeDataSource',
+  'quicksight:DescribeDataSourcePermissions',
+  'quicksight:PassDataSource',
+];
 /** Read-only: the three actions QuickSight's developer guide grants a dashboard reader (UpdateDashboardPermissions). */
-export const DASHBOARD_VIEWER_ACTIONS = ['quicksight:DescribeDashboard', 'quicksight:ListDashboardVersions', 'quicksight:QueryDashboard'];
+export const DASHBOARD_VIEWER_ACTIONS = [
+  'quicksight:DescribeDashboard',
+  'quicksight:ListDashboardVersions',
+  'quicksight:QueryDashboard',
+];
 export const DASHBOARD_AUTHOR_ACTIONS = [
   ...DASHBOARD_VIEWER_ACTIONS,
   'quicksight:UpdateDashboard',
@@ -190,7 +289,9 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
     super('bfstream:infra:QuickSightDashboard', name, {}, opts);
     const problems: string[] = [];
     if (args.authorArns.length === 0) problems.push('authorArns must name at least one QuickSight user or group');
-    for (const arn of [...args.authorArns, ...args.viewerArns]) if (!QUICKSIGHT_PRINCIPAL.test(arn)) problems.push(`${JSON.stringify(arn)} is not a QuickSight user or group ARN`);
+    for (const arn of [...args.authorArns, ...args.viewerArns])
+      if (!QUICKSIGHT_PRINCIPAL.test(arn))
+        problems.push(`${JSON.stringify(arn)} is not a QuickSight user or group ARN`);
     if (!/^[\w-]{1,40}$/.test(args.idPrefix)) problems.push('idPrefix must be 1-40 letters, digits, - or _');
     if (problems.length > 0) throw new Error(`QuickSightDashboard ${name}: ${problems.join('; ')}`);
     const grant = (arns: string[], actions: string[]) => arns.map((principal) => ({ principal, actions }));
@@ -200,9 +301,19 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
       {
         description: 'QuickSight VPC connection: SQL to the Redshift workgroup only',
         vpcId: args.vpcId,
-        egress: [{ description: 'Redshift SQL', protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrBlocks: [args.vpcCidr] }],
+        egress: [
+          { description: 'Redshift SQL', protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrBlocks: [args.vpcCidr] },
+        ],
         // QuickSight's network interfaces need return traffic from the warehouse.
-        ingress: [{ description: 'Return traffic from the workgroup', protocol: 'tcp', fromPort: 0, toPort: 65535, securityGroups: [args.warehouseSecurityGroupId] }],
+        ingress: [
+          {
+            description: 'Return traffic from the workgroup',
+            protocol: 'tcp',
+            fromPort: 0,
+            toPort: 65535,
+            securityGroups: [args.warehouseSecurityGroupId],
+          },
+        ],
       },
       { parent: this },
     );
@@ -218,18 +329,37 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
             Effect: 'Allow',
             Action: ['ec2:CreateNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:DeleteNetworkInterface'],
             Resource: pulumi
-              .all([pulumi.interpolate`arn:${args.partition ?? 'aws'}:ec2:${args.region}:${args.accountId}:`, args.subnetIds, sg.arn])
-              .apply(([ec2, subnets, sgArn]) => [`${ec2}network-interface/*`, sgArn, ...subnets.map((id) => `${ec2}subnet/${id}`)]),
+              .all([
+                pulumi.interpolate`arn:${args.partition ?? 'aws'}:ec2:${args.region}:${args.accountId}:`,
+                args.subnetIds,
+                sg.arn,
+              ])
+              .apply(([ec2, subnets, sgArn]) => [
+                `${ec2}network-interface/*`,
+                sgArn,
+                ...subnets.map((id) => `${ec2}subnet/${id}`),
+              ]),
           },
           // The two Describe calls take no resource in IAM.
-          { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], Resource: ['*'] },
+          {
+            Sid: 'DescribeNetwork',
+            Effect: 'Allow',
+            Action: ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+            Resource: ['*'],
+          },
         ],
       },
       { parent: this },
     );
     const vpcConnection = new aws.quicksight.VpcConnection(
       `${name}-vpc-connection`,
-      { vpcConnectionId: `${args.idPrefix}-warehouse`, name: `${args.idPrefix} warehouse`, roleArn: role.arn, securityGroupIds: [sg.id], subnetIds: args.subnetIds },
+      {
+        vpcConnectionId: `${args.idPrefix}-warehouse`,
+        name: `${args.idPrefix} warehouse`,
+        roleArn: role.arn,
+        securityGroupIds: [sg.id],
+        subnetIds: args.subnetIds,
+      },
       { parent: this, dependsOn: [policy] },
     );
     const endpoint = pulumi.output(args.workgroupEndpoint);
@@ -280,7 +410,11 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Provider, quicksight } = require('@pulumi/aws-native') as typeof import('@pulumi/aws-native');
     // Its own provider, so the stack needs no aws-native config of its own.
-    const native = new Provider(`${name}-native`, { region: args.region as pulumi.Input<awsnative.Region> }, { parent: this });
+    const native = new Provider(
+      `${name}-native`,
+      { region: args.region as pulumi.Input<awsnative.Region> },
+      { parent: this },
+    );
     this.dashboard = new quicksight.Dashboard(
       `${name}-dashboard`,
       {
@@ -288,8 +422,15 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
         dashboardId: `${args.idPrefix}-sales`,
         name: `${args.idPrefix} Black Friday sales`,
         definition,
-        permissions: [...grant(args.authorArns, DASHBOARD_AUTHOR_ACTIONS), ...grant(args.viewerArns, DASHBOARD_VIEWER_ACTIONS)],
-        dashboardPublishOptions: { adHocFilteringOption: { availabilityStatus: 'ENABLED' }, exportToCsvOption: { availabilityStatus: 'ENABLED' }, sheetControlsOption: { visibilityState: 'EXPANDED' } },
+        permissions: [
+          ...grant(args.authorArns, DASHBOARD_AUTHOR_ACTIONS),
+          ...grant(args.viewerArns, DASHBOARD_VIEWER_ACTIONS),
+        ],
+        dashboardPublishOptions: {
+          adHocFilteringOption: { availabilityStatus: 'ENABLED' },
+          exportToCsvOption: { availabilityStatus: 'ENABLED' },
+          sheetControlsOption: { visibilityState: 'EXPANDED' },
+        },
         versionDescription: 'Rendered from warehouse/panels.ts',
       },
       { parent: this, provider: native },
@@ -297,10 +438,20 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
     // The same definition as an analysis, where authors edit and republish.
     this.analysis = new quicksight.Analysis(
       `${name}-analysis`,
-      { awsAccountId: args.accountId, analysisId: `${args.idPrefix}-sales`, name: `${args.idPrefix} Black Friday sales`, definition, permissions: grant(args.authorArns, ANALYSIS_AUTHOR_ACTIONS) },
+      {
+        awsAccountId: args.accountId,
+        analysisId: `${args.idPrefix}-sales`,
+        name: `${args.idPrefix} Black Friday sales`,
+        definition,
+        permissions: grant(args.authorArns, ANALYSIS_AUTHOR_ACTIONS),
+      },
       { parent: this, provider: native },
     );
     this.dashboardUrl = pulumi.interpolate`https://${args.region}.quicksight.aws.amazon.com/sn/dashboards/${this.dashboard.dashboardId}`;
-    this.registerOutputs({ dataSourceArn: this.dataSource.arn, dataSetIds: this.dataSets.map((d) => d.dataSetId), dashboardUrl: this.dashboardUrl });
+    this.registerOutputs({
+      dataSourceArn: this.dataSource.arn,
+      dataSetIds: this.dataSets.map((d) => d.dataSetId),
+      dashboardUrl: this.dashboardUrl,
+    });
   }
 }

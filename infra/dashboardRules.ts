@@ -35,15 +35,22 @@ function fieldRole(field: Json): 'measure' | 'date' | 'any' {
 }
 
 /** Every problem the API would report for a definition over data sets with these columns. */
-export function definitionProblems(definition: Json, dataSetColumns: Record<string, { name: string; type: string }[]>): string[] {
+export function definitionProblems(
+  definition: Json,
+  dataSetColumns: Record<string, { name: string; type: string }[]>,
+): string[] {
   const problems: string[] = [];
-  const declared = new Map<string, string>(definition.dataSetIdentifierDeclarations.map((d: Json) => [d.identifier, d.dataSetArn]));
+  const declared = new Map<string, string>(
+    definition.dataSetIdentifierDeclarations.map((d: Json) => [d.identifier, d.dataSetArn]),
+  );
   for (const sheet of definition.sheets) {
     if (!ID.test(sheet.sheetId)) problems.push(`sheet id ${sheet.sheetId}`);
-    if (sheet.visuals.length > MAX_VISUALS_PER_SHEET) problems.push(`${sheet.sheetId}: ${sheet.visuals.length} visuals`);
+    if (sheet.visuals.length > MAX_VISUALS_PER_SHEET)
+      problems.push(`${sheet.sheetId}: ${sheet.visuals.length} visuals`);
     const layoutIds = sheet.layouts[0].configuration.gridLayout.elements.map((e: Json) => e.elementId).sort();
     const visualIds = sheet.visuals.map((v: Json) => (Object.values(v)[0] as Json).visualId).sort();
-    if (JSON.stringify(layoutIds) !== JSON.stringify(visualIds)) problems.push(`${sheet.sheetId}: layout elements are not its visuals`);
+    if (JSON.stringify(layoutIds) !== JSON.stringify(visualIds))
+      problems.push(`${sheet.sheetId}: layout elements are not its visuals`);
     for (const id of visualIds) if (!ID.test(id)) problems.push(`visual id ${id}`);
   }
   const fields = collect(definition.sheets, 'fieldId').filter((f) => 'column' in f);
@@ -58,9 +65,10 @@ export function definitionProblems(definition: Json, dataSetColumns: Record<stri
     }
     const column = dataSetColumns[arn]?.find((c) => c.name === f.column.columnName);
     if (!column) problems.push(`${f.fieldId}: no column ${f.column.columnName} in ${arn}`);
-    else if (fieldRole(f) === 'measure' && !['INTEGER', 'DECIMAL'].includes(column.type)) problems.push(`${f.fieldId}: measure over ${column.type}`);
-    else if (fieldRole(f) === 'date' && column.type !== 'DATETIME') problems.push(`${f.fieldId}: date field over ${column.type}`);
+    else if (fieldRole(f) === 'measure' && !['INTEGER', 'DECIMAL'].includes(column.type))
+      problems.push(`${f.fieldId}: measure over ${column.type}`);
+    else if (fieldRole(f) === 'date' && column.type !== 'DATETIME')
+      problems.push(`${f.fieldId}: date field over ${column.type}`);
   }
   return problems;
 }
-

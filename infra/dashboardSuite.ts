@@ -4,7 +4,13 @@ import { SHEETS } from '../warehouse/panels';
 import { renderDashboardHtml } from '../local/dashboard';
 import { dashboardQueries, viewColumns } from '../warehouse/queries';
 import { runPolicies } from '../policy/runLocal';
-import { ANALYSIS_AUTHOR_ACTIONS, DASHBOARD_AUTHOR_ACTIONS, DASHBOARD_VIEWER_ACTIONS, panelIdOfVisual, panelQueries } from './dashboard';
+import {
+  ANALYSIS_AUTHOR_ACTIONS,
+  DASHBOARD_AUTHOR_ACTIONS,
+  DASHBOARD_VIEWER_ACTIONS,
+  panelIdOfVisual,
+  panelQueries,
+} from './dashboard';
 import { definitionProblems, INPUT_COLUMN_TYPES, type Json } from './dashboardRules';
 import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackConfigUnderTest, type MockRun } from './mockGraph';
 import { policyOf } from './programSuite';
@@ -14,121 +20,159 @@ const ENGINEERS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/en
 const VIEWERS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/viewers`;
 
 export function quicksightSuite(stack: 'dev' | 'prod'): void {
-describe(`QuickSight dashboard of the ${stack} stack (dashboardEnabled: true)`, () => {
-  let run: MockRun;
-  beforeAll(async () => {
-    const config = {
-      ...stackConfigUnderTest(stack),
-      'bfstream:dashboardEnabled': 'true',
-      'bfstream:quicksightPrincipalArn': ANALYSTS,
-      'bfstream:quicksightEngineerArn': ENGINEERS,
-      'bfstream:quicksightViewerArn': VIEWERS,
-    };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    run = await runUnderMocks({ stack, config, program: () => require('../index') });
-  }, 180_000);
+  describe(`QuickSight dashboard of the ${stack} stack (dashboardEnabled: true)`, () => {
+    let run: MockRun;
+    beforeAll(async () => {
+      const config = {
+        ...stackConfigUnderTest(stack),
+        'bfstream:dashboardEnabled': 'true',
+        'bfstream:quicksightPrincipalArn': ANALYSTS,
+        'bfstream:quicksightEngineerArn': ENGINEERS,
+        'bfstream:quicksightViewerArn': VIEWERS,
+      };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      run = await runUnderMocks({ stack, config, program: () => require('../index') });
+    }, 180_000);
 
-  const dataSetColumns = () =>
-    Object.fromEntries(ofType(run, 'aws:quicksight/dataSet:DataSet').map((s) => [s.state.arn, s.inputs.physicalTableMaps[0].customSql.columns as { name: string; type: string }[]]));
+    const dataSetColumns = () =>
+      Object.fromEntries(
+        ofType(run, 'aws:quicksight/dataSet:DataSet').map((s) => [
+          s.state.arn,
+          s.inputs.physicalTableMaps[0].customSql.columns as { name: string; type: string }[],
+        ]),
+      );
 
-  test('a Redshift data source reached through a VPC connection in the warehouse subnets', () => {
-    expect(run.errors).toEqual([]);
-    const wg = named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup');
-    const vpc = named(run, 'awsx:ec2:Vpc', 'warehouse-vpc');
-    const connection = named(run, 'aws:quicksight/vpcConnection:VpcConnection', 'dashboard-vpc-connection');
-    expect(connection.inputs.subnetIds).toEqual(vpc.state.isolatedSubnetIds);
-    expect(connection.inputs.roleArn).toBe(named(run, 'aws:iam/role:Role', 'dashboard-vpc-role').state.arn);
-    const source = named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source');
-    expect(source.inputs).toMatchObject({
-      type: 'REDSHIFT',
-      parameters: { redshift: { host: wg.state.endpoints[0].address, port: 5439, database: 'sales' } },
-      credentials: { secretArn: named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.adminPasswordSecretArn },
-      vpcConnectionProperties: { vpcConnectionArn: connection.state.arn },
-    });
-    expect(source.inputs.permissions.map((p: Json) => p.principal)).toEqual([ANALYSTS, ENGINEERS]);
-  });
-
-  test('the VPC connection role manages interfaces only in its subnets, with its security group', () => {
-    const vpc = named(run, 'awsx:ec2:Vpc', 'warehouse-vpc');
-    const sg = named(run, 'aws:ec2/securityGroup:SecurityGroup', 'dashboard-sg');
-    const statements = policyOf(named(run, 'aws:iam/rolePolicy:RolePolicy', 'dashboard-vpc-policy')).Statement;
-    const ec2 = `arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:`;
-    expect(statements).toEqual([
-      {
-        Sid: 'ManageNetworkInterfaces',
-        Effect: 'Allow',
-        Action: ['ec2:CreateNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:DeleteNetworkInterface'],
-        Resource: [`${ec2}network-interface/*`, sg.state.arn, ...vpc.state.isolatedSubnetIds.map((id: string) => `${ec2}subnet/${id}`)],
-      },
-      { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'], Resource: ['*'] },
-    ]);
-  });
-
-  test('one direct-query data set per panel query, its SQL and typed columns from the warehouse schema', () => {
-    const sets = ofType(run, 'aws:quicksight/dataSet:DataSet');
-    const sourceArn = named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source').state.arn;
-    expect(sets.map((s) => s.inputs.physicalTableMaps[0].customSql.name).sort()).toEqual(panelQueries().sort());
-    for (const s of sets) {
-      const query = dashboardQueries[s.inputs.physicalTableMaps[0].customSql.name as keyof typeof dashboardQueries];
-      expect(s.inputs.importMode).toBe('DIRECT_QUERY');
-      expect(s.inputs.physicalTableMaps[0].customSql).toEqual({
-        dataSourceArn: sourceArn,
-        name: s.inputs.physicalTableMaps[0].customSql.name,
-        sqlQuery: query.dataSetSql,
-        columns: Object.entries(viewColumns[query.view]).map(([name, type]) => ({ name, type })),
+    test('a Redshift data source reached through a VPC connection in the warehouse subnets', () => {
+      expect(run.errors).toEqual([]);
+      const wg = named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup');
+      const vpc = named(run, 'awsx:ec2:Vpc', 'warehouse-vpc');
+      const connection = named(run, 'aws:quicksight/vpcConnection:VpcConnection', 'dashboard-vpc-connection');
+      expect(connection.inputs.subnetIds).toEqual(vpc.state.isolatedSubnetIds);
+      expect(connection.inputs.roleArn).toBe(named(run, 'aws:iam/role:Role', 'dashboard-vpc-role').state.arn);
+      const source = named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source');
+      expect(source.inputs).toMatchObject({
+        type: 'REDSHIFT',
+        parameters: { redshift: { host: wg.state.endpoints[0].address, port: 5439, database: 'sales' } },
+        credentials: {
+          secretArn: named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state
+            .adminPasswordSecretArn,
+        },
+        vpcConnectionProperties: { vpcConnectionArn: connection.state.arn },
       });
-      for (const c of s.inputs.physicalTableMaps[0].customSql.columns) expect(INPUT_COLUMN_TYPES).toContain(c.type);
-      expect(s.inputs.permissions.map((p: Json) => p.principal)).toEqual([ANALYSTS, ENGINEERS]);
-    }
-  });
+      expect(source.inputs.permissions.map((p: Json) => p.principal)).toEqual([ANALYSTS, ENGINEERS]);
+    });
 
-  test('the dashboard and the analysis pass the API rules: declared data sets, existing typed columns, unique field ids, valid ids, visuals per sheet', () => {
-    const dashboard = named(run, 'aws-native:quicksight:Dashboard', 'dashboard-dashboard');
-    const analysis = named(run, 'aws-native:quicksight:Analysis', 'dashboard-analysis');
-    const columns = dataSetColumns();
-    expect(dashboard.inputs.definition.dataSetIdentifierDeclarations.map((d: Json) => d.dataSetArn).sort()).toEqual(Object.keys(columns).sort());
-    expect(definitionProblems(dashboard.inputs.definition, columns)).toEqual([]);
-    expect(analysis.inputs.definition).toEqual(dashboard.inputs.definition);
-    expect(dashboard.inputs.definition.sheets.map((s: Json) => s.sheetId)).toEqual(SHEETS.map((s) => s.id));
-    expect(dashboard.inputs.awsAccountId).toBe(MOCK_ACCOUNT);
-  });
+    test('the VPC connection role manages interfaces only in its subnets, with its security group', () => {
+      const vpc = named(run, 'awsx:ec2:Vpc', 'warehouse-vpc');
+      const sg = named(run, 'aws:ec2/securityGroup:SecurityGroup', 'dashboard-sg');
+      const statements = policyOf(named(run, 'aws:iam/rolePolicy:RolePolicy', 'dashboard-vpc-policy')).Statement;
+      const ec2 = `arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:`;
+      expect(statements).toEqual([
+        {
+          Sid: 'ManageNetworkInterfaces',
+          Effect: 'Allow',
+          Action: ['ec2:CreateNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:DeleteNetworkInterface'],
+          Resource: [
+            `${ec2}network-interface/*`,
+            sg.state.arn,
+            ...vpc.state.isolatedSubnetIds.map((id: string) => `${ec2}subnet/${id}`),
+          ],
+        },
+        {
+          Sid: 'DescribeNetwork',
+          Effect: 'Allow',
+          Action: ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+          Resource: ['*'],
+        },
+      ]);
+    });
 
-  test('engineers and analysts author the dashboard and the analysis; the viewer only reads', () => {
-    const dashboard = named(run, 'aws-native:quicksight:Dashboard', 'dashboard-dashboard');
-    expect(dashboard.inputs.permissions).toEqual([
-      { principal: ANALYSTS, actions: DASHBOARD_AUTHOR_ACTIONS },
-      { principal: ENGINEERS, actions: DASHBOARD_AUTHOR_ACTIONS },
-      { principal: VIEWERS, actions: ['quicksight:DescribeDashboard', 'quicksight:ListDashboardVersions', 'quicksight:QueryDashboard'] },
-    ]);
-    expect(DASHBOARD_VIEWER_ACTIONS.every((a) => /^quicksight:(Describe|List|Query)/.test(a))).toBe(true);
-    expect(named(run, 'aws-native:quicksight:Analysis', 'dashboard-analysis').inputs.permissions).toEqual([
-      { principal: ANALYSTS, actions: ANALYSIS_AUTHOR_ACTIONS },
-      { principal: ENGINEERS, actions: ANALYSIS_AUTHOR_ACTIONS },
-    ]);
-    // The viewer gets nothing on the data source or the data sets.
-    for (const r of [...ofType(run, 'aws:quicksight/dataSet:DataSet'), named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source')]) {
-      expect(r.inputs.permissions.map((p: Json) => p.principal)).not.toContain(VIEWERS);
-    }
-  });
+    test('one direct-query data set per panel query, its SQL and typed columns from the warehouse schema', () => {
+      const sets = ofType(run, 'aws:quicksight/dataSet:DataSet');
+      const sourceArn = named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source').state.arn;
+      expect(sets.map((s) => s.inputs.physicalTableMaps[0].customSql.name).sort()).toEqual(panelQueries().sort());
+      for (const s of sets) {
+        const query = dashboardQueries[s.inputs.physicalTableMaps[0].customSql.name as keyof typeof dashboardQueries];
+        expect(s.inputs.importMode).toBe('DIRECT_QUERY');
+        expect(s.inputs.physicalTableMaps[0].customSql).toEqual({
+          dataSourceArn: sourceArn,
+          name: s.inputs.physicalTableMaps[0].customSql.name,
+          sqlQuery: query.dataSetSql,
+          columns: Object.entries(viewColumns[query.view]).map(([name, type]) => ({ name, type })),
+        });
+        for (const c of s.inputs.physicalTableMaps[0].customSql.columns) expect(INPUT_COLUMN_TYPES).toContain(c.type);
+        expect(s.inputs.permissions.map((p: Json) => p.principal)).toEqual([ANALYSTS, ENGINEERS]);
+      }
+    });
 
-  test('exports the dashboard URL itself, not a generic console page', () => {
-    expect((run.outputs as Json).dashboardUrls.quicksight).toBe(`https://us-east-1.quicksight.aws.amazon.com/sn/dashboards/bfstream-${stack}-sales`);
-  });
+    test('the dashboard and the analysis pass the API rules: declared data sets, existing typed columns, unique field ids, valid ids, visuals per sheet', () => {
+      const dashboard = named(run, 'aws-native:quicksight:Dashboard', 'dashboard-dashboard');
+      const analysis = named(run, 'aws-native:quicksight:Analysis', 'dashboard-analysis');
+      const columns = dataSetColumns();
+      expect(dashboard.inputs.definition.dataSetIdentifierDeclarations.map((d: Json) => d.dataSetArn).sort()).toEqual(
+        Object.keys(columns).sort(),
+      );
+      expect(definitionProblems(dashboard.inputs.definition, columns)).toEqual([]);
+      expect(analysis.inputs.definition).toEqual(dashboard.inputs.definition);
+      expect(dashboard.inputs.definition.sheets.map((s: Json) => s.sheetId)).toEqual(SHEETS.map((s) => s.id));
+      expect(dashboard.inputs.awsAccountId).toBe(MOCK_ACCOUNT);
+    });
 
-  test('the dashboard has the same panels as the twin page, sheet by sheet', () => {
-    const definition = named(run, 'aws-native:quicksight:Dashboard', 'dashboard-dashboard').inputs.definition;
-    const html = renderDashboardHtml(null, { status: { title: 't', line: '', live: false }, echarts: { src: '/e.js' } });
-    for (const sheet of SHEETS) {
-      const quicksight = [...new Set(definition.sheets.find((s: Json) => s.sheetId === sheet.id).visuals.map((v: Json) => panelIdOfVisual((Object.values(v)[0] as Json).visualId)))];
-      const section = html.slice(html.indexOf(`data-sheet="${sheet.id}"`), html.indexOf('</section>', html.indexOf(`data-sheet="${sheet.id}"`)));
-      const twin = [...section.matchAll(/data-panel="([^"]+)"/g)].map((m) => m[1]);
-      expect({ sheet: sheet.id, panels: quicksight }).toEqual({ sheet: sheet.id, panels: twin });
-    }
-  });
+    test('engineers and analysts author the dashboard and the analysis; the viewer only reads', () => {
+      const dashboard = named(run, 'aws-native:quicksight:Dashboard', 'dashboard-dashboard');
+      expect(dashboard.inputs.permissions).toEqual([
+        { principal: ANALYSTS, actions: DASHBOARD_AUTHOR_ACTIONS },
+        { principal: ENGINEERS, actions: DASHBOARD_AUTHOR_ACTIONS },
+        {
+          principal: VIEWERS,
+          actions: ['quicksight:DescribeDashboard', 'quicksight:ListDashboardVersions', 'quicksight:QueryDashboard'],
+        },
+      ]);
+      expect(DASHBOARD_VIEWER_ACTIONS.every((a) => /^quicksight:(Describe|List|Query)/.test(a))).toBe(true);
+      expect(named(run, 'aws-native:quicksight:Analysis', 'dashboard-analysis').inputs.permissions).toEqual([
+        { principal: ANALYSTS, actions: ANALYSIS_AUTHOR_ACTIONS },
+        { principal: ENGINEERS, actions: ANALYSIS_AUTHOR_ACTIONS },
+      ]);
+      // The viewer gets nothing on the data source or the data sets.
+      for (const r of [
+        ...ofType(run, 'aws:quicksight/dataSet:DataSet'),
+        named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source'),
+      ]) {
+        expect(r.inputs.permissions.map((p: Json) => p.principal)).not.toContain(VIEWERS);
+      }
+    });
 
-  test('the policy pack still finds zero violations', () => {
-    expect(runPolicies(run.resources)).toEqual([]);
-  });
-});
+    test('exports the dashboard URL itself, not a generic console page', () => {
+      expect((run.outputs as Json).dashboardUrls.quicksight).toBe(
+        `https://us-east-1.quicksight.aws.amazon.com/sn/dashboards/bfstream-${stack}-sales`,
+      );
+    });
 
+    test('the dashboard has the same panels as the twin page, sheet by sheet', () => {
+      const definition = named(run, 'aws-native:quicksight:Dashboard', 'dashboard-dashboard').inputs.definition;
+      const html = renderDashboardHtml(null, {
+        status: { title: 't', line: '', live: false },
+        echarts: { src: '/e.js' },
+      });
+      for (const sheet of SHEETS) {
+        const quicksight = [
+          ...new Set(
+            definition.sheets
+              .find((s: Json) => s.sheetId === sheet.id)
+              .visuals.map((v: Json) => panelIdOfVisual((Object.values(v)[0] as Json).visualId)),
+          ),
+        ];
+        const section = html.slice(
+          html.indexOf(`data-sheet="${sheet.id}"`),
+          html.indexOf('</section>', html.indexOf(`data-sheet="${sheet.id}"`)),
+        );
+        const twin = [...section.matchAll(/data-panel="([^"]+)"/g)].map((m) => m[1]);
+        expect({ sheet: sheet.id, panels: quicksight }).toEqual({ sheet: sheet.id, panels: twin });
+      }
+    });
+
+    test('the policy pack still finds zero violations', () => {
+      expect(runPolicies(run.resources)).toEqual([]);
+    });
+  });
 }

@@ -74,9 +74,12 @@ export class PipelineFunctions extends pulumi.ComponentResource {
     super('bfstream:infra:PipelineFunctions', name, {}, opts);
     const c = args.consumer;
     const problems: string[] = [];
-    if (c.batchSize < 1 || c.batchSize > 10_000) problems.push(`consumer.batchSize must be 1..10000, got ${c.batchSize}`);
-    if (c.batchSize > 10 && c.batchWindowSeconds < 1) problems.push('consumer.batchWindowSeconds must be >= 1 when batchSize > 10');
-    if (c.maxConcurrency < 2 || c.maxConcurrency > 1000) problems.push(`consumer.maxConcurrency must be 2..1000, got ${c.maxConcurrency}`);
+    if (c.batchSize < 1 || c.batchSize > 10_000)
+      problems.push(`consumer.batchSize must be 1..10000, got ${c.batchSize}`);
+    if (c.batchSize > 10 && c.batchWindowSeconds < 1)
+      problems.push('consumer.batchWindowSeconds must be >= 1 when batchSize > 10');
+    if (c.maxConcurrency < 2 || c.maxConcurrency > 1000)
+      problems.push(`consumer.maxConcurrency must be 2..1000, got ${c.maxConcurrency}`);
     if (problems.length) throw new Error(`PipelineFunctions ${name}: ${problems.join('; ')}`);
 
     const p = args.producer;
@@ -84,7 +87,11 @@ export class PipelineFunctions extends pulumi.ComponentResource {
     // Lambda (2 more attempts), then discarded unless an on-failure destination keeps it
     // (Lambda "Configuring error handling for asynchronous invocation" and "Capturing records
     // of asynchronous invocations"; Scheduler's own retries and DLQ cover delivery only).
-    this.producerFailureQueue = new aws.sqs.Queue(`${name}-producer-failures`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, { parent: this });
+    this.producerFailureQueue = new aws.sqs.Queue(
+      `${name}-producer-failures`,
+      { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 },
+      { parent: this },
+    );
     this.producer = this.deploy(`${name}-producer`, args, args.archives.producer, {
       description: 'Generates a window of Black Friday sales and inventory events and sends them to the stream queues.',
       memoryMb: p.memoryMb,
@@ -102,9 +109,19 @@ export class PipelineFunctions extends pulumi.ComponentResource {
       },
       statements: [
         // SendMessageBatch is authorized by sqs:SendMessage.
-        { Sid: 'SendToStreamQueues', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: streamNames.map((s) => args.streams[s].queueArn) },
+        {
+          Sid: 'SendToStreamQueues',
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage'],
+          Resource: streamNames.map((s) => args.streams[s].queueArn),
+        },
         // Lambda sends the on-failure record with the function's execution role.
-        { Sid: 'RecordFailedWindows', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.producerFailureQueue.arn] },
+        {
+          Sid: 'RecordFailedWindows',
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage'],
+          Resource: [this.producerFailureQueue.arn],
+        },
       ],
     });
     this.producerInvokeConfig = new aws.lambda.FunctionEventInvokeConfig(
@@ -128,12 +145,20 @@ export class PipelineFunctions extends pulumi.ComponentResource {
         environment: { LANDING_BUCKET: args.bucketName },
         statements: [
           // The three actions the SQS event source needs from the function's role.
-          { Sid: 'ConsumeOwnQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: [args.streams[stream].queueArn] },
+          {
+            Sid: 'ConsumeOwnQueue',
+            Effect: 'Allow',
+            Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+            Resource: [args.streams[stream].queueArn],
+          },
           {
             Sid: 'WriteOwnPrefixes',
             Effect: 'Allow',
             Action: ['s3:PutObject'],
-            Resource: [pulumi.interpolate`${args.bucketArn}/${prefixes.raw}*`, pulumi.interpolate`${args.bucketArn}/${prefixes.rejected}*`],
+            Resource: [
+              pulumi.interpolate`${args.bucketArn}/${prefixes.raw}*`,
+              pulumi.interpolate`${args.bucketArn}/${prefixes.rejected}*`,
+            ],
           },
         ],
       });
@@ -165,9 +190,19 @@ export class PipelineFunctions extends pulumi.ComponentResource {
     name: string,
     args: PipelineFunctionsArgs,
     archive: LambdaArchive,
-    fn: { description: string; memoryMb: number; timeoutSeconds: number; environment: Record<string, pulumi.Input<string>>; statements: PolicyStatement[] },
+    fn: {
+      description: string;
+      memoryMb: number;
+      timeoutSeconds: number;
+      environment: Record<string, pulumi.Input<string>>;
+      statements: PolicyStatement[];
+    },
   ): DeployedFunction {
-    return deployFunction(name, { ...fn, archive, runtime: args.runtime, logRetentionDays: args.logRetentionDays }, this);
+    return deployFunction(
+      name,
+      { ...fn, archive, runtime: args.runtime, logRetentionDays: args.logRetentionDays },
+      this,
+    );
   }
 }
 
@@ -187,7 +222,11 @@ export function deployFunction(name: string, spec: FunctionSpec, parent: pulumi.
   const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: spec.logRetentionDays }, { parent });
   const { role, policy: rolePolicy } = serviceRole(
     name,
-    { services: ['lambda.amazonaws.com'], description: `Execution role of ${name}`, statements: [...spec.statements, logWriteStatement(logGroup.arn)] },
+    {
+      services: ['lambda.amazonaws.com'],
+      description: `Execution role of ${name}`,
+      statements: [...spec.statements, logWriteStatement(logGroup.arn)],
+    },
     { parent },
   );
   const fn = new aws.lambda.Function(

@@ -33,7 +33,12 @@ export function trustPolicy(services: string[], accountId?: pulumi.Input<string>
 
 /** Writing to one log group; the group itself is declared by the program (no CreateLogGroup). */
 export function logWriteStatement(logGroupArn: pulumi.Input<string>): PolicyStatement {
-  return { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${logGroupArn}:*`] };
+  return {
+    Sid: 'WriteOwnLogs',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: [pulumi.interpolate`${logGroupArn}:*`],
+  };
 }
 
 export interface ServiceRoleArgs {
@@ -45,10 +50,22 @@ export interface ServiceRoleArgs {
 }
 
 /** A role plus its one inline policy. Children are named `${name}-role` and `${name}-policy`. */
-export function serviceRole(name: string, args: ServiceRoleArgs, opts: pulumi.CustomResourceOptions): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+export function serviceRole(
+  name: string,
+  args: ServiceRoleArgs,
+  opts: pulumi.CustomResourceOptions,
+): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
   // accountId adds an aws:SourceAccount condition, for services that send it (Scheduler);
   // Lambda and Redshift assume their roles directly and get none.
-  const role = new aws.iam.Role(`${name}-role`, { description: args.description, assumeRolePolicy: trustPolicy(args.services, args.accountId) }, opts);
-  const policy = new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: policyDocument(args.statements) }, opts);
+  const role = new aws.iam.Role(
+    `${name}-role`,
+    { description: args.description, assumeRolePolicy: trustPolicy(args.services, args.accountId) },
+    opts,
+  );
+  const policy = new aws.iam.RolePolicy(
+    `${name}-policy`,
+    { role: role.id, policy: policyDocument(args.statements) },
+    opts,
+  );
   return { role, policy };
 }

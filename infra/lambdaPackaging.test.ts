@@ -1,10 +1,27 @@
 import * as pulumi from '@pulumi/pulumi';
 import { buildCatalog } from '../functions/catalog';
 import { buildMigrations } from '../warehouse/migrations';
-import { BUNDLE_FILE, bundleHandler, functionNames, HANDLER, handlerEntries, isProvidedByRuntime, lambdaArchives, type FunctionName } from './lambdaPackaging';
+import {
+  BUNDLE_FILE,
+  bundleHandler,
+  functionNames,
+  HANDLER,
+  handlerEntries,
+  isProvidedByRuntime,
+  lambdaArchives,
+  type FunctionName,
+} from './lambdaPackaging';
 
 const catalog = buildCatalog();
-const migrations = buildMigrations({ dialect: 'redshift', copyRoleArn: 'arn:aws:iam::123456789012:role/test-copy', bucket: 'test-landing', region: 'us-east-1' }, catalog);
+const migrations = buildMigrations(
+  {
+    dialect: 'redshift',
+    copyRoleArn: 'arn:aws:iam::123456789012:role/test-copy',
+    bucket: 'test-landing',
+    region: 'us-east-1',
+  },
+  catalog,
+);
 
 /** Archive path -> text, as the AssetArchive holds them (the migrator's is an Output). */
 async function contentsOf(code: pulumi.Input<pulumi.asset.Archive>): Promise<Record<string, string>> {
@@ -15,7 +32,12 @@ async function contentsOf(code: pulumi.Input<pulumi.asset.Archive>): Promise<Rec
   return out;
 }
 
-const dataFiles: Record<FunctionName, string> = { producer: 'catalog.json', salesConsumer: 'dims.json', inventoryConsumer: 'dims.json', migrator: 'migrations.json' };
+const dataFiles: Record<FunctionName, string> = {
+  producer: 'catalog.json',
+  salesConsumer: 'dims.json',
+  inventoryConsumer: 'dims.json',
+  migrator: 'migrations.json',
+};
 const requiresOf = (text: string) => [...new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))];
 
 describe('lambda packaging', () => {
@@ -28,8 +50,13 @@ describe('lambda packaging', () => {
       expect(files[BUNDLE_FILE]).toContain(dataFiles[name]);
     }
     const producer = await contentsOf(archives.producer.code);
-    expect(JSON.parse(producer['catalog.json']).products[0]).toEqual({ product_id: catalog.products[0].product_id, price: catalog.products[0].price });
-    expect(JSON.parse((await contentsOf(archives.migrator.code))['migrations.json'])).toEqual(JSON.parse(JSON.stringify(migrations)));
+    expect(JSON.parse(producer['catalog.json']).products[0]).toEqual({
+      product_id: catalog.products[0].product_id,
+      price: catalog.products[0].price,
+    });
+    expect(JSON.parse((await contentsOf(archives.migrator.code))['migrations.json'])).toEqual(
+      JSON.parse(JSON.stringify(migrations)),
+    );
   });
 
   test('the bundle requires only what the runtime provides; no @aws-sdk, @smithy or @pulumi code is inside', () => {
@@ -40,18 +67,31 @@ describe('lambda packaging', () => {
       expect(inputs.filter((f) => /node_modules\/(@aws-sdk|@smithy|@pulumi|@faker-js)\//.test(f))).toEqual([]);
       expect(text).not.toMatch(/faker/i);
       // The pure cores are bundled from their sources.
-      expect(inputs).toContain(name === 'migrator' ? 'warehouse/migrator.ts' : name === 'producer' ? 'functions/producer.ts' : 'functions/consumer.ts');
+      expect(inputs).toContain(
+        name === 'migrator'
+          ? 'warehouse/migrator.ts'
+          : name === 'producer'
+            ? 'functions/producer.ts'
+            : 'functions/consumer.ts',
+      );
     }
   });
 
   test('the producer and the migrator carry no CSV or batch library; the consumers do', () => {
-    const packages = (name: FunctionName) => new Set(bundleHandler(handlerEntries[name]).inputs.filter((f) => f.startsWith('node_modules/')).map((f) => f.replace(/^node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, '$1')));
+    const packages = (name: FunctionName) =>
+      new Set(
+        bundleHandler(handlerEntries[name])
+          .inputs.filter((f) => f.startsWith('node_modules/'))
+          .map((f) => f.replace(/^node_modules\/((@[^/]+\/)?[^/]+)\/.*$/, '$1')),
+      );
     for (const name of ['producer', 'migrator'] as const) {
       expect(packages(name).has('papaparse')).toBe(false);
       expect(packages(name).has('@aws-lambda-powertools/batch')).toBe(false);
       expect(packages(name).has('@aws-lambda-powertools/logger')).toBe(true);
     }
-    expect([...packages('salesConsumer')]).toEqual(expect.arrayContaining(['papaparse', '@aws-lambda-powertools/batch', '@aws-lambda-powertools/logger']));
+    expect([...packages('salesConsumer')]).toEqual(
+      expect.arrayContaining(['papaparse', '@aws-lambda-powertools/batch', '@aws-lambda-powertools/logger']),
+    );
   });
 
   test('the runtime provides @aws-sdk/* and node builtins', () => {
@@ -60,7 +100,9 @@ describe('lambda packaging', () => {
   });
 
   test('a project without node_modules is a clear error', () => {
-    expect(() => bundleHandler(handlerEntries.producer, '/nonexistent-project')).toThrow('lambda packaging: /nonexistent-project has no node_modules (run npm ci)');
+    expect(() => bundleHandler(handlerEntries.producer, '/nonexistent-project')).toThrow(
+      'lambda packaging: /nonexistent-project has no node_modules (run npm ci)',
+    );
   });
 });
 

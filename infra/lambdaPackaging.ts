@@ -54,7 +54,8 @@ export function lambdaArchives(args: LambdaArchivesArgs): Record<FunctionName, L
 }
 
 // Each entry reads its data beside index.js once per cold start (__dirname is /var/task).
-const readData = (file: string) => `JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '${file}'), 'utf8'))`;
+const readData = (file: string) =>
+  `JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '${file}'), 'utf8'))`;
 
 /** The entry module of each function (source text; its imports resolve from the project root). */
 export const handlerEntries: Record<FunctionName, string> = {
@@ -75,14 +76,21 @@ export function producerArchive(catalog: Catalog, projectDir?: string): LambdaAr
 
 export function consumerArchive(stream: StreamName, catalog: Catalog, projectDir?: string): LambdaArchive {
   const name: FunctionName = stream === 'sales' ? 'salesConsumer' : 'inventoryConsumer';
-  return archiveOf(bundleHandler(handlerEntries[name], projectDir), { 'dims.json': { products: catalog.products, stores: catalog.stores } });
+  return archiveOf(bundleHandler(handlerEntries[name], projectDir), {
+    'dims.json': { products: catalog.products, stores: catalog.stores },
+  });
 }
 
 /** Workgroup, database and secret come from the function's environment (WORKGROUP_NAME, DATABASE, SECRET_ARN). */
 export function migratorArchive(migrations: pulumi.Input<Migrations>, projectDir?: string): LambdaArchive {
   const bundle = bundleHandler(handlerEntries.migrator, projectDir);
   // The migrations name the COPY role: during a preview of a new stack they, and so the code, are unknown.
-  return { code: pulumi.output(migrations).apply((m) => archiveOf(bundle, { 'migrations.json': m }).code as pulumi.asset.Archive), handler: HANDLER };
+  return {
+    code: pulumi
+      .output(migrations)
+      .apply((m) => archiveOf(bundle, { 'migrations.json': m }).code as pulumi.asset.Archive),
+    handler: HANDLER,
+  };
 }
 
 function archiveOf(bundle: HandlerBundle, data: Record<string, unknown>): LambdaArchive {
@@ -109,7 +117,8 @@ export function bundleHandler(entry: string, projectDir: string = process.cwd())
   const key = `${projectDir}\0${entry}`;
   const cached = bundles.get(key);
   if (cached) return cached;
-  if (!fs.existsSync(path.join(projectDir, 'node_modules'))) throw new Error(`lambda packaging: ${projectDir} has no node_modules (run npm ci)`);
+  if (!fs.existsSync(path.join(projectDir, 'node_modules')))
+    throw new Error(`lambda packaging: ${projectDir} has no node_modules (run npm ci)`);
   const result = buildSync({
     stdin: { contents: entry, resolveDir: projectDir, sourcefile: 'index.ts', loader: 'ts' },
     absWorkingDir: projectDir,

@@ -39,7 +39,8 @@ export class Landing extends pulumi.ComponentResource {
     super('bfstream:infra:Landing', name, {}, opts);
     const problems: string[] = [];
     for (const key of ['rawRetentionDays', 'rejectedRetentionDays'] as const) {
-      if (!Number.isInteger(args[key]) || args[key] < 1) problems.push(`${key} must be a whole number of days >= 1, got ${args[key]}`);
+      if (!Number.isInteger(args[key]) || args[key] < 1)
+        problems.push(`${key} must be a whole number of days >= 1, got ${args[key]}`);
     }
     if (problems.length) throw new Error(`Landing ${name}: ${problems.join('; ')}`);
     const partition = args.partition ?? 'aws';
@@ -49,7 +50,11 @@ export class Landing extends pulumi.ComponentResource {
     this.bucketArn = this.bucket.arn;
     const bucket = this.bucket.id;
 
-    const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } }, { parent: this });
+    const ownership = new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } },
+      { parent: this },
+    );
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
       { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -72,8 +77,18 @@ export class Landing extends pulumi.ComponentResource {
             filter: { prefix: landingPrefixes(stream).raw },
             expiration: { days: args.rawRetentionDays },
           })),
-          { id: 'expire-rejected', status: 'Enabled', filter: { prefix: rejectedPrefix }, expiration: { days: args.rejectedRetentionDays } },
-          { id: 'abort-incomplete-uploads', status: 'Enabled', filter: { prefix: '' }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+          {
+            id: 'expire-rejected',
+            status: 'Enabled',
+            filter: { prefix: rejectedPrefix },
+            expiration: { days: args.rejectedRetentionDays },
+          },
+          {
+            id: 'abort-incomplete-uploads',
+            status: 'Enabled',
+            filter: { prefix: '' },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
         ],
       },
       { parent: this },
@@ -97,12 +112,18 @@ export class Landing extends pulumi.ComponentResource {
         Action: ['s3:GetBucketNotification', 's3:PutBucketNotification', 's3:GetBucketLocation'],
         Resource: [this.bucket.arn],
         Condition: {
-          StringLike: { 'aws:SourceArn': pulumi.interpolate`arn:${partition}:redshift:${args.region}:${args.accountId}:integration:*` },
+          StringLike: {
+            'aws:SourceArn': pulumi.interpolate`arn:${partition}:redshift:${args.region}:${args.accountId}:integration:*`,
+          },
           StringEquals: { 'aws:SourceAccount': args.accountId },
         },
       },
     ];
-    this.policy = new aws.s3.BucketPolicy(`${name}-policy`, { bucket, policy: policyDocument(statements) }, { parent: this, dependsOn: [publicAccess, ownership] });
+    this.policy = new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      { bucket, policy: policyDocument(statements) },
+      { parent: this, dependsOn: [publicAccess, ownership] },
+    );
 
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }

@@ -27,7 +27,12 @@ export interface PipelineOutputs {
   dashboardUrls: { cloudwatch: pulumi.Output<string>; quicksight?: pulumi.Output<string> };
 }
 
-export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.getStack(), project = pulumi.getProject()): PipelineOutputs {
+export function definePipeline(
+  cfg: StackConfig,
+  region: string,
+  stack = pulumi.getStack(),
+  project = pulumi.getProject(),
+): PipelineOutputs {
   const identity = aws.getCallerIdentityOutput();
   const accountId = identity.accountId;
   const partition = aws.getPartitionOutput().partition;
@@ -55,10 +60,16 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
 
   const runtime = cfg.lambdaRuntime as aws.lambda.Runtime;
   const functions = new PipelineFunctions('functions', {
-    streams: Object.fromEntries(streamNames.map((s) => [s, { queueArn: streams.queues[s].queue.arn, queueUrl: streams.queues[s].queue.url }])) as Record<StreamName, { queueArn: pulumi.Output<string>; queueUrl: pulumi.Output<string> }>,
+    streams: Object.fromEntries(
+      streamNames.map((s) => [s, { queueArn: streams.queues[s].queue.arn, queueUrl: streams.queues[s].queue.url }]),
+    ) as Record<StreamName, { queueArn: pulumi.Output<string>; queueUrl: pulumi.Output<string> }>,
     bucketName: landing.bucketName,
     bucketArn: landing.bucketArn,
-    archives: { producer: producerArchive(catalog), salesConsumer: consumerArchive('sales', catalog), inventoryConsumer: consumerArchive('inventory', catalog) },
+    archives: {
+      producer: producerArchive(catalog),
+      salesConsumer: consumerArchive('sales', catalog),
+      inventoryConsumer: consumerArchive('inventory', catalog),
+    },
     runtime,
     logRetentionDays: cfg.logRetentionDays,
     producer: {
@@ -94,7 +105,12 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
     accountId,
     region,
     partition,
-    migrations: (copyRoleArn) => pulumi.all([copyRoleArn, landing.bucketName]).apply(([roleArn, bucket]) => buildMigrations({ dialect: 'redshift', copyRoleArn: roleArn, bucket, region }, catalog)),
+    migrations: (copyRoleArn) =>
+      pulumi
+        .all([copyRoleArn, landing.bucketName])
+        .apply(([roleArn, bucket]) =>
+          buildMigrations({ dialect: 'redshift', copyRoleArn: roleArn, bucket, region }, catalog),
+        ),
     runtime,
     migratorTimeoutSeconds: cfg.migratorTimeoutSeconds,
     logRetentionDays: cfg.logRetentionDays,
@@ -112,14 +128,21 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
   });
 
   const ops = new Ops('ops', {
-    queueNames: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].queue.name])) as Record<StreamName, pulumi.Output<string>>,
-    deadLetterQueueNames: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].deadLetterQueue.name])) as Record<StreamName, pulumi.Output<string>>,
+    queueNames: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].queue.name])) as Record<
+      StreamName,
+      pulumi.Output<string>
+    >,
+    deadLetterQueueNames: Object.fromEntries(
+      streamNames.map((s) => [s, streams.queues[s].deadLetterQueue.name]),
+    ) as Record<StreamName, pulumi.Output<string>>,
     scheduleDeadLetterQueueName: schedule.deadLetterQueue.name,
     producerFailureQueueName: functions.producerFailureQueue.name,
     loadErrorMetric: warehouse.loadErrorMetric,
     loadCheckFailureQueueName: warehouse.loadCheckFailures.name,
     producerFunctionName: functions.producer.function.name,
-    consumerFunctionNames: Object.fromEntries(streamNames.map((s) => [s, functions.consumers[s].function.name])) as Record<StreamName, pulumi.Output<string>>,
+    consumerFunctionNames: Object.fromEntries(
+      streamNames.map((s) => [s, functions.consumers[s].function.name]),
+    ) as Record<StreamName, pulumi.Output<string>>,
     oldestMessageAgeAlarmSeconds: cfg.oldestMessageAgeAlarmSeconds,
     alarmEmail: cfg.alarmEmail,
     accountId,
@@ -134,10 +157,19 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
     region,
     partition,
     queueArns: streamNames.map((s) => streams.queues[s].queue.arn),
-    deadLetterQueueArns: [...streamNames.map((s) => streams.queues[s].deadLetterQueue.arn), schedule.deadLetterQueue.arn, functions.producerFailureQueue.arn, warehouse.loadCheckFailures.arn],
+    deadLetterQueueArns: [
+      ...streamNames.map((s) => streams.queues[s].deadLetterQueue.arn),
+      schedule.deadLetterQueue.arn,
+      functions.producerFailureQueue.arn,
+      warehouse.loadCheckFailures.arn,
+    ],
     functionArns: [functions.producer.function.arn, ...streamNames.map((s) => functions.consumers[s].function.arn)],
     migratorArn: warehouse.migrator.function.arn,
-    logGroupArns: [functions.producer.logGroup.arn, ...streamNames.map((s) => functions.consumers[s].logGroup.arn), warehouse.migrator.logGroup.arn],
+    logGroupArns: [
+      functions.producer.logGroup.arn,
+      ...streamNames.map((s) => functions.consumers[s].logGroup.arn),
+      warehouse.migrator.logGroup.arn,
+    ],
     workgroupArn: warehouse.workgroup.arn,
     dashboardArn: ops.dashboard.dashboardArn,
   });
@@ -153,7 +185,10 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
       vpcCidr: cfg.vpcCidr,
       subnetIds: warehouse.vpc.isolatedSubnetIds,
       warehouseSecurityGroupId: warehouse.securityGroup.id,
-      workgroupEndpoint: warehouse.workgroup.endpoints.apply((e) => ({ address: e[0]?.address ?? '', port: e[0]?.port ?? 5439 })),
+      workgroupEndpoint: warehouse.workgroup.endpoints.apply((e) => ({
+        address: e[0]?.address ?? '',
+        port: e[0]?.port ?? 5439,
+      })),
       database: cfg.database,
       credentialsSecretArn: warehouse.namespace.adminPasswordSecretArn,
       region,
@@ -163,8 +198,13 @@ export function definePipeline(cfg: StackConfig, region: string, stack = pulumi.
   }
 
   return {
-    queueUrls: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].queue.url])) as Record<StreamName, pulumi.Output<string>>,
-    deadLetterQueueUrls: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].deadLetterQueue.url])) as Record<StreamName, pulumi.Output<string>>,
+    queueUrls: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].queue.url])) as Record<
+      StreamName,
+      pulumi.Output<string>
+    >,
+    deadLetterQueueUrls: Object.fromEntries(
+      streamNames.map((s) => [s, streams.queues[s].deadLetterQueue.url]),
+    ) as Record<StreamName, pulumi.Output<string>>,
     landingBucket: landing.bucketName,
     workgroupEndpoint: warehouse.endpoint,
     workgroupName: warehouse.workgroup.workgroupName,

@@ -11,7 +11,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, configFields, parseStackConfig, StackFileError, stackYamlConfig, type StackConfig } from './config';
+import {
+  ConfigError,
+  configFields,
+  parseStackConfig,
+  StackFileError,
+  stackYamlConfig,
+  type StackConfig,
+} from './config';
 import type { MockedResource, MockRun } from './mockGraph';
 
 /** This project's root: the program the plan runs unless told another checkout. */
@@ -41,7 +48,8 @@ export interface PlanOptions {
 
 /** One stack's plan; the process can plan one stack only (Pulumi's runtime state is global). */
 export async function runPlan(stack: string, options: PlanOptions | string = {}): Promise<PlanResult> {
-  const { projectDir = process.cwd(), overrides = {} } = typeof options === 'string' ? { projectDir: options } : options;
+  const { projectDir = process.cwd(), overrides = {} } =
+    typeof options === 'string' ? { projectDir: options } : options;
   const started = performance.now();
   const config = { ...stackYamlConfig(stack, projectDir), ...overrides };
   // Lazy imports: a config error is reported without loading Pulumi at all. Another
@@ -61,7 +69,8 @@ export async function runPlan(stack: string, options: PlanOptions | string = {})
   const violations = runPolicies(run.resources);
   const archives: PlanResult['archives'] = {};
   for (const fn of run.resources.filter((r) => r.type === 'aws:lambda/function:Function')) {
-    const assets: Record<string, { path?: Promise<string> | string; text?: Promise<string> | string }> = (await fn.inputs.code?.assets) ?? {};
+    const assets: Record<string, { path?: Promise<string> | string; text?: Promise<string> | string }> =
+      (await fn.inputs.code?.assets) ?? {};
     let bytes = 0;
     const hash = createHash('sha256');
     for (const name of Object.keys(assets).sort()) {
@@ -72,7 +81,17 @@ export async function runPlan(stack: string, options: PlanOptions | string = {})
     }
     archives[fn.name] = { files: Object.keys(assets).length, bytes, sha256: hash.digest('hex') };
   }
-  return { stack, ms: performance.now() - started, config, settings, resources: run.resources, outputs: run.outputs, errors: run.errors, violations, archives };
+  return {
+    stack,
+    ms: performance.now() - started,
+    config,
+    settings,
+    resources: run.resources,
+    outputs: run.outputs,
+    errors: run.errors,
+    violations,
+    archives,
+  };
 }
 
 /** One resource as the plan file records it: what the program passed, JSON-clean. */
@@ -104,7 +123,14 @@ export function planFile(result: PlanResult): PlanFile {
     resources: result.resources.map((r) => {
       const inputs = { ...r.inputs };
       if (r.type === 'aws:lambda/function:Function' && 'code' in inputs) inputs.code = result.archives[r.name] ?? '?';
-      return { urn: r.urn, type: r.type, name: r.name, ...(r.parentUrn ? { parent: r.parentUrn } : {}), custom: r.custom, inputs: clean(inputs) as Record<string, unknown> };
+      return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        ...(r.parentUrn ? { parent: r.parentUrn } : {}),
+        custom: r.custom,
+        inputs: clean(inputs) as Record<string, unknown>,
+      };
     }),
     outputs: clean(result.outputs) as Record<string, unknown>,
     errors: result.errors,
@@ -144,11 +170,15 @@ function leafChanges(before: unknown, after: unknown, path: string, out: InputCh
   const a = expand(before);
   const b = expand(after);
   if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort((x, y) => (Array.isArray(a) ? Number(x) - Number(y) : x.localeCompare(y)));
-    for (const k of keys) leafChanges((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k, out);
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort((x, y) =>
+      Array.isArray(a) ? Number(x) - Number(y) : x.localeCompare(y),
+    );
+    for (const k of keys)
+      leafChanges((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k, out);
     return;
   }
-  if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ path, ...(a === undefined ? {} : { before: a }), ...(b === undefined ? {} : { after: b }) });
+  if (JSON.stringify(a) !== JSON.stringify(b))
+    out.push({ path, ...(a === undefined ? {} : { before: a }), ...(b === undefined ? {} : { after: b }) });
 }
 
 /** What applying `after` to a stack deployed from `before` would create, change and delete, by URN. */
@@ -157,7 +187,12 @@ export function diffPlans(before: PlanFile, after: PlanFile): PlanDiff {
   const now = new Map(after.resources.map((r) => [r.urn, r]));
   const diff: PlanDiff = { config: [], create: [], change: [], delete: [], unchanged: 0 };
   for (const key of [...new Set([...Object.keys(before.config), ...Object.keys(after.config)])].sort()) {
-    if (before.config[key] !== after.config[key]) diff.config.push({ path: key, ...(key in before.config ? { before: before.config[key] } : {}), ...(key in after.config ? { after: after.config[key] } : {}) });
+    if (before.config[key] !== after.config[key])
+      diff.config.push({
+        path: key,
+        ...(key in before.config ? { before: before.config[key] } : {}),
+        ...(key in after.config ? { after: after.config[key] } : {}),
+      });
   }
   for (const r of after.resources) {
     const was = old.get(r.urn);
@@ -196,7 +231,10 @@ export function renderDiff(diff: PlanDiff, label: string, limit = 12): string {
   }
   for (const r of diff.delete) lines.push(`- ${r.type}  ${r.name}`);
   if (diff.create.length + diff.change.length + diff.delete.length === 0) lines.push('(no changes)');
-  lines.push('', `${diff.create.length} to create, ${diff.change.length} to change, ${diff.delete.length} to delete, ${diff.unchanged} unchanged`);
+  lines.push(
+    '',
+    `${diff.create.length} to create, ${diff.change.length} to change, ${diff.delete.length} to delete, ${diff.unchanged} unchanged`,
+  );
   return lines.join('\n');
 }
 
@@ -205,7 +243,10 @@ export function renderInputs(result: PlanResult): string {
   const set = Object.entries(result.config).sort(([a], [b]) => a.localeCompare(b));
   const ownKeys = Object.keys(configFields).filter((k) => !(`bfstream:${k}` in result.config));
   const lines = set.map(([k, v]) => `  ${k} = ${v}`);
-  if (result.settings) lines.push(`  (${ownKeys.length} other bfstream keys at their defaults: ${ownKeys.map((k) => `${k}=${JSON.stringify((result.settings as Record<string, unknown>)[k])}`).join(' ')})`);
+  if (result.settings)
+    lines.push(
+      `  (${ownKeys.length} other bfstream keys at their defaults: ${ownKeys.map((k) => `${k}=${JSON.stringify((result.settings as Record<string, unknown>)[k])}`).join(' ')})`,
+    );
   return lines.join('\n');
 }
 
@@ -218,7 +259,9 @@ export function keySettings(r: MockedResource, archives: PlanResult['archives'] 
     case 'aws:sqs/queue:Queue':
       return `maxMessageSize=${i.maxMessageSize ?? 262144} visibility=${i.visibilityTimeoutSeconds ?? 30}s retention=${i.messageRetentionSeconds}s sse=${i.sqsManagedSseEnabled === true}${i.redrivePolicy ? ` maxReceiveCount=${JSON.parse(i.redrivePolicy).maxReceiveCount}` : ''}`;
     case 'aws:lambda/function:Function':
-      return `runtime=${i.runtime} memory=${i.memorySize}MB timeout=${i.timeout}s archive=${archives[r.name] ? `${archives[r.name].files} files/${Math.round(archives[r.name].bytes / 1024)} KB unzipped` : '?'} env={${Object.entries(i.environment?.variables ?? {})
+      return `runtime=${i.runtime} memory=${i.memorySize}MB timeout=${i.timeout}s archive=${archives[r.name] ? `${archives[r.name].files} files/${Math.round(archives[r.name].bytes / 1024)} KB unzipped` : '?'} env={${Object.entries(
+        i.environment?.variables ?? {},
+      )
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([k, v]) => `${k}=${v}`)
         .join(' ')}}`;
@@ -229,7 +272,9 @@ export function keySettings(r: MockedResource, archives: PlanResult['archives'] 
     case 'aws:s3/bucket:Bucket':
       return `forceDestroy=${i.forceDestroy}`;
     case 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration':
-      return arr(i.rules).map((x: any) => `${x.filter?.prefix || '*'}:${x.expiration ? `${x.expiration.days}d` : 'abort-mpu'}`).join(' ');
+      return arr(i.rules)
+        .map((x: any) => `${x.filter?.prefix || '*'}:${x.expiration ? `${x.expiration.days}d` : 'abort-mpu'}`)
+        .join(' ');
     case 'aws:scheduler/schedule:Schedule':
       return `${i.scheduleExpression} ${i.state} input=${i.target?.input} retries=${i.target?.retryPolicy?.maximumRetryAttempts}`;
     case 'aws:redshiftserverless/namespace:Namespace':
@@ -237,7 +282,13 @@ export function keySettings(r: MockedResource, archives: PlanResult['archives'] 
     case 'aws:redshiftserverless/workgroup:Workgroup':
       return `${i.workgroupName} baseRPU=${i.baseCapacity}${i.maxCapacity ? ` maxRPU=${i.maxCapacity}` : ''} public=${i.publiclyAccessible} enhancedVpcRouting=${i.enhancedVpcRouting}`;
     case 'awsx:ec2:Vpc':
-      return `${i.cidrBlock} azs=${i.numberOfAvailabilityZones} nat=${i.natGateways?.strategy} subnets=${arr(i.subnetSpecs).map((s: any) => s.type).join(',')} endpoints=${arr(i.vpcEndpointSpecs).map((e: any) => `${e.serviceName}(${e.vpcEndpointType})`).join(',')}`;
+      return `${i.cidrBlock} azs=${i.numberOfAvailabilityZones} nat=${i.natGateways?.strategy} subnets=${arr(
+        i.subnetSpecs,
+      )
+        .map((s: any) => s.type)
+        .join(',')} endpoints=${arr(i.vpcEndpointSpecs)
+        .map((e: any) => `${e.serviceName}(${e.vpcEndpointType})`)
+        .join(',')}`;
     case 'aws:iam/rolePolicy:RolePolicy':
     case 'aws:iam/groupPolicy:GroupPolicy': {
       const statements = JSON.parse(i.policy).Statement as { Sid: string; Action?: string[] }[];
@@ -265,7 +316,9 @@ export function renderTree(resources: MockedResource[], archives: PlanResult['ar
   }
   const lines: string[] = [];
   const walk = (parent: string | undefined, depth: number) => {
-    for (const r of (children.get(parent) ?? []).sort((a, b) => Number(a.custom) - Number(b.custom) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name))) {
+    for (const r of (children.get(parent) ?? []).sort(
+      (a, b) => Number(a.custom) - Number(b.custom) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name),
+    )) {
       const settings = keySettings(r, archives);
       lines.push(`${'  '.repeat(depth)}+ ${r.type}  ${r.name}${settings ? `  (${settings})` : ''}`);
       walk(r.urn, depth + 1);
@@ -278,7 +331,10 @@ export function renderTree(resources: MockedResource[], archives: PlanResult['ar
 /** `--config key=value`, repeatable: the value overrides the stack file's. */
 function collectConfig(pair: string, previous: Record<string, string>): Record<string, string> {
   const at = pair.indexOf('=');
-  if (at < 1) throw new InvalidArgumentError(`--config takes key=value (like bfstream:alarmEmail=you@example.com), got ${JSON.stringify(pair)}`);
+  if (at < 1)
+    throw new InvalidArgumentError(
+      `--config takes key=value (like bfstream:alarmEmail=you@example.com), got ${JSON.stringify(pair)}`,
+    );
   return { ...previous, [pair.slice(0, at)]: pair.slice(at + 1) };
 }
 
@@ -296,7 +352,12 @@ class PlanUsageError extends Error {}
  * temporary directory that shares this checkout's node_modules, and this plan runs there
  * in a child process with the same mocks, policies and --config values.
  */
-export function planAtRef(ref: string, stack: string, overrides: Record<string, string>, projectDir = PROJECT_DIR): { plan: PlanFile; commit: string } {
+export function planAtRef(
+  ref: string,
+  stack: string,
+  overrides: Record<string, string>,
+  projectDir = PROJECT_DIR,
+): { plan: PlanFile; commit: string } {
   const commit = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], projectDir);
   const dir = mkdtempSync(join(tmpdir(), 'bfstream-plan-'));
   try {
@@ -306,9 +367,23 @@ export function planAtRef(ref: string, stack: string, overrides: Record<string, 
     if (untar.status !== 0) throw new PlanUsageError(`tar: ${untar.stderr.toString().trim()}`);
     symlinkSync(join(projectDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const out = join(dir, 'plan.json');
-    const args = [require.resolve('tsx/cli'), __filename, '--stack', stack, '--project', dir, '--json', out, '--quiet', ...Object.entries(overrides).flatMap(([k, v]) => ['--config', `${k}=${v}`])];
+    const args = [
+      require.resolve('tsx/cli'),
+      __filename,
+      '--stack',
+      stack,
+      '--project',
+      dir,
+      '--json',
+      out,
+      '--quiet',
+      ...Object.entries(overrides).flatMap(([k, v]) => ['--config', `${k}=${v}`]),
+    ];
     const child = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (!existsSync(out)) throw new PlanUsageError(`the program at ${ref} (${commit.slice(0, 7)}) did not plan:\n${(child.stderr || child.stdout).trim()}`);
+    if (!existsSync(out))
+      throw new PlanUsageError(
+        `the program at ${ref} (${commit.slice(0, 7)}) did not plan:\n${(child.stderr || child.stdout).trim()}`,
+      );
     return { plan: JSON.parse(readFileSync(out, 'utf8')) as PlanFile, commit };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -319,13 +394,28 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command('plan')
     .description('Offline `pulumi preview`: the program under mocks with a stack config, plus the policy pack')
     .requiredOption('--stack <name>', 'stack whose Pulumi.<stack>.yaml to use (dev or prod)')
-    .option('-c, --config <key=value>', 'a config value over the stack file, repeatable (like pulumi preview --config)', collectConfig, {})
+    .option(
+      '-c, --config <key=value>',
+      'a config value over the stack file, repeatable (like pulumi preview --config)',
+      collectConfig,
+      {},
+    )
     .option('--json <file>', 'also write the plan (inputs of every resource, outputs, policy results) as JSON')
-    .option('--against <git-ref>', 'print what would be created, changed or deleted relative to the program at this ref')
+    .option(
+      '--against <git-ref>',
+      'print what would be created, changed or deleted relative to the program at this ref',
+    )
     .option('--project <dir>', 'plan the program checked out in this directory (used by --against)')
     .option('--quiet', 'print only the summary')
     .parse(argv);
-  const opts = program.opts<{ stack: string; config: Record<string, string>; json?: string; against?: string; project?: string; quiet?: boolean }>();
+  const opts = program.opts<{
+    stack: string;
+    config: Record<string, string>;
+    json?: string;
+    against?: string;
+    project?: string;
+    quiet?: boolean;
+  }>();
   const { stack, quiet } = opts;
   let result: PlanResult;
   try {
@@ -337,14 +427,20 @@ async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ConfigError) {
       const file = `Pulumi.${stack}.yaml`;
-      console.error(err.problems.length === 1 ? `${file}: invalid stack configuration: ${err.problems[0]}` : `${file}: ${err.message}`);
+      console.error(
+        err.problems.length === 1
+          ? `${file}: invalid stack configuration: ${err.problems[0]}`
+          : `${file}: ${err.message}`,
+      );
       return 2;
     }
     throw err;
   }
   if (opts.json) writeFileSync(opts.json, JSON.stringify(planFile(result), null, 2) + '\n');
   if (!quiet) {
-    console.log(`Plan for stack ${stack} (offline, under mocks)\n\nInputs (Pulumi.${stack}.yaml${Object.keys(opts.config).length ? ' and --config' : ''}):`);
+    console.log(
+      `Plan for stack ${stack} (offline, under mocks)\n\nInputs (Pulumi.${stack}.yaml${Object.keys(opts.config).length ? ' and --config' : ''}):`,
+    );
     console.log(renderInputs(result));
     console.log('\nResources:');
     console.log(renderTree(result.resources, result.archives));
@@ -352,14 +448,19 @@ async function main(argv: string[]): Promise<number> {
     console.log(JSON.stringify(result.outputs, null, 2));
   }
   const custom = result.resources.filter((r) => r.custom).length;
-  console.log(`\n${custom} resources in ${result.resources.length - custom} components; ${result.errors.length} registration errors; ${result.violations.length} policy violations; ${Math.round(result.ms)} ms`);
+  console.log(
+    `\n${custom} resources in ${result.resources.length - custom} components; ${result.errors.length} registration errors; ${result.violations.length} policy violations; ${Math.round(result.ms)} ms`,
+  );
   for (const e of result.errors) console.error(`error: ${e}`);
   for (const v of result.violations) console.error(`violation [${v.policy}] ${v.urn}: ${v.message}`);
-  if (result.errors.length === 0 && result.violations.length === 0) console.log('Policy pack bfstream-policies: all rules passed.');
+  if (result.errors.length === 0 && result.violations.length === 0)
+    console.log('Policy pack bfstream-policies: all rules passed.');
   if (opts.against) {
     try {
       const base = planAtRef(opts.against, stack, opts.config);
-      console.log(`\n${renderDiff(diffPlans(base.plan, planFile(result)), `stack ${stack}: ${opts.against} (${base.commit.slice(0, 7)}) -> this checkout`)}`);
+      console.log(
+        `\n${renderDiff(diffPlans(base.plan, planFile(result)), `stack ${stack}: ${opts.against} (${base.commit.slice(0, 7)}) -> this checkout`)}`,
+      );
     } catch (err) {
       if (!(err instanceof PlanUsageError)) throw err;
       console.error(`plan --against ${opts.against}: ${err.message}`);
@@ -376,7 +477,7 @@ if (require.main === module) {
   main(process.argv).then(
     (code) => process.exit(code),
     (err) => {
-      console.error(err instanceof Error ? err.stack ?? err.message : err);
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
       process.exit(1);
     },
   );

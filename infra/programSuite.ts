@@ -1,7 +1,15 @@
 // Assertions over the whole program's resource graph under mocks, shared by the
 // dev and prod test files (one program run per stack, reused by every test).
 import { parseStackConfig, type StackConfig } from './config';
-import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackConfigUnderTest, type MockedResource, type MockRun } from './mockGraph';
+import {
+  MOCK_ACCOUNT,
+  named,
+  ofType,
+  runUnderMocks,
+  stackConfigUnderTest,
+  type MockedResource,
+  type MockRun,
+} from './mockGraph';
 import { runPolicies } from '../policy/runLocal';
 import { BUNDLE_FILE, HANDLER, isProvidedByRuntime } from './lambdaPackaging';
 import { SCHEDULED_TIME_INPUT } from './schedule';
@@ -17,7 +25,13 @@ export function policyOf(r: MockedResource, key = 'policy'): { Statement: any[] 
 /** Statements as [Sid, Effect, sorted actions, sorted resources], for exact comparison. */
 function shape(statements: any[]) {
   const arr = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-  return statements.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Action: [...arr(s.Action)].sort(), Resource: [...arr(s.Resource)].sort(), ...(s.Condition ? { Condition: s.Condition } : {}) }));
+  return statements.map((s) => ({
+    Sid: s.Sid,
+    Effect: s.Effect,
+    Action: [...arr(s.Action)].sort(),
+    Resource: [...arr(s.Resource)].sort(),
+    ...(s.Condition ? { Condition: s.Condition } : {}),
+  }));
 }
 
 export function describeStack(stack: 'dev' | 'prod'): void {
@@ -36,7 +50,17 @@ export function describeStack(stack: 'dev' | 'prod'): void {
     test('registers every resource without errors, each custom resource under a component', () => {
       expect(run.errors).toEqual([]);
       const components = run.resources.filter((r) => !r.custom).map((r) => r.type);
-      expect(components).toEqual(expect.arrayContaining(['bfstream:infra:Streams', 'bfstream:infra:Landing', 'bfstream:infra:PipelineFunctions', 'bfstream:infra:ProducerSchedule', 'bfstream:infra:Warehouse', 'bfstream:infra:Ops', 'bfstream:infra:Access']));
+      expect(components).toEqual(
+        expect.arrayContaining([
+          'bfstream:infra:Streams',
+          'bfstream:infra:Landing',
+          'bfstream:infra:PipelineFunctions',
+          'bfstream:infra:ProducerSchedule',
+          'bfstream:infra:Warehouse',
+          'bfstream:infra:Ops',
+          'bfstream:infra:Access',
+        ]),
+      );
       for (const r of run.resources.filter((x) => x.custom)) expect(r.parentUrn).toMatch(/bfstream:infra:/);
     });
 
@@ -62,14 +86,22 @@ export function describeStack(stack: 'dev' | 'prod'): void {
         const dlq = named(run, Q, `streams-${stream}-dlq`);
         expect(queue.inputs.sqsManagedSseEnabled).toBe(true);
         expect(dlq.inputs.sqsManagedSseEnabled).toBe(true);
-        expect(JSON.parse(queue.inputs.redrivePolicy)).toEqual({ deadLetterTargetArn: dlq.state.arn, maxReceiveCount: cfg.maxReceiveCount });
+        expect(JSON.parse(queue.inputs.redrivePolicy)).toEqual({
+          deadLetterTargetArn: dlq.state.arn,
+          maxReceiveCount: cfg.maxReceiveCount,
+        });
         expect(queue.inputs.maxMessageSize).toBe(cfg.maxMessageBytes);
         expect(producer.inputs.environment.variables.MAX_MESSAGE_BYTES).toBe(String(queue.inputs.maxMessageSize));
         const consumer = named(run, FN, `functions-${stream}-consumer`);
-        expect(queue.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * consumer.inputs.timeout + cfg.batchWindowSeconds);
+        expect(queue.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+          6 * consumer.inputs.timeout + cfg.batchWindowSeconds,
+        );
         const allow = named(run, 'aws:sqs/redriveAllowPolicy:RedriveAllowPolicy', `streams-${stream}-dlq-allow`);
         expect(allow.inputs.queueUrl).toBe(dlq.state.url);
-        expect(JSON.parse(allow.inputs.redriveAllowPolicy)).toEqual({ redrivePermission: 'byQueue', sourceQueueArns: [queue.state.arn] });
+        expect(JSON.parse(allow.inputs.redriveAllowPolicy)).toEqual({
+          redrivePermission: 'byQueue',
+          sourceQueueArns: [queue.state.arn],
+        });
       }
     });
 
@@ -90,38 +122,106 @@ export function describeStack(stack: 'dev' | 'prod'): void {
     });
 
     test('each function has its own role, and each role allows exactly its actions on its ARNs', () => {
-      const logs = (fn: string) => ({ Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${arnOf('aws:cloudwatch/logGroup:LogGroup', `${fn}-logs`)}:*`] });
+      const logs = (fn: string) => ({
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [`${arnOf('aws:cloudwatch/logGroup:LogGroup', `${fn}-logs`)}:*`],
+      });
       const bucketArn = arnOf('aws:s3/bucket:Bucket', 'landing-bucket');
       const expected: Record<string, any[]> = {
         'functions-producer': [
-          { Sid: 'SendToStreamQueues', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(Q, 'streams-inventory'), arnOf(Q, 'streams-sales')] },
-          { Sid: 'RecordFailedWindows', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(Q, 'functions-producer-failures')] },
+          {
+            Sid: 'SendToStreamQueues',
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage'],
+            Resource: [arnOf(Q, 'streams-inventory'), arnOf(Q, 'streams-sales')],
+          },
+          {
+            Sid: 'RecordFailedWindows',
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage'],
+            Resource: [arnOf(Q, 'functions-producer-failures')],
+          },
           logs('functions-producer'),
         ],
         'functions-sales-consumer': [
-          { Sid: 'ConsumeOwnQueue', Effect: 'Allow', Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], Resource: [arnOf(Q, 'streams-sales')] },
-          { Sid: 'WriteOwnPrefixes', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/rejected/sales/*`, `${bucketArn}/sales/*`] },
+          {
+            Sid: 'ConsumeOwnQueue',
+            Effect: 'Allow',
+            Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+            Resource: [arnOf(Q, 'streams-sales')],
+          },
+          {
+            Sid: 'WriteOwnPrefixes',
+            Effect: 'Allow',
+            Action: ['s3:PutObject'],
+            Resource: [`${bucketArn}/rejected/sales/*`, `${bucketArn}/sales/*`],
+          },
           logs('functions-sales-consumer'),
         ],
         'functions-inventory-consumer': [
-          { Sid: 'ConsumeOwnQueue', Effect: 'Allow', Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], Resource: [arnOf(Q, 'streams-inventory')] },
-          { Sid: 'WriteOwnPrefixes', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/inventory/*`, `${bucketArn}/rejected/inventory/*`] },
+          {
+            Sid: 'ConsumeOwnQueue',
+            Effect: 'Allow',
+            Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+            Resource: [arnOf(Q, 'streams-inventory')],
+          },
+          {
+            Sid: 'WriteOwnPrefixes',
+            Effect: 'Allow',
+            Action: ['s3:PutObject'],
+            Resource: [`${bucketArn}/inventory/*`, `${bucketArn}/rejected/inventory/*`],
+          },
           logs('functions-inventory-consumer'),
         ],
         'warehouse-migrator': [
-          { Sid: 'RunStatements', Effect: 'Allow', Action: ['redshift-data:BatchExecuteStatement', 'redshift-data:ExecuteStatement'], Resource: [arnOf('aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup')] },
+          {
+            Sid: 'RunStatements',
+            Effect: 'Allow',
+            Action: ['redshift-data:BatchExecuteStatement', 'redshift-data:ExecuteStatement'],
+            Resource: [arnOf('aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup')],
+          },
           {
             Sid: 'ReadOwnStatements',
             Effect: 'Allow',
-            Action: ['redshift-data:CancelStatement', 'redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'],
+            Action: [
+              'redshift-data:CancelStatement',
+              'redshift-data:DescribeStatement',
+              'redshift-data:GetStatementResult',
+            ],
             Resource: ['*'],
             Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
           },
           { Sid: 'FindOwnStatements', Effect: 'Allow', Action: ['redshift-data:ListStatements'], Resource: ['*'] },
-          { Sid: 'ListLandingPrefixes', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn], Condition: { StringLike: { 's3:prefix': ['sales/*', 'inventory/*'] } } },
-          { Sid: 'WriteSmokeTestCanaries', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/sales/_smoke/*`, `${bucketArn}/inventory/_smoke/*`] },
-          { Sid: 'RecordFailedChecks', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(Q, 'warehouse-load-check-failures')] },
-          { Sid: 'ReadAdminSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.adminPasswordSecretArn] },
+          {
+            Sid: 'ListLandingPrefixes',
+            Effect: 'Allow',
+            Action: ['s3:ListBucket'],
+            Resource: [bucketArn],
+            Condition: { StringLike: { 's3:prefix': ['sales/*', 'inventory/*'] } },
+          },
+          {
+            Sid: 'WriteSmokeTestCanaries',
+            Effect: 'Allow',
+            Action: ['s3:PutObject'],
+            Resource: [`${bucketArn}/sales/_smoke/*`, `${bucketArn}/inventory/_smoke/*`],
+          },
+          {
+            Sid: 'RecordFailedChecks',
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage'],
+            Resource: [arnOf(Q, 'warehouse-load-check-failures')],
+          },
+          {
+            Sid: 'ReadAdminSecret',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue'],
+            Resource: [
+              named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state
+                .adminPasswordSecretArn,
+            ],
+          },
           logs('warehouse-migrator'),
         ],
       };
@@ -134,7 +234,14 @@ export function describeStack(stack: 'dev' | 'prod'): void {
         roleArns.add(func.inputs.role);
         expect(policy.inputs.role).toBe(role.id);
         expect(shape(policyOf(policy).Statement)).toEqual(shape(statements));
-        expect(policyOf(role, 'assumeRolePolicy').Statement).toEqual([{ Sid: 'TrustService', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] }]);
+        expect(policyOf(role, 'assumeRolePolicy').Statement).toEqual([
+          {
+            Sid: 'TrustService',
+            Effect: 'Allow',
+            Principal: { Service: 'lambda.amazonaws.com' },
+            Action: ['sts:AssumeRole'],
+          },
+        ]);
       }
       expect(roleArns.size).toBe(4);
     });
@@ -143,22 +250,43 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       const schedulePolicy = policyOf(named(run, ROLE_POLICY, 'schedule-policy'));
       expect(shape(schedulePolicy.Statement)).toEqual(
         shape([
-          { Sid: 'InvokeProducer', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [arnOf(FN, 'functions-producer')] },
+          {
+            Sid: 'InvokeProducer',
+            Effect: 'Allow',
+            Action: ['lambda:InvokeFunction'],
+            Resource: [arnOf(FN, 'functions-producer')],
+          },
           { Sid: 'DeadLetter', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [arnOf(Q, 'schedule-dlq')] },
         ]),
       );
       const bucketArn = arnOf('aws:s3/bucket:Bucket', 'landing-bucket');
       expect(shape(policyOf(named(run, ROLE_POLICY, 'warehouse-copy-policy')).Statement)).toEqual(
         shape([
-          { Sid: 'ReadLandingFiles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${bucketArn}/sales/*`, `${bucketArn}/inventory/*`] },
-          { Sid: 'ListLandingPrefixes', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucketArn], Condition: { StringLike: { 's3:prefix': ['sales/*', 'inventory/*'] } } },
+          {
+            Sid: 'ReadLandingFiles',
+            Effect: 'Allow',
+            Action: ['s3:GetObject'],
+            Resource: [`${bucketArn}/sales/*`, `${bucketArn}/inventory/*`],
+          },
+          {
+            Sid: 'ListLandingPrefixes',
+            Effect: 'Allow',
+            Action: ['s3:ListBucket'],
+            Resource: [bucketArn],
+            Condition: { StringLike: { 's3:prefix': ['sales/*', 'inventory/*'] } },
+          },
         ]),
       );
-      const copyTrust = policyOf(named(run, 'aws:iam/role:Role', 'warehouse-copy-role'), 'assumeRolePolicy').Statement[0];
+      const copyTrust = policyOf(named(run, 'aws:iam/role:Role', 'warehouse-copy-role'), 'assumeRolePolicy')
+        .Statement[0];
       expect(copyTrust.Principal.Service).toEqual(['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com']);
       expect(copyTrust.Condition).toBeUndefined();
-      const schedulerTrust = policyOf(named(run, 'aws:iam/role:Role', 'schedule-role'), 'assumeRolePolicy').Statement[0];
-      expect(schedulerTrust).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } } });
+      const schedulerTrust = policyOf(named(run, 'aws:iam/role:Role', 'schedule-role'), 'assumeRolePolicy')
+        .Statement[0];
+      expect(schedulerTrust).toMatchObject({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } },
+      });
     });
 
     test('no managed *FullAccess policy (nor any managed policy) anywhere', () => {
@@ -175,11 +303,30 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       expect(bucket.inputs.forceDestroy).toBe(cfg.forceDestroy);
       expect(bucket.inputs.acl).toBeUndefined();
       const onBucket = (type: string) => run.resources.filter((r) => r.type === type && r.inputs.bucket === bucket.id);
-      expect(onBucket('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock')[0].inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-      expect(onBucket('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration')[0].inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe('AES256');
-      expect(onBucket('aws:s3/bucketOwnershipControls:BucketOwnershipControls')[0].inputs.rule.objectOwnership).toBe('BucketOwnerEnforced');
-      const deny = policyOf(onBucket('aws:s3/bucketPolicy:BucketPolicy')[0]).Statement.find((s) => s.Sid === 'DenyInsecureTransport');
-      expect(deny).toEqual({ Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: ['s3:*'], Resource: [bucket.state.arn, `${bucket.state.arn}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+      expect(onBucket('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock')[0].inputs).toMatchObject({
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      expect(
+        onBucket('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration')[0].inputs
+          .rules[0].applyServerSideEncryptionByDefault.sseAlgorithm,
+      ).toBe('AES256');
+      expect(onBucket('aws:s3/bucketOwnershipControls:BucketOwnershipControls')[0].inputs.rule.objectOwnership).toBe(
+        'BucketOwnerEnforced',
+      );
+      const deny = policyOf(onBucket('aws:s3/bucketPolicy:BucketPolicy')[0]).Statement.find(
+        (s) => s.Sid === 'DenyInsecureTransport',
+      );
+      expect(deny).toEqual({
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['s3:*'],
+        Resource: [bucket.state.arn, `${bucket.state.arn}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
       const rules = onBucket('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration')[0].inputs.rules;
       expect(rules.map((r: any) => [r.filter.prefix, r.expiration?.days])).toEqual([
         ['sales/', cfg.rawRetentionDays],
@@ -207,14 +354,20 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       // It starts only after the migration succeeded (the engine orders by this dependency).
       expect(schedule.dependencies).toContain(named(run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate').urn);
       // A window that fails every async attempt is kept, with its event, for a replay.
-      const asyncConfig = named(run, 'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig', 'functions-producer-async');
+      const asyncConfig = named(
+        run,
+        'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig',
+        'functions-producer-async',
+      );
       expect(asyncConfig.inputs).toMatchObject({
         functionName: named(run, FN, 'functions-producer').state.name,
         maximumRetryAttempts: 2,
         maximumEventAgeInSeconds: Math.min(21_600, cfg.windowMinutes * 60),
         destinationConfig: { onFailure: { destination: arnOf(Q, 'functions-producer-failures') } },
       });
-      expect(named(run, FN, 'functions-producer').inputs.environment.variables.WINDOW_MINUTES).toBe(String(cfg.windowMinutes));
+      expect(named(run, FN, 'functions-producer').inputs.environment.variables.WINDOW_MINUTES).toBe(
+        String(cfg.windowMinutes),
+      );
     });
 
     test('the warehouse: isolated VPC in 3 AZs without NAT, S3 gateway endpoint, private workgroup, managed password', () => {
@@ -228,16 +381,30 @@ export function describeStack(stack: 'dev' | 'prod'): void {
         vpcEndpointSpecs: [{ serviceName: 'com.amazonaws.us-east-1.s3', vpcEndpointType: 'Gateway' }],
       });
       const ns = named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace');
-      expect(ns.inputs).toMatchObject({ namespaceName: `bfstream-${stack}`, manageAdminPassword: true, dbName: cfg.database, adminUsername: cfg.adminUsername, iamRoles: [arnOf('aws:iam/role:Role', 'warehouse-copy-role')] });
+      expect(ns.inputs).toMatchObject({
+        namespaceName: `bfstream-${stack}`,
+        manageAdminPassword: true,
+        dbName: cfg.database,
+        adminUsername: cfg.adminUsername,
+        iamRoles: [arnOf('aws:iam/role:Role', 'warehouse-copy-role')],
+      });
       expect(ns.inputs.adminUserPassword).toBeUndefined();
       expect(JSON.stringify(run.resources.map((r) => r.inputs))).not.toMatch(/"adminUserPassword"/);
       const wg = named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup');
-      expect(wg.inputs).toMatchObject({ publiclyAccessible: false, enhancedVpcRouting: true, baseCapacity: cfg.baseCapacity, namespaceName: ns.inputs.namespaceName, subnetIds: vpc.state.isolatedSubnetIds });
+      expect(wg.inputs).toMatchObject({
+        publiclyAccessible: false,
+        enhancedVpcRouting: true,
+        baseCapacity: cfg.baseCapacity,
+        namespaceName: ns.inputs.namespaceName,
+        subnetIds: vpc.state.isolatedSubnetIds,
+      });
       expect(wg.inputs.subnetIds).toHaveLength(3);
       if (cfg.maxCapacity) expect(wg.inputs.maxCapacity).toBe(cfg.maxCapacity);
       const sg = named(run, 'aws:ec2/securityGroup:SecurityGroup', 'warehouse-sg');
       expect(wg.inputs.securityGroupIds).toEqual([sg.id]);
-      expect(sg.inputs.ingress).toEqual([expect.objectContaining({ fromPort: 5439, toPort: 5439, cidrBlocks: [cfg.vpcCidr] })]);
+      expect(sg.inputs.ingress).toEqual([
+        expect.objectContaining({ fromPort: 5439, toPort: 5439, cidrBlocks: [cfg.vpcCidr] }),
+      ]);
     });
 
     test('the integration, the bucket policy and the namespace resource policy point at each other', () => {
@@ -248,8 +415,17 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       const rp = named(run, 'aws:redshift/resourcePolicy:ResourcePolicy', 'warehouse-namespace-policy');
       expect(rp.inputs.resourceArn).toBe(ns.state.arn);
       const [authorize, create] = policyOf(rp).Statement;
-      expect(authorize).toMatchObject({ Principal: { Service: 'redshift.amazonaws.com' }, Action: ['redshift:AuthorizeInboundIntegration'], Resource: [ns.state.arn], Condition: { StringEquals: { 'aws:SourceArn': bucketArn } } });
-      expect(create).toMatchObject({ Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` }, Action: ['redshift:CreateInboundIntegration'], Resource: [ns.state.arn] });
+      expect(authorize).toMatchObject({
+        Principal: { Service: 'redshift.amazonaws.com' },
+        Action: ['redshift:AuthorizeInboundIntegration'],
+        Resource: [ns.state.arn],
+        Condition: { StringEquals: { 'aws:SourceArn': bucketArn } },
+      });
+      expect(create).toMatchObject({
+        Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` },
+        Action: ['redshift:CreateInboundIntegration'],
+        Resource: [ns.state.arn],
+      });
       const bucketPolicy = policyOf(named(run, 'aws:s3/bucketPolicy:BucketPolicy', 'landing-policy'));
       expect(bucketPolicy.Statement.find((s) => s.Sid === 'AllowRedshiftEventIntegration')).toEqual({
         Sid: 'AllowRedshiftEventIntegration',
@@ -257,47 +433,75 @@ export function describeStack(stack: 'dev' | 'prod'): void {
         Principal: { Service: 'redshift.amazonaws.com' },
         Action: ['s3:GetBucketNotification', 's3:PutBucketNotification', 's3:GetBucketLocation'],
         Resource: [bucketArn],
-        Condition: { StringLike: { 'aws:SourceArn': `arn:aws:redshift:us-east-1:${MOCK_ACCOUNT}:integration:*` }, StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } },
+        Condition: {
+          StringLike: { 'aws:SourceArn': `arn:aws:redshift:us-east-1:${MOCK_ACCOUNT}:integration:*` },
+          StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT },
+        },
       });
       // The integration waits for both policies (the engine orders by these dependencies).
-      expect(integration.dependencies).toEqual(expect.arrayContaining([rp.urn, named(run, 'aws:s3/bucketPolicy:BucketPolicy', 'landing-policy').urn]));
+      expect(integration.dependencies).toEqual(
+        expect.arrayContaining([rp.urn, named(run, 'aws:s3/bucketPolicy:BucketPolicy', 'landing-policy').urn]),
+      );
     });
 
     test('the migrator runs on the migrations hash and the namespace id, after the workgroup and the integration, as the namespace admin', () => {
       const invocation = named(run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate');
       const hash = (run.outputs as any).migrationsHash;
       // A replaced namespace has a new namespaceId: the Invocation runs again on the empty database.
-      const namespaceId = named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.namespaceId;
+      const namespaceId = named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state
+        .namespaceId;
       expect(namespaceId).toMatch(/^[0-9a-f-]{36}$/);
       expect(invocation.inputs.triggers).toEqual({ migrationsHash: hash, namespaceId });
       expect(JSON.parse(invocation.inputs.input)).toEqual({ hash, namespaceId });
       expect(invocation.inputs.functionName).toBe(named(run, FN, 'warehouse-migrator').state.name);
-      expect(invocation.dependencies).toEqual(expect.arrayContaining([named(run, 'aws:redshift/integration:Integration', 'warehouse-integration').urn, named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup').urn]));
+      expect(invocation.dependencies).toEqual(
+        expect.arrayContaining([
+          named(run, 'aws:redshift/integration:Integration', 'warehouse-integration').urn,
+          named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup').urn,
+        ]),
+      );
       const env = named(run, FN, 'warehouse-migrator').inputs.environment.variables;
       expect(env).toEqual({
         WORKGROUP_NAME: `bfstream-${stack}`,
         DATABASE: cfg.database,
-        SECRET_ARN: named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state.adminPasswordSecretArn,
+        SECRET_ARN: named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state
+          .adminPasswordSecretArn,
         LANDING_BUCKET: (run.outputs as any).landingBucket,
       });
       // No configParameters: a partial set fails every later `pulumi up` (pulumi-aws #4405).
-      expect(named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup').inputs.configParameters).toBeUndefined();
+      expect(
+        named(run, 'aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup').inputs.configParameters,
+      ).toBeUndefined();
     });
 
     test('functions: runtime and sizes from config, JSON logs to their own log group with the configured retention', () => {
       for (const fn of ofType(run, FN)) {
         expect(fn.inputs.runtime).toBe(cfg.lambdaRuntime);
-        const group = ofType(run, 'aws:cloudwatch/logGroup:LogGroup').find((g) => g.state.name === fn.inputs.loggingConfig.logGroup);
+        const group = ofType(run, 'aws:cloudwatch/logGroup:LogGroup').find(
+          (g) => g.state.name === fn.inputs.loggingConfig.logGroup,
+        );
         expect(group?.name).toBe(`${fn.name}-logs`);
         expect(group?.inputs.retentionInDays).toBe(cfg.logRetentionDays);
         expect(fn.inputs.loggingConfig.logFormat).toBe('JSON');
       }
-      expect(named(run, FN, 'functions-producer').inputs).toMatchObject({ memorySize: cfg.producerMemoryMb, timeout: cfg.producerTimeoutSeconds });
-      expect(named(run, FN, 'functions-sales-consumer').inputs).toMatchObject({ memorySize: cfg.consumerMemoryMb, timeout: cfg.consumerTimeoutSeconds, environment: { variables: { LANDING_BUCKET: (run.outputs as any).landingBucket } } });
+      expect(named(run, FN, 'functions-producer').inputs).toMatchObject({
+        memorySize: cfg.producerMemoryMb,
+        timeout: cfg.producerTimeoutSeconds,
+      });
+      expect(named(run, FN, 'functions-sales-consumer').inputs).toMatchObject({
+        memorySize: cfg.consumerMemoryMb,
+        timeout: cfg.consumerTimeoutSeconds,
+        environment: { variables: { LANDING_BUCKET: (run.outputs as any).landingBucket } },
+      });
     });
 
     test('each archive is the bundled handler (index.js) and its data; every module it requires is one the runtime provides', async () => {
-      const expectedFunctions = { 'functions-producer': 'catalog.json', 'functions-sales-consumer': 'dims.json', 'functions-inventory-consumer': 'dims.json', 'warehouse-migrator': 'migrations.json' } as const;
+      const expectedFunctions = {
+        'functions-producer': 'catalog.json',
+        'functions-sales-consumer': 'dims.json',
+        'functions-inventory-consumer': 'dims.json',
+        'warehouse-migrator': 'migrations.json',
+      } as const;
       for (const [resource, data] of Object.entries(expectedFunctions)) {
         const fn = named(run, FN, resource);
         expect(fn.inputs.handler).toBe(HANDLER);
@@ -316,23 +520,46 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       for (const g of groups) {
         const statements = policyOf(named(run, 'aws:iam/groupPolicy:GroupPolicy', `${g.name}-policy`)).Statement;
         const deny = statements.find((s) => s.Sid === 'DenyAllWithoutMfa');
-        expect(deny).toMatchObject({ Effect: 'Deny', Resource: ['*'], Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } } });
-        expect(deny.NotAction).toEqual(expect.arrayContaining(['iam:EnableMFADevice', 'iam:CreateVirtualMFADevice', 'sts:GetSessionToken']));
+        expect(deny).toMatchObject({
+          Effect: 'Deny',
+          Resource: ['*'],
+          Condition: { BoolIfExists: { 'aws:MultiFactorAuthPresent': 'false' } },
+        });
+        expect(deny.NotAction).toEqual(
+          expect.arrayContaining(['iam:EnableMFADevice', 'iam:CreateVirtualMFADevice', 'sts:GetSessionToken']),
+        );
       }
-      const engineer = policyOf(named(run, 'aws:iam/groupPolicy:GroupPolicy', 'access-engineers-policy')).Statement.map((s) => s.Sid);
-      const analyst = policyOf(named(run, 'aws:iam/groupPolicy:GroupPolicy', 'access-analysts-policy')).Statement.map((s) => s.Sid);
-      const viewer = policyOf(named(run, 'aws:iam/groupPolicy:GroupPolicy', 'access-viewers-policy')).Statement.map((s) => s.Sid);
-      expect(engineer).toEqual(expect.arrayContaining(['RedriveDeadLetterQueues', 'RunPipelineFunctions', 'QueryWarehouse']));
+      const engineer = policyOf(named(run, 'aws:iam/groupPolicy:GroupPolicy', 'access-engineers-policy')).Statement.map(
+        (s) => s.Sid,
+      );
+      const analyst = policyOf(named(run, 'aws:iam/groupPolicy:GroupPolicy', 'access-analysts-policy')).Statement.map(
+        (s) => s.Sid,
+      );
+      const viewer = policyOf(named(run, 'aws:iam/groupPolicy:GroupPolicy', 'access-viewers-policy')).Statement.map(
+        (s) => s.Sid,
+      );
+      expect(engineer).toEqual(
+        expect.arrayContaining(['RedriveDeadLetterQueues', 'RunPipelineFunctions', 'QueryWarehouse']),
+      );
       expect(analyst).toContain('QueryWarehouse');
       expect(analyst).not.toContain('RedriveDeadLetterQueues');
       expect(viewer).not.toContain('QueryWarehouse');
       expect(viewer).toContain('ViewPipelineDashboard');
-      const readAlarms = policyOf(named(run, 'aws:iam/groupPolicy:GroupPolicy', 'access-viewers-policy')).Statement.find((st) => st.Sid === 'ReadAlarms');
-      expect(readAlarms).toEqual({ Sid: 'ReadAlarms', Effect: 'Allow', Action: ['cloudwatch:DescribeAlarms'], Resource: [`arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:*`] });
+      const readAlarms = policyOf(
+        named(run, 'aws:iam/groupPolicy:GroupPolicy', 'access-viewers-policy'),
+      ).Statement.find((st) => st.Sid === 'ReadAlarms');
+      expect(readAlarms).toEqual({
+        Sid: 'ReadAlarms',
+        Effect: 'Allow',
+        Action: ['cloudwatch:DescribeAlarms'],
+        Resource: [`arn:aws:cloudwatch:us-east-1:${MOCK_ACCOUNT}:alarm:*`],
+      });
       const users = ofType(run, 'aws:iam/user:User');
       expect(users.map((u) => u.inputs.name).sort()).toEqual(cfg.users.map((u) => u.name).sort());
-      for (const m of ofType(run, 'aws:iam/userGroupMembership:UserGroupMembership')) expect(m.inputs.groups).toHaveLength(1);
-      for (const type of ['aws:iam/accessKey:AccessKey', 'aws:iam/userLoginProfile:UserLoginProfile']) expect(ofType(run, type)).toEqual([]);
+      for (const m of ofType(run, 'aws:iam/userGroupMembership:UserGroupMembership'))
+        expect(m.inputs.groups).toHaveLength(1);
+      for (const type of ['aws:iam/accessKey:AccessKey', 'aws:iam/userLoginProfile:UserLoginProfile'])
+        expect(ofType(run, type)).toEqual([]);
     });
 
     test('ops: an encrypted alarm topic and alarms on DLQs, queue age, consumer and producer errors', () => {
@@ -341,21 +568,52 @@ export function describeStack(stack: 'dev' | 'prod'): void {
       const alarms = ofType(run, 'aws:cloudwatch/metricAlarm:MetricAlarm');
       for (const a of alarms) expect(a.inputs.alarmActions).toEqual([topic.state.arn]);
       const byName = Object.fromEntries(alarms.map((a) => [a.name, a.inputs]));
-      expect(byName['ops-sales-dlq-not-empty']).toMatchObject({ metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: named(run, Q, 'streams-sales-dlq').state.name }, threshold: 0 });
-      expect(byName['ops-inventory-oldest-message']).toMatchObject({ metricName: 'ApproximateAgeOfOldestMessage', threshold: cfg.oldestMessageAgeAlarmSeconds });
-      expect(byName['ops-sales-consumer-errors'].dimensions).toEqual({ FunctionName: named(run, FN, 'functions-sales-consumer').state.name });
-      expect(byName['ops-producer-errors'].dimensions).toEqual({ FunctionName: named(run, FN, 'functions-producer').state.name });
+      expect(byName['ops-sales-dlq-not-empty']).toMatchObject({
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: named(run, Q, 'streams-sales-dlq').state.name },
+        threshold: 0,
+      });
+      expect(byName['ops-inventory-oldest-message']).toMatchObject({
+        metricName: 'ApproximateAgeOfOldestMessage',
+        threshold: cfg.oldestMessageAgeAlarmSeconds,
+      });
+      expect(byName['ops-sales-consumer-errors'].dimensions).toEqual({
+        FunctionName: named(run, FN, 'functions-sales-consumer').state.name,
+      });
+      expect(byName['ops-producer-errors'].dimensions).toEqual({
+        FunctionName: named(run, FN, 'functions-producer').state.name,
+      });
       expect(byName['ops-schedule-dlq-not-empty']).toBeDefined();
-      expect(byName['ops-producer-failed-windows']).toMatchObject({ metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: named(run, Q, 'functions-producer-failures').state.name }, threshold: 0 });
+      expect(byName['ops-producer-failed-windows']).toMatchObject({
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: named(run, Q, 'functions-producer-failures').state.name },
+        threshold: 0,
+      });
       // Auto-copy load errors: the migrator's scheduled check publishes them; the alarm watches the workgroup's count.
-      expect(byName['ops-copy-job-load-errors']).toMatchObject({ namespace: 'bfstream/Warehouse', metricName: 'CopyJobLoadErrors', dimensions: { Workgroup: `bfstream-${stack}` }, statistic: 'Sum', threshold: 0 });
-      expect(byName['ops-load-check-failures'].dimensions).toEqual({ QueueName: named(run, Q, 'warehouse-load-check-failures').state.name });
+      expect(byName['ops-copy-job-load-errors']).toMatchObject({
+        namespace: 'bfstream/Warehouse',
+        metricName: 'CopyJobLoadErrors',
+        dimensions: { Workgroup: `bfstream-${stack}` },
+        statistic: 'Sum',
+        threshold: 0,
+      });
+      expect(byName['ops-load-check-failures'].dimensions).toEqual({
+        QueueName: named(run, Q, 'warehouse-load-check-failures').state.name,
+      });
       const check = named(run, 'aws:scheduler/schedule:Schedule', 'warehouse-load-check');
-      expect(check.inputs.target).toMatchObject({ arn: arnOf(FN, 'warehouse-migrator'), input: JSON.stringify({ check: 'copyJobErrors', sinceMinutes: 5 }), deadLetterConfig: { arn: arnOf(Q, 'warehouse-load-check-failures') } });
+      expect(check.inputs.target).toMatchObject({
+        arn: arnOf(FN, 'warehouse-migrator'),
+        input: JSON.stringify({ check: 'copyJobErrors', sinceMinutes: 5 }),
+        deadLetterConfig: { arn: arnOf(Q, 'warehouse-load-check-failures') },
+      });
       expect(check.inputs.scheduleExpression).toBe('rate(5 minutes)');
       expect(check.dependencies).toContain(named(run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate').urn);
       for (const metricName of ['AsyncEventsDropped', 'DestinationDeliveryFailures']) {
-        expect(alarms.find((a) => a.inputs.metricName === metricName)?.inputs).toMatchObject({ namespace: 'AWS/Lambda', dimensions: { FunctionName: named(run, FN, 'functions-producer').state.name }, threshold: 0 });
+        expect(alarms.find((a) => a.inputs.metricName === metricName)?.inputs).toMatchObject({
+          namespace: 'AWS/Lambda',
+          dimensions: { FunctionName: named(run, FN, 'functions-producer').state.name },
+          threshold: 0,
+        });
       }
       const subscriptions = ofType(run, 'aws:sns/topicSubscription:TopicSubscription');
       expect(subscriptions.map((s) => s.inputs.endpoint)).toEqual(cfg.alarmEmail ? [cfg.alarmEmail] : []);

@@ -16,7 +16,10 @@ it('gives newResource the URN, parent, dependencies and per-input sources of eac
     {
       newResource: (args) => {
         seen.push({ name: args.name, edges: edgesOf() });
-        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, arn: `arn:test:${args.name}` } };
+        return {
+          id: args.custom ? `${args.name}-id` : undefined,
+          state: { ...args.inputs, arn: `arn:test:${args.name}` },
+        };
       },
       call: () => ({}),
     },
@@ -27,7 +30,7 @@ it('gives newResource the URN, parent, dependencies and per-input sources of eac
 
   const box = new pulumi.ComponentResource('test:index:Box', 'box');
   const a = new Thing('a', {}, { parent: box });
-  const b = new Thing('b', { source: a.arn }, { parent: box });
+  new Thing('b', { source: a.arn }, { parent: box });
   const gate = new Thing('gate', {});
   // Registered only once an apply runs: disconnect() must still wait for it.
   a.arn.apply((arn) => new Thing('late', { source: arn }, { parent: box, dependsOn: [gate] }));
@@ -38,9 +41,18 @@ it('gives newResource the URN, parent, dependencies and per-input sources of eac
   const byName = Object.fromEntries(seen.map((s) => [s.name, s.edges]));
   expect(Object.keys(byName).sort()).toEqual(['a', 'b', 'box', 'gate', 'late']);
   expect(byName.a).toEqual({ urn: aUrn, parentUrn: boxUrn, propertyDependencies: {}, dependencies: [] });
-  expect(byName.b).toMatchObject({ urn: expect.stringContaining('test:index:Box$test:index:Thing::b'), parentUrn: boxUrn, propertyDependencies: { source: [aUrn] }, dependencies: [aUrn] });
+  expect(byName.b).toMatchObject({
+    urn: expect.stringContaining('test:index:Box$test:index:Thing::b'),
+    parentUrn: boxUrn,
+    propertyDependencies: { source: [aUrn] },
+    dependencies: [aUrn],
+  });
   // Inside the apply the ARN is a plain string: only the explicit dependsOn remains.
-  expect(byName.late).toMatchObject({ parentUrn: boxUrn, propertyDependencies: { source: [] }, dependencies: [gateUrn] });
+  expect(byName.late).toMatchObject({
+    parentUrn: boxUrn,
+    propertyDependencies: { source: [] },
+    dependencies: [gateUrn],
+  });
   expect(byName.box.urn).toBe(boxUrn);
 });
 

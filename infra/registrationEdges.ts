@@ -19,9 +19,13 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getPropertydependenciesMap(): { forEach(fn: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
-type RegisterResource = (req: RegisterRequest, callback: (err: unknown, res?: { getUrn(): string }) => void) => Promise<void>;
+type RegisterResource = (
+  req: RegisterRequest,
+  callback: (err: unknown, res?: { getUrn(): string }) => void,
+) => Promise<void>;
 
-const upgradeHint = 'the registration request @pulumi/pulumi sends its mock monitor changed: update infra/registrationEdges.ts';
+const upgradeHint =
+  'the registration request @pulumi/pulumi sends its mock monitor changed: update infra/registrationEdges.ts';
 
 /**
  * Call right after `pulumi.runtime.setMocks`. Returns the edges of the registration being
@@ -29,13 +33,18 @@ const upgradeHint = 'the registration request @pulumi/pulumi sends its mock moni
  */
 export function tapRegistrationEdges(): () => RegistrationEdges {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource?: RegisterResource } | undefined;
-  if (typeof monitor?.registerResource !== 'function') throw new Error(`no mock monitor with registerResource: ${upgradeHint}`);
+  if (typeof monitor?.registerResource !== 'function')
+    throw new Error(`no mock monitor with registerResource: ${upgradeHint}`);
   const register = monitor.registerResource.bind(monitor);
   let current: RegistrationEdges | undefined;
   monitor.registerResource = (req, callback) => {
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps, key) => (propertyDependencies[key] = deps.getUrnsList()));
-    const edges: RegistrationEdges = { parentUrn: req.getParent() || undefined, propertyDependencies, dependencies: req.getDependenciesList() };
+    const edges: RegistrationEdges = {
+      parentUrn: req.getParent() || undefined,
+      propertyDependencies,
+      dependencies: req.getDependenciesList(),
+    };
     current = edges;
     try {
       return register(req, (err, res) => {

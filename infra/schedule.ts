@@ -31,14 +31,21 @@ export class ProducerSchedule extends pulumi.ComponentResource {
   constructor(name: string, args: ScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:ProducerSchedule', name, {}, opts);
     const problems: string[] = [];
-    if (!/^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(args.expression)) problems.push(`expression must be rate(N unit), got ${JSON.stringify(args.expression)}`);
+    if (!/^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(args.expression))
+      problems.push(`expression must be rate(N unit), got ${JSON.stringify(args.expression)}`);
     const retries = args.maximumRetryAttempts ?? 3;
-    if (!Number.isInteger(retries) || retries < 0 || retries > 185) problems.push(`maximumRetryAttempts must be 0..185, got ${retries}`);
-    if (args.startAfter.length === 0) problems.push('startAfter must name the warehouse migration the schedule waits for');
+    if (!Number.isInteger(retries) || retries < 0 || retries > 185)
+      problems.push(`maximumRetryAttempts must be 0..185, got ${retries}`);
+    if (args.startAfter.length === 0)
+      problems.push('startAfter must name the warehouse migration the schedule waits for');
     if (problems.length) throw new Error(`ProducerSchedule ${name}: ${problems.join('; ')}`);
 
     // Deliveries that still fail after the retries land here, with the scheduled time in the body.
-    this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, { parent: this });
+    this.deadLetterQueue = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 },
+      { parent: this },
+    );
     const { role, policy } = serviceRole(
       name,
       {

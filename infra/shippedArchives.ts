@@ -44,7 +44,8 @@ export async function shippedFunctions(run: MockRun): Promise<Record<FunctionNam
   for (const name of functionNames) {
     const resource = named(run, FUNCTION_TYPE, functionResources[name]);
     const code = resource.inputs.code as { assets?: unknown } | undefined;
-    const assets = (await code?.assets) as Record<string, { text?: Promise<string>; path?: Promise<string> }> | undefined;
+    const assets = (await code?.assets) as
+      Record<string, { text?: Promise<string>; path?: Promise<string> }> | undefined;
     if (!assets) throw new Error(`${resource.name}: code is not an AssetArchive`);
     const entries: Record<string, ArchiveEntry> = {};
     for (const [file, asset] of Object.entries(assets)) {
@@ -54,15 +55,24 @@ export async function shippedFunctions(run: MockRun): Promise<Record<FunctionNam
       else if (typeof filePath === 'string') entries[file] = { path: filePath };
       else throw new Error(`${resource.name}: archive entry ${file} is neither a string nor a file asset`);
     }
-    out[name] = { name, resourceName: resource.name, handler: resource.inputs.handler, runtime: resource.inputs.runtime, environment: resource.inputs.environment?.variables ?? {}, entries };
+    out[name] = {
+      name,
+      resourceName: resource.name,
+      handler: resource.inputs.handler,
+      runtime: resource.inputs.runtime,
+      environment: resource.inputs.environment?.variables ?? {},
+      entries,
+    };
   }
   return out;
 }
 
 /** Runs the program for a stack under mocks and reads its archives (one run per process: Pulumi's runtime state is global). */
-export async function buildStackArchives(stack: 'dev' | 'prod'): Promise<{ run: MockRun; functions: Record<FunctionName, ShippedFunction> }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+export async function buildStackArchives(
+  stack: 'dev' | 'prod',
+): Promise<{ run: MockRun; functions: Record<FunctionName, ShippedFunction> }> {
   // Prod's stack file leaves its required alarm address to the operator; the archives do not depend on it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const run = await runUnderMocks({ stack, config: stackConfigUnderTest(stack), program: () => require('../index') });
   if (run.errors.length > 0) throw new Error(`the ${stack} program failed under mocks:\n${run.errors.join('\n')}`);
   return { run, functions: await shippedFunctions(run) };
@@ -83,7 +93,11 @@ export function archiveDigest(fn: ShippedFunction, projectDir = process.cwd()): 
   const hash = createHash('sha256');
   for (const file of Object.keys(fn.entries).sort()) {
     const entry = fn.entries[file];
-    hash.update(file).update('\0').update('text' in entry ? entry.text : fs.readFileSync(path.resolve(projectDir, entry.path))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update('text' in entry ? entry.text : fs.readFileSync(path.resolve(projectDir, entry.path)))
+      .update('\0');
   }
   return hash.digest('hex');
 }
@@ -99,9 +113,20 @@ export const MANIFEST_FILE = 'manifest.json';
 export const GRAPH_FILE = 'graph.json';
 
 /** Builds a stack's archives into `outDir/<function>/` and writes the manifest last (its presence marks a complete build). */
-export async function writeStackArchives(stack: 'dev' | 'prod', outDir: string, projectDir = process.cwd()): Promise<ArchiveManifest> {
+export async function writeStackArchives(
+  stack: 'dev' | 'prod',
+  outDir: string,
+  projectDir = process.cwd(),
+): Promise<ArchiveManifest> {
   const { run, functions } = await buildStackArchives(stack);
-  const graph: MockRun = { ...run, resources: run.resources.map((r) => (r.type === FUNCTION_TYPE ? { ...r, inputs: { ...r.inputs, code: undefined }, state: { ...r.state, code: undefined } } : r)) };
+  const graph: MockRun = {
+    ...run,
+    resources: run.resources.map((r) =>
+      r.type === FUNCTION_TYPE
+        ? { ...r, inputs: { ...r.inputs, code: undefined }, state: { ...r.state, code: undefined } }
+        : r,
+    ),
+  };
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, GRAPH_FILE), JSON.stringify(graph));
   const manifest: ArchiveManifest = { stack, functions: {} as ArchiveManifest['functions'] };
@@ -109,7 +134,12 @@ export async function writeStackArchives(stack: 'dev' | 'prod', outDir: string, 
     const fn = functions[name];
     writeArchive(fn, path.join(outDir, name), projectDir);
     const { entries, ...rest } = fn;
-    manifest.functions[name] = { ...rest, dir: name, digest: archiveDigest(fn, projectDir), files: Object.keys(entries).length };
+    manifest.functions[name] = {
+      ...rest,
+      dir: name,
+      digest: archiveDigest(fn, projectDir),
+      files: Object.keys(entries).length,
+    };
   }
   fs.writeFileSync(path.join(outDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
   return manifest;
@@ -131,11 +161,23 @@ export function readArchives(dir: string): BuiltArchives {
 }
 
 /** Builds a stack's archives into `outDir` in a child process running the program with tsx. */
-export async function buildArchives(stack: 'dev' | 'prod', outDir: string, projectDir = process.cwd()): Promise<BuiltArchives> {
+export async function buildArchives(
+  stack: 'dev' | 'prod',
+  outDir: string,
+  projectDir = process.cwd(),
+): Promise<BuiltArchives> {
   const tsx = require.resolve('tsx/cli', { paths: [projectDir] });
   // Only what a deploy's environment would hold; nothing of a test runner's.
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  const child = spawn(process.execPath, [tsx, path.join(__dirname, 'shippedArchives.ts'), '--stack', stack, '--out', outDir], { cwd: projectDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const child = spawn(
+    process.execPath,
+    [tsx, path.join(__dirname, 'shippedArchives.ts'), '--stack', stack, '--out', outDir],
+    { cwd: projectDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let printed = '';
   child.stdout.on('data', (c: Buffer) => (printed += c));
   child.stderr.on('data', (c: Buffer) => (printed += c));

@@ -31,14 +31,25 @@ async function inputsByUrn(run: MockRun): Promise<Map<string, string>> {
   for (const r of run.resources.filter((x) => x.custom)) {
     const { code, ...rest } = r.inputs;
     const assets = r.type === 'aws:lambda/function:Function' ? await code.assets : undefined;
-    const files = assets ? Object.fromEntries(await Promise.all(Object.keys(assets).sort().map(async (f) => [f, await assets[f].text]))) : undefined;
+    const files = assets
+      ? Object.fromEntries(
+          await Promise.all(
+            Object.keys(assets)
+              .sort()
+              .map(async (f) => [f, await assets[f].text]),
+          ),
+        )
+      : undefined;
     out.set(r.urn, blankMockIds(JSON.stringify({ ...rest, ...(files ? { files } : {}) })));
   }
   return out;
 }
 
 const changed = (a: Map<string, string>, b: Map<string, string>) =>
-  [...new Set([...a.keys(), ...b.keys()])].filter((urn) => a.get(urn) !== b.get(urn)).map((urn) => urn.split('::').pop()!).sort();
+  [...new Set([...a.keys(), ...b.keys()])]
+    .filter((urn) => a.get(urn) !== b.get(urn))
+    .map((urn) => urn.split('::').pop()!)
+    .sort();
 
 describe('the dev stack deployed again under mocks', () => {
   const config = stackYamlConfig('dev');
@@ -60,6 +71,12 @@ describe('the dev stack deployed again under mocks', () => {
     const products = Number(JSON.parse(config['bfstream:catalogProducts'] ?? '200'));
     const run = await deploy({ ...config, 'bfstream:catalogProducts': String(products - 10) });
     expect(run.errors).toEqual([]);
-    expect(changed(first, await inputsByUrn(run))).toEqual(['functions-inventory-consumer', 'functions-producer', 'functions-sales-consumer', 'warehouse-migrate', 'warehouse-migrator']);
+    expect(changed(first, await inputsByUrn(run))).toEqual([
+      'functions-inventory-consumer',
+      'functions-producer',
+      'functions-sales-consumer',
+      'warehouse-migrate',
+      'warehouse-migrator',
+    ]);
   }, 180_000);
 });

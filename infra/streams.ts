@@ -25,16 +25,27 @@ export class Streams extends pulumi.ComponentResource {
   constructor(name: string, args: StreamsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:Streams', name, {}, opts);
     const problems: string[] = [];
-    if (!Number.isInteger(args.maxMessageBytes) || args.maxMessageBytes < 1024 || args.maxMessageBytes > 1_048_576) problems.push(`maxMessageBytes must be 1024..1048576, got ${args.maxMessageBytes}`);
-    if (!Number.isInteger(args.visibilityTimeoutSeconds) || args.visibilityTimeoutSeconds < 0 || args.visibilityTimeoutSeconds > 43_200) problems.push(`visibilityTimeoutSeconds must be 0..43200, got ${args.visibilityTimeoutSeconds}`);
-    if (!Number.isInteger(args.maxReceiveCount) || args.maxReceiveCount < 1 || args.maxReceiveCount > 1000) problems.push(`maxReceiveCount must be 1..1000, got ${args.maxReceiveCount}`);
+    if (!Number.isInteger(args.maxMessageBytes) || args.maxMessageBytes < 1024 || args.maxMessageBytes > 1_048_576)
+      problems.push(`maxMessageBytes must be 1024..1048576, got ${args.maxMessageBytes}`);
+    if (
+      !Number.isInteger(args.visibilityTimeoutSeconds) ||
+      args.visibilityTimeoutSeconds < 0 ||
+      args.visibilityTimeoutSeconds > 43_200
+    )
+      problems.push(`visibilityTimeoutSeconds must be 0..43200, got ${args.visibilityTimeoutSeconds}`);
+    if (!Number.isInteger(args.maxReceiveCount) || args.maxReceiveCount < 1 || args.maxReceiveCount > 1000)
+      problems.push(`maxReceiveCount must be 1..1000, got ${args.maxReceiveCount}`);
     if (problems.length) throw new Error(`Streams ${name}: ${problems.join('; ')}`);
 
     const queues = {} as Record<StreamName, StreamQueues>;
     for (const stream of streamNames) {
       const deadLetterQueue = new aws.sqs.Queue(
         `${name}-${stream}-dlq`,
-        { sqsManagedSseEnabled: true, messageRetentionSeconds: args.dlqRetentionSeconds, maxMessageSize: args.maxMessageBytes },
+        {
+          sqsManagedSseEnabled: true,
+          messageRetentionSeconds: args.dlqRetentionSeconds,
+          maxMessageSize: args.maxMessageBytes,
+        },
         { parent: this },
       );
       const queue = new aws.sqs.Queue(
@@ -44,14 +55,20 @@ export class Streams extends pulumi.ComponentResource {
           maxMessageSize: args.maxMessageBytes,
           visibilityTimeoutSeconds: args.visibilityTimeoutSeconds,
           messageRetentionSeconds: args.messageRetentionSeconds,
-          redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount: args.maxReceiveCount }),
+          redrivePolicy: pulumi.jsonStringify({
+            deadLetterTargetArn: deadLetterQueue.arn,
+            maxReceiveCount: args.maxReceiveCount,
+          }),
         },
         { parent: this },
       );
       // Only this stream's queue may use the DLQ; a redrive moves messages back to it.
       new aws.sqs.RedriveAllowPolicy(
         `${name}-${stream}-dlq-allow`,
-        { queueUrl: deadLetterQueue.url, redriveAllowPolicy: pulumi.jsonStringify({ redrivePermission: 'byQueue', sourceQueueArns: [queue.arn] }) },
+        {
+          queueUrl: deadLetterQueue.url,
+          redriveAllowPolicy: pulumi.jsonStringify({ redrivePermission: 'byQueue', sourceQueueArns: [queue.arn] }),
+        },
         { parent: this },
       );
       queues[stream] = { queue, deadLetterQueue };

@@ -61,9 +61,14 @@ export class Warehouse extends pulumi.ComponentResource {
   constructor(name: string, args: WarehouseArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:Warehouse', name, {}, opts);
     const problems: string[] = [];
-    if (!/^[a-z0-9-]{3,64}$/.test(args.warehouseName)) problems.push(`warehouseName must be 3-64 lowercase letters, digits or hyphens, got ${JSON.stringify(args.warehouseName)}`);
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region)) problems.push(`region must look like us-east-1, got ${JSON.stringify(args.region)}`);
-    if (args.maxCapacity !== 0 && args.maxCapacity < args.baseCapacity) problems.push(`maxCapacity (${args.maxCapacity}) must be 0 or >= baseCapacity (${args.baseCapacity})`);
+    if (!/^[a-z0-9-]{3,64}$/.test(args.warehouseName))
+      problems.push(
+        `warehouseName must be 3-64 lowercase letters, digits or hyphens, got ${JSON.stringify(args.warehouseName)}`,
+      );
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region))
+      problems.push(`region must look like us-east-1, got ${JSON.stringify(args.region)}`);
+    if (args.maxCapacity !== 0 && args.maxCapacity < args.baseCapacity)
+      problems.push(`maxCapacity (${args.maxCapacity}) must be 0 or >= baseCapacity (${args.baseCapacity})`);
     if (problems.length) throw new Error(`Warehouse ${name}: ${problems.join('; ')}`);
     const partition = args.partition ?? 'aws';
 
@@ -86,14 +91,33 @@ export class Warehouse extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const s3PrefixList = aws.ec2.getManagedPrefixListOutput({ name: `com.amazonaws.${args.region}.s3` }, { parent: this });
+    const s3PrefixList = aws.ec2.getManagedPrefixListOutput(
+      { name: `com.amazonaws.${args.region}.s3` },
+      { parent: this },
+    );
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
         description: 'Redshift Serverless workgroup: SQL from inside the VPC, HTTPS to S3 through the gateway endpoint',
         vpcId: this.vpc.vpcId,
-        ingress: [{ description: 'Redshift SQL from the VPC', protocol: 'tcp', fromPort: REDSHIFT_PORT, toPort: REDSHIFT_PORT, cidrBlocks: [args.vpcCidr] }],
-        egress: [{ description: 'COPY from S3 (enhanced VPC routing)', protocol: 'tcp', fromPort: 443, toPort: 443, prefixListIds: [s3PrefixList.id] }],
+        ingress: [
+          {
+            description: 'Redshift SQL from the VPC',
+            protocol: 'tcp',
+            fromPort: REDSHIFT_PORT,
+            toPort: REDSHIFT_PORT,
+            cidrBlocks: [args.vpcCidr],
+          },
+        ],
+        egress: [
+          {
+            description: 'COPY from S3 (enhanced VPC routing)',
+            protocol: 'tcp',
+            fromPort: 443,
+            toPort: 443,
+            prefixListIds: [s3PrefixList.id],
+          },
+        ],
       },
       { parent: this },
     );
@@ -107,7 +131,12 @@ export class Warehouse extends pulumi.ComponentResource {
         // No SourceAccount condition: Redshift's documented trust policy has none, and the
         // namespace (not a caller) chooses the role; it is attached to this namespace only.
         statements: [
-          { Sid: 'ReadLandingFiles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}*`) },
+          {
+            Sid: 'ReadLandingFiles',
+            Effect: 'Allow',
+            Action: ['s3:GetObject'],
+            Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}*`),
+          },
           {
             Sid: 'ListLandingPrefixes',
             Effect: 'Allow',
@@ -184,13 +213,23 @@ export class Warehouse extends pulumi.ComponentResource {
 
     this.integration = new aws.redshift.Integration(
       `${name}-integration`,
-      { integrationName: `${args.warehouseName}-landing`, description: 'S3 event integration for COPY JOB auto-copy', sourceArn: args.bucketArn, targetArn: this.namespace.arn },
+      {
+        integrationName: `${args.warehouseName}-landing`,
+        description: 'S3 event integration for COPY JOB auto-copy',
+        sourceArn: args.bucketArn,
+        targetArn: this.namespace.arn,
+      },
       { parent: this, dependsOn: [this.resourcePolicy, args.bucketPolicy] },
     );
 
     const loadCheckMinutes = args.loadCheckMinutes ?? 5;
-    if (!Number.isInteger(loadCheckMinutes) || loadCheckMinutes < 1 || loadCheckMinutes > 60) throw new Error(`Warehouse ${name}: loadCheckMinutes must be 1..60, got ${loadCheckMinutes}`);
-    this.loadCheckFailures = new aws.sqs.Queue(`${name}-load-check-failures`, { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 }, { parent: this });
+    if (!Number.isInteger(loadCheckMinutes) || loadCheckMinutes < 1 || loadCheckMinutes > 60)
+      throw new Error(`Warehouse ${name}: loadCheckMinutes must be 1..60, got ${loadCheckMinutes}`);
+    this.loadCheckFailures = new aws.sqs.Queue(
+      `${name}-load-check-failures`,
+      { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 },
+      { parent: this },
+    );
 
     const migrations = args.migrations(copy.role.arn);
     this.migrationsHash = migrations.apply(migrationsHash);
@@ -204,16 +243,30 @@ export class Warehouse extends pulumi.ComponentResource {
         memoryMb: 256,
         timeoutSeconds: args.migratorTimeoutSeconds,
         logRetentionDays: args.logRetentionDays,
-        environment: { WORKGROUP_NAME: this.workgroup.workgroupName, DATABASE: args.database, SECRET_ARN: this.namespace.adminPasswordSecretArn, LANDING_BUCKET: args.bucketName },
+        environment: {
+          WORKGROUP_NAME: this.workgroup.workgroupName,
+          DATABASE: args.database,
+          SECRET_ARN: this.namespace.adminPasswordSecretArn,
+          LANDING_BUCKET: args.bucketName,
+        },
         statements: [
-          { Sid: 'RunStatements', Effect: 'Allow', Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'], Resource: [workgroupArn] },
+          {
+            Sid: 'RunStatements',
+            Effect: 'Allow',
+            Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'],
+            Resource: [workgroupArn],
+          },
           {
             // These Data API actions take no resource; the condition limits them to statements this role ran.
             // CancelStatement: a migrator about to time out cancels its own statement rather than
             // leave it running for up to 24 hours (the condition key is documented for it).
             Sid: 'ReadOwnStatements',
             Effect: 'Allow',
-            Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement'],
+            Action: [
+              'redshift-data:DescribeStatement',
+              'redshift-data:GetStatementResult',
+              'redshift-data:CancelStatement',
+            ],
             Resource: ['*'],
             Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
           },
@@ -230,11 +283,26 @@ export class Warehouse extends pulumi.ComponentResource {
             Condition: { StringLike: { 's3:prefix': readPrefixes.map((p) => `${p}*`) } },
           },
           // Each new COPY JOB is smoke-tested with a header-only canary under its own prefix.
-          { Sid: 'WriteSmokeTestCanaries', Effect: 'Allow', Action: ['s3:PutObject'], Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}_smoke/*`) },
+          {
+            Sid: 'WriteSmokeTestCanaries',
+            Effect: 'Allow',
+            Action: ['s3:PutObject'],
+            Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}_smoke/*`),
+          },
           // Lambda records a failed load check here (on-failure destination, sent with this role).
-          { Sid: 'RecordFailedChecks', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.loadCheckFailures.arn] },
+          {
+            Sid: 'RecordFailedChecks',
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage'],
+            Resource: [this.loadCheckFailures.arn],
+          },
           // The namespace's managed admin secret: DDL and COPY JOBs run as the database owner.
-          { Sid: 'ReadAdminSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [this.namespace.adminPasswordSecretArn] },
+          {
+            Sid: 'ReadAdminSecret',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue'],
+            Resource: [this.namespace.adminPasswordSecretArn],
+          },
         ],
       },
       this,
@@ -253,10 +321,18 @@ export class Warehouse extends pulumi.ComponentResource {
 
     // A file a COPY JOB fails to load is skipped for good (SYS_COPY_JOB_DETAIL docs): every few
     // minutes the migrator counts such files into CopyJobLoadErrors, which Ops alarms on.
-    this.loadErrorMetric = { ...LOAD_ERROR_METRIC, dimensions: this.workgroup.workgroupName.apply((w): Record<string, string> => ({ Workgroup: w })) };
+    this.loadErrorMetric = {
+      ...LOAD_ERROR_METRIC,
+      dimensions: this.workgroup.workgroupName.apply((w): Record<string, string> => ({ Workgroup: w })),
+    };
     new aws.lambda.FunctionEventInvokeConfig(
       `${name}-migrator-async`,
-      { functionName: this.migrator.function.name, maximumRetryAttempts: 0, maximumEventAgeInSeconds: loadCheckMinutes * 60, destinationConfig: { onFailure: { destination: this.loadCheckFailures.arn } } },
+      {
+        functionName: this.migrator.function.name,
+        maximumRetryAttempts: 0,
+        maximumEventAgeInSeconds: loadCheckMinutes * 60,
+        destinationConfig: { onFailure: { destination: this.loadCheckFailures.arn } },
+      },
       { parent: this, dependsOn: [this.migrator.rolePolicy] },
     );
     const checker = serviceRole(
@@ -266,7 +342,12 @@ export class Warehouse extends pulumi.ComponentResource {
         description: 'EventBridge Scheduler: run the migrator load-error check, dead-letter failed deliveries',
         accountId: args.accountId,
         statements: [
-          { Sid: 'InvokeMigrator', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [this.migrator.function.arn] },
+          {
+            Sid: 'InvokeMigrator',
+            Effect: 'Allow',
+            Action: ['lambda:InvokeFunction'],
+            Resource: [this.migrator.function.arn],
+          },
           { Sid: 'DeadLetter', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.loadCheckFailures.arn] },
         ],
       },
@@ -289,6 +370,11 @@ export class Warehouse extends pulumi.ComponentResource {
       { parent: this, dependsOn: [checker.policy, this.migration] },
     );
 
-    this.registerOutputs({ endpoint: this.endpoint, workgroupName: this.workgroup.workgroupName, namespaceArn: this.namespace.arn, integrationArn: this.integration.arn });
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      workgroupName: this.workgroup.workgroupName,
+      namespaceArn: this.namespace.arn,
+      integrationArn: this.integration.arn,
+    });
   }
 }

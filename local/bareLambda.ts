@@ -50,7 +50,9 @@ export function providedPackages(projectDir = process.cwd()): string[] {
   const visit = (name: string) => {
     if (seen.has(name) || !fs.existsSync(path.join(modules, name, 'package.json'))) return;
     seen.add(name);
-    const manifest = JSON.parse(fs.readFileSync(path.join(modules, name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(modules, name, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
     for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep);
   };
   for (const name of fs.readdirSync(path.join(modules, '@aws-sdk'))) visit(`@aws-sdk/${name}`);
@@ -132,16 +134,21 @@ export async function startBareFunction(options: BareFunctionOptions): Promise<B
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const init = await new Promise<{ initMs: number; initCpuMs: number }>((resolve, reject) => {
     child.once('message', (m: { ready?: boolean; initMs?: number; initCpuMs?: number; initError?: string }) =>
-      m.ready ? resolve({ initMs: m.initMs!, initCpuMs: m.initCpuMs! }) : reject(new Error(`${options.functionName} failed to load: ${m.initError}`)),
+      m.ready
+        ? resolve({ initMs: m.initMs!, initCpuMs: m.initCpuMs! })
+        : reject(new Error(`${options.functionName} failed to load: ${m.initError}`)),
     );
-    void exited.then((code) => reject(new Error(`${options.functionName} exited while loading (code ${code}):\n${printed}`)));
+    void exited.then((code) =>
+      reject(new Error(`${options.functionName} exited while loading (code ${code}):\n${printed}`)),
+    );
   });
   child.on('message', (m: { id: number } & InvokeResult<unknown>) => {
     pending.get(m.id)?.({ result: m.result, error: m.error, ms: m.ms, cpuMs: m.cpuMs });
     pending.delete(m.id);
   });
   void exited.then((code) => {
-    for (const resolve of pending.values()) resolve({ error: { name: 'Runtime.ExitError', message: `process exited (code ${code})` }, ms: 0, cpuMs: 0 });
+    for (const resolve of pending.values())
+      resolve({ error: { name: 'Runtime.ExitError', message: `process exited (code ${code})` }, ms: 0, cpuMs: 0 });
     pending.clear();
   });
   const timeoutMs = options.timeoutMs ?? 60_000;

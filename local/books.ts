@@ -87,10 +87,17 @@ async function readDlq(sqs: SQSClient, queueUrl: string): Promise<{ tag?: string
   const out: { tag?: string; body: string }[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 30,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 0,
+      }),
     );
     if (Messages.length === 0) return out;
-    for (const m of Messages) out.push({ tag: m.MessageAttributes?.[CHAOS_ATTRIBUTE]?.StringValue, body: m.Body ?? '' });
+    for (const m of Messages)
+      out.push({ tag: m.MessageAttributes?.[CHAOS_ATTRIBUTE]?.StringValue, body: m.Body ?? '' });
   }
 }
 
@@ -106,9 +113,14 @@ export function idHash(id: string): bigint {
 }
 
 /** The runs' windows as spans of event time, adjacent ones merged. */
-function spansOf(runs: readonly { start: string; minutes?: number }[], fallback: { start: string; end: string }): { from: string; to: string }[] {
+function spansOf(
+  runs: readonly { start: string; minutes?: number }[],
+  fallback: { start: string; end: string },
+): { from: string; to: string }[] {
   if (runs.some((r) => r.minutes === undefined)) return [{ from: fallback.start, to: fallback.end }];
-  const sorted = [...runs].map((r) => ({ from: Date.parse(r.start), to: Date.parse(r.start) + r.minutes! * 60_000 })).sort((a, b) => a.from - b.from);
+  const sorted = [...runs]
+    .map((r) => ({ from: Date.parse(r.start), to: Date.parse(r.start) + r.minutes! * 60_000 }))
+    .sort((a, b) => a.from - b.from);
   const merged: { from: number; to: number }[] = [];
   for (const s of sorted) {
     const last = merged[merged.length - 1];
@@ -123,7 +135,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<Books> {
   const problems: string[] = [];
   const tags = deps.runs.map((r) => windowTag(r.start, r.seed));
   const isRunId = (id: string) => tags.some((t) => id.startsWith(t, 2) && id.charCodeAt(1) === 45 /* '-' */);
-  const isRunChunk = (chunk: string) => tags.some((t) => chunk.includes(`-${t}-`) || chunk.includes(`-${t.split('-')[0]}-`));
+  const isRunChunk = (chunk: string) =>
+    tags.some((t) => chunk.includes(`-${t}-`) || chunk.includes(`-${t.split('-')[0]}-`));
 
   const streamBooks = {} as Record<StreamName, StreamBooks>;
   for (const stream of streamNames) {
@@ -138,7 +151,14 @@ export async function reconcile(deps: ReconcileDeps): Promise<Books> {
     for (const id of produced) producedHash += idHash(id);
     const digest = await deps.warehouse.factDigest(stream, spansOf(deps.runs, deps.window));
     if (digest.rows === produced.size && digest.hash === producedHash) {
-      streamBooks[stream] = { produced: produced.size, loaded: produced.size, missing: 0, doubled: 0, unexpected: 0, examples: [] };
+      streamBooks[stream] = {
+        produced: produced.size,
+        loaded: produced.size,
+        missing: 0,
+        doubled: 0,
+        unexpected: 0,
+        examples: [],
+      };
       continue;
     }
     const rows = await deps.warehouse.factIds(stream, deps.window.start, deps.window.end);
@@ -179,7 +199,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<Books> {
   let unexpectedRejects = 0;
   const found = new Set<string>();
   for (const key of rejectedKeys) {
-    const text = await (await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }))).Body!.transformToString();
+    const text = await (
+      await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }))
+    ).Body!.transformToString();
     for (const line of text.split('\n')) {
       if (!line) continue;
       lines++;
@@ -188,13 +210,19 @@ export async function reconcile(deps: ReconcileDeps): Promise<Books> {
       const expected = injected.get(id);
       if (!expected) {
         unexpectedRejects++;
-        if (unexpectedRejects <= 3) problems.push(`rejected event ${id} was not injected: ${r.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
+        if (unexpectedRejects <= 3)
+          problems.push(
+            `rejected event ${id} was not injected: ${r.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+          );
         continue;
       }
       if (found.has(id)) continue;
       found.add(id);
       if (r.problems.some((p) => p.field === expected.field)) withReason++;
-      else problems.push(`rejected event ${id} lacks its reason: expected a problem with ${expected.field}, got ${r.problems.map((p) => p.field).join(', ')}`);
+      else
+        problems.push(
+          `rejected event ${id} lacks its reason: expected a problem with ${expected.field}, got ${r.problems.map((p) => p.field).join(', ')}`,
+        );
     }
   }
   const missingRejects = injected.size - found.size;
@@ -217,7 +245,10 @@ export async function reconcile(deps: ReconcileDeps): Promise<Books> {
         inDlq++;
       } else {
         unexpectedDlq++;
-        if (unexpectedDlq <= 3) problems.push(`${stream} DLQ holds a message that is not an injected poison message: ${m.body.slice(0, 120)}`);
+        if (unexpectedDlq <= 3)
+          problems.push(
+            `${stream} DLQ holds a message that is not an injected poison message: ${m.body.slice(0, 120)}`,
+          );
       }
     }
   }
@@ -232,7 +263,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<Books> {
   }
 
   // Landing files of this run that the loader has not loaded.
-  const landing = (await Promise.all(streamNames.map((st) => listKeys(deps.s3, deps.bucket, streams[st].prefix)))).flat().filter((k) => isRunChunk(chunkOfKey(k)) || chunkOfKey(k).startsWith('batch-'));
+  const landing = (await Promise.all(streamNames.map((st) => listKeys(deps.s3, deps.bucket, streams[st].prefix))))
+    .flat()
+    .filter((k) => isRunChunk(chunkOfKey(k)) || chunkOfKey(k).startsWith('batch-'));
   const loadedFiles = await deps.warehouse.loadedFiles();
   const pending = landing.filter((k) => !loadedFiles.has(k)).length;
   if (pending) problems.push(`${pending} landing file(s) not loaded`);

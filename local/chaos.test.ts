@@ -18,14 +18,19 @@ const emu = useEmulator();
 
 describe('chaos options', () => {
   it('lists every bad rate and seed', () => {
-    const problems = checkChaosOptions({ seed: -1, rates: { ...defaultChaosRates(), consumerCrash: 1, s3PutFailure: 2, poisonMessages: Number.NaN } });
+    const problems = checkChaosOptions({
+      seed: -1,
+      rates: { ...defaultChaosRates(), consumerCrash: 1, s3PutFailure: 2, poisonMessages: Number.NaN },
+    });
     expect(problems).toEqual([
       'chaos seed must be a whole number 0..4294967295, got -1',
       'chaos rate s3PutFailure must be in [0, 1], got 2',
       'chaos rate poisonMessages must be in [0, 1], got NaN',
       'chaos rate consumerCrash must be < 1, or no batch could ever succeed',
     ]);
-    expect(() => new Chaos({ seed: 1, rates: { ...defaultChaosRates(), loaderCrash: 1 } }, 3)).toThrow(/loaderCrash must be < 1/);
+    expect(() => new Chaos({ seed: 1, rates: { ...defaultChaosRates(), loaderCrash: 1 } }, 3)).toThrow(
+      /loaderCrash must be < 1/,
+    );
   });
 
   it('draws the same number for the same seed and identity, and spreads them evenly', () => {
@@ -42,17 +47,34 @@ describe('chaos options', () => {
 
 describe('injection into the streams', () => {
   it('sends malformed events the consumer rejects for the broken field, and poison it cannot read', async () => {
-    const queues = await createStreamQueues(emu.sqs, { prefix: 'chaos', maxMessageBytes: 262144, maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
-    const chaos = new Chaos({ seed: 11, rates: { ...defaultChaosRates(0), malformedEvents: 0.05, poisonMessages: 0.5 } }, 3);
+    const queues = await createStreamQueues(emu.sqs, {
+      prefix: 'chaos',
+      maxMessageBytes: 262144,
+      maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 30,
+    });
+    const chaos = new Chaos(
+      { seed: 11, rates: { ...defaultChaosRates(0), malformedEvents: 0.05, poisonMessages: 0.5 } },
+      3,
+    );
     await chaos.injectIntoStream(emu.sqs, 'sales', queues.sales.url, window, { events: 2000, messages: 10 }, catalog);
-    await chaos.injectIntoStream(emu.sqs, 'inventory', queues.inventory.url, window, { events: 1000, messages: 10 }, catalog);
+    await chaos.injectIntoStream(
+      emu.sqs,
+      'inventory',
+      queues.inventory.url,
+      window,
+      { events: 1000, messages: 10 },
+      catalog,
+    );
     expect(chaos.counts.malformedEvents).toBe(150);
     expect(chaos.counts.poisonMessages).toBe(10);
     // Among them, what Redshift's COPY would refuse: control characters, multi-byte strings over
     // their VARCHAR's bytes (yet within its characters), numbers beyond INTEGER or DECIMAL(12,2).
     const values = chaos.malformed.flatMap((m) => Object.values(m.event));
     expect(values.some((v) => typeof v === 'string' && v.includes('\u0000'))).toBe(true);
-    expect(values.some((v) => typeof v === 'string' && /[\u0001-\u001f]/.test(v))).toBe(true);
+    expect(
+      values.some((v) => typeof v === 'string' && [...v].some((c) => c.charCodeAt(0) >= 1 && c.charCodeAt(0) <= 0x1f)),
+    ).toBe(true);
     expect(values.some((v) => typeof v === 'string' && v.length <= 64 && Buffer.byteLength(v) > 64)).toBe(true);
     expect(values.some((v) => typeof v === 'number' && (v > 2 ** 31 - 1 || v < -(2 ** 31)))).toBe(true);
     expect(values.some((v) => typeof v === 'number' && Math.abs(v) > 9999999999.99)).toBe(true);
@@ -60,7 +82,13 @@ describe('injection into the streams', () => {
     for (const stream of ['sales', 'inventory'] as const) {
       const messages = [];
       for (;;) {
-        const { Messages = [] } = await emu.sqs.send(new ReceiveMessageCommand({ QueueUrl: queues[stream].url, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }));
+        const { Messages = [] } = await emu.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queues[stream].url,
+            MaxNumberOfMessages: 10,
+            MessageAttributeNames: ['All'],
+          }),
+        );
         if (Messages.length === 0) break;
         messages.push(...Messages);
       }
@@ -77,7 +105,10 @@ describe('injection into the streams', () => {
         expect(out.counts.valid).toBe(0);
         for (const line of out.rejected!.body.trim().split('\n')) {
           const r = JSON.parse(line) as { chunk_id: string; index: number; problems: { field: string }[] };
-          rejectedFields.set(`${r.chunk_id}#${r.index}`, r.problems.map((p) => p.field));
+          rejectedFields.set(
+            `${r.chunk_id}#${r.index}`,
+            r.problems.map((p) => p.field),
+          );
         }
       }
       const injected = chaos.malformed.filter((x) => x.stream === stream);
@@ -88,9 +119,17 @@ describe('injection into the streams', () => {
   });
 
   it('injects the same events and poison for the same seed', async () => {
-    const queues = await createStreamQueues(emu.sqs, { prefix: 'chaos2', maxMessageBytes: 262144, maxReceiveCount: 3, visibilityTimeoutSeconds: 30 });
+    const queues = await createStreamQueues(emu.sqs, {
+      prefix: 'chaos2',
+      maxMessageBytes: 262144,
+      maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 30,
+    });
     const make = async () => {
-      const chaos = new Chaos({ seed: 5, rates: { ...defaultChaosRates(0), malformedEvents: 0.01, poisonMessages: 0.3 } }, 3);
+      const chaos = new Chaos(
+        { seed: 5, rates: { ...defaultChaosRates(0), malformedEvents: 0.01, poisonMessages: 0.3 } },
+        3,
+      );
       await chaos.injectIntoStream(emu.sqs, 'sales', queues.sales.url, window, { events: 3000, messages: 20 }, catalog);
       return { malformed: chaos.malformed, poison: chaos.poison };
     };
@@ -100,10 +139,27 @@ describe('injection into the streams', () => {
 
 describe('faults in the consumer', () => {
   const event = (receiveCount: number): SQSEvent => ({
-    Records: [{ messageId: 'm1', receiptHandle: 'r', body: '{}', md5OfBody: 'abc', attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '1', SenderId: 'x', ApproximateFirstReceiveTimestamp: '1' }, messageAttributes: {}, eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'us-east-1' }],
+    Records: [
+      {
+        messageId: 'm1',
+        receiptHandle: 'r',
+        body: '{}',
+        md5OfBody: 'abc',
+        attributes: {
+          ApproximateReceiveCount: String(receiveCount),
+          SentTimestamp: '1',
+          SenderId: 'x',
+          ApproximateFirstReceiveTimestamp: '1',
+        },
+        messageAttributes: {},
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn',
+        awsRegion: 'us-east-1',
+      },
+    ],
   });
 
-  it('crashes after the handler ran, but never on a message\'s last allowed receive', async () => {
+  it("crashes after the handler ran, but never on a message's last allowed receive", async () => {
     const chaos = new Chaos({ seed: 1, rates: { ...defaultChaosRates(0), consumerCrash: 0.999 } }, 3);
     let ran = 0;
     await expect(chaos.consumerInvocation(event(1), async () => void ran++)).rejects.toThrow(/crashed after writing/);
@@ -117,8 +173,12 @@ describe('faults in the consumer', () => {
     await ensureBucket(s3, 'chaos-landing');
     const chaos = new Chaos({ seed: 1, rates: { ...defaultChaosRates(0), s3PutFailure: 0.999 } }, 3);
     chaos.failS3Puts(s3);
-    const put = async () => void (await s3.send(new PutObjectCommand({ Bucket: 'chaos-landing', Key: 'sales/x.csv', Body: 'a\n' })));
-    await expect(chaos.consumerInvocation(event(1), put)).rejects.toMatchObject({ name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+    const put = async () =>
+      void (await s3.send(new PutObjectCommand({ Bucket: 'chaos-landing', Key: 'sales/x.csv', Body: 'a\n' })));
+    await expect(chaos.consumerInvocation(event(1), put)).rejects.toMatchObject({
+      name: 'SlowDown',
+      $metadata: { httpStatusCode: 503 },
+    });
     await expect(chaos.consumerInvocation(event(3), put)).resolves.toBeUndefined();
     // Outside an invocation (the loader's client, say) nothing is injected.
     await expect(put()).resolves.toBeUndefined();

@@ -30,7 +30,14 @@ export interface ChaosRates {
   loaderCrash: number;
 }
 
-export const faultNames = ['consumerCrash', 's3PutFailure', 'duplicateDelivery', 'malformedEvents', 'poisonMessages', 'loaderCrash'] as const satisfies readonly (keyof ChaosRates)[];
+export const faultNames = [
+  'consumerCrash',
+  's3PutFailure',
+  'duplicateDelivery',
+  'malformedEvents',
+  'poisonMessages',
+  'loaderCrash',
+] as const satisfies readonly (keyof ChaosRates)[];
 
 export interface ChaosOptions {
   seed: number;
@@ -39,19 +46,29 @@ export interface ChaosOptions {
 
 /** The rates `--chaos` uses unless told otherwise. */
 export function defaultChaosRates(rate = 0.05): ChaosRates {
-  return { consumerCrash: rate, s3PutFailure: rate, duplicateDelivery: rate, malformedEvents: rate / 10, poisonMessages: rate, loaderCrash: rate };
+  return {
+    consumerCrash: rate,
+    s3PutFailure: rate,
+    duplicateDelivery: rate,
+    malformedEvents: rate / 10,
+    poisonMessages: rate,
+    loaderCrash: rate,
+  };
 }
 
 /** Every problem with chaos options, for one clear error. */
 export function checkChaosOptions(options: ChaosOptions): string[] {
   const problems: string[] = [];
-  if (!(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff)) problems.push(`chaos seed must be a whole number 0..4294967295, got ${options.seed}`);
+  if (!(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff))
+    problems.push(`chaos seed must be a whole number 0..4294967295, got ${options.seed}`);
   for (const name of faultNames) {
     const rate = options.rates[name];
-    if (!(typeof rate === 'number' && rate >= 0 && rate <= 1)) problems.push(`chaos rate ${name} must be in [0, 1], got ${rate}`);
+    if (!(typeof rate === 'number' && rate >= 0 && rate <= 1))
+      problems.push(`chaos rate ${name} must be in [0, 1], got ${rate}`);
   }
   // A crash or put failure on every attempt could never let a good message through.
-  if (options.rates.consumerCrash >= 1) problems.push('chaos rate consumerCrash must be < 1, or no batch could ever succeed');
+  if (options.rates.consumerCrash >= 1)
+    problems.push('chaos rate consumerCrash must be < 1, or no batch could ever succeed');
   if (options.rates.loaderCrash >= 1) problems.push('chaos rate loaderCrash must be < 1, or no file could ever load');
   return problems;
 }
@@ -155,9 +172,32 @@ const MUTATIONS: Record<StreamName, { field: string; apply: (e: Record<string, u
 /** Bodies no consumer can read: each one must end in its queue's DLQ. */
 const POISONS: { why: string; body: (stream: StreamName, n: number) => string }[] = [
   { why: 'not JSON', body: (s, n) => `{"v":1,"stream":"${s}","chunk_id":"poison-${n}","events":[` },
-  { why: 'unknown format version', body: (s, n) => JSON.stringify({ v: 99, stream: s, chunk_id: `poison-${n}`, events: [] }) },
-  { why: 'message for the other stream', body: (s, n) => JSON.stringify({ v: 1, stream: s === 'sales' ? 'inventory' : 'sales', chunk_id: `poison-${n}`, count: 0, events: [] }) },
-  { why: 'gz is not gzip', body: (s, n) => JSON.stringify({ v: 1, stream: s, chunk_id: `poison-${n}`, count: 1, gz: Buffer.from('not gzip at all').toString('base64') }) },
+  {
+    why: 'unknown format version',
+    body: (s, n) => JSON.stringify({ v: 99, stream: s, chunk_id: `poison-${n}`, events: [] }),
+  },
+  {
+    why: 'message for the other stream',
+    body: (s, n) =>
+      JSON.stringify({
+        v: 1,
+        stream: s === 'sales' ? 'inventory' : 'sales',
+        chunk_id: `poison-${n}`,
+        count: 0,
+        events: [],
+      }),
+  },
+  {
+    why: 'gz is not gzip',
+    body: (s, n) =>
+      JSON.stringify({
+        v: 1,
+        stream: s,
+        chunk_id: `poison-${n}`,
+        count: 1,
+        gz: Buffer.from('not gzip at all').toString('base64'),
+      }),
+  },
   { why: 'JSON array, not a chunk', body: () => '[1,2,3]' },
 ];
 
@@ -168,7 +208,15 @@ interface InvocationScope {
 
 /** Injects the faults of one twin run and remembers what it injected, for the books. */
 export class Chaos {
-  readonly counts: ChaosCounts = { consumerCrashes: 0, s3PutFailures: 0, duplicateDeliveries: 0, malformedEvents: 0, poisonMessages: 0, loaderCrashes: 0, sparedLastReceives: 0 };
+  readonly counts: ChaosCounts = {
+    consumerCrashes: 0,
+    s3PutFailures: 0,
+    duplicateDeliveries: 0,
+    malformedEvents: 0,
+    poisonMessages: 0,
+    loaderCrashes: 0,
+    sparedLastReceives: 0,
+  };
   readonly malformed: InjectedMalformed[] = [];
   readonly poison: InjectedPoison[] = [];
   private readonly scope = new AsyncLocalStorage<InvocationScope>();
@@ -211,8 +259,15 @@ export class Chaos {
     const malformedCount = this.quota(rates.malformedEvents, produced.events, 'malformed', stream, window.start);
     if (malformedCount > 0) {
       // Real-shaped events from a window of their own, then broken one way each.
-      const template = generateWindow(catalog, { start: window.start, minutes: window.minutes, seed: (window.seed ^ this.options.seed ^ 0x0bad) >>> 0, saleLines: malformedCount });
-      const source = (stream === 'sales' ? template.sales : template.inventory.filter((u) => u.reason === 'sale')) as unknown as Record<string, unknown>[];
+      const template = generateWindow(catalog, {
+        start: window.start,
+        minutes: window.minutes,
+        seed: (window.seed ^ this.options.seed ^ 0x0bad) >>> 0,
+        saleLines: malformedCount,
+      });
+      const source = (stream === 'sales'
+        ? template.sales
+        : template.inventory.filter((u) => u.reason === 'sale')) as unknown as Record<string, unknown>[];
       const key = streams[stream].contract.key;
       const perChunk = 50;
       for (let first = 0; first < malformedCount; first += perChunk) {
@@ -246,10 +301,17 @@ export class Chaos {
       const out = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: entries.map((b, j) => ({ Id: String(j), MessageBody: b.body, MessageAttributes: { [CHAOS_ATTRIBUTE]: { DataType: 'String', StringValue: b.tag } } })),
+          Entries: entries.map((b, j) => ({
+            Id: String(j),
+            MessageBody: b.body,
+            MessageAttributes: { [CHAOS_ATTRIBUTE]: { DataType: 'String', StringValue: b.tag } },
+          })),
         }),
       );
-      if (out.Failed?.length) throw new Error(`chaos could not inject ${out.Failed.length} message(s): ${out.Failed.map((f) => f.Message).join('; ')}`);
+      if (out.Failed?.length)
+        throw new Error(
+          `chaos could not inject ${out.Failed.length} message(s): ${out.Failed.map((f) => f.Message).join('; ')}`,
+        );
     }
   }
 
@@ -271,10 +333,15 @@ export class Chaos {
       const copies = messages.filter((m) => {
         // Poison copies would land in the DLQ too and muddle its books; they prove nothing new.
         if (m.MessageAttributes?.[CHAOS_ATTRIBUTE]?.StringValue?.startsWith('poison-')) return false;
-        return this.draw('duplicate', m.MD5OfBody ?? '', m.Attributes?.ApproximateReceiveCount ?? '1', m.MessageId ?? '') < this.options.rates.duplicateDelivery;
+        return (
+          this.draw('duplicate', m.MD5OfBody ?? '', m.Attributes?.ApproximateReceiveCount ?? '1', m.MessageId ?? '') <
+          this.options.rates.duplicateDelivery
+        );
       });
       for (const m of copies) {
-        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: m.Body!, MessageAttributes: m.MessageAttributes }));
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: m.Body!, MessageAttributes: m.MessageAttributes }),
+        );
         this.counts.duplicateDeliveries++;
       }
     };
@@ -284,13 +351,20 @@ export class Chaos {
    * Wraps one consumer invocation: faults are on unless a message is on its last
    * allowed receive; after the handler has written its files, it may crash.
    */
-  async consumerInvocation(event: SQSEvent, call: () => Promise<SQSBatchResponse | void>): Promise<SQSBatchResponse | void> {
+  async consumerInvocation(
+    event: SQSEvent,
+    call: () => Promise<SQSBatchResponse | void>,
+  ): Promise<SQSBatchResponse | void> {
     const lastReceive = event.Records.some((r) => Number(r.attributes.ApproximateReceiveCount) >= this.maxReceiveCount);
-    const poisonOnly = event.Records.every((r) => r.messageAttributes[CHAOS_ATTRIBUTE]?.stringValue?.startsWith('poison-'));
+    const poisonOnly = event.Records.every((r) =>
+      r.messageAttributes[CHAOS_ATTRIBUTE]?.stringValue?.startsWith('poison-'),
+    );
     const faultsAllowed = !lastReceive || poisonOnly;
     if (!faultsAllowed) this.counts.sparedLastReceives++;
     const response = await this.scope.run({ faultsAllowed }, call);
-    const identity = event.Records.map((r) => `${r.md5OfBody}:${r.attributes.ApproximateReceiveCount}`).sort().join(',');
+    const identity = event.Records.map((r) => `${r.md5OfBody}:${r.attributes.ApproximateReceiveCount}`)
+      .sort()
+      .join(',');
     if (faultsAllowed && this.draw('crash', identity) < this.options.rates.consumerCrash) {
       this.counts.consumerCrashes++;
       throw new Error('chaos: consumer crashed after writing to S3, before reporting success');
@@ -308,7 +382,9 @@ export class Chaos {
           this.putAttempts.set(key, attempt);
           if (this.draw('put', key, attempt) < this.options.rates.s3PutFailure) {
             this.counts.s3PutFailures++;
-            throw new ChaosFault('SlowDown', 'chaos: Please reduce your request rate (S3 503).', 'server', { httpStatusCode: 503 });
+            throw new ChaosFault('SlowDown', 'chaos: Please reduce your request rate (S3 503).', 'server', {
+              httpStatusCode: 503,
+            });
           }
         }
         return next(args);

@@ -12,7 +12,16 @@ const parse = (...argv: string[]) => parseCli(argv, {}, false);
 describe('parseCli', () => {
   it('runs the demo with no flags: a Black Friday morning, lines when not on a terminal', () => {
     const plan = parse();
-    expect(plan.twin).toMatchObject({ windowMinutes: 15, peakLinesPerMinute: 400, seed: 1, eventsPerMessage: 'fill', batchSize: 10, filePer: 'message', dataDir: '.twin/pgdata', fresh: false });
+    expect(plan.twin).toMatchObject({
+      windowMinutes: 15,
+      peakLinesPerMinute: 400,
+      seed: 1,
+      eventsPerMessage: 'fill',
+      batchSize: 10,
+      filePer: 'message',
+      dataDir: '.twin/pgdata',
+      fresh: false,
+    });
     expect(plan.twin.runs).toBeUndefined(); // runTwin's default: 24 windows, 06:00 to 12:00
     expect(plan.twin.chaos).toBeUndefined();
     expect(plan.progress).toBe('lines');
@@ -21,8 +30,42 @@ describe('parseCli', () => {
   });
 
   it('maps every flag', () => {
-    const plan = parse('--duration', '2h', '--window', '30', '--events', '5000', '--seed', '9', '--packing', '25', '--batch-size', '100', '--file-per', 'batch', '--data-dir', '/tmp/x', '--fresh', '--serve', '8123', '--compression', 'none');
-    expect(plan.twin).toMatchObject({ runs: 4, windowMinutes: 30, eventsPerRun: 5000, seed: 9, eventsPerMessage: 25, batchSize: 100, filePer: 'batch', dataDir: '/tmp/x', fresh: true, compression: 'none', loadEveryMs: 1000 });
+    const plan = parse(
+      '--duration',
+      '2h',
+      '--window',
+      '30',
+      '--events',
+      '5000',
+      '--seed',
+      '9',
+      '--packing',
+      '25',
+      '--batch-size',
+      '100',
+      '--file-per',
+      'batch',
+      '--data-dir',
+      '/tmp/x',
+      '--fresh',
+      '--serve',
+      '8123',
+      '--compression',
+      'none',
+    );
+    expect(plan.twin).toMatchObject({
+      runs: 4,
+      windowMinutes: 30,
+      eventsPerRun: 5000,
+      seed: 9,
+      eventsPerMessage: 25,
+      batchSize: 100,
+      filePer: 'batch',
+      dataDir: '/tmp/x',
+      fresh: true,
+      compression: 'none',
+      loadEveryMs: 1000,
+    });
     expect(plan.serve).toBe(8123);
     expect(parse('--serve').serve).toBe(0);
   });
@@ -34,7 +77,11 @@ describe('parseCli', () => {
   });
 
   it('takes the endpoint and database from the standard variables', () => {
-    const plan = parseCli([], { AWS_ENDPOINT_URL: 'http://localhost:4566', DATABASE_URL: 'postgres://u:p@db/x' }, false);
+    const plan = parseCli(
+      [],
+      { AWS_ENDPOINT_URL: 'http://localhost:4566', DATABASE_URL: 'postgres://u:p@db/x' },
+      false,
+    );
     expect(plan.twin).toMatchObject({ endpointUrl: 'http://localhost:4566', databaseUrl: 'postgres://u:p@db/x' });
   });
 
@@ -42,13 +89,22 @@ describe('parseCli', () => {
     const plan = parse('--chaos', '--chaos-rate', '0.2', '--poison-rate', '0.01', '--chaos-seed', '4');
     expect(plan.twin.chaos).toEqual({
       seed: 4,
-      rates: { consumerCrash: 0.2, s3PutFailure: 0.2, duplicateDelivery: 0.2, malformedEvents: 0.02, poisonMessages: 0.01, loaderCrash: 0.2 },
+      rates: {
+        consumerCrash: 0.2,
+        s3PutFailure: 0.2,
+        duplicateDelivery: 0.2,
+        malformedEvents: 0.02,
+        poisonMessages: 0.01,
+        loaderCrash: 0.2,
+      },
     });
   });
 
   it('names a bad value with the flag', () => {
     expect(() => parse('--runs', 'ten')).toThrow(CliUsageError);
-    expect(() => parse('--runs', 'ten')).toThrow("option '-r, --runs <n>' argument 'ten' is invalid. must be a whole number 1..10000.");
+    expect(() => parse('--runs', 'ten')).toThrow(
+      "option '-r, --runs <n>' argument 'ten' is invalid. must be a whole number 1..10000.",
+    );
     expect(() => parse('--packing', 'lots')).toThrow(/must be 'fill' or a whole number/);
     expect(() => parse('--file-per', 'hour')).toThrow(/Allowed choices are message, batch/);
     expect(() => parse('--nope')).toThrow(CliUsageError);
@@ -71,7 +127,9 @@ describe('parseCli', () => {
 
   it('lists every problem between flags at once', () => {
     expect(() => parse('--runs', '2', '--duration', '1h', '--crash-rate', '0.1')).toThrow(CliUsageError);
-    expect(() => parse('--runs', '2', '--duration', '1h', '--crash-rate', '0.1')).toThrow('give --runs or --duration, not both\nchaos rates need --chaos');
+    expect(() => parse('--runs', '2', '--duration', '1h', '--crash-rate', '0.1')).toThrow(
+      'give --runs or --duration, not both\nchaos rates need --chaos',
+    );
     expect(() => parse('extra')).toThrow(/too many arguments/);
     expect(() => parse('--duration', '50m')).toThrow('--duration 50 min is not a whole number of 15-minute windows');
   });
@@ -85,9 +143,15 @@ describe('parseCli', () => {
       ].join('\n'),
     );
     // No second, cut-off error from the settings check, and no complaint about a flag that was not given.
-    expect(() => parse('--runs', '-3')).toThrow(/^option '-r, --runs <n>' argument '-3' is invalid\. must be a whole number 1\.\.10000\.$/);
-    expect(() => parse('--duration', '2x')).toThrow(/^option '-d, --duration <time>' argument '2x' is invalid\. must be a duration like 6h, 90m or 1h30m\.$/);
-    expect(() => parse('--demand', 'abc')).toThrow(/^option '-e, --demand <lines>' argument 'abc' is invalid\. must be a whole number 0\.\.5000000\.$/);
+    expect(() => parse('--runs', '-3')).toThrow(
+      /^option '-r, --runs <n>' argument '-3' is invalid\. must be a whole number 1\.\.10000\.$/,
+    );
+    expect(() => parse('--duration', '2x')).toThrow(
+      /^option '-d, --duration <time>' argument '2x' is invalid\. must be a duration like 6h, 90m or 1h30m\.$/,
+    );
+    expect(() => parse('--demand', 'abc')).toThrow(
+      /^option '-e, --demand <lines>' argument 'abc' is invalid\. must be a whole number 0\.\.5000000\.$/,
+    );
     expect(() => parse('--rnus', '3')).toThrow("unknown option '--rnus' (Did you mean --runs?)");
   });
 
@@ -106,10 +170,18 @@ describe('parseCli', () => {
         return (error as Error).message;
       }
     };
-    expect(problems({ DATABASE_URL: 'nonsense' })).toBe('DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got "nonsense"');
-    expect(problems({ DATABASE_URL: 'mysql://root:secret@db/x' })).toBe('DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got "mysql://***@db/x"');
-    expect(problems({ AWS_ENDPOINT_URL: 'not-a-url' })).toBe('AWS_ENDPOINT_URL must be an http:// or https:// URL (http://localhost:4566), got "not-a-url"');
-    expect(problems({ DATABASE_URL: 'postgresql://u@localhost/x', AWS_ENDPOINT_URL: 'https://s3.local:4566' })).toBe('');
+    expect(problems({ DATABASE_URL: 'nonsense' })).toBe(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got "nonsense"',
+    );
+    expect(problems({ DATABASE_URL: 'mysql://root:secret@db/x' })).toBe(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got "mysql://***@db/x"',
+    );
+    expect(problems({ AWS_ENDPOINT_URL: 'not-a-url' })).toBe(
+      'AWS_ENDPOINT_URL must be an http:// or https:// URL (http://localhost:4566), got "not-a-url"',
+    );
+    expect(problems({ DATABASE_URL: 'postgresql://u@localhost/x', AWS_ENDPOINT_URL: 'https://s3.local:4566' })).toBe(
+      '',
+    );
   });
 
   it('checks every output path and the data directory before anything starts', () => {
@@ -126,25 +198,37 @@ describe('parseCli', () => {
       );
       expect(() => parse('--dashboard', '/proc/self/x.html')).toThrow('/proc/self/x.html is under /proc');
       // Missing folders are made at the end of the run.
-      expect(parse('--json', join(dir, 'new', 'deeper', 'report.json')).jsonPath).toBe(join(dir, 'new', 'deeper', 'report.json'));
+      expect(parse('--json', join(dir, 'new', 'deeper', 'report.json')).jsonPath).toBe(
+        join(dir, 'new', 'deeper', 'report.json'),
+      );
       // With DATABASE_URL the data directory is not used, so not checked.
-      expect(parseCli(['--data-dir', '/proc/1/pg'], { DATABASE_URL: 'postgres://db/x' }, false).twin.databaseUrl).toBe('postgres://db/x');
+      expect(parseCli(['--data-dir', '/proc/1/pg'], { DATABASE_URL: 'postgres://db/x' }, false).twin.databaseUrl).toBe(
+        'postgres://db/x',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('reads durations', () => {
-    expect([parseDuration('6h'), parseDuration('90m'), parseDuration('1h30m'), parseDuration('45')]).toEqual([360, 90, 90, 45]);
+    expect([parseDuration('6h'), parseDuration('90m'), parseDuration('1h30m'), parseDuration('45')]).toEqual([
+      360, 90, 90, 45,
+    ]);
     expect(() => parseDuration('soon')).toThrow(/duration like 6h/);
   });
 });
 
 describe('npm start', () => {
   it('exits with code 2 and a clear message on a bad flag', () => {
-    const out = spawnSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--batch-size', '0'], { encoding: 'utf8', timeout: 60_000 });
+    const out = spawnSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--batch-size', '0'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(out.status).toBe(2);
-    expect(out.stderr).toContain("option '-b, --batch-size <n>' argument '0' is invalid. must be a whole number 1..10000.");
+    expect(out.stderr).toContain(
+      "option '-b, --batch-size <n>' argument '0' is invalid. must be a whole number 1..10000.",
+    );
     expect(out.stderr).toContain('--help');
   });
 
@@ -156,11 +240,15 @@ describe('npm start', () => {
   });
 
   it('exits with code 2 on bad environment values and outputs, one line each, before starting anything', () => {
-    const out = spawnSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--json', '/proc/x.json'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, DATABASE_URL: 'nonsense', AWS_ENDPOINT_URL: 'not-a-url' },
-    });
+    const out = spawnSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--json', '/proc/x.json'],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, DATABASE_URL: 'nonsense', AWS_ENDPOINT_URL: 'not-a-url' },
+      },
+    );
     expect(out.status).toBe(2);
     expect(out.stderr.trim().split('\n')).toEqual([
       'error: DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got "nonsense"',
@@ -176,12 +264,18 @@ describe('npm start', () => {
     const port = (busy.address() as AddressInfo).port;
     try {
       const out = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--serve', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(
+          process.execPath,
+          [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--serve', String(port)],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        );
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
         child.once('close', (status) => resolve({ status, stderr }));
       });
-      expect(out.stderr).toBe(`error: --serve ${port}: port ${port} on 127.0.0.1 is in use; choose another port, or give --serve alone for any free one\n`);
+      expect(out.stderr).toBe(
+        `error: --serve ${port}: port ${port} on 127.0.0.1 is in use; choose another port, or give --serve alone for any free one\n`,
+      );
       expect(out.status).toBe(2);
     } finally {
       busy.close();

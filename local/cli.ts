@@ -7,7 +7,15 @@ import { defaultChaosRates, faultNames, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
 import { formatSummary } from './summary';
 import { dataDirPathProblem, DataDirBusy, DataDirRefused } from './dataDir';
-import { defaultConcurrency, resolveTwinSettings, runTwin, TwinRefused, type TwinOptions, type TwinProgress, type TwinReport } from './twin';
+import {
+  defaultConcurrency,
+  resolveTwinSettings,
+  runTwin,
+  TwinRefused,
+  type TwinOptions,
+  type TwinProgress,
+  type TwinReport,
+} from './twin';
 import { WarehouseRefused } from './warehouse';
 
 /** A usage error: printed with a hint and exit code 2. */
@@ -28,14 +36,16 @@ export interface CliPlan {
 function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const v = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(v) || v < min || v > max) throw new InvalidArgumentError(`must be a whole number ${min}..${max}.`);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(v) || v < min || v > max)
+      throw new InvalidArgumentError(`must be a whole number ${min}..${max}.`);
     return v;
   };
 }
 
 function rate(value: string): number {
   const v = Number(value);
-  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1) throw new InvalidArgumentError('must be a number in [0, 1).');
+  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1)
+    throw new InvalidArgumentError('must be a number in [0, 1).');
   return v;
 }
 
@@ -51,14 +61,16 @@ function packing(value: string): number | 'fill' {
 /** `6h`, `90m`, `1h30m` or plain minutes -> minutes. */
 export function parseDuration(value: string): number {
   const m = /^(?:(\d+)h)?(?:(\d+)m?)?$/.exec(value.trim());
-  if (!m || (m[1] === undefined && m[2] === undefined)) throw new InvalidArgumentError('must be a duration like 6h, 90m or 1h30m.');
+  if (!m || (m[1] === undefined && m[2] === undefined))
+    throw new InvalidArgumentError('must be a duration like 6h, 90m or 1h30m.');
   const minutes = Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
   if (minutes < 1 || minutes > 7 * 24 * 60) throw new InvalidArgumentError('must be between 1 minute and 7 days.');
   return minutes;
 }
 
 function isoTime(value: string): string {
-  if (Number.isNaN(Date.parse(value))) throw new InvalidArgumentError('must be an ISO-8601 time like 2026-11-27T06:00:00Z.');
+  if (Number.isNaN(Date.parse(value)))
+    throw new InvalidArgumentError('must be an ISO-8601 time like 2026-11-27T06:00:00Z.');
   return value;
 }
 
@@ -107,7 +119,9 @@ function nearestFlag(unknown: string, known: readonly string[]): string | undefi
   const distance = (a: string, b: string) => {
     const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
     for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     return d[a.length][b.length];
   };
   const flag = unknown.split('=')[0];
@@ -122,37 +136,109 @@ function nearestFlag(unknown: string, known: readonly string[]): string | undefi
 
 export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Command {
   const check = collecting(invalid, invalidFlags);
-  const option = <T>(program: Command, flags: string, description: string, parse: (value: string) => T, defaultValue?: T) =>
-    defaultValue === undefined ? program.option(flags, description, check(flags, parse)) : program.option(flags, description, check(flags, parse), defaultValue);
+  const option = <T>(
+    program: Command,
+    flags: string,
+    description: string,
+    parse: (value: string) => T,
+    defaultValue?: T,
+  ) =>
+    defaultValue === undefined
+      ? program.option(flags, description, check(flags, parse))
+      : program.option(flags, description, check(flags, parse), defaultValue);
   const program = new Command('npm start --');
   program.description(
     'Run the Black Friday pipeline end to end on this machine: producer -> SQS -> consumers -> S3 -> loader -> warehouse views,\n' +
       'on embedded fauxqs and PGlite (or AWS_ENDPOINT_URL / DATABASE_URL), then print the books and key metrics.',
   );
   option(program, '-r, --runs <n>', 'scheduled producer runs (windows)', wholeNumber(1, 10000));
-  option(program, '-d, --duration <time>', 'simulated duration instead of --runs, e.g. 6h or 90m (a whole number of windows)', parseDuration);
-  option(program, '-w, --window <minutes>', 'window length of one run, minutes (the schedule rate)', wholeNumber(1, 1440), 15);
-  option(program, '-e, --demand <lines>', 'sale lines demanded per run, exactly: sold plus lost to stockouts, which the summary shows apart (default: follow the demand curve)', wholeNumber(0, 5_000_000));
+  option(
+    program,
+    '-d, --duration <time>',
+    'simulated duration instead of --runs, e.g. 6h or 90m (a whole number of windows)',
+    parseDuration,
+  );
+  option(
+    program,
+    '-w, --window <minutes>',
+    'window length of one run, minutes (the schedule rate)',
+    wholeNumber(1, 1440),
+    15,
+  );
+  option(
+    program,
+    '-e, --demand <lines>',
+    'sale lines demanded per run, exactly: sold plus lost to stockouts, which the summary shows apart (default: follow the demand curve)',
+    wholeNumber(0, 5_000_000),
+  );
   // The old name of --demand, kept so existing commands still run.
-  program.addOption(new Option('--events <lines>').hideHelp().argParser(check('--events <lines>', wholeNumber(0, 5_000_000))));
+  program.addOption(
+    new Option('--events <lines>').hideHelp().argParser(check('--events <lines>', wholeNumber(0, 5_000_000))),
+  );
   option(program, '--peak <n>', 'sale lines per minute at the top of the demand curve', wholeNumber(1, 1_000_000), 400);
-  option(program, '--start <iso>', 'first window start (default: after the last loaded data, else 2026-11-27T06:00:00Z)', isoTime);
+  option(
+    program,
+    '--start <iso>',
+    'first window start (default: after the last loaded data, else 2026-11-27T06:00:00Z)',
+    isoTime,
+  );
   option(program, '-s, --seed <n>', 'seed of the generated events', wholeNumber(0, 0xffffffff), 1);
-  option(program, '-p, --packing <n|fill>', "events per SQS message, or 'fill' to fill each message", packing, 'fill' as number | 'fill');
+  option(
+    program,
+    '-p, --packing <n|fill>',
+    "events per SQS message, or 'fill' to fill each message",
+    packing,
+    'fill' as number | 'fill',
+  );
   option(program, '--max-message-bytes <n>', "queues' MaximumMessageSize", wholeNumber(1024, 1024 * 1024), 1024 * 1024);
-  program.addOption(new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'));
+  program.addOption(
+    new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'),
+  );
   option(program, '-b, --batch-size <n>', 'consumer batch size (event source BatchSize)', wholeNumber(1, 10000), 10);
-  program.addOption(new Option('--file-per <unit>', "a CSV per 'message' (exactly once) or per 'batch' (the original design, not exactly once)").choices(['message', 'batch']).default('message'));
-  option(program, '--concurrency <n>', 'concurrent consumer invocations per stream, each a worker thread; half the cores (1 to 4) unless given', wholeNumber(1, 16), defaultConcurrency());
+  program.addOption(
+    new Option(
+      '--file-per <unit>',
+      "a CSV per 'message' (exactly once) or per 'batch' (the original design, not exactly once)",
+    )
+      .choices(['message', 'batch'])
+      .default('message'),
+  );
+  option(
+    program,
+    '--concurrency <n>',
+    'concurrent consumer invocations per stream, each a worker thread; half the cores (1 to 4) unless given',
+    wholeNumber(1, 16),
+    defaultConcurrency(),
+  );
   program.option('--in-process', 'run consumer invocations in the main thread instead of worker threads', false);
-  program.option('--source', "run the functions from the source modules (fast edits) instead of the dev stack's shipped Lambda archives; --file-per batch and --in-process imply it", false);
+  program.option(
+    '--source',
+    "run the functions from the source modules (fast edits) instead of the dev stack's shipped Lambda archives; --file-per batch and --in-process imply it",
+    false,
+  );
   option(program, '--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3);
-  option(program, '--visibility-timeout <seconds>', 'queue visibility timeout (default 30, or 2 with --chaos)', wholeNumber(0, 43200));
+  option(
+    program,
+    '--visibility-timeout <seconds>',
+    'queue visibility timeout (default 30, or 2 with --chaos)',
+    wholeNumber(0, 43200),
+  );
   program
-    .option('--data-dir <dir>', 'PGlite data directory, made and marked by the twin (a second run adds to the first); any other non-empty directory or file is refused', '.twin/pgdata')
+    .option(
+      '--data-dir <dir>',
+      'PGlite data directory, made and marked by the twin (a second run adds to the first); any other non-empty directory or file is refused',
+      '.twin/pgdata',
+    )
     .option('--fresh', 'start from an empty warehouse: deletes the data directory, only if the twin made it', false)
-    .option('--repair', 'delete the rows of windows that do not match the load log (reported on open), so this run makes them again', false)
-    .option('--serve [port]', 'serve the dashboard on 127.0.0.1 (refreshing during the run) and keep serving afterwards')
+    .option(
+      '--repair',
+      'delete the rows of windows that do not match the load log (reported on open), so this run makes them again',
+      false,
+    )
+    .option(
+      '--serve [port]',
+      'serve the dashboard on 127.0.0.1 (refreshing during the run) and keep serving afterwards',
+    )
     .option('--dashboard <file>', 'where to write the dashboard page after the run', '.twin/dashboard.html')
     .option('--json <file>', 'also write the full run report as JSON')
     .option('--chaos', 'inject faults, then prove the books still balance', false);
@@ -160,7 +246,9 @@ export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Co
   option(program, '--chaos-seed <n>', 'seed of the fault injection (default: --seed)', wholeNumber(0, 0xffffffff));
   for (const fault of faultNames) option(program, `${FAULT_FLAGS[fault]} <rate>`, FAULT_HELP[fault], rate);
   program
-    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .addOption(
+      new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'),
+    )
     .addHelpText(
       'after',
       `
@@ -188,7 +276,11 @@ environment, or a data directory or warehouse the twin refuses to touch (nothing
 }
 
 /** Parse argv (without node and script) into a plan; throws CliUsageError or CommanderError. */
-export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): CliPlan {
+export function parseCli(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  isTty = Boolean(process.stdout.isTTY),
+): CliPlan {
   const invalid: string[] = [];
   const invalidFlags = new Set<string>();
   const program = buildProgram(invalid, invalidFlags);
@@ -197,7 +289,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     program.parse([...argv], { from: 'user' });
   } catch (error) {
     // A missing value or a bad choice stops commander; still name the bad values seen before it.
-    if (error instanceof CommanderError && invalid.length > 0 && error.exitCode !== 0) throw new CliUsageError([...invalid, error.message.replace(/^error: /, '')].join('\n'));
+    if (error instanceof CommanderError && invalid.length > 0 && error.exitCode !== 0)
+      throw new CliUsageError([...invalid, error.message.replace(/^error: /, '')].join('\n'));
     throw error;
   }
   const o = program.opts();
@@ -209,17 +302,20 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
       const near = nearestFlag(arg, known);
       problems.push(`unknown option '${arg}'${near ? ` (Did you mean ${near}?)` : ''}`);
       afterUnknown = !arg.includes('=');
-    } else if (!afterUnknown) problems.push(`unexpected argument '${arg}': every value belongs to a flag (too many arguments)`);
+    } else if (!afterUnknown)
+      problems.push(`unexpected argument '${arg}': every value belongs to a flag (too many arguments)`);
     else afterUnknown = false;
   }
   // A flag whose value was bad is left out of the checks between flags: it is already named once.
   const given = (flag: string, value: unknown) => value !== undefined && !invalidFlags.has(flag);
-  if (o.events !== undefined && o.demand !== undefined) problems.push('give --demand, not --events as well (--events is its old name)');
+  if (o.events !== undefined && o.demand !== undefined)
+    problems.push('give --demand, not --events as well (--events is its old name)');
   const demand: number | undefined = o.demand ?? o.events;
   let runs: number | undefined = given('--runs', o.runs) ? o.runs : undefined;
   if (given('--duration', o.duration) && !invalidFlags.has('--window')) {
     if (o.runs !== undefined) problems.push('give --runs or --duration, not both');
-    else if (o.duration % o.window !== 0) problems.push(`--duration ${o.duration} min is not a whole number of ${o.window}-minute windows`);
+    else if (o.duration % o.window !== 0)
+      problems.push(`--duration ${o.duration} min is not a whole number of ${o.window}-minute windows`);
     else runs = o.duration / o.window;
   }
   let serve: number | undefined;
@@ -227,18 +323,23 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     if (o.serve === true) serve = 0;
     else {
       serve = Number(o.serve);
-      if (!/^\d+$/.test(String(o.serve)) || serve > 65535) problems.push(`option '--serve [port]' argument '${o.serve}' is invalid. must be a whole number 0..65535.`);
+      if (!/^\d+$/.test(String(o.serve)) || serve > 65535)
+        problems.push(`option '--serve [port]' argument '${o.serve}' is invalid. must be a whole number 0..65535.`);
     }
   }
   problems.push(...environmentProblems(env));
   const dataDirProblem = env.DATABASE_URL ? undefined : dataDirPathProblem(o.dataDir);
   if (dataDirProblem) problems.push(`option '--data-dir <dir>' argument '${o.dataDir}' is invalid. ${dataDirProblem}.`);
-  for (const [flags, path] of [['--dashboard <file>', o.dashboard], ['--json <file>', o.json]] as const) {
+  for (const [flags, path] of [
+    ['--dashboard <file>', o.dashboard],
+    ['--json <file>', o.json],
+  ] as const) {
     const problem = path === undefined ? undefined : outputPathProblem(path);
     if (problem) problems.push(`option '${flags}' argument '${path}' is invalid. ${problem}.`);
   }
   const faultFlagsGiven = faultNames.filter((f) => o[camel(FAULT_FLAGS[f])] !== undefined);
-  if (!o.chaos && (o.chaosRate !== undefined || o.chaosSeed !== undefined || faultFlagsGiven.length)) problems.push('chaos rates need --chaos');
+  if (!o.chaos && (o.chaosRate !== undefined || o.chaosSeed !== undefined || faultFlagsGiven.length))
+    problems.push('chaos rates need --chaos');
   let chaos: TwinOptions['chaos'];
   if (o.chaos) {
     const rates = defaultChaosRates(o.chaosRate ?? 0.05);
@@ -298,11 +399,17 @@ export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
   const shown = (value: string) => JSON.stringify(value.replace(/\/\/[^/@]*@/, '//***@').slice(0, 80));
   if (env.DATABASE_URL) {
     const u = url(env.DATABASE_URL);
-    if (!u || !/^postgres(ql)?:$/.test(u.protocol)) problems.push(`DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got ${shown(env.DATABASE_URL)}`);
+    if (!u || !/^postgres(ql)?:$/.test(u.protocol))
+      problems.push(
+        `DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got ${shown(env.DATABASE_URL)}`,
+      );
   }
   if (env.AWS_ENDPOINT_URL) {
     const u = url(env.AWS_ENDPOINT_URL);
-    if (!u || !/^https?:$/.test(u.protocol) || !u.hostname) problems.push(`AWS_ENDPOINT_URL must be an http:// or https:// URL (http://localhost:4566), got ${shown(env.AWS_ENDPOINT_URL)}`);
+    if (!u || !/^https?:$/.test(u.protocol) || !u.hostname)
+      problems.push(
+        `AWS_ENDPOINT_URL must be an http:// or https:// URL (http://localhost:4566), got ${shown(env.AWS_ENDPOINT_URL)}`,
+      );
   }
   return problems;
 }
@@ -342,7 +449,10 @@ function camel(flag: string): string {
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 
 /** Progress as a bar on a terminal, or a plain line every second otherwise. */
-async function progressReporter(mode: CliPlan['progress'], chaos: boolean): Promise<{ update(p: TwinProgress): void; stop(): void }> {
+async function progressReporter(
+  mode: CliPlan['progress'],
+  chaos: boolean,
+): Promise<{ update(p: TwinProgress): void; stop(): void }> {
   if (mode === 'none') return { update: () => undefined, stop: () => undefined };
   // Under chaos a message can be received and finished more than once (redeliveries, duplicates), and injected faults add messages.
   const consumedLabel = chaos ? 'consumed (with redeliveries)' : 'consumed';
@@ -355,27 +465,44 @@ async function progressReporter(mode: CliPlan['progress'], chaos: boolean): Prom
         if (p.phase === lastPhase && now - last < 1000) return;
         last = now;
         lastPhase = p.phase;
-        process.stdout.write(`[${p.phase}] runs ${p.runsDone}/${p.runs}  produced ${fmt(p.produced)}  ${consumedLabel} ${fmt(p.consumed)}  loaded ${fmt(p.loaded)}  (of ${p.runsDone === p.runs ? '' : '~'}${fmt(p.expected)} events)\n`);
+        process.stdout.write(
+          `[${p.phase}] runs ${p.runsDone}/${p.runs}  produced ${fmt(p.produced)}  ${consumedLabel} ${fmt(p.consumed)}  loaded ${fmt(p.loaded)}  (of ${p.runsDone === p.runs ? '' : '~'}${fmt(p.expected)} events)\n`,
+        );
       },
       stop: () => undefined,
     };
   }
   const { MultiBar, Presets } = await import('cli-progress');
-  const bars = new MultiBar({ clearOnComplete: false, hideCursor: true, format: ' {label} |{bar}| {value}/{total} events', formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? fmt(v) : String(v)) }, Presets.shades_classic);
+  const bars = new MultiBar(
+    {
+      clearOnComplete: false,
+      hideCursor: true,
+      format: ' {label} |{bar}| {value}/{total} events',
+      formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? fmt(v) : String(v)),
+    },
+    Presets.shades_classic,
+  );
   const produced = bars.create(1, 0, { label: 'produced' });
   const consumed = bars.create(1, 0, { label: chaos ? 'consumed*' : 'consumed' });
   const loaded = bars.create(1, 0, { label: 'loaded  ' });
   return {
     update(p) {
       const total = Math.max(1, p.expected, p.produced);
-      for (const [bar, value] of [[produced, p.produced], [consumed, p.consumed], [loaded, p.loaded]] as const) {
+      for (const [bar, value] of [
+        [produced, p.produced],
+        [consumed, p.consumed],
+        [loaded, p.loaded],
+      ] as const) {
         bar.setTotal(total);
         bar.update(Math.min(value, total));
       }
     },
     stop: () => {
       bars.stop();
-      if (chaos) process.stdout.write(' * consumed counts redelivered and duplicated messages each time, so under chaos it can pass produced.\n');
+      if (chaos)
+        process.stdout.write(
+          ' * consumed counts redelivered and duplicated messages each time, so under chaos it can pass produced.\n',
+        );
     },
   };
 }
@@ -384,13 +511,18 @@ function statusOf(p: TwinProgress | undefined, report?: TwinReport): DashboardSt
   if (report) {
     const b = report.books;
     const w = report.warehouseBooks;
-    const all = w ? `; warehouse, all runs: ${fmt(w.tables.sales + w.tables.inventory)} rows from ${fmt(w.windows)} window(s)` + (w.balanced ? '' : ', NOT BALANCED') : '';
+    const all = w
+      ? `; warehouse, all runs: ${fmt(w.tables.sales + w.tables.inventory)} rows from ${fmt(w.windows)} window(s)` +
+        (w.balanced ? '' : ', NOT BALANCED')
+      : '';
     return {
       title: 'Black Friday twin',
       line:
         `This run: ${fmt(report.totalEvents)} events, ${fmt(report.rowsLoaded.sales + report.rowsLoaded.inventory)} rows loaded in ${(report.timings.pipelineMs / 1000).toFixed(1)} s` +
         (b ? (b.balanced ? ', books balanced' : ', BOOKS DO NOT BALANCE') : '') +
-        (report.settings.functions === 'archives' ? '; functions: the shipped Lambda archives' : '; functions: source modules') +
+        (report.settings.functions === 'archives'
+          ? '; functions: the shipped Lambda archives'
+          : '; functions: source modules') +
         all +
         '. Panels: warehouse, all runs.',
       live: false,
@@ -398,7 +530,14 @@ function statusOf(p: TwinProgress | undefined, report?: TwinReport): DashboardSt
       dataAge: report.freshness,
     };
   }
-  return { title: 'Black Friday twin', line: p ? `This run, ${p.phase}: runs ${p.runsDone}/${p.runs}, produced ${fmt(p.produced)}, consumed ${fmt(p.consumed)}, loaded ${fmt(p.loaded)}. Panels: warehouse, all runs.` : 'starting', live: true, dataAge: p?.freshness };
+  return {
+    title: 'Black Friday twin',
+    line: p
+      ? `This run, ${p.phase}: runs ${p.runsDone}/${p.runs}, produced ${fmt(p.produced)}, consumed ${fmt(p.consumed)}, loaded ${fmt(p.loaded)}. Panels: warehouse, all runs.`
+      : 'starting',
+    live: true,
+    dataAge: p?.freshness,
+  };
 }
 
 /** Errors that mean "nothing was touched, change something and run again": exit 2. */
@@ -432,7 +571,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     plan = parseCli(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0)
+        return 0;
       process.stderr.write(`${error.message.replace(/^error: /, 'error: ')}\n(run with --help for all flags)\n`);
       return 2;
     }
@@ -449,8 +589,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       server = await serveDashboard({ port: plan.serve, status: statusOf(undefined) });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'needs privileges' : `cannot be used (${(error as Error).message})`;
-      process.stderr.write(`error: --serve ${plan.serve}: port ${plan.serve} on 127.0.0.1 ${why}; choose another port, or give --serve alone for any free one\n`);
+      const why =
+        code === 'EADDRINUSE'
+          ? 'is in use'
+          : code === 'EACCES'
+            ? 'needs privileges'
+            : `cannot be used (${(error as Error).message})`;
+      process.stderr.write(
+        `error: --serve ${plan.serve}: port ${plan.serve} on 127.0.0.1 ${why}; choose another port, or give --serve alone for any free one\n`,
+      );
       return 2;
     }
     process.stdout.write(`Dashboard (live): ${server.url}\n`);
@@ -478,24 +625,34 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(`twin run failed: ${oneLine(error)}\n`);
     if ((error as Error).name === 'CredentialsProviderError' && plan.twin.endpointUrl) {
-      process.stderr.write('AWS_ENDPOINT_URL is set, so the AWS SDK looks for credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for an emulator).\n');
+      process.stderr.write(
+        'AWS_ENDPOINT_URL is set, so the AWS SDK looks for credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for an emulator).\n',
+      );
     }
     return 1;
   }
   progress.stop();
   const status = statusOf(lastProgress, report);
   // The books first: an output that cannot be written must not hide them.
-  process.stdout.write('\n' + formatSummary(report, { dashboardPath: report.dashboard ? plan.dashboardPath : undefined }) + '\n');
+  process.stdout.write(
+    '\n' + formatSummary(report, { dashboardPath: report.dashboard ? plan.dashboardPath : undefined }) + '\n',
+  );
   let written = true;
-  if (report.dashboard) written = writeOutput(`--dashboard ${plan.dashboardPath}`, () => writeDashboard(plan.dashboardPath, report.dashboard!, status)) && written;
+  if (report.dashboard)
+    written =
+      writeOutput(`--dashboard ${plan.dashboardPath}`, () =>
+        writeDashboard(plan.dashboardPath, report.dashboard!, status),
+      ) && written;
   if (plan.jsonPath) {
     const path = plan.jsonPath;
-    written = writeOutput(`--json ${path}`, () => {
-      mkdirSync(dirname(resolve(path)), { recursive: true });
-      writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
-    }) && written;
+    written =
+      writeOutput(`--json ${path}`, () => {
+        mkdirSync(dirname(resolve(path)), { recursive: true });
+        writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+      }) && written;
   }
-  const balanced = (!report.books || report.books.balanced) && (!report.warehouseBooks || report.warehouseBooks.balanced);
+  const balanced =
+    (!report.books || report.books.balanced) && (!report.warehouseBooks || report.warehouseBooks.balanced);
   const code = balanced && written ? 0 : 1;
   if (server) {
     server.update(report.dashboard ?? null, status);

@@ -56,7 +56,12 @@ export function serveConsumer(port: MessagePort, data: ConsumerWorkerData): void
     onEachArchiveClient<S3Client>(data.archive, '@aws-sdk/client-s3', 'S3Client', instrument);
     consume = loadArchiveHandler<typeof consume>(data.archive);
   } else {
-    const s3 = new S3Client({ endpoint: data.endpoint, region: data.region, credentials: data.credentials, forcePathStyle: true });
+    const s3 = new S3Client({
+      endpoint: data.endpoint,
+      region: data.region,
+      credentials: data.credentials,
+      forcePathStyle: true,
+    });
     instrument(s3);
     const known: KnownIds = { products: new Set(data.productIds), stores: new Set(data.storeIds) };
     const deps = { s3, known, settings: { stream: data.stream, bucket: data.bucket, filePer: data.filePer } };
@@ -80,7 +85,15 @@ export type ConsumerPool = WorkerPool<ConsumerRequest, ConsumerAnswer>;
 
 /** `size` execution environments of one stream's consumer. */
 export function startConsumerPool(size: number, data: ConsumerWorkerData): Promise<ConsumerPool> {
-  if (data.archive && data.filePer !== 'message') throw new Error(`the shipped consumer writes a file per message; filePer '${data.filePer}' runs only from source`);
+  if (data.archive && data.filePer !== 'message')
+    throw new Error(`the shipped consumer writes a file per message; filePer '${data.filePer}' runs only from source`);
   const env = data.archive ? { ...endpointEnvironment(data), LANDING_BUCKET: data.bucket } : {};
-  return WorkerPool.start<ConsumerRequest, ConsumerAnswer, ConsumerWorkerData>(`${data.stream} consumer`, size, __filename, 'serveConsumer', data, env);
+  return WorkerPool.start<ConsumerRequest, ConsumerAnswer, ConsumerWorkerData>(
+    `${data.stream} consumer`,
+    size,
+    __filename,
+    'serveConsumer',
+    data,
+    env,
+  );
 }

@@ -7,8 +7,14 @@ const status = { title: 'Black Friday twin', line: 'done', live: false };
 
 describe('renderDashboardHtml', () => {
   it('has one panel per shared definition, grouped by sheet, and keeps hostile text out of the markup', () => {
-    const data = { revenueOverall: [{ sale_lines: 1 }], topProductsByUnits: [{ name: '</script><img src=x onerror=alert(1)>' }] } as unknown as DashboardData;
-    const html = renderDashboardHtml(data, { status: { ...status, title: 'A <b>bold</b> run' }, echarts: { src: '/echarts.min.js' } });
+    const data = {
+      revenueOverall: [{ sale_lines: 1 }],
+      topProductsByUnits: [{ name: '</script><img src=x onerror=alert(1)>' }],
+    } as unknown as DashboardData;
+    const html = renderDashboardHtml(data, {
+      status: { ...status, title: 'A <b>bold</b> run' },
+      echarts: { src: '/echarts.min.js' },
+    });
     for (const p of PANELS) expect(html).toContain(`data-panel="${p.id}" data-kind="${p.kind}"`);
     expect(html.match(/<article class="panel[^"]*" data-panel=/g)).toHaveLength(PANELS.length);
     expect(html.match(/<section class="sheet" data-sheet=/g)).toHaveLength(SHEETS.length);
@@ -18,7 +24,16 @@ describe('renderDashboardHtml', () => {
   });
 
   it('draws a panel added to the definition, with no other change', () => {
-    const extra: Panel = { id: 'units-by-region', sheet: 'stores', title: 'Units by region', subtitle: 'Most units first.', query: 'revenueByRegion', kind: 'ranking', dimensions: [{ column: 'region', label: 'Region', format: 'text' }], measures: [{ column: 'units', label: 'Units', format: 'count' }] };
+    const extra: Panel = {
+      id: 'units-by-region',
+      sheet: 'stores',
+      title: 'Units by region',
+      subtitle: 'Most units first.',
+      query: 'revenueByRegion',
+      kind: 'ranking',
+      dimensions: [{ column: 'region', label: 'Region', format: 'text' }],
+      measures: [{ column: 'units', label: 'Units', format: 'count' }],
+    };
     const html = renderDashboardHtml(null, { status, echarts: { src: '/e.js' }, panels: [...PANELS, extra] });
     expect(html).toContain('data-panel="units-by-region" data-kind="ranking"');
     expect(html).toContain('"id":"units-by-region"');
@@ -28,7 +43,9 @@ describe('renderDashboardHtml', () => {
     const inline = renderDashboardHtml(null, { status, echarts: 'inline' });
     expect(inline.length).toBeGreaterThan(1_000_000);
     expect(inline).not.toContain('<script src=');
-    expect(renderDashboardHtml(null, { status, echarts: { src: '/echarts.min.js' } })).toContain('<script src="/echarts.min.js"></script>');
+    expect(renderDashboardHtml(null, { status, echarts: { src: '/echarts.min.js' } })).toContain(
+      '<script src="/echarts.min.js"></script>',
+    );
   });
 });
 
@@ -41,7 +58,10 @@ describe('serveDashboard', () => {
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(await page.text()).toContain('"poll":{"url":"/data.json"');
       server.update({ revenueOverall: [] } as unknown as DashboardData, { ...status, line: 'loaded' });
-      expect(await (await fetch(server.url + 'data.json')).json()).toEqual({ data: { revenueOverall: [] }, status: { ...status, line: 'loaded' } });
+      expect(await (await fetch(server.url + 'data.json')).json()).toEqual({
+        data: { revenueOverall: [] },
+        status: { ...status, line: 'loaded' },
+      });
       expect((await fetch(server.url + 'echarts.min.js')).status).toBe(200);
       expect((await fetch(server.url + 'etc/passwd')).status).toBe(404);
       expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);

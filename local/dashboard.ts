@@ -28,10 +28,14 @@ const ECHARTS_PATH = require.resolve('echarts/dist/echarts.min.js');
 
 /** JSON that is safe inside a <script> element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export interface DashboardPageOptions {
   status: DashboardStatus;
@@ -244,13 +248,21 @@ const BODY: Record<Panel['kind'], string> = {
 /** The whole page: one section per sheet, one panel per entry of PANELS. With `data` null the panels are empty. */
 export function renderDashboardHtml(data: DashboardData | null, options: DashboardPageOptions): string {
   const panels = options.panels ?? PANELS;
-  const echartsTag = options.echarts === 'inline' ? `<script>${readFileSync(ECHARTS_PATH, 'utf8').replace(/<\/script/gi, '<\\/script')}</script>` : `<script src="${escapeHtml(options.echarts.src)}"></script>`;
+  const echartsTag =
+    options.echarts === 'inline'
+      ? `<script>${readFileSync(ECHARTS_PATH, 'utf8').replace(/<\/script/gi, '<\\/script')}</script>`
+      : `<script src="${escapeHtml(options.echarts.src)}"></script>`;
   const sheets = SHEETS.filter((s) => panels.some((p) => p.sheet === s.id))
     .map(
-      (s) => `<section class="sheet" data-sheet="${s.id}"><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.description)}</p><div class="grid">
+      (
+        s,
+      ) => `<section class="sheet" data-sheet="${s.id}"><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.description)}</p><div class="grid">
 ${panels
   .filter((p) => p.sheet === s.id)
-  .map((p) => `<article class="panel${p.wide ? ' wide' : ''}" data-panel="${escapeHtml(p.id)}" data-kind="${p.kind}" data-rows="0"><h3>${escapeHtml(p.title)}</h3><p class="sub">${escapeHtml(p.subtitle)}</p>${BODY[p.kind]}</article>`)
+  .map(
+    (p) =>
+      `<article class="panel${p.wide ? ' wide' : ''}" data-panel="${escapeHtml(p.id)}" data-kind="${p.kind}" data-rows="0"><h3>${escapeHtml(p.title)}</h3><p class="sub">${escapeHtml(p.subtitle)}</p>${BODY[p.kind]}</article>`,
+  )
   .join('\n')}
 </div></section>`,
     )
@@ -287,7 +299,11 @@ export interface DashboardServer {
 }
 
 /** Serve the page on 127.0.0.1; the page polls /data.json every `pollMs` until the run is over. */
-export async function serveDashboard(options: { port?: number; pollMs?: number; status: DashboardStatus }): Promise<DashboardServer> {
+export async function serveDashboard(options: {
+  port?: number;
+  pollMs?: number;
+  status: DashboardStatus;
+}): Promise<DashboardServer> {
   let current: { data: DashboardData | null; status: DashboardStatus } = { data: null, status: options.status };
   const pollMs = options.pollMs ?? 1000;
   const echartsJs = readFileSync(ECHARTS_PATH);
@@ -297,7 +313,13 @@ export async function serveDashboard(options: { port?: number; pollMs?: number; 
       res.writeHead(405, { allow: 'GET' }).end();
     } else if (path === '/' || path === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(renderDashboardHtml(current.data, { status: current.status, echarts: { src: '/echarts.min.js' }, poll: { url: '/data.json', pollMs } }));
+      res.end(
+        renderDashboardHtml(current.data, {
+          status: current.status,
+          echarts: { src: '/echarts.min.js' },
+          poll: { url: '/data.json', pollMs },
+        }),
+      );
     } else if (path === '/data.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(current));

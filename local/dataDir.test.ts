@@ -2,7 +2,7 @@
 // and one process at a time holds it. Everything else is refused and left untouched.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { claimDataDir, DataDirBusy, DataDirRefused, dataDirPathProblem, LOCK_FILE, MARKER_FILE } from './dataDir';
 
@@ -27,14 +27,18 @@ describe('claimDataDir', () => {
     writeFileSync(join(dir, 'sub', 'code.ts'), 'export {}');
     const before = snapshot(dir);
     expect(() => claimDataDir(dir, { fresh: false })).toThrow(DataDirRefused);
-    expect(() => claimDataDir(dir, { fresh: true })).toThrow(`--data-dir ${dir} holds files the twin did not make (notes.txt, sub/); the twin leaves it alone.`);
+    expect(() => claimDataDir(dir, { fresh: true })).toThrow(
+      `--data-dir ${dir} holds files the twin did not make (notes.txt, sub/); the twin leaves it alone.`,
+    );
     expect(snapshot(dir)).toEqual(before);
   });
 
   it('refuses a plain file and leaves it untouched', () => {
     const file = join(root, 'plain.txt');
     writeFileSync(file, 'keep me');
-    expect(() => claimDataDir(file, { fresh: true })).toThrow(`--data-dir ${file} is a file, not a directory; the twin leaves it alone.`);
+    expect(() => claimDataDir(file, { fresh: true })).toThrow(
+      `--data-dir ${file} is a file, not a directory; the twin leaves it alone.`,
+    );
     expect(readFileSync(file, 'utf8')).toBe('keep me');
   });
 
@@ -42,14 +46,18 @@ describe('claimDataDir', () => {
     const dir = join(root, 'cluster');
     mkdirSync(join(dir, 'base'), { recursive: true });
     writeFileSync(join(dir, 'PG_VERSION'), '17\n');
-    expect(() => claimDataDir(dir, { fresh: true })).toThrow(/holds a Postgres cluster that the twin did not mark as its own \(no twin-data-dir.json\).*adopt it/);
+    expect(() => claimDataDir(dir, { fresh: true })).toThrow(
+      /holds a Postgres cluster that the twin did not mark as its own \(no twin-data-dir.json\).*adopt it/,
+    );
     rmSync(join(dir, 'PG_VERSION'));
     expect(() => claimDataDir(dir, { fresh: true })).toThrow(/holds files the twin did not make \(base\/\)/);
     expect(existsSync(join(dir, 'base'))).toBe(true);
   });
 
   it('refuses a path under /proc without touching it', () => {
-    expect(dataDirPathProblem('/proc/1/pg')).toBe('/proc/1/pg is under /proc, a kernel file system, not a place for data');
+    expect(dataDirPathProblem('/proc/1/pg')).toBe(
+      '/proc/1/pg is under /proc, a kernel file system, not a place for data',
+    );
     expect(() => claimDataDir('/proc/x/pg', { fresh: false })).toThrow('--data-dir /proc/x/pg is under /proc');
   });
 
@@ -57,7 +65,10 @@ describe('claimDataDir', () => {
     const dir = join(root, 'new', 'pgdata');
     const first = claimDataDir(dir, { fresh: false });
     expect(first.blank).toBe(true);
-    expect(JSON.parse(readFileSync(join(dir, MARKER_FILE), 'utf8'))).toMatchObject({ owner: 'black-friday-sale-stream twin', state: 'creating' });
+    expect(JSON.parse(readFileSync(join(dir, MARKER_FILE), 'utf8'))).toMatchObject({
+      owner: 'black-friday-sale-stream twin',
+      state: 'creating',
+    });
     writeFileSync(join(dir, 'PG_VERSION'), '17\n'); // stands in for the cluster PGlite makes
     first.markReady();
     first.release();
@@ -98,7 +109,9 @@ describe('the data directory lock', () => {
     const first = claimDataDir(dir, { fresh: false });
     try {
       expect(() => claimDataDir(dir, { fresh: true })).toThrow(DataDirBusy);
-      expect(() => claimDataDir(dir, { fresh: true })).toThrow(new RegExp(`is in use by another twin: pid ${process.pid} on `));
+      expect(() => claimDataDir(dir, { fresh: true })).toThrow(
+        new RegExp(`is in use by another twin: pid ${process.pid} on `),
+      );
       expect(existsSync(join(dir, MARKER_FILE))).toBe(true); // the refused --fresh deleted nothing
     } finally {
       first.release();
@@ -111,7 +124,17 @@ describe('the data directory lock', () => {
     // A real process that held the lock and died without releasing it.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const pid = Number(dead.stdout);
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, startTicks: '1', processStartedAt: '2026-11-27T06:00:00Z', host: require('node:os').hostname(), lockedAt: '2026-11-27T06:00:00Z', command: 'twin' }));
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({
+        pid,
+        startTicks: '1',
+        processStartedAt: '2026-11-27T06:00:00Z',
+        host: hostname(),
+        lockedAt: '2026-11-27T06:00:00Z',
+        command: 'twin',
+      }),
+    );
     const claimed = claimDataDir(dir, { fresh: false });
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     claimed.release();

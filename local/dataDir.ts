@@ -2,7 +2,20 @@
 // that carries its marker file, and only one process at a time works in it (a lock
 // file naming the holder's pid and start time). Anything else is refused before a
 // byte is written, so `--data-dir .` or `--data-dir ~` can never wipe a user's files.
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 
@@ -49,7 +62,8 @@ export function dataDirPathProblem(dataDir: string): string | undefined {
   const abs = resolve(dataDir);
   const real = realAncestor(abs);
   for (const root of FORBIDDEN_ROOTS) {
-    if (real === root || real.startsWith(root + sep)) return `${abs} is under ${root}, a kernel file system, not a place for data`;
+    if (real === root || real.startsWith(root + sep))
+      return `${abs} is under ${root}, a kernel file system, not a place for data`;
   }
   return undefined;
 }
@@ -71,7 +85,9 @@ function writeMarker(dir: string, state: Marker['state'], createdAt = new Date()
 }
 
 function describeEntries(dir: string, entries: string[]): string {
-  const shown = entries.slice(0, 5).map((e) => (statSync(join(dir, e), { throwIfNoEntry: false })?.isDirectory() ? `${e}/` : e));
+  const shown = entries
+    .slice(0, 5)
+    .map((e) => (statSync(join(dir, e), { throwIfNoEntry: false })?.isDirectory() ? `${e}/` : e));
   return shown.join(', ') + (entries.length > 5 ? ` and ${entries.length - 5} more` : '');
 }
 
@@ -102,16 +118,24 @@ export function claimDataDir(dataDir: string, options: { fresh: boolean }): Clai
     mkdirSync(path, { recursive: true });
     writeMarker(path, 'creating');
   } else {
-    if (stat.isSymbolicLink()) throw new DataDirRefused(`--data-dir ${path} is a symbolic link; give the directory it points to, or a new path`);
-    if (!stat.isDirectory()) throw new DataDirRefused(`--data-dir ${path} is a file, not a directory; the twin leaves it alone. Give a new path or a directory the twin made.`);
+    if (stat.isSymbolicLink())
+      throw new DataDirRefused(`--data-dir ${path} is a symbolic link; give the directory it points to, or a new path`);
+    if (!stat.isDirectory())
+      throw new DataDirRefused(
+        `--data-dir ${path} is a file, not a directory; the twin leaves it alone. Give a new path or a directory the twin made.`,
+      );
     const entries = readdirSync(path);
     if (!readMarker(path)) {
       if (entries.length > 0) {
         const cluster = entries.includes('PG_VERSION');
-        const what = cluster ? `a Postgres cluster that the twin did not mark as its own (no ${MARKER_FILE})` : `files the twin did not make (${describeEntries(path, entries)})`;
+        const what = cluster
+          ? `a Postgres cluster that the twin did not mark as its own (no ${MARKER_FILE})`
+          : `files the twin did not make (${describeEntries(path, entries)})`;
         throw new DataDirRefused(
           `--data-dir ${path} holds ${what}; the twin leaves it alone. Give a new or empty directory` +
-            (cluster ? `, or, if an older twin made this warehouse, adopt it: echo '{"owner":"${OWNER}","state":"ready"}' > ${join(path, MARKER_FILE)}` : '') +
+            (cluster
+              ? `, or, if an older twin made this warehouse, adopt it: echo '{"owner":"${OWNER}","state":"ready"}' > ${join(path, MARKER_FILE)}`
+              : '') +
             '.',
         );
       }
@@ -126,10 +150,16 @@ export function claimDataDir(dataDir: string, options: { fresh: boolean }): Clai
     if (options.fresh || halfMade) {
       // Ours: empty it but for the marker and the lock, then mark it as being made again.
       writeMarker(path, 'creating', marker.createdAt);
-      for (const e of readdirSync(path)) if (e !== MARKER_FILE && e !== LOCK_FILE) rmSync(join(path, e), { recursive: true, force: true });
+      for (const e of readdirSync(path))
+        if (e !== MARKER_FILE && e !== LOCK_FILE) rmSync(join(path, e), { recursive: true, force: true });
       blank = true;
     }
-    return { path, blank, markReady: () => writeMarker(path, 'ready', marker.createdAt), release: () => lock.release() };
+    return {
+      path,
+      blank,
+      markReady: () => writeMarker(path, 'ready', marker.createdAt),
+      release: () => lock.release(),
+    };
   } catch (error) {
     lock.release();
     throw error;
@@ -204,7 +234,10 @@ function lockDataDir(dir: string): DataDirLock {
     processStartedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
     host: hostname(),
     lockedAt: new Date().toISOString(),
-    command: process.argv.slice(1).map((a) => (a.includes('/') ? basename(a) : a)).join(' '),
+    command: process.argv
+      .slice(1)
+      .map((a) => (a.includes('/') ? basename(a) : a))
+      .join(' '),
   };
   const part = join(dir, `${LOCK_FILE}.${process.pid}.part`);
   writeFileSync(part, JSON.stringify(holder) + '\n');
@@ -222,11 +255,15 @@ function lockDataDir(dir: string): DataDirLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const current = readHolder(lockPath);
-      if (current && !isStale(current)) throw new DataDirBusy(`${dir} is in use by another twin: ${describeHolder(current)}. Wait for it to finish, or stop it.`);
+      if (current && !isStale(current))
+        throw new DataDirBusy(
+          `${dir} is in use by another twin: ${describeHolder(current)}. Wait for it to finish, or stop it.`,
+        );
       if (!current) {
         // Unreadable: being written right now, or left torn by a kill. Give a writer a moment.
         const age = Date.now() - (statSync(lockPath, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-        if (age < 2000) throw new DataDirBusy(`${dir} is being locked by another twin right now (${lockPath}); try again.`);
+        if (age < 2000)
+          throw new DataDirBusy(`${dir} is being locked by another twin right now (${lockPath}); try again.`);
       }
       // Stale: move it aside under a name of our own, so two takers cannot both remove a fresh lock.
       const aside = `${lockPath}.stale.${process.pid}`;
@@ -248,4 +285,3 @@ function lockDataDir(dir: string): DataDirLock {
     rmSync(part, { force: true });
   }
 }
-

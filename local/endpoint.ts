@@ -61,7 +61,11 @@ export async function openEndpoint(endpointUrl?: string, region = 'us-east-1'): 
   };
 }
 
-async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string>): Promise<{ url: string; arn: string }> {
+async function createQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<{ url: string; arn: string }> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
@@ -70,11 +74,17 @@ async function createQueue(sqs: SQSClient, name: string, attributes: Record<stri
 /** Queue names as the stack names them: `<prefix>-sales-transactions`, `<prefix>-inventory-updates`. */
 export const queueNames: Record<StreamName, string> = { sales: 'sales-transactions', inventory: 'inventory-updates' };
 
-export async function createStreamQueues(sqs: SQSClient, settings: QueueSettings): Promise<Record<StreamName, StreamQueues>> {
+export async function createStreamQueues(
+  sqs: SQSClient,
+  settings: QueueSettings,
+): Promise<Record<StreamName, StreamQueues>> {
   const out = {} as Record<StreamName, StreamQueues>;
   for (const stream of streamNames) {
     const name = `${settings.prefix}-${queueNames[stream]}`;
-    const dlq = await createQueue(sqs, `${name}-dlq`, { MessageRetentionPeriod: '1209600', MaximumMessageSize: String(settings.maxMessageBytes) });
+    const dlq = await createQueue(sqs, `${name}-dlq`, {
+      MessageRetentionPeriod: '1209600',
+      MaximumMessageSize: String(settings.maxMessageBytes),
+    });
     const queue = await createQueue(sqs, name, {
       MaximumMessageSize: String(settings.maxMessageBytes),
       VisibilityTimeout: String(settings.visibilityTimeoutSeconds),

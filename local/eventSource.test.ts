@@ -10,7 +10,14 @@ const emu = useEmulator();
 
 async function queues(maxReceiveCount: number) {
   run++;
-  return (await createStreamQueues(emu.sqs, { prefix: `es${run}`, maxMessageBytes: 262144, maxReceiveCount, visibilityTimeoutSeconds: 1 })).sales;
+  return (
+    await createStreamQueues(emu.sqs, {
+      prefix: `es${run}`,
+      maxMessageBytes: 262144,
+      maxReceiveCount,
+      visibilityTimeoutSeconds: 1,
+    })
+  ).sales;
 }
 
 async function send(queueUrl: string, bodies: string[]): Promise<void> {
@@ -18,7 +25,11 @@ async function send(queueUrl: string, bodies: string[]): Promise<void> {
     await emu.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b, MessageAttributes: { origin: { DataType: 'String', StringValue: 'test' } } })),
+        Entries: bodies.slice(i, i + 10).map((b, j) => ({
+          Id: String(j),
+          MessageBody: b,
+          MessageAttributes: { origin: { DataType: 'String', StringValue: 'test' } },
+        })),
       }),
     );
   }
@@ -41,7 +52,11 @@ describe('successfulMessages', () => {
   });
 
   it('fails the whole batch on an empty or unknown item identifier, as Lambda does', () => {
-    for (const bad of [{ batchItemFailures: [{ itemIdentifier: '' }] }, { batchItemFailures: [{ itemIdentifier: 'zzz' }] }, { batchItemFailures: 'nope' }]) {
+    for (const bad of [
+      { batchItemFailures: [{ itemIdentifier: '' }] },
+      { batchItemFailures: [{ itemIdentifier: 'zzz' }] },
+      { batchItemFailures: 'nope' },
+    ]) {
       const out = successfulMessages(records, bad);
       expect(out.invalidResponse).toBe(true);
       expect(out.succeeded).toEqual([]);
@@ -53,7 +68,12 @@ describe('successfulMessages', () => {
 describe('toSqsRecord', () => {
   const message = { MessageId: 'm1', ReceiptHandle: 'r1', Body: 'b', MD5OfBody: 'd' };
   it('passes the system attributes SQS returned through unchanged', () => {
-    const attributes = { ApproximateReceiveCount: '3', SentTimestamp: '1764233400000', SenderId: 'AIDASENDER', ApproximateFirstReceiveTimestamp: '1764233401000' };
+    const attributes = {
+      ApproximateReceiveCount: '3',
+      SentTimestamp: '1764233400000',
+      SenderId: 'AIDASENDER',
+      ApproximateFirstReceiveTimestamp: '1764233401000',
+    };
     expect(toSqsRecord({ ...message, Attributes: attributes }, 'arn:q', 'eu-west-1').attributes).toEqual(attributes);
   });
   it('fills the ones SQS left out: first receive, now, the placeholder sender', () => {
@@ -67,8 +87,28 @@ describe('toSqsRecord', () => {
 
 describe('SqsEventSource', () => {
   it('rejects a batch size Lambda would refuse', () => {
-    expect(() => new SqsEventSource({ sqs: emu.sqs, queueUrl: 'x', queueArn: 'y', functionName: 'f', batchSize: 0, handler: async () => undefined })).toThrow(/batchSize/);
-    expect(() => new SqsEventSource({ sqs: emu.sqs, queueUrl: 'x', queueArn: 'y', functionName: 'f', batchSize: 10001, handler: async () => undefined })).toThrow(/batchSize/);
+    expect(
+      () =>
+        new SqsEventSource({
+          sqs: emu.sqs,
+          queueUrl: 'x',
+          queueArn: 'y',
+          functionName: 'f',
+          batchSize: 0,
+          handler: async () => undefined,
+        }),
+    ).toThrow(/batchSize/);
+    expect(
+      () =>
+        new SqsEventSource({
+          sqs: emu.sqs,
+          queueUrl: 'x',
+          queueArn: 'y',
+          functionName: 'f',
+          batchSize: 10001,
+          handler: async () => undefined,
+        }),
+    ).toThrow(/batchSize/);
   });
 
   it('builds real-shaped records, deletes successes and lets the redrive policy move a poison message to the DLQ', async () => {
@@ -109,7 +149,9 @@ describe('SqsEventSource', () => {
       eventSource: 'aws:sqs',
       eventSourceARN: q.arn,
       awsRegion: 'us-east-1',
-      messageAttributes: { origin: { dataType: 'String', stringValue: 'test', stringListValues: [], binaryListValues: [] } },
+      messageAttributes: {
+        origin: { dataType: 'String', stringValue: 'test', stringListValues: [], binaryListValues: [] },
+      },
     });
     expect(record.md5OfBody).toMatch(/^[0-9a-f]{32}$/);
     // SentTimestamp and SenderId: toSqsRecord's own tests (the builder fills them when SQS leaves them out).
@@ -153,7 +195,14 @@ describe('SqsEventSource', () => {
     const q = await queues(3);
     let done = false;
     const seen: string[] = [];
-    const source = new SqsEventSource({ sqs: emu.sqs, queueUrl: q.url, queueArn: q.arn, functionName: 'f', batchSize: 5, handler: async (e) => void seen.push(...e.Records.map((r) => r.body)) });
+    const source = new SqsEventSource({
+      sqs: emu.sqs,
+      queueUrl: q.url,
+      queueArn: q.arn,
+      functionName: 'f',
+      batchSize: 5,
+      handler: async (e) => void seen.push(...e.Records.map((r) => r.body)),
+    });
     const drained = source.drain(() => done);
     await new Promise((r) => setTimeout(r, 150));
     await send(q.url, ['late-1', 'late-2']);

@@ -144,18 +144,27 @@ export function toSqsRecord(message: Message, queueArn: string, region: string):
  * A response naming an id that is empty or not in the batch makes Lambda treat the
  * whole batch as failed, as with ReportBatchItemFailures in AWS.
  */
-export function successfulMessages(records: readonly SQSRecord[], response: SQSBatchResponse | void | unknown): { succeeded: SQSRecord[]; failed: SQSRecord[]; invalidResponse: boolean } {
+export function successfulMessages(
+  records: readonly SQSRecord[],
+  response: SQSBatchResponse | void | unknown,
+): { succeeded: SQSRecord[]; failed: SQSRecord[]; invalidResponse: boolean } {
   const failures = (response as SQSBatchResponse | undefined)?.batchItemFailures;
-  if (failures === undefined || failures === null) return { succeeded: [...records], failed: [], invalidResponse: false };
+  if (failures === undefined || failures === null)
+    return { succeeded: [...records], failed: [], invalidResponse: false };
   if (!Array.isArray(failures)) return { succeeded: [], failed: [...records], invalidResponse: true };
   const ids = new Set(records.map((r) => r.messageId));
   const failedIds = new Set<string>();
   for (const failure of failures) {
     const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-    if (typeof id !== 'string' || id === '' || !ids.has(id)) return { succeeded: [], failed: [...records], invalidResponse: true };
+    if (typeof id !== 'string' || id === '' || !ids.has(id))
+      return { succeeded: [], failed: [...records], invalidResponse: true };
     failedIds.add(id);
   }
-  return { succeeded: records.filter((r) => !failedIds.has(r.messageId)), failed: records.filter((r) => failedIds.has(r.messageId)), invalidResponse: false };
+  return {
+    succeeded: records.filter((r) => !failedIds.has(r.messageId)),
+    failed: records.filter((r) => failedIds.has(r.messageId)),
+    invalidResponse: false,
+  };
 }
 
 export interface QueueDepth {
@@ -168,7 +177,11 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<Queu
   const { Attributes: a = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
     }),
   );
   return {
@@ -180,7 +193,17 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<Queu
 
 /** Polls one queue with `concurrency` pollers until it is drained and the producer is done. */
 export class SqsEventSource {
-  readonly stats: EventSourceStats = { invocations: 0, receives: 0, emptyReceives: 0, messagesReceived: 0, messagesDeleted: 0, messagesFailed: 0, handlerErrors: 0, slowInvocations: 0, errors: [] };
+  readonly stats: EventSourceStats = {
+    invocations: 0,
+    receives: 0,
+    emptyReceives: 0,
+    messagesReceived: 0,
+    messagesDeleted: 0,
+    messagesFailed: 0,
+    handlerErrors: 0,
+    slowInvocations: 0,
+    errors: [],
+  };
   private readonly region: string;
   private readonly batchSize: number;
 
@@ -282,9 +305,12 @@ export class SqsEventSource {
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
-    if (this.options.visibilityTimeoutMs !== undefined && Date.now() - started >= this.options.visibilityTimeoutMs) this.stats.slowInvocations++;
+    if (this.options.visibilityTimeoutMs !== undefined && Date.now() - started >= this.options.visibilityTimeoutMs)
+      this.stats.slowInvocations++;
     const { succeeded, failed, invalidResponse } =
-      error === undefined ? successfulMessages(event.Records, response) : { succeeded: [], failed: event.Records, invalidResponse: false };
+      error === undefined
+        ? successfulMessages(event.Records, response)
+        : { succeeded: [], failed: event.Records, invalidResponse: false };
     if (invalidResponse) error = 'invalid batchItemFailures response; the whole batch failed';
     if (error !== undefined) {
       this.stats.handlerErrors++;
@@ -294,7 +320,15 @@ export class SqsEventSource {
     await this.delete(succeeded);
     this.stats.messagesDeleted += succeeded.length;
     this.stats.messagesFailed += failed.length;
-    this.options.onInvocation?.({ functionName, received: messages.length, deleted: succeeded.length, failed: failed.length, succeeded, threw: error !== undefined, error });
+    this.options.onInvocation?.({
+      functionName,
+      received: messages.length,
+      deleted: succeeded.length,
+      failed: failed.length,
+      succeeded,
+      threw: error !== undefined,
+      error,
+    });
   }
 
   private async delete(records: readonly SQSRecord[]): Promise<void> {

@@ -12,7 +12,9 @@ it('takes nearest-rank percentiles', () => {
 });
 
 it('reads the chunk id from the envelope head', () => {
-  expect(chunkIdOfBody('{"v":1,"stream":"sales","chunk_id":"sales-20261127T060000-1-000003","count":12,"gz":"..."}')).toBe('sales-20261127T060000-1-000003');
+  expect(
+    chunkIdOfBody('{"v":1,"stream":"sales","chunk_id":"sales-20261127T060000-1-000003","count":12,"gz":"..."}'),
+  ).toBe('sales-20261127T060000-1-000003');
   expect(chunkIdOfBody('not a chunk')).toBeUndefined();
 });
 
@@ -46,7 +48,11 @@ it('splits the age into consume, load and refresh', () => {
   t.loadFinished(1450);
   t.refreshStarted();
   t.refreshFinished(1500);
-  expect(t.summary().stages).toEqual({ consume: { p50Ms: 300, p95Ms: 300 }, load: { p50Ms: 150, p95Ms: 150 }, refresh: { p50Ms: 50, p95Ms: 50 } });
+  expect(t.summary().stages).toEqual({
+    consume: { p50Ms: 300, p95Ms: 300 },
+    load: { p50Ms: 150, p95Ms: 150 },
+    refresh: { p50Ms: 50, p95Ms: 50 },
+  });
 });
 
 it('counts a redelivered chunk once, from its first landing', () => {

@@ -27,7 +27,12 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 export function summarizeAges(agesMs: readonly number[]): FreshnessSummary {
   const sorted = [...agesMs].sort((a, b) => a - b);
-  return { chunks: sorted.length, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), maxMs: sorted.at(-1) ?? 0 };
+  return {
+    chunks: sorted.length,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    maxMs: sorted.at(-1) ?? 0,
+  };
 }
 
 function stageOf(durationsMs: readonly number[]): { p50Ms: number; p95Ms: number } {
@@ -104,7 +109,11 @@ export class FreshnessTracker {
   summary(): FreshnessSummary {
     return (this.cached ??= {
       ...summarizeAges(this.ages),
-      stages: { consume: stageOf(this.stageMs.consume), load: stageOf(this.stageMs.load), refresh: stageOf(this.stageMs.refresh) },
+      stages: {
+        consume: stageOf(this.stageMs.consume),
+        load: stageOf(this.stageMs.load),
+        refresh: stageOf(this.stageMs.refresh),
+      },
     });
   }
 }

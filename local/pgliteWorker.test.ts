@@ -18,9 +18,14 @@ afterAll(async () => {
 });
 
 it('runs statements, queries with parameters and returns typed rows', async () => {
-  await db.exec('CREATE TABLE sale (id TEXT PRIMARY KEY, qty INT NOT NULL, at TIMESTAMP NOT NULL, price NUMERIC(12,2))');
+  await db.exec(
+    'CREATE TABLE sale (id TEXT PRIMARY KEY, qty INT NOT NULL, at TIMESTAMP NOT NULL, price NUMERIC(12,2))',
+  );
   await db.exec("INSERT INTO sale VALUES ('a', 1, '2026-11-27 06:00:00', 9.99), ('b', 2, '2026-11-27 06:01:00', 1.50)");
-  const rows = await db.query<{ id: string; qty: number; at: Date; price: string }>('SELECT * FROM sale WHERE qty >= $1 ORDER BY id', [1]);
+  const rows = await db.query<{ id: string; qty: number; at: Date; price: string }>(
+    'SELECT * FROM sale WHERE qty >= $1 ORDER BY id',
+    [1],
+  );
   expect(rows.map((r) => [r.id, r.qty, r.price])).toEqual([
     ['a', 1, '9.99'],
     ['b', 2, '1.50'],
@@ -41,12 +46,24 @@ it('keeps BEGIN ... ROLLBACK sent through exec on one connection', async () => {
   await db.exec('BEGIN');
   await db.exec("INSERT INTO sale VALUES ('e', 5, '2026-11-27 08:00:00', 1)");
   await db.exec('ROLLBACK');
-  await expect(inTransaction(db, ["INSERT INTO sale VALUES ('f', 6, '2026-11-27 08:00:00', 1)", "INSERT INTO sale VALUES ('a', 7, '2026-11-27 08:00:00', 1)"])).rejects.toThrow(/duplicate key/);
-  expect((await db.query<{ id: string }>('SELECT id FROM sale ORDER BY id')).map((r) => r.id)).toEqual(['a', 'b', 'c', 'd']);
+  await expect(
+    inTransaction(db, [
+      "INSERT INTO sale VALUES ('f', 6, '2026-11-27 08:00:00', 1)",
+      "INSERT INTO sale VALUES ('a', 7, '2026-11-27 08:00:00', 1)",
+    ]),
+  ).rejects.toThrow(/duplicate key/);
+  expect((await db.query<{ id: string }>('SELECT id FROM sale ORDER BY id')).map((r) => r.id)).toEqual([
+    'a',
+    'b',
+    'c',
+    'd',
+  ]);
 });
 
 it('passes Postgres errors back with their detail', async () => {
-  const error = await db.exec("INSERT INTO sale VALUES ('a', 1, '2026-11-27 06:00:00', 1)").catch((e: unknown) => e as Error & { detail?: string; code?: string });
+  const error = await db
+    .exec("INSERT INTO sale VALUES ('a', 1, '2026-11-27 06:00:00', 1)")
+    .catch((e: unknown) => e as Error & { detail?: string; code?: string });
   expect(error!.message).toMatch(/duplicate key value violates unique constraint/);
   expect(error!.detail).toBe('Key (id)=(a) already exists.');
   expect(error!.code).toBe('23505');

@@ -33,7 +33,13 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type Request = { op: 'exec'; sql: string } | { op: 'query'; sql: string; params?: unknown[] } | { op: 'transaction'; statements: readonly string[] } | { op: 'copy'; sql: string; csv: Uint8Array } | { op: 'close' } | { op: 'ready' };
+type Request =
+  | { op: 'exec'; sql: string }
+  | { op: 'query'; sql: string; params?: unknown[] }
+  | { op: 'transaction'; statements: readonly string[] }
+  | { op: 'copy'; sql: string; csv: Uint8Array }
+  | { op: 'close' }
+  | { op: 'ready' };
 
 /** A Postgres error as the loader reads it: message, detail and where. */
 class WorkerDbError extends Error {
@@ -52,23 +58,33 @@ export interface PgliteWorkerDriver extends CopyDriver {
  * `blank` (a dumped empty data directory) starts a new directory without initdb.
  */
 export async function openPgliteInWorker(dataDir: string, blank?: Uint8Array): Promise<PgliteWorkerDriver> {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dataDir, blank, pglitePath: require.resolve('@electric-sql/pglite') } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { dataDir, blank, pglitePath: require.resolve('@electric-sql/pglite') },
+  });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let failure: Error | undefined;
-  worker.on('message', (m: { id: number; result?: unknown; error?: { name?: string; message: string; detail?: string; where?: string; code?: string } }) => {
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    if (m.error) {
-      const e = new WorkerDbError(m.error.message);
-      if (m.error.name) e.name = m.error.name;
-      e.detail = m.error.detail;
-      e.where = m.error.where;
-      e.code = m.error.code;
-      p.reject(e);
-    } else p.resolve(m.result);
-  });
+  worker.on(
+    'message',
+    (m: {
+      id: number;
+      result?: unknown;
+      error?: { name?: string; message: string; detail?: string; where?: string; code?: string };
+    }) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      if (m.error) {
+        const e = new WorkerDbError(m.error.message);
+        if (m.error.name) e.name = m.error.name;
+        e.detail = m.error.detail;
+        e.where = m.error.where;
+        e.code = m.error.code;
+        p.reject(e);
+      } else p.resolve(m.result);
+    },
+  );
   const failAll = (error: Error) => {
     failure = error;
     for (const p of pending.values()) p.reject(error);

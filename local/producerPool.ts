@@ -17,14 +17,19 @@ import { loadArchiveHandler, onEachArchiveClient, serveRequests, WorkerPool, typ
 export type SentChunks = Record<StreamName, string[]>;
 
 /** Record the bodies of every accepted SendMessageBatch entry, by the stream of its queue. */
-export function tapSentMessages(sqs: SQSClient, queueStream: ReadonlyMap<string, StreamName>, sink: () => SentChunks): void {
+export function tapSentMessages(
+  sqs: SQSClient,
+  queueStream: ReadonlyMap<string, StreamName>,
+  sink: () => SentChunks,
+): void {
   sqs.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args);
       const input = args.input as { QueueUrl?: string; Entries?: { Id?: string; MessageBody?: string }[] };
       const stream = queueStream.get(input.QueueUrl ?? '');
       const failed = new Set(((result.output as { Failed?: { Id?: string }[] }).Failed ?? []).map((f) => f.Id));
-      if (stream && input.Entries) for (const e of input.Entries) if (!failed.has(e.Id)) sink()[stream].push(e.MessageBody ?? '');
+      if (stream && input.Entries)
+        for (const e of input.Entries) if (!failed.has(e.Id)) sink()[stream].push(e.MessageBody ?? '');
       return result;
     },
     { step: 'initialize', name: 'twinSentTap' },
@@ -68,7 +73,9 @@ export function serveProducer(port: MessagePort, data: ProducerWorkerData): void
       sqs.middlewareStack.remove('queueUrlMiddleware');
       instrument(sqs);
     });
-    const handler = loadArchiveHandler<(event: ProducerEvent, context: unknown) => Promise<ProducerResult>>(data.archive);
+    const handler = loadArchiveHandler<(event: ProducerEvent, context: unknown) => Promise<ProducerResult>>(
+      data.archive,
+    );
     produce = (event) => handler(event, lambdaContext('producer', 120_000, data.region));
   } else {
     const sqs = new Client({ endpoint: data.endpoint, region: data.region, credentials: data.credentials });
@@ -89,7 +96,14 @@ export type ProducerPool = WorkerPool<ProducerEvent, ProducerInvocation>;
 
 /** `size` producer execution environments. */
 export function startProducerPool(size: number, data: ProducerWorkerData): Promise<ProducerPool> {
-  return WorkerPool.start<ProducerEvent, ProducerInvocation, ProducerWorkerData>('producer', size, __filename, 'serveProducer', data, data.archive ? producerEnvironment(data) : {});
+  return WorkerPool.start<ProducerEvent, ProducerInvocation, ProducerWorkerData>(
+    'producer',
+    size,
+    __filename,
+    'serveProducer',
+    data,
+    data.archive ? producerEnvironment(data) : {},
+  );
 }
 
 /** The producer function's environment as the stack sets it, pointed at the twin's endpoint. */
@@ -109,11 +123,17 @@ export function producerEnvironment(data: ProducerWorkerData): Record<string, st
 }
 
 /** What the SDK inside an archive reads to reach the twin's endpoint (AWS_ENDPOINT_URL), its region and credentials; and the log level. */
-export function endpointEnvironment(data: { endpoint: string; region: string; credentials?: { accessKeyId: string; secretAccessKey: string } }): Record<string, string> {
+export function endpointEnvironment(data: {
+  endpoint: string;
+  region: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: data.endpoint,
     AWS_REGION: data.region,
-    ...(data.credentials ? { AWS_ACCESS_KEY_ID: data.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: data.credentials.secretAccessKey } : {}),
+    ...(data.credentials
+      ? { AWS_ACCESS_KEY_ID: data.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: data.credentials.secretAccessKey }
+      : {}),
     // The functions' per-invocation JSON logs would bury the twin's progress; its report carries the counts.
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };

@@ -29,10 +29,12 @@ export function parseFailureRecord(body: string): FailedWindow | { problems: str
   } catch {
     return { problems: ['not JSON'] };
   }
-  if (!record || typeof record !== 'object' || !('requestPayload' in record)) return { problems: ['no requestPayload: not a Lambda invocation record'] };
+  if (!record || typeof record !== 'object' || !('requestPayload' in record))
+    return { problems: ['no requestPayload: not a Lambda invocation record'] };
   const problems = checkProducerEvent(record.requestPayload);
   const event = record.requestPayload as ProducerEvent;
-  if (!problems.length && event?.scheduledTime === undefined && event?.start === undefined) problems.push('the event names no window (scheduledTime or start)');
+  if (!problems.length && event?.scheduledTime === undefined && event?.start === undefined)
+    problems.push('the event names no window (scheduledTime or start)');
   if (problems.length) return { problems };
   return { event, condition: record.requestContext?.condition };
 }
@@ -57,7 +59,12 @@ export async function replayFailedWindows(deps: ReplayDeps): Promise<ReplayRepor
   const report: ReplayReport = { replayed: [], failed: [] };
   for (;;) {
     const { Messages = [] } = await deps.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: deps.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: deps.visibilityTimeoutSeconds ?? 900 }),
+      new ReceiveMessageCommand({
+        QueueUrl: deps.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: deps.visibilityTimeoutSeconds ?? 900,
+      }),
     );
     if (Messages.length === 0) return report;
     for (const m of Messages) {
@@ -83,22 +90,49 @@ export async function replayFailedWindows(deps: ReplayDeps): Promise<ReplayRepor
 /** Invokes a deployed producer synchronously; a function error becomes an exception. */
 export function lambdaInvoker(lambda: LambdaClient, functionName: string): (event: ProducerEvent) => Promise<void> {
   return async (event) => {
-    const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(event)) }));
-    if (out.FunctionError) throw new Error(`producer failed again (${out.FunctionError}): ${new TextDecoder().decode(out.Payload ?? new Uint8Array())}`);
+    const out = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
+    );
+    if (out.FunctionError)
+      throw new Error(
+        `producer failed again (${out.FunctionError}): ${new TextDecoder().decode(out.Payload ?? new Uint8Array())}`,
+      );
   };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'queue-url': { type: 'string' }, function: { type: 'string' }, region: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'queue-url': { type: 'string' },
+      function: { type: 'string' },
+      region: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+    },
+  });
   const missing = [!values['queue-url'] && '--queue-url', !values.function && '--function'].filter(Boolean);
   if (missing.length) {
-    process.stderr.write(`replay-windows: missing ${missing.join(', ')}\nusage: npm run replay-windows -- --queue-url <producer failure queue URL> --function <producer name> [--region r] [--dry-run]\n`);
+    process.stderr.write(
+      `replay-windows: missing ${missing.join(', ')}\nusage: npm run replay-windows -- --queue-url <producer failure queue URL> --function <producer name> [--region r] [--dry-run]\n`,
+    );
     return 2;
   }
   const sqs = new SQSClient({ region: values.region });
   const lambda = new LambdaClient({ region: values.region });
-  const report = await replayFailedWindows({ sqs, queueUrl: values['queue-url']!, invoke: lambdaInvoker(lambda, values.function!), dryRun: values['dry-run'] });
-  for (const r of report.replayed) process.stdout.write(`${values['dry-run'] ? 'would replay' : 'replayed'} ${JSON.stringify(r.event)} (${r.condition ?? 'no condition'})\n`);
+  const report = await replayFailedWindows({
+    sqs,
+    queueUrl: values['queue-url']!,
+    invoke: lambdaInvoker(lambda, values.function!),
+    dryRun: values['dry-run'],
+  });
+  for (const r of report.replayed)
+    process.stdout.write(
+      `${values['dry-run'] ? 'would replay' : 'replayed'} ${JSON.stringify(r.event)} (${r.condition ?? 'no condition'})\n`,
+    );
   for (const f of report.failed) process.stdout.write(`left in the queue ${f.messageId}: ${f.problems.join('; ')}\n`);
   return report.failed.length ? 1 : 0;
 }

@@ -17,7 +17,15 @@ const balanced: Books = {
 };
 
 it('aligns numbers right and text left', () => {
-  expect(textTable(['store', 'units'], [['S001', '1,234'], ['S010', '5']])).toBe(['  store  units', '  -----  -----', '  S001   1,234', '  S010       5'].join('\n'));
+  expect(
+    textTable(
+      ['store', 'units'],
+      [
+        ['S001', '1,234'],
+        ['S010', '5'],
+      ],
+    ),
+  ).toBe(['  store  units', '  -----  -----', '  S001   1,234', '  S010       5'].join('\n'));
 });
 
 it('prints balanced books as equalities', () => {
@@ -38,11 +46,16 @@ it('prints every problem of unbalanced books', () => {
     ...balanced,
     balanced: false,
     problems: ['sales: 1 event(s) loaded more than once', '1 landing file(s) not loaded'],
-    streams: { ...balanced.streams, sales: { produced: 1200, loaded: 1200, missing: 0, doubled: 1, unexpected: 0, examples: ['T-x-1-0 x2'] } },
+    streams: {
+      ...balanced.streams,
+      sales: { produced: 1200, loaded: 1200, missing: 0, doubled: 1, unexpected: 0, examples: ['T-x-1-0 x2'] },
+    },
     files: { landing: 8, loaded: 7, pending: 1 },
   };
   const text = formatBooks(books);
   expect(text).toContain('(missing 0, doubled 1, unexpected 0: T-x-1-0 x2)');
   expect(text).toContain('landing files not loaded 1 of 8');
-  expect(text).toContain('NOT BALANCED:\n    - sales: 1 event(s) loaded more than once\n    - 1 landing file(s) not loaded');
+  expect(text).toContain(
+    'NOT BALANCED:\n    - sales: 1 event(s) loaded more than once\n    - 1 landing file(s) not loaded',
+  );
 });

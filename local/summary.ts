@@ -5,16 +5,24 @@ import type { WarehouseBooks } from './warehouse';
 import type { TwinReport } from './twin';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
-const money = (v: string | number) => '$' + Number(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (v: string | number) =>
+  '$' + Number(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const secs = (ms: number) => (ms / 1000).toFixed(1) + ' s';
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1) + ' MB';
 
 /** A plain text table; numbers align right. */
 export function textTable(headers: string[], rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map((c) => String(c)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[$-]?[\d,.]+%?$/.test(String(r[i]))));
+  const numeric = headers.map(
+    (_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[$-]?[\d,.]+%?$/.test(String(r[i]))),
+  );
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const line = (r: string[]) => '  ' + r.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    '  ' +
+    r
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
@@ -26,14 +34,28 @@ export function formatBooks(books: Books): string {
     const table = streams[st].contract.table;
     lines.push(
       `  ${st.padEnd(9)} produced ${n(b.produced)} = in ${table} ${n(b.loaded)}, exactly once by id` +
-        (b.missing || b.doubled || b.unexpected ? `  (missing ${n(b.missing)}, doubled ${n(b.doubled)}, unexpected ${n(b.unexpected)}${b.examples.length ? ': ' + b.examples.join(', ') : ''})` : ''),
+        (b.missing || b.doubled || b.unexpected
+          ? `  (missing ${n(b.missing)}, doubled ${n(b.doubled)}, unexpected ${n(b.unexpected)}${b.examples.length ? ': ' + b.examples.join(', ') : ''})`
+          : ''),
     );
   }
   const r = books.rejected;
-  lines.push(`  malformed injected ${n(r.injected)} = in rejected/ with their reason ${n(r.withReason)}` + (r.missing || r.unexpected ? `  (missing ${n(r.missing)}, unexplained rejects ${n(r.unexpected)})` : ''));
-  lines.push(`  poison injected ${n(books.poison.injected)} = in a DLQ ${n(books.poison.inDlq)}` + (books.dlq.unexpected ? `  (other DLQ messages ${n(books.dlq.unexpected)})` : ''));
-  lines.push(`  left in queues ${n(books.queuesLeft.sales + books.queuesLeft.inventory)}, landing files not loaded ${n(books.files.pending)} of ${n(books.files.landing)}`);
-  lines.push(books.balanced ? '  BALANCED: nothing lost, nothing doubled.' : '  NOT BALANCED:\n' + books.problems.map((p) => '    - ' + p).join('\n'));
+  lines.push(
+    `  malformed injected ${n(r.injected)} = in rejected/ with their reason ${n(r.withReason)}` +
+      (r.missing || r.unexpected ? `  (missing ${n(r.missing)}, unexplained rejects ${n(r.unexpected)})` : ''),
+  );
+  lines.push(
+    `  poison injected ${n(books.poison.injected)} = in a DLQ ${n(books.poison.inDlq)}` +
+      (books.dlq.unexpected ? `  (other DLQ messages ${n(books.dlq.unexpected)})` : ''),
+  );
+  lines.push(
+    `  left in queues ${n(books.queuesLeft.sales + books.queuesLeft.inventory)}, landing files not loaded ${n(books.files.pending)} of ${n(books.files.landing)}`,
+  );
+  lines.push(
+    books.balanced
+      ? '  BALANCED: nothing lost, nothing doubled.'
+      : '  NOT BALANCED:\n' + books.problems.map((p) => '    - ' + p).join('\n'),
+  );
   return lines.join('\n');
 }
 
@@ -42,7 +64,11 @@ export function formatWarehouseBooks(w: WarehouseBooks): string {
   const lines = [
     `  ${n(w.windows)} window(s) produced ${n(w.produced.sales)} sales and ${n(w.produced.inventory)} inventory events; the load log says ${n(w.loadLog.sales)} and ${n(w.loadLog.inventory)} loaded; the tables hold ${n(w.tables.sales)} and ${n(w.tables.inventory)}`,
   ];
-  lines.push(w.balanced ? '  BALANCED: every window ever produced is in the warehouse, once.' : '  NOT BALANCED:\n' + w.problems.map((p) => '    - ' + p).join('\n'));
+  lines.push(
+    w.balanced
+      ? '  BALANCED: every window ever produced is in the warehouse, once.'
+      : '  NOT BALANCED:\n' + w.problems.map((p) => '    - ' + p).join('\n'),
+  );
   return lines.join('\n');
 }
 
@@ -62,10 +88,30 @@ export function formatSummary(report: TwinReport, extras: { dashboardPath?: stri
       ['this run', 'sales', 'inventory', 'total'],
       [
         ['events', n(report.events.sales), n(report.events.inventory), n(report.totalEvents)],
-        ['messages', n(report.messages.sales), n(report.messages.inventory), n(report.messages.sales + report.messages.inventory)],
-        ['message bytes', mb(report.messageBytes.sales), mb(report.messageBytes.inventory), mb(report.messageBytes.sales + report.messageBytes.inventory)],
-        ['rows loaded', n(report.rowsLoaded.sales), n(report.rowsLoaded.inventory), n(report.rowsLoaded.sales + report.rowsLoaded.inventory)],
-        ['DLQ depth', n(report.dlqDepth.sales), n(report.dlqDepth.inventory), n(report.dlqDepth.sales + report.dlqDepth.inventory)],
+        [
+          'messages',
+          n(report.messages.sales),
+          n(report.messages.inventory),
+          n(report.messages.sales + report.messages.inventory),
+        ],
+        [
+          'message bytes',
+          mb(report.messageBytes.sales),
+          mb(report.messageBytes.inventory),
+          mb(report.messageBytes.sales + report.messageBytes.inventory),
+        ],
+        [
+          'rows loaded',
+          n(report.rowsLoaded.sales),
+          n(report.rowsLoaded.inventory),
+          n(report.rowsLoaded.sales + report.rowsLoaded.inventory),
+        ],
+        [
+          'DLQ depth',
+          n(report.dlqDepth.sales),
+          n(report.dlqDepth.inventory),
+          n(report.dlqDepth.sales + report.dlqDepth.inventory),
+        ],
       ],
     ),
     '',
@@ -80,11 +126,16 @@ export function formatSummary(report: TwinReport, extras: { dashboardPath?: stri
     const st = age.stages;
     out.push(
       `  data age (producer send to rows in the views, per chunk): p50 ${secs(age.p50Ms)}, p95 ${secs(age.p95Ms)}, max ${secs(age.maxMs)} over ${n(age.chunks)} chunks` +
-        (st ? ` (p50: queue + consumer ${secs(st.consume.p50Ms)}, loader ${secs(st.load.p50Ms)}, refresh ${secs(st.refresh.p50Ms)})` : ''),
+        (st
+          ? ` (p50: queue + consumer ${secs(st.consume.p50Ms)}, loader ${secs(st.load.p50Ms)}, refresh ${secs(st.refresh.p50Ms)})`
+          : ''),
     );
   }
   const slow = report.consumers.sales.slowInvocations + report.consumers.inventory.slowInvocations;
-  if (slow) out.push(`  warning: ${n(slow)} consumer invocation(s) outlasted the visibility timeout, so their messages could be delivered twice; raise --visibility-timeout`);
+  if (slow)
+    out.push(
+      `  warning: ${n(slow)} consumer invocation(s) outlasted the visibility timeout, so their messages could be delivered twice; raise --visibility-timeout`,
+    );
   if (report.chaos) {
     const c = report.chaos;
     const received = report.consumers.sales.messagesReceived + report.consumers.inventory.messagesReceived;
@@ -105,26 +156,47 @@ export function formatSummary(report: TwinReport, extras: { dashboardPath?: stri
     out.push(
       textTable(
         ['#', 'product', 'name', 'category', 'units', 'revenue'],
-        d.topProductsByRevenue.slice(0, 5).map((p) => [p.revenue_rank, p.product_id, p.name.slice(0, 32), p.category, n(p.units), money(p.revenue)]),
+        d.topProductsByRevenue
+          .slice(0, 5)
+          .map((p) => [p.revenue_rank, p.product_id, p.name.slice(0, 32), p.category, n(p.units), money(p.revenue)]),
       ),
     );
     out.push('', 'Revenue by category (warehouse, all runs):');
     out.push(
       textTable(
         ['category', 'units', 'revenue', 'share'],
-        d.revenueByCategory.map((c) => [c.category, n(c.units), money(c.revenue), c.revenue_share === null ? '-' : (Number(c.revenue_share) * 100).toFixed(1) + '%']),
+        d.revenueByCategory.map((c) => [
+          c.category,
+          n(c.units),
+          money(c.revenue),
+          c.revenue_share === null ? '-' : (Number(c.revenue_share) * 100).toFixed(1) + '%',
+        ]),
       ),
     );
     const byStore = new Map<string, { region: string; atRisk: number; out: number; worst: string }>();
     for (const r of d.stockAtRisk) {
-      const e = byStore.get(r.store_id) ?? { region: r.region, atRisk: 0, out: 0, worst: `${r.product_id} (${r.on_hand} left)` };
+      const e = byStore.get(r.store_id) ?? {
+        region: r.region,
+        atRisk: 0,
+        out: 0,
+        worst: `${r.product_id} (${r.on_hand} left)`,
+      };
       if (r.stockout_risk === 'out_of_stock') e.out++;
       else e.atRisk++;
       byStore.set(r.store_id, e);
     }
-    const risky = [...byStore].sort((a, b) => b[1].out + b[1].atRisk - (a[1].out + a[1].atRisk) || a[0].localeCompare(b[0])).slice(0, 5);
+    const risky = [...byStore]
+      .sort((a, b) => b[1].out + b[1].atRisk - (a[1].out + a[1].atRisk) || a[0].localeCompare(b[0]))
+      .slice(0, 5);
     out.push('', 'Stores at stockout risk (product x store pairs; warehouse, all runs):');
-    out.push(risky.length ? textTable(['store', 'region', 'out of stock', 'at risk', 'lowest'], risky.map(([id, e]) => [id, e.region, e.out, e.atRisk, e.worst])) : '  none');
+    out.push(
+      risky.length
+        ? textTable(
+            ['store', 'region', 'out of stock', 'at risk', 'lowest'],
+            risky.map(([id, e]) => [id, e.region, e.out, e.atRisk, e.worst]),
+          )
+        : '  none',
+    );
   }
   if (report.books) out.push('', 'Books, this run:', formatBooks(report.books));
   if (report.warehouseBooks) out.push('', 'Books, warehouse (all runs):', formatWarehouseBooks(report.warehouseBooks));

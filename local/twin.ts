@@ -22,7 +22,14 @@ import { queueDepth, SqsEventSource, type EventSourceStats, type SqsBatchHandler
 import { startConsumerPool, type ConsumerPool } from './consumerPool';
 import { twinArchives } from './archives';
 import { UsageMeter, type TwinUsage } from './usage';
-import { openTwinWarehouse, type DashboardData, type TwinWarehouse, type LoadCounts, type WarehouseBooks, type WindowRecord } from './warehouse';
+import {
+  openTwinWarehouse,
+  type DashboardData,
+  type TwinWarehouse,
+  type LoadCounts,
+  type WarehouseBooks,
+  type WindowRecord,
+} from './warehouse';
 
 export interface TwinOptions {
   /** Scheduled producer runs (windows). Default 24: 06:00 to 12:00 in 15-minute windows. */
@@ -128,7 +135,10 @@ export interface TwinTimings {
 }
 
 export interface TwinReport {
-  settings: Pick<ResolvedSettings, 'runs' | 'windowMinutes' | 'seed' | 'eventsPerMessage' | 'maxMessageBytes' | 'compression' | 'batchSize' | 'filePer'> & {
+  settings: Pick<
+    ResolvedSettings,
+    'runs' | 'windowMinutes' | 'seed' | 'eventsPerMessage' | 'maxMessageBytes' | 'compression' | 'batchSize' | 'filePer'
+  > & {
     start: string;
     end: string;
     endpoint: string;
@@ -202,7 +212,8 @@ export function defaultConcurrency(cores = availableParallelism()): number {
   return Math.min(4, Math.max(1, Math.floor(cores / 2)));
 }
 
-const isWhole = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isWhole = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
 /** Defaults applied and every problem listed, so a bad option fails before anything starts. */
 export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
@@ -226,29 +237,47 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
   };
   const problems: string[] = [];
   if (!isWhole(s.runs, 1, 10000)) problems.push(`runs must be a whole number 1..10000, got ${s.runs}`);
-  if (!isWhole(s.windowMinutes, 1, 1440)) problems.push(`windowMinutes must be a whole number 1..1440, got ${s.windowMinutes}`);
-  if (!isWhole(s.peakLinesPerMinute, 1, 1_000_000)) problems.push(`peakLinesPerMinute must be a whole number 1..1000000, got ${s.peakLinesPerMinute}`);
-  if (options.eventsPerRun !== undefined && !isWhole(options.eventsPerRun, 0, 5_000_000)) problems.push(`eventsPerRun must be a whole number 0..5000000, got ${options.eventsPerRun}`);
+  if (!isWhole(s.windowMinutes, 1, 1440))
+    problems.push(`windowMinutes must be a whole number 1..1440, got ${s.windowMinutes}`);
+  if (!isWhole(s.peakLinesPerMinute, 1, 1_000_000))
+    problems.push(`peakLinesPerMinute must be a whole number 1..1000000, got ${s.peakLinesPerMinute}`);
+  if (options.eventsPerRun !== undefined && !isWhole(options.eventsPerRun, 0, 5_000_000))
+    problems.push(`eventsPerRun must be a whole number 0..5000000, got ${options.eventsPerRun}`);
   if (!isWhole(s.seed, 0, 0xffffffff)) problems.push(`seed must be a whole number 0..4294967295, got ${s.seed}`);
-  if (s.eventsPerMessage !== 'fill' && !isWhole(s.eventsPerMessage, 1, 100_000)) problems.push(`eventsPerMessage must be 'fill' or a whole number 1..100000, got ${s.eventsPerMessage}`);
-  if (!isWhole(s.maxMessageBytes, 1024, SQS_MAX_MESSAGE_BYTES)) problems.push(`maxMessageBytes must be a whole number 1024..${SQS_MAX_MESSAGE_BYTES}, got ${s.maxMessageBytes}`);
-  if (s.compression !== 'gzip' && s.compression !== 'none') problems.push(`compression must be gzip or none, got ${s.compression}`);
+  if (s.eventsPerMessage !== 'fill' && !isWhole(s.eventsPerMessage, 1, 100_000))
+    problems.push(`eventsPerMessage must be 'fill' or a whole number 1..100000, got ${s.eventsPerMessage}`);
+  if (!isWhole(s.maxMessageBytes, 1024, SQS_MAX_MESSAGE_BYTES))
+    problems.push(`maxMessageBytes must be a whole number 1024..${SQS_MAX_MESSAGE_BYTES}, got ${s.maxMessageBytes}`);
+  if (s.compression !== 'gzip' && s.compression !== 'none')
+    problems.push(`compression must be gzip or none, got ${s.compression}`);
   if (!isWhole(s.batchSize, 1, 10000)) problems.push(`batchSize must be a whole number 1..10000, got ${s.batchSize}`);
-  if (s.filePer !== 'message' && s.filePer !== 'batch') problems.push(`filePer must be message or batch, got ${s.filePer}`);
-  if (!isWhole(s.consumerConcurrency, 1, 16)) problems.push(`consumerConcurrency must be a whole number 1..16, got ${s.consumerConcurrency}`);
-  if (!isWhole(s.producerConcurrency, 1, 64)) problems.push(`producerConcurrency must be a whole number 1..64, got ${s.producerConcurrency}`);
-  if (!isWhole(s.maxReceiveCount, 1, 1000)) problems.push(`maxReceiveCount must be a whole number 1..1000, got ${s.maxReceiveCount}`);
-  if (!isWhole(s.visibilityTimeoutSeconds, 0, 43200)) problems.push(`visibilityTimeoutSeconds must be a whole number 0..43200, got ${s.visibilityTimeoutSeconds}`);
-  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(s.prefix)) problems.push(`prefix must be lowercase letters, digits and dashes (1..41), got ${JSON.stringify(s.prefix)}`);
-  if (options.start !== undefined && Number.isNaN(Date.parse(options.start))) problems.push(`start must be an ISO-8601 timestamp, got ${JSON.stringify(options.start)}`);
-  if (options.loadEveryMs !== undefined && !isWhole(options.loadEveryMs, 100)) problems.push(`loadEveryMs must be a whole number >= 100, got ${options.loadEveryMs}`);
+  if (s.filePer !== 'message' && s.filePer !== 'batch')
+    problems.push(`filePer must be message or batch, got ${s.filePer}`);
+  if (!isWhole(s.consumerConcurrency, 1, 16))
+    problems.push(`consumerConcurrency must be a whole number 1..16, got ${s.consumerConcurrency}`);
+  if (!isWhole(s.producerConcurrency, 1, 64))
+    problems.push(`producerConcurrency must be a whole number 1..64, got ${s.producerConcurrency}`);
+  if (!isWhole(s.maxReceiveCount, 1, 1000))
+    problems.push(`maxReceiveCount must be a whole number 1..1000, got ${s.maxReceiveCount}`);
+  if (!isWhole(s.visibilityTimeoutSeconds, 0, 43200))
+    problems.push(`visibilityTimeoutSeconds must be a whole number 0..43200, got ${s.visibilityTimeoutSeconds}`);
+  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(s.prefix))
+    problems.push(`prefix must be lowercase letters, digits and dashes (1..41), got ${JSON.stringify(s.prefix)}`);
+  if (options.start !== undefined && Number.isNaN(Date.parse(options.start)))
+    problems.push(`start must be an ISO-8601 timestamp, got ${JSON.stringify(options.start)}`);
+  if (options.loadEveryMs !== undefined && !isWhole(options.loadEveryMs, 100))
+    problems.push(`loadEveryMs must be a whole number >= 100, got ${options.loadEveryMs}`);
   if (s.functions === 'archives') {
     // The shipped functions take what the stack gives them: the dev catalog, a file per message, their own execution environments.
-    if (options.catalog) problems.push('a custom catalog runs only from source (the archives carry the dev stack catalog)');
-    if (s.filePer !== 'message') problems.push("filePer 'batch' runs only from source (the shipped consumer writes a file per message)");
-    if (!s.consumerWorkers) problems.push('in-process consumers run only from source (the archives run in worker threads)');
+    if (options.catalog)
+      problems.push('a custom catalog runs only from source (the archives carry the dev stack catalog)');
+    if (s.filePer !== 'message')
+      problems.push("filePer 'batch' runs only from source (the shipped consumer writes a file per message)");
+    if (!s.consumerWorkers)
+      problems.push('in-process consumers run only from source (the archives run in worker threads)');
   } else if (s.functions !== 'source') problems.push(`functions must be archives or source, got ${s.functions}`);
-  if (options.scheduleEveryMs !== undefined && !isWhole(options.scheduleEveryMs, 0, 86_400_000)) problems.push(`scheduleEveryMs must be a whole number 0..86400000, got ${options.scheduleEveryMs}`);
+  if (options.scheduleEveryMs !== undefined && !isWhole(options.scheduleEveryMs, 0, 86_400_000))
+    problems.push(`scheduleEveryMs must be a whole number 0..86400000, got ${options.scheduleEveryMs}`);
   if (problems.length > 0) throw new RangeError(`invalid twin options: ${problems.join('; ')}`);
   return s;
 }
@@ -259,7 +288,10 @@ function isoAt(ms: number): string {
 
 /** The first window: after the ledger's last window, else after the warehouse's last event (a second run adds to the first), else Black Friday 06:00. */
 function firstWindowStart(ledger: readonly WindowRecord[], lastEvent: string | null, windowMinutes: number): string {
-  const lastEnd = Math.max(...ledger.map((w) => Date.parse(w.start) + w.minutes * 60_000), lastEvent ? Date.parse(lastEvent) + 1000 : 0);
+  const lastEnd = Math.max(
+    ...ledger.map((w) => Date.parse(w.start) + w.minutes * 60_000),
+    lastEvent ? Date.parse(lastEvent) + 1000 : 0,
+  );
   if (lastEnd <= 0) return BLACK_FRIDAY_MORNING;
   const length = windowMinutes * 60_000;
   return isoAt(Math.ceil(lastEnd / length) * length);
@@ -271,7 +303,17 @@ export class TwinRefused extends Error {
 }
 
 /** The settings that decide a window's events and landing file names; a resume must repeat them. */
-type Generation = Pick<TwinOptions, 'windowMinutes' | 'seed' | 'eventsPerRun' | 'peakLinesPerMinute' | 'eventsPerMessage' | 'maxMessageBytes' | 'compression' | 'filePer'>;
+type Generation = Pick<
+  TwinOptions,
+  | 'windowMinutes'
+  | 'seed'
+  | 'eventsPerRun'
+  | 'peakLinesPerMinute'
+  | 'eventsPerMessage'
+  | 'maxMessageBytes'
+  | 'compression'
+  | 'filePer'
+>;
 
 function generationOf(s: ResolvedSettings, eventsPerRun: number | undefined): string {
   const g: Generation = {
@@ -301,7 +343,13 @@ class ResumeFirst extends Error {
  * already in the ledger with the same settings (a replay: its files are loaded once anyway), but
  * never overlap another, or the same minutes would hold two sets of events.
  */
-function planWindows(s: ResolvedSettings, options: TwinOptions, ledger: readonly WindowRecord[], lastEvent: string | null, generation: string): string[] {
+function planWindows(
+  s: ResolvedSettings,
+  options: TwinOptions,
+  ledger: readonly WindowRecord[],
+  lastEvent: string | null,
+  generation: string,
+): string[] {
   const windowMs = s.windowMinutes * 60_000;
   if (options.windows) return [...options.windows];
   const start = options.start ? isoAt(Date.parse(options.start)) : firstWindowStart(ledger, lastEvent, s.windowMinutes);
@@ -312,7 +360,9 @@ function planWindows(s: ResolvedSettings, options: TwinOptions, ledger: readonly
     for (const w of ledger) {
       const ws = Date.parse(w.start);
       if (ps < ws + w.minutes * 60_000 && ws < ps + windowMs && !(ws === ps && w.generation === generation)) {
-        clashes.push(`${hhmm(p)}+${s.windowMinutes}m overlaps ${hhmm(w.start)}+${w.minutes}m (seed ${w.seed}${ws === ps && w.minutes === s.windowMinutes ? ', other settings' : ''})`);
+        clashes.push(
+          `${hhmm(p)}+${s.windowMinutes}m overlaps ${hhmm(w.start)}+${w.minutes}m (seed ${w.seed}${ws === ps && w.minutes === s.windowMinutes ? ', other settings' : ''})`,
+        );
         break;
       }
     }
@@ -351,18 +401,43 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     const finished: string[] = [];
     let balanced = true;
     for (const [generation, windows] of groups) {
-      options.onNotice?.(`Finishing ${windows.length} window(s) an earlier run started but did not load: ${windows.map(hhmm).join(', ')} UTC.`);
+      options.onNotice?.(
+        `Finishing ${windows.length} window(s) an earlier run started but did not load: ${windows.map(hhmm).join(', ')} UTC.`,
+      );
       const g = JSON.parse(generation) as Generation;
-      const pass = await runPipeline({ ...options, ...g, eventsPerRun: g.eventsPerRun ?? undefined, windows, runs: windows.length, start: undefined, fresh: false, repair: false });
+      const pass = await runPipeline({
+        ...options,
+        ...g,
+        eventsPerRun: g.eventsPerRun ?? undefined,
+        windows,
+        runs: windows.length,
+        start: undefined,
+        fresh: false,
+        repair: false,
+      });
       finished.push(...windows);
       if (pass.books && !pass.books.balanced) {
         balanced = false;
         // Stop there: the warehouse needs a look before more data goes in.
-        return { ...pass, resumed: { windows: finished, balanced }, notes: [...pass.notes, 'Finishing the earlier windows did not balance; this run stopped before its own windows.'] };
+        return {
+          ...pass,
+          resumed: { windows: finished, balanced },
+          notes: [
+            ...pass.notes,
+            'Finishing the earlier windows did not balance; this run stopped before its own windows.',
+          ],
+        };
       }
     }
     const report = await runPipeline({ ...options, fresh: false, repair: false });
-    return { ...report, resumed: { windows: finished, balanced }, notes: [`Finished ${finished.length} window(s) an earlier run left unloaded first: ${finished.map(hhmm).join(', ')} UTC.`, ...report.notes] };
+    return {
+      ...report,
+      resumed: { windows: finished, balanced },
+      notes: [
+        `Finished ${finished.length} window(s) an earlier run left unloaded first: ${finished.map(hhmm).join(', ')} UTC.`,
+        ...report.notes,
+      ],
+    };
   }
 }
 
@@ -372,7 +447,15 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
   const catalog = options.catalog ?? buildCatalog();
   const usage = new UsageMeter();
   const bucket = `${s.prefix}-landing`;
-  const progress: TwinProgress = { phase: 'setup', runsDone: 0, runs: s.runs, produced: 0, consumed: 0, loaded: 0, expected: 0 };
+  const progress: TwinProgress = {
+    phase: 'setup',
+    runsDone: 0,
+    runs: s.runs,
+    produced: 0,
+    consumed: 0,
+    loaded: 0,
+    expected: 0,
+  };
   const freshness = new FreshnessTracker();
   const report = () => options.onProgress?.({ ...progress, freshness: freshness.summary() });
   report();
@@ -398,7 +481,13 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
   try {
     endpoint = await openEndpoint(options.endpointUrl, 'us-east-1');
     // The warehouse opens (and migrates) while the queues and the function workers start.
-    opening = openTwinWarehouse({ dataDir: options.dataDir ?? '.twin/pgdata', databaseUrl: options.databaseUrl, fresh: options.fresh ?? false, repair: options.repair, catalog });
+    opening = openTwinWarehouse({
+      dataDir: options.dataDir ?? '.twin/pgdata',
+      databaseUrl: options.databaseUrl,
+      fresh: options.fresh ?? false,
+      repair: options.repair,
+      catalog,
+    });
     opening.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
     const admin = sqsFor();
     const queues = await createStreamQueues(admin, {
@@ -429,7 +518,10 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
       endpoint: endpoint.url,
       region: endpoint.region,
       credentials: endpoint.credentials,
-      catalog: { products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })), stores: catalog.stores.map((st) => ({ store_id: st.store_id, size: st.size })) },
+      catalog: {
+        products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
+        stores: catalog.stores.map((st) => ({ store_id: st.store_id, size: st.size })),
+      },
       settings: producerSettings,
       queueStreams: streamNames.map((st) => [queues[st].url, st]),
       keepSent: !options.skipBooks,
@@ -473,7 +565,10 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
         const s3 = s3For();
         if (chaos) chaos.failS3Puts(s3);
         const deps = { s3, known, settings: { stream, bucket, filePer: s.filePer } };
-        handler = (event, context) => (chaos ? chaos.consumerInvocation(event, () => consumeBatch(deps, event, context)) : consumeBatch(deps, event, context));
+        handler = (event, context) =>
+          chaos
+            ? chaos.consumerInvocation(event, () => consumeBatch(deps, event, context))
+            : consumeBatch(deps, event, context);
       }
       sources[stream] = new SqsEventSource({
         sqs: consumerSqs,
@@ -485,8 +580,12 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
         visibilityTimeoutMs: s.visibilityTimeoutSeconds * 1000,
         functionTimeoutMs: timeoutMs,
         handler,
-        invoke: (_event: SQSEvent, call) => usage.invoke(functionName, call, (r) => (r?.batchItemFailures.length ?? 0) > 0),
-        onReceive: chaos && options.chaos!.rates.duplicateDelivery > 0 ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url) : undefined,
+        invoke: (_event: SQSEvent, call) =>
+          usage.invoke(functionName, call, (r) => (r?.batchItemFailures.length ?? 0) > 0),
+        onReceive:
+          chaos && options.chaos!.rates.duplicateDelivery > 0
+            ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url)
+            : undefined,
         onInvocation: (outcome) => {
           for (const r of outcome.succeeded) {
             progress.consumed += eventsInBody(r.body);
@@ -516,7 +615,16 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
     }
     for (const n of notes) options.onNotice?.(n);
     // Demanded sale lines per window; each window's real event count replaces its estimate once produced.
-    const estimates = windows.map((w) => options.eventsPerRun ?? expectedSaleLines({ start: w, minutes: s.windowMinutes, seed: s.seed, peakLinesPerMinute: s.peakLinesPerMinute }));
+    const estimates = windows.map(
+      (w) =>
+        options.eventsPerRun ??
+        expectedSaleLines({
+          start: w,
+          minutes: s.windowMinutes,
+          seed: s.seed,
+          peakLinesPerMinute: s.peakLinesPerMinute,
+        }),
+    );
     let estimatedLeft = estimates.reduce((a, b) => a + b, 0);
     let estimatedDone = 0;
     const updateExpected = () => {
@@ -545,8 +653,16 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
           if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
           // In the ledger before any event leaves, so a kill from here on leaves a window the next run finishes.
           await warehouse!.startWindow({ start: window, minutes: s.windowMinutes, seed: s.seed, generation });
-          const { result, sent: accepted, sqsUsage } = await usage.invoke(producerName, () =>
-            producers!.invoke({ start: window, seed: s.seed, ...(options.eventsPerRun !== undefined ? { count: options.eventsPerRun } : {}) }),
+          const {
+            result,
+            sent: accepted,
+            sqsUsage,
+          } = await usage.invoke(producerName, () =>
+            producers!.invoke({
+              start: window,
+              seed: s.seed,
+              ...(options.eventsPerRun !== undefined ? { count: options.eventsPerRun } : {}),
+            }),
           );
           usage.addSqsUsage(sqsUsage);
           for (const st of streamNames) for (const body of accepted[st]) sent[st].push(body);
@@ -559,7 +675,14 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
           progress.runsDone++;
           if (chaos) {
             for (const stream of streamNames) {
-              await chaos.injectIntoStream(chaosSqs!, stream, queues[stream].url, result.window, { events: result.events[stream], messages: result.messages[stream] }, catalog);
+              await chaos.injectIntoStream(
+                chaosSqs!,
+                stream,
+                queues[stream].url,
+                result.window,
+                { events: result.events[stream], messages: result.messages[stream] },
+                catalog,
+              );
             }
           }
         }
@@ -571,7 +694,12 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
         produceMs = performance.now() - streamStarted;
       }
     };
-    const loaderOptions = { s3: loaderS3, bucket, crashMidFile: chaos && options.chaos!.rates.loaderCrash > 0 ? (key: string) => chaos.loaderCrashes(key) : undefined };
+    const loaderOptions = {
+      s3: loaderS3,
+      bucket,
+      crashMidFile:
+        chaos && options.chaos!.rates.loaderCrash > 0 ? (key: string) => chaos.loaderCrashes(key) : undefined,
+    };
     const loadCounts: LoadCounts = { files: 0, skipped: 0, rows: { sales: 0, inventory: 0 }, crashes: 0, failures: [] };
     const addLoad = (c: LoadCounts) => {
       loadCounts.files += c.files;
@@ -623,7 +751,10 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
       drained.catch(() => undefined);
       producing.catch(() => undefined);
       const [, stats] = await Promise.race([Promise.all([producing, drained]), failed]);
-      consumerStats = Object.fromEntries(streamNames.map((st, i) => [st, stats[i]])) as Record<StreamName, EventSourceStats>;
+      consumerStats = Object.fromEntries(streamNames.map((st, i) => [st, stats[i]])) as Record<
+        StreamName,
+        EventSourceStats
+      >;
     } finally {
       streaming = false;
       wakeLoader?.();
@@ -675,9 +806,21 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
     const booksStarted = performance.now();
     const books = options.skipBooks
       ? undefined
-      : await reconcile({ sqs: admin, s3: loaderS3, bucket, queues, warehouse, sent, chaos, window: { start, end }, runs: results.map((r) => r.window) });
+      : await reconcile({
+          sqs: admin,
+          s3: loaderS3,
+          bucket,
+          queues,
+          warehouse,
+          sent,
+          chaos,
+          window: { start, end },
+          runs: results.map((r) => r.window),
+        });
     // A window is done when every event it produced is in the warehouse once (or, without books, when every file loaded).
-    const allIn = books ? streamNames.every((st) => books.streams[st].missing === 0 && books.streams[st].doubled === 0) : loadCounts.failures.length === 0;
+    const allIn = books
+      ? streamNames.every((st) => books.streams[st].missing === 0 && books.streams[st].doubled === 0)
+      : loadCounts.failures.length === 0;
     if (allIn) await warehouse.windowsLoaded(windows);
     const warehouseBooks = options.skipBooks ? undefined : await warehouse.books();
     const booksMs = performance.now() - booksStarted;
@@ -709,7 +852,11 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
       messageBytes,
       lostSales,
       baskets,
-      files: { written: Object.values(usageSnapshot.filesPerHour).reduce((a, b) => a + b, 0), loaded: loadCounts.files, skipped: loadCounts.skipped },
+      files: {
+        written: Object.values(usageSnapshot.filesPerHour).reduce((a, b) => a + b, 0),
+        loaded: loadCounts.files,
+        skipped: loadCounts.skipped,
+      },
       loader: { crashes: loadCounts.crashes, failures: loadCounts.failures },
       rowsLoaded: loadCounts.rows,
       rejects: books?.rejected.lines ?? 0,
@@ -721,7 +868,17 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
       notes,
       dashboard,
       usage: usageSnapshot,
-      timings: { setupMs, streamMs, produceMs, loadMs, refreshMs, queriesMs, booksMs, pipelineMs, totalMs: performance.now() - started },
+      timings: {
+        setupMs,
+        streamMs,
+        produceMs,
+        loadMs,
+        refreshMs,
+        queriesMs,
+        booksMs,
+        pipelineMs,
+        totalMs: performance.now() - started,
+      },
       eventsPerSecond: totalEvents / (pipelineMs / 1000),
       freshness: freshness.summary(),
     };
@@ -730,7 +887,11 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
     await producers?.close();
     await Promise.all(consumerPools.map((p) => p.close()));
     // Closed even when something failed before the run awaited it.
-    if (opening) await opening.then((w) => w.close(), () => undefined);
+    if (opening)
+      await opening.then(
+        (w) => w.close(),
+        () => undefined,
+      );
     await endpoint?.stop();
   }
 }

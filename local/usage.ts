@@ -44,18 +44,35 @@ export interface S3UsageDelta {
   puts: [string, number][];
 }
 
-const S3_TIER1 = new Set(['PutObject', 'CopyObject', 'PostObject', 'ListObjectsV2', 'ListObjects', 'ListBuckets', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'CreateBucket']);
+const S3_TIER1 = new Set([
+  'PutObject',
+  'CopyObject',
+  'PostObject',
+  'ListObjectsV2',
+  'ListObjects',
+  'ListBuckets',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'CompleteMultipartUpload',
+  'CreateBucket',
+]);
 
 function byteLength(value: unknown): number {
   return typeof value === 'string' ? Buffer.byteLength(value) : 0;
 }
 
 /** Message attribute bytes as SQS counts them: name, type and value. */
-function attributeBytes(attributes: Record<string, { DataType?: string; StringValue?: string; BinaryValue?: Uint8Array }> | undefined): number {
+function attributeBytes(
+  attributes: Record<string, { DataType?: string; StringValue?: string; BinaryValue?: Uint8Array }> | undefined,
+): number {
   if (!attributes) return 0;
   let total = 0;
   for (const [name, value] of Object.entries(attributes)) {
-    total += Buffer.byteLength(name) + byteLength(value.DataType) + byteLength(value.StringValue) + (value.BinaryValue?.byteLength ?? 0);
+    total +=
+      Buffer.byteLength(name) +
+      byteLength(value.DataType) +
+      byteLength(value.StringValue) +
+      (value.BinaryValue?.byteLength ?? 0);
   }
   return total;
 }
@@ -70,14 +87,24 @@ interface SqsMessage {
 }
 
 /** Payload of one SQS request: what goes out for sends, what comes back for receives. */
-export function sqsPayloadBytes(command: string, input: Record<string, unknown>, output: Record<string, unknown> | undefined): number {
+export function sqsPayloadBytes(
+  command: string,
+  input: Record<string, unknown>,
+  output: Record<string, unknown> | undefined,
+): number {
   switch (command) {
     case 'SendMessage':
       return byteLength(input.MessageBody) + attributeBytes((input as SqsEntry).MessageAttributes);
     case 'SendMessageBatch':
-      return ((input.Entries as SqsEntry[] | undefined) ?? []).reduce((sum, e) => sum + byteLength(e.MessageBody) + attributeBytes(e.MessageAttributes), 0);
+      return ((input.Entries as SqsEntry[] | undefined) ?? []).reduce(
+        (sum, e) => sum + byteLength(e.MessageBody) + attributeBytes(e.MessageAttributes),
+        0,
+      );
     case 'ReceiveMessage':
-      return ((output?.Messages as SqsMessage[] | undefined) ?? []).reduce((sum, m) => sum + byteLength(m.Body) + attributeBytes(m.MessageAttributes), 0);
+      return ((output?.Messages as SqsMessage[] | undefined) ?? []).reduce(
+        (sum, m) => sum + byteLength(m.Body) + attributeBytes(m.MessageAttributes),
+        0,
+      );
     default:
       return 0;
   }
@@ -109,8 +136,13 @@ export class UsageMeter {
         } finally {
           const bytes = sqsPayloadBytes(command, args.input as Record<string, unknown>, output);
           // The twin's pollers short-poll; Lambda's long-poll. Empty receives are kept apart so a cost model can tell.
-          const empty = command === 'ReceiveMessage' && output !== undefined && !((output.Messages as unknown[] | undefined)?.length);
-          const entry = (this.sqsUsage[empty ? 'ReceiveMessageEmpty' : command] ??= { requests: 0, billingUnits: 0, payloadBytes: 0 });
+          const empty =
+            command === 'ReceiveMessage' && output !== undefined && !(output.Messages as unknown[] | undefined)?.length;
+          const entry = (this.sqsUsage[empty ? 'ReceiveMessageEmpty' : command] ??= {
+            requests: 0,
+            billingUnits: 0,
+            payloadBytes: 0,
+          });
           entry.requests++;
           entry.billingUnits += sqsBillingUnits(bytes);
           entry.payloadBytes += bytes;
@@ -128,7 +160,13 @@ export class UsageMeter {
         const result = await next(args);
         if (command === 'PutObject') {
           const input = args.input as { Key?: string; Body?: unknown };
-          if (input.Key) this.landing.set(input.Key, typeof input.Body === 'string' ? Buffer.byteLength(input.Body) : ((input.Body as Uint8Array | undefined)?.byteLength ?? 0));
+          if (input.Key)
+            this.landing.set(
+              input.Key,
+              typeof input.Body === 'string'
+                ? Buffer.byteLength(input.Body)
+                : ((input.Body as Uint8Array | undefined)?.byteLength ?? 0),
+            );
         }
         return result;
       },
@@ -197,7 +235,8 @@ export class UsageMeter {
       if (S3_TIER1.has(command)) putCopyPostList += count;
       else getAndOther += count;
     }
-    const copy = <T extends object>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { ...v }]));
+    const copy = <T extends object>(o: Record<string, T>): Record<string, T> =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { ...v }]));
     return {
       sqs: copy(this.sqsUsage),
       lambda: copy(this.lambdaUsage),

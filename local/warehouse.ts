@@ -10,7 +10,13 @@ import { openWarehouse } from '../warehouse/open';
 import { blankDataDir } from '../warehouse/drivers/pglite';
 import { openPgliteInWorker } from './pgliteWorker';
 import { runDashboardQueries, type DashboardRows } from '../warehouse/queries';
-import { applyMigrations, inTransaction, MigrationChangedError, MIGRATIONS_TABLE, type SqlDriver } from '../warehouse/runner';
+import {
+  applyMigrations,
+  inTransaction,
+  MigrationChangedError,
+  MIGRATIONS_TABLE,
+  type SqlDriver,
+} from '../warehouse/runner';
 import { qualified, quoteIdent, WAREHOUSE_SCHEMA } from '../warehouse/schema';
 import type { PgDriver } from '../warehouse/drivers/pg';
 import { claimDataDir, DataDirBusy, DataDirRefused } from './dataDir';
@@ -92,7 +98,10 @@ export interface TwinWarehouse {
    * row's key (md5's first 15 hex digits): the books compare these with the produced ids in one
    * pass of the table, and ask for every key only when they differ.
    */
-  factDigest(stream: StreamName, spans: readonly { from: string; to: string }[]): Promise<{ rows: number; hash: bigint }>;
+  factDigest(
+    stream: StreamName,
+    spans: readonly { from: string; to: string }[],
+  ): Promise<{ rows: number; hash: bigint }>;
   /** Row count per key of a fact table, for events in [from, to). */
   factIds(stream: StreamName, from: string, to: string): Promise<Map<string, number>>;
   /** Landing files loaded (status 'loaded' in the load log). */
@@ -157,7 +166,10 @@ export function windowTagOfKey(key: string): string | undefined {
 
 const toIso = (t: Date | string): string => {
   // A Date, possibly from the worker's realm (so not instanceof this realm's Date), or a string.
-  const time = typeof t === 'object' && typeof (t as Date).toISOString === 'function' ? (t as Date) : new Date(String(t).replace(' ', 'T') + 'Z');
+  const time =
+    typeof t === 'object' && typeof (t as Date).toISOString === 'function'
+      ? (t as Date)
+      : new Date(String(t).replace(' ', 'T') + 'Z');
   return time.toISOString().slice(0, 19) + 'Z';
 };
 
@@ -165,11 +177,15 @@ const toIso = (t: Date | string): string => {
 const ID_TAG_SQL = (column: string) => `split_part(${column}, '-', 2) || '-' || split_part(${column}, '-', 3)`;
 
 /** Per stream: rows in the table and rows the load log says it loaded. */
-async function tableAndLogTotals(driver: SqlDriver): Promise<{ tables: Record<StreamName, number>; loadLog: Record<StreamName, number> }> {
+async function tableAndLogTotals(
+  driver: SqlDriver,
+): Promise<{ tables: Record<StreamName, number>; loadLog: Record<StreamName, number> }> {
   const log = await loadLog(driver);
   const tables = { sales: 0, inventory: 0 } as Record<StreamName, number>;
   for (const stream of Object.keys(streams) as StreamName[]) {
-    const rows = await driver.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${qualified(streams[stream].contract.table)}`);
+    const rows = await driver.query<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM ${qualified(streams[stream].contract.table)}`,
+    );
     tables[stream] = Number(rows[0]?.n ?? 0);
   }
   return { tables, loadLog: log.rows };
@@ -187,7 +203,10 @@ async function integrityProblems(driver: SqlDriver): Promise<{ problems: string[
     if (tables[stream] === logged[stream]) continue;
     const { table, key } = streams[stream].contract;
     const job = copyJobName(table);
-    const files = await driver.query<{ file_name: string; rows_loaded: number | string }>(`SELECT "file_name", "rows_loaded" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded' AND "job_name" = $1`, [job]);
+    const files = await driver.query<{ file_name: string; rows_loaded: number | string }>(
+      `SELECT "file_name", "rows_loaded" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded' AND "job_name" = $1`,
+      [job],
+    );
     const logByTag = new Map<string, { rows: number; files: string[] }>();
     for (const f of files) {
       const tag = windowTagOfKey(f.file_name) ?? '(batch files)';
@@ -196,7 +215,9 @@ async function integrityProblems(driver: SqlDriver): Promise<{ problems: string[
       e.files.push(f.file_name);
       logByTag.set(tag, e);
     }
-    const inTable = await driver.query<{ tag: string; n: number | string }>(`SELECT ${ID_TAG_SQL(quoteIdent(key))} AS tag, COUNT(*) AS n FROM ${qualified(table)} GROUP BY 1`);
+    const inTable = await driver.query<{ tag: string; n: number | string }>(
+      `SELECT ${ID_TAG_SQL(quoteIdent(key))} AS tag, COUNT(*) AS n FROM ${qualified(table)} GROUP BY 1`,
+    );
     const tableByTag = new Map(inTable.map((r) => [r.tag, Number(r.n)]));
     const tags = new Set([...logByTag.keys(), ...tableByTag.keys()]);
     const bad: string[] = [];
@@ -206,9 +227,14 @@ async function integrityProblems(driver: SqlDriver): Promise<{ problems: string[
       if ((log?.rows ?? 0) === n) continue;
       windows.add(tag);
       const names = log?.files ?? [];
-      bad.push(`window ${tag}: ${n} row(s) in ${table}, the load log says ${log?.rows ?? 0} from ${names.length} file(s)${names.length ? ': ' + names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '') : ''}`);
+      bad.push(
+        `window ${tag}: ${n} row(s) in ${table}, the load log says ${log?.rows ?? 0} from ${names.length} file(s)${names.length ? ': ' + names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '') : ''}`,
+      );
     }
-    problems.push(`${table} holds ${tables[stream]} row(s) but the load log says ${logged[stream]} were loaded`, ...bad);
+    problems.push(
+      `${table} holds ${tables[stream]} row(s) but the load log says ${logged[stream]} were loaded`,
+      ...bad,
+    );
   }
   return { problems, windows: [...windows] };
 }
@@ -243,22 +269,42 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
           const code = (error as { code?: unknown }).code;
           const gone = typeof code === 'string' && /^(08|57P0[123])/.test(code);
           if (lost || gone || /Connection terminated|not queryable|ECONNRESET|EPIPE/.test((error as Error).message)) {
-            throw new Error(`the warehouse (${where}) connection was lost: ${(lost ?? (error as Error)).message}`, { cause: error });
+            throw new Error(`the warehouse (${where}) connection was lost: ${(lost ?? (error as Error)).message}`, {
+              cause: error,
+            });
           }
           throw error;
         }
       };
-    driver = { ...pg, exec: guard(pg.exec), query: guard(pg.query), copyCsv: guard(pg.copyCsv), execInTransaction: guard(pg.execInTransaction!), close: () => pg.close() } as PgDriver;
+    driver = {
+      ...pg,
+      exec: guard(pg.exec),
+      query: guard(pg.query),
+      copyCsv: guard(pg.copyCsv),
+      execInTransaction: guard(pg.execInTransaction!),
+      close: () => pg.close(),
+    } as PgDriver;
     try {
       // One twin per database: a session advisory lock, released when the connection ends.
-      const [{ locked }] = await pg.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${ADVISORY_KEY}) AS locked`);
+      const [{ locked }] = await pg.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_lock(${ADVISORY_KEY}) AS locked`,
+      );
       if (!locked) {
-        const holders = await pg.query<{ pid: number; client: string | null; app: string | null; since: Date | string | null }>(
+        const holders = await pg.query<{
+          pid: number;
+          client: string | null;
+          app: string | null;
+          since: Date | string | null;
+        }>(
           `SELECT a.pid, host(a.client_addr) AS client, a.application_name AS app, a.backend_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ${ADVISORY_KEY}`,
         );
         const h = holders[0];
         throw new DataDirBusy(
-          `${where} is in use by another twin` + (h ? `: server backend pid ${h.pid}${h.client ? ` from ${h.client}` : ''}${h.app ? ` (${h.app})` : ''}, connected since ${h.since ? toIso(h.since) : '?'}` : '') + '. Wait for it to finish, or stop it.',
+          `${where} is in use by another twin` +
+            (h
+              ? `: server backend pid ${h.pid}${h.client ? ` from ${h.client}` : ''}${h.app ? ` (${h.app})` : ''}, connected since ${h.since ? toIso(h.since) : '?'}`
+              : '') +
+            '. Wait for it to finish, or stop it.',
         );
       }
       if (options.fresh) {
@@ -266,7 +312,10 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
         const [{ ours, theirs }] = await pg.query<{ ours: boolean; theirs: boolean }>(
           `SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = '${LEDGER_SCHEMA}') AS ours, EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = '${WAREHOUSE_SCHEMA}') AS theirs`,
         );
-        if (theirs && !ours) throw new WarehouseRefused(`--fresh: ${where} has a schema ${WAREHOUSE_SCHEMA} that the twin did not make (no schema ${LEDGER_SCHEMA} beside it); the twin leaves it alone. Use another database.`);
+        if (theirs && !ours)
+          throw new WarehouseRefused(
+            `--fresh: ${where} has a schema ${WAREHOUSE_SCHEMA} that the twin did not make (no schema ${LEDGER_SCHEMA} beside it); the twin leaves it alone. Use another database.`,
+          );
         await pg.exec(`DROP SCHEMA IF EXISTS ${WAREHOUSE_SCHEMA} CASCADE`);
         await pg.exec(`DROP SCHEMA IF EXISTS ${LEDGER_SCHEMA} CASCADE`);
         await pg.exec(`DROP TABLE IF EXISTS ${MIGRATIONS_TABLE}`);
@@ -311,31 +360,57 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
       }
       await repairWindows(driver, integrity.windows);
       const after = await integrityProblems(driver);
-      if (after.problems.length) throw new WarehouseRefused(`--repair could not make the warehouse (${where}) match its load log:\n  ${after.problems.join('\n  ')}\nStart over with --fresh.`);
+      if (after.problems.length)
+        throw new WarehouseRefused(
+          `--repair could not make the warehouse (${where}) match its load log:\n  ${after.problems.join('\n  ')}\nStart over with --fresh.`,
+        );
     }
   } catch (error) {
     await close();
     if (error instanceof MigrationChangedError) {
       // Usually the catalog (the dims migration) or a view changed since this warehouse was made.
-      throw new WarehouseRefused(`${error.message}\nThis warehouse was built by an older version of the schema or catalog; start it again with --fresh.`);
+      throw new WarehouseRefused(
+        `${error.message}\nThis warehouse was built by an older version of the schema or catalog; start it again with --fresh.`,
+      );
     }
-    if (error instanceof WarehouseRefused || error instanceof DataDirBusy || error instanceof DataDirRefused) throw error;
-    throw new WarehouseRefused(`the warehouse (${where}) cannot be read: ${(error as Error).message}. If it is damaged, start it again with --fresh.`);
+    if (error instanceof WarehouseRefused || error instanceof DataDirBusy || error instanceof DataDirRefused)
+      throw error;
+    throw new WarehouseRefused(
+      `the warehouse (${where}) cannot be read: ${(error as Error).message}. If it is damaged, start it again with --fresh.`,
+    );
   }
 
   const windows = async (): Promise<WindowRecord[]> => {
-    const rows = await driver.query<{ window_start: Date | string; minutes: number; seed: number | string; generation: string; status: WindowRecord['status']; sales: number | null; inventory: number | null }>(
-      `SELECT window_start, minutes, seed, generation, status, sales, inventory FROM ${LEDGER} ORDER BY window_start`,
-    );
-    return rows.map((r) => ({ start: toIso(r.window_start), minutes: r.minutes, seed: Number(r.seed), generation: r.generation, status: r.status.trim() as WindowRecord['status'], sales: r.sales, inventory: r.inventory }));
+    const rows = await driver.query<{
+      window_start: Date | string;
+      minutes: number;
+      seed: number | string;
+      generation: string;
+      status: WindowRecord['status'];
+      sales: number | null;
+      inventory: number | null;
+    }>(`SELECT window_start, minutes, seed, generation, status, sales, inventory FROM ${LEDGER} ORDER BY window_start`);
+    return rows.map((r) => ({
+      start: toIso(r.window_start),
+      minutes: r.minutes,
+      seed: Number(r.seed),
+      generation: r.generation,
+      status: r.status.trim() as WindowRecord['status'],
+      sales: r.sales,
+      inventory: r.inventory,
+    }));
   };
 
   return {
     describe: where,
     driver,
     async lastEventTime() {
-      const parts = Object.values(streams).map((s) => `SELECT MAX(${quoteIdent('timestamp')}) AS t FROM ${qualified(s.contract.table)}`);
-      const rows = await driver.query<{ t: Date | string | null }>(`SELECT MAX(t) AS t FROM (${parts.join(' UNION ALL ')}) x`);
+      const parts = Object.values(streams).map(
+        (s) => `SELECT MAX(${quoteIdent('timestamp')}) AS t FROM ${qualified(s.contract.table)}`,
+      );
+      const rows = await driver.query<{ t: Date | string | null }>(
+        `SELECT MAX(t) AS t FROM (${parts.join(' UNION ALL ')}) x`,
+      );
       const t = rows[0]?.t;
       return t === null || t === undefined ? null : toIso(t);
     },
@@ -364,7 +439,8 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
       // What committed, crashes or not, is in the load log.
       const after = await loadLog(driver);
       counts.files = after.files - before.files;
-      for (const stream of Object.keys(counts.rows) as StreamName[]) counts.rows[stream] = after.rows[stream] - before.rows[stream];
+      for (const stream of Object.keys(counts.rows) as StreamName[])
+        counts.rows[stream] = after.rows[stream] - before.rows[stream];
       return counts;
     },
     async refresh() {
@@ -390,7 +466,9 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
       return new Map(rows.map((r) => [r.id, Number(r.n)]));
     },
     async loadedFiles() {
-      const rows = await driver.query<{ file_name: string }>(`SELECT "file_name" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded'`);
+      const rows = await driver.query<{ file_name: string }>(
+        `SELECT "file_name" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded'`,
+      );
       return new Set(rows.map((r) => r.file_name));
     },
     windows,
@@ -401,10 +479,16 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
       );
     },
     async windowProduced(start, events) {
-      await driver.query(`UPDATE ${LEDGER} SET sales = $2, inventory = $3, status = CASE WHEN status = 'loaded' THEN status ELSE 'produced' END WHERE window_start = $1`, [sqlTime(start), events.sales, events.inventory]);
+      await driver.query(
+        `UPDATE ${LEDGER} SET sales = $2, inventory = $3, status = CASE WHEN status = 'loaded' THEN status ELSE 'produced' END WHERE window_start = $1`,
+        [sqlTime(start), events.sales, events.inventory],
+      );
     },
     async windowsLoaded(starts) {
-      if (starts.length) await driver.query(`UPDATE ${LEDGER} SET status = 'loaded' WHERE window_start = ANY($1::timestamp[])`, [starts.map(sqlTime)]);
+      if (starts.length)
+        await driver.query(`UPDATE ${LEDGER} SET status = 'loaded' WHERE window_start = ANY($1::timestamp[])`, [
+          starts.map(sqlTime),
+        ]);
     },
     async books() {
       const ledger = await windows();
@@ -416,14 +500,34 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
       }
       const unfinished = ledger.filter((w) => w.status !== 'loaded').map((w) => w.start);
       const problems: string[] = [];
-      if (unfinished.length) problems.push(`${unfinished.length} window(s) produced but not fully loaded: ${unfinished.slice(0, 5).join(', ')}${unfinished.length > 5 ? ', ...' : ''} (the next run finishes them)`);
+      if (unfinished.length)
+        problems.push(
+          `${unfinished.length} window(s) produced but not fully loaded: ${unfinished.slice(0, 5).join(', ')}${unfinished.length > 5 ? ', ...' : ''} (the next run finishes them)`,
+        );
       for (const stream of Object.keys(streams) as StreamName[]) {
         const table = streams[stream].contract.table;
-        if (loadLog[stream] !== tables[stream]) problems.push(`${table}: ${tables[stream]} row(s), but the load log says ${loadLog[stream]} (run again with --repair)`);
+        if (loadLog[stream] !== tables[stream])
+          problems.push(
+            `${table}: ${tables[stream]} row(s), but the load log says ${loadLog[stream]} (run again with --repair)`,
+          );
         // Windows from before the ledger existed have no counts; only a ledger that covers every row can be compared.
-        if (ledger.length && ledger.every((w) => w.sales !== null) && !unfinished.length && produced[stream] !== tables[stream]) problems.push(`${table}: ${tables[stream]} row(s), but the windows produced ${produced[stream]}`);
+        if (
+          ledger.length &&
+          ledger.every((w) => w.sales !== null) &&
+          !unfinished.length &&
+          produced[stream] !== tables[stream]
+        )
+          problems.push(`${table}: ${tables[stream]} row(s), but the windows produced ${produced[stream]}`);
       }
-      return { balanced: problems.length === 0, problems, windows: ledger.length, unfinished, produced, loadLog, tables };
+      return {
+        balanced: problems.length === 0,
+        problems,
+        windows: ledger.length,
+        unfinished,
+        produced,
+        loadLog,
+        tables,
+      };
     },
     close,
   };

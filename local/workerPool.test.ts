@@ -8,15 +8,25 @@ const niceness = () => {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 };
 
-(linux ? it : it.skip)('runs function workers nicer than the thread that starts them', async () => {
-  // The starting thread runs the emulator and the loader; the PGlite worker keeps its priority too.
-  const before = niceness();
-  const pool = await WorkerPool.start<null, number, undefined>('nice', 2, join(__dirname, '..', 'test', 'support', 'niceWorker.ts'), 'serveNiceness', undefined);
-  try {
-    const answers = await Promise.all([pool.invoke(null), pool.invoke(null), pool.invoke(null)]);
-    expect(answers).toEqual(Array(3).fill(Math.min(19, before + FUNCTION_NICENESS)));
-  } finally {
-    await pool.close();
-  }
-  expect(niceness()).toBe(before);
-}, 60_000);
+(linux ? it : it.skip)(
+  'runs function workers nicer than the thread that starts them',
+  async () => {
+    // The starting thread runs the emulator and the loader; the PGlite worker keeps its priority too.
+    const before = niceness();
+    const pool = await WorkerPool.start<null, number, undefined>(
+      'nice',
+      2,
+      join(__dirname, '..', 'test', 'support', 'niceWorker.ts'),
+      'serveNiceness',
+      undefined,
+    );
+    try {
+      const answers = await Promise.all([pool.invoke(null), pool.invoke(null), pool.invoke(null)]);
+      expect(answers).toEqual(Array(3).fill(Math.min(19, before + FUNCTION_NICENESS)));
+    } finally {
+      await pool.close();
+    }
+    expect(niceness()).toBe(before);
+  },
+  60_000,
+);

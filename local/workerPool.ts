@@ -60,10 +60,25 @@ export class WorkerPool<Req, Res> {
    * Start `size` workers running `module`'s `entry`, and wait until each has loaded (its cold start).
    * `env` adds to the workers' environment (a function's own variables, as Lambda sets them).
    */
-  static async start<Req, Res, Data>(name: string, size: number, module: string, entry: string, data: Data, extraEnv: Record<string, string> = {}): Promise<WorkerPool<Req, Res>> {
+  static async start<Req, Res, Data>(
+    name: string,
+    size: number,
+    module: string,
+    entry: string,
+    data: Data,
+    extraEnv: Record<string, string> = {},
+  ): Promise<WorkerPool<Req, Res>> {
     // The main thread already printed the SDK's Node version notice; one per worker is noise.
     const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extraEnv };
-    const workers = Array.from({ length: size }, () => new Worker(WORKER_SOURCE, { eval: true, env, workerData: { tsxApi: require.resolve('tsx/cjs/api'), niceness: FUNCTION_NICENESS, module, entry, data } }));
+    const workers = Array.from(
+      { length: size },
+      () =>
+        new Worker(WORKER_SOURCE, {
+          eval: true,
+          env,
+          workerData: { tsxApi: require.resolve('tsx/cjs/api'), niceness: FUNCTION_NICENESS, module, entry, data },
+        }),
+    );
     try {
       await Promise.all(
         workers.map(
@@ -132,7 +147,7 @@ export interface ArchiveHandler {
 }
 
 /** Inside a worker: load the archive's handler as the Lambda runtime does (require the file, take the export). */
-export function loadArchiveHandler<F extends (...args: any[]) => Promise<unknown>>(archive: ArchiveHandler): F {
+export function loadArchiveHandler<F extends (...args: never[]) => Promise<unknown>>(archive: ArchiveHandler): F {
   const dot = archive.handler.lastIndexOf('.');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const handler = require(join(resolve(archive.dir), archive.handler.slice(0, dot)))[archive.handler.slice(dot + 1)];
@@ -147,9 +162,16 @@ export function loadArchiveHandler<F extends (...args: any[]) => Promise<unknown
  * meters them and injects its faults, as OpenTelemetry's AWS SDK instrumentation does
  * (it wraps `send`). The archive's code is not touched.
  */
-export function onEachArchiveClient<C extends { send: (...args: any[]) => unknown }>(archive: ArchiveHandler, sdkPackage: string, className: string, attach: (client: C) => void): void {
+export function onEachArchiveClient<C extends { send: (...args: never[]) => unknown }>(
+  archive: ArchiveHandler,
+  sdkPackage: string,
+  className: string,
+  attach: (client: C) => void,
+): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ClientClass = require(require.resolve(sdkPackage, { paths: [resolve(archive.dir)] }))[className] as { prototype: C };
+  const ClientClass = require(require.resolve(sdkPackage, { paths: [resolve(archive.dir)] }))[className] as {
+    prototype: C;
+  };
   const send = ClientClass.prototype.send;
   const attached = new WeakSet<object>();
   ClientClass.prototype.send = function (this: C, ...args: unknown[]) {
@@ -157,6 +179,6 @@ export function onEachArchiveClient<C extends { send: (...args: any[]) => unknow
       attached.add(this);
       attach(this);
     }
-    return send.apply(this, args);
+    return send.apply(this, args as never[]);
   };
 }

@@ -35,8 +35,10 @@ function readData<T>(...parts: string[]): T | undefined {
   return cache.get(path) as T | undefined;
 }
 
-const actionsOf = (service: string) => readData<Record<string, CatalogueAction>>('actions', `${service.toLowerCase()}.json`);
-const resourceTypesOf = (service: string) => readData<Record<string, { key: string; arn: string }>>('resourceTypes', `${service.toLowerCase()}.json`);
+const actionsOf = (service: string) =>
+  readData<Record<string, CatalogueAction>>('actions', `${service.toLowerCase()}.json`);
+const resourceTypesOf = (service: string) =>
+  readData<Record<string, { key: string; arn: string }>>('resourceTypes', `${service.toLowerCase()}.json`);
 
 /** The catalogue entry of `service:Action`, or undefined when AWS defines no such action. */
 export function catalogueAction(action: string): CatalogueAction | undefined {
@@ -49,7 +51,8 @@ export function catalogueAction(action: string): CatalogueAction | undefined {
  * authorizes them on "*". Each needs its reason here.
  */
 export const STAR_EXCEPTIONS: Record<string, string> = {
-  'cloudwatch:GetMetricData': 'its one resource type (dataset) is optional; a metric query names no dataset, so IAM authorizes it on "*"',
+  'cloudwatch:GetMetricData':
+    'its one resource type (dataset) is optional; a metric query names no dataset, so IAM authorizes it on "*"',
 };
 
 /**
@@ -60,8 +63,12 @@ export const STAR_EXCEPTIONS: Record<string, string> = {
  * and the namespace's resource policy names that ARN (Management Guide, zero-ETL authorization).
  */
 export const EXTRA_RESOURCE_FORMATS: Record<string, string[]> = {
-  'redshift:AuthorizeInboundIntegration': ['arn:${Partition}:redshift-serverless:${Region}:${Account}:namespace/${NamespaceId}'],
-  'redshift:CreateInboundIntegration': ['arn:${Partition}:redshift-serverless:${Region}:${Account}:namespace/${NamespaceId}'],
+  'redshift:AuthorizeInboundIntegration': [
+    'arn:${Partition}:redshift-serverless:${Region}:${Account}:namespace/${NamespaceId}',
+  ],
+  'redshift:CreateInboundIntegration': [
+    'arn:${Partition}:redshift-serverless:${Region}:${Account}:namespace/${NamespaceId}',
+  ],
 };
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -74,10 +81,18 @@ function actionProblems(action: string, where: string): string[] {
   const actions = actionsOf(service);
   if (!actions) return [`${where}: ${action}: AWS has no service "${service}"`];
   if (isWildcardPattern(name)) {
-    const re = new RegExp(`^${name.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const re = new RegExp(
+      `^${name
+        .toLowerCase()
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     return Object.keys(actions).some((a) => re.test(a)) ? [] : [`${where}: ${action} matches no action of ${service}`];
   }
-  return actions[name.toLowerCase()] ? [] : [`${where}: ${action} is not an action of ${service} (AWS's service authorization reference)`];
+  return actions[name.toLowerCase()]
+    ? []
+    : [`${where}: ${action} is not an action of ${service} (AWS's service authorization reference)`];
 }
 
 export type PolicyKind = 'identity' | 'resource' | 'key';
@@ -99,23 +114,34 @@ export function catalogueProblems(policy: unknown, kind: PolicyKind): string[] {
       const star = resources.includes('*');
       if (entry.resourceTypes.length === 0) {
         const named = resources.filter((r) => r !== '*');
-        if (named.length > 0) problems.push(`${where}: ${action} accepts only Resource "*" (it takes no resource in IAM), got ${named.join(', ')}`);
+        if (named.length > 0)
+          problems.push(
+            `${where}: ${action} accepts only Resource "*" (it takes no resource in IAM), got ${named.join(', ')}`,
+          );
         continue;
       }
       if (star && st.Effect === 'Allow' && kind !== 'key' && !STAR_EXCEPTIONS[action]) {
-        const level = /^(Read|Write)$/.test(entry.accessLevel) ? `a ${entry.accessLevel.toLowerCase()} (data) action` : `a ${entry.accessLevel} action`;
-        problems.push(`${where}: Resource "*" on ${action}, ${level} that names its resources (${entry.resourceTypes.map((t) => t.name).join(', ')}); name the exact ARNs`);
+        const level = /^(Read|Write)$/.test(entry.accessLevel)
+          ? `a ${entry.accessLevel.toLowerCase()} (data) action`
+          : `a ${entry.accessLevel} action`;
+        problems.push(
+          `${where}: Resource "*" on ${action}, ${level} that names its resources (${entry.resourceTypes.map((t) => t.name).join(', ')}); name the exact ARNs`,
+        );
       }
       const [service] = action.split(':');
       const types = resourceTypesOf(service) ?? {};
       const patterns = [
-        ...entry.resourceTypes.map((t) => ({ name: t.name, arn: types[t.name.toLowerCase()]?.arn })).filter((t): t is { name: string; arn: string } => !!t.arn),
+        ...entry.resourceTypes
+          .map((t) => ({ name: t.name, arn: types[t.name.toLowerCase()]?.arn }))
+          .filter((t): t is { name: string; arn: string } => !!t.arn),
         ...(EXTRA_RESOURCE_FORMATS[action] ?? []).map((arn) => ({ name: 'also', arn })),
       ];
       for (const resource of resources) {
         if (resource === '*') continue;
         if (!patterns.some((t) => resourceStringMatchesResourceTypePattern(resource, t.arn))) {
-          problems.push(`${where}: ${resource} is not an ARN of a resource type ${action} takes (${patterns.map((t) => `${t.name}: ${t.arn}`).join('; ')})`);
+          problems.push(
+            `${where}: ${resource} is not an ARN of a resource type ${action} takes (${patterns.map((t) => `${t.name}: ${t.arn}`).join('; ')})`,
+          );
         }
       }
     }
@@ -140,9 +166,11 @@ export const POLICY_PROPERTIES: Record<string, { prop: string; kind: PolicyKind 
 
 export const iamCatalogue: ResourceValidationPolicy = {
   name: 'iam-catalogue',
-  description: 'Every IAM action exists, every resource ARN is of a type the action takes, "*" only for actions that take no resource (AWS service authorization reference).',
+  description:
+    'Every IAM action exists, every resource ARN is of a type the action takes, "*" only for actions that take no resource (AWS service authorization reference).',
   enforcementLevel: 'mandatory',
   validateResource: (args, report) => {
-    for (const { prop, kind } of POLICY_PROPERTIES[args.type] ?? []) for (const problem of catalogueProblems(args.props[prop], kind)) report(problem);
+    for (const { prop, kind } of POLICY_PROPERTIES[args.type] ?? [])
+      for (const problem of catalogueProblems(args.props[prop], kind)) report(problem);
   },
 };

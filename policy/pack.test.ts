@@ -34,12 +34,17 @@ function packageOf(name: string): { name: string; version: string } {
 }
 
 test('the pack declares its own dependencies, and the versions it resolves from its directory satisfy them', () => {
-  const pack = JSON.parse(readFileSync(join(PACK, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string> };
+  const pack = JSON.parse(readFileSync(join(PACK, 'package.json'), 'utf8')) as {
+    main: string;
+    dependencies: Record<string, string>;
+  };
   expect(pack.main).toBe('index.ts');
   // Every package the pack's own modules import (tests aside) is declared.
   const imported = new Set<string>();
   for (const file of readdirSync(PACK).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
-    for (const m of readFileSync(join(PACK, file), 'utf8').matchAll(/^import\s+(?!type\b)[^'"]*?from\s+'([^'.][^']*)'/gm)) {
+    for (const m of readFileSync(join(PACK, file), 'utf8').matchAll(
+      /^import\s+(?!type\b)[^'"]*?from\s+'([^'.][^']*)'/gm,
+    )) {
       imported.add(m[1].startsWith('@') ? m[1].split('/').slice(0, 2).join('/') : m[1].split('/')[0]);
     }
   }
@@ -72,7 +77,9 @@ test('run the way the CLI runs it, the pack serves every rule (policy/rules.ts a
     });
     const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     try {
-      const info = await new Promise<any>((resolve, reject) => client.getAnalyzerInfo(new Empty(), (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))));
+      const info = await new Promise<any>((resolve, reject) =>
+        client.getAnalyzerInfo(new Empty(), (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
+      );
       expect(info.getName()).toBe('bfstream-policies');
       const served = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]);
       // EnforcementLevel MANDATORY = 1 in analyzer.proto.

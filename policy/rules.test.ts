@@ -8,7 +8,13 @@ import { stackLifeTypes, WORKGROUP_CONFIG_KEYS } from './stackLife';
 
 const urn = (type: string, name: string) => `urn:pulumi:test::bfstream::${type}::${name}`;
 
-function res(type: string, name: string, inputs: Record<string, any>, deps: Record<string, MockedResource[]> = {}, outputs: Record<string, any> = {}): MockedResource {
+function res(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+  deps: Record<string, MockedResource[]> = {},
+  outputs: Record<string, any> = {},
+): MockedResource {
   return {
     urn: urn(type, name),
     type,
@@ -28,11 +34,39 @@ const L = stackLifeTypes;
 type Overrides = Partial<Record<string, (r: MockedResource) => MockedResource>>;
 
 /** A small graph shaped like the program's; `override` swaps one resource for a broken one. */
-function graph(override: Overrides = {}, extra: (g: Record<string, MockedResource>) => MockedResource[] = () => []): MockedResource[] {
+function graph(
+  override: Overrides = {},
+  extra: (g: Record<string, MockedResource>) => MockedResource[] = () => [],
+): MockedResource[] {
   const o = (key: string, r: MockedResource) => (override[key] ? override[key]!(r) : r);
-  const bucket = o('bucket', res(T.bucket, 'landing-bucket', { forceDestroy: false }, {}, { arn: 'arn:aws:s3:::landing', bucket: 'landing' }));
-  const pab = o('pab', res(T.publicAccessBlock, 'landing-public-access', { bucket: 'landing', blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { bucket: [bucket] }));
-  const sse = o('sse', res(T.encryption, 'landing-encryption', { bucket: 'landing', rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] }, { bucket: [bucket] }));
+  const bucket = o(
+    'bucket',
+    res(T.bucket, 'landing-bucket', { forceDestroy: false }, {}, { arn: 'arn:aws:s3:::landing', bucket: 'landing' }),
+  );
+  const pab = o(
+    'pab',
+    res(
+      T.publicAccessBlock,
+      'landing-public-access',
+      {
+        bucket: 'landing',
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { bucket: [bucket] },
+    ),
+  );
+  const sse = o(
+    'sse',
+    res(
+      T.encryption,
+      'landing-encryption',
+      { bucket: 'landing', rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] },
+      { bucket: [bucket] },
+    ),
+  );
   const bucketPolicy = o(
     'bucketPolicy',
     res(
@@ -41,35 +75,172 @@ function graph(override: Overrides = {}, extra: (g: Record<string, MockedResourc
       {
         bucket: 'landing',
         policy: doc(
-          { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: ['s3:*'], Resource: ['arn:aws:s3:::landing'], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
-          { Sid: 'AllowRedshiftEventIntegration', Effect: 'Allow', Principal: { Service: 'redshift.amazonaws.com' }, Action: ['s3:GetBucketNotification', 's3:PutBucketNotification', 's3:GetBucketLocation'], Resource: ['arn:aws:s3:::landing'] },
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: ['s3:*'],
+            Resource: ['arn:aws:s3:::landing'],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+          {
+            Sid: 'AllowRedshiftEventIntegration',
+            Effect: 'Allow',
+            Principal: { Service: 'redshift.amazonaws.com' },
+            Action: ['s3:GetBucketNotification', 's3:PutBucketNotification', 's3:GetBucketLocation'],
+            Resource: ['arn:aws:s3:::landing'],
+          },
         ),
       },
       { bucket: [bucket], policy: [bucket] },
     ),
   );
-  const dlq = o('dlq', res(T.queue, 'sales-dlq', { sqsManagedSseEnabled: true }, {}, { arn: 'arn:aws:sqs:us-east-1:1:sales-dlq' }));
-  const queue = o('queue', res(T.queue, 'sales', { sqsManagedSseEnabled: true, visibilityTimeoutSeconds: 365, redrivePolicy: '{"maxReceiveCount":5}' }, { redrivePolicy: [dlq] }, { arn: 'arn:aws:sqs:us-east-1:1:sales' }));
+  const dlq = o(
+    'dlq',
+    res(T.queue, 'sales-dlq', { sqsManagedSseEnabled: true }, {}, { arn: 'arn:aws:sqs:us-east-1:1:sales-dlq' }),
+  );
+  const queue = o(
+    'queue',
+    res(
+      T.queue,
+      'sales',
+      { sqsManagedSseEnabled: true, visibilityTimeoutSeconds: 365, redrivePolicy: '{"maxReceiveCount":5}' },
+      { redrivePolicy: [dlq] },
+      { arn: 'arn:aws:sqs:us-east-1:1:sales' },
+    ),
+  );
   const logGroup = o('logGroup', res(T.logGroup, 'consumer-logs', { retentionInDays: 14 }));
-  const fn = o('lambda', res(T.lambda, 'consumer', { runtime: 'nodejs22.x', timeout: 60, loggingConfig: { logGroup: 'consumer-logs', logFormat: 'JSON' } }, { loggingConfig: [logGroup] }));
-  const mapping = o('mapping', res(T.mapping, 'consumer-mapping', { functionResponseTypes: ['ReportBatchItemFailures'], scalingConfig: { maximumConcurrency: 5 }, maximumBatchingWindowInSeconds: 5 }, { eventSourceArn: [queue], functionName: [fn] }));
+  const fn = o(
+    'lambda',
+    res(
+      T.lambda,
+      'consumer',
+      { runtime: 'nodejs22.x', timeout: 60, loggingConfig: { logGroup: 'consumer-logs', logFormat: 'JSON' } },
+      { loggingConfig: [logGroup] },
+    ),
+  );
+  const mapping = o(
+    'mapping',
+    res(
+      T.mapping,
+      'consumer-mapping',
+      {
+        functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: 5 },
+        maximumBatchingWindowInSeconds: 5,
+      },
+      { eventSourceArn: [queue], functionName: [fn] },
+    ),
+  );
   const scheduleDlq = o('scheduleDlq', res(T.queue, 'schedule-dlq', { sqsManagedSseEnabled: true }));
-  const namespace = o('namespace', res(T.namespace, 'namespace', { manageAdminPassword: true }, {}, { arn: 'arn:aws:redshift-serverless:us-east-1:1:namespace/x' }));
-  const workgroup = o('workgroup', res(T.workgroup, 'workgroup', { publiclyAccessible: false, enhancedVpcRouting: true }));
-  const redshiftPolicy = o('redshiftPolicy', res(T.redshiftPolicy, 'namespace-policy', { policy: doc({ Effect: 'Allow' }) }, { resourceArn: [namespace], policy: [namespace, bucket] }));
-  const integration = o('integration', res(T.integration, 'integration', {}, { sourceArn: [bucket], targetArn: [namespace] }));
-  const rolePolicy = o('rolePolicy', res(T.rolePolicy, 'consumer-policy', { policy: doc({ Sid: 'Consume', Effect: 'Allow', Action: ['sqs:ReceiveMessage'], Resource: ['arn:aws:sqs:us-east-1:1:sales'] }) }));
+  const namespace = o(
+    'namespace',
+    res(
+      T.namespace,
+      'namespace',
+      { manageAdminPassword: true },
+      {},
+      { arn: 'arn:aws:redshift-serverless:us-east-1:1:namespace/x' },
+    ),
+  );
+  const workgroup = o(
+    'workgroup',
+    res(T.workgroup, 'workgroup', { publiclyAccessible: false, enhancedVpcRouting: true }),
+  );
+  const redshiftPolicy = o(
+    'redshiftPolicy',
+    res(
+      T.redshiftPolicy,
+      'namespace-policy',
+      { policy: doc({ Effect: 'Allow' }) },
+      { resourceArn: [namespace], policy: [namespace, bucket] },
+    ),
+  );
+  const integration = o(
+    'integration',
+    res(T.integration, 'integration', {}, { sourceArn: [bucket], targetArn: [namespace] }),
+  );
+  const rolePolicy = o(
+    'rolePolicy',
+    res(T.rolePolicy, 'consumer-policy', {
+      policy: doc({
+        Sid: 'Consume',
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage'],
+        Resource: ['arn:aws:sqs:us-east-1:1:sales'],
+      }),
+    }),
+  );
   const topic = o('topic', res(T.topic, 'alarms', { kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/x' }));
   const migration = o('migration', res(L.invocation, 'warehouse-migrate', { input: '{}' }));
-  const producer = o('producer', res(T.lambda, 'producer', { runtime: 'nodejs22.x', timeout: 60, loggingConfig: { logGroup: 'consumer-logs', logFormat: 'JSON' } }, { loggingConfig: [logGroup] }));
-  const failures = o('failures', res(T.queue, 'producer-failures', { sqsManagedSseEnabled: true }, {}, { arn: 'arn:aws:sqs:us-east-1:1:producer-failures' }));
+  const producer = o(
+    'producer',
+    res(
+      T.lambda,
+      'producer',
+      { runtime: 'nodejs22.x', timeout: 60, loggingConfig: { logGroup: 'consumer-logs', logFormat: 'JSON' } },
+      { loggingConfig: [logGroup] },
+    ),
+  );
+  const failures = o(
+    'failures',
+    res(
+      T.queue,
+      'producer-failures',
+      { sqsManagedSseEnabled: true },
+      {},
+      { arn: 'arn:aws:sqs:us-east-1:1:producer-failures' },
+    ),
+  );
   const asyncConfig = o(
     'asyncConfig',
-    res(L.eventInvokeConfig, 'producer-async', { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 300, destinationConfig: { onFailure: { destination: 'arn:aws:sqs:us-east-1:1:producer-failures' } } }, { functionName: [producer], destinationConfig: [failures] }),
+    res(
+      L.eventInvokeConfig,
+      'producer-async',
+      {
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: 300,
+        destinationConfig: { onFailure: { destination: 'arn:aws:sqs:us-east-1:1:producer-failures' } },
+      },
+      { functionName: [producer], destinationConfig: [failures] },
+    ),
   );
-  const scheduleBase = res(T.schedule, 'schedule', { target: { arn: 'arn:fn', retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 }, deadLetterConfig: { arn: 'arn:aws:sqs:us-east-1:1:schedule-dlq' } } }, { target: [scheduleDlq, producer] });
+  const scheduleBase = res(
+    T.schedule,
+    'schedule',
+    {
+      target: {
+        arn: 'arn:fn',
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 },
+        deadLetterConfig: { arn: 'arn:aws:sqs:us-east-1:1:schedule-dlq' },
+      },
+    },
+    { target: [scheduleDlq, producer] },
+  );
   const schedule = o('schedule', { ...scheduleBase, dependencies: [...scheduleBase.dependencies, migration.urn] });
-  const all = { bucket, pab, sse, bucketPolicy, dlq, queue, logGroup, fn, mapping, scheduleDlq, schedule, namespace, workgroup, redshiftPolicy, integration, rolePolicy, topic, migration, producer, failures, asyncConfig };
+  const all = {
+    bucket,
+    pab,
+    sse,
+    bucketPolicy,
+    dlq,
+    queue,
+    logGroup,
+    fn,
+    mapping,
+    scheduleDlq,
+    schedule,
+    namespace,
+    workgroup,
+    redshiftPolicy,
+    integration,
+    rolePolicy,
+    topic,
+    migration,
+    producer,
+    failures,
+    asyncConfig,
+  };
   return [...Object.values(all), ...extra(all)];
 }
 
@@ -78,29 +249,90 @@ const edit = (patch: (inputs: Record<string, any>) => Record<string, any>) => (r
   const outputs = Object.fromEntries(Object.entries(r.state).filter(([k]) => !(k in r.inputs)));
   return { ...r, inputs, state: { ...outputs, ...inputs } };
 };
-const dropDeps = (key: string) => (r: MockedResource) => ({ ...r, propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).filter(([k]) => k !== key)) });
+const dropDeps = (key: string) => (r: MockedResource) => ({
+  ...r,
+  propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).filter(([k]) => k !== key)),
+});
 
 /** Broken variants, each expected to trip exactly the named rule. */
 const broken: Record<string, { graph: () => MockedResource[]; message: RegExp }[]> = {
   'iam-no-managed-policies': [
     {
-      graph: () => graph({}, () => [res('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'default-role-s3', { role: 'r', policyArn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess' })]),
+      graph: () =>
+        graph({}, () => [
+          res('aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'default-role-s3', {
+            role: 'r',
+            policyArn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess',
+          }),
+        ]),
       message: /AmazonS3FullAccess \(full access\)/,
     },
-    { graph: () => graph({}, () => [res('aws:iam/role:Role', 'r', { managedPolicyArns: ['arn:aws:iam::aws:policy/AWSLambda_FullAccess'] })]), message: /AWSLambda_FullAccess/ },
+    {
+      graph: () =>
+        graph({}, () => [
+          res('aws:iam/role:Role', 'r', { managedPolicyArns: ['arn:aws:iam::aws:policy/AWSLambda_FullAccess'] }),
+        ]),
+      message: /AWSLambda_FullAccess/,
+    },
   ],
   'iam-least-privilege': [
-    { graph: () => graph({ rolePolicy: edit((i) => ({ ...i, policy: doc({ Sid: 'All', Effect: 'Allow', Action: ['s3:*'], Resource: ['arn:aws:s3:::landing/*'] }) })) }), message: /wildcard action s3:\*/ },
-    { graph: () => graph({ rolePolicy: edit((i) => ({ ...i, policy: doc({ Sid: 'Any', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: '*' }) })) }), message: /sqs:SendMessage on Resource "\*"/ },
-    { graph: () => graph({ rolePolicy: edit((i) => ({ ...i, policy: doc({ Sid: 'Not', Effect: 'Allow', NotAction: ['iam:*'], Resource: ['arn:x'] }) })) }), message: /NotAction/ },
+    {
+      graph: () =>
+        graph({
+          rolePolicy: edit((i) => ({
+            ...i,
+            policy: doc({ Sid: 'All', Effect: 'Allow', Action: ['s3:*'], Resource: ['arn:aws:s3:::landing/*'] }),
+          })),
+        }),
+      message: /wildcard action s3:\*/,
+    },
+    {
+      graph: () =>
+        graph({
+          rolePolicy: edit((i) => ({
+            ...i,
+            policy: doc({ Sid: 'Any', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: '*' }),
+          })),
+        }),
+      message: /sqs:SendMessage on Resource "\*"/,
+    },
+    {
+      graph: () =>
+        graph({
+          rolePolicy: edit((i) => ({
+            ...i,
+            policy: doc({ Sid: 'Not', Effect: 'Allow', NotAction: ['iam:*'], Resource: ['arn:x'] }),
+          })),
+        }),
+      message: /NotAction/,
+    },
   ],
-  'iam-no-long-lived-credentials': [{ graph: () => graph({}, () => [res('aws:iam/accessKey:AccessKey', 'key', { user: 'bf-engineer' })]), message: /long-lived credential/ }],
-  'sqs-encrypted': [{ graph: () => graph({ queue: edit((i) => ({ ...i, sqsManagedSseEnabled: false })) }), message: /neither sqsManagedSseEnabled/ }],
-  'sns-encrypted': [{ graph: () => graph({ topic: edit(({ kmsMasterKeyId: _drop, ...i }) => i) }), message: /no kmsMasterKeyId/ }],
-  'log-retention': [{ graph: () => graph({ logGroup: edit(({ retentionInDays: _drop, ...i }) => i) }), message: /retentionInDays/ }],
-  'lambda-supported-runtime': [{ graph: () => graph({ lambda: edit((i) => ({ ...i, runtime: 'nodejs16.x' })) }), message: /nodejs16\.x/ }],
+  'iam-no-long-lived-credentials': [
+    {
+      graph: () => graph({}, () => [res('aws:iam/accessKey:AccessKey', 'key', { user: 'bf-engineer' })]),
+      message: /long-lived credential/,
+    },
+  ],
+  'sqs-encrypted': [
+    {
+      graph: () => graph({ queue: edit((i) => ({ ...i, sqsManagedSseEnabled: false })) }),
+      message: /neither sqsManagedSseEnabled/,
+    },
+  ],
+  'sns-encrypted': [
+    { graph: () => graph({ topic: edit(({ kmsMasterKeyId: _drop, ...i }) => i) }), message: /no kmsMasterKeyId/ },
+  ],
+  'log-retention': [
+    { graph: () => graph({ logGroup: edit(({ retentionInDays: _drop, ...i }) => i) }), message: /retentionInDays/ },
+  ],
+  'lambda-supported-runtime': [
+    { graph: () => graph({ lambda: edit((i) => ({ ...i, runtime: 'nodejs16.x' })) }), message: /nodejs16\.x/ },
+  ],
   'sqs-partial-batch-responses': [
-    { graph: () => graph({ mapping: edit(({ functionResponseTypes: _drop, ...i }) => i) }), message: /ReportBatchItemFailures/ },
+    {
+      graph: () => graph({ mapping: edit(({ functionResponseTypes: _drop, ...i }) => i) }),
+      message: /ReportBatchItemFailures/,
+    },
     { graph: () => graph({ mapping: edit(({ scalingConfig: _drop, ...i }) => i) }), message: /maximumConcurrency/ },
   ],
   's3-current-resources': [
@@ -108,45 +340,108 @@ const broken: Record<string, { graph: () => MockedResource[]; message: RegExp }[
     { graph: () => graph({ bucket: edit((i) => ({ ...i, acl: 'public-read' })) }), message: /public/ },
   ],
   'redshift-private': [
-    { graph: () => graph({ workgroup: edit((i) => ({ ...i, publiclyAccessible: true })) }), message: /publiclyAccessible: false/ },
-    { graph: () => graph({ workgroup: edit(({ enhancedVpcRouting: _drop, ...i }) => i) }), message: /enhancedVpcRouting/ },
+    {
+      graph: () => graph({ workgroup: edit((i) => ({ ...i, publiclyAccessible: true })) }),
+      message: /publiclyAccessible: false/,
+    },
+    {
+      graph: () => graph({ workgroup: edit(({ enhancedVpcRouting: _drop, ...i }) => i) }),
+      message: /enhancedVpcRouting/,
+    },
   ],
   'redshift-managed-password': [
-    { graph: () => graph({ namespace: edit(() => ({ adminUsername: 'admin', adminUserPassword: 'hunter2hunter2' })) }), message: /manageAdminPassword|adminUserPassword/ },
+    {
+      graph: () => graph({ namespace: edit(() => ({ adminUsername: 'admin', adminUserPassword: 'hunter2hunter2' })) }),
+      message: /manageAdminPassword|adminUserPassword/,
+    },
   ],
   'redshift-workgroup-config-parameters': [
     {
       // The program's original setting: one key of the set AWS returns (pulumi-aws #4405).
-      graph: () => graph({ workgroup: edit((i) => ({ ...i, configParameters: [{ parameterKey: 'require_ssl', parameterValue: 'true' }] })) }),
+      graph: () =>
+        graph({
+          workgroup: edit((i) => ({
+            ...i,
+            configParameters: [{ parameterKey: 'require_ssl', parameterValue: 'true' }],
+          })),
+        }),
       message: /declares configParameters require_ssl but not auto_mv, datestyle/,
     },
   ],
-  'schedule-after-migration': [{ graph: () => graph({ schedule: (r) => ({ ...r, dependencies: [] }) }), message: /does not depend on the migration Invocation/ }],
+  'schedule-after-migration': [
+    {
+      graph: () => graph({ schedule: (r) => ({ ...r, dependencies: [] }) }),
+      message: /does not depend on the migration Invocation/,
+    },
+  ],
   'scheduled-function-failure-destination': [
     { graph: () => graph({ asyncConfig: dropDeps('functionName') }), message: /no FunctionEventInvokeConfig/ },
     {
       // (the queue then needs its own DLQ, or the DLQ rule fires too)
-      graph: () => graph({ asyncConfig: (r) => edit(({ destinationConfig: _drop, ...i }) => i)(dropDeps('destinationConfig')(r)), failures: edit((i) => ({ ...i, redrivePolicy: '{"maxReceiveCount":5}' })) }),
+      graph: () =>
+        graph({
+          asyncConfig: (r) => edit(({ destinationConfig: _drop, ...i }) => i)(dropDeps('destinationConfig')(r)),
+          failures: edit((i) => ({ ...i, redrivePolicy: '{"maxReceiveCount":5}' })),
+        }),
       message: /no on-failure destination/,
     },
-    { graph: () => graph({ asyncConfig: edit((i) => ({ ...i, maximumEventAgeInSeconds: 3600 })) }), message: /3600 exceeds the schedule's 300/ },
+    {
+      graph: () => graph({ asyncConfig: edit((i) => ({ ...i, maximumEventAgeInSeconds: 3600 })) }),
+      message: /3600 exceeds the schedule's 300/,
+    },
   ],
   'scheduler-retries-and-dlq': [
-    { graph: () => graph({ schedule: edit((i) => ({ ...i, target: { arn: 'arn:fn' } })) }), message: /retryPolicy|deadLetterConfig/ },
+    {
+      graph: () => graph({ schedule: edit((i) => ({ ...i, target: { arn: 'arn:fn' } })) }),
+      message: /retryPolicy|deadLetterConfig/,
+    },
   ],
   's3-private-encrypted-tls-only': [
-    { graph: () => graph({ pab: edit((i) => ({ ...i, restrictPublicBuckets: false })) }), message: /restrictPublicBuckets/ },
+    {
+      graph: () => graph({ pab: edit((i) => ({ ...i, restrictPublicBuckets: false })) }),
+      message: /restrictPublicBuckets/,
+    },
     { graph: () => graph({ sse: dropDeps('bucket') }), message: /default encryption/ },
-    { graph: () => graph({ bucketPolicy: edit((i) => ({ ...i, policy: doc(JSON.parse(i.policy).Statement[1]) })) }), message: /SecureTransport/ },
+    {
+      graph: () => graph({ bucketPolicy: edit((i) => ({ ...i, policy: doc(JSON.parse(i.policy).Statement[1]) })) }),
+      message: /SecureTransport/,
+    },
   ],
-  'sqs-dead-letter-queues': [{ graph: () => graph({ queue: edit(({ redrivePolicy: _drop, ...i }) => i) }), message: /no DLQ/ }],
-  'sqs-visibility-covers-function': [{ graph: () => graph({ queue: edit((i) => ({ ...i, visibilityTimeoutSeconds: 60 })) }), message: /60s < 6 x 60s \+ 5s = 365s/ }],
-  'lambda-own-log-group': [{ graph: () => graph({ lambda: dropDeps('loggingConfig') }), message: /declared log group/ }],
+  'sqs-dead-letter-queues': [
+    { graph: () => graph({ queue: edit(({ redrivePolicy: _drop, ...i }) => i) }), message: /no DLQ/ },
+  ],
+  'sqs-visibility-covers-function': [
+    {
+      graph: () => graph({ queue: edit((i) => ({ ...i, visibilityTimeoutSeconds: 60 })) }),
+      message: /60s < 6 x 60s \+ 5s = 365s/,
+    },
+  ],
+  'lambda-own-log-group': [
+    { graph: () => graph({ lambda: dropDeps('loggingConfig') }), message: /declared log group/ },
+  ],
   'redshift-auto-copy-integration': [
     { graph: () => graph({ redshiftPolicy: dropDeps('resourceArn') }), message: /no redshift ResourcePolicy/ },
-    { graph: () => graph({ redshiftPolicy: (r) => ({ ...r, propertyDependencies: { ...r.propertyDependencies, policy: [] } }) }), message: /does not name the source bucket/ },
-    { graph: () => graph({}, (g) => [res('aws:s3/bucketNotification:BucketNotification', 'landing-events', { bucket: 'landing' }, { bucket: [g.bucket] })]), message: /integration owns/ },
-    { graph: () => graph({ bucketPolicy: edit((i) => ({ ...i, policy: doc(JSON.parse(i.policy).Statement[0]) })) }), message: /redshift\.amazonaws\.com manage/ },
+    {
+      graph: () =>
+        graph({ redshiftPolicy: (r) => ({ ...r, propertyDependencies: { ...r.propertyDependencies, policy: [] } }) }),
+      message: /does not name the source bucket/,
+    },
+    {
+      graph: () =>
+        graph({}, (g) => [
+          res(
+            'aws:s3/bucketNotification:BucketNotification',
+            'landing-events',
+            { bucket: 'landing' },
+            { bucket: [g.bucket] },
+          ),
+        ]),
+      message: /integration owns/,
+    },
+    {
+      graph: () => graph({ bucketPolicy: edit((i) => ({ ...i, policy: doc(JSON.parse(i.policy).Statement[0]) })) }),
+      message: /redshift\.amazonaws\.com manage/,
+    },
   ],
 };
 
@@ -160,12 +455,15 @@ describe('policy pack rules', () => {
   });
 
   for (const [rule, cases] of Object.entries(broken)) {
-    test.each(cases.map((c, i) => [i, c] as const))(`${rule} fires on broken case %i (and no other rule does)`, (_i, c) => {
-      const violations = runPolicies(c.graph());
-      expect(violations.length).toBeGreaterThan(0);
-      expect([...new Set(violations.map((v) => v.policy))]).toEqual([rule]);
-      expect(violations.map((v) => v.message).join('\n')).toMatch(c.message);
-    });
+    test.each(cases.map((c, i) => [i, c] as const))(
+      `${rule} fires on broken case %i (and no other rule does)`,
+      (_i, c) => {
+        const violations = runPolicies(c.graph());
+        expect(violations.length).toBeGreaterThan(0);
+        expect([...new Set(violations.map((v) => v.policy))]).toEqual([rule]);
+        expect(violations.map((v) => v.message).join('\n')).toMatch(c.message);
+      },
+    );
   }
 
   test('a workgroup that declares every config parameter, or none, passes', () => {

@@ -6,7 +6,14 @@
 // policies built from them). Rules skip what they cannot read rather than guess, and
 // relate resources through propertyDependencies, which the engine always knows.
 import { stackLifePolicies, stackLifeTypes } from './stackLife';
-import type { PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from '@pulumi/policy';
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from '@pulumi/policy';
 
 export type ProjectPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -105,147 +112,263 @@ function iamPolicyProblems(policy: unknown): string[] {
     if (st.NotAction) problems.push(`statement ${label} allows NotAction (everything except a list)`);
     if (st.NotResource) problems.push(`statement ${label} allows NotResource`);
     const actions = list(st.Action);
-    for (const action of actions) if (action.includes('*')) problems.push(`statement ${label} allows wildcard action ${action}`);
+    for (const action of actions)
+      if (action.includes('*')) problems.push(`statement ${label} allows wildcard action ${action}`);
     const resources = list(st.Resource);
     if (resources.includes('*')) {
       const scopable = actions.filter((a) => !RESOURCELESS_ACTIONS.has(a));
-      if (scopable.length > 0) problems.push(`statement ${label} allows ${scopable.join(', ')} on Resource "*"; name the exact ARNs`);
+      if (scopable.length > 0)
+        problems.push(`statement ${label} allows ${scopable.join(', ')} on Resource "*"; name the exact ARNs`);
     }
   }
   return problems;
 }
 
-const resourcePolicy = (name: string, description: string, validateResource: (args: ResourceValidationArgs, report: ReportViolation) => void): ResourceValidationPolicy => ({
+const resourcePolicy = (
+  name: string,
+  description: string,
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => void,
+): ResourceValidationPolicy => ({
   name,
   description,
   enforcementLevel: 'mandatory',
   validateResource,
 });
 
-const stackPolicy = (name: string, description: string, validateStack: (args: StackValidationArgs, report: ReportViolation) => void): StackValidationPolicy => ({
+const stackPolicy = (
+  name: string,
+  description: string,
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => void,
+): StackValidationPolicy => ({
   name,
   description,
   enforcementLevel: 'mandatory',
   validateStack,
 });
 
-const dependsOn = (r: PolicyResource, prop: string, target: PolicyResource) => (r.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn);
+const dependsOn = (r: PolicyResource, prop: string, target: PolicyResource) =>
+  (r.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn);
 const isKnown = (v: unknown) => v !== undefined && v !== null;
 
 export const policies: ProjectPolicy[] = [
-  resourcePolicy('iam-no-managed-policies', 'Roles, groups and users get inline least-privilege policies only; no AWS managed policy (least of all *FullAccess) is attached.', (args, report) => {
-    if (ATTACHMENT_TYPES.includes(args.type)) {
-      const arns = [args.props.policyArn, ...list(args.props.policyArns)].filter((a): a is string => typeof a === 'string');
-      for (const arn of arns) if (/:iam::aws:policy\//.test(arn)) report(`attaches the AWS managed policy ${arn}${/FullAccess|AdministratorAccess|PowerUser/.test(arn) ? ' (full access)' : ''}`);
-    }
-    if (args.type === T.role) {
-      for (const arn of list<string>(args.props.managedPolicyArns)) if (typeof arn === 'string' && /:iam::aws:policy\//.test(arn)) report(`role lists the AWS managed policy ${arn}`);
-    }
-  }),
-  resourcePolicy('iam-least-privilege', 'Allow statements name exact actions (no wildcards, no NotAction) on exact resources; "*" only for actions IAM cannot scope.', (args, report) => {
-    if (![T.rolePolicy, T.groupPolicy, T.userPolicy, T.managedPolicy].includes(args.type as never)) return;
-    for (const problem of iamPolicyProblems(args.props.policy)) report(problem);
-  }),
-  resourcePolicy('iam-no-long-lived-credentials', 'The program creates no access keys, console passwords or service credentials.', (args, report) => {
-    if ([T.accessKey, T.loginProfile, T.serviceCredential].includes(args.type as never)) report(`${args.type} creates a long-lived credential; people sign in with MFA, services with roles`);
-  }),
+  resourcePolicy(
+    'iam-no-managed-policies',
+    'Roles, groups and users get inline least-privilege policies only; no AWS managed policy (least of all *FullAccess) is attached.',
+    (args, report) => {
+      if (ATTACHMENT_TYPES.includes(args.type)) {
+        const arns = [args.props.policyArn, ...list(args.props.policyArns)].filter(
+          (a): a is string => typeof a === 'string',
+        );
+        for (const arn of arns)
+          if (/:iam::aws:policy\//.test(arn))
+            report(
+              `attaches the AWS managed policy ${arn}${/FullAccess|AdministratorAccess|PowerUser/.test(arn) ? ' (full access)' : ''}`,
+            );
+      }
+      if (args.type === T.role) {
+        for (const arn of list<string>(args.props.managedPolicyArns))
+          if (typeof arn === 'string' && /:iam::aws:policy\//.test(arn))
+            report(`role lists the AWS managed policy ${arn}`);
+      }
+    },
+  ),
+  resourcePolicy(
+    'iam-least-privilege',
+    'Allow statements name exact actions (no wildcards, no NotAction) on exact resources; "*" only for actions IAM cannot scope.',
+    (args, report) => {
+      if (![T.rolePolicy, T.groupPolicy, T.userPolicy, T.managedPolicy].includes(args.type as never)) return;
+      for (const problem of iamPolicyProblems(args.props.policy)) report(problem);
+    },
+  ),
+  resourcePolicy(
+    'iam-no-long-lived-credentials',
+    'The program creates no access keys, console passwords or service credentials.',
+    (args, report) => {
+      if ([T.accessKey, T.loginProfile, T.serviceCredential].includes(args.type as never))
+        report(`${args.type} creates a long-lived credential; people sign in with MFA, services with roles`);
+    },
+  ),
   resourcePolicy('sqs-encrypted', 'Every queue is encrypted at rest (SQS-managed SSE or KMS).', (args, report) => {
     if (args.type !== T.queue) return;
-    if (args.props.sqsManagedSseEnabled !== true && !isKnown(args.props.kmsMasterKeyId)) report('queue has neither sqsManagedSseEnabled nor kmsMasterKeyId');
+    if (args.props.sqsManagedSseEnabled !== true && !isKnown(args.props.kmsMasterKeyId))
+      report('queue has neither sqsManagedSseEnabled nor kmsMasterKeyId');
   }),
   resourcePolicy('sns-encrypted', 'Every topic is encrypted with a KMS key.', (args, report) => {
     if (args.type === T.topic && !isKnown(args.props.kmsMasterKeyId)) report('topic has no kmsMasterKeyId');
   }),
   resourcePolicy('log-retention', 'Every log group has a retention period.', (args, report) => {
-    if (args.type === T.logGroup && !(Number(args.props.retentionInDays) > 0)) report('log group keeps logs forever: set retentionInDays');
+    if (args.type === T.logGroup && !(Number(args.props.retentionInDays) > 0))
+      report('log group keeps logs forever: set retentionInDays');
   }),
-  resourcePolicy('lambda-supported-runtime', `Functions run a supported Node.js runtime (${SUPPORTED_NODE_RUNTIMES.join(', ')}), which provides @aws-sdk v3.`, (args, report) => {
-    if (args.type === T.lambda && isKnown(args.props.runtime) && !SUPPORTED_NODE_RUNTIMES.includes(String(args.props.runtime))) report(`runtime ${args.props.runtime} is not one of ${SUPPORTED_NODE_RUNTIMES.join(', ')}`);
-  }),
-  resourcePolicy('sqs-partial-batch-responses', 'SQS event source mappings report batch item failures and cap their concurrency.', (args, report) => {
-    if (args.type !== T.mapping) return;
-    if (!list(args.props.functionResponseTypes).includes('ReportBatchItemFailures')) report('mapping does not set functionResponseTypes: [ReportBatchItemFailures]; one bad message would retry the whole batch');
-    if (!(Number(args.props.scalingConfig?.maximumConcurrency) >= 2)) report('mapping has no scalingConfig.maximumConcurrency');
-  }),
-  resourcePolicy('s3-current-resources', 'Buckets use aws.s3.Bucket with separate configuration resources: no deprecated BucketV2, no public ACLs.', (args, report) => {
-    if (args.type === T.bucketV2) report('aws.s3.BucketV2 is deprecated in @pulumi/aws 7: use aws.s3.Bucket');
-    if ((args.type === T.bucket || args.type === T.bucketAcl || args.type === T.bucketAclV2) && /public/.test(String(args.props.acl ?? ''))) report(`bucket ACL ${args.props.acl} is public`);
-  }),
-  resourcePolicy('redshift-private', 'The Redshift Serverless workgroup is not publicly accessible and routes COPY traffic through the VPC.', (args, report) => {
-    if (args.type !== T.workgroup) return;
-    if (args.props.publiclyAccessible !== false) report('workgroup must set publiclyAccessible: false');
-    if (args.props.enhancedVpcRouting !== true) report('workgroup must set enhancedVpcRouting: true');
-  }),
-  resourcePolicy('redshift-managed-password', 'The namespace admin password is managed by Secrets Manager, never set in config or state.', (args, report) => {
-    if (args.type !== T.namespace) return;
-    if (args.props.manageAdminPassword !== true) report('namespace must set manageAdminPassword: true');
-    if (isKnown(args.props.adminUserPassword)) report('namespace sets adminUserPassword: the password would live in config and state');
-  }),
-  resourcePolicy('scheduler-retries-and-dlq', 'Schedules retry failed deliveries and dead-letter what still fails.', (args, report) => {
-    if (args.type !== T.schedule) return;
-    if (!args.props.target?.retryPolicy) report('schedule target has no retryPolicy');
-    if (!args.props.target?.deadLetterConfig?.arn) report('schedule target has no deadLetterConfig');
-  }),
-  stackPolicy('s3-private-encrypted-tls-only', 'Every bucket blocks all public access, has default encryption and a policy that denies non-TLS requests.', (args, report) => {
-    const of = (type: string) => args.resources.filter((r) => r.type === type);
-    for (const bucket of of(T.bucket)) {
-      const pab = of(T.publicAccessBlock).find((r) => dependsOn(r, 'bucket', bucket));
-      if (!pab) report('bucket has no BucketPublicAccessBlock', bucket.urn);
-      else for (const key of ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets']) if (pab.props[key] !== true) report(`public access block does not set ${key}`, pab.urn);
-      if (!of(T.encryption).some((r) => dependsOn(r, 'bucket', bucket))) report('bucket has no default encryption configuration', bucket.urn);
-      const policy = of(T.bucketPolicy).find((r) => dependsOn(r, 'bucket', bucket));
-      const statements = policy ? statementsOf(policy.props.policy) : [];
-      if (!policy) report('bucket has no bucket policy denying non-TLS requests', bucket.urn);
-      else if (statements && !statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'))) report('bucket policy does not deny aws:SecureTransport=false', policy.urn);
-    }
-  }),
-  stackPolicy('sqs-dead-letter-queues', 'Every queue either has a redrive policy to a DLQ or is itself a DLQ (of a queue, a schedule, or a function\'s async on-failure destination).', (args, report) => {
-    const queues = args.resources.filter((r) => r.type === T.queue);
-    const isDlq = (q: PolicyResource) =>
-      args.resources.some(
-        (r) =>
-          (r.type === T.queue && dependsOn(r, 'redrivePolicy', q)) ||
-          (r.type === T.schedule && dependsOn(r, 'target', q)) ||
-          (r.type === stackLifeTypes.eventInvokeConfig && dependsOn(r, 'destinationConfig', q)),
-      );
-    for (const q of queues) if (!isKnown(q.props.redrivePolicy) && !isDlq(q)) report('queue has no DLQ (redrivePolicy) and is no DLQ itself', q.urn);
-  }),
-  stackPolicy('sqs-visibility-covers-function', 'An SQS-triggered function: queue visibility timeout >= 6 x function timeout + batching window (AWS guidance).', (args, report) => {
-    for (const m of args.resources.filter((r) => r.type === T.mapping)) {
-      const queue = (m.propertyDependencies.eventSourceArn ?? []).find((r) => r.type === T.queue);
-      const fn = (m.propertyDependencies.functionName ?? []).find((r) => r.type === T.lambda);
-      if (!queue || !fn) continue;
-      const timeout = Number(fn.props.timeout ?? 3);
-      const window = Number(m.props.maximumBatchingWindowInSeconds ?? 0);
-      const visibility = Number(queue.props.visibilityTimeoutSeconds ?? 30);
-      const needed = 6 * timeout + window;
-      if (visibility < needed) report(`queue visibility timeout ${visibility}s < 6 x ${timeout}s + ${window}s = ${needed}s`, m.urn);
-    }
-  }),
-  stackPolicy('lambda-own-log-group', 'Every function logs to a log group the program declares (so its retention is set).', (args, report) => {
-    for (const fn of args.resources.filter((r) => r.type === T.lambda)) {
-      if (!(fn.propertyDependencies.loggingConfig ?? []).some((r) => r.type === T.logGroup)) report('function does not log to a declared log group (loggingConfig.logGroup)', fn.urn);
-    }
-  }),
-  stackPolicy('redshift-auto-copy-integration', 'The S3 event integration has its namespace resource policy and its bucket policy, and no BucketNotification competes for the bucket.', (args, report) => {
-    for (const integration of args.resources.filter((r) => r.type === T.integration)) {
-      const sources = (integration.propertyDependencies.sourceArn ?? []).filter((r) => r.type === T.bucket);
-      const targets = (integration.propertyDependencies.targetArn ?? []).filter((r) => r.type === T.namespace);
-      for (const ns of targets) {
-        const rp = args.resources.find((r) => r.type === T.redshiftPolicy && dependsOn(r, 'resourceArn', ns));
-        if (!rp) report('the integration target namespace has no redshift ResourcePolicy', integration.urn);
-        else if (sources.length && !sources.every((b) => dependsOn(rp, 'policy', b))) report('the namespace resource policy does not name the source bucket', rp.urn);
+  resourcePolicy(
+    'lambda-supported-runtime',
+    `Functions run a supported Node.js runtime (${SUPPORTED_NODE_RUNTIMES.join(', ')}), which provides @aws-sdk v3.`,
+    (args, report) => {
+      if (
+        args.type === T.lambda &&
+        isKnown(args.props.runtime) &&
+        !SUPPORTED_NODE_RUNTIMES.includes(String(args.props.runtime))
+      )
+        report(`runtime ${args.props.runtime} is not one of ${SUPPORTED_NODE_RUNTIMES.join(', ')}`);
+    },
+  ),
+  resourcePolicy(
+    'sqs-partial-batch-responses',
+    'SQS event source mappings report batch item failures and cap their concurrency.',
+    (args, report) => {
+      if (args.type !== T.mapping) return;
+      if (!list(args.props.functionResponseTypes).includes('ReportBatchItemFailures'))
+        report(
+          'mapping does not set functionResponseTypes: [ReportBatchItemFailures]; one bad message would retry the whole batch',
+        );
+      if (!(Number(args.props.scalingConfig?.maximumConcurrency) >= 2))
+        report('mapping has no scalingConfig.maximumConcurrency');
+    },
+  ),
+  resourcePolicy(
+    's3-current-resources',
+    'Buckets use aws.s3.Bucket with separate configuration resources: no deprecated BucketV2, no public ACLs.',
+    (args, report) => {
+      if (args.type === T.bucketV2) report('aws.s3.BucketV2 is deprecated in @pulumi/aws 7: use aws.s3.Bucket');
+      if (
+        (args.type === T.bucket || args.type === T.bucketAcl || args.type === T.bucketAclV2) &&
+        /public/.test(String(args.props.acl ?? ''))
+      )
+        report(`bucket ACL ${args.props.acl} is public`);
+    },
+  ),
+  resourcePolicy(
+    'redshift-private',
+    'The Redshift Serverless workgroup is not publicly accessible and routes COPY traffic through the VPC.',
+    (args, report) => {
+      if (args.type !== T.workgroup) return;
+      if (args.props.publiclyAccessible !== false) report('workgroup must set publiclyAccessible: false');
+      if (args.props.enhancedVpcRouting !== true) report('workgroup must set enhancedVpcRouting: true');
+    },
+  ),
+  resourcePolicy(
+    'redshift-managed-password',
+    'The namespace admin password is managed by Secrets Manager, never set in config or state.',
+    (args, report) => {
+      if (args.type !== T.namespace) return;
+      if (args.props.manageAdminPassword !== true) report('namespace must set manageAdminPassword: true');
+      if (isKnown(args.props.adminUserPassword))
+        report('namespace sets adminUserPassword: the password would live in config and state');
+    },
+  ),
+  resourcePolicy(
+    'scheduler-retries-and-dlq',
+    'Schedules retry failed deliveries and dead-letter what still fails.',
+    (args, report) => {
+      if (args.type !== T.schedule) return;
+      if (!args.props.target?.retryPolicy) report('schedule target has no retryPolicy');
+      if (!args.props.target?.deadLetterConfig?.arn) report('schedule target has no deadLetterConfig');
+    },
+  ),
+  stackPolicy(
+    's3-private-encrypted-tls-only',
+    'Every bucket blocks all public access, has default encryption and a policy that denies non-TLS requests.',
+    (args, report) => {
+      const of = (type: string) => args.resources.filter((r) => r.type === type);
+      for (const bucket of of(T.bucket)) {
+        const pab = of(T.publicAccessBlock).find((r) => dependsOn(r, 'bucket', bucket));
+        if (!pab) report('bucket has no BucketPublicAccessBlock', bucket.urn);
+        else
+          for (const key of ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'])
+            if (pab.props[key] !== true) report(`public access block does not set ${key}`, pab.urn);
+        if (!of(T.encryption).some((r) => dependsOn(r, 'bucket', bucket)))
+          report('bucket has no default encryption configuration', bucket.urn);
+        const policy = of(T.bucketPolicy).find((r) => dependsOn(r, 'bucket', bucket));
+        const statements = policy ? statementsOf(policy.props.policy) : [];
+        if (!policy) report('bucket has no bucket policy denying non-TLS requests', bucket.urn);
+        else if (
+          statements &&
+          !statements.some(
+            (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'),
+          )
+        )
+          report('bucket policy does not deny aws:SecureTransport=false', policy.urn);
       }
-      for (const bucket of sources) {
-        const bp = args.resources.find((r) => r.type === T.bucketPolicy && dependsOn(r, 'bucket', bucket));
-        const statements = bp ? statementsOf(bp.props.policy) : undefined;
-        if (!bp) report('the integration source bucket has no bucket policy for redshift.amazonaws.com', integration.urn);
-        else if (statements && !statements.some((s) => s.Effect === 'Allow' && JSON.stringify(s.Principal ?? '').includes('redshift.amazonaws.com') && list(s.Action).includes('s3:PutBucketNotification'))) {
-          report('the source bucket policy does not let redshift.amazonaws.com manage its notifications', bp.urn);
+    },
+  ),
+  stackPolicy(
+    'sqs-dead-letter-queues',
+    "Every queue either has a redrive policy to a DLQ or is itself a DLQ (of a queue, a schedule, or a function's async on-failure destination).",
+    (args, report) => {
+      const queues = args.resources.filter((r) => r.type === T.queue);
+      const isDlq = (q: PolicyResource) =>
+        args.resources.some(
+          (r) =>
+            (r.type === T.queue && dependsOn(r, 'redrivePolicy', q)) ||
+            (r.type === T.schedule && dependsOn(r, 'target', q)) ||
+            (r.type === stackLifeTypes.eventInvokeConfig && dependsOn(r, 'destinationConfig', q)),
+        );
+      for (const q of queues)
+        if (!isKnown(q.props.redrivePolicy) && !isDlq(q))
+          report('queue has no DLQ (redrivePolicy) and is no DLQ itself', q.urn);
+    },
+  ),
+  stackPolicy(
+    'sqs-visibility-covers-function',
+    'An SQS-triggered function: queue visibility timeout >= 6 x function timeout + batching window (AWS guidance).',
+    (args, report) => {
+      for (const m of args.resources.filter((r) => r.type === T.mapping)) {
+        const queue = (m.propertyDependencies.eventSourceArn ?? []).find((r) => r.type === T.queue);
+        const fn = (m.propertyDependencies.functionName ?? []).find((r) => r.type === T.lambda);
+        if (!queue || !fn) continue;
+        const timeout = Number(fn.props.timeout ?? 3);
+        const window = Number(m.props.maximumBatchingWindowInSeconds ?? 0);
+        const visibility = Number(queue.props.visibilityTimeoutSeconds ?? 30);
+        const needed = 6 * timeout + window;
+        if (visibility < needed)
+          report(`queue visibility timeout ${visibility}s < 6 x ${timeout}s + ${window}s = ${needed}s`, m.urn);
+      }
+    },
+  ),
+  stackPolicy(
+    'lambda-own-log-group',
+    'Every function logs to a log group the program declares (so its retention is set).',
+    (args, report) => {
+      for (const fn of args.resources.filter((r) => r.type === T.lambda)) {
+        if (!(fn.propertyDependencies.loggingConfig ?? []).some((r) => r.type === T.logGroup))
+          report('function does not log to a declared log group (loggingConfig.logGroup)', fn.urn);
+      }
+    },
+  ),
+  stackPolicy(
+    'redshift-auto-copy-integration',
+    'The S3 event integration has its namespace resource policy and its bucket policy, and no BucketNotification competes for the bucket.',
+    (args, report) => {
+      for (const integration of args.resources.filter((r) => r.type === T.integration)) {
+        const sources = (integration.propertyDependencies.sourceArn ?? []).filter((r) => r.type === T.bucket);
+        const targets = (integration.propertyDependencies.targetArn ?? []).filter((r) => r.type === T.namespace);
+        for (const ns of targets) {
+          const rp = args.resources.find((r) => r.type === T.redshiftPolicy && dependsOn(r, 'resourceArn', ns));
+          if (!rp) report('the integration target namespace has no redshift ResourcePolicy', integration.urn);
+          else if (sources.length && !sources.every((b) => dependsOn(rp, 'policy', b)))
+            report('the namespace resource policy does not name the source bucket', rp.urn);
         }
-        for (const n of args.resources.filter((r) => r.type === T.notification && dependsOn(r, 'bucket', bucket))) report('BucketNotification on a bucket whose notifications the S3 event integration owns', n.urn);
+        for (const bucket of sources) {
+          const bp = args.resources.find((r) => r.type === T.bucketPolicy && dependsOn(r, 'bucket', bucket));
+          const statements = bp ? statementsOf(bp.props.policy) : undefined;
+          if (!bp)
+            report('the integration source bucket has no bucket policy for redshift.amazonaws.com', integration.urn);
+          else if (
+            statements &&
+            !statements.some(
+              (s) =>
+                s.Effect === 'Allow' &&
+                JSON.stringify(s.Principal ?? '').includes('redshift.amazonaws.com') &&
+                list(s.Action).includes('s3:PutBucketNotification'),
+            )
+          ) {
+            report('the source bucket policy does not let redshift.amazonaws.com manage its notifications', bp.urn);
+          }
+          for (const n of args.resources.filter((r) => r.type === T.notification && dependsOn(r, 'bucket', bucket)))
+            report('BucketNotification on a bucket whose notifications the S3 event integration owns', n.urn);
+        }
       }
-    }
-  }),
+    },
+  ),
   ...stackLifePolicies,
 ];

@@ -25,7 +25,13 @@ export function runPolicies(resources: MockedResource[], policies: ProjectPolicy
       props: r.state,
       urn: r.urn,
       name: r.name,
-      opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
+      opts: {
+        protect: false,
+        ignoreChanges: [],
+        aliases: [],
+        additionalSecretOutputs: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      },
       dependencies: [],
       propertyDependencies: {},
       isType: (cls) => typeOf(cls) === r.type,
@@ -35,7 +41,12 @@ export function runPolicies(resources: MockedResource[], policies: ProjectPolicy
   for (const r of custom) {
     const pr = byUrn.get(r.urn)!;
     pr.dependencies = r.dependencies.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined);
-    pr.propertyDependencies = Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, urns]) => [k, urns.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined)]));
+    pr.propertyDependencies = Object.fromEntries(
+      Object.entries(r.propertyDependencies).map(([k, urns]) => [
+        k,
+        urns.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => x !== undefined),
+      ]),
+    );
     if (r.parentUrn && byUrn.has(r.parentUrn)) pr.parent = byUrn.get(r.parentUrn);
   }
 
@@ -58,7 +69,8 @@ export function runPolicies(resources: MockedResource[], policies: ProjectPolicy
             throw new NotApplicable(reason);
           },
         } as unknown as ResourceValidationArgs;
-        for (const fn of validate) call(() => fn(args, (message, urn) => violations.push({ policy: policy.name, urn: urn ?? r.urn, message })));
+        for (const fn of validate)
+          call(() => fn(args, (message, urn) => violations.push({ policy: policy.name, urn: urn ?? r.urn, message })));
       }
     }
     if ('validateStack' in policy && policy.validateStack) {
@@ -70,7 +82,11 @@ export function runPolicies(resources: MockedResource[], policies: ProjectPolicy
           throw new NotApplicable(reason);
         },
       } as unknown as StackValidationArgs;
-      call(() => policy.validateStack!(args, (message, urn) => violations.push({ policy: policy.name, urn: urn ?? '', message })));
+      call(() =>
+        policy.validateStack!(args, (message, urn) =>
+          violations.push({ policy: policy.name, urn: urn ?? '', message }),
+        ),
+      );
     }
   }
   return violations;
@@ -81,7 +97,8 @@ class NotApplicable extends Error {}
 function call(fn: () => unknown): void {
   try {
     const result = fn();
-    if (result && typeof (result as Promise<unknown>).then === 'function') throw new Error('project policies are synchronous');
+    if (result && typeof (result as Promise<unknown>).then === 'function')
+      throw new Error('project policies are synchronous');
   } catch (err) {
     if (!(err instanceof NotApplicable)) throw err;
   }

@@ -2,7 +2,14 @@
 // change nothing must plan nothing, the producer must not run before the warehouse can
 // load what it writes, and a failed producer window must leave something to replay.
 // Self-contained (no import from rules.ts, which lists these) to avoid a cycle.
-import type { PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy, ResourceValidationArgs, ResourceValidationPolicy } from '@pulumi/policy';
+import type {
+  PolicyResource,
+  ReportViolation,
+  StackValidationArgs,
+  StackValidationPolicy,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+} from '@pulumi/policy';
 
 export const stackLifeTypes = {
   workgroup: 'aws:redshiftserverless/workgroup:Workgroup',
@@ -38,46 +45,78 @@ const isKnown = (v: unknown) => v !== undefined && v !== null;
 export const stackLifePolicies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   {
     name: 'redshift-workgroup-config-parameters',
-    description: 'A Redshift Serverless workgroup declares no configParameters, or all of them (a partial set fails every later pulumi up: pulumi-aws #4405).',
+    description:
+      'A Redshift Serverless workgroup declares no configParameters, or all of them (a partial set fails every later pulumi up: pulumi-aws #4405).',
     enforcementLevel: 'mandatory',
     validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-      if (args.type !== T.workgroup || !Array.isArray(args.props.configParameters) || args.props.configParameters.length === 0) return;
+      if (
+        args.type !== T.workgroup ||
+        !Array.isArray(args.props.configParameters) ||
+        args.props.configParameters.length === 0
+      )
+        return;
       const declared = new Set((args.props.configParameters as { parameterKey?: string }[]).map((p) => p.parameterKey));
       const missing = WORKGROUP_CONFIG_KEYS.filter((k) => !declared.has(k));
-      if (missing.length) report(`workgroup declares configParameters ${[...declared].join(', ')} but not ${missing.join(', ')}: AWS returns them all, so every later update is a refused no-op (pulumi-aws #4405). Declare none, or all.`);
+      if (missing.length)
+        report(
+          `workgroup declares configParameters ${[...declared].join(', ')} but not ${missing.join(', ')}: AWS returns them all, so every later update is a refused no-op (pulumi-aws #4405). Declare none, or all.`,
+        );
     },
   },
   {
     name: 'schedule-after-migration',
-    description: 'A schedule starts only after the warehouse migration succeeded (it depends on the migration Invocation): files landed before a COPY JOB exists are never auto-copied.',
+    description:
+      'A schedule starts only after the warehouse migration succeeded (it depends on the migration Invocation): files landed before a COPY JOB exists are never auto-copied.',
     enforcementLevel: 'mandatory',
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       const invocations = args.resources.filter((r) => r.type === T.invocation);
       if (invocations.length === 0) return;
       for (const schedule of args.resources.filter((r) => r.type === T.schedule)) {
-        if (!schedule.dependencies.some((d) => d.type === T.invocation)) report('schedule does not depend on the migration Invocation: the producer would write files before the COPY JOBs exist', schedule.urn);
+        if (!schedule.dependencies.some((d) => d.type === T.invocation))
+          report(
+            'schedule does not depend on the migration Invocation: the producer would write files before the COPY JOBs exist',
+            schedule.urn,
+          );
       }
     },
   },
   {
     name: 'scheduled-function-failure-destination',
-    description: 'A function run by a schedule has an async on-failure destination (a queue) and an event age no longer than the schedule allows: function errors are retried by Lambda, not Scheduler, then discarded.',
+    description:
+      'A function run by a schedule has an async on-failure destination (a queue) and an event age no longer than the schedule allows: function errors are retried by Lambda, not Scheduler, then discarded.',
     enforcementLevel: 'mandatory',
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       const configs = args.resources.filter((r) => r.type === T.eventInvokeConfig);
       for (const schedule of args.resources.filter((r) => r.type === T.schedule)) {
         for (const fn of (schedule.propertyDependencies.target ?? []).filter((r) => r.type === T.lambda)) {
-          const config = configs.find((c) => (c.propertyDependencies.functionName ?? []).some((d: PolicyResource) => d.urn === fn.urn));
+          const config = configs.find((c) =>
+            (c.propertyDependencies.functionName ?? []).some((d: PolicyResource) => d.urn === fn.urn),
+          );
           if (!config) {
-            report('the scheduled function has no FunctionEventInvokeConfig: a window that fails 3 times is discarded without a trace', fn.urn);
+            report(
+              'the scheduled function has no FunctionEventInvokeConfig: a window that fails 3 times is discarded without a trace',
+              fn.urn,
+            );
             continue;
           }
           const onFailure = config.props.destinationConfig?.onFailure?.destination;
-          if (!isKnown(onFailure) && !(config.propertyDependencies.destinationConfig ?? []).some((d: PolicyResource) => d.type === T.queue)) report('the scheduled function has no on-failure destination', config.urn);
+          if (
+            !isKnown(onFailure) &&
+            !(config.propertyDependencies.destinationConfig ?? []).some((d: PolicyResource) => d.type === T.queue)
+          )
+            report('the scheduled function has no on-failure destination', config.urn);
           const age = Number(config.props.maximumEventAgeInSeconds);
           const scheduleAge = Number(schedule.props.target?.retryPolicy?.maximumEventAgeInSeconds);
-          if (!(age > 0)) report('the scheduled function keeps failed events up to 6 hours: set maximumEventAgeInSeconds to the window', config.urn);
-          else if (scheduleAge > 0 && age > scheduleAge) report(`maximumEventAgeInSeconds ${age} exceeds the schedule's ${scheduleAge}: a window would be retried after the next one started`, config.urn);
+          if (!(age > 0))
+            report(
+              'the scheduled function keeps failed events up to 6 hours: set maximumEventAgeInSeconds to the window',
+              config.urn,
+            );
+          else if (scheduleAge > 0 && age > scheduleAge)
+            report(
+              `maximumEventAgeInSeconds ${age} exceeds the schedule's ${scheduleAge}: a window would be retried after the next one started`,
+              config.urn,
+            );
         }
       }
     },

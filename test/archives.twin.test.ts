@@ -19,11 +19,33 @@ const run = (functions: 'archives' | 'source', name: string, chaos = false) =>
     dataDir: join(dir, name),
     fresh: true,
     functions,
-    ...(chaos ? { chaos: { seed: 7, rates: { consumerCrash: 0.3, s3PutFailure: 0.1, duplicateDelivery: 0, malformedEvents: 0.01, poisonMessages: 0, loaderCrash: 0 } } } : {}),
+    ...(chaos
+      ? {
+          chaos: {
+            seed: 7,
+            rates: {
+              consumerCrash: 0.3,
+              s3PutFailure: 0.1,
+              duplicateDelivery: 0,
+              malformedEvents: 0.01,
+              poisonMessages: 0,
+              loaderCrash: 0,
+            },
+          },
+        }
+      : {}),
   });
 
 /** What must not depend on which code ran. */
-const outcome = (r: TwinReport) => ({ events: r.events, messages: r.messages, messageBytes: r.messageBytes, rows: r.rowsLoaded, files: r.files.written, sqs: r.usage.sqs.SendMessageBatch, s3Puts: r.usage.s3.PutObject });
+const outcome = (r: TwinReport) => ({
+  events: r.events,
+  messages: r.messages,
+  messageBytes: r.messageBytes,
+  rows: r.rowsLoaded,
+  files: r.files.written,
+  sqs: r.usage.sqs.SendMessageBatch,
+  s3Puts: r.usage.s3.PutObject,
+});
 
 describe('the twin runs what ships', () => {
   it('runs the archives when asked, with the same outcome as the source modules', async () => {
@@ -37,7 +59,7 @@ describe('the twin runs what ships', () => {
     expect(shipped.usage.s3.PutObject).toBeGreaterThan(0);
   }, 180_000);
 
-  it('injects its faults into the archives\' own clients and calls, and the books still balance', async () => {
+  it("injects its faults into the archives' own clients and calls, and the books still balance", async () => {
     const report = await run('archives', 'chaos', true);
     expect(report.chaos?.consumerCrashes).toBeGreaterThan(0);
     expect(report.chaos?.s3PutFailures).toBeGreaterThan(0);

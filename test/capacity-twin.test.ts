@@ -16,7 +16,11 @@ it('grows a backlog at a peak the model says the consumers cannot hold', async (
   const eventsPerMessage = 10;
   const scheduleEveryMs = 100;
   // One consumer per stream at a full vCPU (the twin runs each on one thread).
-  const drains = consumerEventsPerSecond({ maxConcurrency: 1, consumerMemoryMb: 1769, eventsPerMessage }, costs, 'sales');
+  const drains = consumerEventsPerSecond(
+    { maxConcurrency: 1, consumerMemoryMb: 1769, eventsPerMessage },
+    costs,
+    'sales',
+  );
   // Offer five times that: sale lines (= sales events) per run, one run every 100 ms.
   const linesPerRun = Math.ceil((5 * drains * scheduleEveryMs) / 1000);
   expect((linesPerRun * 1000) / scheduleEveryMs).toBeGreaterThan(drains);
@@ -38,7 +42,8 @@ it('grows a backlog at a peak the model says the consumers cannot hold', async (
     prefix: 'capacity',
     skipBooks: true,
     onProgress: (p: TwinProgress) => {
-      if (p.phase === 'stream' && p.runsDone > 0) samples.push({ runsDone: p.runsDone, backlog: p.produced - p.consumed });
+      if (p.phase === 'stream' && p.runsDone > 0)
+        samples.push({ runsDone: p.runsDone, backlog: p.produced - p.consumed });
     },
   });
   // Every event still arrives: the backlog drains after the producer stops.

@@ -28,7 +28,14 @@ beforeAll(async () => {
     fresh: true,
     chaos: {
       seed: 5,
-      rates: { consumerCrash: 0.25, s3PutFailure: 0.1, duplicateDelivery: 0.15, malformedEvents: 0.02, poisonMessages: 0.1, loaderCrash: 0.3 },
+      rates: {
+        consumerCrash: 0.25,
+        s3PutFailure: 0.1,
+        duplicateDelivery: 0.15,
+        malformedEvents: 0.02,
+        poisonMessages: 0.1,
+        loaderCrash: 0.3,
+      },
     },
   });
 }, 120_000);
@@ -49,7 +56,14 @@ it('injected every kind of fault', () => {
 it('loaded every produced event exactly once, checked by id', () => {
   const books = report.books!;
   for (const stream of ['sales', 'inventory'] as const) {
-    expect(books.streams[stream]).toEqual({ produced: report.events[stream], loaded: report.events[stream], missing: 0, doubled: 0, unexpected: 0, examples: [] });
+    expect(books.streams[stream]).toEqual({
+      produced: report.events[stream],
+      loaded: report.events[stream],
+      missing: 0,
+      doubled: 0,
+      unexpected: 0,
+      examples: [],
+    });
     expect(report.rowsLoaded[stream]).toBe(report.events[stream]);
   }
   expect(report.dashboard!.revenueOverall[0].sale_lines).toBe(report.events.sales);
@@ -57,7 +71,13 @@ it('loaded every produced event exactly once, checked by id', () => {
 
 it('put every malformed event in rejected/ with its reason', () => {
   const injected = report.chaos!.malformedEvents;
-  expect(report.books!.rejected).toEqual({ lines: injected, injected, withReason: injected, missing: 0, unexpected: 0 });
+  expect(report.books!.rejected).toEqual({
+    lines: injected,
+    injected,
+    withReason: injected,
+    missing: 0,
+    unexpected: 0,
+  });
   expect(report.rejects).toBe(injected);
 });
 
@@ -90,7 +110,17 @@ describe('the original design under duplicate deliveries', () => {
       visibilityTimeoutSeconds: 1,
       dataDir: join(dir, 'pgdata'),
       fresh: true,
-      chaos: { seed: 2, rates: { consumerCrash: 0, s3PutFailure: 0, duplicateDelivery: 0.3, malformedEvents: 0, poisonMessages: 0, loaderCrash: 0 } },
+      chaos: {
+        seed: 2,
+        rates: {
+          consumerCrash: 0,
+          s3PutFailure: 0,
+          duplicateDelivery: 0.3,
+          malformedEvents: 0,
+          poisonMessages: 0,
+          loaderCrash: 0,
+        },
+      },
     });
     expect(original.chaos!.duplicateDeliveries).toBeGreaterThan(0);
     // A redelivered message lands again in another batch's file, under another name, and the
@@ -100,6 +130,8 @@ describe('the original design under duplicate deliveries', () => {
     expect(doubled).toBeGreaterThan(0);
     expect(original.books!.balanced).toBe(false);
     expect(original.books!.problems).toContainEqual(expect.stringMatching(/event\(s\) loaded more than once/));
-    expect(original.rowsLoaded.sales + original.rowsLoaded.inventory).toBeGreaterThanOrEqual(original.events.sales + original.events.inventory + doubled);
+    expect(original.rowsLoaded.sales + original.rowsLoaded.inventory).toBeGreaterThanOrEqual(
+      original.events.sales + original.events.inventory + doubled,
+    );
   }, 120_000);
 });

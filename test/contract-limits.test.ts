@@ -38,10 +38,22 @@ describe('contract limits, through the consumer and the loader into the twin', (
 
   /** Consume one chunk of events, land its files and load them; the loaded transaction ids. */
   async function consumeAndLoad(events: object[]) {
-    const chunk = processChunk(encodeChunk('sales', 'sales-limits-000001', events.map((e) => JSON.stringify(e)), 'none'), 'sales', known);
-    for (const file of [...chunk.files, ...(chunk.rejected ? [chunk.rejected] : [])]) await landing.put(file.key, file.body);
+    const chunk = processChunk(
+      encodeChunk(
+        'sales',
+        'sales-limits-000001',
+        events.map((e) => JSON.stringify(e)),
+        'none',
+      ),
+      'sales',
+      known,
+    );
+    for (const file of [...chunk.files, ...(chunk.rejected ? [chunk.rejected] : [])])
+      await landing.put(file.key, file.body);
     const report = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket, refresh: false });
-    const rows = await driver.query<{ transaction_id: string }>('SELECT "transaction_id" FROM retail.sales_transactions ORDER BY 1');
+    const rows = await driver.query<{ transaction_id: string }>(
+      'SELECT "transaction_id" FROM retail.sales_transactions ORDER BY 1',
+    );
     return { chunk, report, loaded: rows.map((r) => r.transaction_id) };
   }
 
@@ -55,11 +67,19 @@ describe('contract limits, through the consumer and the loader into the twin', (
 
   it('an event nested too deeply for JSON.stringify is rejected, cut at a depth, and the good one loads', async () => {
     const deep = 100_000;
-    const body = encodeChunk('sales', 'sales-limits-000002', [`{"transaction_id":${'['.repeat(deep)}${']'.repeat(deep)}}`, JSON.stringify(good)], 'gzip');
+    const body = encodeChunk(
+      'sales',
+      'sales-limits-000002',
+      [`{"transaction_id":${'['.repeat(deep)}${']'.repeat(deep)}}`, JSON.stringify(good)],
+      'gzip',
+    );
     const chunk = processChunk(body, 'sales', known);
     expect(chunk.counts).toEqual({ events: 2, valid: 1, rejected: 1 });
     const line = JSON.parse(chunk.rejected!.body);
-    expect(line.problems).toContainEqual({ field: '(record)', message: 'is nested too deeply to keep whole; kept to depth 64' });
+    expect(line.problems).toContainEqual({
+      field: '(record)',
+      message: 'is nested too deeply to keep whole; kept to depth 64',
+    });
     expect(line.problems).toContainEqual({ field: 'transaction_id', message: 'must be a string, got array' });
     expect(JSON.stringify(line.event)).toMatch(/^\{"transaction_id":\[{63}"\(cut\)"\]{63}\}$/);
   });
@@ -67,7 +87,9 @@ describe('contract limits, through the consumer and the loader into the twin', (
   it('an id of 64 "é" (128 UTF-8 bytes) is refused by validation: VARCHAR(64) counts bytes in Redshift', async () => {
     const wide = 'é'.repeat(64);
     expect(wide).toHaveLength(64);
-    expect(validate(saleLine, { ...good, transaction_id: wide }, known).map((p) => p.field)).toEqual(['transaction_id']);
+    expect(validate(saleLine, { ...good, transaction_id: wide }, known).map((p) => p.field)).toEqual([
+      'transaction_id',
+    ]);
     const { report, loaded } = await consumeAndLoad([{ ...good, transaction_id: wide }, good]);
     expect(report.failures).toEqual([]);
     expect(loaded).toEqual([good.transaction_id]);

@@ -34,9 +34,18 @@ const hourOfBlackFriday = Date.UTC(2026, 10, 27, 9);
 const instant = fc.oneof(
   // Mostly within one hour, so a chunk makes few files; sometimes any instant Redshift holds.
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 3_599_999 }).map((ms) => new Date(hourOfBlackFriday + ms)) },
-  { weight: 1, arbitrary: fc.date({ min: new Date('0001-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }) },
+  {
+    weight: 1,
+    arbitrary: fc.date({
+      min: new Date('0001-01-01T00:00:00.000Z'),
+      max: new Date('9999-12-31T23:59:59.999Z'),
+      noInvalidDate: true,
+    }),
+  },
 );
-const timestamp = fc.tuple(instant, fc.integer({ min: 0, max: 3 })).map(([d, digits]) => d.toISOString().slice(0, digits === 0 ? 19 : 20 + digits) + 'Z');
+const timestamp = fc
+  .tuple(instant, fc.integer({ min: 0, max: 3 }))
+  .map(([d, digits]) => d.toISOString().slice(0, digits === 0 ? 19 : 20 + digits) + 'Z');
 const money = fc.integer({ min: 1, max: 10_000_000 }).map((cents) => cents / 100);
 
 const validSale = fc.record({
@@ -73,13 +82,39 @@ const validInventory = fc.oneof(
     transaction_id: validId,
   }),
 );
-const validEvent: Record<StreamName, fc.Arbitrary<Record<string, unknown>>> = { sales: validSale, inventory: validInventory };
+const validEvent: Record<StreamName, fc.Arbitrary<Record<string, unknown>>> = {
+  sales: validSale,
+  inventory: validInventory,
+};
 
 // ---------------------------------------------------------------------------
 // Hostile values and events.
 
 /** Characters that break CSV, COPY, UTF-8 or a byte count. */
-const nasty = fc.constantFrom('\u0000', '\u0001', '\t', '\n', '\r', '"', ',', '\\', "'", ' ', '\u007f', '\u0085', '\u2028', '\ufeff', 'é', '中', '😀', '\ud800', '\udfff', 'A', '0', '-');
+const nasty = fc.constantFrom(
+  '\u0000',
+  '\u0001',
+  '\t',
+  '\n',
+  '\r',
+  '"',
+  ',',
+  '\\',
+  "'",
+  ' ',
+  '\u007f',
+  '\u0085',
+  '\u2028',
+  '\ufeff',
+  'é',
+  '中',
+  '😀',
+  '\ud800',
+  '\udfff',
+  'A',
+  '0',
+  '-',
+);
 const junk: fc.Arbitrary<unknown> = fc.oneof(
   fc.string({ unit: nasty, maxLength: 80 }),
   // Oversize multi-byte strings: few characters, many bytes.
@@ -87,16 +122,48 @@ const junk: fc.Arbitrary<unknown> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }),
   fc.integer({ min: -(2 ** 53), max: 2 ** 53 }),
   fc.double(),
-  fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 2147483647, 1e21, -1e308, 9999999999.99, 1e10, 0.001, 0.1 + 0.2, -0, 0, 1, -1),
+  fc.constantFrom(
+    2 ** 31,
+    -(2 ** 31) - 1,
+    2147483647,
+    1e21,
+    -1e308,
+    9999999999.99,
+    1e10,
+    0.001,
+    0.1 + 0.2,
+    -0,
+    0,
+    1,
+    -1,
+  ),
   fc.boolean(),
   fc.constant(null),
   fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
   fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
-  fc.constantFrom('0000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '2026-02-29T00:00:00Z', '2026-11-27T09:00:00+01:00', '2026-11-27 09:00:00', 'yesterday', '2026-11-27T09:00:00.1234Z', ''),
+  fc.constantFrom(
+    '0000-01-01T00:00:00Z',
+    '+010000-01-01T00:00:00Z',
+    '2026-02-29T00:00:00Z',
+    '2026-11-27T09:00:00+01:00',
+    '2026-11-27 09:00:00',
+    'yesterday',
+    '2026-11-27T09:00:00.1234Z',
+    '',
+  ),
 );
-const prototypeKey = fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'coupon_code');
+const prototypeKey = fc.constantFrom(
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__defineGetter__',
+  'coupon_code',
+);
 
-type FieldAction = { do: 'keep' } | { do: 'drop' } | { do: 'replace'; value: unknown } | { do: 'spoil'; char: string; at: number };
+type FieldAction =
+  { do: 'keep' } | { do: 'drop' } | { do: 'replace'; value: unknown } | { do: 'spoil'; char: string; at: number };
 const fieldAction: fc.Arbitrary<FieldAction> = fc.oneof(
   { weight: 12, arbitrary: fc.constant({ do: 'keep' as const }) },
   { weight: 1, arbitrary: fc.constant({ do: 'drop' as const }) },
@@ -124,13 +191,24 @@ function eventCase(stream: StreamName): fc.Arbitrary<(index: number) => EventCas
     base: validEvent[stream],
     actions: fc.oneof(
       // One field broken, the others valid: the event stands or falls by that field alone.
-      fc.tuple(fc.nat(7), fieldAction).map(([at, action]) => Array.from({ length: 8 }, (_, f) => (f === at ? action : keep))),
+      fc
+        .tuple(fc.nat(7), fieldAction)
+        .map(([at, action]) => Array.from({ length: 8 }, (_, f) => (f === at ? action : keep))),
       fc.array(fieldAction, { minLength: 8, maxLength: 8 }),
     ),
-    extra: fc.oneof(fc.constant([]), fc.array(fc.tuple(fc.oneof(prototypeKey, fc.string({ maxLength: 8 })), junk), { maxLength: 2 })),
+    extra: fc.oneof(
+      fc.constant([]),
+      fc.array(fc.tuple(fc.oneof(prototypeKey, fc.string({ maxLength: 8 })), junk), { maxLength: 2 }),
+    ),
   });
   return fc.oneof(
-    { weight: 6, arbitrary: validEvent[stream].map((e) => (i: number) => ({ pristine: true, json: objectJson(Object.entries({ ...e, [key]: `P${i}-${e[key] as string}`.slice(0, 64) })) })) },
+    {
+      weight: 6,
+      arbitrary: validEvent[stream].map((e) => (i: number) => ({
+        pristine: true,
+        json: objectJson(Object.entries({ ...e, [key]: `P${i}-${e[key] as string}`.slice(0, 64) })),
+      })),
+    },
     {
       weight: 6,
       arbitrary: broken.map(({ base, actions, extra }) => (i: number) => {
@@ -142,13 +220,19 @@ function eventCase(stream: StreamName): fc.Arbitrary<(index: number) => EventCas
           else if (action.do === 'spoil') {
             const text = String(value);
             const at = action.at % (text.length + 1);
-            entries.push([name, typeof value === 'string' ? text.slice(0, at) + action.char + text.slice(at) : action.char]);
+            entries.push([
+              name,
+              typeof value === 'string' ? text.slice(0, at) + action.char + text.slice(at) : action.char,
+            ]);
           }
         });
         return { pristine: false, json: objectJson([...entries, ...extra]) };
       }),
     },
-    { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => () => ({ pristine: false, json: JSON.stringify(v) })) },
+    {
+      weight: 2,
+      arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => () => ({ pristine: false, json: JSON.stringify(v) })),
+    },
     // Nesting that JSON.parse reads and JSON.stringify's stack does not (about 5,000 levels here).
     {
       weight: 1,
@@ -175,7 +259,13 @@ const chunkCase = (maxEvents: number): fc.Arbitrary<ChunkCase> =>
     }),
   );
 
-const bodyOf = (c: ChunkCase, chunkId = `${c.stream}-prop-000001`) => encodeChunk(c.stream, chunkId, c.events.map((e) => e.json), c.compression);
+const bodyOf = (c: ChunkCase, chunkId = `${c.stream}-prop-000001`) =>
+  encodeChunk(
+    c.stream,
+    chunkId,
+    c.events.map((e) => e.json),
+    c.compression,
+  );
 
 /**
  * Would Redshift's COPY (CSV, EMPTYASNULL) load this file? Written from its documentation,
@@ -195,10 +285,16 @@ function redshiftRefusals(stream: StreamName, csv: string): string[] {
       if (cell === '') return void (spec.nullable ? undefined : say('empty is NULL in a NOT NULL column'));
       if (Buffer.from(cell, 'utf8').toString('utf8') !== cell) say('not UTF-8');
       if (cell.includes('\u0000')) say('NUL');
-      if (spec.maxBytes !== undefined && Buffer.byteLength(cell) > spec.maxBytes) say(`${Buffer.byteLength(cell)} bytes in VARCHAR(${spec.maxBytes})`);
-      if (spec.kind === 'int' && !(/^-?\d{1,10}$/.test(cell) && Math.abs(Number(cell) + 0.5) <= 2 ** 31)) say('not an INTEGER');
+      if (spec.maxBytes !== undefined && Buffer.byteLength(cell) > spec.maxBytes)
+        say(`${Buffer.byteLength(cell)} bytes in VARCHAR(${spec.maxBytes})`);
+      if (spec.kind === 'int' && !(/^-?\d{1,10}$/.test(cell) && Math.abs(Number(cell) + 0.5) <= 2 ** 31))
+        say('not an INTEGER');
       if (spec.kind === 'money' && !/^-?\d{1,10}\.\d{2}$/.test(cell)) say('not a DECIMAL(12,2) with 2 decimals');
-      if (spec.kind === 'timestamp' && !(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(cell) && cell.slice(0, 4) !== '0000')) say('not a TIMESTAMP in the default format');
+      if (
+        spec.kind === 'timestamp' &&
+        !(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(cell) && cell.slice(0, 4) !== '0000')
+      )
+        say('not a TIMESTAMP in the default format');
     });
   }
   return problems;
@@ -208,14 +304,26 @@ function redshiftRefusals(stream: StreamName, csv: string): string[] {
 function checkChunk(c: ChunkCase) {
   const chunk = processChunk(bodyOf(c), c.stream, known);
   const contract = streams[c.stream].contract;
-  expect(chunk.counts).toEqual({ events: c.events.length, valid: chunk.valid.length, rejected: c.events.length - chunk.valid.length });
-  const rejected = chunk.rejected ? chunk.rejected.body.trimEnd().split('\n').map((line) => JSON.parse(line)) : [];
+  expect(chunk.counts).toEqual({
+    events: c.events.length,
+    valid: chunk.valid.length,
+    rejected: c.events.length - chunk.valid.length,
+  });
+  const rejected = chunk.rejected
+    ? chunk.rejected.body
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+    : [];
   expect(rejected).toHaveLength(chunk.counts.rejected);
   const rejectedAt = new Set<number>();
   for (const r of rejected) {
     rejectedAt.add(r.index);
     expect(r.problems.length).toBeGreaterThan(0);
-    for (const p of r.problems) expect(typeof p.field === 'string' && p.field.length > 0 && typeof p.message === 'string' && p.message.length > 0).toBe(true);
+    for (const p of r.problems)
+      expect(
+        typeof p.field === 'string' && p.field.length > 0 && typeof p.message === 'string' && p.message.length > 0,
+      ).toBe(true);
   }
   c.events.forEach((e, i) => {
     if (e.pristine) expect([i, e.json, rejectedAt.has(i)]).toEqual([i, e.json, false]);
@@ -235,7 +343,12 @@ function checkChunk(c: ChunkCase) {
 /** Failures found by these properties, kept as regression cases. Seed 13: a field with an empty name was reported as field "". */
 const emptyFieldName: ChunkCase = {
   stream: 'inventory',
-  events: [{ pristine: false, json: '{"update_id":"M0-V-","product_id":"P0001","timestamp":"1970-01-01T00:00:00Z","quantity_change":1,"store_id":"S001","reason":"restock","":0}' }],
+  events: [
+    {
+      pristine: false,
+      json: '{"update_id":"M0-V-","product_id":"P0001","timestamp":"1970-01-01T00:00:00Z","quantity_change":1,"store_id":"S001","reason":"restock","":0}',
+    },
+  ],
   compression: 'gzip',
 };
 
@@ -243,7 +356,10 @@ describe('the consumer core on arbitrary events', () => {
   it(
     'rejects each event with a reason or accepts it, and accepts every valid one whatever else the chunk holds',
     () => {
-      fc.assert(fc.property(chunkCase(30), (c) => void checkChunk(c)), fuzzParameters(200, [[emptyFieldName]]));
+      fc.assert(
+        fc.property(chunkCase(30), (c) => void checkChunk(c)),
+        fuzzParameters(200, [[emptyFieldName]]),
+      );
     },
     fuzzTimeout,
   );
@@ -263,12 +379,24 @@ const envelope = fc.record(
     chunk_id: fc.oneof(fc.constant('sales-env-000001'), idTail, junk).map(jsonText),
     count: fc.oneof(fc.nat(6), junk).map(jsonText),
     events: fc.oneof(eventsJson, junk.map(jsonText)),
-    gz: fc.oneof(eventsJson.map(gzipBase64), fc.uint8Array({ maxLength: 64 }).map(gzipBase64), fc.base64String({ maxLength: 40 }), junk).map(jsonText),
+    gz: fc
+      .oneof(
+        eventsJson.map(gzipBase64),
+        fc.uint8Array({ maxLength: 64 }).map(gzipBase64),
+        fc.base64String({ maxLength: 40 }),
+        junk,
+      )
+      .map(jsonText),
   },
   { requiredKeys: [] },
 );
 const anyBody: fc.Arbitrary<string> = fc.oneof(
-  envelope.map((e) => `{${Object.entries(e).map(([k, text]) => `${JSON.stringify(k)}:${text}`).join(',')}}`),
+  envelope.map(
+    (e) =>
+      `{${Object.entries(e)
+        .map(([k, text]) => `${JSON.stringify(k)}:${text}`)
+        .join(',')}}`,
+  ),
   chunkCase(5).map((c) => bodyOf(c)),
   // A good body cut short or with a byte flipped.
   fc.tuple(chunkCase(5), fc.nat(), fc.string({ unit: nasty, minLength: 1, maxLength: 1 })).map(([c, at, ch]) => {
@@ -313,31 +441,43 @@ describe('the consumer on arbitrary message bodies', () => {
       async () => {
         const quiet = new Logger({ logLevel: 'SILENT' });
         await fc.assert(
-          fc.asyncProperty(fc.constantFrom<StreamName>('sales', 'inventory'), fc.array(anyBody, { minLength: 1, maxLength: 4 }), async (stream, bodies) => {
-            const event: SQSEvent = {
-              Records: bodies.map((body, i) => ({
-                messageId: `m-${i}`,
-                receiptHandle: `r-${i}`,
-                body,
-                attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-                messageAttributes: {},
-                md5OfBody: '',
-                eventSource: 'aws:sqs',
-                eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
-                awsRegion: 'us-east-1',
-              })),
-            };
-            const response = await consumeBatch({ s3: landing.s3, known, settings: { stream, bucket: landing.bucket }, logger: quiet }, event);
-            const unreadable = bodies.flatMap((body, i) => {
-              try {
-                processChunk(body, stream, known);
-                return [];
-              } catch {
-                return [`m-${i}`];
-              }
-            });
-            expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(unreadable);
-          }),
+          fc.asyncProperty(
+            fc.constantFrom<StreamName>('sales', 'inventory'),
+            fc.array(anyBody, { minLength: 1, maxLength: 4 }),
+            async (stream, bodies) => {
+              const event: SQSEvent = {
+                Records: bodies.map((body, i) => ({
+                  messageId: `m-${i}`,
+                  receiptHandle: `r-${i}`,
+                  body,
+                  attributes: {
+                    ApproximateReceiveCount: '1',
+                    SentTimestamp: '0',
+                    SenderId: 'x',
+                    ApproximateFirstReceiveTimestamp: '0',
+                  },
+                  messageAttributes: {},
+                  md5OfBody: '',
+                  eventSource: 'aws:sqs',
+                  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
+                  awsRegion: 'us-east-1',
+                })),
+              };
+              const response = await consumeBatch(
+                { s3: landing.s3, known, settings: { stream, bucket: landing.bucket }, logger: quiet },
+                event,
+              );
+              const unreadable = bodies.flatMap((body, i) => {
+                try {
+                  processChunk(body, stream, known);
+                  return [];
+                } catch {
+                  return [`m-${i}`];
+                }
+              });
+              expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(unreadable);
+            },
+          ),
           fuzzParameters(20),
         );
       },
@@ -366,7 +506,9 @@ describe('arbitrary chunks through the loader into the twin', () => {
       const kind = (contract.fields as Record<string, { kind: string }>)[c].kind;
       return kind === 'timestamp' ? `to_char("${c}", 'YYYY-MM-DD HH24:MI:SS')` : `"${c}"::text`;
     });
-    const rows = await driver.query<{ row: string[] }>(`SELECT ARRAY[${columns.join(', ')}] AS row FROM retail.${contract.table}`);
+    const rows = await driver.query<{ row: string[] }>(
+      `SELECT ARRAY[${columns.join(', ')}] AS row FROM retail.${contract.table}`,
+    );
     return rows.map((r) => r.row).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   };
 
@@ -381,8 +523,12 @@ describe('arbitrary chunks through the loader into the twin', () => {
           for (const file of chunk.files) await landing.put(file.key, file.body);
           const report = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket, refresh: false });
           expect(report.failures).toEqual([]);
-          const expected = chunk.files.flatMap((f) => parseCsv(f.body).rows.map((r) => r.map((cell) => (cell === '' ? null : cell))));
-          expect(await loadedRows(c.stream)).toEqual(expected.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)));
+          const expected = chunk.files.flatMap((f) =>
+            parseCsv(f.body).rows.map((r) => r.map((cell) => (cell === '' ? null : cell))),
+          );
+          expect(await loadedRows(c.stream)).toEqual(
+            expected.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)),
+          );
         }),
         fuzzParameters(30),
       );

@@ -65,22 +65,41 @@ function expectNamedPanels(state: Record<string, PanelState>, data: DashboardDat
   expect(Object.keys(state).sort()).toEqual(PANELS.map((p) => p.id).sort());
   for (const panel of PANELS) {
     const rows = (data[panel.query] as unknown[]).length;
-    const drawn = panel.kind === 'kpi' ? panel.measures.length : panel.kind === 'distribution' ? state[panel.id].drawn : rows;
-    expect({ panel: panel.id, rows: state[panel.id].rows, drawn: state[panel.id].drawn }).toEqual({ panel: panel.id, rows, drawn });
+    const drawn =
+      panel.kind === 'kpi' ? panel.measures.length : panel.kind === 'distribution' ? state[panel.id].drawn : rows;
+    expect({ panel: panel.id, rows: state[panel.id].rows, drawn: state[panel.id].drawn }).toEqual({
+      panel: panel.id,
+      rows,
+      drawn,
+    });
   }
   // Panels every run fills.
-  for (const id of ['kpis', 'sales-per-minute', 'sales-per-hour', 'store-ranking', 'top-products-revenue', 'top-products-units', 'sell-through', 'categories']) {
+  for (const id of [
+    'kpis',
+    'sales-per-minute',
+    'sales-per-hour',
+    'store-ranking',
+    'top-products-revenue',
+    'top-products-units',
+    'sell-through',
+    'categories',
+  ]) {
     expect({ id, empty: state[id].rows === 0 }).toEqual({ id, empty: false });
   }
   const cut = (name: string) => (name.length > 28 ? name.slice(0, 27) : name);
   for (const r of data.storeRanking) expect(state['store-ranking'].text).toContain(r.city);
   expect(state['revenue-by-store'].labels.join('\n')).toContain(cut(data.storeRanking[0].city));
-  expect(state['top-products-revenue'].labels.map((l) => l.replace('\u2026', ''))).toEqual(sortedByRevenue(data).map(cut));
+  expect(state['top-products-revenue'].labels.map((l) => l.replace('\u2026', ''))).toEqual(
+    sortedByRevenue(data).map(cut),
+  );
   for (const r of data.topProductsByUnits) expect(state['top-products-units'].labels.join('\n')).toContain(cut(r.name));
-  for (const r of [...data.overPerformers, ...data.underPerformers]) expect(state[r.performance === 'over' ? 'over-performers' : 'under-performers'].text).toContain(r.name);
+  for (const r of [...data.overPerformers, ...data.underPerformers])
+    expect(state[r.performance === 'over' ? 'over-performers' : 'under-performers'].text).toContain(r.name);
   expect(data.overPerformers.length + data.underPerformers.length).toBeGreaterThan(0);
   for (const r of data.outOfStock) expect(state['out-of-stock'].text).toContain(r.name);
-  const rated = data.sellThrough.filter((r) => r.sell_through_rate !== null).sort((a, b) => Number(a.sell_through_rate) - Number(b.sell_through_rate));
+  const rated = data.sellThrough
+    .filter((r) => r.sell_through_rate !== null)
+    .sort((a, b) => Number(a.sell_through_rate) - Number(b.sell_through_rate));
   expect(state['sell-through'].drawn).toBe(rated.length);
   expect(state['sell-through'].text).toContain(`Slowest: ${rated[0].name}`);
   expect(state['sell-through'].text).toContain(`Fastest: ${rated[rated.length - 1].name}`);
@@ -120,7 +139,11 @@ it('serves a page that refreshes while the run goes on, then shows every panel w
   expect(report.books!.balanced).toBe(true);
   server.update(report.dashboard!, status(`${report.totalEvents} events; books balanced`, false));
 
-  await page.waitForFunction(() => document.getElementById('status')!.textContent!.includes('books balanced'), undefined, { timeout: 20_000 });
+  await page.waitForFunction(
+    () => document.getElementById('status')!.textContent!.includes('books balanced'),
+    undefined,
+    { timeout: 20_000 },
+  );
   // The page polled more than once: it followed the run, not just its end.
   expect(Number(await page.evaluate(() => document.body.dataset.updates))).toBeGreaterThan(1);
   expect(liveRefreshes).toBeGreaterThan(1);
@@ -155,7 +178,9 @@ it('fits a 420 px wide phone screen without scrolling sideways', async () => {
   await page.waitForSelector('body[data-ready="true"]');
   const widths = await page.evaluate(() => ({
     page: document.documentElement.scrollWidth,
-    widestPanel: Math.max(...Array.from(document.querySelectorAll('[data-panel]')).map((p) => p.getBoundingClientRect().right)),
+    widestPanel: Math.max(
+      ...Array.from(document.querySelectorAll('[data-panel]')).map((p) => p.getBoundingClientRect().right),
+    ),
   }));
   expect(widths.page).toBeLessThanOrEqual(420);
   expect(widths.widestPanel).toBeLessThanOrEqual(420);

@@ -14,15 +14,35 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // Node itself runs the twin (tsx as a loader, not its CLI, which would run it in a child): the SIGKILL hits the twin.
 const CLI = ['--import', 'tsx', join(__dirname, '..', 'local', 'cli.ts')];
-const FLAGS = ['--runs', '3', '--window', '5', '--demand', '150', '--seed', '7', '--progress', 'lines', '--concurrency', '1'];
+const FLAGS = [
+  '--runs',
+  '3',
+  '--window',
+  '5',
+  '--demand',
+  '150',
+  '--seed',
+  '7',
+  '--progress',
+  'lines',
+  '--concurrency',
+  '1',
+];
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 function twin(dataDir: string, extra: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...CLI, ...FLAGS, '--data-dir', dataDir, '--dashboard', join(root, 'dashboard.html'), ...extra], { env, cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(
+    process.execPath,
+    [...CLI, ...FLAGS, '--data-dir', dataDir, '--dashboard', join(root, 'dashboard.html'), ...extra],
+    { env, cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 }
 
 /** Run to the end (without blocking this process, so a twin started before keeps going). */
-function runToEnd(dataDir: string, extra: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function runToEnd(
+  dataDir: string,
+  extra: string[] = [],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = twin(dataDir, extra);
   let stdout = '';
   let stderr = '';
@@ -58,14 +78,20 @@ function kill(child: ChildProcess): Promise<boolean> {
 }
 
 /** Every fact id, sorted, and the ledger, read straight from a data directory. */
-async function contents(dataDir: string): Promise<{ sales: string[]; inventory: string[]; windows: { start: string; status: string }[] }> {
+async function contents(
+  dataDir: string,
+): Promise<{ sales: string[]; inventory: string[]; windows: { start: string; status: string }[] }> {
   const db = await openPglite(dataDir);
   try {
     const ids = async (sql: string) => (await db.query<{ id: string }>(sql)).map((r) => r.id);
     return {
       sales: await ids('SELECT transaction_id AS id FROM retail.sales_transactions ORDER BY 1'),
       inventory: await ids('SELECT update_id AS id FROM retail.inventory_updates ORDER BY 1'),
-      windows: (await db.query<{ start: Date; status: string }>('SELECT window_start AS start, status FROM twin.windows ORDER BY 1')).map((r) => ({ start: r.start.toISOString(), status: r.status })),
+      windows: (
+        await db.query<{ start: Date; status: string }>(
+          'SELECT window_start AS start, status FROM twin.windows ORDER BY 1',
+        )
+      ).map((r) => ({ start: r.start.toISOString(), status: r.status })),
     };
   } finally {
     await db.close();
@@ -86,7 +112,8 @@ it('survives SIGKILLs in setup, mid-stream and mid-load, refuses a concurrent ru
   child = twin(dir, ['--runs', '300']);
   await waitFor(child, /^\[setup\]/);
   const lock = join(dir, 'twin.lock');
-  while (!existsSync(lock) || !readFileSync(lock, 'utf8').includes(`"pid":${child.pid},`)) await new Promise((r) => setTimeout(r, 50));
+  while (!existsSync(lock) || !readFileSync(lock, 'utf8').includes(`"pid":${child.pid},`))
+    await new Promise((r) => setTimeout(r, 50));
   const second = await runToEnd(dir, ['--fresh']);
   expect(second.status).toBe(2);
   expect(second.stderr).toContain(`is in use by another twin: pid ${child.pid} on `);
@@ -112,7 +139,9 @@ it('survives SIGKILLs in setup, mid-stream and mid-load, refuses a concurrent ru
   expect(killed.windows.length).toBeGreaterThanOrEqual(3);
   expect(killed.windows.every((w) => w.status === 'loaded')).toBe(true);
   // The windows follow each other from Black Friday 06:00 with no gap.
-  expect(killed.windows.map((w) => w.start)).toEqual(killed.windows.map((_, i) => new Date(Date.parse('2026-11-27T06:00:00Z') + i * 5 * 60_000).toISOString()));
+  expect(killed.windows.map((w) => w.start)).toEqual(
+    killed.windows.map((_, i) => new Date(Date.parse('2026-11-27T06:00:00Z') + i * 5 * 60_000).toISOString()),
+  );
 
   // The same windows, never interrupted.
   const clean = join(root, 'clean');
@@ -126,18 +155,24 @@ it('survives SIGKILLs in setup, mid-stream and mid-load, refuses a concurrent ru
   // 6. A --start that overlaps loaded windows with other settings is refused before anything moves.
   const overlap = await runToEnd(dir, ['--start', '2026-11-27T06:07:00Z']);
   expect(overlap.status).toBe(2);
-  expect(overlap.stderr).toMatch(/--start 2026-11-27T06:07:00Z: 3 window\(s\) overlap windows already in the warehouse.*06:07\+5m overlaps 2026-11-27 06:05\+5m/);
+  expect(overlap.stderr).toMatch(
+    /--start 2026-11-27T06:07:00Z: 3 window\(s\) overlap windows already in the warehouse.*06:07\+5m overlaps 2026-11-27 06:05\+5m/,
+  );
   expect((await contents(dir)).sales).toEqual(killed.sales);
 
   // 7. A truncated table file is found on open, named with its window and files, and --repair makes them again.
   const db = await openPglite(dir);
-  const [{ path }] = await db.query<{ path: string }>("SELECT pg_relation_filepath('retail.inventory_updates') AS path");
+  const [{ path }] = await db.query<{ path: string }>(
+    "SELECT pg_relation_filepath('retail.inventory_updates') AS path",
+  );
   await db.close();
   const file = join(dir, path);
   truncateSync(file, Math.floor(statSync(file).size / 2));
   const damaged = await runToEnd(dir);
   expect(damaged.status).toBe(2);
-  expect(damaged.stderr).toMatch(/does not match its load log:\n {2}inventory_updates holds \d+ row\(s\) but the load log says \d+ were loaded\n {2}window 20261127T\d{6}-7: \d+ row\(s\) in inventory_updates, the load log says \d+ from \d+ file\(s\): inventory\/dt=2026-11-27/);
+  expect(damaged.stderr).toMatch(
+    /does not match its load log:\n {2}inventory_updates holds \d+ row\(s\) but the load log says \d+ were loaded\n {2}window 20261127T\d{6}-7: \d+ row\(s\) in inventory_updates, the load log says \d+ from \d+ file\(s\): inventory\/dt=2026-11-27/,
+  );
   expect(damaged.stderr).toContain('Repair it with --repair');
   const repaired = await runToEnd(dir, ['--repair', '--runs', '1']);
   expect(repaired.stderr).toBe('');

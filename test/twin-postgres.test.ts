@@ -24,11 +24,18 @@ withPostgres('the twin on a PostgreSQL server', () => {
   });
 
   /** `npm start` on the server; `onLine` sees each stdout line as it comes. */
-  function twin(args: string[], onLine?: (line: string) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [...CLI, '--progress', 'lines', '--dashboard', join(root, 'd.html'), ...args], {
-      env: { ...process.env, DATABASE_URL: pg.url, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  function twin(
+    args: string[],
+    onLine?: (line: string) => void,
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawn(
+      process.execPath,
+      [...CLI, '--progress', 'lines', '--dashboard', join(root, 'd.html'), ...args],
+      {
+        env: { ...process.env, DATABASE_URL: pg.url, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -44,10 +51,16 @@ withPostgres('the twin on a PostgreSQL server', () => {
     const holder = new Client({ connectionString: pg.url, application_name: 'other twin' });
     await holder.connect();
     try {
-      const [{ pid }] = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_advisory_lock(1650881396)')).rows;
+      const [{ pid }] = (
+        await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_advisory_lock(1650881396)')
+      ).rows;
       const out = await twin(['--runs', '1', '--demand', '50']);
       expect(out.status).toBe(2);
-      expect(out.stderr).toMatch(new RegExp(`^error: Postgres at 127\\.0\\.0\\.1:\\d+/postgres is in use by another twin: server backend pid ${pid} from 127\\.0\\.0\\.1 \\(other twin\\), connected since 20\\d\\d-`));
+      expect(out.stderr).toMatch(
+        new RegExp(
+          `^error: Postgres at 127\\.0\\.0\\.1:\\d+/postgres is in use by another twin: server backend pid ${pid} from 127\\.0\\.0\\.1 \\(other twin\\), connected since 20\\d\\d-`,
+        ),
+      );
     } finally {
       await holder.end();
     }
@@ -61,12 +74,16 @@ withPostgres('the twin on a PostgreSQL server', () => {
       const out = await twin(['--runs', '20', '--window', '5', '--demand', '400', '--fresh'], (line) => {
         if (dropped || !/^\[stream\] runs [1-9]/.test(line)) return;
         dropped = true;
-        void admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()');
+        void admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database()',
+        );
       });
       expect(dropped).toBe(true);
       expect(out.status).toBe(1);
       expect(out.stderr.trim().split('\n')).toHaveLength(1);
-      expect(out.stderr).toMatch(/^twin run failed: the warehouse \(Postgres at 127\.0\.0\.1:\d+\/postgres\) connection was lost: /);
+      expect(out.stderr).toMatch(
+        /^twin run failed: the warehouse \(Postgres at 127\.0\.0\.1:\d+\/postgres\) connection was lost: /,
+      );
     } finally {
       await admin.end();
     }

@@ -26,18 +26,45 @@ describe('runTwin', () => {
 
   it('runs the pipeline end to end and every event is a fact row exactly once', async () => {
     const progress: TwinProgress[] = [];
-    first = await runTwin({ runs: 2, windowMinutes: 15, eventsPerRun: 800, dataDir: dir, fresh: true, seed: 3, maxMessageBytes: 64 * 1024, onProgress: (p) => progress.push(p) });
+    first = await runTwin({
+      runs: 2,
+      windowMinutes: 15,
+      eventsPerRun: 800,
+      dataDir: dir,
+      fresh: true,
+      seed: 3,
+      maxMessageBytes: 64 * 1024,
+      onProgress: (p) => progress.push(p),
+    });
     expectBalanced(first);
     // The progress total is an estimate until the windows are produced, then exact.
-    expect(progress[progress.length - 1]).toMatchObject({ phase: 'done', produced: first.totalEvents, expected: first.totalEvents, loaded: first.totalEvents });
-    expect(first.warehouseBooks).toMatchObject({ balanced: true, windows: 2, unfinished: [], tables: first.events, loadLog: first.events, produced: first.events });
+    expect(progress[progress.length - 1]).toMatchObject({
+      phase: 'done',
+      produced: first.totalEvents,
+      expected: first.totalEvents,
+      loaded: first.totalEvents,
+    });
+    expect(first.warehouseBooks).toMatchObject({
+      balanced: true,
+      windows: 2,
+      unfinished: [],
+      tables: first.events,
+      loadLog: first.events,
+      produced: first.events,
+    });
     expect(first.settings.start).toBe('2026-11-27T06:00:00Z');
     expect(first.settings.end).toBe('2026-11-27T06:30:00Z');
     // 800 lines per run are generated; those that would go below zero stock are lost sales.
     expect(first.events.sales + first.lostSales).toBe(1600);
     expect(first.events.inventory).toBeGreaterThan(first.events.sales); // a sale update per line, plus restocks
     expect(first.rowsLoaded).toEqual(first.events);
-    expect(first.books!.streams.sales).toMatchObject({ produced: first.events.sales, loaded: first.events.sales, missing: 0, doubled: 0, unexpected: 0 });
+    expect(first.books!.streams.sales).toMatchObject({
+      produced: first.events.sales,
+      loaded: first.events.sales,
+      missing: 0,
+      doubled: 0,
+      unexpected: 0,
+    });
     expect(first.rejects).toBe(0);
     expect(first.dlqDepth).toEqual({ sales: 0, inventory: 0 });
     expect(first.files.written).toBe(first.files.loaded);
@@ -53,7 +80,9 @@ describe('runTwin', () => {
     expect(u.sqs.SendMessageBatch.requests).toBeGreaterThan(0);
     // Each request bills at least once, and once more for every further 64 KiB of payload.
     expect(u.sqs.SendMessageBatch.billingUnits).toBeGreaterThanOrEqual(u.sqs.SendMessageBatch.requests);
-    expect(u.sqs.SendMessageBatch.billingUnits).toBeGreaterThanOrEqual(Math.ceil(u.sqs.SendMessageBatch.payloadBytes / 65536));
+    expect(u.sqs.SendMessageBatch.billingUnits).toBeGreaterThanOrEqual(
+      Math.ceil(u.sqs.SendMessageBatch.payloadBytes / 65536),
+    );
     expect(u.sqs.ReceiveMessage.requests).toBeGreaterThan(0);
     expect(u.s3.PutObject).toBeGreaterThanOrEqual(first.files.written);
     expect(u.s3.GetObject).toBeGreaterThanOrEqual(first.files.loaded);
@@ -64,21 +93,48 @@ describe('runTwin', () => {
 
   it('adds a second run to the first in the same data directory', async () => {
     // In-process consumers this time: the same handler without worker threads.
-    const second = await runTwin({ runs: 1, windowMinutes: 15, eventsPerRun: 500, dataDir: dir, seed: 3, maxMessageBytes: 64 * 1024, consumerWorkers: false });
+    const second = await runTwin({
+      runs: 1,
+      windowMinutes: 15,
+      eventsPerRun: 500,
+      dataDir: dir,
+      seed: 3,
+      maxMessageBytes: 64 * 1024,
+      consumerWorkers: false,
+    });
     expectBalanced(second);
     // It carries on after the last loaded event instead of repeating the first run's windows.
     expect(second.settings.start).toBe('2026-11-27T06:30:00Z');
     expect(second.dashboard!.revenueOverall[0].sale_lines).toBe(first.events.sales + second.events.sales);
     // The books cover the run and, apart, every window in the warehouse.
     expect(second.books!.streams.sales.produced).toBe(second.events.sales);
-    expect(second.warehouseBooks).toMatchObject({ balanced: true, windows: 3, tables: { sales: first.events.sales + second.events.sales } });
+    expect(second.warehouseBooks).toMatchObject({
+      balanced: true,
+      windows: 3,
+      tables: { sales: first.events.sales + second.events.sales },
+    });
     expect(second.notes).toEqual([]);
   });
 
   it('says so when a default run carries on into the next day', async () => {
-    await runTwin({ runs: 1, windowMinutes: 15, eventsPerRun: 50, dataDir: dir, seed: 3, start: '2026-11-27T23:45:00Z', skipBooks: true });
+    await runTwin({
+      runs: 1,
+      windowMinutes: 15,
+      eventsPerRun: 50,
+      dataDir: dir,
+      seed: 3,
+      start: '2026-11-27T23:45:00Z',
+      skipBooks: true,
+    });
     const notices: string[] = [];
-    const next = await runTwin({ runs: 1, windowMinutes: 15, eventsPerRun: 50, dataDir: dir, seed: 3, onNotice: (line) => notices.push(line) });
+    const next = await runTwin({
+      runs: 1,
+      windowMinutes: 15,
+      eventsPerRun: 50,
+      dataDir: dir,
+      seed: 3,
+      onNotice: (line) => notices.push(line),
+    });
     expect(next.settings.start).toBe('2026-11-28T00:00:00Z');
     expect(next.notes).toEqual([
       'This run carries on after the 4 window(s) already in the warehouse, into 2026-11-28 (the warehouse began on 2026-11-27). For a clean Black Friday morning, start again with --fresh, or give another --data-dir.',
@@ -91,12 +147,23 @@ describe('runTwin', () => {
 describe('runTwin with the original design', () => {
   it('one event per message, batches of 10 and a CSV per batch still balance without faults', async () => {
     // Same data directory as above, started clean: fresh empties the twin's own directory and starts a blank cluster.
-    const report = await runTwin({ runs: 1, eventsPerRun: 60, eventsPerMessage: 1, compression: 'none', batchSize: 10, filePer: 'batch', dataDir: shared, fresh: true });
+    const report = await runTwin({
+      runs: 1,
+      eventsPerRun: 60,
+      eventsPerMessage: 1,
+      compression: 'none',
+      batchSize: 10,
+      filePer: 'batch',
+      dataDir: shared,
+      fresh: true,
+    });
     expectBalanced(report);
     expect(report.messages.sales).toBe(report.events.sales);
     expect(report.settings.start).toBe('2026-11-27T06:00:00Z');
     expect(report.dashboard!.revenueOverall[0].sale_lines).toBe(report.events.sales);
-    expect(report.usage.sqs.SendMessageBatch.requests).toBeGreaterThanOrEqual(Math.ceil((report.events.sales + report.events.inventory) / 10));
+    expect(report.usage.sqs.SendMessageBatch.requests).toBeGreaterThanOrEqual(
+      Math.ceil((report.events.sales + report.events.inventory) / 10),
+    );
   });
 
   it('refuses options that cannot work, naming each', async () => {

@@ -37,18 +37,36 @@ describe('persona database roles (migration 0004_views_grants)', () => {
     const ids = buildMigrations({ dialect: 'postgres' }, testCatalog()).map((m) => m.id);
     // (the last versioned ones: repeatable R__ migrations run after every versioned one)
     expect(ids.filter((id) => !id.startsWith('R__')).slice(-2)).toEqual(['0004_views', '0004_views_grants']);
-    const redshift = buildMigrations({ dialect: 'redshift', copyRoleArn: 'arn:aws:iam::123456789012:role/copy', bucket: 'landing-bucket', region: 'us-east-1' }, testCatalog());
+    const redshift = buildMigrations(
+      {
+        dialect: 'redshift',
+        copyRoleArn: 'arn:aws:iam::123456789012:role/copy',
+        bucket: 'landing-bucket',
+        region: 'us-east-1',
+      },
+      testCatalog(),
+    );
     expect(redshift.find((m) => m.id === '0004_views_grants')).toEqual(grantsMigration('redshift'));
     expect(analystObjects).toEqual(allViews.map((v) => qualified(v.name)));
   });
 
   test('the analyst reads every view', async () => {
-    for (const view of analystObjects) expect([view, await as(databaseRoles.analyst, `SELECT * FROM ${view} LIMIT 1`)]).toEqual([view, 'ok']);
+    for (const view of analystObjects)
+      expect([view, await as(databaseRoles.analyst, `SELECT * FROM ${view} LIMIT 1`)]).toEqual([view, 'ok']);
   });
 
   test('the analyst cannot read raw tables, dims or the bookkeeping tables', async () => {
-    for (const table of [SALES, qualified(tables.inventory_updates.name), PRODUCTS, COPY_JOB_DETAIL, MIGRATIONS_TABLE]) {
-      expect([table, await as(databaseRoles.analyst, `SELECT * FROM ${table} LIMIT 1`)]).toEqual([table, expect.stringMatching(/permission denied/)]);
+    for (const table of [
+      SALES,
+      qualified(tables.inventory_updates.name),
+      PRODUCTS,
+      COPY_JOB_DETAIL,
+      MIGRATIONS_TABLE,
+    ]) {
+      expect([table, await as(databaseRoles.analyst, `SELECT * FROM ${table} LIMIT 1`)]).toEqual([
+        table,
+        expect.stringMatching(/permission denied/),
+      ]);
     }
   });
 
@@ -63,7 +81,8 @@ describe('persona database roles (migration 0004_views_grants)', () => {
   });
 
   test('the engineer reads every table of the schema, and still writes nothing', async () => {
-    for (const table of [SALES, PRODUCTS, COPY_JOB_DETAIL, firstView]) expect([table, await as(databaseRoles.engineer, `SELECT * FROM ${table} LIMIT 1`)]).toEqual([table, 'ok']);
+    for (const table of [SALES, PRODUCTS, COPY_JOB_DETAIL, firstView])
+      expect([table, await as(databaseRoles.engineer, `SELECT * FROM ${table} LIMIT 1`)]).toEqual([table, 'ok']);
     expect(await as(databaseRoles.engineer, `SELECT * FROM ${MIGRATIONS_TABLE}`)).toMatch(/permission denied/);
     expect(await as(databaseRoles.engineer, `DELETE FROM ${SALES}`)).toMatch(/permission denied/);
   });

@@ -14,7 +14,14 @@ import { buildMigrations, migrationsHash, type Migration } from './migrations';
 import { createMigratorHandler, s3Lister, type MigratorResult } from './migrator';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { applyMigrations, MIGRATIONS_TABLE } from './runner';
-import { blankDataDir, landingBatch, putBatch, startLanding, type Batch, type Landing } from '../test/support/warehouse';
+import {
+  blankDataDir,
+  landingBatch,
+  putBatch,
+  startLanding,
+  type Batch,
+  type Landing,
+} from '../test/support/warehouse';
 
 const ROLE = 'arn:aws:iam::123456789012:role/bfstream-dev-copy';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -41,10 +48,20 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
   });
 
   /** One namespace: a database and the Data API in front of it. */
-  async function namespace(): Promise<{ db: PGlite; fake: FakeRedshiftData; client: RedshiftDataClient; close(): Promise<void> }> {
+  async function namespace(): Promise<{
+    db: PGlite;
+    fake: FakeRedshiftData;
+    client: RedshiftDataClient;
+    close(): Promise<void>;
+  }> {
     const db = await PGlite.create({ loadDataDir: blank });
     const fake = await startFakeRedshiftData(db, { s3: landing.s3 });
-    const client = new RedshiftDataClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const client = new RedshiftDataClient({
+      endpoint: fake.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
     return {
       db,
       fake,
@@ -58,24 +75,49 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
   }
 
   const migrationsFor = (c: Config): Migration[] =>
-    buildMigrations({ dialect: 'redshift', copyRoleArn: ROLE, bucket: c.bucket, region: c.region }, buildCatalog(11, { products: c.catalogProducts, stores: 4 }));
+    buildMigrations(
+      { dialect: 'redshift', copyRoleArn: ROLE, bucket: c.bucket, region: c.region },
+      buildCatalog(11, { products: c.catalogProducts, stores: 4 }),
+    );
 
   /** What `pulumi up` does to the warehouse: invoke the migrator with the migrations' hash. */
   async function deploy(ns: { client: RedshiftDataClient }, c: Config, timeLeftMs?: number): Promise<MigratorResult> {
     const migrations = migrationsFor(c);
-    const handler = createMigratorHandler({ migrations, workgroupName: 'bfstream-dev', database: 'retail', client: ns.client, pollMs: 1, landing: s3Lister(landing.s3), boundarySeconds: 1 });
+    const handler = createMigratorHandler({
+      migrations,
+      workgroupName: 'bfstream-dev',
+      database: 'retail',
+      client: ns.client,
+      pollMs: 1,
+      landing: s3Lister(landing.s3),
+      boundarySeconds: 1,
+    });
     const deadline = Date.now() + (timeLeftMs ?? 0);
-    return handler({ hash: migrationsHash(migrations), namespaceId: 'ns-1' }, timeLeftMs === undefined ? undefined : { getRemainingTimeInMillis: () => deadline - Date.now() });
+    return handler(
+      { hash: migrationsHash(migrations), namespaceId: 'ns-1' },
+      timeLeftMs === undefined ? undefined : { getRemainingTimeInMillis: () => deadline - Date.now() },
+    );
   }
 
-  const namedWrites = (fake: FakeRedshiftData, from = 0) => fake.calls.slice(from).filter((c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName);
-  const jobs = async (db: PGlite) => (await db.query<{ job_name: string; bucket: string; job_text: string }>('SELECT job_name, bucket, job_text FROM public.sys_copy_job ORDER BY job_name')).rows;
+  const namedWrites = (fake: FakeRedshiftData, from = 0) =>
+    fake.calls.slice(from).filter((c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName);
+  const jobs = async (db: PGlite) =>
+    (
+      await db.query<{ job_name: string; bucket: string; job_text: string }>(
+        'SELECT job_name, bucket, job_text FROM public.sys_copy_job ORDER BY job_name',
+      )
+    ).rows;
 
   /** Every generated event is in the warehouse exactly once. */
   async function expectEachEventOnce(db: PGlite, batches: Batch[]) {
     const sales = batches.flatMap((b) => b.sales.map((s) => s.transaction_id));
     const inventory = batches.flatMap((b) => b.inventory.map((u) => u.update_id));
-    const count = async (table: string, id: string) => (await db.query<{ n: number; d: number }>(`SELECT COUNT(*)::int AS n, COUNT(DISTINCT ${id})::int AS d FROM retail.${table}`)).rows[0];
+    const count = async (table: string, id: string) =>
+      (
+        await db.query<{ n: number; d: number }>(
+          `SELECT COUNT(*)::int AS n, COUNT(DISTINCT ${id})::int AS d FROM retail.${table}`,
+        )
+      ).rows[0];
     expect(await count('sales_transactions', 'transaction_id')).toEqual({ n: sales.length, d: new Set(sales).size });
     expect(await count('inventory_updates', 'update_id')).toEqual({ n: inventory.length, d: new Set(inventory).size });
     expect(new Set(sales).size).toBe(sales.length);
@@ -96,7 +138,10 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(namedWrites(ns.fake, before)).toEqual([]);
       // Same config, same hash: the Invocation's triggers (hash, namespace id) do not change, so Pulumi plans nothing.
       expect(migrationsHash(migrationsFor(config))).toBe(first.hash);
-      expect((await jobs(ns.db)).map((j) => j.job_name)).toEqual(['inventory_updates_autocopy', 'sales_transactions_autocopy']);
+      expect((await jobs(ns.db)).map((j) => j.job_name)).toEqual([
+        'inventory_updates_autocopy',
+        'sales_transactions_autocopy',
+      ]);
     } finally {
       await ns.close();
     }
@@ -116,16 +161,25 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       config = { ...config, bucket: landing.bucket };
       const from = ns.fake.calls.length;
       expect((await deploy(ns, config)).applied).toEqual(['R__copy_job_inventory', 'R__copy_job_sales']);
-      expect(namedWrites(ns.fake, from).map((c) => c.body.Sql).filter((s) => /^COPY JOB DROP/.test(String(s)))).toEqual(['COPY JOB DROP inventory_updates_autocopy', 'COPY JOB DROP sales_transactions_autocopy']);
+      expect(
+        namedWrites(ns.fake, from)
+          .map((c) => c.body.Sql)
+          .filter((s) => /^COPY JOB DROP/.test(String(s))),
+      ).toEqual(['COPY JOB DROP inventory_updates_autocopy', 'COPY JOB DROP sales_transactions_autocopy']);
       expect((await jobs(ns.db)).map((j) => j.bucket)).toEqual([landing.bucket, landing.bucket]);
 
       config = { ...config, region: 'eu-west-1' };
       const beforeRegion = ns.fake.calls.length;
       expect((await deploy(ns, config)).applied).toEqual(['R__copy_job_inventory', 'R__copy_job_sales']);
-      const created = namedWrites(ns.fake, beforeRegion).map((c) => String(c.body.Sql)).filter((s) => /JOB CREATE/.test(s));
+      const created = namedWrites(ns.fake, beforeRegion)
+        .map((c) => String(c.body.Sql))
+        .filter((s) => /JOB CREATE/.test(s));
       expect(created).toHaveLength(2);
       for (const sql of created) expect(sql).toContain("REGION 'eu-west-1'");
-      expect((await jobs(ns.db)).map((j) => j.job_name)).toEqual(['inventory_updates_autocopy', 'sales_transactions_autocopy']);
+      expect((await jobs(ns.db)).map((j) => j.job_name)).toEqual([
+        'inventory_updates_autocopy',
+        'sales_transactions_autocopy',
+      ]);
       // And the new jobs load what lands next.
       await sleep(CLEAR_OF_BOUNDARY_MS);
       const batch = window('2026-11-27T10:00:00Z', 1);
@@ -186,12 +240,18 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       const fixed = await deploy(ns, config);
       expect(fixed.applied).toEqual(['R__copy_job_inventory', 'R__copy_job_sales', 'R__dims']);
       const smokes = () => ns.fake.calls.filter((c) => String(c.body.StatementName ?? '').endsWith('.smoke'));
-      expect(smokes().map((c) => c.body.StatementName)).toEqual(['R__copy_job_inventory.smoke', 'R__copy_job_inventory.smoke', 'R__copy_job_sales.smoke']);
+      expect(smokes().map((c) => c.body.StatementName)).toEqual([
+        'R__copy_job_inventory.smoke',
+        'R__copy_job_inventory.smoke',
+        'R__copy_job_sales.smoke',
+      ]);
       await deploy(ns, config);
       expect(smokes()).toHaveLength(3);
       // The canaries load as zero rows.
       await ns.fake.autoCopy();
-      expect((await ns.db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM retail.sales_transactions')).rows[0].n).toBe(0);
+      expect(
+        (await ns.db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM retail.sales_transactions')).rows[0].n,
+      ).toBe(0);
     } finally {
       await ns.close();
     }
@@ -209,19 +269,36 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(await ns.fake.autoCopy()).toEqual([]);
       const lines: string[] = [];
       const migrations = migrationsFor(config);
-      const handler = createMigratorHandler({ migrations, workgroupName: 'bfstream-dev', database: 'retail', client: ns.client, pollMs: 1, emitMetric: (l) => lines.push(l) });
+      const handler = createMigratorHandler({
+        migrations,
+        workgroupName: 'bfstream-dev',
+        database: 'retail',
+        client: ns.client,
+        pollMs: 1,
+        emitMetric: (l) => lines.push(l),
+      });
       const result = await handler({ check: 'copyJobErrors', sinceMinutes: 5 });
       expect(result.jobs).toEqual([{ job: 'sales_transactions_autocopy', errors: 1 }]);
       expect(lines).toHaveLength(1);
       const emf = JSON.parse(lines[0]);
       expect(emf).toMatchObject({
-        _aws: { CloudWatchMetrics: [{ Namespace: LOAD_ERROR_METRIC.namespace, Dimensions: [['Workgroup']], Metrics: [{ Name: LOAD_ERROR_METRIC.name, Unit: 'Count' }] }] },
+        _aws: {
+          CloudWatchMetrics: [
+            {
+              Namespace: LOAD_ERROR_METRIC.namespace,
+              Dimensions: [['Workgroup']],
+              Metrics: [{ Name: LOAD_ERROR_METRIC.name, Unit: 'Count' }],
+            },
+          ],
+        },
         Workgroup: 'bfstream-dev',
         [LOAD_ERROR_METRIC.name]: 1,
       });
       // The check migrates nothing.
       expect(ns.fake.calls.slice(-3).every((c) => !c.body.StatementName)).toBe(true);
-      await expect(handler({ check: 'copyJobErrors', sinceMinutes: 0 })).rejects.toThrow('sinceMinutes must be a whole number 1..1440, got 0');
+      await expect(handler({ check: 'copyJobErrors', sinceMinutes: 0 })).rejects.toThrow(
+        'sinceMinutes must be a whole number 1..1440, got 0',
+      );
     } finally {
       await ns.close();
     }
@@ -253,8 +330,12 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     try {
       // The schema statement never finishes: with 8 s left and a 5 s margin, the migrator cancels it.
       ns.fake.holdWhen(/CREATE SCHEMA/, Infinity);
-      await expect(deploy(ns, config, 8_000)).rejects.toThrow(/migration 0001_schema failed: Redshift statement stmt-\d+ still STARTED after \d+ ms; cancelled it \(\d+ ms left to the caller\)/);
-      const submitted = ns.fake.calls.filter((c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName === '0001_schema');
+      await expect(deploy(ns, config, 8_000)).rejects.toThrow(
+        /migration 0001_schema failed: Redshift statement stmt-\d+ still STARTED after \d+ ms; cancelled it \(\d+ ms left to the caller\)/,
+      );
+      const submitted = ns.fake.calls.filter(
+        (c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName === '0001_schema',
+      );
       expect(submitted).toHaveLength(1);
       const cancels = ns.fake.calls.filter((c) => c.action === 'CancelStatement');
       expect(cancels).toHaveLength(1);
@@ -265,17 +346,32 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     const ns2 = await namespace();
     try {
       const migrations = migrationsFor(config);
-      const driver = new RedshiftDataDriver(ns2.client, { workgroupName: 'bfstream-dev', database: 'retail', pollMs: 1 });
+      const driver = new RedshiftDataDriver(ns2.client, {
+        workgroupName: 'bfstream-dev',
+        database: 'retail',
+        pollMs: 1,
+      });
       await applyMigrations(driver, migrations.slice(0, 1));
       // An earlier run died (no chance to cancel) while 0002_tables' batch, named by its id, still ran.
       ns2.fake.holdWhen(/CREATE TABLE IF NOT EXISTS retail\.stores/, 3);
       const tables = migrations.find((m) => m.id === '0002_tables')!;
       const record = `INSERT INTO ${MIGRATIONS_TABLE} (id, checksum, applied_at) VALUES ('0002_tables', '${tables.checksum}', '2026-11-28 08:00:00')`;
-      await ns2.client.send(new BatchExecuteStatementCommand({ WorkgroupName: 'bfstream-dev', Database: 'retail', Sqls: [...tables.statements, record], StatementName: '0002_tables' }));
+      await ns2.client.send(
+        new BatchExecuteStatementCommand({
+          WorkgroupName: 'bfstream-dev',
+          Database: 'retail',
+          Sqls: [...tables.statements, record],
+          StatementName: '0002_tables',
+        }),
+      );
       const rerun = await deploy(ns2, config);
       expect(rerun.skipped).toEqual(['0001_schema', '0002_tables']);
-      expect(ns2.fake.calls.filter((c) => c.action === 'BatchExecuteStatement' && c.body.StatementName === '0002_tables')).toHaveLength(1);
-      expect(ns2.fake.calls.some((c) => c.action === 'ListStatements' && c.body.StatementName === '0002_tables')).toBe(true);
+      expect(
+        ns2.fake.calls.filter((c) => c.action === 'BatchExecuteStatement' && c.body.StatementName === '0002_tables'),
+      ).toHaveLength(1);
+      expect(ns2.fake.calls.some((c) => c.action === 'ListStatements' && c.body.StatementName === '0002_tables')).toBe(
+        true,
+      );
     } finally {
       await ns2.close();
     }

@@ -24,7 +24,16 @@ export async function copyJobErrors(driver: SqlDriver, since: Date): Promise<Cop
 /** One embedded-metric-format document: the total for the workgroup (0 included, so the alarm sees data). */
 export function loadErrorMetricLog(workgroup: string, counts: readonly CopyJobErrors[], at: Date): string {
   return JSON.stringify({
-    _aws: { Timestamp: at.getTime(), CloudWatchMetrics: [{ Namespace: LOAD_ERROR_METRIC.namespace, Dimensions: [['Workgroup']], Metrics: [{ Name: LOAD_ERROR_METRIC.name, Unit: 'Count' }] }] },
+    _aws: {
+      Timestamp: at.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: LOAD_ERROR_METRIC.namespace,
+          Dimensions: [['Workgroup']],
+          Metrics: [{ Name: LOAD_ERROR_METRIC.name, Unit: 'Count' }],
+        },
+      ],
+    },
     Workgroup: workgroup,
     [LOAD_ERROR_METRIC.name]: counts.reduce((n, c) => n + c.errors, 0),
     jobs: counts,

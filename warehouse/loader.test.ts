@@ -2,9 +2,18 @@ import { saleLine } from '../functions/contracts';
 import { toCsv } from '../functions/csv';
 import { checkHeader, copyJobDetail, LoaderCrash, loadLandingFiles } from './loader';
 import type { CopyDriver } from './runner';
-import { backendName, landingBatch, openTestWarehouse, putBatch, resetFacts, startLanding, type Landing } from '../test/support/warehouse';
+import {
+  backendName,
+  landingBatch,
+  openTestWarehouse,
+  putBatch,
+  resetFacts,
+  startLanding,
+  type Landing,
+} from '../test/support/warehouse';
 
-const count = async (driver: CopyDriver, table: string) => (await driver.query<{ n: number }>(`SELECT COUNT(*) AS n FROM retail.${table}`))[0].n;
+const count = async (driver: CopyDriver, table: string) =>
+  (await driver.query<{ n: number }>(`SELECT COUNT(*) AS n FROM retail.${table}`))[0].n;
 
 describe(`loader on ${backendName}`, () => {
   let driver: CopyDriver & { close(): Promise<void> };
@@ -24,17 +33,29 @@ describe(`loader on ${backendName}`, () => {
     const batch = landingBatch([{ start: '2026-11-27T09:00:00Z', minutes: 10, seed: 3, saleLines: 600 }], 250);
     await putBatch(landing, batch);
     const first = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
-    expect(first).toMatchObject({ filesLoaded: batch.files.size, filesFailed: 0, filesSkipped: 0, rowsLoaded: { sales_transactions: batch.sales.length, inventory_updates: batch.inventory.length } });
+    expect(first).toMatchObject({
+      filesLoaded: batch.files.size,
+      filesFailed: 0,
+      filesSkipped: 0,
+      rowsLoaded: { sales_transactions: batch.sales.length, inventory_updates: batch.inventory.length },
+    });
     // A redelivered chunk rewrites the same key with the same bytes: still loaded once.
     const [someKey, someBody] = [...batch.files][0];
     await landing.put(someKey, someBody);
     const second = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
-    expect(second).toMatchObject({ filesLoaded: 0, filesFailed: 0, filesSkipped: batch.files.size, rowsLoaded: { sales_transactions: 0, inventory_updates: 0 } });
+    expect(second).toMatchObject({
+      filesLoaded: 0,
+      filesFailed: 0,
+      filesSkipped: batch.files.size,
+      rowsLoaded: { sales_transactions: 0, inventory_updates: 0 },
+    });
     expect(await count(driver, 'sales_transactions')).toBe(batch.sales.length);
     expect(await count(driver, 'inventory_updates')).toBe(batch.inventory.length);
     const detail = await copyJobDetail(driver);
     expect(detail).toHaveLength(batch.files.size);
-    expect(new Set(detail.map((d) => d.job_name))).toEqual(new Set(['sales_transactions_autocopy', 'inventory_updates_autocopy']));
+    expect(new Set(detail.map((d) => d.job_name))).toEqual(
+      new Set(['sales_transactions_autocopy', 'inventory_updates_autocopy']),
+    );
     expect(detail.every((d) => d.status === 'loaded' && d.error === null)).toBe(true);
   });
 
@@ -60,14 +81,28 @@ describe(`loader on ${backendName}`, () => {
     expect(detail).toMatchObject({ status: 'failed', rows_loaded: 0 });
     expect(detail.error).toMatch(/two/);
     // Auto-copy does not retry a failed file by name; neither does the loader.
-    expect(await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket })).toMatchObject({ filesLoaded: 0, filesFailed: 0, filesSkipped: batch.files.size + 1 });
+    expect(await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket })).toMatchObject({
+      filesLoaded: 0,
+      filesFailed: 0,
+      filesSkipped: batch.files.size + 1,
+    });
   });
 
   it('rejects a file whose columns are in another order, naming the expected header', async () => {
     const rows = landingBatch([{ start: '2026-11-27T11:00:00Z', minutes: 2, seed: 5, saleLines: 5 }]).sales;
     const columns = [...saleLine.columns];
     [columns[2], columns[3]] = [columns[3], columns[2]];
-    const shuffled = [columns.join(','), ...rows.map((r) => columns.map((c) => (c === 'timestamp' ? r.timestamp.replace('T', ' ').slice(0, 19) : String(r[c as keyof typeof r]))).join(','))].join('\n') + '\n';
+    const shuffled =
+      [
+        columns.join(','),
+        ...rows.map((r) =>
+          columns
+            .map((c) =>
+              c === 'timestamp' ? r.timestamp.replace('T', ' ').slice(0, 19) : String(r[c as keyof typeof r]),
+            )
+            .join(','),
+        ),
+      ].join('\n') + '\n';
     const key = 'sales/dt=2026-11-27/hour=11/sales-shuffled.csv';
     await landing.put(key, shuffled);
     const unknown = 'sales/dt=2026-11-27/hour=11/sales-unknown-column.csv';
@@ -75,7 +110,9 @@ describe(`loader on ${backendName}`, () => {
     const report = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
     expect(report.filesFailed).toBe(2);
     const byKey = new Map(report.failures.map((f) => [f.key, f.error]));
-    expect(byKey.get(key)).toMatch(/header does not match the sales_transactions contract \(same columns in another order\): expected "transaction_id,product_id,timestamp,quantity,/);
+    expect(byKey.get(key)).toMatch(
+      /header does not match the sales_transactions contract \(same columns in another order\): expected "transaction_id,product_id,timestamp,quantity,/,
+    );
     expect(byKey.get(unknown)).toMatch(/missing discount_pct; unknown coupon/);
     expect(await count(driver, 'sales_transactions')).toBe(0);
     expect((await copyJobDetail(driver)).map((d) => d.status)).toEqual(['failed', 'failed']);
@@ -110,7 +147,9 @@ describe(`loader on ${backendName}`, () => {
     expect(await count(driver, 'sales_transactions')).toBe(batch.sales.length);
     expect(await count(driver, 'inventory_updates')).toBe(batch.inventory.length);
     // The views saw every row exactly once, the crashed attempt included.
-    const [overall] = await driver.query<{ sale_lines: number; units: number }>('SELECT sale_lines, units FROM retail.v_revenue_overall');
+    const [overall] = await driver.query<{ sale_lines: number; units: number }>(
+      'SELECT sale_lines, units FROM retail.v_revenue_overall',
+    );
     expect(overall).toEqual({ sale_lines: batch.sales.length, units: batch.sales.reduce((a, s) => a + s.quantity, 0) });
   });
 });
@@ -120,7 +159,9 @@ describe('loader preconditions', () => {
     const driver = await openTestWarehouse({ migrate: false });
     try {
       const s3 = {} as never;
-      await expect(loadLandingFiles({ driver, s3, bucket: 'b' })).rejects.toThrow(/cannot read retail\.copy_job_detail .*apply the Postgres migrations/);
+      await expect(loadLandingFiles({ driver, s3, bucket: 'b' })).rejects.toThrow(
+        /cannot read retail\.copy_job_detail .*apply the Postgres migrations/,
+      );
     } finally {
       await driver.close();
     }

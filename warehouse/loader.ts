@@ -83,19 +83,33 @@ export function checkHeader(stream: StreamName, csv: Uint8Array): string | undef
   const expected = streams[stream].contract.columns.join(',');
   let end = csv.indexOf(10);
   if (end < 0) end = csv.length;
-  const header = new TextDecoder().decode(csv.subarray(0, Math.min(end, 4096))).replace(/\r$/, '').replace(/^\uFEFF/, '');
+  const header = new TextDecoder()
+    .decode(csv.subarray(0, Math.min(end, 4096)))
+    .replace(/\r$/, '')
+    .replace(/^\uFEFF/, '');
   if (header === expected) return undefined;
   const got = header.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
   const want = expected.split(',');
   const missing = want.filter((c) => !got.includes(c));
   const extra = got.filter((c) => !want.includes(c));
-  const detail = [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `unknown ${extra.join(', ')}` : '', !missing.length && !extra.length ? 'same columns in another order' : '']
+  const detail = [
+    missing.length ? `missing ${missing.join(', ')}` : '',
+    extra.length ? `unknown ${extra.join(', ')}` : '',
+    !missing.length && !extra.length ? 'same columns in another order' : '',
+  ]
     .filter(Boolean)
     .join('; ');
   return `header does not match the ${streams[stream].contract.table} contract (${detail}): expected "${expected}", got "${header.slice(0, 300)}"`;
 }
 
-function recordSql(stream: StreamName, key: string, status: 'loaded' | 'failed', rows: number, bytes: number, error: string | null): string {
+function recordSql(
+  stream: StreamName,
+  key: string,
+  status: 'loaded' | 'failed',
+  rows: number,
+  bytes: number,
+  error: string | null,
+): string {
   const job = copyJobName(streams[stream].contract.table);
   return `INSERT INTO ${COPY_JOB_DETAIL} ("job_name", "file_name", "status", "rows_loaded", "bytes", "error", "loaded_at") VALUES (${literal(job)}, ${literal(key)}, '${status}', ${rows}, ${bytes}, ${error === null ? 'NULL' : literal(error.slice(0, 4000))}, ${literal(new Date().toISOString().replace('T', ' ').slice(0, 23))})`;
 }
@@ -103,12 +117,27 @@ function recordSql(stream: StreamName, key: string, status: 'loaded' | 'failed',
 /** Load every landing file not loaded before; then refresh the views. */
 export async function loadLandingFiles(options: LoadOptions): Promise<LoadReport> {
   const { driver, s3, bucket, faults } = options;
-  if (!canCopy(driver)) throw new Error(`the loader needs a driver with copyCsv (PGlite or a Postgres server), got a ${driver.dialect} driver without it`);
+  if (!canCopy(driver))
+    throw new Error(
+      `the loader needs a driver with copyCsv (PGlite or a Postgres server), got a ${driver.dialect} driver without it`,
+    );
   if (!bucket) throw new Error('loader: bucket is required');
-  const report: LoadReport = { filesLoaded: 0, filesFailed: 0, filesSkipped: 0, rowsLoaded: { sales_transactions: 0, inventory_updates: 0 }, bytesLoaded: 0, failures: [], refreshMs: 0 };
-  const loaded = await driver.query<{ file_name: string }>(`SELECT "file_name" FROM ${COPY_JOB_DETAIL}`).catch((error: Error) => {
-    throw new Error(`loader: cannot read ${COPY_JOB_DETAIL} (${error.message}); apply the Postgres migrations (buildMigrations({ dialect: 'postgres' }, dims)) first`);
-  });
+  const report: LoadReport = {
+    filesLoaded: 0,
+    filesFailed: 0,
+    filesSkipped: 0,
+    rowsLoaded: { sales_transactions: 0, inventory_updates: 0 },
+    bytesLoaded: 0,
+    failures: [],
+    refreshMs: 0,
+  };
+  const loaded = await driver
+    .query<{ file_name: string }>(`SELECT "file_name" FROM ${COPY_JOB_DETAIL}`)
+    .catch((error: Error) => {
+      throw new Error(
+        `loader: cannot read ${COPY_JOB_DETAIL} (${error.message}); apply the Postgres migrations (buildMigrations({ dialect: 'postgres' }, dims)) first`,
+      );
+    });
   const done = new Set(loaded.map((r) => r.file_name));
 
   for (const stream of streamNames) {
@@ -160,7 +189,13 @@ export async function loadLandingFiles(options: LoadOptions): Promise<LoadReport
   return report;
 }
 
-async function loadFile(driver: CopyDriver, stream: StreamName, key: string, csv: Uint8Array, faults?: LoaderFaults): Promise<{ ok: true; rows: number } | { ok: false; error: string }> {
+async function loadFile(
+  driver: CopyDriver,
+  stream: StreamName,
+  key: string,
+  csv: Uint8Array,
+  faults?: LoaderFaults,
+): Promise<{ ok: true; rows: number } | { ok: false; error: string }> {
   const contract = streams[stream].contract;
   const headerProblem = checkHeader(stream, csv);
   if (headerProblem) {
@@ -203,13 +238,21 @@ export async function refreshViews(driver: SqlDriver, options: { full?: boolean 
     // Each Redshift view refreshes on its own (incrementally); they need not commit together.
     for (const view of allMaterializedViews) for (const s of renderRefreshSql(view, 'redshift')) await driver.exec(s);
   } else {
-    const statements = allMaterializedViews.flatMap((v) => (options.full ? renderRebuildSql(v) : renderRefreshSql(v, 'postgres')));
+    const statements = allMaterializedViews.flatMap((v) =>
+      options.full ? renderRebuildSql(v) : renderRefreshSql(v, 'postgres'),
+    );
     await inTransaction(driver, statements);
   }
   return { views: allMaterializedViews.map((v) => v.name) };
 }
 
 /** Rows of the twin's load log, newest last. */
-export async function copyJobDetail(driver: SqlDriver): Promise<{ job_name: string; file_name: string; status: string; rows_loaded: number; bytes: number; error: string | null }[]> {
-  return driver.query(`SELECT "job_name", "file_name", "status", "rows_loaded", "bytes", "error" FROM ${COPY_JOB_DETAIL} ORDER BY "loaded_at", "file_name"`);
+export async function copyJobDetail(
+  driver: SqlDriver,
+): Promise<
+  { job_name: string; file_name: string; status: string; rows_loaded: number; bytes: number; error: string | null }[]
+> {
+  return driver.query(
+    `SELECT "job_name", "file_name", "status", "rows_loaded", "bytes", "error" FROM ${COPY_JOB_DETAIL} ORDER BY "loaded_at", "file_name"`,
+  );
 }

@@ -78,7 +78,11 @@ function migration(id: string, statements: string[], transactional = true): Migr
 }
 
 function repeatable(name: string, statements: string[], transactional = true, copyJob?: CopyJobSpec): Migration {
-  return { ...migration(`${REPEATABLE_PREFIX}${name}`, statements, transactional), repeatable: true, ...(copyJob ? { copyJob } : {}) };
+  return {
+    ...migration(`${REPEATABLE_PREFIX}${name}`, statements, transactional),
+    repeatable: true,
+    ...(copyJob ? { copyJob } : {}),
+  };
 }
 
 /** SQL literal of one value; both dialects read '' as an escaped quote. */
@@ -124,7 +128,10 @@ export function copyJobName(table: string): string {
 }
 
 /** What one stream's COPY JOB loads, and how. */
-export function copyJobSpec(stream: keyof typeof streams, target: Extract<MigrationTarget, { dialect: 'redshift' }>): CopyJobSpec {
+export function copyJobSpec(
+  stream: keyof typeof streams,
+  target: Extract<MigrationTarget, { dialect: 'redshift' }>,
+): CopyJobSpec {
   const { contract, prefix } = streams[stream];
   const table = tables[contract.table as 'sales_transactions' | 'inventory_updates'];
   const options = [
@@ -136,15 +143,29 @@ export function copyJobSpec(stream: keyof typeof streams, target: Extract<Migrat
     'EMPTYASNULL',
   ];
   if (target.region) options.push(`REGION '${target.region}'`);
-  return { name: copyJobName(table.name), table: qualified(table.name), columns: table.columns.map((c) => c.name), bucket: target.bucket, prefix, options };
+  return {
+    name: copyJobName(table.name),
+    table: qualified(table.name),
+    columns: table.columns.map((c) => c.name),
+    bucket: target.bucket,
+    prefix,
+    options,
+  };
 }
 
 function renderCopy(spec: CopyJobSpec, path: string): string[] {
-  return [`COPY ${spec.table} (${spec.columns.map(quoteIdent).join(', ')})`, `FROM ${sqlLiteral(`s3://${spec.bucket}/${path}`)}`, ...spec.options];
+  return [
+    `COPY ${spec.table} (${spec.columns.map(quoteIdent).join(', ')})`,
+    `FROM ${sqlLiteral(`s3://${spec.bucket}/${path}`)}`,
+    ...spec.options,
+  ];
 }
 
 /** COPY ... JOB CREATE ... AUTO ON for one stream's landing prefix. */
-export function renderCopyJob(stream: keyof typeof streams, target: Extract<MigrationTarget, { dialect: 'redshift' }>): string {
+export function renderCopyJob(
+  stream: keyof typeof streams,
+  target: Extract<MigrationTarget, { dialect: 'redshift' }>,
+): string {
   return renderCopyJobSql(copyJobSpec(stream, target));
 }
 
@@ -165,11 +186,16 @@ export function renderFileCopy(spec: CopyJobSpec, key: string): string {
 function validateTarget(target: MigrationTarget): void {
   const problems: string[] = [];
   if (target.dialect === 'redshift') {
-    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(target.copyRoleArn)) problems.push(`copyRoleArn must be an IAM role ARN, got ${JSON.stringify(target.copyRoleArn)}`);
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(target.bucket)) problems.push(`bucket must be an S3 bucket name, got ${JSON.stringify(target.bucket)}`);
-    if (target.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(target.region)) problems.push(`region must look like us-east-1, got ${JSON.stringify(target.region)}`);
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(target.copyRoleArn))
+      problems.push(`copyRoleArn must be an IAM role ARN, got ${JSON.stringify(target.copyRoleArn)}`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(target.bucket))
+      problems.push(`bucket must be an S3 bucket name, got ${JSON.stringify(target.bucket)}`);
+    if (target.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(target.region))
+      problems.push(`region must look like us-east-1, got ${JSON.stringify(target.region)}`);
   } else if ((target as { dialect: string }).dialect !== 'postgres') {
-    problems.push(`dialect must be postgres or redshift, got ${JSON.stringify((target as { dialect: string }).dialect)}`);
+    problems.push(
+      `dialect must be postgres or redshift, got ${JSON.stringify((target as { dialect: string }).dialect)}`,
+    );
   }
   if (problems.length) throw new Error(`invalid migration target:\n- ${problems.join('\n- ')}`);
 }
@@ -182,11 +208,11 @@ export const LANDING_BACKFILL = qualified('landing_backfill');
 /** Redshift: each COPY JOB generation, and the span of landing time it covered (see runner.ts). */
 export const COPY_JOB_RUNS = qualified('copy_job_runs');
 
-
 /** Every migration for a target, in the order they must run. */
 export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[] {
   validateTarget(target);
-  if (dims.products.length === 0 || dims.stores.length === 0) throw new Error('dims need at least one product and one store');
+  if (dims.products.length === 0 || dims.stores.length === 0)
+    throw new Error('dims need at least one product and one store');
   const dialect: Dialect = target.dialect;
   const tableStatements = allTables.flatMap((t) => renderTableDdl(t, dialect));
   if (dialect === 'postgres') {
@@ -202,13 +228,20 @@ export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[
 )`);
   }
   const dimRows: Record<string, readonly object[]> = { products: dims.products, stores: dims.stores };
-  const dimStatements = dimTableDefs.flatMap((t) => [`DELETE FROM ${qualified(t.name)}`, ...renderDimInserts(t, dimRows[t.name])]);
+  const dimStatements = dimTableDefs.flatMap((t) => [
+    `DELETE FROM ${qualified(t.name)}`,
+    ...renderDimInserts(t, dimRows[t.name]),
+  ]);
   const list = [
     migration('0001_schema', [`CREATE SCHEMA IF NOT EXISTS ${WAREHOUSE_SCHEMA}`]),
     migration('0002_tables', tableStatements),
     // Redshift: not in one transaction block, in case it refuses MV creation there;
     // each statement is idempotent (DROP IF EXISTS / CREATE OR REPLACE) instead.
-    migration('0004_views', allViews.flatMap((v) => renderViewDdl(v, dialect)), dialect === 'postgres'),
+    migration(
+      '0004_views',
+      allViews.flatMap((v) => renderViewDdl(v, dialect)),
+      dialect === 'postgres',
+    ),
     grantsMigration(dialect),
   ];
   if (target.dialect === 'redshift') {

@@ -16,7 +16,9 @@ function runtimePackages(entry: string): { packages: Set<string>; files: Set<str
     if (files.has(file)) return;
     files.add(file);
     const source = readFileSync(file, 'utf8');
-    for (const m of source.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|require\(\s*'([^']+)'\s*\)/gm)) {
+    for (const m of source.matchAll(
+      /^\s*(?:import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|require\(\s*'([^']+)'\s*\)/gm,
+    )) {
       if (m[1]) continue;
       const spec = m[2] ?? m[3] ?? m[4];
       if (spec.startsWith('.')) visit(resolve(dirname(file), spec) + '.ts');
@@ -28,21 +30,51 @@ function runtimePackages(entry: string): { packages: Set<string>; files: Set<str
 }
 
 const dims = buildCatalog(3, { products: 3, stores: 2 });
-const migrations = buildMigrations({ dialect: 'redshift', copyRoleArn: 'arn:aws:iam::123456789012:role/copy', bucket: 'landing-bucket', region: 'us-east-1' }, dims);
+const migrations = buildMigrations(
+  {
+    dialect: 'redshift',
+    copyRoleArn: 'arn:aws:iam::123456789012:role/copy',
+    bucket: 'landing-bucket',
+    region: 'us-east-1',
+  },
+  dims,
+);
 
 describe('migrator Lambda', () => {
   it('imports only the AWS SDK, node builtins, the Powertools logger and our pure modules: never faker, PGlite or pg', () => {
     const { packages, files } = runtimePackages('migrator.ts');
-    for (const p of packages) expect(p).toMatch(/^(@aws-sdk\/client-redshift-data|@aws-sdk\/client-s3|node:crypto|@aws-lambda-powertools\/logger)$/);
+    for (const p of packages)
+      expect(p).toMatch(
+        /^(@aws-sdk\/client-redshift-data|@aws-sdk\/client-s3|node:crypto|@aws-lambda-powertools\/logger)$/,
+      );
     const ours = [...files].map((f) => f.slice(resolve(__dirname, '..').length + 1)).sort();
-    expect(ours).toEqual(['functions/contracts.ts', 'warehouse/drivers/redshift-data.ts', 'warehouse/grants.ts', 'warehouse/loadErrors.ts', 'warehouse/migrations.ts', 'warehouse/migrator.ts', 'warehouse/runner.ts', 'warehouse/schema.ts']);
+    expect(ours).toEqual([
+      'functions/contracts.ts',
+      'warehouse/drivers/redshift-data.ts',
+      'warehouse/grants.ts',
+      'warehouse/loadErrors.ts',
+      'warehouse/migrations.ts',
+      'warehouse/migrator.ts',
+      'warehouse/runner.ts',
+      'warehouse/schema.ts',
+    ]);
   });
 
   it('applies the migrations through the Data API and reports their hash', async () => {
     const fake = await startFakeRedshiftData();
-    const client = new RedshiftDataClient({ endpoint: fake.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const client = new RedshiftDataClient({
+      endpoint: fake.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     try {
-      const handler = createMigratorHandler({ migrations, workgroupName: 'bf-dev', database: 'retail', client, pollMs: 1 });
+      const handler = createMigratorHandler({
+        migrations,
+        workgroupName: 'bf-dev',
+        database: 'retail',
+        client,
+        pollMs: 1,
+      });
       const result = await handler({ hash: migrationsHash(migrations) });
       expect(result).toEqual({ applied: migrations.map((m) => m.id), skipped: [], hash: migrationsHash(migrations) });
       expect(fake.sent().flat()).toEqual(expect.arrayContaining(migrations.flatMap((m) => m.statements)));
@@ -53,12 +85,16 @@ describe('migrator Lambda', () => {
 
   it('refuses an invocation for other migrations, and missing settings, with clear errors', async () => {
     const handler = createMigratorHandler({ migrations, client: new RedshiftDataClient({ region: 'us-east-1' }) });
-    await expect(handler({ hash: 'abc' })).rejects.toThrow(`migrator was invoked for migrations abc but carries ${migrationsHash(migrations)}`);
+    await expect(handler({ hash: 'abc' })).rejects.toThrow(
+      `migrator was invoked for migrations abc but carries ${migrationsHash(migrations)}`,
+    );
     const saved = { w: process.env.WORKGROUP_NAME, d: process.env.DATABASE };
     delete process.env.WORKGROUP_NAME;
     delete process.env.DATABASE;
     try {
-      await expect(handler({})).rejects.toThrow('migrator settings missing: workgroupName (env WORKGROUP_NAME), database (env DATABASE)');
+      await expect(handler({})).rejects.toThrow(
+        'migrator settings missing: workgroupName (env WORKGROUP_NAME), database (env DATABASE)',
+      );
     } finally {
       if (saved.w !== undefined) process.env.WORKGROUP_NAME = saved.w;
       if (saved.d !== undefined) process.env.DATABASE = saved.d;

@@ -69,8 +69,11 @@ export function s3Lister(s3: S3Client): LandingLister {
       const files: { key: string; lastModified: Date }[] = [];
       let token: string | undefined;
       do {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-        for (const o of page.Contents ?? []) if (o.Key && o.LastModified) files.push({ key: o.Key, lastModified: o.LastModified });
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const o of page.Contents ?? [])
+          if (o.Key && o.LastModified) files.push({ key: o.Key, lastModified: o.LastModified });
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
       return files;
@@ -85,13 +88,19 @@ export function createMigratorHandler(options: MigratorOptions): {
   const logger = new Logger({ serviceName: 'migrator' });
   const hash = migrationsHash(options.migrations);
   return (async (event: MigratorEvent = {}, context?: MigratorContext) => {
-    if (event.check !== undefined && event.check !== 'copyJobErrors') throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors)`);
+    if (event.check !== undefined && event.check !== 'copyJobErrors')
+      throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors)`);
     if (event.hash !== undefined && event.hash !== hash) {
-      throw new Error(`migrator was invoked for migrations ${event.hash} but carries ${hash}; redeploy the function with the new migrations`);
+      throw new Error(
+        `migrator was invoked for migrations ${event.hash} but carries ${hash}; redeploy the function with the new migrations`,
+      );
     }
     const workgroupName = options.workgroupName ?? process.env.WORKGROUP_NAME ?? '';
     const database = options.database ?? process.env.DATABASE ?? '';
-    const missing = [!workgroupName && 'workgroupName (env WORKGROUP_NAME)', !database && 'database (env DATABASE)'].filter(Boolean);
+    const missing = [
+      !workgroupName && 'workgroupName (env WORKGROUP_NAME)',
+      !database && 'database (env DATABASE)',
+    ].filter(Boolean);
     if (missing.length) throw new Error(`migrator settings missing: ${missing.join(', ')}`);
     // One driver per invocation: it carries this invocation's remaining time. Statements are
     // named by migration id, so a rerun waits for one still in flight instead of submitting again.
@@ -104,20 +113,40 @@ export function createMigratorHandler(options: MigratorOptions): {
     });
     if (event.check === 'copyJobErrors') {
       const minutes = event.sinceMinutes ?? 5;
-      if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440)) throw new Error(`migrator: sinceMinutes must be a whole number 1..1440, got ${JSON.stringify(event.sinceMinutes)}`);
+      if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440))
+        throw new Error(
+          `migrator: sinceMinutes must be a whole number 1..1440, got ${JSON.stringify(event.sinceMinutes)}`,
+        );
       const now = (options.now ?? (() => new Date()))();
       const since = new Date(now.getTime() - minutes * 60_000);
       const jobs = await copyJobErrors(driver, since);
       // Embedded metric format: CloudWatch turns this log line into the CopyJobLoadErrors metric.
-      (options.emitMetric ?? ((line) => process.stdout.write(`${line}\n`)))(loadErrorMetricLog(workgroupName, jobs, now));
-      if (jobs.length) logger.error('COPY JOBs failed to load files; auto-copy skips them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix, and load them by hand', { jobs });
+      (options.emitMetric ?? ((line) => process.stdout.write(`${line}\n`)))(
+        loadErrorMetricLog(workgroupName, jobs, now),
+      );
+      if (jobs.length)
+        logger.error(
+          'COPY JOBs failed to load files; auto-copy skips them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix, and load them by hand',
+          { jobs },
+        );
       return { check: 'copyJobErrors', since: since.toISOString(), jobs };
     }
     const landing = options.landing ?? (process.env.LANDING_BUCKET ? s3Lister(new S3Client({})) : undefined);
-    logger.info('applying migrations', { hash, namespaceId: event.namespaceId, migrations: options.migrations.map((m) => m.id) });
-    const result = await applyMigrations(driver, options.migrations, { landing, now: options.now, boundarySeconds: options.boundarySeconds });
+    logger.info('applying migrations', {
+      hash,
+      namespaceId: event.namespaceId,
+      migrations: options.migrations.map((m) => m.id),
+    });
+    const result = await applyMigrations(driver, options.migrations, {
+      landing,
+      now: options.now,
+      boundarySeconds: options.boundarySeconds,
+    });
     if (result.ambiguous?.length) {
-      logger.warn('landing files within seconds of a COPY JOB boundary: check SYS_LOAD_DETAIL for each and load any missing one by hand (docs/INFRA.md)', { files: result.ambiguous });
+      logger.warn(
+        'landing files within seconds of a COPY JOB boundary: check SYS_LOAD_DETAIL for each and load any missing one by hand (docs/INFRA.md)',
+        { files: result.ambiguous },
+      );
     }
     logger.info('migrations done', { ...result, hash });
     return { ...result, hash };

@@ -1,11 +1,24 @@
 // The one panel definition: valid as shipped, and every kind of mistake is named.
 import { PANELS, SHEETS, columnType, panelProblems, type Panel } from './panels';
 
-const good: Panel = { id: 'units-by-region', sheet: 'stores', title: 'Units by region', subtitle: 'Most units first.', query: 'revenueByRegion', kind: 'ranking', dimensions: [{ column: 'region', label: 'Region', format: 'text' }], measures: [{ column: 'units', label: 'Units', format: 'count' }] };
+const good: Panel = {
+  id: 'units-by-region',
+  sheet: 'stores',
+  title: 'Units by region',
+  subtitle: 'Most units first.',
+  query: 'revenueByRegion',
+  kind: 'ranking',
+  dimensions: [{ column: 'region', label: 'Region', format: 'text' }],
+  measures: [{ column: 'units', label: 'Units', format: 'count' }],
+};
 
 it('ships valid panels on every sheet, with measures the warehouse types as numbers', () => {
   expect(panelProblems(PANELS)).toEqual([]);
-  for (const sheet of SHEETS) expect({ sheet: sheet.id, panels: PANELS.filter((p) => p.sheet === sheet.id).length > 0 }).toEqual({ sheet: sheet.id, panels: true });
+  for (const sheet of SHEETS)
+    expect({ sheet: sheet.id, panels: PANELS.filter((p) => p.sheet === sheet.id).length > 0 }).toEqual({
+      sheet: sheet.id,
+      panels: true,
+    });
   expect(columnType(good, good.measures[0])).toBe('INTEGER');
   expect(columnType(good, good.dimensions[0])).toBe('STRING');
 });
@@ -15,7 +28,12 @@ it('lists every problem of a bad panel list', () => {
     good,
     { ...good },
     { ...good, id: 'bad id!', subtitle: 'Units by region, again.' },
-    { ...good, id: 'wrong-columns', dimensions: [{ column: 'nope', label: 'Nope', format: 'text' }], measures: [{ column: 'region', label: 'Region', format: 'count' }] },
+    {
+      ...good,
+      id: 'wrong-columns',
+      dimensions: [{ column: 'nope', label: 'Nope', format: 'text' }],
+      measures: [{ column: 'region', label: 'Region', format: 'count' }],
+    },
     { ...good, id: 'kpi-with-dimension', kind: 'kpi' },
   ];
   expect(panelProblems(bad)).toEqual([

@@ -44,7 +44,11 @@ export const SHEETS = [
   { id: 'revenue', title: 'Revenue', description: 'Overall revenue, by category and by store.' },
   { id: 'trends', title: 'Trends and peaks', description: 'Sales per minute, hour, day and week, with the peaks.' },
   { id: 'stores', title: 'Stores and regions', description: 'Every store ranked by revenue, and the regions.' },
-  { id: 'products', title: 'Products and categories', description: 'Top products, categories, over- and under-performers.' },
+  {
+    id: 'products',
+    title: 'Products and categories',
+    description: 'Top products, categories, over- and under-performers.',
+  },
   { id: 'stock', title: 'Stock', description: 'Stockouts, low stock and sell-through.' },
 ] as const;
 export type SheetId = (typeof SHEETS)[number]['id'];
@@ -145,7 +149,12 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Every store by revenue, with its rank by units.',
     query: 'storeRanking',
     kind: 'table',
-    dimensions: [f('revenue_rank', 'Rank', 'rank'), f('store_id', 'Store', 'text'), f('city', 'City', 'text'), f('region', 'Region', 'text')],
+    dimensions: [
+      f('revenue_rank', 'Rank', 'rank'),
+      f('store_id', 'Store', 'text'),
+      f('city', 'City', 'text'),
+      f('region', 'Region', 'text'),
+    ],
     measures: [revenue, units, f('units_rank', 'Rank by units', 'rank')],
     wide: true,
   },
@@ -251,7 +260,8 @@ export function panelProblems(panels: readonly Panel[]): string[] {
     if (seen.has(p.id)) problems.push(`${p.id}: id used twice`);
     seen.add(p.id);
     if (!SHEETS.some((s) => s.id === p.sheet)) problems.push(`${p.id}: unknown sheet ${p.sheet}`);
-    if (p.subtitle.trim().toLowerCase().startsWith(p.title.toLowerCase())) problems.push(`${p.id}: subtitle repeats the title`);
+    if (p.subtitle.trim().toLowerCase().startsWith(p.title.toLowerCase()))
+      problems.push(`${p.id}: subtitle repeats the title`);
     const query = dashboardQueries[p.query];
     if (!query) {
       problems.push(`${p.id}: unknown query ${p.query}`);
@@ -265,7 +275,8 @@ export function panelProblems(panels: readonly Panel[]): string[] {
       const type = columns[m.column];
       if (type && !NUMERIC.includes(type)) problems.push(`${p.id}: measure ${m.column} is ${type}, not a number`);
     }
-    if (p.kind === 'kpi' ? p.dimensions.length !== 0 : p.dimensions.length === 0) problems.push(`${p.id}: a ${p.kind} panel ${p.kind === 'kpi' ? 'takes no' : 'needs a'} dimension`);
+    if (p.kind === 'kpi' ? p.dimensions.length !== 0 : p.dimensions.length === 0)
+      problems.push(`${p.id}: a ${p.kind} panel ${p.kind === 'kpi' ? 'takes no' : 'needs a'} dimension`);
     if (p.measures.length === 0) problems.push(`${p.id}: needs a measure`);
   }
   return problems;

@@ -24,9 +24,12 @@ it('viewColumns lists every column of every view, in order, with its type', asyn
     )) as { table_name: string; column_name: string; data_type: string }[];
     const actual: Record<string, Record<string, string>> = {};
     for (const view of allPlainViews) actual[view.name] = {};
-    for (const r of rows) if (r.table_name in actual) actual[r.table_name][r.column_name] = QUICKSIGHT_TYPE[r.data_type] ?? `unmapped ${r.data_type}`;
+    for (const r of rows)
+      if (r.table_name in actual)
+        actual[r.table_name][r.column_name] = QUICKSIGHT_TYPE[r.data_type] ?? `unmapped ${r.data_type}`;
     expect(actual).toEqual(viewColumns);
-    for (const view of allPlainViews) expect(Object.keys(actual[view.name])).toEqual(Object.keys(viewColumns[view.name as keyof typeof viewColumns]));
+    for (const view of allPlainViews)
+      expect(Object.keys(actual[view.name])).toEqual(Object.keys(viewColumns[view.name as keyof typeof viewColumns]));
   } finally {
     await driver.close();
   }

@@ -2,7 +2,12 @@ import { buildMigrations, checksumOf, migrationsHash, type Migration } from './m
 import { applyMigrations, MigrationChangedError, MIGRATIONS_TABLE, type CopyDriver } from './runner';
 import { backendName, openTestWarehouse, testCatalog } from '../test/support/warehouse';
 
-const migration = (id: string, statements: string[], transactional = true): Migration => ({ id, statements, transactional, checksum: checksumOf(statements, transactional) });
+const migration = (id: string, statements: string[], transactional = true): Migration => ({
+  id,
+  statements,
+  transactional,
+  checksum: checksumOf(statements, transactional),
+});
 
 describe(`migration runner on ${backendName}`, () => {
   let driver: CopyDriver & { close(): Promise<void> };
@@ -15,17 +20,30 @@ describe(`migration runner on ${backendName}`, () => {
 
   it('applies the migrations in order once, records them, and skips them the next time', async () => {
     const migrations = buildMigrations({ dialect: 'postgres' }, testCatalog());
-    expect(migrations.map((m) => m.id)).toEqual(['0001_schema', '0002_tables', '0004_views', '0004_views_grants', 'R__dims']);
+    expect(migrations.map((m) => m.id)).toEqual([
+      '0001_schema',
+      '0002_tables',
+      '0004_views',
+      '0004_views_grants',
+      'R__dims',
+    ]);
     expect(await applyMigrations(driver, migrations)).toEqual({ applied: migrations.map((m) => m.id), skipped: [] });
     expect(await applyMigrations(driver, migrations)).toEqual({ applied: [], skipped: migrations.map((m) => m.id) });
-    const recorded = await driver.query<{ id: string; checksum: string }>(`SELECT id, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`);
+    const recorded = await driver.query<{ id: string; checksum: string }>(
+      `SELECT id, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`,
+    );
     expect(recorded).toEqual(migrations.map((m) => ({ id: m.id, checksum: m.checksum })));
     // Dims loaded once, from the catalog.
     const [{ n }] = await driver.query<{ n: number }>('SELECT COUNT(*) AS n FROM retail.products');
     expect(n).toBe(testCatalog().products.length);
     // A migration added later is applied alone.
-    const more = [...migrations, migration('0005_note', [`COMMENT ON TABLE retail.products IS 'catalog'`])].sort((a, b) => (a.id < b.id ? -1 : 1));
-    expect(await applyMigrations(driver, more)).toEqual({ applied: ['0005_note'], skipped: migrations.map((m) => m.id) });
+    const more = [...migrations, migration('0005_note', [`COMMENT ON TABLE retail.products IS 'catalog'`])].sort(
+      (a, b) => (a.id < b.id ? -1 : 1),
+    );
+    expect(await applyMigrations(driver, more)).toEqual({
+      applied: ['0005_note'],
+      skipped: migrations.map((m) => m.id),
+    });
   });
 
   it('re-applies a repeatable migration when its checksum changes (a new catalog), and nothing else', async () => {
@@ -33,18 +51,30 @@ describe(`migration runner on ${backendName}`, () => {
     await applyMigrations(driver, before);
     const smaller = { ...testCatalog(), products: testCatalog().products.slice(0, 5) };
     const after = buildMigrations({ dialect: 'postgres' }, smaller);
-    expect(await applyMigrations(driver, after)).toEqual({ applied: ['R__dims'], skipped: ['0001_schema', '0002_tables', '0004_views', '0004_views_grants'] });
+    expect(await applyMigrations(driver, after)).toEqual({
+      applied: ['R__dims'],
+      skipped: ['0001_schema', '0002_tables', '0004_views', '0004_views_grants'],
+    });
     const [{ n }] = await driver.query<{ n: number }>('SELECT COUNT(*) AS n FROM retail.products');
     expect(n).toBe(5);
     // One tracking row per repeatable, holding its latest checksum.
-    expect(await driver.query(`SELECT checksum FROM ${MIGRATIONS_TABLE} WHERE id = 'R__dims'`)).toEqual([{ checksum: after.find((m) => m.id === 'R__dims')!.checksum }]);
+    expect(await driver.query(`SELECT checksum FROM ${MIGRATIONS_TABLE} WHERE id = 'R__dims'`)).toEqual([
+      { checksum: after.find((m) => m.id === 'R__dims')!.checksum },
+    ]);
     expect(await applyMigrations(driver, after)).toEqual({ applied: [], skipped: after.map((m) => m.id) });
   });
 
   it('refuses, with a clear error, a migration edited after it was applied, and applies nothing', async () => {
-    const original = [migration('0001_a', ['CREATE TABLE edited_a (x INTEGER)']), migration('0002_b', ['CREATE TABLE edited_b (x INTEGER)'])];
+    const original = [
+      migration('0001_a', ['CREATE TABLE edited_a (x INTEGER)']),
+      migration('0002_b', ['CREATE TABLE edited_b (x INTEGER)']),
+    ];
     await applyMigrations(driver, original);
-    const edited = [migration('0001_a', ['CREATE TABLE edited_a (x BIGINT)']), original[1], migration('0003_c', ['CREATE TABLE edited_c (x INTEGER)'])];
+    const edited = [
+      migration('0001_a', ['CREATE TABLE edited_a (x BIGINT)']),
+      original[1],
+      migration('0003_c', ['CREATE TABLE edited_c (x INTEGER)']),
+    ];
     const attempt = applyMigrations(driver, edited);
     await expect(attempt).rejects.toThrow(MigrationChangedError);
     await expect(attempt).rejects.toThrow(
@@ -63,9 +93,13 @@ describe(`migration runner on ${backendName}`, () => {
   it('rejects a list out of order, with duplicates, or whose checksum does not match its statements', async () => {
     const a = migration('0001_a', ['SELECT 1']);
     const b = migration('0002_b', ['SELECT 2']);
-    await expect(applyMigrations(driver, [b, a])).rejects.toThrow('migrations must be listed in id order, got 0002_b, 0001_a');
+    await expect(applyMigrations(driver, [b, a])).rejects.toThrow(
+      'migrations must be listed in id order, got 0002_b, 0001_a',
+    );
     await expect(applyMigrations(driver, [a, a])).rejects.toThrow('migration id 0001_a appears twice');
-    await expect(applyMigrations(driver, [{ ...a, statements: ['SELECT 3'] }])).rejects.toThrow(/migration 0001_a checksum \w+ does not match its statements/);
+    await expect(applyMigrations(driver, [{ ...a, statements: ['SELECT 3'] }])).rejects.toThrow(
+      /migration 0001_a checksum \w+ does not match its statements/,
+    );
   });
 });
 
@@ -74,6 +108,8 @@ describe('migrationsHash', () => {
     const dims = testCatalog();
     const a = buildMigrations({ dialect: 'postgres' }, dims);
     expect(migrationsHash(a)).toBe(migrationsHash(buildMigrations({ dialect: 'postgres' }, dims)));
-    expect(migrationsHash(a)).not.toBe(migrationsHash(buildMigrations({ dialect: 'postgres' }, { ...dims, stores: dims.stores.slice(1) })));
+    expect(migrationsHash(a)).not.toBe(
+      migrationsHash(buildMigrations({ dialect: 'postgres' }, { ...dims, stores: dims.stores.slice(1) })),
+    );
   });
 });

@@ -2,7 +2,14 @@
 // Redshift Data API. It records each applied migration with its checksum. A versioned
 // migration is immutable: an edited one stops the run. A repeatable one (from config)
 // is applied again when its checksum changes, and a COPY JOB is made re-runnable.
-import { checksumOf, COPY_JOB_RUNS, LANDING_BACKFILL, renderFileCopy, type CopyJobSpec, type Migration } from './migrations';
+import {
+  checksumOf,
+  COPY_JOB_RUNS,
+  LANDING_BACKFILL,
+  renderFileCopy,
+  type CopyJobSpec,
+  type Migration,
+} from './migrations';
 
 export interface StatementOptions {
   /** The migration id: the Redshift Data API driver names the statement with it (StatementName). */
@@ -84,7 +91,11 @@ export class MigrationChangedError extends Error {
 }
 
 /** Run statements in one transaction, with the driver's own mechanism when it has one. */
-export async function inTransaction(driver: SqlDriver, statements: readonly string[], options?: StatementOptions): Promise<void> {
+export async function inTransaction(
+  driver: SqlDriver,
+  statements: readonly string[],
+  options?: StatementOptions,
+): Promise<void> {
   if (driver.execInTransaction) return driver.execInTransaction(statements, options);
   await driver.exec('BEGIN');
   try {
@@ -100,17 +111,21 @@ function validateList(migrations: readonly Migration[]): void {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const m of migrations) {
-    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(m.id)) problems.push(`migration id ${JSON.stringify(m.id)} must be 1-128 of [A-Za-z0-9_.-]`);
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(m.id))
+      problems.push(`migration id ${JSON.stringify(m.id)} must be 1-128 of [A-Za-z0-9_.-]`);
     if (seen.has(m.id)) problems.push(`migration id ${m.id} appears twice`);
     seen.add(m.id);
     if (m.statements.length === 0) problems.push(`migration ${m.id} has no statements`);
-    if (m.copyJob && (!m.repeatable || m.transactional || m.statements.length !== 1)) problems.push(`migration ${m.id} creates a COPY JOB: it must be repeatable, non-transactional and one statement`);
+    if (m.copyJob && (!m.repeatable || m.transactional || m.statements.length !== 1))
+      problems.push(`migration ${m.id} creates a COPY JOB: it must be repeatable, non-transactional and one statement`);
     const actual = checksumOf(m.statements, m.transactional);
-    if (actual !== m.checksum) problems.push(`migration ${m.id} checksum ${m.checksum} does not match its statements (${actual})`);
+    if (actual !== m.checksum)
+      problems.push(`migration ${m.id} checksum ${m.checksum} does not match its statements (${actual})`);
   }
   const ids = migrations.map((m) => m.id);
   const sorted = [...ids].sort();
-  if (ids.join('\n') !== sorted.join('\n')) problems.push(`migrations must be listed in id order, got ${ids.join(', ')}`);
+  if (ids.join('\n') !== sorted.join('\n'))
+    problems.push(`migrations must be listed in id order, got ${ids.join(', ')}`);
   if (problems.length) throw new Error(`invalid migration list:\n- ${problems.join('\n- ')}`);
 }
 
@@ -122,14 +137,25 @@ const timestamp = (d: Date) => literal(d.toISOString().replace('T', ' ').replace
  * one whose checksum differs from the one recorded. A transactional migration and its tracking
  * row commit together; a non-transactional one is recorded right after its statements succeed.
  */
-export async function applyMigrations(driver: SqlDriver, migrations: readonly Migration[], options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyMigrations(
+  driver: SqlDriver,
+  migrations: readonly Migration[],
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
   validateList(migrations);
   await driver.exec(
     `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id VARCHAR(128) NOT NULL, checksum VARCHAR(64) NOT NULL, applied_at TIMESTAMP NOT NULL, PRIMARY KEY (id))`,
   );
-  const recorded = async () => new Map((await driver.query<{ id: string; checksum: string }>(`SELECT id, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`)).map((r) => [r.id.trim(), r.checksum.trim()]));
+  const recorded = async () =>
+    new Map(
+      (
+        await driver.query<{ id: string; checksum: string }>(`SELECT id, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`)
+      ).map((r) => [r.id.trim(), r.checksum.trim()]),
+    );
   let applied = await recorded();
-  const changes = migrations.filter((m) => !m.repeatable && applied.has(m.id) && applied.get(m.id) !== m.checksum).map((m) => ({ id: m.id, applied: applied.get(m.id)!, now: m.checksum }));
+  const changes = migrations
+    .filter((m) => !m.repeatable && applied.has(m.id) && applied.get(m.id) !== m.checksum)
+    .map((m) => ({ id: m.id, applied: applied.get(m.id)!, now: m.checksum }));
   if (changes.length) throw new MigrationChangedError(changes);
 
   const now = options.now ?? (() => new Date());
@@ -137,10 +163,19 @@ export async function applyMigrations(driver: SqlDriver, migrations: readonly Mi
   for (const m of migrations) {
     // A statement of an earlier run (one that timed out) may still be running under this name:
     // wait for it, then look again at what it recorded, instead of submitting a second one.
-    if (applied.get(m.id) !== m.checksum && driver.waitForInFlight && (await driver.waitForInFlight(m.id))) applied = await recorded();
+    if (applied.get(m.id) !== m.checksum && driver.waitForInFlight && (await driver.waitForInFlight(m.id)))
+      applied = await recorded();
     try {
       if (m.copyJob) {
-        const outcome = await ensureCopyJob(driver, m, m.copyJob, applied.get(m.id), options.landing, now, options.boundarySeconds ?? BOUNDARY_SECONDS);
+        const outcome = await ensureCopyJob(
+          driver,
+          m,
+          m.copyJob,
+          applied.get(m.id),
+          options.landing,
+          now,
+          options.boundarySeconds ?? BOUNDARY_SECONDS,
+        );
         result[outcome.changed ? 'applied' : 'skipped'].push(m.id);
         if (outcome.backfilled.length) (result.backfilled ??= []).push(...outcome.backfilled);
         if (outcome.ambiguous.length) (result.ambiguous ??= []).push(...outcome.ambiguous);
@@ -202,17 +237,25 @@ async function ensureCopyJob(
 ): Promise<{ changed: boolean; backfilled: string[]; ambiguous: string[] }> {
   const job = literal(spec.name);
   const exists = (await driver.query(`SELECT job_name FROM sys_copy_job WHERE job_name = ${job}`)).length > 0;
-  const open = await driver.query<{ checksum: string }>(`SELECT checksum FROM ${COPY_JOB_RUNS} WHERE job_name = ${job} AND dropped_at IS NULL`);
+  const open = await driver.query<{ checksum: string }>(
+    `SELECT checksum FROM ${COPY_JOB_RUNS} WHERE job_name = ${job} AND dropped_at IS NULL`,
+  );
   const same = exists && open.some((r) => r.checksum.trim() === m.checksum);
   let changed = false;
   if (!same) {
     if (exists) {
       // Close the span first: a file landing during the DROP is then ambiguous, not lost.
-      await driver.exec(`UPDATE ${COPY_JOB_RUNS} SET dropped_at = ${timestamp(now())} WHERE job_name = ${job} AND dropped_at IS NULL`, { name: m.id });
+      await driver.exec(
+        `UPDATE ${COPY_JOB_RUNS} SET dropped_at = ${timestamp(now())} WHERE job_name = ${job} AND dropped_at IS NULL`,
+        { name: m.id },
+      );
       await driver.exec(`COPY JOB DROP ${spec.name}`, { name: m.id });
     } else {
       // An open row without its job: the CREATE never happened (or the job was dropped by hand).
-      await driver.exec(`UPDATE ${COPY_JOB_RUNS} SET dropped_at = created_from WHERE job_name = ${job} AND dropped_at IS NULL`, { name: m.id });
+      await driver.exec(
+        `UPDATE ${COPY_JOB_RUNS} SET dropped_at = created_from WHERE job_name = ${job} AND dropped_at IS NULL`,
+        { name: m.id },
+      );
     }
     await driver.exec(
       `INSERT INTO ${COPY_JOB_RUNS} (job_name, checksum, bucket, prefix, created_from, dropped_at) VALUES (${job}, ${literal(m.checksum)}, ${literal(spec.bucket)}, ${literal(spec.prefix)}, ${timestamp(now())}, NULL)`,
@@ -226,7 +269,9 @@ async function ensureCopyJob(
     if (landing?.put) await smokeTest(driver, m, spec, landing);
     await inTransaction(driver, recordStatements(m, now()), { name: m.id });
   }
-  const { backfilled, ambiguous } = landing ? await backfill(driver, m, spec, landing, now, boundarySeconds) : { backfilled: [], ambiguous: [] };
+  const { backfilled, ambiguous } = landing
+    ? await backfill(driver, m, spec, landing, now, boundarySeconds)
+    : { backfilled: [], ambiguous: [] };
   return { changed: changed || recordedChecksum !== m.checksum, backfilled, ambiguous };
 }
 
@@ -247,23 +292,47 @@ async function smokeTest(driver: SqlDriver, m: Migration, spec: CopyJobSpec, lan
   try {
     await driver.exec(`${renderFileCopy(spec, key)}\nNOLOAD`, { name: `${m.id}.smoke` });
   } catch (error) {
-    throw new Error(`COPY JOB ${spec.name} failed its smoke test (COPY ... NOLOAD of s3://${spec.bucket}/${key} with the job's options): ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `COPY JOB ${spec.name} failed its smoke test (COPY ... NOLOAD of s3://${spec.bucket}/${key} with the job's options): ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
-const asDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z')));
+const asDate = (v: unknown) =>
+  v instanceof Date ? v : new Date(String(v).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z'));
 
-async function backfill(driver: SqlDriver, m: Migration, spec: CopyJobSpec, landing: LandingLister, now: () => Date, boundarySeconds: number): Promise<{ backfilled: string[]; ambiguous: string[] }> {
+async function backfill(
+  driver: SqlDriver,
+  m: Migration,
+  spec: CopyJobSpec,
+  landing: LandingLister,
+  now: () => Date,
+  boundarySeconds: number,
+): Promise<{ backfilled: string[]; ambiguous: string[] }> {
   const spans = (
     await driver.query<{ checksum: string; created_from: unknown; dropped_at: unknown }>(
       `SELECT checksum, created_from, dropped_at FROM ${COPY_JOB_RUNS} WHERE job_name = ${literal(spec.name)} AND bucket = ${literal(spec.bucket)} AND prefix = ${literal(spec.prefix)}`,
     )
-  ).map((r) => ({ from: asDate(r.created_from).getTime(), to: r.dropped_at === null || r.dropped_at === undefined ? Infinity : asDate(r.dropped_at).getTime() }));
+  ).map((r) => ({
+    from: asDate(r.created_from).getTime(),
+    to: r.dropped_at === null || r.dropped_at === undefined ? Infinity : asDate(r.dropped_at).getTime(),
+  }));
   const current = spans.filter((s) => s.to === Infinity);
-  if (current.length !== 1) throw new Error(`COPY JOB ${spec.name}: expected one open generation in ${COPY_JOB_RUNS}, found ${current.length}`);
-  const done = new Set((await driver.query<{ file_name: string }>(`SELECT file_name FROM ${LANDING_BACKFILL} WHERE job_name = ${literal(spec.name)}`)).map((r) => r.file_name.trim()));
+  if (current.length !== 1)
+    throw new Error(`COPY JOB ${spec.name}: expected one open generation in ${COPY_JOB_RUNS}, found ${current.length}`);
+  const done = new Set(
+    (
+      await driver.query<{ file_name: string }>(
+        `SELECT file_name FROM ${LANDING_BACKFILL} WHERE job_name = ${literal(spec.name)}`,
+      )
+    ).map((r) => r.file_name.trim()),
+  );
   const margin = boundarySeconds * 1000;
-  const nearBoundary = (t: number) => spans.some((s) => [s.from, s.to].some((b) => b !== Infinity && t >= Math.floor(b / 1000) * 1000 - 1000 && t <= b + margin));
+  const nearBoundary = (t: number) =>
+    spans.some((s) =>
+      [s.from, s.to].some((b) => b !== Infinity && t >= Math.floor(b / 1000) * 1000 - 1000 && t <= b + margin),
+    );
   const covered = (t: number) => spans.some((s) => t >= s.from && t < s.to);
   const backfilled: string[] = [];
   const ambiguous: string[] = [];
@@ -275,7 +344,10 @@ async function backfill(driver: SqlDriver, m: Migration, spec: CopyJobSpec, land
     else if (!covered(t)) {
       await inTransaction(
         driver,
-        [renderFileCopy(spec, file.key), `INSERT INTO ${LANDING_BACKFILL} (file_name, job_name, loaded_at) VALUES (${literal(file.key)}, ${literal(spec.name)}, ${timestamp(now())})`],
+        [
+          renderFileCopy(spec, file.key),
+          `INSERT INTO ${LANDING_BACKFILL} (file_name, job_name, loaded_at) VALUES (${literal(file.key)}, ${literal(spec.name)}, ${timestamp(now())})`,
+        ],
         { name: `${m.id}.backfill` },
       );
       backfilled.push(file.key);

@@ -19,14 +19,25 @@ import { PANELS } from './panels';
 import { dashboardQueries } from './queries';
 import { backendName, openTestWarehouse } from '../test/support/warehouse';
 
-const redshiftTarget = { dialect: 'redshift' as const, copyRoleArn: 'arn:aws:iam::123456789012:role/bf-dev-redshift-copy', bucket: 'bf-dev-landing', region: 'us-east-1' };
+const redshiftTarget = {
+  dialect: 'redshift' as const,
+  copyRoleArn: 'arn:aws:iam::123456789012:role/bf-dev-redshift-copy',
+  bucket: 'bf-dev-landing',
+  region: 'us-east-1',
+};
 
 describe('table definitions', () => {
   it('take their columns, order and key from the contracts', () => {
     expect(tables.sales_transactions.columns.map((c) => c.name)).toEqual([...saleLine.columns]);
     for (const c of factTables) expect(tables[c.table as TableName].primaryKey).toBe(c.key);
-    expect(tables.inventory_updates.columns.find((c) => c.name === 'transaction_id')).toMatchObject({ nullable: true, sqlType: 'VARCHAR(64)' });
-    expect(tables.sales_transactions.columns.find((c) => c.name === 'unit_price')).toMatchObject({ nullable: false, sqlType: 'DECIMAL(12,2)' });
+    expect(tables.inventory_updates.columns.find((c) => c.name === 'transaction_id')).toMatchObject({
+      nullable: true,
+      sqlType: 'VARCHAR(64)',
+    });
+    expect(tables.sales_transactions.columns.find((c) => c.name === 'unit_price')).toMatchObject({
+      nullable: false,
+      sqlType: 'DECIMAL(12,2)',
+    });
   });
 });
 
@@ -34,7 +45,11 @@ describe('Redshift DDL', () => {
   it('renders tables with distribution, sort keys, ENCODE AUTO, and keys on the dims only', () => {
     expect(allTables.map((t) => renderTableDdl(t, 'redshift').join(';\n')).join(';\n\n')).toMatchSnapshot();
     // Redshift's planner trusts declared keys; nothing enforces a fact's (issue 11, finding 12).
-    for (const t of allTables) expect([t.name, /PRIMARY KEY|FOREIGN KEY|REFERENCES/.test(renderTableDdl(t, 'redshift').join('\n'))]).toEqual([t.name, t.role === 'dim']);
+    for (const t of allTables)
+      expect([t.name, /PRIMARY KEY|FOREIGN KEY|REFERENCES/.test(renderTableDdl(t, 'redshift').join('\n'))]).toEqual([
+        t.name,
+        t.role === 'dim',
+      ]);
   });
   it('renders materialized views with AUTO REFRESH YES and plain views on top', () => {
     expect(allMaterializedViews.map((v) => renderViewDdl(v, 'redshift').join(';\n')).join(';\n\n')).toMatchSnapshot();
@@ -53,13 +68,22 @@ describe('Redshift DDL', () => {
       ['R__dims', true],
     ]);
     // What comes from config is repeatable (re-applied when it changes); the schema is versioned.
-    expect(migrations.filter((m) => m.repeatable).map((m) => m.id)).toEqual(['R__copy_job_inventory', 'R__copy_job_sales', 'R__dims']);
+    expect(migrations.filter((m) => m.repeatable).map((m) => m.id)).toEqual([
+      'R__copy_job_inventory',
+      'R__copy_job_sales',
+      'R__dims',
+    ]);
     expect(renderCopyJob('sales', redshiftTarget)).toMatchSnapshot();
     expect(renderCopyJob('inventory', redshiftTarget)).toMatch(/JOB CREATE inventory_updates_autocopy AUTO ON$/);
     expect(renderCopyJob('inventory', redshiftTarget)).not.toMatch(/MAXERROR|MANIFEST/);
   });
   it('rejects a target with a bad role, bucket or region, naming each', () => {
-    expect(() => buildMigrations({ dialect: 'redshift', copyRoleArn: 'role', bucket: 'Bad_Bucket', region: 'mars' }, buildCatalog(1, { products: 1, stores: 1 }))).toThrow(
+    expect(() =>
+      buildMigrations(
+        { dialect: 'redshift', copyRoleArn: 'role', bucket: 'Bad_Bucket', region: 'mars' },
+        buildCatalog(1, { products: 1, stores: 1 }),
+      ),
+    ).toThrow(
       /copyRoleArn must be an IAM role ARN, got "role"\n- bucket must be an S3 bucket name, got "Bad_Bucket"\n- region must look like us-east-1, got "mars"/,
     );
   });
@@ -80,7 +104,9 @@ describe('materialized views', () => {
     for (const v of allMaterializedViews) {
       const query = renderMaterializedQuery(v);
       expect(renderViewDdl(v, 'redshift').join('\n')).toContain(`AS\n${query}`);
-      expect(renderViewDdl(v, 'postgres')[0]).toBe(`CREATE TABLE IF NOT EXISTS retail.${v.name} AS\n${query}\nWITH DATA`);
+      expect(renderViewDdl(v, 'postgres')[0]).toBe(
+        `CREATE TABLE IF NOT EXISTS retail.${v.name} AS\n${query}\nWITH DATA`,
+      );
     }
     for (const v of allPlainViews) expect(renderViewDdl(v, 'postgres')).toEqual(renderViewDdl(v, 'redshift'));
   });
@@ -88,7 +114,9 @@ describe('materialized views', () => {
     // Derived from the views, the dashboard queries and the panels: a view whose panel is dropped,
     // or a view added without a panel or a docs row, fails here.
     const shown = new Set<string>(PANELS.map((p) => dashboardQueries[p.query].view));
-    const docsTable = readFileSync(join(__dirname, '../docs/WAREHOUSE.md'), 'utf8').split('### Plain views')[1].split('\n\n')[1];
+    const docsTable = readFileSync(join(__dirname, '../docs/WAREHOUSE.md'), 'utf8')
+      .split('### Plain views')[1]
+      .split('\n\n')[1];
     const documented = [...docsTable.matchAll(/`(v_\w+)`/g)].map((m) => m[1]);
     const gaps = allPlainViews.flatMap((v) => [
       ...(v.metrics.length ? [] : [`${v.name}: answers no metric`]),
@@ -105,7 +133,9 @@ describe('Postgres DDL', () => {
   it("adds a byte-length CHECK to every VARCHAR: Redshift's VARCHAR(n) counts bytes, Postgres's characters", () => {
     expect(allTables.map((t) => renderTableDdl(t, 'postgres').join(';\n')).join(';\n\n')).toMatchSnapshot();
     const ddl = renderTableDdl(tables.sales_transactions, 'postgres')[0];
-    expect(ddl).toContain('CONSTRAINT "sales_transactions_transaction_id_bytes" CHECK (octet_length("transaction_id") <= 64)');
+    expect(ddl).toContain(
+      'CONSTRAINT "sales_transactions_transaction_id_bytes" CHECK (octet_length("transaction_id") <= 64)',
+    );
     for (const t of allTables) {
       const checks = (renderTableDdl(t, 'postgres')[0].match(/CHECK \(octet_length/g) ?? []).length;
       expect([t.name, checks]).toEqual([t.name, t.columns.filter((c) => c.sqlType.startsWith('VARCHAR')).length]);
@@ -123,22 +153,36 @@ describe(`Postgres DDL on ${backendName}`, () => {
           `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'retail' AND table_name = $1 ORDER BY ordinal_position`,
           [t.name],
         );
-        expect(cols.map((c) => [c.column_name, c.is_nullable === 'YES'])).toEqual(t.columns.map((c) => [c.name, c.nullable]));
+        expect(cols.map((c) => [c.column_name, c.is_nullable === 'YES'])).toEqual(
+          t.columns.map((c) => [c.name, c.nullable]),
+        );
       }
-      const views = await driver.query<{ table_name: string }>(`SELECT table_name FROM information_schema.views WHERE table_schema = 'retail' ORDER BY table_name`);
+      const views = await driver.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.views WHERE table_schema = 'retail' ORDER BY table_name`,
+      );
       expect(views.map((v) => v.table_name)).toEqual(allPlainViews.map((v) => v.name).sort());
       // Each materialized view holds its group-by columns then its measures (plain views' columns: queries.test.ts).
       for (const v of allMaterializedViews) {
-        const cols = await driver.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'retail' AND table_name = $1 ORDER BY ordinal_position`, [v.name]);
-        expect({ view: v.name, columns: cols.map((c) => c.column_name) }).toEqual({ view: v.name, columns: [...v.groupBy, ...v.measures].map((c) => c.name) });
+        const cols = await driver.query<{ column_name: string }>(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'retail' AND table_name = $1 ORDER BY ordinal_position`,
+          [v.name],
+        );
+        expect({ view: v.name, columns: cols.map((c) => c.column_name) }).toEqual({
+          view: v.name,
+          columns: [...v.groupBy, ...v.measures].map((c) => c.name),
+        });
       }
       // As in Redshift, a fact's key is not enforced: a duplicate sale line loads twice (the books catch it).
       const row = `('T1', 'P0001', '2026-11-27 09:00:00', 1, 9.99, 'S001', 'B1', 0)`;
       await driver.exec(`INSERT INTO retail.sales_transactions VALUES ${row}`);
       await driver.exec(`INSERT INTO retail.sales_transactions VALUES ${row}`);
-      expect(await driver.query(`SELECT COUNT(*)::int AS n FROM retail.sales_transactions WHERE "transaction_id" = 'T1'`)).toEqual([{ n: 2 }]);
+      expect(
+        await driver.query(`SELECT COUNT(*)::int AS n FROM retail.sales_transactions WHERE "transaction_id" = 'T1'`),
+      ).toEqual([{ n: 2 }]);
       // A dim's key is enforced: the catalog cannot hold a product twice.
-      await expect(driver.exec(`INSERT INTO retail.products SELECT * FROM retail.products LIMIT 1`)).rejects.toThrow(/duplicate key/);
+      await expect(driver.exec(`INSERT INTO retail.products SELECT * FROM retail.products LIMIT 1`)).rejects.toThrow(
+        /duplicate key/,
+      );
     } finally {
       await driver.close();
     }

@@ -4,7 +4,17 @@
 // Redshift adapter takes). Redshift refreshes the materialized views
 // incrementally; the Postgres twin keeps each one as a table that a statement
 // trigger feeds with partial aggregates of every insert, merged on refresh.
-import { dimensions, factTables, inventoryUpdate, kindRules, product, saleLine, store, type Contract, type FieldSpec } from '../functions/contracts';
+import {
+  dimensions,
+  factTables,
+  inventoryUpdate,
+  kindRules,
+  product,
+  saleLine,
+  store,
+  type Contract,
+  type FieldSpec,
+} from '../functions/contracts';
 
 export type Dialect = 'postgres' | 'redshift';
 export const dialects: readonly Dialect[] = ['postgres', 'redshift'];
@@ -66,9 +76,17 @@ function defineTable(contract: Contract<any>, physical: Physical): TableDef {
     doc: fields[name].doc,
   }));
   for (const key of [physical.distkey, ...physical.sortkey]) {
-    if (key !== undefined && !columns.some((c) => c.name === key)) throw new Error(`${contract.table}: physical key ${key} is not a column`);
+    if (key !== undefined && !columns.some((c) => c.name === key))
+      throw new Error(`${contract.table}: physical key ${key} is not a column`);
   }
-  return Object.freeze({ name: contract.table, role: contract.role, contract, columns, primaryKey: contract.key, physical });
+  return Object.freeze({
+    name: contract.table,
+    role: contract.role,
+    contract,
+    columns,
+    primaryKey: contract.key,
+    physical,
+  });
 }
 
 /** The four tables. Facts are distributed by product (the widest join and group key) and sorted by time. */
@@ -99,7 +117,8 @@ export function renderTableDdl(table: TableDef, dialect: Dialect): string[] {
   // file's COPY in both, not in Redshift alone. Named, so a load error says which rule.
   if (dialect === 'postgres') {
     for (const c of table.columns) {
-      for (const { name, check } of c.twinChecks) lines.push(`  CONSTRAINT ${quoteIdent(`${table.name}_${c.name}_${name}`)} CHECK (${check})`);
+      for (const { name, check } of c.twinChecks)
+        lines.push(`  CONSTRAINT ${quoteIdent(`${table.name}_${c.name}_${name}`)} CHECK (${check})`);
     }
   }
   // Keys only where something enforces them. Redshift enforces none, and its planner
@@ -175,7 +194,8 @@ function defineMaterialized(def: Omit<MaterializedViewDef, 'kind'>): Materialize
   names.forEach(quoteIdent);
   if (def.groupBy.length === 0) throw new Error(`${def.name}: needs a GROUP BY key to refresh incrementally`);
   for (const m of def.measures) {
-    if (/\b(distinct|over|now|getdate|current_timestamp|avg)\b/i.test(m.expr)) throw new Error(`${def.name}.${m.name}: ${m.expr} prevents incremental refresh`);
+    if (/\b(distinct|over|now|getdate|current_timestamp|avg)\b/i.test(m.expr))
+      throw new Error(`${def.name}.${m.name}: ${m.expr} prevents incremental refresh`);
   }
   for (const key of [def.physical.distkey, ...def.physical.sortkey]) {
     if (key !== undefined && !names.includes(key)) throw new Error(`${def.name}: physical key ${key} is not a column`);
@@ -192,7 +212,10 @@ export function renderMaterializedQuery(view: MaterializedViewDef, source = qual
     ...view.groupBy.map((g) => `  ${g.expr} AS ${quoteIdent(g.name)}`),
     ...view.measures.map((m) => `  ${m.agg.toUpperCase()}(${m.expr}) AS ${quoteIdent(m.name)}`),
   ];
-  const from = [`FROM ${source} ${view.alias}`, ...view.joins.map((j) => `JOIN ${qualified(j.table.name)} ${j.alias} ON ${j.on}`)];
+  const from = [
+    `FROM ${source} ${view.alias}`,
+    ...view.joins.map((j) => `JOIN ${qualified(j.table.name)} ${j.alias} ON ${j.on}`),
+  ];
   return `SELECT\n${select.join(',\n')}\n${from.join('\n')}\nGROUP BY ${view.groupBy.map((g) => g.expr).join(', ')}`;
 }
 
@@ -446,7 +469,12 @@ export const allPlainViews: readonly PlainViewDef[] = Object.values(plainViews);
 export const allViews: readonly ViewDef[] = [...allMaterializedViews, ...allPlainViews];
 
 /** Twin-only names of a materialized view's pending partial aggregates and of its fact table's capture trigger. */
-export function twinObjects(view: MaterializedViewDef): { pending: string; captureFunction: string; trigger: string; keyIndex: string } {
+export function twinObjects(view: MaterializedViewDef): {
+  pending: string;
+  captureFunction: string;
+  trigger: string;
+  keyIndex: string;
+} {
   return {
     pending: qualified(`${view.name}__pending`),
     captureFunction: qualified(`${view.fact.name}__capture`),
@@ -455,7 +483,8 @@ export function twinObjects(view: MaterializedViewDef): { pending: string; captu
   };
 }
 
-const columnsOf = (v: MaterializedViewDef) => [...v.groupBy.map((g) => g.name), ...v.measures.map((m) => m.name)].map(quoteIdent).join(', ');
+const columnsOf = (v: MaterializedViewDef) =>
+  [...v.groupBy.map((g) => g.name), ...v.measures.map((m) => m.name)].map(quoteIdent).join(', ');
 
 /** Statements that create a view (idempotent where the dialect allows). */
 export function renderViewDdl(view: ViewDef, dialect: Dialect): string[] {

@@ -6,7 +6,16 @@ import { loadLandingFiles, refreshViews } from './loader';
 import { runDashboardQueries, TOP_N, type DashboardRows } from './queries';
 import type { CopyDriver } from './runner';
 import { PERFORMANCE_BANDS, STOCKOUT_RISK_SHARE } from './schema';
-import { backendName, landingBatch, openTestWarehouse, putBatch, startLanding, testCatalog, type Batch, type Landing } from '../test/support/warehouse';
+import {
+  backendName,
+  landingBatch,
+  openTestWarehouse,
+  putBatch,
+  startLanding,
+  testCatalog,
+  type Batch,
+  type Landing,
+} from '../test/support/warehouse';
 
 // ---- independent expectations -------------------------------------------------
 
@@ -63,8 +72,14 @@ function totalsBy(sales: SaleLine[], key: (s: SaleLine) => string): Map<string, 
   return out;
 }
 
-function expectBuckets(rows: { sale_lines: number; units: number; revenue: string }[], keyOf: (r: never) => string, expected: Map<string, Totals>): void {
-  const actual = new Map(rows.map((r) => [keyOf(r as never), { lines: r.sale_lines, units: r.units, revenue: r.revenue }]));
+function expectBuckets(
+  rows: { sale_lines: number; units: number; revenue: string }[],
+  keyOf: (r: never) => string,
+  expected: Map<string, Totals>,
+): void {
+  const actual = new Map(
+    rows.map((r) => [keyOf(r as never), { lines: r.sale_lines, units: r.units, revenue: r.revenue }]),
+  );
   const want = new Map([...expected].map(([k, t]) => [k, { lines: t.lines, units: t.units, revenue: money(t.cents) }]));
   expect(actual).toEqual(want);
 }
@@ -78,7 +93,12 @@ function checkDashboard(d: DashboardRows, sales: SaleLine[], inventory: Inventor
   const perMinute = totalsBy(sales, (s) => minuteOf(s.timestamp));
   expectBuckets(d.salesPerMinute, (r: { minute: Date }) => iso(r.minute), perMinute);
   const minuteRank = ranks([...perMinute].map(([k, t]) => [k, t.cents]));
-  expect(d.peakMinute.map((r) => iso(r.minute)).sort()).toEqual([...minuteRank].filter(([, r]) => r === 1).map(([k]) => k).sort());
+  expect(d.peakMinute.map((r) => iso(r.minute)).sort()).toEqual(
+    [...minuteRank]
+      .filter(([, r]) => r === 1)
+      .map(([k]) => k)
+      .sort(),
+  );
   const perHour = totalsBy(sales, (s) => hourOf(s.timestamp));
   expectBuckets(d.salesPerHour, (r: { hour: Date }) => iso(r.hour), perHour);
   const hourRank = ranks([...perHour].map(([k, t]) => [k, t.cents]));
@@ -89,8 +109,16 @@ function checkDashboard(d: DashboardRows, sales: SaleLine[], inventory: Inventor
     if (!best || perHour.get(best)!.cents < t.cents) peakPerDay.set(dayOf(hour), hour);
   }
   expect(d.peakHours.map((r) => iso(r.hour))).toEqual([...peakPerDay.values()].sort());
-  expectBuckets(d.salesDaily, (r: { day: Date }) => iso(r.day), totalsBy(sales, (s) => dayOf(s.timestamp)));
-  expectBuckets(d.salesWeekly, (r: { week: Date }) => iso(r.week), totalsBy(sales, (s) => weekOf(s.timestamp)));
+  expectBuckets(
+    d.salesDaily,
+    (r: { day: Date }) => iso(r.day),
+    totalsBy(sales, (s) => dayOf(s.timestamp)),
+  );
+  expectBuckets(
+    d.salesWeekly,
+    (r: { week: Date }) => iso(r.week),
+    totalsBy(sales, (s) => weekOf(s.timestamp)),
+  );
 
   // Stores and regions, every store listed even without sales.
   const perStore = totalsBy(sales, (s) => s.store_id);
@@ -109,7 +137,8 @@ function checkDashboard(d: DashboardRows, sales: SaleLine[], inventory: Inventor
 
   // Products: every catalog product, sold or not.
   const perProduct = totalsBy(sales, (s) => s.product_id);
-  for (const p of products) if (!perProduct.has(p.product_id)) perProduct.set(p.product_id, { lines: 0, units: 0, cents: 0 });
+  for (const p of products)
+    if (!perProduct.has(p.product_id)) perProduct.set(p.product_id, { lines: 0, units: 0, cents: 0 });
   const unitsRank = ranks([...perProduct].map(([k, t]) => [k, t.units]));
   const revenueRank = ranks([...perProduct].map(([k, t]) => [k, t.cents]));
   const topBy = (rank: Map<string, number>) =>
@@ -148,16 +177,28 @@ function checkDashboard(d: DashboardRows, sales: SaleLine[], inventory: Inventor
   expect(d.underPerformers.map((r) => r.product_id).sort()).toEqual(under.sort());
   for (const r of [...d.overPerformers, ...d.underPerformers]) {
     const c = categoryCents.get(r.category)!;
-    expect(r.performance_index).toBe(ratio(BigInt(perProduct.get(r.product_id)!.cents * categoryProducts.get(r.category)!), BigInt(c)));
+    expect(r.performance_index).toBe(
+      ratio(BigInt(perProduct.get(r.product_id)!.cents * categoryProducts.get(r.category)!), BigInt(c)),
+    );
     expect(r.category_revenue).toBe(money(c));
   }
 
   // Categories and overall.
   const totalCents = sales.reduce((a, s) => a + lineCents(s), 0);
   const perCategory = totalsBy(sales, (s) => productById.get(s.product_id)!.category);
-  expect(new Map(d.revenueByCategory.map((r) => [r.category, [r.products, r.units, r.revenue, r.revenue_share]]))).toEqual(
+  expect(
+    new Map(d.revenueByCategory.map((r) => [r.category, [r.products, r.units, r.revenue, r.revenue_share]])),
+  ).toEqual(
     new Map(
-      [...categoryProducts].map(([c, n]) => [c, [n, perCategory.get(c)?.units ?? 0, money(perCategory.get(c)?.cents ?? 0), ratio(BigInt(perCategory.get(c)?.cents ?? 0), BigInt(totalCents))]]),
+      [...categoryProducts].map(([c, n]) => [
+        c,
+        [
+          n,
+          perCategory.get(c)?.units ?? 0,
+          money(perCategory.get(c)?.cents ?? 0),
+          ratio(BigInt(perCategory.get(c)?.cents ?? 0), BigInt(totalCents)),
+        ],
+      ]),
     ),
   );
   const times = sales.map((s) => s.timestamp).sort();
@@ -183,17 +224,26 @@ function checkDashboard(d: DashboardRows, sales: SaleLine[], inventory: Inventor
     stock.set(k, s);
   }
   expect(STOCKOUT_RISK_SHARE).toBe(0.2);
-  const risk = (s: { received: number; onHand: number }) => (s.onHand <= 0 ? 'out_of_stock' : 5 * s.onHand <= s.received ? 'at_risk' : 'ok');
+  const risk = (s: { received: number; onHand: number }) =>
+    s.onHand <= 0 ? 'out_of_stock' : 5 * s.onHand <= s.received ? 'at_risk' : 'ok';
   const atRisk = [...stock].filter(([, s]) => risk(s) !== 'ok');
   expect(atRisk.length).toBeGreaterThan(0);
-  expect(new Map(d.stockAtRisk.map((r) => [`${r.product_id}/${r.store_id}`, [r.units_received, r.units_sold, r.on_hand, r.stockout_risk]]))).toEqual(
-    new Map(atRisk.map(([k, s]) => [k, [s.received, s.sold, s.onHand, risk(s)]])),
-  );
+  expect(
+    new Map(
+      d.stockAtRisk.map((r) => [
+        `${r.product_id}/${r.store_id}`,
+        [r.units_received, r.units_sold, r.on_hand, r.stockout_risk],
+      ]),
+    ),
+  ).toEqual(new Map(atRisk.map(([k, s]) => [k, [s.received, s.sold, s.onHand, risk(s)]])));
 
   // Sell-through per product: units sold (sales) / units received (restocks).
   const received = new Map<string, number>();
-  for (const u of inventory) if (u.reason === 'restock') received.set(u.product_id, (received.get(u.product_id) ?? 0) + u.quantity_change);
-  expect(new Map(d.sellThrough.map((r) => [r.product_id, [r.units_sold, r.units_received, r.sell_through_rate]]))).toEqual(
+  for (const u of inventory)
+    if (u.reason === 'restock') received.set(u.product_id, (received.get(u.product_id) ?? 0) + u.quantity_change);
+  expect(
+    new Map(d.sellThrough.map((r) => [r.product_id, [r.units_sold, r.units_received, r.sell_through_rate]])),
+  ).toEqual(
     new Map(
       products.map((p) => {
         const sold = perProduct.get(p.product_id)!.units;
@@ -218,7 +268,11 @@ describe(`warehouse views on ${backendName}`, () => {
     { start: '2026-11-27T06:10:00Z', minutes: 30, seed: 13, saleLines: 1200 },
     { start: '2026-11-30T12:00:00Z', minutes: 60, seed: 14, saleLines: 800 },
   ]);
-  const all: Batch = { sales: [...round1.sales, ...round2.sales], inventory: [...round1.inventory, ...round2.inventory], files: new Map() };
+  const all: Batch = {
+    sales: [...round1.sales, ...round2.sales],
+    inventory: [...round1.inventory, ...round2.inventory],
+    files: new Map(),
+  };
 
   beforeAll(async () => {
     [driver, landing] = await Promise.all([openTestWarehouse(), startLanding()]);
@@ -232,7 +286,10 @@ describe(`warehouse views on ${backendName}`, () => {
     const report = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
     expect(report.failures).toEqual([]);
     expect(report.filesLoaded).toBe(round1.files.size);
-    expect(report.rowsLoaded).toEqual({ sales_transactions: round1.sales.length, inventory_updates: round1.inventory.length });
+    expect(report.rowsLoaded).toEqual({
+      sales_transactions: round1.sales.length,
+      inventory_updates: round1.inventory.length,
+    });
     checkDashboard(await runDashboardQueries(driver), round1.sales, round1.inventory);
   });
 
@@ -256,6 +313,10 @@ describe(`warehouse views on ${backendName}`, () => {
     await refreshViews(driver);
     const [after] = await driver.query<{ sale_lines: number }>('SELECT sale_lines FROM retail.v_revenue_overall');
     expect(after.sale_lines).toBe(all.sales.length + extra.sales.length);
-    checkDashboard(await runDashboardQueries(driver), [...all.sales, ...extra.sales], [...all.inventory, ...extra.inventory]);
+    checkDashboard(
+      await runDashboardQueries(driver),
+      [...all.sales, ...extra.sales],
+      [...all.inventory, ...extra.inventory],
+    );
   });
 });

@@ -37,19 +37,40 @@ const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
 function producerLambda(bill: MonthlyBill): { usd: number; detail: string } {
   const producer = Object.entries(bill.lambda.functions).find(([fn]) => fn.endsWith('-producer'))![1];
-  return { usd: producer.requestCost + producer.durationCost, detail: `the same producer, ${n(producer.gbSeconds)} GB-s` };
+  return {
+    usd: producer.requestCost + producer.durationCost,
+    detail: `the same producer, ${n(producer.gbSeconds)} GB-s`,
+  };
 }
 
-function measuredDesign(bill: MonthlyBill, design: string, freshness: string, exactlyOnce: string, wins: string): AlternativeBill {
+function measuredDesign(
+  bill: MonthlyBill,
+  design: string,
+  freshness: string,
+  exactlyOnce: string,
+  wins: string,
+): AlternativeBill {
   const parts = [
     { part: 'SQS', usd: bill.sqs.cost, detail: `${n(bill.sqs.totalBilled)} billed requests` },
-    { part: 'Lambda', usd: bill.lambda.cost, detail: `${n(bill.lambda.invocations)} invocations, ${n(bill.lambda.gbSeconds)} GB-s` },
-    { part: 'S3 requests', usd: bill.s3.cost, detail: `${n(bill.s3.puts.quantity)} PUTs, ${n(bill.s3.gets.quantity)} GETs` },
+    {
+      part: 'Lambda',
+      usd: bill.lambda.cost,
+      detail: `${n(bill.lambda.invocations)} invocations, ${n(bill.lambda.gbSeconds)} GB-s`,
+    },
+    {
+      part: 'S3 requests',
+      usd: bill.s3.cost,
+      detail: `${n(bill.s3.puts.quantity)} PUTs, ${n(bill.s3.gets.quantity)} GETs`,
+    },
   ];
   return { design, parts, total: usdParts(parts), freshness, exactlyOnce, wins };
 }
 
-export function compareAlternatives(input: AlternativeInputs, prices: PriceTable = PRICES, streaming: StreamingPriceTable = STREAMING_PRICES): AlternativeBill[] {
+export function compareAlternatives(
+  input: AlternativeInputs,
+  prices: PriceTable = PRICES,
+  streaming: StreamingPriceTable = STREAMING_PRICES,
+): AlternativeBill[] {
   const { ours, original } = input.comparison;
   const saleLines = ours.monthlySaleLines;
   const events = saleLines * (1 + input.inventoryPerSaleLine);
@@ -58,22 +79,48 @@ export function compareAlternatives(input: AlternativeInputs, prices: PriceTable
 
   // Firehose: the producer packs events into records of up to 1,000 KiB, so the 5 KB rounding barely counts.
   const recordBytes = input.eventsPerFirehoseRecord * input.eventJsonBytes;
-  const billedRecordBytes = Math.ceil(recordBytes / streaming.firehose.recordRoundingBytes) * streaming.firehose.recordRoundingBytes;
+  const billedRecordBytes =
+    Math.ceil(recordBytes / streaming.firehose.recordRoundingBytes) * streaming.firehose.recordRoundingBytes;
   const firehoseGb = ((events / input.eventsPerFirehoseRecord) * billedRecordBytes) / GB;
-  const firehoseObjects = 2 * (hours * 3600) / Math.max(60, input.firehoseBufferSeconds);
+  const firehoseObjects = (2 * (hours * 3600)) / Math.max(60, input.firehoseBufferSeconds);
   const firehose: AlternativeBill['parts'] = [
     { part: 'Lambda', usd: producer.usd, detail: producer.detail },
-    { part: 'Firehose ingestion', usd: firehoseGb * streaming.firehose.perGbIngested, detail: `${n(firehoseGb)} GB billed (records of ${input.eventsPerFirehoseRecord} events)` },
-    { part: 'S3 requests', usd: (firehoseObjects / 1000) * prices.s3.putCopyPostListPer1000 + (firehoseObjects / 1000) * prices.s3.getPer1000, detail: `${n(firehoseObjects)} objects staged for COPY` },
+    {
+      part: 'Firehose ingestion',
+      usd: firehoseGb * streaming.firehose.perGbIngested,
+      detail: `${n(firehoseGb)} GB billed (records of ${input.eventsPerFirehoseRecord} events)`,
+    },
+    {
+      part: 'S3 requests',
+      usd:
+        (firehoseObjects / 1000) * prices.s3.putCopyPostListPer1000 + (firehoseObjects / 1000) * prices.s3.getPer1000,
+      detail: `${n(firehoseObjects)} objects staged for COPY`,
+    },
   ];
 
   // Kinesis + streaming ingestion: a streaming materialized view makes a row of each record, so one event per record, each rounded up to 1 KB.
-  const kdsGb = (events * Math.ceil(input.eventJsonBytes / streaming.kinesisOnDemand.recordRoundingBytes) * streaming.kinesisOnDemand.recordRoundingBytes) / GB;
+  const kdsGb =
+    (events *
+      Math.ceil(input.eventJsonBytes / streaming.kinesisOnDemand.recordRoundingBytes) *
+      streaming.kinesisOnDemand.recordRoundingBytes) /
+    GB;
   const kinesis: AlternativeBill['parts'] = [
     { part: 'Lambda', usd: producer.usd, detail: producer.detail },
-    { part: 'Kinesis stream-hours', usd: 2 * hours * streaming.kinesisOnDemand.perStreamHour, detail: `2 on-demand streams x ${hours} h` },
-    { part: 'Kinesis data in', usd: kdsGb * streaming.kinesisOnDemand.perGbIngested, detail: `${n(kdsGb)} GB (${n(events)} records of ${input.eventJsonBytes} B, each billed as 1 KB)` },
-    { part: 'Kinesis data read by Redshift', usd: kdsGb * streaming.kinesisOnDemand.perGbRetrieved, detail: `${n(kdsGb)} GB` },
+    {
+      part: 'Kinesis stream-hours',
+      usd: 2 * hours * streaming.kinesisOnDemand.perStreamHour,
+      detail: `2 on-demand streams x ${hours} h`,
+    },
+    {
+      part: 'Kinesis data in',
+      usd: kdsGb * streaming.kinesisOnDemand.perGbIngested,
+      detail: `${n(kdsGb)} GB (${n(events)} records of ${input.eventJsonBytes} B, each billed as 1 KB)`,
+    },
+    {
+      part: 'Kinesis data read by Redshift',
+      usd: kdsGb * streaming.kinesisOnDemand.perGbRetrieved,
+      detail: `${n(kdsGb)} GB`,
+    },
   ];
 
   return [
@@ -81,7 +128,7 @@ export function compareAlternatives(input: AlternativeInputs, prices: PriceTable
       ours,
       'This design (SQS, Lambda, S3, COPY JOB)',
       `window-bound: worst case about ${n(input.oursWorstSeconds)} s plus the undocumented auto-copy and auto refresh (docs/BENCHMARKS.md, freshness budget)`,
-      'exactly once by construction: chunk ids from the scheduled window, a key per chunk, the COPY JOB loads each file name once; rejects kept with their reason; proven by the twin\'s chaos books',
+      "exactly once by construction: chunk ids from the scheduled window, a key per chunk, the COPY JOB loads each file name once; rejects kept with their reason; proven by the twin's chaos books",
       `the cheapest ingest, exactly once, 10x headroom by config; loses on freshness to Kinesis by the ${input.oursWindowMinutes}-minute window`,
     ),
     measuredDesign(
@@ -96,15 +143,18 @@ export function compareAlternatives(input: AlternativeInputs, prices: PriceTable
       parts: firehose,
       total: usdParts(firehose),
       freshness: `the buffer interval (0-900 s, default 300; here ${input.firehoseBufferSeconds} s) plus its COPY; no window if producers send as sales happen`,
-      exactlyOnce: 'at least once: Firehose retries a failed delivery to Redshift for up to RedshiftRetryOptions.DurationInSeconds (default 3,600 s) and documents no de-duplication, so duplicates must be removed in SQL (not in an incrementally refreshed view)',
+      exactlyOnce:
+        'at least once: Firehose retries a failed delivery to Redshift for up to RedshiftRetryOptions.DurationInSeconds (default 3,600 s) and documents no de-duplication, so duplicates must be removed in SQL (not in an incrementally refreshed view)',
       wins: 'the least code to run (no consumers), and freshness set by one buffer knob; loses exactly once',
     },
     {
       design: 'Kinesis Data Streams + Redshift streaming ingestion',
       parts: kinesis,
       total: usdParts(kinesis),
-      freshness: 'seconds per refresh of the streaming view (no S3 hop); auto refresh has no documented bound, so a scheduled REFRESH is needed to promise one',
-      exactlyOnce: 'at least once: a producer retry writes the record again, and the streaming view ingests every record; de-duplicate by id downstream',
+      freshness:
+        'seconds per refresh of the streaming view (no S3 hop); auto refresh has no documented bound, so a scheduled REFRESH is needed to promise one',
+      exactlyOnce:
+        'at least once: a producer retry writes the record again, and the streaming view ingests every record; de-duplicate by id downstream',
       wins: 'the freshest: no window, no files; costs stream-hours and 1 KB per event, and keeps the warehouse refreshing all day',
     },
   ];

@@ -54,7 +54,10 @@ describe('monthlyBill', () => {
     expect(producer.gbSeconds).toBeCloseTo(scale * 0.201 * 1, 6); // 200.2 ms -> 201 ms at 1 GB
     const consumer = bill.lambda.functions['p-sales-consumer'];
     expect(consumer.gbSeconds).toBeCloseTo(2 * scale * 0.05 * 0.5, 6); // 49.5 ms -> 50 ms at 0.5 GB
-    expect(bill.lambda.cost).toBeCloseTo((3 * scale * 0.2) / 1e6 + (producer.gbSeconds + consumer.gbSeconds) * 0.0000166667, 6);
+    expect(bill.lambda.cost).toBeCloseTo(
+      (3 * scale * 0.2) / 1e6 + (producer.gbSeconds + consumer.gbSeconds) * 0.0000166667,
+      6,
+    );
   });
 
   it('prices arm64 duration lower than x86', () => {

@@ -16,7 +16,11 @@ export interface BlackFridayLoad {
 }
 
 /** The stated load: a month at the volume of Black Friday, 5,000 sale lines/s at the peak. */
-export const BLACK_FRIDAY_LOAD: BlackFridayLoad = { peakSalesPerSecond: 5000, salesPerDay: 50_000_000, daysPerMonth: 30 };
+export const BLACK_FRIDAY_LOAD: BlackFridayLoad = {
+  peakSalesPerSecond: 5000,
+  salesPerDay: 50_000_000,
+  daysPerMonth: 30,
+};
 
 export type Architecture = 'x86_64' | 'arm64';
 
@@ -34,7 +38,15 @@ export interface DesignRun {
 }
 
 /** SQS actions the pipeline makes in AWS. Others the twin counts (CreateQueue, GetQueueAttributes for its drain checks) are setup or instrumentation. */
-export const BILLED_SQS_ACTIONS = ['SendMessage', 'SendMessageBatch', 'ReceiveMessage', 'DeleteMessage', 'DeleteMessageBatch', 'ChangeMessageVisibility', 'ChangeMessageVisibilityBatch'] as const;
+export const BILLED_SQS_ACTIONS = [
+  'SendMessage',
+  'SendMessageBatch',
+  'ReceiveMessage',
+  'DeleteMessage',
+  'DeleteMessageBatch',
+  'ChangeMessageVisibility',
+  'ChangeMessageVisibilityBatch',
+] as const;
 /** S3 actions the pipeline makes in AWS: consumers PUT files, auto-copy GETs each once. The twin's LIST, HEAD and CreateBucket stand in for the S3 event integration or are setup. */
 export const BILLED_S3_PUT_ACTIONS = ['PutObject'] as const;
 export const BILLED_S3_GET_ACTIONS = ['GetObject'] as const;
@@ -101,10 +113,12 @@ function sum(values: Iterable<number>): number {
 export function checkDesignRun(run: DesignRun): string[] {
   const problems: string[] = [];
   if (!(run.saleLines > 0)) problems.push(`${run.design}: saleLines must be > 0, got ${run.saleLines}`);
-  if (!(run.inventoryUpdates >= 0)) problems.push(`${run.design}: inventoryUpdates must be >= 0, got ${run.inventoryUpdates}`);
+  if (!(run.inventoryUpdates >= 0))
+    problems.push(`${run.design}: inventoryUpdates must be >= 0, got ${run.inventoryUpdates}`);
   for (const fn of Object.keys(run.usage.lambda)) {
     const mb = run.lambdaMemoryMb[fn];
-    if (!(Number.isInteger(mb) && mb >= 128 && mb <= 10240)) problems.push(`${run.design}: memory of function ${fn} must be 128..10240 MB, got ${mb}`);
+    if (!(Number.isInteger(mb) && mb >= 128 && mb <= 10240))
+      problems.push(`${run.design}: memory of function ${fn} must be 128..10240 MB, got ${mb}`);
   }
   return problems;
 }
@@ -113,13 +127,22 @@ export function checkLoad(load: BlackFridayLoad): string[] {
   const problems: string[] = [];
   if (!(load.peakSalesPerSecond > 0)) problems.push(`peakSalesPerSecond must be > 0, got ${load.peakSalesPerSecond}`);
   if (!(load.salesPerDay > 0)) problems.push(`salesPerDay must be > 0, got ${load.salesPerDay}`);
-  if (!(load.daysPerMonth > 0 && load.daysPerMonth <= 31)) problems.push(`daysPerMonth must be in (0, 31], got ${load.daysPerMonth}`);
-  if (load.peakSalesPerSecond * 86_400 < load.salesPerDay) problems.push(`salesPerDay ${load.salesPerDay} exceeds the peak rate held all day (${load.peakSalesPerSecond * 86_400})`);
+  if (!(load.daysPerMonth > 0 && load.daysPerMonth <= 31))
+    problems.push(`daysPerMonth must be in (0, 31], got ${load.daysPerMonth}`);
+  if (load.peakSalesPerSecond * 86_400 < load.salesPerDay)
+    problems.push(
+      `salesPerDay ${load.salesPerDay} exceeds the peak rate held all day (${load.peakSalesPerSecond * 86_400})`,
+    );
   return problems;
 }
 
 /** The monthly bill of one design at `load`, scaled from its twin run. */
-export function monthlyBill(run: DesignRun, load: BlackFridayLoad = BLACK_FRIDAY_LOAD, prices: PriceTable = PRICES, assumptions: ModelAssumptions = DEFAULT_ASSUMPTIONS): MonthlyBill {
+export function monthlyBill(
+  run: DesignRun,
+  load: BlackFridayLoad = BLACK_FRIDAY_LOAD,
+  prices: PriceTable = PRICES,
+  assumptions: ModelAssumptions = DEFAULT_ASSUMPTIONS,
+): MonthlyBill {
   const problems = [...checkLoad(load), ...checkDesignRun(run)];
   if (problems.length > 0) throw new RangeError(`cost model: ${problems.join('; ')}`);
   const monthlySaleLines = load.salesPerDay * load.daysPerMonth;
@@ -158,7 +181,11 @@ export function monthlyBill(run: DesignRun, load: BlackFridayLoad = BLACK_FRIDAY
   const count = (actions: readonly string[]) => sum(actions.map((a) => run.usage.s3[a] ?? 0)) * scale;
   const putCount = count(BILLED_S3_PUT_ACTIONS);
   const getCount = count(BILLED_S3_GET_ACTIONS);
-  const puts: LineItem = { quantity: putCount, unit: 'PUT', cost: (putCount / 1000) * prices.s3.putCopyPostListPer1000 };
+  const puts: LineItem = {
+    quantity: putCount,
+    unit: 'PUT',
+    cost: (putCount / 1000) * prices.s3.putCopyPostListPer1000,
+  };
   const gets: LineItem = { quantity: getCount, unit: 'GET', cost: (getCount / 1000) * prices.s3.getPer1000 };
 
   const filesInRun = sum(Object.values(run.usage.filesPerHour));
@@ -197,7 +224,13 @@ export interface DesignComparison {
 }
 
 /** Both designs at the same load, and how many times cheaper ours is. */
-export function compareDesigns(ours: DesignRun, original: DesignRun, load: BlackFridayLoad = BLACK_FRIDAY_LOAD, prices: PriceTable = PRICES, assumptions: ModelAssumptions = DEFAULT_ASSUMPTIONS): DesignComparison {
+export function compareDesigns(
+  ours: DesignRun,
+  original: DesignRun,
+  load: BlackFridayLoad = BLACK_FRIDAY_LOAD,
+  prices: PriceTable = PRICES,
+  assumptions: ModelAssumptions = DEFAULT_ASSUMPTIONS,
+): DesignComparison {
   const a = monthlyBill(ours, load, prices, assumptions);
   const b = monthlyBill(original, load, prices, assumptions);
   return {

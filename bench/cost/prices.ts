@@ -43,10 +43,22 @@ export const PRICES: PriceTable = {
   s3: { putCopyPostListPer1000: 0.005, getPer1000: 0.0004 },
   redshiftServerless: { perRpuHour: 0.375 },
   sources: [
-    { what: 'SQS standard $0.40 per million requests; every 64 KB chunk of a payload is billed as 1 request', url: 'https://aws.amazon.com/sqs/pricing/' },
-    { what: 'Lambda $0.20 per million requests; $0.0000166667 (x86) and $0.0000133334 (Arm) per GB-second', url: 'https://aws.amazon.com/lambda/pricing/' },
-    { what: 'S3 Standard $0.005 per 1,000 PUT, COPY, POST, LIST; $0.0004 per 1,000 GET, SELECT and others', url: 'https://aws.amazon.com/s3/pricing/' },
-    { what: 'Redshift Serverless $0.375 per RPU-hour (US East, N. Virginia)', url: 'https://aws.amazon.com/redshift/pricing/' },
+    {
+      what: 'SQS standard $0.40 per million requests; every 64 KB chunk of a payload is billed as 1 request',
+      url: 'https://aws.amazon.com/sqs/pricing/',
+    },
+    {
+      what: 'Lambda $0.20 per million requests; $0.0000166667 (x86) and $0.0000133334 (Arm) per GB-second',
+      url: 'https://aws.amazon.com/lambda/pricing/',
+    },
+    {
+      what: 'S3 Standard $0.005 per 1,000 PUT, COPY, POST, LIST; $0.0004 per 1,000 GET, SELECT and others',
+      url: 'https://aws.amazon.com/s3/pricing/',
+    },
+    {
+      what: 'Redshift Serverless $0.375 per RPU-hour (US East, N. Virginia)',
+      url: 'https://aws.amazon.com/redshift/pricing/',
+    },
   ],
 };
 
@@ -79,7 +91,13 @@ export const STREAMING_PRICES: StreamingPriceTable = {
   caveat:
     "The billing units (Firehose: per GB ingested in 5 KB steps per record; Kinesis on-demand: per stream-hour, per GB in with each record rounded up to 1 KB, per GB retrieved) are quoted from AWS's pricing pages as stored on 2026-11-28; those pages render the dollar table from tokens that the stored copies do not resolve, so the dollar rates are AWS's long-standing us-east-1 list prices: check them on the pages before quoting.",
   sources: [
-    { what: 'Firehose: ingestion per GB in 5 KB increments (a 3 KB record bills as 5 KB)', url: 'https://aws.amazon.com/kinesis/data-firehose/pricing/' },
-    { what: 'Kinesis Data Streams on-demand: per stream-hour, per GB written (records rounded up to 1 KB), per GB read', url: 'https://aws.amazon.com/kinesis/data-streams/pricing/' },
+    {
+      what: 'Firehose: ingestion per GB in 5 KB increments (a 3 KB record bills as 5 KB)',
+      url: 'https://aws.amazon.com/kinesis/data-firehose/pricing/',
+    },
+    {
+      what: 'Kinesis Data Streams on-demand: per stream-hour, per GB written (records rounded up to 1 KB), per GB read',
+      url: 'https://aws.amazon.com/kinesis/data-streams/pricing/',
+    },
   ],
 };

@@ -9,7 +9,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PGlite } from '@electric-sql/pglite';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,13 +41,19 @@ import { useEmulator } from './emulator';
 import { malformedCorpus } from './malformedCorpus';
 
 const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
-const consumerOf: Record<StreamName, 'salesConsumer' | 'inventoryConsumer'> = { sales: 'salesConsumer', inventory: 'inventoryConsumer' };
+const consumerOf: Record<StreamName, 'salesConsumer' | 'inventoryConsumer'> = {
+  sales: 'salesConsumer',
+  inventory: 'inventoryConsumer',
+};
 
 export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): void {
   describe(`the ${stack} stack's Lambda archives, run as Lambda runs them`, () => {
     const em = useEmulator();
     const cfg = parseStackConfig(stackConfigUnderTest(stack));
-    const catalog: Catalog = buildCatalog(cfg.catalogSeed, { products: cfg.catalogProducts, stores: cfg.catalogStores });
+    const catalog: Catalog = buildCatalog(cfg.catalogSeed, {
+      products: cfg.catalogProducts,
+      stores: cfg.catalogStores,
+    });
     let run: MockRun;
     let shipped: ArchiveManifest['functions'];
     let archivesDir: string;
@@ -66,7 +78,13 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
         functionName: fn.resourceName,
         memoryMb: resource.inputs.memorySize,
         timeoutMs: resource.inputs.timeout * 1000,
-        env: { AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ...env },
+        env: {
+          AWS_REGION: 'us-east-1',
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          ...env,
+        },
       });
       running.push(bare);
       return bare;
@@ -87,7 +105,9 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
         const declared = named(run, 'aws:sqs/queue:Queue', `streams-${stream}`);
         const dlq = named(run, 'aws:sqs/queue:Queue', `streams-${stream}-dlq`);
         const dlqUrl = (await em.sqs.send(new CreateQueueCommand({ QueueName: dlq.state.name }))).QueueUrl!;
-        const dlqArn = (await em.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+        const dlqArn = (
+          await em.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))
+        ).Attributes!.QueueArn!;
         const { maxReceiveCount } = JSON.parse(declared.inputs.redrivePolicy);
         const url = (
           await em.sqs.send(
@@ -101,14 +121,18 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
             }),
           )
         ).QueueUrl!;
-        const arn = (await em.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+        const arn = (await em.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
+          .Attributes!.QueueArn!;
         queues[stream] = { url, arn };
         urlRewrites.set(declared.state.url, url);
       }
       // The declared environment, with each queue URL's host swapped for the emulator's.
-      const envOf = (name: FunctionName) => Object.fromEntries(Object.entries(shipped[name].environment).map(([k, v]) => [k, urlRewrites.get(v) ?? v]));
+      const envOf = (name: FunctionName) =>
+        Object.fromEntries(Object.entries(shipped[name].environment).map(([k, v]) => [k, urlRewrites.get(v) ?? v]));
       const [producer, sales, inventory] = await Promise.all(
-        (['producer', 'salesConsumer', 'inventoryConsumer'] as const).map((name) => start(name, { ...envOf(name), AWS_ENDPOINT_URL: em.endpoint.url })),
+        (['producer', 'salesConsumer', 'inventoryConsumer'] as const).map((name) =>
+          start(name, { ...envOf(name), AWS_ENDPOINT_URL: em.endpoint.url }),
+        ),
       );
       Object.assign(fns, { producer, salesConsumer: sales, inventoryConsumer: inventory });
     }, 120_000);
@@ -121,7 +145,7 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       if (scratch) rmSync(scratch, { recursive: true, force: true });
     });
 
-    test('each archive is the program\'s bundle: index.js with the handler it names, and its JSON data', () => {
+    test("each archive is the program's bundle: index.js with the handler it names, and its JSON data", () => {
       for (const name of functionNames) {
         const fn = shipped[name];
         expect(fn.handler).toBe('index.handler');
@@ -135,15 +159,18 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       }
     });
 
-    test('the schedule\'s input runs the producer, the consumers land every event, the loader loads them and the views answer: produced = loaded + rejected, by id', async () => {
+    test("the schedule's input runs the producer, the consumers land every event, the loader loads them and the views answer: produced = loaded + rejected, by id", async () => {
       const schedule = named(run, 'aws:scheduler/schedule:Schedule', 'schedule-schedule');
-      expect(schedule.inputs.target.arn).toBe(named(run, 'aws:lambda/function:Function', shipped.producer.resourceName).state.arn);
+      expect(schedule.inputs.target.arn).toBe(
+        named(run, 'aws:lambda/function:Function', shipped.producer.resourceName).state.arn,
+      );
       const input = String(schedule.inputs.target.input);
       expect(input).toContain(SCHEDULED_TIME);
       const event = JSON.parse(input.replaceAll(SCHEDULED_TIME, scheduledTime));
 
       const produced = await fns.producer.invoke<ProducerResult>(event);
-      if (produced.error) throw new Error(`the producer archive failed: ${produced.error.stack}\n${fns.producer.output()}`);
+      if (produced.error)
+        throw new Error(`the producer archive failed: ${produced.error.stack}\n${fns.producer.output()}`);
       const result = produced.result!;
       // The same window and events as the source generator makes from the same settings.
       const window = resolveWindow({ windowMinutes: cfg.windowMinutes, seed: cfg.generatorSeed }, event);
@@ -176,7 +203,9 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
               return answer.result;
             },
             onReceive: async (messages) => {
-              for (const m of messages) for (const e of unpackMessage(m.Body!).events as Record<string, unknown>[]) sent[stream].set(String(e[streams[stream].contract.key]), e);
+              for (const m of messages)
+                for (const e of unpackMessage(m.Body!).events as Record<string, unknown>[])
+                  sent[stream].set(String(e[streams[stream].contract.key]), e);
             },
           });
           const stats = await source.drain(() => true);
@@ -195,13 +224,20 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       const rejected = await rejectedIds(bucket, 'rejected/');
       for (const stream of streamNames) {
         const { table, key } = streams[stream].contract;
-        const loaded = (await warehouse.query<{ id: string }>(`SELECT ${key} AS id FROM ${qualified(table)}`)).map((r) => r.id);
+        const loaded = (await warehouse.query<{ id: string }>(`SELECT ${key} AS id FROM ${qualified(table)}`)).map(
+          (r) => r.id,
+        );
         expect(loaded.length).toBe(new Set(loaded).size);
         expect([...loaded, ...(rejected.get(stream) ?? [])].sort()).toEqual([...sent[stream].keys()].sort());
       }
-      const [overall] = await warehouse.query<{ sale_lines: string; units: string }>(`SELECT sale_lines, units FROM ${qualified('v_revenue_overall')}`);
+      const [overall] = await warehouse.query<{ sale_lines: string; units: string }>(
+        `SELECT sale_lines, units FROM ${qualified('v_revenue_overall')}`,
+      );
       const units = [...sent.sales.values()].reduce((n, e) => n + Number(e.quantity), 0);
-      expect({ lines: Number(overall.sale_lines), units: Number(overall.units) }).toEqual({ lines: result.events.sales, units });
+      expect({ lines: Number(overall.sale_lines), units: Number(overall.units) }).toEqual({
+        lines: result.events.sales,
+        units,
+      });
     }, 120_000);
 
     test('the malformed-message corpus gets the same answers from each consumer archive as from the source module', async () => {
@@ -215,13 +251,32 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       for (const stream of streamNames) {
         // A queue of its own, with the stack's message size limit, so the records are real receives.
         const declared = named(run, 'aws:sqs/queue:Queue', `streams-${stream}`);
-        const url = (await em.sqs.send(new CreateQueueCommand({ QueueName: `corpus-${stream}`, Attributes: { MaximumMessageSize: String(declared.inputs.maxMessageSize) } }))).QueueUrl!;
-        const arn = (await em.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+        const url = (
+          await em.sqs.send(
+            new CreateQueueCommand({
+              QueueName: `corpus-${stream}`,
+              Attributes: { MaximumMessageSize: String(declared.inputs.maxMessageSize) },
+            }),
+          )
+        ).QueueUrl!;
+        const arn = (await em.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
+          .Attributes!.QueueArn!;
         const nameOf = new Map<string, string>();
-        for (const [name, body] of bodies) nameOf.set((await em.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }))).MessageId!, name);
+        for (const [name, body] of bodies)
+          nameOf.set(
+            (await em.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }))).MessageId!,
+            name,
+          );
         const messages: Message[] = [];
         while (messages.length < bodies.length) {
-          const { Messages = [] } = await em.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'], VisibilityTimeout: 60 }));
+          const { Messages = [] } = await em.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: url,
+              MaxNumberOfMessages: 10,
+              MessageSystemAttributeNames: ['All'],
+              VisibilityTimeout: 60,
+            }),
+          );
           messages.push(...Messages);
         }
         const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, arn, 'us-east-1')) };
@@ -229,11 +284,17 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
         const consumer = fns[consumerOf[stream]];
         const fromArchive = await consumer.invoke<SQSBatchResponse>(event);
         expect(fromArchive.error).toBeUndefined();
-        const fromSource = await consumeBatch({ s3: em.s3, known, settings: { stream, bucket: sourceBucket }, logger: quiet }, event);
+        const fromSource = await consumeBatch(
+          { s3: em.s3, known, settings: { stream, bucket: sourceBucket }, logger: quiet },
+          event,
+        );
         const failed = (r: SQSBatchResponse) => r.batchItemFailures.map((f) => nameOf.get(f.itemIdentifier)).sort();
         const answers = { stream, shipped: failed(fromArchive.result!), source: failed(fromSource) };
-        if (answers.shipped.join() !== answers.source.join()) throw new Error(`different answers ${JSON.stringify(answers)}; the archive printed:\n${consumer.output()}`);
-        expect(answers.source).toEqual(stream === 'sales' ? ['invalidJson', 'wrongStream'] : ['invalidJson', 'mixed', 'mixedAgain', 'tooLarge']);
+        if (answers.shipped.join() !== answers.source.join())
+          throw new Error(`different answers ${JSON.stringify(answers)}; the archive printed:\n${consumer.output()}`);
+        expect(answers.source).toEqual(
+          stream === 'sales' ? ['invalidJson', 'wrongStream'] : ['invalidJson', 'mixed', 'mixedAgain', 'tooLarge'],
+        );
       }
       // The same objects, byte for byte, under the prefixes the corpus writes to (the pipeline test wrote only 2026-11-27).
       for (const prefix of ['sales/dt=2026-11-28/', 'rejected/']) {
@@ -243,15 +304,21 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       }
     }, 60_000);
 
-    test('the migrator archive applies the stack\'s migrations through the Redshift Data API, for the hash the deploy invokes it with', async () => {
+    test("the migrator archive applies the stack's migrations through the Redshift Data API, for the hash the deploy invokes it with", async () => {
       // A real database behind the Data API (PGlite playing Redshift), so the migrator's reads
       // (SYS_COPY_JOB, its COPY JOB generations) are answered as Redshift would answer them.
       migratorDb = await PGlite.create({ loadDataDir: await blankDataDir() });
       fake = await startFakeRedshiftData(migratorDb, { pollsBeforeDone: 0, s3: em.s3 });
       // The Data API is the fake; S3 (files that predate a COPY JOB, smoke-test canaries) is fauxqs.
-      const migrator = await start('migrator', { ...shipped.migrator.environment, AWS_ENDPOINT_URL: em.endpoint.url, AWS_ENDPOINT_URL_REDSHIFT_DATA: fake.endpoint });
+      const migrator = await start('migrator', {
+        ...shipped.migrator.environment,
+        AWS_ENDPOINT_URL: em.endpoint.url,
+        AWS_ENDPOINT_URL_REDSHIFT_DATA: fake.endpoint,
+      });
       const invocation = named(run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate');
-      expect(invocation.inputs.functionName).toBe(named(run, 'aws:lambda/function:Function', shipped.migrator.resourceName).state.name);
+      expect(invocation.inputs.functionName).toBe(
+        named(run, 'aws:lambda/function:Function', shipped.migrator.resourceName).state.name,
+      );
       const answer = await migrator.invoke<MigratorResult>(JSON.parse(invocation.inputs.input));
       if (answer.error) throw new Error(`the migrator archive failed: ${answer.error.stack}\n${migrator.output()}`);
       expect(answer.result!.hash).toBe((run.outputs as { migrationsHash: string }).migrationsHash);
@@ -260,17 +327,27 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       const sql = fake.sent().flat().join('\n');
       for (const { contract } of Object.values(streams)) {
         expect(sql).toContain(`CREATE TABLE IF NOT EXISTS ${qualified(contract.table)}`);
-        expect(sql).toMatch(new RegExp(`COPY ${qualified(contract.table).replace('.', '\\.')}[\\s\\S]*?s3://${bucket}/`));
+        expect(sql).toMatch(
+          new RegExp(`COPY ${qualified(contract.table).replace('.', '\\.')}[\\s\\S]*?s3://${bucket}/`),
+        );
       }
-      expect(new Set(fake.calls.map((c) => (c.body as { WorkgroupName?: string }).WorkgroupName).filter(Boolean))).toEqual(new Set([shipped.migrator.environment.WORKGROUP_NAME]));
+      expect(
+        new Set(fake.calls.map((c) => (c.body as { WorkgroupName?: string }).WorkgroupName).filter(Boolean)),
+      ).toEqual(new Set([shipped.migrator.environment.WORKGROUP_NAME]));
     }, 60_000);
 
     async function objects(inBucket: string, prefix: string): Promise<Map<string, string>> {
       const out = new Map<string, string>();
       let token: string | undefined;
       do {
-        const page = await em.s3.send(new ListObjectsV2Command({ Bucket: inBucket, Prefix: prefix, ContinuationToken: token }));
-        for (const o of page.Contents ?? []) out.set(o.Key!, await (await em.s3.send(new GetObjectCommand({ Bucket: inBucket, Key: o.Key! }))).Body!.transformToString());
+        const page = await em.s3.send(
+          new ListObjectsV2Command({ Bucket: inBucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const o of page.Contents ?? [])
+          out.set(
+            o.Key!,
+            await (await em.s3.send(new GetObjectCommand({ Bucket: inBucket, Key: o.Key! }))).Body!.transformToString(),
+          );
         token = page.NextContinuationToken;
       } while (token);
       return out;
@@ -281,7 +358,8 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       const out = new Map<StreamName, string[]>();
       for (const [key, text] of await objects(inBucket, prefix)) {
         const stream = key.split('/')[1] as StreamName;
-        for (const line of text.trim().split('\n')) out.set(stream, [...(out.get(stream) ?? []), String(JSON.parse(line).event[streams[stream].contract.key])]);
+        for (const line of text.trim().split('\n'))
+          out.set(stream, [...(out.get(stream) ?? []), String(JSON.parse(line).event[streams[stream].contract.key])]);
       }
       return out;
     }

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { HEADLESS_ARGS, NO_BROWSER_HELP, inflatePackagedChromium, packagedEnvironment, resolveChromium, type ResolveOptions } from './browser';
+import {
+  HEADLESS_ARGS,
+  NO_BROWSER_HELP,
+  inflatePackagedChromium,
+  packagedEnvironment,
+  resolveChromium,
+  type ResolveOptions,
+} from './browser';
 
 const PLAYWRIGHT = '/home/u/.cache/ms-playwright/chromium-1255/chrome-linux/chrome';
 const PACKAGED = '/tmp/bfstream-chromium-147.0.0-r2/chromium';
@@ -26,22 +33,33 @@ function machine(files: string[], packaged: boolean, extra: ResolveOptions = {})
 describe('resolveChromium', () => {
   it('takes CHROMIUM_PATH first, then Playwright, then the distribution, then the package', async () => {
     const all = [PLAYWRIGHT, '/usr/bin/chromium', '/opt/chrome'];
-    expect(await resolveChromium(machine(all, true, { env: { CHROMIUM_PATH: '/opt/chrome' } }))).toEqual({ executablePath: '/opt/chrome', source: 'CHROMIUM_PATH' });
+    expect(await resolveChromium(machine(all, true, { env: { CHROMIUM_PATH: '/opt/chrome' } }))).toEqual({
+      executablePath: '/opt/chrome',
+      source: 'CHROMIUM_PATH',
+    });
     expect(await resolveChromium(machine(all, true))).toEqual({ executablePath: PLAYWRIGHT, source: 'playwright' });
-    expect(await resolveChromium(machine(['/usr/bin/chromium-browser', '/usr/bin/google-chrome'], true))).toEqual({ executablePath: '/usr/bin/chromium-browser', source: 'distribution' });
+    expect(await resolveChromium(machine(['/usr/bin/chromium-browser', '/usr/bin/google-chrome'], true))).toEqual({
+      executablePath: '/usr/bin/chromium-browser',
+      source: 'distribution',
+    });
     // With its own libraries after the system's, and its own fonts on a machine without fontconfig.
     expect(await resolveChromium(machine([], true))).toEqual({
       executablePath: PACKAGED,
       source: '@sparticuz/chromium',
-      env: { LD_LIBRARY_PATH: '/tmp/bfstream-chromium-147.0.0-r2/al2023/lib', FONTCONFIG_FILE: '/tmp/bfstream-chromium-147.0.0-r2/fonts.conf' },
+      env: {
+        LD_LIBRARY_PATH: '/tmp/bfstream-chromium-147.0.0-r2/al2023/lib',
+        FONTCONFIG_FILE: '/tmp/bfstream-chromium-147.0.0-r2/fonts.conf',
+      },
     });
-    expect((await resolveChromium(machine(['/etc/fonts/fonts.conf'], true, { env: { LD_LIBRARY_PATH: '/opt/lib' } }))).env).toEqual({ LD_LIBRARY_PATH: '/opt/lib:/tmp/bfstream-chromium-147.0.0-r2/al2023/lib' });
+    expect(
+      (await resolveChromium(machine(['/etc/fonts/fonts.conf'], true, { env: { LD_LIBRARY_PATH: '/opt/lib' } }))).env,
+    ).toEqual({ LD_LIBRARY_PATH: '/opt/lib:/tmp/bfstream-chromium-147.0.0-r2/al2023/lib' });
   });
 
   it('refuses a CHROMIUM_PATH that does not exist instead of silently using another browser', async () => {
-    await expect(resolveChromium(machine(['/usr/bin/chromium'], true, { env: { CHROMIUM_PATH: '/nope/chrome' } }))).rejects.toThrow(
-      'CHROMIUM_PATH is "/nope/chrome", which does not exist',
-    );
+    await expect(
+      resolveChromium(machine(['/usr/bin/chromium'], true, { env: { CHROMIUM_PATH: '/nope/chrome' } })),
+    ).rejects.toThrow('CHROMIUM_PATH is "/nope/chrome", which does not exist');
   });
 
   it('uses the packaged Chromium only on Linux x64, and says how to get a browser when there is none', async () => {
@@ -50,7 +68,8 @@ describe('resolveChromium', () => {
     await expect(resolveChromium(machine([], true, { arch: 'arm64', packaged }))).rejects.toThrow(NO_BROWSER_HELP);
     expect(packaged).not.toHaveBeenCalled();
     await expect(resolveChromium(machine([], false))).rejects.toThrow(NO_BROWSER_HELP);
-    for (const fix of ['npm ci', 'npx playwright-core install chromium', 'apt-get install chromium', 'CHROMIUM_PATH=']) expect(NO_BROWSER_HELP).toContain(fix);
+    for (const fix of ['npm ci', 'npx playwright-core install chromium', 'apt-get install chromium', 'CHROMIUM_PATH='])
+      expect(NO_BROWSER_HELP).toContain(fix);
   });
 });
 
@@ -76,14 +95,23 @@ describe('the Chromium inside @sparticuz/chromium', () => {
         .map((l) => l.trim().split(/\s+/))
         .filter((f) => f[0]);
       expect(linked.filter((f) => f.includes('not'))).toEqual([]);
-      expect(linked.filter((f) => !SYSTEM_BASE.test(f[0]) && !(f[2] ?? '').startsWith(libraries)).map((f) => f.join(' '))).toEqual([]);
+      expect(
+        linked.filter((f) => !SYSTEM_BASE.test(f[0]) && !(f[2] ?? '').startsWith(libraries)).map((f) => f.join(' ')),
+      ).toEqual([]);
       // Run that way, with the packaged fonts as on a machine without fontconfig.
       const env = { ...process.env, ...packagedEnvironment(dir, {}, () => false), LD_LIBRARY_PATH: libraries };
       const browser = await chromium.launch({ executablePath: a, headless: true, args: HEADLESS_ARGS, env });
       try {
         const page = await browser.newPage();
-        await page.setContent('<canvas id="c" width="200" height="40"></canvas><script>const x = document.getElementById("c").getContext("2d"); x.font = "24px sans-serif"; x.fillText("Black Friday", 4, 30)</script>');
-        const inked = await page.evaluate(() => Array.from((document.getElementById('c') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 200, 40).data).filter((v, i) => i % 4 === 3 && v > 0).length);
+        await page.setContent(
+          '<canvas id="c" width="200" height="40"></canvas><script>const x = document.getElementById("c").getContext("2d"); x.font = "24px sans-serif"; x.fillText("Black Friday", 4, 30)</script>',
+        );
+        const inked = await page.evaluate(
+          () =>
+            Array.from(
+              (document.getElementById('c') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 200, 40).data,
+            ).filter((v, i) => i % 4 === 3 && v > 0).length,
+        );
         expect(inked).toBeGreaterThan(100);
         expect(browser.version()).toMatch(/^\d+\./);
       } finally {

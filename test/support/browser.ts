@@ -25,13 +25,19 @@ export interface ResolvedBrowser {
 }
 
 /** Where distributions and Google put their Chromium or Chrome. */
-export const DISTRIBUTION_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+export const DISTRIBUTION_PATHS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/snap/bin/chromium',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 export const NO_BROWSER_HELP = [
   'No Chromium found for the browser tests. Any one of these fixes it:',
   '  - npm ci                                   (installs @sparticuz/chromium, used on Linux x64)',
-  '  - npx playwright-core install chromium     (downloads Playwright\'s build into ~/.cache/ms-playwright)',
-  '  - apt-get install chromium                 (Debian/Ubuntu; or your distribution\'s package)',
+  "  - npx playwright-core install chromium     (downloads Playwright's build into ~/.cache/ms-playwright)",
+  "  - apt-get install chromium                 (Debian/Ubuntu; or your distribution's package)",
   '  - CHROMIUM_PATH=/path/to/chrome npm test   (any Chromium or Chrome you already have)',
 ].join('\n');
 
@@ -53,7 +59,10 @@ export async function resolveChromium(options: ResolveOptions = {}): Promise<Res
   const exists = options.exists ?? existsSync;
   const fromEnv = env.CHROMIUM_PATH;
   if (fromEnv) {
-    if (!exists(fromEnv)) throw new Error(`CHROMIUM_PATH is ${JSON.stringify(fromEnv)}, which does not exist. Unset it to let the tests find a browser, or point it at a Chromium or Chrome binary.`);
+    if (!exists(fromEnv))
+      throw new Error(
+        `CHROMIUM_PATH is ${JSON.stringify(fromEnv)}, which does not exist. Unset it to let the tests find a browser, or point it at a Chromium or Chrome binary.`,
+      );
     return { executablePath: fromEnv, source: 'CHROMIUM_PATH' };
   }
   const playwright = (options.playwrightPath ?? playwrightChromiumPath)();
@@ -63,7 +72,12 @@ export async function resolveChromium(options: ResolveOptions = {}): Promise<Res
   // The package ships a Linux x64 build only.
   if ((options.platform ?? process.platform) === 'linux' && (options.arch ?? process.arch) === 'x64') {
     const packaged = await (options.packaged ?? inflatePackagedChromium)();
-    if (packaged) return { executablePath: packaged, source: '@sparticuz/chromium', env: packagedEnvironment(dirname(packaged), env, exists) };
+    if (packaged)
+      return {
+        executablePath: packaged,
+        source: '@sparticuz/chromium',
+        env: packagedEnvironment(dirname(packaged), env, exists),
+      };
   }
   throw new Error(NO_BROWSER_HELP);
 }
@@ -100,7 +114,9 @@ async function inflateOnce(root: string): Promise<string | undefined> {
   try {
     // The package exports no ./package.json: read it beside its entry point.
     const entry = require.resolve('@sparticuz/chromium');
-    version = (JSON.parse(readFileSync(join(dirname(entry), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    version = (
+      JSON.parse(readFileSync(join(dirname(entry), '..', '..', 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return undefined;
   }
@@ -113,12 +129,22 @@ async function inflateOnce(root: string): Promise<string | undefined> {
   // AWS_LAMBDA_JS_RUNTIME makes the package also inflate its Amazon Linux 2023 libraries (NSS,
   // NSPR, expat): with them the binary needs nothing from the system but glibc and libgcc.
   try {
-    await execFileAsync(process.execPath, ['-e', "const m = require('@sparticuz/chromium'); (m.default ?? m).executablePath().then((p) => process.stdout.write(p))"], {
-      env: { ...process.env, TMPDIR: stage, AWS_LAMBDA_JS_RUNTIME: 'nodejs22.x' },
-      cwd: __dirname,
-    });
+    await execFileAsync(
+      process.execPath,
+      [
+        '-e',
+        "const m = require('@sparticuz/chromium'); (m.default ?? m).executablePath().then((p) => process.stdout.write(p))",
+      ],
+      {
+        env: { ...process.env, TMPDIR: stage, AWS_LAMBDA_JS_RUNTIME: 'nodejs22.x' },
+        cwd: __dirname,
+      },
+    );
     // The package's fonts.conf names /tmp/fonts; this one names where the fonts are.
-    writeFileSync(join(stage, 'fonts.conf'), `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>${join(target, 'fonts', 'fonts')}</dir><cachedir>${join(target, 'fonts-cache')}</cachedir></fontconfig>\n`);
+    writeFileSync(
+      join(stage, 'fonts.conf'),
+      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>${join(target, 'fonts', 'fonts')}</dir><cachedir>${join(target, 'fonts-cache')}</cachedir></fontconfig>\n`,
+    );
   } catch (error) {
     rmSync(stage, { recursive: true, force: true });
     throw error;
@@ -137,7 +163,11 @@ async function inflateOnce(root: string): Promise<string | undefined> {
  * The packaged Chromium's environment: its libraries after the system's (a distribution's newer NSS
  * wins when present), and its own fonts when the machine has no fontconfig setup.
  */
-export function packagedEnvironment(dir: string, env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): Record<string, string> {
+export function packagedEnvironment(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (path: string) => boolean = existsSync,
+): Record<string, string> {
   const libraries = join(dir, 'al2023', 'lib');
   const out: Record<string, string> = { LD_LIBRARY_PATH: [env.LD_LIBRARY_PATH, libraries].filter(Boolean).join(':') };
   if (!exists('/etc/fonts/fonts.conf')) out.FONTCONFIG_FILE = join(dir, 'fonts.conf');
@@ -145,12 +175,28 @@ export function packagedEnvironment(dir: string, env: NodeJS.ProcessEnv = proces
 }
 
 /** Flags for a headless run on a shared CI box (no sandbox: containers often run as root). */
-export const HEADLESS_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const HEADLESS_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Launch the resolved Chromium headless. */
-export async function launchChromium(options: LaunchOptions = {}): Promise<{ browser: Browser; resolved: ResolvedBrowser }> {
+export async function launchChromium(
+  options: LaunchOptions = {},
+): Promise<{ browser: Browser; resolved: ResolvedBrowser }> {
   const resolved = await resolveChromium();
   const env = resolved.env ? { ...process.env, ...resolved.env } : options.env;
-  const browser = await chromium.launch({ headless: true, ...options, env, executablePath: resolved.executablePath, args: [...HEADLESS_ARGS, ...(options.args ?? [])] });
+  const browser = await chromium.launch({
+    headless: true,
+    ...options,
+    env,
+    executablePath: resolved.executablePath,
+    args: [...HEADLESS_ARGS, ...(options.args ?? [])],
+  });
   return { browser, resolved };
 }

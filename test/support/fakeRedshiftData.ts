@@ -40,7 +40,12 @@ export interface FakeRedshiftOptions {
   s3?: S3Client;
 }
 
-type Outcome = { error?: string; failedAt?: number; columns: { name: string; typeName: string }[]; records: Record<string, unknown>[][] };
+type Outcome = {
+  error?: string;
+  failedAt?: number;
+  columns: { name: string; typeName: string }[];
+  records: Record<string, unknown>[][];
+};
 
 interface Statement extends Partial<Outcome> {
   polls: number;
@@ -54,7 +59,16 @@ interface Statement extends Partial<Outcome> {
   pending?: () => Promise<Outcome>;
 }
 
-const TYPE_NAMES: Record<number, string> = { 16: 'bool', 20: 'int8', 21: 'int2', 23: 'int4', 25: 'text', 1043: 'varchar', 1114: 'timestamp', 1700: 'numeric' };
+const TYPE_NAMES: Record<number, string> = {
+  16: 'bool',
+  20: 'int8',
+  21: 'int2',
+  23: 'int4',
+  25: 'text',
+  1043: 'varchar',
+  1114: 'timestamp',
+  1700: 'numeric',
+};
 
 function toField(value: unknown, typeName: string): Record<string, unknown> {
   if (value === null || value === undefined) return { isNull: true };
@@ -65,7 +79,10 @@ function toField(value: unknown, typeName: string): Record<string, unknown> {
 }
 
 /** `:p1` named parameters back to `$1` for Postgres. */
-function positional(sql: string, parameters: { name: string; value: string }[] = []): { sql: string; params: string[] } {
+function positional(
+  sql: string,
+  parameters: { name: string; value: string }[] = [],
+): { sql: string; params: string[] } {
   const params: string[] = [];
   const text = sql.replace(/:(p\d+)\b/g, (_, name: string) => {
     const p = parameters.find((x) => x.name === name);
@@ -84,12 +101,17 @@ export function redshiftToPostgres(sql: string): string {
   if (!/^\s*CREATE\s+(TABLE|MATERIALIZED VIEW)/i.test(sql)) return sql;
   return sql
     .split('\n')
-    .filter((line) => !/^\s*(PRIMARY KEY|FOREIGN KEY)\b/.test(line) && !/^(DISTSTYLE|DISTKEY|SORTKEY|ENCODE|BACKUP|AUTO REFRESH)\b/.test(line))
+    .filter(
+      (line) =>
+        !/^\s*(PRIMARY KEY|FOREIGN KEY)\b/.test(line) &&
+        !/^(DISTSTYLE|DISTKEY|SORTKEY|ENCODE|BACKUP|AUTO REFRESH)\b/.test(line),
+    )
     .join('\n')
     .replace(/,\n\)/g, '\n)');
 }
 
-const COPY = /^COPY\s+(\S+)\s*\(([^)]*)\)\s*\nFROM\s+'s3:\/\/([^/']+)\/([^']*)'\n([\s\S]*?)(?:\nJOB CREATE (\w+) AUTO ON)?$/;
+const COPY =
+  /^COPY\s+(\S+)\s*\(([^)]*)\)\s*\nFROM\s+'s3:\/\/([^/']+)\/([^']*)'\n([\s\S]*?)(?:\nJOB CREATE (\w+) AUTO ON)?$/;
 const COPY_JOB_DROP = /^COPY JOB DROP (\w+)$/;
 
 export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOptions = {}): Promise<FakeRedshiftData> {
@@ -111,17 +133,27 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
     const out: { key: string; lastModified: Date }[] = [];
     let token: string | undefined;
     do {
-      const page = await options.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await options.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       for (const o of page.Contents ?? []) out.push({ key: o.Key!, lastModified: o.LastModified! });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out;
   }
 
-  async function copyFile(tx: PGlite | Transaction, table: string, columns: string, bucket: string, key: string): Promise<number> {
+  async function copyFile(
+    tx: PGlite | Transaction,
+    table: string,
+    columns: string,
+    bucket: string,
+    key: string,
+  ): Promise<number> {
     const object = await options.s3!.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const bytes = await object.Body!.transformToByteArray();
-    const result = await tx.query(`COPY ${table} (${columns}) FROM '/dev/blob' WITH (FORMAT csv, HEADER true)`, [], { blob: new Blob([bytes as Uint8Array<ArrayBuffer>]) });
+    const result = await tx.query(`COPY ${table} (${columns}) FROM '/dev/blob' WITH (FORMAT csv, HEADER true)`, [], {
+      blob: new Blob([bytes as Uint8Array<ArrayBuffer>]),
+    });
     return result.affectedRows ?? 0;
   }
 
@@ -184,9 +216,16 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
         await runOne(db, sql, false);
         return { columns: [], records: [] };
       }
-      const result = params.length ? await db.query<Record<string, unknown>>(sql, params) : (await db.exec(sql)).at(-1)!;
-      const columns = (result.fields ?? []).map((f) => ({ name: f.name, typeName: TYPE_NAMES[f.dataTypeID] ?? 'varchar' }));
-      const records = (result.rows as Record<string, unknown>[]).map((row) => columns.map((c) => toField(row[c.name], c.typeName)));
+      const result = params.length
+        ? await db.query<Record<string, unknown>>(sql, params)
+        : (await db.exec(sql)).at(-1)!;
+      const columns = (result.fields ?? []).map((f) => ({
+        name: f.name,
+        typeName: TYPE_NAMES[f.dataTypeID] ?? 'varchar',
+      }));
+      const records = (result.rows as Record<string, unknown>[]).map((row) =>
+        columns.map((c) => toField(row[c.name], c.typeName)),
+      );
       return { columns, records };
     } catch (error) {
       return { error: (error as Error).message, columns: [], records: [] };
@@ -205,7 +244,10 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const action =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
       const reply = (status: number, payload: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(payload));
@@ -215,10 +257,16 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
         body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
       } catch {
         // Not the Data API's JSON protocol (another service sent here): refuse, never hang.
-        return reply(400, { __type: 'SerializationException', message: `not a Redshift Data API request: ${req.method} ${req.url}` });
+        return reply(400, {
+          __type: 'SerializationException',
+          message: `not a Redshift Data API request: ${req.method} ${req.url}`,
+        });
       }
       calls.push({ action, body });
-      if ((action === 'ExecuteStatement' || action === 'BatchExecuteStatement') && (!body.WorkgroupName || !body.Database)) {
+      if (
+        (action === 'ExecuteStatement' || action === 'BatchExecuteStatement') &&
+        (!body.WorkgroupName || !body.Database)
+      ) {
         return reply(400, { __type: 'ValidationException', message: 'WorkgroupName and Database are required' });
       }
       switch (action) {
@@ -226,7 +274,12 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
         case 'BatchExecuteStatement': {
           const id = `stmt-${++next}`;
           const sqls = action === 'ExecuteStatement' ? [body.Sql as string] : (body.Sqls as string[]);
-          const statement: Statement = { polls: 0, sql: sqls.join(';\n'), ...(action === 'BatchExecuteStatement' ? { batch: sqls } : {}), ...(body.StatementName ? { name: body.StatementName as string } : {}) };
+          const statement: Statement = {
+            polls: 0,
+            sql: sqls.join(';\n'),
+            ...(action === 'BatchExecuteStatement' ? { batch: sqls } : {}),
+            ...(body.StatementName ? { name: body.StatementName as string } : {}),
+          };
           const hold = holds.find((h) => sqls.some((s) => h.pattern.test(s)));
           if (hold) {
             statement.hold = hold.polls;
@@ -235,7 +288,12 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
             Object.assign(statement, await run(sqls, body.Parameters as { name: string; value: string }[] | undefined));
           }
           statements.set(id, statement);
-          return reply(200, { Id: id, CreatedAt: Date.now() / 1000, WorkgroupName: body.WorkgroupName, Database: body.Database });
+          return reply(200, {
+            Id: id,
+            CreatedAt: Date.now() / 1000,
+            WorkgroupName: body.WorkgroupName,
+            Database: body.Database,
+          });
         }
         case 'DescribeStatement': {
           const s = statements.get(body.Id as string);
@@ -258,8 +316,14 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
               ? {
                   SubStatements: s.batch.map((q, i) => {
                     const failed = status === 'FAILED' && (s.failedAt ?? 0) === i;
-                    const sub = status !== 'FAILED' ? status : failed ? 'FAILED' : i < (s.failedAt ?? 0) ? 'FINISHED' : 'ABORTED';
-                    return { Id: `${body.Id}:${i + 1}`, QueryString: q, Status: sub, ...(failed ? { Error: s.error } : {}) };
+                    const sub =
+                      status !== 'FAILED' ? status : failed ? 'FAILED' : i < (s.failedAt ?? 0) ? 'FINISHED' : 'ABORTED';
+                    return {
+                      Id: `${body.Id}:${i + 1}`,
+                      QueryString: q,
+                      Status: sub,
+                      ...(failed ? { Error: s.error } : {}),
+                    };
                   }),
                 }
               : {}),
@@ -272,20 +336,32 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
           const all = s.records ?? [];
           const page = all.slice(start, start + pageSize);
           const more = start + pageSize < all.length;
-          return reply(200, { Records: page, ColumnMetadata: s.columns ?? [], TotalNumRows: all.length, ...(more ? { NextToken: String(start + pageSize) } : {}) });
+          return reply(200, {
+            Records: page,
+            ColumnMetadata: s.columns ?? [],
+            TotalNumRows: all.length,
+            ...(more ? { NextToken: String(start + pageSize) } : {}),
+          });
         }
         case 'ListStatements': {
           // StatementName matches by prefix, as the service does.
           const prefix = (body.StatementName as string | undefined) ?? '';
           const found = [...statements.entries()]
             .filter(([, s]) => (s.name ?? '').startsWith(prefix) && (prefix === '' || s.name !== undefined))
-            .map(([id, s]) => ({ Id: id, StatementName: s.name, Status: statusOf(s, false), QueryString: s.sql, IsBatchStatement: s.batch !== undefined }));
+            .map(([id, s]) => ({
+              Id: id,
+              StatementName: s.name,
+              Status: statusOf(s, false),
+              QueryString: s.sql,
+              IsBatchStatement: s.batch !== undefined,
+            }));
           return reply(200, { Statements: found });
         }
         case 'CancelStatement': {
           const s = statements.get(body.Id as string);
           if (!s) return reply(400, { __type: 'ResourceNotFoundException', message: `no statement ${body.Id}` });
-          if (statusOf(s, false) !== 'STARTED') return reply(400, { __type: 'ValidationException', message: `statement ${body.Id} is not running` });
+          if (statusOf(s, false) !== 'STARTED')
+            return reply(400, { __type: 'ValidationException', message: `statement ${body.Id} is not running` });
           s.cancelled = true;
           s.pending = undefined;
           return reply(200, { Status: true });
@@ -300,7 +376,10 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
-    sent: () => calls.filter((c) => c.action === 'ExecuteStatement' || c.action === 'BatchExecuteStatement').map((c) => (c.action === 'ExecuteStatement' ? (c.body.Sql as string) : (c.body.Sqls as string[]))),
+    sent: () =>
+      calls
+        .filter((c) => c.action === 'ExecuteStatement' || c.action === 'BatchExecuteStatement')
+        .map((c) => (c.action === 'ExecuteStatement' ? (c.body.Sql as string) : (c.body.Sqls as string[]))),
     failWhen(pattern, error) {
       failures.push({ pattern, error });
     },
@@ -313,12 +392,23 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
     async autoCopy() {
       if (!db) throw new Error('autoCopy needs a PGlite');
       const loaded: string[] = [];
-      const jobs = await db.query<{ job_id: number; job_name: string; created_at: Date; target_table: string; target_columns: string; bucket: string; prefix: string }>('SELECT * FROM public.sys_copy_job ORDER BY job_id');
+      const jobs = await db.query<{
+        job_id: number;
+        job_name: string;
+        created_at: Date;
+        target_table: string;
+        target_columns: string;
+        bucket: string;
+        prefix: string;
+      }>('SELECT * FROM public.sys_copy_job ORDER BY job_id');
       for (const job of jobs.rows) {
         for (const f of await listS3(job.bucket, job.prefix)) {
           // Only files created after the job; each name once.
           if (f.lastModified.getTime() < job.created_at.getTime()) continue;
-          const seen = await db.query('SELECT 1 FROM public.sys_copy_job_detail WHERE job_id = $1 AND file_name = $2', [job.job_id, f.key]);
+          const seen = await db.query('SELECT 1 FROM public.sys_copy_job_detail WHERE job_id = $1 AND file_name = $2', [
+            job.job_id,
+            f.key,
+          ]);
           if (seen.rows.length) continue;
           const detail = `INSERT INTO public.sys_copy_job_detail (job_id, job_name, file_location, file_name, status, enqueue_time, rows_loaded) VALUES ($1, $2, $3, $4, $5, now() AT TIME ZONE 'UTC', $6)`;
           try {

@@ -7,7 +7,11 @@ import type { Parameters } from 'fast-check';
 export const fuzzing = process.env.FUZZ === '1';
 
 /** The seed of this process: fixed in `npm test`, random when fuzzing, FUZZ_SEED if set. */
-export const fuzzSeed: number = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : fuzzing ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : 13;
+export const fuzzSeed: number = process.env.FUZZ_SEED
+  ? Number(process.env.FUZZ_SEED)
+  : fuzzing
+    ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0
+    : 13;
 
 /** A long fuzz run gets this many times the runs of `npm test`. */
 const FUZZ_FACTOR = 100;

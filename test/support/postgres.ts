@@ -34,15 +34,21 @@ async function freePort(): Promise<number> {
 export async function startPostgres(bin: string): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'twin-pg-'));
   const asRoot = process.getuid?.() === 0;
-  const run = (cmd: string, args: string[]) => (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]) as [string, string[]];
+  const run = (cmd: string, args: string[]) =>
+    (asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]) as [string, string[]];
   if (asRoot) {
     const ids = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
     chownSync(dir, Number(ids), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
   }
   const data = join(dir, 'data');
-  execFileSync(...run(join(bin, 'initdb'), ['-D', data, '-U', 'twin', '-A', 'trust', '--no-sync', '-E', 'UTF8']), { stdio: 'ignore' });
+  execFileSync(...run(join(bin, 'initdb'), ['-D', data, '-U', 'twin', '-A', 'trust', '--no-sync', '-E', 'UTF8']), {
+    stdio: 'ignore',
+  });
   const port = await freePort();
-  const server: ChildProcess = spawn(...run(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off']), { stdio: 'ignore' });
+  const server: ChildProcess = spawn(
+    ...run(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off']),
+    { stdio: 'ignore' },
+  );
   const url = `postgres://twin@127.0.0.1:${port}/postgres`;
   for (let attempt = 0; ; attempt++) {
     const client = new Client({ connectionString: url });
@@ -59,7 +65,9 @@ export async function startPostgres(bin: string): Promise<TestPostgres> {
   return {
     url,
     async stop() {
-      const exited = new Promise<void>((resolve) => (server.exitCode !== null ? resolve() : server.once('exit', () => resolve())));
+      const exited = new Promise<void>((resolve) =>
+        server.exitCode !== null ? resolve() : server.once('exit', () => resolve()),
+      );
       spawnSync(...run(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'immediate']), { stdio: 'ignore' });
       await exited;
       rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,9 @@ export const serverUrl = process.env.DATABASE_URL || undefined;
 export const backendName = serverUrl ? 'Postgres server (DATABASE_URL)' : 'PGlite';
 
 /** A migrated, empty warehouse of its own; close() drops it. */
-export async function openTestWarehouse(options: { migrate?: boolean } = {}): Promise<CopyDriver & { close(): Promise<void> }> {
+export async function openTestWarehouse(
+  options: { migrate?: boolean } = {},
+): Promise<CopyDriver & { close(): Promise<void> }> {
   let driver: CopyDriver & { close(): Promise<void> };
   if (serverUrl) {
     // One database per test: jest runs files in parallel against the same server.
@@ -95,7 +97,11 @@ export async function startLanding(): Promise<Landing> {
 
 /** Empty the facts, the load log and the views' data, keeping schema and dims. */
 export async function resetFacts(driver: CopyDriver): Promise<void> {
-  const names = [...factTableDefs.map((t) => qualified(t.name)), COPY_JOB_DETAIL, ...allMaterializedViews.flatMap((v) => [qualified(v.name), twinObjects(v).pending])];
+  const names = [
+    ...factTableDefs.map((t) => qualified(t.name)),
+    COPY_JOB_DETAIL,
+    ...allMaterializedViews.flatMap((v) => [qualified(v.name), twinObjects(v).pending]),
+  ];
   await driver.exec(`TRUNCATE ${names.join(', ')}`);
 }
 
@@ -107,7 +113,10 @@ export interface Batch {
 }
 
 /** Generated windows cut into landing files of at most `perFile` events, keyed as the consumer keys them. */
-export function landingBatch(windows: { start: string; minutes: number; seed: number; saleLines: number }[], perFile = 700): Batch {
+export function landingBatch(
+  windows: { start: string; minutes: number; seed: number; saleLines: number }[],
+  perFile = 700,
+): Batch {
   const batch: Batch = { sales: [], inventory: [], files: new Map() };
   for (const w of windows) {
     const g = generateWindow(testCatalog(), w);

@@ -21,7 +21,10 @@ function typeParser(oid: number, format?: string): (value: string) => unknown {
 }
 
 export async function openPg(databaseUrl: string): Promise<PgDriver> {
-  const client = new Client({ connectionString: databaseUrl, types: { getTypeParser: typeParser as typeof types.getTypeParser } });
+  const client = new Client({
+    connectionString: databaseUrl,
+    types: { getTypeParser: typeParser as typeof types.getTypeParser },
+  });
   await client.connect();
   // Dashboards and loads speak UTC, whatever the server's default.
   await client.query("SET TIME ZONE 'UTC'");

@@ -36,7 +36,9 @@ export async function openPglite(dataDir?: string, options: PgliteOptions = {}):
     },
     async copyCsv(table, columns, csv) {
       // PGlite reads COPY input from the blob passed with the query as /dev/blob.
-      const result = await db.query(copyCsvSql(table, columns, `'/dev/blob'`), [], { blob: new Blob([csv as Uint8Array<ArrayBuffer>]) });
+      const result = await db.query(copyCsvSql(table, columns, `'/dev/blob'`), [], {
+        blob: new Blob([csv as Uint8Array<ArrayBuffer>]),
+      });
       return result.affectedRows ?? 0;
     },
     async close() {
@@ -51,7 +53,11 @@ export async function openPglite(dataDir?: string, options: PgliteOptions = {}):
  * a restore about one. Pass it as `loadDataDir`.
  */
 export async function blankDataDir(): Promise<Blob> {
-  const version = (JSON.parse(readFileSync(join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const version = (
+    JSON.parse(readFileSync(join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
   const path = join(tmpdir(), `pglite-${version}-blank.tar`);
   if (!existsSync(path)) {
     const db = await PGlite.create();

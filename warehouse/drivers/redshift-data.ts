@@ -54,7 +54,10 @@ const DONE = ['FINISHED', 'FAILED', 'ABORTED'];
 const RUNNING = ['SUBMITTED', 'PICKED', 'STARTED'];
 
 /** `$1` placeholders become Data API named parameters `:p1`. */
-export function toNamedParameters(sql: string, params: readonly unknown[] = []): { sql: string; parameters?: SqlParameter[] } {
+export function toNamedParameters(
+  sql: string,
+  params: readonly unknown[] = [],
+): { sql: string; parameters?: SqlParameter[] } {
   if (params.length === 0) return { sql };
   const used = new Set<number>();
   const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
@@ -63,12 +66,18 @@ export function toNamedParameters(sql: string, params: readonly unknown[] = []):
     used.add(i);
     return `:p${i}`;
   });
-  const parameters = [...used].sort((a, b) => a - b).map((i) => {
-    const value = params[i - 1];
-    // The Data API has no NULL parameter: a null must be written into the SQL.
-    if (value === null || value === undefined) throw new Error(`parameter $${i} is ${value}; write NULL in the SQL instead`);
-    return { name: `p${i}`, value: value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 19) : String(value) };
-  });
+  const parameters = [...used]
+    .sort((a, b) => a - b)
+    .map((i) => {
+      const value = params[i - 1];
+      // The Data API has no NULL parameter: a null must be written into the SQL.
+      if (value === null || value === undefined)
+        throw new Error(`parameter $${i} is ${value}; write NULL in the SQL instead`);
+      return {
+        name: `p${i}`,
+        value: value instanceof Date ? value.toISOString().replace('T', ' ').slice(0, 19) : String(value),
+      };
+    });
   return { sql: text, parameters };
 }
 
@@ -98,14 +107,19 @@ export class RedshiftDataDriver implements SqlDriver {
     const problems: string[] = [];
     if (!target.workgroupName) problems.push('workgroupName is required');
     if (!target.database) problems.push('database is required');
-    if (target.pollMs !== undefined && !(target.pollMs >= 0)) problems.push(`pollMs must be >= 0, got ${target.pollMs}`);
+    if (target.pollMs !== undefined && !(target.pollMs >= 0))
+      problems.push(`pollMs must be >= 0, got ${target.pollMs}`);
     if (problems.length) throw new Error(`RedshiftDataDriver: ${problems.join('; ')}`);
     this.pollMs = target.pollMs ?? 250;
     this.timeoutMs = target.timeoutMs ?? 15 * 60_000;
   }
 
   private get where() {
-    return { WorkgroupName: this.target.workgroupName, Database: this.target.database, ...(this.target.secretArn ? { SecretArn: this.target.secretArn } : {}) };
+    return {
+      WorkgroupName: this.target.workgroupName,
+      Database: this.target.database,
+      ...(this.target.secretArn ? { SecretArn: this.target.secretArn } : {}),
+    };
   }
 
   /** Poll until the statement ends; throw with Redshift's error when it did not finish, cancel it when time runs out. */
@@ -118,7 +132,11 @@ export class RedshiftDataDriver implements SqlDriver {
       if (DONE.includes(status)) {
         if (status !== 'FINISHED') {
           const failed = d.SubStatements?.find((s) => s.Status === 'FAILED');
-          throw new RedshiftStatementError(`Redshift statement ${id} ${status}: ${d.Error ?? failed?.Error ?? 'no error given'}\nSQL: ${(failed?.QueryString ?? sql).slice(0, 500)}`, id, sql);
+          throw new RedshiftStatementError(
+            `Redshift statement ${id} ${status}: ${d.Error ?? failed?.Error ?? 'no error given'}\nSQL: ${(failed?.QueryString ?? sql).slice(0, 500)}`,
+            id,
+            sql,
+          );
         }
         return { hasResultSet: d.HasResultSet === true };
       }
@@ -146,8 +164,12 @@ export class RedshiftDataDriver implements SqlDriver {
     let token: string | undefined;
     const ids: { id: string; sql: string }[] = [];
     do {
-      const page = await this.client.send(new ListStatementsCommand({ StatementName: name, Status: 'ALL', RoleLevel: true, NextToken: token }));
-      for (const s of page.Statements ?? []) if (s.StatementName === name && RUNNING.includes(s.Status ?? '') && s.Id) ids.push({ id: s.Id, sql: s.QueryString ?? '' });
+      const page = await this.client.send(
+        new ListStatementsCommand({ StatementName: name, Status: 'ALL', RoleLevel: true, NextToken: token }),
+      );
+      for (const s of page.Statements ?? [])
+        if (s.StatementName === name && RUNNING.includes(s.Status ?? '') && s.Id)
+          ids.push({ id: s.Id, sql: s.QueryString ?? '' });
       token = page.NextToken;
     } while (token);
     for (const { id, sql } of ids) {
@@ -160,13 +182,17 @@ export class RedshiftDataDriver implements SqlDriver {
   }
 
   async exec(sql: string, options?: StatementOptions): Promise<void> {
-    const { Id } = await this.client.send(new ExecuteStatementCommand({ ...this.where, Sql: sql, StatementName: options?.name }));
+    const { Id } = await this.client.send(
+      new ExecuteStatementCommand({ ...this.where, Sql: sql, StatementName: options?.name }),
+    );
     await this.wait(Id!, sql);
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
     const named = toNamedParameters(sql, params);
-    const { Id } = await this.client.send(new ExecuteStatementCommand({ ...this.where, Sql: named.sql, Parameters: named.parameters }));
+    const { Id } = await this.client.send(
+      new ExecuteStatementCommand({ ...this.where, Sql: named.sql, Parameters: named.parameters }),
+    );
     const { hasResultSet } = await this.wait(Id!, sql);
     if (!hasResultSet) return [];
     const rows: T[] = [];
@@ -189,8 +215,11 @@ export class RedshiftDataDriver implements SqlDriver {
   async execInTransaction(statements: readonly string[], options?: StatementOptions): Promise<void> {
     if (statements.length === 0) return;
     if (statements.length === 1) return this.exec(statements[0], options);
-    if (statements.length > MAX_BATCH) throw new Error(`BatchExecuteStatement takes at most ${MAX_BATCH} statements, got ${statements.length}`);
-    const { Id } = await this.client.send(new BatchExecuteStatementCommand({ ...this.where, Sqls: [...statements], StatementName: options?.name }));
+    if (statements.length > MAX_BATCH)
+      throw new Error(`BatchExecuteStatement takes at most ${MAX_BATCH} statements, got ${statements.length}`);
+    const { Id } = await this.client.send(
+      new BatchExecuteStatementCommand({ ...this.where, Sqls: [...statements], StatementName: options?.name }),
+    );
     await this.wait(Id!, statements.join(';\n'));
   }
 }
