@@ -355,7 +355,7 @@ export async function runLambdaBench(options: SectionOptions): Promise<BenchEntr
         unit: 'bytes',
         baseline: full.zipBytes,
         ratio: Math.round((full.zipBytes / zipBytes) * 10) / 10,
-        note: `the dev stack's shipped archive, ${files.length} files (the esbuild bundle and its data, infra/lambdaPackaging.ts), vs ${full.files.length} with CallbackFunction's default packaging; deflate level 6; ratio = default / ours. Target <= 300 KB.`,
+        note: `the dev stack's shipped archive, ${files.length} files (the esbuild bundle and its data, infra/lambdaPackaging.ts), vs ${full.files.length} files with CallbackFunction's default packaging; deflate level 6; ratio = default / ours. Target <= 300 KB.`,
       };
       entries[`lambda.init_ms.${fn}`] = {
         value: round1(initMs),

@@ -4,7 +4,7 @@
 import { inventoryUpdate, type InventoryUpdate, type Product, type SaleLine, type Store } from './contracts';
 
 export interface DemandPeak {
-  /** Hour of day (UTC, fractional) at which the peak is highest. */
+  /** Hour of day (the stores' local time, fractional; the twin and Lambda read it as UTC) at which the peak is highest. */
   hour: number;
   /** Standard deviation of the peak, in hours. */
   width: number;
@@ -14,7 +14,7 @@ export interface DemandPeak {
 
 /** Store hours: in-store demand (the plateau and the peaks) ramps up after opening and down before closing. */
 export interface StoreHours {
-  /** Hour of day (UTC, fractional) at which the ramp up is half done. */
+  /** Hour of day (the stores' local time, fractional; the twin and Lambda read it as UTC) at which the ramp up is half done. */
   opensAt: number;
   /** Hour of day at which the ramp down is half done. */
   closesAt: number;

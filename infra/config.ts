@@ -65,7 +65,7 @@ export const configFields = {
   schedule: field(
     z.string(),
     'rate(15 minutes)',
-    'EventBridge Scheduler rate; also the producer window length (rate(N minutes|hours)).',
+    'EventBridge Scheduler rate; also the producer window length (rate(N minutes|hours|days), at most 1 day).',
   ),
   scheduleEnabled: field(bool(), true, 'ENABLED or DISABLED schedule.'),
   peakLinesPerMinute: field(int(0, 1_000_000), 2000, 'Sale lines per minute at the top of the demand curve.'),

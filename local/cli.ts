@@ -229,7 +229,11 @@ export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Co
       'PGlite data directory, made and marked by the twin (a second run adds to the first); any other non-empty directory or file is refused',
       '.twin/pgdata',
     )
-    .option('--fresh', 'start from an empty warehouse: deletes the data directory, only if the twin made it', false)
+    .option(
+      '--fresh',
+      'start from an empty warehouse: empties the data directory, only if the twin made and marked it',
+      false,
+    )
     .option(
       '--repair',
       'delete the rows of windows that do not match the load log (reported on open), so this run makes them again',
@@ -260,7 +264,7 @@ A run first finishes any window an earlier run started but did not load (after a
 then carries on after the last window in the warehouse, unless --start says otherwise.
 
 Examples:
-  npm start                                  a Black Friday morning, ~100k events
+  npm start                                  a Black Friday morning, ~260k events
   npm start -- --duration 2h --demand 20000  8 runs of 20,000 demanded sale lines each (sold + lost)
   npm start -- --chaos --chaos-rate 0.1      every fault at 10%, then the books
   npm start -- --serve 8080 --fresh          live dashboard on http://127.0.0.1:8080/

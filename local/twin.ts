@@ -40,7 +40,7 @@ export interface TwinOptions {
   start?: string;
   /** Exact sale lines per run; without it each window follows the demand curve. */
   eventsPerRun?: number;
-  /** Sale lines per minute at the top of the curve. Default 400 (about 100k events over the default morning). */
+  /** Sale lines per minute at the top of the curve. Default 400 (about 260k events over the default morning). */
   peakLinesPerMinute?: number;
   seed?: number;
   /** Events per SQS message, or 'fill' (default) to pack each message up to maxMessageBytes. */

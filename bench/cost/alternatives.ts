@@ -127,7 +127,7 @@ export function compareAlternatives(
     measuredDesign(
       ours,
       'This design (SQS, Lambda, S3, COPY JOB)',
-      `window-bound: worst case about ${n(input.oursWorstSeconds)} s plus the undocumented auto-copy and auto refresh (docs/BENCHMARKS.md, freshness budget)`,
+      `window-bound: worst case about ${n(input.oursWorstSeconds)} s plus the undocumented auto-copy and auto refresh (docs/BENCHMARKS.md, Data age: Budgeted for AWS, hop by hop)`,
       "exactly once by construction: chunk ids from the scheduled window, a key per chunk, the COPY JOB loads each file name once; rejects kept with their reason; proven by the twin's chaos books",
       `the cheapest ingest, exactly once, 10x headroom by config; loses on freshness to Kinesis by the ${input.oursWindowMinutes}-minute window`,
     ),
