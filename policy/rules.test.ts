@@ -355,6 +355,24 @@ const broken: Record<string, { graph: () => MockedResource[]; message: RegExp }[
       message: /manageAdminPassword|adminUserPassword/,
     },
   ],
+  'quicksight-custom-sql-columns': [
+    {
+      graph: () =>
+        graph({}, () => [
+          res(L.dataSet, 'top-products', {
+            dataSetId: 'bfstream-dev-top-products',
+            importMode: 'DIRECT_QUERY',
+            physicalTableMaps: [
+              {
+                physicalTableMapId: 'topProducts',
+                customSql: { dataSourceArn: 'arn:ds', name: 'q', sqlQuery: 'SELECT 1' },
+              },
+            ],
+          }),
+        ]),
+      message: /custom-SQL table topProducts declares no columns/,
+    },
+  ],
   'redshift-workgroup-config-parameters': [
     {
       // The program's original setting: one key of the set AWS returns (pulumi-aws #4405).

@@ -18,6 +18,7 @@ export const stackLifeTypes = {
   lambda: 'aws:lambda/function:Function',
   eventInvokeConfig: 'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig',
   queue: 'aws:sqs/queue:Queue',
+  dataSet: 'aws:quicksight/dataSet:DataSet',
 } as const;
 const T = stackLifeTypes;
 
@@ -118,6 +119,22 @@ export const stackLifePolicies: (ResourceValidationPolicy | StackValidationPolic
               config.urn,
             );
         }
+      }
+    },
+  },
+  {
+    // The QuickSight API refuses a custom-SQL physical table without its columns, so the data set
+    // fails to create and the deploy with it (terraform-provider-aws #33273, #35052; QuickSight API
+    // reference, CustomSql: "Columns ... Required: Yes").
+    name: 'quicksight-custom-sql-columns',
+    description: 'A QuickSight data set declares the columns of every custom-SQL table (the API requires them).',
+    enforcementLevel: 'mandatory',
+    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+      if (args.type !== T.dataSet) return;
+      const tables = Array.isArray(args.props.physicalTableMaps) ? args.props.physicalTableMaps : [];
+      for (const table of tables as { physicalTableMapId?: string; customSql?: { columns?: unknown[] } }[]) {
+        if (table.customSql && !(Array.isArray(table.customSql.columns) && table.customSql.columns.length > 0))
+          report(`custom-SQL table ${table.physicalTableMapId ?? '(unnamed)'} declares no columns`);
       }
     },
   },
