@@ -18,6 +18,7 @@ import { availableParallelism as availableCores } from 'node:os';
 import { defaultConcurrency, runTwin, type TwinReport } from '../local/twin';
 import type { BenchEntries, SectionOptions } from './sections';
 import { prodStackConfig } from './twin';
+import type { CapacityCosts } from '../infra/capacity';
 
 export interface FreshnessRun {
   label: string;
@@ -72,15 +73,16 @@ async function measure(
 }
 
 /** What the capacity model scales, measured in one twin run (one core of this machine per invocation). */
-export interface MeasuredCosts {
-  producerMsPerSaleLine: number;
-  consumerMsPerEvent: { sales: number; inventory: number };
-  /** From a second run with small messages: what a message costs beyond its events. */
-  consumerMsPerMessage: { sales: number; inventory: number };
-  eventsPerMessage: { sales: number; inventory: number };
-  inventoryPerSaleLine: number;
-  filesPerMessage: number;
-}
+export type MeasuredCosts = Pick<
+  CapacityCosts,
+  | 'producerMsPerSaleLine'
+  | 'consumerMsPerEvent'
+  // From a second run with small messages: what a message costs beyond its events.
+  | 'consumerMsPerMessage'
+  | 'eventsPerMessage'
+  | 'inventoryPerSaleLine'
+  | 'filesPerMessage'
+>;
 
 const durationOf = (report: TwinReport, suffix: string) =>
   Object.entries(report.usage.lambda).find(([name]) => name.endsWith(suffix))![1].durationMs;
