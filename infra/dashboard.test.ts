@@ -6,18 +6,10 @@ import { dashboardQueries, viewColumns } from '../warehouse/queries';
 import { panelQueries, quicksightDefinition } from './dashboard';
 import { definitionProblems, type Json } from './dashboardRules';
 import { MOCK_ACCOUNT } from './mockGraph';
+import { unitsByRegionPanel } from '../test/support/panels';
 
 describe('adding a panel', () => {
-  const extra: Panel = {
-    id: 'units-by-region',
-    sheet: 'stores',
-    title: 'Units by region',
-    subtitle: 'Most units first.',
-    query: 'revenueByRegion',
-    kind: 'ranking',
-    dimensions: [{ column: 'region', label: 'Region', format: 'text' }],
-    measures: [{ column: 'units', label: 'Units', format: 'count' }],
-  };
+  const extra: Panel = unitsByRegionPanel;
 
   it('is one entry in the definition, and both dashboards draw it', () => {
     const panels = [...PANELS, extra];

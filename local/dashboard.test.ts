@@ -2,6 +2,7 @@
 import { PANELS, renderDashboardHtml, serveDashboard } from './dashboard';
 import { SHEETS, type Panel } from '../warehouse/panels';
 import type { DashboardData } from './warehouse';
+import { unitsByRegionPanel } from '../test/support/panels';
 
 const status = { title: 'Black Friday twin', line: 'done', live: false };
 
@@ -24,16 +25,7 @@ describe('renderDashboardHtml', () => {
   });
 
   it('draws a panel added to the definition, with no other change', () => {
-    const extra: Panel = {
-      id: 'units-by-region',
-      sheet: 'stores',
-      title: 'Units by region',
-      subtitle: 'Most units first.',
-      query: 'revenueByRegion',
-      kind: 'ranking',
-      dimensions: [{ column: 'region', label: 'Region', format: 'text' }],
-      measures: [{ column: 'units', label: 'Units', format: 'count' }],
-    };
+    const extra: Panel = unitsByRegionPanel;
     const html = renderDashboardHtml(null, { status, echarts: { src: '/e.js' }, panels: [...PANELS, extra] });
     expect(html).toContain('data-panel="units-by-region" data-kind="ranking"');
     expect(html).toContain('"id":"units-by-region"');

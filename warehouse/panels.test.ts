@@ -1,16 +1,8 @@
 // The one panel definition: valid as shipped, and every kind of mistake is named.
 import { PANELS, SHEETS, columnType, panelProblems, type Panel } from './panels';
+import { unitsByRegionPanel } from '../test/support/panels';
 
-const good: Panel = {
-  id: 'units-by-region',
-  sheet: 'stores',
-  title: 'Units by region',
-  subtitle: 'Most units first.',
-  query: 'revenueByRegion',
-  kind: 'ranking',
-  dimensions: [{ column: 'region', label: 'Region', format: 'text' }],
-  measures: [{ column: 'units', label: 'Units', format: 'count' }],
-};
+const good: Panel = unitsByRegionPanel;
 
 it('ships valid panels on every sheet, with measures the warehouse types as numbers', () => {
   expect(panelProblems(PANELS)).toEqual([]);
