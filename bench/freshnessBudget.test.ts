@@ -2,16 +2,9 @@
 import type { CapacityCosts } from '../infra/capacity';
 import { parseStackConfig } from '../infra/config';
 import { budgetTable, freshnessBudget, proposals } from './freshnessBudget';
+import { roundCosts } from '../test/support/capacityCosts';
 
-const costs: CapacityCosts = {
-  producerMsPerSaleLine: 0.05,
-  consumerMsPerEvent: { sales: 0.05, inventory: 0.05 },
-  consumerMsPerMessage: { sales: 20, inventory: 20 },
-  eventsPerMessage: { sales: 10_000, inventory: 10_000 },
-  inventoryPerSaleLine: 1,
-  filesPerMessage: 1,
-  producerHeapBytesPerSaleLine: 300,
-};
+const costs: CapacityCosts = { ...roundCosts, consumerMsPerMessage: { sales: 20, inventory: 20 } };
 const config = (raw: Record<string, string>) => parseStackConfig(raw, { capacityCosts: null });
 
 it('budgets each hop: the window, the producer, the batching window, the consumer', () => {

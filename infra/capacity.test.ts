@@ -8,16 +8,9 @@ import {
   type CapacityCosts,
 } from './capacity';
 import { parseStackConfig, type StackConfig } from './config';
+import { roundCosts } from '../test/support/capacityCosts';
 
-const costs: CapacityCosts = {
-  producerMsPerSaleLine: 0.05,
-  consumerMsPerEvent: { sales: 0.05, inventory: 0.05 },
-  consumerMsPerMessage: { sales: 10, inventory: 10 },
-  eventsPerMessage: { sales: 10_000, inventory: 10_000 },
-  inventoryPerSaleLine: 1,
-  filesPerMessage: 1,
-  producerHeapBytesPerSaleLine: 300,
-};
+const costs: CapacityCosts = roundCosts;
 
 const stack = (over: Record<string, unknown> = {}): StackConfig =>
   parseStackConfig(

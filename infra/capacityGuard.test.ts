@@ -2,16 +2,9 @@
 // before any resource is declared, every problem listed with the change that fixes it.
 import type { CapacityCosts } from './capacity';
 import { capacityProblems, ConfigError, parseStackConfig, stackYamlConfig } from './config';
+import { roundCosts } from '../test/support/capacityCosts';
 
-const costs: CapacityCosts = {
-  producerMsPerSaleLine: 0.05,
-  consumerMsPerEvent: { sales: 0.05, inventory: 0.05 },
-  consumerMsPerMessage: { sales: 10, inventory: 10 },
-  eventsPerMessage: { sales: 10_000, inventory: 10_000 },
-  inventoryPerSaleLine: 1,
-  filesPerMessage: 1,
-  producerHeapBytesPerSaleLine: 300,
-};
+const costs: CapacityCosts = roundCosts;
 
 function problemsOf(raw: Record<string, string>): string[] {
   try {
