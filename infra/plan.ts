@@ -276,7 +276,7 @@ export function keySettings(r: MockedResource, archives: PlanResult['archives'] 
         .map((x: any) => `${x.filter?.prefix || '*'}:${x.expiration ? `${x.expiration.days}d` : 'abort-mpu'}`)
         .join(' ');
     case 'aws:scheduler/schedule:Schedule':
-      return `${i.scheduleExpression} ${i.state} input=${i.target?.input} retries=${i.target?.retryPolicy?.maximumRetryAttempts}`;
+      return `${i.scheduleExpression} ${i.state ?? 'ENABLED'} input=${i.target?.input} retries=${i.target?.retryPolicy?.maximumRetryAttempts}`;
     case 'aws:redshiftserverless/namespace:Namespace':
       return `${i.namespaceName} db=${i.dbName} manageAdminPassword=${i.manageAdminPassword}`;
     case 'aws:redshiftserverless/workgroup:Workgroup':
