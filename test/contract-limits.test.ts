@@ -7,7 +7,7 @@ import { toCsv } from '../functions/csv';
 import { encodeChunk } from '../functions/packing';
 import { loadLandingFiles } from '../warehouse/loader';
 import type { CopyDriver } from '../warehouse/runner';
-import { openTestWarehouse, resetFacts, startLanding, testCatalog, type Landing } from './support/warehouse';
+import { testCatalog, type Landing, useWarehouseAndLanding } from './support/warehouse';
 
 const catalog = testCatalog();
 const known = knownIdsOf(catalog);
@@ -25,16 +25,7 @@ const good: SaleLine = {
 describe('contract limits, through the consumer and the loader into the twin', () => {
   let driver: CopyDriver & { close(): Promise<void> };
   let landing: Landing;
-  beforeAll(async () => {
-    [driver, landing] = await Promise.all([openTestWarehouse(), startLanding()]);
-  });
-  beforeEach(async () => {
-    await resetFacts(driver);
-    landing.freshBucket();
-  });
-  afterAll(async () => {
-    await Promise.all([driver?.close(), landing?.stop()]);
-  });
+  useWarehouseAndLanding((d, l) => ([driver, landing] = [d, l]), { resetEach: true });
 
   /** Consume one chunk of events, land its files and load them; the loaded transaction ids. */
   async function consumeAndLoad(events: object[]) {

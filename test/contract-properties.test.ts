@@ -17,7 +17,7 @@ import { parseCsv } from './support/csv';
 import { encodeChunk, UnreadableMessageError } from '../functions/packing';
 import { loadLandingFiles } from '../warehouse/loader';
 import type { CopyDriver } from '../warehouse/runner';
-import { openTestWarehouse, resetFacts, startLanding, testCatalog, type Landing } from './support/warehouse';
+import { resetFacts, startLanding, testCatalog, type Landing, useWarehouseAndLanding } from './support/warehouse';
 import { fuzzParameters, fuzzTimeout } from './support/fuzz';
 
 const catalog = testCatalog();
@@ -492,12 +492,7 @@ describe('the consumer on arbitrary message bodies', () => {
 describe('arbitrary chunks through the loader into the twin', () => {
   let driver: CopyDriver & { close(): Promise<void> };
   let landing: Landing;
-  beforeAll(async () => {
-    [driver, landing] = await Promise.all([openTestWarehouse(), startLanding()]);
-  });
-  afterAll(async () => {
-    await Promise.all([driver?.close(), landing?.stop()]);
-  });
+  useWarehouseAndLanding((d, l) => ([driver, landing] = [d, l]));
 
   /** Each loaded row as the CSV would write it, for comparison with the accepted events. */
   const loadedRows = async (stream: StreamName) => {

@@ -7,9 +7,8 @@ import {
   landingBatch,
   openTestWarehouse,
   putBatch,
-  resetFacts,
-  startLanding,
   type Landing,
+  useWarehouseAndLanding,
 } from '../test/support/warehouse';
 
 const count = async (driver: CopyDriver, table: string) =>
@@ -18,16 +17,7 @@ const count = async (driver: CopyDriver, table: string) =>
 describe(`loader on ${backendName}`, () => {
   let driver: CopyDriver & { close(): Promise<void> };
   let landing: Landing;
-  beforeAll(async () => {
-    [driver, landing] = await Promise.all([openTestWarehouse(), startLanding()]);
-  });
-  beforeEach(async () => {
-    await resetFacts(driver);
-    landing.freshBucket();
-  });
-  afterAll(async () => {
-    await Promise.all([driver?.close(), landing?.stop()]);
-  });
+  useWarehouseAndLanding((d, l) => ([driver, landing] = [d, l]), { resetEach: true });
 
   it('loads each file once by name: a second run loads nothing', async () => {
     const batch = landingBatch([{ start: '2026-11-27T09:00:00Z', minutes: 10, seed: 3, saleLines: 600 }], 250);

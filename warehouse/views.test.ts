@@ -9,12 +9,11 @@ import { PERFORMANCE_BANDS, STOCKOUT_RISK_SHARE } from './schema';
 import {
   backendName,
   landingBatch,
-  openTestWarehouse,
   putBatch,
-  startLanding,
   testCatalog,
   type Batch,
   type Landing,
+  useWarehouseAndLanding,
 } from '../test/support/warehouse';
 
 // ---- independent expectations -------------------------------------------------
@@ -274,12 +273,7 @@ describe(`warehouse views on ${backendName}`, () => {
     files: new Map(),
   };
 
-  beforeAll(async () => {
-    [driver, landing] = await Promise.all([openTestWarehouse(), startLanding()]);
-  });
-  afterAll(async () => {
-    await Promise.all([driver?.close(), landing?.stop()]);
-  });
+  useWarehouseAndLanding((d, l) => ([driver, landing] = [d, l]));
 
   it('matches an independent computation after one load', async () => {
     await putBatch(landing, round1);

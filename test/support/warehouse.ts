@@ -95,6 +95,30 @@ export async function startLanding(): Promise<Landing> {
   return landing;
 }
 
+/**
+ * A migrated warehouse and a landing bucket for one describe block, opened in beforeAll and
+ * closed in afterAll; with `resetEach`, empty facts and a fresh bucket for every test.
+ * `use` receives them once they are open (the suites keep their own `driver` and `landing`).
+ */
+export function useWarehouseAndLanding(
+  use: (driver: CopyDriver & { close(): Promise<void> }, landing: Landing) => void,
+  options: { resetEach?: boolean } = {},
+): void {
+  let opened: [CopyDriver & { close(): Promise<void> }, Landing] | undefined;
+  beforeAll(async () => {
+    opened = await Promise.all([openTestWarehouse(), startLanding()]);
+    use(...opened);
+  });
+  if (options.resetEach)
+    beforeEach(async () => {
+      await resetFacts(opened![0]);
+      opened![1].freshBucket();
+    });
+  afterAll(async () => {
+    await Promise.all([opened?.[0].close(), opened?.[1].stop()]);
+  });
+}
+
 /** Empty the facts, the load log and the views' data, keeping schema and dims. */
 export async function resetFacts(driver: CopyDriver): Promise<void> {
   const names = [
