@@ -3,8 +3,8 @@ import { BLACK_FRIDAY_LOAD, compareDesigns, type DesignComparison } from './cost
 import { PRICES } from './cost/prices';
 import type { BenchEntries, SectionOptions } from './sections';
 import { readTwinRuns } from './twin';
-import { buildCatalog } from '../functions/catalog';
-import { generateWindow } from '../functions/generator';
+import { buildCatalog } from '../kernel/catalog';
+import { generateWindow } from '../kernel/generator';
 
 /** Mean bytes of one event as a JSON line, over a generated window of both streams (what Firehose and Kinesis would carry). */
 export function eventJsonBytes(saleLines = 20_000): number {

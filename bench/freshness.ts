@@ -11,8 +11,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCatalog } from '../functions/catalog';
-import { generateWindow } from '../functions/generator';
+import { buildCatalog } from '../kernel/catalog';
+import { generateWindow } from '../kernel/generator';
 import type { StackConfig } from '../infra/config';
 import { availableParallelism as availableCores } from 'node:os';
 import { defaultConcurrency, runTwin, type TwinReport } from '../local/twin';

@@ -7,8 +7,8 @@
 // the wall clock but not the figure. The wall-clock rate goes in the note.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { buildCatalog } from '../functions/catalog';
-import { generateWindow } from '../functions/generator';
+import { buildCatalog } from '../kernel/catalog';
+import { generateWindow } from '../kernel/generator';
 import { naiveGenerateWindow } from './naiveGenerator';
 import type { BenchEntries } from './sections';
 

@@ -1,5 +1,5 @@
-import { buildCatalog } from '../functions/catalog';
-import { inventoryUpdate, knownIdsOf, saleLine, validate } from '../functions/contracts';
+import { buildCatalog } from '../kernel/catalog';
+import { inventoryUpdate, knownIdsOf, saleLine, validate } from '../kernel/contracts';
 import { naiveGenerateWindow } from './naiveGenerator';
 
 // The baseline must make the same kind of output as the real generator, or the ratio means nothing.

@@ -1,11 +1,11 @@
 // The baseline for the generator benchmark: the generator one writes first, asking
 // faker for every field of every event (uuids, picks, numbers, dates). It keeps the
-// same contract as functions/generator.ts (each sale line has a -quantity update with
+// same contract as kernel/generator.ts (each sale line has a -quantity update with
 // the same product, store and time; restocks are positive; stock never goes negative,
 // refused lines are counted as lost sales), so the two are compared on equal output.
 import { Faker, en } from '@faker-js/faker';
-import type { InventoryUpdate, SaleLine } from '../functions/contracts';
-import type { GeneratorCatalog } from '../functions/generator';
+import type { InventoryUpdate, SaleLine } from '../kernel/contracts';
+import type { GeneratorCatalog } from '../kernel/generator';
 
 export interface NaiveWindowSpec {
   start: string;

@@ -2,7 +2,7 @@
 // `bfstream:` namespace, has a default (or is required: alarmEmail), and is documented
 // in the README. A bad config fails before any resource is declared, with every problem listed.
 import { z } from 'zod';
-import { DEFAULT_CATALOG_SEED } from '../functions/catalog';
+import { DEFAULT_CATALOG_SEED } from '../kernel/catalog';
 import { CAPACITY_LIMITS, changesToHold, measuredCosts, modelCapacity, type CapacityCosts } from './capacity';
 
 export const CONFIG_NAMESPACE = 'bfstream';

@@ -1,7 +1,7 @@
 // docs/INFRA.md names the landing prefixes the code uses, and no other.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { streamNames } from '../functions/contracts';
+import { streamNames } from '../kernel/contracts';
 import { landingPrefixes } from './landing';
 
 test('every landing prefix in docs/INFRA.md is one the code writes or reads', () => {

@@ -4,7 +4,7 @@
 // (Queue.onEvent cannot set ReportBatchItemFailures).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { streamNames, type StreamName } from '../functions/contracts';
+import { streamNames, type StreamName } from '../kernel/contracts';
 import { logWriteStatement, serviceRole, type PolicyStatement } from './iam';
 import type { LambdaArchive } from './lambdaPackaging';
 import { landingPrefixes } from './landing';

@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { buildCatalog } from '../functions/catalog';
+import { buildCatalog } from '../kernel/catalog';
 import { buildMigrations } from '../warehouse/migrations';
 import {
   BUNDLE_FILE,
@@ -69,10 +69,10 @@ describe('lambda packaging', () => {
       // The pure cores are bundled from their sources.
       expect(inputs).toContain(
         name === 'migrator'
-          ? 'warehouse/migrator.ts'
+          ? 'handlers/migrator.ts'
           : name === 'producer'
-            ? 'functions/producer.ts'
-            : 'functions/consumer.ts',
+            ? 'handlers/producer.ts'
+            : 'handlers/consumer.ts',
       );
     }
   });

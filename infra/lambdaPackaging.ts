@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { builtinModules } from 'node:module';
 import { buildSync } from 'esbuild';
 import * as pulumi from '@pulumi/pulumi';
-import type { Catalog } from '../functions/catalog';
-import type { StreamName } from '../functions/contracts';
-import type { createMigratorHandler } from '../warehouse/migrator';
+import type { Catalog } from '../kernel/catalog';
+import type { StreamName } from '../kernel/contracts';
+import type { createMigratorHandler } from '../handlers/migrator';
 
 export const functionNames = ['producer', 'salesConsumer', 'inventoryConsumer', 'migrator'] as const;
 export type FunctionName = (typeof functionNames)[number];
@@ -59,10 +59,10 @@ const readData = (file: string) =>
 
 /** The entry module of each function (source text; its imports resolve from the project root). */
 export const handlerEntries: Record<FunctionName, string> = {
-  producer: `import { createProducerHandler } from './functions/producer';\nexport const handler = createProducerHandler(${readData('catalog.json')});\n`,
-  salesConsumer: `import { createConsumerHandler } from './functions/consumer';\nexport const handler = createConsumerHandler('sales', ${readData('dims.json')});\n`,
-  inventoryConsumer: `import { createConsumerHandler } from './functions/consumer';\nexport const handler = createConsumerHandler('inventory', ${readData('dims.json')});\n`,
-  migrator: `import { createMigratorHandler } from './warehouse/migrator';\nexport const handler = createMigratorHandler({ migrations: ${readData('migrations.json')} });\n`,
+  producer: `import { createProducerHandler } from './handlers/producer';\nexport const handler = createProducerHandler(${readData('catalog.json')});\n`,
+  salesConsumer: `import { createConsumerHandler } from './handlers/consumer';\nexport const handler = createConsumerHandler('sales', ${readData('dims.json')});\n`,
+  inventoryConsumer: `import { createConsumerHandler } from './handlers/consumer';\nexport const handler = createConsumerHandler('inventory', ${readData('dims.json')});\n`,
+  migrator: `import { createMigratorHandler } from './handlers/migrator';\nexport const handler = createMigratorHandler({ migrations: ${readData('migrations.json')} });\n`,
 };
 
 export function producerArchive(catalog: Catalog, projectDir?: string): LambdaArchive {

@@ -8,7 +8,7 @@
 // tracks files by name, so an old version could never be reloaded anyway.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { rejectedPrefix, streamNames, streams, type StreamName } from '../functions/contracts';
+import { rejectedPrefix, streamNames, streams, type StreamName } from '../kernel/contracts';
 import { policyDocument, type PolicyStatement } from './iam';
 
 /** Key prefixes a stream's consumer writes: its CSV files and its rejected events. */

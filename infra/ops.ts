@@ -2,7 +2,7 @@
 // CloudWatch dashboard of its health.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { streamNames, type StreamName } from '../functions/contracts';
+import { streamNames, type StreamName } from '../kernel/contracts';
 import { policyDocument } from './iam';
 
 export interface OpsArgs {

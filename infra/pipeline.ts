@@ -2,8 +2,8 @@
 // index.ts calls this; tests and `npm run plan` run it under Pulumi mocks.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { buildCatalog } from '../functions/catalog';
-import { streamNames, type StreamName } from '../functions/contracts';
+import { buildCatalog } from '../kernel/catalog';
+import { streamNames, type StreamName } from '../kernel/contracts';
 import { buildMigrations } from '../warehouse/migrations';
 import { Access } from './access';
 import type { StackConfig } from './config';

@@ -1,7 +1,7 @@
 // The two event streams: an SQS queue per stream, each with its dead-letter queue.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { streamNames, type StreamName } from '../functions/contracts';
+import { streamNames, type StreamName } from '../kernel/contracts';
 
 export interface StreamsArgs {
   /** MaximumMessageSize: the producer packs each message up to this many bytes. */

@@ -3,7 +3,7 @@
 import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
-import { streamNames } from '../functions/contracts';
+import { streamNames } from '../kernel/contracts';
 import { deployFunction, type DeployedFunction } from './functions';
 import { policyDocument, serviceRole } from './iam';
 import { migratorArchive } from './lambdaPackaging';

@@ -17,7 +17,8 @@ export const TWIN_STACK = 'dev';
 const INPUTS = [
   'index.ts',
   'infra',
-  'functions',
+  'kernel',
+  'handlers',
   'warehouse',
   'package.json',
   'package-lock.json',

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { rejectedPrefix, streamNames, streams, type Problem, type StreamName } from '../functions/contracts';
-import { unpackMessage } from '../functions/packing';
+import { rejectedPrefix, streamNames, streams, type Problem, type StreamName } from '../kernel/contracts';
+import { unpackMessage } from '../kernel/packing';
 import { CHAOS_ATTRIBUTE, type Chaos } from './chaos';
 import type { StreamQueues } from './endpoint';
 import { queueDepth } from './eventSource';

@@ -3,10 +3,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { buildCatalog } from '../functions/catalog';
-import { knownIdsOf } from '../functions/contracts';
-import { processChunk } from '../functions/consumer';
-import { UnreadableMessageError } from '../functions/packing';
+import { buildCatalog } from '../kernel/catalog';
+import { knownIdsOf } from '../kernel/contracts';
+import { processChunk } from '../handlers/consumer';
+import { UnreadableMessageError } from '../kernel/packing';
 import { Chaos, CHAOS_ATTRIBUTE, chaosDraw, checkChaosOptions, defaultChaosRates } from './chaos';
 import { createStreamQueues, ensureBucket } from './endpoint';
 import { useEmulator } from '../test/support/emulator';

@@ -11,9 +11,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { SendMessageBatchCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { streams, type StreamName } from '../functions/contracts';
-import { encodeChunk } from '../functions/packing';
-import { generateWindow, type GeneratorCatalog } from '../functions/generator';
+import { streams, type StreamName } from '../kernel/contracts';
+import { encodeChunk } from '../kernel/packing';
+import { generateWindow, type GeneratorCatalog } from '../kernel/generator';
 
 export interface ChaosRates {
   /** Per consumer invocation: the handler wrote its files, then the function crashed before answering. */

@@ -6,8 +6,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { MessagePort } from 'node:worker_threads';
-import type { KnownIds, StreamName } from '../functions/contracts';
-import { consumeBatch } from '../functions/consumer';
+import type { KnownIds, StreamName } from '../kernel/contracts';
+import { consumeBatch } from '../handlers/consumer';
 import { Chaos, type ChaosCounts, type ChaosOptions } from './chaos';
 import { lambdaContext } from './eventSource';
 import { UsageMeter, type S3UsageDelta } from './usage';

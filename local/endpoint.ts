@@ -4,7 +4,7 @@
 // landing bucket.
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { streamNames, type StreamName } from '../functions/contracts';
+import { streamNames, type StreamName } from '../kernel/contracts';
 
 export interface StreamQueues {
   url: string;

@@ -6,9 +6,9 @@
 // and its metered SQS usage back with the result.
 import { SQSClient as Client, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessagePort } from 'node:worker_threads';
-import type { StreamName } from '../functions/contracts';
-import type { GeneratorCatalog } from '../functions/generator';
-import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../functions/producer';
+import type { StreamName } from '../kernel/contracts';
+import type { GeneratorCatalog } from '../kernel/generator';
+import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../handlers/producer';
 import { UsageMeter, type SqsApiUsage } from './usage';
 import { lambdaContext } from './eventSource';
 import { loadArchiveHandler, onEachArchiveClient, serveRequests, WorkerPool, type ArchiveHandler } from './workerPool';

@@ -12,7 +12,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
-import { checkProducerEvent, type ProducerEvent } from '../functions/producer';
+import { checkProducerEvent, type ProducerEvent } from '../handlers/producer';
 
 /** What the replay needs of one on-failure record. */
 export interface FailedWindow {

@@ -1,5 +1,5 @@
 // What a twin run prints: the counts, the books and a few key metrics as small tables.
-import { streamNames, streams } from '../functions/contracts';
+import { streamNames, streams } from '../kernel/contracts';
 import type { Books } from './books';
 import type { WarehouseBooks } from './warehouse';
 import type { TwinReport } from './twin';

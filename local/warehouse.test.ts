@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCatalog } from '../functions/catalog';
+import { buildCatalog } from '../kernel/catalog';
 import { openTwinWarehouse, WarehouseRefused } from './warehouse';
 
 const root = mkdtempSync(join(tmpdir(), 'twin-warehouse-'));

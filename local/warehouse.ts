@@ -2,8 +2,8 @@
 // Postgres server in DATABASE_URL, migrated with the same migrations as Redshift,
 // loaded by the auto-copy stand-in and read by the dashboard queries.
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Catalog } from '../functions/catalog';
-import { streams, type StreamName } from '../functions/contracts';
+import type { Catalog } from '../kernel/catalog';
+import { streams, type StreamName } from '../kernel/contracts';
 import { loadLandingFiles, refreshViews, LoaderCrash } from '../warehouse/loader';
 import { buildMigrations, COPY_JOB_DETAIL, copyJobName } from '../warehouse/migrations';
 import { openWarehouse } from '../warehouse/open';

@@ -1,10 +1,10 @@
 // One bad event never costs a good one: what the contracts accept, the warehouse
 // loads, and what Redshift would refuse, the twin refuses too. Consumer core ->
 // landing files in fauxqs S3 -> the loader -> PGlite.
-import { knownIdsOf, saleLine, validate, type SaleLine } from '../functions/contracts';
-import { processChunk } from '../functions/consumer';
-import { toCsv } from '../functions/csv';
-import { encodeChunk } from '../functions/packing';
+import { knownIdsOf, saleLine, validate, type SaleLine } from '../kernel/contracts';
+import { processChunk } from '../handlers/consumer';
+import { toCsv } from '../kernel/csv';
+import { encodeChunk } from '../kernel/packing';
 import { loadLandingFiles } from '../warehouse/loader';
 import type { CopyDriver } from '../warehouse/runner';
 import { testCatalog, type Landing, useWarehouseAndLanding } from './support/warehouse';

@@ -10,11 +10,11 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { buildCatalog } from '../functions/catalog';
-import { knownIdsOf, type StreamName } from '../functions/contracts';
-import { consumeBatch } from '../functions/consumer';
+import { buildCatalog } from '../kernel/catalog';
+import { knownIdsOf, type StreamName } from '../kernel/contracts';
+import { consumeBatch } from '../handlers/consumer';
 import { parseCsv } from './support/csv';
-import { ProducerSendError, runProducer, type ProducerSettings } from '../functions/producer';
+import { ProducerSendError, runProducer, type ProducerSettings } from '../handlers/producer';
 import { toSqsRecord } from '../local/eventSource';
 import { createStreamQueues, ensureBucket, type StreamQueues } from '../local/endpoint';
 import { useEmulator } from './support/emulator';

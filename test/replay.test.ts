@@ -10,10 +10,10 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { buildCatalog } from '../functions/catalog';
-import { knownIdsOf, type StreamName } from '../functions/contracts';
-import { consumeBatch } from '../functions/consumer';
-import { runProducer, type ProducerSettings } from '../functions/producer';
+import { buildCatalog } from '../kernel/catalog';
+import { knownIdsOf, type StreamName } from '../kernel/contracts';
+import { consumeBatch } from '../handlers/consumer';
+import { runProducer, type ProducerSettings } from '../handlers/producer';
 import { toSqsRecord } from '../local/eventSource';
 import { createStreamQueues, ensureBucket, type StreamQueues } from '../local/endpoint';
 import { parseFailureRecord, replayFailedWindows } from '../local/replayWindows';

@@ -7,11 +7,11 @@
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 import { BatchExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
-import { buildCatalog } from '../functions/catalog';
+import { buildCatalog } from '../kernel/catalog';
 import { startFakeRedshiftData, type FakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
-import { createMigratorHandler, s3Lister, type MigratorResult } from './migrator';
+import { createMigratorHandler, s3Lister, type MigratorResult } from '../handlers/migrator';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { applyMigrations, MIGRATIONS_TABLE } from './runner';
 import {

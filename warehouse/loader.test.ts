@@ -1,5 +1,5 @@
-import { saleLine } from '../functions/contracts';
-import { toCsv } from '../functions/csv';
+import { saleLine } from '../kernel/contracts';
+import { toCsv } from '../kernel/csv';
 import { checkHeader, copyJobDetail, LoaderCrash, loadLandingFiles } from './loader';
 import type { CopyDriver } from './runner';
 import {

@@ -4,7 +4,7 @@
 // skipped, as auto-copy does; the others go on. Each file commits atomically with
 // its tracking row, so a crash mid-file leaves nothing half loaded.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { streamNames, streams, type StreamName } from '../functions/contracts';
+import { streamNames, streams, type StreamName } from '../kernel/contracts';
 import { COPY_JOB_DETAIL, copyJobName } from './migrations';
 import { canCopy, inTransaction, type CopyDriver, type SqlDriver } from './runner';
 import { allMaterializedViews, qualified, renderRebuildSql, renderRefreshSql } from './schema';

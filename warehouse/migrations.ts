@@ -4,7 +4,7 @@
 // and Liquibase's runOnChange, they are applied again whenever their checksum changes, after
 // every versioned one. One list per target, built from the same definitions.
 import { createHash } from 'node:crypto';
-import { streams, type Product, type Store } from '../functions/contracts';
+import { streams, type Product, type Store } from '../kernel/contracts';
 import {
   WAREHOUSE_SCHEMA,
   allTables,

@@ -1,5 +1,5 @@
-import { factTables, saleLine } from '../functions/contracts';
-import { buildCatalog } from '../functions/catalog';
+import { factTables, saleLine } from '../kernel/contracts';
+import { buildCatalog } from '../kernel/catalog';
 import { buildMigrations, renderCopyJob } from './migrations';
 import {
   allMaterializedViews,

@@ -14,7 +14,7 @@ import {
   store,
   type Contract,
   type FieldSpec,
-} from '../functions/contracts';
+} from '../kernel/contracts';
 
 export type Dialect = 'postgres' | 'redshift';
 export const dialects: readonly Dialect[] = ['postgres', 'redshift'];

@@ -1,7 +1,7 @@
 // Every dashboard number checked against an independent computation in
 // TypeScript from the raw generated events (integer cents, no SQL), after loading
 // through the loader in two rounds so the incremental merge is exercised too.
-import type { InventoryUpdate, SaleLine } from '../functions/contracts';
+import type { InventoryUpdate, SaleLine } from '../kernel/contracts';
 import { loadLandingFiles, refreshViews } from './loader';
 import { runDashboardQueries, TOP_N, type DashboardRows } from './queries';
 import type { CopyDriver } from './runner';

@@ -19,12 +19,12 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCatalog, type Catalog } from '../../functions/catalog';
-import { knownIdsOf, streamNames, streams, type StreamName } from '../../functions/contracts';
-import { consumeBatch } from '../../functions/consumer';
-import { generateWindow } from '../../functions/generator';
-import { resolveWindow, type ProducerResult } from '../../functions/producer';
-import { unpackMessage } from '../../functions/packing';
+import { buildCatalog, type Catalog } from '../../kernel/catalog';
+import { knownIdsOf, streamNames, streams, type StreamName } from '../../kernel/contracts';
+import { consumeBatch } from '../../handlers/consumer';
+import { generateWindow } from '../../kernel/generator';
+import { resolveWindow, type ProducerResult } from '../../handlers/producer';
+import { unpackMessage } from '../../kernel/packing';
 import { parseStackConfig } from '../../infra/config';
 import { functionNames, type FunctionName } from '../../infra/lambdaPackaging';
 import { named, stackConfigUnderTest, type MockRun } from '../../infra/mockGraph';
@@ -33,7 +33,7 @@ import { makeRuntimeModules, scratchDir, startBareFunction, type BareFunction } 
 import { SqsEventSource, toSqsRecord } from '../../local/eventSource';
 import { startFakeRedshiftData, type FakeRedshiftData } from './fakeRedshiftData';
 import { loadLandingFiles } from '../../warehouse/loader';
-import type { MigratorResult } from '../../warehouse/migrator';
+import type { MigratorResult } from '../../handlers/migrator';
 import type { CopyDriver } from '../../warehouse/runner';
 import { qualified } from '../../warehouse/schema';
 import { blankDataDir, openTestWarehouse } from './warehouse';

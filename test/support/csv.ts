@@ -1,4 +1,4 @@
-// Reads back a CSV written by functions/csv.ts's `toCsv` (tests only: nothing that ships parses CSV).
+// Reads back a CSV written by kernel/csv.ts's `toCsv` (tests only: nothing that ships parses CSV).
 import Papa from 'papaparse';
 
 /** Header and string rows, with papaparse's errors as `row N: message`. */

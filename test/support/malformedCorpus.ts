@@ -1,7 +1,7 @@
 // The malformed-message corpus: one message per way a body can be unreadable or
 // hold invalid events. The event-path test runs it through the source consumer and
 // the archive tests through the shipped consumer archives, with the same answers.
-import { encodeChunk } from '../../functions/packing';
+import { encodeChunk } from '../../kernel/packing';
 
 /** A valid sale line for 2026-11-28 01:00 (catalog ids P0001 and S001). */
 export const goodSale = {

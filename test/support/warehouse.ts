@@ -5,11 +5,11 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { startFauxqs } from 'fauxqs';
 import { Client } from 'pg';
-import { buildCatalog, type Catalog } from '../../functions/catalog';
-import { csvKey, chunkId } from '../../functions/chunks';
-import { streams, type InventoryUpdate, type SaleLine, type StreamName } from '../../functions/contracts';
-import { toCsv } from '../../functions/csv';
-import { generateWindow } from '../../functions/generator';
+import { buildCatalog, type Catalog } from '../../kernel/catalog';
+import { csvKey, chunkId } from '../../kernel/chunks';
+import { streams, type InventoryUpdate, type SaleLine, type StreamName } from '../../kernel/contracts';
+import { toCsv } from '../../kernel/csv';
+import { generateWindow } from '../../kernel/generator';
 import { blankDataDir, openPglite } from '../../warehouse/drivers/pglite';
 
 export { blankDataDir };

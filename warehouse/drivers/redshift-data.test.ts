@@ -1,6 +1,6 @@
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
-import { buildCatalog } from '../../functions/catalog';
+import { buildCatalog } from '../../kernel/catalog';
 import { buildMigrations } from '../migrations';
 import { applyMigrations, MIGRATIONS_TABLE } from '../runner';
 import { blankDataDir } from '../../test/support/warehouse';

@@ -2,8 +2,8 @@
 // window's sales and inventory updates and sends them, packed, to the two queues.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { StreamName } from './contracts';
-import { BLACK_FRIDAY_CURVE, generateWindow, type DemandCurve, type GeneratorCatalog } from './generator';
+import type { StreamName } from '../kernel/contracts';
+import { BLACK_FRIDAY_CURVE, generateWindow, type DemandCurve, type GeneratorCatalog } from '../kernel/generator';
 import {
   batchesOf,
   packChunks,
@@ -11,7 +11,7 @@ import {
   SQS_MIN_MESSAGE_BYTES,
   type Compression,
   type PackedMessage,
-} from './packing';
+} from '../kernel/packing';
 
 export interface ProducerSettings {
   salesQueueUrl: string;

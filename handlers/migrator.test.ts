@@ -3,9 +3,9 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { buildCatalog } from '../functions/catalog';
+import { buildCatalog } from '../kernel/catalog';
 import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
-import { buildMigrations, migrationsHash } from './migrations';
+import { buildMigrations, migrationsHash } from '../warehouse/migrations';
 import { createMigratorHandler } from './migrator';
 
 /** Every package the module imports at runtime, following our own files (type-only imports are erased). */
@@ -49,12 +49,12 @@ describe('migrator Lambda', () => {
       );
     const ours = [...files].map((f) => f.slice(resolve(__dirname, '..').length + 1)).sort();
     expect(ours).toEqual([
-      'functions/contracts.ts',
+      'handlers/migrator.ts',
+      'kernel/contracts.ts',
       'warehouse/drivers/redshift-data.ts',
       'warehouse/grants.ts',
       'warehouse/loadErrors.ts',
       'warehouse/migrations.ts',
-      'warehouse/migrator.ts',
       'warehouse/runner.ts',
       'warehouse/schema.ts',
     ]);

@@ -5,10 +5,10 @@
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { RedshiftDataDriver } from './drivers/redshift-data';
-import { copyJobErrors, loadErrorMetricLog, type CopyJobErrors } from './loadErrors';
-import { migrationsHash, type Migration } from './migrations';
-import { applyMigrations, type ApplyResult, type LandingLister } from './runner';
+import { RedshiftDataDriver } from '../warehouse/drivers/redshift-data';
+import { copyJobErrors, loadErrorMetricLog, type CopyJobErrors } from '../warehouse/loadErrors';
+import { migrationsHash, type Migration } from '../warehouse/migrations';
+import { applyMigrations, type ApplyResult, type LandingLister } from '../warehouse/runner';
 
 export interface MigratorOptions {
   migrations: Migration[];

@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import { csvKey, rejectedKey } from './chunks';
+import { csvKey, rejectedKey } from '../kernel/chunks';
 import {
   knownIdsOf,
   streams,
@@ -17,9 +17,9 @@ import {
   type Problem,
   type Store,
   type StreamName,
-} from './contracts';
-import { toCsv } from './csv';
-import { SQS_MAX_MESSAGE_BYTES, UnreadableMessageError, unpackMessage } from './packing';
+} from '../kernel/contracts';
+import { toCsv } from '../kernel/csv';
+import { SQS_MAX_MESSAGE_BYTES, UnreadableMessageError, unpackMessage } from '../kernel/packing';
 
 export interface ConsumerSettings {
   stream: StreamName;
