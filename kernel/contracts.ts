@@ -341,6 +341,11 @@ export const streams = {
 export type StreamName = keyof typeof streams;
 export const streamNames = Object.keys(streams) as StreamName[];
 
+/** One value per stream, built by `make`: the one place that turns the stream list into a record. */
+export function perStream<T>(make: (stream: StreamName) => T): Record<StreamName, T> {
+  return Object.fromEntries(streamNames.map((stream) => [stream, make(stream)])) as Record<StreamName, T>;
+}
+
 export const dimensions = [product, store] as const;
 export const factTables = [saleLine, inventoryUpdate] as const;
 export const rejectedPrefix = 'rejected/';
