@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import comments from '@eslint-community/eslint-plugin-eslint-comments/configs';
 
 /** A `no-restricted-imports` rule that forbids importing the named top-level folders. */
 const layer = (folder, forbidden, why, allowed = [], exempt = []) => ({
@@ -44,6 +45,18 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
+  comments.recommended,
+  {
+    // A disabled rule says why, after `--`, where it is disabled.
+    rules: { '@eslint-community/eslint-comments/require-description': ['error', { ignore: ['eslint-enable'] }] },
+  },
+  {
+    // A function reads at once: about 80 lines at most. A longer one says why above it, in its
+    // `eslint-disable-next-line max-lines-per-function -- <reason>`. Tests and their suites are exempt.
+    files: ['**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*Suite.ts', 'test/**'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
+  },
   {
     languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
     rules: {
