@@ -1,7 +1,7 @@
 // Powertools logs nothing in tests unless they fail.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { buildCatalog } from '../kernel/catalog';
 import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
@@ -21,7 +21,8 @@ function runtimePackages(entry: string): { packages: Set<string>; files: Set<str
     )) {
       if (m[1]) continue;
       const spec = m[2] ?? m[3] ?? m[4];
-      if (spec.startsWith('.')) visit(resolve(dirname(file), spec) + '.ts');
+      const path = resolve(dirname(file), spec);
+      if (spec.startsWith('.')) visit(existsSync(`${path}.ts`) ? `${path}.ts` : `${path}/index.ts`);
       else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
     }
   };
@@ -50,13 +51,20 @@ describe('migrator Lambda', () => {
     const ours = [...files].map((f) => f.slice(resolve(__dirname, '..').length + 1)).sort();
     expect(ours).toEqual([
       'handlers/migrator.ts',
+      'kernel/awsLimits.ts',
       'kernel/contracts.ts',
+      'kernel/problems.ts',
       'warehouse/drivers/redshift-data.ts',
       'warehouse/grants.ts',
       'warehouse/loadErrors.ts',
       'warehouse/migrations.ts',
       'warehouse/runner.ts',
-      'warehouse/schema.ts',
+      'warehouse/schema/index.ts',
+      'warehouse/schema/postgres.ts',
+      'warehouse/schema/redshift.ts',
+      'warehouse/schema/tables.ts',
+      'warehouse/schema/views.ts',
+      'warehouse/sql.ts',
     ]);
   });
 

@@ -27,7 +27,7 @@ describe(`loader on ${backendName}`, () => {
       filesLoaded: batch.files.size,
       filesFailed: 0,
       filesSkipped: 0,
-      rowsLoaded: { sales_transactions: batch.sales.length, inventory_updates: batch.inventory.length },
+      rowsLoaded: { sales: batch.sales.length, inventory: batch.inventory.length },
     });
     // A redelivered chunk rewrites the same key with the same bytes: still loaded once.
     const [someKey, someBody] = [...batch.files][0];
@@ -37,7 +37,7 @@ describe(`loader on ${backendName}`, () => {
       filesLoaded: 0,
       filesFailed: 0,
       filesSkipped: batch.files.size,
-      rowsLoaded: { sales_transactions: 0, inventory_updates: 0 },
+      rowsLoaded: { sales: 0, inventory: 0 },
     });
     expect(await count(driver, 'sales_transactions')).toBe(batch.sales.length);
     expect(await count(driver, 'inventory_updates')).toBe(batch.inventory.length);

@@ -4,10 +4,11 @@
 // skipped, as auto-copy does; the others go on. Each file commits atomically with
 // its tracking row, so a crash mid-file leaves nothing half loaded.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { streamNames, streams, type StreamName } from '../kernel/contracts';
+import { perStream, streamNames, streams, type StreamName } from '../kernel/contracts';
 import { COPY_JOB_DETAIL, copyJobName } from './migrations';
 import { canCopy, inTransaction, type CopyDriver, type SqlDriver } from './runner';
 import { allMaterializedViews, qualified, renderRebuildSql, renderRefreshSql } from './schema';
+import { literal, timestampLiteral } from './sql';
 
 export interface LoaderFaults {
   /** Called after a file's rows and tracking row are written, before COMMIT; throw to simulate a crash. */
@@ -37,7 +38,8 @@ export interface LoadReport {
   filesFailed: number;
   /** Files seen under the prefixes that an earlier run already loaded or failed. */
   filesSkipped: number;
-  rowsLoaded: { sales_transactions: number; inventory_updates: number };
+  /** Rows loaded per stream. */
+  rowsLoaded: Record<StreamName, number>;
   bytesLoaded: number;
   failures: LoadFailure[];
   /** Milliseconds spent refreshing the views (0 when not refreshed). */
@@ -54,8 +56,6 @@ export class LoaderCrash extends Error {
     this.name = 'LoaderCrash';
   }
 }
-
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Every object key under a prefix, in key order. */
 export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<{ key: string; size: number }[]> {
@@ -111,7 +111,7 @@ function recordSql(
   error: string | null,
 ): string {
   const job = copyJobName(streams[stream].contract.table);
-  return `INSERT INTO ${COPY_JOB_DETAIL} ("job_name", "file_name", "status", "rows_loaded", "bytes", "error", "loaded_at") VALUES (${literal(job)}, ${literal(key)}, '${status}', ${rows}, ${bytes}, ${error === null ? 'NULL' : literal(error.slice(0, 4000))}, ${literal(new Date().toISOString().replace('T', ' ').slice(0, 23))})`;
+  return `INSERT INTO ${COPY_JOB_DETAIL} ("job_name", "file_name", "status", "rows_loaded", "bytes", "error", "loaded_at") VALUES (${literal(job)}, ${literal(key)}, '${status}', ${rows}, ${bytes}, ${error === null ? 'NULL' : literal(error.slice(0, 4000))}, ${timestampLiteral(new Date())})`;
 }
 
 /** Load every landing file not loaded before; then refresh the views. */
@@ -126,7 +126,7 @@ export async function loadLandingFiles(options: LoadOptions): Promise<LoadReport
     filesLoaded: 0,
     filesFailed: 0,
     filesSkipped: 0,
-    rowsLoaded: { sales_transactions: 0, inventory_updates: 0 },
+    rowsLoaded: perStream(() => 0),
     bytesLoaded: 0,
     failures: [],
     refreshMs: 0,
@@ -172,7 +172,7 @@ export async function loadLandingFiles(options: LoadOptions): Promise<LoadReport
       const outcome = await loadFile(driver, stream, key, csv, faults);
       if (outcome.ok) {
         report.filesLoaded++;
-        report.rowsLoaded[streams[stream].contract.table as 'sales_transactions' | 'inventory_updates'] += outcome.rows;
+        report.rowsLoaded[stream] += outcome.rows;
         report.bytesLoaded += csv.byteLength;
       } else {
         report.filesFailed++;

@@ -4,21 +4,24 @@
 // and Liquibase's runOnChange, they are applied again whenever their checksum changes, after
 // every versioned one. One list per target, built from the same definitions.
 import { createHash } from 'node:crypto';
-import { streams, type Product, type Store } from '../kernel/contracts';
+import { REGION_PATTERN } from '../kernel/awsLimits';
+import { streamNames, streams, type Product, type StreamName, type Store } from '../kernel/contracts';
+import { Problems } from '../kernel/problems';
 import {
   WAREHOUSE_SCHEMA,
   allTables,
   allViews,
   dimTableDefs,
   qualified,
-  quoteIdent,
   renderTableDdl,
   renderViewDdl,
   tables,
   type Dialect,
   type TableDef,
+  type TableName,
 } from './schema';
 import { grantsMigration } from './grants';
+import { literal, quoteIdent } from './sql';
 
 export interface Migration {
   /** Sortable id: `0002_tables` (versioned) or `R__dims` (repeatable, sorts after every versioned id). */
@@ -48,7 +51,7 @@ export interface CopyJobSpec {
 }
 
 /** Prefix of every repeatable migration id (Flyway's convention). */
-export const REPEATABLE_PREFIX = 'R__';
+const REPEATABLE_PREFIX = 'R__';
 
 export type MigrationTarget =
   | { dialect: 'postgres' }
@@ -85,8 +88,8 @@ function repeatable(name: string, statements: string[], transactional = true, co
   };
 }
 
-/** SQL literal of one value; both dialects read '' as an escaped quote. */
-export function sqlLiteral(value: unknown): string {
+/** SQL literal of one value of a dim row. */
+function sqlLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as SQL`);
@@ -95,11 +98,11 @@ export function sqlLiteral(value: unknown): string {
   const text = String(value);
   // Redshift treats a backslash in a literal as an escape; refuse rather than guess.
   if (text.includes('\\')) throw new Error(`refusing a backslash in SQL literal ${JSON.stringify(text)}`);
-  return `'${text.replace(/'/g, "''")}'`;
+  return literal(text);
 }
 
 /** INSERTs of a dim's rows, in statements small enough for the Redshift Data API (100 KB). */
-export function renderDimInserts(table: TableDef, rows: readonly object[], maxStatementBytes = 60_000): string[] {
+function renderDimInserts(table: TableDef, rows: readonly object[], maxStatementBytes = 60_000): string[] {
   const columns = table.columns.map((c) => c.name);
   const head = `INSERT INTO ${qualified(table.name)} (${columns.map(quoteIdent).join(', ')}) VALUES\n`;
   const out: string[] = [];
@@ -128,21 +131,18 @@ export function copyJobName(table: string): string {
 }
 
 /** What one stream's COPY JOB loads, and how. */
-export function copyJobSpec(
-  stream: keyof typeof streams,
-  target: Extract<MigrationTarget, { dialect: 'redshift' }>,
-): CopyJobSpec {
+function copyJobSpec(stream: StreamName, target: Extract<MigrationTarget, { dialect: 'redshift' }>): CopyJobSpec {
   const { contract, prefix } = streams[stream];
-  const table = tables[contract.table as 'sales_transactions' | 'inventory_updates'];
+  const table = tables[contract.table as TableName];
   const options = [
-    `IAM_ROLE '${target.copyRoleArn}'`,
+    `IAM_ROLE ${literal(target.copyRoleArn)}`,
     // The consumer writes RFC 4180 CSV with a header row in contract column order.
     'FORMAT AS CSV',
     'IGNOREHEADER 1',
     // CSV timestamps are 'YYYY-MM-DD HH:MI:SS', Redshift's default TIMEFORMAT: no option needed.
     'EMPTYASNULL',
   ];
-  if (target.region) options.push(`REGION '${target.region}'`);
+  if (target.region) options.push(`REGION ${literal(target.region)}`);
   return {
     name: copyJobName(table.name),
     table: qualified(table.name),
@@ -162,14 +162,7 @@ function renderCopy(spec: CopyJobSpec, path: string): string[] {
 }
 
 /** COPY ... JOB CREATE ... AUTO ON for one stream's landing prefix. */
-export function renderCopyJob(
-  stream: keyof typeof streams,
-  target: Extract<MigrationTarget, { dialect: 'redshift' }>,
-): string {
-  return renderCopyJobSql(copyJobSpec(stream, target));
-}
-
-export function renderCopyJobSql(spec: CopyJobSpec): string {
+function renderCopyJobSql(spec: CopyJobSpec): string {
   return [...renderCopy(spec, spec.prefix), `JOB CREATE ${spec.name} AUTO ON`].join('\n');
 }
 
@@ -184,20 +177,26 @@ export function renderFileCopy(spec: CopyJobSpec, key: string): string {
 }
 
 function validateTarget(target: MigrationTarget): void {
-  const problems: string[] = [];
+  const problems = new Problems();
   if (target.dialect === 'redshift') {
-    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(target.copyRoleArn))
-      problems.push(`copyRoleArn must be an IAM role ARN, got ${JSON.stringify(target.copyRoleArn)}`);
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(target.bucket))
-      problems.push(`bucket must be an S3 bucket name, got ${JSON.stringify(target.bucket)}`);
-    if (target.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(target.region))
-      problems.push(`region must look like us-east-1, got ${JSON.stringify(target.region)}`);
+    problems.check(
+      /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(target.copyRoleArn),
+      () => `copyRoleArn must be an IAM role ARN, got ${JSON.stringify(target.copyRoleArn)}`,
+    );
+    problems.check(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(target.bucket),
+      () => `bucket must be an S3 bucket name, got ${JSON.stringify(target.bucket)}`,
+    );
+    problems.check(
+      target.region === undefined || REGION_PATTERN.test(target.region),
+      () => `region must look like us-east-1, got ${JSON.stringify(target.region)}`,
+    );
   } else if ((target as { dialect: string }).dialect !== 'postgres') {
-    problems.push(
+    problems.add(
       `dialect must be postgres or redshift, got ${JSON.stringify((target as { dialect: string }).dialect)}`,
     );
   }
-  if (problems.length) throw new Error(`invalid migration target:\n- ${problems.join('\n- ')}`);
+  if (!problems.empty) throw new Error(`invalid migration target:\n- ${problems.all.join('\n- ')}`);
 }
 
 /** The loader's record of each landing file, the twin's SYS_COPY_JOB_DETAIL. */
@@ -255,7 +254,7 @@ export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[
   // Repeatable, from config: re-applied when the catalog, bucket, role or region changes.
   list.push(repeatable('dims', dimStatements));
   if (target.dialect === 'redshift') {
-    for (const stream of ['inventory', 'sales'] as const) {
+    for (const stream of streamNames) {
       const spec = copyJobSpec(stream, target);
       list.push(repeatable(`copy_job_${stream}`, [renderCopyJobSql(spec)], false, spec));
     }

@@ -2,6 +2,7 @@
 // QuickSight dashboard (infra/dashboard.ts) are both rendered from this list: adding a panel
 // here adds it to both. Each panel answers one question of DESIGN.md's metrics with one
 // dashboard query over the views, as one kind of chart, from named columns of that query.
+import { Problems } from '../kernel/problems';
 import { dashboardQueries, viewColumns, type ColumnType, type DashboardQueryName } from './queries';
 
 /** How a value reads: drives the twin's formatting and QuickSight's field types. */
@@ -253,33 +254,39 @@ export const PANELS: readonly Panel[] = [
 
 /** Every problem with a panel list: bad ids, unknown queries or columns, wrong kinds of field. */
 export function panelProblems(panels: readonly Panel[]): string[] {
-  const problems: string[] = [];
+  const problems = new Problems();
   const seen = new Set<string>();
   for (const p of panels) {
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(p.id)) problems.push(`${p.id}: id must be 1-64 letters, digits or dashes`);
-    if (seen.has(p.id)) problems.push(`${p.id}: id used twice`);
+    problems.check(/^[A-Za-z0-9-]{1,64}$/.test(p.id), () => `${p.id}: id must be 1-64 letters, digits or dashes`);
+    problems.check(!seen.has(p.id), () => `${p.id}: id used twice`);
     seen.add(p.id);
-    if (!SHEETS.some((s) => s.id === p.sheet)) problems.push(`${p.id}: unknown sheet ${p.sheet}`);
-    if (p.subtitle.trim().toLowerCase().startsWith(p.title.toLowerCase()))
-      problems.push(`${p.id}: subtitle repeats the title`);
+    problems.check(
+      SHEETS.some((s) => s.id === p.sheet),
+      () => `${p.id}: unknown sheet ${p.sheet}`,
+    );
+    problems.check(
+      !p.subtitle.trim().toLowerCase().startsWith(p.title.toLowerCase()),
+      () => `${p.id}: subtitle repeats the title`,
+    );
     const query = dashboardQueries[p.query];
     if (!query) {
-      problems.push(`${p.id}: unknown query ${p.query}`);
+      problems.add(`${p.id}: unknown query ${p.query}`);
       continue;
     }
     const columns = viewColumns[query.view];
-    for (const field of [...p.dimensions, ...p.measures]) {
-      if (!(field.column in columns)) problems.push(`${p.id}: ${query.view} has no column ${field.column}`);
-    }
+    for (const field of [...p.dimensions, ...p.measures])
+      problems.check(field.column in columns, () => `${p.id}: ${query.view} has no column ${field.column}`);
     for (const m of p.measures) {
       const type = columns[m.column];
-      if (type && !NUMERIC.includes(type)) problems.push(`${p.id}: measure ${m.column} is ${type}, not a number`);
+      problems.check(!type || NUMERIC.includes(type), () => `${p.id}: measure ${m.column} is ${type}, not a number`);
     }
-    if (p.kind === 'kpi' ? p.dimensions.length !== 0 : p.dimensions.length === 0)
-      problems.push(`${p.id}: a ${p.kind} panel ${p.kind === 'kpi' ? 'takes no' : 'needs a'} dimension`);
-    if (p.measures.length === 0) problems.push(`${p.id}: needs a measure`);
+    problems.check(
+      p.kind === 'kpi' ? p.dimensions.length === 0 : p.dimensions.length > 0,
+      () => `${p.id}: a ${p.kind} panel ${p.kind === 'kpi' ? 'takes no' : 'needs a'} dimension`,
+    );
+    problems.check(p.measures.length > 0, () => `${p.id}: needs a measure`);
   }
-  return problems;
+  return [...problems.all];
 }
 
 const NUMERIC: readonly ColumnType[] = ['INTEGER', 'DECIMAL'];

@@ -10,6 +10,8 @@ import {
   type CopyJobSpec,
   type Migration,
 } from './migrations';
+import { Problems } from '../kernel/problems';
+import { literal, timestampLiteral } from './sql';
 
 export interface StatementOptions {
   /** The migration id: the Redshift Data API driver names the statement with it (StatementName). */
@@ -108,29 +110,34 @@ export async function inTransaction(
 }
 
 function validateList(migrations: readonly Migration[]): void {
-  const problems: string[] = [];
+  const problems = new Problems();
   const seen = new Set<string>();
   for (const m of migrations) {
-    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(m.id))
-      problems.push(`migration id ${JSON.stringify(m.id)} must be 1-128 of [A-Za-z0-9_.-]`);
-    if (seen.has(m.id)) problems.push(`migration id ${m.id} appears twice`);
+    problems.check(
+      /^[A-Za-z0-9_.-]{1,128}$/.test(m.id),
+      () => `migration id ${JSON.stringify(m.id)} must be 1-128 of [A-Za-z0-9_.-]`,
+    );
+    problems.check(!seen.has(m.id), () => `migration id ${m.id} appears twice`);
     seen.add(m.id);
-    if (m.statements.length === 0) problems.push(`migration ${m.id} has no statements`);
-    if (m.copyJob && (!m.repeatable || m.transactional || m.statements.length !== 1))
-      problems.push(`migration ${m.id} creates a COPY JOB: it must be repeatable, non-transactional and one statement`);
+    problems.check(m.statements.length > 0, () => `migration ${m.id} has no statements`);
+    problems.check(
+      !m.copyJob || (m.repeatable === true && !m.transactional && m.statements.length === 1),
+      () => `migration ${m.id} creates a COPY JOB: it must be repeatable, non-transactional and one statement`,
+    );
     const actual = checksumOf(m.statements, m.transactional);
-    if (actual !== m.checksum)
-      problems.push(`migration ${m.id} checksum ${m.checksum} does not match its statements (${actual})`);
+    problems.check(
+      actual === m.checksum,
+      () => `migration ${m.id} checksum ${m.checksum} does not match its statements (${actual})`,
+    );
   }
   const ids = migrations.map((m) => m.id);
   const sorted = [...ids].sort();
-  if (ids.join('\n') !== sorted.join('\n'))
-    problems.push(`migrations must be listed in id order, got ${ids.join(', ')}`);
-  if (problems.length) throw new Error(`invalid migration list:\n- ${problems.join('\n- ')}`);
+  problems.check(
+    ids.join('\n') === sorted.join('\n'),
+    () => `migrations must be listed in id order, got ${ids.join(', ')}`,
+  );
+  if (!problems.empty) throw new Error(`invalid migration list:\n- ${problems.all.join('\n- ')}`);
 }
-
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
-const timestamp = (d: Date) => literal(d.toISOString().replace('T', ' ').replace('Z', ''));
 
 /**
  * Apply what is due, in order: each versioned migration not yet applied, then each repeatable
@@ -202,12 +209,12 @@ export async function applyMigrations(
 
 /** The tracking row of a migration; a repeatable one replaces its earlier row. */
 function recordStatements(m: Migration, at: Date): string[] {
-  const insert = `INSERT INTO ${MIGRATIONS_TABLE} (id, checksum, applied_at) VALUES (${literal(m.id)}, ${literal(m.checksum)}, ${timestamp(at)})`;
+  const insert = `INSERT INTO ${MIGRATIONS_TABLE} (id, checksum, applied_at) VALUES (${literal(m.id)}, ${literal(m.checksum)}, ${timestampLiteral(at)})`;
   return m.repeatable ? [`DELETE FROM ${MIGRATIONS_TABLE} WHERE id = ${literal(m.id)}`, insert] : [insert];
 }
 
 /** Seconds around a COPY JOB's creation or drop within which a file's side cannot be told. */
-export const BOUNDARY_SECONDS = 5;
+const BOUNDARY_SECONDS = 5;
 
 /**
  * Make one COPY JOB exist with exactly this definition, re-runnably (COPY JOB CREATE has no
@@ -246,7 +253,7 @@ async function ensureCopyJob(
     if (exists) {
       // Close the span first: a file landing during the DROP is then ambiguous, not lost.
       await driver.exec(
-        `UPDATE ${COPY_JOB_RUNS} SET dropped_at = ${timestamp(now())} WHERE job_name = ${job} AND dropped_at IS NULL`,
+        `UPDATE ${COPY_JOB_RUNS} SET dropped_at = ${timestampLiteral(now())} WHERE job_name = ${job} AND dropped_at IS NULL`,
         { name: m.id },
       );
       await driver.exec(`COPY JOB DROP ${spec.name}`, { name: m.id });
@@ -258,7 +265,7 @@ async function ensureCopyJob(
       );
     }
     await driver.exec(
-      `INSERT INTO ${COPY_JOB_RUNS} (job_name, checksum, bucket, prefix, created_from, dropped_at) VALUES (${job}, ${literal(m.checksum)}, ${literal(spec.bucket)}, ${literal(spec.prefix)}, ${timestamp(now())}, NULL)`,
+      `INSERT INTO ${COPY_JOB_RUNS} (job_name, checksum, bucket, prefix, created_from, dropped_at) VALUES (${job}, ${literal(m.checksum)}, ${literal(spec.bucket)}, ${literal(spec.prefix)}, ${timestampLiteral(now())}, NULL)`,
       { name: m.id },
     );
     await driver.exec(m.statements[0], { name: m.id });
@@ -276,7 +283,7 @@ async function ensureCopyJob(
 }
 
 /** Where a job's smoke-test canary lands: under its prefix, so the COPY role's own grants are tested. */
-export function smokeKey(spec: CopyJobSpec, checksum: string): string {
+function smokeKey(spec: CopyJobSpec, checksum: string): string {
   return `${spec.prefix}_smoke/${spec.name}-${checksum.slice(0, 12)}.csv`;
 }
 
@@ -346,7 +353,7 @@ async function backfill(
         driver,
         [
           renderFileCopy(spec, file.key),
-          `INSERT INTO ${LANDING_BACKFILL} (file_name, job_name, loaded_at) VALUES (${literal(file.key)}, ${literal(spec.name)}, ${timestamp(now())})`,
+          `INSERT INTO ${LANDING_BACKFILL} (file_name, job_name, loaded_at) VALUES (${literal(file.key)}, ${literal(spec.name)}, ${timestampLiteral(now())})`,
         ],
         { name: `${m.id}.backfill` },
       );

@@ -1,6 +1,6 @@
 import { factTables, saleLine } from '../kernel/contracts';
 import { buildCatalog } from '../kernel/catalog';
-import { buildMigrations, renderCopyJob } from './migrations';
+import { buildMigrations } from './migrations';
 import {
   allMaterializedViews,
   allPlainViews,
@@ -73,9 +73,13 @@ describe('Redshift DDL', () => {
       'R__copy_job_sales',
       'R__dims',
     ]);
-    expect(renderCopyJob('sales', redshiftTarget)).toMatchSnapshot();
-    expect(renderCopyJob('inventory', redshiftTarget)).toMatch(/JOB CREATE inventory_updates_autocopy AUTO ON$/);
-    expect(renderCopyJob('inventory', redshiftTarget)).not.toMatch(/MAXERROR|MANIFEST/);
+    const copyJob = (id: string) => migrations.find((m) => m.id === id)!.statements;
+    expect(copyJob('R__copy_job_sales')).toHaveLength(1);
+    expect(copyJob('R__copy_job_sales')[0]).toMatchSnapshot();
+    expect(copyJob('R__copy_job_inventory')).toEqual([
+      expect.stringMatching(/JOB CREATE inventory_updates_autocopy AUTO ON$/),
+    ]);
+    expect(copyJob('R__copy_job_inventory')[0]).not.toMatch(/MAXERROR|MANIFEST/);
   });
   it('rejects a target with a bad role, bucket or region, naming each', () => {
     expect(() =>

@@ -280,10 +280,7 @@ describe(`warehouse views on ${backendName}`, () => {
     const report = await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket });
     expect(report.failures).toEqual([]);
     expect(report.filesLoaded).toBe(round1.files.size);
-    expect(report.rowsLoaded).toEqual({
-      sales_transactions: round1.sales.length,
-      inventory_updates: round1.inventory.length,
-    });
+    expect(report.rowsLoaded).toEqual({ sales: round1.sales.length, inventory: round1.inventory.length });
     checkDashboard(await runDashboardQueries(driver), round1.sales, round1.inventory);
   });
 

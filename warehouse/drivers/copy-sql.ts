@@ -1,5 +1,5 @@
 // The COPY statement both twin drivers run: CSV with a header row, columns named.
-import { quoteIdent } from '../schema';
+import { quoteIdent } from '../sql';
 
 export function copyCsvSql(table: string, columns: readonly string[], source: string): string {
   return `COPY ${table} (${columns.map(quoteIdent).join(', ')}) FROM ${source} WITH (FORMAT csv, HEADER true)`;

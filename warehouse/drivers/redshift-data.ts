@@ -13,6 +13,8 @@ import {
   type RedshiftDataClient,
   type SqlParameter,
 } from '@aws-sdk/client-redshift-data';
+import { REDSHIFT_DATA_MAX_BATCH_STATEMENTS } from '../../kernel/awsLimits';
+import { Problems } from '../../kernel/problems';
 import type { SqlDriver, StatementOptions } from '../runner';
 
 export interface RedshiftDataTarget {
@@ -45,13 +47,9 @@ export class RedshiftStatementError extends Error {
   }
 }
 
-/** Data API limit on the statements of one BatchExecuteStatement. */
-export const MAX_BATCH = 40;
-
-// Arrays, not Sets: a relic of Pulumi's closure serializer (it wrote a captured Set out
-// as a plain object); the esbuild bundle keeps either.
-const DONE = ['FINISHED', 'FAILED', 'ABORTED'];
-const RUNNING = ['SUBMITTED', 'PICKED', 'STARTED'];
+/** DescribeStatement's statuses of a statement that has ended, and of one still in flight. */
+const DONE = new Set(['FINISHED', 'FAILED', 'ABORTED']);
+const RUNNING = new Set(['SUBMITTED', 'PICKED', 'STARTED']);
 
 /** `$1` placeholders become Data API named parameters `:p1`. */
 export function toNamedParameters(
@@ -104,12 +102,11 @@ export class RedshiftDataDriver implements SqlDriver {
     private readonly client: RedshiftDataClient,
     private readonly target: RedshiftDataTarget,
   ) {
-    const problems: string[] = [];
-    if (!target.workgroupName) problems.push('workgroupName is required');
-    if (!target.database) problems.push('database is required');
-    if (target.pollMs !== undefined && !(target.pollMs >= 0))
-      problems.push(`pollMs must be >= 0, got ${target.pollMs}`);
-    if (problems.length) throw new Error(`RedshiftDataDriver: ${problems.join('; ')}`);
+    new Problems()
+      .check(Boolean(target.workgroupName), 'workgroupName is required')
+      .check(Boolean(target.database), 'database is required')
+      .check(target.pollMs === undefined || target.pollMs >= 0, () => `pollMs must be >= 0, got ${target.pollMs}`)
+      .throwIfAny('RedshiftDataDriver', (message) => new Error(message));
     this.pollMs = target.pollMs ?? 250;
     this.timeoutMs = target.timeoutMs ?? 15 * 60_000;
   }
@@ -129,7 +126,7 @@ export class RedshiftDataDriver implements SqlDriver {
     for (;;) {
       const d = await this.client.send(new DescribeStatementCommand({ Id: id }));
       const status = d.Status ?? 'SUBMITTED';
-      if (DONE.includes(status)) {
+      if (DONE.has(status)) {
         if (status !== 'FINISHED') {
           const failed = d.SubStatements?.find((s) => s.Status === 'FAILED');
           throw new RedshiftStatementError(
@@ -168,7 +165,7 @@ export class RedshiftDataDriver implements SqlDriver {
         new ListStatementsCommand({ StatementName: name, Status: 'ALL', RoleLevel: true, NextToken: token }),
       );
       for (const s of page.Statements ?? [])
-        if (s.StatementName === name && RUNNING.includes(s.Status ?? '') && s.Id)
+        if (s.StatementName === name && RUNNING.has(s.Status ?? '') && s.Id)
           ids.push({ id: s.Id, sql: s.QueryString ?? '' });
       token = page.NextToken;
     } while (token);
@@ -215,8 +212,10 @@ export class RedshiftDataDriver implements SqlDriver {
   async execInTransaction(statements: readonly string[], options?: StatementOptions): Promise<void> {
     if (statements.length === 0) return;
     if (statements.length === 1) return this.exec(statements[0], options);
-    if (statements.length > MAX_BATCH)
-      throw new Error(`BatchExecuteStatement takes at most ${MAX_BATCH} statements, got ${statements.length}`);
+    if (statements.length > REDSHIFT_DATA_MAX_BATCH_STATEMENTS)
+      throw new Error(
+        `BatchExecuteStatement takes at most ${REDSHIFT_DATA_MAX_BATCH_STATEMENTS} statements, got ${statements.length}`,
+      );
     const { Id } = await this.client.send(
       new BatchExecuteStatementCommand({ ...this.where, Sqls: [...statements], StatementName: options?.name }),
     );

@@ -1,147 +1,16 @@
-// The warehouse schema, defined once and rendered for two dialects.
-// Table columns come from the event contracts; view query text is the same in
-// Redshift and Postgres, and only the physical clauses differ (the approach dbt's
-// Redshift adapter takes). Redshift refreshes the materialized views
-// incrementally; the Postgres twin keeps each one as a table that a statement
-// trigger feeds with partial aggregates of every insert, merged on refresh.
-import {
-  dimensions,
-  factTables,
-  inventoryUpdate,
-  kindRules,
-  product,
-  saleLine,
-  store,
-  type Contract,
-  type FieldSpec,
-} from '../kernel/contracts';
-
-export type Dialect = 'postgres' | 'redshift';
-export const dialects: readonly Dialect[] = ['postgres', 'redshift'];
-
-/** Every warehouse object lives in this schema. */
-export const WAREHOUSE_SCHEMA = 'retail';
-
-/** `retail.name`. */
-export function qualified(name: string): string {
-  return `${WAREHOUSE_SCHEMA}.${name}`;
-}
-
-/** Double-quoted identifier: column names such as "timestamp" and "size" are keywords. */
-export function quoteIdent(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a safe SQL identifier: ${JSON.stringify(name)}`);
-  return `"${name}"`;
-}
-
-export interface ColumnDef {
-  readonly name: string;
-  /** The same type text in both dialects. */
-  readonly sqlType: string;
-  readonly nullable: boolean;
-  /** Twin only: what Redshift's type refuses and Postgres's does not (a VARCHAR's byte length). */
-  readonly twinChecks: readonly { name: string; check: string }[];
-  readonly doc: string;
-}
-
-export interface Physical {
-  readonly diststyle: 'KEY' | 'ALL' | 'EVEN';
-  readonly distkey?: string;
-  readonly sortkey: readonly string[];
-}
-
-export interface TableDef {
-  readonly name: string;
-  readonly role: 'fact' | 'dim';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly contract: Contract<any>;
-  readonly columns: readonly ColumnDef[];
-  /** The contract's key. Declared (and enforced) for the dims only: see renderTableDdl. */
-  readonly primaryKey: string;
-  readonly physical: Physical;
-}
-
-/** SQL type of a contract field, valid in Redshift and Postgres alike: its kind's rule in the contracts. */
-export function sqlTypeOf(spec: FieldSpec): string {
-  return kindRules[spec.kind].sqlType(spec);
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function defineTable(contract: Contract<any>, physical: Physical): TableDef {
-  const fields = contract.fields as Record<string, FieldSpec>;
-  const columns = (contract.columns as readonly string[]).map((name) => ({
-    name,
-    sqlType: sqlTypeOf(fields[name]),
-    nullable: fields[name].nullable === true,
-    twinChecks: kindRules[fields[name].kind].twinChecks(quoteIdent(name), fields[name]),
-    doc: fields[name].doc,
-  }));
-  for (const key of [physical.distkey, ...physical.sortkey]) {
-    if (key !== undefined && !columns.some((c) => c.name === key))
-      throw new Error(`${contract.table}: physical key ${key} is not a column`);
-  }
-  return Object.freeze({
-    name: contract.table,
-    role: contract.role,
-    contract,
-    columns,
-    primaryKey: contract.key,
-    physical,
-  });
-}
-
-/** The four tables. Facts are distributed by product (the widest join and group key) and sorted by time. */
-export const tables = {
-  products: defineTable(product, { diststyle: 'ALL', sortkey: ['product_id'] }),
-  stores: defineTable(store, { diststyle: 'ALL', sortkey: ['store_id'] }),
-  sales_transactions: defineTable(saleLine, { diststyle: 'KEY', distkey: 'product_id', sortkey: ['timestamp'] }),
-  inventory_updates: defineTable(inventoryUpdate, { diststyle: 'KEY', distkey: 'product_id', sortkey: ['timestamp'] }),
-} as const;
-export type TableName = keyof typeof tables;
-
-/** Dims first, then facts. */
-export const allTables: readonly TableDef[] = [...dimensions, ...factTables].map((c) => tables[c.table as TableName]);
-export const factTableDefs: readonly TableDef[] = factTables.map((c) => tables[c.table as TableName]);
-export const dimTableDefs: readonly TableDef[] = dimensions.map((c) => tables[c.table as TableName]);
-
-function renderPhysical(p: Physical): string[] {
-  const out = [`DISTSTYLE ${p.diststyle}`];
-  if (p.distkey) out.push(`DISTKEY (${quoteIdent(p.distkey)})`);
-  if (p.sortkey.length) out.push(`SORTKEY (${p.sortkey.map(quoteIdent).join(', ')})`);
-  return out;
-}
-
-/** CREATE TABLE statements for one table (idempotent). */
-export function renderTableDdl(table: TableDef, dialect: Dialect): string[] {
-  const lines = table.columns.map((c) => `  ${quoteIdent(c.name)} ${c.sqlType}${c.nullable ? '' : ' NOT NULL'}`);
-  // The twin refuses what Redshift refuses: a value over a VARCHAR's bytes fails the
-  // file's COPY in both, not in Redshift alone. Named, so a load error says which rule.
-  if (dialect === 'postgres') {
-    for (const c of table.columns) {
-      for (const { name, check } of c.twinChecks)
-        lines.push(`  CONSTRAINT ${quoteIdent(`${table.name}_${c.name}_${name}`)} CHECK (${check})`);
-    }
-  }
-  // Keys only where something enforces them. Redshift enforces none, and its planner
-  // trusts the declared ones ("Table constraints": a SELECT DISTINCT may return
-  // duplicates if a primary key is not unique; "Define primary key and foreign key
-  // constraints": do not define them unless the application enforces them).
-  // - Dims: their ids are unique by construction (the catalog numbers them), the one
-  //   migration that loads them replaces them whole, and the twin enforces the key.
-  // - Facts: no key. The consumer refuses a duplicate id within a chunk only; a sender
-  //   could repeat an id in another chunk, which would load twice. The books (each
-  //   event exactly once, by id) catch that in the twin. Nor foreign keys: the consumer
-  //   checks references against the catalog it was deployed with, and a smaller
-  //   catalog later replaces the dims under facts that still name the old ids.
-  if (table.role === 'dim') lines.push(`  PRIMARY KEY (${quoteIdent(table.primaryKey)})`);
-  const head = `CREATE TABLE IF NOT EXISTS ${qualified(table.name)} (\n${lines.join(',\n')}\n)`;
-  return [dialect === 'redshift' ? `${head}\n${[...renderPhysical(table.physical), 'ENCODE AUTO'].join('\n')}` : head];
-}
-
-// ---------------------------------------------------------------------------
+// The views, dialect-free: their query text is the same in Redshift and Postgres, and
+// only the physical clauses differ (redshift.ts, postgres.ts), the approach dbt's
+// Redshift adapter takes.
+//
 // Materialized views: one fact table, inner joins to dims, GROUP BY and
 // SUM/COUNT/MIN/MAX only, so Redshift refreshes them incrementally. AVG is left
 // out on purpose: it is not mergeable from partial aggregates, and AVG(int)
 // truncates in Redshift; the plain views divide a SUM by a COUNT instead.
+//
+// Plain views read the materialized views and dims: ranks, peaks, ratios. Window
+// functions and COUNT(DISTINCT) are fine there; they never scan facts.
+import { quoteIdent } from '../sql';
+import { qualified, tables, type Physical, type TableDef } from './tables';
 
 export type Aggregate = 'sum' | 'count' | 'min' | 'max';
 
@@ -187,6 +56,49 @@ export type ViewDef = MaterializedViewDef | PlainViewDef;
 const col = (alias: string, name: string) => `${alias}.${quoteIdent(name)}`;
 const S = (name: string) => qualified(name);
 
+// ---------------------------------------------------------------------------
+// The three sales measures, defined once: each sales materialized view aggregates
+// sale lines with them, and each plain view rolls those partial sums up again.
+
+interface SalesMeasure {
+  readonly name: 'sale_lines' | 'units' | 'revenue';
+  readonly agg: Aggregate;
+  /** Argument of the aggregate over the sales fact under `alias`. */
+  readonly expr: (alias: string) => string;
+  /** A whole number: its roll-up is cast back to BIGINT (Postgres's SUM of a BIGINT is NUMERIC). */
+  readonly whole: boolean;
+}
+
+const SALES_MEASURES: readonly SalesMeasure[] = [
+  { name: 'sale_lines', agg: 'count', expr: () => '*', whole: true },
+  { name: 'units', agg: 'sum', expr: (a) => col(a, 'quantity'), whole: true },
+  { name: 'revenue', agg: 'sum', expr: (a) => `${col(a, 'quantity')} * ${col(a, 'unit_price')}`, whole: false },
+];
+type SalesMeasureName = SalesMeasure['name'];
+const ALL_SALES: readonly SalesMeasureName[] = SALES_MEASURES.map((m) => m.name);
+
+/** The sales measures of a materialized view over the sales fact under `alias`. */
+function salesMeasures(alias: string): Measure[] {
+  return SALES_MEASURES.map((m) => ({ name: m.name, agg: m.agg, expr: m.expr(alias) }));
+}
+
+/**
+ * The SELECT columns that roll the sales measures of a materialized view (under `alias`) up to
+ * coarser groups: `CAST(SUM(h.units) AS BIGINT) AS units`. With `orZero`, a group without sales
+ * (a LEFT JOIN's empty side, or no rows at all) reads 0, not NULL.
+ */
+function salesTotals(alias: string, { orZero = false, only = ALL_SALES } = {}): string {
+  return SALES_MEASURES.filter((m) => only.includes(m.name))
+    .map((m) => {
+      const sum = orZero ? `COALESCE(SUM(${alias}.${m.name}), 0)` : `SUM(${alias}.${m.name})`;
+      return `${m.whole ? `CAST(${sum} AS BIGINT)` : sum} AS ${m.name}`;
+    })
+    .join(', ');
+}
+
+// ---------------------------------------------------------------------------
+// Materialized views
+
 function defineMaterialized(def: Omit<MaterializedViewDef, 'kind'>): MaterializedViewDef {
   const names = [...def.groupBy.map((g) => g.name), ...def.measures.map((m) => m.name)];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -219,6 +131,11 @@ export function renderMaterializedQuery(view: MaterializedViewDef, source = qual
   return `SELECT\n${select.join(',\n')}\n${from.join('\n')}\nGROUP BY ${view.groupBy.map((g) => g.expr).join(', ')}`;
 }
 
+/** The columns of a materialized view, group keys first: its table's column order in the twin. */
+export function materializedColumns(view: MaterializedViewDef): string[] {
+  return [...view.groupBy.map((g) => g.name), ...view.measures.map((m) => m.name)];
+}
+
 const s = 's';
 export const materializedViews = {
   mv_sales_by_minute: defineMaterialized({
@@ -229,9 +146,7 @@ export const materializedViews = {
     joins: [],
     groupBy: [{ name: 'minute', expr: `date_trunc('minute', ${col(s, 'timestamp')})` }],
     measures: [
-      { name: 'sale_lines', agg: 'count', expr: '*' },
-      { name: 'units', agg: 'sum', expr: col(s, 'quantity') },
-      { name: 'revenue', agg: 'sum', expr: `${col(s, 'quantity')} * ${col(s, 'unit_price')}` },
+      ...salesMeasures(s),
       { name: 'first_sale_at', agg: 'min', expr: col(s, 'timestamp') },
       { name: 'last_sale_at', agg: 'max', expr: col(s, 'timestamp') },
     ],
@@ -247,11 +162,7 @@ export const materializedViews = {
       { name: 'hour', expr: `date_trunc('hour', ${col(s, 'timestamp')})` },
       { name: 'store_id', expr: col(s, 'store_id') },
     ],
-    measures: [
-      { name: 'sale_lines', agg: 'count', expr: '*' },
-      { name: 'units', agg: 'sum', expr: col(s, 'quantity') },
-      { name: 'revenue', agg: 'sum', expr: `${col(s, 'quantity')} * ${col(s, 'unit_price')}` },
-    ],
+    measures: salesMeasures(s),
     physical: { diststyle: 'EVEN', sortkey: ['hour', 'store_id'] },
   }),
   mv_sales_by_product: defineMaterialized({
@@ -263,11 +174,7 @@ export const materializedViews = {
     alias: s,
     joins: [],
     groupBy: [{ name: 'product_id', expr: col(s, 'product_id') }],
-    measures: [
-      { name: 'sale_lines', agg: 'count', expr: '*' },
-      { name: 'units', agg: 'sum', expr: col(s, 'quantity') },
-      { name: 'revenue', agg: 'sum', expr: `${col(s, 'quantity')} * ${col(s, 'unit_price')}` },
-    ],
+    measures: salesMeasures(s),
     physical: { diststyle: 'KEY', distkey: 'product_id', sortkey: ['product_id'] },
   }),
   mv_stock_movements: defineMaterialized({
@@ -292,8 +199,7 @@ export const materializedViews = {
 export const allMaterializedViews: readonly MaterializedViewDef[] = Object.values(materializedViews);
 
 // ---------------------------------------------------------------------------
-// Plain views over the materialized views and dims: ranks, peaks, ratios.
-// Window functions and COUNT(DISTINCT) are fine here; they never scan facts.
+// Plain views
 
 function defineView(def: Omit<PlainViewDef, 'kind'>): PlainViewDef {
   return Object.freeze({ kind: 'view', ...def });
@@ -307,7 +213,7 @@ function salesPerPeriodView(period: 'day' | 'week', doc: string): PlainViewDef {
     doc,
     reads: ['mv_sales_by_store_hour'],
     metrics: [`${period === 'day' ? 'daily' : 'weekly'} sales trends with the peak periods`],
-    query: `SELECT ${bucket} AS ${period}, CAST(SUM(h.sale_lines) AS BIGINT) AS sale_lines, CAST(SUM(h.units) AS BIGINT) AS units, SUM(h.revenue) AS revenue,
+    query: `SELECT ${bucket} AS ${period}, ${salesTotals('h')},
   RANK() OVER (ORDER BY SUM(h.revenue) DESC) AS revenue_rank
 FROM ${S('mv_sales_by_store_hour')} h
 GROUP BY ${bucket}`,
@@ -335,7 +241,7 @@ FROM ${S('mv_sales_by_minute')} m`,
     doc: 'Sales per hour, ranked overall and within the day (rank 1 is the peak hour).',
     reads: ['mv_sales_by_store_hour'],
     metrics: ['hourly sales trends with the peak periods'],
-    query: `SELECT h.hour, CAST(SUM(h.sale_lines) AS BIGINT) AS sale_lines, CAST(SUM(h.units) AS BIGINT) AS units, SUM(h.revenue) AS revenue,
+    query: `SELECT h.hour, ${salesTotals('h')},
   RANK() OVER (ORDER BY SUM(h.revenue) DESC) AS revenue_rank,
   RANK() OVER (PARTITION BY date_trunc('day', h.hour) ORDER BY SUM(h.revenue) DESC) AS revenue_rank_in_day,
   RANK() OVER (ORDER BY SUM(h.units) DESC) AS units_rank
@@ -350,7 +256,7 @@ GROUP BY h.hour`,
     reads: ['mv_sales_by_store_hour', 'stores'],
     metrics: ['sales by store', 'revenue by store', 'store ranking by volume and by revenue'],
     query: `SELECT st.store_id, st.city, st.state, st.region, st."size",
-  CAST(COALESCE(SUM(h.sale_lines), 0) AS BIGINT) AS sale_lines, CAST(COALESCE(SUM(h.units), 0) AS BIGINT) AS units, COALESCE(SUM(h.revenue), 0) AS revenue,
+  ${salesTotals('h', { orZero: true })},
   RANK() OVER (ORDER BY COALESCE(SUM(h.revenue), 0) DESC) AS revenue_rank,
   RANK() OVER (ORDER BY COALESCE(SUM(h.units), 0) DESC) AS units_rank
 FROM ${S('stores')} st
@@ -363,7 +269,7 @@ GROUP BY st.store_id, st.city, st.state, st.region, st."size"`,
     reads: ['mv_sales_by_store_hour', 'stores'],
     metrics: ['sales by region'],
     query: `SELECT st.region, COUNT(DISTINCT st.store_id) AS stores,
-  CAST(COALESCE(SUM(h.sale_lines), 0) AS BIGINT) AS sale_lines, CAST(COALESCE(SUM(h.units), 0) AS BIGINT) AS units, COALESCE(SUM(h.revenue), 0) AS revenue,
+  ${salesTotals('h', { orZero: true })},
   RANK() OVER (ORDER BY COALESCE(SUM(h.revenue), 0) DESC) AS revenue_rank
 FROM ${S('stores')} st
 LEFT JOIN ${S('mv_sales_by_store_hour')} h ON h.store_id = st.store_id
@@ -405,7 +311,7 @@ FROM (
   RANK() OVER (ORDER BY c.revenue DESC) AS revenue_rank,
   RANK() OVER (ORDER BY c.units DESC) AS units_rank
 FROM (
-  SELECT p.category, COUNT(*) AS products, CAST(COALESCE(SUM(m.units), 0) AS BIGINT) AS units, COALESCE(SUM(m.revenue), 0) AS revenue
+  SELECT p.category, COUNT(*) AS products, ${salesTotals('m', { orZero: true, only: ['units', 'revenue'] })}
   FROM ${S('products')} p
   LEFT JOIN ${S('mv_sales_by_product')} m ON m.product_id = p.product_id
   GROUP BY p.category
@@ -416,7 +322,7 @@ FROM (
     doc: 'All sales: lines, units, revenue, average line value and the first and last sale.',
     reads: ['mv_sales_by_minute'],
     metrics: ['revenue overall'],
-    query: `SELECT CAST(COALESCE(SUM(m.sale_lines), 0) AS BIGINT) AS sale_lines, CAST(COALESCE(SUM(m.units), 0) AS BIGINT) AS units, COALESCE(SUM(m.revenue), 0) AS revenue,
+    query: `SELECT ${salesTotals('m', { orZero: true })},
   CASE WHEN SUM(m.sale_lines) > 0 THEN ROUND(SUM(m.revenue) / SUM(m.sale_lines), 2) END AS revenue_per_line,
   MIN(m.first_sale_at) AS first_sale_at, MAX(m.last_sale_at) AS last_sale_at
 FROM ${S('mv_sales_by_minute')} m`,
@@ -468,95 +374,7 @@ export const allPlainViews: readonly PlainViewDef[] = Object.values(plainViews);
 /** Materialized views first: plain views read them. */
 export const allViews: readonly ViewDef[] = [...allMaterializedViews, ...allPlainViews];
 
-/** Twin-only names of a materialized view's pending partial aggregates and of its fact table's capture trigger. */
-export function twinObjects(view: MaterializedViewDef): {
-  pending: string;
-  captureFunction: string;
-  trigger: string;
-  keyIndex: string;
-} {
-  return {
-    pending: qualified(`${view.name}__pending`),
-    captureFunction: qualified(`${view.fact.name}__capture`),
-    trigger: `${view.fact.name}__capture`,
-    keyIndex: `${view.name}__key`,
-  };
-}
-
-const columnsOf = (v: MaterializedViewDef) =>
-  [...v.groupBy.map((g) => g.name), ...v.measures.map((m) => m.name)].map(quoteIdent).join(', ');
-
-/** Statements that create a view (idempotent where the dialect allows). */
-export function renderViewDdl(view: ViewDef, dialect: Dialect): string[] {
-  if (view.kind === 'view') return [`CREATE OR REPLACE VIEW ${qualified(view.name)} AS\n${view.query}`];
-  const query = renderMaterializedQuery(view);
-  if (dialect === 'redshift') {
-    // Redshift has no CREATE MATERIALIZED VIEW IF NOT EXISTS; dropping first keeps the
-    // migration re-runnable, and the plain views that CASCADE drops are created after.
-    // No BACKUP NO: it only leaves a view out of provisioned *cluster* snapshots (CREATE
-    // MATERIALIZED VIEW docs); Redshift Serverless takes no cluster snapshots.
-    return [
-      `DROP MATERIALIZED VIEW IF EXISTS ${qualified(view.name)} CASCADE`,
-      `CREATE MATERIALIZED VIEW ${qualified(view.name)}\n${renderPhysical(view.physical).join('\n')}\nAUTO REFRESH YES\nAS\n${query}`,
-    ];
-  }
-  const twin = twinObjects(view);
-  const keys = view.groupBy.map((g) => quoteIdent(g.name)).join(', ');
-  const sameFact = allMaterializedViews.filter((v) => v.fact === view.fact);
-  const captured = sameFact.slice(0, sameFact.indexOf(view) + 1);
-  return [
-    // A table built WITH DATA from the same query; later inserts reach it through the pending table.
-    `CREATE TABLE IF NOT EXISTS ${qualified(view.name)} AS\n${query}\nWITH DATA`,
-    `CREATE UNIQUE INDEX IF NOT EXISTS ${twin.keyIndex} ON ${qualified(view.name)} (${keys})`,
-    `CREATE TABLE IF NOT EXISTS ${twin.pending} (LIKE ${qualified(view.name)})`,
-    // One statement trigger per fact table feeds every view over it created so far
-    // (views are created in order, each replacing the function with one more capture):
-    // one pass of trigger overhead per COPY instead of one per view.
-    `CREATE OR REPLACE FUNCTION ${twin.captureFunction}() RETURNS trigger LANGUAGE plpgsql AS $capture$
-BEGIN
-${captured.map((v) => `  INSERT INTO ${twinObjects(v).pending} (${columnsOf(v)})\n${renderMaterializedQuery(v, 'new_rows')};`).join('\n')}
-  RETURN NULL;
-END
-$capture$`,
-    `CREATE OR REPLACE TRIGGER ${twin.trigger} AFTER INSERT ON ${qualified(view.fact.name)} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ${twin.captureFunction}()`,
-  ];
-}
-
-/**
- * Statements that bring one materialized view up to date. Redshift refreshes
- * incrementally itself; the twin merges the pending partial aggregates, which is
- * the same incremental step, under a lock so no insert slips between merge and clear.
- */
-export function renderRefreshSql(view: MaterializedViewDef, dialect: Dialect): string[] {
-  if (dialect === 'redshift') return [`REFRESH MATERIALIZED VIEW ${qualified(view.name)}`];
-  const twin = twinObjects(view);
-  const keys = view.groupBy.map((g) => quoteIdent(g.name));
-  const merge = { sum: 'SUM', count: 'SUM', min: 'MIN', max: 'MAX' } as const;
-  const combine = (m: Measure) => {
-    const c = quoteIdent(m.name);
-    if (m.agg === 'min') return `${c} = LEAST(t.${c}, EXCLUDED.${c})`;
-    if (m.agg === 'max') return `${c} = GREATEST(t.${c}, EXCLUDED.${c})`;
-    return `${c} = t.${c} + EXCLUDED.${c}`;
-  };
-  const columns = [...keys, ...view.measures.map((m) => quoteIdent(m.name))];
-  return [
-    `LOCK TABLE ${twin.pending} IN EXCLUSIVE MODE`,
-    `INSERT INTO ${qualified(view.name)} AS t (${columns.join(', ')})
-SELECT ${[...keys, ...view.measures.map((m) => `${merge[m.agg]}(${quoteIdent(m.name)})`)].join(', ')}
-FROM ${twin.pending}
-GROUP BY ${keys.join(', ')}
-ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${view.measures.map(combine).join(', ')}`,
-    `TRUNCATE ${twin.pending}`,
-  ];
-}
-
-/** Twin only: recompute a materialized view from the facts (after a delete or update of facts). */
-export function renderRebuildSql(view: MaterializedViewDef): string[] {
-  const twin = twinObjects(view);
-  return [
-    `LOCK TABLE ${twin.pending} IN EXCLUSIVE MODE`,
-    `TRUNCATE ${qualified(view.name)}`,
-    `INSERT INTO ${qualified(view.name)}\n${renderMaterializedQuery(view)}`,
-    `TRUNCATE ${twin.pending}`,
-  ];
+/** A plain view's DDL, the same in both dialects. */
+export function renderPlainViewDdl(view: PlainViewDef): string[] {
+  return [`CREATE OR REPLACE VIEW ${qualified(view.name)} AS\n${view.query}`];
 }
