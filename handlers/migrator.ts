@@ -81,6 +81,94 @@ export function s3Lister(s3: S3Client): LandingLister {
   };
 }
 
+/** Refuses an unknown check, and migrations other than the ones this function carries (a stale deploy). */
+function checkEvent(event: MigratorEvent, hash: string): void {
+  if (event.check !== undefined && event.check !== 'copyJobErrors')
+    throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors)`);
+  if (event.hash !== undefined && event.hash !== hash) {
+    throw new Error(
+      `migrator was invoked for migrations ${event.hash} but carries ${hash}; redeploy the function with the new migrations`,
+    );
+  }
+}
+
+/**
+ * One driver per invocation: it carries this invocation's remaining time. Statements are
+ * named by migration id, so a rerun waits for one still in flight instead of submitting again.
+ */
+function openDriver(
+  options: MigratorOptions,
+  context: MigratorContext | undefined,
+): { driver: RedshiftDataDriver; workgroupName: string } {
+  const workgroupName = options.workgroupName ?? process.env.WORKGROUP_NAME ?? '';
+  const database = options.database ?? process.env.DATABASE ?? '';
+  const missing = [
+    !workgroupName && 'workgroupName (env WORKGROUP_NAME)',
+    !database && 'database (env DATABASE)',
+  ].filter(Boolean);
+  if (missing.length) throw new Error(`migrator settings missing: ${missing.join(', ')}`);
+  const driver = new RedshiftDataDriver(options.client ?? new RedshiftDataClient({}), {
+    workgroupName,
+    database,
+    secretArn: options.secretArn ?? process.env.SECRET_ARN,
+    pollMs: options.pollMs,
+    ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+  });
+  return { driver, workgroupName };
+}
+
+/** The scheduled check: auto-copy's load errors of the last minutes, logged as a metric; migrates nothing. */
+async function checkLoadErrors(
+  { driver, workgroupName }: { driver: RedshiftDataDriver; workgroupName: string },
+  event: MigratorEvent,
+  options: MigratorOptions,
+  logger: Logger,
+): Promise<LoadCheckResult> {
+  const minutes = event.sinceMinutes ?? 5;
+  if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440))
+    throw new Error(`migrator: sinceMinutes must be a whole number 1..1440, got ${JSON.stringify(event.sinceMinutes)}`);
+  const now = (options.now ?? (() => new Date()))();
+  const since = new Date(now.getTime() - minutes * 60_000);
+  const jobs = await copyJobErrors(driver, since);
+  // Embedded metric format: CloudWatch turns this log line into the CopyJobLoadErrors metric.
+  (options.emitMetric ?? ((line) => process.stdout.write(`${line}\n`)))(loadErrorMetricLog(workgroupName, jobs, now));
+  if (jobs.length)
+    logger.error(
+      'COPY JOBs failed to load files; auto-copy skips them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix, and load them by hand',
+      { jobs },
+    );
+  return { check: 'copyJobErrors', since: since.toISOString(), jobs };
+}
+
+/** Applies what is due, loading the landing files that predate a COPY JOB when the bucket is known. */
+async function migrate(
+  driver: RedshiftDataDriver,
+  event: MigratorEvent,
+  hash: string,
+  options: MigratorOptions,
+  logger: Logger,
+): Promise<MigratorResult> {
+  const landing = options.landing ?? (process.env.LANDING_BUCKET ? s3Lister(new S3Client({})) : undefined);
+  logger.info('applying migrations', {
+    hash,
+    namespaceId: event.namespaceId,
+    migrations: options.migrations.map((m) => m.id),
+  });
+  const result = await applyMigrations(driver, options.migrations, {
+    landing,
+    now: options.now,
+    boundarySeconds: options.boundarySeconds,
+  });
+  if (result.ambiguous?.length) {
+    logger.warn(
+      'landing files within seconds of a COPY JOB boundary: check SYS_LOAD_DETAIL for each and load any missing one by hand (docs/INFRA.md)',
+      { files: result.ambiguous },
+    );
+  }
+  logger.info('migrations done', { ...result, hash });
+  return { ...result, hash };
+}
+
 export function createMigratorHandler(options: MigratorOptions): {
   (event: MigratorEvent & { check: 'copyJobErrors' }, context?: MigratorContext): Promise<LoadCheckResult>;
   (event?: MigratorEvent, context?: MigratorContext): Promise<MigratorResult>;
@@ -88,67 +176,10 @@ export function createMigratorHandler(options: MigratorOptions): {
   const logger = new Logger({ serviceName: 'migrator' });
   const hash = migrationsHash(options.migrations);
   return (async (event: MigratorEvent = {}, context?: MigratorContext) => {
-    if (event.check !== undefined && event.check !== 'copyJobErrors')
-      throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors)`);
-    if (event.hash !== undefined && event.hash !== hash) {
-      throw new Error(
-        `migrator was invoked for migrations ${event.hash} but carries ${hash}; redeploy the function with the new migrations`,
-      );
-    }
-    const workgroupName = options.workgroupName ?? process.env.WORKGROUP_NAME ?? '';
-    const database = options.database ?? process.env.DATABASE ?? '';
-    const missing = [
-      !workgroupName && 'workgroupName (env WORKGROUP_NAME)',
-      !database && 'database (env DATABASE)',
-    ].filter(Boolean);
-    if (missing.length) throw new Error(`migrator settings missing: ${missing.join(', ')}`);
-    // One driver per invocation: it carries this invocation's remaining time. Statements are
-    // named by migration id, so a rerun waits for one still in flight instead of submitting again.
-    const driver = new RedshiftDataDriver(options.client ?? new RedshiftDataClient({}), {
-      workgroupName,
-      database,
-      secretArn: options.secretArn ?? process.env.SECRET_ARN,
-      pollMs: options.pollMs,
-      ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
-    });
-    if (event.check === 'copyJobErrors') {
-      const minutes = event.sinceMinutes ?? 5;
-      if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440))
-        throw new Error(
-          `migrator: sinceMinutes must be a whole number 1..1440, got ${JSON.stringify(event.sinceMinutes)}`,
-        );
-      const now = (options.now ?? (() => new Date()))();
-      const since = new Date(now.getTime() - minutes * 60_000);
-      const jobs = await copyJobErrors(driver, since);
-      // Embedded metric format: CloudWatch turns this log line into the CopyJobLoadErrors metric.
-      (options.emitMetric ?? ((line) => process.stdout.write(`${line}\n`)))(
-        loadErrorMetricLog(workgroupName, jobs, now),
-      );
-      if (jobs.length)
-        logger.error(
-          'COPY JOBs failed to load files; auto-copy skips them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix, and load them by hand',
-          { jobs },
-        );
-      return { check: 'copyJobErrors', since: since.toISOString(), jobs };
-    }
-    const landing = options.landing ?? (process.env.LANDING_BUCKET ? s3Lister(new S3Client({})) : undefined);
-    logger.info('applying migrations', {
-      hash,
-      namespaceId: event.namespaceId,
-      migrations: options.migrations.map((m) => m.id),
-    });
-    const result = await applyMigrations(driver, options.migrations, {
-      landing,
-      now: options.now,
-      boundarySeconds: options.boundarySeconds,
-    });
-    if (result.ambiguous?.length) {
-      logger.warn(
-        'landing files within seconds of a COPY JOB boundary: check SYS_LOAD_DETAIL for each and load any missing one by hand (docs/INFRA.md)',
-        { files: result.ambiguous },
-      );
-    }
-    logger.info('migrations done', { ...result, hash });
-    return { ...result, hash };
+    checkEvent(event, hash);
+    const warehouse = openDriver(options, context);
+    return event.check === 'copyJobErrors'
+      ? checkLoadErrors(warehouse, event, options, logger)
+      : migrate(warehouse.driver, event, hash, options, logger);
   }) as ReturnType<typeof createMigratorHandler>;
 }
