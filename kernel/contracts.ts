@@ -54,7 +54,7 @@ export type RecordOf<C extends { readonly fields: Fields }> = {
 
 // ---------------------------------------------------------------------------
 // Field kinds: the rule of each, written once. Validation (below), the CSV cell
-// (csv.ts) and the column type with the twin's extra checks (warehouse/schema.ts)
+// (csv.ts) and the column type with the twin's extra checks (warehouse/schema/tables.ts)
 // all read it. The rules are Redshift's, the stricter of the two warehouses: what
 // passes them loads in Redshift and in Postgres alike, so one bad event can never
 // fail the COPY of a file, and with it every good event of that file.
