@@ -14,7 +14,6 @@ import { checksumOf, type Migration } from './migrations';
 import { WAREHOUSE_SCHEMA, allViews, qualified, type Dialect } from './schema';
 
 export const databaseRoles = { analyst: 'bfstream_analyst', engineer: 'bfstream_engineer' } as const;
-export type DatabaseRolePersona = keyof typeof databaseRoles;
 
 /** The objects analysts read: every view (a materialized view is a table in the twin). */
 export const analystObjects: readonly string[] = allViews.map((v) => qualified(v.name));

@@ -1,6 +1,7 @@
 import { saleLine } from '../kernel/contracts';
 import { toCsv } from '../kernel/csv';
-import { checkHeader, copyJobDetail, LoaderCrash, loadLandingFiles } from './loader';
+import { checkHeader, LoaderCrash, loadLandingFiles } from './loader';
+import { COPY_JOB_DETAIL } from './migrations';
 import type { CopyDriver } from './runner';
 import {
   backendName,
@@ -13,6 +14,19 @@ import {
 
 const count = async (driver: CopyDriver, table: string) =>
   (await driver.query<{ n: number }>(`SELECT COUNT(*) AS n FROM retail.${table}`))[0].n;
+
+/** Rows of the loader's load log, newest last. */
+const copyJobDetail = (driver: CopyDriver) =>
+  driver.query<{
+    job_name: string;
+    file_name: string;
+    status: string;
+    rows_loaded: number;
+    bytes: number;
+    error: string | null;
+  }>(
+    `SELECT "job_name", "file_name", "status", "rows_loaded", "bytes", "error" FROM ${COPY_JOB_DETAIL} ORDER BY "loaded_at", "file_name"`,
+  );
 
 describe(`loader on ${backendName}`, () => {
   let driver: CopyDriver & { close(): Promise<void> };

@@ -245,14 +245,3 @@ export async function refreshViews(driver: SqlDriver, options: { full?: boolean 
   }
   return { views: allMaterializedViews.map((v) => v.name) };
 }
-
-/** Rows of the twin's load log, newest last. */
-export async function copyJobDetail(
-  driver: SqlDriver,
-): Promise<
-  { job_name: string; file_name: string; status: string; rows_loaded: number; bytes: number; error: string | null }[]
-> {
-  return driver.query(
-    `SELECT "job_name", "file_name", "status", "rows_loaded", "bytes", "error" FROM ${COPY_JOB_DETAIL} ORDER BY "loaded_at", "file_name"`,
-  );
-}
