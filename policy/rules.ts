@@ -5,6 +5,7 @@
 // During a real preview many values are unknown (ARNs of resources not yet created,
 // policies built from them). Rules skip what they cannot read rather than guess, and
 // relate resources through propertyDependencies, which the engine always knows.
+import { LAMBDA_NODE_RUNTIMES } from '../kernel/awsLimits';
 import { stackLifePolicies, stackLifeTypes } from './stackLife';
 import type {
   PolicyResource,
@@ -72,8 +73,6 @@ export const RESOURCELESS_ACTIONS = new Set([
   'ec2:DescribeSubnets',
   'ec2:DescribeSecurityGroups',
 ]);
-
-export const SUPPORTED_NODE_RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
 
 interface Statement {
   Sid?: string;
@@ -202,14 +201,11 @@ export const policies: ProjectPolicy[] = [
   }),
   resourcePolicy(
     'lambda-supported-runtime',
-    `Functions run a supported Node.js runtime (${SUPPORTED_NODE_RUNTIMES.join(', ')}), which provides @aws-sdk v3.`,
+    `Functions run a supported Node.js runtime (${LAMBDA_NODE_RUNTIMES.join(', ')}), which provides @aws-sdk v3.`,
     (args, report) => {
-      if (
-        args.type === T.lambda &&
-        isKnown(args.props.runtime) &&
-        !SUPPORTED_NODE_RUNTIMES.includes(String(args.props.runtime))
-      )
-        report(`runtime ${args.props.runtime} is not one of ${SUPPORTED_NODE_RUNTIMES.join(', ')}`);
+      const runtimes: readonly string[] = LAMBDA_NODE_RUNTIMES;
+      if (args.type === T.lambda && isKnown(args.props.runtime) && !runtimes.includes(String(args.props.runtime)))
+        report(`runtime ${args.props.runtime} is not one of ${LAMBDA_NODE_RUNTIMES.join(', ')}`);
     },
   ),
   resourcePolicy(
