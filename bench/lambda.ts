@@ -1,6 +1,6 @@
 // Lambda archive size, cold-start init time and first-invocation time per function:
 // the dev stack's shipped archives, built from the program as the archive tests build
-// them (infra/shippedArchives.ts) and run in a bare process (local/bareLambda.ts),
+// them (tools/shippedArchives.ts) and run in a bare process (local/bareLambda.ts),
 // against CallbackFunction's default packaging of the same handler (no
 // codePathOptions: every `dependencies` package, whole), which is how the program
 // shipped them before the esbuild bundles (infra/lambdaPackaging.ts).
@@ -34,8 +34,8 @@ import { createConsumerHandler } from '../handlers/consumer';
 import { createProducerHandler } from '../handlers/producer';
 import { functionNames, type FunctionName, type Migrations } from '../infra/lambdaPackaging';
 import { createMigratorHandler } from '../handlers/migrator';
-import { named, type MockRun } from '../infra/mockGraph';
-import { buildArchives } from '../infra/shippedArchives';
+import { named, type MockRun } from '../tools/mockGraph';
+import { buildArchives } from '../tools/shippedArchives';
 import { makeRuntimeModules, scratchDir, startBareFunction } from '../local/bareLambda';
 import { createStreamQueues, ensureBucket, openEndpoint } from '../local/endpoint';
 import { toSqsRecord } from '../local/eventSource';

@@ -20,7 +20,7 @@ function planOnce(stack: string): PlanTiming {
   const started = performance.now();
   // Pulumi.prod.yaml leaves the required alarm address to the operator; CI passes one the same way.
   const alarm = stack === 'prod' ? ['--config', 'bfstream:alarmEmail=alarms@example.com'] : [];
-  const child = spawnSync(TSX, ['infra/plan.ts', '--stack', stack, '--quiet', ...alarm], {
+  const child = spawnSync(TSX, ['tools/plan.ts', '--stack', stack, '--quiet', ...alarm], {
     cwd: ROOT,
     encoding: 'utf8',
   });

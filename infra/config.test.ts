@@ -13,7 +13,7 @@ import {
   configFromStackYaml,
   StackFileError,
 } from './config';
-import { runUnderMocks, stackYamlConfig } from './mockGraph';
+import { runUnderMocks, stackYamlConfig } from '../tools/mockGraph';
 
 /** The problems of a config; the required alarm address is given unless the test sets it. */
 function problemsOf(raw: Record<string, unknown>): string[] {

@@ -5,7 +5,7 @@ import { renderDashboardHtml } from '../local/dashboard';
 import { dashboardQueries, viewColumns } from '../warehouse/queries';
 import { panelQueries, quicksightDefinition } from './dashboard';
 import { definitionProblems, type Json } from './dashboardRules';
-import { MOCK_ACCOUNT } from './mockGraph';
+import { MOCK_ACCOUNT } from '../tools/mockGraph';
 import { unitsByRegionPanel } from '../test/support/panels';
 
 describe('adding a panel', () => {

@@ -1,5 +1,5 @@
 // The archives the twin runs: the dev stack's four Lambda archives, built from the
-// program exactly as the archive tests build them (infra/shippedArchives.ts), and
+// program exactly as the archive tests build them (tools/shippedArchives.ts), and
 // cached under .twin/archives/ by a hash of everything that goes into them: the
 // program's and handlers' sources, the stack files and the lockfile. A cached build
 // is reused without starting Pulumi; an edit to any of those inputs builds anew.
@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FunctionName } from '../infra/lambdaPackaging';
-import { buildArchives, MANIFEST_FILE, readArchives, type ArchiveManifest } from '../infra/shippedArchives';
+import { buildArchives, MANIFEST_FILE, readArchives, type ArchiveManifest } from '../tools/shippedArchives';
 import type { ArchiveHandler } from './workerPool';
 
 /** The twin runs the dev stack's archives: its catalog is the twin's default one. */

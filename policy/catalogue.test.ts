@@ -1,15 +1,14 @@
 // The catalogue rule fires on each kind of broken statement, alone, and stays quiet on
-// well-formed ones. (Every statement of both stacks passing is asserted in infra/accessSuite.ts.)
-import type { MockedResource } from '../infra/mockGraph';
+// well-formed ones. (Every statement of both stacks passing is asserted in test/program/accessSuite.ts.)
 import { catalogueProblems, iamCatalogue } from './catalogue';
-import { runPolicies } from './runLocal';
+import { runPolicies, type RecordedResource } from './runLocal';
 
 const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 const QUEUE = 'arn:aws:sqs:us-east-1:123456789012:streams-sales';
 const BUCKET = 'arn:aws:s3:::landing-bucket';
 const FUNCTION = 'arn:aws:lambda:us-east-1:123456789012:function:producer';
 
-function rolePolicy(...statements: object[]): MockedResource {
+function rolePolicy(...statements: object[]): RecordedResource {
   const inputs = { role: 'producer-role', policy: doc(...statements) };
   return {
     urn: 'urn:pulumi:test::bfstream::aws:iam/rolePolicy:RolePolicy::producer-policy',

@@ -1,8 +1,7 @@
 // Each rule of the policy pack fires on a deliberately broken resource, and stays
 // quiet on a small well-formed graph. (Zero violations over the real program's graph
-// of both stacks is asserted in infra/programSuite.ts.)
-import type { MockedResource } from '../infra/mockGraph';
-import { runPolicies } from './runLocal';
+// of both stacks is asserted in test/program/.)
+import { runPolicies, type RecordedResource } from './runLocal';
 import { policies, resourceTypes, statementsOf } from './rules';
 import { stackLifeTypes, WORKGROUP_CONFIG_KEYS } from './stackLife';
 
@@ -12,9 +11,9 @@ function res(
   type: string,
   name: string,
   inputs: Record<string, any>,
-  deps: Record<string, MockedResource[]> = {},
+  deps: Record<string, RecordedResource[]> = {},
   outputs: Record<string, any> = {},
-): MockedResource {
+): RecordedResource {
   return {
     urn: urn(type, name),
     type,
@@ -31,14 +30,14 @@ const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', 
 const T = resourceTypes;
 const L = stackLifeTypes;
 
-type Overrides = Partial<Record<string, (r: MockedResource) => MockedResource>>;
+type Overrides = Partial<Record<string, (r: RecordedResource) => RecordedResource>>;
 
 /** A small graph shaped like the program's; `override` swaps one resource for a broken one. */
 function graph(
   override: Overrides = {},
-  extra: (g: Record<string, MockedResource>) => MockedResource[] = () => [],
-): MockedResource[] {
-  const o = (key: string, r: MockedResource) => (override[key] ? override[key]!(r) : r);
+  extra: (g: Record<string, RecordedResource>) => RecordedResource[] = () => [],
+): RecordedResource[] {
+  const o = (key: string, r: RecordedResource) => (override[key] ? override[key]!(r) : r);
   const bucket = o(
     'bucket',
     res(T.bucket, 'landing-bucket', { forceDestroy: false }, {}, { arn: 'arn:aws:s3:::landing', bucket: 'landing' }),
@@ -244,18 +243,18 @@ function graph(
   return [...Object.values(all), ...extra(all)];
 }
 
-const edit = (patch: (inputs: Record<string, any>) => Record<string, any>) => (r: MockedResource) => {
+const edit = (patch: (inputs: Record<string, any>) => Record<string, any>) => (r: RecordedResource) => {
   const inputs = patch(structuredClone(r.inputs));
   const outputs = Object.fromEntries(Object.entries(r.state).filter(([k]) => !(k in r.inputs)));
   return { ...r, inputs, state: { ...outputs, ...inputs } };
 };
-const dropDeps = (key: string) => (r: MockedResource) => ({
+const dropDeps = (key: string) => (r: RecordedResource) => ({
   ...r,
   propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).filter(([k]) => k !== key)),
 });
 
 /** Broken variants, each expected to trip exactly the named rule. */
-const broken: Record<string, { graph: () => MockedResource[]; message: RegExp }[]> = {
+const broken: Record<string, { graph: () => RecordedResource[]; message: RegExp }[]> = {
   'iam-no-managed-policies': [
     {
       graph: () =>

@@ -1,8 +1,26 @@
 // Runs the policy pack's rules in-process over a recorded resource graph (the mocked
 // program), the way the Pulumi engine would during `pulumi preview --policy-pack policy`.
 import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from '@pulumi/policy';
-import type { MockedResource } from '../infra/mockGraph';
 import { policies as projectPolicies, type ProjectPolicy } from './rules';
+
+/**
+ * One resource of a recorded program graph, as the engine describes it to a policy pack.
+ * tools/mockGraph.ts records these; the pack declares the shape it reads, so it imports no tool.
+ */
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parentUrn?: string;
+  custom: boolean;
+  /** What the program passed (Outputs resolved): resource-level rules read these. */
+  inputs: Record<string, any>;
+  /** Inputs plus the provider's outputs (arn, id, url, ...): stack-level rules read these. */
+  state: Record<string, any>;
+  /** URNs each input property was computed from. */
+  propertyDependencies: Record<string, string[]>;
+  dependencies: string[];
+}
 
 export interface Violation {
   policy: string;
@@ -15,7 +33,7 @@ function typeOf(cls: unknown): string | undefined {
 }
 
 /** Resource-level rules see a resource's inputs; stack-level rules see inputs plus outputs, and the dependency graph. */
-export function runPolicies(resources: MockedResource[], policies: ProjectPolicy[] = projectPolicies): Violation[] {
+export function runPolicies(resources: RecordedResource[], policies: ProjectPolicy[] = projectPolicies): Violation[] {
   const custom = resources.filter((r) => r.custom);
   const byUrn = new Map<string, PolicyResource>();
   const stackTags = new Map<string, string>();

@@ -3,7 +3,7 @@
 // resource policies of the bucket, queues, KMS key, namespace and topic), and each request
 // is evaluated by @cloud-copilot/iam-simulate with the real request context (principal ARN
 // with its path, aws:username, aws:userid, aws:MultiFactorAuthPresent, aws:SecureTransport).
-// The tables themselves live in infra/accessTables.ts; tests and docs/INFRA.md both use them.
+// The tables themselves live in tools/accessTables.ts; tests and docs/INFRA.md both use them.
 import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis } from '@cloud-copilot/iam-simulate';
 import { MOCK_ACCOUNT, ofType, type MockedResource, type MockRun } from './mockGraph';
 
@@ -302,7 +302,7 @@ export function renderMatrices(results: MatrixResult[], titles: Record<string, s
 }
 
 export const MATRIX_BEGIN =
-  '<!-- access-matrix:begin (generated from infra/accessTables.ts by `npm run docs:access`; do not edit) -->';
+  '<!-- access-matrix:begin (generated from tools/accessTables.ts by `npm run docs:access`; do not edit) -->';
 export const MATRIX_END = '<!-- access-matrix:end -->';
 
 /** The generated block of a document, or undefined when its markers are missing. */

@@ -1,6 +1,6 @@
 // The access matrix of every principal: the requests each must be allowed and the ones it
-// must be denied. Asserted for both stacks by infra/access.*.test.ts (through an IAM
-// evaluator, see infra/accessMatrix.ts) and rendered into docs/INFRA.md by
+// must be denied. Asserted for both stacks by test/program/access.*.test.ts (through an IAM
+// evaluator, see tools/accessMatrix.ts) and rendered into docs/INFRA.md by
 // `npm run docs:access`. {name} placeholders are resources of the stack (targetsOf).
 import type { Row } from './accessMatrix';
 

@@ -1,28 +1,19 @@
 // Runs the Pulumi program under pulumi.runtime.setMocks and records the resource
 // graph: what `pulumi preview` would send to AWS, without the CLI or credentials.
-// Used by the infra tests, the policy tests and `npm run plan`. Public API only (setMocks,
-// disconnect), but for the URN, parent and dependencies of each registration: registrationEdges.ts.
+// Used by the program suites (test/program/), the archive builder, the bench and `npm run plan`.
+// Public API only (setMocks, disconnect), but for the URN, parent and dependencies of each
+// registration: registrationEdges.ts, the one adapter over a Pulumi internal.
 import { createHash } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
-import { stackYamlConfig } from './config';
+import { stackYamlConfig } from '../infra/config';
+import type { RecordedResource } from '../policy/runLocal';
 import { tapRegistrationEdges, type RegistrationEdges } from './registrationEdges';
 
 export const MOCK_ACCOUNT = '123456789012';
 
-export interface MockedResource {
-  urn: string;
-  type: string;
-  name: string;
-  parentUrn?: string;
-  custom: boolean;
-  /** What the program passed (Outputs resolved). */
-  inputs: Record<string, any>;
-  /** Inputs plus the outputs the mock returned (arn, id, url, ...). */
-  state: Record<string, any>;
+/** One recorded resource: what the policy pack reads (policy/runLocal.ts), plus the id the mock gave it. */
+export interface MockedResource extends RecordedResource {
   id?: string;
-  /** URNs each input property was computed from (what the engine gives policy packs). */
-  propertyDependencies: Record<string, string[]>;
-  dependencies: string[];
 }
 
 export interface MockRun {
@@ -37,8 +28,13 @@ export interface MockRunOptions {
   stack: string;
   /** Full keys: `bfstream:batchSize`, `aws:region`; values as Pulumi passes them (strings). */
   config: Record<string, string>;
-  /** Declares the resources and returns the stack outputs (for example `() => require('../index')`). */
-  program: () => Record<string, unknown> | void;
+  /** Declares the resources and returns the stack outputs; this checkout's index.ts unless given. */
+  program?: () => Record<string, unknown> | void;
+  /**
+   * Outputs laid over the mocks' own, by resource type: a test gives a resource a distinctive
+   * value to prove the program reads it (rather than restating what the mock would invent).
+   */
+  outputsByType?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -51,210 +47,214 @@ function hexFor(type: string, name: string): (n: number) => string {
   return (n) => createHash('sha256').update(`${type}::${name}::${draw++}`).digest('hex').slice(0, n);
 }
 
-/** Realistic outputs per resource type: ARNs in the right shape, ids, urls, endpoints. */
-export function mockState(
-  type: string,
-  name: string,
-  inputs: Record<string, any>,
-  region: string,
-): { id: string; state: Record<string, any> } {
-  const acct = MOCK_ACCOUNT;
-  const hex = hexFor(type, name);
-  const physical = `${name}-${hex(7)}`;
+/** What a mock hands back for one resource: its physical id and its state (inputs plus outputs). */
+interface Mocked {
+  id: string;
+  state: Record<string, any>;
+}
+
+/** One registration, as a mock builder sees it. */
+interface Registration {
+  inputs: Record<string, any>;
+  region: string;
+  acct: string;
+  /** The name a provider would give it when the program names none: `<name>-<7 hex>`. */
+  physical: string;
+  hex: (n: number) => string;
+}
+
+type MockBuilder = (r: Registration) => Mocked;
+
+const uuidOf = (hex: Registration['hex']) => `${hex(8)}-0000-4000-8000-${hex(12)}`;
+
+const storageMocks: Record<string, MockBuilder> = {
+  'aws:sqs/queue:Queue': ({ inputs, region, acct, physical }) => {
+    const queueName = inputs.name ?? physical;
+    const url = `https://sqs.${region}.amazonaws.com/${acct}/${queueName}`;
+    return { id: url, state: { ...inputs, name: queueName, arn: `arn:aws:sqs:${region}:${acct}:${queueName}`, url } };
+  },
+  'aws:s3/bucket:Bucket': ({ inputs, region, physical }) => {
+    const bucket = inputs.bucket ?? physical.toLowerCase();
+    return {
+      id: bucket,
+      state: {
+        ...inputs,
+        bucket,
+        arn: `arn:aws:s3:::${bucket}`,
+        region,
+        bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+      },
+    };
+  },
+  'aws:sns/topic:Topic': ({ inputs, region, acct, physical }) => ({
+    id: `arn:aws:sns:${region}:${acct}:${physical}`,
+    state: { ...inputs, name: physical, arn: `arn:aws:sns:${region}:${acct}:${physical}` },
+  }),
+  'aws:kms/key:Key': ({ inputs, region, acct, hex }) => ({
+    id: uuidOf(hex),
+    state: { ...inputs, arn: `arn:aws:kms:${region}:${acct}:key/${uuidOf(hex)}` },
+  }),
+};
+
+const iamMocks: Record<string, MockBuilder> = {
+  'aws:iam/role:Role': ({ inputs, acct, physical, hex }) => {
+    const name = inputs.name ?? physical;
+    return {
+      id: name,
+      state: { ...inputs, name, arn: `arn:aws:iam::${acct}:role/${name}`, uniqueId: `AROA${hex(16)}` },
+    };
+  },
+  'aws:iam/user:User': ({ inputs, acct, hex }) => ({
+    id: inputs.name,
+    state: {
+      ...inputs,
+      arn: `arn:aws:iam::${acct}:user${inputs.path ?? '/'}${inputs.name}`,
+      uniqueId: `AIDA${hex(16)}`,
+    },
+  }),
+  'aws:iam/group:Group': ({ inputs, acct, physical }) => {
+    const name = inputs.name ?? physical;
+    return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${acct}:group${inputs.path ?? '/'}${name}` } };
+  },
+};
+
+const computeMocks: Record<string, MockBuilder> = {
+  'aws:lambda/function:Function': ({ inputs, region, acct, physical }) => {
+    const functionName = inputs.name ?? physical;
+    const arn = `arn:aws:lambda:${region}:${acct}:function:${functionName}`;
+    return {
+      id: functionName,
+      state: {
+        ...inputs,
+        name: functionName,
+        arn,
+        invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+        qualifiedArn: `${arn}:$LATEST`,
+      },
+    };
+  },
+  'aws:cloudwatch/logGroup:LogGroup': ({ inputs, region, acct, physical }) => {
+    const groupName = inputs.name ?? `/aws/lambda/${physical}`;
+    return {
+      id: groupName,
+      state: { ...inputs, name: groupName, arn: `arn:aws:logs:${region}:${acct}:log-group:${groupName}` },
+    };
+  },
+  'aws:cloudwatch/dashboard:Dashboard': ({ inputs, acct }) => ({
+    id: inputs.dashboardName,
+    state: { ...inputs, dashboardArn: `arn:aws:cloudwatch::${acct}:dashboard/${inputs.dashboardName}` },
+  }),
+  'aws:scheduler/schedule:Schedule': ({ inputs, region, acct, physical }) => {
+    const name = inputs.name ?? physical;
+    return {
+      id: `default/${name}`,
+      state: { ...inputs, name, arn: `arn:aws:scheduler:${region}:${acct}:schedule/default/${name}` },
+    };
+  },
+};
+
+const warehouseMocks: Record<string, MockBuilder> = {
+  'aws:redshiftserverless/namespace:Namespace': ({ inputs, region, acct, hex }) => {
+    const uuid = uuidOf(hex);
+    return {
+      id: inputs.namespaceName,
+      state: {
+        ...inputs,
+        namespaceId: uuid,
+        arn: `arn:aws:redshift-serverless:${region}:${acct}:namespace/${uuid}`,
+        adminPasswordSecretArn: `arn:aws:secretsmanager:${region}:${acct}:secret:redshift!${inputs.namespaceName}-admin-${hex(6)}`,
+      },
+    };
+  },
+  'aws:redshiftserverless/workgroup:Workgroup': ({ inputs, region, acct, hex }) => {
+    const uuid = uuidOf(hex);
+    // Redshift Serverless listens on the workgroup's `port`, 5439 unless set.
+    const address = `${inputs.workgroupName}.${acct}.${region}.redshift-serverless.amazonaws.com`;
+    return {
+      id: inputs.workgroupName,
+      state: {
+        ...inputs,
+        workgroupId: uuid,
+        arn: `arn:aws:redshift-serverless:${region}:${acct}:workgroup/${uuid}`,
+        endpoints: [{ address, port: inputs.port ?? 5439, vpcEndpoints: [] }],
+      },
+    };
+  },
+  'aws:redshift/integration:Integration': ({ inputs, region, acct, physical, hex }) => ({
+    id: physical,
+    state: { ...inputs, arn: `arn:aws:redshift:${region}:${acct}:integration:${uuidOf(hex)}` },
+  }),
+};
+
+const networkMocks: Record<string, MockBuilder> = {
+  'aws:ec2/securityGroup:SecurityGroup': ({ inputs, region, acct, hex }) => ({
+    id: `sg-${hex(17)}`,
+    state: { ...inputs, arn: `arn:aws:ec2:${region}:${acct}:security-group/sg-${hex(17)}` },
+  }),
+  'awsx:ec2:Vpc': ({ inputs, hex }) => {
+    // A remote component: under mocks it is one resource, with only the outputs given here.
+    const azs = inputs.numberOfAvailabilityZones ?? 3;
+    const subnets = (kind: string) =>
+      (inputs.subnetSpecs ?? []).some((s: { type: string }) => s.type === kind)
+        ? Array.from({ length: azs }, () => `subnet-${hex(17)}`)
+        : [];
+    return {
+      id: `vpc-${hex(17)}`,
+      state: {
+        ...inputs,
+        vpcId: `vpc-${hex(17)}`,
+        isolatedSubnetIds: subnets('Isolated'),
+        privateSubnetIds: subnets('Private'),
+        publicSubnetIds: subnets('Public'),
+        natGateways: [],
+        eips: [],
+      },
+    };
+  },
+};
+
+/** QuickSight ids are `<account><sep><resource id>`; ARNs name the resource id under a kind. */
+const quicksight =
+  (idKey: string, kind: string, separator: string): MockBuilder =>
+  ({ inputs, region, acct }) => ({
+    id: `${acct}${separator}${inputs[idKey]}`,
+    state: { ...inputs, arn: `arn:aws:quicksight:${region}:${acct}:${kind}/${inputs[idKey]}` },
+  });
+
+const quicksightMocks: Record<string, MockBuilder> = {
+  'aws:quicksight/dataSource:DataSource': quicksight('dataSourceId', 'datasource', ','),
+  'aws:quicksight/dataSet:DataSet': quicksight('dataSetId', 'dataset', ','),
+  'aws:quicksight/vpcConnection:VpcConnection': quicksight('vpcConnectionId', 'vpcConnection', ','),
+  'aws-native:quicksight:Dashboard': quicksight('dashboardId', 'dashboard', '|'),
+  'aws-native:quicksight:Analysis': quicksight('analysisId', 'analysis', '|'),
+};
+
+const mocksByType: Record<string, MockBuilder> = {
+  ...storageMocks,
+  ...iamMocks,
+  ...computeMocks,
+  ...warehouseMocks,
+  ...networkMocks,
+  ...quicksightMocks,
+};
+
+/** Any other resource: an AWS one gets a name and an ARN of its service; others echo their inputs. */
+function genericState(type: string, { inputs, region, acct, physical }: Registration): Mocked {
   const [pkg, mod] = type.split(':');
+  if (pkg !== 'aws') return { id: physical, state: { ...inputs } };
   const service = (mod ?? '').split('/')[0];
-  const base = { ...inputs };
-  switch (type) {
-    case 'aws:sqs/queue:Queue': {
-      const queueName = inputs.name ?? physical;
-      return {
-        id: `https://sqs.${region}.amazonaws.com/${acct}/${queueName}`,
-        state: {
-          ...base,
-          name: queueName,
-          arn: `arn:aws:sqs:${region}:${acct}:${queueName}`,
-          url: `https://sqs.${region}.amazonaws.com/${acct}/${queueName}`,
-        },
-      };
-    }
-    case 'aws:s3/bucket:Bucket': {
-      const bucket = inputs.bucket ?? physical.toLowerCase();
-      return {
-        id: bucket,
-        state: {
-          ...base,
-          bucket,
-          arn: `arn:aws:s3:::${bucket}`,
-          region,
-          bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
-        },
-      };
-    }
-    case 'aws:iam/role:Role':
-      return {
-        id: inputs.name ?? physical,
-        state: {
-          ...base,
-          name: inputs.name ?? physical,
-          arn: `arn:aws:iam::${acct}:role/${inputs.name ?? physical}`,
-          uniqueId: `AROA${hex(16)}`,
-        },
-      };
-    case 'aws:iam/user:User':
-      return {
-        id: inputs.name,
-        state: {
-          ...base,
-          arn: `arn:aws:iam::${acct}:user${inputs.path ?? '/'}${inputs.name}`,
-          uniqueId: `AIDA${hex(16)}`,
-        },
-      };
-    case 'aws:iam/group:Group':
-      return {
-        id: inputs.name ?? physical,
-        state: {
-          ...base,
-          name: inputs.name ?? physical,
-          arn: `arn:aws:iam::${acct}:group${inputs.path ?? '/'}${inputs.name ?? physical}`,
-        },
-      };
-    case 'aws:lambda/function:Function': {
-      const functionName = inputs.name ?? physical;
-      const arn = `arn:aws:lambda:${region}:${acct}:function:${functionName}`;
-      return {
-        id: functionName,
-        state: {
-          ...base,
-          name: functionName,
-          arn,
-          invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn}/invocations`,
-          qualifiedArn: `${arn}:$LATEST`,
-        },
-      };
-    }
-    case 'aws:cloudwatch/logGroup:LogGroup': {
-      const groupName = inputs.name ?? `/aws/lambda/${physical}`;
-      return {
-        id: groupName,
-        state: { ...base, name: groupName, arn: `arn:aws:logs:${region}:${acct}:log-group:${groupName}` },
-      };
-    }
-    case 'aws:redshiftserverless/namespace:Namespace': {
-      const uuid = `${hex(8)}-0000-4000-8000-${hex(12)}`;
-      return {
-        id: inputs.namespaceName,
-        state: {
-          ...base,
-          namespaceId: uuid,
-          arn: `arn:aws:redshift-serverless:${region}:${acct}:namespace/${uuid}`,
-          adminPasswordSecretArn: `arn:aws:secretsmanager:${region}:${acct}:secret:redshift!${inputs.namespaceName}-admin-${hex(6)}`,
-        },
-      };
-    }
-    case 'aws:redshiftserverless/workgroup:Workgroup': {
-      const uuid = `${hex(8)}-0000-4000-8000-${hex(12)}`;
-      return {
-        id: inputs.workgroupName,
-        state: {
-          ...base,
-          workgroupId: uuid,
-          arn: `arn:aws:redshift-serverless:${region}:${acct}:workgroup/${uuid}`,
-          endpoints: [
-            {
-              address: `${inputs.workgroupName}.${acct}.${region}.redshift-serverless.amazonaws.com`,
-              port: 5439,
-              vpcEndpoints: [],
-            },
-          ],
-        },
-      };
-    }
-    case 'aws:redshift/integration:Integration':
-      return {
-        id: physical,
-        state: { ...base, arn: `arn:aws:redshift:${region}:${acct}:integration:${hex(8)}-0000-4000-8000-${hex(12)}` },
-      };
-    case 'aws:cloudwatch/dashboard:Dashboard':
-      return {
-        id: inputs.dashboardName,
-        state: { ...base, dashboardArn: `arn:aws:cloudwatch::${acct}:dashboard/${inputs.dashboardName}` },
-      };
-    case 'aws:scheduler/schedule:Schedule':
-      return {
-        id: `default/${inputs.name ?? physical}`,
-        state: {
-          ...base,
-          name: inputs.name ?? physical,
-          arn: `arn:aws:scheduler:${region}:${acct}:schedule/default/${inputs.name ?? physical}`,
-        },
-      };
-    case 'aws:ec2/securityGroup:SecurityGroup':
-      return {
-        id: `sg-${hex(17)}`,
-        state: { ...base, arn: `arn:aws:ec2:${region}:${acct}:security-group/sg-${hex(17)}` },
-      };
-    case 'awsx:ec2:Vpc': {
-      // A remote component: under mocks it is one resource, with only the outputs given here.
-      const azs = inputs.numberOfAvailabilityZones ?? 3;
-      const subnets = (kind: string) =>
-        (inputs.subnetSpecs ?? []).some((s: { type: string }) => s.type === kind)
-          ? Array.from({ length: azs }, () => `subnet-${hex(17)}`)
-          : [];
-      return {
-        id: `vpc-${hex(17)}`,
-        state: {
-          ...base,
-          vpcId: `vpc-${hex(17)}`,
-          isolatedSubnetIds: subnets('Isolated'),
-          privateSubnetIds: subnets('Private'),
-          publicSubnetIds: subnets('Public'),
-          natGateways: [],
-          eips: [],
-        },
-      };
-    }
-    case 'aws:kms/key:Key':
-      return {
-        id: `${hex(8)}-0000-4000-8000-${hex(12)}`,
-        state: { ...base, arn: `arn:aws:kms:${region}:${acct}:key/${hex(8)}-0000-4000-8000-${hex(12)}` },
-      };
-    case 'aws:sns/topic:Topic':
-      return {
-        id: `arn:aws:sns:${region}:${acct}:${physical}`,
-        state: { ...base, name: physical, arn: `arn:aws:sns:${region}:${acct}:${physical}` },
-      };
-    case 'aws:quicksight/dataSource:DataSource':
-      return {
-        id: `${acct},${inputs.dataSourceId}`,
-        state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:datasource/${inputs.dataSourceId}` },
-      };
-    case 'aws:quicksight/dataSet:DataSet':
-      return {
-        id: `${acct},${inputs.dataSetId}`,
-        state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:dataset/${inputs.dataSetId}` },
-      };
-    case 'aws-native:quicksight:Dashboard':
-      return {
-        id: `${acct}|${inputs.dashboardId}`,
-        state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:dashboard/${inputs.dashboardId}` },
-      };
-    case 'aws-native:quicksight:Analysis':
-      return {
-        id: `${acct}|${inputs.analysisId}`,
-        state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:analysis/${inputs.analysisId}` },
-      };
-    case 'aws:quicksight/vpcConnection:VpcConnection':
-      return {
-        id: `${acct},${inputs.vpcConnectionId}`,
-        state: { ...base, arn: `arn:aws:quicksight:${region}:${acct}:vpcConnection/${inputs.vpcConnectionId}` },
-      };
-    default:
-      if (pkg !== 'aws') return { id: physical, state: base };
-      return {
-        id: physical,
-        state: { ...base, name: inputs.name ?? physical, arn: `arn:aws:${service}:${region}:${acct}:${physical}` },
-      };
-  }
+  return {
+    id: physical,
+    state: { ...inputs, name: inputs.name ?? physical, arn: `arn:aws:${service}:${region}:${acct}:${physical}` },
+  };
+}
+
+/** Realistic outputs per resource type: ARNs in the right shape, ids, urls, endpoints. */
+export function mockState(type: string, name: string, inputs: Record<string, any>, region: string): Mocked {
+  const hex = hexFor(type, name);
+  const registration: Registration = { inputs, region, acct: MOCK_ACCOUNT, physical: `${name}-${hex(7)}`, hex };
+  const build = mocksByType[type];
+  return build ? build(registration) : genericState(type, registration);
 }
 
 function mockCall(token: string, inputs: Record<string, any>, region: string): Record<string, any> {
@@ -297,6 +297,12 @@ function resolveOutputs(value: unknown): Promise<unknown> {
   );
 }
 
+/** This checkout's program (index.ts). Loaded lazily: it declares its resources as it loads, so after setMocks. */
+function thisProgram(): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must load after setMocks, not when this module does
+  return require('../index');
+}
+
 /** One program run per call; Pulumi's runtime state is per process (per jest test file). */
 export async function runUnderMocks(options: MockRunOptions): Promise<MockRun> {
   const project = options.project ?? 'bfstream';
@@ -312,7 +318,8 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRun> {
       newResource: (args) => {
         const edges = edgesOfCurrent();
         try {
-          const { id, state } = mockState(args.type, args.name, args.inputs, region);
+          const { id, state: own } = mockState(args.type, args.name, args.inputs, region);
+          const state = { ...own, ...options.outputsByType?.[args.type] };
           const mocked = { id: args.custom ? id : undefined, state };
           registered.push({
             resource: {
@@ -343,7 +350,7 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRun> {
   const onRejection = (reason: unknown) => errors.push(String((reason as Error)?.stack ?? reason));
   process.on('unhandledRejection', onRejection);
   try {
-    const exported = options.program() ?? {};
+    const exported = (options.program ?? thisProgram)() ?? {};
     const outputs = (await resolveOutputs(exported)) as Record<string, unknown>;
     // Public: waits for every outstanding registration (including those made inside applies), then
     // drops the mock monitor; the next run's setMocks installs a new one.
@@ -385,7 +392,7 @@ export function named(run: MockRun, type: string, name: string): MockedResource 
   return found;
 }
 
-export { stackYamlConfig } from './config';
+export { stackYamlConfig } from '../infra/config';
 
 /**
  * A stack's config as the tests run it: its YAML file, plus the required values that the

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, StackFileError } from './config';
+import { ConfigError, StackFileError } from '../infra/config';
 import { mockState, type MockedResource } from './mockGraph';
 import {
   diffPlans,

@@ -18,7 +18,7 @@ import {
   StackFileError,
   stackYamlConfig,
   type StackConfig,
-} from './config';
+} from '../infra/config';
 import type { MockedResource, MockRun } from './mockGraph';
 
 /** This project's root: the program the plan runs unless told another checkout. */
@@ -56,16 +56,16 @@ export async function runPlan(stack: string, options: PlanOptions | string = {})
   // checkout's config is validated by that checkout's own program, under its own rules.
   const own = resolve(projectDir) === PROJECT_DIR || !existsSync(join(projectDir, 'index.ts'));
   const settings = own ? parseStackConfig(config, { forDeploy: true }) : undefined;
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only once the config is valid (see above) */
   const { runUnderMocks } = require('./mockGraph') as typeof import('./mockGraph');
   const { runPolicies } = require('../policy/runLocal') as typeof import('../policy/runLocal');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const run: MockRun = await runUnderMocks({
     stack,
     config,
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    program: () => require(own ? '../index' : join(resolve(projectDir), 'index')),
+    // Another checkout's program (--against) is loaded from its own directory, after setMocks.
+    program: own ? undefined : () => require(join(resolve(projectDir), 'index')),
   });
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const violations = runPolicies(run.resources);
   const archives: PlanResult['archives'] = {};
   for (const fn of run.resources.filter((r) => r.type === 'aws:lambda/function:Function')) {

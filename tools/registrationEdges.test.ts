@@ -58,5 +58,5 @@ it('gives newResource the URN, parent, dependencies and per-input sources of eac
 
 it('names itself when no mock monitor is installed', () => {
   jest.spyOn(pulumi.runtime, 'getMonitor').mockReturnValueOnce(undefined);
-  expect(() => tapRegistrationEdges()).toThrow('update infra/registrationEdges.ts');
+  expect(() => tapRegistrationEdges()).toThrow('update tools/registrationEdges.ts');
 });

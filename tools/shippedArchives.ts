@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { functionNames, type FunctionName } from './lambdaPackaging';
+import { functionNames, type FunctionName } from '../infra/lambdaPackaging';
 import { named, runUnderMocks, stackConfigUnderTest, type MockRun } from './mockGraph';
 
 /** The Pulumi resource name of each function in the program. */
@@ -72,8 +72,7 @@ export async function buildStackArchives(
   stack: 'dev' | 'prod',
 ): Promise<{ run: MockRun; functions: Record<FunctionName, ShippedFunction> }> {
   // Prod's stack file leaves its required alarm address to the operator; the archives do not depend on it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const run = await runUnderMocks({ stack, config: stackConfigUnderTest(stack), program: () => require('../index') });
+  const run = await runUnderMocks({ stack, config: stackConfigUnderTest(stack) });
   if (run.errors.length > 0) throw new Error(`the ${stack} program failed under mocks:\n${run.errors.join('\n')}`);
   return { run, functions: await shippedFunctions(run) };
 }
@@ -197,7 +196,7 @@ if (require.main === module) {
   const stack = arg('--stack') ?? 'dev';
   const out = arg('--out');
   if ((stack !== 'dev' && stack !== 'prod') || !out) {
-    console.error('usage: tsx infra/shippedArchives.ts --stack dev|prod --out <dir>');
+    console.error('usage: tsx tools/shippedArchives.ts --stack dev|prod --out <dir>');
     process.exit(2);
   }
   writeStackArchives(stack, out).then(

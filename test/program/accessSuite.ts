@@ -9,13 +9,13 @@ import {
   principalsOf,
   renderMatrices,
   type MatrixResult,
-} from './accessMatrix';
-import { accessTables, accessTitles } from './accessTables';
-import { runUnderMocks, stackConfigUnderTest, type MockRun } from './mockGraph';
-import { POLICY_PROPERTIES, iamCatalogue } from '../policy/catalogue';
-import { runPolicies } from '../policy/runLocal';
-import { databaseRoles, renderGrants } from '../warehouse/grants';
-import { ofType } from './mockGraph';
+} from '../../tools/accessMatrix';
+import { accessTables, accessTitles } from '../../tools/accessTables';
+import { runUnderMocks, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
+import { POLICY_PROPERTIES, iamCatalogue } from '../../policy/catalogue';
+import { runPolicies } from '../../policy/runLocal';
+import { databaseRoles, renderGrants } from '../../warehouse/grants';
+import { ofType } from '../../tools/mockGraph';
 
 export function describeAccess(stack: 'dev' | 'prod'): void {
   describe(`access matrices of the ${stack} stack`, () => {
@@ -23,8 +23,7 @@ export function describeAccess(stack: 'dev' | 'prod'): void {
     let results: MatrixResult[];
 
     beforeAll(async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      run = await runUnderMocks({ stack, config: stackConfigUnderTest(stack), program: () => require('../index') });
+      run = await runUnderMocks({ stack, config: stackConfigUnderTest(stack) });
       results = await evaluateMatrices(run, accessTables);
     }, 120_000);
 
@@ -39,7 +38,7 @@ export function describeAccess(stack: 'dev' | 'prod'): void {
     });
 
     test('docs/INFRA.md carries exactly these matrices (regenerate with npm run docs:access)', () => {
-      const doc = readFileSync(join(__dirname, '..', 'docs', 'INFRA.md'), 'utf8');
+      const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'INFRA.md'), 'utf8');
       expect(Object.keys(accessTitles).sort()).toEqual(Object.keys(accessTables).sort());
       expect(matrixSection(doc)).toBe(renderMatrices(results, accessTitles).trim());
     });

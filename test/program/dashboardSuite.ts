@@ -1,19 +1,19 @@
 // The QuickSight dashboard under mocks with dashboardEnabled on, for one stack file
 // (dashboard.dev.test.ts, dashboard.prod.test.ts: one program run per jest file).
-import { SHEETS } from '../warehouse/panels';
-import { renderDashboardHtml } from '../local/dashboard';
-import { dashboardQueries, viewColumns } from '../warehouse/queries';
-import { runPolicies } from '../policy/runLocal';
+import { SHEETS } from '../../warehouse/panels';
+import { renderDashboardHtml } from '../../local/dashboard';
+import { dashboardQueries, viewColumns } from '../../warehouse/queries';
+import { runPolicies } from '../../policy/runLocal';
 import {
   ANALYSIS_AUTHOR_ACTIONS,
   DASHBOARD_AUTHOR_ACTIONS,
   DASHBOARD_VIEWER_ACTIONS,
   panelIdOfVisual,
   panelQueries,
-} from './dashboard';
-import { definitionProblems, INPUT_COLUMN_TYPES, type Json } from './dashboardRules';
-import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackConfigUnderTest, type MockRun } from './mockGraph';
-import { policyOf } from './programSuite';
+} from '../../infra/dashboard';
+import { definitionProblems, INPUT_COLUMN_TYPES, type Json } from '../../infra/dashboardRules';
+import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
+import { policyOf } from './stackRun';
 
 const ANALYSTS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/analysts`;
 const ENGINEERS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/engineers`;
@@ -30,8 +30,7 @@ export function quicksightSuite(stack: 'dev' | 'prod'): void {
         'bfstream:quicksightEngineerArn': ENGINEERS,
         'bfstream:quicksightViewerArn': VIEWERS,
       };
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      run = await runUnderMocks({ stack, config, program: () => require('../index') });
+      run = await runUnderMocks({ stack, config });
     }, 180_000);
 
     const dataSetColumns = () =>

@@ -2,18 +2,17 @@
 // resource with the same inputs (so the engine plans no update: no refused no-op, no re-run
 // Invocation), and a config change touches only what derives from it. Each run gets fresh
 // modules (jest.isolateModules), so the mocks hand out the same ids as a real stack's state would.
-import type { MockRun } from './mockGraph';
-import { stackYamlConfig } from './config';
+import type { MockRun } from '../../tools/mockGraph';
+import { stackYamlConfig } from '../../infra/config';
 
 async function deploy(config: Record<string, string>): Promise<MockRun> {
   let run!: MockRun;
   // @pulumi/pulumi keeps its runtime state on `global`: a fresh run needs a fresh store.
   delete (global as { globalStore?: unknown }).globalStore;
   await jest.isolateModulesAsync(async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { runUnderMocks } = require('./mockGraph') as typeof import('./mockGraph');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    run = await runUnderMocks({ stack: 'dev', config, program: () => require('../index') });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- each deploy loads the harness and the program afresh inside jest.isolateModulesAsync
+    const { runUnderMocks } = require('../../tools/mockGraph') as typeof import('../../tools/mockGraph');
+    run = await runUnderMocks({ stack: 'dev', config });
   });
   return run;
 }
