@@ -41,7 +41,7 @@ const resourceTypesOf = (service: string) =>
   readData<Record<string, { key: string; arn: string }>>('resourceTypes', `${service.toLowerCase()}.json`);
 
 /** The catalogue entry of `service:Action`, or undefined when AWS defines no such action. */
-export function catalogueAction(action: string): CatalogueAction | undefined {
+function catalogueAction(action: string): CatalogueAction | undefined {
   const [service, name] = action.split(':');
   return name ? actionsOf(service)?.[name.toLowerCase()] : undefined;
 }
@@ -62,7 +62,7 @@ export const STAR_EXCEPTIONS: Record<string, string> = {
  * TargetArn pattern accepts redshift-serverless:...:namespace/<id> (Redshift API reference),
  * and the namespace's resource policy names that ARN (Management Guide, zero-ETL authorization).
  */
-export const EXTRA_RESOURCE_FORMATS: Record<string, string[]> = {
+const EXTRA_RESOURCE_FORMATS: Record<string, string[]> = {
   'redshift:AuthorizeInboundIntegration': [
     'arn:${Partition}:redshift-serverless:${Region}:${Account}:namespace/${NamespaceId}',
   ],

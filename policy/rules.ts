@@ -61,7 +61,7 @@ const ATTACHMENT_TYPES = [
  * Actions IAM cannot scope to a resource, so `Resource: "*"` is the only form AWS
  * accepts. Anything else with "*" is a least-privilege violation.
  */
-export const RESOURCELESS_ACTIONS = new Set([
+const RESOURCELESS_ACTIONS = new Set([
   'cloudwatch:GetMetricData',
   'cloudwatch:ListDashboards',
   'logs:DescribeLogGroups',

@@ -51,7 +51,7 @@ const byName = (run: MockRun, type: string, name: string): MockedResource | unde
   run.resources.find((r) => r.type === type && r.name === name);
 
 /** Roles of the program by table key; a missing role is an error in the caller's table. */
-export const ROLE_RESOURCES: Record<string, string> = {
+const ROLE_RESOURCES: Record<string, string> = {
   producer: 'functions-producer-role',
   'sales-consumer': 'functions-sales-consumer-role',
   'inventory-consumer': 'functions-inventory-consumer-role',
@@ -108,7 +108,7 @@ export function principalsOf(run: MockRun): Record<string, Principal> {
 }
 
 /** Resource policies by the ARN prefix they govern (bucket and its objects, queue, key, topic, namespace). */
-export function resourcePoliciesOf(run: MockRun): { arn: string; name: string; policy: PolicyDoc }[] {
+function resourcePoliciesOf(run: MockRun): { arn: string; name: string; policy: PolicyDoc }[] {
   const out: { arn: string; name: string; policy: PolicyDoc }[] = [];
   for (const p of ofType(run, 'aws:s3/bucketPolicy:BucketPolicy')) {
     const bucket = ofType(run, 'aws:s3/bucket:Bucket').find((b) => b.id === p.inputs.bucket);
@@ -188,7 +188,7 @@ const label = (g: { policyType: string; statementId?: string; statementIndex?: n
   `${g.policyType}:${g.statementId ?? `#${g.statementIndex}`}`;
 
 /** One request, evaluated as AWS would: identity policies, the resource's policy, the request context. */
-export async function evaluate(run: MockRun, principal: Principal, row: Row): Promise<Decision> {
+async function evaluate(run: MockRun, principal: Principal, row: Row): Promise<Decision> {
   const targets = targetsOf(run, principal);
   const resource = fill(row.on, targets);
   const contextVariables: Record<string, string> = {
@@ -301,9 +301,9 @@ export function renderMatrices(results: MatrixResult[], titles: Record<string, s
   return out.join('\n');
 }
 
-export const MATRIX_BEGIN =
+const MATRIX_BEGIN =
   '<!-- access-matrix:begin (generated from tools/accessTables.ts by `npm run docs:access`; do not edit) -->';
-export const MATRIX_END = '<!-- access-matrix:end -->';
+const MATRIX_END = '<!-- access-matrix:end -->';
 
 /** The generated block of a document, or undefined when its markers are missing. */
 export function matrixSection(doc: string): string | undefined {

@@ -115,7 +115,7 @@ export interface PlanFile {
 }
 
 /** JSON-clean inputs: a function's code becomes its archive's summary and hash (asset paths are temp files). */
-export function planFile(result: PlanResult): PlanFile {
+function planFile(result: PlanResult): PlanFile {
   const clean = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null));
   return {
     stack: result.stack,
@@ -239,7 +239,7 @@ export function renderDiff(diff: PlanDiff, label: string, limit = 12): string {
 }
 
 /** The stack's inputs as a reviewer wants them: what the stack file and flags set, then how many keys keep their defaults. */
-export function renderInputs(result: PlanResult): string {
+function renderInputs(result: PlanResult): string {
   const set = Object.entries(result.config).sort(([a], [b]) => a.localeCompare(b));
   const ownKeys = Object.keys(configFields).filter((k) => !(`bfstream:${k}` in result.config));
   const lines = set.map(([k, v]) => `  ${k} = ${v}`);

@@ -14,7 +14,7 @@ import { functionNames, type FunctionName } from '../infra/lambdaPackaging';
 import { named, runUnderMocks, stackConfigUnderTest, type MockRun } from './mockGraph';
 
 /** The Pulumi resource name of each function in the program. */
-export const functionResources: Record<FunctionName, string> = {
+const functionResources: Record<FunctionName, string> = {
   producer: 'functions-producer',
   salesConsumer: 'functions-sales-consumer',
   inventoryConsumer: 'functions-inventory-consumer',
@@ -39,7 +39,7 @@ export interface ShippedFunction {
 }
 
 /** Reads the four functions' archives out of a program run. */
-export async function shippedFunctions(run: MockRun): Promise<Record<FunctionName, ShippedFunction>> {
+async function shippedFunctions(run: MockRun): Promise<Record<FunctionName, ShippedFunction>> {
   const out = {} as Record<FunctionName, ShippedFunction>;
   for (const name of functionNames) {
     const resource = named(run, FUNCTION_TYPE, functionResources[name]);
@@ -68,7 +68,7 @@ export async function shippedFunctions(run: MockRun): Promise<Record<FunctionNam
 }
 
 /** Runs the program for a stack under mocks and reads its archives (one run per process: Pulumi's runtime state is global). */
-export async function buildStackArchives(
+async function buildStackArchives(
   stack: 'dev' | 'prod',
 ): Promise<{ run: MockRun; functions: Record<FunctionName, ShippedFunction> }> {
   // Prod's stack file leaves its required alarm address to the operator; the archives do not depend on it.
@@ -78,7 +78,7 @@ export async function buildStackArchives(
 }
 
 /** Extracts an archive into `dir`, as Lambda unpacks it into /var/task. */
-export function writeArchive(fn: ShippedFunction, dir: string, projectDir = process.cwd()): void {
+function writeArchive(fn: ShippedFunction, dir: string, projectDir = process.cwd()): void {
   for (const [file, entry] of Object.entries(fn.entries)) {
     const target = path.join(dir, file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -88,7 +88,7 @@ export function writeArchive(fn: ShippedFunction, dir: string, projectDir = proc
 }
 
 /** Content hash of an archive: its entry names and bytes. */
-export function archiveDigest(fn: ShippedFunction, projectDir = process.cwd()): string {
+function archiveDigest(fn: ShippedFunction, projectDir = process.cwd()): string {
   const hash = createHash('sha256');
   for (const file of Object.keys(fn.entries).sort()) {
     const entry = fn.entries[file];
@@ -109,10 +109,10 @@ export interface ArchiveManifest {
 
 export const MANIFEST_FILE = 'manifest.json';
 /** The resource graph of the run the archives came from (functions without their code). */
-export const GRAPH_FILE = 'graph.json';
+const GRAPH_FILE = 'graph.json';
 
 /** Builds a stack's archives into `outDir/<function>/` and writes the manifest last (its presence marks a complete build). */
-export async function writeStackArchives(
+async function writeStackArchives(
   stack: 'dev' | 'prod',
   outDir: string,
   projectDir = process.cwd(),

@@ -1,5 +1,5 @@
 // The access matrices of one stack, asserted through an IAM evaluator (see
-// infra/accessMatrix.ts); shared by infra/access.dev.test.ts and infra/access.prod.test.ts.
+// tools/accessMatrix.ts); shared by access.dev.test.ts and access.prod.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
