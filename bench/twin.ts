@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { configFromStackYaml, parseStackConfig, type StackConfig } from '../infra/config';
 import { runTwin, type TwinOptions, type TwinReport } from '../local/twin';
 import type { DesignRun } from './cost/model';
+import { ORIGINAL_CONSUMER } from './originalConsumer';
 import type { BenchEntries, SectionOptions } from './sections';
 
 export const PROD_STACK_FILE = join(__dirname, '..', 'Pulumi.prod.yaml');
@@ -30,7 +31,8 @@ export interface DesignSettings {
     | 'maxMessageBytes'
     | 'compression'
     | 'batchSize'
-    | 'filePer'
+    | 'consumerCore'
+    | 'consumerTimeoutSeconds'
     | 'consumerConcurrency'
     | 'producerConcurrency'
   >;
@@ -43,7 +45,7 @@ export function ourDesign(config: StackConfig): DesignSettings {
     maxMessageBytes: config.maxMessageBytes,
     compression: config.compression,
     batchSize: config.batchSize,
-    filePer: 'message' as const,
+    consumerTimeoutSeconds: config.consumerTimeoutSeconds,
   };
   return {
     design: 'ours',
@@ -67,7 +69,7 @@ export const ORIGINAL_DESIGN: DesignSettings = {
     maxMessageBytes: 262_144,
     compression: 'none',
     batchSize: 10,
-    filePer: 'batch',
+    consumerCore: ORIGINAL_CONSUMER,
     consumerConcurrency: 2,
     producerConcurrency: 2,
   },

@@ -6,7 +6,6 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createHash } from 'node:crypto';
 import { csvKey, rejectedKey } from '../kernel/chunks';
 import {
   knownIdsOf,
@@ -24,12 +23,6 @@ import { SQS_MAX_MESSAGE_BYTES, UnreadableMessageError, unpackMessage } from '..
 export interface ConsumerSettings {
   stream: StreamName;
   bucket: string;
-  /**
-   * 'message' (default): one CSV per message and hour, keyed by the chunk id, so a
-   * redelivery rewrites the same object. 'batch' reproduces the original design
-   * (one CSV per Lambda batch) for benchmarks; it is not exactly-once.
-   */
-  filePer?: 'message' | 'batch';
   maxBodyBytes?: number;
 }
 
@@ -56,7 +49,7 @@ export interface ProcessedChunk {
 }
 
 /** Valid events grouped by their hour, in arrival order. */
-function byHour(events: { timestamp: string }[]): Map<string, object[]> {
+export function byHour(events: { timestamp: string }[]): Map<string, object[]> {
   const hours = new Map<string, object[]>();
   for (const e of events) {
     const hour = e.timestamp.slice(0, 13);
@@ -161,50 +154,6 @@ async function putFile(s3: S3Client, bucket: string, file: LandingFile, contentT
   return Buffer.byteLength(file.body);
 }
 
-/** Original-design mode: all of a batch's valid events in one CSV per hour. */
-async function consumeAsOneFile(
-  deps: ConsumerDeps,
-  event: SQSEvent,
-  counts: ConsumerCounts,
-): Promise<SQSBatchResponse> {
-  const { stream, bucket } = deps.settings;
-  const contract = streams[stream].contract;
-  const failures: string[] = [];
-  const ok: SQSRecord[] = [];
-  const valid: { timestamp: string }[] = [];
-  for (const record of event.Records) {
-    try {
-      const chunk = processChunk(record.body, stream, deps.known, deps.settings.maxBodyBytes);
-      if (chunk.rejected) counts.bytes += await putFile(deps.s3, bucket, chunk.rejected, 'application/x-ndjson');
-      counts.events += chunk.counts.events;
-      counts.rejected += chunk.counts.rejected;
-      counts.valid += chunk.counts.valid;
-      valid.push(...(chunk.valid as { timestamp: string }[]));
-      ok.push(record);
-    } catch {
-      failures.push(record.messageId);
-    }
-  }
-  const batchId = createHash('sha256')
-    .update(ok.map((r) => r.messageId).join(','))
-    .digest('hex')
-    .slice(0, 24);
-  try {
-    for (const [hour, events] of byHour(valid)) {
-      counts.bytes += await putFile(
-        deps.s3,
-        bucket,
-        { key: csvKey(stream, `batch-${batchId}`, hour), body: toCsv(contract, events), rows: events.length },
-        'text/csv',
-      );
-      counts.files++;
-    }
-  } catch {
-    failures.push(...ok.map((r) => r.messageId));
-  }
-  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}
-
 /** Handle one SQS batch; failed messages are reported by id and the rest succeed. */
 export async function consumeBatch(deps: ConsumerDeps, event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   const { stream, bucket } = deps.settings;
@@ -217,40 +166,35 @@ export async function consumeBatch(deps: ConsumerDeps, event: SQSEvent, context?
     files: 0,
     bytes: 0,
   };
-  let response: SQSBatchResponse;
-  if (deps.settings.filePer === 'batch') {
-    response = await consumeAsOneFile(deps, event, counts);
-  } else {
-    const recordHandler = async (record: SQSRecord) => {
-      let chunk: ProcessedChunk;
-      try {
-        chunk = processChunk(record.body, stream, deps.known, deps.settings.maxBodyBytes);
-      } catch (err) {
-        deps.logger?.warn('unreadable message', {
-          messageId: record.messageId,
-          receiveCount: record.attributes?.ApproximateReceiveCount,
-          reason: (err as Error).message,
-        });
-        throw err;
-      }
-      // Rejects first: if a CSV put fails afterwards, the retry rewrites both with the same bytes.
-      if (chunk.rejected) counts.bytes += await putFile(deps.s3, bucket, chunk.rejected, 'application/x-ndjson');
-      for (const file of chunk.files) counts.bytes += await putFile(deps.s3, bucket, file, 'text/csv');
-      counts.events += chunk.counts.events;
-      counts.valid += chunk.counts.valid;
-      counts.rejected += chunk.counts.rejected;
-      counts.files += chunk.files.length;
-    };
-    response = await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
-      context,
-      // A batch of only poison messages is still reported item by item, not thrown.
-      throwOnFullBatchFailure: false,
-      // One message at a time: its files land (and can load) while the next one is read,
-      // and only one chunk's events are in memory. In parallel, every record would be
-      // parsed before the first PutObject went out.
-      processInParallel: false,
-    });
-  }
+  const recordHandler = async (record: SQSRecord) => {
+    let chunk: ProcessedChunk;
+    try {
+      chunk = processChunk(record.body, stream, deps.known, deps.settings.maxBodyBytes);
+    } catch (err) {
+      deps.logger?.warn('unreadable message', {
+        messageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        reason: (err as Error).message,
+      });
+      throw err;
+    }
+    // Rejects first: if a CSV put fails afterwards, the retry rewrites both with the same bytes.
+    if (chunk.rejected) counts.bytes += await putFile(deps.s3, bucket, chunk.rejected, 'application/x-ndjson');
+    for (const file of chunk.files) counts.bytes += await putFile(deps.s3, bucket, file, 'text/csv');
+    counts.events += chunk.counts.events;
+    counts.valid += chunk.counts.valid;
+    counts.rejected += chunk.counts.rejected;
+    counts.files += chunk.files.length;
+  };
+  const response = await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+    context,
+    // A batch of only poison messages is still reported item by item, not thrown.
+    throwOnFullBatchFailure: false,
+    // One message at a time: its files land (and can load) while the next one is read,
+    // and only one chunk's events are in memory. In parallel, every record would be
+    // parsed before the first PutObject went out.
+    processInParallel: false,
+  });
   counts.failedMessages = response.batchItemFailures.length;
   deps.logger?.info('batch consumed', { stream, ...counts });
   return response;

@@ -35,7 +35,11 @@ export interface TwinArchives {
   /** Time to find (or build) the archives. */
   ms: number;
   handler(name: FunctionName): ArchiveHandler;
+  /** The function's timeout as the stack declares it (the consumers': the stack's consumerTimeoutSeconds). */
+  timeoutSeconds(name: FunctionName): number;
 }
+
+const LAMBDA_FUNCTION = 'aws:lambda/function:Function';
 
 /** sha256 over the archives' inputs, file by file in a stable order. */
 export function archiveInputsHash(projectDir = process.cwd()): string {
@@ -72,7 +76,7 @@ export async function twinArchives(options: { root?: string; projectDir?: string
       if (old !== path.basename(dir) && old.startsWith(`${TWIN_STACK}-`) && !old.includes('.building-'))
         fs.rmSync(path.join(root, old), { recursive: true, force: true });
   }
-  const { manifest } = readArchives(dir);
+  const { manifest, graph } = readArchives(dir);
   return {
     dir,
     manifest,
@@ -82,5 +86,12 @@ export async function twinArchives(options: { root?: string; projectDir?: string
       dir: path.join(dir, manifest.functions[name].dir),
       handler: manifest.functions[name].handler,
     }),
+    timeoutSeconds: (name) => {
+      const { resourceName } = manifest.functions[name];
+      const fn = graph.resources.find((r) => r.type === LAMBDA_FUNCTION && r.name === resourceName);
+      const timeout: unknown = fn?.inputs.timeout;
+      if (typeof timeout !== 'number') throw new Error(`the ${name} function in ${dir} declares no timeout`);
+      return timeout;
+    },
   };
 }

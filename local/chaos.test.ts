@@ -7,7 +7,7 @@ import { buildCatalog } from '../kernel/catalog';
 import { knownIdsOf } from '../kernel/contracts';
 import { processChunk } from '../handlers/consumer';
 import { UnreadableMessageError } from '../kernel/packing';
-import { Chaos, CHAOS_ATTRIBUTE, chaosDraw, checkChaosOptions, defaultChaosRates } from './chaos';
+import { Chaos, CHAOS_ATTRIBUTE, chaosDraw, defaultChaosRates } from './chaos';
 import { createStreamQueues, ensureBucket } from './endpoint';
 import { useEmulator } from '../test/support/emulator';
 
@@ -18,16 +18,21 @@ const emu = useEmulator();
 
 describe('chaos options', () => {
   it('lists every bad rate and seed', () => {
-    const problems = checkChaosOptions({
+    const options = {
       seed: -1,
       rates: { ...defaultChaosRates(), consumerCrash: 1, s3PutFailure: 2, poisonMessages: Number.NaN },
-    });
-    expect(problems).toEqual([
-      'chaos seed must be a whole number 0..4294967295, got -1',
-      'chaos rate s3PutFailure must be in [0, 1], got 2',
-      'chaos rate poisonMessages must be in [0, 1], got NaN',
-      'chaos rate consumerCrash must be < 1, or no batch could ever succeed',
-    ]);
+    };
+    expect(() => new Chaos(options, 3)).toThrow(
+      new RangeError(
+        'invalid chaos options: ' +
+          [
+            'chaos seed must be a whole number 0..4294967295, got -1',
+            'chaos rate s3PutFailure must be in [0, 1], got 2',
+            'chaos rate poisonMessages must be in [0, 1], got NaN',
+            'chaos rate consumerCrash must be < 1, or no batch could ever succeed',
+          ].join('; '),
+      ),
+    );
     expect(() => new Chaos({ seed: 1, rates: { ...defaultChaosRates(), loaderCrash: 1 } }, 3)).toThrow(
       /loaderCrash must be < 1/,
     );

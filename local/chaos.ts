@@ -11,9 +11,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { SendMessageBatchCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { chunkId } from '../kernel/chunks';
 import { streams, type StreamName } from '../kernel/contracts';
 import { encodeChunk } from '../kernel/packing';
 import { generateWindow, type GeneratorCatalog } from '../kernel/generator';
+import { Problems } from '../kernel/problems';
 
 export interface ChaosRates {
   /** Per consumer invocation: the handler wrote its files, then the function crashed before answering. */
@@ -57,20 +59,30 @@ export function defaultChaosRates(rate = 0.05): ChaosRates {
 }
 
 /** Every problem with chaos options, for one clear error. */
-export function checkChaosOptions(options: ChaosOptions): string[] {
-  const problems: string[] = [];
-  if (!(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff))
-    problems.push(`chaos seed must be a whole number 0..4294967295, got ${options.seed}`);
+function chaosOptionProblems(options: ChaosOptions): Problems {
+  const problems = new Problems().check(
+    Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 0xffffffff,
+    () => `chaos seed must be a whole number 0..4294967295, got ${options.seed}`,
+  );
   for (const name of faultNames) {
     const rate = options.rates[name];
-    if (!(typeof rate === 'number' && rate >= 0 && rate <= 1))
-      problems.push(`chaos rate ${name} must be in [0, 1], got ${rate}`);
+    problems.check(
+      typeof rate === 'number' && rate >= 0 && rate <= 1,
+      () => `chaos rate ${name} must be in [0, 1], got ${rate}`,
+    );
   }
   // A crash or put failure on every attempt could never let a good message through.
-  if (options.rates.consumerCrash >= 1)
-    problems.push('chaos rate consumerCrash must be < 1, or no batch could ever succeed');
-  if (options.rates.loaderCrash >= 1) problems.push('chaos rate loaderCrash must be < 1, or no file could ever load');
-  return problems;
+  return problems
+    .check(!(options.rates.consumerCrash >= 1), 'chaos rate consumerCrash must be < 1, or no batch could ever succeed')
+    .check(!(options.rates.loaderCrash >= 1), 'chaos rate loaderCrash must be < 1, or no file could ever load');
+}
+
+/**
+ * The id of a chunk of malformed events: `chaos-` and then a chunk id of the window, tagged
+ * with the chaos seed (so never a producer's chunk), which parseChunkId reads after the prefix.
+ */
+function chaosChunkId(stream: StreamName, windowStart: string, chaosSeed: number, sequence: number): string {
+  return `chaos-${chunkId(stream, windowStart, chaosSeed, sequence)}`;
 }
 
 /** FNV-1a of the parts, as a number in [0, 1). */
@@ -228,8 +240,7 @@ export class Chaos {
     readonly options: ChaosOptions,
     private readonly maxReceiveCount: number,
   ) {
-    const problems = checkChaosOptions(options);
-    if (problems.length > 0) throw new RangeError(`invalid chaos options: ${problems.join('; ')}`);
+    chaosOptionProblems(options).throwIfAny('invalid chaos options');
   }
 
   private draw(...parts: (string | number)[]): number {
@@ -271,7 +282,7 @@ export class Chaos {
       const key = streams[stream].contract.key;
       const perChunk = 50;
       for (let first = 0; first < malformedCount; first += perChunk) {
-        const chunkId = `chaos-${stream}-${window.start.replace(/[-:]/g, '').slice(0, 15)}-${(this.options.seed >>> 0).toString(36)}-${String(this.chunkSequence++).padStart(4, '0')}`;
+        const chunkId = chaosChunkId(stream, window.start, this.options.seed, this.chunkSequence++);
         const events: string[] = [];
         for (let index = 0; index < Math.min(perChunk, malformedCount - first); index++) {
           const event: Record<string, unknown> = { ...source[(first + index) % source.length] };

@@ -18,7 +18,6 @@ describe('parseCli', () => {
       seed: 1,
       eventsPerMessage: 'fill',
       batchSize: 10,
-      filePer: 'message',
       dataDir: '.twin/pgdata',
       fresh: false,
     });
@@ -43,8 +42,6 @@ describe('parseCli', () => {
       '25',
       '--batch-size',
       '100',
-      '--file-per',
-      'batch',
       '--data-dir',
       '/tmp/x',
       '--fresh',
@@ -60,7 +57,6 @@ describe('parseCli', () => {
       seed: 9,
       eventsPerMessage: 25,
       batchSize: 100,
-      filePer: 'batch',
       dataDir: '/tmp/x',
       fresh: true,
       compression: 'none',
@@ -106,7 +102,6 @@ describe('parseCli', () => {
       "option '-r, --runs <n>' argument 'ten' is invalid. must be a whole number 1..10000.",
     );
     expect(() => parse('--packing', 'lots')).toThrow(/must be 'fill' or a whole number/);
-    expect(() => parse('--file-per', 'hour')).toThrow(/Allowed choices are message, batch/);
     expect(() => parse('--nope')).toThrow(CliUsageError);
     expect(() => parse('--nope')).toThrow(/unknown option '--nope'/);
   });
@@ -235,7 +230,6 @@ describe('npm start', () => {
   it('runs the shipped archives unless --source (or a mode only the sources have) is given', () => {
     expect(parse().twin.functions).toBe('archives');
     expect(parse('--source').twin.functions).toBe('source');
-    expect(parse('--file-per', 'batch').twin.functions).toBe('source');
     expect(parse('--in-process').twin.functions).toBe('source');
   });
 

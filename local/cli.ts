@@ -195,14 +195,6 @@ export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Co
     new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'),
   );
   option(program, '-b, --batch-size <n>', 'consumer batch size (event source BatchSize)', wholeNumber(1, 10000), 10);
-  program.addOption(
-    new Option(
-      '--file-per <unit>',
-      "a CSV per 'message' (exactly once) or per 'batch' (the original design, not exactly once)",
-    )
-      .choices(['message', 'batch'])
-      .default('message'),
-  );
   option(
     program,
     '--concurrency <n>',
@@ -213,7 +205,7 @@ export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Co
   program.option('--in-process', 'run consumer invocations in the main thread instead of worker threads', false);
   program.option(
     '--source',
-    "run the functions from the source modules (fast edits) instead of the dev stack's shipped Lambda archives; --file-per batch and --in-process imply it",
+    "run the functions from the source modules (fast edits) instead of the dev stack's shipped Lambda archives; --in-process implies it",
     false,
   );
   option(program, '--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3);
@@ -361,11 +353,10 @@ export function parseCli(
     maxMessageBytes: o.maxMessageBytes,
     compression: o.compression,
     batchSize: o.batchSize,
-    filePer: o.filePer,
     consumerConcurrency: o.concurrency,
     consumerWorkers: !o.inProcess,
     // What `pulumi up` ships, unless asked for the sources (or a mode only the sources have).
-    functions: o.source || o.inProcess || o.filePer === 'batch' ? 'source' : 'archives',
+    functions: o.source || o.inProcess ? 'source' : 'archives',
     maxReceiveCount: o.maxReceiveCount,
     visibilityTimeoutSeconds: o.visibilityTimeout,
     dataDir: o.dataDir,

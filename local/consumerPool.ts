@@ -1,18 +1,64 @@
 // Consumer invocations in worker threads: each worker is one execution environment
 // of a stream's consumer function with its own S3 client, running the shipped
-// archive's handler (or, with --source, the unchanged consumeBatch). Chaos faults that belong inside the function (a crash after the S3
-// writes, S3 put failures) are injected in the worker; it reports its metered S3
-// usage and the faults it injected with each answer.
+// archive's handler or, from source, a consumer core (the unchanged consumeBatch unless
+// another is injected, as the bench injects the original design). Chaos faults that belong
+// inside the function (a crash after the S3 writes, S3 put failures) are injected in the
+// worker; it reports its metered S3 usage and the faults it injected with each answer.
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { MessagePort } from 'node:worker_threads';
 import type { KnownIds, StreamName } from '../kernel/contracts';
-import { consumeBatch } from '../handlers/consumer';
+import type { ConsumerDeps } from '../handlers/consumer';
 import { Chaos, type ChaosCounts, type ChaosOptions } from './chaos';
 import { lambdaContext } from './eventSource';
 import { UsageMeter, type S3UsageDelta } from './usage';
 import { endpointEnvironment } from './producerPool';
-import { loadArchiveHandler, onEachArchiveClient, serveRequests, WorkerPool, type ArchiveHandler } from './workerPool';
+import {
+  loadArchiveHandler,
+  loadExport,
+  onEachArchiveClient,
+  serveRequests,
+  WorkerPool,
+  type ArchiveHandler,
+} from './workerPool';
+
+/** consumeBatch's signature: what a consumer core does with one SQS batch. */
+export type ConsumeBatch = (deps: ConsumerDeps, event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * A consumer core, named by module and export so each worker thread can load it: the twin
+ * runs it from source in place of the real consumeBatch (a benchmark's other design, say).
+ */
+export interface ConsumerCore {
+  module: string;
+  entry: string;
+  /**
+   * What one landing file holds, `message` for consumeBatch (a CSV per message and hour). It is
+   * in the run's report and in each window's generation, so a resume runs the same core.
+   */
+  filePer: string;
+}
+
+/** The consumer that ships: handlers/consumer.ts's consumeBatch. */
+export const SHIPPED_CONSUMER: ConsumerCore = {
+  module: require.resolve('../handlers/consumer'),
+  entry: 'consumeBatch',
+  filePer: 'message',
+};
+
+export const isShippedConsumer = (core: ConsumerCore): boolean =>
+  core.module === SHIPPED_CONSUMER.module && core.entry === SHIPPED_CONSUMER.entry;
+
+/** The consumer core's deps for one stream, as the Lambda handler builds them. */
+export function consumerDeps(
+  s3: S3Client,
+  stream: StreamName,
+  bucket: string,
+  ids: { productIds: readonly string[]; storeIds: readonly string[] },
+): ConsumerDeps {
+  const known: KnownIds = { products: new Set(ids.productIds), stores: new Set(ids.storeIds) };
+  return { s3, known, settings: { stream, bucket } };
+}
 
 export interface ConsumerWorkerData {
   endpoint: string;
@@ -20,11 +66,12 @@ export interface ConsumerWorkerData {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   stream: StreamName;
   bucket: string;
-  filePer: 'message' | 'batch';
   productIds: string[];
   storeIds: string[];
   chaos?: { options: ChaosOptions; maxReceiveCount: number };
-  /** Run this shipped archive instead of the source modules (LANDING_BUCKET from the environment; filePer 'message' only). */
+  /** The consumer core to run from source; ignored with an archive. */
+  core: ConsumerCore;
+  /** Run this shipped archive instead of the source modules (LANDING_BUCKET from the environment). */
   archive?: ArchiveHandler;
 }
 
@@ -63,9 +110,9 @@ export function serveConsumer(port: MessagePort, data: ConsumerWorkerData): void
       forcePathStyle: true,
     });
     instrument(s3);
-    const known: KnownIds = { products: new Set(data.productIds), stores: new Set(data.storeIds) };
-    const deps = { s3, known, settings: { stream: data.stream, bucket: data.bucket, filePer: data.filePer } };
-    consume = (event, context) => consumeBatch(deps, event, context);
+    const deps = consumerDeps(s3, data.stream, data.bucket, data);
+    const core = loadExport<ConsumeBatch>(data.core.module, data.core.entry);
+    consume = (event, context) => core(deps, event, context);
   }
   serveRequests<ConsumerRequest, ConsumerAnswer>(port, async ({ event, functionName, timeoutMs }) => {
     const context = lambdaContext(functionName, timeoutMs, data.region);
@@ -85,8 +132,10 @@ export type ConsumerPool = WorkerPool<ConsumerRequest, ConsumerAnswer>;
 
 /** `size` execution environments of one stream's consumer. */
 export function startConsumerPool(size: number, data: ConsumerWorkerData): Promise<ConsumerPool> {
-  if (data.archive && data.filePer !== 'message')
-    throw new Error(`the shipped consumer writes a file per message; filePer '${data.filePer}' runs only from source`);
+  if (data.archive && !isShippedConsumer(data.core))
+    throw new Error(
+      `the shipped consumer runs as it ships; the consumer core ${data.core.entry} runs only from source`,
+    );
   const env = data.archive ? { ...endpointEnvironment(data), LANDING_BUCKET: data.bucket } : {};
   return WorkerPool.start<ConsumerRequest, ConsumerAnswer, ConsumerWorkerData>(
     `${data.stream} consumer`,

@@ -95,6 +95,7 @@ describe('SqsEventSource', () => {
           queueArn: 'y',
           functionName: 'f',
           batchSize: 0,
+          functionTimeoutMs: 60_000,
           handler: async () => undefined,
         }),
     ).toThrow(/batchSize/);
@@ -106,6 +107,7 @@ describe('SqsEventSource', () => {
           queueArn: 'y',
           functionName: 'f',
           batchSize: 10001,
+          functionTimeoutMs: 60_000,
           handler: async () => undefined,
         }),
     ).toThrow(/batchSize/);
@@ -125,6 +127,7 @@ describe('SqsEventSource', () => {
       functionName: 'sales-consumer',
       batchSize: 10,
       concurrency: 2,
+      functionTimeoutMs: 60_000,
       handler: async (event, context): Promise<SQSBatchResponse> => {
         expect(context.functionName).toBe('sales-consumer');
         expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
@@ -174,6 +177,7 @@ describe('SqsEventSource', () => {
       functionName: 'f',
       batchSize: 10,
       concurrency: 1,
+      functionTimeoutMs: 60_000,
       handler: async (event) => {
         times.push(Date.now());
         bodies.push(event.Records.map((r) => r.body).sort());
@@ -191,6 +195,34 @@ describe('SqsEventSource', () => {
     expect((await queueDepth(emu.sqs, q.dlqUrl)).visible).toBe(0);
   });
 
+  it('fails an invocation that outruns the function timeout, as Lambda does, and the batch comes back', async () => {
+    const q = await queues(3);
+    await send(q.url, ['a', 'b']);
+    const remaining: number[] = [];
+    const source = new SqsEventSource({
+      sqs: emu.sqs,
+      queueUrl: q.url,
+      queueArn: q.arn,
+      functionName: 'f',
+      batchSize: 10,
+      concurrency: 1,
+      functionTimeoutMs: 300,
+      handler: async (event, context) => {
+        remaining.push(context.getRemainingTimeInMillis());
+        // The first delivery takes longer than the function may run.
+        if (event.Records[0].attributes.ApproximateReceiveCount === '1') await new Promise((r) => setTimeout(r, 800));
+      },
+    });
+    const stats = await source.drain(() => true);
+    expect(remaining).toHaveLength(2);
+    expect(Math.max(...remaining)).toBeLessThanOrEqual(300);
+    expect(stats.handlerErrors).toBe(1);
+    expect(stats.errors).toEqual(['Task timed out after 0.30 seconds']);
+    expect(stats.messagesFailed).toBe(2);
+    expect(stats.messagesDeleted).toBe(2);
+    expect((await queueDepth(emu.sqs, q.dlqUrl)).visible).toBe(0);
+  });
+
   it('waits for the upstream to finish before it stops', async () => {
     const q = await queues(3);
     let done = false;
@@ -201,6 +233,7 @@ describe('SqsEventSource', () => {
       queueArn: q.arn,
       functionName: 'f',
       batchSize: 5,
+      functionTimeoutMs: 60_000,
       handler: async (e) => void seen.push(...e.Records.map((r) => r.body)),
     });
     const drained = source.drain(() => done);

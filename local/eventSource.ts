@@ -14,11 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
-
-/** Lambda's synchronous invocation payload limit, which also caps an SQS batch. */
-export const LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
-/** Largest batch size an SQS event source mapping accepts (with a batching window). */
-export const MAX_BATCH_SIZE = 10000;
+import { LAMBDA_PAYLOAD_LIMIT_BYTES, SQS_MAPPING_MAX_BATCH_SIZE } from '../kernel/awsLimits';
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -34,8 +30,12 @@ export interface EventSourceOptions {
   concurrency?: number;
   /** The queue's visibility timeout: an invocation longer than it is counted as slow. */
   visibilityTimeoutMs?: number;
-  /** Function timeout for the Context's remaining time. Default 60 s. */
-  functionTimeoutMs?: number;
+  /**
+   * The function's timeout (the stack's consumerTimeoutSeconds): the Context's remaining time
+   * counts down from it, and an invocation still running then fails as Lambda's does ("Task
+   * timed out"), so its whole batch comes back after the visibility timeout.
+   */
+  functionTimeoutMs: number;
   region?: string;
   /**
    * Wraps every invocation: the twin times it and chaos may fail it. The default calls
@@ -76,6 +76,11 @@ export interface EventSourceStats {
   slowInvocations: number;
   /** The last handler errors, for diagnosis. */
   errors: string[];
+}
+
+/** Lambda's error for an invocation that outran its timeout. */
+export function functionTimedOut(timeoutMs: number): string {
+  return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -208,8 +213,9 @@ export class SqsEventSource {
   private readonly batchSize: number;
 
   constructor(private readonly options: EventSourceOptions) {
-    if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE) {
-      throw new RangeError(`batchSize must be a whole number in 1..${MAX_BATCH_SIZE}, got ${options.batchSize}`);
+    const { batchSize } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > SQS_MAPPING_MAX_BATCH_SIZE) {
+      throw new RangeError(`batchSize must be a whole number in 1..${SQS_MAPPING_MAX_BATCH_SIZE}, got ${batchSize}`);
     }
     if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
       throw new RangeError(`concurrency must be a whole number >= 1, got ${options.concurrency}`);
@@ -292,19 +298,13 @@ export class SqsEventSource {
   }
 
   private async invoke(messages: Message[]): Promise<void> {
-    const { queueArn, functionName, handler } = this.options;
+    const { queueArn, functionName } = this.options;
     const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, queueArn, this.region)) };
-    const context = lambdaContext(functionName, this.options.functionTimeoutMs ?? 60000, this.region);
-    const call = () => handler(event, context);
     this.stats.invocations++;
-    let response: SQSBatchResponse | void = undefined;
-    let error: string | undefined;
     const started = Date.now();
-    try {
-      response = this.options.invoke ? await this.options.invoke(event, call) : await call();
-    } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
-    }
+    const outcome = await this.call(event);
+    const response = outcome.response;
+    let error = outcome.error;
     if (this.options.visibilityTimeoutMs !== undefined && Date.now() - started >= this.options.visibilityTimeoutMs)
       this.stats.slowInvocations++;
     const { succeeded, failed, invalidResponse } =
@@ -312,11 +312,7 @@ export class SqsEventSource {
         ? successfulMessages(event.Records, response)
         : { succeeded: [], failed: event.Records, invalidResponse: false };
     if (invalidResponse) error = 'invalid batchItemFailures response; the whole batch failed';
-    if (error !== undefined) {
-      this.stats.handlerErrors++;
-      if (this.stats.errors.length >= 20) this.stats.errors.shift();
-      this.stats.errors.push(error);
-    }
+    if (error !== undefined) this.recordError(error);
     await this.delete(succeeded);
     this.stats.messagesDeleted += succeeded.length;
     this.stats.messagesFailed += failed.length;
@@ -329,6 +325,30 @@ export class SqsEventSource {
       threw: error !== undefined,
       error,
     });
+  }
+
+  /** One invocation of the handler, cut off at the function timeout as Lambda cuts it off. */
+  private async call(event: SQSEvent): Promise<{ response?: SQSBatchResponse | void; error?: string }> {
+    const { functionName, functionTimeoutMs, handler } = this.options;
+    const context = lambdaContext(functionName, functionTimeoutMs, this.region);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(functionTimedOut(functionTimeoutMs))), functionTimeoutMs);
+    });
+    const call = () => Promise.race([handler(event, context), timedOut]);
+    try {
+      return { response: this.options.invoke ? await this.options.invoke(event, call) : await call() };
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : String(e) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private recordError(error: string): void {
+    this.stats.handlerErrors++;
+    if (this.stats.errors.length >= 20) this.stats.errors.shift();
+    this.stats.errors.push(error);
   }
 
   private async delete(records: readonly SQSRecord[]): Promise<void> {

@@ -3,33 +3,30 @@
 // Lambda SQS event source emulated, and the same warehouse migrations, loader and
 // views on PGlite (or DATABASE_URL). A run ends with the books: every event produced
 // is loaded exactly once, rejected with its reason, or (if unreadable) in a DLQ.
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
 import { availableParallelism } from 'node:os';
-import { buildCatalog, type Catalog } from '../kernel/catalog';
-import { knownIdsOf, streamNames, type StreamName } from '../kernel/contracts';
-import { consumeBatch } from '../handlers/consumer';
+import type { Catalog } from '../kernel/catalog';
+import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { expectedSaleLines } from '../kernel/generator';
-import { SQS_MAX_MESSAGE_BYTES, type Compression } from '../kernel/packing';
-import type { ProducerResult, ProducerSettings } from '../handlers/producer';
-import { startProducerPool, type ProducerPool } from './producerPool';
-import { chunkIdOfBody, FreshnessTracker, type FreshnessSummary } from './freshness';
-import { reconcile, type Books, type SentChunks } from './books';
-import { Chaos, type ChaosCounts, type ChaosOptions } from './chaos';
-import { createStreamQueues, ensureBucket, openEndpoint, type StreamQueues, type TwinEndpoint } from './endpoint';
-import { queueDepth, SqsEventSource, type EventSourceStats, type SqsBatchHandler } from './eventSource';
-import { startConsumerPool, type ConsumerPool } from './consumerPool';
-import { twinArchives } from './archives';
-import { UsageMeter, type TwinUsage } from './usage';
+import type { Compression } from '../kernel/packing';
+import { Problems } from '../kernel/problems';
+import { isoSecond } from '../kernel/time';
 import {
-  openTwinWarehouse,
-  type DashboardData,
-  type TwinWarehouse,
-  type LoadCounts,
-  type WarehouseBooks,
-  type WindowRecord,
-} from './warehouse';
+  LAMBDA_MAX_TIMEOUT_SECONDS,
+  SQS_MAPPING_MAX_BATCH_SIZE,
+  SQS_MAX_MESSAGE_BYTES,
+  SQS_MIN_MESSAGE_BYTES,
+} from '../kernel/awsLimits';
+import type { ProducerResult } from '../handlers/producer';
+import type { FreshnessSummary } from './freshness';
+import { reconcile, type Books } from './books';
+import type { ChaosCounts, ChaosOptions } from './chaos';
+import { isShippedConsumer, SHIPPED_CONSUMER, type ConsumerCore } from './consumerPool';
+import type { StreamQueues } from './endpoint';
+import { queueDepth, type EventSourceStats } from './eventSource';
+import { TwinRuntime } from './twinRuntime';
+import type { TwinUsage } from './usage';
+import type { DashboardData, WarehouseBooks, WindowRecord } from './warehouse';
 
 export interface TwinOptions {
   /** Scheduled producer runs (windows). Default 24: 06:00 to 12:00 in 15-minute windows. */
@@ -50,8 +47,17 @@ export interface TwinOptions {
   compression?: Compression;
   /** Records per consumer invocation (the event source mapping's BatchSize). Default 10. */
   batchSize?: number;
-  /** 'message' (default): a CSV per message and hour. 'batch': one per invocation, as the original design. */
-  filePer?: 'message' | 'batch';
+  /**
+   * The consumer core the function workers run from source: consumeBatch (a CSV per message and
+   * hour) unless given; bench/twin.ts gives the original design's. Source only.
+   */
+  consumerCore?: ConsumerCore;
+  /**
+   * The consumers' timeout, whole seconds (the stack's consumerTimeoutSeconds): an invocation
+   * still running then fails, as in Lambda, and its batch comes back after the visibility timeout.
+   * Default: what the shipped archives declare, or from source the stack's default, 60.
+   */
+  consumerTimeoutSeconds?: number;
   /** Concurrent consumer invocations per stream: its pollers, and its worker threads. Default: defaultConcurrency(). */
   consumerConcurrency?: number;
   /** Run consumer invocations in worker threads (default) or in this thread. */
@@ -137,8 +143,12 @@ export interface TwinTimings {
 export interface TwinReport {
   settings: Pick<
     ResolvedSettings,
-    'runs' | 'windowMinutes' | 'seed' | 'eventsPerMessage' | 'maxMessageBytes' | 'compression' | 'batchSize' | 'filePer'
+    'runs' | 'windowMinutes' | 'seed' | 'eventsPerMessage' | 'maxMessageBytes' | 'compression' | 'batchSize'
   > & {
+    /** What one landing file holds: `message` (a CSV per message and hour) unless another consumer core ran. */
+    filePer: string;
+    /** The consumers' timeout the run used (consumerTimeoutSeconds). */
+    consumerTimeoutSeconds: number;
     start: string;
     end: string;
     endpoint: string;
@@ -193,7 +203,9 @@ export interface ResolvedSettings {
   maxMessageBytes: number;
   compression: Compression;
   batchSize: number;
-  filePer: 'message' | 'batch';
+  consumerCore: ConsumerCore;
+  /** Undefined: what the shipped archives declare, or the stack's default from source (twinRuntime.ts). */
+  consumerTimeoutSeconds?: number;
   consumerConcurrency: number;
   consumerWorkers: boolean;
   producerConcurrency: number;
@@ -226,7 +238,8 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
     maxMessageBytes: options.maxMessageBytes ?? SQS_MAX_MESSAGE_BYTES,
     compression: options.compression ?? 'gzip',
     batchSize: options.batchSize ?? 10,
-    filePer: options.filePer ?? 'message',
+    consumerCore: options.consumerCore ?? SHIPPED_CONSUMER,
+    consumerTimeoutSeconds: options.consumerTimeoutSeconds,
     consumerConcurrency: options.consumerConcurrency ?? defaultConcurrency(),
     consumerWorkers: options.consumerWorkers ?? true,
     producerConcurrency: options.producerConcurrency ?? defaultConcurrency(),
@@ -235,55 +248,105 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
     prefix: options.prefix ?? 'twin',
     functions: options.functions ?? 'source',
   };
-  const problems: string[] = [];
-  if (!isWhole(s.runs, 1, 10000)) problems.push(`runs must be a whole number 1..10000, got ${s.runs}`);
-  if (!isWhole(s.windowMinutes, 1, 1440))
-    problems.push(`windowMinutes must be a whole number 1..1440, got ${s.windowMinutes}`);
-  if (!isWhole(s.peakLinesPerMinute, 1, 1_000_000))
-    problems.push(`peakLinesPerMinute must be a whole number 1..1000000, got ${s.peakLinesPerMinute}`);
-  if (options.eventsPerRun !== undefined && !isWhole(options.eventsPerRun, 0, 5_000_000))
-    problems.push(`eventsPerRun must be a whole number 0..5000000, got ${options.eventsPerRun}`);
-  if (!isWhole(s.seed, 0, 0xffffffff)) problems.push(`seed must be a whole number 0..4294967295, got ${s.seed}`);
-  if (s.eventsPerMessage !== 'fill' && !isWhole(s.eventsPerMessage, 1, 100_000))
-    problems.push(`eventsPerMessage must be 'fill' or a whole number 1..100000, got ${s.eventsPerMessage}`);
-  if (!isWhole(s.maxMessageBytes, 1024, SQS_MAX_MESSAGE_BYTES))
-    problems.push(`maxMessageBytes must be a whole number 1024..${SQS_MAX_MESSAGE_BYTES}, got ${s.maxMessageBytes}`);
-  if (s.compression !== 'gzip' && s.compression !== 'none')
-    problems.push(`compression must be gzip or none, got ${s.compression}`);
-  if (!isWhole(s.batchSize, 1, 10000)) problems.push(`batchSize must be a whole number 1..10000, got ${s.batchSize}`);
-  if (s.filePer !== 'message' && s.filePer !== 'batch')
-    problems.push(`filePer must be message or batch, got ${s.filePer}`);
-  if (!isWhole(s.consumerConcurrency, 1, 16))
-    problems.push(`consumerConcurrency must be a whole number 1..16, got ${s.consumerConcurrency}`);
-  if (!isWhole(s.producerConcurrency, 1, 64))
-    problems.push(`producerConcurrency must be a whole number 1..64, got ${s.producerConcurrency}`);
-  if (!isWhole(s.maxReceiveCount, 1, 1000))
-    problems.push(`maxReceiveCount must be a whole number 1..1000, got ${s.maxReceiveCount}`);
-  if (!isWhole(s.visibilityTimeoutSeconds, 0, 43200))
-    problems.push(`visibilityTimeoutSeconds must be a whole number 0..43200, got ${s.visibilityTimeoutSeconds}`);
-  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(s.prefix))
-    problems.push(`prefix must be lowercase letters, digits and dashes (1..41), got ${JSON.stringify(s.prefix)}`);
-  if (options.start !== undefined && Number.isNaN(Date.parse(options.start)))
-    problems.push(`start must be an ISO-8601 timestamp, got ${JSON.stringify(options.start)}`);
-  if (options.loadEveryMs !== undefined && !isWhole(options.loadEveryMs, 100))
-    problems.push(`loadEveryMs must be a whole number >= 100, got ${options.loadEveryMs}`);
-  if (s.functions === 'archives') {
-    // The shipped functions take what the stack gives them: the dev catalog, a file per message, their own execution environments.
-    if (options.catalog)
-      problems.push('a custom catalog runs only from source (the archives carry the dev stack catalog)');
-    if (s.filePer !== 'message')
-      problems.push("filePer 'batch' runs only from source (the shipped consumer writes a file per message)");
-    if (!s.consumerWorkers)
-      problems.push('in-process consumers run only from source (the archives run in worker threads)');
-  } else if (s.functions !== 'source') problems.push(`functions must be archives or source, got ${s.functions}`);
-  if (options.scheduleEveryMs !== undefined && !isWhole(options.scheduleEveryMs, 0, 86_400_000))
-    problems.push(`scheduleEveryMs must be a whole number 0..86400000, got ${options.scheduleEveryMs}`);
-  if (problems.length > 0) throw new RangeError(`invalid twin options: ${problems.join('; ')}`);
+  const problems = new Problems();
+  checkShape(s, options, problems);
+  checkPipeline(s, options, problems);
+  checkFunctions(s, options, problems);
+  problems.throwIfAny('invalid twin options');
   return s;
 }
 
-function isoAt(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+/** The run's size and its events. */
+function checkShape(s: ResolvedSettings, options: TwinOptions, problems: Problems): void {
+  problems
+    .check(isWhole(s.runs, 1, 10000), () => `runs must be a whole number 1..10000, got ${s.runs}`)
+    .check(
+      isWhole(s.windowMinutes, 1, 1440),
+      () => `windowMinutes must be a whole number 1..1440, got ${s.windowMinutes}`,
+    )
+    .check(
+      isWhole(s.peakLinesPerMinute, 1, 1_000_000),
+      () => `peakLinesPerMinute must be a whole number 1..1000000, got ${s.peakLinesPerMinute}`,
+    )
+    .check(
+      options.eventsPerRun === undefined || isWhole(options.eventsPerRun, 0, 5_000_000),
+      () => `eventsPerRun must be a whole number 0..5000000, got ${options.eventsPerRun}`,
+    )
+    .check(isWhole(s.seed, 0, 0xffffffff), () => `seed must be a whole number 0..4294967295, got ${s.seed}`);
+}
+
+/** Messages, queues, event sources and the schedule, within what AWS accepts. */
+function checkPipeline(s: ResolvedSettings, options: TwinOptions, problems: Problems): void {
+  problems
+    .check(
+      s.eventsPerMessage === 'fill' || isWhole(s.eventsPerMessage, 1, 100_000),
+      () => `eventsPerMessage must be 'fill' or a whole number 1..100000, got ${s.eventsPerMessage}`,
+    )
+    .check(
+      isWhole(s.maxMessageBytes, SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES),
+      () =>
+        `maxMessageBytes must be a whole number ${SQS_MIN_MESSAGE_BYTES}..${SQS_MAX_MESSAGE_BYTES}, got ${s.maxMessageBytes}`,
+    )
+    .check(
+      s.compression === 'gzip' || s.compression === 'none',
+      () => `compression must be gzip or none, got ${s.compression}`,
+    )
+    .check(
+      isWhole(s.batchSize, 1, SQS_MAPPING_MAX_BATCH_SIZE),
+      () => `batchSize must be a whole number 1..${SQS_MAPPING_MAX_BATCH_SIZE}, got ${s.batchSize}`,
+    )
+    .check(
+      s.consumerTimeoutSeconds === undefined || isWhole(s.consumerTimeoutSeconds, 1, LAMBDA_MAX_TIMEOUT_SECONDS),
+      () =>
+        `consumerTimeoutSeconds must be a whole number 1..${LAMBDA_MAX_TIMEOUT_SECONDS}, got ${s.consumerTimeoutSeconds}`,
+    )
+    .check(
+      isWhole(s.consumerConcurrency, 1, 16),
+      () => `consumerConcurrency must be a whole number 1..16, got ${s.consumerConcurrency}`,
+    )
+    .check(
+      isWhole(s.producerConcurrency, 1, 64),
+      () => `producerConcurrency must be a whole number 1..64, got ${s.producerConcurrency}`,
+    )
+    .check(
+      isWhole(s.maxReceiveCount, 1, 1000),
+      () => `maxReceiveCount must be a whole number 1..1000, got ${s.maxReceiveCount}`,
+    )
+    .check(
+      isWhole(s.visibilityTimeoutSeconds, 0, 43200),
+      () => `visibilityTimeoutSeconds must be a whole number 0..43200, got ${s.visibilityTimeoutSeconds}`,
+    )
+    .check(
+      /^[a-z0-9][a-z0-9-]{0,40}$/.test(s.prefix),
+      () => `prefix must be lowercase letters, digits and dashes (1..41), got ${JSON.stringify(s.prefix)}`,
+    )
+    .check(
+      options.start === undefined || !Number.isNaN(Date.parse(options.start)),
+      () => `start must be an ISO-8601 timestamp, got ${JSON.stringify(options.start)}`,
+    )
+    .check(
+      options.loadEveryMs === undefined || isWhole(options.loadEveryMs, 100),
+      () => `loadEveryMs must be a whole number >= 100, got ${options.loadEveryMs}`,
+    );
+}
+
+/** What the functions run, and what only the source modules can do. */
+function checkFunctions(s: ResolvedSettings, options: TwinOptions, problems: Problems): void {
+  if (s.functions === 'archives') {
+    // The shipped functions take what the stack gives them: the dev catalog, the shipped consumer, their own execution environments.
+    problems
+      .check(!options.catalog, 'a custom catalog runs only from source (the archives carry the dev stack catalog)')
+      .check(
+        isShippedConsumer(s.consumerCore),
+        () =>
+          `consumer core ${s.consumerCore.entry} runs only from source (the shipped consumer writes a file per message)`,
+      )
+      .check(s.consumerWorkers, 'in-process consumers run only from source (the archives run in worker threads)');
+  } else problems.check(s.functions === 'source', () => `functions must be archives or source, got ${s.functions}`);
+  problems.check(
+    options.scheduleEveryMs === undefined || isWhole(options.scheduleEveryMs, 0, 86_400_000),
+    () => `scheduleEveryMs must be a whole number 0..86400000, got ${options.scheduleEveryMs}`,
+  );
 }
 
 /** The first window: after the ledger's last window, else after the warehouse's last event (a second run adds to the first), else Black Friday 06:00. */
@@ -294,7 +357,7 @@ function firstWindowStart(ledger: readonly WindowRecord[], lastEvent: string | n
   );
   if (lastEnd <= 0) return BLACK_FRIDAY_MORNING;
   const length = windowMinutes * 60_000;
-  return isoAt(Math.ceil(lastEnd / length) * length);
+  return isoSecond(Math.ceil(lastEnd / length) * length);
 }
 
 /** A run refused before any data moved (an overlapping --start, say): exit 2. */
@@ -302,18 +365,21 @@ export class TwinRefused extends Error {
   override name = 'TwinRefused';
 }
 
-/** The settings that decide a window's events and landing file names; a resume must repeat them. */
-type Generation = Pick<
-  TwinOptions,
-  | 'windowMinutes'
-  | 'seed'
-  | 'eventsPerRun'
-  | 'peakLinesPerMinute'
-  | 'eventsPerMessage'
-  | 'maxMessageBytes'
-  | 'compression'
-  | 'filePer'
->;
+/**
+ * The settings that decide a window's events and landing file names; a resume must repeat them.
+ * Kept in the ledger as JSON in this key order (earlier ledgers compare equal).
+ */
+interface Generation {
+  windowMinutes: number;
+  seed: number;
+  eventsPerRun?: number;
+  peakLinesPerMinute: number;
+  eventsPerMessage: number | 'fill';
+  maxMessageBytes: number;
+  compression: Compression;
+  /** The consumer core's: what one landing file holds. */
+  filePer: string;
+}
 
 function generationOf(s: ResolvedSettings, eventsPerRun: number | undefined): string {
   const g: Generation = {
@@ -324,7 +390,7 @@ function generationOf(s: ResolvedSettings, eventsPerRun: number | undefined): st
     eventsPerMessage: s.eventsPerMessage,
     maxMessageBytes: s.maxMessageBytes,
     compression: s.compression,
-    filePer: s.filePer,
+    filePer: s.consumerCore.filePer,
   };
   return JSON.stringify(g);
 }
@@ -352,8 +418,10 @@ function planWindows(
 ): string[] {
   const windowMs = s.windowMinutes * 60_000;
   if (options.windows) return [...options.windows];
-  const start = options.start ? isoAt(Date.parse(options.start)) : firstWindowStart(ledger, lastEvent, s.windowMinutes);
-  const planned = Array.from({ length: s.runs }, (_, i) => isoAt(Date.parse(start) + i * windowMs));
+  const start = options.start
+    ? isoSecond(Date.parse(options.start))
+    : firstWindowStart(ledger, lastEvent, s.windowMinutes);
+  const planned = Array.from({ length: s.runs }, (_, i) => isoSecond(Date.parse(start) + i * windowMs));
   const clashes: string[] = [];
   for (const p of planned) {
     const ps = Date.parse(p);
@@ -377,15 +445,6 @@ function planWindows(
   return planned;
 }
 
-/** Events in a producer message, read from the envelope head without parsing the body. */
-function eventsInBody(body: string): number {
-  const m = /"count":(\d+)/.exec(body.slice(0, 200));
-  return m ? Number(m[1]) : 0;
-}
-
-/** How often the loader looks for new landing files during the stream, besides after each consumer invocation. */
-const LIVE_LOAD_INTERVAL_MS = 100;
-
 /**
  * Run the twin. A window an earlier run left unfinished (killed, crashed) is finished
  * first, by a pass with the settings it was started with: the same files come out and
@@ -396,226 +455,130 @@ export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
     return await runPipeline(options);
   } catch (error) {
     if (!(error instanceof ResumeFirst)) throw error;
-    const groups = new Map<string, string[]>();
-    for (const w of error.windows) groups.set(w.generation, [...(groups.get(w.generation) ?? []), w.start]);
-    const finished: string[] = [];
-    let balanced = true;
-    for (const [generation, windows] of groups) {
-      options.onNotice?.(
-        `Finishing ${windows.length} window(s) an earlier run started but did not load: ${windows.map(hhmm).join(', ')} UTC.`,
-      );
-      const g = JSON.parse(generation) as Generation;
-      const pass = await runPipeline({
-        ...options,
-        ...g,
-        eventsPerRun: g.eventsPerRun ?? undefined,
-        windows,
-        runs: windows.length,
-        start: undefined,
-        fresh: false,
-        repair: false,
-      });
-      finished.push(...windows);
-      if (pass.books && !pass.books.balanced) {
-        balanced = false;
-        // Stop there: the warehouse needs a look before more data goes in.
-        return {
-          ...pass,
-          resumed: { windows: finished, balanced },
-          notes: [
-            ...pass.notes,
-            'Finishing the earlier windows did not balance; this run stopped before its own windows.',
-          ],
-        };
-      }
-    }
-    const report = await runPipeline({ ...options, fresh: false, repair: false });
-    return {
-      ...report,
-      resumed: { windows: finished, balanced },
-      notes: [
-        `Finished ${finished.length} window(s) an earlier run left unloaded first: ${finished.map(hhmm).join(', ')} UTC.`,
-        ...report.notes,
-      ],
-    };
+    return await resumeThenRun(options, error.windows);
   }
 }
 
+/** Finish the unfinished windows, one pass per generation, then run as asked (unless a pass did not balance). */
+async function resumeThenRun(options: TwinOptions, unfinished: readonly WindowRecord[]): Promise<TwinReport> {
+  const groups = new Map<string, string[]>();
+  for (const w of unfinished) groups.set(w.generation, [...(groups.get(w.generation) ?? []), w.start]);
+  const finished: string[] = [];
+  for (const [generation, windows] of groups) {
+    options.onNotice?.(
+      `Finishing ${windows.length} window(s) an earlier run started but did not load: ${windows.map(hhmm).join(', ')} UTC.`,
+    );
+    const pass = await runPipeline(resumePass(options, generation, windows));
+    finished.push(...windows);
+    if (pass.books && !pass.books.balanced) {
+      // Stop there: the warehouse needs a look before more data goes in.
+      return {
+        ...pass,
+        resumed: { windows: finished, balanced: false },
+        notes: [
+          ...pass.notes,
+          'Finishing the earlier windows did not balance; this run stopped before its own windows.',
+        ],
+      };
+    }
+  }
+  const report = await runPipeline({ ...options, fresh: false, repair: false });
+  return {
+    ...report,
+    resumed: { windows: finished, balanced: true },
+    notes: [
+      `Finished ${finished.length} window(s) an earlier run left unloaded first: ${finished.map(hhmm).join(', ')} UTC.`,
+      ...report.notes,
+    ],
+  };
+}
+
+/** The options that make the same files for these windows again: their generation's settings, the same consumer core. */
+function resumePass(options: TwinOptions, generation: string, windows: string[]): TwinOptions {
+  const { filePer, ...g } = JSON.parse(generation) as Generation;
+  const core = options.consumerCore ?? SHIPPED_CONSUMER;
+  if (filePer !== core.filePer)
+    throw new TwinRefused(
+      `${windows.length} window(s) an earlier run left unloaded (${windows.map(hhmm).join(', ')} UTC) were made by a consumer that writes a file per ${filePer}; ` +
+        `this run's writes a file per ${core.filePer}, so it cannot finish them. Start over with --fresh, or give another --data-dir.`,
+    );
+  return {
+    ...options,
+    ...g,
+    eventsPerRun: g.eventsPerRun ?? undefined,
+    windows,
+    runs: windows.length,
+    start: undefined,
+    fresh: false,
+    repair: false,
+  };
+}
+
+/** What the run will do, decided once the warehouse's ledger is read. */
+interface RunPlan {
+  windows: string[];
+  generation: string;
+  start: string;
+  end: string;
+  notes: string[];
+}
+
+/** What the stream phase hands on. */
+interface Streamed {
+  results: ProducerResult[];
+  consumers: Record<StreamName, EventSourceStats>;
+  started: number;
+  streamMs: number;
+  produceMs: number;
+}
+
+/** The settle phase's times and what the views showed (and the setup's time, for the report). */
+interface Settled {
+  setupMs: number;
+  loadMs: number;
+  refreshMs: number;
+  queriesMs: number;
+  /** Producer start to views refreshed. */
+  pipelineMs: number;
+  dashboard: DashboardData;
+}
+
+/** One pass over `windows` (or `runs` new ones): set up, stream, settle, account, tear down. */
 async function runPipeline(options: TwinOptions): Promise<TwinReport> {
-  const started = performance.now();
-  const s = resolveTwinSettings(options);
-  const catalog = options.catalog ?? buildCatalog();
-  const usage = new UsageMeter();
-  const bucket = `${s.prefix}-landing`;
-  const progress: TwinProgress = {
-    phase: 'setup',
-    runsDone: 0,
-    runs: s.runs,
-    produced: 0,
-    consumed: 0,
-    loaded: 0,
-    expected: 0,
-  };
-  const freshness = new FreshnessTracker();
-  const report = () => options.onProgress?.({ ...progress, freshness: freshness.summary() });
-  report();
-
-  let endpoint: TwinEndpoint | undefined;
-  let warehouse: TwinWarehouse | undefined;
-  let opening: Promise<TwinWarehouse> | undefined;
-  let producers: ProducerPool | undefined;
-  const consumerPools: ConsumerPool[] = [];
-  const clients: { destroy(): void }[] = [];
-  const sqsFor = (): SQSClient => {
-    const c = endpoint!.sqsClient();
-    usage.meterSqs(c);
-    clients.push(c);
-    return c;
-  };
-  const s3For = (): S3Client => {
-    const c = endpoint!.s3Client();
-    usage.meterS3(c);
-    clients.push(c);
-    return c;
-  };
+  const runtime = await TwinRuntime.open(resolveTwinSettings(options), options);
   try {
-    endpoint = await openEndpoint(options.endpointUrl, 'us-east-1');
-    // The warehouse opens (and migrates) while the queues and the function workers start.
-    opening = openTwinWarehouse({
-      dataDir: options.dataDir ?? '.twin/pgdata',
-      databaseUrl: options.databaseUrl,
-      fresh: options.fresh ?? false,
-      repair: options.repair,
-      catalog,
-    });
-    opening.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
-    const admin = sqsFor();
-    const queues = await createStreamQueues(admin, {
-      prefix: s.prefix,
-      maxMessageBytes: s.maxMessageBytes,
-      maxReceiveCount: s.maxReceiveCount,
-      visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
-    });
-    const loaderS3 = s3For();
-    await ensureBucket(loaderS3, bucket);
-    const chaos = options.chaos ? new Chaos(options.chaos, s.maxReceiveCount) : undefined;
-    const archives = s.functions === 'archives' ? await twinArchives() : undefined;
+    const plan = await planRun(runtime);
+    const setupMs = performance.now() - runtime.started;
+    const streamed = await streamWindows(runtime, plan);
+    const settled = await settle(runtime, streamed.started);
+    return await account(runtime, plan, streamed, { ...settled, setupMs });
+  } finally {
+    await runtime.close();
+  }
+}
 
-    // Producer: its invocations run in worker threads (see producerPool.ts); each reports the
-    // bodies SQS accepted, so the books know exactly what left.
-    const sent: SentChunks = { sales: [], inventory: [] };
-    const producerSettings: ProducerSettings = {
-      salesQueueUrl: queues.sales.url,
-      inventoryQueueUrl: queues.inventory.url,
-      eventsPerMessage: s.eventsPerMessage,
-      maxMessageBytes: s.maxMessageBytes,
-      compression: s.compression,
-      windowMinutes: s.windowMinutes,
-      peakLinesPerMinute: s.peakLinesPerMinute,
-      seed: s.seed,
-    };
-    producers = await startProducerPool(Math.min(s.producerConcurrency, s.runs), {
-      endpoint: endpoint.url,
-      region: endpoint.region,
-      credentials: endpoint.credentials,
-      catalog: {
-        products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
-        stores: catalog.stores.map((st) => ({ store_id: st.store_id, size: st.size })),
-      },
-      settings: producerSettings,
-      queueStreams: streamNames.map((st) => [queues[st].url, st]),
-      keepSent: !options.skipBooks,
-      archive: archives?.handler('producer'),
-    });
-    const chaosSqs = chaos ? sqsFor() : undefined;
-
-    // Consumers: one event source per stream. Its invocations run in that function's pool of
-    // worker threads (one per concurrent invocation, each with its own S3 client), or in-process.
-    const known = knownIdsOf(catalog);
-    const sources = {} as Record<StreamName, SqsEventSource>;
-    // Files land as consumer invocations finish: the loader wakes then, as auto-copy reacts to S3 events.
-    let wakeLoader: (() => void) | undefined;
-    for (const stream of streamNames) {
-      const consumerSqs = sqsFor();
-      const functionName = `${s.prefix}-${stream}-consumer`;
-      const timeoutMs = 60_000;
-      let handler: SqsBatchHandler;
-      if (s.consumerWorkers) {
-        const pool = await startConsumerPool(s.consumerConcurrency, {
-          endpoint: endpoint.url,
-          region: endpoint.region,
-          credentials: endpoint.credentials,
-          stream,
-          bucket,
-          filePer: s.filePer,
-          productIds: catalog.products.map((p) => p.product_id),
-          storeIds: catalog.stores.map((st) => st.store_id),
-          chaos: options.chaos ? { options: options.chaos, maxReceiveCount: s.maxReceiveCount } : undefined,
-          archive: archives?.handler(stream === 'sales' ? 'salesConsumer' : 'inventoryConsumer'),
-        });
-        consumerPools.push(pool);
-        handler = async (event) => {
-          const answer = await pool.invoke({ event, functionName, timeoutMs });
-          usage.addS3Usage(answer.s3Usage);
-          if (chaos && answer.chaos) chaos.addCounts(answer.chaos);
-          if (answer.thrown !== undefined) throw new Error(answer.thrown);
-          return answer.response;
-        };
-      } else {
-        const s3 = s3For();
-        if (chaos) chaos.failS3Puts(s3);
-        const deps = { s3, known, settings: { stream, bucket, filePer: s.filePer } };
-        handler = (event, context) =>
-          chaos
-            ? chaos.consumerInvocation(event, () => consumeBatch(deps, event, context))
-            : consumeBatch(deps, event, context);
-      }
-      sources[stream] = new SqsEventSource({
-        sqs: consumerSqs,
-        queueUrl: queues[stream].url,
-        queueArn: queues[stream].arn,
-        functionName,
-        batchSize: s.batchSize,
-        concurrency: s.consumerConcurrency,
-        visibilityTimeoutMs: s.visibilityTimeoutSeconds * 1000,
-        functionTimeoutMs: timeoutMs,
-        handler,
-        invoke: (_event: SQSEvent, call) =>
-          usage.invoke(functionName, call, (r) => (r?.batchItemFailures.length ?? 0) > 0),
-        onReceive:
-          chaos && options.chaos!.rates.duplicateDelivery > 0
-            ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url)
-            : undefined,
-        onInvocation: (outcome) => {
-          for (const r of outcome.succeeded) {
-            progress.consumed += eventsInBody(r.body);
-            const chunk = chunkIdOfBody(r.body);
-            if (chunk) freshness.landedChunk(chunk, Number(r.attributes.SentTimestamp), Date.now());
-          }
-          wakeLoader?.();
-        },
-      });
-    }
-    warehouse = await opening;
-    const ledger = await warehouse.windows();
-    const unfinished = ledger.filter((w) => w.status !== 'loaded');
-    if (unfinished.length && !options.windows) throw new ResumeFirst(unfinished);
-    const generation = generationOf(s, options.eventsPerRun);
-    const windows = planWindows(s, options, ledger, ledger.length ? null : await warehouse.lastEventTime(), generation);
-    const windowMs = s.windowMinutes * 60_000;
-    const start = windows[0];
-    const notes: string[] = [];
-    const firstDay = ledger[0]?.start.slice(0, 10) ?? start.slice(0, 10);
-    const lastDay = isoAt(Date.parse(windows[windows.length - 1]) + windowMs - 1000).slice(0, 10);
-    if (!options.start && !options.windows && lastDay > firstDay) {
-      notes.push(
-        `This run carries on after the ${ledger.length} window(s) already in the warehouse, into ${lastDay} (the warehouse began on ${firstDay}). ` +
-          'For a clean Black Friday morning, start again with --fresh, or give another --data-dir.',
-      );
-    }
-    for (const n of notes) options.onNotice?.(n);
-    // Demanded sale lines per window; each window's real event count replaces its estimate once produced.
-    const estimates = windows.map(
+/** The windows from the ledger (or ResumeFirst), the notes for the user, and the progress estimate. */
+async function planRun(runtime: TwinRuntime): Promise<RunPlan> {
+  const { s, options, warehouse } = runtime;
+  const ledger = await warehouse.windows();
+  const unfinished = ledger.filter((w) => w.status !== 'loaded');
+  if (unfinished.length && !options.windows) throw new ResumeFirst(unfinished);
+  const generation = generationOf(s, options.eventsPerRun);
+  const windows = planWindows(s, options, ledger, ledger.length ? null : await warehouse.lastEventTime(), generation);
+  const windowMs = s.windowMinutes * 60_000;
+  const start = windows[0];
+  const notes: string[] = [];
+  const firstDay = ledger[0]?.start.slice(0, 10) ?? start.slice(0, 10);
+  const lastDay = isoSecond(Date.parse(windows[windows.length - 1]) + windowMs - 1000).slice(0, 10);
+  if (!options.start && !options.windows && lastDay > firstDay) {
+    notes.push(
+      `This run carries on after the ${ledger.length} window(s) already in the warehouse, into ${lastDay} (the warehouse began on ${firstDay}). ` +
+        'For a clean Black Friday morning, start again with --fresh, or give another --data-dir.',
+    );
+  }
+  for (const n of notes) options.onNotice?.(n);
+  runtime.progress.expect(
+    windows.map(
       (w) =>
         options.eventsPerRun ??
         expectedSaleLines({
@@ -624,276 +587,236 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
           seed: s.seed,
           peakLinesPerMinute: s.peakLinesPerMinute,
         }),
-    );
-    let estimatedLeft = estimates.reduce((a, b) => a + b, 0);
-    let estimatedDone = 0;
-    const updateExpected = () => {
-      // Events per demanded line so far (a sale and its update, plus restocks, less lost sales); 2 until a window is in.
-      const ratio = estimatedDone > 0 ? progress.produced / estimatedDone : 2;
-      progress.expected = Math.round(progress.produced + ratio * estimatedLeft);
-    };
-    updateExpected();
-    const setupMs = performance.now() - started;
+    ),
+  );
+  const end = isoSecond(Date.parse(windows[windows.length - 1]) + windowMs);
+  return { windows, generation, start, end, notes };
+}
 
-    // Stream phase: the schedule's invocations and the event sources run together.
-    const streamStarted = performance.now();
-    const results: ProducerResult[] = [];
-    let producerDone = false;
-    let produceMs = 0;
-    const progressTimer = setInterval(report, 100);
-    progress.phase = 'stream';
-    const produce = async () => {
-      let next = 0;
-      const producerName = `${s.prefix}-producer`;
-      const worker = async () => {
-        while (next < windows.length) {
-          const index = next++;
-          const window = windows[index];
-          const due = streamStarted + index * (options.scheduleEveryMs ?? 0);
-          if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
-          // In the ledger before any event leaves, so a kill from here on leaves a window the next run finishes.
-          await warehouse!.startWindow({ start: window, minutes: s.windowMinutes, seed: s.seed, generation });
-          const {
-            result,
-            sent: accepted,
-            sqsUsage,
-          } = await usage.invoke(producerName, () =>
-            producers!.invoke({
-              start: window,
-              seed: s.seed,
-              ...(options.eventsPerRun !== undefined ? { count: options.eventsPerRun } : {}),
-            }),
-          );
-          usage.addSqsUsage(sqsUsage);
-          for (const st of streamNames) for (const body of accepted[st]) sent[st].push(body);
-          results.push(result);
-          await warehouse!.windowProduced(window, result.events);
-          progress.produced += result.events.sales + result.events.inventory;
-          estimatedLeft -= estimates[index];
-          estimatedDone += estimates[index];
-          updateExpected();
-          progress.runsDone++;
-          if (chaos) {
-            for (const stream of streamNames) {
-              await chaos.injectIntoStream(
-                chaosSqs!,
-                stream,
-                queues[stream].url,
-                result.window,
-                { events: result.events[stream], messages: result.messages[stream] },
-                catalog,
-              );
-            }
-          }
-        }
-      };
-      try {
-        await Promise.all(Array.from({ length: Math.min(s.producerConcurrency, windows.length) }, worker));
-      } finally {
-        producerDone = true;
-        produceMs = performance.now() - streamStarted;
-      }
-    };
-    const loaderOptions = {
-      s3: loaderS3,
-      bucket,
-      crashMidFile:
-        chaos && options.chaos!.rates.loaderCrash > 0 ? (key: string) => chaos.loaderCrashes(key) : undefined,
-    };
-    const loadCounts: LoadCounts = { files: 0, skipped: 0, rows: { sales: 0, inventory: 0 }, crashes: 0, failures: [] };
-    const addLoad = (c: LoadCounts) => {
-      loadCounts.files += c.files;
-      loadCounts.rows.sales += c.rows.sales;
-      loadCounts.rows.inventory += c.rows.inventory;
-      loadCounts.crashes += c.crashes;
-      loadCounts.failures.push(...c.failures);
-      loadCounts.skipped = c.skipped;
-      progress.loaded = loadCounts.rows.sales + loadCounts.rows.inventory;
-    };
-    // Like auto-copy, the loader picks up files while the stream goes on; the warehouse
-    // works in its own thread (PGlite worker) or server. With a live dashboard, the views
-    // refresh every loadEveryMs too.
-    let streaming = true;
-    const liveLoads = async () => {
-      let lastRefresh = performance.now();
-      while (streaming) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, LIVE_LOAD_INTERVAL_MS);
-          wakeLoader = () => (clearTimeout(timer), resolve());
-        });
-        wakeLoader = undefined;
-        if (!streaming) break;
-        freshness.loadStarted();
-        addLoad(await warehouse!.load(loaderOptions));
-        freshness.loadFinished(Date.now());
-        if (options.loadEveryMs && performance.now() - lastRefresh >= options.loadEveryMs) {
-          lastRefresh = performance.now();
-          freshness.refreshStarted();
-          await warehouse!.refresh();
-          freshness.refreshFinished(Date.now());
-          if (options.onWarehouseRefresh) await options.onWarehouseRefresh(await warehouse!.dashboard());
-        }
-      }
-    };
-    // A warehouse that fails while loading (a dropped connection, say) ends the stream at once, not after it.
-    let failStream: (error: unknown) => void = () => undefined;
-    const failed = new Promise<never>((_, reject) => (failStream = reject));
-    failed.catch(() => undefined);
-    const live = liveLoads().catch((error: unknown) => {
-      streaming = false;
-      failStream(error);
+/**
+ * The stream phase: the schedule's producer invocations and the event sources run together, and
+ * the live loader loads what lands. A loader that fails ends the stream at once, not after it.
+ */
+async function streamWindows(runtime: TwinRuntime, plan: RunPlan): Promise<Streamed> {
+  const { progress, loader, sources } = runtime;
+  const started = performance.now();
+  const progressTimer = setInterval(() => progress.report(), 100);
+  progress.state.phase = 'stream';
+  const loaderFailed = loader.start();
+  let producerDone = false;
+  let produceMs = 0;
+  try {
+    const drained = Promise.all(streamNames.map((st) => sources[st].drain(() => producerDone)));
+    const producing = produceWindows(runtime, plan, started).finally(() => {
+      producerDone = true;
+      produceMs = performance.now() - started;
     });
-    let consumerStats: Record<StreamName, EventSourceStats>;
-    try {
-      const drained = Promise.all(streamNames.map((st) => sources[st].drain(() => producerDone)));
-      const producing = produce();
-      // Left behind if the race is lost; their errors are the same failure, reported once.
-      drained.catch(() => undefined);
-      producing.catch(() => undefined);
-      const [, stats] = await Promise.race([Promise.all([producing, drained]), failed]);
-      consumerStats = Object.fromEntries(streamNames.map((st, i) => [st, stats[i]])) as Record<
-        StreamName,
-        EventSourceStats
-      >;
-    } finally {
-      streaming = false;
-      wakeLoader?.();
-      await live;
-      clearInterval(progressTimer);
-    }
-    const streamMs = performance.now() - streamStarted;
-
-    // Load phase: the loader stands in for auto-copy, then the views refresh.
-    progress.phase = 'load';
-    report();
-    const loadStarted = performance.now();
-    freshness.loadStarted();
-    addLoad(await warehouse.load(loaderOptions));
-    freshness.loadFinished(Date.now());
-    const loadMs = performance.now() - loadStarted;
-    const refreshStarted = performance.now();
-    freshness.refreshStarted();
-    await warehouse.refresh();
-    freshness.refreshFinished(Date.now());
-    const refreshMs = performance.now() - refreshStarted;
-    const pipelineMs = performance.now() - streamStarted;
-    const queriesStarted = performance.now();
-    const dashboard = await warehouse.dashboard();
-    if (options.onWarehouseRefresh) await options.onWarehouseRefresh(dashboard);
-    const queriesMs = performance.now() - queriesStarted;
-
-    const dlqDepth = {} as Record<StreamName, number>;
-    for (const st of streamNames) dlqDepth[st] = await depthOf(admin, queues[st].dlqUrl);
-
-    const events = { sales: 0, inventory: 0 };
-    const messages = { sales: 0, inventory: 0 };
-    const messageBytes = { sales: 0, inventory: 0 };
-    let lostSales = 0;
-    let baskets = 0;
-    for (const r of results) {
-      for (const st of streamNames) {
-        events[st] += r.events[st];
-        messages[st] += r.messages[st];
-        messageBytes[st] += r.bytes[st];
-      }
-      lostSales += r.lostSales;
-      baskets += r.baskets;
-    }
-    const end = isoAt(Date.parse(windows[windows.length - 1]) + windowMs);
-
-    progress.phase = 'books';
-    report();
-    const booksStarted = performance.now();
-    const books = options.skipBooks
-      ? undefined
-      : await reconcile({
-          sqs: admin,
-          s3: loaderS3,
-          bucket,
-          queues,
-          warehouse,
-          sent,
-          chaos,
-          window: { start, end },
-          runs: results.map((r) => r.window),
-        });
-    // A window is done when every event it produced is in the warehouse once (or, without books, when every file loaded).
-    const allIn = books
-      ? streamNames.every((st) => books.streams[st].missing === 0 && books.streams[st].doubled === 0)
-      : loadCounts.failures.length === 0;
-    if (allIn) await warehouse.windowsLoaded(windows);
-    const warehouseBooks = options.skipBooks ? undefined : await warehouse.books();
-    const booksMs = performance.now() - booksStarted;
-    const usageSnapshot = usage.snapshot();
-    progress.phase = 'done';
-    report();
-    const totalEvents = events.sales + events.inventory;
+    // Left behind if the race is lost; their errors are the same failure, reported once.
+    drained.catch(() => undefined);
+    producing.catch(() => undefined);
+    const [results, stats] = await Promise.race([Promise.all([producing, drained]), loaderFailed]);
     return {
-      settings: {
-        runs: windows.length,
-        windowMinutes: s.windowMinutes,
-        start,
-        end,
-        seed: s.seed,
-        eventsPerMessage: s.eventsPerMessage,
-        maxMessageBytes: s.maxMessageBytes,
-        compression: s.compression,
-        batchSize: s.batchSize,
-        filePer: s.filePer,
-        endpoint: endpoint.embedded ? `fauxqs (embedded, ${endpoint.url})` : endpoint.url,
-        warehouse: warehouse.describe,
-        ...(options.chaos ? { chaos: options.chaos } : {}),
-        functions: s.functions,
-        ...(archives ? { archives: { dir: archives.dir, cached: archives.cached, ms: archives.ms } } : {}),
-      },
-      events,
-      totalEvents,
-      messages,
-      messageBytes,
-      lostSales,
-      baskets,
-      files: {
-        written: Object.values(usageSnapshot.filesPerHour).reduce((a, b) => a + b, 0),
-        loaded: loadCounts.files,
-        skipped: loadCounts.skipped,
-      },
-      loader: { crashes: loadCounts.crashes, failures: loadCounts.failures },
-      rowsLoaded: loadCounts.rows,
-      rejects: books?.rejected.lines ?? 0,
-      dlqDepth,
-      consumers: consumerStats!,
-      ...(chaos ? { chaos: { ...chaos.counts } } : {}),
-      books,
-      warehouseBooks,
-      notes,
-      dashboard,
-      usage: usageSnapshot,
-      timings: {
-        setupMs,
-        streamMs,
-        produceMs,
-        loadMs,
-        refreshMs,
-        queriesMs,
-        booksMs,
-        pipelineMs,
-        totalMs: performance.now() - started,
-      },
-      eventsPerSecond: totalEvents / (pipelineMs / 1000),
-      freshness: freshness.summary(),
+      results,
+      consumers: perStream((st) => stats[streamNames.indexOf(st)]),
+      started,
+      streamMs: performance.now() - started,
+      produceMs,
     };
   } finally {
-    for (const c of clients) c.destroy();
-    await producers?.close();
-    await Promise.all(consumerPools.map((p) => p.close()));
-    // Closed even when something failed before the run awaited it.
-    if (opening)
-      await opening.then(
-        (w) => w.close(),
-        () => undefined,
-      );
-    await endpoint?.stop();
+    await loader.stop();
+    clearInterval(progressTimer);
   }
+}
+
+/** The scheduled producer invocations, producerConcurrency at a time; results in the order they finish. */
+async function produceWindows(runtime: TwinRuntime, plan: RunPlan, started: number): Promise<ProducerResult[]> {
+  const { s, options } = runtime;
+  const results: ProducerResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.windows.length) {
+      const index = next++;
+      const due = started + index * (options.scheduleEveryMs ?? 0);
+      if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+      results.push(await produceWindow(runtime, plan, index));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(s.producerConcurrency, plan.windows.length) }, worker));
+  return results;
+}
+
+/** One producer invocation: in the ledger first, its accepted bodies kept for the books, chaos injected after it. */
+async function produceWindow(runtime: TwinRuntime, plan: RunPlan, index: number): Promise<ProducerResult> {
+  const { s, options, warehouse, usage, chaos } = runtime;
+  const window = plan.windows[index];
+  // In the ledger before any event leaves, so a kill from here on leaves a window the next run finishes.
+  await warehouse.startWindow({ start: window, minutes: s.windowMinutes, seed: s.seed, generation: plan.generation });
+  const { result, sent, sqsUsage } = await usage.invoke(`${s.prefix}-producer`, () =>
+    runtime.producers.invoke({
+      start: window,
+      seed: s.seed,
+      ...(options.eventsPerRun !== undefined ? { count: options.eventsPerRun } : {}),
+    }),
+  );
+  usage.addSqsUsage(sqsUsage);
+  for (const st of streamNames) for (const body of sent[st]) runtime.sent[st].push(body);
+  await warehouse.windowProduced(window, result.events);
+  runtime.progress.windowProduced(index, result.events);
+  if (chaos) {
+    for (const stream of streamNames) {
+      const produced = { events: result.events[stream], messages: result.messages[stream] };
+      await chaos.injectIntoStream(
+        runtime.chaosSqs!,
+        stream,
+        runtime.queues[stream].url,
+        result.window,
+        produced,
+        runtime.catalog,
+      );
+    }
+  }
+  return result;
+}
+
+/** The settle phase: the last load (the loader stands in for auto-copy), the views refreshed, the dashboard's queries. */
+async function settle(runtime: TwinRuntime, streamStarted: number): Promise<Omit<Settled, 'setupMs'>> {
+  const { progress, loader, warehouse, options } = runtime;
+  progress.enter('load');
+  const loadStarted = performance.now();
+  await loader.load();
+  const loadMs = performance.now() - loadStarted;
+  const refreshStarted = performance.now();
+  await loader.refresh();
+  const refreshMs = performance.now() - refreshStarted;
+  const pipelineMs = performance.now() - streamStarted;
+  const queriesStarted = performance.now();
+  const dashboard = await warehouse.dashboard();
+  if (options.onWarehouseRefresh) await options.onWarehouseRefresh(dashboard);
+  return { loadMs, refreshMs, queriesMs: performance.now() - queriesStarted, pipelineMs, dashboard };
+}
+
+/** What the producer invocations sent, summed over the run. */
+function totalsOf(results: readonly ProducerResult[]) {
+  const totals = {
+    events: { sales: 0, inventory: 0 },
+    messages: { sales: 0, inventory: 0 },
+    messageBytes: { sales: 0, inventory: 0 },
+    lostSales: 0,
+    baskets: 0,
+  };
+  for (const r of results) {
+    for (const st of streamNames) {
+      totals.events[st] += r.events[st];
+      totals.messages[st] += r.messages[st];
+      totals.messageBytes[st] += r.bytes[st];
+    }
+    totals.lostSales += r.lostSales;
+    totals.baskets += r.baskets;
+  }
+  return totals;
+}
+
+/**
+ * The account: DLQ depths, the books (this run's and the whole warehouse's), the windows marked
+ * loaded when every event is in, and the report. setupMs and totalMs are the caller's to fill.
+ */
+async function account(runtime: TwinRuntime, plan: RunPlan, streamed: Streamed, settled: Settled): Promise<TwinReport> {
+  const { options, warehouse, progress, loader, queues } = runtime;
+  const depths = await Promise.all(streamNames.map((st) => depthOf(runtime.admin, queues[st].dlqUrl)));
+  const dlqDepth = perStream((st) => depths[streamNames.indexOf(st)]);
+  progress.enter('books');
+  const booksStarted = performance.now();
+  const books = options.skipBooks
+    ? undefined
+    : await reconcile({
+        sqs: runtime.admin,
+        s3: runtime.loaderS3,
+        bucket: runtime.bucket,
+        queues,
+        warehouse,
+        sent: runtime.sent,
+        chaos: runtime.chaos,
+        window: { start: plan.start, end: plan.end },
+        runs: streamed.results.map((r) => r.window),
+      });
+  // A window is done when every event it produced is in the warehouse once (or, without books, when every file loaded).
+  const allIn = books
+    ? streamNames.every((st) => books.streams[st].missing === 0 && books.streams[st].doubled === 0)
+    : loader.counts.failures.length === 0;
+  if (allIn) await warehouse.windowsLoaded(plan.windows);
+  const warehouseBooks = options.skipBooks ? undefined : await warehouse.books();
+  const booksMs = performance.now() - booksStarted;
+  const usage = runtime.usage.snapshot();
+  progress.enter('done');
+  return reportOf(runtime, plan, { streamed, settled, usage, dlqDepth, books, warehouseBooks, booksMs });
+}
+
+/** What each phase found, for the report. */
+interface Findings {
+  streamed: Streamed;
+  settled: Settled;
+  usage: TwinUsage;
+  dlqDepth: Record<StreamName, number>;
+  books?: Books;
+  warehouseBooks?: WarehouseBooks;
+  booksMs: number;
+}
+
+/** The report, from what each phase found. */
+function reportOf(runtime: TwinRuntime, plan: RunPlan, found: Findings): TwinReport {
+  const { s, options, endpoint, warehouse, archives, chaos, loader } = runtime;
+  const { streamed, settled, usage, books } = found;
+  const totals = totalsOf(streamed.results);
+  const totalEvents = totals.events.sales + totals.events.inventory;
+  const counts = loader.counts;
+  return {
+    settings: {
+      runs: plan.windows.length,
+      windowMinutes: s.windowMinutes,
+      start: plan.start,
+      end: plan.end,
+      seed: s.seed,
+      eventsPerMessage: s.eventsPerMessage,
+      maxMessageBytes: s.maxMessageBytes,
+      compression: s.compression,
+      batchSize: s.batchSize,
+      filePer: s.consumerCore.filePer,
+      consumerTimeoutSeconds: runtime.consumerTimeoutSeconds,
+      endpoint: endpoint.embedded ? `fauxqs (embedded, ${endpoint.url})` : endpoint.url,
+      warehouse: warehouse.describe,
+      ...(options.chaos ? { chaos: options.chaos } : {}),
+      functions: s.functions,
+      ...(archives ? { archives: { dir: archives.dir, cached: archives.cached, ms: archives.ms } } : {}),
+    },
+    ...totals,
+    totalEvents,
+    files: {
+      written: Object.values(usage.filesPerHour).reduce((a, b) => a + b, 0),
+      loaded: counts.files,
+      skipped: counts.skipped,
+    },
+    loader: { crashes: counts.crashes, failures: counts.failures },
+    rowsLoaded: counts.rows,
+    rejects: books?.rejected.lines ?? 0,
+    dlqDepth: found.dlqDepth,
+    consumers: streamed.consumers,
+    ...(chaos ? { chaos: { ...chaos.counts } } : {}),
+    books,
+    warehouseBooks: found.warehouseBooks,
+    notes: plan.notes,
+    dashboard: settled.dashboard,
+    usage,
+    timings: timingsOf(runtime, streamed, settled, found.booksMs),
+    eventsPerSecond: totalEvents / (settled.pipelineMs / 1000),
+    freshness: runtime.progress.freshness.summary(),
+  };
+}
+
+function timingsOf(runtime: TwinRuntime, streamed: Streamed, settled: Settled, booksMs: number): TwinTimings {
+  const { setupMs, loadMs, refreshMs, queriesMs, pipelineMs } = settled;
+  const { streamMs, produceMs } = streamed;
+  const totalMs = performance.now() - runtime.started;
+  return { setupMs, streamMs, produceMs, loadMs, refreshMs, queriesMs, booksMs, pipelineMs, totalMs };
 }
 
 async function depthOf(sqs: SQSClient, queueUrl: string): Promise<number> {

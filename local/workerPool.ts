@@ -44,15 +44,42 @@ export function serveRequests<Req, Res>(port: MessagePort, handle: (request: Req
   port.postMessage({ ready: true });
 }
 
+/** An invocation that outran its deadline; its worker is replaced. */
+export class InvocationTimeout extends Error {
+  override name = 'InvocationTimeout';
+}
+
+/** Starts one worker and waits for its `{ ready: true }` (its cold start); a worker that fails to start is terminated. */
+async function startWorker(name: string, env: NodeJS.ProcessEnv, workerData: object): Promise<Worker> {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, env, workerData });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`${name} worker exited while starting (code ${code})`)));
+    });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  return worker.removeAllListeners('error').removeAllListeners('exit');
+}
+
 export class WorkerPool<Req, Res> {
+  private readonly live = new Set<Worker>();
   private readonly idle: Worker[] = [];
-  private readonly waiting: ((w: Worker) => void)[] = [];
+  private readonly waiting: { resolve: (w: Worker) => void; reject: (e: unknown) => void }[] = [];
   private nextId = 0;
+  /** Why a replacement worker could not start: the pool then refuses further invocations. */
+  private broken: unknown;
+  private closed = false;
 
   private constructor(
-    private readonly workers: Worker[],
+    workers: Worker[],
     private readonly name: string,
+    private readonly spawn: () => Promise<Worker>,
   ) {
+    for (const w of workers) this.live.add(w);
     this.idle.push(...workers);
   }
 
@@ -70,73 +97,102 @@ export class WorkerPool<Req, Res> {
   ): Promise<WorkerPool<Req, Res>> {
     // The main thread already printed the SDK's Node version notice; one per worker is noise.
     const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extraEnv };
-    const workers = Array.from(
-      { length: size },
-      () =>
-        new Worker(WORKER_SOURCE, {
-          eval: true,
-          env,
-          workerData: { tsxApi: require.resolve('tsx/cjs/api'), niceness: FUNCTION_NICENESS, module, entry, data },
-        }),
-    );
-    try {
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              w.once('message', () => resolve());
-              w.once('error', reject);
-              w.once('exit', (code) => reject(new Error(`${name} worker exited while starting (code ${code})`)));
-            }),
-        ),
-      );
-    } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw error;
+    const workerData = { tsxApi: require.resolve('tsx/cjs/api'), niceness: FUNCTION_NICENESS, module, entry, data };
+    const spawn = () => startWorker(name, env, workerData);
+    const started = await Promise.allSettled(Array.from({ length: size }, spawn));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.terminate() : undefined)));
+      throw failed.reason;
     }
-    for (const w of workers) w.removeAllListeners('error').removeAllListeners('exit');
-    return new WorkerPool<Req, Res>(workers, name);
+    return new WorkerPool<Req, Res>(
+      started.map((s) => (s as PromiseFulfilledResult<Worker>).value),
+      name,
+      spawn,
+    );
   }
 
-  /** Run one request on the next free worker. */
-  async invoke(request: Req): Promise<Res> {
-    const worker = this.idle.pop() ?? (await new Promise<Worker>((resolve) => this.waiting.push(resolve)));
-    const id = this.nextId++;
+  /**
+   * Run one request on the next free worker. With `timeoutMs`, a request still running then
+   * rejects with InvocationTimeout and its worker is replaced by a fresh one (a cold start), as
+   * Lambda stops an execution environment that timed out: the overrun never finishes its work.
+   */
+  async invoke(request: Req, timeoutMs?: number): Promise<Res> {
+    const worker = await this.acquire();
+    let timedOut = false;
     try {
-      return await new Promise<Res>((resolve, reject) => {
-        const onMessage = (m: { id: number; response?: Res; error?: string }) => {
-          if (m.id !== id) return;
-          cleanup();
-          if (m.error !== undefined) reject(new Error(`${this.name} invocation failed: ${m.error}`));
-          else resolve(m.response as Res);
-        };
-        const onError = (e: Error) => {
-          cleanup();
-          reject(e);
-        };
-        const onExit = (code: number) => {
-          cleanup();
-          reject(new Error(`${this.name} worker exited (code ${code})`));
-        };
-        const cleanup = () => {
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-          worker.off('exit', onExit);
-        };
-        worker.on('message', onMessage);
-        worker.on('error', onError);
-        worker.on('exit', onExit);
-        worker.postMessage({ id, request });
-      });
+      return await this.exchange(worker, request, timeoutMs);
+    } catch (error) {
+      timedOut = error instanceof InvocationTimeout;
+      throw error;
     } finally {
-      const next = this.waiting.shift();
-      if (next) next(worker);
-      else this.idle.push(worker);
+      if (timedOut) this.replace(worker);
+      else this.release(worker);
     }
+  }
+
+  private acquire(): Promise<Worker> {
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    const worker = this.idle.pop();
+    return worker ? Promise.resolve(worker) : new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private release(worker: Worker): void {
+    const next = this.waiting.shift();
+    if (next) next.resolve(worker);
+    else this.idle.push(worker);
+  }
+
+  private replace(worker: Worker): void {
+    this.live.delete(worker);
+    void worker.terminate();
+    this.spawn().then(
+      (fresh) => {
+        if (this.closed) return void fresh.terminate();
+        this.live.add(fresh);
+        this.release(fresh);
+      },
+      (error: unknown) => {
+        this.broken = error;
+        for (const w of this.waiting.splice(0)) w.reject(error);
+      },
+    );
+  }
+
+  private exchange(worker: Worker, request: Req, timeoutMs: number | undefined): Promise<Res> {
+    const id = this.nextId++;
+    return new Promise<Res>((resolve, reject) => {
+      const settle = (outcome: () => void) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        outcome();
+      };
+      const onMessage = (m: { id: number; response?: Res; error?: string }) => {
+        if (m.id !== id) return;
+        if (m.error !== undefined) settle(() => reject(new Error(`${this.name} invocation failed: ${m.error}`)));
+        else settle(() => resolve(m.response as Res));
+      };
+      const onError = (e: Error) => settle(() => reject(e));
+      const onExit = (code: number) => settle(() => reject(new Error(`${this.name} worker exited (code ${code})`)));
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(
+              () =>
+                settle(() => reject(new InvocationTimeout(`${this.name} invocation timed out after ${timeoutMs} ms`))),
+              timeoutMs,
+            );
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage({ id, request });
+    });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    const error = new Error(`${this.name} pool closed`);
+    this.closed = true;
+    this.broken = error;
+    for (const w of this.waiting.splice(0)) w.reject(error);
+    await Promise.all([...this.live].map((w) => w.terminate()));
   }
 }
 
@@ -146,13 +202,18 @@ export interface ArchiveHandler {
   handler: string;
 }
 
+/** A module's export, loaded at run time by path: a function that the twin starts in a worker (or calls in this thread). */
+export function loadExport<F extends (...args: never[]) => unknown>(module: string, entry: string): F {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is named at run time, as Lambda names a handler
+  const loaded = require(module)[entry];
+  if (typeof loaded !== 'function') throw new Error(`${entry} is not a function in ${module}`);
+  return loaded as F;
+}
+
 /** Inside a worker: load the archive's handler as the Lambda runtime does (require the file, take the export). */
 export function loadArchiveHandler<F extends (...args: never[]) => Promise<unknown>>(archive: ArchiveHandler): F {
   const dot = archive.handler.lastIndexOf('.');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const handler = require(join(resolve(archive.dir), archive.handler.slice(0, dot)))[archive.handler.slice(dot + 1)];
-  if (typeof handler !== 'function') throw new Error(`${archive.handler} is not a function in ${archive.dir}`);
-  return handler as F;
+  return loadExport<F>(join(resolve(archive.dir), archive.handler.slice(0, dot)), archive.handler.slice(dot + 1));
 }
 
 /**
@@ -168,7 +229,7 @@ export function onEachArchiveClient<C extends { send: (...args: never[]) => unkn
   className: string,
   attach: (client: C) => void,
 ): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the archive's own copy of the SDK, resolved from its directory at run time
   const ClientClass = require(require.resolve(sdkPackage, { paths: [resolve(archive.dir)] }))[className] as {
     prototype: C;
   };

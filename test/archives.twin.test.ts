@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ORIGINAL_CONSUMER } from '../bench/originalConsumer';
+import { prodStackConfig } from '../bench/twin';
 import { runTwin, type TwinReport } from '../local/twin';
 
 const dir = mkdtempSync(join(tmpdir(), 'twin-archives-'));
@@ -56,6 +58,10 @@ describe('the twin runs what ships', () => {
     expect(source.settings.functions).toBe('source');
     expect(shipped.books?.balanced).toBe(true);
     expect(outcome(shipped)).toEqual(outcome(source));
+    // The shipped consumers run under the timeout their archives declare: the stack's consumerTimeoutSeconds.
+    const stack = prodStackConfig(join(__dirname, '..', 'Pulumi.dev.yaml'));
+    expect(shipped.settings.consumerTimeoutSeconds).toBe(stack.consumerTimeoutSeconds);
+    expect(source.settings.consumerTimeoutSeconds).toBe(shipped.settings.consumerTimeoutSeconds);
     expect(shipped.usage.s3.PutObject).toBeGreaterThan(0);
   }, 180_000);
 
@@ -67,8 +73,10 @@ describe('the twin runs what ships', () => {
   }, 180_000);
 
   it('refuses what only the sources can do, naming each problem', () => {
-    return expect(runTwin({ functions: 'archives', filePer: 'batch', consumerWorkers: false })).rejects.toThrow(
-      "invalid twin options: filePer 'batch' runs only from source (the shipped consumer writes a file per message); in-process consumers run only from source (the archives run in worker threads)",
+    return expect(
+      runTwin({ functions: 'archives', consumerCore: ORIGINAL_CONSUMER, consumerWorkers: false }),
+    ).rejects.toThrow(
+      'invalid twin options: consumer core consumeAsOneFile runs only from source (the shipped consumer writes a file per message); in-process consumers run only from source (the archives run in worker threads)',
     );
   });
 });

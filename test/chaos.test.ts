@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ORIGINAL_CONSUMER } from '../bench/originalConsumer';
 import { runTwin, type TwinReport } from '../local/twin';
 
 const dir = mkdtempSync(join(tmpdir(), 'twin-chaos-'));
@@ -106,7 +107,7 @@ describe('the original design under duplicate deliveries', () => {
       eventsPerMessage: 20,
       compression: 'none',
       batchSize: 10,
-      filePer: 'batch',
+      consumerCore: ORIGINAL_CONSUMER,
       visibilityTimeoutSeconds: 1,
       dataDir: join(dir, 'pgdata'),
       fresh: true,

@@ -3,7 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ORIGINAL_CONSUMER } from '../bench/originalConsumer';
+import { prodStackConfig } from '../bench/twin';
 import { runTwin, type TwinProgress, type TwinReport } from '../local/twin';
+import { SLOW_CONSUMER, SLOW_FIRST_DELIVERY_MS } from './support/slowConsumer';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -19,6 +22,10 @@ function expectBalanced(report: TwinReport): void {
 }
 
 const shared = dataDir();
+
+/** The dev stack's consumerTimeoutSeconds, as `pulumi up` would deploy it (prodStackConfig reads any stack file). */
+const devConsumerTimeoutSeconds = () =>
+  prodStackConfig(join(__dirname, '..', 'Pulumi.dev.yaml')).consumerTimeoutSeconds;
 
 describe('runTwin', () => {
   const dir = shared;
@@ -54,6 +61,9 @@ describe('runTwin', () => {
     });
     expect(first.settings.start).toBe('2026-11-27T06:00:00Z');
     expect(first.settings.end).toBe('2026-11-27T06:30:00Z');
+    // From source, the consumers run under the stack's consumer timeout unless told otherwise.
+    expect(first.settings.consumerTimeoutSeconds).toBe(devConsumerTimeoutSeconds());
+    expect(first.settings.filePer).toBe('message');
     // 800 lines per run are generated; those that would go below zero stock are lost sales.
     expect(first.events.sales + first.lostSales).toBe(1600);
     expect(first.events.inventory).toBeGreaterThan(first.events.sales); // a sale update per line, plus restocks
@@ -153,11 +163,12 @@ describe('runTwin with the original design', () => {
       eventsPerMessage: 1,
       compression: 'none',
       batchSize: 10,
-      filePer: 'batch',
+      consumerCore: ORIGINAL_CONSUMER,
       dataDir: shared,
       fresh: true,
     });
     expectBalanced(report);
+    expect(report.settings.filePer).toBe('batch');
     expect(report.messages.sales).toBe(report.events.sales);
     expect(report.settings.start).toBe('2026-11-27T06:00:00Z');
     expect(report.dashboard!.revenueOverall[0].sale_lines).toBe(report.events.sales);
@@ -170,5 +181,44 @@ describe('runTwin with the original design', () => {
     await expect(runTwin({ runs: 0, batchSize: 20000, eventsPerMessage: 0 })).rejects.toThrow(
       /runs must be a whole number 1\.\.10000, got 0; eventsPerMessage must be 'fill' or a whole number 1\.\.100000, got 0; batchSize must be a whole number 1\.\.10000, got 20000/,
     );
+    await expect(runTwin({ consumerTimeoutSeconds: 901 })).rejects.toThrow(
+      'invalid twin options: consumerTimeoutSeconds must be a whole number 1..900, got 901',
+    );
   });
+});
+
+describe('runTwin under the configured consumer timeout', () => {
+  // A core that takes SLOW_FIRST_DELIVERY_MS on a batch's first delivery, and is quick on a redelivery.
+  const slowRun = (consumerTimeoutSeconds: number) =>
+    runTwin({
+      runs: 1,
+      eventsPerRun: 200,
+      eventsPerMessage: 50,
+      consumerCore: SLOW_CONSUMER,
+      consumerConcurrency: 1,
+      consumerTimeoutSeconds,
+      visibilityTimeoutSeconds: 2,
+      maxReceiveCount: 5,
+      dataDir: dataDir(),
+      fresh: true,
+    });
+
+  it('times out a batch that runs longer, as Lambda does; the redelivery loads it once', async () => {
+    expect(SLOW_FIRST_DELIVERY_MS).toBeGreaterThan(1000);
+    const report = await slowRun(1);
+    expectBalanced(report);
+    expect(report.settings.consumerTimeoutSeconds).toBe(1);
+    const consumers = Object.values(report.consumers);
+    expect(consumers.reduce((n, c) => n + c.handlerErrors, 0)).toBeGreaterThan(0);
+    expect(consumers.flatMap((c) => c.errors)).toContain('Task timed out after 1.00 seconds');
+    expect(report.usage.lambda['twin-sales-consumer'].failedInvocations).toBeGreaterThan(0);
+    expect(report.rowsLoaded).toEqual(report.events);
+  }, 120_000);
+
+  it('lets the same batches finish under a timeout longer than they take', async () => {
+    const report = await slowRun(6);
+    expectBalanced(report);
+    expect(report.settings.consumerTimeoutSeconds).toBe(6);
+    for (const c of Object.values(report.consumers)) expect(c.errors).toEqual([]);
+  }, 120_000);
 });

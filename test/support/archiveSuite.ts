@@ -197,6 +197,9 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
             functionName: shipped[consumerOf[stream]].resourceName,
             batchSize: mapping.inputs.batchSize,
             concurrency: 2,
+            functionTimeoutMs:
+              named(run, 'aws:lambda/function:Function', shipped[consumerOf[stream]].resourceName).inputs.timeout *
+              1000,
             handler: async (e) => {
               const answer = await fn.invoke<SQSBatchResponse>(e);
               if (answer.error) throw new Error(`${stream} consumer archive failed: ${answer.error.stack}`);

@@ -1,0 +1,332 @@
+// What a twin run stands on, set up before the first window and torn down after the books:
+// the endpoint (fauxqs or AWS_ENDPOINT_URL), the queues and bucket, the SDK clients (each
+// metered), the producer's and consumers' worker pools behind one emulated event source per
+// stream, the warehouse and its live loader. Also the run's progress, which the event
+// sources, the producer and the loader all advance.
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { buildCatalog, type Catalog } from '../kernel/catalog';
+import { knownIdsOf, perStream, streamNames, type StreamName } from '../kernel/contracts';
+import type { ProducerSettings } from '../handlers/producer';
+import type { FunctionName } from '../infra/lambdaPackaging';
+import { twinArchives, type TwinArchives } from './archives';
+import type { SentChunks } from './books';
+import { Chaos } from './chaos';
+import { startConsumerPool, type ConsumeBatch } from './consumerPool';
+import { createStreamQueues, ensureBucket, openEndpoint, type StreamQueues, type TwinEndpoint } from './endpoint';
+import { SqsEventSource, type InvocationOutcome, type SqsBatchHandler } from './eventSource';
+import { chunkIdOfBody, FreshnessTracker } from './freshness';
+import { LiveLoader } from './liveLoader';
+import { startProducerPool, type ProducerPool } from './producerPool';
+import type { ResolvedSettings, TwinOptions, TwinProgress } from './twin';
+import { UsageMeter } from './usage';
+import { openTwinWarehouse, type LoadCounts, type TwinWarehouse } from './warehouse';
+import { loadExport } from './workerPool';
+
+/**
+ * The consumers' timeout unless the twin is told (consumerTimeoutSeconds) or runs the shipped
+ * archives (which declare it): the stack's default consumerTimeoutSeconds (infra/config.ts).
+ */
+const STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS = 60;
+
+/** Each stream's consumer function in the shipped archives. */
+const CONSUMER_FUNCTION: Record<StreamName, FunctionName> = { sales: 'salesConsumer', inventory: 'inventoryConsumer' };
+
+/** Events in a producer message, read from the envelope head without parsing the body. */
+function eventsInBody(body: string): number {
+  const m = /"count":(\d+)/.exec(body.slice(0, 200));
+  return m ? Number(m[1]) : 0;
+}
+
+/** The run's progress as the user sees it, and the freshness of each chunk. */
+export class RunProgress {
+  readonly freshness = new FreshnessTracker();
+  readonly state: TwinProgress;
+  private estimates: readonly number[] = [];
+  private estimatedLeft = 0;
+  private estimatedDone = 0;
+
+  constructor(
+    runs: number,
+    private readonly onProgress?: (progress: TwinProgress) => void,
+  ) {
+    this.state = { phase: 'setup', runsDone: 0, runs, produced: 0, consumed: 0, loaded: 0, expected: 0 };
+  }
+
+  report(): void {
+    this.onProgress?.({ ...this.state, freshness: this.freshness.summary() });
+  }
+
+  enter(phase: TwinProgress['phase']): void {
+    this.state.phase = phase;
+    this.report();
+  }
+
+  /** Demanded sale lines per window; each window's real event count replaces its estimate once produced. */
+  expect(estimates: readonly number[]): void {
+    this.estimates = estimates;
+    this.estimatedLeft = estimates.reduce((a, b) => a + b, 0);
+    this.updateExpected();
+  }
+
+  windowProduced(index: number, events: Record<StreamName, number>): void {
+    this.state.produced += events.sales + events.inventory;
+    this.estimatedLeft -= this.estimates[index];
+    this.estimatedDone += this.estimates[index];
+    this.updateExpected();
+    this.state.runsDone++;
+  }
+
+  consumed(outcome: InvocationOutcome): void {
+    for (const r of outcome.succeeded) {
+      this.state.consumed += eventsInBody(r.body);
+      const chunk = chunkIdOfBody(r.body);
+      if (chunk) this.freshness.landedChunk(chunk, Number(r.attributes.SentTimestamp), Date.now());
+    }
+  }
+
+  loaded(counts: LoadCounts): void {
+    this.state.loaded = counts.rows.sales + counts.rows.inventory;
+  }
+
+  private updateExpected(): void {
+    // Events per demanded line so far (a sale and its update, plus restocks, less lost sales); 2 until a window is in.
+    const ratio = this.estimatedDone > 0 ? this.state.produced / this.estimatedDone : 2;
+    this.state.expected = Math.round(this.state.produced + ratio * this.estimatedLeft);
+  }
+}
+
+type Closer = () => unknown;
+
+/** One run's resources. `open` sets them up; `close` tears down whatever was set up, in reverse. */
+export class TwinRuntime {
+  /** When the run began: its setup and total times count from here. */
+  readonly started = performance.now();
+  readonly catalog: Catalog;
+  readonly usage = new UsageMeter();
+  readonly progress: RunProgress;
+  readonly bucket: string;
+  readonly chaos?: Chaos;
+  /** The bodies SQS accepted from the producer, for the books. */
+  readonly sent: SentChunks = perStream(() => []);
+  endpoint!: TwinEndpoint;
+  /** The twin's own SQS client: queue depths, the books. */
+  admin!: SQSClient;
+  queues!: Record<StreamName, StreamQueues>;
+  loaderS3!: S3Client;
+  chaosSqs?: SQSClient;
+  archives?: TwinArchives;
+  consumerTimeoutSeconds!: number;
+  producers!: ProducerPool;
+  sources!: Record<StreamName, SqsEventSource>;
+  warehouse!: TwinWarehouse;
+  loader!: LiveLoader;
+  private readonly closers: Closer[] = [];
+
+  private constructor(
+    readonly s: ResolvedSettings,
+    readonly options: TwinOptions,
+  ) {
+    this.catalog = options.catalog ?? buildCatalog();
+    this.progress = new RunProgress(s.runs, options.onProgress);
+    this.bucket = `${s.prefix}-landing`;
+    this.chaos = options.chaos ? new Chaos(options.chaos, s.maxReceiveCount) : undefined;
+  }
+
+  /** Everything a run needs, ready; on a failure, what was set up is torn down again. */
+  static async open(s: ResolvedSettings, options: TwinOptions): Promise<TwinRuntime> {
+    const runtime = new TwinRuntime(s, options);
+    runtime.progress.report();
+    try {
+      await runtime.setUp();
+      return runtime;
+    } catch (error) {
+      await runtime.close();
+      throw error;
+    }
+  }
+
+  /** Tears down in reverse order; every closer runs even if one fails, and the first failure is thrown. */
+  async close(): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    for (const close of this.closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
+  }
+
+  private async setUp(): Promise<void> {
+    const { s, options } = this;
+    this.endpoint = await openEndpoint(options.endpointUrl, 'us-east-1');
+    this.closers.push(() => this.endpoint.stop());
+    // The warehouse opens (and migrates) while the queues and the function workers start.
+    const opening = openTwinWarehouse({
+      dataDir: options.dataDir ?? '.twin/pgdata',
+      databaseUrl: options.databaseUrl,
+      fresh: options.fresh ?? false,
+      repair: options.repair,
+      catalog: this.catalog,
+    });
+    opening.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
+    // Closed even when something failed before the run awaited it.
+    this.closers.push(() =>
+      opening.then(
+        (w) => w.close(),
+        () => undefined,
+      ),
+    );
+    this.admin = this.sqsClient();
+    this.queues = await createStreamQueues(this.admin, {
+      prefix: s.prefix,
+      maxMessageBytes: s.maxMessageBytes,
+      maxReceiveCount: s.maxReceiveCount,
+      visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
+    });
+    this.loaderS3 = this.s3Client();
+    await ensureBucket(this.loaderS3, this.bucket);
+    this.archives = s.functions === 'archives' ? await twinArchives() : undefined;
+    this.consumerTimeoutSeconds =
+      s.consumerTimeoutSeconds ??
+      this.archives?.timeoutSeconds(CONSUMER_FUNCTION.sales) ??
+      STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS;
+    this.producers = await this.startProducers();
+    this.chaosSqs = this.chaos ? this.sqsClient() : undefined;
+    const sources: Partial<Record<StreamName, SqsEventSource>> = {};
+    for (const stream of streamNames) sources[stream] = await this.eventSource(stream);
+    this.sources = perStream((stream) => sources[stream]!);
+    this.warehouse = await opening;
+    this.loader = new LiveLoader({
+      warehouse: this.warehouse,
+      load: {
+        s3: this.loaderS3,
+        bucket: this.bucket,
+        crashMidFile: this.chaos?.options.rates.loaderCrash ? (key) => this.chaos!.loaderCrashes(key) : undefined,
+      },
+      freshness: this.progress.freshness,
+      refreshEveryMs: options.loadEveryMs,
+      onRefresh: options.onWarehouseRefresh,
+      onLoaded: (counts) => this.progress.loaded(counts),
+    });
+  }
+
+  /** A metered SQS client of its own (each role gets its own middleware stack), destroyed at the end. */
+  sqsClient(): SQSClient {
+    const client = this.endpoint.sqsClient();
+    this.usage.meterSqs(client);
+    this.closers.push(() => client.destroy());
+    return client;
+  }
+
+  s3Client(): S3Client {
+    const client = this.endpoint.s3Client();
+    this.usage.meterS3(client);
+    this.closers.push(() => client.destroy());
+    return client;
+  }
+
+  /**
+   * The producer: its invocations run in worker threads (see producerPool.ts); each reports the
+   * bodies SQS accepted, so the books know exactly what left.
+   */
+  private async startProducers(): Promise<ProducerPool> {
+    const { s, endpoint, catalog, queues } = this;
+    const settings: ProducerSettings = {
+      salesQueueUrl: queues.sales.url,
+      inventoryQueueUrl: queues.inventory.url,
+      eventsPerMessage: s.eventsPerMessage,
+      maxMessageBytes: s.maxMessageBytes,
+      compression: s.compression,
+      windowMinutes: s.windowMinutes,
+      peakLinesPerMinute: s.peakLinesPerMinute,
+      seed: s.seed,
+    };
+    const pool = await startProducerPool(Math.min(s.producerConcurrency, s.runs), {
+      endpoint: endpoint.url,
+      region: endpoint.region,
+      credentials: endpoint.credentials,
+      catalog: {
+        products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
+        stores: catalog.stores.map((st) => ({ store_id: st.store_id, size: st.size })),
+      },
+      settings,
+      queueStreams: streamNames.map((st) => [queues[st].url, st]),
+      keepSent: !this.options.skipBooks,
+      archive: this.archives?.handler('producer'),
+    });
+    this.closers.push(() => pool.close());
+    return pool;
+  }
+
+  /**
+   * One stream's consumer behind its event source. Its invocations run in that function's pool of
+   * worker threads (one per concurrent invocation, each with its own S3 client), or in-process.
+   */
+  private async eventSource(stream: StreamName): Promise<SqsEventSource> {
+    const { s, queues, chaos, usage } = this;
+    const functionName = `${s.prefix}-${stream}-consumer`;
+    const timeoutMs = this.consumerTimeoutSeconds * 1000;
+    const consumerSqs = this.sqsClient();
+    return new SqsEventSource({
+      sqs: consumerSqs,
+      queueUrl: queues[stream].url,
+      queueArn: queues[stream].arn,
+      functionName,
+      batchSize: s.batchSize,
+      concurrency: s.consumerConcurrency,
+      visibilityTimeoutMs: s.visibilityTimeoutSeconds * 1000,
+      functionTimeoutMs: timeoutMs,
+      handler: s.consumerWorkers
+        ? await this.pooledConsumer(stream, functionName, timeoutMs)
+        : this.inProcessConsumer(stream),
+      invoke: (_event: SQSEvent, call) =>
+        usage.invoke(functionName, call, (r) => (r?.batchItemFailures.length ?? 0) > 0),
+      onReceive: chaos?.options.rates.duplicateDelivery
+        ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url)
+        : undefined,
+      onInvocation: (outcome) => {
+        this.progress.consumed(outcome);
+        // Files land as consumer invocations finish: the loader wakes then, as auto-copy reacts to S3 events.
+        this.loader.wake();
+      },
+    });
+  }
+
+  private async pooledConsumer(stream: StreamName, functionName: string, timeoutMs: number): Promise<SqsBatchHandler> {
+    const { s, endpoint, catalog, chaos, usage } = this;
+    const pool = await startConsumerPool(s.consumerConcurrency, {
+      endpoint: endpoint.url,
+      region: endpoint.region,
+      credentials: endpoint.credentials,
+      stream,
+      bucket: this.bucket,
+      productIds: catalog.products.map((p) => p.product_id),
+      storeIds: catalog.stores.map((st) => st.store_id),
+      chaos: this.options.chaos ? { options: this.options.chaos, maxReceiveCount: s.maxReceiveCount } : undefined,
+      core: s.consumerCore,
+      archive: this.archives?.handler(CONSUMER_FUNCTION[stream]),
+    });
+    this.closers.push(() => pool.close());
+    return async (event) => {
+      const answer = await pool.invoke({ event, functionName, timeoutMs }, timeoutMs);
+      usage.addS3Usage(answer.s3Usage);
+      if (chaos && answer.chaos) chaos.addCounts(answer.chaos);
+      if (answer.thrown !== undefined) throw new Error(answer.thrown);
+      return answer.response;
+    };
+  }
+
+  private inProcessConsumer(stream: StreamName): SqsBatchHandler {
+    const { chaos } = this;
+    const s3 = this.s3Client();
+    if (chaos) chaos.failS3Puts(s3);
+    const deps = { s3, known: knownIdsOf(this.catalog), settings: { stream, bucket: this.bucket } };
+    const core = loadExport<ConsumeBatch>(this.s.consumerCore.module, this.s.consumerCore.entry);
+    return (event, context) =>
+      chaos ? chaos.consumerInvocation(event, () => core(deps, event, context)) : core(deps, event, context);
+  }
+}
