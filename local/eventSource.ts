@@ -32,8 +32,9 @@ export interface EventSourceOptions {
   visibilityTimeoutMs?: number;
   /**
    * The function's timeout (the stack's consumerTimeoutSeconds): the Context's remaining time
-   * counts down from it, and an invocation still running then fails as Lambda's does ("Task
-   * timed out"), so its whole batch comes back after the visibility timeout.
+   * counts down from it. The handler's runtime enforces it, as Lambda's execution environment
+   * does (a worker pool's invoke, or `withinTimeout` in this thread): an invocation still running
+   * then fails ("Task timed out"), so its whole batch comes back after the visibility timeout.
    */
   functionTimeoutMs: number;
   region?: string;
@@ -81,6 +82,23 @@ export interface EventSourceStats {
 /** Lambda's error for an invocation that outran its timeout. */
 export function functionTimedOut(timeoutMs: number): string {
   return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
+}
+
+/**
+ * A handler run in this thread, cut off at the function timeout as Lambda's runtime cuts it off:
+ * its result, or Lambda's "Task timed out" error once `timeoutMs` has passed. (The run itself
+ * cannot be stopped here; a worker pool replaces a worker that overruns.)
+ */
+export async function withinTimeout<T>(run: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(functionTimedOut(timeoutMs))), timeoutMs);
+  });
+  try {
+    return await Promise.race([run, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -327,21 +345,15 @@ export class SqsEventSource {
     });
   }
 
-  /** One invocation of the handler, cut off at the function timeout as Lambda cuts it off. */
+  /** One invocation of the handler: its response, or the error it failed with. */
   private async call(event: SQSEvent): Promise<{ response?: SQSBatchResponse | void; error?: string }> {
     const { functionName, functionTimeoutMs, handler } = this.options;
     const context = lambdaContext(functionName, functionTimeoutMs, this.region);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(functionTimedOut(functionTimeoutMs))), functionTimeoutMs);
-    });
-    const call = () => Promise.race([handler(event, context), timedOut]);
+    const call = () => handler(event, context);
     try {
       return { response: this.options.invoke ? await this.options.invoke(event, call) : await call() };
     } catch (e) {
       return { error: e instanceof Error ? e.message : String(e) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -15,14 +15,20 @@ import type { SentChunks } from './books';
 import { Chaos } from './chaos';
 import { startConsumerPool, type ConsumeBatch } from './consumerPool';
 import { createStreamQueues, ensureBucket, openEndpoint, type StreamQueues, type TwinEndpoint } from './endpoint';
-import { SqsEventSource, type InvocationOutcome, type SqsBatchHandler } from './eventSource';
+import {
+  functionTimedOut,
+  SqsEventSource,
+  withinTimeout,
+  type InvocationOutcome,
+  type SqsBatchHandler,
+} from './eventSource';
 import { chunkIdOfBody, FreshnessTracker } from './freshness';
 import { LiveLoader } from './liveLoader';
 import { startProducerPool, type ProducerPool } from './producerPool';
 import type { ResolvedSettings, TwinOptions, TwinProgress } from './twin';
 import { UsageMeter } from './usage';
 import { openTwinWarehouse, type LoadCounts, type TwinWarehouse } from './warehouse';
-import { loadExport } from './workerPool';
+import { InvocationTimeout, loadExport } from './workerPool';
 
 /**
  * The consumers' timeout unless the twin is told (consumerTimeoutSeconds) or runs the shipped
@@ -282,7 +288,7 @@ export class TwinRuntime {
       functionTimeoutMs: timeoutMs,
       handler: s.consumerWorkers
         ? await this.pooledConsumer(stream, functionName, timeoutMs)
-        : this.inProcessConsumer(stream),
+        : this.inProcessConsumer(stream, timeoutMs),
       invoke: (_event: SQSEvent, call) =>
         usage.invoke(functionName, call, (r) => (r?.batchItemFailures.length ?? 0) > 0),
       onReceive: chaos?.options.rates.duplicateDelivery
@@ -312,7 +318,10 @@ export class TwinRuntime {
     });
     this.closers.push(() => pool.close());
     return async (event) => {
-      const answer = await pool.invoke({ event, functionName, timeoutMs }, timeoutMs);
+      // The worker enforces the timeout (and is replaced if it overruns), from when it takes the batch.
+      const answer = await pool.invoke({ event, functionName, timeoutMs }, timeoutMs).catch((error: unknown) => {
+        throw error instanceof InvocationTimeout ? new Error(functionTimedOut(timeoutMs)) : error;
+      });
       usage.addS3Usage(answer.s3Usage);
       if (chaos && answer.chaos) chaos.addCounts(answer.chaos);
       if (answer.thrown !== undefined) throw new Error(answer.thrown);
@@ -320,13 +329,14 @@ export class TwinRuntime {
     };
   }
 
-  private inProcessConsumer(stream: StreamName): SqsBatchHandler {
+  private inProcessConsumer(stream: StreamName, timeoutMs: number): SqsBatchHandler {
     const { chaos } = this;
     const s3 = this.s3Client();
     if (chaos) chaos.failS3Puts(s3);
     const deps = { s3, known: knownIdsOf(this.catalog), settings: { stream, bucket: this.bucket } };
     const core = loadExport<ConsumeBatch>(this.s.consumerCore.module, this.s.consumerCore.entry);
-    return (event, context) =>
+    const consume: SqsBatchHandler = (event, context) =>
       chaos ? chaos.consumerInvocation(event, () => core(deps, event, context)) : core(deps, event, context);
+    return (event, context) => withinTimeout(consume(event, context), timeoutMs);
   }
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FUNCTION_NICENESS, WorkerPool } from './workerPool';
+import { FUNCTION_NICENESS, InvocationTimeout, WorkerPool } from './workerPool';
 
 const linux = process.platform === 'linux' && existsSync('/proc/thread-self/stat');
 const niceness = () => {
@@ -30,3 +30,21 @@ const niceness = () => {
   },
   60_000,
 );
+
+it('stops an invocation that outruns its timeout and replaces its worker, as Lambda restarts a timed-out environment', async () => {
+  const pool = await WorkerPool.start<number, number, undefined>(
+    'sleepy',
+    1,
+    join(__dirname, '..', 'test', 'support', 'sleepyWorker.ts'),
+    'serveSleep',
+    undefined,
+  );
+  try {
+    const first = await pool.invoke(0, 30_000);
+    await expect(pool.invoke(5_000, 200)).rejects.toThrow(InvocationTimeout);
+    // The one worker was replaced: the next invocation runs on a fresh thread, not after the overrun.
+    expect(await pool.invoke(0, 30_000)).not.toBe(first);
+  } finally {
+    await pool.close();
+  }
+}, 60_000);
