@@ -12,9 +12,9 @@ import { SendMessageBatchCommand, SendMessageCommand, type Message, type SQSClie
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { chunkId } from '../kernel/chunks';
-import { streams, type StreamName } from '../kernel/contracts';
+import { streamNames, streams, type StreamName } from '../kernel/contracts';
 import { encodeChunk } from '../kernel/packing';
-import { generateWindow, type GeneratorCatalog } from '../kernel/generator';
+import { generateWindow, type GeneratedWindow, type GeneratorCatalog } from '../kernel/generator';
 import { Problems } from '../kernel/problems';
 
 export interface ChaosRates {
@@ -181,6 +181,12 @@ const MUTATIONS: Record<StreamName, { field: string; apply: (e: Record<string, u
   ],
 };
 
+/** The real-shaped events a stream's malformed ones start from: sales lines, or the stock updates of sales. */
+const TEMPLATE_EVENTS: Record<StreamName, (w: GeneratedWindow) => Record<string, unknown>[]> = {
+  sales: (w) => w.sales as unknown as Record<string, unknown>[],
+  inventory: (w) => w.inventory.filter((u) => u.reason === 'sale') as unknown as Record<string, unknown>[],
+};
+
 /** Bodies no consumer can read: each one must end in its queue's DLQ. */
 const POISONS: { why: string; body: (stream: StreamName, n: number) => string }[] = [
   { why: 'not JSON', body: (s, n) => `{"v":1,"stream":"${s}","chunk_id":"poison-${n}","events":[` },
@@ -193,7 +199,7 @@ const POISONS: { why: string; body: (stream: StreamName, n: number) => string }[
     body: (s, n) =>
       JSON.stringify({
         v: 1,
-        stream: s === 'sales' ? 'inventory' : 'sales',
+        stream: streamNames.find((other) => other !== s),
         chunk_id: `poison-${n}`,
         count: 0,
         events: [],
@@ -276,9 +282,7 @@ export class Chaos {
         seed: (window.seed ^ this.options.seed ^ 0x0bad) >>> 0,
         saleLines: malformedCount,
       });
-      const source = (stream === 'sales'
-        ? template.sales
-        : template.inventory.filter((u) => u.reason === 'sale')) as unknown as Record<string, unknown>[];
+      const source = TEMPLATE_EVENTS[stream](template);
       const key = streams[stream].contract.key;
       const perChunk = 50;
       for (let first = 0; first < malformedCount; first += perChunk) {

@@ -6,7 +6,7 @@
 // and its metered SQS usage back with the result.
 import { SQSClient as Client, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessagePort } from 'node:worker_threads';
-import type { StreamName } from '../kernel/contracts';
+import { perStream, type StreamName } from '../kernel/contracts';
 import type { GeneratorCatalog } from '../kernel/generator';
 import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../handlers/producer';
 import { UsageMeter, type SqsApiUsage } from './usage';
@@ -59,7 +59,7 @@ export interface ProducerInvocation {
 /** Inside a worker: serve invocations one at a time, as one Lambda execution environment does. */
 export function serveProducer(port: MessagePort, data: ProducerWorkerData): void {
   const meter = new UsageMeter();
-  let sent: SentChunks = { sales: [], inventory: [] };
+  let sent: SentChunks = perStream(() => []);
   const instrument = (sqs: SQSClient) => {
     meter.meterSqs(sqs);
     if (data.keepSent) tapSentMessages(sqs, new Map(data.queueStreams), () => sent);
@@ -87,7 +87,7 @@ export function serveProducer(port: MessagePort, data: ProducerWorkerData): void
       const result = await produce(event);
       return { result, sent, sqsUsage: meter.takeSqsUsage() };
     } finally {
-      sent = { sales: [], inventory: [] };
+      sent = perStream(() => []);
     }
   });
 }
