@@ -9,7 +9,7 @@ import type { DashboardData, LoadCounts, TwinLoadOptions, TwinWarehouse } from '
 import type { FreshnessTracker } from './freshness';
 
 /** How often the loader looks for new landing files during the stream, besides after each consumer invocation. */
-export const LIVE_LOAD_INTERVAL_MS = 100;
+const LIVE_LOAD_INTERVAL_MS = 100;
 
 export interface LiveLoaderOptions {
   warehouse: TwinWarehouse;
