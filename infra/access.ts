@@ -6,20 +6,27 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Persona } from './config';
 import { personas } from './config';
 import { databaseRoles } from '../warehouse/grants';
+import { arnIn, type AwsContext } from './awsContext';
 import { policyDocument, type PolicyStatement } from './iam';
 
 export interface AccessArgs {
+  /** The stack's people, one per persona (the config schema enforces it). */
   users: { name: string; persona: Persona }[];
-  accountId: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  partition?: pulumi.Input<string>;
-  /** What the engineer operates. */
+  /** The stack's account, Region and partition: the ARNs of MFA devices, users, alarms and QuickSight dashboards. */
+  aws: AwsContext;
+  /** The stream queues the engineer inspects and sends test messages to. */
   queueArns: pulumi.Input<string>[];
+  /** Every DLQ and failure queue the engineer redrives or reads. */
   deadLetterQueueArns: pulumi.Input<string>[];
+  /** The producer and the consumers, which the engineer runs and inspects. */
   functionArns: pulumi.Input<string>[];
+  /** The migrator, which the engineer reruns. */
   migratorArn: pulumi.Input<string>;
+  /** Every function's log group, which the engineer reads. */
   logGroupArns: pulumi.Input<string>[];
+  /** The Redshift workgroup analysts and engineers query. */
   workgroupArn: pulumi.Input<string>;
+  /** The pipeline's CloudWatch dashboard, which everyone views. */
   dashboardArn: pulumi.Input<string>;
 }
 
@@ -35,10 +42,7 @@ export const PEOPLE_PATH = '/bfstream/';
  * reference_policies_examples_iam_mfa-selfmanage): CreateVirtualMFADevice on mfa/* because a
  * user names the device, and DeleteVirtualMFADevice so a half-created device can be retried.
  */
-export function mfaStatements(
-  accountId: pulumi.Input<string>,
-  partition: pulumi.Input<string> = 'aws',
-): PolicyStatement[] {
+function mfaStatements(context: AwsContext): PolicyStatement[] {
   return [
     // Listing virtual MFA devices takes no resource in IAM.
     { Sid: 'ListMfaDevices', Effect: 'Allow', Action: ['iam:ListVirtualMFADevices'], Resource: ['*'] },
@@ -46,20 +50,20 @@ export function mfaStatements(
       Sid: 'CreateMfaDevice',
       Effect: 'Allow',
       Action: ['iam:CreateVirtualMFADevice'],
-      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/*`],
+      Resource: [arnIn(context, 'iam', 'mfa/*', false)],
     },
     // Only a device named after the user: a failed enrolment is retried under that name.
     {
       Sid: 'DeleteOwnMfaDevice',
       Effect: 'Allow',
       Action: ['iam:DeleteVirtualMFADevice'],
-      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:mfa/${SELF_USER}`],
+      Resource: [arnIn(context, 'iam', `mfa/${SELF_USER}`, false)],
     },
     {
       Sid: 'ManageOwnMfaAndPassword',
       Effect: 'Allow',
       Action: ['iam:EnableMFADevice', 'iam:ResyncMFADevice', 'iam:ListMFADevices', 'iam:GetUser', 'iam:ChangePassword'],
-      Resource: [pulumi.interpolate`arn:${partition}:iam::${accountId}:user${PEOPLE_PATH}${SELF_USER}`],
+      Resource: [arnIn(context, 'iam', `user${PEOPLE_PATH}${SELF_USER}`, false)],
     },
     {
       Sid: 'DenyAllWithoutMfa',
@@ -81,10 +85,9 @@ export function mfaStatements(
   ];
 }
 
-/** Persona statements (without the MFA guard). Pure, so tests read them directly. */
-export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatement[] {
-  const partition = a.partition ?? 'aws';
-  const viewDashboards: PolicyStatement[] = [
+/** Everyone: the pipeline's dashboards, metrics and alarms. */
+function viewDashboardStatements(a: AccessArgs): PolicyStatement[] {
+  return [
     { Sid: 'ViewPipelineDashboard', Effect: 'Allow', Action: ['cloudwatch:GetDashboard'], Resource: [a.dashboardArn] },
     // ListDashboards takes no resource in IAM; GetMetricData's only one (a CloudWatch dataset) is
     // optional and a metric query names none (policy/catalogue.ts STAR_EXCEPTIONS).
@@ -98,16 +101,20 @@ export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatem
       Sid: 'ReadAlarms',
       Effect: 'Allow',
       Action: ['cloudwatch:DescribeAlarms'],
-      Resource: [pulumi.interpolate`arn:${partition}:cloudwatch:${a.region}:${a.accountId}:alarm:*`],
+      Resource: [arnIn(a.aws, 'cloudwatch', 'alarm:*')],
     },
     {
       Sid: 'ViewQuickSightDashboards',
       Effect: 'Allow',
       Action: ['quicksight:DescribeDashboard', 'quicksight:ListDashboards'],
-      Resource: [pulumi.interpolate`arn:${partition}:quicksight:${a.region}:${a.accountId}:dashboard/*`],
+      Resource: [arnIn(a.aws, 'quicksight', 'dashboard/*')],
     },
   ];
-  const queryWarehouse: PolicyStatement[] = [
+}
+
+/** Analysts and engineers: SQL on the workgroup, and their own statements' results. */
+function queryWarehouseStatements(a: AccessArgs): PolicyStatement[] {
+  return [
     {
       Sid: 'QueryWarehouse',
       Effect: 'Allow',
@@ -128,57 +135,64 @@ export function personaStatements(persona: Persona, a: AccessArgs): PolicyStatem
       Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
     },
   ];
+}
+
+/** Engineers: redrive the DLQs, inspect the queues, run the functions, read their logs. */
+function operatePipelineStatements(a: AccessArgs): PolicyStatement[] {
+  return [
+    {
+      // A DLQ redrive reads and deletes from the DLQ and sends to its source queue.
+      Sid: 'RedriveDeadLetterQueues',
+      Effect: 'Allow',
+      Action: [
+        'sqs:StartMessageMoveTask',
+        'sqs:ListMessageMoveTasks',
+        'sqs:CancelMessageMoveTask',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+      ],
+      Resource: a.deadLetterQueueArns,
+    },
+    {
+      Sid: 'InspectStreamQueues',
+      Effect: 'Allow',
+      Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
+      Resource: a.queueArns,
+    },
+    {
+      Sid: 'RunPipelineFunctions',
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction', 'lambda:GetFunction'],
+      Resource: [...a.functionArns, a.migratorArn],
+    },
+    {
+      // Logs Insights: a query is started and its results read on the log groups it names.
+      Sid: 'ReadPipelineLogs',
+      Effect: 'Allow',
+      Action: [
+        'logs:FilterLogEvents',
+        'logs:GetLogEvents',
+        'logs:StartQuery',
+        'logs:GetQueryResults',
+        'logs:DescribeLogStreams',
+      ],
+      Resource: a.logGroupArns.map((arn) => pulumi.interpolate`${arn}:*`),
+    },
+    // Listing log groups takes no resource in IAM (the console's log group picker needs it).
+    { Sid: 'ListLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: ['*'] },
+  ];
+}
+
+/** A persona's statements (without the MFA guard): each persona has the one below it, and more. */
+function personaStatements(persona: Persona, a: AccessArgs): PolicyStatement[] {
   switch (persona) {
     case 'viewer':
-      return viewDashboards;
+      return viewDashboardStatements(a);
     case 'analyst':
-      return [...viewDashboards, ...queryWarehouse];
+      return [...viewDashboardStatements(a), ...queryWarehouseStatements(a)];
     case 'engineer':
-      return [
-        ...viewDashboards,
-        ...queryWarehouse,
-        {
-          // A DLQ redrive reads and deletes from the DLQ and sends to its source queue.
-          Sid: 'RedriveDeadLetterQueues',
-          Effect: 'Allow',
-          Action: [
-            'sqs:StartMessageMoveTask',
-            'sqs:ListMessageMoveTasks',
-            'sqs:CancelMessageMoveTask',
-            'sqs:ReceiveMessage',
-            'sqs:DeleteMessage',
-            'sqs:GetQueueAttributes',
-          ],
-          Resource: a.deadLetterQueueArns,
-        },
-        {
-          Sid: 'InspectStreamQueues',
-          Effect: 'Allow',
-          Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
-          Resource: a.queueArns,
-        },
-        {
-          Sid: 'RunPipelineFunctions',
-          Effect: 'Allow',
-          Action: ['lambda:InvokeFunction', 'lambda:GetFunction'],
-          Resource: [...a.functionArns, a.migratorArn],
-        },
-        {
-          // Logs Insights: a query is started and its results read on the log groups it names.
-          Sid: 'ReadPipelineLogs',
-          Effect: 'Allow',
-          Action: [
-            'logs:FilterLogEvents',
-            'logs:GetLogEvents',
-            'logs:StartQuery',
-            'logs:GetQueryResults',
-            'logs:DescribeLogStreams',
-          ],
-          Resource: a.logGroupArns.map((arn) => pulumi.interpolate`${arn}:*`),
-        },
-        // Listing log groups takes no resource in IAM (the console's log group picker needs it).
-        { Sid: 'ListLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: ['*'] },
-      ];
+      return [...viewDashboardStatements(a), ...queryWarehouseStatements(a), ...operatePipelineStatements(a)];
   }
 }
 
@@ -188,12 +202,6 @@ export class Access extends pulumi.ComponentResource {
 
   constructor(name: string, args: AccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:Access', name, {}, opts);
-    const problems: string[] = [];
-    for (const persona of personas) {
-      const count = args.users.filter((u) => u.persona === persona).length;
-      if (count !== 1) problems.push(`needs exactly one ${persona} user, got ${count}`);
-    }
-    if (problems.length) throw new Error(`Access ${name}: ${problems.join('; ')}`);
 
     const groups = {} as Record<Persona, aws.iam.Group>;
     for (const persona of personas) {
@@ -202,10 +210,7 @@ export class Access extends pulumi.ComponentResource {
         `${name}-${persona}s-policy`,
         {
           group: group.name,
-          policy: policyDocument([
-            ...mfaStatements(args.accountId, args.partition),
-            ...personaStatements(persona, args),
-          ]),
+          policy: policyDocument([...mfaStatements(args.aws), ...personaStatements(persona, args)]),
         },
         { parent: this },
       );

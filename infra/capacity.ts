@@ -2,16 +2,18 @@
 // model over the stack config and per-invocation costs measured in the twin
 // (bench/results.json, written by `npm run bench -- --only freshness`). Pure: the
 // costs come in as an argument; only measuredCosts() reads the file.
+import { LAMBDA_MAX_MEMORY_MB, LAMBDA_MAX_TIMEOUT_SECONDS } from '../kernel/awsLimits';
+import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import type { StackConfig } from './config';
 
 /** Per-invocation costs measured in the twin, on one core of the bench machine. */
 export interface CapacityCosts {
   producerMsPerSaleLine: number;
-  consumerMsPerEvent: { sales: number; inventory: number };
+  consumerMsPerEvent: Record<StreamName, number>;
   /** Consumer time per message on top of its events (receive, delete, the S3 put of its file). */
-  consumerMsPerMessage: { sales: number; inventory: number };
+  consumerMsPerMessage: Record<StreamName, number>;
   /** Events per SQS message when the producer fills messages ('fill'). */
-  eventsPerMessage: { sales: number; inventory: number };
+  eventsPerMessage: Record<StreamName, number>;
   inventoryPerSaleLine: number;
   filesPerMessage: number;
   producerHeapBytesPerSaleLine: number;
@@ -32,8 +34,6 @@ export const CAPACITY_LIMITS = {
   lambdaAccountConcurrency: 1000,
   // MaximumConcurrency 2..1000: https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html
   maxConcurrencyPerMapping: 1000,
-  producerTimeoutMaxSeconds: 900,
-  lambdaMemoryMaxMb: 10_240,
   /** Ours: a producer run may take at most this share of its timeout (retries and slow calls need the rest). */
   producerTimeoutShare: 0.5,
   /** Ours: a window's events may take at most this share of the producer's memory (the runtime, SDK and packed bodies need the rest). */
@@ -41,9 +41,6 @@ export const CAPACITY_LIMITS = {
   /** Ours: consumers may be busy at most this share of the time at the sustained peak (redeliveries, cold starts). */
   consumerBusyShare: 1,
 } as const;
-
-const STREAMS = ['sales', 'inventory'] as const;
-type Stream = (typeof STREAMS)[number];
 
 /** A function at `memoryMb` runs CPU-bound work this many times slower than one full vCPU (1 core of the bench machine, assumed equal). */
 export function cpuSlowdown(memoryMb: number): number {
@@ -74,9 +71,9 @@ export interface CapacityReport {
   warnings: { key: keyof StackConfig; message: string }[];
 }
 
-const eventsPerMessage = (config: Pick<StackConfig, 'eventsPerMessage'>, costs: CapacityCosts, stream: Stream) =>
+const eventsPerMessage = (config: Pick<StackConfig, 'eventsPerMessage'>, costs: CapacityCosts, stream: StreamName) =>
   config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage;
-const streamEventsPerLine = (costs: CapacityCosts, stream: Stream) =>
+const streamEventsPerLine = (costs: CapacityCosts, stream: StreamName) =>
   stream === 'sales' ? 1 : costs.inventoryPerSaleLine;
 const fmt = (x: number) => (Number.isFinite(x) ? Math.floor(x).toLocaleString('en-US') : 'no bound');
 
@@ -93,7 +90,7 @@ export function producerSeconds(
 export function consumerEventsPerSecond(
   config: Pick<StackConfig, 'consumerMemoryMb' | 'maxConcurrency' | 'eventsPerMessage'>,
   costs: CapacityCosts,
-  stream: Stream,
+  stream: StreamName,
 ): number {
   const msPerEvent =
     costs.consumerMsPerEvent[stream] + costs.consumerMsPerMessage[stream] / eventsPerMessage(config, costs, stream);
@@ -127,7 +124,7 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
     limit: `${L.producerMemoryShare * 100}% of producerMemoryMb ${config.producerMemoryMb} MB for a window's events`,
     atPeak: `${((heapPerLine * peak) / 2 ** 20).toFixed(0)} MB of events a window`,
   });
-  for (const stream of STREAMS) {
+  for (const stream of streamNames) {
     const drain = consumerEventsPerSecond(config, costs, stream);
     const needed = (peak * streamEventsPerLine(costs, stream)) / 60;
     hops.push({
@@ -168,7 +165,7 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
       message: `two consumers at maxConcurrency ${config.maxConcurrency} plus the producer need ${functionsAtOnce} concurrent executions, over the default account quota of ${L.lambdaAccountConcurrency}`,
     });
   // Each window ends its stream with a message of its own, so short windows mean more (smaller) files.
-  const messagesPerWindow = STREAMS.reduce(
+  const messagesPerWindow = streamNames.reduce(
     (n, st) =>
       n + Math.max(1, Math.ceil((peak * W * streamEventsPerLine(costs, st)) / eventsPerMessage(config, costs, st))),
     0,
@@ -190,87 +187,95 @@ export interface ConfigChange {
   why: string;
 }
 
+/** The changes found so far, what no change can reach, and the config with the changes applied. */
+interface Plan {
+  readonly costs: CapacityCosts;
+  readonly target: number;
+  readonly next: StackConfig;
+  readonly changes: ConfigChange[];
+  readonly unreachable: string[];
+}
+
+/** Applies one change to the planned config and records it. */
+function change<K extends 'producerMemoryMb' | 'producerTimeoutSeconds' | 'consumerMemoryMb'>(
+  plan: Plan,
+  key: K,
+  to: StackConfig[K],
+  why: string,
+): void {
+  plan.changes.push({ key, from: plan.next[key], to, why });
+  plan.next[key] = to;
+}
+
 /** The config changes that let the stack hold `target` sale lines per minute (empty when it already does). */
 export function changesToHold(
   config: StackConfig,
   costs: CapacityCosts,
   target: number,
 ): { changes: ConfigChange[]; unreachable: string[] } {
-  const L = CAPACITY_LIMITS;
-  const changes: ConfigChange[] = [];
-  const unreachable: string[] = [];
-  const next: StackConfig = { ...config, peakLinesPerMinute: target };
+  const plan: Plan = { costs, target, next: { ...config, peakLinesPerMinute: target }, changes: [], unreachable: [] };
+  holdProducerTime(plan);
+  holdProducerMemory(plan);
+  holdConsumers(plan);
+  return { changes: plan.changes, unreachable: plan.unreachable };
+}
 
-  // Producer time: a full vCPU first, then a longer timeout, then a shorter window.
-  if (
-    producerSeconds(next, costs, target) > next.producerTimeoutSeconds * L.producerTimeoutShare &&
-    next.producerMemoryMb < L.memoryMbPerVcpu
-  ) {
-    changes.push({ key: 'producerMemoryMb', from: next.producerMemoryMb, to: L.memoryMbPerVcpu, why: 'a full vCPU' });
-    next.producerMemoryMb = L.memoryMbPerVcpu;
-  }
+/** Producer time: a full vCPU first, then a longer timeout, then a shorter window. */
+function holdProducerTime(plan: Plan): void {
+  const L = CAPACITY_LIMITS;
+  const { next, costs, target } = plan;
+  const budget = () => next.producerTimeoutSeconds * L.producerTimeoutShare;
+  if (producerSeconds(next, costs, target) > budget() && next.producerMemoryMb < L.memoryMbPerVcpu)
+    change(plan, 'producerMemoryMb', L.memoryMbPerVcpu, 'a full vCPU');
   const seconds = producerSeconds(next, costs, target);
-  if (seconds > next.producerTimeoutSeconds * L.producerTimeoutShare) {
-    const timeout = Math.ceil(seconds / L.producerTimeoutShare / 10) * 10;
-    if (timeout <= L.producerTimeoutMaxSeconds) {
-      changes.push({
-        key: 'producerTimeoutSeconds',
-        from: next.producerTimeoutSeconds,
-        to: timeout,
-        why: `a window takes about ${seconds.toFixed(0)} s`,
-      });
-      next.producerTimeoutSeconds = timeout;
-    } else {
-      const minutes = Math.floor(
-        (L.producerTimeoutMaxSeconds * L.producerTimeoutShare) /
-          producerSeconds({ ...next, windowMinutes: 1 }, costs, target),
-      );
-      if (minutes < 1)
-        unreachable.push(
-          `the producer cannot generate a 1-minute window of ${target} sale lines in ${L.producerTimeoutMaxSeconds * L.producerTimeoutShare} s`,
-        );
-      else {
-        changes.push({
-          key: 'schedule',
-          from: next.schedule,
-          to: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`,
-          why: 'fewer sale lines per run',
-        });
-        changes.push({
-          key: 'producerTimeoutSeconds',
-          from: next.producerTimeoutSeconds,
-          to: L.producerTimeoutMaxSeconds,
-          why: 'the longest Lambda allows',
-        });
-        next.windowMinutes = minutes;
-        next.schedule = `rate(${minutes} minute${minutes === 1 ? '' : 's'})`;
-        next.producerTimeoutSeconds = L.producerTimeoutMaxSeconds;
-      }
-    }
+  if (seconds <= budget()) return;
+  const timeout = Math.ceil(seconds / L.producerTimeoutShare / 10) * 10;
+  if (timeout <= LAMBDA_MAX_TIMEOUT_SECONDS) {
+    change(plan, 'producerTimeoutSeconds', timeout, `a window takes about ${seconds.toFixed(0)} s`);
+    return;
   }
-  // Producer memory: enough for a window's events.
+  const minutes = Math.floor(
+    (LAMBDA_MAX_TIMEOUT_SECONDS * L.producerTimeoutShare) /
+      producerSeconds({ ...next, windowMinutes: 1 }, costs, target),
+  );
+  if (minutes < 1) {
+    plan.unreachable.push(
+      `the producer cannot generate a 1-minute window of ${target} sale lines in ${LAMBDA_MAX_TIMEOUT_SECONDS * L.producerTimeoutShare} s`,
+    );
+    return;
+  }
+  const schedule = `rate(${minutes} minute${minutes === 1 ? '' : 's'})`;
+  plan.changes.push({ key: 'schedule', from: next.schedule, to: schedule, why: 'fewer sale lines per run' });
+  next.windowMinutes = minutes;
+  next.schedule = schedule;
+  change(plan, 'producerTimeoutSeconds', LAMBDA_MAX_TIMEOUT_SECONDS, 'the longest Lambda allows');
+}
+
+/** Producer memory: enough for a window's events. */
+function holdProducerMemory(plan: Plan): void {
+  const { next, costs, target } = plan;
   const memory =
     Math.ceil(
-      (target * next.windowMinutes * costs.producerHeapBytesPerSaleLine) / L.producerMemoryShare / 2 ** 20 / 64,
+      (target * next.windowMinutes * costs.producerHeapBytesPerSaleLine) /
+        CAPACITY_LIMITS.producerMemoryShare /
+        2 ** 20 /
+        64,
     ) * 64;
-  if (memory > next.producerMemoryMb) {
-    if (memory <= L.lambdaMemoryMaxMb) {
-      changes.push({
-        key: 'producerMemoryMb',
-        from: next.producerMemoryMb,
-        to: memory,
-        why: "room for a window's events",
-      });
-      next.producerMemoryMb = memory;
-    } else
-      unreachable.push(
-        `a window of ${target * next.windowMinutes} sale lines needs ${memory} MB, over Lambda's ${L.lambdaMemoryMaxMb} MB: shorten the schedule`,
-      );
-  }
-  // Consumers: a full vCPU each, then concurrency.
+  if (memory <= next.producerMemoryMb) return;
+  if (memory <= LAMBDA_MAX_MEMORY_MB) change(plan, 'producerMemoryMb', memory, "room for a window's events");
+  else
+    plan.unreachable.push(
+      `a window of ${target * next.windowMinutes} sale lines needs ${memory} MB, over Lambda's ${LAMBDA_MAX_MEMORY_MB} MB: shorten the schedule`,
+    );
+}
+
+/** Consumers: a full vCPU each, then concurrency. */
+function holdConsumers(plan: Plan): void {
+  const L = CAPACITY_LIMITS;
+  const { next, costs, target } = plan;
   const concurrencyFor = (c: StackConfig) =>
     Math.max(
-      ...STREAMS.map((st) =>
+      ...streamNames.map((st) =>
         Math.ceil(
           (target * streamEventsPerLine(costs, st)) /
             60 /
@@ -284,30 +289,22 @@ export function changesToHold(
     next.consumerMemoryMb < L.memoryMbPerVcpu &&
     concurrency > 2 * next.maxConcurrency
   ) {
-    changes.push({
-      key: 'consumerMemoryMb',
-      from: next.consumerMemoryMb,
-      to: L.memoryMbPerVcpu,
-      why: 'a full vCPU per consumer',
-    });
-    next.consumerMemoryMb = L.memoryMbPerVcpu;
+    change(plan, 'consumerMemoryMb', L.memoryMbPerVcpu, 'a full vCPU per consumer');
     concurrency = concurrencyFor(next);
   }
-  if (concurrency > next.maxConcurrency) {
-    const cap = Math.min(L.maxConcurrencyPerMapping, Math.floor((L.lambdaAccountConcurrency - 1) / 2));
-    if (concurrency <= cap)
-      changes.push({
-        key: 'maxConcurrency',
-        from: next.maxConcurrency,
-        to: concurrency,
-        why: 'consumers drain the peak',
-      });
-    else
-      unreachable.push(
-        `consumers need maxConcurrency ${concurrency}, over ${cap} (the default account quota of ${L.lambdaAccountConcurrency} shared by two consumers): ask AWS for a higher quota`,
-      );
-  }
-  return { changes, unreachable };
+  if (concurrency <= next.maxConcurrency) return;
+  const cap = Math.min(L.maxConcurrencyPerMapping, Math.floor((L.lambdaAccountConcurrency - 1) / 2));
+  if (concurrency <= cap)
+    plan.changes.push({
+      key: 'maxConcurrency',
+      from: next.maxConcurrency,
+      to: concurrency,
+      why: 'consumers drain the peak',
+    });
+  else
+    plan.unreachable.push(
+      `consumers need maxConcurrency ${concurrency}, over ${cap} (the default account quota of ${L.lambdaAccountConcurrency} shared by two consumers): ask AWS for a higher quota`,
+    );
 }
 
 /** The costs in bench/results.json (capacity.* metrics), or the names of those missing. */
@@ -316,24 +313,23 @@ export function costsFromResults(
 ): CapacityCosts | { missing: string[] } {
   const names = {
     producer: 'capacity.producer_ms_per_1k_sale_lines',
-    sales: 'capacity.sales_consumer_ms_per_1k_events',
-    inventory: 'capacity.inventory_consumer_ms_per_1k_events',
-    salesPerMessageMs: 'capacity.sales_consumer_ms_per_message',
-    inventoryPerMessageMs: 'capacity.inventory_consumer_ms_per_message',
-    salesPerMessage: 'capacity.sales_events_per_message',
-    inventoryPerMessage: 'capacity.inventory_events_per_message',
+    consumerPer1k: perStream((s) => `capacity.${s}_consumer_ms_per_1k_events`),
+    consumerPerMessage: perStream((s) => `capacity.${s}_consumer_ms_per_message`),
+    eventsPerMessage: perStream((s) => `capacity.${s}_events_per_message`),
     inventoryPerLine: 'capacity.inventory_per_sale_line',
     files: 'capacity.files_per_message',
     heap: 'capacity.producer_heap_bytes_per_sale_line',
   };
-  const missing = Object.values(names).filter((n) => typeof results[n]?.value !== 'number');
+  const missing = Object.values(names)
+    .flatMap((n) => (typeof n === 'string' ? [n] : Object.values(n)))
+    .filter((n) => typeof results[n]?.value !== 'number');
   if (missing.length > 0) return { missing };
   const v = (n: string) => results[n].value;
   return {
     producerMsPerSaleLine: v(names.producer) / 1000,
-    consumerMsPerEvent: { sales: v(names.sales) / 1000, inventory: v(names.inventory) / 1000 },
-    consumerMsPerMessage: { sales: v(names.salesPerMessageMs), inventory: v(names.inventoryPerMessageMs) },
-    eventsPerMessage: { sales: v(names.salesPerMessage), inventory: v(names.inventoryPerMessage) },
+    consumerMsPerEvent: perStream((s) => v(names.consumerPer1k[s]) / 1000),
+    consumerMsPerMessage: perStream((s) => v(names.consumerPerMessage[s])),
+    eventsPerMessage: perStream((s) => v(names.eventsPerMessage[s])),
     inventoryPerSaleLine: v(names.inventoryPerLine),
     filesPerMessage: v(names.files),
     producerHeapBytesPerSaleLine: v(names.heap),
@@ -345,7 +341,7 @@ const costsCache = new Map<string, CapacityCosts>();
 
 /** Reads the measured costs from bench/results.json (once per path); throws naming what is missing. */
 export function measuredCosts(resultsPath?: string): CapacityCosts {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* eslint-disable @typescript-eslint/no-require-imports -- lazy: the model itself is pure; only this reader touches the disk */
   const { readFileSync } = require('node:fs') as typeof import('node:fs');
   const { join } = require('node:path') as typeof import('node:path');
   /* eslint-enable @typescript-eslint/no-require-imports */

@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,6 +11,8 @@ import {
   rateMinutes,
   isValidBaseCapacity,
   configFromStackYaml,
+  loadStackConfig,
+  stacksIn,
   StackFileError,
 } from './config';
 import { runUnderMocks, stackYamlConfig } from '../tools/mockGraph';
@@ -39,8 +41,7 @@ describe('stack config', () => {
   });
 
   test('the README documents every key with its default', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const docs = (require('node:fs') as typeof import('node:fs')).readFileSync('README.md', 'utf8');
+    const docs = readFileSync('README.md', 'utf8');
     for (const [key, field] of Object.entries(configFields))
       expect(docs).toContain(
         `| \`bfstream:${key}\` | ${field.required ? 'required' : `\`${JSON.stringify(field.default)}\``} |`,
@@ -131,7 +132,7 @@ describe('stack config', () => {
   });
 
   test('the AWS provider keys are those @pulumi/aws declares', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the provider's config module, read as the program would load it
     expect([...AWS_PROVIDER_KEYS].sort()).toEqual(Object.keys(require('@pulumi/aws/config/vars')).sort());
   });
 
@@ -197,6 +198,46 @@ describe('stack config', () => {
     expect([0, 6, 12, 520, 1056].some(isValidBaseCapacity)).toBe(false);
   });
 
+  test('the bounds the components rely on are checked here, once (the components do not check them again)', () => {
+    expect(
+      problemsOf({
+        'bfstream:maxMessageBytes': '512',
+        'bfstream:visibilityTimeoutSeconds': '50000',
+        'bfstream:maxReceiveCount': '0',
+        'bfstream:rawRetentionDays': '0',
+        'bfstream:rejectedRetentionDays': '1.5',
+        'bfstream:maxConcurrency': '1',
+        'bfstream:schedule': 'every 5 minutes',
+        'bfstream:quicksightPrincipalArn': 'arn:aws:iam::1:user/x',
+      }),
+    ).toEqual([
+      'bfstream:maxMessageBytes: Too small: expected number to be >=1024',
+      'bfstream:maxConcurrency: Too small: expected number to be >=2',
+      'bfstream:visibilityTimeoutSeconds: Too big: expected number to be <=43200',
+      'bfstream:maxReceiveCount: Too small: expected number to be >=1',
+      'bfstream:rawRetentionDays: Too small: expected number to be >=1',
+      'bfstream:rejectedRetentionDays: Invalid input: expected int, received number',
+      'bfstream:quicksightPrincipalArn: a QuickSight user or group ARN',
+      'bfstream:schedule: must be a rate expression like rate(15 minutes), got "every 5 minutes"',
+    ]);
+    // The Region the warehouse's S3 endpoint is named after.
+    expect(() => loadStackConfig({}, { 'aws:region': 'mars', 'bfstream:alarmEmail': '' })).toThrow(
+      'aws:region: required, like us-east-1 (pulumi config set aws:region us-east-1), got "mars"',
+    );
+    expect(loadStackConfig({ AWS_REGION: 'eu-west-1' }, { 'bfstream:alarmEmail': '' }).region).toBe('eu-west-1');
+  });
+
+  test('both stacks tag every resource through aws:defaultTags, which the config accepts', () => {
+    expect(stacksIn()).toEqual(['dev', 'prod']);
+    for (const stack of stacksIn()) {
+      const raw = stackYamlConfig(stack);
+      expect(JSON.parse(raw['aws:defaultTags'] ?? 'null')).toEqual({
+        tags: { Project: 'bfstream', Stack: stack, ManagedBy: 'pulumi' },
+      });
+      expect(() => parseStackConfig({ 'bfstream:alarmEmail': '', ...raw }, { capacityCosts: null })).not.toThrow();
+    }
+  });
+
   test('secure config values are refused (the project keeps no secrets in config)', () => {
     expect(() => configFromStackYaml({ 'bfstream:adminPassword': { secure: 'AAAA' } })).toThrow(ConfigError);
   });
@@ -218,7 +259,7 @@ describe('stack config', () => {
     const run = runUnderMocks({
       stack: 'dev',
       config: { 'bfstream:batchSize': '0', 'bfstream:schedul': 'rate(5 minutes)' },
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program runs when loaded, so only inside the mocks
       program: () => require('../index'),
     });
     await expect(run).rejects.toThrow(

@@ -2,7 +2,21 @@
 // `bfstream:` namespace, has a default (or is required: alarmEmail), and is documented
 // in the README. A bad config fails before any resource is declared, with every problem listed.
 import { z } from 'zod';
+import {
+  LAMBDA_MAX_MEMORY_MB,
+  LAMBDA_MAX_TIMEOUT_SECONDS,
+  LAMBDA_MIN_MEMORY_MB,
+  LAMBDA_NODE_RUNTIMES,
+  RATE_EXPRESSION_PATTERN,
+  REGION_PATTERN,
+  SQS_DEFAULT_MESSAGE_BYTES,
+  SQS_MAPPING_MAX_BATCH_SIZE,
+  SQS_MAPPING_MAX_BATCHING_WINDOW_SECONDS,
+  SQS_MAX_MESSAGE_BYTES,
+  SQS_MIN_MESSAGE_BYTES,
+} from '../kernel/awsLimits';
 import { DEFAULT_CATALOG_SEED } from '../kernel/catalog';
+import { Problems } from '../kernel/problems';
 import { CAPACITY_LIMITS, changesToHold, measuredCosts, modelCapacity, type CapacityCosts } from './capacity';
 
 export const CONFIG_NAMESPACE = 'bfstream';
@@ -13,7 +27,10 @@ export type Persona = (typeof personas)[number];
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-export const LAMBDA_RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'] as const;
+/** SQS: a message stays invisible at most 12 hours after a receive (ChangeMessageVisibility). */
+const SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+/** An event source mapping takes a BatchSize above this only with a batching window of 1 s or more. */
+const SQS_MAPPING_MAX_BATCH_WITHOUT_WINDOW = 10;
 
 // Pulumi hands every config value to the program as a string; numbers, booleans and
 // objects arrive JSON-encoded. Typed fields decode JSON first; text fields take the raw string.
@@ -76,8 +93,8 @@ export const configFields = {
   ),
   compression: field(z.enum(['gzip', 'none']), 'gzip', 'Message body compression used by the producer.'),
   maxMessageBytes: field(
-    int(1024, 1_048_576),
-    262_144,
+    int(SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES),
+    SQS_DEFAULT_MESSAGE_BYTES,
     "The queues' MaximumMessageSize and the producer's packing limit (bytes).",
   ),
   lostSalesRate: field(
@@ -90,28 +107,32 @@ export const configFields = {
   catalogProducts: field(int(1, 9999), 200, 'Number of products in the catalog.'),
   catalogStores: field(int(1, 999), 25, 'Number of stores in the catalog.'),
   lambdaRuntime: field(
-    z.enum(LAMBDA_RUNTIMES),
+    z.enum(LAMBDA_NODE_RUNTIMES),
     'nodejs22.x',
     'Node.js runtime of every function (provides @aws-sdk v3).',
   ),
-  producerMemoryMb: field(int(128, 10_240), 1024, 'Producer memory (MB).'),
-  producerTimeoutSeconds: field(int(1, 900), 120, 'Producer timeout (s).'),
-  consumerMemoryMb: field(int(128, 10_240), 512, 'Memory of each consumer (MB).'),
-  consumerTimeoutSeconds: field(int(1, 900), 60, 'Timeout of each consumer (s).'),
-  migratorTimeoutSeconds: field(int(1, 900), 300, 'Migrator timeout (s).'),
+  producerMemoryMb: field(int(LAMBDA_MIN_MEMORY_MB, LAMBDA_MAX_MEMORY_MB), 1024, 'Producer memory (MB).'),
+  producerTimeoutSeconds: field(int(1, LAMBDA_MAX_TIMEOUT_SECONDS), 120, 'Producer timeout (s).'),
+  consumerMemoryMb: field(int(LAMBDA_MIN_MEMORY_MB, LAMBDA_MAX_MEMORY_MB), 512, 'Memory of each consumer (MB).'),
+  consumerTimeoutSeconds: field(int(1, LAMBDA_MAX_TIMEOUT_SECONDS), 60, 'Timeout of each consumer (s).'),
+  migratorTimeoutSeconds: field(int(1, LAMBDA_MAX_TIMEOUT_SECONDS), 300, 'Migrator timeout (s).'),
   batchSize: field(
-    int(1, 10_000),
+    int(1, SQS_MAPPING_MAX_BATCH_SIZE),
     10,
     'SQS messages per consumer invocation (1-10000; above 10 needs batchWindowSeconds >= 1; Lambda also cuts a batch at 6 MB).',
   ),
-  batchWindowSeconds: field(int(0, 300), 5, 'Maximum batching window of the event source mappings (s).'),
+  batchWindowSeconds: field(
+    int(0, SQS_MAPPING_MAX_BATCHING_WINDOW_SECONDS),
+    5,
+    'Maximum batching window of the event source mappings (s).',
+  ),
   maxConcurrency: field(
-    int(2, 1000),
+    int(2, CAPACITY_LIMITS.maxConcurrencyPerMapping),
     5,
     'Maximum concurrent consumer invocations per queue (event source scaling config).',
   ),
   visibilityTimeoutSeconds: field(
-    int(0, 43_200),
+    int(0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS),
     0,
     '0 = 6 x consumerTimeoutSeconds + batchWindowSeconds (the AWS recommendation); otherwise at least that.',
   ),
@@ -269,7 +290,7 @@ export class ConfigError extends Error {
 
 /** Parses `rate(N unit)` into minutes; cron and one-off schedules have no fixed window. */
 export function rateMinutes(expression: string): number | undefined {
-  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  const match = RATE_EXPRESSION_PATTERN.exec(expression);
   if (!match) return undefined;
   const value = Number(match[1]);
   const unit = match[2];
@@ -287,32 +308,54 @@ export function isValidBaseCapacity(rpu: number): boolean {
  * `pulumi:` keys pass; any other namespace is refused (with a suggestion when it is a typo).
  */
 export function parseStackConfig(raw: Record<string, unknown>, options: ParseOptions = {}): StackConfig {
-  const problems: string[] = [];
-  const values: Record<string, unknown> = {};
+  const problems = new Problems();
+  const values = fieldValues(keysGiven(raw, problems), options, problems);
+  const parsed: Parsed = {
+    v: values as StackConfig,
+    has: (...keys) => keys.every((k) => k in values),
+    fail: (key, message) => problems.add(`${CONFIG_NAMESPACE}:${key}: ${message}`),
+  };
+  deriveWindowMinutes(parsed);
+  deriveVisibilityTimeout(parsed);
+  checkCrossKeys(parsed);
+  checkUsers(parsed);
+  checkDashboard(parsed);
+  // The capacity guard needs a config that is otherwise valid (the derived window, say).
+  if (problems.empty && options.capacityCosts !== null)
+    problems.add(...capacityProblems(parsed.v, options.capacityCosts ?? measuredCosts()));
+  if (!problems.empty) throw new ConfigError([...problems.all]);
+  return parsed.v;
+}
+
+/** The `bfstream:` keys given, by key; a key under an unknown namespace, or unknown in its own, is a problem. */
+function keysGiven(raw: Record<string, unknown>, problems: Problems): Map<string, unknown> {
   const given = new Map<string, unknown>();
   for (const [fullKey, value] of Object.entries(raw)) {
     const [namespace, key] = fullKey.includes(':') ? fullKey.split(':', 2) : [CONFIG_NAMESPACE, fullKey];
-    if (namespace === 'aws') {
-      if (!(AWS_PROVIDER_KEYS as readonly string[]).includes(key))
-        problems.push(`aws:${key}: unknown AWS provider key${didYouMean(key, AWS_PROVIDER_KEYS)}`);
-      continue;
-    }
-    if (namespace === 'pulumi') continue;
-    if (namespace !== CONFIG_NAMESPACE) {
+    if (namespace === 'aws')
+      problems.check((AWS_PROVIDER_KEYS as readonly string[]).includes(key), () => {
+        return `aws:${key}: unknown AWS provider key${didYouMean(key, AWS_PROVIDER_KEYS)}`;
+      });
+    else if (namespace === 'pulumi') continue;
+    else if (namespace !== CONFIG_NAMESPACE) {
       const near = closest(namespace, CONFIG_NAMESPACES);
-      problems.push(
+      problems.add(
         `${fullKey}: unknown namespace ${namespace}${near ? ` (did you mean ${near}:${key}?)` : `: keys live under ${CONFIG_NAMESPACE}: or aws:`}`,
       );
-      continue;
-    }
-    if (!(key in configFields))
-      problems.push(`${CONFIG_NAMESPACE}:${key}: unknown key${didYouMean(key, Object.keys(configFields))}`);
+    } else if (!(key in configFields))
+      problems.add(`${CONFIG_NAMESPACE}:${key}: unknown key${didYouMean(key, Object.keys(configFields))}`);
     else given.set(key, value);
   }
+  return given;
+}
+
+/** Each key's value: parsed by its schema, or its default; a key that fails its schema is left out. */
+function fieldValues(given: Map<string, unknown>, options: ParseOptions, problems: Problems): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(configFields) as [ConfigKey, (typeof configFields)[ConfigKey]][]) {
     if (!given.has(key)) {
       if (!('hint' in field)) values[key] = structuredClone(field.default);
-      else if (options.forDeploy) problems.push(`${CONFIG_NAMESPACE}:${key}: required: ${field.hint}`);
+      else if (options.forDeploy) problems.add(`${CONFIG_NAMESPACE}:${key}: required: ${field.hint}`);
       else values[key] = '';
       continue;
     }
@@ -320,71 +363,93 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
     if (result.success) values[key] = result.data;
     else
       for (const issue of result.error.issues)
-        problems.push(
+        problems.add(
           `${CONFIG_NAMESPACE}:${key}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`,
         );
   }
-  const ok = (...keys: ConfigKey[]) => keys.every((k) => k in values);
-  const v = values as StackConfig;
-  const fail = (key: ConfigKey, message: string) => problems.push(`${CONFIG_NAMESPACE}:${key}: ${message}`);
+  return values;
+}
 
-  if (ok('schedule')) {
-    const minutes = rateMinutes(v.schedule);
-    if (minutes === undefined)
-      fail('schedule', `must be a rate expression like rate(15 minutes), got ${JSON.stringify(v.schedule)}`);
-    else if (minutes > 1440) fail('schedule', `the producer window can be at most 1440 minutes, got ${minutes}`);
-    else v.windowMinutes = minutes;
-  }
-  if (ok('batchSize', 'batchWindowSeconds') && v.batchSize > 10 && v.batchWindowSeconds < 1)
-    fail('batchWindowSeconds', `must be at least 1 when batchSize (${v.batchSize}) is above 10`);
-  if (ok('consumerTimeoutSeconds', 'batchWindowSeconds', 'visibilityTimeoutSeconds')) {
-    const minimum = 6 * v.consumerTimeoutSeconds + v.batchWindowSeconds;
-    if (v.visibilityTimeoutSeconds === 0) {
-      if (minimum > 43_200)
-        fail(
-          'consumerTimeoutSeconds',
-          `6 x timeout + batch window = ${minimum} s exceeds the 43200 s SQS visibility limit`,
-        );
-      v.effectiveVisibilityTimeoutSeconds = Math.min(minimum, 43_200);
-    } else if (v.visibilityTimeoutSeconds < minimum) {
+/** The values that parsed (a key that failed its schema is absent), and how to report a rule across keys. */
+interface Parsed {
+  v: StackConfig;
+  /** Whether every one of these keys parsed: a rule over a key that failed is not checked. */
+  has: (...keys: ConfigKey[]) => boolean;
+  fail: (key: ConfigKey, message: string) => void;
+}
+
+/** The producer's window is the schedule's period: at most a day. */
+function deriveWindowMinutes({ v, has, fail }: Parsed): void {
+  if (!has('schedule')) return;
+  const minutes = rateMinutes(v.schedule);
+  if (minutes === undefined)
+    fail('schedule', `must be a rate expression like rate(15 minutes), got ${JSON.stringify(v.schedule)}`);
+  else if (minutes > 1440) fail('schedule', `the producer window can be at most 1440 minutes, got ${minutes}`);
+  else v.windowMinutes = minutes;
+}
+
+/** The stream queues' visibility timeout: 6 x the consumer timeout + the batching window, or more (AWS's advice). */
+function deriveVisibilityTimeout({ v, has, fail }: Parsed): void {
+  if (!has('consumerTimeoutSeconds', 'batchWindowSeconds', 'visibilityTimeoutSeconds')) return;
+  const minimum = 6 * v.consumerTimeoutSeconds + v.batchWindowSeconds;
+  if (v.visibilityTimeoutSeconds === 0) {
+    if (minimum > SQS_MAX_VISIBILITY_TIMEOUT_SECONDS)
       fail(
-        'visibilityTimeoutSeconds',
-        `${v.visibilityTimeoutSeconds} s is too short: at least 6 x consumerTimeoutSeconds + batchWindowSeconds = ${minimum} s`,
+        'consumerTimeoutSeconds',
+        `6 x timeout + batch window = ${minimum} s exceeds the ${SQS_MAX_VISIBILITY_TIMEOUT_SECONDS} s SQS visibility limit`,
       );
-    } else v.effectiveVisibilityTimeoutSeconds = v.visibilityTimeoutSeconds;
-  }
-  if (ok('messageRetentionSeconds', 'dlqRetentionSeconds') && v.dlqRetentionSeconds <= v.messageRetentionSeconds) {
+    v.effectiveVisibilityTimeoutSeconds = Math.min(minimum, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS);
+  } else if (v.visibilityTimeoutSeconds < minimum) {
+    fail(
+      'visibilityTimeoutSeconds',
+      `${v.visibilityTimeoutSeconds} s is too short: at least 6 x consumerTimeoutSeconds + batchWindowSeconds = ${minimum} s`,
+    );
+  } else v.effectiveVisibilityTimeoutSeconds = v.visibilityTimeoutSeconds;
+}
+
+/** Rules between keys: batching, retention, capacity, the dashboard's principal. */
+function checkCrossKeys({ v, has, fail }: Parsed): void {
+  if (
+    has('batchSize', 'batchWindowSeconds') &&
+    v.batchSize > SQS_MAPPING_MAX_BATCH_WITHOUT_WINDOW &&
+    v.batchWindowSeconds < 1
+  )
+    fail(
+      'batchWindowSeconds',
+      `must be at least 1 when batchSize (${v.batchSize}) is above ${SQS_MAPPING_MAX_BATCH_WITHOUT_WINDOW}`,
+    );
+  if (has('messageRetentionSeconds', 'dlqRetentionSeconds') && v.dlqRetentionSeconds <= v.messageRetentionSeconds)
     fail(
       'dlqRetentionSeconds',
       `must exceed messageRetentionSeconds (${v.messageRetentionSeconds}) so a redriven message keeps its age`,
     );
-  }
-  if (ok('baseCapacity') && !isValidBaseCapacity(v.baseCapacity))
+  if (has('baseCapacity') && !isValidBaseCapacity(v.baseCapacity))
     fail(
       'baseCapacity',
       `${v.baseCapacity} RPU is not offered: use 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024`,
     );
-  if (ok('baseCapacity', 'maxCapacity') && v.maxCapacity !== 0 && v.maxCapacity < v.baseCapacity)
+  if (has('baseCapacity', 'maxCapacity') && v.maxCapacity !== 0 && v.maxCapacity < v.baseCapacity)
     fail('maxCapacity', `must be 0 (no cap) or at least baseCapacity (${v.baseCapacity})`);
-  if (ok('users')) {
-    if (v.users.length !== personas.length)
-      fail('users', `must list exactly ${personas.length} users (one per persona), got ${v.users.length}`);
-    for (const persona of personas) {
-      const count = v.users.filter((u) => u.persona === persona).length;
-      if (count !== 1) fail('users', `needs exactly one ${persona}, got ${count}`);
-    }
-    const names = v.users.map((u) => u.name);
-    const duplicates = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
-    if (duplicates.length > 0) fail('users', `duplicate user names: ${duplicates.join(', ')}`);
+}
+
+/** Exactly one user per persona, each named once. */
+function checkUsers({ v, has, fail }: Parsed): void {
+  if (!has('users')) return;
+  if (v.users.length !== personas.length)
+    fail('users', `must list exactly ${personas.length} users (one per persona), got ${v.users.length}`);
+  for (const persona of personas) {
+    const count = v.users.filter((u) => u.persona === persona).length;
+    if (count !== 1) fail('users', `needs exactly one ${persona}, got ${count}`);
   }
-  if (ok('dashboardEnabled', 'quicksightPrincipalArn') && v.dashboardEnabled && v.quicksightPrincipalArn === '') {
+  const names = v.users.map((u) => u.name);
+  const duplicates = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+  if (duplicates.length > 0) fail('users', `duplicate user names: ${duplicates.join(', ')}`);
+}
+
+/** A dashboard needs its analysts' QuickSight principal: they author it. */
+function checkDashboard({ v, has, fail }: Parsed): void {
+  if (has('dashboardEnabled', 'quicksightPrincipalArn') && v.dashboardEnabled && v.quicksightPrincipalArn === '')
     fail('quicksightPrincipalArn', 'is required when dashboardEnabled is true');
-  }
-  // The capacity guard needs a config that is otherwise valid (the derived window, say).
-  if (problems.length === 0 && options.capacityCosts !== null)
-    problems.push(...capacityProblems(v, options.capacityCosts ?? measuredCosts()));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return v;
 }
 
 export interface ParseOptions {
@@ -403,8 +468,8 @@ export interface ParseOptions {
  * timeout (or memory), or outrun its consumers' concurrency x throughput, is refused,
  * with the change that would fix each problem (the model: infra/capacity.ts).
  */
-export function capacityProblems(config: StackConfig, costs: CapacityCosts): string[] {
-  const problems: string[] = [];
+export function capacityProblems(config: StackConfig, costs: CapacityCosts): readonly string[] {
+  const problems = new Problems();
   const report = modelCapacity(config, costs);
   const { changes } = changesToHold(config, costs, config.peakLinesPerMinute);
   const fix = (...keys: ConfigKey[]) => {
@@ -414,21 +479,21 @@ export function capacityProblems(config: StackConfig, costs: CapacityCosts): str
   for (const hop of report.hops) {
     if (hop.maxPeak >= config.peakLinesPerMinute) continue;
     if (hop.hop === 'producer run time') {
-      problems.push(
+      problems.add(
         `${CONFIG_NAMESPACE}:peakLinesPerMinute: ${config.peakLinesPerMinute} sale lines/min makes the producer take ${hop.atPeak}, over ${CAPACITY_LIMITS.producerTimeoutShare * 100}% of producerTimeoutSeconds (${config.producerTimeoutSeconds} s)${fix('producerMemoryMb', 'producerTimeoutSeconds', 'schedule')}`,
       );
     } else if (hop.hop === 'producer memory') {
-      problems.push(
+      problems.add(
         `${CONFIG_NAMESPACE}:peakLinesPerMinute: ${config.peakLinesPerMinute} sale lines/min puts ${hop.atPeak} in the producer, over ${CAPACITY_LIMITS.producerMemoryShare * 100}% of producerMemoryMb (${config.producerMemoryMb} MB)${fix('producerMemoryMb', 'schedule')}`,
       );
     } else {
-      problems.push(
+      problems.add(
         `${CONFIG_NAMESPACE}:maxConcurrency: the ${hop.hop} hold ${Math.floor(hop.maxPeak)} sale lines/min (${hop.limit}), below peakLinesPerMinute ${config.peakLinesPerMinute}${fix('maxConcurrency', 'consumerMemoryMb')}`,
       );
     }
   }
-  for (const p of report.problems) problems.push(`${CONFIG_NAMESPACE}:${p.key}: ${p.message}`);
-  return problems;
+  for (const p of report.problems) problems.add(`${CONFIG_NAMESPACE}:${p.key}: ${p.message}`);
+  return problems.all;
 }
 
 /** Edit distance (insertions, deletions, substitutions), case-insensitive. */
@@ -466,15 +531,17 @@ function didYouMean(word: string, candidates: readonly string[]): string {
   return match ? ` (did you mean ${match}?)` : '';
 }
 
-/** Reads and validates the running stack's config (Pulumi program or mocks), and its AWS region. */
-export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): { config: StackConfig; region: string } {
-  // Imported lazily so pure callers (docs, tests of the parser) need no Pulumi runtime.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
-  const raw = pulumi.runtime.allConfig();
+/**
+ * Reads and validates the running stack's config (Pulumi program or mocks), and its AWS region;
+ * `raw` (Pulumi's config of the running stack unless given) lets a test pass a config directly.
+ */
+export function loadStackConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  raw: Record<string, string> = runningStackConfig(),
+): { config: StackConfig; region: string } {
   // The AWS provider takes aws:region, or AWS_REGION / AWS_DEFAULT_REGION from the environment.
   const region = raw['aws:region'] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '';
-  const regionProblem = /^[a-z]{2}(-[a-z]+)+-\d$/.test(region)
+  const regionProblem = REGION_PATTERN.test(region)
     ? []
     : [`aws:region: required, like us-east-1 (pulumi config set aws:region us-east-1), got ${JSON.stringify(region)}`];
   try {
@@ -486,6 +553,13 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): { config:
       throw new ConfigError([...regionProblem, ...err.problems]);
     throw err;
   }
+}
+
+function runningStackConfig(): Record<string, string> {
+  // Imported lazily so pure callers (docs, tests of the parser) need no Pulumi runtime.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the parser's pure callers never load Pulumi
+  const pulumi = require('@pulumi/pulumi') as typeof import('@pulumi/pulumi');
+  return pulumi.runtime.allConfig();
 }
 
 /**
@@ -514,7 +588,7 @@ export class StackFileError extends ConfigError {
 
 /** The stacks that have a file in the project: Pulumi.<stack>.yaml. */
 export function stacksIn(projectDir = process.cwd()): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only tests and the offline plan list stack files
   const { readdirSync } = require('node:fs') as typeof import('node:fs');
   return readdirSync(projectDir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
@@ -529,7 +603,7 @@ export function stacksIn(projectDir = process.cwd()): string[] {
  */
 export function stackYamlConfig(stack: string, projectDir = process.cwd()): Record<string, string> {
   // Lazy: only tests and the offline plan read stack files.
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* eslint-disable @typescript-eslint/no-require-imports -- lazy: the program itself never reads a stack file */
   const { existsSync, readFileSync } = require('node:fs') as typeof import('node:fs');
   const { join } = require('node:path') as typeof import('node:path');
   const { parseDocument } = require('yaml') as typeof import('yaml');

@@ -13,7 +13,8 @@ import type * as awsnative from '@pulumi/aws-native';
 import * as pulumi from '@pulumi/pulumi';
 import { PANELS, SHEETS, columnType, type Panel, type PanelField } from '../warehouse/panels';
 import { dashboardQueries, viewColumns, type DashboardQueryName } from '../warehouse/queries';
-import { serviceRole } from './iam';
+import { arnIn, type AwsContext } from './awsContext';
+import { serviceRole, type PolicyStatement } from './iam';
 
 type Definition = awsnative.types.input.quicksight.DashboardVersionDefinitionArgs;
 type Visual = awsnative.types.input.quicksight.DashboardVisualArgs;
@@ -21,11 +22,11 @@ type Dimension = awsnative.types.input.quicksight.DashboardDimensionFieldArgs;
 type Measure = awsnative.types.input.quicksight.DashboardMeasureFieldArgs;
 
 /** The data-set identifier of a query in the definition: its name (letters only). */
-export const dataSetIdentifier = (query: DashboardQueryName): string => query;
+const dataSetIdentifier = (query: DashboardQueryName): string => query;
 /** A field id: unique across the definition, because sorts and layouts refer to fields and visuals by id. */
-export const fieldId = (panel: Panel, field: PanelField): string => `${panel.id}-${field.column}`;
+const fieldId = (panel: Panel, field: PanelField): string => `${panel.id}-${field.column}`;
 /** A KPI panel becomes one KPI visual per measure. */
-export const kpiVisualId = (panel: Panel, field: PanelField): string => `${panel.id}--${field.column}`;
+const kpiVisualId = (panel: Panel, field: PanelField): string => `${panel.id}--${field.column}`;
 
 /** The queries the panels read, in first-use order: one data set each. */
 export function panelQueries(panels: readonly Panel[] = PANELS): DashboardQueryName[] {
@@ -64,119 +65,140 @@ function measure(panel: Panel, field: PanelField): Measure {
 
 const text = (plainText: string) => ({ visibility: 'VISIBLE' as const, formatText: { plainText } });
 
+/** The parts every visual of a panel shares. */
+interface VisualParts {
+  title: ReturnType<typeof text>;
+  subtitle: ReturnType<typeof text>;
+  dims: Dimension[];
+  values: Measure[];
+}
+
+/** One KPI visual per figure. */
+function kpiVisuals(panel: Panel, { subtitle }: VisualParts): Visual[] {
+  return panel.measures.map((m) => ({
+    kpiVisual: {
+      visualId: kpiVisualId(panel, m),
+      title: text(m.label),
+      subtitle,
+      chartConfiguration: { fieldWells: { values: [measure(panel, m)] } },
+    },
+  }));
+}
+
+function lineVisual(panel: Panel, { title, subtitle, dims, values }: VisualParts): Visual {
+  return {
+    lineChartVisual: {
+      visualId: panel.id,
+      title,
+      subtitle,
+      chartConfiguration: {
+        type: 'LINE',
+        fieldWells: { lineChartAggregatedFieldWells: { category: dims.slice(0, 1), values } },
+      },
+    },
+  };
+}
+
+function donutVisual(panel: Panel, { title, subtitle, dims, values }: VisualParts): Visual {
+  return {
+    pieChartVisual: {
+      visualId: panel.id,
+      title,
+      subtitle,
+      chartConfiguration: {
+        donutOptions: { arcOptions: { arcThickness: 'MEDIUM' } },
+        fieldWells: { pieChartAggregatedFieldWells: { category: dims.slice(0, 1), values: values.slice(0, 1) } },
+      },
+    },
+  };
+}
+
+/** Every column unaggregated, sorted by rank (ascending) or else by the first measure (descending). */
+function tableVisual(panel: Panel, { title, subtitle }: VisualParts): Visual {
+  const fields = [...panel.dimensions, ...panel.measures];
+  const sortField = panel.dimensions[0].format === 'rank' ? panel.dimensions[0] : panel.measures[0];
+  return {
+    tableVisual: {
+      visualId: panel.id,
+      title,
+      subtitle,
+      chartConfiguration: {
+        fieldWells: {
+          tableUnaggregatedFieldWells: {
+            values: fields.map((f) => ({
+              fieldId: fieldId(panel, f),
+              column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: f.column },
+            })),
+          },
+        },
+        sortConfiguration: {
+          rowSort: [
+            {
+              fieldSort: {
+                fieldId: fieldId(panel, sortField),
+                direction: sortField.format === 'rank' ? 'ASC' : 'DESC',
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Bars: a trend keeps time order; a ranking puts the best first; a distribution sorts low to high. */
+function barVisual(panel: Panel, { title, subtitle, dims, values }: VisualParts): Visual {
+  const sort =
+    panel.kind === 'bar'
+      ? { fieldId: fieldId(panel, panel.dimensions[0]), direction: 'ASC' as const }
+      : {
+          fieldId: fieldId(panel, panel.measures[0]),
+          direction: panel.kind === 'ranking' ? ('DESC' as const) : ('ASC' as const),
+        };
+  return {
+    barChartVisual: {
+      visualId: panel.id,
+      title,
+      subtitle,
+      chartConfiguration: {
+        orientation: panel.kind === 'ranking' ? 'HORIZONTAL' : 'VERTICAL',
+        fieldWells: {
+          barChartAggregatedFieldWells: {
+            category: dims.slice(0, 1),
+            values: panel.kind === 'bar' ? values : values.slice(0, 1),
+          },
+        },
+        sortConfiguration: {
+          categorySort: [{ fieldSort: sort }],
+          categoryItemsLimit: { otherCategories: 'EXCLUDE' },
+        },
+        dataLabels: { visibility: panel.kind === 'ranking' ? 'VISIBLE' : 'HIDDEN' },
+      },
+    },
+  };
+}
+
 /** The visuals of one panel: one per panel, except KPIs (one per figure). */
-export function panelVisuals(panel: Panel): Visual[] {
-  const title = text(panel.title);
-  const subtitle = text(panel.subtitle);
-  const dims = panel.dimensions.map((d) => dimension(panel, d));
-  const values = panel.measures.map((m) => measure(panel, m));
-  const first = panel.measures[0];
+function panelVisuals(panel: Panel): Visual[] {
+  const parts: VisualParts = {
+    title: text(panel.title),
+    subtitle: text(panel.subtitle),
+    dims: panel.dimensions.map((d) => dimension(panel, d)),
+    values: panel.measures.map((m) => measure(panel, m)),
+  };
   switch (panel.kind) {
     case 'kpi':
-      return panel.measures.map((m) => ({
-        kpiVisual: {
-          visualId: kpiVisualId(panel, m),
-          title: text(m.label),
-          subtitle,
-          chartConfiguration: { fieldWells: { values: [measure(panel, m)] } },
-        },
-      }));
+      return kpiVisuals(panel, parts);
     case 'line':
-      return [
-        {
-          lineChartVisual: {
-            visualId: panel.id,
-            title,
-            subtitle,
-            chartConfiguration: {
-              type: 'LINE',
-              fieldWells: { lineChartAggregatedFieldWells: { category: dims.slice(0, 1), values } },
-            },
-          },
-        },
-      ];
+      return [lineVisual(panel, parts)];
     case 'donut':
-      return [
-        {
-          pieChartVisual: {
-            visualId: panel.id,
-            title,
-            subtitle,
-            chartConfiguration: {
-              donutOptions: { arcOptions: { arcThickness: 'MEDIUM' } },
-              fieldWells: { pieChartAggregatedFieldWells: { category: dims.slice(0, 1), values: values.slice(0, 1) } },
-            },
-          },
-        },
-      ];
-    case 'table': {
-      const fields = [...panel.dimensions, ...panel.measures];
-      const sortField = panel.dimensions[0].format === 'rank' ? panel.dimensions[0] : first;
-      return [
-        {
-          tableVisual: {
-            visualId: panel.id,
-            title,
-            subtitle,
-            chartConfiguration: {
-              fieldWells: {
-                tableUnaggregatedFieldWells: {
-                  values: fields.map((f) => ({
-                    fieldId: fieldId(panel, f),
-                    column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: f.column },
-                  })),
-                },
-              },
-              sortConfiguration: {
-                rowSort: [
-                  {
-                    fieldSort: {
-                      fieldId: fieldId(panel, sortField),
-                      direction: sortField.format === 'rank' ? 'ASC' : 'DESC',
-                    },
-                  },
-                ],
-              },
-            },
-          },
-        },
-      ];
-    }
+      return [donutVisual(panel, parts)];
+    case 'table':
+      return [tableVisual(panel, parts)];
     case 'bar':
     case 'ranking':
-    case 'distribution': {
-      // A trend keeps time order; a ranking puts the best first; a distribution sorts low to high.
-      const sort =
-        panel.kind === 'bar'
-          ? { fieldId: fieldId(panel, panel.dimensions[0]), direction: 'ASC' as const }
-          : {
-              fieldId: fieldId(panel, first),
-              direction: panel.kind === 'ranking' ? ('DESC' as const) : ('ASC' as const),
-            };
-      return [
-        {
-          barChartVisual: {
-            visualId: panel.id,
-            title,
-            subtitle,
-            chartConfiguration: {
-              orientation: panel.kind === 'ranking' ? 'HORIZONTAL' : 'VERTICAL',
-              fieldWells: {
-                barChartAggregatedFieldWells: {
-                  category: dims.slice(0, 1),
-                  values: panel.kind === 'bar' ? values : values.slice(0, 1),
-                },
-              },
-              sortConfiguration: {
-                categorySort: [{ fieldSort: sort }],
-                categoryItemsLimit: { otherCategories: 'EXCLUDE' },
-              },
-              dataLabels: { visibility: panel.kind === 'ranking' ? 'VISIBLE' : 'HIDDEN' },
-            },
-          },
-        },
-      ];
-    }
+    case 'distribution':
+      return [barVisual(panel, parts)];
   }
 }
 
@@ -222,22 +244,31 @@ export function quicksightDefinition(
 export interface QuickSightDashboardArgs {
   /** Prefix of the QuickSight ids (data source, data sets, VPC connection, dashboard, analysis). */
   idPrefix: string;
-  accountId: pulumi.Input<string>;
-  /** QuickSight users or groups who author: the engineers and the analysts (at least one). */
+  /** The stack's account, Region and partition: the dashboard's account, the native provider's Region, the ENI grants. */
+  aws: AwsContext;
+  /** QuickSight users or groups who author: the engineers and the analysts (the config requires the analysts'). */
   authorArns: string[];
   /** QuickSight users or groups who only read the dashboard. */
   viewerArns: string[];
+  /** The warehouse VPC the connection's network interfaces live in. */
   vpcId: pulumi.Input<string>;
+  /** The warehouse VPC's CIDR: the only place the connection may send SQL to. */
   vpcCidr: string;
+  /** Subnets of the connection's network interfaces (the warehouse's isolated subnets). */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** The workgroup's security group, whose return traffic the connection lets in. */
   warehouseSecurityGroupId: pulumi.Input<string>;
+  /** Where the data source connects: the workgroup's address and port. */
   workgroupEndpoint: pulumi.Input<{ address: string; port: number }>;
+  /** The database the data sets query. */
   database: string;
   /** Secrets Manager secret holding the database credentials QuickSight signs in with. */
   credentialsSecretArn: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  /** AWS partition of the ARNs; default aws. */
-  partition?: pulumi.Input<string>;
+  /**
+   * Tags of the aws-native dashboard and analysis: the stack's `aws:defaultTags` reach the aws
+   * provider's resources only, so the program passes them to the native provider too.
+   */
+  defaultTags?: Record<string, string>;
 }
 
 const DATA_SET_ACTIONS = [
@@ -275,8 +306,6 @@ export const ANALYSIS_AUTHOR_ACTIONS = [
   'quicksight:DescribeAnalysisPermissions',
   'quicksight:UpdateAnalysisPermissions',
 ];
-const QUICKSIGHT_PRINCIPAL = /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/;
-
 export class QuickSightDashboard extends pulumi.ComponentResource {
   readonly dataSource: aws.quicksight.DataSource;
   readonly dataSets: aws.quicksight.DataSet[];
@@ -287,15 +316,30 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
 
   constructor(name: string, args: QuickSightDashboardArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:QuickSightDashboard', name, {}, opts);
-    const problems: string[] = [];
-    if (args.authorArns.length === 0) problems.push('authorArns must name at least one QuickSight user or group');
-    for (const arn of [...args.authorArns, ...args.viewerArns])
-      if (!QUICKSIGHT_PRINCIPAL.test(arn))
-        problems.push(`${JSON.stringify(arn)} is not a QuickSight user or group ARN`);
-    if (!/^[\w-]{1,40}$/.test(args.idPrefix)) problems.push('idPrefix must be 1-40 letters, digits, - or _');
-    if (problems.length > 0) throw new Error(`QuickSightDashboard ${name}: ${problems.join('; ')}`);
-    const grant = (arns: string[], actions: string[]) => arns.map((principal) => ({ principal, actions }));
+    // The principals' ARNs are the config schema's; the id prefix comes from the project and stack.
+    if (!/^[\w-]{1,40}$/.test(args.idPrefix))
+      throw new Error(`QuickSightDashboard ${name}: idPrefix must be 1-40 letters, digits, - or _`);
 
+    const vpcConnection = this.declareVpcConnection(name, args);
+    this.dataSource = this.declareDataSource(name, args, vpcConnection);
+    // One data set per query the panels read: the query's own SQL, with its columns declared
+    // from the warehouse schema (the API refuses custom SQL without them: terraform-provider-aws #33273, #35052).
+    const queries = panelQueries();
+    this.dataSets = queries.map((queryName) => this.declareDataSet(name, args, queryName));
+    const definition = quicksightDefinition(Object.fromEntries(queries.map((q, i) => [q, this.dataSets[i].arn])));
+    const { dashboard, analysis } = this.declareDashboardAndAnalysis(name, args, definition);
+    this.dashboard = dashboard;
+    this.analysis = analysis;
+    this.dashboardUrl = pulumi.interpolate`https://${args.aws.region}.quicksight.aws.amazon.com/sn/dashboards/${this.dashboard.dashboardId}`;
+    this.registerOutputs({
+      dataSourceArn: this.dataSource.arn,
+      dataSetIds: this.dataSets.map((d) => d.dataSetId),
+      dashboardUrl: this.dashboardUrl,
+    });
+  }
+
+  /** The VPC connection: its own security group (SQL to the workgroup only) and a role for its network interfaces. */
+  private declareVpcConnection(name: string, args: QuickSightDashboardArgs): aws.quicksight.VpcConnection {
     const sg = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
@@ -322,36 +366,11 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
       {
         services: ['quicksight.amazonaws.com'],
         description: 'QuickSight VPC connection: manage its network interfaces',
-        statements: [
-          {
-            // Interfaces only in the connection's own subnets and with its own security group.
-            Sid: 'ManageNetworkInterfaces',
-            Effect: 'Allow',
-            Action: ['ec2:CreateNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:DeleteNetworkInterface'],
-            Resource: pulumi
-              .all([
-                pulumi.interpolate`arn:${args.partition ?? 'aws'}:ec2:${args.region}:${args.accountId}:`,
-                args.subnetIds,
-                sg.arn,
-              ])
-              .apply(([ec2, subnets, sgArn]) => [
-                `${ec2}network-interface/*`,
-                sgArn,
-                ...subnets.map((id) => `${ec2}subnet/${id}`),
-              ]),
-          },
-          // The two Describe calls take no resource in IAM.
-          {
-            Sid: 'DescribeNetwork',
-            Effect: 'Allow',
-            Action: ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
-            Resource: ['*'],
-          },
-        ],
+        statements: networkInterfaceStatements(args, sg.arn),
       },
       { parent: this },
     );
-    const vpcConnection = new aws.quicksight.VpcConnection(
+    return new aws.quicksight.VpcConnection(
       `${name}-vpc-connection`,
       {
         vpcConnectionId: `${args.idPrefix}-warehouse`,
@@ -362,8 +381,15 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy] },
     );
+  }
+
+  private declareDataSource(
+    name: string,
+    args: QuickSightDashboardArgs,
+    vpcConnection: aws.quicksight.VpcConnection,
+  ): aws.quicksight.DataSource {
     const endpoint = pulumi.output(args.workgroupEndpoint);
-    this.dataSource = new aws.quicksight.DataSource(
+    return new aws.quicksight.DataSource(
       `${name}-source`,
       {
         dataSourceId: `${args.idPrefix}-warehouse`,
@@ -377,48 +403,60 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // One data set per query the panels read: the query's own SQL, with its columns declared
-    // from the warehouse schema (the API refuses custom SQL without them: terraform-provider-aws #33273, #35052).
-    const queries = panelQueries();
-    this.dataSets = queries.map((queryName) => {
-      const query = dashboardQueries[queryName];
-      const id = queryName.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-      return new aws.quicksight.DataSet(
-        `${name}-${id}`,
-        {
-          dataSetId: `${args.idPrefix}-${id}`,
-          name: `${args.idPrefix} ${query.title}`,
-          importMode: 'DIRECT_QUERY',
-          physicalTableMaps: [
-            {
-              physicalTableMapId: queryName,
-              customSql: {
-                dataSourceArn: this.dataSource.arn,
-                name: queryName,
-                sqlQuery: query.dataSetSql,
-                columns: Object.entries(viewColumns[query.view]).map(([column, type]) => ({ name: column, type })),
-              },
+  }
+
+  private declareDataSet(
+    name: string,
+    args: QuickSightDashboardArgs,
+    queryName: DashboardQueryName,
+  ): aws.quicksight.DataSet {
+    const query = dashboardQueries[queryName];
+    const id = queryName.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    return new aws.quicksight.DataSet(
+      `${name}-${id}`,
+      {
+        dataSetId: `${args.idPrefix}-${id}`,
+        name: `${args.idPrefix} ${query.title}`,
+        importMode: 'DIRECT_QUERY',
+        physicalTableMaps: [
+          {
+            physicalTableMapId: queryName,
+            customSql: {
+              dataSourceArn: this.dataSource.arn,
+              name: queryName,
+              sqlQuery: query.dataSetSql,
+              columns: Object.entries(viewColumns[query.view]).map(([column, type]) => ({ name: column, type })),
             },
-          ],
-          permissions: grant(args.authorArns, DATA_SET_ACTIONS),
-        },
-        { parent: this },
-      );
-    });
-    const definition = quicksightDefinition(Object.fromEntries(queries.map((q, i) => [q, this.dataSets[i].arn])));
+          },
+        ],
+        permissions: grant(args.authorArns, DATA_SET_ACTIONS),
+      },
+      { parent: this },
+    );
+  }
+
+  /** The dashboard readers see and the analysis authors edit and republish: one definition, on aws-native. */
+  private declareDashboardAndAnalysis(
+    name: string,
+    args: QuickSightDashboardArgs,
+    definition: Definition,
+  ): { dashboard: awsnative.quicksight.Dashboard; analysis: awsnative.quicksight.Analysis } {
     // Loaded here, not at import: a stack without the dashboard never pays for it (~0.2 s CPU).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy require is what keeps it off the import path
     const { Provider, quicksight } = require('@pulumi/aws-native') as typeof import('@pulumi/aws-native');
     // Its own provider, so the stack needs no aws-native config of its own.
     const native = new Provider(
       `${name}-native`,
-      { region: args.region as pulumi.Input<awsnative.Region> },
+      {
+        region: args.aws.region as awsnative.Region,
+        ...(args.defaultTags ? { defaultTags: { tags: args.defaultTags } } : {}),
+      },
       { parent: this },
     );
-    this.dashboard = new quicksight.Dashboard(
+    const dashboard = new quicksight.Dashboard(
       `${name}-dashboard`,
       {
-        awsAccountId: args.accountId,
+        awsAccountId: args.aws.accountId,
         dashboardId: `${args.idPrefix}-sales`,
         name: `${args.idPrefix} Black Friday sales`,
         definition,
@@ -435,11 +473,10 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
       },
       { parent: this, provider: native },
     );
-    // The same definition as an analysis, where authors edit and republish.
-    this.analysis = new quicksight.Analysis(
+    const analysis = new quicksight.Analysis(
       `${name}-analysis`,
       {
-        awsAccountId: args.accountId,
+        awsAccountId: args.aws.accountId,
         analysisId: `${args.idPrefix}-sales`,
         name: `${args.idPrefix} Black Friday sales`,
         definition,
@@ -447,11 +484,29 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
       },
       { parent: this, provider: native },
     );
-    this.dashboardUrl = pulumi.interpolate`https://${args.region}.quicksight.aws.amazon.com/sn/dashboards/${this.dashboard.dashboardId}`;
-    this.registerOutputs({
-      dataSourceArn: this.dataSource.arn,
-      dataSetIds: this.dataSets.map((d) => d.dataSetId),
-      dashboardUrl: this.dashboardUrl,
-    });
+    return { dashboard, analysis };
   }
+}
+
+const grant = (arns: string[], actions: string[]) => arns.map((principal) => ({ principal, actions }));
+
+/** The connection's role: network interfaces only in its own subnets and with its own security group. */
+function networkInterfaceStatements(args: QuickSightDashboardArgs, sgArn: pulumi.Output<string>): PolicyStatement[] {
+  return [
+    {
+      Sid: 'ManageNetworkInterfaces',
+      Effect: 'Allow',
+      Action: ['ec2:CreateNetworkInterface', 'ec2:ModifyNetworkInterfaceAttribute', 'ec2:DeleteNetworkInterface'],
+      Resource: pulumi
+        .all([arnIn(args.aws, 'ec2', ''), args.subnetIds, sgArn])
+        .apply(([ec2, subnets, sg]) => [`${ec2}network-interface/*`, sg, ...subnets.map((id) => `${ec2}subnet/${id}`)]),
+    },
+    // The two Describe calls take no resource in IAM.
+    {
+      Sid: 'DescribeNetwork',
+      Effect: 'Allow',
+      Action: ['ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+      Resource: ['*'],
+    },
+  ];
 }

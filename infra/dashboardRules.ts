@@ -12,7 +12,7 @@
 //   the definition: sorts and layouts refer to fields by id;
 // - a custom-SQL data set declares its columns, typed STRING | INTEGER | DECIMAL | DATETIME | BIT |
 //   BOOLEAN | JSON (API_InputColumn; terraform-provider-aws #33273 and #35052 for the missing-columns error).
-/* eslint-disable @typescript-eslint/no-explicit-any */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a definition is untyped JSON here: the checker walks any shape
 export type Json = any;
 
 const ID = /^[\w-]{1,512}$/;

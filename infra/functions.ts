@@ -1,48 +1,74 @@
 // The producer and the two consumers: aws.lambda.Functions whose code is the esbuild
-// bundle of the handlers in functions/ (infra/lambdaPackaging.ts), each with its own
+// bundle of the handlers in handlers/ (infra/lambdaPackaging.ts), each with its own
 // least-privilege role and log group, and the SQS event source mappings declared here
 // (Queue.onEvent cannot set ReportBatchItemFailures).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { streamNames, type StreamName } from '../kernel/contracts';
+import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { logWriteStatement, serviceRole, type PolicyStatement } from './iam';
 import type { LambdaArchive } from './lambdaPackaging';
 import { landingPrefixes } from './landing';
 
 export interface StreamEndpoint {
+  /** The stream queue's ARN: the consumer's event source, the producer's target. */
   queueArn: pulumi.Input<string>;
+  /** The stream queue's URL, which the producer sends to. */
   queueUrl: pulumi.Input<string>;
 }
 
+/** The producer's settings; each becomes one of its environment variables (handlers/producer.ts reads them). */
 export interface ProducerOptions {
+  /** 'fill' packs each message up to maxMessageBytes; a number packs that many events (EVENTS_PER_MESSAGE). */
   eventsPerMessage: number | 'fill';
+  /** The queues' MaximumMessageSize: the packing limit of a message body (MAX_MESSAGE_BYTES). */
   maxMessageBytes: number;
+  /** Message body compression (COMPRESSION). */
   compression: 'gzip' | 'none';
+  /** Minutes of demand one run generates: the schedule's period (WINDOW_MINUTES). */
   windowMinutes: number;
+  /** Sale lines per minute at the top of the demand curve (PEAK_LINES_PER_MINUTE). */
   peakLinesPerMinute: number;
+  /** Mixed with each window's start, so equal windows give equal events (SEED). */
   seed: number;
   /** Share of demanded sale lines lost to empty shelves (LOST_SALES_RATE); the generator's default when absent. */
   lostSalesRate?: number;
+  /** Memory of the producer (MB). */
   memoryMb: number;
+  /** Timeout of the producer (s). */
   timeoutSeconds: number;
 }
 
+/** The consumers' settings, the same for every stream. */
 export interface ConsumerOptions {
+  /** Memory of each consumer (MB). */
   memoryMb: number;
+  /** Timeout of each consumer (s). */
   timeoutSeconds: number;
+  /** Messages per invocation (the event source mapping's BatchSize). */
   batchSize: number;
+  /** The mapping's MaximumBatchingWindowInSeconds. */
   batchWindowSeconds: number;
+  /** Concurrent invocations per queue at most (the mapping's scaling config). */
   maxConcurrency: number;
 }
 
+/** The functions' arguments, as the config schema checked them (infra/config.ts): no bound is checked again here. */
 export interface PipelineFunctionsArgs {
+  /** Each stream's queue: the producer sends to all, each consumer reads its own. */
   streams: Record<StreamName, StreamEndpoint>;
+  /** The landing bucket the consumers write to. */
   bucketName: pulumi.Input<string>;
+  /** The landing bucket's ARN, for the consumers' write grants (their own prefixes only). */
   bucketArn: pulumi.Input<string>;
-  archives: { producer: LambdaArchive; salesConsumer: LambdaArchive; inventoryConsumer: LambdaArchive };
+  /** The code of each function (infra/lambdaPackaging.ts). */
+  archives: { producer: LambdaArchive; consumers: Record<StreamName, LambdaArchive> };
+  /** The Node.js runtime of every function. */
   runtime: aws.lambda.Runtime;
+  /** Retention of every function's log group (days). */
   logRetentionDays: number;
+  /** The producer's settings. */
   producer: ProducerOptions;
+  /** The consumers' settings. */
   consumer: ConsumerOptions;
 }
 
@@ -52,8 +78,6 @@ export interface DeployedFunction {
   rolePolicy: aws.iam.RolePolicy;
   logGroup: aws.cloudwatch.LogGroup;
 }
-
-const consumerArchive = { sales: 'salesConsumer', inventory: 'inventoryConsumer' } as const;
 
 /** Lambda keeps an async event at most 6 hours (PutFunctionEventInvokeConfig). */
 export const MAX_ASYNC_EVENT_AGE_SECONDS = 21_600;
@@ -72,17 +96,6 @@ export class PipelineFunctions extends pulumi.ComponentResource {
 
   constructor(name: string, args: PipelineFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:PipelineFunctions', name, {}, opts);
-    const c = args.consumer;
-    const problems: string[] = [];
-    if (c.batchSize < 1 || c.batchSize > 10_000)
-      problems.push(`consumer.batchSize must be 1..10000, got ${c.batchSize}`);
-    if (c.batchSize > 10 && c.batchWindowSeconds < 1)
-      problems.push('consumer.batchWindowSeconds must be >= 1 when batchSize > 10');
-    if (c.maxConcurrency < 2 || c.maxConcurrency > 1000)
-      problems.push(`consumer.maxConcurrency must be 2..1000, got ${c.maxConcurrency}`);
-    if (problems.length) throw new Error(`PipelineFunctions ${name}: ${problems.join('; ')}`);
-
-    const p = args.producer;
     // Scheduler invokes the producer asynchronously: a function error or timeout is retried by
     // Lambda (2 more attempts), then discarded unless an on-failure destination keeps it
     // (Lambda "Configuring error handling for asynchronous invocation" and "Capturing records
@@ -92,7 +105,31 @@ export class PipelineFunctions extends pulumi.ComponentResource {
       { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 },
       { parent: this },
     );
-    this.producer = this.deploy(`${name}-producer`, args, args.archives.producer, {
+    this.producer = this.declareProducer(name, args);
+    this.producerInvokeConfig = new aws.lambda.FunctionEventInvokeConfig(
+      `${name}-producer-async`,
+      {
+        functionName: this.producer.function.name,
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: producerEventAgeSeconds(args.producer.windowMinutes),
+        destinationConfig: { onFailure: { destination: this.producerFailureQueue.arn } },
+      },
+      { parent: this, dependsOn: [this.producer.rolePolicy] },
+    );
+    const consumers = perStream((stream) => this.declareConsumer(name, stream, args));
+    this.consumers = consumers;
+
+    this.registerOutputs({
+      producerName: this.producer.function.name,
+      producerFailureQueueUrl: this.producerFailureQueue.url,
+      consumerNames: perStream((s) => consumers[s].function.name),
+    });
+  }
+
+  /** The producer: sends to every stream queue, and records the windows that failed every attempt. */
+  private declareProducer(name: string, args: PipelineFunctionsArgs): DeployedFunction {
+    const p = args.producer;
+    return this.deploy(`${name}-producer`, args, args.archives.producer, {
       description: 'Generates a window of Black Friday sales and inventory events and sends them to the stream queues.',
       memoryMb: p.memoryMb,
       timeoutSeconds: p.timeoutSeconds,
@@ -124,66 +161,54 @@ export class PipelineFunctions extends pulumi.ComponentResource {
         },
       ],
     });
-    this.producerInvokeConfig = new aws.lambda.FunctionEventInvokeConfig(
-      `${name}-producer-async`,
-      {
-        functionName: this.producer.function.name,
-        maximumRetryAttempts: 2,
-        maximumEventAgeInSeconds: producerEventAgeSeconds(p.windowMinutes),
-        destinationConfig: { onFailure: { destination: this.producerFailureQueue.arn } },
-      },
-      { parent: this, dependsOn: [this.producer.rolePolicy] },
-    );
+  }
 
-    const consumers = {} as PipelineFunctions['consumers'];
-    for (const stream of streamNames) {
-      const prefixes = landingPrefixes(stream);
-      const deployed = this.deploy(`${name}-${stream}-consumer`, args, args.archives[consumerArchive[stream]], {
-        description: `Validates ${stream} chunks and writes them as CSV to the landing bucket.`,
-        memoryMb: c.memoryMb,
-        timeoutSeconds: c.timeoutSeconds,
-        environment: { LANDING_BUCKET: args.bucketName },
-        statements: [
-          // The three actions the SQS event source needs from the function's role.
-          {
-            Sid: 'ConsumeOwnQueue',
-            Effect: 'Allow',
-            Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-            Resource: [args.streams[stream].queueArn],
-          },
-          {
-            Sid: 'WriteOwnPrefixes',
-            Effect: 'Allow',
-            Action: ['s3:PutObject'],
-            Resource: [
-              pulumi.interpolate`${args.bucketArn}/${prefixes.raw}*`,
-              pulumi.interpolate`${args.bucketArn}/${prefixes.rejected}*`,
-            ],
-          },
-        ],
-      });
-      const mapping = new aws.lambda.EventSourceMapping(
-        `${name}-${stream}-mapping`,
+  /** One stream's consumer and the event source mapping that feeds it its queue. */
+  private declareConsumer(
+    name: string,
+    stream: StreamName,
+    args: PipelineFunctionsArgs,
+  ): DeployedFunction & { mapping: aws.lambda.EventSourceMapping } {
+    const c = args.consumer;
+    const prefixes = landingPrefixes(stream);
+    const deployed = this.deploy(`${name}-${stream}-consumer`, args, args.archives.consumers[stream], {
+      description: `Validates ${stream} chunks and writes them as CSV to the landing bucket.`,
+      memoryMb: c.memoryMb,
+      timeoutSeconds: c.timeoutSeconds,
+      environment: { LANDING_BUCKET: args.bucketName },
+      statements: [
+        // The three actions the SQS event source needs from the function's role.
         {
-          eventSourceArn: args.streams[stream].queueArn,
-          functionName: deployed.function.arn,
-          batchSize: c.batchSize,
-          maximumBatchingWindowInSeconds: c.batchWindowSeconds,
-          functionResponseTypes: ['ReportBatchItemFailures'],
-          scalingConfig: { maximumConcurrency: c.maxConcurrency },
+          Sid: 'ConsumeOwnQueue',
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          Resource: [args.streams[stream].queueArn],
         },
-        // The role must allow receiving before Lambda validates the mapping.
-        { parent: this, dependsOn: [deployed.rolePolicy] },
-      );
-      consumers[stream] = { ...deployed, mapping };
-    }
-    this.consumers = consumers;
-
-    this.registerOutputs({
-      producerName: this.producer.function.name,
-      producerFailureQueueUrl: this.producerFailureQueue.url,
-      consumerNames: Object.fromEntries(streamNames.map((s) => [s, consumers[s].function.name])),
+        {
+          Sid: 'WriteOwnPrefixes',
+          Effect: 'Allow',
+          Action: ['s3:PutObject'],
+          Resource: [
+            pulumi.interpolate`${args.bucketArn}/${prefixes.raw}*`,
+            pulumi.interpolate`${args.bucketArn}/${prefixes.rejected}*`,
+          ],
+        },
+      ],
     });
+    const mapping = new aws.lambda.EventSourceMapping(
+      `${name}-${stream}-mapping`,
+      {
+        eventSourceArn: args.streams[stream].queueArn,
+        functionName: deployed.function.arn,
+        batchSize: c.batchSize,
+        maximumBatchingWindowInSeconds: c.batchWindowSeconds,
+        functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: c.maxConcurrency },
+      },
+      // The role must allow receiving before Lambda validates the mapping.
+      { parent: this, dependsOn: [deployed.rolePolicy] },
+    );
+    return { ...deployed, mapping };
   }
 
   private deploy(
@@ -206,14 +231,23 @@ export class PipelineFunctions extends pulumi.ComponentResource {
   }
 }
 
+/** One function's settings (deployFunction). */
 export interface FunctionSpec {
+  /** The function's description in the console. */
   description: string;
+  /** Its code and handler (infra/lambdaPackaging.ts). */
   archive: LambdaArchive;
+  /** The Node.js runtime. */
   runtime: aws.lambda.Runtime;
+  /** Memory (MB). */
   memoryMb: number;
+  /** Timeout (s). */
   timeoutSeconds: number;
+  /** Retention of its log group (days). */
   logRetentionDays: number;
+  /** Its environment variables. */
   environment: Record<string, pulumi.Input<string>>;
+  /** What its execution role allows, besides writing its own log group. */
   statements: PolicyStatement[];
 }
 

@@ -9,6 +9,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { rejectedPrefix, streamNames, streams, type StreamName } from '../kernel/contracts';
+import { arnIn, type AwsContext } from './awsContext';
 import { policyDocument, type PolicyStatement } from './iam';
 
 /** Key prefixes a stream's consumer writes: its CSV files and its rejected events. */
@@ -23,10 +24,8 @@ export interface LandingArgs {
   rawRetentionDays: number;
   /** Days before rejected events expire: the time people have to look at them. */
   rejectedRetentionDays: number;
-  /** Account and region allowed to create the Redshift S3 event integration on this bucket. */
-  accountId: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  partition?: pulumi.Input<string>;
+  /** The account and Region allowed to create the Redshift S3 event integration on this bucket. */
+  aws: AwsContext;
 }
 
 export class Landing extends pulumi.ComponentResource {
@@ -37,14 +36,6 @@ export class Landing extends pulumi.ComponentResource {
 
   constructor(name: string, args: LandingArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:Landing', name, {}, opts);
-    const problems: string[] = [];
-    for (const key of ['rawRetentionDays', 'rejectedRetentionDays'] as const) {
-      if (!Number.isInteger(args[key]) || args[key] < 1)
-        problems.push(`${key} must be a whole number of days >= 1, got ${args[key]}`);
-    }
-    if (problems.length) throw new Error(`Landing ${name}: ${problems.join('; ')}`);
-    const partition = args.partition ?? 'aws';
-
     this.bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy }, { parent: this });
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
@@ -66,10 +57,22 @@ export class Landing extends pulumi.ComponentResource {
       { bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] },
       { parent: this },
     );
+    this.declareLifecycle(name, args);
+    this.policy = new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      { bucket, policy: policyDocument(bucketStatements(this.bucket.arn, args.aws)) },
+      { parent: this, dependsOn: [publicAccess, ownership] },
+    );
+
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+  }
+
+  /** Expiry of the stream files and of the rejected events, and of abandoned multipart uploads. */
+  private declareLifecycle(name: string, args: LandingArgs): void {
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
       {
-        bucket,
+        bucket: this.bucket.id,
         rules: [
           ...streamNames.map((stream) => ({
             id: `expire-${stream}`,
@@ -93,38 +96,32 @@ export class Landing extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
-    const statements: PolicyStatement[] = [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: ['s3:*'],
-        Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-      {
-        // The S3 event integration (created by the warehouse) manages this bucket's
-        // notification configuration; that is why the program declares no BucketNotification.
-        Sid: 'AllowRedshiftEventIntegration',
-        Effect: 'Allow',
-        Principal: { Service: 'redshift.amazonaws.com' },
-        Action: ['s3:GetBucketNotification', 's3:PutBucketNotification', 's3:GetBucketLocation'],
-        Resource: [this.bucket.arn],
-        Condition: {
-          StringLike: {
-            'aws:SourceArn': pulumi.interpolate`arn:${partition}:redshift:${args.region}:${args.accountId}:integration:*`,
-          },
-          StringEquals: { 'aws:SourceAccount': args.accountId },
-        },
-      },
-    ];
-    this.policy = new aws.s3.BucketPolicy(
-      `${name}-policy`,
-      { bucket, policy: policyDocument(statements) },
-      { parent: this, dependsOn: [publicAccess, ownership] },
-    );
-
-    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }
+}
+
+/** The bucket policy: TLS only, and Redshift may manage notifications for this account's integrations. */
+function bucketStatements(bucketArn: pulumi.Output<string>, context: AwsContext): PolicyStatement[] {
+  return [
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['s3:*'],
+      Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+    {
+      // The S3 event integration (created by the warehouse) manages this bucket's
+      // notification configuration; that is why the program declares no BucketNotification.
+      Sid: 'AllowRedshiftEventIntegration',
+      Effect: 'Allow',
+      Principal: { Service: 'redshift.amazonaws.com' },
+      Action: ['s3:GetBucketNotification', 's3:PutBucketNotification', 's3:GetBucketLocation'],
+      Resource: [bucketArn],
+      Condition: {
+        StringLike: { 'aws:SourceArn': arnIn(context, 'redshift', 'integration:*') },
+        StringEquals: { 'aws:SourceAccount': context.accountId },
+      },
+    },
+  ];
 }

@@ -3,27 +3,62 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { streamNames, type StreamName } from '../kernel/contracts';
+import { arnIn, type AwsContext } from './awsContext';
 import { policyDocument } from './iam';
 
 export interface OpsArgs {
+  /** Each stream queue's name: its oldest-message alarm and dashboard metrics. */
   queueNames: Record<StreamName, pulumi.Input<string>>;
+  /** Each stream's DLQ name: alarmed when not empty. */
   deadLetterQueueNames: Record<StreamName, pulumi.Input<string>>;
+  /** The schedule's DLQ: invocations Scheduler could not deliver. */
   scheduleDeadLetterQueueName: pulumi.Input<string>;
   /** The producer's async on-failure destination: windows that failed every attempt. */
   producerFailureQueueName: pulumi.Input<string>;
-  /** Auto-copy load errors, as the warehouse publishes them; and its failed load checks. */
+  /** Auto-copy load errors, as the warehouse publishes them; no alarm when absent. */
   loadErrorMetric?: { namespace: string; name: string; dimensions: pulumi.Input<Record<string, pulumi.Input<string>>> };
+  /** The warehouse's failed load checks; no alarm when absent. */
   loadCheckFailureQueueName?: pulumi.Input<string>;
+  /** The producer function: its errors, dropped events and failed destinations. */
   producerFunctionName: pulumi.Input<string>;
+  /** Each stream's consumer function: its errors, duration and concurrency. */
   consumerFunctionNames: Record<StreamName, pulumi.Input<string>>;
+  /** Alarm when a stream queue's oldest message is older than this (s). */
   oldestMessageAgeAlarmSeconds: number;
+  /** Subscribed to the alarm topic ('' = no subscription); its form is the config schema's. */
   alarmEmail: string;
-  accountId: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  /** aws, aws-cn, aws-us-gov: from aws.getPartition, never hard-coded. */
-  partition: pulumi.Input<string>;
+  /** The stack's account, Region and partition: the key policy and the dashboard's Region. */
+  aws: AwsContext;
+  /** Name of the CloudWatch dashboard. */
   dashboardName: string;
 }
+
+type AlarmSettings = Omit<aws.cloudwatch.MetricAlarmArgs, 'alarmActions' | 'okActions' | 'alarmDescription'>;
+
+/** Alarm as soon as one period's statistic is above zero. */
+const aboveZero = (
+  namespace: string,
+  metricName: string,
+  dimensions: AlarmSettings['dimensions'],
+  statistic: 'Sum' | 'Maximum',
+  period: number,
+): AlarmSettings => ({
+  namespace,
+  metricName,
+  dimensions,
+  statistic,
+  period,
+  comparisonOperator: 'GreaterThanThreshold',
+  threshold: 0,
+});
+
+/** Messages waiting in a queue that should stay empty. */
+const queueNotEmpty = (queueName: pulumi.Input<string>, period: number) =>
+  aboveZero('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { QueueName: queueName }, 'Maximum', period);
+
+/** A Lambda metric counted over 5 minutes. */
+const functionCount = (metricName: string, functionName: pulumi.Input<string>) =>
+  aboveZero('AWS/Lambda', metricName, { FunctionName: functionName }, 'Sum', 300);
 
 export class Ops extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
@@ -32,9 +67,26 @@ export class Ops extends pulumi.ComponentResource {
 
   constructor(name: string, args: OpsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:Ops', name, {}, opts);
-    if (args.alarmEmail !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.alarmEmail))
-      throw new Error(`Ops ${name}: alarmEmail must be an email address or '', got ${JSON.stringify(args.alarmEmail)}`);
+    this.topic = this.declareAlarmTopic(name, args);
+    // The order is the dashboard's alarm widget's.
+    this.alarms = [
+      ...streamNames.flatMap((stream) => this.declareStreamAlarms(name, stream, args)),
+      ...this.declareProducerAlarms(name, args),
+      ...this.declareWarehouseAlarms(name, args),
+      this.alarm(
+        name,
+        'schedule-dlq-not-empty',
+        'Scheduler could not deliver a producer invocation: replay the scheduled time in the message.',
+        queueNotEmpty(args.scheduleDeadLetterQueueName, 60),
+      ),
+    ];
+    this.dashboard = this.declareDashboard(name, args);
+    this.registerOutputs({ topicArn: this.topic.arn, dashboardName: this.dashboard.dashboardName });
+  }
 
+  /** The encrypted topic the alarms publish to, and its optional e-mail subscription. */
+  private declareAlarmTopic(name: string, args: OpsArgs): aws.sns.Topic {
+    const { accountId } = args.aws;
     // A customer managed key: CloudWatch cannot publish to a topic under the AWS managed aws/sns key.
     const key = new aws.kms.Key(
       `${name}-alarms-key`,
@@ -47,7 +99,7 @@ export class Ops extends pulumi.ComponentResource {
           {
             Sid: 'AccountAdministers',
             Effect: 'Allow',
-            Principal: { AWS: pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:root` },
+            Principal: { AWS: arnIn(args.aws, 'iam', 'root', false) },
             Action: ['kms:*'],
             Resource: ['*'],
           },
@@ -57,25 +109,25 @@ export class Ops extends pulumi.ComponentResource {
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
             Resource: ['*'],
-            Condition: { StringEquals: { 'aws:SourceAccount': args.accountId } },
+            Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
           },
         ]),
       },
       { parent: this },
     );
-    this.topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn }, { parent: this });
+    const topic = new aws.sns.Topic(`${name}-alarms`, { kmsMasterKeyId: key.arn }, { parent: this });
     new aws.sns.TopicPolicy(
       `${name}-alarms-policy`,
       {
-        arn: this.topic.arn,
+        arn: topic.arn,
         policy: policyDocument([
           {
             Sid: 'CloudWatchAlarmsPublish',
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['sns:Publish'],
-            Resource: [this.topic.arn],
-            Condition: { StringEquals: { 'aws:SourceAccount': args.accountId } },
+            Resource: [topic.arn],
+            Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
           },
         ]),
       },
@@ -84,196 +136,141 @@ export class Ops extends pulumi.ComponentResource {
     if (args.alarmEmail)
       new aws.sns.TopicSubscription(
         `${name}-alarms-email`,
-        { topic: this.topic.arn, protocol: 'email', endpoint: args.alarmEmail },
+        { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail },
         { parent: this },
       );
+    return topic;
+  }
 
-    const alarm = (
-      suffix: string,
-      description: string,
-      a: Omit<aws.cloudwatch.MetricAlarmArgs, 'alarmActions' | 'okActions' | 'alarmDescription'>,
-    ) =>
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${suffix}`,
-        {
-          alarmDescription: description,
-          treatMissingData: 'notBreaching',
-          evaluationPeriods: 1,
-          alarmActions: [this.topic.arn],
-          okActions: [this.topic.arn],
-          ...a,
-        },
-        { parent: this },
-      );
-    const alarms: aws.cloudwatch.MetricAlarm[] = [];
-    for (const stream of streamNames) {
-      alarms.push(
-        alarm(
-          `${stream}-dlq-not-empty`,
-          `Messages in the ${stream} DLQ: they failed ${stream} consumption repeatedly. Inspect, fix, then redrive.`,
-          {
-            namespace: 'AWS/SQS',
-            metricName: 'ApproximateNumberOfMessagesVisible',
-            dimensions: { QueueName: args.deadLetterQueueNames[stream] },
-            statistic: 'Maximum',
-            period: 60,
-            comparisonOperator: 'GreaterThanThreshold',
-            threshold: 0,
-          },
-        ),
-        alarm(
-          `${stream}-oldest-message`,
-          `The ${stream} queue is falling behind: its oldest message is older than ${args.oldestMessageAgeAlarmSeconds} s.`,
-          {
-            namespace: 'AWS/SQS',
-            metricName: 'ApproximateAgeOfOldestMessage',
-            dimensions: { QueueName: args.queueNames[stream] },
-            statistic: 'Maximum',
-            period: 60,
-            evaluationPeriods: 3,
-            comparisonOperator: 'GreaterThanThreshold',
-            threshold: args.oldestMessageAgeAlarmSeconds,
-          },
-        ),
-        alarm(`${stream}-consumer-errors`, `The ${stream} consumer failed invocations (whole batches retried).`, {
-          namespace: 'AWS/Lambda',
-          metricName: 'Errors',
-          dimensions: { FunctionName: args.consumerFunctionNames[stream] },
-          statistic: 'Sum',
-          period: 300,
-          comparisonOperator: 'GreaterThanThreshold',
-          threshold: 0,
-        }),
-      );
-    }
-    alarms.push(
-      alarm('producer-errors', 'The producer failed: a window may be missing until its retry succeeds.', {
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        dimensions: { FunctionName: args.producerFunctionName },
-        statistic: 'Sum',
-        period: 300,
-        comparisonOperator: 'GreaterThanThreshold',
-        threshold: 0,
-      }),
-      alarm(
-        'producer-failed-windows',
-        'A producer window failed every attempt (function error or timeout): fix the cause, then replay it with `npm run replay-windows` (docs/INFRA.md).',
+  /** One alarm to the topic, raised and cleared by mail; no data is no alarm. */
+  private alarm(name: string, suffix: string, description: string, a: AlarmSettings): aws.cloudwatch.MetricAlarm {
+    return new aws.cloudwatch.MetricAlarm(
+      `${name}-${suffix}`,
+      {
+        alarmDescription: description,
+        treatMissingData: 'notBreaching',
+        evaluationPeriods: 1,
+        alarmActions: [this.topic.arn],
+        okActions: [this.topic.arn],
+        ...a,
+      },
+      { parent: this },
+    );
+  }
+
+  /** A stream's DLQ not empty, its queue falling behind, its consumer failing. */
+  private declareStreamAlarms(name: string, stream: StreamName, args: OpsArgs): aws.cloudwatch.MetricAlarm[] {
+    return [
+      this.alarm(
+        name,
+        `${stream}-dlq-not-empty`,
+        `Messages in the ${stream} DLQ: they failed ${stream} consumption repeatedly. Inspect, fix, then redrive.`,
+        queueNotEmpty(args.deadLetterQueueNames[stream], 60),
+      ),
+      this.alarm(
+        name,
+        `${stream}-oldest-message`,
+        `The ${stream} queue is falling behind: its oldest message is older than ${args.oldestMessageAgeAlarmSeconds} s.`,
         {
           namespace: 'AWS/SQS',
-          metricName: 'ApproximateNumberOfMessagesVisible',
-          dimensions: { QueueName: args.producerFailureQueueName },
+          metricName: 'ApproximateAgeOfOldestMessage',
+          dimensions: { QueueName: args.queueNames[stream] },
           statistic: 'Maximum',
           period: 60,
+          evaluationPeriods: 3,
           comparisonOperator: 'GreaterThanThreshold',
-          threshold: 0,
+          threshold: args.oldestMessageAgeAlarmSeconds,
         },
+      ),
+      this.alarm(
+        name,
+        `${stream}-consumer-errors`,
+        `The ${stream} consumer failed invocations (whole batches retried).`,
+        functionCount('Errors', args.consumerFunctionNames[stream]),
+      ),
+    ];
+  }
+
+  /** Every way a producer window can go missing. */
+  private declareProducerAlarms(name: string, args: OpsArgs): aws.cloudwatch.MetricAlarm[] {
+    return [
+      this.alarm(
+        name,
+        'producer-errors',
+        'The producer failed: a window may be missing until its retry succeeds.',
+        functionCount('Errors', args.producerFunctionName),
+      ),
+      this.alarm(
+        name,
+        'producer-failed-windows',
+        'A producer window failed every attempt (function error or timeout): fix the cause, then replay it with `npm run replay-windows` (docs/INFRA.md).',
+        queueNotEmpty(args.producerFailureQueueName, 60),
       ),
       // Events Lambda dropped without running them (too old, or throttled past their age);
       // and records it could not send to the failure queue. Either means a window is missing.
-      alarm(
+      this.alarm(
+        name,
         'producer-async-events-dropped',
         'Lambda dropped producer events (event age exceeded): those windows are missing; replay them by scheduled time.',
-        {
-          namespace: 'AWS/Lambda',
-          metricName: 'AsyncEventsDropped',
-          dimensions: { FunctionName: args.producerFunctionName },
-          statistic: 'Sum',
-          period: 300,
-          comparisonOperator: 'GreaterThanThreshold',
-          threshold: 0,
-        },
+        functionCount('AsyncEventsDropped', args.producerFunctionName),
       ),
-      alarm(
+      this.alarm(
+        name,
         'producer-destination-failures',
         'Lambda could not record a failed producer window in its failure queue: the window is missing; replay it by scheduled time.',
-        {
-          namespace: 'AWS/Lambda',
-          metricName: 'DestinationDeliveryFailures',
-          dimensions: { FunctionName: args.producerFunctionName },
-          statistic: 'Sum',
-          period: 300,
-          comparisonOperator: 'GreaterThanThreshold',
-          threshold: 0,
-        },
+        functionCount('DestinationDeliveryFailures', args.producerFunctionName),
       ),
-      ...(args.loadErrorMetric
-        ? [
-            alarm(
-              'copy-job-load-errors',
-              'A COPY JOB failed to load landing files and will skip them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix the cause, then load those files by hand.',
-              {
-                namespace: args.loadErrorMetric.namespace,
-                metricName: args.loadErrorMetric.name,
-                dimensions: args.loadErrorMetric.dimensions,
-                statistic: 'Sum',
-                period: 300,
-                comparisonOperator: 'GreaterThanThreshold',
-                threshold: 0,
-              },
-            ),
-          ]
-        : []),
-      ...(args.loadCheckFailureQueueName
-        ? [
-            alarm(
-              'load-check-failures',
-              'The warehouse load-error check failed or was not delivered: load errors are not being watched.',
-              {
-                namespace: 'AWS/SQS',
-                metricName: 'ApproximateNumberOfMessagesVisible',
-                dimensions: { QueueName: args.loadCheckFailureQueueName },
-                statistic: 'Maximum',
-                period: 300,
-                comparisonOperator: 'GreaterThanThreshold',
-                threshold: 0,
-              },
-            ),
-          ]
-        : []),
-      alarm(
-        'schedule-dlq-not-empty',
-        'Scheduler could not deliver a producer invocation: replay the scheduled time in the message.',
-        {
-          namespace: 'AWS/SQS',
-          metricName: 'ApproximateNumberOfMessagesVisible',
-          dimensions: { QueueName: args.scheduleDeadLetterQueueName },
-          statistic: 'Maximum',
-          period: 60,
-          comparisonOperator: 'GreaterThanThreshold',
-          threshold: 0,
-        },
-      ),
-    );
-    this.alarms = alarms;
+    ];
+  }
 
+  /** Files auto-copy skipped, and load checks that did not run: when the warehouse reports them. */
+  private declareWarehouseAlarms(name: string, args: OpsArgs): aws.cloudwatch.MetricAlarm[] {
+    const alarms: aws.cloudwatch.MetricAlarm[] = [];
+    if (args.loadErrorMetric)
+      alarms.push(
+        this.alarm(
+          name,
+          'copy-job-load-errors',
+          'A COPY JOB failed to load landing files and will skip them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix the cause, then load those files by hand.',
+          aboveZero(
+            args.loadErrorMetric.namespace,
+            args.loadErrorMetric.name,
+            args.loadErrorMetric.dimensions,
+            'Sum',
+            300,
+          ),
+        ),
+      );
+    if (args.loadCheckFailureQueueName)
+      alarms.push(
+        this.alarm(
+          name,
+          'load-check-failures',
+          'The warehouse load-error check failed or was not delivered: load errors are not being watched.',
+          queueNotEmpty(args.loadCheckFailureQueueName, 300),
+        ),
+      );
+    return alarms;
+  }
+
+  /** The pipeline's health on one CloudWatch dashboard (pipelineDashboard). */
+  private declareDashboard(name: string, args: OpsArgs): aws.cloudwatch.Dashboard {
     const body = pulumi
       .all([
-        args.region,
         args.queueNames,
         args.deadLetterQueueNames,
         args.producerFunctionName,
         args.consumerFunctionNames,
-        alarms.map((a) => a.arn),
+        this.alarms.map((a) => a.arn),
       ])
-      .apply(([region, queues, dlqs, producer, consumers, alarmArns]) =>
-        JSON.stringify(
-          pipelineDashboard({
-            region,
-            queues: queues as Record<StreamName, string>,
-            dlqs: dlqs as Record<StreamName, string>,
-            producer,
-            consumers: consumers as Record<StreamName, string>,
-            alarmArns,
-          }),
-        ),
+      .apply(([queues, dlqs, producer, consumers, alarmArns]) =>
+        JSON.stringify(pipelineDashboard({ region: args.aws.region, queues, dlqs, producer, consumers, alarmArns })),
       );
-    this.dashboard = new aws.cloudwatch.Dashboard(
+    return new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       { dashboardName: args.dashboardName, dashboardBody: body },
       { parent: this },
     );
-    this.registerOutputs({ topicArn: this.topic.arn, dashboardName: this.dashboard.dashboardName });
   }
 }
 

@@ -1,11 +1,11 @@
 // The whole stack from a validated config: the components and how they connect.
 // index.ts calls this; tests and `npm run plan` run it under Pulumi mocks.
-import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { buildCatalog } from '../kernel/catalog';
-import { streamNames, type StreamName } from '../kernel/contracts';
+import { buildCatalog, type Catalog } from '../kernel/catalog';
+import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { buildMigrations } from '../warehouse/migrations';
 import { Access } from './access';
+import { awsContext, type AwsContext } from './awsContext';
 import type { StackConfig } from './config';
 import { QuickSightDashboard } from './dashboard';
 import { PipelineFunctions } from './functions';
@@ -27,20 +27,29 @@ export interface PipelineOutputs {
   dashboardUrls: { cloudwatch: pulumi.Output<string>; quicksight?: pulumi.Output<string> };
 }
 
+/** What the components share: the config, where the stack deploys, its name, and the deploy-time catalog. */
+interface Stack {
+  cfg: StackConfig;
+  aws: AwsContext;
+  /** `<project>-<stack>`, lowercased: the physical name of what needs one. */
+  baseName: string;
+  catalog: Catalog;
+}
+
 export function definePipeline(
   cfg: StackConfig,
   region: string,
   stack = pulumi.getStack(),
   project = pulumi.getProject(),
 ): PipelineOutputs {
-  const identity = aws.getCallerIdentityOutput();
-  const accountId = identity.accountId;
-  const partition = aws.getPartitionOutput().partition;
-  const baseName = `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
-
-  // The catalog is built here, at deploy time (faker stays out of every Lambda), and
-  // travels into the closures as plain data.
-  const catalog = buildCatalog(cfg.catalogSeed, { products: cfg.catalogProducts, stores: cfg.catalogStores });
+  const s: Stack = {
+    cfg,
+    aws: awsContext(region),
+    baseName: `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+    // The catalog is built here, at deploy time (faker stays out of every Lambda), and
+    // travels into the closures as plain data.
+    catalog: buildCatalog(cfg.catalogSeed, { products: cfg.catalogProducts, stores: cfg.catalogStores }),
+  };
 
   const streams = new Streams('streams', {
     maxMessageBytes: cfg.maxMessageBytes,
@@ -53,24 +62,47 @@ export function definePipeline(
     forceDestroy: cfg.forceDestroy,
     rawRetentionDays: cfg.rawRetentionDays,
     rejectedRetentionDays: cfg.rejectedRetentionDays,
-    accountId,
-    region,
-    partition,
+    aws: s.aws,
   });
+  const functions = declareFunctions(s, streams, landing);
+  const warehouse = declareWarehouse(s, landing);
+  // The producer starts only once the migration (tables, COPY JOBs) succeeded: files written
+  // before a COPY JOB exists are never auto-copied.
+  const schedule = new ProducerSchedule('schedule', {
+    expression: cfg.schedule,
+    enabled: cfg.scheduleEnabled,
+    windowMinutes: cfg.windowMinutes,
+    producerArn: functions.producer.function.arn,
+    aws: s.aws,
+    startAfter: [warehouse.migration],
+  });
+  const ops = declareOps(s, { streams, functions, warehouse, schedule });
+  declareAccess(s, { streams, functions, warehouse, schedule, ops });
+  const quicksight = cfg.dashboardEnabled ? declareQuickSight(s, warehouse) : undefined;
 
-  const runtime = cfg.lambdaRuntime as aws.lambda.Runtime;
-  const functions = new PipelineFunctions('functions', {
-    streams: Object.fromEntries(
-      streamNames.map((s) => [s, { queueArn: streams.queues[s].queue.arn, queueUrl: streams.queues[s].queue.url }]),
-    ) as Record<StreamName, { queueArn: pulumi.Output<string>; queueUrl: pulumi.Output<string> }>,
+  return {
+    queueUrls: perStream((st) => streams.queues[st].queue.url),
+    deadLetterQueueUrls: perStream((st) => streams.queues[st].deadLetterQueue.url),
+    landingBucket: landing.bucketName,
+    workgroupEndpoint: warehouse.endpoint,
+    workgroupName: warehouse.workgroup.workgroupName,
+    migrationsHash: warehouse.migrationsHash,
+    alarmTopicArn: ops.topic.arn,
+    dashboardUrls: {
+      cloudwatch: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${ops.dashboard.dashboardName}`,
+      ...(quicksight ? { quicksight: quicksight.dashboardUrl } : {}),
+    },
+  };
+}
+
+/** The producer and the consumers, each fed its stream's queue, writing to the landing bucket. */
+function declareFunctions({ cfg, catalog }: Stack, streams: Streams, landing: Landing): PipelineFunctions {
+  return new PipelineFunctions('functions', {
+    streams: perStream((s) => ({ queueArn: streams.queues[s].queue.arn, queueUrl: streams.queues[s].queue.url })),
     bucketName: landing.bucketName,
     bucketArn: landing.bucketArn,
-    archives: {
-      producer: producerArchive(catalog),
-      salesConsumer: consumerArchive('sales', catalog),
-      inventoryConsumer: consumerArchive('inventory', catalog),
-    },
-    runtime,
+    archives: { producer: producerArchive(catalog), consumers: perStream((s) => consumerArchive(s, catalog)) },
+    runtime: cfg.lambdaRuntime,
     logRetentionDays: cfg.logRetentionDays,
     producer: {
       eventsPerMessage: cfg.eventsPerMessage,
@@ -91,8 +123,11 @@ export function definePipeline(
       maxConcurrency: cfg.maxConcurrency,
     },
   });
+}
 
-  const warehouse = new Warehouse('warehouse', {
+/** The warehouse, loading the landing bucket, with migrations rendered for its COPY role. */
+function declareWarehouse({ cfg, aws: context, baseName, catalog }: Stack, landing: Landing): Warehouse {
+  return new Warehouse('warehouse', {
     warehouseName: baseName,
     vpcCidr: cfg.vpcCidr,
     database: cfg.database,
@@ -102,60 +137,50 @@ export function definePipeline(
     bucketName: landing.bucketName,
     bucketArn: landing.bucketArn,
     bucketPolicy: landing.policy,
-    accountId,
-    region,
-    partition,
+    aws: context,
     migrations: (copyRoleArn) =>
       pulumi
         .all([copyRoleArn, landing.bucketName])
         .apply(([roleArn, bucket]) =>
-          buildMigrations({ dialect: 'redshift', copyRoleArn: roleArn, bucket, region }, catalog),
+          buildMigrations({ dialect: 'redshift', copyRoleArn: roleArn, bucket, region: context.region }, catalog),
         ),
-    runtime,
+    runtime: cfg.lambdaRuntime,
     migratorTimeoutSeconds: cfg.migratorTimeoutSeconds,
     logRetentionDays: cfg.logRetentionDays,
   });
+}
 
-  // The producer starts only once the migration (tables, COPY JOBs) succeeded: files written
-  // before a COPY JOB exists are never auto-copied.
-  const schedule = new ProducerSchedule('schedule', {
-    expression: cfg.schedule,
-    enabled: cfg.scheduleEnabled,
-    windowMinutes: cfg.windowMinutes,
-    producerArn: functions.producer.function.arn,
-    accountId,
-    startAfter: [warehouse.migration],
-  });
+interface Declared {
+  streams: Streams;
+  functions: PipelineFunctions;
+  warehouse: Warehouse;
+  schedule: ProducerSchedule;
+}
 
-  const ops = new Ops('ops', {
-    queueNames: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].queue.name])) as Record<
-      StreamName,
-      pulumi.Output<string>
-    >,
-    deadLetterQueueNames: Object.fromEntries(
-      streamNames.map((s) => [s, streams.queues[s].deadLetterQueue.name]),
-    ) as Record<StreamName, pulumi.Output<string>>,
-    scheduleDeadLetterQueueName: schedule.deadLetterQueue.name,
-    producerFailureQueueName: functions.producerFailureQueue.name,
-    loadErrorMetric: warehouse.loadErrorMetric,
-    loadCheckFailureQueueName: warehouse.loadCheckFailures.name,
-    producerFunctionName: functions.producer.function.name,
-    consumerFunctionNames: Object.fromEntries(
-      streamNames.map((s) => [s, functions.consumers[s].function.name]),
-    ) as Record<StreamName, pulumi.Output<string>>,
+/** Alarms on every failure signal the other components expose, and the health dashboard. */
+function declareOps({ cfg, aws: context, baseName }: Stack, d: Declared): Ops {
+  return new Ops('ops', {
+    queueNames: perStream((s) => d.streams.queues[s].queue.name),
+    deadLetterQueueNames: perStream((s) => d.streams.queues[s].deadLetterQueue.name),
+    scheduleDeadLetterQueueName: d.schedule.deadLetterQueue.name,
+    producerFailureQueueName: d.functions.producerFailureQueue.name,
+    loadErrorMetric: d.warehouse.loadErrorMetric,
+    loadCheckFailureQueueName: d.warehouse.loadCheckFailures.name,
+    producerFunctionName: d.functions.producer.function.name,
+    consumerFunctionNames: perStream((s) => d.functions.consumers[s].function.name),
     oldestMessageAgeAlarmSeconds: cfg.oldestMessageAgeAlarmSeconds,
     alarmEmail: cfg.alarmEmail,
-    accountId,
-    region,
-    partition,
+    aws: context,
     dashboardName: `${baseName}-pipeline`,
   });
+}
 
-  new Access('access', {
+/** The people and what each persona may touch of what the other components declared. */
+function declareAccess({ cfg, aws: context }: Stack, d: Declared & { ops: Ops }): Access {
+  const { streams, functions, warehouse, schedule } = d;
+  return new Access('access', {
     users: cfg.users,
-    accountId,
-    region,
-    partition,
+    aws: context,
     queueArns: streamNames.map((s) => streams.queues[s].queue.arn),
     deadLetterQueueArns: [
       ...streamNames.map((s) => streams.queues[s].deadLetterQueue.arn),
@@ -171,48 +196,32 @@ export function definePipeline(
       warehouse.migrator.logGroup.arn,
     ],
     workgroupArn: warehouse.workgroup.arn,
-    dashboardArn: ops.dashboard.dashboardArn,
+    dashboardArn: d.ops.dashboard.dashboardArn,
   });
+}
 
-  let quicksightUrl: pulumi.Output<string> | undefined;
-  if (cfg.dashboardEnabled) {
-    const dashboard = new QuickSightDashboard('dashboard', {
-      idPrefix: baseName,
-      accountId,
-      authorArns: [cfg.quicksightPrincipalArn, cfg.quicksightEngineerArn].filter((arn) => arn !== ''),
-      viewerArns: [cfg.quicksightViewerArn].filter((arn) => arn !== ''),
-      vpcId: warehouse.vpc.vpcId,
-      vpcCidr: cfg.vpcCidr,
-      subnetIds: warehouse.vpc.isolatedSubnetIds,
-      warehouseSecurityGroupId: warehouse.securityGroup.id,
-      workgroupEndpoint: warehouse.workgroup.endpoints.apply((e) => ({
-        address: e[0]?.address ?? '',
-        port: e[0]?.port ?? 5439,
-      })),
-      database: cfg.database,
-      credentialsSecretArn: warehouse.namespace.adminPasswordSecretArn,
-      region,
-      partition,
-    });
-    quicksightUrl = dashboard.dashboardUrl;
-  }
+/** The analysts' QuickSight dashboard over the warehouse, reached through its VPC. */
+function declareQuickSight({ cfg, aws: context, baseName }: Stack, warehouse: Warehouse): QuickSightDashboard {
+  return new QuickSightDashboard('dashboard', {
+    idPrefix: baseName,
+    aws: context,
+    authorArns: [cfg.quicksightPrincipalArn, cfg.quicksightEngineerArn].filter((arn) => arn !== ''),
+    viewerArns: [cfg.quicksightViewerArn].filter((arn) => arn !== ''),
+    vpcId: warehouse.vpc.vpcId,
+    vpcCidr: cfg.vpcCidr,
+    subnetIds: warehouse.vpc.isolatedSubnetIds,
+    warehouseSecurityGroupId: warehouse.securityGroup.id,
+    workgroupEndpoint: warehouse.workgroup.endpoints.apply((e) => ({
+      address: e[0]?.address ?? '',
+      port: e[0]?.port ?? 5439,
+    })),
+    database: cfg.database,
+    credentialsSecretArn: warehouse.namespace.adminPasswordSecretArn,
+    defaultTags: defaultTags(),
+  });
+}
 
-  return {
-    queueUrls: Object.fromEntries(streamNames.map((s) => [s, streams.queues[s].queue.url])) as Record<
-      StreamName,
-      pulumi.Output<string>
-    >,
-    deadLetterQueueUrls: Object.fromEntries(
-      streamNames.map((s) => [s, streams.queues[s].deadLetterQueue.url]),
-    ) as Record<StreamName, pulumi.Output<string>>,
-    landingBucket: landing.bucketName,
-    workgroupEndpoint: warehouse.endpoint,
-    workgroupName: warehouse.workgroup.workgroupName,
-    migrationsHash: warehouse.migrationsHash,
-    alarmTopicArn: ops.topic.arn,
-    dashboardUrls: {
-      cloudwatch: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${ops.dashboard.dashboardName}`,
-      ...(quicksightUrl ? { quicksight: quicksightUrl } : {}),
-    },
-  };
+/** The stack's `aws:defaultTags` tags (the stack files set them), for providers other than the default aws one. */
+function defaultTags(): Record<string, string> | undefined {
+  return new pulumi.Config('aws').getObject<{ tags?: Record<string, string> }>('defaultTags')?.tags;
 }

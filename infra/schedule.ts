@@ -2,16 +2,22 @@
 // time, so a retried invocation regenerates the same window (same chunk ids), not a new one.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { Problems } from '../kernel/problems';
+import type { AwsContext } from './awsContext';
 import { serviceRole } from './iam';
 
 export interface ScheduleArgs {
-  /** rate(N minutes|hours|days): also the producer's window length. */
+  /** rate(N minutes|hours|days), as the config schema checked it: also the producer's window length. */
   expression: string;
+  /** ENABLED (true) or DISABLED (false): a disabled schedule keeps its resources and runs nothing. */
   enabled: boolean;
+  /** The producer's window (minutes), which the rate derives: an event older than one window is dropped. */
   windowMinutes: number;
+  /** The producer function the schedule invokes. */
   producerArn: pulumi.Input<string>;
-  accountId: pulumi.Input<string>;
-  /** Retries of a failed delivery to Lambda before the event goes to the DLQ. */
+  /** The stack's account, pinned in the role's trust policy (aws:SourceAccount). */
+  aws: AwsContext;
+  /** Retries of a failed delivery to Lambda before the event goes to the DLQ (0..185); default 3. */
   maximumRetryAttempts?: number;
   /**
    * What must succeed before the first run: the warehouse migration. A COPY JOB ingests only
@@ -30,15 +36,15 @@ export class ProducerSchedule extends pulumi.ComponentResource {
 
   constructor(name: string, args: ScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:ProducerSchedule', name, {}, opts);
-    const problems: string[] = [];
-    if (!/^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(args.expression))
-      problems.push(`expression must be rate(N unit), got ${JSON.stringify(args.expression)}`);
+    // The expression's form is the config schema's; what it cannot see are this component's own options.
     const retries = args.maximumRetryAttempts ?? 3;
-    if (!Number.isInteger(retries) || retries < 0 || retries > 185)
-      problems.push(`maximumRetryAttempts must be 0..185, got ${retries}`);
-    if (args.startAfter.length === 0)
-      problems.push('startAfter must name the warehouse migration the schedule waits for');
-    if (problems.length) throw new Error(`ProducerSchedule ${name}: ${problems.join('; ')}`);
+    new Problems()
+      .check(
+        Number.isInteger(retries) && retries >= 0 && retries <= 185,
+        `maximumRetryAttempts must be 0..185, got ${retries}`,
+      )
+      .check(args.startAfter.length > 0, 'startAfter must name the warehouse migration the schedule waits for')
+      .throwIfAny(`ProducerSchedule ${name}`, (m) => new Error(m));
 
     // Deliveries that still fail after the retries land here, with the scheduled time in the body.
     this.deadLetterQueue = new aws.sqs.Queue(
@@ -51,7 +57,7 @@ export class ProducerSchedule extends pulumi.ComponentResource {
       {
         services: ['scheduler.amazonaws.com'],
         description: 'EventBridge Scheduler: invoke the producer, dead-letter failed deliveries',
-        accountId: args.accountId,
+        accountId: args.aws.accountId,
         statements: [
           { Sid: 'InvokeProducer', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [args.producerArn] },
           { Sid: 'DeadLetter', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.deadLetterQueue.arn] },

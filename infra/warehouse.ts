@@ -4,36 +4,45 @@ import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
 import { streamNames } from '../kernel/contracts';
+import { Problems } from '../kernel/problems';
+import { arnIn, type AwsContext } from './awsContext';
 import { deployFunction, type DeployedFunction } from './functions';
-import { policyDocument, serviceRole } from './iam';
+import { policyDocument, serviceRole, type PolicyStatement } from './iam';
 import { migratorArchive } from './lambdaPackaging';
 import { LOAD_ERROR_METRIC } from '../warehouse/loadErrors';
 import { migrationsHash, type Migration } from '../warehouse/migrations';
 import { landingPrefixes } from './landing';
 
 export interface WarehouseArgs {
-  /** Physical name of the namespace and workgroup (lowercase, digits, hyphens). */
+  /** Physical name of the namespace and workgroup (lowercase, digits, hyphens; from the project and stack). */
   warehouseName: string;
+  /** CIDR of the warehouse VPC (its three isolated subnets are carved from it). */
   vpcCidr: string;
+  /** The database the pipeline loads into. */
   database: string;
+  /** The namespace's admin user; Secrets Manager manages its password. */
   adminUsername: string;
+  /** Base RPUs of the workgroup. */
   baseCapacity: number;
-  /** 0 = no cap. */
+  /** The most RPUs the workgroup may scale to; 0 = no cap. */
   maxCapacity: number;
+  /** The landing bucket COPY JOBs read. */
   bucketName: pulumi.Input<string>;
+  /** The landing bucket's ARN: the COPY role's grants and the integration's source. */
   bucketArn: pulumi.Input<string>;
   /** The landing bucket's policy: the integration needs it in place first. */
   bucketPolicy: pulumi.Resource;
-  accountId: pulumi.Input<string>;
-  /** Plain string: the VPC (a remote component) takes its endpoint service name as plain data. */
-  region: string;
-  partition?: pulumi.Input<string>;
+  /** The stack's account, Region and partition. */
+  aws: AwsContext;
   /** Renders the migrations for the COPY role this component creates (COPY JOBs name it). */
   migrations: (copyRoleArn: pulumi.Output<string>) => pulumi.Output<Migration[]>;
+  /** The Node.js runtime of the migrator. */
   runtime: aws.lambda.Runtime;
+  /** Timeout of the migrator (s). */
   migratorTimeoutSeconds: number;
+  /** Retention of the migrator's log group (days). */
   logRetentionDays: number;
-  /** How often the migrator counts auto-copy's load errors into a metric; default 5 minutes. */
+  /** How often the migrator counts auto-copy's load errors into a metric (1..60 minutes); default 5. */
   loadCheckMinutes?: number;
 }
 
@@ -60,22 +69,82 @@ export class Warehouse extends pulumi.ComponentResource {
 
   constructor(name: string, args: WarehouseArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:Warehouse', name, {}, opts);
-    const problems: string[] = [];
-    if (!/^[a-z0-9-]{3,64}$/.test(args.warehouseName))
-      problems.push(
-        `warehouseName must be 3-64 lowercase letters, digits or hyphens, got ${JSON.stringify(args.warehouseName)}`,
-      );
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region))
-      problems.push(`region must look like us-east-1, got ${JSON.stringify(args.region)}`);
-    if (args.maxCapacity !== 0 && args.maxCapacity < args.baseCapacity)
-      problems.push(`maxCapacity (${args.maxCapacity}) must be 0 or >= baseCapacity (${args.baseCapacity})`);
-    if (problems.length) throw new Error(`Warehouse ${name}: ${problems.join('; ')}`);
-    const partition = args.partition ?? 'aws';
+    // The config schema bounds the capacities and the Region; these two come from elsewhere.
+    const loadCheckMinutes = args.loadCheckMinutes ?? 5;
+    new Problems()
+      .check(
+        /^[a-z0-9-]{3,64}$/.test(args.warehouseName),
+        () =>
+          `warehouseName must be 3-64 lowercase letters, digits or hyphens, got ${JSON.stringify(args.warehouseName)}`,
+      )
+      .check(
+        Number.isInteger(loadCheckMinutes) && loadCheckMinutes >= 1 && loadCheckMinutes <= 60,
+        () => `loadCheckMinutes must be 1..60, got ${loadCheckMinutes}`,
+      )
+      .throwIfAny(`Warehouse ${name}`, (m) => new Error(m));
 
-    // Isolated subnets: private, with no route to the internet. awsx refuses "Private"
-    // subnets without NAT gateways; the S3 gateway endpoint gives COPY its path to S3
-    // under enhanced VPC routing. "Auto" attaches the endpoint to the VPC's route tables.
-    this.vpc = new awsx.ec2.Vpc(
+    this.vpc = this.declareVpc(name, args);
+    this.securityGroup = this.declareSecurityGroup(name, args);
+    const copy = this.declareCopyRole(name, args);
+    this.copyRole = copy.role;
+    this.namespace = this.declareNamespace(name, args, copy);
+    this.workgroup = this.declareWorkgroup(name, args);
+    this.endpoint = this.workgroup.endpoints.apply((e) => (e?.[0] ? `${e[0].address}:${e[0].port}` : ''));
+    this.resourcePolicy = this.declareResourcePolicy(name, args);
+    this.integration = new aws.redshift.Integration(
+      `${name}-integration`,
+      {
+        integrationName: `${args.warehouseName}-landing`,
+        description: 'S3 event integration for COPY JOB auto-copy',
+        sourceArn: args.bucketArn,
+        targetArn: this.namespace.arn,
+      },
+      { parent: this, dependsOn: [this.resourcePolicy, args.bucketPolicy] },
+    );
+
+    this.loadCheckFailures = new aws.sqs.Queue(
+      `${name}-load-check-failures`,
+      { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 },
+      { parent: this },
+    );
+    const migrations = args.migrations(copy.role.arn);
+    this.migrationsHash = migrations.apply(migrationsHash);
+    this.migrator = this.declareMigrator(name, args, migrations);
+    // Re-runs when the migrations change, and when the namespace is replaced (a new, empty
+    // database has its namespaceId); COPY JOBs need the integration in place.
+    this.migration = new aws.lambda.Invocation(
+      `${name}-migrate`,
+      {
+        functionName: this.migrator.function.name,
+        input: pulumi.jsonStringify({ hash: this.migrationsHash, namespaceId: this.namespace.namespaceId }),
+        triggers: { migrationsHash: this.migrationsHash, namespaceId: this.namespace.namespaceId },
+      },
+      { parent: this, dependsOn: [this.workgroup, this.integration] },
+    );
+
+    // A file a COPY JOB fails to load is skipped for good (SYS_COPY_JOB_DETAIL docs): every few
+    // minutes the migrator counts such files into CopyJobLoadErrors, which Ops alarms on.
+    this.loadErrorMetric = {
+      ...LOAD_ERROR_METRIC,
+      dimensions: this.workgroup.workgroupName.apply((w): Record<string, string> => ({ Workgroup: w })),
+    };
+    this.loadCheck = this.declareLoadCheck(name, args, loadCheckMinutes);
+
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      workgroupName: this.workgroup.workgroupName,
+      namespaceArn: this.namespace.arn,
+      integrationArn: this.integration.arn,
+    });
+  }
+
+  /**
+   * Isolated subnets: private, with no route to the internet. awsx refuses "Private"
+   * subnets without NAT gateways; the S3 gateway endpoint gives COPY its path to S3
+   * under enhanced VPC routing. "Auto" attaches the endpoint to the VPC's route tables.
+   */
+  private declareVpc(name: string, args: WarehouseArgs): awsx.ec2.Vpc {
+    return new awsx.ec2.Vpc(
       `${name}-vpc`,
       {
         cidrBlock: args.vpcCidr,
@@ -84,18 +153,21 @@ export class Warehouse extends pulumi.ComponentResource {
         subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
         subnetSpecs: [{ type: awsx.ec2.SubnetType.Isolated, name: 'warehouse' }],
         vpcEndpointStrategy: awsx.ec2.VpcEndpointStrategy.Auto,
-        vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.region}.s3`, vpcEndpointType: 'Gateway' }],
+        vpcEndpointSpecs: [{ serviceName: `com.amazonaws.${args.aws.region}.s3`, vpcEndpointType: 'Gateway' }],
         enableDnsHostnames: true,
         enableDnsSupport: true,
       },
       { parent: this },
     );
+  }
 
+  /** SQL in from the VPC; out, only HTTPS to S3 through the gateway endpoint. */
+  private declareSecurityGroup(name: string, args: WarehouseArgs): aws.ec2.SecurityGroup {
     const s3PrefixList = aws.ec2.getManagedPrefixListOutput(
-      { name: `com.amazonaws.${args.region}.s3` },
+      { name: `com.amazonaws.${args.aws.region}.s3` },
       { parent: this },
     );
-    this.securityGroup = new aws.ec2.SecurityGroup(
+    return new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
         description: 'Redshift Serverless workgroup: SQL from inside the VPC, HTTPS to S3 through the gateway endpoint',
@@ -121,9 +193,11 @@ export class Warehouse extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+  }
 
-    const readPrefixes = streamNames.map((s) => landingPrefixes(s).raw);
-    const copy = serviceRole(
+  /** The role Redshift assumes for COPY JOBs: it reads the landing stream prefixes and nothing else. */
+  private declareCopyRole(name: string, args: WarehouseArgs): ServiceRole {
+    return serviceRole(
       `${name}-copy`,
       {
         services: ['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com'],
@@ -135,22 +209,17 @@ export class Warehouse extends pulumi.ComponentResource {
             Sid: 'ReadLandingFiles',
             Effect: 'Allow',
             Action: ['s3:GetObject'],
-            Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}*`),
+            Resource: READ_PREFIXES.map((p) => pulumi.interpolate`${args.bucketArn}/${p}*`),
           },
-          {
-            Sid: 'ListLandingPrefixes',
-            Effect: 'Allow',
-            Action: ['s3:ListBucket'],
-            Resource: [args.bucketArn],
-            Condition: { StringLike: { 's3:prefix': readPrefixes.map((p) => `${p}*`) } },
-          },
+          listLandingPrefixes(args.bucketArn),
         ],
       },
       { parent: this },
     );
-    this.copyRole = copy.role;
+  }
 
-    this.namespace = new aws.redshiftserverless.Namespace(
+  private declareNamespace(name: string, args: WarehouseArgs, copy: ServiceRole): aws.redshiftserverless.Namespace {
+    return new aws.redshiftserverless.Namespace(
       `${name}-namespace`,
       {
         namespaceName: args.warehouseName,
@@ -164,8 +233,10 @@ export class Warehouse extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [copy.policy] },
     );
+  }
 
-    this.workgroup = new aws.redshiftserverless.Workgroup(
+  private declareWorkgroup(name: string, args: WarehouseArgs): aws.redshiftserverless.Workgroup {
+    return new aws.redshiftserverless.Workgroup(
       `${name}-workgroup`,
       {
         workgroupName: args.warehouseName,
@@ -183,10 +254,11 @@ export class Warehouse extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.endpoint = this.workgroup.endpoints.apply((e) => (e?.[0] ? `${e[0].address}:${e[0].port}` : ''));
+  }
 
-    // The namespace lets the bucket push events to it, and this account create the integration.
-    this.resourcePolicy = new aws.redshift.ResourcePolicy(
+  /** The namespace lets the bucket push events to it, and this account create the integration. */
+  private declareResourcePolicy(name: string, args: WarehouseArgs): aws.redshift.ResourcePolicy {
+    return new aws.redshift.ResourcePolicy(
       `${name}-namespace-policy`,
       {
         resourceArn: this.namespace.arn,
@@ -202,7 +274,7 @@ export class Warehouse extends pulumi.ComponentResource {
           {
             Sid: 'AllowAccountToCreateIntegration',
             Effect: 'Allow',
-            Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${args.accountId}:root` },
+            Principal: { AWS: arnIn(args.aws, 'iam', 'root', false) },
             Action: ['redshift:CreateInboundIntegration'],
             Resource: [this.namespace.arn],
           },
@@ -210,31 +282,11 @@ export class Warehouse extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+  }
 
-    this.integration = new aws.redshift.Integration(
-      `${name}-integration`,
-      {
-        integrationName: `${args.warehouseName}-landing`,
-        description: 'S3 event integration for COPY JOB auto-copy',
-        sourceArn: args.bucketArn,
-        targetArn: this.namespace.arn,
-      },
-      { parent: this, dependsOn: [this.resourcePolicy, args.bucketPolicy] },
-    );
-
-    const loadCheckMinutes = args.loadCheckMinutes ?? 5;
-    if (!Number.isInteger(loadCheckMinutes) || loadCheckMinutes < 1 || loadCheckMinutes > 60)
-      throw new Error(`Warehouse ${name}: loadCheckMinutes must be 1..60, got ${loadCheckMinutes}`);
-    this.loadCheckFailures = new aws.sqs.Queue(
-      `${name}-load-check-failures`,
-      { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 },
-      { parent: this },
-    );
-
-    const migrations = args.migrations(copy.role.arn);
-    this.migrationsHash = migrations.apply(migrationsHash);
-    const workgroupArn = this.workgroup.arn;
-    this.migrator = deployFunction(
+  /** The migrator: applies the migrations at deploy time, and counts load errors on a schedule. */
+  private declareMigrator(name: string, args: WarehouseArgs, migrations: pulumi.Output<Migration[]>): DeployedFunction {
+    return deployFunction(
       `${name}-migrator`,
       {
         description: 'Applies the warehouse migrations (tables, dims, views, COPY JOBs) through the Redshift Data API',
@@ -249,82 +301,19 @@ export class Warehouse extends pulumi.ComponentResource {
           SECRET_ARN: this.namespace.adminPasswordSecretArn,
           LANDING_BUCKET: args.bucketName,
         },
-        statements: [
-          {
-            Sid: 'RunStatements',
-            Effect: 'Allow',
-            Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'],
-            Resource: [workgroupArn],
-          },
-          {
-            // These Data API actions take no resource; the condition limits them to statements this role ran.
-            // CancelStatement: a migrator about to time out cancels its own statement rather than
-            // leave it running for up to 24 hours (the condition key is documented for it).
-            Sid: 'ReadOwnStatements',
-            Effect: 'Allow',
-            Action: [
-              'redshift-data:DescribeStatement',
-              'redshift-data:GetStatementResult',
-              'redshift-data:CancelStatement',
-            ],
-            Resource: ['*'],
-            Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
-          },
-          // A rerun finds the statement of an earlier, timed-out run by its name (the migration id) and
-          // waits for it. ListStatements takes no resource and lists the caller's role's statements only.
-          { Sid: 'FindOwnStatements', Effect: 'Allow', Action: ['redshift-data:ListStatements'], Resource: ['*'] },
-          // Files that landed before a COPY JOB existed are loaded once by the migrator (by name):
-          // it lists the stream prefixes to find them.
-          {
-            Sid: 'ListLandingPrefixes',
-            Effect: 'Allow',
-            Action: ['s3:ListBucket'],
-            Resource: [args.bucketArn],
-            Condition: { StringLike: { 's3:prefix': readPrefixes.map((p) => `${p}*`) } },
-          },
-          // Each new COPY JOB is smoke-tested with a header-only canary under its own prefix.
-          {
-            Sid: 'WriteSmokeTestCanaries',
-            Effect: 'Allow',
-            Action: ['s3:PutObject'],
-            Resource: readPrefixes.map((p) => pulumi.interpolate`${args.bucketArn}/${p}_smoke/*`),
-          },
-          // Lambda records a failed load check here (on-failure destination, sent with this role).
-          {
-            Sid: 'RecordFailedChecks',
-            Effect: 'Allow',
-            Action: ['sqs:SendMessage'],
-            Resource: [this.loadCheckFailures.arn],
-          },
-          // The namespace's managed admin secret: DDL and COPY JOBs run as the database owner.
-          {
-            Sid: 'ReadAdminSecret',
-            Effect: 'Allow',
-            Action: ['secretsmanager:GetSecretValue'],
-            Resource: [this.namespace.adminPasswordSecretArn],
-          },
-        ],
+        statements: migratorStatements({
+          workgroupArn: this.workgroup.arn,
+          bucketArn: args.bucketArn,
+          loadCheckFailuresArn: this.loadCheckFailures.arn,
+          adminSecretArn: this.namespace.adminPasswordSecretArn,
+        }),
       },
       this,
     );
-    // Re-runs when the migrations change, and when the namespace is replaced (a new, empty
-    // database has its namespaceId); COPY JOBs need the integration in place.
-    this.migration = new aws.lambda.Invocation(
-      `${name}-migrate`,
-      {
-        functionName: this.migrator.function.name,
-        input: pulumi.jsonStringify({ hash: this.migrationsHash, namespaceId: this.namespace.namespaceId }),
-        triggers: { migrationsHash: this.migrationsHash, namespaceId: this.namespace.namespaceId },
-      },
-      { parent: this, dependsOn: [this.workgroup, this.integration] },
-    );
+  }
 
-    // A file a COPY JOB fails to load is skipped for good (SYS_COPY_JOB_DETAIL docs): every few
-    // minutes the migrator counts such files into CopyJobLoadErrors, which Ops alarms on.
-    this.loadErrorMetric = {
-      ...LOAD_ERROR_METRIC,
-      dimensions: this.workgroup.workgroupName.apply((w): Record<string, string> => ({ Workgroup: w })),
-    };
+  /** Every few minutes Scheduler runs the migrator's load-error check; failures land in loadCheckFailures. */
+  private declareLoadCheck(name: string, args: WarehouseArgs, loadCheckMinutes: number): aws.scheduler.Schedule {
     new aws.lambda.FunctionEventInvokeConfig(
       `${name}-migrator-async`,
       {
@@ -340,7 +329,7 @@ export class Warehouse extends pulumi.ComponentResource {
       {
         services: ['scheduler.amazonaws.com'],
         description: 'EventBridge Scheduler: run the migrator load-error check, dead-letter failed deliveries',
-        accountId: args.accountId,
+        accountId: args.aws.accountId,
         statements: [
           {
             Sid: 'InvokeMigrator',
@@ -353,7 +342,7 @@ export class Warehouse extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.loadCheck = new aws.scheduler.Schedule(
+    return new aws.scheduler.Schedule(
       `${name}-load-check`,
       {
         description: 'Counts auto-copy load errors (SYS_COPY_JOB_DETAIL status E) into a CloudWatch metric',
@@ -369,12 +358,70 @@ export class Warehouse extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [checker.policy, this.migration] },
     );
-
-    this.registerOutputs({
-      endpoint: this.endpoint,
-      workgroupName: this.workgroup.workgroupName,
-      namespaceArn: this.namespace.arn,
-      integrationArn: this.integration.arn,
-    });
   }
+}
+
+type ServiceRole = ReturnType<typeof serviceRole>;
+
+/** The landing prefixes COPY JOBs read: one per stream. */
+const READ_PREFIXES = streamNames.map((s) => landingPrefixes(s).raw);
+
+/** Listing the landing bucket, under the stream prefixes only. */
+function listLandingPrefixes(bucketArn: pulumi.Input<string>): PolicyStatement {
+  return {
+    Sid: 'ListLandingPrefixes',
+    Effect: 'Allow',
+    Action: ['s3:ListBucket'],
+    Resource: [bucketArn],
+    Condition: { StringLike: { 's3:prefix': READ_PREFIXES.map((p) => `${p}*`) } },
+  };
+}
+
+/** What the migrator's role allows: run its statements, find its own, list and smoke-test the landing prefixes, record failed checks, read the admin secret. */
+function migratorStatements(r: {
+  workgroupArn: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  loadCheckFailuresArn: pulumi.Input<string>;
+  adminSecretArn: pulumi.Input<string>;
+}): PolicyStatement[] {
+  return [
+    {
+      Sid: 'RunStatements',
+      Effect: 'Allow',
+      Action: ['redshift-data:ExecuteStatement', 'redshift-data:BatchExecuteStatement'],
+      Resource: [r.workgroupArn],
+    },
+    {
+      // These Data API actions take no resource; the condition limits them to statements this role ran.
+      // CancelStatement: a migrator about to time out cancels its own statement rather than
+      // leave it running for up to 24 hours (the condition key is documented for it).
+      Sid: 'ReadOwnStatements',
+      Effect: 'Allow',
+      Action: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement'],
+      Resource: ['*'],
+      Condition: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
+    },
+    // A rerun finds the statement of an earlier, timed-out run by its name (the migration id) and
+    // waits for it. ListStatements takes no resource and lists the caller's role's statements only.
+    { Sid: 'FindOwnStatements', Effect: 'Allow', Action: ['redshift-data:ListStatements'], Resource: ['*'] },
+    // Files that landed before a COPY JOB existed are loaded once by the migrator (by name):
+    // it lists the stream prefixes to find them.
+    listLandingPrefixes(r.bucketArn),
+    // Each new COPY JOB is smoke-tested with a header-only canary under its own prefix.
+    {
+      Sid: 'WriteSmokeTestCanaries',
+      Effect: 'Allow',
+      Action: ['s3:PutObject'],
+      Resource: READ_PREFIXES.map((p) => pulumi.interpolate`${r.bucketArn}/${p}_smoke/*`),
+    },
+    // Lambda records a failed load check here (on-failure destination, sent with this role).
+    { Sid: 'RecordFailedChecks', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [r.loadCheckFailuresArn] },
+    // The namespace's managed admin secret: DDL and COPY JOBs run as the database owner.
+    {
+      Sid: 'ReadAdminSecret',
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: [r.adminSecretArn],
+    },
+  ];
 }
