@@ -34,7 +34,7 @@ export interface AccessArgs {
 const SELF_USER = '${aws:username}';
 
 /** Path of the stack's users and groups. A user's ARN includes it (user/bfstream/alice), so self-service statements must too. */
-export const PEOPLE_PATH = '/bfstream/';
+const PEOPLE_PATH = '/bfstream/';
 
 /**
  * Deny everything without MFA except the calls needed to enrol an MFA device, after AWS's

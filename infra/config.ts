@@ -19,12 +19,12 @@ import { DEFAULT_CATALOG_SEED } from '../kernel/catalog';
 import { Problems } from '../kernel/problems';
 import { CAPACITY_LIMITS, changesToHold, measuredCosts, modelCapacity, type CapacityCosts } from './capacity';
 
-export const CONFIG_NAMESPACE = 'bfstream';
+const CONFIG_NAMESPACE = 'bfstream';
 export const personas = ['engineer', 'analyst', 'viewer'] as const;
 export type Persona = (typeof personas)[number];
 
 // CloudWatch Logs accepts only these retention periods (days).
-export const LOG_RETENTION_DAYS = [
+const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 /** SQS: a message stays invisible at most 12 hours after a receive (ChangeMessageVisibility). */
@@ -277,7 +277,7 @@ export const AWS_PROVIDER_KEYS = [
   'userAgents',
 ] as const;
 /** Namespaces a stack file may use: this project's, the AWS provider's, and Pulumi's own (pulumi:tags, ...). */
-export const CONFIG_NAMESPACES = [CONFIG_NAMESPACE, 'aws', 'pulumi'] as const;
+const CONFIG_NAMESPACES = [CONFIG_NAMESPACE, 'aws', 'pulumi'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -497,7 +497,7 @@ export function capacityProblems(config: StackConfig, costs: CapacityCosts): rea
 }
 
 /** Edit distance (insertions, deletions, substitutions), case-insensitive. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
   let previous = Array.from({ length: y.length + 1 }, (_, j) => j);

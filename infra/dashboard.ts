@@ -14,6 +14,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { PANELS, SHEETS, columnType, type Panel, type PanelField } from '../warehouse/panels';
 import { dashboardQueries, viewColumns, type DashboardQueryName } from '../warehouse/queries';
 import { arnIn, type AwsContext } from './awsContext';
+import { REDSHIFT_PORT } from './warehouse';
 import { serviceRole, type PolicyStatement } from './iam';
 
 type Definition = awsnative.types.input.quicksight.DashboardVersionDefinitionArgs;
@@ -346,7 +347,13 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
         description: 'QuickSight VPC connection: SQL to the Redshift workgroup only',
         vpcId: args.vpcId,
         egress: [
-          { description: 'Redshift SQL', protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrBlocks: [args.vpcCidr] },
+          {
+            description: 'Redshift SQL',
+            protocol: 'tcp',
+            fromPort: REDSHIFT_PORT,
+            toPort: REDSHIFT_PORT,
+            cidrBlocks: [args.vpcCidr],
+          },
         ],
         // QuickSight's network interfaces need return traffic from the warehouse.
         ingress: [

@@ -12,6 +12,8 @@
 //   the definition: sorts and layouts refer to fields by id;
 // - a custom-SQL data set declares its columns, typed STRING | INTEGER | DECIMAL | DATETIME | BIT |
 //   BOOLEAN | JSON (API_InputColumn; terraform-provider-aws #33273 and #35052 for the missing-columns error).
+import { Problems } from '../kernel/problems';
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a definition is untyped JSON here: the checker walks any shape
 export type Json = any;
 
@@ -39,36 +41,35 @@ export function definitionProblems(
   definition: Json,
   dataSetColumns: Record<string, { name: string; type: string }[]>,
 ): string[] {
-  const problems: string[] = [];
+  const problems = new Problems();
   const declared = new Map<string, string>(
     definition.dataSetIdentifierDeclarations.map((d: Json) => [d.identifier, d.dataSetArn]),
   );
   for (const sheet of definition.sheets) {
-    if (!ID.test(sheet.sheetId)) problems.push(`sheet id ${sheet.sheetId}`);
-    if (sheet.visuals.length > MAX_VISUALS_PER_SHEET)
-      problems.push(`${sheet.sheetId}: ${sheet.visuals.length} visuals`);
+    if (!ID.test(sheet.sheetId)) problems.add(`sheet id ${sheet.sheetId}`);
+    if (sheet.visuals.length > MAX_VISUALS_PER_SHEET) problems.add(`${sheet.sheetId}: ${sheet.visuals.length} visuals`);
     const layoutIds = sheet.layouts[0].configuration.gridLayout.elements.map((e: Json) => e.elementId).sort();
     const visualIds = sheet.visuals.map((v: Json) => (Object.values(v)[0] as Json).visualId).sort();
     if (JSON.stringify(layoutIds) !== JSON.stringify(visualIds))
-      problems.push(`${sheet.sheetId}: layout elements are not its visuals`);
-    for (const id of visualIds) if (!ID.test(id)) problems.push(`visual id ${id}`);
+      problems.add(`${sheet.sheetId}: layout elements are not its visuals`);
+    for (const id of visualIds) if (!ID.test(id)) problems.add(`visual id ${id}`);
   }
   const fields = collect(definition.sheets, 'fieldId').filter((f) => 'column' in f);
   const ids = fields.map((f) => f.fieldId);
-  for (const id of new Set(ids.filter((x, i) => ids.indexOf(x) !== i))) problems.push(`field id ${id} used twice`);
+  for (const id of new Set(ids.filter((x, i) => ids.indexOf(x) !== i))) problems.add(`field id ${id} used twice`);
   for (const f of fields) {
-    if (f.fieldId.length > 512) problems.push(`field id ${f.fieldId} too long`);
+    if (f.fieldId.length > 512) problems.add(`field id ${f.fieldId} too long`);
     const arn = declared.get(f.column.dataSetIdentifier);
     if (!arn) {
-      problems.push(`${f.fieldId}: data set ${f.column.dataSetIdentifier} not declared`);
+      problems.add(`${f.fieldId}: data set ${f.column.dataSetIdentifier} not declared`);
       continue;
     }
     const column = dataSetColumns[arn]?.find((c) => c.name === f.column.columnName);
-    if (!column) problems.push(`${f.fieldId}: no column ${f.column.columnName} in ${arn}`);
+    if (!column) problems.add(`${f.fieldId}: no column ${f.column.columnName} in ${arn}`);
     else if (fieldRole(f) === 'measure' && !['INTEGER', 'DECIMAL'].includes(column.type))
-      problems.push(`${f.fieldId}: measure over ${column.type}`);
+      problems.add(`${f.fieldId}: measure over ${column.type}`);
     else if (fieldRole(f) === 'date' && column.type !== 'DATETIME')
-      problems.push(`${f.fieldId}: date field over ${column.type}`);
+      problems.add(`${f.fieldId}: date field over ${column.type}`);
   }
-  return problems;
+  return [...problems.all];
 }

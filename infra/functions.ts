@@ -80,10 +80,10 @@ export interface DeployedFunction {
 }
 
 /** Lambda keeps an async event at most 6 hours (PutFunctionEventInvokeConfig). */
-export const MAX_ASYNC_EVENT_AGE_SECONDS = 21_600;
+const MAX_ASYNC_EVENT_AGE_SECONDS = 21_600;
 
 /** Lambda's async event age for a producer window: a window is useless once the next one ran. */
-export function producerEventAgeSeconds(windowMinutes: number): number {
+function producerEventAgeSeconds(windowMinutes: number): number {
   return Math.min(MAX_ASYNC_EVENT_AGE_SECONDS, Math.max(60, windowMinutes * 60));
 }
 

@@ -19,7 +19,7 @@ export function policyDocument(statements: PolicyStatement[]): pulumi.Output<str
 }
 
 /** Trust policy for a service principal, pinned to this account (confused-deputy guard). */
-export function trustPolicy(services: string[], accountId?: pulumi.Input<string>): pulumi.Output<string> {
+function trustPolicy(services: string[], accountId?: pulumi.Input<string>): pulumi.Output<string> {
   return policyDocument([
     {
       Sid: 'TrustService',

@@ -57,11 +57,15 @@ export function lambdaArchives(args: LambdaArchivesArgs): Record<FunctionName, L
 const readData = (file: string) =>
   `JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '${file}'), 'utf8'))`;
 
+function consumerEntry(stream: StreamName): string {
+  return `import { createConsumerHandler } from './handlers/consumer';\nexport const handler = createConsumerHandler('${stream}', ${readData('dims.json')});\n`;
+}
+
 /** The entry module of each function (source text; its imports resolve from the project root). */
 export const handlerEntries: Record<FunctionName, string> = {
   producer: `import { createProducerHandler } from './handlers/producer';\nexport const handler = createProducerHandler(${readData('catalog.json')});\n`,
-  salesConsumer: `import { createConsumerHandler } from './handlers/consumer';\nexport const handler = createConsumerHandler('sales', ${readData('dims.json')});\n`,
-  inventoryConsumer: `import { createConsumerHandler } from './handlers/consumer';\nexport const handler = createConsumerHandler('inventory', ${readData('dims.json')});\n`,
+  salesConsumer: consumerEntry('sales'),
+  inventoryConsumer: consumerEntry('inventory'),
   migrator: `import { createMigratorHandler } from './handlers/migrator';\nexport const handler = createMigratorHandler({ migrations: ${readData('migrations.json')} });\n`,
 };
 
@@ -75,7 +79,7 @@ export function producerArchive(catalog: Catalog, projectDir?: string): LambdaAr
 }
 
 export function consumerArchive(stream: StreamName, catalog: Catalog, projectDir?: string): LambdaArchive {
-  const name: FunctionName = stream === 'sales' ? 'salesConsumer' : 'inventoryConsumer';
+  const name: FunctionName = `${stream}Consumer`;
   return archiveOf(bundleHandler(handlerEntries[name], projectDir), {
     'dims.json': { products: catalog.products, stores: catalog.stores },
   });

@@ -274,8 +274,8 @@ export class Ops extends pulumi.ComponentResource {
   }
 }
 
-/** The CloudWatch dashboard body: pure data, unit-tested. */
-export function pipelineDashboard(p: {
+/** The CloudWatch dashboard body: pure data. */
+function pipelineDashboard(p: {
   region: string;
   queues: Record<StreamName, string>;
   dlqs: Record<StreamName, string>;

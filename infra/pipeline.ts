@@ -14,7 +14,7 @@ import { Landing } from './landing';
 import { Ops } from './ops';
 import { ProducerSchedule } from './schedule';
 import { Streams } from './streams';
-import { Warehouse } from './warehouse';
+import { REDSHIFT_PORT, Warehouse } from './warehouse';
 
 export interface PipelineOutputs {
   queueUrls: Record<StreamName, pulumi.Output<string>>;
@@ -213,7 +213,7 @@ function declareQuickSight({ cfg, aws: context, baseName }: Stack, warehouse: Wa
     warehouseSecurityGroupId: warehouse.securityGroup.id,
     workgroupEndpoint: warehouse.workgroup.endpoints.apply((e) => ({
       address: e[0]?.address ?? '',
-      port: e[0]?.port ?? 5439,
+      port: e[0]?.port ?? REDSHIFT_PORT,
     })),
     database: cfg.database,
     credentialsSecretArn: warehouse.namespace.adminPasswordSecretArn,
