@@ -333,9 +333,10 @@ function keysGiven(raw: Record<string, unknown>, problems: Problems): Map<string
   for (const [fullKey, value] of Object.entries(raw)) {
     const [namespace, key] = fullKey.includes(':') ? fullKey.split(':', 2) : [CONFIG_NAMESPACE, fullKey];
     if (namespace === 'aws')
-      problems.check((AWS_PROVIDER_KEYS as readonly string[]).includes(key), () => {
-        return `aws:${key}: unknown AWS provider key${didYouMean(key, AWS_PROVIDER_KEYS)}`;
-      });
+      problems.check(
+        (AWS_PROVIDER_KEYS as readonly string[]).includes(key),
+        () => `aws:${key}: unknown AWS provider key${didYouMean(key, AWS_PROVIDER_KEYS)}`,
+      );
     else if (namespace === 'pulumi') continue;
     else if (namespace !== CONFIG_NAMESPACE) {
       const near = closest(namespace, CONFIG_NAMESPACES);
