@@ -3,10 +3,14 @@
 // poison message is in a DLQ, and nothing else is anywhere: no message left in a
 // queue, no landing file left unloaded, no reject or DLQ message unexplained.
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { parseChunkId, windowTag } from '../kernel/chunks';
 import { rejectedPrefix, streamNames, streams, type Problem, type StreamName } from '../kernel/contracts';
 import { unpackMessage } from '../kernel/packing';
+import { Problems } from '../kernel/problems';
+import { isoSecond } from '../kernel/time';
+import { listKeys } from '../warehouse/loader';
 import { CHAOS_ATTRIBUTE, type Chaos } from './chaos';
 import type { StreamQueues } from './endpoint';
 import { queueDepth } from './eventSource';
@@ -66,20 +70,26 @@ export interface ReconcileDeps {
   runs: readonly { start: string; seed: number; minutes?: number }[];
 }
 
-/** The tag in ids and chunk ids of one window: `20261127T060000-1`. */
-export function windowTag(start: string, seed: number): string {
-  return `${start.slice(0, 19).replace(/[-:]/g, '')}-${(seed >>> 0).toString(36)}`;
+/** Which ids and landing files belong to this run. */
+interface RunMatcher {
+  /** A fact row id of one of this run's windows: `T-20261127T060000-1-000042-0`. */
+  isRunId(id: string): boolean;
+  /** A chunk this run's producer made (its window tag is one of the run's) or chaos injected. */
+  isRunChunk(chunk: string): boolean;
 }
 
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys;
+function runMatcher(deps: ReconcileDeps): RunMatcher {
+  const tags = new Set(deps.runs.map((r) => windowTag(r.start, r.seed)));
+  const chaosChunks = new Set((deps.chaos?.malformed ?? []).map((m) => m.chunkId));
+  return {
+    isRunId: (id) => {
+      // An event id is `<letter>-<window tag>-...`; the tag is a 15-character time, '-' and the seed.
+      if (id.charCodeAt(1) !== 45 /* '-' */) return false;
+      const end = id.indexOf('-', 18);
+      return tags.has(end < 0 ? id.slice(2) : id.slice(2, end));
+    },
+    isRunChunk: (chunk) => chaosChunks.has(chunk) || tags.has(parseChunkId(chunk)?.tag ?? ''),
+  };
 }
 
 /** Every message in a DLQ, read without deleting (they stay for a human to redrive). */
@@ -107,8 +117,13 @@ function chunkOfKey(key: string): string {
   return name.slice(0, name.lastIndexOf('.'));
 }
 
+/** Object keys under a prefix. */
+async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  return (await listKeys(s3, bucket, prefix)).map((o) => o.key);
+}
+
 /** The hash the warehouse sums in factDigest: md5's first 15 hex digits, as a number. */
-export function idHash(id: string): bigint {
+function idHash(id: string): bigint {
   return BigInt('0x' + createHash('md5').update(id).digest('hex').slice(0, 15));
 }
 
@@ -127,113 +142,134 @@ function spansOf(
     if (last && s.from <= last.to) last.to = Math.max(last.to, s.to);
     else merged.push({ ...s });
   }
-  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 19) + 'Z';
-  return merged.map((s) => ({ from: iso(s.from), to: iso(s.to) }));
+  return merged.map((s) => ({ from: isoSecond(s.from), to: isoSecond(s.to) }));
 }
 
-export async function reconcile(deps: ReconcileDeps): Promise<Books> {
-  const problems: string[] = [];
-  const tags = deps.runs.map((r) => windowTag(r.start, r.seed));
-  const isRunId = (id: string) => tags.some((t) => id.startsWith(t, 2) && id.charCodeAt(1) === 45 /* '-' */);
-  const isRunChunk = (chunk: string) =>
-    tags.some((t) => chunk.includes(`-${t}-`) || chunk.includes(`-${t.split('-')[0]}-`));
-
-  const streamBooks = {} as Record<StreamName, StreamBooks>;
-  for (const stream of streamNames) {
-    const key = streams[stream].contract.key;
-    const produced = new Set<string>();
-    for (const body of deps.sent[stream]) {
-      for (const event of unpackMessage(body).events) produced.add((event as Record<string, string>)[key]);
-    }
-    // One pass of the table: the rows' count and hash sum equal the produced ids' only when each
-    // produced id is there once and nothing else is. Otherwise every key is fetched to name them.
-    let producedHash = 0n;
-    for (const id of produced) producedHash += idHash(id);
-    const digest = await deps.warehouse.factDigest(stream, spansOf(deps.runs, deps.window));
-    if (digest.rows === produced.size && digest.hash === producedHash) {
-      streamBooks[stream] = {
-        produced: produced.size,
-        loaded: produced.size,
-        missing: 0,
-        doubled: 0,
-        unexpected: 0,
-        examples: [],
-      };
-      continue;
-    }
-    const rows = await deps.warehouse.factIds(stream, deps.window.start, deps.window.end);
-    const examples: string[] = [];
-    let loaded = 0;
-    let missing = 0;
-    let doubled = 0;
-    let unexpected = 0;
-    for (const id of produced) {
-      const n = rows.get(id) ?? 0;
-      if (n === 0) {
-        missing++;
-        if (examples.length < 5) examples.push(`missing ${id}`);
-      } else loaded++;
-    }
-    for (const [id, n] of rows) {
-      if (n > 1) {
-        doubled++;
-        if (examples.length < 5) examples.push(`${id} x${n}`);
-      }
-      if (!produced.has(id) && isRunId(id)) {
-        unexpected++;
-        if (examples.length < 5) examples.push(`unexpected ${id}`);
-      }
-    }
-    streamBooks[stream] = { produced: produced.size, loaded, missing, doubled, unexpected, examples };
-    if (missing) problems.push(`${stream}: ${missing} produced event(s) not in ${streams[stream].contract.table}`);
-    if (doubled) problems.push(`${stream}: ${doubled} event(s) loaded more than once`);
-    if (unexpected) problems.push(`${stream}: ${unexpected} row(s) of this run that were never produced`);
+/** Distinct event ids in the bodies the producer sent. */
+function producedIds(stream: StreamName, bodies: readonly string[]): Set<string> {
+  const key = streams[stream].contract.key;
+  const produced = new Set<string>();
+  for (const body of bodies) {
+    for (const event of unpackMessage(body).events) produced.add((event as Record<string, string>)[key]);
   }
+  return produced;
+}
 
-  // Rejected events: read this run's rejected/ files and match them to what chaos injected.
+/** Each produced id against the table's rows, naming a few offenders. */
+function compareIds(
+  produced: ReadonlySet<string>,
+  rows: ReadonlyMap<string, number>,
+  isRunId: (id: string) => boolean,
+): StreamBooks {
+  const books: StreamBooks = {
+    produced: produced.size,
+    loaded: 0,
+    missing: 0,
+    doubled: 0,
+    unexpected: 0,
+    examples: [],
+  };
+  const example = (text: string) => {
+    if (books.examples.length < 5) books.examples.push(text);
+  };
+  for (const id of produced) {
+    if ((rows.get(id) ?? 0) === 0) {
+      books.missing++;
+      example(`missing ${id}`);
+    } else books.loaded++;
+  }
+  for (const [id, n] of rows) {
+    if (n > 1) {
+      books.doubled++;
+      example(`${id} x${n}`);
+    }
+    if (!produced.has(id) && isRunId(id)) {
+      books.unexpected++;
+      example(`unexpected ${id}`);
+    }
+  }
+  return books;
+}
+
+/** One stream's events: produced ids against the fact table, exactly once each. */
+async function streamBooksOf(
+  deps: ReconcileDeps,
+  stream: StreamName,
+  run: RunMatcher,
+  problems: Problems,
+): Promise<StreamBooks> {
+  const produced = producedIds(stream, deps.sent[stream]);
+  // One pass of the table: the rows' count and hash sum equal the produced ids' only when each
+  // produced id is there once and nothing else is. Otherwise every key is fetched to name them.
+  let producedHash = 0n;
+  for (const id of produced) producedHash += idHash(id);
+  const digest = await deps.warehouse.factDigest(stream, spansOf(deps.runs, deps.window));
+  if (digest.rows === produced.size && digest.hash === producedHash) {
+    return { produced: produced.size, loaded: produced.size, missing: 0, doubled: 0, unexpected: 0, examples: [] };
+  }
+  const rows = await deps.warehouse.factIds(stream, deps.window.start, deps.window.end);
+  const books = compareIds(produced, rows, run.isRunId);
+  const table = streams[stream].contract.table;
+  problems
+    .check(!books.missing, () => `${stream}: ${books.missing} produced event(s) not in ${table}`)
+    .check(!books.doubled, () => `${stream}: ${books.doubled} event(s) loaded more than once`)
+    .check(!books.unexpected, () => `${stream}: ${books.unexpected} row(s) of this run that were never produced`);
+  return books;
+}
+
+interface RejectedLine {
+  chunk_id: string;
+  index: number;
+  problems: Problem[];
+}
+
+/** This run's rejected/ files against what chaos injected: each malformed event there once, with its reason. */
+async function rejectedBooks(deps: ReconcileDeps, run: RunMatcher, problems: Problems): Promise<Books['rejected']> {
   const injected = new Map<string, { field: string }>();
   for (const m of deps.chaos?.malformed ?? []) injected.set(`${m.chunkId}#${m.index}`, { field: m.field });
-  const rejectedKeys = (await listKeys(deps.s3, deps.bucket, rejectedPrefix)).filter((k) => isRunChunk(chunkOfKey(k)));
+  const keys = (await keysUnder(deps.s3, deps.bucket, rejectedPrefix)).filter((k) => run.isRunChunk(chunkOfKey(k)));
+  const found = new Set<string>();
   let lines = 0;
   let withReason = 0;
-  let unexpectedRejects = 0;
-  const found = new Set<string>();
-  for (const key of rejectedKeys) {
-    const text = await (
-      await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }))
-    ).Body!.transformToString();
-    for (const line of text.split('\n')) {
+  let unexpected = 0;
+  for (const key of keys) {
+    const object = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }));
+    for (const line of (await object.Body!.transformToString()).split('\n')) {
       if (!line) continue;
       lines++;
-      const r = JSON.parse(line) as { chunk_id: string; index: number; problems: Problem[] };
+      const r = JSON.parse(line) as RejectedLine;
       const id = `${r.chunk_id}#${r.index}`;
       const expected = injected.get(id);
       if (!expected) {
-        unexpectedRejects++;
-        if (unexpectedRejects <= 3)
-          problems.push(
-            `rejected event ${id} was not injected: ${r.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
-          );
+        unexpected++;
+        problems.check(
+          unexpected > 3,
+          () => `rejected event ${id} was not injected: ${r.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+        );
         continue;
       }
       if (found.has(id)) continue;
       found.add(id);
       if (r.problems.some((p) => p.field === expected.field)) withReason++;
       else
-        problems.push(
+        problems.add(
           `rejected event ${id} lacks its reason: expected a problem with ${expected.field}, got ${r.problems.map((p) => p.field).join(', ')}`,
         );
     }
   }
-  const missingRejects = injected.size - found.size;
-  if (missingRejects) problems.push(`${missingRejects} malformed event(s) not found in ${rejectedPrefix}`);
-  if (unexpectedRejects > 3) problems.push(`${unexpectedRejects} rejected event(s) in all were not injected`);
+  const missing = injected.size - found.size;
+  problems
+    .check(!missing, () => `${missing} malformed event(s) not found in ${rejectedPrefix}`)
+    .check(unexpected <= 3, () => `${unexpected} rejected event(s) in all were not injected`);
+  return { lines, injected: injected.size, withReason, missing, unexpected };
+}
 
-  // DLQs: exactly the poison messages, each in its own stream's DLQ.
+/** The DLQs hold exactly the poison messages, each in its own stream's DLQ. */
+async function dlqBooks(deps: ReconcileDeps, problems: Problems): Promise<Pick<Books, 'poison' | 'dlq'>> {
   const poison = deps.chaos?.poison ?? [];
   const depth = {} as Record<StreamName, number>;
   let inDlq = 0;
-  let unexpectedDlq = 0;
+  let unexpected = 0;
   for (const stream of streamNames) {
     const messages = await readDlq(deps.sqs, deps.queues[stream].dlqUrl);
     depth[stream] = messages.length;
@@ -244,40 +280,58 @@ export async function reconcile(deps: ReconcileDeps): Promise<Books> {
         seen.add(m.tag);
         inDlq++;
       } else {
-        unexpectedDlq++;
-        if (unexpectedDlq <= 3)
-          problems.push(
-            `${stream} DLQ holds a message that is not an injected poison message: ${m.body.slice(0, 120)}`,
-          );
+        unexpected++;
+        problems.check(
+          unexpected > 3,
+          () => `${stream} DLQ holds a message that is not an injected poison message: ${m.body.slice(0, 120)}`,
+        );
       }
     }
   }
-  const missingPoison = poison.length - inDlq;
-  if (missingPoison) problems.push(`${missingPoison} poison message(s) not in a DLQ`);
+  const missing = poison.length - inDlq;
+  problems.check(!missing, () => `${missing} poison message(s) not in a DLQ`);
+  return { poison: { injected: poison.length, inDlq, missing }, dlq: { depth, unexpected } };
+}
 
-  const queuesLeft = {} as Record<StreamName, number>;
+/** Messages still visible, in flight or delayed on each main queue: none once a run is over. */
+async function queuesLeftOf(deps: ReconcileDeps, problems: Problems): Promise<Record<StreamName, number>> {
+  const left = {} as Record<StreamName, number>;
   for (const stream of streamNames) {
     const d = await queueDepth(deps.sqs, deps.queues[stream].url);
-    queuesLeft[stream] = d.visible + d.inFlight + d.delayed;
-    if (queuesLeft[stream]) problems.push(`${stream} queue still holds ${queuesLeft[stream]} message(s)`);
+    left[stream] = d.visible + d.inFlight + d.delayed;
+    problems.check(!left[stream], () => `${stream} queue still holds ${left[stream]} message(s)`);
   }
+  return left;
+}
 
-  // Landing files of this run that the loader has not loaded.
-  const landing = (await Promise.all(streamNames.map((st) => listKeys(deps.s3, deps.bucket, streams[st].prefix))))
+/** Landing files of this run that the loader has not loaded. */
+async function landingFiles(deps: ReconcileDeps, run: RunMatcher, problems: Problems): Promise<Books['files']> {
+  const landing = (await Promise.all(streamNames.map((st) => keysUnder(deps.s3, deps.bucket, streams[st].prefix))))
     .flat()
-    .filter((k) => isRunChunk(chunkOfKey(k)) || chunkOfKey(k).startsWith('batch-'));
+    .filter((k) => run.isRunChunk(chunkOfKey(k)) || chunkOfKey(k).startsWith('batch-'));
   const loadedFiles = await deps.warehouse.loadedFiles();
   const pending = landing.filter((k) => !loadedFiles.has(k)).length;
-  if (pending) problems.push(`${pending} landing file(s) not loaded`);
+  problems.check(!pending, () => `${pending} landing file(s) not loaded`);
+  return { landing: landing.length, loaded: landing.length - pending, pending };
+}
 
+export async function reconcile(deps: ReconcileDeps): Promise<Books> {
+  const problems = new Problems();
+  const run = runMatcher(deps);
+  const streamBooks = {} as Record<StreamName, StreamBooks>;
+  for (const stream of streamNames) streamBooks[stream] = await streamBooksOf(deps, stream, run, problems);
+  const rejected = await rejectedBooks(deps, run, problems);
+  const { poison, dlq } = await dlqBooks(deps, problems);
+  const queuesLeft = await queuesLeftOf(deps, problems);
+  const files = await landingFiles(deps, run, problems);
   return {
-    balanced: problems.length === 0,
-    problems,
+    balanced: problems.empty,
+    problems: [...problems.all],
     streams: streamBooks,
-    rejected: { lines, injected: injected.size, withReason, missing: missingRejects, unexpected: unexpectedRejects },
-    poison: { injected: poison.length, inDlq, missing: missingPoison },
-    dlq: { depth, unexpected: unexpectedDlq },
+    rejected,
+    poison,
+    dlq,
     queuesLeft,
-    files: { landing: landing.length, loaded: landing.length - pending, pending },
+    files,
   };
 }

@@ -3,7 +3,9 @@
 // loaded by the auto-copy stand-in and read by the dashboard queries.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Catalog } from '../kernel/catalog';
-import { streams, type StreamName } from '../kernel/contracts';
+import { parseChunkId } from '../kernel/chunks';
+import { perStream, streamNames, streams, toCsvTimestamp, type StreamName } from '../kernel/contracts';
+import { isoSecond } from '../kernel/time';
 import { loadLandingFiles, refreshViews, LoaderCrash } from '../warehouse/loader';
 import { buildMigrations, COPY_JOB_DETAIL, copyJobName } from '../warehouse/migrations';
 import { openWarehouse } from '../warehouse/open';
@@ -18,7 +20,9 @@ import {
   type SqlDriver,
 } from '../warehouse/runner';
 import { qualified, quoteIdent, WAREHOUSE_SCHEMA } from '../warehouse/schema';
+import { literal } from '../warehouse/sql';
 import type { PgDriver } from '../warehouse/drivers/pg';
+import { Problems } from '../kernel/problems';
 import { claimDataDir, DataDirBusy, DataDirRefused } from './dataDir';
 
 export type DashboardData = DashboardRows;
@@ -122,7 +126,39 @@ export interface TwinWarehouse {
 /** The most restarts of a crashing loader before the twin gives up. */
 const MAX_LOADER_RESTARTS = 1000;
 
-const sqlTime = (iso: string) => iso.slice(0, 10) + ' ' + iso.slice(11, 19);
+/** `2026-11-27T09:00:00Z` -> `2026-11-27 09:00:00`, a TIMESTAMP parameter. */
+const sqlTime = toCsvTimestamp;
+
+/** An ISO second from a TIMESTAMP: a Date (maybe from the worker's realm, so not instanceof Date) or its text. */
+function isoOfSql(t: Date | string): string {
+  return isoSecond(typeof t === 'string' ? new Date(t.replace(' ', 'T') + 'Z') : t);
+}
+
+/** The ledger of producer windows: the twin's own schema, beside the warehouse's. */
+const LEDGER_SCHEMA = 'twin';
+const LEDGER = `${LEDGER_SCHEMA}.windows`;
+const LEDGER_DDL = [
+  `CREATE SCHEMA IF NOT EXISTS ${LEDGER_SCHEMA}`,
+  `CREATE TABLE IF NOT EXISTS ${LEDGER} (window_start TIMESTAMP PRIMARY KEY, minutes INT NOT NULL, seed BIGINT NOT NULL, generation TEXT NOT NULL, status VARCHAR(16) NOT NULL, sales INT, inventory INT, recorded_at TIMESTAMP NOT NULL)`,
+];
+
+/** Advisory lock key of the twin on a shared Postgres server ('bfst'). */
+const ADVISORY_KEY = 0x62667374;
+
+/** The window tag of a fact row id: `T-20261127T060000-1-000042-0` -> `20261127T060000-1`. */
+const ID_TAG_SQL = (column: string) => `split_part(${column}, '-', 2) || '-' || split_part(${column}, '-', 3)`;
+
+/** `20261127T060000-1` from a landing key `sales/dt=.../sales-20261127T060000-1-000003.csv`; undefined for batch files. */
+function windowTagOfFile(key: string): string | undefined {
+  if (!key.endsWith('.csv')) return undefined;
+  return parseChunkId(key.slice(key.lastIndexOf('/') + 1, -'.csv'.length))?.tag;
+}
+
+/** `20261127T060000-1` -> `2026-11-27 06:00:00`, the window's start as a TIMESTAMP; undefined for another tag. */
+function windowStartOfTag(tag: string): string | undefined {
+  if (!/^\d{8}T\d{6}-/.test(tag)) return undefined;
+  return `${tag.slice(0, 4)}-${tag.slice(4, 6)}-${tag.slice(6, 8)} ${tag.slice(9, 11)}:${tag.slice(11, 13)}:${tag.slice(13, 15)}`;
+}
 
 function describePg(url: string): string {
   try {
@@ -138,57 +174,73 @@ async function loadLog(driver: SqlDriver): Promise<{ files: number; rows: Record
   const rows = await driver.query<{ job_name: string; files: number; rows: number | string }>(
     `SELECT "job_name", COUNT(*) AS files, COALESCE(SUM("rows_loaded"), 0) AS rows FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded' GROUP BY "job_name"`,
   );
-  const out = { files: 0, rows: { sales: 0, inventory: 0 } as Record<StreamName, number> };
-  for (const stream of Object.keys(streams) as StreamName[]) {
-    const row = rows.find((r) => r.job_name.trim() === copyJobName(streams[stream].contract.table));
-    out.files += Number(row?.files ?? 0);
-    out.rows[stream] = Number(row?.rows ?? 0);
-  }
-  return out;
+  const row = perStream((stream) =>
+    rows.find((r) => r.job_name.trim() === copyJobName(streams[stream].contract.table)),
+  );
+  return {
+    files: streamNames.reduce((sum, stream) => sum + Number(row[stream]?.files ?? 0), 0),
+    rows: perStream((stream) => Number(row[stream]?.rows ?? 0)),
+  };
 }
-
-/** The ledger of producer windows: the twin's own schema, beside the warehouse's. */
-const LEDGER_SCHEMA = 'twin';
-const LEDGER = `${LEDGER_SCHEMA}.windows`;
-const LEDGER_DDL = [
-  `CREATE SCHEMA IF NOT EXISTS ${LEDGER_SCHEMA}`,
-  `CREATE TABLE IF NOT EXISTS ${LEDGER} (window_start TIMESTAMP PRIMARY KEY, minutes INT NOT NULL, seed BIGINT NOT NULL, generation TEXT NOT NULL, status VARCHAR(16) NOT NULL, sales INT, inventory INT, recorded_at TIMESTAMP NOT NULL)`,
-];
-
-/** Advisory lock key of the twin on a shared Postgres server ('bfst'). */
-const ADVISORY_KEY = 0x62667374;
-
-/** `20261127T060000-1` from a landing key `sales/dt=.../sales-20261127T060000-1-000003.csv`; undefined for batch files. */
-export function windowTagOfKey(key: string): string | undefined {
-  const m = /\/(?:sales|inventory)-(\d{8}T\d{6}-[0-9a-z]+)-\d+\.csv$/.exec(key);
-  return m?.[1];
-}
-
-const toIso = (t: Date | string): string => {
-  // A Date, possibly from the worker's realm (so not instanceof this realm's Date), or a string.
-  const time =
-    typeof t === 'object' && typeof (t as Date).toISOString === 'function'
-      ? (t as Date)
-      : new Date(String(t).replace(' ', 'T') + 'Z');
-  return time.toISOString().slice(0, 19) + 'Z';
-};
-
-/** The window tag of a fact row id: `T-20261127T060000-1-000042-0` -> `20261127T060000-1`. */
-const ID_TAG_SQL = (column: string) => `split_part(${column}, '-', 2) || '-' || split_part(${column}, '-', 3)`;
 
 /** Per stream: rows in the table and rows the load log says it loaded. */
 async function tableAndLogTotals(
   driver: SqlDriver,
 ): Promise<{ tables: Record<StreamName, number>; loadLog: Record<StreamName, number> }> {
   const log = await loadLog(driver);
-  const tables = { sales: 0, inventory: 0 } as Record<StreamName, number>;
-  for (const stream of Object.keys(streams) as StreamName[]) {
+  const tables = perStream(() => 0);
+  for (const stream of streamNames) {
     const rows = await driver.query<{ n: number | string }>(
       `SELECT COUNT(*) AS n FROM ${qualified(streams[stream].contract.table)}`,
     );
     tables[stream] = Number(rows[0]?.n ?? 0);
   }
   return { tables, loadLog: log.rows };
+}
+
+/** Rows the load log says each window's files of one table loaded, and the files. */
+async function loggedByWindow(
+  driver: SqlDriver,
+  table: string,
+): Promise<Map<string, { rows: number; files: string[] }>> {
+  const files = await driver.query<{ file_name: string; rows_loaded: number | string }>(
+    `SELECT "file_name", "rows_loaded" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded' AND "job_name" = $1`,
+    [copyJobName(table)],
+  );
+  const byTag = new Map<string, { rows: number; files: string[] }>();
+  for (const f of files) {
+    const tag = windowTagOfFile(f.file_name) ?? '(batch files)';
+    const e = byTag.get(tag) ?? { rows: 0, files: [] };
+    e.rows += Number(f.rows_loaded);
+    e.files.push(f.file_name);
+    byTag.set(tag, e);
+  }
+  return byTag;
+}
+
+/** One stream's windows whose rows in the table differ from the load log's, each in words. */
+async function windowMismatches(driver: SqlDriver, stream: StreamName): Promise<{ tag: string; problem: string }[]> {
+  const { table, key } = streams[stream].contract;
+  const logByTag = await loggedByWindow(driver, table);
+  const inTable = await driver.query<{ tag: string; n: number | string }>(
+    `SELECT ${ID_TAG_SQL(quoteIdent(key))} AS tag, COUNT(*) AS n FROM ${qualified(table)} GROUP BY 1`,
+  );
+  const tableByTag = new Map(inTable.map((r) => [r.tag, Number(r.n)]));
+  const out: { tag: string; problem: string }[] = [];
+  for (const tag of [...new Set([...logByTag.keys(), ...tableByTag.keys()])].sort()) {
+    const log = logByTag.get(tag);
+    const n = tableByTag.get(tag) ?? 0;
+    if ((log?.rows ?? 0) === n) continue;
+    const names = log?.files ?? [];
+    const shown = names.length
+      ? ': ' + names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '')
+      : '';
+    out.push({
+      tag,
+      problem: `window ${tag}: ${n} row(s) in ${table}, the load log says ${log?.rows ?? 0} from ${names.length} file(s)${shown}`,
+    });
+  }
+  return out;
 }
 
 /**
@@ -199,356 +251,374 @@ async function integrityProblems(driver: SqlDriver): Promise<{ problems: string[
   const { tables, loadLog: logged } = await tableAndLogTotals(driver);
   const problems: string[] = [];
   const windows = new Set<string>();
-  for (const stream of Object.keys(streams) as StreamName[]) {
+  for (const stream of streamNames) {
     if (tables[stream] === logged[stream]) continue;
-    const { table, key } = streams[stream].contract;
-    const job = copyJobName(table);
-    const files = await driver.query<{ file_name: string; rows_loaded: number | string }>(
-      `SELECT "file_name", "rows_loaded" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded' AND "job_name" = $1`,
-      [job],
-    );
-    const logByTag = new Map<string, { rows: number; files: string[] }>();
-    for (const f of files) {
-      const tag = windowTagOfKey(f.file_name) ?? '(batch files)';
-      const e = logByTag.get(tag) ?? { rows: 0, files: [] };
-      e.rows += Number(f.rows_loaded);
-      e.files.push(f.file_name);
-      logByTag.set(tag, e);
-    }
-    const inTable = await driver.query<{ tag: string; n: number | string }>(
-      `SELECT ${ID_TAG_SQL(quoteIdent(key))} AS tag, COUNT(*) AS n FROM ${qualified(table)} GROUP BY 1`,
-    );
-    const tableByTag = new Map(inTable.map((r) => [r.tag, Number(r.n)]));
-    const tags = new Set([...logByTag.keys(), ...tableByTag.keys()]);
-    const bad: string[] = [];
-    for (const tag of [...tags].sort()) {
-      const log = logByTag.get(tag);
-      const n = tableByTag.get(tag) ?? 0;
-      if ((log?.rows ?? 0) === n) continue;
-      windows.add(tag);
-      const names = log?.files ?? [];
-      bad.push(
-        `window ${tag}: ${n} row(s) in ${table}, the load log says ${log?.rows ?? 0} from ${names.length} file(s)${names.length ? ': ' + names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '') : ''}`,
-      );
-    }
+    const bad = await windowMismatches(driver, stream);
+    for (const b of bad) windows.add(b.tag);
     problems.push(
-      `${table} holds ${tables[stream]} row(s) but the load log says ${logged[stream]} were loaded`,
-      ...bad,
+      `${streams[stream].contract.table} holds ${tables[stream]} row(s) but the load log says ${logged[stream]} were loaded`,
+      ...bad.map((b) => b.problem),
     );
   }
   return { problems, windows: [...windows] };
-}
-
-export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<TwinWarehouse> {
-  let driver: SqlDriver;
-  let release = (): void => undefined;
-  let markReady = (): void => undefined;
-  let where: string;
-  if (options.databaseUrl) {
-    where = describePg(options.databaseUrl);
-    let pg: PgDriver;
-    try {
-      pg = (await openWarehouse({ databaseUrl: options.databaseUrl })) as PgDriver;
-    } catch (error) {
-      throw new Error(`cannot connect to DATABASE_URL (${where}): ${(error as Error).message}`, { cause: error });
-    }
-    // A dropped connection is an 'error' event on the client; unheard, it ends the process.
-    // Heard, it is remembered, and every statement then fails with one line that says so.
-    let lost: Error | undefined;
-    pg.client.on('error', (error) => (lost ??= error));
-    pg.client.on('end', () => (lost ??= new Error('the server closed the connection')));
-    const guard =
-      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
-      async (...args: A): Promise<R> => {
-        if (lost) throw new Error(`the warehouse (${where}) connection was lost: ${lost.message}`);
-        try {
-          return await call(...args);
-        } catch (error) {
-          // SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server ended the session) mean the
-          // connection is gone, whichever call saw it first.
-          const code = (error as { code?: unknown }).code;
-          const gone = typeof code === 'string' && /^(08|57P0[123])/.test(code);
-          if (lost || gone || /Connection terminated|not queryable|ECONNRESET|EPIPE/.test((error as Error).message)) {
-            throw new Error(`the warehouse (${where}) connection was lost: ${(lost ?? (error as Error)).message}`, {
-              cause: error,
-            });
-          }
-          throw error;
-        }
-      };
-    driver = {
-      ...pg,
-      exec: guard(pg.exec),
-      query: guard(pg.query),
-      copyCsv: guard(pg.copyCsv),
-      execInTransaction: guard(pg.execInTransaction!),
-      close: () => pg.close(),
-    } as PgDriver;
-    try {
-      // One twin per database: a session advisory lock, released when the connection ends.
-      const [{ locked }] = await pg.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_lock(${ADVISORY_KEY}) AS locked`,
-      );
-      if (!locked) {
-        const holders = await pg.query<{
-          pid: number;
-          client: string | null;
-          app: string | null;
-          since: Date | string | null;
-        }>(
-          `SELECT a.pid, host(a.client_addr) AS client, a.application_name AS app, a.backend_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ${ADVISORY_KEY}`,
-        );
-        const h = holders[0];
-        throw new DataDirBusy(
-          `${where} is in use by another twin` +
-            (h
-              ? `: server backend pid ${h.pid}${h.client ? ` from ${h.client}` : ''}${h.app ? ` (${h.app})` : ''}, connected since ${h.since ? toIso(h.since) : '?'}`
-              : '') +
-            '. Wait for it to finish, or stop it.',
-        );
-      }
-      if (options.fresh) {
-        // Drop only what the twin made: a warehouse schema with no twin ledger beside it belongs to someone else.
-        const [{ ours, theirs }] = await pg.query<{ ours: boolean; theirs: boolean }>(
-          `SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = '${LEDGER_SCHEMA}') AS ours, EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = '${WAREHOUSE_SCHEMA}') AS theirs`,
-        );
-        if (theirs && !ours)
-          throw new WarehouseRefused(
-            `--fresh: ${where} has a schema ${WAREHOUSE_SCHEMA} that the twin did not make (no schema ${LEDGER_SCHEMA} beside it); the twin leaves it alone. Use another database.`,
-          );
-        await pg.exec(`DROP SCHEMA IF EXISTS ${WAREHOUSE_SCHEMA} CASCADE`);
-        await pg.exec(`DROP SCHEMA IF EXISTS ${LEDGER_SCHEMA} CASCADE`);
-        await pg.exec(`DROP TABLE IF EXISTS ${MIGRATIONS_TABLE}`);
-      }
-    } catch (error) {
-      await pg.close().catch(() => undefined);
-      throw error;
-    }
-  } else {
-    const dir = claimDataDir(options.dataDir, { fresh: options.fresh });
-    where = `PGlite at ${dir.path}`;
-    release = dir.release;
-    markReady = dir.markReady;
-    try {
-      // A new (or reset) directory starts from a dumped blank cluster rather than initdb (seconds instead of tens).
-      const blank = dir.blank ? new Uint8Array(await (await blankDataDir()).arrayBuffer()) : undefined;
-      // PGlite runs in a worker thread so loading overlaps the rest of the pipeline.
-      driver = await openPgliteInWorker(dir.path, blank);
-    } catch (error) {
-      release();
-      throw new WarehouseRefused(
-        `the warehouse in ${dir.path} is damaged: PGlite cannot open it (${(error as Error).message.replace(/^could not open PGlite at [^:]*: /, '')}). ` +
-          `Start it again with --fresh (this deletes that twin data directory and its warehouse), or move the directory aside to keep it and give a new --data-dir.`,
-      );
-    }
-  }
-  const close = async () => {
-    await driver.close?.().catch(() => undefined);
-    release();
-  };
-  try {
-    await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, options.catalog));
-    for (const ddl of LEDGER_DDL) await driver.exec(ddl);
-    markReady();
-    const integrity = await integrityProblems(driver);
-    if (integrity.problems.length) {
-      if (!options.repair) {
-        throw new WarehouseRefused(
-          `the warehouse (${where}) does not match its load log:\n  ${integrity.problems.join('\n  ')}\n` +
-            `Repair it with --repair (deletes those windows' rows and load-log entries; the run then makes them again), or start over with --fresh.`,
-        );
-      }
-      await repairWindows(driver, integrity.windows);
-      const after = await integrityProblems(driver);
-      if (after.problems.length)
-        throw new WarehouseRefused(
-          `--repair could not make the warehouse (${where}) match its load log:\n  ${after.problems.join('\n  ')}\nStart over with --fresh.`,
-        );
-    }
-  } catch (error) {
-    await close();
-    if (error instanceof MigrationChangedError) {
-      // Usually the catalog (the dims migration) or a view changed since this warehouse was made.
-      throw new WarehouseRefused(
-        `${error.message}\nThis warehouse was built by an older version of the schema or catalog; start it again with --fresh.`,
-      );
-    }
-    if (error instanceof WarehouseRefused || error instanceof DataDirBusy || error instanceof DataDirRefused)
-      throw error;
-    throw new WarehouseRefused(
-      `the warehouse (${where}) cannot be read: ${(error as Error).message}. If it is damaged, start it again with --fresh.`,
-    );
-  }
-
-  const windows = async (): Promise<WindowRecord[]> => {
-    const rows = await driver.query<{
-      window_start: Date | string;
-      minutes: number;
-      seed: number | string;
-      generation: string;
-      status: WindowRecord['status'];
-      sales: number | null;
-      inventory: number | null;
-    }>(`SELECT window_start, minutes, seed, generation, status, sales, inventory FROM ${LEDGER} ORDER BY window_start`);
-    return rows.map((r) => ({
-      start: toIso(r.window_start),
-      minutes: r.minutes,
-      seed: Number(r.seed),
-      generation: r.generation,
-      status: r.status.trim() as WindowRecord['status'],
-      sales: r.sales,
-      inventory: r.inventory,
-    }));
-  };
-
-  return {
-    describe: where,
-    driver,
-    async lastEventTime() {
-      const parts = Object.values(streams).map(
-        (s) => `SELECT MAX(${quoteIdent('timestamp')}) AS t FROM ${qualified(s.contract.table)}`,
-      );
-      const rows = await driver.query<{ t: Date | string | null }>(
-        `SELECT MAX(t) AS t FROM (${parts.join(' UNION ALL ')}) x`,
-      );
-      const t = rows[0]?.t;
-      return t === null || t === undefined ? null : toIso(t);
-    },
-    async load({ s3, bucket, crashMidFile }) {
-      const before = await loadLog(driver);
-      const counts: LoadCounts = { files: 0, skipped: 0, rows: { sales: 0, inventory: 0 }, crashes: 0, failures: [] };
-      const faults = crashMidFile
-        ? {
-            beforeCommit: (key: string) => {
-              if (crashMidFile(key)) throw new Error('chaos: loader crashed mid-file, after COPY and before COMMIT');
-            },
-          }
-        : undefined;
-      // Like a supervisor restarting auto-copy: each restart lists again and skips what committed.
-      for (let restarts = 0; ; restarts++) {
-        try {
-          const report = await loadLandingFiles({ driver, s3, bucket, refresh: false, faults });
-          counts.skipped = report.filesSkipped;
-          counts.failures.push(...report.failures);
-          break;
-        } catch (error) {
-          if (!(error instanceof LoaderCrash) || restarts >= MAX_LOADER_RESTARTS) throw error;
-          counts.crashes++;
-        }
-      }
-      // What committed, crashes or not, is in the load log.
-      const after = await loadLog(driver);
-      counts.files = after.files - before.files;
-      for (const stream of Object.keys(counts.rows) as StreamName[])
-        counts.rows[stream] = after.rows[stream] - before.rows[stream];
-      return counts;
-    },
-    async refresh() {
-      await refreshViews(driver);
-    },
-    dashboard: () => runDashboardQueries(driver),
-    async factDigest(stream, spans) {
-      const { table, key } = streams[stream].contract;
-      const ts = quoteIdent('timestamp');
-      const where = spans.map((_, i) => `(${ts} >= $${2 * i + 1} AND ${ts} < $${2 * i + 2})`).join(' OR ') || 'false';
-      const rows = await driver.query<{ n: number | string; h: string | number | null }>(
-        `SELECT COUNT(*) AS n, SUM(('x' || substr(md5(${quoteIdent(key)}), 1, 15))::bit(60)::bigint) AS h FROM ${qualified(table)} WHERE ${where}`,
-        spans.flatMap((s) => [sqlTime(s.from), sqlTime(s.to)]),
-      );
-      return { rows: Number(rows[0]?.n ?? 0), hash: BigInt(String(rows[0]?.h ?? 0)) };
-    },
-    async factIds(stream, from, to) {
-      const { table, key } = streams[stream].contract;
-      const rows = await driver.query<{ id: string; n: number }>(
-        `SELECT ${quoteIdent(key)} AS id, COUNT(*) AS n FROM ${qualified(table)} WHERE ${quoteIdent('timestamp')} >= $1 AND ${quoteIdent('timestamp')} < $2 GROUP BY ${quoteIdent(key)}`,
-        [sqlTime(from), sqlTime(to)],
-      );
-      return new Map(rows.map((r) => [r.id, Number(r.n)]));
-    },
-    async loadedFiles() {
-      const rows = await driver.query<{ file_name: string }>(
-        `SELECT "file_name" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded'`,
-      );
-      return new Set(rows.map((r) => r.file_name));
-    },
-    windows,
-    async startWindow(w) {
-      await driver.query(
-        `INSERT INTO ${LEDGER} (window_start, minutes, seed, generation, status, recorded_at) VALUES ($1, $2, $3, $4, 'producing', $5) ON CONFLICT (window_start) DO UPDATE SET recorded_at = EXCLUDED.recorded_at`,
-        [sqlTime(w.start), w.minutes, w.seed, w.generation, sqlTime(new Date().toISOString())],
-      );
-    },
-    async windowProduced(start, events) {
-      await driver.query(
-        `UPDATE ${LEDGER} SET sales = $2, inventory = $3, status = CASE WHEN status = 'loaded' THEN status ELSE 'produced' END WHERE window_start = $1`,
-        [sqlTime(start), events.sales, events.inventory],
-      );
-    },
-    async windowsLoaded(starts) {
-      if (starts.length)
-        await driver.query(`UPDATE ${LEDGER} SET status = 'loaded' WHERE window_start = ANY($1::timestamp[])`, [
-          starts.map(sqlTime),
-        ]);
-    },
-    async books() {
-      const ledger = await windows();
-      const { tables, loadLog } = await tableAndLogTotals(driver);
-      const produced = { sales: 0, inventory: 0 } as Record<StreamName, number>;
-      for (const w of ledger) {
-        produced.sales += w.sales ?? 0;
-        produced.inventory += w.inventory ?? 0;
-      }
-      const unfinished = ledger.filter((w) => w.status !== 'loaded').map((w) => w.start);
-      const problems: string[] = [];
-      if (unfinished.length)
-        problems.push(
-          `${unfinished.length} window(s) produced but not fully loaded: ${unfinished.slice(0, 5).join(', ')}${unfinished.length > 5 ? ', ...' : ''} (the next run finishes them)`,
-        );
-      for (const stream of Object.keys(streams) as StreamName[]) {
-        const table = streams[stream].contract.table;
-        if (loadLog[stream] !== tables[stream])
-          problems.push(
-            `${table}: ${tables[stream]} row(s), but the load log says ${loadLog[stream]} (run again with --repair)`,
-          );
-        // Windows from before the ledger existed have no counts; only a ledger that covers every row can be compared.
-        if (
-          ledger.length &&
-          ledger.every((w) => w.sales !== null) &&
-          !unfinished.length &&
-          produced[stream] !== tables[stream]
-        )
-          problems.push(`${table}: ${tables[stream]} row(s), but the windows produced ${produced[stream]}`);
-      }
-      return {
-        balanced: problems.length === 0,
-        problems,
-        windows: ledger.length,
-        unfinished,
-        produced,
-        loadLog,
-        tables,
-      };
-    },
-    close,
-  };
 }
 
 /** Delete the rows and load-log entries of damaged windows and mark them unfinished, so the next run makes them again. */
 async function repairWindows(driver: SqlDriver, tags: readonly string[]): Promise<void> {
   const statements: string[] = [];
   for (const tag of tags) {
-    const literal = `'${tag.replace(/'/g, "''")}'`;
-    for (const stream of Object.keys(streams) as StreamName[]) {
+    for (const stream of streamNames) {
       const { table, key } = streams[stream].contract;
-      statements.push(`DELETE FROM ${qualified(table)} WHERE ${ID_TAG_SQL(quoteIdent(key))} = ${literal}`);
+      statements.push(`DELETE FROM ${qualified(table)} WHERE ${ID_TAG_SQL(quoteIdent(key))} = ${literal(tag)}`);
     }
-    statements.push(`DELETE FROM ${COPY_JOB_DETAIL} WHERE "file_name" LIKE ${`'%-${tag.replace(/'/g, "''")}-%'`}`);
-    if (/^\d{8}T\d{6}-/.test(tag)) {
-      const t = `${tag.slice(0, 4)}-${tag.slice(4, 6)}-${tag.slice(6, 8)} ${tag.slice(9, 11)}:${tag.slice(11, 13)}:${tag.slice(13, 15)}`;
-      statements.push(`UPDATE ${LEDGER} SET status = 'producing' WHERE window_start = '${t}'`);
-    }
+    statements.push(`DELETE FROM ${COPY_JOB_DETAIL} WHERE "file_name" LIKE ${literal(`%-${tag}-%`)}`);
+    const start = windowStartOfTag(tag);
+    if (start) statements.push(`UPDATE ${LEDGER} SET status = 'producing' WHERE window_start = ${literal(start)}`);
   }
   await inTransaction(driver, statements);
   // The views hold partial aggregates of the deleted rows: rebuild them from the facts.
   await refreshViews(driver, { full: true });
+}
+
+/** An open warehouse connection, before migrations. */
+interface Connection {
+  driver: SqlDriver;
+  where: string;
+  /** Gives up the data directory's lock (PGlite); nothing on a server, where the lock is the session's. */
+  release(): void;
+  /** Marks the data directory a ready twin warehouse (PGlite). */
+  markReady(): void;
+}
+
+/** Whether an error from the pg client means the connection is gone, whichever call saw it first. */
+function connectionGone(error: unknown): boolean {
+  // SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server ended the session).
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^(08|57P0[123])/.test(code)) return true;
+  return /Connection terminated|not queryable|ECONNRESET|EPIPE/.test((error as Error).message);
+}
+
+/**
+ * A dropped connection is an 'error' event on the client; unheard, it ends the process.
+ * Heard, it is remembered, and every statement then fails with one line that says so.
+ */
+function guardConnection(pg: PgDriver, where: string): PgDriver {
+  let lost: Error | undefined;
+  pg.client.on('error', (error) => (lost ??= error));
+  pg.client.on('end', () => (lost ??= new Error('the server closed the connection')));
+  const guard =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (lost) throw new Error(`the warehouse (${where}) connection was lost: ${lost.message}`);
+      try {
+        return await call(...args);
+      } catch (error) {
+        if (!lost && !connectionGone(error)) throw error;
+        throw new Error(`the warehouse (${where}) connection was lost: ${(lost ?? (error as Error)).message}`, {
+          cause: error,
+        });
+      }
+    };
+  return {
+    ...pg,
+    exec: guard(pg.exec),
+    query: guard(pg.query),
+    copyCsv: guard(pg.copyCsv),
+    execInTransaction: guard(pg.execInTransaction!),
+    close: () => pg.close(),
+  } as PgDriver;
+}
+
+/** One twin per database: a session advisory lock, released when the connection ends. */
+async function lockDatabase(pg: PgDriver, where: string): Promise<void> {
+  const [{ locked }] = await pg.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${ADVISORY_KEY}) AS locked`);
+  if (locked) return;
+  const [h] = await pg.query<{ pid: number; client: string | null; app: string | null; since: Date | string | null }>(
+    `SELECT a.pid, host(a.client_addr) AS client, a.application_name AS app, a.backend_start AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ${ADVISORY_KEY}`,
+  );
+  const holder = h
+    ? `: server backend pid ${h.pid}${h.client ? ` from ${h.client}` : ''}${h.app ? ` (${h.app})` : ''}, connected since ${h.since ? isoOfSql(h.since) : '?'}`
+    : '';
+  throw new DataDirBusy(`${where} is in use by another twin${holder}. Wait for it to finish, or stop it.`);
+}
+
+/** --fresh on a server: drop only what the twin made; a warehouse schema with no twin ledger beside it belongs to someone else. */
+async function dropTwinSchemas(pg: PgDriver, where: string): Promise<void> {
+  const [{ ours, theirs }] = await pg.query<{ ours: boolean; theirs: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = ${literal(LEDGER_SCHEMA)}) AS ours, EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = ${literal(WAREHOUSE_SCHEMA)}) AS theirs`,
+  );
+  if (theirs && !ours)
+    throw new WarehouseRefused(
+      `--fresh: ${where} has a schema ${WAREHOUSE_SCHEMA} that the twin did not make (no schema ${LEDGER_SCHEMA} beside it); the twin leaves it alone. Use another database.`,
+    );
+  await pg.exec(`DROP SCHEMA IF EXISTS ${WAREHOUSE_SCHEMA} CASCADE`);
+  await pg.exec(`DROP SCHEMA IF EXISTS ${LEDGER_SCHEMA} CASCADE`);
+  await pg.exec(`DROP TABLE IF EXISTS ${MIGRATIONS_TABLE}`);
+}
+
+/** The Postgres server in DATABASE_URL, locked for this twin (and emptied of the twin's schemas with --fresh). */
+async function connectPostgres(databaseUrl: string, fresh: boolean): Promise<Connection> {
+  const where = describePg(databaseUrl);
+  let pg: PgDriver;
+  try {
+    pg = (await openWarehouse({ databaseUrl })) as PgDriver;
+  } catch (error) {
+    throw new Error(`cannot connect to DATABASE_URL (${where}): ${(error as Error).message}`, { cause: error });
+  }
+  const driver = guardConnection(pg, where);
+  try {
+    await lockDatabase(pg, where);
+    if (fresh) await dropTwinSchemas(pg, where);
+  } catch (error) {
+    await pg.close().catch(() => undefined);
+    throw error;
+  }
+  return { driver, where, release: () => undefined, markReady: () => undefined };
+}
+
+/** PGlite in the twin's claimed data directory, in a worker thread so loading overlaps the rest of the pipeline. */
+async function openPglite(dataDir: string, fresh: boolean): Promise<Connection> {
+  const dir = claimDataDir(dataDir, { fresh });
+  try {
+    // A new (or reset) directory starts from a dumped blank cluster rather than initdb (seconds instead of tens).
+    const blank = dir.blank ? new Uint8Array(await (await blankDataDir()).arrayBuffer()) : undefined;
+    const driver = await openPgliteInWorker(dir.path, blank);
+    return { driver, where: `PGlite at ${dir.path}`, release: dir.release, markReady: dir.markReady };
+  } catch (error) {
+    dir.release();
+    throw new WarehouseRefused(
+      `the warehouse in ${dir.path} is damaged: PGlite cannot open it (${(error as Error).message.replace(/^could not open PGlite at [^:]*: /, '')}). ` +
+        `Start it again with --fresh (this deletes that twin data directory and its warehouse), or move the directory aside to keep it and give a new --data-dir.`,
+    );
+  }
+}
+
+/** Migrate, make the ledger, and check the tables against the load log (repairing with --repair). */
+async function prepare(connection: Connection, options: TwinWarehouseOptions): Promise<void> {
+  const { driver, where } = connection;
+  await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, options.catalog));
+  for (const ddl of LEDGER_DDL) await driver.exec(ddl);
+  connection.markReady();
+  const integrity = await integrityProblems(driver);
+  if (!integrity.problems.length) return;
+  if (!options.repair) {
+    throw new WarehouseRefused(
+      `the warehouse (${where}) does not match its load log:\n  ${integrity.problems.join('\n  ')}\n` +
+        `Repair it with --repair (deletes those windows' rows and load-log entries; the run then makes them again), or start over with --fresh.`,
+    );
+  }
+  await repairWindows(driver, integrity.windows);
+  const after = await integrityProblems(driver);
+  if (after.problems.length)
+    throw new WarehouseRefused(
+      `--repair could not make the warehouse (${where}) match its load log:\n  ${after.problems.join('\n  ')}\nStart over with --fresh.`,
+    );
+}
+
+/** A failure while preparing, as the refusal the CLI prints (exit 2). */
+function refusalOf(error: unknown, where: string): Error {
+  if (error instanceof MigrationChangedError) {
+    // Usually the catalog (the dims migration) or a view changed since this warehouse was made.
+    return new WarehouseRefused(
+      `${error.message}\nThis warehouse was built by an older version of the schema or catalog; start it again with --fresh.`,
+    );
+  }
+  if (error instanceof WarehouseRefused || error instanceof DataDirBusy || error instanceof DataDirRefused)
+    return error;
+  return new WarehouseRefused(
+    `the warehouse (${where}) cannot be read: ${(error as Error).message}. If it is damaged, start it again with --fresh.`,
+  );
+}
+
+export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<TwinWarehouse> {
+  const connection = options.databaseUrl
+    ? await connectPostgres(options.databaseUrl, options.fresh)
+    : await openPglite(options.dataDir, options.fresh);
+  const close = async () => {
+    await connection.driver.close?.().catch(() => undefined);
+    connection.release();
+  };
+  try {
+    await prepare(connection, options);
+  } catch (error) {
+    await close();
+    throw refusalOf(error, connection.where);
+  }
+  return twinWarehouse(connection.driver, connection.where, close);
+}
+
+/** The warehouse's operations over an open, prepared driver. */
+function twinWarehouse(driver: SqlDriver, where: string, close: () => Promise<void>): TwinWarehouse {
+  return {
+    describe: where,
+    driver,
+    lastEventTime: () => lastEventTime(driver),
+    load: (options) => loadWithRestarts(driver, options),
+    refresh: async () => {
+      await refreshViews(driver);
+    },
+    dashboard: () => runDashboardQueries(driver),
+    factDigest: (stream, spans) => factDigest(driver, stream, spans),
+    factIds: (stream, from, to) => factIds(driver, stream, from, to),
+    loadedFiles: () => loadedFiles(driver),
+    windows: () => readLedger(driver),
+    startWindow: (w) => startWindow(driver, w),
+    windowProduced: (start, events) => windowProduced(driver, start, events),
+    windowsLoaded: (starts) => windowsLoaded(driver, starts),
+    books: () => warehouseBooks(driver),
+    close,
+  };
+}
+
+async function lastEventTime(driver: SqlDriver): Promise<string | null> {
+  const parts = Object.values(streams).map(
+    (s) => `SELECT MAX(${quoteIdent('timestamp')}) AS t FROM ${qualified(s.contract.table)}`,
+  );
+  const rows = await driver.query<{ t: Date | string | null }>(
+    `SELECT MAX(t) AS t FROM (${parts.join(' UNION ALL ')}) x`,
+  );
+  const t = rows[0]?.t;
+  return t === null || t === undefined ? null : isoOfSql(t);
+}
+
+/** Load every new landing file, like a supervisor restarting auto-copy: each restart lists again and skips what committed. */
+async function loadWithRestarts(driver: SqlDriver, { s3, bucket, crashMidFile }: TwinLoadOptions): Promise<LoadCounts> {
+  const before = await loadLog(driver);
+  const counts: LoadCounts = { files: 0, skipped: 0, rows: perStream(() => 0), crashes: 0, failures: [] };
+  const faults = crashMidFile
+    ? {
+        beforeCommit: (key: string) => {
+          if (crashMidFile(key)) throw new Error('chaos: loader crashed mid-file, after COPY and before COMMIT');
+        },
+      }
+    : undefined;
+  for (let restarts = 0; ; restarts++) {
+    try {
+      const report = await loadLandingFiles({ driver, s3, bucket, refresh: false, faults });
+      counts.skipped = report.filesSkipped;
+      counts.failures.push(...report.failures);
+      break;
+    } catch (error) {
+      if (!(error instanceof LoaderCrash) || restarts >= MAX_LOADER_RESTARTS) throw error;
+      counts.crashes++;
+    }
+  }
+  // What committed, crashes or not, is in the load log.
+  const after = await loadLog(driver);
+  counts.files = after.files - before.files;
+  counts.rows = perStream((stream) => after.rows[stream] - before.rows[stream]);
+  return counts;
+}
+
+async function factDigest(
+  driver: SqlDriver,
+  stream: StreamName,
+  spans: readonly { from: string; to: string }[],
+): Promise<{ rows: number; hash: bigint }> {
+  const { table, key } = streams[stream].contract;
+  const ts = quoteIdent('timestamp');
+  const inSpans = spans.map((_, i) => `(${ts} >= $${2 * i + 1} AND ${ts} < $${2 * i + 2})`).join(' OR ') || 'false';
+  const rows = await driver.query<{ n: number | string; h: string | number | null }>(
+    `SELECT COUNT(*) AS n, SUM(('x' || substr(md5(${quoteIdent(key)}), 1, 15))::bit(60)::bigint) AS h FROM ${qualified(table)} WHERE ${inSpans}`,
+    spans.flatMap((s) => [sqlTime(s.from), sqlTime(s.to)]),
+  );
+  return { rows: Number(rows[0]?.n ?? 0), hash: BigInt(String(rows[0]?.h ?? 0)) };
+}
+
+async function factIds(driver: SqlDriver, stream: StreamName, from: string, to: string): Promise<Map<string, number>> {
+  const { table, key } = streams[stream].contract;
+  const ts = quoteIdent('timestamp');
+  const rows = await driver.query<{ id: string; n: number }>(
+    `SELECT ${quoteIdent(key)} AS id, COUNT(*) AS n FROM ${qualified(table)} WHERE ${ts} >= $1 AND ${ts} < $2 GROUP BY ${quoteIdent(key)}`,
+    [sqlTime(from), sqlTime(to)],
+  );
+  return new Map(rows.map((r) => [r.id, Number(r.n)]));
+}
+
+async function loadedFiles(driver: SqlDriver): Promise<Set<string>> {
+  const rows = await driver.query<{ file_name: string }>(
+    `SELECT "file_name" FROM ${COPY_JOB_DETAIL} WHERE "status" = 'loaded'`,
+  );
+  return new Set(rows.map((r) => r.file_name));
+}
+
+async function readLedger(driver: SqlDriver): Promise<WindowRecord[]> {
+  const rows = await driver.query<{
+    window_start: Date | string;
+    minutes: number;
+    seed: number | string;
+    generation: string;
+    status: WindowRecord['status'];
+    sales: number | null;
+    inventory: number | null;
+  }>(`SELECT window_start, minutes, seed, generation, status, sales, inventory FROM ${LEDGER} ORDER BY window_start`);
+  return rows.map((r) => ({
+    start: isoOfSql(r.window_start),
+    minutes: r.minutes,
+    seed: Number(r.seed),
+    generation: r.generation,
+    status: r.status.trim() as WindowRecord['status'],
+    sales: r.sales,
+    inventory: r.inventory,
+  }));
+}
+
+async function startWindow(
+  driver: SqlDriver,
+  w: Pick<WindowRecord, 'start' | 'minutes' | 'seed' | 'generation'>,
+): Promise<void> {
+  await driver.query(
+    `INSERT INTO ${LEDGER} (window_start, minutes, seed, generation, status, recorded_at) VALUES ($1, $2, $3, $4, 'producing', $5) ON CONFLICT (window_start) DO UPDATE SET recorded_at = EXCLUDED.recorded_at`,
+    [sqlTime(w.start), w.minutes, w.seed, w.generation, sqlTime(new Date().toISOString())],
+  );
+}
+
+async function windowProduced(driver: SqlDriver, start: string, events: Record<StreamName, number>): Promise<void> {
+  await driver.query(
+    `UPDATE ${LEDGER} SET sales = $2, inventory = $3, status = CASE WHEN status = 'loaded' THEN status ELSE 'produced' END WHERE window_start = $1`,
+    [sqlTime(start), events.sales, events.inventory],
+  );
+}
+
+async function windowsLoaded(driver: SqlDriver, starts: readonly string[]): Promise<void> {
+  if (starts.length)
+    await driver.query(`UPDATE ${LEDGER} SET status = 'loaded' WHERE window_start = ANY($1::timestamp[])`, [
+      starts.map(sqlTime),
+    ]);
+}
+
+/** Ledger, load log and tables compared over all runs. */
+async function warehouseBooks(driver: SqlDriver): Promise<WarehouseBooks> {
+  const ledger = await readLedger(driver);
+  const { tables, loadLog } = await tableAndLogTotals(driver);
+  const produced = perStream((stream) => ledger.reduce((sum, w) => sum + (w[stream] ?? 0), 0));
+  const unfinished = ledger.filter((w) => w.status !== 'loaded').map((w) => w.start);
+  // Windows from before the ledger existed have no counts; only a ledger that covers every row can be compared.
+  const ledgerComplete = ledger.length > 0 && ledger.every((w) => w.sales !== null) && !unfinished.length;
+  const problems = new Problems().check(
+    !unfinished.length,
+    () =>
+      `${unfinished.length} window(s) produced but not fully loaded: ${unfinished.slice(0, 5).join(', ')}${unfinished.length > 5 ? ', ...' : ''} (the next run finishes them)`,
+  );
+  for (const stream of streamNames) {
+    const table = streams[stream].contract.table;
+    problems
+      .check(
+        loadLog[stream] === tables[stream],
+        () => `${table}: ${tables[stream]} row(s), but the load log says ${loadLog[stream]} (run again with --repair)`,
+      )
+      .check(
+        !ledgerComplete || produced[stream] === tables[stream],
+        () => `${table}: ${tables[stream]} row(s), but the windows produced ${produced[stream]}`,
+      );
+  }
+  return {
+    balanced: problems.empty,
+    problems: [...problems.all],
+    windows: ledger.length,
+    unfinished,
+    produced,
+    loadLog,
+    tables,
+  };
 }
