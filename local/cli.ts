@@ -2,7 +2,9 @@
 // bad flags get a clear message and exit code 2; unbalanced books exit 1.
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
+import { SQS_MAPPING_MAX_BATCH_SIZE, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES } from '../kernel/awsLimits';
+import { Problems } from '../kernel/problems';
 import { defaultChaosRates, faultNames, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
 import { formatSummary } from './summary';
@@ -23,7 +25,7 @@ export class CliUsageError extends Error {
   override name = 'CliUsageError';
 }
 
-export interface CliPlan {
+interface CliPlan {
   twin: TwinOptions;
   /** Port for --serve (0 = any free port), or undefined. */
   serve?: number;
@@ -134,39 +136,19 @@ function nearestFlag(unknown: string, known: readonly string[]): string | undefi
   return best;
 }
 
-export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Command {
-  const check = collecting(invalid, invalidFlags);
-  const option = <T>(
-    program: Command,
-    flags: string,
-    description: string,
-    parse: (value: string) => T,
-    defaultValue?: T,
-  ) =>
-    defaultValue === undefined
-      ? program.option(flags, description, check(flags, parse))
-      : program.option(flags, description, check(flags, parse), defaultValue);
-  const program = new Command('npm start --');
-  program.description(
-    'Run the Black Friday pipeline end to end on this machine: producer -> SQS -> consumers -> S3 -> loader -> warehouse views,\n' +
-      'on embedded fauxqs and PGlite (or AWS_ENDPOINT_URL / DATABASE_URL), then print the books and key metrics.',
-  );
-  option(program, '-r, --runs <n>', 'scheduled producer runs (windows)', wholeNumber(1, 10000));
+/** Adds a flag whose value is parsed (and, when collecting, whose bad value is recorded). */
+type AddOption = <T>(flags: string, description: string, parse: (value: string) => T, defaultValue?: T) => void;
+
+/** What to run: the windows, their demand, the seed and the start. */
+function addWindowOptions(program: Command, option: AddOption, check: ReturnType<typeof collecting>): void {
+  option('-r, --runs <n>', 'scheduled producer runs (windows)', wholeNumber(1, 10000));
   option(
-    program,
     '-d, --duration <time>',
     'simulated duration instead of --runs, e.g. 6h or 90m (a whole number of windows)',
     parseDuration,
   );
+  option('-w, --window <minutes>', 'window length of one run, minutes (the schedule rate)', wholeNumber(1, 1440), 15);
   option(
-    program,
-    '-w, --window <minutes>',
-    'window length of one run, minutes (the schedule rate)',
-    wholeNumber(1, 1440),
-    15,
-  );
-  option(
-    program,
     '-e, --demand <lines>',
     'sale lines demanded per run, exactly: sold plus lost to stockouts, which the summary shows apart (default: follow the demand curve)',
     wholeNumber(0, 5_000_000),
@@ -175,28 +157,39 @@ export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Co
   program.addOption(
     new Option('--events <lines>').hideHelp().argParser(check('--events <lines>', wholeNumber(0, 5_000_000))),
   );
-  option(program, '--peak <n>', 'sale lines per minute at the top of the demand curve', wholeNumber(1, 1_000_000), 400);
+  option('--peak <n>', 'sale lines per minute at the top of the demand curve', wholeNumber(1, 1_000_000), 400);
   option(
-    program,
     '--start <iso>',
     'first window start (default: after the last loaded data, else 2026-11-27T06:00:00Z)',
     isoTime,
   );
-  option(program, '-s, --seed <n>', 'seed of the generated events', wholeNumber(0, 0xffffffff), 1);
+  option('-s, --seed <n>', 'seed of the generated events', wholeNumber(0, 0xffffffff), 1);
+}
+
+/** How the pipeline runs: packing, queues, consumers and the functions' code. */
+function addPipelineOptions(program: Command, option: AddOption): void {
   option(
-    program,
     '-p, --packing <n|fill>',
     "events per SQS message, or 'fill' to fill each message",
     packing,
     'fill' as number | 'fill',
   );
-  option(program, '--max-message-bytes <n>', "queues' MaximumMessageSize", wholeNumber(1024, 1024 * 1024), 1024 * 1024);
+  option(
+    '--max-message-bytes <n>',
+    "queues' MaximumMessageSize",
+    wholeNumber(SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES),
+    SQS_MAX_MESSAGE_BYTES,
+  );
   program.addOption(
     new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'),
   );
-  option(program, '-b, --batch-size <n>', 'consumer batch size (event source BatchSize)', wholeNumber(1, 10000), 10);
   option(
-    program,
+    '-b, --batch-size <n>',
+    'consumer batch size (event source BatchSize)',
+    wholeNumber(1, SQS_MAPPING_MAX_BATCH_SIZE),
+    10,
+  );
+  option(
     '--concurrency <n>',
     'concurrent consumer invocations per stream, each a worker thread; half the cores (1 to 4) unless given',
     wholeNumber(1, 16),
@@ -208,13 +201,16 @@ export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Co
     "run the functions from the source modules (fast edits) instead of the dev stack's shipped Lambda archives; --in-process implies it",
     false,
   );
-  option(program, '--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3);
+  option('--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3);
   option(
-    program,
     '--visibility-timeout <seconds>',
     'queue visibility timeout (default 30, or 2 with --chaos)',
     wholeNumber(0, 43200),
   );
+}
+
+/** Where the warehouse lives and what the run writes and serves. */
+function addOutputOptions(program: Command): void {
   program
     .option(
       '--data-dir <dir>',
@@ -238,16 +234,15 @@ export function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Co
     .option('--dashboard <file>', 'where to write the dashboard page after the run', '.twin/dashboard.html')
     .option('--json <file>', 'also write the full run report as JSON')
     .option('--chaos', 'inject faults, then prove the books still balance', false);
-  option(program, '--chaos-rate <rate>', 'rate of every fault (per-fault flags override)', rate);
-  option(program, '--chaos-seed <n>', 'seed of the fault injection (default: --seed)', wholeNumber(0, 0xffffffff));
-  for (const fault of faultNames) option(program, `${FAULT_FLAGS[fault]} <rate>`, FAULT_HELP[fault], rate);
-  program
-    .addOption(
-      new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'),
-    )
-    .addHelpText(
-      'after',
-      `
+}
+
+function addChaosOptions(option: AddOption): void {
+  option('--chaos-rate <rate>', 'rate of every fault (per-fault flags override)', rate);
+  option('--chaos-seed <n>', 'seed of the fault injection (default: --seed)', wholeNumber(0, 0xffffffff));
+  for (const fault of faultNames) option(`${FAULT_FLAGS[fault]} <rate>`, FAULT_HELP[fault], rate);
+}
+
+const HELP_AFTER = `
 Environment:
   AWS_ENDPOINT_URL  SQS and S3 endpoint (http:// or https://) instead of the embedded fauxqs
   DATABASE_URL      postgres://... server instead of PGlite (--data-dir is then ignored)
@@ -262,8 +257,29 @@ Examples:
   npm start -- --serve 8080 --fresh          live dashboard on http://127.0.0.1:8080/
 
 Exit codes: 0 books balanced, 1 books do not balance or the run failed, 2 bad flags or
-environment, or a data directory or warehouse the twin refuses to touch (nothing moved).`,
+environment, or a data directory or warehouse the twin refuses to touch (nothing moved).`;
+
+/** The command and its flags; with `invalid`, bad values and unknown flags are collected instead of thrown. */
+function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Command {
+  const check = collecting(invalid, invalidFlags);
+  const program = new Command('npm start --');
+  const option: AddOption = (flags, description, parse, defaultValue) => {
+    if (defaultValue === undefined) program.option(flags, description, check(flags, parse));
+    else program.option(flags, description, check(flags, parse), defaultValue);
+  };
+  program.description(
+    'Run the Black Friday pipeline end to end on this machine: producer -> SQS -> consumers -> S3 -> loader -> warehouse views,\n' +
+      'on embedded fauxqs and PGlite (or AWS_ENDPOINT_URL / DATABASE_URL), then print the books and key metrics.',
+  );
+  addWindowOptions(program, option, check);
+  addPipelineOptions(program, option);
+  addOutputOptions(program);
+  addChaosOptions(option);
+  program
+    .addOption(
+      new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'),
     )
+    .addHelpText('after', HELP_AFTER)
     .showHelpAfterError('(run with --help for all flags)')
     .exitOverride();
   // Unknown flags are collected after parsing, so every bad flag is named at once.
@@ -271,12 +287,16 @@ environment, or a data directory or warehouse the twin refuses to touch (nothing
   return program;
 }
 
-/** Parse argv (without node and script) into a plan; throws CliUsageError or CommanderError. */
-export function parseCli(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-  isTty = Boolean(process.stdout.isTTY),
-): CliPlan {
+/** The parsed flags (commander's untyped option values) and which of them had bad values. */
+interface ParsedFlags {
+  /** Commander's option values, each already checked by its flag's parser. */
+  o: OptionValues;
+  /** Long flags whose value was bad: already named once, so left out of the checks between flags. */
+  invalidFlags: Set<string>;
+}
+
+/** Runs commander over argv, collecting bad values; what it cannot parse at all throws. */
+function parseFlags(argv: readonly string[], problems: Problems): ParsedFlags & { program: Command } {
   const invalid: string[] = [];
   const invalidFlags = new Set<string>();
   const program = buildProgram(invalid, invalidFlags);
@@ -289,63 +309,86 @@ export function parseCli(
       throw new CliUsageError([...invalid, error.message.replace(/^error: /, '')].join('\n'));
     throw error;
   }
-  const o = program.opts();
-  const problems: string[] = [...invalid];
+  problems.add(...invalid);
+  return { program, o: program.opts(), invalidFlags };
+}
+
+/** Unknown flags (with the nearest known one) and values that belong to no flag. */
+function strayArguments(program: Command, problems: Problems): void {
   const known = program.options.map((opt) => opt.long!).filter(Boolean);
   let afterUnknown = false;
   for (const arg of program.args) {
     if (arg.startsWith('-')) {
       const near = nearestFlag(arg, known);
-      problems.push(`unknown option '${arg}'${near ? ` (Did you mean ${near}?)` : ''}`);
+      problems.add(`unknown option '${arg}'${near ? ` (Did you mean ${near}?)` : ''}`);
       afterUnknown = !arg.includes('=');
     } else if (!afterUnknown)
-      problems.push(`unexpected argument '${arg}': every value belongs to a flag (too many arguments)`);
+      problems.add(`unexpected argument '${arg}': every value belongs to a flag (too many arguments)`);
     else afterUnknown = false;
   }
-  // A flag whose value was bad is left out of the checks between flags: it is already named once.
+}
+
+/** --runs, or --duration in whole windows. */
+function runsOf({ o, invalidFlags }: ParsedFlags, problems: Problems): number | undefined {
   const given = (flag: string, value: unknown) => value !== undefined && !invalidFlags.has(flag);
-  if (o.events !== undefined && o.demand !== undefined)
-    problems.push('give --demand, not --events as well (--events is its old name)');
-  const demand: number | undefined = o.demand ?? o.events;
-  let runs: number | undefined = given('--runs', o.runs) ? o.runs : undefined;
-  if (given('--duration', o.duration) && !invalidFlags.has('--window')) {
-    if (o.runs !== undefined) problems.push('give --runs or --duration, not both');
-    else if (o.duration % o.window !== 0)
-      problems.push(`--duration ${o.duration} min is not a whole number of ${o.window}-minute windows`);
-    else runs = o.duration / o.window;
-  }
-  let serve: number | undefined;
-  if (o.serve !== undefined) {
-    if (o.serve === true) serve = 0;
-    else {
-      serve = Number(o.serve);
-      if (!/^\d+$/.test(String(o.serve)) || serve > 65535)
-        problems.push(`option '--serve [port]' argument '${o.serve}' is invalid. must be a whole number 0..65535.`);
-    }
-  }
-  problems.push(...environmentProblems(env));
+  const runs: number | undefined = given('--runs', o.runs) ? o.runs : undefined;
+  if (!given('--duration', o.duration) || invalidFlags.has('--window')) return runs;
+  if (o.runs !== undefined) problems.add('give --runs or --duration, not both');
+  else if (o.duration % o.window !== 0)
+    problems.add(`--duration ${o.duration} min is not a whole number of ${o.window}-minute windows`);
+  else return o.duration / o.window;
+  return runs;
+}
+
+/** --serve alone is any free port (0). */
+function servePort(value: unknown, problems: Problems): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === true) return 0;
+  const port = Number(value);
+  problems.check(
+    /^\d+$/.test(String(value)) && port <= 65535,
+    `option '--serve [port]' argument '${value}' is invalid. must be a whole number 0..65535.`,
+  );
+  return port;
+}
+
+/** The environment, the data directory and the output files, checked before anything starts. */
+function placeProblems({ o }: ParsedFlags, env: NodeJS.ProcessEnv, problems: Problems): void {
+  problems.add(...environmentProblems(env));
   const dataDirProblem = env.DATABASE_URL ? undefined : dataDirPathProblem(o.dataDir);
-  if (dataDirProblem) problems.push(`option '--data-dir <dir>' argument '${o.dataDir}' is invalid. ${dataDirProblem}.`);
+  if (dataDirProblem) problems.add(`option '--data-dir <dir>' argument '${o.dataDir}' is invalid. ${dataDirProblem}.`);
   for (const [flags, path] of [
     ['--dashboard <file>', o.dashboard],
     ['--json <file>', o.json],
   ] as const) {
     const problem = path === undefined ? undefined : outputPathProblem(path);
-    if (problem) problems.push(`option '${flags}' argument '${path}' is invalid. ${problem}.`);
+    if (problem) problems.add(`option '${flags}' argument '${path}' is invalid. ${problem}.`);
   }
+}
+
+/** --chaos with its rates: --chaos-rate for every fault, per-fault flags over it. */
+function chaosOf({ o }: ParsedFlags, problems: Problems): TwinOptions['chaos'] {
   const faultFlagsGiven = faultNames.filter((f) => o[camel(FAULT_FLAGS[f])] !== undefined);
-  if (!o.chaos && (o.chaosRate !== undefined || o.chaosSeed !== undefined || faultFlagsGiven.length))
-    problems.push('chaos rates need --chaos');
-  let chaos: TwinOptions['chaos'];
-  if (o.chaos) {
-    const rates = defaultChaosRates(o.chaosRate ?? 0.05);
-    for (const f of faultFlagsGiven) rates[f] = o[camel(FAULT_FLAGS[f])];
-    chaos = { seed: o.chaosSeed ?? o.seed, rates };
-  }
-  const twin: TwinOptions = {
-    runs,
+  problems.check(
+    o.chaos || (o.chaosRate === undefined && o.chaosSeed === undefined && !faultFlagsGiven.length),
+    'chaos rates need --chaos',
+  );
+  if (!o.chaos) return undefined;
+  const rates = defaultChaosRates(o.chaosRate ?? 0.05);
+  for (const f of faultFlagsGiven) rates[f] = o[camel(FAULT_FLAGS[f])];
+  return { seed: o.chaosSeed ?? o.seed, rates };
+}
+
+/** The flags as the twin's options. */
+function twinOptionsOf(
+  { o }: ParsedFlags,
+  env: NodeJS.ProcessEnv,
+  picked: Pick<TwinOptions, 'runs' | 'eventsPerRun' | 'chaos'> & { serve?: number },
+): TwinOptions {
+  return {
+    runs: picked.runs,
     windowMinutes: o.window,
-    eventsPerRun: demand,
+    eventsPerRun: picked.eventsPerRun,
     peakLinesPerMinute: o.peak,
     start: o.start,
     seed: o.seed,
@@ -364,25 +407,46 @@ export function parseCli(
     repair: o.repair,
     databaseUrl: env.DATABASE_URL || undefined,
     endpointUrl: env.AWS_ENDPOINT_URL || undefined,
-    chaos,
-    loadEveryMs: serve !== undefined ? 1000 : undefined,
+    chaos: picked.chaos,
+    loadEveryMs: picked.serve !== undefined ? 1000 : undefined,
   };
+}
+
+/** Parse argv (without node and script) into a plan; throws CliUsageError or CommanderError. */
+export function parseCli(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  isTty = Boolean(process.stdout.isTTY),
+): CliPlan {
+  const problems = new Problems();
+  const flags = parseFlags(argv, problems);
+  const { o } = flags;
+  strayArguments(flags.program, problems);
+  problems.check(
+    o.events === undefined || o.demand === undefined,
+    'give --demand, not --events as well (--events is its old name)',
+  );
+  const runs = runsOf(flags, problems);
+  const serve = servePort(o.serve, problems);
+  placeProblems(flags, env, problems);
+  const chaos = chaosOf(flags, problems);
+  const twin = twinOptionsOf(flags, env, { runs, eventsPerRun: o.demand ?? o.events, chaos, serve });
   // The flags' own checks match these; run them only when every flag parsed, so no problem is named twice.
-  if (problems.length === 0) {
+  if (problems.empty) {
     try {
       resolveTwinSettings(twin);
     } catch (error) {
-      problems.push(...(error as Error).message.replace(/^invalid twin options: /, '').split('; '));
+      problems.add(...(error as Error).message.replace(/^invalid twin options: /, '').split('; '));
     }
   }
-  if (problems.length) throw new CliUsageError(problems.join('\n'));
+  if (!problems.empty) throw new CliUsageError(problems.all.join('\n'));
   const progress = o.progress === 'auto' ? (isTty ? 'bar' : 'lines') : o.progress;
   return { twin, serve, dashboardPath: o.dashboard, jsonPath: o.json, progress };
 }
 
 /** DATABASE_URL and AWS_ENDPOINT_URL, checked before anything starts; each problem names its variable. */
-export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
-  const problems: string[] = [];
+function environmentProblems(env: NodeJS.ProcessEnv): readonly string[] {
+  const problems = new Problems();
   const url = (value: string) => {
     try {
       return new URL(value);
@@ -395,22 +459,22 @@ export function environmentProblems(env: NodeJS.ProcessEnv): string[] {
   if (env.DATABASE_URL) {
     const u = url(env.DATABASE_URL);
     if (!u || !/^postgres(ql)?:$/.test(u.protocol))
-      problems.push(
+      problems.add(
         `DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got ${shown(env.DATABASE_URL)}`,
       );
   }
   if (env.AWS_ENDPOINT_URL) {
     const u = url(env.AWS_ENDPOINT_URL);
     if (!u || !/^https?:$/.test(u.protocol) || !u.hostname)
-      problems.push(
+      problems.add(
         `AWS_ENDPOINT_URL must be an http:// or https:// URL (http://localhost:4566), got ${shown(env.AWS_ENDPOINT_URL)}`,
       );
   }
-  return problems;
+  return problems.all;
 }
 
 /** Why a file cannot be written at `path` (checked before the run, so the data is never committed for nothing). */
-export function outputPathProblem(path: string): string | undefined {
+function outputPathProblem(path: string): string | undefined {
   const abs = resolve(path);
   const pathProblem = dataDirPathProblem(abs);
   if (pathProblem) return pathProblem;
@@ -557,13 +621,10 @@ function writeOutput(what: string, write: () => void): boolean {
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  // The AWS SDK's notice that its 2027 releases need Node 22 would break the progress bar;
-  // Node 20.19 is supported here (package.json engines), and the README says Lambda runs 22.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  let plan: CliPlan;
+/** The plan, or the exit code when the flags say to stop (help shown: 0; bad flags: 2). */
+function planOrExit(argv: readonly string[]): CliPlan | number {
   try {
-    plan = parseCli(argv);
+    return parseCli(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0)
@@ -577,40 +638,49 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+}
 
-  let server: DashboardServer | undefined;
-  if (plan.serve !== undefined) {
-    try {
-      server = await serveDashboard({ port: plan.serve, status: statusOf(undefined) });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why =
-        code === 'EADDRINUSE'
-          ? 'is in use'
-          : code === 'EACCES'
-            ? 'needs privileges'
-            : `cannot be used (${(error as Error).message})`;
-      process.stderr.write(
-        `error: --serve ${plan.serve}: port ${plan.serve} on 127.0.0.1 ${why}; choose another port, or give --serve alone for any free one\n`,
-      );
-      return 2;
-    }
-    process.stdout.write(`Dashboard (live): ${server.url}\n`);
-  }
-  const progress = await progressReporter(plan.progress, Boolean(plan.twin.chaos));
-  let lastProgress: TwinProgress | undefined;
-  let report: TwinReport;
+/** The live dashboard for --serve, or exit code 2 when its port cannot be used. */
+async function startServer(port: number): Promise<DashboardServer | number> {
   try {
-    report = await runTwin({
+    const server = await serveDashboard({ port, status: statusOf(undefined) });
+    process.stdout.write(`Dashboard (live): ${server.url}\n`);
+    return server;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'is in use'
+        : code === 'EACCES'
+          ? 'needs privileges'
+          : `cannot be used (${(error as Error).message})`;
+    process.stderr.write(
+      `error: --serve ${port}: port ${port} on 127.0.0.1 ${why}; choose another port, or give --serve alone for any free one\n`,
+    );
+    return 2;
+  }
+}
+
+/** The run, with progress shown and the live dashboard fed; a failure is printed and becomes its exit code. */
+async function runWithProgress(
+  plan: CliPlan,
+  server: DashboardServer | undefined,
+): Promise<{ report: TwinReport; last?: TwinProgress } | number> {
+  const progress = await progressReporter(plan.progress, Boolean(plan.twin.chaos));
+  let last: TwinProgress | undefined;
+  try {
+    const report = await runTwin({
       ...plan.twin,
       onProgress: (p) => {
-        lastProgress = p;
+        last = p;
         progress.update(p);
         server?.update(null, statusOf(p));
       },
       onNotice: (line) => process.stdout.write(`${line}\n`),
-      onWarehouseRefresh: server ? (data) => server!.update(data, statusOf(lastProgress)) : undefined,
+      onWarehouseRefresh: server ? (data) => server.update(data, statusOf(last)) : undefined,
     });
+    progress.stop();
+    return { report, last };
   } catch (error) {
     progress.stop();
     await server?.close();
@@ -626,12 +696,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return 1;
   }
-  progress.stop();
-  const status = statusOf(lastProgress, report);
-  // The books first: an output that cannot be written must not hide them.
-  process.stdout.write(
-    '\n' + formatSummary(report, { dashboardPath: report.dashboard ? plan.dashboardPath : undefined }) + '\n',
-  );
+}
+
+/** The dashboard file and the JSON report; false when one could not be written (it says why). */
+function writeOutputs(plan: CliPlan, report: TwinReport, status: DashboardStatus): boolean {
   let written = true;
   if (report.dashboard)
     written =
@@ -646,16 +714,38 @@ export async function main(argv: readonly string[]): Promise<number> {
         writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
       }) && written;
   }
+  return written;
+}
+
+/** The final page on the live dashboard, served until Ctrl-C. */
+async function serveUntilInterrupted(server: DashboardServer, report: TwinReport, status: DashboardStatus) {
+  server.update(report.dashboard ?? null, status);
+  process.stdout.write(`\nServing the dashboard at ${server.url} - press Ctrl-C to stop.\n`);
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await server.close();
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  // The AWS SDK's notice that its 2027 releases need Node 22 would break the progress bar;
+  // Node 20.19 is supported here (package.json engines), and the README says Lambda runs 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const plan = planOrExit(argv);
+  if (typeof plan === 'number') return plan;
+  const server = plan.serve === undefined ? undefined : await startServer(plan.serve);
+  if (typeof server === 'number') return server;
+  const run = await runWithProgress(plan, server);
+  if (typeof run === 'number') return run;
+  const { report } = run;
+  const status = statusOf(run.last, report);
+  // The books first: an output that cannot be written must not hide them.
+  process.stdout.write(
+    '\n' + formatSummary(report, { dashboardPath: report.dashboard ? plan.dashboardPath : undefined }) + '\n',
+  );
+  const written = writeOutputs(plan, report, status);
   const balanced =
     (!report.books || report.books.balanced) && (!report.warehouseBooks || report.warehouseBooks.balanced);
-  const code = balanced && written ? 0 : 1;
-  if (server) {
-    server.update(report.dashboard ?? null, status);
-    process.stdout.write(`\nServing the dashboard at ${server.url} - press Ctrl-C to stop.\n`);
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-    await server.close();
-  }
-  return code;
+  if (server) await serveUntilInterrupted(server, report, status);
+  return balanced && written ? 0 : 1;
 }
 
 if (require.main === module) {
