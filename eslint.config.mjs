@@ -67,6 +67,20 @@ export default tseslint.config(
     },
   },
   {
+    // The twin dashboard's page script runs in the browser, as a classic script after ECharts.
+    files: ['local/dashboard/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        echarts: 'readonly',
+      },
+    },
+  },
+  {
     // The mocked resource graph is untyped JSON by nature: Pulumi hands mocks and policies `any` inputs.
     files: [
       'tools/mockGraph.ts',

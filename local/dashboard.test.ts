@@ -35,6 +35,7 @@ describe('renderDashboardHtml', () => {
     const inline = renderDashboardHtml(null, { status, echarts: 'inline' });
     expect(inline.length).toBeGreaterThan(1_000_000);
     expect(inline).not.toContain('<script src=');
+    expect(inline).toContain('window.__render = render');
     expect(renderDashboardHtml(null, { status, echarts: { src: '/echarts.min.js' } })).toContain(
       '<script src="/echarts.min.js"></script>',
     );
@@ -48,13 +49,18 @@ describe('serveDashboard', () => {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const page = await fetch(server.url);
       expect(page.headers.get('content-type')).toContain('text/html');
-      expect(await page.text()).toContain('"poll":{"url":"/data.json"');
+      const html = await page.text();
+      expect(html).toContain('"poll":{"url":"/data.json"');
+      expect(html).toContain('<script src="/dashboard.js"></script>');
       server.update({ revenueOverall: [] } as unknown as DashboardData, { ...status, line: 'loaded' });
       expect(await (await fetch(server.url + 'data.json')).json()).toEqual({
         data: { revenueOverall: [] },
         status: { ...status, line: 'loaded' },
       });
       expect((await fetch(server.url + 'echarts.min.js')).status).toBe(200);
+      const script = await fetch(server.url + 'dashboard.js');
+      expect(script.headers.get('content-type')).toContain('text/javascript');
+      expect(await script.text()).toContain('window.__DASHBOARD__');
       expect((await fetch(server.url + 'etc/passwd')).status).toBe(404);
       expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
     } finally {

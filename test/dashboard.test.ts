@@ -47,8 +47,11 @@ async function panelState(page: Page): Promise<Record<string, PanelState>> {
       panels.map((el) => {
         const s = el as HTMLElement;
         const chartEl = s.querySelector('.chart');
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        const chart = chartEl ? (window as any).echarts.getInstanceByDom(chartEl) : undefined;
+        // ECharts is the page's global; only the two calls used here are typed.
+        const { echarts } = window as unknown as {
+          echarts: { getInstanceByDom(el: Element): { getOption(): Record<string, unknown[]> } | undefined };
+        };
+        const chart = chartEl ? echarts.getInstanceByDom(chartEl) : undefined;
         const option = chart ? chart.getOption() : { series: [], xAxis: [], yAxis: [] };
         const points = (option.series as { data?: unknown[] }[]).reduce((n, x) => Math.max(n, x.data?.length ?? 0), 0);
         const axes = [...(option.xAxis ?? []), ...(option.yAxis ?? [])] as { type?: string; data?: unknown[] }[];
