@@ -7,7 +7,7 @@ import { SQS_MAPPING_MAX_BATCH_SIZE, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTE
 import { Problems } from '../kernel/problems';
 import { defaultChaosRates, faultNames, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
-import { formatSummary } from './summary';
+import { formatSummary, streamTotal } from './summary';
 import { dataDirPathProblem, DataDirBusy, DataDirRefused } from './dataDir';
 import {
   defaultConcurrency,
@@ -571,13 +571,13 @@ function statusOf(p: TwinProgress | undefined, report?: TwinReport): DashboardSt
     const b = report.books;
     const w = report.warehouseBooks;
     const all = w
-      ? `; warehouse, all runs: ${fmt(w.tables.sales + w.tables.inventory)} rows from ${fmt(w.windows)} window(s)` +
+      ? `; warehouse, all runs: ${fmt(streamTotal(w.tables))} rows from ${fmt(w.windows)} window(s)` +
         (w.balanced ? '' : ', NOT BALANCED')
       : '';
     return {
       title: 'Black Friday twin',
       line:
-        `This run: ${fmt(report.totalEvents)} events, ${fmt(report.rowsLoaded.sales + report.rowsLoaded.inventory)} rows loaded in ${(report.timings.pipelineMs / 1000).toFixed(1)} s` +
+        `This run: ${fmt(report.totalEvents)} events, ${fmt(streamTotal(report.rowsLoaded))} rows loaded in ${(report.timings.pipelineMs / 1000).toFixed(1)} s` +
         (b ? (b.balanced ? ', books balanced' : ', BOOKS DO NOT BALANCE') : '') +
         (report.settings.functions === 'archives'
           ? '; functions: the shipped Lambda archives'

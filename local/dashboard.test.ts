@@ -1,6 +1,6 @@
 // The dashboard page and server without a browser (test/dashboard.test.ts drives Chromium).
-import { PANELS, renderDashboardHtml, serveDashboard } from './dashboard';
-import { SHEETS, type Panel } from '../warehouse/panels';
+import { renderDashboardHtml, serveDashboard } from './dashboard';
+import { PANELS, SHEETS, type Panel } from '../warehouse/panels';
 import type { DashboardData } from './warehouse';
 import { unitsByRegionPanel } from '../test/support/panels';
 

@@ -22,8 +22,6 @@ export interface DashboardStatus {
   dataAge?: FreshnessSummary;
 }
 
-export { PANELS };
-
 const ECHARTS_PATH = require.resolve('echarts/dist/echarts.min.js');
 
 /** JSON that is safe inside a <script> element. */

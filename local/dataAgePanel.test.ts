@@ -1,5 +1,6 @@
 // The dashboard's "Data age" strip: outside the metric panels, filled from the status the twin sends.
-import { PANELS, renderDashboardHtml } from './dashboard';
+import { renderDashboardHtml } from './dashboard';
+import { PANELS } from '../warehouse/panels';
 
 it('carries the data age in the page and keeps it out of the metric panels', () => {
   const dataAge = { chunks: 12, p50Ms: 800, p95Ms: 1900, maxMs: 2100 };

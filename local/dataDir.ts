@@ -166,7 +166,7 @@ export function claimDataDir(dataDir: string, options: { fresh: boolean }): Clai
   }
 }
 
-export interface LockHolder {
+interface LockHolder {
   pid: number;
   /** The holder's process start (clock ticks since boot, Linux), so a reused pid is not mistaken for the holder. */
   startTicks?: string;
@@ -197,14 +197,14 @@ function alive(pid: number): boolean {
 }
 
 /** Whether a recorded holder is certainly gone: same host, and its pid is dead or now another process. */
-export function isStale(holder: LockHolder): boolean {
+function isStale(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return false;
   if (!alive(holder.pid)) return true;
   const now = processStartTicks(holder.pid);
   return holder.startTicks !== undefined && now !== undefined && now !== holder.startTicks;
 }
 
-export function describeHolder(h: LockHolder): string {
+function describeHolder(h: LockHolder): string {
   return `pid ${h.pid} on ${h.host} (${h.command.slice(0, 80)}), since ${h.lockedAt}`;
 }
 
@@ -216,7 +216,7 @@ function readHolder(lockPath: string): LockHolder | undefined {
   }
 }
 
-export interface DataDirLock {
+interface DataDirLock {
   release(): void;
 }
 

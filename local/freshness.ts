@@ -16,7 +16,7 @@ export interface FreshnessSummary {
 
 export type FreshnessStage = 'consume' | 'load' | 'refresh';
 
-export const NO_FRESHNESS: FreshnessSummary = { chunks: 0, p50Ms: 0, p95Ms: 0, maxMs: 0 };
+const NO_FRESHNESS: FreshnessSummary = { chunks: 0, p50Ms: 0, p95Ms: 0, maxMs: 0 };
 
 /** Nearest-rank percentile (p in 0..100) of values sorted ascending; 0 for none. */
 export function percentile(sorted: readonly number[], p: number): number {

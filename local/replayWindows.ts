@@ -12,6 +12,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
+import { LAMBDA_MAX_TIMEOUT_SECONDS } from '../kernel/awsLimits';
 import { checkProducerEvent, type ProducerEvent } from '../handlers/producer';
 
 /** What the replay needs of one on-failure record. */
@@ -63,7 +64,7 @@ export async function replayFailedWindows(deps: ReplayDeps): Promise<ReplayRepor
         QueueUrl: deps.queueUrl,
         MaxNumberOfMessages: 10,
         WaitTimeSeconds: 0,
-        VisibilityTimeout: deps.visibilityTimeoutSeconds ?? 900,
+        VisibilityTimeout: deps.visibilityTimeoutSeconds ?? LAMBDA_MAX_TIMEOUT_SECONDS,
       }),
     );
     if (Messages.length === 0) return report;
@@ -88,7 +89,7 @@ export async function replayFailedWindows(deps: ReplayDeps): Promise<ReplayRepor
 }
 
 /** Invokes a deployed producer synchronously; a function error becomes an exception. */
-export function lambdaInvoker(lambda: LambdaClient, functionName: string): (event: ProducerEvent) => Promise<void> {
+function lambdaInvoker(lambda: LambdaClient, functionName: string): (event: ProducerEvent) => Promise<void> {
   return async (event) => {
     const out = await lambda.send(
       new InvokeCommand({

@@ -9,7 +9,10 @@ const money = (v: string | number) =>
   '$' + Number(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const secs = (ms: number) => (ms / 1000).toFixed(1) + ' s';
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1) + ' MB';
-const total = (values: Record<StreamName, number>) => streamNames.reduce((sum, s) => sum + values[s], 0);
+/** A count summed over the streams. */
+export function streamTotal(values: Record<StreamName, number>): number {
+  return streamNames.reduce((sum, s) => sum + values[s], 0);
+}
 
 /** A plain text table; numbers align right. */
 export function textTable(headers: string[], rows: (string | number)[][]): string {
@@ -50,7 +53,7 @@ export function formatBooks(books: Books): string {
       (books.dlq.unexpected ? `  (other DLQ messages ${n(books.dlq.unexpected)})` : ''),
   );
   lines.push(
-    `  left in queues ${n(total(books.queuesLeft))}, landing files not loaded ${n(books.files.pending)} of ${n(books.files.landing)}`,
+    `  left in queues ${n(streamTotal(books.queuesLeft))}, landing files not loaded ${n(books.files.pending)} of ${n(books.files.landing)}`,
   );
   lines.push(
     books.balanced
@@ -94,7 +97,7 @@ function countsTable(report: TwinReport): string {
   const row = (label: string, values: Record<StreamName, number>, format: (v: number) => string = n) => [
     label,
     ...streamNames.map((s) => format(values[s])),
-    format(total(values)),
+    format(streamTotal(values)),
   ];
   return textTable(
     ['this run', ...streamNames, 'total'],
@@ -142,7 +145,7 @@ function chaosLines(report: TwinReport): Lines {
   if (!c) return [];
   const received = streamNames.reduce((sum, s) => sum + report.consumers[s].messagesReceived, 0);
   return [
-    `  consumed counts every delivery: under chaos, redeliveries after crashes and failed puts, duplicate deliveries and injected messages make it pass produced (${n(received)} messages received for ${n(total(report.messages))} sent)`,
+    `  consumed counts every delivery: under chaos, redeliveries after crashes and failed puts, duplicate deliveries and injected messages make it pass produced (${n(received)} messages received for ${n(streamTotal(report.messages))} sent)`,
     '',
     'Chaos injected:',
     `  consumer crashes after the S3 write ${n(c.consumerCrashes)}, S3 put failures ${n(c.s3PutFailures)}, duplicate deliveries ${n(c.duplicateDeliveries)},`,

@@ -249,18 +249,18 @@ async function windowMismatches(driver: SqlDriver, stream: StreamName): Promise<
  */
 async function integrityProblems(driver: SqlDriver): Promise<{ problems: string[]; windows: string[] }> {
   const { tables, loadLog: logged } = await tableAndLogTotals(driver);
-  const problems: string[] = [];
+  const problems = new Problems();
   const windows = new Set<string>();
   for (const stream of streamNames) {
     if (tables[stream] === logged[stream]) continue;
     const bad = await windowMismatches(driver, stream);
     for (const b of bad) windows.add(b.tag);
-    problems.push(
+    problems.add(
       `${streams[stream].contract.table} holds ${tables[stream]} row(s) but the load log says ${logged[stream]} were loaded`,
       ...bad.map((b) => b.problem),
     );
   }
-  return { problems, windows: [...windows] };
+  return { problems: [...problems.all], windows: [...windows] };
 }
 
 /** Delete the rows and load-log entries of damaged windows and mark them unfinished, so the next run makes them again. */
