@@ -19,8 +19,8 @@ import {
   MIGRATIONS_TABLE,
   type SqlDriver,
 } from '../warehouse/runner';
-import { qualified, quoteIdent, WAREHOUSE_SCHEMA } from '../warehouse/schema';
-import { literal } from '../warehouse/sql';
+import { qualified, WAREHOUSE_SCHEMA } from '../warehouse/schema';
+import { literal, quoteIdent } from '../warehouse/sql';
 import type { PgDriver } from '../warehouse/drivers/pg';
 import { Problems } from '../kernel/problems';
 import { claimDataDir, DataDirBusy, DataDirRefused } from './dataDir';
