@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCatalog } from '../kernel/catalog';
+import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { generateWindow } from '../kernel/generator';
 import type { StackConfig } from '../infra/config';
 import { availableParallelism as availableCores } from 'node:os';
@@ -61,7 +62,7 @@ async function measure(
       prefix: `bench-fresh-${label}`,
       skipBooks: true,
     });
-    if (report.rowsLoaded.sales !== report.events.sales || report.rowsLoaded.inventory !== report.events.inventory) {
+    if (streamNames.some((stream) => report.rowsLoaded[stream] !== report.events[stream])) {
       throw new Error(
         `freshness ${label}: loaded ${JSON.stringify(report.rowsLoaded)} rows of ${JSON.stringify(report.events)} events`,
       );
@@ -89,12 +90,9 @@ const durationOf = (report: TwinReport, suffix: string) =>
 
 /** `report` packs messages as the stack does; `small` packs a few events per message, so messages dominate its consumer time. */
 export function costsOf(report: TwinReport, small: TwinReport): MeasuredCosts {
-  const messages = report.messages.sales + report.messages.inventory;
-  const perEvent = {
-    sales: durationOf(report, '-sales-consumer') / report.events.sales,
-    inventory: durationOf(report, '-inventory-consumer') / report.events.inventory,
-  };
-  const perMessage = (stream: 'sales' | 'inventory') =>
+  const messages = streamNames.reduce((n, stream) => n + report.messages[stream], 0);
+  const perEvent = perStream((stream) => durationOf(report, `-${stream}-consumer`) / report.events[stream]);
+  const perMessage = (stream: StreamName) =>
     Math.max(
       0,
       (durationOf(small, `-${stream}-consumer`) - perEvent[stream] * small.events[stream]) / small.messages[stream],
@@ -102,11 +100,8 @@ export function costsOf(report: TwinReport, small: TwinReport): MeasuredCosts {
   return {
     producerMsPerSaleLine: durationOf(report, '-producer') / report.events.sales,
     consumerMsPerEvent: perEvent,
-    consumerMsPerMessage: { sales: perMessage('sales'), inventory: perMessage('inventory') },
-    eventsPerMessage: {
-      sales: report.events.sales / report.messages.sales,
-      inventory: report.events.inventory / report.messages.inventory,
-    },
+    consumerMsPerMessage: perStream(perMessage),
+    eventsPerMessage: perStream((stream) => report.events[stream] / report.messages[stream]),
     inventoryPerSaleLine: report.events.inventory / report.events.sales,
     filesPerMessage: report.files.written / messages,
   };
@@ -148,21 +143,23 @@ function stageEntries(f: TwinReport['freshness']): BenchEntries {
   );
 }
 
-export async function runFreshnessBench(options: SectionOptions): Promise<BenchEntries> {
-  const config = prodStackConfig();
+/** The four runs: at the peak, at 10x, the peak in 5-minute windows, and small messages for a message's own cost. */
+interface FreshnessRuns {
+  atPeak: FreshnessRun;
+  over: FreshnessRun;
+  fiveMinutes: FreshnessRun;
+  small: FreshnessRun;
+}
+
+async function measureRuns(config: StackConfig, options: SectionOptions): Promise<FreshnessRuns> {
   const peak = options.quick ? 50 : config.peakLinesPerMinute;
   // Windows start often enough to keep the run short, far enough apart that each meets a drained pipeline.
   const gapMs = (lines: number) => Math.max(1500, Math.ceil(lines / 40) * 10);
   const runsOf = (lines: number) => (options.quick ? 1 : lines > 20_000 ? 3 : 6);
   const lines = peak * config.windowMinutes;
   const atPeak = await measure(config, 'peak', peak, runsOf(lines), gapMs(lines));
-  const over = await measure(
-    config,
-    'over',
-    peak * OVERLOAD_FACTOR,
-    runsOf(lines * OVERLOAD_FACTOR),
-    gapMs(lines * OVERLOAD_FACTOR),
-  );
+  const overLines = lines * OVERLOAD_FACTOR;
+  const over = await measure(config, 'over', peak * OVERLOAD_FACTOR, runsOf(overLines), gapMs(overLines));
   // The same peak in the 5-minute windows prod had before (rate(5 minutes)), for the window's share of the age.
   const fiveMinutes = await measure(
     config,
@@ -174,22 +171,26 @@ export async function runFreshnessBench(options: SectionOptions): Promise<BenchE
     5,
   );
   const small = await measure(config, 'small', options.quick ? 20 : 400, 1, 0, SMALL_MESSAGE_EVENTS);
-  const costs = costsOf(over.report, small.report);
-  const heap = producerHeapBytesPerSaleLine(options.quick ? 2000 : 100_000);
+  return { atPeak, over, fiveMinutes, small };
+}
+
+function describeRun(r: FreshnessRun): string {
+  return `${r.runs} windows of ${r.saleLinesPerRun / r.peakLinesPerMinute} min at ${r.peakLinesPerMinute.toLocaleString('en-US')} sale lines/min (${r.saleLinesPerRun.toLocaleString('en-US')} a window, sent at once), one every ${r.scheduleEveryMs / 1000} s; ${r.report.freshness.chunks} chunks`;
+}
+
+/** twin.freshness_*: the data age at the peak, with the 10x run as its baseline. */
+function freshnessEntries(config: StackConfig, { atPeak, over, fiveMinutes }: FreshnessRuns): BenchEntries {
   const f = atPeak.report.freshness;
   const g = over.report.freshness;
-  const describe = (r: FreshnessRun) =>
-    `${r.runs} windows of ${r.saleLinesPerRun / r.peakLinesPerMinute} min at ${r.peakLinesPerMinute.toLocaleString('en-US')} sale lines/min (${r.saleLinesPerRun.toLocaleString('en-US')} a window, sent at once), one every ${r.scheduleEveryMs / 1000} s; ${r.report.freshness.chunks} chunks`;
   const load = `load average ${loadavg()[0].toFixed(1)} on ${availableCores()} cores at the end`;
   const settings = `${load}; prod settings (${config.schedule}, batch ${config.batchSize}, ${config.eventsPerMessage === 'fill' ? `messages filled to ${config.maxMessageBytes / 1024} KiB` : `${config.eventsPerMessage} events/message`}, ${config.compression}), consumer concurrency ${defaultConcurrency()} per stream (the twin's default on this machine), views refreshed after each load pass`;
-  const costNote = `Measured in the ${OVERLOAD_FACTOR}x run (${over.report.totalEvents.toLocaleString('en-US')} events), wall time of the twin's simulated invocations on one core of this shared machine.`;
   return {
     'twin.freshness_p95_ms': {
       value: round(f.p95Ms),
       unit: 'ms',
       baseline: round(g.p95Ms),
       ratio: round(g.p95Ms / Math.max(1, f.p95Ms), 1),
-      note: `Producer send (SQS SentTimestamp) to the end of the first view refresh showing the chunk's rows, p95 over chunks, at the prod peak: ${describe(atPeak)}; p50 ${round(f.p50Ms)} ms, max ${round(f.maxMs)} ms. Baseline: the same at ${OVERLOAD_FACTOR}x the peak: ${describe(over)}; p50 ${round(g.p50Ms)} ms, max ${round(g.maxMs)} ms. ${settings}. Target <= 2,000 ms at the peak.`,
+      note: `Producer send (SQS SentTimestamp) to the end of the first view refresh showing the chunk's rows, p95 over chunks, at the prod peak: ${describeRun(atPeak)}; p50 ${round(f.p50Ms)} ms, max ${round(f.maxMs)} ms. Baseline: the same at ${OVERLOAD_FACTOR}x the peak: ${describeRun(over)}; p50 ${round(g.p50Ms)} ms, max ${round(g.maxMs)} ms. ${settings}. Target <= 2,000 ms at the peak.`,
     },
     ...stageEntries(f),
     'twin.freshness_p95_ms_5min_window': {
@@ -197,7 +198,7 @@ export async function runFreshnessBench(options: SectionOptions): Promise<BenchE
       unit: 'ms',
       baseline: round(f.p95Ms),
       ratio: round(fiveMinutes.report.freshness.p95Ms / Math.max(1, f.p95Ms), 2),
-      note: `The same peak in 5-minute windows (prod's schedule before rate(1 minute)): ${describe(fiveMinutes)}; p50 ${round(fiveMinutes.report.freshness.p50Ms)} ms. Baseline: twin.freshness_p95_ms (${config.schedule}), same run; ratio = this / baseline.`,
+      note: `The same peak in 5-minute windows (prod's schedule before rate(1 minute)): ${describeRun(fiveMinutes)}; p50 ${round(fiveMinutes.report.freshness.p50Ms)} ms. Baseline: twin.freshness_p95_ms (${config.schedule}), same run; ratio = this / baseline.`,
     },
     'twin.freshness_p50_ms': {
       value: round(f.p50Ms),
@@ -211,6 +212,14 @@ export async function runFreshnessBench(options: SectionOptions): Promise<BenchE
       baseline: round(g.maxMs),
       note: `As twin.freshness_p95_ms, the oldest chunk; baseline at ${OVERLOAD_FACTOR}x the peak.`,
     },
+  };
+}
+
+/** capacity.*: the per-invocation costs the capacity model scales, from the 10x run and the small-message run. */
+function capacityEntries({ over, small }: FreshnessRuns, heap: number): BenchEntries {
+  const costs = costsOf(over.report, small.report);
+  const costNote = `Measured in the ${OVERLOAD_FACTOR}x run (${over.report.totalEvents.toLocaleString('en-US')} events), wall time of the twin's simulated invocations on one core of this shared machine.`;
+  return {
     'capacity.producer_ms_per_1k_sale_lines': {
       value: round(costs.producerMsPerSaleLine * 1000, 2),
       unit: 'ms',
@@ -262,4 +271,11 @@ export async function runFreshnessBench(options: SectionOptions): Promise<BenchE
       note: 'Heap growth while generateWindow holds one window of 100,000 sale lines (with their inventory updates), in this process; the producer keeps a window until it is packed and sent.',
     },
   };
+}
+
+export async function runFreshnessBench(options: SectionOptions): Promise<BenchEntries> {
+  const config = prodStackConfig();
+  const runs = await measureRuns(config, options);
+  const heap = producerHeapBytesPerSaleLine(options.quick ? 2000 : 100_000);
+  return { ...freshnessEntries(config, runs), ...capacityEntries(runs, heap) };
 }

@@ -59,7 +59,7 @@ export interface PackagedFunction {
 export function callbackFactories(
   catalog: Catalog,
   migrations: Migrations,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler takes its own event type (SQS, schedule, deploy input)
 ): Record<FunctionName, () => (...args: any[]) => Promise<unknown>> {
   const generatorCatalog = JSON.stringify({
     products: catalog.products.map((p) => ({ product_id: p.product_id, price: p.price })),
@@ -297,6 +297,87 @@ async function coldStart(
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
+/** What every function's measurement shares: the shipped archives, the bare runtime, the first invocations' services. */
+interface LambdaBenchRun {
+  shipped: Awaited<ReturnType<typeof buildArchives>>;
+  runtimeModules: ReturnType<typeof makeRuntimeModules>;
+  invocations: Awaited<ReturnType<typeof firstInvocationSetup>>;
+  baselines: ReturnType<typeof callbackFactories>;
+  sdkDir: string;
+  runs: number;
+  quick: boolean;
+}
+
+interface FunctionMeasurement {
+  files: number;
+  zipBytes: number;
+  /** The same handler packaged as CallbackFunction's default would. */
+  full: PackagedFunction;
+  starts: ColdStart[];
+  fullInit: InitTiming[];
+}
+
+/** One function: its shipped archive's size, then `runs` cold starts of it and of the default packaging. */
+async function measureFunction(fn: FunctionName, run: LambdaBenchRun): Promise<FunctionMeasurement> {
+  const built = run.shipped.manifest.functions[fn];
+  const dir = join(run.shipped.dir, built.dir);
+  const files = [...walk(dir)]
+    .map((file) => ({ name: relative(dir, file).split('\\').join('/'), data: readFileSync(file) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const full = await packageFunction(run.baselines[fn], undefined);
+  const start = async () => {
+    const warehouse = fn === 'migrator' ? await run.invocations.freshWarehouse() : undefined;
+    try {
+      const env = { ...run.invocations.env[fn], ...warehouse?.env };
+      return await coldStart(dir, built.handler, fn, run.runtimeModules, env, run.invocations.events[fn]);
+    } finally {
+      await warehouse?.stop();
+    }
+  };
+  if (!run.quick) await start(); // warms the disk cache
+  const starts: ColdStart[] = [];
+  for (let i = 0; i < run.runs; i++) starts.push(await start());
+  const fullInit = measureInit(full.files, run.sdkDir, run.runs, !run.quick);
+  return { files: files.length, zipBytes: zip(files).length, full, starts, fullInit };
+}
+
+/** lambda.zip_bytes, lambda.init_ms and lambda.first_invoke_ms of one function. */
+function functionEntries(fn: FunctionName, m: FunctionMeasurement, runs: number): BenchEntries {
+  const { zipBytes, full, starts, fullInit } = m;
+  const initMs = median(starts.map((t) => t.initCpuMs));
+  const fullMs = median(fullInit.map((t) => t.cpuMs));
+  const firstMs = median(starts.map((t) => t.firstCpuMs));
+  const warmMs = median(starts.map((t) => t.secondCpuMs));
+  const wall = (values: number[]) => Math.round(median(values));
+  return {
+    [`lambda.zip_bytes.${fn}`]: {
+      value: zipBytes,
+      unit: 'bytes',
+      baseline: full.zipBytes,
+      ratio: Math.round((full.zipBytes / zipBytes) * 10) / 10,
+      note: `the dev stack's shipped archive, ${m.files} files (the esbuild bundle and its data, infra/lambdaPackaging.ts), vs ${full.files.length} files with CallbackFunction's default packaging; deflate level 6; ratio = default / ours. Target <= 300 KB.`,
+    },
+    [`lambda.init_ms.${fn}`]: {
+      value: round1(initMs),
+      unit: 'ms',
+      baseline: round1(fullMs),
+      ratio: Math.round((fullMs / initMs) * 100) / 100,
+      note:
+        `CPU time of loading the dev stack's shipped archive (the one test/archives.*.test.ts runs) to a handler, in a fresh ${process.version} process holding only the archive, @aws-sdk via NODE_PATH; ` +
+        `median of ${runs} (wall clock ${wall(starts.map((t) => t.initMs))} ms vs ${wall(fullInit.map((t) => t.ms))} ms on this shared machine); baseline: CallbackFunction's default packaging; ratio = default / ours. Target <= 150 ms.`,
+    },
+    [`lambda.first_invoke_ms.${fn}`]: {
+      value: round1(firstMs),
+      unit: 'ms',
+      baseline: round1(warmMs),
+      ratio: Math.round((warmMs / firstMs) * 100) / 100,
+      note:
+        `CPU time of the first invocation right after that init, in the same process (${fn === 'producer' ? '200 sale lines to two fauxqs queues' : fn === 'migrator' ? "the deploy's {hash} input against a local Data API" : 'one 200-event chunk to fauxqs S3'}); ` +
+        `median of ${runs} (wall clock ${wall(starts.map((t) => t.firstMs))} ms); baseline: the second, warm invocation of the same event, so the ratio shows what moved into the first call.`,
+    },
+  };
+}
+
 export async function runLambdaBench(options: SectionOptions): Promise<BenchEntries> {
   const catalog = buildCatalog();
   const migrations = buildMigrations(
@@ -308,76 +389,25 @@ export async function runLambdaBench(options: SectionOptions): Promise<BenchEntr
     },
     catalog,
   );
-  const baselines = callbackFactories(catalog, migrations);
   const runs = options.quick ? 1 : 7;
   const sdkDir = runtimeSdkDir();
   const scratch = scratchDir('bench-lambda-shipped-');
-  const entries: BenchEntries = {};
   // The archives exactly as the archive tests build and run them: the dev stack's program, in a child process.
   const shipped = await buildArchives('dev', join(scratch, 'archives'), PROJECT_DIR);
-  const runtimeModules = makeRuntimeModules(join(scratch, 'runtime'), PROJECT_DIR);
-  const invocations = await firstInvocationSetup(shipped.graph);
+  const run: LambdaBenchRun = {
+    shipped,
+    runtimeModules: makeRuntimeModules(join(scratch, 'runtime'), PROJECT_DIR),
+    invocations: await firstInvocationSetup(shipped.graph),
+    baselines: callbackFactories(catalog, migrations),
+    sdkDir,
+    runs,
+    quick: options.quick,
+  };
+  const entries: BenchEntries = {};
   try {
-    for (const fn of functionNames as readonly FunctionName[]) {
-      const built = shipped.manifest.functions[fn];
-      const dir = join(shipped.dir, built.dir);
-      const files = [...walk(dir)]
-        .map((file) => ({ name: relative(dir, file).split('\\').join('/'), data: readFileSync(file) }))
-        .sort((a, b) => a.name.localeCompare(b.name));
-      const zipBytes = zip(files).length;
-      const full = await packageFunction(baselines[fn], undefined);
-      const starts: ColdStart[] = [];
-      const start = async () => {
-        const warehouse = fn === 'migrator' ? await invocations.freshWarehouse() : undefined;
-        try {
-          return await coldStart(
-            dir,
-            built.handler,
-            fn,
-            runtimeModules,
-            { ...invocations.env[fn], ...warehouse?.env },
-            invocations.events[fn],
-          );
-        } finally {
-          await warehouse?.stop();
-        }
-      };
-      if (!options.quick) await start(); // warms the disk cache
-      for (let i = 0; i < runs; i++) starts.push(await start());
-      const fullInit = measureInit(full.files, sdkDir, runs, !options.quick);
-      const initMs = median(starts.map((t) => t.initCpuMs));
-      const fullMs = median(fullInit.map((t) => t.cpuMs));
-      const firstMs = median(starts.map((t) => t.firstCpuMs));
-      const warmMs = median(starts.map((t) => t.secondCpuMs));
-      const wall = (values: number[]) => Math.round(median(values));
-      entries[`lambda.zip_bytes.${fn}`] = {
-        value: zipBytes,
-        unit: 'bytes',
-        baseline: full.zipBytes,
-        ratio: Math.round((full.zipBytes / zipBytes) * 10) / 10,
-        note: `the dev stack's shipped archive, ${files.length} files (the esbuild bundle and its data, infra/lambdaPackaging.ts), vs ${full.files.length} files with CallbackFunction's default packaging; deflate level 6; ratio = default / ours. Target <= 300 KB.`,
-      };
-      entries[`lambda.init_ms.${fn}`] = {
-        value: round1(initMs),
-        unit: 'ms',
-        baseline: round1(fullMs),
-        ratio: Math.round((fullMs / initMs) * 100) / 100,
-        note:
-          `CPU time of loading the dev stack's shipped archive (the one test/archives.*.test.ts runs) to a handler, in a fresh ${process.version} process holding only the archive, @aws-sdk via NODE_PATH; ` +
-          `median of ${runs} (wall clock ${wall(starts.map((t) => t.initMs))} ms vs ${wall(fullInit.map((t) => t.ms))} ms on this shared machine); baseline: CallbackFunction's default packaging; ratio = default / ours. Target <= 150 ms.`,
-      };
-      entries[`lambda.first_invoke_ms.${fn}`] = {
-        value: round1(firstMs),
-        unit: 'ms',
-        baseline: round1(warmMs),
-        ratio: Math.round((warmMs / firstMs) * 100) / 100,
-        note:
-          `CPU time of the first invocation right after that init, in the same process (${fn === 'producer' ? '200 sale lines to two fauxqs queues' : fn === 'migrator' ? "the deploy's {hash} input against a local Data API" : 'one 200-event chunk to fauxqs S3'}); ` +
-          `median of ${runs} (wall clock ${wall(starts.map((t) => t.firstMs))} ms); baseline: the second, warm invocation of the same event, so the ratio shows what moved into the first call.`,
-      };
-    }
+    for (const fn of functionNames) Object.assign(entries, functionEntries(fn, await measureFunction(fn, run), runs));
   } finally {
-    await invocations.stop();
+    await run.invocations.stop();
     rmSync(sdkDir, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
   }

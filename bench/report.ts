@@ -217,48 +217,46 @@ ${twinRow(runs.original)}
 const OURS_COLOR = '#2f6fb0';
 const BASELINE_COLOR = '#b9bec6';
 
-/** The chart: throughput, archive size, init time and monthly ingest cost, ours against the baseline. */
-export function renderChart(results: Record<string, BenchResult>): string {
-  const pick = (metric: string) => results[metric];
-  const panels: {
-    title: string;
-    unit: string;
-    log: boolean;
-    rows: { label: string; ours?: number; baseline?: number }[];
-    oursName: string;
-    baseName: string;
-    target?: number;
-  }[] = [
+/** One panel of the chart: a bar pair per row, ours against the baseline. */
+interface ChartPanel {
+  title: string;
+  unit: string;
+  log: boolean;
+  rows: { label: string; ours?: number; baseline?: number }[];
+  oursName: string;
+  baseName: string;
+  target?: number;
+}
+
+/** Throughput, archive size, init time and monthly ingest cost. */
+function chartPanels(results: Record<string, BenchResult>): ChartPanel[] {
+  const row = (label: string, metric: string) => ({
+    label,
+    ours: results[metric]?.value,
+    baseline: results[metric]?.baseline,
+  });
+  const lambda = { unit: 'ms', oursName: 'esbuild bundle', baseName: 'CallbackFunction default' };
+  return [
     {
       title: 'Throughput (events/s, log)',
       unit: 'events/s',
       log: true,
       oursName: 'ours',
       baseName: 'baseline',
-      rows: [
-        {
-          label: 'generator',
-          ours: pick('generator.events_per_s')?.value,
-          baseline: pick('generator.events_per_s')?.baseline,
-        },
-        { label: 'twin', ours: pick('twin.events_per_s')?.value, baseline: pick('twin.events_per_s')?.baseline },
-      ],
+      rows: [row('generator', 'generator.events_per_s'), row('twin', 'twin.events_per_s')],
     },
     {
+      ...lambda,
       title: 'Lambda archive (KB, dashed: target)',
       unit: 'KB',
       log: true,
-      oursName: 'esbuild bundle',
-      baseName: 'CallbackFunction default',
       rows: lambdaRows(results, 'lambda.zip_bytes.', 1 / 1000),
       target: 300,
     },
     {
+      ...lambda,
       title: 'Lambda init (ms, dashed: target)',
-      unit: 'ms',
       log: false,
-      oursName: 'esbuild bundle',
-      baseName: 'CallbackFunction default',
       rows: lambdaRows(results, 'lambda.init_ms.', 1),
       target: 150,
     },
@@ -268,42 +266,75 @@ export function renderChart(results: Record<string, BenchResult>): string {
       log: true,
       oursName: 'ours',
       baseName: 'original design',
-      rows: [
-        {
-          label: 'SQS + Lambda + S3',
-          ours: pick('cost.monthly_ingest_usd')?.value,
-          baseline: pick('cost.monthly_ingest_usd')?.baseline,
-        },
-      ],
+      rows: [row('SQS + Lambda + S3', 'cost.monthly_ingest_usd')],
     },
   ];
-  const width = 960;
-  const height = 640;
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-  const cells = [
-    [0, 0],
-    [1, 0],
-    [0, 1],
-    [1, 1],
+}
+
+const barLabel = {
+  show: true,
+  position: 'top' as const,
+  fontSize: 10,
+  formatter: (v: { value: unknown }) => short(v.value as number),
+};
+
+/** Panel i's two bar series; ours carries the target as a dashed line. */
+function panelSeries(p: ChartPanel, i: number) {
+  const targetLine =
+    p.target === undefined
+      ? {}
+      : {
+          markLine: {
+            silent: true,
+            symbol: 'none',
+            lineStyle: { color: '#c0392b', type: 'dashed' as const },
+            label: { show: false },
+            data: [{ yAxis: p.target }],
+          },
+        };
+  const bars = { type: 'bar' as const, xAxisIndex: i, yAxisIndex: i, label: barLabel };
+  return [
+    {
+      ...bars,
+      name: p.oursName,
+      itemStyle: { color: OURS_COLOR },
+      ...targetLine,
+      data: p.rows.map((r) => r.ours ?? null),
+    },
+    { ...bars, name: p.baseName, itemStyle: { color: BASELINE_COLOR }, data: p.rows.map((r) => r.baseline ?? null) },
   ];
-  const option: echarts.EChartsOption = {
+}
+
+const CHART_WIDTH = 960;
+const CHART_HEIGHT = 640;
+/** Each panel's column and row in the 2 x 2 layout. */
+const CELLS = [
+  [0, 0],
+  [1, 0],
+  [0, 1],
+  [1, 1],
+];
+
+function chartOption(panels: ChartPanel[]): echarts.EChartsOption {
+  const [width, height] = [CHART_WIDTH, CHART_HEIGHT];
+  return {
     animation: false,
     backgroundColor: '#ffffff',
     title: panels.map((p, i) => ({
       text: p.rows.some((r) => r.ours !== undefined) ? p.title : `${p.title}: not measured`,
-      left: 40 + cells[i][0] * (width / 2),
-      top: 10 + cells[i][1] * (height / 2),
+      left: 40 + CELLS[i][0] * (width / 2),
+      top: 10 + CELLS[i][1] * (height / 2),
       textStyle: { fontSize: 14 },
     })),
     legend: panels.map((p, i) => ({
       data: [p.oursName, p.baseName],
-      right: 30 + (1 - cells[i][0]) * (width / 2),
-      top: 34 + cells[i][1] * (height / 2),
+      right: 30 + (1 - CELLS[i][0]) * (width / 2),
+      top: 34 + CELLS[i][1] * (height / 2),
       textStyle: { fontSize: 11 },
     })),
     grid: panels.map((_, i) => ({
-      left: 70 + cells[i][0] * (width / 2),
-      top: 70 + cells[i][1] * (height / 2),
+      left: 70 + CELLS[i][0] * (width / 2),
+      top: 70 + CELLS[i][1] * (height / 2),
       width: width / 2 - 110,
       height: height / 2 - 120,
     })),
@@ -314,49 +345,14 @@ export function renderChart(results: Record<string, BenchResult>): string {
       axisLabel: { fontSize: 11, interval: 0 },
     })),
     yAxis: panels.map((p, i) => ({ type: p.log ? 'log' : 'value', gridIndex: i, axisLabel: { fontSize: 10 } })),
-    series: panels.flatMap((p, i) => [
-      {
-        name: p.oursName,
-        type: 'bar' as const,
-        xAxisIndex: i,
-        yAxisIndex: i,
-        itemStyle: { color: OURS_COLOR },
-        ...(p.target === undefined
-          ? {}
-          : {
-              markLine: {
-                silent: true,
-                symbol: 'none',
-                lineStyle: { color: '#c0392b', type: 'dashed' as const },
-                label: { show: false },
-                data: [{ yAxis: p.target }],
-              },
-            }),
-        data: p.rows.map((r) => r.ours ?? null),
-        label: {
-          show: true,
-          position: 'top' as const,
-          fontSize: 10,
-          formatter: (v: { value: unknown }) => short(v.value as number),
-        },
-      },
-      {
-        name: p.baseName,
-        type: 'bar' as const,
-        xAxisIndex: i,
-        yAxisIndex: i,
-        itemStyle: { color: BASELINE_COLOR },
-        data: p.rows.map((r) => r.baseline ?? null),
-        label: {
-          show: true,
-          position: 'top' as const,
-          fontSize: 10,
-          formatter: (v: { value: unknown }) => short(v.value as number),
-        },
-      },
-    ]),
+    series: panels.flatMap(panelSeries),
   };
-  chart.setOption(option);
+}
+
+/** The chart: throughput, archive size, init time and monthly ingest cost, ours against the baseline. */
+export function renderChart(results: Record<string, BenchResult>): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: CHART_WIDTH, height: CHART_HEIGHT });
+  chart.setOption(chartOption(chartPanels(results)));
   const svg = chart.renderToSVGString();
   chart.dispose();
   return svg;

@@ -35,7 +35,7 @@ function external(name: string, file: string, exported: string, args: (o: Sectio
     name,
     module: file,
     async run(options) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by name at run time, so a missing section module fails that section, not the whole bench
       const mod = require(`./${file}`) as Record<string, unknown>;
       const fn = mod[exported];
       if (typeof fn !== 'function') throw new Error(`bench/${file}.ts does not export ${exported}()`);

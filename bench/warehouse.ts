@@ -143,6 +143,118 @@ async function timeRefresh(
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+interface SideCost {
+  wall: number;
+  cpu: number;
+}
+
+/** A day loaded both ways: what went in, and what each side cost. */
+interface DayLoaded {
+  counts: { sales: number; inventory: number };
+  files: number;
+  bytes: number;
+  /** The loader's own refreshes, included in its cost. */
+  refreshMs: number;
+  cost: { raw: SideCost; loader: SideCost };
+}
+
+/**
+ * Two warehouses side by side, fed one hour of files at a time, alternating: the
+ * other work on a shared machine then slows both sides alike. CPU time of this
+ * process (PGlite runs in it, and so does fauxqs) is the main figure; wall time is noted.
+ */
+async function loadDayBothWays(
+  catalog: Catalog,
+  saleLines: number,
+  perFile: number,
+  landing: { s3: S3Client; bucket: string },
+  raw: PgliteDriver,
+  driver: PgliteDriver,
+): Promise<DayLoaded> {
+  const { s3, bucket } = landing;
+  const day: Omit<DayLoaded, 'counts'> = {
+    files: 0,
+    bytes: 0,
+    refreshMs: 0,
+    cost: { raw: { wall: 0, cpu: 0 }, loader: { wall: 0, cpu: 0 } },
+  };
+  const measure = async (side: 'raw' | 'loader', work: () => Promise<unknown>) => {
+    const wall = performance.now();
+    const cpu = process.cpuUsage();
+    await work();
+    const used = process.cpuUsage(cpu);
+    day.cost[side].wall += performance.now() - wall;
+    day.cost[side].cpu += (used.user + used.system) / 1000;
+  };
+  const counts = await generateDay(catalog, saleLines, perFile, async (hour) => {
+    for (const f of hour) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: f.key, Body: f.body }));
+    day.files += hour.length;
+    day.bytes += hour.reduce((a, f) => a + f.body.byteLength, 0);
+    await measure('raw', async () => {
+      for (const f of hour) {
+        const { contract } = streams[f.stream];
+        await raw.copyCsv(qualified('raw_' + contract.table), contract.columns, f.body);
+      }
+    });
+    await measure('loader', async () => {
+      const report = await loadLandingFiles({ driver, s3, bucket });
+      if (report.filesFailed > 0 || report.filesLoaded !== hour.length)
+        throw new Error(`loader: ${JSON.stringify({ ...report, failures: report.failures.slice(0, 3) })}`);
+      day.refreshMs += report.refreshMs;
+    });
+  });
+  return { counts, ...day };
+}
+
+/** loader.copy_fraction and the 1M refresh and query times. */
+function loaderEntries(
+  day: DayLoaded,
+  perFile: number,
+  refresh: { incrementalMs: number; fullMs: number },
+  queries: Record<DashboardQueryName, number>,
+): BenchEntries {
+  const { counts, files, bytes, cost } = day;
+  const mbps = (ms: number) => bytes / 1e6 / (ms / 1000);
+  const slowest = Object.entries(queries).sort((a, b) => b[1] - a[1])[0];
+  const fraction = cost.raw.cpu / cost.loader.cpu;
+  const size = `${(counts.sales / 1e6).toFixed(2)}M sale lines + ${(counts.inventory / 1e6).toFixed(2)}M inventory updates in ${files} files of ${perFile} events (${(bytes / 1e6).toFixed(0)} MB)`;
+  return {
+    'loader.copy_fraction': {
+      value: round(fraction, 3),
+      unit: 'ratio',
+      baseline: round(mbps(cost.raw.cpu), 3),
+      ratio: round(fraction, 3),
+      note:
+        `loader ${round(mbps(cost.loader.cpu), 3)} MB per CPU-second (S3 via fauxqs, header check, COPY, view capture, load log, refresh after each hour) ` +
+        `vs raw PGlite COPY ${round(mbps(cost.raw.cpu), 3)} of the same files, alternating hour by hour; wall-clock ratio ${round(cost.raw.wall / cost.loader.wall, 3)}; ${size}; target >= 0.5`,
+    },
+    'warehouse.refresh_ms_1m': {
+      value: round(refresh.incrementalMs),
+      unit: 'ms',
+      note: `refresh of all views after one ${perFile}-line file, ${size} loaded; full recompute from the facts ${round(refresh.fullMs, 0)} ms`,
+    },
+    'warehouse.query_ms_max_1m': {
+      value: round(slowest[1]),
+      unit: 'ms',
+      note: `slowest dashboard query (${slowest[0]}, median of 5) of ${Object.keys(queries).length}; ${size}; target <= 100 ms`,
+    },
+  };
+}
+
+function logDay(day: DayLoaded, log: (l: string) => void): void {
+  const { counts, files, bytes, cost } = day;
+  const mbps = (ms: number) => bytes / 1e6 / (ms / 1000);
+  log(
+    `  ${counts.sales} sale lines, ${counts.inventory} inventory updates, ${files} files, ${(bytes / 1e6).toFixed(1)} MB`,
+  );
+  log(
+    `  raw COPY: cpu ${(cost.raw.cpu / 1000).toFixed(1)} s (${mbps(cost.raw.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.raw.wall / 1000).toFixed(1)} s`,
+  );
+  log(
+    `  loader:   cpu ${(cost.loader.cpu / 1000).toFixed(1)} s (${mbps(cost.loader.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.loader.wall / 1000).toFixed(1)} s, refreshes ${day.refreshMs.toFixed(0)} ms`,
+  );
+}
+
 /** Phase 1: the loader against raw COPY, then refresh and query times at ~1M sale lines. */
 async function loaderPhase(
   catalog: Catalog,
@@ -160,56 +272,14 @@ async function loaderPhase(
     forcePathStyle: true,
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
-  // Two warehouses side by side, fed one hour of files at a time, alternating: the
-  // other work on a shared machine then slows both sides alike. CPU time of this
-  // process (PGlite runs in it, and so does fauxqs) is the main figure; wall time is noted.
   const raw = await freshWarehouse(catalog);
   for (const t of ['sales_transactions', 'inventory_updates'])
     await raw.exec(`CREATE TABLE ${qualified('raw_' + t)} (LIKE ${qualified(t)} INCLUDING ALL)`);
   const driver = await freshWarehouse(catalog);
-  const cost = { raw: { wall: 0, cpu: 0 }, loader: { wall: 0, cpu: 0 } };
-  const measure = async (side: 'raw' | 'loader', work: () => Promise<unknown>) => {
-    const wall = performance.now();
-    const cpu = process.cpuUsage();
-    await work();
-    const used = process.cpuUsage(cpu);
-    cost[side].wall += performance.now() - wall;
-    cost[side].cpu += (used.user + used.system) / 1000;
-  };
-  let files = 0;
-  let bytes = 0;
-  let refreshMs = 0;
   try {
-    const counts = await generateDay(catalog, saleLines, perFile, async (hour) => {
-      for (const f of hour) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: f.key, Body: f.body }));
-      files += hour.length;
-      bytes += hour.reduce((a, f) => a + f.body.byteLength, 0);
-      await measure('raw', async () => {
-        for (const f of hour)
-          await raw.copyCsv(
-            qualified('raw_' + streams[f.stream].contract.table),
-            streams[f.stream].contract.columns,
-            f.body,
-          );
-      });
-      await measure('loader', async () => {
-        const report = await loadLandingFiles({ driver, s3, bucket });
-        if (report.filesFailed > 0 || report.filesLoaded !== hour.length)
-          throw new Error(`loader: ${JSON.stringify({ ...report, failures: report.failures.slice(0, 3) })}`);
-        refreshMs += report.refreshMs;
-      });
-    });
+    const day = await loadDayBothWays(catalog, saleLines, perFile, { s3, bucket }, raw, driver);
     await raw.close();
-    const mbps = (ms: number) => bytes / 1e6 / (ms / 1000);
-    log(
-      `  ${counts.sales} sale lines, ${counts.inventory} inventory updates, ${files} files, ${(bytes / 1e6).toFixed(1)} MB`,
-    );
-    log(
-      `  raw COPY: cpu ${(cost.raw.cpu / 1000).toFixed(1)} s (${mbps(cost.raw.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.raw.wall / 1000).toFixed(1)} s`,
-    );
-    log(
-      `  loader:   cpu ${(cost.loader.cpu / 1000).toFixed(1)} s (${mbps(cost.loader.cpu).toFixed(2)} MB/cpu-s), wall ${(cost.loader.wall / 1000).toFixed(1)} s, refreshes ${refreshMs.toFixed(0)} ms`,
-    );
+    logDay(day, log);
     const refresh = await timeRefresh(driver, catalog, perFile);
     const queries = await timeQueries(driver);
     const slowest = Object.entries(queries).sort((a, b) => b[1] - a[1])[0];
@@ -217,29 +287,7 @@ async function loaderPhase(
       `  refresh ${refresh.incrementalMs.toFixed(1)} ms (full recompute ${refresh.fullMs.toFixed(0)} ms); slowest query ${slowest[0]} ${slowest[1].toFixed(1)} ms`,
     );
     await driver.close();
-    const fraction = cost.raw.cpu / cost.loader.cpu;
-    const size = `${(counts.sales / 1e6).toFixed(2)}M sale lines + ${(counts.inventory / 1e6).toFixed(2)}M inventory updates in ${files} files of ${perFile} events (${(bytes / 1e6).toFixed(0)} MB)`;
-    return {
-      'loader.copy_fraction': {
-        value: round(fraction, 3),
-        unit: 'ratio',
-        baseline: round(mbps(cost.raw.cpu), 3),
-        ratio: round(fraction, 3),
-        note:
-          `loader ${round(mbps(cost.loader.cpu), 3)} MB per CPU-second (S3 via fauxqs, header check, COPY, view capture, load log, refresh after each hour) ` +
-          `vs raw PGlite COPY ${round(mbps(cost.raw.cpu), 3)} of the same files, alternating hour by hour; wall-clock ratio ${round(cost.raw.wall / cost.loader.wall, 3)}; ${size}; target >= 0.5`,
-      },
-      'warehouse.refresh_ms_1m': {
-        value: round(refresh.incrementalMs),
-        unit: 'ms',
-        note: `refresh of all views after one ${perFile}-line file, ${size} loaded; full recompute from the facts ${round(refresh.fullMs, 0)} ms`,
-      },
-      'warehouse.query_ms_max_1m': {
-        value: round(slowest[1]),
-        unit: 'ms',
-        note: `slowest dashboard query (${slowest[0]}, median of 5) of ${Object.keys(queries).length}; ${size}; target <= 100 ms`,
-      },
-    };
+    return loaderEntries(day, perFile, refresh, queries);
   } finally {
     if (!raw.db.closed) await raw.close();
     s3.destroy();

@@ -18,7 +18,9 @@ import {
   type StreamName,
 } from '../kernel/contracts';
 import { toCsv } from '../kernel/csv';
-import { SQS_MAX_MESSAGE_BYTES, UnreadableMessageError, unpackMessage } from '../kernel/packing';
+import { SQS_MAX_MESSAGE_BYTES } from '../kernel/awsLimits';
+import { UnreadableMessageError, unpackMessage } from '../kernel/packing';
+import { Problems } from '../kernel/problems';
 
 export interface ConsumerSettings {
   stream: StreamName;
@@ -201,9 +203,10 @@ export async function consumeBatch(deps: ConsumerDeps, event: SQSEvent, context?
 }
 
 /** Settings from the function's environment. */
-export function consumerSettingsFromEnv(stream: StreamName, env: NodeJS.ProcessEnv = process.env): ConsumerSettings {
-  if (!env.LANDING_BUCKET) throw new RangeError('invalid consumer settings: LANDING_BUCKET is required');
-  return { stream, bucket: env.LANDING_BUCKET };
+function consumerSettingsFromEnv(stream: StreamName, env: NodeJS.ProcessEnv = process.env): ConsumerSettings {
+  const bucket = env.LANDING_BUCKET ?? '';
+  new Problems().check(bucket !== '', 'LANDING_BUCKET is required').throwIfAny('invalid consumer settings');
+  return { stream, bucket };
 }
 
 /** The Lambda handler for one stream. The dims are plain data captured at deploy time. */

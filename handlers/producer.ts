@@ -2,20 +2,16 @@
 // window's sales and inventory updates and sends them, packed, to the two queues.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { StreamName } from '../kernel/contracts';
+import { SQS_DEFAULT_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES } from '../kernel/awsLimits';
+import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { BLACK_FRIDAY_CURVE, generateWindow, type DemandCurve, type GeneratorCatalog } from '../kernel/generator';
-import {
-  batchesOf,
-  packChunks,
-  SQS_MAX_MESSAGE_BYTES,
-  SQS_MIN_MESSAGE_BYTES,
-  type Compression,
-  type PackedMessage,
-} from '../kernel/packing';
+import { batchesOf, packChunks, type Compression, type PackedMessage } from '../kernel/packing';
+import { Problems } from '../kernel/problems';
+import { isoSecond } from '../kernel/time';
 
 export interface ProducerSettings {
-  salesQueueUrl: string;
-  inventoryQueueUrl: string;
+  /** The queue of each stream. */
+  queueUrls: Record<StreamName, string>;
   /** 'fill' (default) packs each message up to maxMessageBytes; a number packs that many events. */
   eventsPerMessage: number | 'fill';
   /** The queues' MaximumMessageSize. */
@@ -46,16 +42,11 @@ export interface ProducerEvent {
   scheduledTime?: string;
 }
 
-export interface StreamCounts {
-  sales: number;
-  inventory: number;
-}
-
 export interface ProducerResult {
   window: { start: string; minutes: number; seed: number };
-  events: StreamCounts;
-  messages: StreamCounts;
-  bytes: StreamCounts;
+  events: Record<StreamName, number>;
+  messages: Record<StreamName, number>;
+  bytes: Record<StreamName, number>;
   lostSales: number;
   baskets: number;
   sendCalls: number;
@@ -84,30 +75,33 @@ export class ProducerSendError extends Error {
 
 const MAX_COUNT = 5_000_000;
 
+const EVENT_FIELDS = ['count', 'seed', 'start', 'scheduledTime'];
+
+const isWholeIn = (value: unknown, min: number, max: number) =>
+  Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+
 /** Every problem with an invocation payload, so a bad manual invoke fails clearly. */
 export function checkProducerEvent(event: unknown): string[] {
   if (event === undefined || event === null) return [];
   if (typeof event !== 'object' || Array.isArray(event)) return ['event must be a JSON object'];
+  const problems = new Problems();
   const e = event as Record<string, unknown>;
-  const problems: string[] = [];
-  const known = ['count', 'seed', 'start', 'scheduledTime'];
   for (const k of Object.keys(e))
-    if (!known.includes(k)) problems.push(`unknown field ${k} (expected ${known.join(', ')})`);
-  if (
-    e.count !== undefined &&
-    !(Number.isInteger(e.count) && (e.count as number) >= 0 && (e.count as number) <= MAX_COUNT)
-  )
-    problems.push(`count must be a whole number 0..${MAX_COUNT}, got ${JSON.stringify(e.count)}`);
-  if (
-    e.seed !== undefined &&
-    !(Number.isInteger(e.seed) && (e.seed as number) >= 0 && (e.seed as number) <= 0xffffffff)
-  )
-    problems.push(`seed must be a whole number 0..4294967295, got ${JSON.stringify(e.seed)}`);
-  for (const k of ['start', 'scheduledTime']) {
-    if (e[k] !== undefined && (typeof e[k] !== 'string' || Number.isNaN(Date.parse(e[k] as string))))
-      problems.push(`${k} must be an ISO-8601 timestamp, got ${JSON.stringify(e[k])}`);
-  }
-  return problems;
+    problems.check(EVENT_FIELDS.includes(k), () => `unknown field ${k} (expected ${EVENT_FIELDS.join(', ')})`);
+  problems.check(
+    e.count === undefined || isWholeIn(e.count, 0, MAX_COUNT),
+    () => `count must be a whole number 0..${MAX_COUNT}, got ${JSON.stringify(e.count)}`,
+  );
+  problems.check(
+    e.seed === undefined || isWholeIn(e.seed, 0, 0xffffffff),
+    () => `seed must be a whole number 0..4294967295, got ${JSON.stringify(e.seed)}`,
+  );
+  for (const k of ['start', 'scheduledTime'])
+    problems.check(
+      e[k] === undefined || (typeof e[k] === 'string' && !Number.isNaN(Date.parse(e[k]))),
+      () => `${k} must be an ISO-8601 timestamp, got ${JSON.stringify(e[k])}`,
+    );
+  return [...problems.all];
 }
 
 /** The window an invocation covers: the one that ends at the scheduled time, on a whole multiple of its length. */
@@ -124,7 +118,7 @@ export function resolveWindow(
       Math.floor((event.scheduledTime !== undefined ? Date.parse(event.scheduledTime) : now) / length) * length -
       length;
   return {
-    start: new Date(startMs).toISOString().slice(0, 19) + 'Z',
+    start: isoSecond(startMs),
     minutes: settings.windowMinutes,
     seed: event.seed ?? settings.seed,
   };
@@ -152,7 +146,7 @@ export interface SendReport {
  * complete, at most `concurrency` calls in flight), retrying failed entries with
  * exponential backoff and jitter. Throws ProducerSendError when entries still fail.
  */
-export async function sendMessages(
+async function sendMessages(
   sqs: SQSClient,
   queueUrl: string,
   messages: Iterable<PackedMessage>,
@@ -230,8 +224,7 @@ export async function sendMessages(
 }
 
 export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {}): Promise<ProducerResult> {
-  const problems = checkProducerEvent(event);
-  if (problems.length > 0) throw new RangeError(`invalid producer event: ${problems.join('; ')}`);
+  new Problems().add(...checkProducerEvent(event)).throwIfAny('invalid producer event');
   const { settings } = deps;
   const window = resolveWindow(settings, event ?? {});
   const generated = generateWindow(deps.catalog, {
@@ -245,23 +238,18 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
   });
   const result: ProducerResult = {
     window,
-    events: { sales: generated.sales.length, inventory: generated.inventory.length },
-    messages: { sales: 0, inventory: 0 },
-    bytes: { sales: 0, inventory: 0 },
+    events: perStream((stream) => generated[stream].length),
+    messages: perStream(() => 0),
+    bytes: perStream(() => 0),
     lostSales: generated.lostSales,
     baskets: generated.baskets,
     sendCalls: 0,
     retries: 0,
   };
-  const queues: Record<StreamName, [string, object[]]> = {
-    sales: [settings.salesQueueUrl, generated.sales],
-    inventory: [settings.inventoryQueueUrl, generated.inventory],
-  };
   await Promise.all(
-    (Object.keys(queues) as StreamName[]).map(async (stream) => {
-      const [queueUrl, events] = queues[stream];
+    streamNames.map(async (stream) => {
       // Packed while sent: the first messages are on their way while the rest are compressed.
-      const messages = packChunks(events, {
+      const messages = packChunks(generated[stream], {
         stream,
         windowStart: window.start,
         seed: window.seed,
@@ -269,7 +257,7 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
         maxMessageBytes: settings.maxMessageBytes,
         compression: settings.compression,
       });
-      const sent = await sendMessages(deps.sqs, queueUrl, messages, {
+      const sent = await sendMessages(deps.sqs, settings.queueUrls[stream], messages, {
         maxAttempts: settings.maxAttempts,
         concurrency: settings.concurrency,
         sleep: deps.sleep,
@@ -284,56 +272,76 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
   return result;
 }
 
-function envNumber(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  problems: string[],
-  min: number,
-  max: number,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    problems.push(`${name} must be a whole number ${min}..${max}, got ${JSON.stringify(raw)}`);
-  return value;
+/**
+ * The producer's environment as infra/functions.ts sets it, read with every problem collected.
+ * An empty variable counts as unset (the console saves a cleared value as empty).
+ */
+class ProducerEnv {
+  readonly problems = new Problems();
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  text(name: string): string | undefined {
+    const raw = this.env[name];
+    return raw === '' ? undefined : raw;
+  }
+
+  required(name: string): string {
+    const raw = this.text(name);
+    this.problems.check(raw !== undefined, `${name} is required`);
+    return raw ?? '';
+  }
+
+  wholeNumber(name: string, min: number, max: number, fallback: number): number {
+    const raw = this.text(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    this.problems.check(
+      Number.isInteger(value) && value >= min && value <= max,
+      () => `${name} must be a whole number ${min}..${max}, got ${JSON.stringify(raw)}`,
+    );
+    return value;
+  }
+
+  /** A share 0..0.5, undefined when unset. */
+  rate(name: string): number | undefined {
+    const raw = this.text(name);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    const ok = raw.trim() !== '' && value >= 0 && value <= 0.5;
+    this.problems.check(ok, () => `${name} must be a number 0..0.5, got ${JSON.stringify(raw)}`);
+    return value;
+  }
 }
 
 /** Settings from the function's environment; every problem is listed in one error. */
 export function producerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ProducerSettings {
-  const problems: string[] = [];
-  for (const name of ['SALES_QUEUE_URL', 'INVENTORY_QUEUE_URL']) if (!env[name]) problems.push(`${name} is required`);
-  const packing = env.EVENTS_PER_MESSAGE ?? 'fill';
-  const eventsPerMessage = packing === 'fill' ? 'fill' : envNumber(env, 'EVENTS_PER_MESSAGE', 1, problems, 1, 100_000);
-  const compression = (env.COMPRESSION ?? 'gzip') as Compression;
-  if (compression !== 'gzip' && compression !== 'none')
-    problems.push(`COMPRESSION must be gzip or none, got ${JSON.stringify(compression)}`);
+  const read = new ProducerEnv(env);
+  // SALES_QUEUE_URL, INVENTORY_QUEUE_URL
+  const queueUrls = perStream((stream) => read.required(`${stream.toUpperCase()}_QUEUE_URL`));
+  const packing = read.text('EVENTS_PER_MESSAGE') ?? 'fill';
+  const eventsPerMessage = packing === 'fill' ? 'fill' : read.wholeNumber('EVENTS_PER_MESSAGE', 1, 100_000, 1);
+  const compression = read.text('COMPRESSION') ?? 'gzip';
+  read.problems.check(
+    compression === 'gzip' || compression === 'none',
+    () => `COMPRESSION must be gzip or none, got ${JSON.stringify(compression)}`,
+  );
   const settings: ProducerSettings = {
-    salesQueueUrl: env.SALES_QUEUE_URL ?? '',
-    inventoryQueueUrl: env.INVENTORY_QUEUE_URL ?? '',
+    queueUrls,
     eventsPerMessage,
-    maxMessageBytes: envNumber(
-      env,
+    maxMessageBytes: read.wholeNumber(
       'MAX_MESSAGE_BYTES',
-      262_144,
-      problems,
       SQS_MIN_MESSAGE_BYTES,
       SQS_MAX_MESSAGE_BYTES,
+      SQS_DEFAULT_MESSAGE_BYTES,
     ),
-    compression,
-    windowMinutes: envNumber(env, 'WINDOW_MINUTES', 15, problems, 1, 1440),
-    peakLinesPerMinute: envNumber(env, 'PEAK_LINES_PER_MINUTE', 2000, problems, 0, 1_000_000),
-    seed: envNumber(env, 'SEED', 1, problems, 0, 0xffffffff),
+    compression: compression as Compression,
+    windowMinutes: read.wholeNumber('WINDOW_MINUTES', 1, 1440, 15),
+    peakLinesPerMinute: read.wholeNumber('PEAK_LINES_PER_MINUTE', 0, 1_000_000, 2000),
+    seed: read.wholeNumber('SEED', 0, 0xffffffff, 1),
   };
-  const lostSalesRate = env.LOST_SALES_RATE;
-  if (lostSalesRate !== undefined && lostSalesRate !== '') {
-    const rate = Number(lostSalesRate);
-    if (lostSalesRate.trim() === '' || !(rate >= 0 && rate <= 0.5))
-      problems.push(`LOST_SALES_RATE must be a number 0..0.5, got ${JSON.stringify(lostSalesRate)}`);
-    else settings.lostSalesRate = rate;
-  }
-  if (problems.length > 0) throw new RangeError(`invalid producer settings: ${problems.join('; ')}`);
+  const lostSalesRate = read.rate('LOST_SALES_RATE');
+  if (lostSalesRate !== undefined) settings.lostSalesRate = lostSalesRate;
+  read.problems.throwIfAny('invalid producer settings');
   return settings;
 }
 

@@ -32,8 +32,7 @@ function cellFor(spec: FieldSpec): Cell {
 }
 
 /** A header row and one row per record; empty cells are NULL in both warehouses. */
-// Any contract: the columns are read from its fields, whatever their record type.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any contract: the columns are read from its fields, whatever their record type
 export function toCsv(contract: Contract<any>, records: readonly object[]): string {
   const columns = contract.columns as readonly string[];
   const cells = columns.map((c) => cellFor(contract.fields[c] as FieldSpec));

@@ -2,6 +2,7 @@ import { buildCatalog, CATEGORIES } from './catalog';
 import { inventoryUpdate, knownIdsOf, product, saleLine, validate } from './contracts';
 import {
   BLACK_FRIDAY_CURVE,
+  type DemandCurve,
   DEFAULT_LOST_SALES_RATE,
   demandAt,
   expectedSaleLines,
@@ -9,7 +10,6 @@ import {
   MAX_RESTOCK_UNITS,
   safetyFactor,
   unitNormalLoss,
-  validateCurve,
 } from './generator';
 
 const catalog = buildCatalog();
@@ -227,21 +227,30 @@ describe('generateWindow', () => {
     expect(sold).toBeLessThanOrEqual(received);
   });
 
-  it('is configurable; validateCurve lists every problem of a curve (generateWindow does not call it); a bad window is rejected', () => {
-    expect(validateCurve({ baseline: -1, peaks: [{ hour: 25, width: 0, weight: 1 }] })).toEqual([
-      'curve baseline must be >= 0, got -1',
-      'curve peak 0 hour must be in [0, 24), got 25',
-      'curve peak 0 width must be > 0, got 0',
-    ]);
-    expect(
-      validateCurve({ baseline: 0, plateau: -1, peaks: [], hours: { opensAt: 9, closesAt: 8, rampHours: 0 } }),
-    ).toEqual([
-      'curve plateau must be >= 0, got -1',
-      'curve hours closesAt must be in (opensAt, 24], got 8',
-      'curve hours rampHours must be > 0, got 0',
-      'curve is zero everywhere',
-    ]);
-    expect(validateCurve(BLACK_FRIDAY_CURVE)).toEqual([]);
+  it('is configurable; a bad curve is rejected with every problem it has; a bad window is rejected', () => {
+    const bad = (curve: DemandCurve) => () => generateWindow(catalog, { ...spec, curve });
+    expect(bad({ baseline: -1, peaks: [{ hour: 25, width: 0, weight: 1 }] })).toThrow(
+      new RangeError(
+        'invalid demand curve: ' +
+          [
+            'curve baseline must be >= 0, got -1',
+            'curve peak 0 hour must be in [0, 24), got 25',
+            'curve peak 0 width must be > 0, got 0',
+          ].join('; '),
+      ),
+    );
+    expect(bad({ baseline: 0, plateau: -1, peaks: [], hours: { opensAt: 9, closesAt: 8, rampHours: 0 } })).toThrow(
+      new RangeError(
+        'invalid demand curve: ' +
+          [
+            'curve plateau must be >= 0, got -1',
+            'curve hours closesAt must be in (opensAt, 24], got 8',
+            'curve hours rampHours must be > 0, got 0',
+            'curve is zero everywhere',
+          ].join('; '),
+      ),
+    );
+    expect(() => generateWindow(catalog, { ...spec, curve: BLACK_FRIDAY_CURVE })).not.toThrow();
     const flat = generateWindow(catalog, { ...spec, saleLines: 1000, curve: { baseline: 1, peaks: [] } });
     expect(flat.sales.length + flat.lostSales).toBe(1000);
     expect(() => generateWindow(catalog, { ...spec, start: 'soon' })).toThrow(

@@ -2,6 +2,9 @@
 // No AWS and no faker here: the catalog comes in as data and the facts come from a
 // small seeded PRNG, so a window is cheap to make and identical when made again.
 import { inventoryUpdate, type InventoryUpdate, type Product, type SaleLine, type Store } from './contracts';
+import { windowTag } from './chunks';
+import { Problems } from './problems';
+import { isoSecond } from './time';
 
 export interface DemandPeak {
   /** Hour of day (the stores' local time, fractional; the twin and Lambda read it as UTC) at which the peak is highest. */
@@ -92,11 +95,11 @@ export interface GeneratorCatalog {
   readonly stores: readonly Pick<Store, 'store_id' | 'size'>[];
 }
 
-/** sfc32: a fast 32-bit PRNG with a 128-bit state; returns floats in [0, 1). */
 /** Digits of the basket number in ids: a window of up to a million baskets keeps its ids in order. */
 const BASKET_DIGITS = 6;
 
-export function prng(seed: number, salt = 0): () => number {
+/** sfc32: a fast 32-bit PRNG with a 128-bit state; returns floats in [0, 1). */
+function prng(seed: number, salt = 0): () => number {
   let a = 0x9e3779b9 ^ seed;
   let b = 0x243f6a88 ^ salt;
   let c = 0xb7e15162;
@@ -134,26 +137,33 @@ export function demandAt(curve: DemandCurve, hourOfDay: number): number {
   return curve.baseline + inStore;
 }
 
-export function validateCurve(curve: DemandCurve): string[] {
-  const problems: string[] = [];
-  if (!(curve.baseline >= 0)) problems.push(`curve baseline must be >= 0, got ${curve.baseline}`);
+/** Every problem with a curve: one that is negative, zero everywhere or has a zero width makes no demand to sample. */
+function curveProblems(curve: DemandCurve): readonly string[] {
+  const problems = new Problems();
+  problems.check(curve.baseline >= 0, () => `curve baseline must be >= 0, got ${curve.baseline}`);
   curve.peaks.forEach((p, i) => {
-    if (!(p.hour >= 0 && p.hour < 24)) problems.push(`curve peak ${i} hour must be in [0, 24), got ${p.hour}`);
-    if (!(p.width > 0)) problems.push(`curve peak ${i} width must be > 0, got ${p.width}`);
-    if (!(p.weight >= 0)) problems.push(`curve peak ${i} weight must be >= 0, got ${p.weight}`);
+    problems.check(p.hour >= 0 && p.hour < 24, () => `curve peak ${i} hour must be in [0, 24), got ${p.hour}`);
+    problems.check(p.width > 0, () => `curve peak ${i} width must be > 0, got ${p.width}`);
+    problems.check(p.weight >= 0, () => `curve peak ${i} weight must be >= 0, got ${p.weight}`);
   });
-  if (curve.plateau !== undefined && !(curve.plateau >= 0))
-    problems.push(`curve plateau must be >= 0, got ${curve.plateau}`);
+  problems.check(
+    curve.plateau === undefined || curve.plateau >= 0,
+    () => `curve plateau must be >= 0, got ${curve.plateau}`,
+  );
   if (curve.hours) {
     const { opensAt, closesAt, rampHours } = curve.hours;
-    if (!(opensAt >= 0 && opensAt < 24)) problems.push(`curve hours opensAt must be in [0, 24), got ${opensAt}`);
-    if (!(closesAt > opensAt && closesAt <= 24))
-      problems.push(`curve hours closesAt must be in (opensAt, 24], got ${closesAt}`);
-    if (!(rampHours > 0)) problems.push(`curve hours rampHours must be > 0, got ${rampHours}`);
+    problems.check(opensAt >= 0 && opensAt < 24, () => `curve hours opensAt must be in [0, 24), got ${opensAt}`);
+    problems.check(
+      closesAt > opensAt && closesAt <= 24,
+      () => `curve hours closesAt must be in (opensAt, 24], got ${closesAt}`,
+    );
+    problems.check(rampHours > 0, () => `curve hours rampHours must be > 0, got ${rampHours}`);
   }
-  if (curve.baseline === 0 && !(curve.plateau! > 0) && curve.peaks.every((p) => p.weight === 0))
-    problems.push('curve is zero everywhere');
-  return problems;
+  problems.check(
+    !(curve.baseline === 0 && !(curve.plateau! > 0) && curve.peaks.every((p) => p.weight === 0)),
+    'curve is zero everywhere',
+  );
+  return problems.all;
 }
 
 function peakLevel(curve: DemandCurve): number {
@@ -168,13 +178,11 @@ const STORE_FORMAT: Record<string, number> = { small: 1, medium: 1.8, large: 3 }
 const STORE_SPREAD = 0.35;
 // Stores order stock from a forecast of the window's demand, off by this much (sd, relative).
 const FORECAST_ERROR = 0.25;
-// Units per sale line: mostly 1, sometimes a few. The Float64Array is made per window
-// (the Lambda code was once built by Pulumi's closure serializer, which broke typed arrays
-// captured at module level; the esbuild bundle does not).
-const QUANTITY_CDF = [0.7, 0.9, 0.97, 0.985, 0.995, 1];
+// Units per sale line: mostly 1, sometimes a few.
+const QUANTITY_CDF = Float64Array.from([0.7, 0.9, 0.97, 0.985, 0.995, 1]);
 const DISCOUNTS = [0, 0, 0, 10, 15, 20, 25, 30, 40, 50];
 
-function cumulative(weights: number[]): Float64Array {
+function cumulative(weights: readonly number[]): Float64Array {
   const out = new Float64Array(weights.length);
   let sum = 0;
   weights.forEach((w, i) => (out[i] = sum += w));
@@ -188,7 +196,7 @@ function cumulative(weights: number[]): Float64Array {
  * whose cumulative weight reaches the slice; a short scan finishes. It returns the
  * same index as a binary search for every u, without its hard-to-predict branches.
  */
-export function guidedPicker(cdf: Float64Array, slots = Math.max(16, cdf.length * 4)): (u: number) => number {
+function guidedPicker(cdf: Float64Array, slots = Math.max(16, cdf.length * 4)): (u: number) => number {
   const guide = new Int32Array(slots);
   for (let k = 0, i = 0; k < slots; k++) {
     const floor = k / slots;
@@ -202,6 +210,17 @@ export function guidedPicker(cdf: Float64Array, slots = Math.max(16, cdf.length 
     return i;
   };
 }
+
+const pickQuantityIndex = guidedPicker(QUANTITY_CDF);
+
+/** Units per line: the mean and second moment, for the restock's mean and spread of demand. */
+const [MEAN_QUANTITY, MEAN_QUANTITY_SQUARED] = QUANTITY_CDF.reduce(
+  ([mean, square], cdf, q) => {
+    const p = cdf - (q > 0 ? QUANTITY_CDF[q - 1] : 0);
+    return [mean + p * (q + 1), square + p * (q + 1) * (q + 1)];
+  },
+  [0, 0],
+);
 
 /** Popularity of each product: Zipf-like over a seeded shuffle, stable across windows. */
 export function productPopularity(catalog: GeneratorCatalog, catalogSeed = 1): number[] {
@@ -222,7 +241,7 @@ function normalDraw(rand: () => number): number {
 }
 
 /** Traffic weight of each store: its format times a lognormal factor, stable across windows. */
-export function storeTraffic(catalog: GeneratorCatalog, catalogSeed = 1): number[] {
+function storeTraffic(catalog: GeneratorCatalog, catalogSeed = 1): number[] {
   const rand = prng(catalogSeed, 0x570e);
   return catalog.stores.map(
     (s) => (STORE_FORMAT[s.size] ?? 1) * Math.exp(STORE_SPREAD * normalDraw(rand) - (STORE_SPREAD * STORE_SPREAD) / 2),
@@ -261,18 +280,6 @@ export function safetyFactor(loss: number): number {
   return Math.min(k, 8);
 }
 
-function compactTime(iso: string): string {
-  return (
-    iso.slice(0, 4) +
-    iso.slice(5, 7) +
-    iso.slice(8, 10) +
-    'T' +
-    iso.slice(11, 13) +
-    iso.slice(14, 16) +
-    iso.slice(17, 19)
-  );
-}
-
 /** Expected sale lines in a window, from the curve (used when no exact count is given). */
 export function expectedSaleLines(spec: WindowSpec): number {
   const curve = spec.curve ?? BLACK_FRIDAY_CURVE;
@@ -286,15 +293,18 @@ export function expectedSaleLines(spec: WindowSpec): number {
   return Math.round(sum * (spec.peakLinesPerMinute ?? 100));
 }
 
-/**
- * One window of sale lines and the inventory updates that go with them.
- * Every sale line has a matching update of -quantity (same product, store and time).
- * Each product and store pair touched in the window gets a restock at the window
- * start, sized from expected demand so lost sales land near `lostSalesRate` (split
- * into updates of at most MAX_RESTOCK_UNITS); a sale that would take stock below
- * zero is not generated and counts as a lost sale, so stock never goes negative.
- */
-export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popularity?: number[]): GeneratedWindow {
+/** A window spec checked, with its defaults filled in. */
+interface CheckedWindow {
+  startMs: number;
+  curve: DemandCurve;
+  /** Sale lines demanded: sold plus lost. */
+  target: number;
+  maxLines: number;
+  lostRate: number;
+}
+
+/** The spec's first problem throws; a curve's problems are listed together. */
+function checkWindow(catalog: GeneratorCatalog, spec: WindowSpec): CheckedWindow {
   const startMs = Date.parse(spec.start);
   if (Number.isNaN(startMs))
     throw new RangeError(`window start must be an ISO-8601 timestamp, got ${JSON.stringify(spec.start)}`);
@@ -303,61 +313,153 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   if (catalog.products.length === 0 || catalog.stores.length === 0)
     throw new RangeError('catalog needs at least one product and one store');
   const curve = spec.curve ?? BLACK_FRIDAY_CURVE;
+  new Problems().add(...curveProblems(curve)).throwIfAny('invalid demand curve');
   const target = spec.saleLines ?? expectedSaleLines(spec);
   if (!(Number.isInteger(target) && target >= 0))
     throw new RangeError(`saleLines must be a whole number >= 0, got ${target}`);
-  const maxLines = spec.maxBasketLines ?? 5;
   const lostRate = spec.lostSalesRate ?? DEFAULT_LOST_SALES_RATE;
   if (!(lostRate >= 0 && lostRate <= 0.5)) throw new RangeError(`lostSalesRate must be in [0, 0.5], got ${lostRate}`);
+  return { startMs, curve, target, maxLines: spec.maxBasketLines ?? 5, lostRate };
+}
 
-  const rand = prng(spec.seed, Math.floor(startMs / 1000));
-  const startIso = new Date(startMs).toISOString().slice(0, 19) + 'Z';
-  const tag = `${compactTime(startIso)}-${(spec.seed >>> 0).toString(36)}`;
-
-  // Per-second demand over the window, as a CDF to place baskets in time.
-  const seconds = Math.max(1, Math.round(spec.minutes * 60));
-  const secondWeights = new Array<number>(seconds);
+/** Picks a second of the window by its demand (the curve at that second). */
+function secondPicker(curve: DemandCurve, startMs: number, minutes: number): (u: number) => number {
+  const seconds = Math.max(1, Math.round(minutes * 60));
+  const weights = new Array<number>(seconds);
   for (let s = 0; s < seconds; s++) {
     const d = new Date(startMs + s * 1000);
-    secondWeights[s] = demandAt(curve, d.getUTCHours() + d.getUTCMinutes() / 60 + d.getUTCSeconds() / 3600);
+    weights[s] = demandAt(curve, d.getUTCHours() + d.getUTCMinutes() / 60 + d.getUTCSeconds() / 3600);
   }
-  const timeCdf = cumulative(secondWeights);
+  return guidedPicker(cumulative(weights));
+}
 
-  const popularity_ = popularity ?? productPopularity(catalog);
-  const productCdf = cumulative(popularity_);
-  const storeWeights = storeTraffic(catalog);
-  const storeCdf = cumulative(storeWeights);
-  const popSum = popularity_.reduce((a, b) => a + b, 0);
-  const storeSum = storeWeights.reduce((a, b) => a + b, 0);
-  // Units per line: mean and second moment, for the restock's mean and spread of demand.
-  let meanQty = 0;
-  let meanQtySquared = 0;
-  for (let q = 0; q < QUANTITY_CDF.length; q++) {
-    const p = QUANTITY_CDF[q] - (q > 0 ? QUANTITY_CDF[q - 1] : 0);
-    meanQty += p * (q + 1);
-    meanQtySquared += p * (q + 1) * (q + 1);
-  }
-
-  const pickProduct = guidedPicker(productCdf);
-  const pickStore = guidedPicker(storeCdf);
-  const pickSecond = guidedPicker(timeCdf);
-  const pickQuantity = guidedPicker(Float64Array.from(QUANTITY_CDF));
-  const storeCount = catalog.stores.length;
-  const productIds = catalog.products.map((p) => p.product_id);
-  const storeIds = catalog.stores.map((s) => s.store_id);
-  // Unit price per product and discount slot, in dollars: computed once, not per line.
-  const unitPrices = new Float64Array(productIds.length * DISCOUNTS.length);
-  catalog.products.forEach((p, ix) => {
+/** Unit price per product and discount slot, in dollars: computed once per window, not per line. */
+function unitPriceTable(products: GeneratorCatalog['products']): Float64Array {
+  const prices = new Float64Array(products.length * DISCOUNTS.length);
+  products.forEach((p, ix) => {
     const cents = Math.round(p.price * 100);
     for (let d = 0; d < DISCOUNTS.length; d++)
-      unitPrices[ix * DISCOUNTS.length + d] = Math.max(1, Math.round((cents * (100 - DISCOUNTS[d])) / 100)) / 100;
+      prices[ix * DISCOUNTS.length + d] = Math.max(1, Math.round((cents * (100 - DISCOUNTS[d])) / 100)) / 100;
   });
+  return prices;
+}
+
+/** What a product and store pair's restock is sized from: the window's demand and the lost-sales target. */
+interface RestockModel {
+  target: number;
+  lostRate: number;
+  popularity: readonly number[];
+  storeWeights: readonly number[];
+  /** popularity sum times store weight sum. */
+  weightSum: number;
+}
+
+/**
+ * Stock for a pair's window: its expected demand plus a safety margin sized so the expected
+ * shortfall is lostRate of demand, with the store's forecast error on top. Lines of the pair
+ * are about Poisson; the pair is stocked when its first line comes, so they are counted given
+ * at least one (a zero-truncated Poisson).
+ */
+function restockUnits(model: RestockModel, productIx: number, storeIx: number, rand: () => number): number {
+  const lineRate = (model.target * model.popularity[productIx] * model.storeWeights[storeIx]) / model.weightSum;
+  const lines = lineRate / -Math.expm1(-lineRate);
+  const linesVariance = Math.max(0, lines * (1 + lineRate) - lines * lines);
+  const mean = lines * MEAN_QUANTITY;
+  const sd = Math.sqrt(
+    lines * (MEAN_QUANTITY_SQUARED - MEAN_QUANTITY * MEAN_QUANTITY) +
+      linesVariance * MEAN_QUANTITY * MEAN_QUANTITY +
+      (FORECAST_ERROR * mean) ** 2,
+  );
+  const k = safetyFactor((model.lostRate * mean) / sd);
+  return Math.max(2, Math.ceil(mean + k * sd + FORECAST_ERROR * mean * normalDraw(rand)));
+}
+
+/** Everything one window's loop reads: its picks, ids, prices and restock model. */
+interface WindowPlan {
+  target: number;
+  maxLines: number;
+  startMs: number;
+  startIso: string;
+  tag: string;
+  rand: () => number;
+  pickSecond: (u: number) => number;
+  pickStore: (u: number) => number;
+  pickProduct: (u: number) => number;
+  productIds: readonly string[];
+  storeIds: readonly string[];
+  unitPrices: Float64Array;
+  restock: RestockModel;
+}
+
+function planWindow(catalog: GeneratorCatalog, spec: WindowSpec, popularity?: readonly number[]): WindowPlan {
+  const { startMs, curve, target, maxLines, lostRate } = checkWindow(catalog, spec);
+  const startIso = isoSecond(startMs);
+  const productWeights = popularity ?? productPopularity(catalog);
+  const storeWeights = storeTraffic(catalog);
+  const sum = (weights: readonly number[]) => weights.reduce((a, b) => a + b, 0);
+  return {
+    target,
+    maxLines,
+    startMs,
+    startIso,
+    tag: windowTag(startIso, spec.seed),
+    rand: prng(spec.seed, Math.floor(startMs / 1000)),
+    pickSecond: secondPicker(curve, startMs, spec.minutes),
+    pickStore: guidedPicker(cumulative(storeWeights)),
+    pickProduct: guidedPicker(cumulative(productWeights)),
+    productIds: catalog.products.map((p) => p.product_id),
+    storeIds: catalog.stores.map((s) => s.store_id),
+    unitPrices: unitPriceTable(catalog.products),
+    restock: {
+      target,
+      lostRate,
+      popularity: productWeights,
+      storeWeights,
+      weightSum: sum(productWeights) * sum(storeWeights),
+    },
+  };
+}
+
+/** Writes a pair's restock at `at`, split into updates of at most MAX_RESTOCK_UNITS (the contract's bound); returns the next free index. */
+function writeRestock(
+  inventory: InventoryUpdate[],
+  at: number,
+  plan: WindowPlan,
+  productIx: number,
+  storeIx: number,
+  units: number,
+): number {
+  for (let part = 0; units > 0; part++) {
+    const quantity = Math.min(units, MAX_RESTOCK_UNITS);
+    inventory[at++] = {
+      update_id: `R-${plan.tag}-${productIx}-${storeIx}${part === 0 ? '' : '-' + part}`,
+      product_id: plan.productIds[productIx],
+      timestamp: plan.startIso,
+      quantity_change: quantity,
+      store_id: plan.storeIds[storeIx],
+      reason: 'restock',
+      transaction_id: null,
+    };
+    units -= quantity;
+  }
+  return at;
+}
+
+/**
+ * The window's baskets, in time order: each line a sale and its update of -quantity,
+ * each pair's first line its restock. The hot loop of the generator: every event of a
+ * window is made here, so it keeps its state in locals and makes each id of pieces cut once.
+ */
+function fillWindow(plan: WindowPlan): GeneratedWindow {
+  const { target, maxLines, startMs, rand, pickSecond, pickStore, pickProduct, productIds, storeIds, unitPrices } =
+    plan;
+  const storeCount = storeIds.length;
   // Id pieces made once per window ('T-<tag>-', '-0', '-1', ...), so a line adds one short
   // cons string per id: a window's events all live until it returns, and the GC copies every byte.
   const lineSuffix = Array.from({ length: maxLines }, (_, i) => '-' + i);
-  const basketTag = 'B-' + tag + '-';
-  const transactionTag = 'T-' + tag + '-';
-  const updateTag = 'U-' + tag + '-';
+  const basketTag = 'B-' + plan.tag + '-';
+  const transactionTag = 'T-' + plan.tag + '-';
+  const updateTag = 'U-' + plan.tag + '-';
   // Units left in this window per product * stores + store; -1 = not stocked yet.
   const stock = new Int32Array(productIds.length * storeCount).fill(-1);
   // Sized up front (at most `target` lines; updates add one restock per pair): growing by
@@ -368,20 +470,17 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
   let inventoryCount = 0;
   let lostSales = 0;
   let baskets = 0;
-  let lines = 0;
   let lastSecond = -1;
-  let isoAtSecond = startIso;
-  const meanBasket = (1 + maxLines) / 2;
-  const basketTarget = Math.max(1, Math.ceil(target / meanBasket));
+  let isoAtSecond = plan.startIso;
+  const basketTarget = Math.max(1, Math.ceil(target / ((1 + maxLines) / 2)));
   const discountSlots = DISCOUNTS.length;
 
-  while (lines + lostSales < target) {
+  while (salesCount + lostSales < target) {
     // Stratified placement keeps baskets in time order without a sort.
-    const slot = Math.min(0.999999, (Math.min(baskets, basketTarget - 1) + rand()) / basketTarget);
-    const second = pickSecond(slot);
+    const second = pickSecond(Math.min(0.999999, (Math.min(baskets, basketTarget - 1) + rand()) / basketTarget));
     if (second !== lastSecond) {
       lastSecond = second;
-      isoAtSecond = new Date(startMs + second * 1000).toISOString().slice(0, 19) + 'Z';
+      isoAtSecond = isoSecond(startMs + second * 1000);
     }
     const storeIx = pickStore(rand());
     const storeId = storeIds[storeIx];
@@ -391,44 +490,16 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
     const basketId = basketTag + basketNumber;
     const transactionPrefix = transactionTag + basketNumber;
     const updatePrefix = updateTag + basketNumber;
-    const size = Math.min(target - lines - lostSales, 1 + Math.floor(rand() * maxLines));
+    const size = Math.min(target - salesCount - lostSales, 1 + Math.floor(rand() * maxLines));
     baskets++;
     for (let line = 0; line < size; line++) {
       const productIx = pickProduct(rand());
-      const qty = pickQuantity(rand()) + 1;
+      const qty = pickQuantityIndex(rand()) + 1;
       const pair = productIx * storeCount + storeIx;
       let left = stock[pair];
       if (left < 0) {
-        // Stock for the window: its expected demand plus a safety margin sized so the
-        // expected shortfall is lostRate of demand, with the store's forecast error on top.
-        // Lines of this pair are about Poisson; the pair is stocked when its first line
-        // comes, so count them given at least one (a zero-truncated Poisson).
-        const lineRate = (target * popularity_[productIx] * storeWeights[storeIx]) / (popSum * storeSum);
-        const lines = lineRate / -Math.expm1(-lineRate);
-        const linesVariance = Math.max(0, lines * (1 + lineRate) - lines * lines);
-        const mean = lines * meanQty;
-        const sd = Math.sqrt(
-          lines * (meanQtySquared - meanQty * meanQty) +
-            linesVariance * meanQty * meanQty +
-            (FORECAST_ERROR * mean) ** 2,
-        );
-        const k = safetyFactor((lostRate * mean) / sd);
-        left = Math.max(2, Math.ceil(mean + k * sd + FORECAST_ERROR * mean * normalDraw(rand)));
-        stock[pair] = left;
-        // One update may add at most MAX_RESTOCK_UNITS (the contract's bound): split a larger delivery.
-        for (let part = 0, units = left; units > 0; part++) {
-          const quantity = Math.min(units, MAX_RESTOCK_UNITS);
-          inventory[inventoryCount++] = {
-            update_id: `R-${tag}-${productIx}-${storeIx}${part === 0 ? '' : '-' + part}`,
-            product_id: productIds[productIx],
-            timestamp: startIso,
-            quantity_change: quantity,
-            store_id: storeId,
-            reason: 'restock',
-            transaction_id: null,
-          };
-          units -= quantity;
-        }
+        left = stock[pair] = restockUnits(plan.restock, productIx, storeIx, rand);
+        inventoryCount = writeRestock(inventory, inventoryCount, plan, productIx, storeIx, left);
       }
       if (qty > left) {
         lostSales++;
@@ -457,10 +528,26 @@ export function generateWindow(catalog: GeneratorCatalog, spec: WindowSpec, popu
         reason: 'sale',
         transaction_id: transactionId,
       };
-      lines++;
     }
   }
   sales.length = salesCount;
   inventory.length = inventoryCount;
   return { sales, inventory, baskets, lostSales };
+}
+
+/**
+ * One window of sale lines and the inventory updates that go with them.
+ * Every sale line has a matching update of -quantity (same product, store and time).
+ * Each product and store pair touched in the window gets a restock at the window
+ * start, sized from expected demand so lost sales land near `lostSalesRate` (split
+ * into updates of at most MAX_RESTOCK_UNITS); a sale that would take stock below
+ * zero is not generated and counts as a lost sale, so stock never goes negative.
+ * A spec or curve that cannot make a window throws a RangeError naming the problem.
+ */
+export function generateWindow(
+  catalog: GeneratorCatalog,
+  spec: WindowSpec,
+  popularity?: readonly number[],
+): GeneratedWindow {
+  return fillWindow(planWindow(catalog, spec, popularity));
 }

@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
+import { SQS_BATCH_MAX_BYTES } from './awsLimits';
 import {
-  batchMessages,
+  batchesOf,
   encodeChunk,
   packChunks,
   packMessages,
-  SQS_BATCH_MAX_BYTES,
   SQS_BATCH_SEND_BYTES,
   UnreadableMessageError,
   unpackMessage,
@@ -105,23 +105,23 @@ describe('packMessages', () => {
   });
 });
 
-describe('batchMessages', () => {
+describe('batchesOf', () => {
   const messages = (n: number, bytes: number) =>
     Array.from({ length: n }, (_, i) => ({ chunkId: `c${i}`, body: 'x', bytes, events: 1 }));
   const sizes = (batches: { bytes: number }[][]) => batches.map((b) => b.reduce((n, m) => n + m.bytes, 0));
 
   it('keeps at most 10 entries and 1 MiB per SendMessageBatch', () => {
-    expect(batchMessages(messages(23, 1000)).map((b) => b.length)).toEqual([10, 10, 3]);
-    const batches = batchMessages(messages(7, 150 * 1024));
+    expect([...batchesOf(messages(23, 1000))].map((b) => b.length)).toEqual([10, 10, 3]);
+    const batches = [...batchesOf(messages(7, 150 * 1024))];
     expect(batches.map((b) => b.length)).toEqual([2, 2, 2, 1]);
     for (const bytes of sizes(batches)) expect(bytes).toBeLessThanOrEqual(SQS_BATCH_MAX_BYTES);
   });
 
   it('sends a batch once it carries 192 KiB instead of waiting for more', () => {
     // Small messages still share calls; large ones go out one or two at a time, billed the same.
-    expect(batchMessages(messages(3, 250 * 1024)).map((b) => b.length)).toEqual([1, 1, 1]);
-    expect(batchMessages(messages(5, 70 * 1024)).map((b) => b.length)).toEqual([3, 2]);
-    expect(sizes(batchMessages(messages(5, 70 * 1024)))[0]).toBeGreaterThanOrEqual(SQS_BATCH_SEND_BYTES);
+    expect([...batchesOf(messages(3, 250 * 1024))].map((b) => b.length)).toEqual([1, 1, 1]);
+    expect([...batchesOf(messages(5, 70 * 1024))].map((b) => b.length)).toEqual([3, 2]);
+    expect(sizes([...batchesOf(messages(5, 70 * 1024))])[0]).toBeGreaterThanOrEqual(SQS_BATCH_SEND_BYTES);
   });
 });
 

@@ -2,14 +2,10 @@
 // SQS bills every 64 KiB of a request as one request, so a message full of
 // gzip-compressed events costs a fraction of one event per message.
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { SQS_BATCH_MAX_BYTES, SQS_BATCH_MAX_ENTRIES, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES } from './awsLimits';
 import { CHUNK_FORMAT_VERSION, chunkId, isChunkId } from './chunks';
 import { streamNames, type StreamName } from './contracts';
-
-/** SQS limits: entries and total bytes per SendMessageBatch, and the largest body a queue can allow. */
-export const SQS_BATCH_MAX_ENTRIES = 10;
-export const SQS_BATCH_MAX_BYTES = 1024 * 1024;
-export const SQS_MAX_MESSAGE_BYTES = 1024 * 1024;
-export const SQS_MIN_MESSAGE_BYTES = 1024;
+import { Problems } from './problems';
 
 export type Compression = 'gzip' | 'none';
 
@@ -66,16 +62,11 @@ const BLOCKS_PER_MESSAGE = 24;
 // A gzip body is a series of gzip members, which gunzip reads as one stream:
 // "[" block "," block ... "]". Blocks are compressed once, so filling a message
 // never recompresses anything; a block that does not fit starts the next message.
-// The members are made per call, a few microseconds (they date from Pulumi's closure
-// serializer, which could not capture a Buffer; the esbuild bundle can).
-function gzipPunctuation() {
-  return {
-    open: gzipSync('[', { level: GZIP_LEVEL }),
-    separator: gzipSync(',', { level: GZIP_LEVEL }),
-    close: gzipSync(']', { level: GZIP_LEVEL }),
-  };
-}
-type Punctuation = ReturnType<typeof gzipPunctuation>;
+const GZIP_PUNCTUATION = {
+  open: gzipSync('[', { level: GZIP_LEVEL }),
+  separator: gzipSync(',', { level: GZIP_LEVEL }),
+  close: gzipSync(']', { level: GZIP_LEVEL }),
+};
 
 /**
  * Events serialised once. `bytes` is what the block adds to the array: its raw JSON,
@@ -98,33 +89,23 @@ function headOf(stream: StreamName, id: string, count: number): string {
 }
 
 /** Exact body size of a message made of these blocks. */
-function bodyBytes(
-  stream: StreamName,
-  id: string,
-  blocks: readonly Block[],
-  compression: Compression,
-  gz: Punctuation,
-): number {
+function bodyBytes(stream: StreamName, id: string, blocks: readonly Block[], compression: Compression): number {
   const events = blocks.reduce((n, b) => n + b.events, 0);
   const payload = blocks.reduce((n, b) => n + b.bytes, 0);
   const head = headOf(stream, id, events).length; // ASCII
   if (compression === 'none') return head + '"events":[]}'.length + payload + blocks.length - 1;
+  const gz = GZIP_PUNCTUATION;
   const gzipped = gz.open.length + payload + gz.separator.length * (blocks.length - 1) + gz.close.length;
   return head + '"gz":""}'.length + 4 * Math.ceil(gzipped / 3);
 }
 
-function assemble(
-  stream: StreamName,
-  id: string,
-  blocks: readonly Block[],
-  compression: Compression,
-  gz: Punctuation,
-): PackedMessage {
+function assemble(stream: StreamName, id: string, blocks: readonly Block[], compression: Compression): PackedMessage {
   const events = blocks.reduce((n, b) => n + b.events, 0);
   const head = headOf(stream, id, events);
   let body: string;
   if (compression === 'none') body = `${head}"events":[${blocks.map((b) => b.json).join(',')}]}`;
   else {
+    const gz = GZIP_PUNCTUATION;
     const parts: Buffer[] = [gz.open];
     blocks.forEach((b, i) => parts.push(...(i > 0 ? [gz.separator, b.member!] : [b.member!])));
     parts.push(gz.close);
@@ -162,13 +143,12 @@ export function packChunks(events: readonly object[], options: PackingOptions): 
 function* packing(events: readonly object[], options: PackingOptions): Generator<PackedMessage> {
   const { stream, eventsPerMessage, maxMessageBytes, compression } = options;
   const perMessage = eventsPerMessage === 'fill' ? Infinity : eventsPerMessage;
-  const gz = gzipPunctuation();
   let made = 0;
   let current: Block[] = [];
   let inCurrent = 0;
   const id = () => chunkId(stream, options.windowStart, options.seed, made);
   const seal = () => {
-    const message = assemble(stream, id(), current, compression, gz);
+    const message = assemble(stream, id(), current, compression);
     made++;
     current = [];
     inCurrent = 0;
@@ -179,13 +159,12 @@ function* packing(events: readonly object[], options: PackingOptions): Generator
   while (i < events.length) {
     let take = Math.min(blockEvents, events.length - i, perMessage - inCurrent);
     let block = makeBlock(events, i, i + take, compression);
-    if (bodyBytes(stream, id(), [...current, block], compression, gz) > maxMessageBytes && current.length > 0)
-      yield seal();
+    if (bodyBytes(stream, id(), [...current, block], compression) > maxMessageBytes && current.length > 0) yield seal();
     // Alone in a message and still too large: halve the block until it fits.
-    while (bodyBytes(stream, id(), [block], compression, gz) > maxMessageBytes) {
+    while (bodyBytes(stream, id(), [block], compression) > maxMessageBytes) {
       if (take === 1)
         throw new RangeError(
-          `one ${stream} event is larger than maxMessageBytes (${bodyBytes(stream, id(), [block], compression, gz)} > ${maxMessageBytes})`,
+          `one ${stream} event is larger than maxMessageBytes (${bodyBytes(stream, id(), [block], compression)} > ${maxMessageBytes})`,
         );
       take = Math.ceil(take / 2);
       block = makeBlock(events, i, i + take, compression);
@@ -212,12 +191,10 @@ function* packing(events: readonly object[], options: PackingOptions): Generator
  */
 export const SQS_BATCH_SEND_BYTES = 192 * 1024;
 
-/** Group messages into SendMessageBatch calls: at most 10 entries and 1 MiB each, sent once they carry 192 KiB. */
-export function batchMessages(messages: readonly PackedMessage[]): PackedMessage[][] {
-  return [...batchesOf(messages)];
-}
-
-/** `batchMessages` as the messages come, a batch as soon as it is complete. */
+/**
+ * Group messages into SendMessageBatch calls as they come, a batch as soon as it is complete:
+ * at most 10 entries and 1 MiB each, sent once they carry 192 KiB.
+ */
 export function* batchesOf(messages: Iterable<PackedMessage>): Generator<PackedMessage[]> {
   let current: PackedMessage[] = [];
   let bytes = 0;
@@ -263,15 +240,18 @@ export function unpackMessage(body: string, maxBodyBytes = SQS_MAX_MESSAGE_BYTES
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new UnreadableMessageError('body is not a JSON object');
   const env = parsed as Partial<Envelope>;
-  const problems: string[] = [];
-  if (env.v !== CHUNK_FORMAT_VERSION) problems.push(`v must be ${CHUNK_FORMAT_VERSION}, got ${JSON.stringify(env.v)}`);
-  if (!streamNames.includes(env.stream as StreamName))
-    problems.push(`stream must be one of ${streamNames.join(', ')}, got ${JSON.stringify(env.stream)}`);
-  if (!isChunkId(env.chunk_id))
-    problems.push(`chunk_id must match [A-Za-z0-9_.-]{1,120}, got ${JSON.stringify(env.chunk_id)}`);
-  if ((env.events === undefined) === (env.gz === undefined))
-    problems.push('exactly one of events and gz must be present');
-  if (problems.length > 0) throw new UnreadableMessageError(problems.join('; '));
+  const problems = new Problems()
+    .check(env.v === CHUNK_FORMAT_VERSION, () => `v must be ${CHUNK_FORMAT_VERSION}, got ${JSON.stringify(env.v)}`)
+    .check(
+      streamNames.includes(env.stream as StreamName),
+      () => `stream must be one of ${streamNames.join(', ')}, got ${JSON.stringify(env.stream)}`,
+    )
+    .check(
+      isChunkId(env.chunk_id),
+      () => `chunk_id must match [A-Za-z0-9_.-]{1,120}, got ${JSON.stringify(env.chunk_id)}`,
+    )
+    .check((env.events === undefined) !== (env.gz === undefined), 'exactly one of events and gz must be present');
+  if (!problems.empty) throw new UnreadableMessageError(problems.all.join('; '));
   let events: unknown = env.events;
   if (env.gz !== undefined) {
     try {

@@ -111,8 +111,8 @@ export function producerEnvironment(data: ProducerWorkerData): Record<string, st
   const s = data.settings;
   return {
     ...endpointEnvironment(data),
-    SALES_QUEUE_URL: s.salesQueueUrl,
-    INVENTORY_QUEUE_URL: s.inventoryQueueUrl,
+    SALES_QUEUE_URL: s.queueUrls.sales,
+    INVENTORY_QUEUE_URL: s.queueUrls.inventory,
     EVENTS_PER_MESSAGE: String(s.eventsPerMessage),
     MAX_MESSAGE_BYTES: String(s.maxMessageBytes),
     COMPRESSION: s.compression,

@@ -242,8 +242,7 @@ export class TwinRuntime {
   private async startProducers(): Promise<ProducerPool> {
     const { s, endpoint, catalog, queues } = this;
     const settings: ProducerSettings = {
-      salesQueueUrl: queues.sales.url,
-      inventoryQueueUrl: queues.inventory.url,
+      queueUrls: perStream((stream) => queues[stream].url),
       eventsPerMessage: s.eventsPerMessage,
       maxMessageBytes: s.maxMessageBytes,
       compression: s.compression,

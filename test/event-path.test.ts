@@ -44,8 +44,7 @@ beforeEach(async () => {
 
 function settings(overrides: Partial<ProducerSettings> = {}): ProducerSettings {
   return {
-    salesQueueUrl: queues.sales.url,
-    inventoryQueueUrl: queues.inventory.url,
+    queueUrls: { sales: queues.sales.url, inventory: queues.inventory.url },
     eventsPerMessage: 'fill',
     maxMessageBytes: 262144,
     compression: 'gzip',

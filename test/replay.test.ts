@@ -58,8 +58,7 @@ describe('replaying failed producer windows (twin)', () => {
   });
 
   const settings = (): ProducerSettings => ({
-    salesQueueUrl: queues.sales.url,
-    inventoryQueueUrl: queues.inventory.url,
+    queueUrls: { sales: queues.sales.url, inventory: queues.inventory.url },
     eventsPerMessage: 'fill',
     maxMessageBytes: 262144,
     compression: 'gzip',

@@ -66,25 +66,27 @@ function measuredDesign(
   return { design, parts, total: usdParts(parts), freshness, exactlyOnce, wins };
 }
 
-export function compareAlternatives(
-  input: AlternativeInputs,
-  prices: PriceTable = PRICES,
-  streaming: StreamingPriceTable = STREAMING_PRICES,
-): AlternativeBill[] {
-  const { ours, original } = input.comparison;
-  const saleLines = ours.monthlySaleLines;
-  const events = saleLines * (1 + input.inventoryPerSaleLine);
-  const hours = ours.load.daysPerMonth * 24;
-  const producer = producerLambda(ours);
+/** What every alternative carries alike: the month's events, its hours and the producer Lambda. */
+interface Month {
+  events: number;
+  hours: number;
+  producer: { usd: number; detail: string };
+}
 
-  // Firehose: the producer packs events into records of up to 1,000 KiB, so the 5 KB rounding barely counts.
+/** Firehose: the producer packs events into records of up to 1,000 KiB, so the 5 KB rounding barely counts. */
+function firehoseParts(
+  input: AlternativeInputs,
+  month: Month,
+  prices: PriceTable,
+  streaming: StreamingPriceTable,
+): AlternativeBill['parts'] {
   const recordBytes = input.eventsPerFirehoseRecord * input.eventJsonBytes;
   const billedRecordBytes =
     Math.ceil(recordBytes / streaming.firehose.recordRoundingBytes) * streaming.firehose.recordRoundingBytes;
-  const firehoseGb = ((events / input.eventsPerFirehoseRecord) * billedRecordBytes) / GB;
-  const firehoseObjects = (2 * (hours * 3600)) / Math.max(60, input.firehoseBufferSeconds);
-  const firehose: AlternativeBill['parts'] = [
-    { part: 'Lambda', usd: producer.usd, detail: producer.detail },
+  const firehoseGb = ((month.events / input.eventsPerFirehoseRecord) * billedRecordBytes) / GB;
+  const firehoseObjects = (2 * (month.hours * 3600)) / Math.max(60, input.firehoseBufferSeconds);
+  return [
+    { part: 'Lambda', usd: month.producer.usd, detail: month.producer.detail },
     {
       part: 'Firehose ingestion',
       usd: firehoseGb * streaming.firehose.perGbIngested,
@@ -97,31 +99,53 @@ export function compareAlternatives(
       detail: `${n(firehoseObjects)} objects staged for COPY`,
     },
   ];
+}
 
-  // Kinesis + streaming ingestion: a streaming materialized view makes a row of each record, so one event per record, each rounded up to 1 KB.
+/** Kinesis + streaming ingestion: a streaming materialized view makes a row of each record, so one event per record, each rounded up to 1 KB. */
+function kinesisParts(
+  input: AlternativeInputs,
+  month: Month,
+  streaming: StreamingPriceTable,
+): AlternativeBill['parts'] {
+  const { kinesisOnDemand } = streaming;
   const kdsGb =
-    (events *
-      Math.ceil(input.eventJsonBytes / streaming.kinesisOnDemand.recordRoundingBytes) *
-      streaming.kinesisOnDemand.recordRoundingBytes) /
+    (month.events *
+      Math.ceil(input.eventJsonBytes / kinesisOnDemand.recordRoundingBytes) *
+      kinesisOnDemand.recordRoundingBytes) /
     GB;
-  const kinesis: AlternativeBill['parts'] = [
-    { part: 'Lambda', usd: producer.usd, detail: producer.detail },
+  return [
+    { part: 'Lambda', usd: month.producer.usd, detail: month.producer.detail },
     {
       part: 'Kinesis stream-hours',
-      usd: 2 * hours * streaming.kinesisOnDemand.perStreamHour,
-      detail: `2 on-demand streams x ${hours} h`,
+      usd: 2 * month.hours * kinesisOnDemand.perStreamHour,
+      detail: `2 on-demand streams x ${month.hours} h`,
     },
     {
       part: 'Kinesis data in',
-      usd: kdsGb * streaming.kinesisOnDemand.perGbIngested,
-      detail: `${n(kdsGb)} GB (${n(events)} records of ${input.eventJsonBytes} B, each billed as 1 KB)`,
+      usd: kdsGb * kinesisOnDemand.perGbIngested,
+      detail: `${n(kdsGb)} GB (${n(month.events)} records of ${input.eventJsonBytes} B, each billed as 1 KB)`,
     },
     {
       part: 'Kinesis data read by Redshift',
-      usd: kdsGb * streaming.kinesisOnDemand.perGbRetrieved,
+      usd: kdsGb * kinesisOnDemand.perGbRetrieved,
       detail: `${n(kdsGb)} GB`,
     },
   ];
+}
+
+export function compareAlternatives(
+  input: AlternativeInputs,
+  prices: PriceTable = PRICES,
+  streaming: StreamingPriceTable = STREAMING_PRICES,
+): AlternativeBill[] {
+  const { ours, original } = input.comparison;
+  const month: Month = {
+    events: ours.monthlySaleLines * (1 + input.inventoryPerSaleLine),
+    hours: ours.load.daysPerMonth * 24,
+    producer: producerLambda(ours),
+  };
+  const firehose = firehoseParts(input, month, prices, streaming);
+  const kinesis = kinesisParts(input, month, streaming);
 
   return [
     measuredDesign(
