@@ -4,6 +4,7 @@
 // sums, which are then lower bounds. Pure: config and measured costs in, rows out.
 import { cpuSlowdown, producerSeconds, type CapacityCosts } from '../infra/capacity';
 import type { StackConfig } from '../infra/config';
+import { streamNames, type StreamName } from '../kernel/contracts';
 
 export interface BudgetHop {
   hop: string;
@@ -36,7 +37,7 @@ export const BUDGET_SOURCES = {
 } as const;
 
 /** Messages one window sends on a stream at the peak. */
-function messagesPerWindow(config: StackConfig, costs: CapacityCosts, stream: 'sales' | 'inventory'): number {
+function messagesPerWindow(config: StackConfig, costs: CapacityCosts, stream: StreamName): number {
   const lines = config.peakLinesPerMinute * config.windowMinutes;
   const events = stream === 'sales' ? lines : lines * costs.inventoryPerSaleLine;
   const perMessage = config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage;
@@ -47,16 +48,16 @@ export function freshnessBudget(config: StackConfig, costs: CapacityCosts): Fres
   const window = config.windowMinutes * 60;
   const produce = producerSeconds(config, costs, config.peakLinesPerMinute);
   // The longest stream decides: its messages land in one batch (up to batchSize) that waits for the batching window when not full.
-  const messages = Math.max(messagesPerWindow(config, costs, 'sales'), messagesPerWindow(config, costs, 'inventory'));
+  const messages = Math.max(...streamNames.map((stream) => messagesPerWindow(config, costs, stream)));
   const batchFull = messages >= config.batchSize;
   const batching = batchFull ? 0 : config.batchWindowSeconds;
-  const perMessage = (stream: 'sales' | 'inventory') =>
+  const perMessage = (stream: StreamName) =>
     (((config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage) *
       costs.consumerMsPerEvent[stream] +
       costs.consumerMsPerMessage[stream]) *
       cpuSlowdown(config.consumerMemoryMb)) /
     1000;
-  const slowest = Math.max(perMessage('sales'), perMessage('inventory'));
+  const slowest = Math.max(...streamNames.map(perMessage));
   const batch = Math.min(messages, config.batchSize);
   const hops: BudgetHop[] = [
     {

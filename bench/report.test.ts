@@ -1,5 +1,5 @@
-import { meets, renderChart, resultsTable, targetsFor } from './report';
-import type { BenchResult } from './results';
+import { HOW_MEASURED, meets, renderChart, resultsTable, TARGETS, targetsFor } from './report';
+import { readResults, type BenchResult } from './results';
 
 const at = '2026-11-25T20:00:00.000Z';
 const results: Record<string, BenchResult> = {
@@ -49,5 +49,34 @@ describe('renderChart', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     for (const title of ['Throughput', 'Lambda archive', 'Monthly ingest cost']) expect(svg).toContain(title);
     expect(svg).toContain('Lambda init (ms, dashed: target): not measured');
+  });
+});
+
+describe('the docs cover what the bench records', () => {
+  // Both sides come from the real sources: the metrics bench/results.json holds, the bullets the
+  // report renders under "How each figure is measured", and the targets it judges them by.
+  const recorded = Object.keys(readResults());
+  /** `lambda.*`, `plan.ms.<stack>`, `twin.freshness_*` as a test on a metric name. */
+  const matcher = (pattern: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/\./g, '\\.')
+        .replace(/\*/g, '.*')
+        .replace(/<[^>]+>/g, '[^.]+')}$`,
+    );
+  const explained = [...HOW_MEASURED.matchAll(/^- ((?:`[^`]+`(?:, )?)+):/gm)].flatMap((m) =>
+    [...m[1].matchAll(/`([^`]+)`/g)].map((name) => name[1]),
+  );
+
+  it('explains every metric in bench/results.json', () => {
+    expect(recorded.length).toBeGreaterThan(10);
+    expect(recorded.filter((metric) => !explained.some((pattern) => matcher(pattern).test(metric)))).toEqual([]);
+  });
+
+  it('sets no target, and explains no metric, that the bench does not record', () => {
+    const unused = (patterns: string[]) =>
+      patterns.filter((pattern) => !recorded.some((metric) => matcher(pattern).test(metric)));
+    expect(unused(Object.keys(TARGETS))).toEqual([]);
+    expect(unused(explained)).toEqual([]);
   });
 });

@@ -13,7 +13,8 @@ import { runGeneratorBench } from './generator';
 import { runArchiveBench } from './archives';
 import { runLambdaBench } from './lambda';
 import { renderDocs, RUN_INFO_FILE, type RunInfo, type SectionStatus } from './report';
-import { recordResults, RESULTS_PATH } from './results';
+import { readResults, recordResults, RESULTS_PATH } from './results';
+import { README_PATH, writeReadmeFigures } from './readmeFigures';
 import type { BenchEntries, SectionOptions } from './sections';
 import { runCapacityBench } from './capacity';
 import { runFreshnessBench } from './freshness';
@@ -82,54 +83,94 @@ function machine(): RunInfo['machine'] {
   };
 }
 
+const ROOT = join(__dirname, '..');
+
+/** What a bench run writes: never a reason to call the tree dirty. */
+const BENCH_OUTPUTS = [
+  'bench/results.json',
+  'bench/run-info.json',
+  'bench/twin-usage.json',
+  'docs/BENCHMARKS.md',
+  'docs/bench.svg',
+  'README.md',
+];
+
+/**
+ * Tracked files with uncommitted changes (staged or not) that a measurement could depend on:
+ * everything but the bench's own outputs. Untracked files are not counted (nothing imports them
+ * unless a tracked file changed to). Undefined outside a git checkout.
+ */
+export function uncommittedChanges(cwd = ROOT): string[] | undefined {
+  const status = spawnSync(
+    'git',
+    ['status', '--porcelain', '--untracked-files=no', '--', '.', ...BENCH_OUTPUTS.map((f) => `:!${f}`)],
+    { cwd, encoding: 'utf8' },
+  );
+  if (status.status !== 0) return undefined;
+  return status.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.slice(3));
+}
+
 /** `abc1234` or `abc1234 + uncommitted changes`; undefined outside a git checkout. */
 function commitMeasured(): string | undefined {
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' });
   if (head.status !== 0) return undefined;
-  const dirty = spawnSync(
-    'git',
-    [
-      'status',
-      '--porcelain',
-      '--',
-      '.',
-      ':!bench/results.json',
-      ':!bench/run-info.json',
-      ':!bench/twin-usage.json',
-      ':!docs/BENCHMARKS.md',
-      ':!docs/bench.svg',
-    ],
-    { cwd: join(__dirname, '..'), encoding: 'utf8' },
-  );
-  const changed = dirty.status === 0 && dirty.stdout.split('\n').some((l) => /^( M|M |MM|A |D | D)/.test(l));
+  const changed = (uncommittedChanges() ?? []).length > 0;
   return `${head.stdout.trim()}${changed ? ' + uncommitted changes' : ''}`;
 }
 
-export async function main(argv = process.argv): Promise<number> {
-  const program = new Command()
+interface RunOptions {
+  quick: boolean;
+  only?: string;
+  out?: string;
+  docs?: string;
+  allowDirty: boolean;
+}
+
+function parseOptions(argv: string[]): RunOptions {
+  return new Command()
     .name('bench')
     .option('--quick', 'toy sizes, results in a temp dir (CI keeps the scripts working)', false)
     .option('--only <sections>', `comma-separated subset of: ${SECTIONS.map((s) => s.name).join(', ')}`)
     .option('--out <dir>', 'where results.json and the side files go (default: bench/, or a temp dir with --quick)')
     .option('--docs <dir>', 'where BENCHMARKS.md and bench.svg go (default: docs/, or the out dir with --quick)')
-    .parse(argv);
-  const opts = program.opts<{ quick: boolean; only?: string; out?: string; docs?: string }>();
-  const only = opts.only?.split(',').map((s) => s.trim());
-  const unknown = only?.filter((n) => !SECTIONS.some((s) => s.name === n)) ?? [];
-  if (unknown.length > 0) {
-    console.error(`unknown section(s): ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
-    return 2;
-  }
-  const outDir = opts.out ?? (opts.quick ? mkdtempSync(join(tmpdir(), 'bench-quick-')) : __dirname);
-  const docsDir = opts.docs ?? (opts.quick ? outDir : join(__dirname, '..', 'docs'));
-  mkdirSync(outDir, { recursive: true });
-  mkdirSync(docsDir, { recursive: true });
-  const resultsPath = opts.out || opts.quick ? join(outDir, 'results.json') : RESULTS_PATH;
-  const options: SectionOptions = { quick: opts.quick, outDir };
-  console.log(`bench${opts.quick ? ' --quick' : ''}: results -> ${resultsPath}, docs -> ${docsDir}`);
+    .option(
+      '--allow-dirty',
+      'record into bench/results.json even with uncommitted changes (a local experiment: the docs say so)',
+      false,
+    )
+    .parse(argv)
+    .opts<RunOptions>();
+}
 
+/**
+ * Why this run may not write bench/results.json, or undefined when it may. Figures there must
+ * name the code they measured, so they come from a clean commit; `--out` or `--quick` record elsewhere.
+ */
+export function refusalToRecord(
+  recordsInRepo: boolean,
+  allowDirty: boolean,
+  changed: string[] | undefined,
+): string | undefined {
+  if (!recordsInRepo || allowDirty || !changed?.length) return undefined;
+  const listed = changed.slice(0, 10).join(', ') + (changed.length > 10 ? `, and ${changed.length - 10} more` : '');
+  return (
+    `bench: not recording into bench/results.json: ${changed.length} tracked file(s) have uncommitted changes (${listed}). ` +
+    'Commit them first, so the figures name the commit they measured; or run with --out <dir> to record elsewhere, ' +
+    'or --allow-dirty for a local experiment (docs/BENCHMARKS.md then marks the run "+ uncommitted changes").'
+  );
+}
+
+/** Runs the chosen sections, recording each one's entries as it finishes; a failed section does not stop the rest. */
+async function runSections(
+  sections: Section[],
+  options: SectionOptions,
+  resultsPath: string,
+): Promise<SectionStatus[]> {
   const statuses: SectionStatus[] = [];
-  for (const section of SECTIONS.filter((s) => !only || only.includes(s.name))) {
+  for (const section of sections) {
     if (section.module && !existsSync(join(__dirname, `${section.module}.ts`))) {
       const message = `bench/${section.module}.ts is missing`;
       console.error(`- ${section.name}: FAILED: ${message}`);
@@ -157,7 +198,35 @@ export async function main(argv = process.argv): Promise<number> {
       statuses.push({ name: section.name, status: 'failed', seconds, message: message.split('\n')[0] });
     }
   }
+  return statuses;
+}
 
+export async function main(argv = process.argv): Promise<number> {
+  const opts = parseOptions(argv);
+  const only = opts.only?.split(',').map((s) => s.trim());
+  const unknown = only?.filter((n) => !SECTIONS.some((s) => s.name === n)) ?? [];
+  if (unknown.length > 0) {
+    console.error(`unknown section(s): ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
+    return 2;
+  }
+  const recordsInRepo = !opts.out && !opts.quick;
+  const refusal = refusalToRecord(recordsInRepo, opts.allowDirty, uncommittedChanges());
+  if (refusal) {
+    console.error(refusal);
+    return 2;
+  }
+  const outDir = opts.out ?? (opts.quick ? mkdtempSync(join(tmpdir(), 'bench-quick-')) : __dirname);
+  const docsDir = opts.docs ?? (opts.quick ? outDir : join(ROOT, 'docs'));
+  mkdirSync(outDir, { recursive: true });
+  mkdirSync(docsDir, { recursive: true });
+  const resultsPath = recordsInRepo ? RESULTS_PATH : join(outDir, 'results.json');
+  console.log(`bench${opts.quick ? ' --quick' : ''}: results -> ${resultsPath}, docs -> ${docsDir}`);
+
+  const statuses = await runSections(
+    SECTIONS.filter((s) => !only || only.includes(s.name)),
+    { quick: opts.quick, outDir },
+    resultsPath,
+  );
   const info: RunInfo = {
     date: new Date().toISOString(),
     quick: opts.quick,
@@ -167,7 +236,10 @@ export async function main(argv = process.argv): Promise<number> {
   };
   writeFileSync(join(outDir, RUN_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
   const written = await renderDocs({ resultsPath, outDir, docsDir, info });
-  console.log(`docs: ${written.join(', ')}`);
+  // The README's figures follow the results they came from: the repo's README for the repo's
+  // results, a copy in the out dir otherwise.
+  const readme = writeReadmeFigures(readResults(resultsPath), recordsInRepo ? README_PATH : join(outDir, 'README.md'));
+  console.log(`docs: ${[...written, ...(readme ? [readme] : [])].join(', ')}`);
   return statuses.some((s) => s.status === 'failed') ? 1 : 0;
 }
 

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildCatalog, type Catalog } from '../kernel/catalog';
 import { chunkId, csvKey } from '../kernel/chunks';
-import { streams, type StreamName } from '../kernel/contracts';
+import { perStream, streamNames, streams, type StreamName } from '../kernel/contracts';
 import { toCsv } from '../kernel/csv';
 import { BLACK_FRIDAY_CURVE, demandAt, generateWindow, productPopularity } from '../kernel/generator';
 import { blankDataDir, openPglite, type PgliteDriver } from '../warehouse/drivers/pglite';
@@ -54,10 +54,10 @@ async function generateDay(
   saleLines: number,
   perFile: number,
   onFiles: (files: LandingFile[]) => Promise<void>,
-): Promise<{ sales: number; inventory: number }> {
+): Promise<Record<StreamName, number>> {
   const weights = Array.from({ length: 24 }, (_, h) => demandAt(BLACK_FRIDAY_CURVE, h + 0.5));
   const popularity = productPopularity(catalog);
-  const counts = { sales: 0, inventory: 0 };
+  const counts = perStream(() => 0);
   // Sales lost to stockouts are not generated; ask for more, by the loss seen so far, to land near the target.
   let requested = 0;
   for (let h = 0; h < 24; h++) {
@@ -69,13 +69,10 @@ async function generateDay(
     if (lines <= 0) continue;
     const start = `2026-11-27T${String(h).padStart(2, '0')}:00:00Z`;
     const w = generateWindow(catalog, { start, minutes: 60, seed: 1000 + h, saleLines: lines }, popularity);
-    counts.sales += w.sales.length;
-    counts.inventory += w.inventory.length;
     const files: LandingFile[] = [];
-    for (const [stream, events] of [
-      ['sales', w.sales],
-      ['inventory', w.inventory],
-    ] as const) {
+    for (const stream of streamNames) {
+      const events: readonly { timestamp: string }[] = w[stream];
+      counts[stream] += events.length;
       for (let i = 0, n = 0; i < events.length; i += perFile, n++) {
         const part = events.slice(i, i + perFile);
         files.push({
@@ -150,7 +147,7 @@ interface SideCost {
 
 /** A day loaded both ways: what went in, and what each side cost. */
 interface DayLoaded {
-  counts: { sales: number; inventory: number };
+  counts: Record<StreamName, number>;
   files: number;
   bytes: number;
   /** The loader's own refreshes, included in its cost. */

@@ -134,7 +134,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  */
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
-export interface SendReport {
+interface SendReport {
   calls: number;
   retries: number;
   messages: number;

@@ -142,7 +142,7 @@ export const CATEGORIES: Readonly<Record<string, Category>> = {
  * A list price within [low, high]: log-uniform (a range holds more cheap models than
  * dear ones) and ending in .99, as shelf prices do.
  */
-export function listPrice(draw: number, [low, high]: readonly [number, number]): number {
+function listPrice(draw: number, [low, high]: readonly [number, number]): number {
   const dollars = Math.round(Math.exp(Math.log(low + 1) + draw * (Math.log(high) - Math.log(low + 1))));
   return Math.round(dollars * 100 - 1) / 100;
 }

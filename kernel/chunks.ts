@@ -39,7 +39,7 @@ export function parseChunkId(id: string): ChunkIdParts | undefined {
 }
 
 /** The hour partition of an event timestamp: `dt=2026-11-27/hour=09`. */
-export function hourPartition(isoTimestamp: string): string {
+function hourPartition(isoTimestamp: string): string {
   return `dt=${isoTimestamp.slice(0, 10)}/hour=${isoTimestamp.slice(11, 13)}`;
 }
 

@@ -60,7 +60,7 @@ export type RecordOf<C extends { readonly fields: Fields }> = {
 // fail the COPY of a file, and with it every good event of that file.
 
 /** Redshift's limits, from its Database Developer Guide, "Data types". */
-export const REDSHIFT_LIMITS = Object.freeze({
+const REDSHIFT_LIMITS = Object.freeze({
   // "Numeric types": INTEGER (INT4) holds -2147483648 to +2147483647.
   integerMin: -2147483648,
   integerMax: 2147483647,
@@ -95,7 +95,7 @@ export interface KindRule {
 }
 
 /** The characters of ids and references: one UTF-8 byte each, none that CSV or COPY treats specially. */
-export const ID_CHARACTERS = 'A-Z a-z 0-9 _ . -';
+const ID_CHARACTERS = 'A-Z a-z 0-9 _ . -';
 const NOT_ID_CHARACTER = /[^A-Za-z0-9_.-]/;
 
 /** `"é" (U+00E9) at 3`: the character at i, for a problem message. */
