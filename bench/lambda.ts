@@ -46,6 +46,7 @@ import { buildMigrations } from '../warehouse/migrations';
 import { median } from './generator';
 import type { BenchEntries, SectionOptions } from './sections';
 import { zip, type ZipEntry } from './zip';
+import { SQS_DEFAULT_MESSAGE_BYTES } from '../kernel/awsLimits';
 
 const PROJECT_DIR = join(__dirname, '..');
 
@@ -196,7 +197,7 @@ async function firstInvocationSetup(graph: MockRun): Promise<{
   await ensureBucket(s3, bucket);
   const queues = await createStreamQueues(sqs, {
     prefix: 'bench',
-    maxMessageBytes: 262_144,
+    maxMessageBytes: SQS_DEFAULT_MESSAGE_BYTES,
     maxReceiveCount: 3,
     visibilityTimeoutSeconds: 30,
   });
@@ -209,12 +210,12 @@ async function firstInvocationSetup(graph: MockRun): Promise<{
   const catalog = buildCatalog();
   const chunk = (stream: StreamName) => {
     const window = generateWindow(catalog, { start: '2026-11-27T06:00:00Z', minutes: 1, seed: 1, saleLines: 200 });
-    const [message] = packMessages(stream === 'sales' ? window.sales : window.inventory, {
+    const [message] = packMessages(window[stream], {
       stream,
       windowStart: '2026-11-27T06:00:00Z',
       seed: 1,
       eventsPerMessage: 'fill',
-      maxMessageBytes: 262_144,
+      maxMessageBytes: SQS_DEFAULT_MESSAGE_BYTES,
       compression: 'gzip',
     });
     const record = toSqsRecord(

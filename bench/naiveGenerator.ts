@@ -6,6 +6,7 @@
 import { Faker, en } from '@faker-js/faker';
 import type { InventoryUpdate, SaleLine } from '../kernel/contracts';
 import type { GeneratorCatalog } from '../kernel/generator';
+import { isoSecond } from '../kernel/time';
 
 export interface NaiveWindowSpec {
   start: string;
@@ -26,14 +27,14 @@ export function naiveGenerateWindow(catalog: GeneratorCatalog, spec: NaiveWindow
   const faker = new Faker({ locale: [en], seed: spec.seed });
   const from = new Date(Date.parse(spec.start));
   const to = new Date(from.getTime() + spec.minutes * 60_000 - 1000);
-  const restockAt = from.toISOString().slice(0, 19) + 'Z';
+  const restockAt = isoSecond(from);
   // Baskets first, each at a random second, then sorted so stock is spent in time order.
   const baskets: { id: string; at: string; storeId: string; lines: number }[] = [];
   for (let planned = 0; planned < spec.saleLines;) {
     const lines = Math.min(spec.saleLines - planned, faker.number.int({ min: 1, max: 5 }));
     baskets.push({
       id: faker.string.uuid(),
-      at: faker.date.between({ from, to }).toISOString().slice(0, 19) + 'Z',
+      at: isoSecond(faker.date.between({ from, to })),
       storeId: faker.helpers.arrayElement(catalog.stores).store_id,
       lines,
     });

@@ -1,6 +1,7 @@
 // The one definition of every record that crosses a boundary in the pipeline.
 // Each contract drives: event validation (here), CSV column order (csv.ts), the
 // warehouse table DDL (warehouse/) and the generator's output type (generator.ts).
+import { Problems } from './problems';
 
 export type FieldKind = 'id' | 'ref' | 'text' | 'int' | 'money' | 'timestamp' | 'enum';
 
@@ -239,8 +240,8 @@ const STRING_KINDS: readonly FieldKind[] = ['id', 'ref', 'text', 'enum'];
 
 /** Every problem with one field's definition: a contract must only accept what the warehouse types hold. */
 export function fieldSpecProblems(name: string, spec: FieldSpec): string[] {
-  const problems: string[] = [];
-  const say = (message: string) => problems.push(`${name}: ${message}`);
+  const problems = new Problems();
+  const say = (message: string) => problems.add(`${name}: ${message}`);
   if (!/^[a-z_][a-z0-9_]*$/.test(name) || name in Object.prototype)
     say('must be a lowercase SQL identifier that is not a property of every object');
   if (!(spec.kind in kindRules)) say(`unknown kind ${JSON.stringify(spec.kind)}`);
@@ -268,7 +269,7 @@ export function fieldSpecProblems(name: string, spec: FieldSpec): string[] {
       say(`min ${spec.min} is above max ${spec.max}`);
   } else if (spec.min !== undefined || spec.max !== undefined)
     say(`min and max are for int and money only, not ${spec.kind}`);
-  return problems;
+  return [...problems.all];
 }
 
 function defineContract<const F extends Fields>(
@@ -277,9 +278,11 @@ function defineContract<const F extends Fields>(
   key: keyof F & string,
   fields: F,
 ): Contract<F> {
-  const problems = Object.entries(fields).flatMap(([name, spec]) => fieldSpecProblems(name, spec));
-  if (!(key in fields) || fields[key].nullable) problems.push(`key ${key} must be a required field`);
-  if (problems.length > 0) throw new Error(`contract ${table} is not loadable:\n- ${problems.join('\n- ')}`);
+  const problems = new Problems().add(
+    ...Object.entries(fields).flatMap(([name, spec]) => fieldSpecProblems(name, spec)),
+  );
+  problems.check(key in fields && !fields[key].nullable, `key ${key} must be a required field`);
+  if (!problems.empty) throw new Error(`contract ${table} is not loadable:\n- ${problems.all.join('\n- ')}`);
   return Object.freeze({ table, role, key, fields, columns: Object.keys(fields) as (keyof F & string)[] });
 }
 

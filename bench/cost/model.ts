@@ -3,6 +3,8 @@
 // SDK clients make (with SQS payload in 64 KiB billing units) and times every
 // simulated Lambda invocation; this scales those counts per sale line to a stated
 // Black Friday load and prices them with bench/cost/prices.ts.
+import { LAMBDA_MAX_MEMORY_MB, LAMBDA_MIN_MEMORY_MB } from '../../kernel/awsLimits';
+import { Problems } from '../../kernel/problems';
 import type { TwinUsage } from '../../local/usage';
 import { PRICES, type PriceTable } from './prices';
 
@@ -110,30 +112,34 @@ function sum(values: Iterable<number>): number {
   return total;
 }
 
-export function checkDesignRun(run: DesignRun): string[] {
-  const problems: string[] = [];
-  if (!(run.saleLines > 0)) problems.push(`${run.design}: saleLines must be > 0, got ${run.saleLines}`);
-  if (!(run.inventoryUpdates >= 0))
-    problems.push(`${run.design}: inventoryUpdates must be >= 0, got ${run.inventoryUpdates}`);
+function checkDesignRun(run: DesignRun, problems: Problems): void {
+  problems.check(run.saleLines > 0, () => `${run.design}: saleLines must be > 0, got ${run.saleLines}`);
+  problems.check(
+    run.inventoryUpdates >= 0,
+    () => `${run.design}: inventoryUpdates must be >= 0, got ${run.inventoryUpdates}`,
+  );
   for (const fn of Object.keys(run.usage.lambda)) {
     const mb = run.lambdaMemoryMb[fn];
-    if (!(Number.isInteger(mb) && mb >= 128 && mb <= 10240))
-      problems.push(`${run.design}: memory of function ${fn} must be 128..10240 MB, got ${mb}`);
+    problems.check(
+      Number.isInteger(mb) && mb >= LAMBDA_MIN_MEMORY_MB && mb <= LAMBDA_MAX_MEMORY_MB,
+      () =>
+        `${run.design}: memory of function ${fn} must be ${LAMBDA_MIN_MEMORY_MB}..${LAMBDA_MAX_MEMORY_MB} MB, got ${mb}`,
+    );
   }
-  return problems;
 }
 
-export function checkLoad(load: BlackFridayLoad): string[] {
-  const problems: string[] = [];
-  if (!(load.peakSalesPerSecond > 0)) problems.push(`peakSalesPerSecond must be > 0, got ${load.peakSalesPerSecond}`);
-  if (!(load.salesPerDay > 0)) problems.push(`salesPerDay must be > 0, got ${load.salesPerDay}`);
-  if (!(load.daysPerMonth > 0 && load.daysPerMonth <= 31))
-    problems.push(`daysPerMonth must be in (0, 31], got ${load.daysPerMonth}`);
-  if (load.peakSalesPerSecond * 86_400 < load.salesPerDay)
-    problems.push(
-      `salesPerDay ${load.salesPerDay} exceeds the peak rate held all day (${load.peakSalesPerSecond * 86_400})`,
+function checkLoad(load: BlackFridayLoad, problems: Problems): void {
+  problems
+    .check(load.peakSalesPerSecond > 0, () => `peakSalesPerSecond must be > 0, got ${load.peakSalesPerSecond}`)
+    .check(load.salesPerDay > 0, () => `salesPerDay must be > 0, got ${load.salesPerDay}`)
+    .check(
+      load.daysPerMonth > 0 && load.daysPerMonth <= 31,
+      () => `daysPerMonth must be in (0, 31], got ${load.daysPerMonth}`,
+    )
+    .check(
+      !(load.peakSalesPerSecond * 86_400 < load.salesPerDay),
+      () => `salesPerDay ${load.salesPerDay} exceeds the peak rate held all day (${load.peakSalesPerSecond * 86_400})`,
     );
-  return problems;
 }
 
 /** The monthly bill of one design at `load`, scaled from its twin run. */
@@ -143,8 +149,10 @@ export function monthlyBill(
   prices: PriceTable = PRICES,
   assumptions: ModelAssumptions = DEFAULT_ASSUMPTIONS,
 ): MonthlyBill {
-  const problems = [...checkLoad(load), ...checkDesignRun(run)];
-  if (problems.length > 0) throw new RangeError(`cost model: ${problems.join('; ')}`);
+  const problems = new Problems();
+  checkLoad(load, problems);
+  checkDesignRun(run, problems);
+  problems.throwIfAny('cost model');
   const monthlySaleLines = load.salesPerDay * load.daysPerMonth;
   const scale = monthlySaleLines / run.saleLines;
 
