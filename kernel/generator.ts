@@ -138,7 +138,7 @@ export function demandAt(curve: DemandCurve, hourOfDay: number): number {
 }
 
 /** Every problem with a curve: one that is negative, zero everywhere or has a zero width makes no demand to sample. */
-function curveProblems(curve: DemandCurve): readonly string[] {
+function curveProblems(curve: DemandCurve): Problems {
   const problems = new Problems();
   problems.check(curve.baseline >= 0, () => `curve baseline must be >= 0, got ${curve.baseline}`);
   curve.peaks.forEach((p, i) => {
@@ -163,7 +163,7 @@ function curveProblems(curve: DemandCurve): readonly string[] {
     !(curve.baseline === 0 && !(curve.plateau! > 0) && curve.peaks.every((p) => p.weight === 0)),
     'curve is zero everywhere',
   );
-  return problems.all;
+  return problems;
 }
 
 function peakLevel(curve: DemandCurve): number {
@@ -313,7 +313,7 @@ function checkWindow(catalog: GeneratorCatalog, spec: WindowSpec): CheckedWindow
   if (catalog.products.length === 0 || catalog.stores.length === 0)
     throw new RangeError('catalog needs at least one product and one store');
   const curve = spec.curve ?? BLACK_FRIDAY_CURVE;
-  new Problems().add(...curveProblems(curve)).throwIfAny('invalid demand curve');
+  curveProblems(curve).throwIfAny('invalid demand curve');
   const target = spec.saleLines ?? expectedSaleLines(spec);
   if (!(Number.isInteger(target) && target >= 0))
     throw new RangeError(`saleLines must be a whole number >= 0, got ${target}`);
