@@ -12,7 +12,10 @@ import {
   SQS_DEFAULT_MESSAGE_BYTES,
   SQS_MAPPING_MAX_BATCH_SIZE,
   SQS_MAPPING_MAX_BATCHING_WINDOW_SECONDS,
+  SQS_MAPPING_MAX_BATCH_WITHOUT_WINDOW,
   SQS_MAX_MESSAGE_BYTES,
+  SQS_MAX_RECEIVE_COUNT,
+  SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
   SQS_MIN_MESSAGE_BYTES,
 } from '../kernel/awsLimits';
 import { DEFAULT_CATALOG_SEED } from '../kernel/catalog';
@@ -27,10 +30,6 @@ export type Persona = (typeof personas)[number];
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-/** SQS: a message stays invisible at most 12 hours after a receive (ChangeMessageVisibility). */
-const SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
-/** An event source mapping takes a BatchSize above this only with a batching window of 1 s or more. */
-const SQS_MAPPING_MAX_BATCH_WITHOUT_WINDOW = 10;
 
 // Pulumi hands every config value to the program as a string; numbers, booleans and
 // objects arrive JSON-encoded. Typed fields decode JSON first; text fields take the raw string.
@@ -136,7 +135,7 @@ export const configFields = {
     0,
     '0 = 6 x consumerTimeoutSeconds + batchWindowSeconds (the AWS recommendation); otherwise at least that.',
   ),
-  maxReceiveCount: field(int(1, 1000), 5, 'Receives before a message moves to its DLQ.'),
+  maxReceiveCount: field(int(1, SQS_MAX_RECEIVE_COUNT), 5, 'Receives before a message moves to its DLQ.'),
   messageRetentionSeconds: field(int(60, 1_209_600), 345_600, 'Retention of the stream queues (s).'),
   dlqRetentionSeconds: field(
     int(60, 1_209_600),

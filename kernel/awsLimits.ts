@@ -10,6 +10,12 @@ export const SQS_BATCH_MAX_BYTES = 1024 * 1024;
 export const SQS_MIN_MESSAGE_BYTES = 1024;
 export const SQS_MAX_MESSAGE_BYTES = 1024 * 1024;
 export const SQS_DEFAULT_MESSAGE_BYTES = 262_144;
+/** SQS: a VisibilityTimeout is 0..43,200 s (12 hours).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html */
+export const SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+/** SQS: a redrive policy's maxReceiveCount is 1..1,000 (RedrivePolicy attribute).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html */
+export const SQS_MAX_RECEIVE_COUNT = 1000;
 
 /** Lambda: memory 128..10,240 MB, timeout 1..900 s, 6 MB synchronous payload (which also caps an SQS batch).
  * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
@@ -26,6 +32,7 @@ export const LAMBDA_NODE_RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'] a
  * https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html */
 export const SQS_MAPPING_MAX_BATCH_SIZE = 10_000;
 export const SQS_MAPPING_MAX_BATCHING_WINDOW_SECONDS = 300;
+export const SQS_MAPPING_MAX_BATCH_WITHOUT_WINDOW = 10;
 
 /** Redshift Data API: one BatchExecuteStatement runs at most 40 statements.
  * https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_BatchExecuteStatement.html */

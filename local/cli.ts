@@ -3,7 +3,13 @@
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
-import { SQS_MAPPING_MAX_BATCH_SIZE, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES } from '../kernel/awsLimits';
+import {
+  SQS_MAPPING_MAX_BATCH_SIZE,
+  SQS_MAX_MESSAGE_BYTES,
+  SQS_MAX_RECEIVE_COUNT,
+  SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
+  SQS_MIN_MESSAGE_BYTES,
+} from '../kernel/awsLimits';
 import { Problems } from '../kernel/problems';
 import { defaultChaosRates, faultNames, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
@@ -201,11 +207,16 @@ function addPipelineOptions(program: Command, option: AddOption): void {
     "run the functions from the source modules (fast edits) instead of the dev stack's shipped Lambda archives; --in-process implies it",
     false,
   );
-  option('--max-receive-count <n>', 'receives before SQS moves a message to its DLQ', wholeNumber(1, 1000), 3);
+  option(
+    '--max-receive-count <n>',
+    'receives before SQS moves a message to its DLQ',
+    wholeNumber(1, SQS_MAX_RECEIVE_COUNT),
+    3,
+  );
   option(
     '--visibility-timeout <seconds>',
     'queue visibility timeout (default 30, or 2 with --chaos)',
-    wholeNumber(0, 43200),
+    wholeNumber(0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS),
   );
 }
 
