@@ -10,6 +10,12 @@ export class Problems {
     return this;
   }
 
+  /** Records `${name} must be a whole number min..max, got value` unless `value` is one. */
+  whole(name: string, value: unknown, min: number, max: number): this {
+    const ok = Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+    return this.check(ok, () => `${name} must be a whole number ${min}..${max}, got ${value}`);
+  }
+
   add(...messages: string[]): this {
     this.list.push(...messages);
     return this;

@@ -15,6 +15,8 @@ import {
   LAMBDA_MAX_TIMEOUT_SECONDS,
   SQS_MAPPING_MAX_BATCH_SIZE,
   SQS_MAX_MESSAGE_BYTES,
+  SQS_MAX_RECEIVE_COUNT,
+  SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
   SQS_MIN_MESSAGE_BYTES,
 } from '../kernel/awsLimits';
 import type { ProducerResult } from '../handlers/producer';
@@ -259,20 +261,14 @@ export function resolveTwinSettings(options: TwinOptions): ResolvedSettings {
 /** The run's size and its events. */
 function checkShape(s: ResolvedSettings, options: TwinOptions, problems: Problems): void {
   problems
-    .check(isWhole(s.runs, 1, 10000), () => `runs must be a whole number 1..10000, got ${s.runs}`)
-    .check(
-      isWhole(s.windowMinutes, 1, 1440),
-      () => `windowMinutes must be a whole number 1..1440, got ${s.windowMinutes}`,
-    )
-    .check(
-      isWhole(s.peakLinesPerMinute, 1, 1_000_000),
-      () => `peakLinesPerMinute must be a whole number 1..1000000, got ${s.peakLinesPerMinute}`,
-    )
+    .whole('runs', s.runs, 1, 10000)
+    .whole('windowMinutes', s.windowMinutes, 1, 1440)
+    .whole('peakLinesPerMinute', s.peakLinesPerMinute, 1, 1_000_000)
     .check(
       options.eventsPerRun === undefined || isWhole(options.eventsPerRun, 0, 5_000_000),
       () => `eventsPerRun must be a whole number 0..5000000, got ${options.eventsPerRun}`,
     )
-    .check(isWhole(s.seed, 0, 0xffffffff), () => `seed must be a whole number 0..4294967295, got ${s.seed}`);
+    .whole('seed', s.seed, 0, 0xffffffff);
 }
 
 /** Messages, queues, event sources and the schedule, within what AWS accepts. */
@@ -282,40 +278,21 @@ function checkPipeline(s: ResolvedSettings, options: TwinOptions, problems: Prob
       s.eventsPerMessage === 'fill' || isWhole(s.eventsPerMessage, 1, 100_000),
       () => `eventsPerMessage must be 'fill' or a whole number 1..100000, got ${s.eventsPerMessage}`,
     )
-    .check(
-      isWhole(s.maxMessageBytes, SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES),
-      () =>
-        `maxMessageBytes must be a whole number ${SQS_MIN_MESSAGE_BYTES}..${SQS_MAX_MESSAGE_BYTES}, got ${s.maxMessageBytes}`,
-    )
+    .whole('maxMessageBytes', s.maxMessageBytes, SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES)
     .check(
       s.compression === 'gzip' || s.compression === 'none',
       () => `compression must be gzip or none, got ${s.compression}`,
     )
-    .check(
-      isWhole(s.batchSize, 1, SQS_MAPPING_MAX_BATCH_SIZE),
-      () => `batchSize must be a whole number 1..${SQS_MAPPING_MAX_BATCH_SIZE}, got ${s.batchSize}`,
-    )
+    .whole('batchSize', s.batchSize, 1, SQS_MAPPING_MAX_BATCH_SIZE)
     .check(
       s.consumerTimeoutSeconds === undefined || isWhole(s.consumerTimeoutSeconds, 1, LAMBDA_MAX_TIMEOUT_SECONDS),
       () =>
         `consumerTimeoutSeconds must be a whole number 1..${LAMBDA_MAX_TIMEOUT_SECONDS}, got ${s.consumerTimeoutSeconds}`,
     )
-    .check(
-      isWhole(s.consumerConcurrency, 1, 16),
-      () => `consumerConcurrency must be a whole number 1..16, got ${s.consumerConcurrency}`,
-    )
-    .check(
-      isWhole(s.producerConcurrency, 1, 64),
-      () => `producerConcurrency must be a whole number 1..64, got ${s.producerConcurrency}`,
-    )
-    .check(
-      isWhole(s.maxReceiveCount, 1, 1000),
-      () => `maxReceiveCount must be a whole number 1..1000, got ${s.maxReceiveCount}`,
-    )
-    .check(
-      isWhole(s.visibilityTimeoutSeconds, 0, 43200),
-      () => `visibilityTimeoutSeconds must be a whole number 0..43200, got ${s.visibilityTimeoutSeconds}`,
-    )
+    .whole('consumerConcurrency', s.consumerConcurrency, 1, 16)
+    .whole('producerConcurrency', s.producerConcurrency, 1, 64)
+    .whole('maxReceiveCount', s.maxReceiveCount, 1, SQS_MAX_RECEIVE_COUNT)
+    .whole('visibilityTimeoutSeconds', s.visibilityTimeoutSeconds, 0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS)
     .check(
       /^[a-z0-9][a-z0-9-]{0,40}$/.test(s.prefix),
       () => `prefix must be lowercase letters, digits and dashes (1..41), got ${JSON.stringify(s.prefix)}`,
