@@ -82,3 +82,14 @@ it('loads without a refresh leave chunks waiting for the views', () => {
   t.refreshFinished(4000);
   expect(t.summary()).toMatchObject({ chunks: 1, p50Ms: 4000, p95Ms: 4000, maxMs: 4000 });
 });
+
+it('follows a few hundred thousand chunks through one load (one event per message) without overflowing the stack', () => {
+  const t = new FreshnessTracker();
+  const chunks = 300_000;
+  for (let i = 0; i < chunks; i++) t.landedChunk(`c${i}`, 0, 0);
+  t.loadStarted();
+  t.loadFinished(0);
+  t.refreshStarted();
+  t.refreshFinished(1000);
+  expect(t.summary()).toMatchObject({ chunks, p50Ms: 1000, maxMs: 1000 });
+});

@@ -68,18 +68,19 @@ export class FreshnessTracker {
 
   /** A load pass starts: it lists the bucket, so it takes every chunk landed before now. */
   loadStarted(): void {
-    this.loading.push(...this.landed);
+    // concat, not push(...): a spread of a few hundred thousand ids (one event per message) overflows the stack.
+    this.loading = this.loading.concat(this.landed);
     this.landed = [];
   }
 
   loadFinished(nowMs: number): void {
     for (const id of this.loading) this.loadedAt.set(id, nowMs);
-    this.loaded.push(...this.loading);
+    this.loaded = this.loaded.concat(this.loading);
     this.loading = [];
   }
 
   refreshStarted(): void {
-    this.refreshing.push(...this.loaded);
+    this.refreshing = this.refreshing.concat(this.loaded);
     this.loaded = [];
   }
 
