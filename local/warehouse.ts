@@ -9,6 +9,7 @@ import { isoSecond } from '../kernel/time';
 import { loadLandingFiles, refreshViews, LoaderCrash } from '../warehouse/loader';
 import { buildMigrations, COPY_JOB_DETAIL, copyJobName } from '../warehouse/migrations';
 import { openWarehouse } from '../warehouse/open';
+import { releases } from '../warehouse/releases';
 import { blankDataDir } from '../warehouse/drivers/pglite';
 import { openPgliteInWorker } from './pgliteWorker';
 import { runDashboardQueries, type DashboardRows } from '../warehouse/queries';
@@ -415,12 +416,26 @@ async function prepare(connection: Connection, options: TwinWarehouseOptions): P
     );
 }
 
+/** The command that recreates this warehouse (it deletes the twin's data there). */
+function recreateCommand(options: TwinWarehouseOptions): string {
+  return options.databaseUrl
+    ? 'DATABASE_URL=<the same URL> npm start -- --fresh'
+    : `npm start -- --data-dir ${options.dataDir} --fresh`;
+}
+
 /** A failure while preparing, as the refusal the CLI prints (exit 2). */
-function refusalOf(error: unknown, where: string): Error {
+function refusalOf(error: unknown, where: string, options: TwinWarehouseOptions): Error {
   if (error instanceof MigrationChangedError) {
-    // Usually the catalog (the dims migration) or a view changed since this warehouse was made.
+    // Released versioned migrations never change, and every release upgrades the one before
+    // (warehouse/releases): a changed one means code older than the first release made it.
+    const first = releases[0].version;
     return new WarehouseRefused(
-      `${error.message}\nThis warehouse was built by an older version of the schema or catalog; start it again with --fresh.`,
+      `${error.message}
+This warehouse (${where}) was made by code from before release ${first}, the first release ` +
+        `(or by an unreleased build): there is no upgrade path from it. Recreate it with
+  ${recreateCommand(options)}
+` +
+        `(this deletes that warehouse and its data; the run then loads again), or move the directory aside and give a new --data-dir.`,
     );
   }
   if (error instanceof WarehouseRefused || error instanceof DataDirBusy || error instanceof DataDirRefused)
@@ -442,7 +457,7 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
     await prepare(connection, options);
   } catch (error) {
     await close();
-    throw refusalOf(error, connection.where);
+    throw refusalOf(error, connection.where, options);
   }
   return twinWarehouse(connection.driver, connection.where, close);
 }

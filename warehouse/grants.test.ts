@@ -1,8 +1,9 @@
 // The persona database roles, tested in the twin's warehouse (PGlite, or the Postgres
 // server in DATABASE_URL): the analyst reads every view and nothing else, and writes
-// nothing; the engineer reads every table of the schema and writes nothing either.
-import { analystObjects, databaseRoles, grantsMigration, renderGrants } from './grants';
-import { buildMigrations, COPY_JOB_DETAIL } from './migrations';
+// nothing; the engineer reads every table of the schema, including tables made later, and
+// writes nothing either.
+import { analystObjects, databaseRoles, renderGrants, renderViewGrants } from './grants';
+import { buildMigrations, COPY_JOB_DETAIL, versionedMigrations } from './migrations';
 import type { CopyDriver } from './runner';
 import { MIGRATIONS_TABLE } from './runner';
 import { allViews, qualified, tables } from './schema';
@@ -32,21 +33,30 @@ const SALES = qualified(tables.sales_transactions.name);
 const PRODUCTS = qualified(tables.products.name);
 const firstView = analystObjects[0];
 
-describe('persona database roles (migration 0004_views_grants)', () => {
-  test('run right after the views, in both dialects', () => {
-    const ids = buildMigrations({ dialect: 'postgres' }, testCatalog()).map((m) => m.id);
-    // (the last versioned ones: repeatable R__ migrations run after every versioned one)
-    expect(ids.filter((id) => !id.startsWith('R__')).slice(-2)).toEqual(['0004_views', '0004_views_grants']);
-    const redshift = buildMigrations(
-      {
-        dialect: 'redshift',
-        copyRoleArn: 'arn:aws:iam::123456789012:role/copy',
-        bucket: 'landing-bucket',
-        region: 'us-east-1',
-      },
-      testCatalog(),
-    );
-    expect(redshift.find((m) => m.id === '0004_views_grants')).toEqual(grantsMigration('redshift'));
+describe('persona database roles (created by 0004_views_grants; grants in R__grants and R__views)', () => {
+  test('roles once in a versioned migration, grants repeatable after the views, in both dialects', () => {
+    const redshiftTarget = {
+      dialect: 'redshift',
+      copyRoleArn: 'arn:aws:iam::123456789012:role/copy',
+      bucket: 'landing-bucket',
+      region: 'us-east-1',
+    } as const;
+    for (const [dialect, target] of [
+      ['postgres', { dialect: 'postgres' }],
+      ['redshift', redshiftTarget],
+    ] as const) {
+      const list = buildMigrations(target, testCatalog());
+      const ids = list.map((m) => m.id);
+      // Repeatables run after every versioned one, in id order: grants before views.
+      expect(ids.indexOf('R__grants')).toBeLessThan(ids.indexOf('R__views'));
+      expect(list.find((m) => m.id === 'R__grants')!.statements).toEqual(renderGrants(dialect));
+      expect(list.find((m) => m.id === 'R__views')!.statements.slice(-1)).toEqual(renderViewGrants(dialect));
+      const roles = versionedMigrations(dialect).find((m) => m.id === '0004_views_grants')!.statements;
+      for (const role of Object.values(databaseRoles)) expect(roles.join('\n')).toContain(`CREATE ROLE ${role}`);
+      expect(list.filter((m) => m.repeatable).flatMap((m) => m.statements)).not.toContainEqual(
+        expect.stringMatching(/CREATE ROLE/),
+      );
+    }
     expect(analystObjects).toEqual(allViews.map((v) => qualified(v.name)));
   });
 
@@ -87,12 +97,28 @@ describe('persona database roles (migration 0004_views_grants)', () => {
     expect(await as(databaseRoles.engineer, `DELETE FROM ${SALES}`)).toMatch(/permission denied/);
   });
 
-  test('Redshift gets its own grammar: GRANT ... TO ROLE, GRANT ROLE, a plain CREATE ROLE', () => {
+  test('the engineer reads a table made after the grants, with no grant re-applied', async () => {
+    // A later release's versioned migration adds a table (say a ledger): the default privileges
+    // (Redshift: the scoped permission) already cover it.
+    const later = qualified('table_made_later');
+    await warehouse.exec(`CREATE TABLE ${later} (x INT)`);
+    try {
+      expect(await as(databaseRoles.engineer, `SELECT * FROM ${later}`)).toBe('ok');
+      expect(await as(databaseRoles.analyst, `SELECT * FROM ${later}`)).toMatch(/permission denied/);
+    } finally {
+      await warehouse.exec(`DROP TABLE ${later}`);
+    }
+  });
+
+  test('Redshift gets its own grammar: GRANT ... TO ROLE, and a scoped SELECT for tables made later', () => {
     const redshift = renderGrants('redshift');
-    expect(redshift.slice(0, 2)).toEqual(['CREATE ROLE bfstream_analyst', 'CREATE ROLE bfstream_engineer']);
-    expect(redshift).toContain('GRANT ROLE bfstream_analyst TO ROLE bfstream_engineer');
-    expect(redshift).toContain(`GRANT SELECT ON ${analystObjects.join(', ')} TO ROLE bfstream_analyst`);
-    expect(redshift.join('\n')).not.toMatch(/\bDO \$/);
-    expect(renderGrants('postgres')).toContain('GRANT bfstream_analyst TO bfstream_engineer');
+    expect(redshift).toContain('GRANT SELECT FOR TABLES IN SCHEMA retail TO ROLE bfstream_engineer');
+    expect(renderViewGrants('redshift')).toEqual([
+      `GRANT SELECT ON ${analystObjects.join(', ')} TO ROLE bfstream_analyst`,
+    ]);
+    expect(redshift.join('\n')).not.toMatch(/\bDO \$|DEFAULT PRIVILEGES/);
+    expect(renderGrants('postgres')).toContain(
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA retail GRANT SELECT ON TABLES TO bfstream_engineer',
+    );
   });
 });

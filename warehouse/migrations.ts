@@ -1,26 +1,25 @@
-// Migrations modelled on a database's life. Versioned ones (schema, tables, views) are
-// immutable once applied. Repeatable ones hold what comes from config (the dims from the
-// catalog, the COPY JOBs from the bucket, role and region): like Flyway's `R__` migrations
-// and Liquibase's runOnChange, they are applied again whenever their checksum changes, after
-// every versioned one. One list per target, built from the same definitions.
+// Migrations modelled on a database's life. Versioned ones (schema, tables, the first views
+// and the roles) are immutable once applied: the released ones are read, as text, from the
+// frozen releases (releases.ts), never rendered again. Repeatable ones hold what comes from
+// config or from the live model (the dims from the catalog, the grants, the views, the COPY
+// JOBs from the bucket, role and region): like Flyway's `R__` migrations and Liquibase's
+// runOnChange, they are applied again whenever their checksum changes, after every versioned
+// one. One list per target, built from the same definitions.
 import { createHash } from 'node:crypto';
 import { REGION_PATTERN } from '../kernel/awsLimits';
 import { streamNames, streams, type Product, type StreamName, type Store } from '../kernel/contracts';
 import { Problems } from '../kernel/problems';
 import {
-  WAREHOUSE_SCHEMA,
-  allTables,
-  allViews,
   dimTableDefs,
   qualified,
-  renderTableDdl,
-  renderViewDdl,
+  renderViewsRebuild,
   tables,
   type Dialect,
   type TableDef,
   type TableName,
 } from './schema';
-import { grantsMigration } from './grants';
+import { renderGrants, renderViewGrants } from './grants';
+import { releases, releasedVersioned } from './releases';
 import { literal, quoteIdent } from './sql';
 
 export interface Migration {
@@ -76,13 +75,14 @@ export function checksumOf(statements: readonly string[], transactional: boolean
   return hash.digest('hex');
 }
 
-function migration(id: string, statements: string[], transactional = true): Migration {
+/** A versioned migration: applied once, never changed after a release ships it. */
+export function versionedMigration(id: string, statements: string[], transactional = true): Migration {
   return { id, statements, checksum: checksumOf(statements, transactional), transactional };
 }
 
 function repeatable(name: string, statements: string[], transactional = true, copyJob?: CopyJobSpec): Migration {
   return {
-    ...migration(`${REPEATABLE_PREFIX}${name}`, statements, transactional),
+    ...versionedMigration(`${REPEATABLE_PREFIX}${name}`, statements, transactional),
     repeatable: true,
     ...(copyJob ? { copyJob } : {}),
   };
@@ -207,52 +207,48 @@ export const LANDING_BACKFILL = qualified('landing_backfill');
 /** Redshift: each COPY JOB generation, and the span of landing time it covered (see runner.ts). */
 export const COPY_JOB_RUNS = qualified('copy_job_runs');
 
+/**
+ * Versioned migrations added since the last frozen release, in id order: append one line here per
+ * new migration (a function of the dialect, in its own file, returning undefined for a dialect it
+ * does not concern). Write its SQL as literal text, not rendered from the live model: once a
+ * release ships it, it never changes (releases.test.ts holds every release to its frozen text).
+ */
+const UNRELEASED_VERSIONED: readonly ((dialect: Dialect) => Migration | undefined)[] = [];
+
+/**
+ * The versioned migrations of a dialect: every released one as its release froze it (so a later
+ * view or column can never change what a deployed warehouse applied), then the unreleased ones.
+ */
+export function versionedMigrations(dialect: Dialect): Migration[] {
+  const released = releasedVersioned(releases[releases.length - 1], dialect);
+  const ids = new Set(released.map((m) => m.id));
+  const unreleased = UNRELEASED_VERSIONED.map((make) => make(dialect)).filter(
+    (m): m is Migration => m !== undefined && !ids.has(m.id),
+  );
+  return [...released.map((m) => ({ ...m, statements: [...m.statements] })), ...unreleased];
+}
+
 /** Every migration for a target, in the order they must run. */
 export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[] {
   validateTarget(target);
   if (dims.products.length === 0 || dims.stores.length === 0)
     throw new Error('dims need at least one product and one store');
   const dialect: Dialect = target.dialect;
-  const tableStatements = allTables.flatMap((t) => renderTableDdl(t, dialect));
-  if (dialect === 'postgres') {
-    tableStatements.push(`CREATE TABLE IF NOT EXISTS ${COPY_JOB_DETAIL} (
-  "job_name" VARCHAR(128) NOT NULL,
-  "file_name" VARCHAR(1024) NOT NULL,
-  "status" VARCHAR(16) NOT NULL,
-  "rows_loaded" BIGINT NOT NULL,
-  "bytes" BIGINT NOT NULL,
-  "error" TEXT,
-  "loaded_at" TIMESTAMP NOT NULL,
-  PRIMARY KEY ("file_name")
-)`);
-  }
   const dimRows: Record<string, readonly object[]> = { products: dims.products, stores: dims.stores };
   const dimStatements = dimTableDefs.flatMap((t) => [
     `DELETE FROM ${qualified(t.name)}`,
     ...renderDimInserts(t, dimRows[t.name]),
   ]);
   const list = [
-    migration('0001_schema', [`CREATE SCHEMA IF NOT EXISTS ${WAREHOUSE_SCHEMA}`]),
-    migration('0002_tables', tableStatements),
-    // Redshift: not in one transaction block, in case it refuses MV creation there;
-    // each statement is idempotent (DROP IF EXISTS / CREATE OR REPLACE) instead.
-    migration(
-      '0004_views',
-      allViews.flatMap((v) => renderViewDdl(v, dialect)),
-      dialect === 'postgres',
-    ),
-    grantsMigration(dialect),
+    ...versionedMigrations(dialect),
+    // Repeatable, from config and from the live model: re-applied whenever they change.
+    repeatable('dims', dimStatements),
+    repeatable('grants', renderGrants(dialect)),
+    // Redshift: outside a transaction block, in case it refuses MV creation there; every drop is
+    // IF EXISTS, so a run that failed halfway is simply run again. The view grants come last:
+    // a dropped view loses its grants.
+    repeatable('views', [...renderViewsRebuild(dialect), ...renderViewGrants(dialect)], dialect === 'postgres'),
   ];
-  if (target.dialect === 'redshift') {
-    list.push(
-      migration('0005_copy_job_ledger', [
-        `CREATE TABLE IF NOT EXISTS ${LANDING_BACKFILL} ("file_name" VARCHAR(1024) NOT NULL, "job_name" VARCHAR(128) NOT NULL, "loaded_at" TIMESTAMP NOT NULL, PRIMARY KEY ("file_name"))`,
-        `CREATE TABLE IF NOT EXISTS ${COPY_JOB_RUNS} ("job_name" VARCHAR(128) NOT NULL, "checksum" VARCHAR(64) NOT NULL, "bucket" VARCHAR(63) NOT NULL, "prefix" VARCHAR(256) NOT NULL, "created_from" TIMESTAMP NOT NULL, "dropped_at" TIMESTAMP)`,
-      ]),
-    );
-  }
-  // Repeatable, from config: re-applied when the catalog, bucket, role or region changes.
-  list.push(repeatable('dims', dimStatements));
   if (target.dialect === 'redshift') {
     for (const stream of streamNames) {
       const spec = copyJobSpec(stream, target);

@@ -26,6 +26,8 @@ describe(`migration runner on ${backendName}`, () => {
       '0004_views',
       '0004_views_grants',
       'R__dims',
+      'R__grants',
+      'R__views',
     ]);
     expect(await applyMigrations(driver, migrations)).toEqual({ applied: migrations.map((m) => m.id), skipped: [] });
     expect(await applyMigrations(driver, migrations)).toEqual({ applied: [], skipped: migrations.map((m) => m.id) });
@@ -53,7 +55,7 @@ describe(`migration runner on ${backendName}`, () => {
     const after = buildMigrations({ dialect: 'postgres' }, smaller);
     expect(await applyMigrations(driver, after)).toEqual({
       applied: ['R__dims'],
-      skipped: ['0001_schema', '0002_tables', '0004_views', '0004_views_grants'],
+      skipped: ['0001_schema', '0002_tables', '0004_views', '0004_views_grants', 'R__grants', 'R__views'],
     });
     const [{ n }] = await driver.query<{ n: number }>('SELECT COUNT(*) AS n FROM retail.products');
     expect(n).toBe(5);

@@ -66,12 +66,16 @@ describe('Redshift DDL', () => {
       ['R__copy_job_inventory', false],
       ['R__copy_job_sales', false],
       ['R__dims', true],
+      ['R__grants', true],
+      ['R__views', false],
     ]);
-    // What comes from config is repeatable (re-applied when it changes); the schema is versioned.
+    // What comes from config or the live model is repeatable (re-applied when it changes); the schema is versioned.
     expect(migrations.filter((m) => m.repeatable).map((m) => m.id)).toEqual([
       'R__copy_job_inventory',
       'R__copy_job_sales',
       'R__dims',
+      'R__grants',
+      'R__views',
     ]);
     const copyJob = (id: string) => migrations.find((m) => m.id === id)!.statements;
     expect(copyJob('R__copy_job_sales')).toHaveLength(1);

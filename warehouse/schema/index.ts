@@ -2,10 +2,15 @@
 // (tables.ts, from the event contracts) and the views (views.ts) are dialect-free, and
 // each dialect has one renderer (redshift.ts, postgres.ts). This module picks the
 // renderer; the rest of the repo imports the schema from here.
-import { postgresMaterializedViewDdl, postgresRefreshSql, postgresTableDdl } from './postgres';
+import {
+  postgresDropMaterializedViews,
+  postgresMaterializedViewDdl,
+  postgresRefreshSql,
+  postgresTableDdl,
+} from './postgres';
 import { redshiftMaterializedViewDdl, redshiftRefreshSql, redshiftTableDdl } from './redshift';
-import type { TableDef } from './tables';
-import { renderPlainViewDdl, type MaterializedViewDef, type ViewDef } from './views';
+import { qualified, type TableDef } from './tables';
+import { allViews, renderPlainViewDdl, retiredViews, type MaterializedViewDef, type ViewDef } from './views';
 
 export type Dialect = 'postgres' | 'redshift';
 
@@ -18,6 +23,28 @@ export function renderTableDdl(table: TableDef, dialect: Dialect): string[] {
 export function renderViewDdl(view: ViewDef, dialect: Dialect): string[] {
   if (view.kind === 'view') return renderPlainViewDdl(view);
   return dialect === 'redshift' ? redshiftMaterializedViewDdl(view) : postgresMaterializedViewDdl(view);
+}
+
+/**
+ * Drop every view and create it again from the live model, in dependency order: the repeatable
+ * views migration. Retired views are dropped too. Plain views go first (they read the
+ * materialized ones), then the materialized views; the creates run the other way round. Only
+ * views and the twin's capture objects are dropped: never a fact or dim row.
+ */
+export function renderViewsRebuild(dialect: Dialect): string[] {
+  const current = [...allViews].reverse();
+  const drops = [...retiredViews.filter((v) => v.kind === 'view'), ...current.filter((v) => v.kind === 'view')];
+  const materialized = [
+    ...retiredViews.filter((v) => v.kind === 'materialized'),
+    ...current.filter((v) => v.kind === 'materialized'),
+  ].map((v) => v.name);
+  return [
+    ...drops.map((v) => `DROP VIEW IF EXISTS ${qualified(v.name)}`),
+    ...(dialect === 'redshift'
+      ? materialized.map((name) => `DROP MATERIALIZED VIEW IF EXISTS ${qualified(name)}`)
+      : postgresDropMaterializedViews(materialized)),
+    ...allViews.flatMap((v) => renderViewDdl(v, dialect)),
+  ];
 }
 
 /**
@@ -46,9 +73,11 @@ export {
   allMaterializedViews,
   allPlainViews,
   allViews,
+  inDependencyOrder,
   materializedViews,
   plainViews,
   renderMaterializedQuery,
+  retiredViews,
   type MaterializedViewDef,
   type PlainViewDef,
   type PlainViewName,

@@ -4,7 +4,7 @@
 // feeds with partial aggregates of every insert, merged on refresh: the same
 // incremental step Redshift takes.
 import { quoteIdent } from '../sql';
-import { qualified, renderCreateTable, type TableDef } from './tables';
+import { factTableDefs, qualified, renderCreateTable, type TableDef } from './tables';
 import {
   allMaterializedViews,
   materializedColumns,
@@ -27,6 +27,11 @@ export function postgresTableDdl(table: TableDef): string[] {
   return [renderCreateTable(table, checks)];
 }
 
+/** A fact table's capture trigger and its function (one per fact table, feeding every view over it). */
+function captureOf(fact: string): { captureFunction: string; trigger: string } {
+  return { captureFunction: qualified(`${fact}__capture`), trigger: `${fact}__capture` };
+}
+
 /** Twin-only names of a materialized view's pending partial aggregates and of its fact table's capture trigger. */
 export function twinObjects(view: MaterializedViewDef): {
   pending: string;
@@ -34,12 +39,28 @@ export function twinObjects(view: MaterializedViewDef): {
   trigger: string;
   keyIndex: string;
 } {
-  return {
-    pending: qualified(`${view.name}__pending`),
-    captureFunction: qualified(`${view.fact.name}__capture`),
-    trigger: `${view.fact.name}__capture`,
-    keyIndex: `${view.name}__key`,
-  };
+  return { pending: qualified(`${view.name}__pending`), ...captureOf(view.fact.name), keyIndex: `${view.name}__key` };
+}
+
+/**
+ * Drop the twin's materialized views by name: every fact table's capture trigger and function
+ * first (a trigger left over a dropped pending table would fail every load), then each view's
+ * pending table and table. Fact rows are never touched.
+ */
+export function postgresDropMaterializedViews(names: readonly string[]): string[] {
+  return [
+    ...factTableDefs.flatMap((fact) => {
+      const capture = captureOf(fact.name);
+      return [
+        `DROP TRIGGER IF EXISTS ${capture.trigger} ON ${qualified(fact.name)}`,
+        `DROP FUNCTION IF EXISTS ${capture.captureFunction}()`,
+      ];
+    }),
+    ...names.flatMap((name) => [
+      `DROP TABLE IF EXISTS ${qualified(`${name}__pending`)}`,
+      `DROP TABLE IF EXISTS ${qualified(name)}`,
+    ]),
+  ];
 }
 
 const keysOf = (view: MaterializedViewDef) => view.groupBy.map((g) => quoteIdent(g.name));

@@ -17,14 +17,13 @@ export function redshiftTableDdl(table: TableDef): string[] {
 }
 
 /**
- * Redshift has no CREATE MATERIALIZED VIEW IF NOT EXISTS; dropping first keeps the
- * migration re-runnable, and the plain views that CASCADE drops are created after.
+ * Redshift has no CREATE MATERIALIZED VIEW IF NOT EXISTS: the views migration drops every view
+ * first, in reverse dependency order (renderViewsRebuild), then creates them.
  * No BACKUP NO: it only leaves a view out of provisioned *cluster* snapshots (CREATE
  * MATERIALIZED VIEW docs); Redshift Serverless takes no cluster snapshots.
  */
 export function redshiftMaterializedViewDdl(view: MaterializedViewDef): string[] {
   return [
-    `DROP MATERIALIZED VIEW IF EXISTS ${qualified(view.name)} CASCADE`,
     `CREATE MATERIALIZED VIEW ${qualified(view.name)}\n${renderPhysical(view.physical).join('\n')}\nAUTO REFRESH YES\nAS\n${renderMaterializedQuery(view)}`,
   ];
 }

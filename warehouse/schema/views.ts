@@ -371,8 +371,38 @@ LEFT JOIN (
 export type PlainViewName = keyof typeof plainViews;
 export const allPlainViews: readonly PlainViewDef[] = Object.values(plainViews);
 
-/** Materialized views first: plain views read them. */
-export const allViews: readonly ViewDef[] = [...allMaterializedViews, ...allPlainViews];
+/**
+ * Every view after the views and tables it reads (materialized views read only tables).
+ * Views are created in this order and dropped in its reverse.
+ */
+export function inDependencyOrder(views: readonly ViewDef[]): ViewDef[] {
+  const byName = new Map(views.map((v) => [v.name, v]));
+  const done = new Set<string>();
+  const out: ViewDef[] = [];
+  const visit = (view: ViewDef, path: readonly string[]): void => {
+    if (done.has(view.name)) return;
+    if (path.includes(view.name))
+      throw new Error(`views read each other in a cycle: ${[...path, view.name].join(' -> ')}`);
+    for (const name of view.kind === 'view' ? view.reads : []) {
+      const read = byName.get(name);
+      if (read) visit(read, [...path, view.name]);
+    }
+    done.add(view.name);
+    out.push(view);
+  };
+  for (const view of views) visit(view, []);
+  return out;
+}
+
+/** In dependency order: materialized views first, plain views after what they read. */
+export const allViews: readonly ViewDef[] = inDependencyOrder([...allMaterializedViews, ...allPlainViews]);
+
+/**
+ * Views a release shipped and a later one removed: the repeatable views migration drops them
+ * (before the views they read) on every warehouse that still has them. Append a name here when
+ * a view leaves `materializedViews` or `plainViews`.
+ */
+export const retiredViews: readonly { readonly name: string; readonly kind: ViewDef['kind'] }[] = [];
 
 /** A plain view's DDL, the same in both dialects. */
 export function renderPlainViewDdl(view: PlainViewDef): string[] {
