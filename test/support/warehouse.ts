@@ -140,10 +140,11 @@ export interface Batch {
 export function landingBatch(
   windows: { start: string; minutes: number; seed: number; saleLines: number }[],
   perFile = 700,
+  catalog: Catalog = testCatalog(),
 ): Batch {
   const batch: Batch = { sales: [], inventory: [], files: new Map() };
   for (const w of windows) {
-    const g = generateWindow(testCatalog(), w);
+    const g = generateWindow(catalog, w);
     batch.sales.push(...g.sales);
     batch.inventory.push(...g.inventory);
     const cut = <E extends { timestamp: string }>(stream: StreamName, events: E[]) => {
