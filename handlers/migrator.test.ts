@@ -22,7 +22,9 @@ function runtimePackages(entry: string): { packages: Set<string>; files: Set<str
       if (m[1]) continue;
       const spec = m[2] ?? m[3] ?? m[4];
       const path = resolve(dirname(file), spec);
-      if (spec.startsWith('.')) visit(existsSync(`${path}.ts`) ? `${path}.ts` : `${path}/index.ts`);
+      // JSON (the frozen releases) is data: bundled, and imports nothing.
+      if (spec.startsWith('.') && spec.endsWith('.json')) files.add(path);
+      else if (spec.startsWith('.')) visit(existsSync(`${path}.ts`) ? `${path}.ts` : `${path}/index.ts`);
       else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
     }
   };

@@ -238,7 +238,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       );
       ns.fake.clearFailures();
       const fixed = await deploy(ns, config);
-      expect(fixed.applied).toEqual(['R__copy_job_inventory', 'R__copy_job_sales', 'R__dims']);
+      expect(fixed.applied).toEqual(['R__copy_job_inventory', 'R__copy_job_sales', 'R__dims', 'R__grants', 'R__views']);
       const smokes = () => ns.fake.calls.filter((c) => String(c.body.StatementName ?? '').endsWith('.smoke'));
       expect(smokes().map((c) => c.body.StatementName)).toEqual([
         'R__copy_job_inventory.smoke',
@@ -315,7 +315,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       ns.fake.clearFailures();
       const from = ns.fake.calls.length;
       const rerun = await deploy(ns, config);
-      expect(rerun.applied).toEqual(['R__copy_job_sales', 'R__dims']);
+      expect(rerun.applied).toEqual(['R__copy_job_sales', 'R__dims', 'R__grants', 'R__views']);
       const sql = namedWrites(ns.fake, from).map((c) => JSON.stringify(c.body.Sql ?? c.body.Sqls));
       expect(sql.filter((s) => /JOB CREATE|COPY JOB DROP/.test(s))).toEqual([]);
     } finally {

@@ -4,7 +4,7 @@
 //
 // With a PGlite it plays a small Redshift: the Redshift-only clauses of our DDL are
 // dropped (DISTSTYLE, SORTKEY, ENCODE, BACKUP, AUTO REFRESH, and the informational
-// PRIMARY/FOREIGN KEYs Redshift never enforces), COPY reads CSV from S3 (fauxqs),
+// PRIMARY/FOREIGN KEYs Redshift never enforces), role grammar and scoped grants adapted, COPY reads CSV from S3 (fauxqs),
 // COPY ... JOB CREATE and COPY JOB DROP keep SYS_COPY_JOB, and autoCopy() does what
 // auto-copy does: load each file created after its job, once by name.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -97,6 +97,13 @@ function positional(
 export function redshiftToPostgres(sql: string): string {
   // Redshift `CREATE ROLE r`, `GRANT ... TO ROLE r`, `GRANT ROLE a TO ROLE b`; Postgres names roles bare.
   if (/^CREATE ROLE \w+$/.test(sql)) return `${sql} NOLOGIN`;
+  // Scoped permissions (current and future tables of a schema): Postgres's grant on every table
+  // now, and default privileges for the tables the migrating user creates later.
+  const scoped = /^GRANT (\w+) FOR TABLES IN SCHEMA (\w+) TO ROLE (\w+)$/.exec(sql);
+  if (scoped) {
+    const [, privilege, schema, role] = scoped;
+    return `GRANT ${privilege} ON ALL TABLES IN SCHEMA ${schema} TO ${role}; ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT ${privilege} ON TABLES TO ${role}`;
+  }
   if (/^GRANT\b/.test(sql)) return sql.replace(/^GRANT ROLE /, 'GRANT ').replace(/ TO ROLE /, ' TO ');
   if (!/^\s*CREATE\s+(TABLE|MATERIALIZED VIEW)/i.test(sql)) return sql;
   return sql
@@ -212,7 +219,7 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
         return { columns: [], records: [] };
       }
       const { sql, params } = positional(sqls[0], parameters);
-      if (params.length === 0 && /^COPY\b|^CREATE\s+(TABLE|MATERIALIZED)/.test(sql)) {
+      if (params.length === 0 && /^COPY\b|^CREATE\s+(TABLE|MATERIALIZED)|^GRANT\b/.test(sql)) {
         await runOne(db, sql, false);
         return { columns: [], records: [] };
       }

@@ -38,8 +38,13 @@ export function renderViewsRebuild(dialect: Dialect): string[] {
     ...retiredViews.filter((v) => v.kind === 'materialized'),
     ...current.filter((v) => v.kind === 'materialized'),
   ].map((v) => v.name);
+  // Postgres drops a list in one statement (fewer statements in the one transaction); Redshift one at a time.
+  const dropViews =
+    dialect === 'redshift'
+      ? drops.map((v) => `DROP VIEW IF EXISTS ${qualified(v.name)}`)
+      : [`DROP VIEW IF EXISTS ${drops.map((v) => qualified(v.name)).join(', ')}`];
   return [
-    ...drops.map((v) => `DROP VIEW IF EXISTS ${qualified(v.name)}`),
+    ...dropViews,
     ...(dialect === 'redshift'
       ? materialized.map((name) => `DROP MATERIALIZED VIEW IF EXISTS ${qualified(name)}`)
       : postgresDropMaterializedViews(materialized)),

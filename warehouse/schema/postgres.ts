@@ -48,18 +48,13 @@ export function twinObjects(view: MaterializedViewDef): {
  * pending table and table. Fact rows are never touched.
  */
 export function postgresDropMaterializedViews(names: readonly string[]): string[] {
+  const captures = factTableDefs.map((fact) => ({ fact: qualified(fact.name), ...captureOf(fact.name) }));
   return [
-    ...factTableDefs.flatMap((fact) => {
-      const capture = captureOf(fact.name);
-      return [
-        `DROP TRIGGER IF EXISTS ${capture.trigger} ON ${qualified(fact.name)}`,
-        `DROP FUNCTION IF EXISTS ${capture.captureFunction}()`,
-      ];
-    }),
-    ...names.flatMap((name) => [
-      `DROP TABLE IF EXISTS ${qualified(`${name}__pending`)}`,
-      `DROP TABLE IF EXISTS ${qualified(name)}`,
-    ]),
+    ...captures.map((c) => `DROP TRIGGER IF EXISTS ${c.trigger} ON ${c.fact}`),
+    `DROP FUNCTION IF EXISTS ${captures.map((c) => `${c.captureFunction}()`).join(', ')}`,
+    ...(names.length
+      ? [`DROP TABLE IF EXISTS ${names.flatMap((n) => [qualified(`${n}__pending`), qualified(n)]).join(', ')}`]
+      : []),
   ];
 }
 
