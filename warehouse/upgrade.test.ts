@@ -1,8 +1,15 @@
 // Every frozen release upgrades to HEAD: its migrations applied as it shipped them, a season
 // of data loaded through the twin's loader, then HEAD's migrations. Nothing fails, no row is
 // lost, every view gives the same answers, and loads after the upgrade reach the views. In
-// PGlite, or on the Postgres server in DATABASE_URL (PostgreSQL 15 in CI's service).
+// PGlite, or on the Postgres server in DATABASE_URL (PostgreSQL 15 in CI's service); and the
+// Redshift dialect through the Data API driver against PGlite playing Redshift.
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../kernel/catalog';
+import { streams, streamNames } from '../kernel/contracts';
+import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
+import { copyCsvSql } from './drivers/copy-sql';
+import { RedshiftDataDriver } from './drivers/redshift-data';
 import { databaseRoles } from './grants';
 import { loadLandingFiles, refreshViews } from './loader';
 import { buildMigrations } from './migrations';
@@ -12,6 +19,7 @@ import { applyMigrations, type CopyDriver } from './runner';
 import { allViews, factTableDefs, qualified } from './schema';
 import {
   backendName,
+  blankDataDir,
   landingBatch,
   openTestWarehouse,
   putBatch,
@@ -33,12 +41,17 @@ async function viewContents(driver: Driver): Promise<Record<string, unknown[]>> 
   const out: Record<string, unknown[]> = {};
   for (const v of allViews) {
     const rows = await driver.query(`SELECT * FROM ${qualified(v.name)}`);
-    out[v.name] = rows
-      .map((r) => [JSON.stringify(r), r] as const)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, r]) => r);
+    out[v.name] = sortedRows(rows);
   }
   return out;
+}
+
+/** Rows in a stable order, whatever order the query returned them in. */
+function sortedRows<T>(rows: T[]): T[] {
+  return rows
+    .map((r) => [JSON.stringify(r), r] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, r]) => r);
 }
 
 describe.each(releases.map((r) => [r.version, r] as const))(
@@ -119,3 +132,69 @@ async function asRole(driver: Driver, role: string, sql: string): Promise<string
     await driver.exec('RESET ROLE');
   }
 }
+
+describe.each(releases.map((r) => [r.version, r] as const))(
+  'upgrade from release %s to HEAD on Redshift (Data API driver, PGlite playing Redshift)',
+  (_, release) => {
+    it('applies only the new repeatables: facts, COPY JOBs and every view answer kept', async () => {
+      const db = await PGlite.create({ loadDataDir: await blankDataDir() });
+      const fake = await startFakeRedshiftData(db);
+      const client = new RedshiftDataClient({
+        endpoint: fake.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      });
+      try {
+        const driver = new RedshiftDataDriver(client, { workgroupName: 'bf-dev', database: 'retail', pollMs: 1 });
+        const frozen = release.dialects.redshift;
+        expect((await applyMigrations(driver, frozen)).applied).toEqual(frozen.map((m) => m.id));
+        // A season of facts, as the COPY JOBs would have loaded it.
+        const { seed, products, stores } = release.renderedWith.catalog;
+        const catalog = buildCatalog(seed, { products, stores });
+        const season = landingBatch(
+          [{ start: '2026-11-27T05:30:00Z', minutes: 45, seed: 31, saleLines: 900 }],
+          400,
+          catalog,
+        );
+        for (const [key, csv] of season.files) {
+          const { contract } = streams[streamNames.find((s) => key.startsWith(streams[s].prefix))!];
+          await db.query(copyCsvSql(qualified(contract.table), contract.columns, "'/dev/blob'"), [], {
+            blob: new Blob([csv]),
+          });
+        }
+        await refreshViews(driver);
+        const contents = async () => {
+          const out: Record<string, unknown[]> = {};
+          for (const v of allViews)
+            out[v.name] = sortedRows(
+              (await db.query<Record<string, unknown>>(`SELECT * FROM ${qualified(v.name)}`)).rows,
+            );
+          return out;
+        };
+        const views = await contents();
+        const jobs = (await db.query('SELECT job_name, created_at FROM public.sys_copy_job ORDER BY job_name')).rows;
+
+        const head = buildMigrations({ dialect: 'redshift', ...release.renderedWith.redshiftTarget }, catalog);
+        const released = new Map(frozen.map((m) => [m.id, m.checksum]));
+        expect(await applyMigrations(driver, head)).toEqual({
+          applied: head.filter((m) => released.get(m.id) !== m.checksum).map((m) => m.id),
+          skipped: head.filter((m) => released.get(m.id) === m.checksum).map((m) => m.id),
+        });
+        expect((await db.query('SELECT job_name, created_at FROM public.sys_copy_job ORDER BY job_name')).rows).toEqual(
+          jobs,
+        );
+        expect(JSON.stringify(fake.sent())).not.toMatch(/COPY JOB DROP/);
+        expect(await contents()).toEqual(views);
+        for (const t of factTableDefs)
+          expect((await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${qualified(t.name)}`)).rows[0].n).toBe(
+            t.name === 'sales_transactions' ? season.sales.length : season.inventory.length,
+          );
+      } finally {
+        client.destroy();
+        await fake.stop();
+        await db.close();
+      }
+    }, 300_000);
+  },
+);
