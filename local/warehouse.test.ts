@@ -1,5 +1,5 @@
 // The twin's warehouse on open: damage PGlite cannot open is named with a way out, and
-// --fresh (the twin's own directory only) is that way out.
+// --fresh (the twin's own directory only) is that way out; so is a warehouse from before the first release.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,4 +31,22 @@ it('names damage PGlite cannot open, and --fresh starts the directory again', as
   } finally {
     await again.close();
   }
+});
+
+it('refuses a warehouse made before the first release, naming the command that recreates it', async () => {
+  const dataDir = join(root, 'pre-release');
+  const catalog = buildCatalog();
+  const made = await openTwinWarehouse({ dataDir, fresh: false, catalog });
+  // What code from before 0.1.0 left: a 0002_tables of another checksum.
+  await made.driver.exec(
+    `UPDATE public.warehouse_migrations SET checksum = '${'0'.repeat(64)}' WHERE id = '0002_tables'`,
+  );
+  await made.close();
+  const refused = openTwinWarehouse({ dataDir, fresh: false, catalog });
+  await expect(refused).rejects.toThrow(WarehouseRefused);
+  await expect(refused).rejects.toThrow(
+    `was made by code from before release 0.1.0, the first release (or by an unreleased build): there is no upgrade path from it. Recreate it with\n  npm start -- --data-dir ${dataDir} --fresh\n`,
+  );
+  const again = await openTwinWarehouse({ dataDir, fresh: true, catalog });
+  await again.close();
 });
