@@ -7,7 +7,7 @@ import { buildMigrations, COPY_JOB_DETAIL, versionedMigrations } from './migrati
 import type { CopyDriver } from './runner';
 import { MIGRATIONS_TABLE } from './runner';
 import { allViews, qualified, tables } from './schema';
-import { openTestWarehouse, testCatalog } from '../test/support/warehouse';
+import { asRole, openTestWarehouse, testCatalog } from '../test/support/warehouse';
 
 let warehouse: CopyDriver & { close(): Promise<void> };
 
@@ -17,17 +17,7 @@ beforeAll(async () => {
 afterAll(() => warehouse?.close());
 
 /** Runs one statement as a database role; returns the error message, or 'ok'. */
-async function as(role: string, sql: string): Promise<string> {
-  await warehouse.exec(`SET ROLE ${role}`);
-  try {
-    await warehouse.query(sql);
-    return 'ok';
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await warehouse.exec('RESET ROLE');
-  }
-}
+const as = (role: string, sql: string) => asRole(warehouse, role, sql);
 
 const SALES = qualified(tables.sales_transactions.name);
 const PRODUCTS = qualified(tables.products.name);

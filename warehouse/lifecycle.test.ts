@@ -8,7 +8,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 import { BatchExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../kernel/catalog';
-import { startFakeRedshiftData, type FakeRedshiftData } from '../test/support/fakeRedshiftData';
+import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
 import { createMigratorHandler, s3Lister, type MigratorResult } from '../handlers/migrator';
@@ -56,12 +56,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
   }> {
     const db = await PGlite.create({ loadDataDir: blank });
     const fake = await startFakeRedshiftData(db, { s3: landing.s3 });
-    const client = new RedshiftDataClient({
-      endpoint: fake.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    const client = fakeClient(fake);
     return {
       db,
       fake,

@@ -3,11 +3,10 @@
 // lost, every view gives the same answers, and loads after the upgrade reach the views. In
 // PGlite, or on the Postgres server in DATABASE_URL (PostgreSQL 15 in CI's service); and the
 // Redshift dialect through the Data API driver against PGlite playing Redshift.
-import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../kernel/catalog';
 import { streams, streamNames } from '../kernel/contracts';
-import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
+import { fakeClient, startFakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { copyCsvSql } from './drivers/copy-sql';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { databaseRoles } from './grants';
@@ -18,6 +17,7 @@ import { releases } from './releases';
 import { applyMigrations, type CopyDriver } from './runner';
 import { allViews, factTableDefs, qualified } from './schema';
 import {
+  asRole,
   backendName,
   blankDataDir,
   landingBatch,
@@ -120,31 +120,13 @@ describe.each(releases.map((r) => [r.version, r] as const))(
   },
 );
 
-/** Runs one statement as a database role; returns the error message, or 'ok'. */
-async function asRole(driver: Driver, role: string, sql: string): Promise<string> {
-  await driver.exec(`SET ROLE ${role}`);
-  try {
-    await driver.query(sql);
-    return 'ok';
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await driver.exec('RESET ROLE');
-  }
-}
-
 describe.each(releases.map((r) => [r.version, r] as const))(
   'upgrade from release %s to HEAD on Redshift (Data API driver, PGlite playing Redshift)',
   (_, release) => {
     it('applies only the new repeatables: facts, COPY JOBs and every view answer kept', async () => {
       const db = await PGlite.create({ loadDataDir: await blankDataDir() });
       const fake = await startFakeRedshiftData(db);
-      const client = new RedshiftDataClient({
-        endpoint: fake.endpoint,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-        maxAttempts: 1,
-      });
+      const client = fakeClient(fake);
       try {
         const driver = new RedshiftDataDriver(client, { workgroupName: 'bf-dev', database: 'retail', pollMs: 1 });
         const frozen = release.dialects.redshift;

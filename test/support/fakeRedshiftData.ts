@@ -11,6 +11,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 
 export interface RecordedCall {
   action: string;
@@ -434,4 +435,14 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
     },
     stop: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   };
+}
+
+/** A real Data API client pointed at the fake, with test credentials and no retries. */
+export function fakeClient(fake: FakeRedshiftData): RedshiftDataClient {
+  return new RedshiftDataClient({
+    endpoint: fake.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
 }

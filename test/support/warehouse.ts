@@ -163,3 +163,16 @@ export function landingBatch(
 export async function putBatch(landing: Landing, batch: Batch): Promise<void> {
   for (const [key, body] of batch.files) await landing.put(key, body);
 }
+
+/** Runs one statement as a database role; returns the error message, or 'ok'. */
+export async function asRole(driver: CopyDriver, role: string, sql: string): Promise<string> {
+  await driver.exec(`SET ROLE ${role}`);
+  try {
+    await driver.query(sql);
+    return 'ok';
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await driver.exec('RESET ROLE');
+  }
+}
