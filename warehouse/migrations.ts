@@ -75,14 +75,18 @@ export function checksumOf(statements: readonly string[], transactional: boolean
   return hash.digest('hex');
 }
 
+function migration(id: string, statements: string[], transactional = true): Migration {
+  return { id, statements, checksum: checksumOf(statements, transactional), transactional };
+}
+
 /** A versioned migration: applied once, never changed after a release ships it. */
 export function versionedMigration(id: string, statements: string[], transactional = true): Migration {
-  return { id, statements, checksum: checksumOf(statements, transactional), transactional };
+  return migration(id, statements, transactional);
 }
 
 function repeatable(name: string, statements: string[], transactional = true, copyJob?: CopyJobSpec): Migration {
   return {
-    ...versionedMigration(`${REPEATABLE_PREFIX}${name}`, statements, transactional),
+    ...migration(`${REPEATABLE_PREFIX}${name}`, statements, transactional),
     repeatable: true,
     ...(copyJob ? { copyJob } : {}),
   };
