@@ -325,6 +325,7 @@ function guardConnection(pg: PgDriver, where: string): PgDriver {
     query: guard(pg.query),
     copyCsv: guard(pg.copyCsv),
     execInTransaction: guard(pg.execInTransaction!),
+    transaction: guard(pg.transaction) as PgDriver['transaction'],
     close: () => pg.close(),
   } as PgDriver;
 }

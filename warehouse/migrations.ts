@@ -207,6 +207,19 @@ export const LANDING_BACKFILL = qualified('landing_backfill');
 /** Redshift: each COPY JOB generation, and the span of landing time it covered (see runner.ts). */
 export const COPY_JOB_RUNS = qualified('copy_job_runs');
 
+/**
+ * The twin's load log keeps every attempt at a file (a failed load, then its reload), one row
+ * each, and the database itself refuses a second loaded row for a file: loaded at most once.
+ */
+function loadLogAttemptsMigration(): Migration {
+  return migration('0006_load_log_attempts', [
+    `ALTER TABLE ${COPY_JOB_DETAIL} ADD COLUMN "attempt" INT NOT NULL DEFAULT 1`,
+    `ALTER TABLE ${COPY_JOB_DETAIL} DROP CONSTRAINT "copy_job_detail_pkey"`,
+    `ALTER TABLE ${COPY_JOB_DETAIL} ADD PRIMARY KEY ("file_name", "attempt")`,
+    `CREATE UNIQUE INDEX "copy_job_detail_loaded_once" ON ${COPY_JOB_DETAIL} ("file_name") WHERE "status" = 'loaded'`,
+  ]);
+}
+
 /** Every migration for a target, in the order they must run. */
 export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[] {
   validateTarget(target);
@@ -251,6 +264,7 @@ export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[
       ]),
     );
   }
+  if (dialect === 'postgres') list.push(loadLogAttemptsMigration());
   // Repeatable, from config: re-applied when the catalog, bucket, role or region changes.
   list.push(repeatable('dims', dimStatements));
   if (target.dialect === 'redshift') {
