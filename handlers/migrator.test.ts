@@ -58,6 +58,7 @@ describe('migrator Lambda', () => {
       'warehouse/grants.ts',
       'warehouse/loadErrors.ts',
       'warehouse/migrations.ts',
+      'warehouse/reloadFailed.ts',
       'warehouse/runner.ts',
       'warehouse/schema/index.ts',
       'warehouse/schema/postgres.ts',

@@ -52,7 +52,8 @@ export function formatReload(result: ReloadFailedResult): string[] {
   return lines;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The command line: exit 0 when every file loaded, 1 when one failed again, 2 on bad usage (one line). */
+export async function main(argv: string[]): Promise<number> {
   let values: { function?: string; region?: string; 'dry-run'?: boolean };
   try {
     ({ values } = parseArgs({
