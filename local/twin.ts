@@ -528,25 +528,17 @@ async function resumeThenRun(options: TwinOptions, unfinished: readonly WindowRe
       };
     }
   }
-  // --reload-failed runs no new windows: the passes were the whole run.
-  if (options.reloadFailed && last)
-    return {
-      ...last,
-      resumed: { windows: finished, balanced: true },
-      notes: [
-        `Made ${finished.length} window(s) again to reload their failed files: ${finished.map(hhmm).join(', ')} UTC.`,
-        ...last.notes,
-      ],
-    };
-  const report = await runPipeline({ ...options, fresh: false, repair: false });
-  return {
+  const list = `${finished.length} window(s)`;
+  const at = `${finished.map(hhmm).join(', ')} UTC`;
+  const said = (report: TwinReport, note: string): TwinReport => ({
     ...report,
     resumed: { windows: finished, balanced: true },
-    notes: [
-      `Finished ${finished.length} window(s) an earlier run left unloaded first: ${finished.map(hhmm).join(', ')} UTC.`,
-      ...report.notes,
-    ],
-  };
+    notes: [note, ...report.notes],
+  });
+  // --reload-failed runs no new windows: the passes were the whole run.
+  if (options.reloadFailed && last) return said(last, `Made ${list} again to reload their failed files: ${at}.`);
+  const report = await runPipeline({ ...options, fresh: false, repair: false });
+  return said(report, `Finished ${list} an earlier run left unloaded first: ${at}.`);
 }
 
 /** The options that make the same files for these windows again: their generation's settings, the same consumer core. */
