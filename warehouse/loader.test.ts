@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { saleLine } from '../kernel/contracts';
 import { toCsv } from '../kernel/csv';
 import { checkHeader, LoaderCrash, loadLandingFiles, loadSteps } from './loader';
@@ -211,10 +210,8 @@ describe(`a file's load is one unit nothing else joins, on ${backendName}`, () =
       await putBatch(landing, batch);
       const keys = [...batch.files.keys()].sort();
       let writes = 0;
-      // Bound to the test's context: a writer that is not the loader, as the twin's producers are.
-      const sideWrite = AsyncLocalStorage.bind(() =>
-        driver.exec(`INSERT INTO public.side_writes (n) VALUES (${++writes})`),
-      );
+      // A writer that is not the loader, as the twin's producers are.
+      const sideWrite = () => driver.exec(`INSERT INTO public.side_writes (n) VALUES (${++writes})`);
       const crashOnce = new Set<string>();
       for (let restarts = 0; ; restarts++) {
         expect(restarts).toBeLessThanOrEqual(keys.length);

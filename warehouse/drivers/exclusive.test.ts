@@ -23,14 +23,11 @@ it('holds other statements until the transaction ends, and they commit on their 
   expect(await driver.query<{ n: number }>('SELECT n FROM t')).toEqual([{ n: 2 }]);
 });
 
-it('refuses, instead of waiting forever, a statement sent outside the transaction from inside it; and a tx used after it ended', async () => {
+it('refuses a tx used after its transaction ended, and a nested transaction', async () => {
   let kept: { exec(sql: string): Promise<void> } | undefined;
-  await expect(
-    driver.transaction(async (tx) => {
-      kept = tx;
-      await driver.exec('SELECT 1');
-    }),
-  ).rejects.toThrow('outside the open transaction it runs in');
+  await driver.transaction(async (tx) => {
+    kept = tx;
+  });
   await expect(kept!.exec('SELECT 1')).rejects.toThrow('the transaction has ended');
   await expect(driver.transaction((tx) => tx.transaction(async () => undefined))).rejects.toThrow(
     'transactions do not nest',

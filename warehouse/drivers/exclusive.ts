@@ -4,27 +4,20 @@
 // any other statement sent meanwhile (the twin's ledger, say) would join that transaction
 // and be rolled back with it. So every statement here waits its turn, and transaction()
 // holds the turn from BEGIN to COMMIT or ROLLBACK: nothing else can run inside it.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CopyDriver } from '../runner';
 
 /** The statements of a driver before it is made exclusive (its own transaction() is ignored). */
 export type ConnectionCalls = Omit<CopyDriver, 'transaction'>;
 
-/** Set while a transaction's work runs, so a call on the queued driver from inside it fails instead of waiting forever. */
-const insideTransaction = new AsyncLocalStorage<object>();
-
 /**
  * The same driver with every call queued on the one connection, and transaction(work):
  * BEGIN, work(tx), COMMIT (ROLLBACK when work throws), with the other calls held until it ends.
+ * Inside work, use tx only: a call on the driver itself waits for the transaction, which waits
+ * for work. (No AsyncLocalStorage guard: it would put promise hooks on every statement of the twin.)
  */
 export function exclusive<D extends ConnectionCalls>(connection: D): D & Pick<CopyDriver, 'transaction'> {
   let tail: Promise<unknown> = Promise.resolve();
-  const owner = {};
   const turn = <T>(work: () => Promise<T>): Promise<T> => {
-    if (insideTransaction.getStore() === owner)
-      return Promise.reject(
-        new Error('a statement was sent to the warehouse outside the open transaction it runs in: use its tx'),
-      );
     const run = tail.then(work, work);
     tail = run.catch(() => undefined);
     return run;
@@ -49,7 +42,7 @@ export function exclusive<D extends ConnectionCalls>(connection: D): D & Pick<Co
       };
       await connection.exec('BEGIN');
       try {
-        const result = await insideTransaction.run(owner, () => work(tx));
+        const result = await work(tx);
         open = false;
         await connection.exec('COMMIT');
         return result;
