@@ -59,10 +59,13 @@ describe('migrator Lambda', () => {
       'warehouse/drivers/redshift-data.ts',
       'warehouse/grants.ts',
       'warehouse/loadErrors.ts',
+      'warehouse/loadLogAttempts.ts',
+      'warehouse/migration.ts',
       'warehouse/migrations.ts',
       // The frozen releases (buildMigrations reads them; esbuild shakes them out of this bundle).
       'warehouse/releases.ts',
       'warehouse/releases/0.1.0.json',
+      'warehouse/reloadFailed.ts',
       'warehouse/runner.ts',
       'warehouse/schema/index.ts',
       'warehouse/schema/postgres.ts',

@@ -8,6 +8,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { RedshiftDataDriver } from '../warehouse/drivers/redshift-data';
 import { copyJobErrors, loadErrorMetricLog, type CopyJobErrors } from '../warehouse/loadErrors';
 import { migrationsHash, type Migration } from '../warehouse/migrations';
+import { reloadFailedFiles, type ReloadFailedResult } from '../warehouse/reloadFailed';
 import { applyMigrations, type ApplyResult, type LandingLister } from '../warehouse/runner';
 
 export interface MigratorOptions {
@@ -38,6 +39,13 @@ export interface MigratorEvent {
   /** Scheduled: count auto-copy's load errors of the last `sinceMinutes` and log them as a metric; migrate nothing. */
   check?: 'copyJobErrors';
   sinceMinutes?: number;
+  /**
+   * By hand (`npm run reload-failed`): COPY, by name and once, each landing file a COPY JOB failed
+   * to load and no row has loaded, recording it in the landing ledger; migrate nothing.
+   */
+  action?: 'reloadFailed';
+  /** With action reloadFailed: list the files, load nothing. */
+  dryRun?: boolean;
   /** migrationsHash() the deployer expects; a mismatch means a stale function. */
   hash?: string;
   /** The namespace the deploy targets: a replaced namespace changes it and so re-runs the Invocation. */
@@ -85,6 +93,10 @@ export function s3Lister(s3: S3Client): LandingLister {
 function checkEvent(event: MigratorEvent, hash: string): void {
   if (event.check !== undefined && event.check !== 'copyJobErrors')
     throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors)`);
+  if (event.action !== undefined && event.action !== 'reloadFailed')
+    throw new Error(`migrator: unknown action ${JSON.stringify(event.action)} (expected reloadFailed)`);
+  if (event.action !== undefined && event.check !== undefined)
+    throw new Error('migrator: give an action or a check, not both');
   if (event.hash !== undefined && event.hash !== hash) {
     throw new Error(
       `migrator was invoked for migrations ${event.hash} but carries ${hash}; redeploy the function with the new migrations`,
@@ -134,7 +146,7 @@ async function checkLoadErrors(
   (options.emitMetric ?? ((line) => process.stdout.write(`${line}\n`)))(loadErrorMetricLog(workgroupName, jobs, now));
   if (jobs.length)
     logger.error(
-      'COPY JOBs failed to load files; auto-copy skips them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix, and load them by hand',
+      'COPY JOBs failed to load files; auto-copy skips them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix the cause, then run npm run reload-failed (docs/INFRA.md)',
       { jobs },
     );
   return { check: 'copyJobErrors', since: since.toISOString(), jobs };
@@ -169,8 +181,28 @@ async function migrate(
   return { ...result, hash };
 }
 
+/** By hand: the files auto-copy failed to load, each COPYed once by name (see warehouse/reloadFailed.ts). */
+async function reloadFailed(
+  driver: RedshiftDataDriver,
+  event: MigratorEvent,
+  options: MigratorOptions,
+  logger: Logger,
+): Promise<ReloadFailedResult> {
+  const result = await reloadFailedFiles(driver, options.migrations, {
+    dryRun: event.dryRun === true,
+    now: options.now,
+  });
+  if (result.failed.length)
+    logger.error('landing files failed to load again: see SYS_LOAD_ERROR_DETAIL, fix, and run reloadFailed again', {
+      failed: result.failed,
+    });
+  logger.info(result.dryRun ? 'failed files that would be reloaded' : 'failed files reloaded', { ...result });
+  return result;
+}
+
 export function createMigratorHandler(options: MigratorOptions): {
   (event: MigratorEvent & { check: 'copyJobErrors' }, context?: MigratorContext): Promise<LoadCheckResult>;
+  (event: MigratorEvent & { action: 'reloadFailed' }, context?: MigratorContext): Promise<ReloadFailedResult>;
   (event?: MigratorEvent, context?: MigratorContext): Promise<MigratorResult>;
 } {
   const logger = new Logger({ serviceName: 'migrator' });
@@ -178,6 +210,7 @@ export function createMigratorHandler(options: MigratorOptions): {
   return (async (event: MigratorEvent = {}, context?: MigratorContext) => {
     checkEvent(event, hash);
     const warehouse = openDriver(options, context);
+    if (event.action === 'reloadFailed') return reloadFailed(warehouse.driver, event, options, logger);
     return event.check === 'copyJobErrors'
       ? checkLoadErrors(warehouse, event, options, logger)
       : migrate(warehouse.driver, event, hash, options, logger);

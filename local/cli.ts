@@ -239,6 +239,11 @@ function addOutputOptions(program: Command): void {
       false,
     )
     .option(
+      '--reload-failed',
+      'load again, once each, the landing files whose load failed (their windows are made again); runs no new windows',
+      false,
+    )
+    .option(
       '--serve [port]',
       'serve the dashboard on 127.0.0.1 (refreshing during the run) and keep serving afterwards',
     )
@@ -416,6 +421,7 @@ function twinOptionsOf(
     dataDir: o.dataDir,
     fresh: o.fresh,
     repair: o.repair,
+    reloadFailed: o.reloadFailed,
     databaseUrl: env.DATABASE_URL || undefined,
     endpointUrl: env.AWS_ENDPOINT_URL || undefined,
     chaos: picked.chaos,
@@ -436,6 +442,10 @@ export function parseCli(
   problems.check(
     o.events === undefined || o.demand === undefined,
     'give --demand, not --events as well (--events is its old name)',
+  );
+  problems.check(
+    !(o.reloadFailed && o.fresh),
+    '--reload-failed reloads files of this warehouse; --fresh would empty it first',
   );
   const runs = runsOf(flags, problems);
   const serve = servePort(o.serve, problems);

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CopyDriver } from '../warehouse/runner';
 import { copyCsvSql } from '../warehouse/drivers/copy-sql';
+import { exclusive } from '../warehouse/drivers/exclusive';
 
 // Plain CommonJS so the worker runs the same under tsx, jest and node: it needs no TypeScript.
 const WORKER_SOURCE = String.raw`
@@ -106,8 +107,8 @@ export async function openPgliteInWorker(dataDir: string, blank?: Uint8Array): P
     await worker.terminate();
     throw new Error(`could not open PGlite at ${dataDir}: ${(error as Error).message}`, { cause: error });
   }
-  return {
-    dialect: 'postgres',
+  return exclusive({
+    dialect: 'postgres' as const,
     exec: (sql) => call({ op: 'exec', sql }),
     query: <T>(sql: string, params?: unknown[]) => call<T[]>({ op: 'query', sql, params }),
     execInTransaction: (statements) => call({ op: 'transaction', statements }),
@@ -117,5 +118,5 @@ export async function openPgliteInWorker(dataDir: string, blank?: Uint8Array): P
       worker.removeAllListeners('exit');
       await worker.terminate();
     },
-  };
+  });
 }

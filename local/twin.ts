@@ -28,7 +28,8 @@ import type { StreamQueues } from './endpoint';
 import { queueDepth, type EventSourceStats } from './eventSource';
 import { TwinRuntime } from './twinRuntime';
 import type { TwinUsage } from './usage';
-import type { DashboardData, WarehouseBooks, WindowRecord } from './warehouse';
+import type { DashboardData, FailedFile, HeldWindow, WarehouseBooks, WindowRecord } from './warehouse';
+import { windowTag } from '../kernel/chunks';
 
 export interface TwinOptions {
   /** Scheduled producer runs (windows). Default 24: 06:00 to 12:00 in 15-minute windows. */
@@ -79,6 +80,12 @@ export interface TwinOptions {
   fresh?: boolean;
   /** Delete the rows of windows that do not match the load log, so this run makes them again. */
   repair?: boolean;
+  /**
+   * Load again, once each, the landing files whose every load failed: their windows are made
+   * again with the settings they were made with (the same files), and only those files load.
+   * Runs no new windows.
+   */
+  reloadFailed?: boolean;
   /** Exactly these window starts, instead of runs from start (how a run finishes windows an earlier run left). */
   windows?: readonly string[];
   /** Called with a line for the user: windows resumed, a run that moves into a new day. */
@@ -374,6 +381,33 @@ function generationOf(s: ResolvedSettings, eventsPerRun: number | undefined): st
 
 const hhmm = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
+/**
+ * --reload-failed: the windows whose files failed to load (made again, the same files, so the
+ * loader can load those by name) and any window left unfinished. Refused when there are none.
+ */
+function windowsToReload(
+  ledger: readonly WindowRecord[],
+  failed: readonly FailedFile[],
+  options: TwinOptions,
+): WindowRecord[] {
+  const tags = new Set(failed.map((f) => f.tag));
+  const windows = ledger.filter((w) => w.status !== 'loaded' || tags.has(windowTag(w.start, w.seed)));
+  const listed = new Set(ledger.map((w) => windowTag(w.start, w.seed)));
+  const orphans = failed.filter((f) => !f.tag || !listed.has(f.tag)).map((f) => f.key);
+  const orphanNote = orphans.length
+    ? `${orphans.length} failed file(s) belong to no window in the ledger, so no run can make them again: ${orphans.slice(0, 3).join(', ')}${orphans.length > 3 ? ', ...' : ''}`
+    : '';
+  if (!windows.length)
+    throw new TwinRefused(
+      `--reload-failed: nothing to reload: ${orphanNote || 'no landing file in the load log failed without a later load, and no window is unfinished'}.`,
+    );
+  if (orphanNote) options.onNotice?.(`${orphanNote}.`);
+  options.onNotice?.(
+    `Reloading ${failed.length} failed file(s) by name, once each, by making their ${windows.length} window(s) again: ${windows.map((w) => hhmm(w.start)).join(', ')} UTC.`,
+  );
+  return windows;
+}
+
 /** Windows an earlier run started but did not finish: the run stops and runTwin finishes them first. */
 class ResumeFirst extends Error {
   constructor(readonly windows: WindowRecord[]) {
@@ -390,15 +424,20 @@ function planWindows(
   s: ResolvedSettings,
   options: TwinOptions,
   ledger: readonly WindowRecord[],
-  lastEvent: string | null,
+  held: readonly HeldWindow[],
   generation: string,
 ): string[] {
   const windowMs = s.windowMinutes * 60_000;
   if (options.windows) return [...options.windows];
+  const lastEvent = held.reduce<string | null>(
+    (last, h) => (last === null || h.lastEvent > last ? h.lastEvent : last),
+    null,
+  );
   const start = options.start
     ? isoSecond(Date.parse(options.start))
     : firstWindowStart(ledger, lastEvent, s.windowMinutes);
   const planned = Array.from({ length: s.runs }, (_, i) => isoSecond(Date.parse(start) + i * windowMs));
+  refuseUnlisted(planned, windowMs, ledger, held);
   const clashes: string[] = [];
   for (const p of planned) {
     const ps = Date.parse(p);
@@ -423,6 +462,34 @@ function planWindows(
 }
 
 /**
+ * Windows the tables hold but the ledger does not list (their ledger rows were lost): what they
+ * produced is unknown, so a window over their minutes could only add a second set of events.
+ */
+function refuseUnlisted(
+  planned: readonly string[],
+  windowMs: number,
+  ledger: readonly WindowRecord[],
+  held: readonly HeldWindow[],
+): void {
+  const listed = new Set(ledger.map((w) => windowTag(w.start, w.seed)));
+  const unlisted = held.filter((h) => !listed.has(h.tag));
+  const hits = unlisted.filter((h) =>
+    planned.some((p) => {
+      const from = Date.parse(h.start ?? h.firstEvent);
+      return Date.parse(p) <= Date.parse(h.lastEvent) && from < Date.parse(p) + windowMs;
+    }),
+  );
+  if (hits.length)
+    throw new TwinRefused(
+      `--start: the run's windows overlap ${hits.length} window(s) the tables hold but the ledger does not list (${hits
+        .slice(0, 3)
+        .map((h) => `${hhmm(h.start ?? h.firstEvent)} to ${hhmm(h.lastEvent)}, ids tagged ${h.tag}`)
+        .join('; ')}${hits.length > 3 ? '; ...' : ''}), so their minutes would hold two sets of events. ` +
+        'Run with --repair first to delete those rows, or start over with --fresh.',
+    );
+}
+
+/**
  * Run the twin. A window an earlier run left unfinished (killed, crashed) is finished
  * first, by a pass with the settings it was started with: the same files come out and
  * the loader, which loads each name once, adds exactly what is missing.
@@ -441,12 +508,14 @@ async function resumeThenRun(options: TwinOptions, unfinished: readonly WindowRe
   const groups = new Map<string, string[]>();
   for (const w of unfinished) groups.set(w.generation, [...(groups.get(w.generation) ?? []), w.start]);
   const finished: string[] = [];
+  let last: TwinReport | undefined;
   for (const [generation, windows] of groups) {
     options.onNotice?.(
       `Finishing ${windows.length} window(s) an earlier run started but did not load: ${windows.map(hhmm).join(', ')} UTC.`,
     );
     const pass = await runPipeline(resumePass(options, generation, windows));
     finished.push(...windows);
+    last = pass;
     if (pass.books && !pass.books.balanced) {
       // Stop there: the warehouse needs a look before more data goes in.
       return {
@@ -459,15 +528,17 @@ async function resumeThenRun(options: TwinOptions, unfinished: readonly WindowRe
       };
     }
   }
-  const report = await runPipeline({ ...options, fresh: false, repair: false });
-  return {
+  const list = `${finished.length} window(s)`;
+  const at = `${finished.map(hhmm).join(', ')} UTC`;
+  const said = (report: TwinReport, note: string): TwinReport => ({
     ...report,
     resumed: { windows: finished, balanced: true },
-    notes: [
-      `Finished ${finished.length} window(s) an earlier run left unloaded first: ${finished.map(hhmm).join(', ')} UTC.`,
-      ...report.notes,
-    ],
-  };
+    notes: [note, ...report.notes],
+  });
+  // --reload-failed runs no new windows: the passes were the whole run.
+  if (options.reloadFailed && last) return said(last, `Made ${list} again to reload their failed files: ${at}.`);
+  const report = await runPipeline({ ...options, fresh: false, repair: false });
+  return said(report, `Finished ${list} an earlier run left unloaded first: ${at}.`);
 }
 
 /** The options that make the same files for these windows again: their generation's settings, the same consumer core. */
@@ -538,10 +609,15 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
 async function planRun(runtime: TwinRuntime): Promise<RunPlan> {
   const { s, options, warehouse } = runtime;
   const ledger = await warehouse.windows();
+  if (options.reloadFailed) {
+    const failed = await warehouse.failedFiles();
+    if (!options.windows) throw new ResumeFirst(windowsToReload(ledger, failed, options));
+    warehouse.reloadOnce(failed.map((f) => f.key));
+  }
   const unfinished = ledger.filter((w) => w.status !== 'loaded');
   if (unfinished.length && !options.windows) throw new ResumeFirst(unfinished);
   const generation = generationOf(s, options.eventsPerRun);
-  const windows = planWindows(s, options, ledger, ledger.length ? null : await warehouse.lastEventTime(), generation);
+  const windows = planWindows(s, options, ledger, await warehouse.heldWindows(), generation);
   const windowMs = s.windowMinutes * 60_000;
   const start = windows[0];
   const notes: string[] = [];
@@ -716,16 +792,29 @@ async function account(runtime: TwinRuntime, plan: RunPlan, streamed: Streamed, 
         window: { start: plan.start, end: plan.end },
         runs: streamed.results.map((r) => r.window),
       });
-  // A window is done when every event it produced is in the warehouse once (or, without books, when every file loaded).
-  const allIn = books
-    ? streamNames.every((st) => books.streams[st].missing === 0 && books.streams[st].doubled === 0)
-    : loader.counts.failures.length === 0;
-  if (allIn) await warehouse.windowsLoaded(plan.windows);
+  // A window is done when the tables hold exactly what it produced (or, without books, when every file loaded).
+  // Counts alone could hide a doubled id behind a missing one: the ids' books must show none doubled.
+  const noneDoubled = books && streamNames.every((st) => books.streams[st].doubled === 0);
+  if (books && noneDoubled) await warehouse.windowsLoaded(await windowsIn(warehouse, plan.windows));
+  else if (loader.counts.failures.length === 0) await warehouse.windowsLoaded(plan.windows);
   const warehouseBooks = options.skipBooks ? undefined : await warehouse.books();
   const booksMs = performance.now() - booksStarted;
   const usage = runtime.usage.snapshot();
   progress.enter('done');
   return reportOf(runtime, plan, { streamed, settled, usage, dlqDepth, books, warehouseBooks, booksMs });
+}
+
+/** Of these windows, those whose rows in the tables are, stream by stream, what the ledger says they produced. */
+async function windowsIn(warehouse: TwinRuntime['warehouse'], starts: readonly string[]): Promise<string[]> {
+  const wanted = new Set(starts);
+  const held = new Map((await warehouse.heldWindows()).map((h) => [h.tag, h.rows]));
+  return (await warehouse.windows())
+    .filter((w) => wanted.has(w.start))
+    .filter((w) => {
+      const rows = held.get(windowTag(w.start, w.seed));
+      return rows !== undefined && streamNames.every((st) => w[st] !== null && rows[st] === w[st]);
+    })
+    .map((w) => w.start);
 }
 
 /** What each phase found, for the report. */

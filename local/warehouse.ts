@@ -3,7 +3,7 @@
 // loaded by the auto-copy stand-in and read by the dashboard queries.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Catalog } from '../kernel/catalog';
-import { parseChunkId } from '../kernel/chunks';
+import { parseChunkId, windowTag } from '../kernel/chunks';
 import { perStream, streamNames, streams, toCsvTimestamp, type StreamName } from '../kernel/contracts';
 import { isoSecond } from '../kernel/time';
 import { loadLandingFiles, refreshViews, LoaderCrash } from '../warehouse/loader';
@@ -55,6 +55,27 @@ export interface TwinLoadOptions {
   crashMidFile?: (key: string) => boolean;
 }
 
+/** What the fact tables hold of one window, found by the window tag in each row's id. */
+export interface HeldWindow {
+  /** `20261127T060000-1`: the window's start and seed (base 36). */
+  tag: string;
+  /** The window's start (ISO-8601), from its tag; undefined when the ids carry no window tag. */
+  start?: string;
+  rows: Record<StreamName, number>;
+  /** The first and the last event time of its rows (ISO-8601). */
+  firstEvent: string;
+  lastEvent: string;
+}
+
+/** A landing file whose every load failed: none of its rows are in the warehouse. */
+export interface FailedFile {
+  key: string;
+  /** The window tag in its name, if any. */
+  tag?: string;
+  attempts: number;
+  error: string;
+}
+
 /** One producer window the twin has started, from its ledger (twin.windows). */
 export interface WindowRecord {
   /** ISO-8601 start. */
@@ -70,13 +91,19 @@ export interface WindowRecord {
   inventory: number | null;
 }
 
-/** What the warehouse holds over all runs: the ledger, the load log and the tables, which must agree. */
+/** What the warehouse holds over all runs: the ledger, the load log and the tables, which must agree window by window. */
 export interface WarehouseBooks {
   balanced: boolean;
   problems: string[];
   windows: number;
   /** Windows started but not yet fully loaded. */
   unfinished: string[];
+  /** Windows (tags) the tables hold rows of but the ledger does not list: nothing says what they produced. */
+  unlisted: string[];
+  /** Loaded windows (ISO starts) whose rows in the tables differ from what the ledger says they produced. */
+  differing: string[];
+  /** Landing files whose every load failed (`--reload-failed` tries them again). */
+  failedFiles: string[];
   /** Events the ledger says were produced, rows the load log says were loaded, rows in the tables. */
   produced: Record<StreamName, number>;
   loadLog: Record<StreamName, number>;
@@ -111,6 +138,12 @@ export interface TwinWarehouse {
   factIds(stream: StreamName, from: string, to: string): Promise<Map<string, number>>;
   /** Landing files loaded (status 'loaded' in the load log). */
   loadedFiles(): Promise<Set<string>>;
+  /** Landing files whose every load failed, with the last error. */
+  failedFiles(): Promise<FailedFile[]>;
+  /** The loads from now on try these failed files again, each once (a new attempt in the load log). */
+  reloadOnce(keys: Iterable<string>): void;
+  /** Every window the fact tables hold rows of, by tag. */
+  heldWindows(): Promise<HeldWindow[]>;
   /** The ledger of windows, oldest first. */
   windows(): Promise<WindowRecord[]>;
   /** Record a window before its producer runs (a resume finds it there). */
@@ -119,7 +152,7 @@ export interface TwinWarehouse {
   windowProduced(start: string, events: Record<StreamName, number>): Promise<void>;
   /** Mark windows whose events are all in the warehouse. */
   windowsLoaded(starts: readonly string[]): Promise<void>;
-  /** Ledger, load log and tables compared over all runs. */
+  /** Ledger, load log and tables compared window by window, over every window either knows. */
   books(): Promise<WarehouseBooks>;
   close(): Promise<void>;
 }
@@ -153,6 +186,19 @@ const ID_TAG_SQL = (column: string) => `split_part(${column}, '-', 2) || '-' || 
 function windowTagOfFile(key: string): string | undefined {
   if (!key.endsWith('.csv')) return undefined;
   return parseChunkId(key.slice(key.lastIndexOf('/') + 1, -'.csv'.length))?.tag;
+}
+
+/** `20261127T060000-1` -> `2026-11-27T06:00:00Z`; undefined for another tag. */
+function isoStartOfTag(tag: string): string | undefined {
+  const start = windowStartOfTag(tag);
+  return start && `${start.replace(' ', 'T')}Z`;
+}
+
+/** `20261127T060000-1` -> `2026-11-27 06:00 seed 1`, for people. */
+function describeTag(tag: string): string {
+  const start = windowStartOfTag(tag);
+  if (!start) return `ids tagged ${JSON.stringify(tag)}`;
+  return `${start.slice(0, 16)} seed ${parseInt(tag.slice(tag.indexOf('-') + 1), 36)}`;
 }
 
 /** `20261127T060000-1` -> `2026-11-27 06:00:00`, the window's start as a TIMESTAMP; undefined for another tag. */
@@ -281,6 +327,13 @@ async function repairWindows(driver: SqlDriver, tags: readonly string[]): Promis
   await refreshViews(driver, { full: true });
 }
 
+/** --repair: delete the rows and load-log entries of windows the tables hold but the ledger does not list. */
+async function repairUnlisted(driver: SqlDriver): Promise<void> {
+  const listed = new Set((await readLedger(driver)).map((w) => windowTag(w.start, w.seed)));
+  const unlisted = (await heldWindows(driver)).filter((h) => !listed.has(h.tag)).map((h) => h.tag);
+  if (unlisted.length) await repairWindows(driver, unlisted);
+}
+
 /** An open warehouse connection, before migrations. */
 interface Connection {
   driver: SqlDriver;
@@ -326,6 +379,7 @@ function guardConnection(pg: PgDriver, where: string): PgDriver {
     query: guard(pg.query),
     copyCsv: guard(pg.copyCsv),
     execInTransaction: guard(pg.execInTransaction!),
+    transaction: guard(pg.transaction) as PgDriver['transaction'],
     close: () => pg.close(),
   } as PgDriver;
 }
@@ -400,6 +454,7 @@ async function prepare(connection: Connection, options: TwinWarehouseOptions): P
   await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, options.catalog));
   for (const ddl of LEDGER_DDL) await driver.exec(ddl);
   connection.markReady();
+  if (options.repair) await repairUnlisted(driver);
   const integrity = await integrityProblems(driver);
   if (!integrity.problems.length) return;
   if (!options.repair) {
@@ -464,11 +519,13 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
 
 /** The warehouse's operations over an open, prepared driver. */
 function twinWarehouse(driver: SqlDriver, where: string, close: () => Promise<void>): TwinWarehouse {
+  // Failed files asked for by reloadOnce; the loader removes each once it has tried it.
+  const reload = new Set<string>();
   return {
     describe: where,
     driver,
     lastEventTime: () => lastEventTime(driver),
-    load: (options) => loadWithRestarts(driver, options),
+    load: (options) => loadWithRestarts(driver, options, reload),
     refresh: async () => {
       await refreshViews(driver);
     },
@@ -476,6 +533,11 @@ function twinWarehouse(driver: SqlDriver, where: string, close: () => Promise<vo
     factDigest: (stream, spans) => factDigest(driver, stream, spans),
     factIds: (stream, from, to) => factIds(driver, stream, from, to),
     loadedFiles: () => loadedFiles(driver),
+    failedFiles: () => failedFiles(driver),
+    reloadOnce: (keys) => {
+      for (const key of keys) reload.add(key);
+    },
+    heldWindows: () => heldWindows(driver),
     windows: () => readLedger(driver),
     startWindow: (w) => startWindow(driver, w),
     windowProduced: (start, events) => windowProduced(driver, start, events),
@@ -497,7 +559,11 @@ async function lastEventTime(driver: SqlDriver): Promise<string | null> {
 }
 
 /** Load every new landing file, like a supervisor restarting auto-copy: each restart lists again and skips what committed. */
-async function loadWithRestarts(driver: SqlDriver, { s3, bucket, crashMidFile }: TwinLoadOptions): Promise<LoadCounts> {
+async function loadWithRestarts(
+  driver: SqlDriver,
+  { s3, bucket, crashMidFile }: TwinLoadOptions,
+  reload: Set<string>,
+): Promise<LoadCounts> {
   const before = await loadLog(driver);
   const counts: LoadCounts = { files: 0, skipped: 0, rows: perStream(() => 0), crashes: 0, failures: [] };
   const faults = crashMidFile
@@ -509,7 +575,7 @@ async function loadWithRestarts(driver: SqlDriver, { s3, bucket, crashMidFile }:
     : undefined;
   for (let restarts = 0; ; restarts++) {
     try {
-      const report = await loadLandingFiles({ driver, s3, bucket, refresh: false, faults });
+      const report = await loadLandingFiles({ driver, s3, bucket, refresh: false, faults, reload });
       counts.skipped = report.filesSkipped;
       counts.failures.push(...report.failures);
       break;
@@ -602,36 +668,142 @@ async function windowsLoaded(driver: SqlDriver, starts: readonly string[]): Prom
     ]);
 }
 
-/** Ledger, load log and tables compared over all runs. */
+/** Every window the fact tables hold rows of, found by the tag in each row's id, oldest first. */
+async function heldWindows(driver: SqlDriver): Promise<HeldWindow[]> {
+  const byTag = new Map<string, HeldWindow>();
+  const ts = quoteIdent('timestamp');
+  for (const stream of streamNames) {
+    const { table, key } = streams[stream].contract;
+    const rows = await driver.query<{ tag: string; n: number | string; first: Date | string; last: Date | string }>(
+      `SELECT ${ID_TAG_SQL(quoteIdent(key))} AS tag, COUNT(*) AS n, MIN(${ts}) AS first, MAX(${ts}) AS last FROM ${qualified(table)} GROUP BY 1`,
+    );
+    for (const r of rows) {
+      const [first, last] = [isoOfSql(r.first), isoOfSql(r.last)];
+      const held = byTag.get(r.tag) ?? {
+        tag: r.tag,
+        start: isoStartOfTag(r.tag),
+        rows: perStream(() => 0),
+        firstEvent: first,
+        lastEvent: last,
+      };
+      held.rows[stream] = Number(r.n);
+      if (first < held.firstEvent) held.firstEvent = first;
+      if (last > held.lastEvent) held.lastEvent = last;
+      byTag.set(r.tag, held);
+    }
+  }
+  return [...byTag.values()].sort((a, b) => (a.tag < b.tag ? -1 : 1));
+}
+
+/** Landing files whose every load failed, each with its latest attempt and error. */
+async function failedFiles(driver: SqlDriver): Promise<FailedFile[]> {
+  const rows = await driver.query<{ file_name: string; attempt: number; error: string | null }>(
+    `SELECT d."file_name", d."attempt", d."error" FROM ${COPY_JOB_DETAIL} d WHERE d."status" = 'failed'
+       AND d."attempt" = (SELECT MAX(a."attempt") FROM ${COPY_JOB_DETAIL} a WHERE a."file_name" = d."file_name")
+       AND NOT EXISTS (SELECT 1 FROM ${COPY_JOB_DETAIL} l WHERE l."file_name" = d."file_name" AND l."status" = 'loaded')
+     ORDER BY d."file_name"`,
+  );
+  return rows.map((r) => ({
+    key: r.file_name,
+    tag: windowTagOfFile(r.file_name),
+    attempts: Number(r.attempt),
+    error: r.error ?? '',
+  }));
+}
+
+/** At most `max` items, then how many more. */
+function some(items: readonly string[], max = 5): string {
+  return items.slice(0, max).join(', ') + (items.length > max ? ` and ${items.length - max} more` : '');
+}
+
+/** The ledger's windows against the tables', one by one: what is missing from the ledger, and what differs. */
+function windowProblems(
+  ledger: readonly WindowRecord[],
+  held: readonly HeldWindow[],
+  problems: Problems,
+): Pick<WarehouseBooks, 'unlisted' | 'differing'> {
+  const heldByTag = new Map(held.map((h) => [h.tag, h]));
+  const listed = new Set(ledger.map((w) => windowTag(w.start, w.seed)));
+  const unlisted = held.filter((h) => !listed.has(h.tag)).map((h) => h.tag);
+  problems.check(
+    !unlisted.length,
+    () =>
+      `${unlisted.length} window(s) in the tables that the ledger does not list, so nothing says what they produced: ${some(unlisted.map(describeTag))}. ` +
+      'Run again with --repair to delete their rows (a later --start can make them again), or start over with --fresh',
+  );
+  const differing: string[] = [];
+  const details: string[] = [];
+  for (const w of ledger) {
+    // Unfinished windows are reported as such; windows from before the ledger kept counts cannot be compared.
+    if (w.status !== 'loaded' || w.sales === null || w.inventory === null) continue;
+    const rows = heldByTag.get(windowTag(w.start, w.seed))?.rows ?? perStream(() => 0);
+    const off = streamNames.filter((st) => rows[st] !== w[st]);
+    if (!off.length) continue;
+    differing.push(w.start);
+    details.push(
+      `${hhmmOf(w.start)} seed ${w.seed} (${off.map((st) => `${st} ${rows[st]} held, ${w[st]} produced`).join('; ')})`,
+    );
+  }
+  problems.check(
+    !differing.length,
+    () => `${differing.length} window(s) whose rows differ from what they produced: ${some(details)}`,
+  );
+  return { unlisted, differing };
+}
+
+const hhmmOf = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
+/** Windows not yet loaded, and the files that failed to load: what the next run does, and what only --reload-failed does. */
+function unfinishedProblems(
+  ledger: readonly WindowRecord[],
+  failed: readonly FailedFile[],
+  problems: Problems,
+): string[] {
+  const failedTags = new Set(failed.map((f) => f.tag));
+  const unfinished = ledger.filter((w) => w.status !== 'loaded');
+  const resumable = unfinished.filter((w) => !failedTags.has(windowTag(w.start, w.seed))).map((w) => w.start);
+  problems
+    .check(
+      !resumable.length,
+      () =>
+        `${resumable.length} window(s) produced but not fully loaded: ${some(resumable.map(hhmmOf))} (the next run finishes them)`,
+    )
+    .check(
+      !failed.length,
+      () =>
+        `${failed.length} landing file(s) failed to load, and no run loads them again by itself: ${some(
+          failed.map((f) => `${f.key} (${f.error.slice(0, 120)})`),
+          3,
+        )}. ` + 'Fix the cause, then run npm start -- --reload-failed (each is loaded once, recorded in the load log)',
+    );
+  return unfinished.map((w) => w.start);
+}
+
+/** Ledger, load log and tables compared over all runs, window by window. */
 async function warehouseBooks(driver: SqlDriver): Promise<WarehouseBooks> {
   const ledger = await readLedger(driver);
   const { tables, loadLog } = await tableAndLogTotals(driver);
+  const held = await heldWindows(driver);
+  const failed = await failedFiles(driver);
   const produced = perStream((stream) => ledger.reduce((sum, w) => sum + (w[stream] ?? 0), 0));
-  const unfinished = ledger.filter((w) => w.status !== 'loaded').map((w) => w.start);
-  // Windows from before the ledger existed have no counts; only a ledger that covers every row can be compared.
-  const ledgerComplete = ledger.length > 0 && ledger.every((w) => w.sales !== null) && !unfinished.length;
-  const problems = new Problems().check(
-    !unfinished.length,
-    () =>
-      `${unfinished.length} window(s) produced but not fully loaded: ${unfinished.slice(0, 5).join(', ')}${unfinished.length > 5 ? ', ...' : ''} (the next run finishes them)`,
-  );
+  const problems = new Problems();
+  const unfinished = unfinishedProblems(ledger, failed, problems);
+  const { unlisted, differing } = windowProblems(ledger, held, problems);
   for (const stream of streamNames) {
     const table = streams[stream].contract.table;
-    problems
-      .check(
-        loadLog[stream] === tables[stream],
-        () => `${table}: ${tables[stream]} row(s), but the load log says ${loadLog[stream]} (run again with --repair)`,
-      )
-      .check(
-        !ledgerComplete || produced[stream] === tables[stream],
-        () => `${table}: ${tables[stream]} row(s), but the windows produced ${produced[stream]}`,
-      );
+    problems.check(
+      loadLog[stream] === tables[stream],
+      () => `${table}: ${tables[stream]} row(s), but the load log says ${loadLog[stream]} (run again with --repair)`,
+    );
   }
   return {
     balanced: problems.empty,
     problems: [...problems.all],
     windows: ledger.length,
     unfinished,
+    unlisted,
+    differing,
+    failedFiles: failed.map((f) => f.key),
     produced,
     loadLog,
     tables,

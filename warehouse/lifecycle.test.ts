@@ -299,6 +299,66 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     }
   });
 
+  test('files auto-copy failed to load come back by reloadFailed: each COPYed once by name, recorded; a rerun and auto-copy load nothing twice', async () => {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+      await deploy(ns, config);
+      await sleep(CLEAR_OF_BOUNDARY_MS);
+      // A cause outside the files (a constraint, a full disk): auto-copy marks the 11:00 window's sales files E.
+      await ns.db.exec(
+        `ALTER TABLE retail.sales_transactions ADD CONSTRAINT hold_1100 CHECK (transaction_id NOT LIKE 'T-20261127T110000-%')`,
+      );
+      const good = window('2026-11-27T10:00:00Z', 2);
+      const held = window('2026-11-27T11:00:00Z', 2);
+      await putBatch(landing, good);
+      await putBatch(landing, held);
+      const heldSales = [...held.files.keys()].filter((k) => k.startsWith('sales/')).sort();
+      const autoLoaded = data(await ns.fake.autoCopy());
+      expect(autoLoaded).toEqual(
+        [...good.files.keys(), ...held.files.keys()].filter((k) => !heldSales.includes(k)).sort(),
+      );
+      // The same key rewritten (a replayed window): auto-copy skips it by name.
+      await landing.put(heldSales[0], held.files.get(heldSales[0])!);
+      expect(data(await ns.fake.autoCopy())).toEqual([]);
+      const broken = 'sales/dt=2026-11-27/hour=12/broken.csv';
+      await landing.put(broken, 'transaction_id,product_id\nonly-one-field\n');
+      expect(data(await ns.fake.autoCopy())).toEqual([]);
+
+      const handler = createMigratorHandler({
+        migrations: migrationsFor(config),
+        workgroupName: 'bfstream-dev',
+        database: 'retail',
+        client: ns.client,
+        pollMs: 1,
+      });
+      const dry = await handler({ action: 'reloadFailed', dryRun: true });
+      expect(dry).toMatchObject({ action: 'reloadFailed', dryRun: true, failed: [] });
+      expect(dry.reloaded).toEqual([...heldSales, broken].sort());
+      await ns.db.exec('ALTER TABLE retail.sales_transactions DROP CONSTRAINT hold_1100');
+      const first = await handler({ action: 'reloadFailed' });
+      expect(first.reloaded).toEqual(heldSales);
+      expect(first.failed.map((f) => f.key)).toEqual([broken]);
+      await expectEachEventOnce(ns.db, [good, held]);
+      const ledger = await ns.db.query<{ file_name: string }>(
+        'SELECT file_name FROM retail.landing_backfill ORDER BY file_name',
+      );
+      expect(ledger.rows.map((r) => r.file_name)).toEqual(heldSales);
+      // Again, and auto-copy again: nothing is loaded twice; the broken file is tried again and fails again.
+      const again = await handler({ action: 'reloadFailed' });
+      expect(again).toMatchObject({ reloaded: [], alreadyLoaded: [] });
+      expect(again.failed.map((f) => f.key)).toEqual([broken]);
+      expect(data(await ns.fake.autoCopy())).toEqual([]);
+      await expectEachEventOnce(ns.db, [good, held]);
+      await expect(handler({ action: 'reload' } as never)).rejects.toThrow(
+        'migrator: unknown action "reload" (expected reloadFailed)',
+      );
+    } finally {
+      await ns.close();
+    }
+  });
+
   test('a crash after COPY JOB CREATE, before its tracking row: the next deploy keeps the job instead of failing on it', async () => {
     landing.freshBucket();
     const ns = await namespace();

@@ -1,8 +1,10 @@
 // The twin's stand-in for Redshift auto-copy: list each stream's landing prefix,
 // load every file not loaded before (by name) with COPY, and record it in a table
 // shaped like SYS_COPY_JOB_DETAIL. A file that fails is recorded with its error and
-// skipped, as auto-copy does; the others go on. Each file commits atomically with
-// its tracking row, so a crash mid-file leaves nothing half loaded.
+// skipped, as auto-copy does; the others go on, and only a reload asked for by name
+// (`reload`) tries it again, once. Each file commits with its tracking row in one
+// exclusive transaction (the driver's transaction(): nothing else on the connection
+// joins it), so a crash at any step leaves nothing half loaded and rolls back nothing else.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { perStream, streamNames, streams, type StreamName } from '../kernel/contracts';
 import { COPY_JOB_DETAIL, copyJobName } from './migrations';
@@ -10,10 +12,16 @@ import { canCopy, inTransaction, type CopyDriver, type SqlDriver } from './runne
 import { allMaterializedViews, qualified, renderRebuildSql, renderRefreshSql } from './schema';
 import { literal, timestampLiteral } from './sql';
 
-export interface LoaderFaults {
-  /** Called after a file's rows and tracking row are written, before COMMIT; throw to simulate a crash. */
-  beforeCommit?(key: string): void | Promise<void>;
-}
+/** The steps of one file's load, in order; a fault hook at each can stop the loader there. */
+export const loadSteps = ['afterFetch', 'afterCopy', 'beforeCommit', 'afterCommit'] as const;
+export type LoadStep = (typeof loadSteps)[number];
+
+/**
+ * Called at a step of a file's load; throw to simulate a crash there. afterFetch: the file is read,
+ * no transaction yet. afterCopy: its rows are in, not its tracking row. beforeCommit: both are
+ * written, not committed. afterCommit: committed, before the next file.
+ */
+export type LoaderFaults = Partial<Record<LoadStep, (key: string) => void | Promise<void>>>;
 
 export interface LoadOptions {
   driver: SqlDriver;
@@ -26,6 +34,11 @@ export interface LoadOptions {
   /** Files fetched from S3 ahead of the one being loaded; default 4. */
   prefetch?: number;
   faults?: LoaderFaults;
+  /**
+   * Files to load again although the load log has them as failed (and never loaded): each is
+   * tried once, as a new attempt in the load log, and removed from the set once recorded.
+   */
+  reload?: Set<string>;
 }
 
 export interface LoadFailure {
@@ -102,16 +115,31 @@ export function checkHeader(stream: StreamName, csv: Uint8Array): string | undef
   return `header does not match the ${streams[stream].contract.table} contract (${detail}): expected "${expected}", got "${header.slice(0, 300)}"`;
 }
 
-function recordSql(
-  stream: StreamName,
-  key: string,
-  status: 'loaded' | 'failed',
-  rows: number,
-  bytes: number,
-  error: string | null,
-): string {
-  const job = copyJobName(streams[stream].contract.table);
-  return `INSERT INTO ${COPY_JOB_DETAIL} ("job_name", "file_name", "status", "rows_loaded", "bytes", "error", "loaded_at") VALUES (${literal(job)}, ${literal(key)}, '${status}', ${rows}, ${bytes}, ${error === null ? 'NULL' : literal(error.slice(0, 4000))}, ${timestampLiteral(new Date())})`;
+/** One load of one file: its stream, key, bytes and which attempt it is (1, or more for a reload). */
+interface FileLoad {
+  stream: StreamName;
+  key: string;
+  csv: Uint8Array;
+  attempt: number;
+}
+
+function recordSql(file: FileLoad, status: 'loaded' | 'failed', rows: number, error: string | null): string {
+  const job = copyJobName(streams[file.stream].contract.table);
+  return `INSERT INTO ${COPY_JOB_DETAIL} ("job_name", "file_name", "attempt", "status", "rows_loaded", "bytes", "error", "loaded_at") VALUES (${literal(job)}, ${literal(file.key)}, ${file.attempt}, '${status}', ${rows}, ${file.csv.byteLength}, ${error === null ? 'NULL' : literal(error.slice(0, 4000))}, ${timestampLiteral(new Date())})`;
+}
+
+/** Each file in the load log: how many attempts, and whether one loaded it. */
+async function loadLogByFile(driver: CopyDriver): Promise<Map<string, { attempts: number; loaded: boolean }>> {
+  const rows = await driver
+    .query<{ file_name: string; attempts: number | string; loaded: boolean }>(
+      `SELECT "file_name", MAX("attempt") AS attempts, BOOL_OR("status" = 'loaded') AS loaded FROM ${COPY_JOB_DETAIL} GROUP BY "file_name"`,
+    )
+    .catch((error: Error) => {
+      throw new Error(
+        `loader: cannot read ${COPY_JOB_DETAIL} (${error.message}); apply the Postgres migrations (buildMigrations({ dialect: 'postgres' }, dims)) first`,
+      );
+    });
+  return new Map(rows.map((r) => [r.file_name, { attempts: Number(r.attempts), loaded: r.loaded }]));
 }
 
 /** Load every landing file not loaded before; then refresh the views. */
@@ -131,19 +159,17 @@ export async function loadLandingFiles(options: LoadOptions): Promise<LoadReport
     failures: [],
     refreshMs: 0,
   };
-  const loaded = await driver
-    .query<{ file_name: string }>(`SELECT "file_name" FROM ${COPY_JOB_DETAIL}`)
-    .catch((error: Error) => {
-      throw new Error(
-        `loader: cannot read ${COPY_JOB_DETAIL} (${error.message}); apply the Postgres migrations (buildMigrations({ dialect: 'postgres' }, dims)) first`,
-      );
-    });
-  const done = new Set(loaded.map((r) => r.file_name));
+  const known = await loadLogByFile(driver);
+  // New files, and failed ones asked for by name (never one that loaded).
+  const due = (key: string) => {
+    const k = known.get(key);
+    return !k || (!k.loaded && options.reload?.has(key) === true);
+  };
 
   for (const stream of streamNames) {
     const prefix = options.prefixes?.[stream] ?? streams[stream].prefix;
     const listed = await listKeys(s3, bucket, prefix);
-    const fresh = listed.filter((o) => !done.has(o.key));
+    const fresh = listed.filter((o) => due(o.key));
     report.filesSkipped += listed.length - fresh.length;
     // Fetch ahead so S3 reads overlap the COPYs.
     const ahead = Math.max(1, options.prefetch ?? 4);
@@ -169,7 +195,10 @@ export async function loadLandingFiles(options: LoadOptions): Promise<LoadReport
         continue;
       }
       delete pending[i];
-      const outcome = await loadFile(driver, stream, key, csv, faults);
+      const attempt = (known.get(key)?.attempts ?? 0) + 1;
+      const outcome = await loadFile(driver, { stream, key, csv, attempt }, faults);
+      options.reload?.delete(key);
+      known.set(key, { attempts: attempt, loaded: outcome.ok });
       if (outcome.ok) {
         report.filesLoaded++;
         report.rowsLoaded[stream] += outcome.rows;
@@ -178,7 +207,6 @@ export async function loadLandingFiles(options: LoadOptions): Promise<LoadReport
         report.filesFailed++;
         report.failures.push({ key, error: outcome.error });
       }
-      done.add(key);
     }
   }
   if (options.refresh !== false) {
@@ -189,38 +217,48 @@ export async function loadLandingFiles(options: LoadOptions): Promise<LoadReport
   return report;
 }
 
-async function loadFile(
-  driver: CopyDriver,
-  stream: StreamName,
-  key: string,
-  csv: Uint8Array,
-  faults?: LoaderFaults,
-): Promise<{ ok: true; rows: number } | { ok: false; error: string }> {
-  const contract = streams[stream].contract;
-  const headerProblem = checkHeader(stream, csv);
-  if (headerProblem) {
-    await driver.exec(recordSql(stream, key, 'failed', 0, csv.byteLength, headerProblem));
-    return { ok: false, error: headerProblem };
-  }
-  await driver.exec('BEGIN');
-  let rows: number;
+/** A fault hook's throw, as the crash it stands for. */
+async function step(faults: LoaderFaults | undefined, at: LoadStep, key: string): Promise<void> {
   try {
-    rows = await driver.copyCsv(qualified(contract.table), contract.columns, csv);
-    await driver.exec(recordSql(stream, key, 'loaded', rows, csv.byteLength, null));
-  } catch (error) {
-    await driver.exec('ROLLBACK');
-    const e = error as Error & { where?: string; detail?: string };
-    const message = [e.message, e.detail, e.where].filter(Boolean).join(' | ');
-    await driver.exec(recordSql(stream, key, 'failed', 0, csv.byteLength, message));
-    return { ok: false, error: message };
-  }
-  try {
-    await faults?.beforeCommit?.(key);
+    await faults?.[at]?.(key);
   } catch (crash) {
-    await driver.exec('ROLLBACK');
     throw new LoaderCrash(key, crash);
   }
-  await driver.exec('COMMIT');
+}
+
+/**
+ * One file: COPY and its loaded row in one exclusive transaction, or (when COPY fails) its
+ * failed row on its own. A crash (LoaderCrash) records nothing, so a restart loads the file.
+ */
+async function loadFile(
+  driver: CopyDriver,
+  file: FileLoad,
+  faults?: LoaderFaults,
+): Promise<{ ok: true; rows: number } | { ok: false; error: string }> {
+  const contract = streams[file.stream].contract;
+  await step(faults, 'afterFetch', file.key);
+  const headerProblem = checkHeader(file.stream, file.csv);
+  if (headerProblem) {
+    await driver.exec(recordSql(file, 'failed', 0, headerProblem));
+    return { ok: false, error: headerProblem };
+  }
+  let rows: number;
+  try {
+    rows = await driver.transaction(async (tx) => {
+      const copied = await tx.copyCsv(qualified(contract.table), contract.columns, file.csv);
+      await step(faults, 'afterCopy', file.key);
+      await tx.exec(recordSql(file, 'loaded', copied, null));
+      await step(faults, 'beforeCommit', file.key);
+      return copied;
+    });
+  } catch (error) {
+    if (error instanceof LoaderCrash) throw error;
+    const e = error as Error & { where?: string; detail?: string };
+    const message = [e.message, e.detail, e.where].filter(Boolean).join(' | ');
+    await driver.exec(recordSql(file, 'failed', 0, message));
+    return { ok: false, error: message };
+  }
+  await step(faults, 'afterCommit', file.key);
   return { ok: true, rows };
 }
 

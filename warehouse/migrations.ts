@@ -21,36 +21,10 @@ import {
 import { renderGrants, renderViewGrants } from './grants';
 import { releases, releasedVersioned } from './releases';
 import { literal, quoteIdent } from './sql';
+import { repeatableMigration as repeatable, type CopyJobSpec, type Migration } from './migration';
+import { loadLogAttempts } from './loadLogAttempts';
 
-export interface Migration {
-  /** Sortable id: `0002_tables` (versioned) or `R__dims` (repeatable, sorts after every versioned id). */
-  id: string;
-  statements: string[];
-  /** sha256 of the statements and the transactional flag. */
-  checksum: string;
-  /** False for statements Redshift refuses inside a transaction block (COPY JOB). */
-  transactional: boolean;
-  /** Re-applied whenever its checksum changes (Flyway repeatable / Liquibase runOnChange). */
-  repeatable?: boolean;
-  /** The COPY JOB this migration creates: the runner checks SYS_COPY_JOB, drops a changed job, and backfills. */
-  copyJob?: CopyJobSpec;
-}
-
-/** Plain data (it travels in the migrator's archive as JSON). */
-export interface CopyJobSpec {
-  name: string;
-  /** Qualified target table and its columns, in contract order. */
-  table: string;
-  columns: string[];
-  bucket: string;
-  /** Landing prefix the job watches, e.g. `sales/`. */
-  prefix: string;
-  /** COPY options after FROM (IAM_ROLE, FORMAT, ...), shared by the job and the one-off loads. */
-  options: string[];
-}
-
-/** Prefix of every repeatable migration id (Flyway's convention). */
-const REPEATABLE_PREFIX = 'R__';
+export { checksumOf, versionedMigration, type CopyJobSpec, type Migration } from './migration';
 
 export type MigrationTarget =
   | { dialect: 'postgres' }
@@ -66,30 +40,6 @@ export type MigrationTarget =
 export interface Dims {
   readonly products: readonly Product[];
   readonly stores: readonly Store[];
-}
-
-export function checksumOf(statements: readonly string[], transactional: boolean): string {
-  const hash = createHash('sha256');
-  hash.update(transactional ? 'tx\n' : 'no-tx\n');
-  for (const s of statements) hash.update(`${s.length}:${s}\n`);
-  return hash.digest('hex');
-}
-
-function migration(id: string, statements: string[], transactional = true): Migration {
-  return { id, statements, checksum: checksumOf(statements, transactional), transactional };
-}
-
-/** A versioned migration: applied once, never changed after a release ships it. */
-export function versionedMigration(id: string, statements: string[], transactional = true): Migration {
-  return migration(id, statements, transactional);
-}
-
-function repeatable(name: string, statements: string[], transactional = true, copyJob?: CopyJobSpec): Migration {
-  return {
-    ...migration(`${REPEATABLE_PREFIX}${name}`, statements, transactional),
-    repeatable: true,
-    ...(copyJob ? { copyJob } : {}),
-  };
 }
 
 /** SQL literal of one value of a dim row. */
@@ -217,7 +167,7 @@ export const COPY_JOB_RUNS = qualified('copy_job_runs');
  * does not concern). Write its SQL as literal text, not rendered from the live model: once a
  * release ships it, it never changes (releases.test.ts holds every release to its frozen text).
  */
-const UNRELEASED_VERSIONED: readonly ((dialect: Dialect) => Migration | undefined)[] = [];
+const UNRELEASED_VERSIONED: readonly ((dialect: Dialect) => Migration | undefined)[] = [loadLogAttempts];
 
 /**
  * The versioned migrations of a dialect: every released one as its release froze it (so a later

@@ -5,7 +5,7 @@
 // or a column added later cannot change what a deployed warehouse already applied.
 import release010 from './releases/0.1.0.json';
 import type { Dialect } from './schema';
-import type { Migration } from './migrations';
+import type { Migration } from './migration';
 
 export interface FrozenRelease {
   readonly version: string;

@@ -60,10 +60,16 @@ export interface ApplyOptions {
 export interface CopyDriver extends SqlDriver {
   /** COPY CSV (with a header row) into `table (columns)`; returns the rows loaded. */
   copyCsv(table: string, columns: readonly string[], csv: Uint8Array): Promise<number>;
+  /**
+   * Run `work` as one transaction that nothing else on this driver joins: every other statement
+   * waits until it commits or rolls back (one connection per driver; see drivers/exclusive.ts).
+   */
+  transaction<T>(work: (tx: CopyDriver) => Promise<T>): Promise<T>;
 }
 
 export function canCopy(driver: SqlDriver): driver is CopyDriver {
-  return typeof (driver as Partial<CopyDriver>).copyCsv === 'function';
+  const d = driver as Partial<CopyDriver>;
+  return typeof d.copyCsv === 'function' && typeof d.transaction === 'function';
 }
 
 /** In `public` so it exists before the first migration creates our schema. */

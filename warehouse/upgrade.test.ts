@@ -11,11 +11,12 @@ import { copyCsvSql } from './drivers/copy-sql';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { databaseRoles } from './grants';
 import { loadLandingFiles, refreshViews } from './loader';
-import { buildMigrations } from './migrations';
+import { buildMigrations, COPY_JOB_DETAIL, copyJobName } from './migrations';
 import { runDashboardQueries } from './queries';
 import { releases } from './releases';
 import { applyMigrations, type CopyDriver } from './runner';
 import { allViews, factTableDefs, qualified } from './schema';
+import { literal, timestampLiteral } from './sql';
 import {
   asRole,
   backendName,
@@ -24,6 +25,7 @@ import {
   openTestWarehouse,
   putBatch,
   startLanding,
+  type Batch,
   type Landing,
 } from '../test/support/warehouse';
 
@@ -54,6 +56,22 @@ function sortedRows<T>(rows: T[]): T[] {
     .map(([, r]) => r);
 }
 
+/**
+ * The season loaded as the released twin's loader loaded it: each file's COPY and its row in the
+ * load log of that release's shape (one row per file, no attempt column). HEAD's loader reads a
+ * load log of HEAD's shape, so it cannot stand in for the release's.
+ */
+async function loadAsReleased(driver: Driver, batch: Batch): Promise<void> {
+  for (const [key, csv] of batch.files) {
+    const stream = streamNames.find((s) => key.startsWith(streams[s].prefix))!;
+    const { table, columns } = streams[stream].contract;
+    const rows = await driver.copyCsv(qualified(table), columns, new TextEncoder().encode(csv));
+    await driver.exec(
+      `INSERT INTO ${COPY_JOB_DETAIL} ("job_name", "file_name", "status", "rows_loaded", "bytes", "error", "loaded_at") VALUES (${literal(copyJobName(table))}, ${literal(key)}, 'loaded', ${rows}, ${csv.length}, NULL, ${timestampLiteral(new Date())})`,
+    );
+  }
+}
+
 describe.each(releases.map((r) => [r.version, r] as const))(
   `upgrade from release %s to HEAD (${backendName})`,
   (_, release) => {
@@ -80,7 +98,8 @@ describe.each(releases.map((r) => [r.version, r] as const))(
         catalog,
       );
       await putBatch(landing, season);
-      expect((await loadLandingFiles({ driver, s3: landing.s3, bucket: landing.bucket })).failures).toEqual([]);
+      await loadAsReleased(driver, season);
+      await refreshViews(driver);
       const counts = await factCounts(driver);
       expect(counts).toEqual({ sales_transactions: season.sales.length, inventory_updates: season.inventory.length });
       const views = await viewContents(driver);

@@ -48,6 +48,10 @@ function expectLoadCheck(s: StackRun, byName: Record<string, AlarmInputs>): void
     statistic: 'Sum',
     threshold: 0,
   });
+  // The runbook names the way back for the files auto-copy will never retry.
+  expect(byName['ops-copy-job-load-errors'].alarmDescription).toContain(
+    'npm run reload-failed -- --function <migrator>',
+  );
   expect(byName['ops-load-check-failures'].dimensions).toEqual({
     QueueName: named(run, Q, 'warehouse-load-check-failures').state.name,
   });

@@ -1,9 +1,10 @@
-// A real Postgres server (DATABASE_URL) as a warehouse driver, over one connection
-// so BEGIN/COMMIT issued through exec() frame the statements between them.
+// A real Postgres server (DATABASE_URL) as a warehouse driver, over one connection;
+// transaction() holds that connection for one unit of work (see exclusive.ts).
 import { Client, types } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CopyDriver } from '../runner';
 import { copyCsvSql } from './copy-sql';
+import { exclusive } from './exclusive';
 
 export interface PgDriver extends CopyDriver {
   readonly dialect: 'postgres';
@@ -28,8 +29,8 @@ export async function openPg(databaseUrl: string): Promise<PgDriver> {
   await client.connect();
   // Dashboards and loads speak UTC, whatever the server's default.
   await client.query("SET TIME ZONE 'UTC'");
-  return {
-    dialect: 'postgres',
+  return exclusive({
+    dialect: 'postgres' as const,
     client,
     async exec(sql) {
       await client.query(sql);
@@ -59,5 +60,5 @@ export async function openPg(databaseUrl: string): Promise<PgDriver> {
     async close() {
       await client.end();
     },
-  };
+  });
 }

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { CopyDriver } from '../runner';
 import { copyCsvSql } from './copy-sql';
+import { exclusive } from './exclusive';
 
 export interface PgliteDriver extends CopyDriver {
   readonly dialect: 'postgres';
@@ -20,8 +21,8 @@ export interface PgliteOptions {
 /** In memory without a directory; on disk (and reopenable) with one. */
 export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteDriver> {
   const db = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
-  return {
-    dialect: 'postgres',
+  return exclusive({
+    dialect: 'postgres' as const,
     db,
     async exec(sql) {
       await db.exec(sql);
@@ -44,7 +45,7 @@ export async function openPglite(dataDir?: string, options: PgliteOptions = {}):
     async close() {
       if (!db.closed) await db.close();
     },
-  };
+  });
 }
 
 /**
