@@ -56,7 +56,15 @@ describe(`migration runner on ${backendName}`, () => {
     const after = buildMigrations({ dialect: 'postgres' }, smaller);
     expect(await applyMigrations(driver, after)).toEqual({
       applied: ['R__dims'],
-      skipped: ['0001_schema', '0002_tables', '0004_views', '0004_views_grants', '0006_load_log_attempts', 'R__grants', 'R__views'],
+      skipped: [
+        '0001_schema',
+        '0002_tables',
+        '0004_views',
+        '0004_views_grants',
+        '0006_load_log_attempts',
+        'R__grants',
+        'R__views',
+      ],
     });
     const [{ n }] = await driver.query<{ n: number }>('SELECT COUNT(*) AS n FROM retail.products');
     expect(n).toBe(5);
