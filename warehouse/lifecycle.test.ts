@@ -277,8 +277,12 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
         pollMs: 1,
         emitMetric: (l) => lines.push(l),
       });
+      const before = ns.fake.calls.length;
+      // (sinceMinutes: what schedules sent before the ledger; ignored)
       const result = await handler({ check: 'copyJobErrors', sinceMinutes: 5 });
-      expect(result.jobs).toEqual([{ job: 'sales_transactions_autocopy', errors: 1 }]);
+      expect(result.jobs).toEqual([
+        { job: 'sales_transactions_autocopy', errors: 1, files: ['sales/dt=2026-11-27/hour=10/broken.csv'] },
+      ]);
       expect(lines).toHaveLength(1);
       const emf = JSON.parse(lines[0]);
       expect(emf).toMatchObject({
@@ -294,10 +298,66 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
         Workgroup: 'bfstream-dev',
         [LOAD_ERROR_METRIC.name]: 1,
       });
-      // The check migrates nothing.
-      expect(ns.fake.calls.slice(-3).every((c) => !c.body.StatementName)).toBe(true);
-      await expect(handler({ check: 'copyJobErrors', sinceMinutes: 0 })).rejects.toThrow(
-        'sinceMinutes must be a whole number 1..1440, got 0',
+      // The check migrates nothing: no statement named by a migration.
+      expect(namedWrites(ns.fake, before)).toEqual([]);
+      // Reported once: the next check counts nothing.
+      expect((await handler({ check: 'copyJobErrors' })).jobs).toEqual([]);
+      await expect(handler({ check: 'copyJobErrors', action: 'nonsense' } as never)).rejects.toThrow(
+        'migrator: unknown action "nonsense" (expected rotateDashboardPassword)',
+      );
+    } finally {
+      await ns.close();
+    }
+  });
+
+  test('a file that fails after a check has run is counted by the next check, once, whichever status form SYS_COPY_JOB_DETAIL prints', async () => {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+      await deploy(ns, config);
+      await sleep(CLEAR_OF_BOUNDARY_MS);
+      await putBatch(landing, window('2026-11-27T10:00:00Z', 21));
+      await putBatch(landing, window('2026-11-27T11:00:00Z', 22));
+      const loaded = data(await ns.fake.autoCopy());
+      expect(loaded.length).toBeGreaterThanOrEqual(4);
+      const lines: string[] = [];
+      const handler = createMigratorHandler({
+        migrations: migrationsFor(config),
+        workgroupName: 'bfstream-dev',
+        database: 'retail',
+        client: ns.client,
+        pollMs: 1,
+        emitMetric: (l) => lines.push(l),
+      });
+      const metric = () => JSON.parse(lines.at(-1)!)[LOAD_ERROR_METRIC.name] as number;
+      // Still pending, enqueued an hour ago: the first check has nothing to report.
+      await ns.db.query(
+        `UPDATE public.sys_copy_job_detail SET status = 'P', enqueue_time = enqueue_time - INTERVAL '1 hour' WHERE file_name = $1`,
+        [loaded[0]],
+      );
+      expect((await handler({ check: 'copyJobErrors' })).jobs).toEqual([]);
+      expect(metric()).toBe(0);
+      // Then it fails: a window over enqueue time would never see it again; the next check counts it.
+      await ns.db.query(`UPDATE public.sys_copy_job_detail SET status = 'E' WHERE file_name = $1`, [loaded[0]]);
+      expect((await handler({ check: 'copyJobErrors' })).jobs.flatMap((j) => j.files)).toEqual([loaded[0]]);
+      expect(metric()).toBe(1);
+      expect((await handler({ check: 'copyJobErrors' })).jobs).toEqual([]);
+      expect(metric()).toBe(0);
+      // The worded form of AWS's example: 'Ingested' is not a failure, 'Failed' is.
+      await ns.db.exec('ALTER TABLE public.sys_copy_job_detail ALTER COLUMN status TYPE VARCHAR(16)');
+      await ns.db.query(`UPDATE public.sys_copy_job_detail SET status = 'Ingested' WHERE file_name = $1`, [loaded[1]]);
+      await ns.db.query(`UPDATE public.sys_copy_job_detail SET status = 'Failed' WHERE file_name = $1`, [loaded[2]]);
+      expect((await handler({ check: 'copyJobErrors' })).jobs.flatMap((j) => j.files)).toEqual([loaded[2]]);
+      expect(metric()).toBe(1);
+      const ledger = await ns.db.query<{ file_name: string; status: string }>(
+        'SELECT file_name, status FROM retail.load_error_ledger ORDER BY file_name',
+      );
+      expect(ledger.rows).toEqual(
+        [
+          { file_name: loaded[0], status: 'E' },
+          { file_name: loaded[2], status: 'Failed' },
+        ].sort((a, b) => (a.file_name < b.file_name ? -1 : 1)),
       );
     } finally {
       await ns.close();

@@ -21,6 +21,8 @@ import {
   type TableName,
 } from './schema';
 import { grantsMigration } from './grants';
+import { loadErrorLedgerMigration } from './loadErrorLedger';
+import { engineerMonitorMigration } from './readers';
 import { literal, quoteIdent } from './sql';
 
 export interface Migration {
@@ -251,6 +253,9 @@ export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[
       ]),
     );
   }
+  // Later versioned migrations (warehouse/loadErrorLedger.ts, warehouse/readers.ts).
+  list.push(loadErrorLedgerMigration(dialect));
+  if (target.dialect === 'redshift') list.push(engineerMonitorMigration());
   // Repeatable, from config: re-applied when the catalog, bucket, role or region changes.
   list.push(repeatable('dims', dimStatements));
   if (target.dialect === 'redshift') {

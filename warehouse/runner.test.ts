@@ -25,6 +25,7 @@ describe(`migration runner on ${backendName}`, () => {
       '0002_tables',
       '0004_views',
       '0004_views_grants',
+      '0006_load_error_ledger',
       'R__dims',
     ]);
     expect(await applyMigrations(driver, migrations)).toEqual({ applied: migrations.map((m) => m.id), skipped: [] });
@@ -53,7 +54,7 @@ describe(`migration runner on ${backendName}`, () => {
     const after = buildMigrations({ dialect: 'postgres' }, smaller);
     expect(await applyMigrations(driver, after)).toEqual({
       applied: ['R__dims'],
-      skipped: ['0001_schema', '0002_tables', '0004_views', '0004_views_grants'],
+      skipped: ['0001_schema', '0002_tables', '0004_views', '0004_views_grants', '0006_load_error_ledger'],
     });
     const [{ n }] = await driver.query<{ n: number }>('SELECT COUNT(*) AS n FROM retail.products');
     expect(n).toBe(5);
