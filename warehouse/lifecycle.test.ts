@@ -12,6 +12,7 @@ import { startFakeRedshiftData, type FakeRedshiftData } from '../test/support/fa
 import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
 import { createMigratorHandler, s3Lister, type MigratorResult } from '../handlers/migrator';
+import { DASHBOARD_USER, md5Password, memorySecret, passwordProblems, type DashboardSecret } from './readers';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { applyMigrations, MIGRATIONS_TABLE } from './runner';
 import {
@@ -81,9 +82,15 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     );
 
   /** What `pulumi up` does to the warehouse: invoke the migrator with the migrations' hash. */
-  async function deploy(ns: { client: RedshiftDataClient }, c: Config, timeLeftMs?: number): Promise<MigratorResult> {
+  async function deploy(
+    ns: { client: RedshiftDataClient },
+    c: Config,
+    timeLeftMs?: number,
+    dashboardSecret?: DashboardSecret,
+  ): Promise<MigratorResult> {
     const migrations = migrationsFor(c);
     const handler = createMigratorHandler({
+      dashboardSecret,
       migrations,
       workgroupName: 'bfstream-dev',
       database: 'retail',
@@ -359,6 +366,73 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
           { file_name: loaded[2], status: 'Failed' },
         ].sort((a, b) => (a.file_name < b.file_name ? -1 : 1)),
       );
+    } finally {
+      await ns.close();
+    }
+  });
+
+  test("the dashboard's database user: made from a secret with no value, analyst role only, no password in any statement; rotation stores, then sets", async () => {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+      const memory = memorySecret();
+      const writes: number[] = [];
+      // Where each write falls among the statements sent: the secret is written before the SQL that uses it.
+      const secret: DashboardSecret = {
+        read: () => memory.read(),
+        write: async (v) => {
+          writes.push(ns.fake.sent().length);
+          await memory.write(v);
+        },
+      };
+      const first = await deploy(ns, config, undefined, secret);
+      expect(first.dashboardUser).toBe('created');
+      const value = (await memory.read())!;
+      expect(value.username).toBe(DASHBOARD_USER);
+      expect(passwordProblems(value.password)).toEqual([]);
+      const hashOf = async () =>
+        (
+          await ns.db.query<{ rolpassword: string }>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [
+            DASHBOARD_USER,
+          ])
+        ).rows[0]?.rolpassword;
+      expect(await hashOf()).toBe(md5Password(DASHBOARD_USER, value.password));
+      const sql = () => JSON.stringify(ns.fake.sent());
+      expect(sql()).not.toContain(value.password);
+      expect(JSON.stringify(migrationsFor(config))).not.toContain(value.password);
+      const roles = await ns.db.query<{ role: string }>(
+        'SELECT b.rolname AS role FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = $1',
+        [DASHBOARD_USER],
+      );
+      expect(roles.rows).toEqual([{ role: 'bfstream_analyst' }]);
+
+      const before = ns.fake.calls.length;
+      expect((await deploy(ns, config, undefined, secret)).dashboardUser).toBe('unchanged');
+      expect(namedWrites(ns.fake, before)).toEqual([]);
+
+      const handler = createMigratorHandler({
+        migrations: migrationsFor(config),
+        workgroupName: 'bfstream-dev',
+        database: 'retail',
+        client: ns.client,
+        pollMs: 1,
+        dashboardSecret: secret,
+      });
+      // The ALTER fails: the secret already holds the new password, and a second rotation ends the lock-out.
+      ns.fake.failWhen(/^ALTER USER/, 'connection reset');
+      await expect(handler({ action: 'rotateDashboardPassword' })).rejects.toThrow(/connection reset/);
+      const stored = (await memory.read())!.password;
+      expect(stored).not.toBe(value.password);
+      expect(await hashOf()).toBe(md5Password(DASHBOARD_USER, value.password));
+      ns.fake.clearFailures();
+      expect(await handler({ action: 'rotateDashboardPassword' })).toEqual({ rotated: true });
+      const rotated = (await memory.read())!.password;
+      expect(await hashOf()).toBe(md5Password(DASHBOARD_USER, rotated));
+      const alter = ns.fake.sent().findLastIndex((s) => /^ALTER USER/.test(String(s)));
+      expect(writes.at(-1)!).toBeLessThanOrEqual(alter);
+      expect(sql()).not.toContain(rotated);
+      expect(memory.writes).toBe(3);
     } finally {
       await ns.close();
     }
