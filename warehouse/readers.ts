@@ -84,10 +84,15 @@ function checkCredentials(value: DashboardCredentials): void {
   if (problems.length) throw new Error(`the dashboard secret's password ${problems.join(', ')}`);
 }
 
-const grantAnalyst = (dialect: Dialect) =>
-  dialect === 'redshift'
-    ? `GRANT ROLE ${databaseRoles.analyst} TO ${DASHBOARD_USER}`
-    : `GRANT ${databaseRoles.analyst} TO ${DASHBOARD_USER}`;
+/** The user and its one grant, the analyst role; `passwordHash` is md5Password's form. */
+export function renderDashboardUser(dialect: Dialect, passwordHash: string): string[] {
+  return [
+    `CREATE USER ${DASHBOARD_USER} PASSWORD ${literal(passwordHash)}`,
+    dialect === 'redshift'
+      ? `GRANT ROLE ${databaseRoles.analyst} TO ${DASHBOARD_USER}`
+      : `GRANT ${databaseRoles.analyst} TO ${DASHBOARD_USER}`,
+  ];
+}
 
 export type DashboardUserOutcome = 'created' | 'password set' | 'unchanged';
 
@@ -115,14 +120,9 @@ export async function ensureDashboardUser(driver: SqlDriver, secret: DashboardSe
   }
   checkCredentials(value);
   if (!(await userExists(driver))) {
-    await inTransaction(
-      driver,
-      [
-        `CREATE USER ${DASHBOARD_USER} PASSWORD ${literal(md5Password(DASHBOARD_USER, value.password))}`,
-        grantAnalyst(driver.dialect),
-      ],
-      { name: 'dashboard_user' },
-    );
+    await inTransaction(driver, renderDashboardUser(driver.dialect, md5Password(DASHBOARD_USER, value.password)), {
+      name: 'dashboard_user',
+    });
     return 'created';
   }
   if (!fresh) return 'unchanged';
