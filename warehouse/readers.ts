@@ -56,9 +56,9 @@ export function passwordProblems(password: string): string[] {
   if (![...password].every((c) => ALPHABET.includes(c)))
     problems.push('has a character outside ASCII 33-126 or one of \' " \\ / @');
   for (const [what, re] of [
-    ['an upper-case letter', /[A-Z]/],
-    ['a lower-case letter', /[a-z]/],
-    ['a digit', /\d/],
+    ['upper-case letter', /[A-Z]/],
+    ['lower-case letter', /[a-z]/],
+    ['digit', /\d/],
   ] as const)
     if (!re.test(password)) problems.push(`has no ${what}`);
   return problems;
