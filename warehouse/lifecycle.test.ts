@@ -11,7 +11,7 @@ import { buildCatalog } from '../kernel/catalog';
 import { startFakeRedshiftData, type FakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
-import { createMigratorHandler, s3Lister, type MigratorResult } from '../handlers/migrator';
+import { createMigratorHandler, s3Lister, type MigratorOptions, type MigratorResult } from '../handlers/migrator';
 import { DASHBOARD_USER, md5Password, memorySecret, passwordProblems, type DashboardSecret } from './readers';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { applyMigrations, MIGRATIONS_TABLE } from './runner';
@@ -104,6 +104,28 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       { hash: migrationsHash(migrations), namespaceId: 'ns-1' },
       timeLeftMs === undefined ? undefined : { getRemainingTimeInMillis: () => deadline - Date.now() },
     );
+  }
+
+  /** The migrator of a namespace, for the scheduled check and the on-demand actions. */
+  const migrator = (ns: { client: RedshiftDataClient }, c: Config, more: Partial<MigratorOptions> = {}) =>
+    createMigratorHandler({
+      migrations: migrationsFor(c),
+      workgroupName: 'bfstream-dev',
+      database: 'retail',
+      client: ns.client,
+      pollMs: 1,
+      ...more,
+    });
+
+  /** A test on a fresh bucket and namespace, with the default config; the namespace closes after. */
+  async function inFreshNamespace(run: (ns: Awaited<ReturnType<typeof namespace>>, config: Config) => Promise<void>) {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      await run(ns, { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' });
+    } finally {
+      await ns.close();
+    }
   }
 
   const namedWrites = (fake: FakeRedshiftData, from = 0) =>
@@ -275,15 +297,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(data(await ns.fake.autoCopy())).toEqual([]);
       expect(await ns.fake.autoCopy()).toEqual([]);
       const lines: string[] = [];
-      const migrations = migrationsFor(config);
-      const handler = createMigratorHandler({
-        migrations,
-        workgroupName: 'bfstream-dev',
-        database: 'retail',
-        client: ns.client,
-        pollMs: 1,
-        emitMetric: (l) => lines.push(l),
-      });
+      const handler = migrator(ns, config, { emitMetric: (l) => lines.push(l) });
       const before = ns.fake.calls.length;
       // (sinceMinutes: what schedules sent before the ledger; ignored)
       const result = await handler({ check: 'copyJobErrors', sinceMinutes: 5 });
@@ -317,11 +331,8 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     }
   });
 
-  test('a file that fails after a check has run is counted by the next check, once, whichever status form SYS_COPY_JOB_DETAIL prints', async () => {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+  test('a file that fails after a check has run is counted by the next check, once, whichever status form SYS_COPY_JOB_DETAIL prints', async () =>
+    inFreshNamespace(async (ns, config) => {
       await deploy(ns, config);
       await sleep(CLEAR_OF_BOUNDARY_MS);
       await putBatch(landing, window('2026-11-27T10:00:00Z', 21));
@@ -329,14 +340,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       const loaded = data(await ns.fake.autoCopy());
       expect(loaded.length).toBeGreaterThanOrEqual(4);
       const lines: string[] = [];
-      const handler = createMigratorHandler({
-        migrations: migrationsFor(config),
-        workgroupName: 'bfstream-dev',
-        database: 'retail',
-        client: ns.client,
-        pollMs: 1,
-        emitMetric: (l) => lines.push(l),
-      });
+      const handler = migrator(ns, config, { emitMetric: (l) => lines.push(l) });
       const metric = () => JSON.parse(lines.at(-1)!)[LOAD_ERROR_METRIC.name] as number;
       // Still pending, enqueued an hour ago: the first check has nothing to report.
       await ns.db.query(
@@ -366,16 +370,10 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
           { file_name: loaded[2], status: 'Failed' },
         ].sort((a, b) => (a.file_name < b.file_name ? -1 : 1)),
       );
-    } finally {
-      await ns.close();
-    }
-  });
+    }));
 
-  test("the dashboard's database user: made from a secret with no value, analyst role only, no password in any statement; rotation stores, then sets", async () => {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+  test("the dashboard's database user: made from a secret with no value, analyst role only, no password in any statement; rotation stores, then sets", async () =>
+    inFreshNamespace(async (ns, config) => {
       const memory = memorySecret();
       const writes: number[] = [];
       // Where each write falls among the statements sent: the secret is written before the SQL that uses it.
@@ -411,14 +409,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect((await deploy(ns, config, undefined, secret)).dashboardUser).toBe('unchanged');
       expect(namedWrites(ns.fake, before)).toEqual([]);
 
-      const handler = createMigratorHandler({
-        migrations: migrationsFor(config),
-        workgroupName: 'bfstream-dev',
-        database: 'retail',
-        client: ns.client,
-        pollMs: 1,
-        dashboardSecret: secret,
-      });
+      const handler = migrator(ns, config, { dashboardSecret: secret });
       // The ALTER fails: the secret already holds the new password, and a second rotation ends the lock-out.
       ns.fake.failWhen(/^ALTER USER/, 'connection reset');
       await expect(handler({ action: 'rotateDashboardPassword' })).rejects.toThrow(/connection reset/);
@@ -434,10 +425,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(writes.at(-1)!).toBeLessThanOrEqual(alter);
       expect(sql()).not.toContain(rotated);
       expect(memory.writes).toBe(3);
-    } finally {
-      await ns.close();
-    }
-  });
+    }));
 
   test('a crash after COPY JOB CREATE, before its tracking row: the next deploy keeps the job instead of failing on it', async () => {
     landing.freshBucket();
