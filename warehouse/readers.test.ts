@@ -10,6 +10,7 @@ import {
   passwordProblems,
   rotateDashboardPassword,
 } from './readers';
+import { dashboardQueries } from './queries';
 import type { CopyDriver } from './runner';
 
 let warehouse: CopyDriver & { close(): Promise<void> };
@@ -75,5 +76,19 @@ describe("the dashboard's database user", () => {
     ).rejects.toThrow(
       "the dashboard secret's password is 3 characters, not 8-64, has no upper-case letter, has no digit",
     );
+  });
+
+  test("as its own user, QuickSight's every data set query runs (the views), and a raw table is refused", async () => {
+    await ensureDashboardUser(warehouse, memorySecret());
+    await warehouse.exec(`SET ROLE ${DASHBOARD_USER}`);
+    try {
+      for (const [name, query] of Object.entries(dashboardQueries))
+        expect([name, await warehouse.query(query.dataSetSql).then(() => 'ok')]).toEqual([name, 'ok']);
+      await expect(warehouse.query('SELECT * FROM retail.sales_transactions LIMIT 1')).rejects.toThrow(
+        /permission denied/,
+      );
+    } finally {
+      await warehouse.exec('RESET ROLE');
+    }
   });
 });
