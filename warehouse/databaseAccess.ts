@@ -56,7 +56,7 @@ export interface DbObject {
 
 const TABLE_VERBS: readonly Verb[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'DROP'];
 /** The statements that apply to each kind: a view is read or dropped; a system view only read. */
-export function verbsOf(kind: Kind): readonly Verb[] {
+function verbsOf(kind: Kind): readonly Verb[] {
   if (kind === 'view' || kind === 'materialized view') return ['SELECT', 'DROP'];
   if (kind === 'system view') return ['SELECT'];
   if (kind === 'schema') return ['CREATE'];
@@ -64,7 +64,7 @@ export function verbsOf(kind: Kind): readonly Verb[] {
 }
 
 /** SYS_ views an engineer is told to read (docs/INFRA.md runbooks); visible to all, rows by owner. */
-export const SYSTEM_VIEWS = ['sys_copy_job', 'sys_copy_job_detail', 'sys_load_error_detail', 'sys_load_detail'];
+const SYSTEM_VIEWS = ['sys_copy_job', 'sys_copy_job_detail', 'sys_load_error_detail', 'sys_load_detail'];
 
 /** Every object of both warehouses, in the order the tables list them. */
 export function databaseObjects(): DbObject[] {
@@ -108,7 +108,7 @@ export function databaseObjects(): DbObject[] {
  * else; engineers read every relation of the warehouse's schema and every row of the SYS views
  * (load records), and write nothing. Everything not allowed here must be denied.
  */
-export function expected(identity: Identity, object: DbObject, verb: Verb): boolean {
+function expected(identity: Identity, object: DbObject, verb: Verb): boolean {
   if (identity === 'migrator') return true;
   if (verb !== 'SELECT') return false;
   if (identity === 'engineer') return object.kind === 'system view' || object.name.startsWith(`${WAREHOUSE_SCHEMA}.`);
@@ -172,7 +172,7 @@ export interface Cell {
 }
 
 /** The twin's verdict on every cell it can evaluate (a migrated warehouse with the dashboard user). */
-export async function evaluateTwin(driver: SqlDriver): Promise<Map<string, Decision>> {
+async function evaluateTwin(driver: SqlDriver): Promise<Map<string, Decision>> {
   const out = new Map<string, Decision>();
   for (const identity of identities)
     for (const object of databaseObjects().filter((o) => o.where !== 'redshift'))
@@ -181,10 +181,10 @@ export async function evaluateTwin(driver: SqlDriver): Promise<Map<string, Decis
   return out;
 }
 
-export const cellKey = (identity: Identity, object: DbObject, verb: Verb) => `${identity} ${verb} ${object.name}`;
+const cellKey = (identity: Identity, object: DbObject, verb: Verb) => `${identity} ${verb} ${object.name}`;
 
 /** Every cell of the matrix: the design, the twin's verdict and the rendered statements' verdict. */
-export function evaluateMatrix(twin: Map<string, Decision>, redshift: readonly Migration[]): Cell[] {
+function evaluateMatrix(twin: Map<string, Decision>, redshift: readonly Migration[]): Cell[] {
   const rendered = renderedGrants(redshiftStatements(redshift));
   const cells: Cell[] = [];
   for (const identity of identities)

@@ -3,45 +3,27 @@
 // (https://docs.aws.amazon.com/redshift/latest/dg/SYS_COPY_JOB_DETAIL.html). A time window over
 // enqueue_time misses a file enqueued before one check that fails after it; so the check keeps a
 // ledger of the files it has reported and counts the failed ones not in it, whenever they failed.
-// It reports before it records: a check that dies in between reports a file twice, never never.
+// It reports before it records: a check that dies in between reports a file twice, never not at all.
 import { databaseRoles } from './grants';
 import { checksumOf, type Migration } from './migrations';
-import type { SqlDriver } from './runner';
+import { inTransaction, type SqlDriver } from './runner';
 import { qualified, type Dialect } from './schema';
-import { inTransaction } from './runner';
 import { literal, timestampLiteral } from './sql';
 
 /** The files the load-error check has reported, once each (engineers read it; see docs/INFRA.md). */
 export const LOAD_ERROR_LEDGER = qualified('load_error_ledger');
 
 /**
- * A file's status in SYS_COPY_JOB_DETAIL. The page lists one-letter codes (P pending, I ingested,
- * E error, U unknown), but its own example prints `Ingested`: both forms are read.
+ * A failed file in SYS_COPY_JOB_DETAIL. The page lists one-letter codes (P pending, I ingested,
+ * E "error ingested", U unknown), but its own example prints the word `Ingested`: so a failure is
+ * read as the code E or as a word saying error or failure (Error, Errored, Failed).
  */
-export type LoadStatus = 'pending' | 'ingested' | 'failed' | 'unknown';
+const FAILED_STATUS = { code: 'E', words: ['error', 'fail'] } as const;
 
-const STATUS_FORMS: Record<LoadStatus, { code: string; words: readonly string[] }> = {
-  pending: { code: 'P', words: ['pending'] },
-  ingested: { code: 'I', words: ['ingested'] },
-  // "E for error ingested"; a worded form may say Error, Errored or Failed.
-  failed: { code: 'E', words: ['error', 'fail'] },
-  unknown: { code: 'U', words: ['unknown'] },
-};
-
-export function loadStatus(status: string): LoadStatus | undefined {
-  const s = status.trim();
-  for (const [name, form] of Object.entries(STATUS_FORMS) as [LoadStatus, (typeof STATUS_FORMS)[LoadStatus]][]) {
-    if (s.toUpperCase() === form.code || form.words.some((w) => s.toLowerCase().includes(w))) return name;
-  }
-  return undefined;
-}
-
-/** The same test in SQL, from the same forms: the check reads only the failed rows. */
 function failedPredicate(): string {
-  const { code, words } = STATUS_FORMS.failed;
   return [
-    `UPPER(TRIM(status)) = ${literal(code)}`,
-    ...words.map((w) => `LOWER(status) LIKE ${literal(`%${w}%`)}`),
+    `UPPER(TRIM(status)) = ${literal(FAILED_STATUS.code)}`,
+    ...FAILED_STATUS.words.map((w) => `LOWER(status) LIKE ${literal(`%${w}%`)}`),
   ].join(' OR ');
 }
 

@@ -75,7 +75,7 @@ function read(state: State, sql: string): void {
   }
 }
 
-export interface RenderedGrants {
+interface RenderedGrants {
   decide(identity: Identity, object: DbObject, verb: Verb): Decision;
 }
 
