@@ -9,7 +9,6 @@ import { isoSecond } from '../kernel/time';
 import { loadLandingFiles, refreshViews, LoaderCrash } from '../warehouse/loader';
 import { buildMigrations, COPY_JOB_DETAIL, copyJobName } from '../warehouse/migrations';
 import { openWarehouse } from '../warehouse/open';
-import { ensureDashboardUser, memorySecret } from '../warehouse/readers';
 import { blankDataDir } from '../warehouse/drivers/pglite';
 import { openPgliteInWorker } from './pgliteWorker';
 import { runDashboardQueries, type DashboardRows } from '../warehouse/queries';
@@ -398,8 +397,6 @@ async function openPglite(dataDir: string, fresh: boolean): Promise<Connection> 
 async function prepare(connection: Connection, options: TwinWarehouseOptions): Promise<void> {
   const { driver, where } = connection;
   await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, options.catalog));
-  // QuickSight's database user, made by the migrator's own core (the twin keeps its secret in memory).
-  await ensureDashboardUser(driver, memorySecret());
   for (const ddl of LEDGER_DDL) await driver.exec(ddl);
   connection.markReady();
   const integrity = await integrityProblems(driver);
