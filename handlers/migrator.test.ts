@@ -48,20 +48,23 @@ describe('migrator Lambda', () => {
     const { packages, files } = runtimePackages('migrator.ts');
     for (const p of packages)
       expect(p).toMatch(
-        /^(@aws-sdk\/client-redshift-data|@aws-sdk\/client-s3|node:crypto|@aws-lambda-powertools\/logger)$/,
+        /^(@aws-sdk\/client-redshift-data|@aws-sdk\/client-s3|@aws-sdk\/client-secrets-manager|node:crypto|@aws-lambda-powertools\/logger)$/,
       );
     const ours = [...files].map((f) => f.slice(resolve(__dirname, '..').length + 1)).sort();
     expect(ours).toEqual([
+      'handlers/dashboardSecret.ts',
       'handlers/migrator.ts',
       'kernel/awsLimits.ts',
       'kernel/contracts.ts',
       'kernel/problems.ts',
       'warehouse/drivers/redshift-data.ts',
       'warehouse/grants.ts',
+      'warehouse/loadErrorLedger.ts',
       'warehouse/loadErrors.ts',
       'warehouse/loadLogAttempts.ts',
       'warehouse/migration.ts',
       'warehouse/migrations.ts',
+      'warehouse/readers.ts',
       // The frozen releases (buildMigrations reads them; esbuild shakes them out of this bundle).
       'warehouse/releases.ts',
       'warehouse/releases/0.1.0.json',

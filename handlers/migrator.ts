@@ -4,9 +4,18 @@
 // logger and our own pure modules: never faker, PGlite or pg.
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { secretsManagerSecret } from './dashboardSecret';
 import { RedshiftDataDriver } from '../warehouse/drivers/redshift-data';
+import { recordReported, unreportedFailures } from '../warehouse/loadErrorLedger';
 import { copyJobErrors, loadErrorMetricLog, type CopyJobErrors } from '../warehouse/loadErrors';
+import {
+  ensureDashboardUser,
+  rotateDashboardPassword,
+  type DashboardSecret,
+  type DashboardUserOutcome,
+} from '../warehouse/readers';
 import { migrationsHash, type Migration } from '../warehouse/migrations';
 import { reloadFailedFiles, type ReloadFailedResult } from '../warehouse/reloadFailed';
 import { applyMigrations, type ApplyResult, type LandingLister } from '../warehouse/runner';
@@ -33,17 +42,22 @@ export interface MigratorOptions {
    * Powertools Metrics does), so the log event is the bare EMF document CloudWatch reads.
    */
   emitMetric?: (line: string) => void;
+  /** The dashboard's credentials; default the secret in env DASHBOARD_SECRET_ARN, none when unset (no dashboard). */
+  dashboardSecret?: DashboardSecret;
 }
 
 export interface MigratorEvent {
-  /** Scheduled: count auto-copy's load errors of the last `sinceMinutes` and log them as a metric; migrate nothing. */
+  /** Scheduled: count the files auto-copy failed that no check reported yet, log them as a metric; migrate nothing. */
   check?: 'copyJobErrors';
+  /** Ignored: sent by schedules from before the ledger, when the check looked back this many minutes. */
   sinceMinutes?: number;
   /**
-   * By hand (`npm run reload-failed`): COPY, by name and once, each landing file a COPY JOB failed
-   * to load and no row has loaded, recording it in the landing ledger; migrate nothing.
+   * By hand: `reloadFailed` (`npm run reload-failed`) COPYs, by name and once, each landing file a
+   * COPY JOB failed to load and no row has loaded, recording it in the landing ledger;
+   * `rotateDashboardPassword` gives the dashboard's database user a new password (docs/INFRA.md).
+   * Neither migrates.
    */
-  action?: 'reloadFailed';
+  action?: 'reloadFailed' | 'rotateDashboardPassword';
   /** With action reloadFailed: list the files, load nothing. */
   dryRun?: boolean;
   /** migrationsHash() the deployer expects; a mismatch means a stale function. */
@@ -59,11 +73,12 @@ export interface MigratorContext {
 
 export interface MigratorResult extends ApplyResult {
   hash: string;
+  /** What the deploy did to the dashboard's database user, when the stack has a dashboard. */
+  dashboardUser?: DashboardUserOutcome;
 }
 
 export interface LoadCheckResult {
   check: 'copyJobErrors';
-  since: string;
   jobs: CopyJobErrors[];
 }
 
@@ -93,8 +108,10 @@ export function s3Lister(s3: S3Client): LandingLister {
 function checkEvent(event: MigratorEvent, hash: string): void {
   if (event.check !== undefined && event.check !== 'copyJobErrors')
     throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors)`);
-  if (event.action !== undefined && event.action !== 'reloadFailed')
-    throw new Error(`migrator: unknown action ${JSON.stringify(event.action)} (expected reloadFailed)`);
+  if (event.action !== undefined && event.action !== 'reloadFailed' && event.action !== 'rotateDashboardPassword')
+    throw new Error(
+      `migrator: unknown action ${JSON.stringify(event.action)} (expected reloadFailed or rotateDashboardPassword)`,
+    );
   if (event.action !== undefined && event.check !== undefined)
     throw new Error('migrator: give an action or a check, not both');
   if (event.hash !== undefined && event.hash !== hash) {
@@ -129,27 +146,47 @@ function openDriver(
   return { driver, workgroupName };
 }
 
-/** The scheduled check: auto-copy's load errors of the last minutes, logged as a metric; migrates nothing. */
+/**
+ * The scheduled check: the failed files no check reported yet (the ledger; no time window), logged
+ * as a metric, then recorded. Reported before recorded: a check that dies between reports twice.
+ */
 async function checkLoadErrors(
   { driver, workgroupName }: { driver: RedshiftDataDriver; workgroupName: string },
-  event: MigratorEvent,
   options: MigratorOptions,
   logger: Logger,
 ): Promise<LoadCheckResult> {
-  const minutes = event.sinceMinutes ?? 5;
-  if (!(Number.isInteger(minutes) && minutes >= 1 && minutes <= 1440))
-    throw new Error(`migrator: sinceMinutes must be a whole number 1..1440, got ${JSON.stringify(event.sinceMinutes)}`);
   const now = (options.now ?? (() => new Date()))();
-  const since = new Date(now.getTime() - minutes * 60_000);
-  const jobs = await copyJobErrors(driver, since);
+  const failures = await unreportedFailures(driver);
+  const jobs = copyJobErrors(failures);
   // Embedded metric format: CloudWatch turns this log line into the CopyJobLoadErrors metric.
   (options.emitMetric ?? ((line) => process.stdout.write(`${line}\n`)))(loadErrorMetricLog(workgroupName, jobs, now));
   if (jobs.length)
     logger.error(
-      'COPY JOBs failed to load files; auto-copy skips them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix the cause, then run npm run reload-failed (docs/INFRA.md)',
+      'COPY JOBs failed to load files; auto-copy skips them from now on: see retail.load_error_ledger, SYS_COPY_JOB_DETAIL and SYS_LOAD_ERROR_DETAIL, fix the cause, then run npm run reload-failed (docs/INFRA.md)',
       { jobs },
     );
-  return { check: 'copyJobErrors', since: since.toISOString(), jobs };
+  await recordReported(driver, failures, now);
+  return { check: 'copyJobErrors', jobs };
+}
+
+/** The dashboard's secret: injected, or the one the stack names; none when the stack has no dashboard. */
+function dashboardSecret(options: MigratorOptions): DashboardSecret | undefined {
+  if (options.dashboardSecret) return options.dashboardSecret;
+  const arn = process.env.DASHBOARD_SECRET_ARN;
+  return arn ? secretsManagerSecret(new SecretsManagerClient({}), arn) : undefined;
+}
+
+/** On demand: a new dashboard password (stored, then set; readers.ts says why in that order). */
+async function rotate(
+  driver: RedshiftDataDriver,
+  options: MigratorOptions,
+  logger: Logger,
+): Promise<{ rotated: true }> {
+  const secret = dashboardSecret(options);
+  if (!secret) throw new Error('migrator: this stack has no dashboard (env DASHBOARD_SECRET_ARN is unset)');
+  await rotateDashboardPassword(driver, secret);
+  logger.info('dashboard password rotated');
+  return { rotated: true };
 }
 
 /** Applies what is due, loading the landing files that predate a COPY JOB when the bucket is known. */
@@ -177,8 +214,11 @@ async function migrate(
       { files: result.ambiguous },
     );
   }
-  logger.info('migrations done', { ...result, hash });
-  return { ...result, hash };
+  const secret = dashboardSecret(options);
+  // After the migrations: the analyst role the user is granted exists then.
+  const dashboardUser = secret ? await ensureDashboardUser(driver, secret) : undefined;
+  logger.info('migrations done', { ...result, hash, dashboardUser });
+  return { ...result, hash, ...(dashboardUser ? { dashboardUser } : {}) };
 }
 
 /** By hand: the files auto-copy failed to load, each COPYed once by name (see warehouse/reloadFailed.ts). */
@@ -203,6 +243,7 @@ async function reloadFailed(
 export function createMigratorHandler(options: MigratorOptions): {
   (event: MigratorEvent & { check: 'copyJobErrors' }, context?: MigratorContext): Promise<LoadCheckResult>;
   (event: MigratorEvent & { action: 'reloadFailed' }, context?: MigratorContext): Promise<ReloadFailedResult>;
+  (event: MigratorEvent & { action: 'rotateDashboardPassword' }, context?: MigratorContext): Promise<{ rotated: true }>;
   (event?: MigratorEvent, context?: MigratorContext): Promise<MigratorResult>;
 } {
   const logger = new Logger({ serviceName: 'migrator' });
@@ -210,9 +251,9 @@ export function createMigratorHandler(options: MigratorOptions): {
   return (async (event: MigratorEvent = {}, context?: MigratorContext) => {
     checkEvent(event, hash);
     const warehouse = openDriver(options, context);
+    if (event.check === 'copyJobErrors') return checkLoadErrors(warehouse, options, logger);
     if (event.action === 'reloadFailed') return reloadFailed(warehouse.driver, event, options, logger);
-    return event.check === 'copyJobErrors'
-      ? checkLoadErrors(warehouse, event, options, logger)
-      : migrate(warehouse.driver, event, hash, options, logger);
+    if (event.action === 'rotateDashboardPassword') return rotate(warehouse.driver, options, logger);
+    return migrate(warehouse.driver, event, hash, options, logger);
   }) as ReturnType<typeof createMigratorHandler>;
 }

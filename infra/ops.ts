@@ -231,7 +231,7 @@ export class Ops extends pulumi.ComponentResource {
         this.alarm(
           name,
           'copy-job-load-errors',
-          'A COPY JOB failed to load landing files and will skip them from now on: see SYS_COPY_JOB_DETAIL (status E) and SYS_LOAD_ERROR_DETAIL, fix the cause, then run `npm run reload-failed -- --function <migrator>` to load each once (docs/INFRA.md).',
+          'A COPY JOB failed to load landing files and will skip them from now on: the newly failed files are in retail.load_error_ledger (reported_at), their errors in SYS_LOAD_ERROR_DETAIL; fix the cause, then run `npm run reload-failed -- --function <migrator>` to load each once (docs/INFRA.md).',
           aboveZero(
             args.loadErrorMetric.namespace,
             args.loadErrorMetric.name,

@@ -123,7 +123,8 @@ export class Warehouse extends pulumi.ComponentResource {
     );
 
     // A file a COPY JOB fails to load is skipped for good (SYS_COPY_JOB_DETAIL docs): every few
-    // minutes the migrator counts such files into CopyJobLoadErrors, which Ops alarms on.
+    // minutes the migrator counts the failed files it has not reported before (a ledger, no time
+    // window) into CopyJobLoadErrors, which Ops alarms on.
     this.loadErrorMetric = {
       ...LOAD_ERROR_METRIC,
       dimensions: this.workgroup.workgroupName.apply((w): Record<string, string> => ({ Workgroup: w })),
@@ -345,13 +346,13 @@ export class Warehouse extends pulumi.ComponentResource {
     return new aws.scheduler.Schedule(
       `${name}-load-check`,
       {
-        description: 'Counts auto-copy load errors (SYS_COPY_JOB_DETAIL status E) into a CloudWatch metric',
+        description: 'Counts the files auto-copy failed that no check reported yet into a CloudWatch metric',
         scheduleExpression: `rate(${loadCheckMinutes} minute${loadCheckMinutes === 1 ? '' : 's'})`,
         flexibleTimeWindow: { mode: 'OFF' },
         target: {
           arn: this.migrator.function.arn,
           roleArn: checker.role.arn,
-          input: JSON.stringify({ check: 'copyJobErrors', sinceMinutes: loadCheckMinutes }),
+          input: JSON.stringify({ check: 'copyJobErrors' }),
           retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: loadCheckMinutes * 60 },
           deadLetterConfig: { arn: this.loadCheckFailures.arn },
         },

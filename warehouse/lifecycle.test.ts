@@ -11,7 +11,8 @@ import { buildCatalog } from '../kernel/catalog';
 import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
-import { createMigratorHandler, s3Lister, type MigratorResult } from '../handlers/migrator';
+import { createMigratorHandler, s3Lister, type MigratorOptions, type MigratorResult } from '../handlers/migrator';
+import { DASHBOARD_USER, md5Password, memorySecret, passwordProblems, type DashboardSecret } from './readers';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { applyMigrations, MIGRATIONS_TABLE } from './runner';
 import {
@@ -76,9 +77,15 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     );
 
   /** What `pulumi up` does to the warehouse: invoke the migrator with the migrations' hash. */
-  async function deploy(ns: { client: RedshiftDataClient }, c: Config, timeLeftMs?: number): Promise<MigratorResult> {
+  async function deploy(
+    ns: { client: RedshiftDataClient },
+    c: Config,
+    timeLeftMs?: number,
+    dashboardSecret?: DashboardSecret,
+  ): Promise<MigratorResult> {
     const migrations = migrationsFor(c);
     const handler = createMigratorHandler({
+      dashboardSecret,
       migrations,
       workgroupName: 'bfstream-dev',
       database: 'retail',
@@ -92,6 +99,28 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       { hash: migrationsHash(migrations), namespaceId: 'ns-1' },
       timeLeftMs === undefined ? undefined : { getRemainingTimeInMillis: () => deadline - Date.now() },
     );
+  }
+
+  /** The migrator of a namespace, for the scheduled check and the on-demand actions. */
+  const migrator = (ns: { client: RedshiftDataClient }, c: Config, more: Partial<MigratorOptions> = {}) =>
+    createMigratorHandler({
+      migrations: migrationsFor(c),
+      workgroupName: 'bfstream-dev',
+      database: 'retail',
+      client: ns.client,
+      pollMs: 1,
+      ...more,
+    });
+
+  /** A test on a fresh bucket and namespace, with the default config; the namespace closes after. */
+  async function inFreshNamespace(run: (ns: Awaited<ReturnType<typeof namespace>>, config: Config) => Promise<void>) {
+    landing.freshBucket();
+    const ns = await namespace();
+    try {
+      await run(ns, { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' });
+    } finally {
+      await ns.close();
+    }
   }
 
   const namedWrites = (fake: FakeRedshiftData, from = 0) =>
@@ -263,17 +292,13 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(data(await ns.fake.autoCopy())).toEqual([]);
       expect(await ns.fake.autoCopy()).toEqual([]);
       const lines: string[] = [];
-      const migrations = migrationsFor(config);
-      const handler = createMigratorHandler({
-        migrations,
-        workgroupName: 'bfstream-dev',
-        database: 'retail',
-        client: ns.client,
-        pollMs: 1,
-        emitMetric: (l) => lines.push(l),
-      });
+      const handler = migrator(ns, config, { emitMetric: (l) => lines.push(l) });
+      const before = ns.fake.calls.length;
+      // (sinceMinutes: what schedules sent before the ledger; ignored)
       const result = await handler({ check: 'copyJobErrors', sinceMinutes: 5 });
-      expect(result.jobs).toEqual([{ job: 'sales_transactions_autocopy', errors: 1 }]);
+      expect(result.jobs).toEqual([
+        { job: 'sales_transactions_autocopy', errors: 1, files: ['sales/dt=2026-11-27/hour=10/broken.csv'] },
+      ]);
       expect(lines).toHaveLength(1);
       const emf = JSON.parse(lines[0]);
       expect(emf).toMatchObject({
@@ -289,10 +314,12 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
         Workgroup: 'bfstream-dev',
         [LOAD_ERROR_METRIC.name]: 1,
       });
-      // The check migrates nothing.
-      expect(ns.fake.calls.slice(-3).every((c) => !c.body.StatementName)).toBe(true);
-      await expect(handler({ check: 'copyJobErrors', sinceMinutes: 0 })).rejects.toThrow(
-        'sinceMinutes must be a whole number 1..1440, got 0',
+      // The check migrates nothing: no statement named by a migration.
+      expect(namedWrites(ns.fake, before)).toEqual([]);
+      // Reported once: the next check counts nothing.
+      expect((await handler({ check: 'copyJobErrors' })).jobs).toEqual([]);
+      await expect(handler({ check: 'copyJobErrors', action: 'nonsense' } as never)).rejects.toThrow(
+        'migrator: unknown action "nonsense" (expected reloadFailed or rotateDashboardPassword)',
       );
     } finally {
       await ns.close();
@@ -352,12 +379,108 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(data(await ns.fake.autoCopy())).toEqual([]);
       await expectEachEventOnce(ns.db, [good, held]);
       await expect(handler({ action: 'reload' } as never)).rejects.toThrow(
-        'migrator: unknown action "reload" (expected reloadFailed)',
+        'migrator: unknown action "reload" (expected reloadFailed or rotateDashboardPassword)',
       );
     } finally {
       await ns.close();
     }
   });
+
+  test('a file that fails after a check has run is counted by the next check, once, whichever status form SYS_COPY_JOB_DETAIL prints', async () =>
+    inFreshNamespace(async (ns, config) => {
+      await deploy(ns, config);
+      await sleep(CLEAR_OF_BOUNDARY_MS);
+      await putBatch(landing, window('2026-11-27T10:00:00Z', 21));
+      await putBatch(landing, window('2026-11-27T11:00:00Z', 22));
+      const loaded = data(await ns.fake.autoCopy());
+      expect(loaded.length).toBeGreaterThanOrEqual(4);
+      const lines: string[] = [];
+      const handler = migrator(ns, config, { emitMetric: (l) => lines.push(l) });
+      const metric = () => JSON.parse(lines.at(-1)!)[LOAD_ERROR_METRIC.name] as number;
+      // Still pending, enqueued an hour ago: the first check has nothing to report.
+      await ns.db.query(
+        `UPDATE public.sys_copy_job_detail SET status = 'P', enqueue_time = enqueue_time - INTERVAL '1 hour' WHERE file_name = $1`,
+        [loaded[0]],
+      );
+      expect((await handler({ check: 'copyJobErrors' })).jobs).toEqual([]);
+      expect(metric()).toBe(0);
+      // Then it fails: a window over enqueue time would never see it again; the next check counts it.
+      await ns.db.query(`UPDATE public.sys_copy_job_detail SET status = 'E' WHERE file_name = $1`, [loaded[0]]);
+      expect((await handler({ check: 'copyJobErrors' })).jobs.flatMap((j) => j.files)).toEqual([loaded[0]]);
+      expect(metric()).toBe(1);
+      expect((await handler({ check: 'copyJobErrors' })).jobs).toEqual([]);
+      expect(metric()).toBe(0);
+      // The worded form of AWS's example: 'Ingested' is not a failure, 'Failed' is.
+      await ns.db.exec('ALTER TABLE public.sys_copy_job_detail ALTER COLUMN status TYPE VARCHAR(16)');
+      await ns.db.query(`UPDATE public.sys_copy_job_detail SET status = 'Ingested' WHERE file_name = $1`, [loaded[1]]);
+      await ns.db.query(`UPDATE public.sys_copy_job_detail SET status = 'Failed' WHERE file_name = $1`, [loaded[2]]);
+      expect((await handler({ check: 'copyJobErrors' })).jobs.flatMap((j) => j.files)).toEqual([loaded[2]]);
+      expect(metric()).toBe(1);
+      const ledger = await ns.db.query<{ file_name: string; status: string }>(
+        'SELECT file_name, status FROM retail.load_error_ledger ORDER BY file_name',
+      );
+      expect(ledger.rows).toEqual(
+        [
+          { file_name: loaded[0], status: 'E' },
+          { file_name: loaded[2], status: 'Failed' },
+        ].sort((a, b) => (a.file_name < b.file_name ? -1 : 1)),
+      );
+    }));
+
+  test("the dashboard's database user: made from a secret with no value, analyst role only, no password in any statement; rotation stores, then sets", async () =>
+    inFreshNamespace(async (ns, config) => {
+      const memory = memorySecret();
+      const writes: number[] = [];
+      // Where each write falls among the statements sent: the secret is written before the SQL that uses it.
+      const secret: DashboardSecret = {
+        read: () => memory.read(),
+        write: async (v) => {
+          writes.push(ns.fake.sent().length);
+          await memory.write(v);
+        },
+      };
+      const first = await deploy(ns, config, undefined, secret);
+      expect(first.dashboardUser).toBe('created');
+      const value = (await memory.read())!;
+      expect(value.username).toBe(DASHBOARD_USER);
+      expect(passwordProblems(value.password)).toEqual([]);
+      const hashOf = async () =>
+        (
+          await ns.db.query<{ rolpassword: string }>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [
+            DASHBOARD_USER,
+          ])
+        ).rows[0]?.rolpassword;
+      expect(await hashOf()).toBe(md5Password(DASHBOARD_USER, value.password));
+      const sql = () => JSON.stringify(ns.fake.sent());
+      expect(sql()).not.toContain(value.password);
+      expect(JSON.stringify(migrationsFor(config))).not.toContain(value.password);
+      const roles = await ns.db.query<{ role: string }>(
+        'SELECT b.rolname AS role FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = $1',
+        [DASHBOARD_USER],
+      );
+      expect(roles.rows).toEqual([{ role: 'bfstream_analyst' }]);
+
+      const before = ns.fake.calls.length;
+      expect((await deploy(ns, config, undefined, secret)).dashboardUser).toBe('unchanged');
+      expect(namedWrites(ns.fake, before)).toEqual([]);
+
+      const handler = migrator(ns, config, { dashboardSecret: secret });
+      // The ALTER fails: the secret already holds the new password, and a second rotation ends the lock-out.
+      ns.fake.failWhen(/^ALTER USER/, 'connection reset');
+      await expect(handler({ action: 'rotateDashboardPassword' })).rejects.toThrow(/connection reset/);
+      const stored = (await memory.read())!.password;
+      expect(stored).not.toBe(value.password);
+      expect(await hashOf()).toBe(md5Password(DASHBOARD_USER, value.password));
+      ns.fake.clearFailures();
+      expect(await handler({ action: 'rotateDashboardPassword' })).toEqual({ rotated: true });
+      const rotated = (await memory.read())!.password;
+      expect(await hashOf()).toBe(md5Password(DASHBOARD_USER, rotated));
+      const sent = ns.fake.sent();
+      const alter = sent.length - 1 - [...sent].reverse().findIndex((s) => /^ALTER USER/.test(String(s)));
+      expect(writes.at(-1)!).toBeLessThanOrEqual(alter);
+      expect(sql()).not.toContain(rotated);
+      expect(memory.writes).toBe(3);
+    }));
 
   test('a crash after COPY JOB CREATE, before its tracking row: the next deploy keeps the job instead of failing on it', async () => {
     landing.freshBucket();

@@ -20,6 +20,8 @@ import {
 } from './schema';
 import { renderGrants, renderViewGrants } from './grants';
 import { releases, releasedVersioned } from './releases';
+import { loadErrorLedgerMigration } from './loadErrorLedger';
+import { engineerMonitorMigration } from './readers';
 import { literal, quoteIdent } from './sql';
 import { repeatableMigration as repeatable, type CopyJobSpec, type Migration } from './migration';
 import { loadLogAttempts } from './loadLogAttempts';
@@ -167,7 +169,11 @@ export const COPY_JOB_RUNS = qualified('copy_job_runs');
  * does not concern). Write its SQL as literal text, not rendered from the live model: once a
  * release ships it, it never changes (releases.test.ts holds every release to its frozen text).
  */
-const UNRELEASED_VERSIONED: readonly ((dialect: Dialect) => Migration | undefined)[] = [loadLogAttempts];
+const UNRELEASED_VERSIONED: readonly ((dialect: Dialect) => Migration | undefined)[] = [
+  loadLogAttempts,
+  loadErrorLedgerMigration,
+  (dialect) => (dialect === 'redshift' ? engineerMonitorMigration() : undefined),
+];
 
 /**
  * The versioned migrations of a dialect: every released one as its release froze it (so a later

@@ -63,6 +63,8 @@ describe('Redshift DDL', () => {
       ['0004_views', false],
       ['0004_views_grants', true],
       ['0005_copy_job_ledger', true],
+      ['0007_load_error_ledger', true],
+      ['0008_engineer_monitor', true],
       ['R__copy_job_inventory', false],
       ['R__copy_job_sales', false],
       ['R__dims', true],

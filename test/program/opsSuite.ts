@@ -58,7 +58,7 @@ function expectLoadCheck(s: StackRun, byName: Record<string, AlarmInputs>): void
   const check = named(run, 'aws:scheduler/schedule:Schedule', 'warehouse-load-check');
   expect(check.inputs.target).toMatchObject({
     arn: s.arnOf(FN, 'warehouse-migrator'),
-    input: JSON.stringify({ check: 'copyJobErrors', sinceMinutes: 5 }),
+    input: JSON.stringify({ check: 'copyJobErrors' }),
     deadLetterConfig: { arn: s.arnOf(Q, 'warehouse-load-check-failures') },
   });
   expect(check.inputs.scheduleExpression).toBe('rate(5 minutes)');

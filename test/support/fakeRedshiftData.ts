@@ -4,8 +4,9 @@
 //
 // With a PGlite it plays a small Redshift: the Redshift-only clauses of our DDL are
 // dropped (DISTSTYLE, SORTKEY, ENCODE, BACKUP, AUTO REFRESH, and the informational
-// PRIMARY/FOREIGN KEYs Redshift never enforces), role grammar and scoped grants adapted, COPY reads CSV from S3 (fauxqs),
-// COPY ... JOB CREATE and COPY JOB DROP keep SYS_COPY_JOB, and autoCopy() does what
+// PRIMARY/FOREIGN KEYs Redshift never enforces), role grammar and scoped grants adapted, COPY reads
+// CSV from S3 (fauxqs), COPY ... JOB CREATE and COPY JOB DROP keep SYS_COPY_JOB, a grant of a sys:
+// role is listed in SVV_ROLE_GRANTS (Postgres has no such roles), and autoCopy() does what
 // auto-copy does: load each file created after its job, once by name.
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createServer, type Server } from 'node:http';
@@ -121,6 +122,7 @@ export function redshiftToPostgres(sql: string): string {
 const COPY =
   /^COPY\s+(\S+)\s*\(([^)]*)\)\s*\nFROM\s+'s3:\/\/([^/']+)\/([^']*)'\n([\s\S]*?)(?:\nJOB CREATE (\w+) AUTO ON)?$/;
 const COPY_JOB_DROP = /^COPY JOB DROP (\w+)$/;
+const SYSTEM_ROLE_GRANT = /^GRANT ROLE (sys:\w+) TO ROLE (\w+)$/;
 
 export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOptions = {}): Promise<FakeRedshiftData> {
   const statements = new Map<string, Statement>();
@@ -133,7 +135,8 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
     await db.exec(`CREATE TABLE IF NOT EXISTS public.sys_copy_job (job_id SERIAL PRIMARY KEY, job_name VARCHAR(128) NOT NULL UNIQUE, iam_role VARCHAR(128), job_text VARCHAR(256), is_auto INTEGER,
       created_at TIMESTAMPTZ NOT NULL, target_table TEXT NOT NULL, target_columns TEXT NOT NULL, bucket TEXT NOT NULL, prefix TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS public.sys_copy_job_detail (job_id INTEGER NOT NULL, job_name TEXT NOT NULL, file_location TEXT NOT NULL, file_name TEXT NOT NULL, status CHAR(1) NOT NULL,
-        enqueue_time TIMESTAMP NOT NULL, rows_loaded BIGINT, PRIMARY KEY (job_id, file_name));`);
+        enqueue_time TIMESTAMP NOT NULL, rows_loaded BIGINT, PRIMARY KEY (job_id, file_name));
+      CREATE TABLE IF NOT EXISTS public.svv_role_grants (role_name TEXT NOT NULL, granted_role_name TEXT NOT NULL, PRIMARY KEY (role_name, granted_role_name));`);
   }
 
   async function listS3(bucket: string, prefix: string): Promise<{ key: string; lastModified: Date }[]> {
@@ -172,6 +175,15 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
       if (inBatch) throw new Error('COPY JOB DROP cannot run inside a transaction block');
       const gone = await tx.query('DELETE FROM public.sys_copy_job WHERE job_name = $1', [drop[1]]);
       if (!gone.affectedRows) throw new Error(`COPY JOB ${drop[1]} does not exist`);
+      return;
+    }
+    const systemRole = SYSTEM_ROLE_GRANT.exec(sql);
+    if (systemRole) {
+      // Postgres has no sys: roles: recorded where Redshift lists role grants (SVV_ROLE_GRANTS).
+      await tx.query(
+        'INSERT INTO public.svv_role_grants (role_name, granted_role_name) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [systemRole[2], systemRole[1]],
+      );
       return;
     }
     const copy = COPY.exec(sql);
