@@ -107,7 +107,8 @@ export class Ops extends pulumi.ComponentResource {
             Sid: 'CloudWatchPublishes',
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            // AWS's example grants every GenerateDataKey variant (policy rule sns-key-lets-cloudwatch-publish).
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: ['*'],
             Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
           },
