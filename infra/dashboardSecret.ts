@@ -9,7 +9,8 @@
 // which QuickSight creates when an admin grants it secrets in its console (one step of the
 // turn-on in docs/INFRA.md):
 // https://docs.aws.amazon.com/quicksight/latest/user/secrets-manager-integration.html
-// The key policy lets that role decrypt this secret only, through Secrets Manager, so the console
+// The key encrypts this secret and nothing else; its policy lets that role decrypt, through Secrets
+// Manager only (where the role's console-granted policy names the secrets it may read), so the console
 // grant is the only step: the role exists only after it, and a key policy that named it before
 // would be refused (a principal must exist), hence aws:PrincipalArn rather than a Principal.
 import * as aws from '@pulumi/aws';
@@ -45,7 +46,6 @@ export function declareDashboardSecret(
   const { accountId } = args.aws;
   // Secrets Manager appends -<6 characters> to the name in the ARN; the prefix adds a suffix of its own.
   const namePrefix = `${args.namePrefix}-dashboard-`;
-  const secretArns = arnIn(args.aws, 'secretsmanager', `secret:${namePrefix}*`);
   const statements: PolicyStatement[] = [
     {
       Sid: 'AccountAdministers',
@@ -63,7 +63,6 @@ export function declareDashboardSecret(
       Condition: {
         StringEquals: { 'kms:CallerAccount': accountId, 'kms:ViaService': secretsManagerEndpoint(args.aws) },
         ArnEquals: { 'aws:PrincipalArn': quicksightSecretsRoleArns(args.aws) },
-        StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
       },
     },
   ];

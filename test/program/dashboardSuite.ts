@@ -14,6 +14,10 @@ import {
 import { definitionProblems, INPUT_COLUMN_TYPES, type Json } from '../../infra/dashboardRules';
 import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
 import { policyOf } from './stackRun';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeFailure, evaluateMatrices, matrixSection, renderMatrices } from '../../tools/accessMatrix';
+import { dashboardAccessTables, dashboardAccessTitles } from '../../tools/accessTables';
 
 const SECRET = 'aws:secretsmanager/secret:Secret';
 const ANALYSTS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/analysts`;
@@ -199,6 +203,13 @@ export function quicksightSuite(stack: 'dev' | 'prod'): void {
         const twin = [...section.matchAll(/data-panel="([^"]+)"/g)].map((m) => m[1]);
         expect({ sheet: sheet.id, panels: quicksight }).toEqual({ sheet: sheet.id, panels: twin });
       }
+    });
+
+    test("the IAM evaluator: the migrator reads, writes and describes the dashboard secret only; QuickSight's secrets role reads it only", async () => {
+      const results = await evaluateMatrices(run, dashboardAccessTables);
+      expect(results.filter((r) => !r.ok).map(describeFailure)).toEqual([]);
+      const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'INFRA.md'), 'utf8');
+      expect(matrixSection(doc, 'dashboard-access-matrix')).toBe(renderMatrices(results, dashboardAccessTitles).trim());
     });
 
     test('the policy pack still finds zero violations', () => {
