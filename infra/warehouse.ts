@@ -83,6 +83,15 @@ export function warehouseZoneProblems(region: string, names: string[], zoneIds: 
   ];
 }
 
+/** The Region's first three zones, once their IDs in this account pass warehouseZoneProblems; else an error naming the zone. */
+export async function checkWarehouseZones(region: string, opts?: pulumi.InvokeOptions): Promise<string[]> {
+  const zones = await aws.getAvailabilityZones({}, opts);
+  new Problems()
+    .add(...warehouseZoneProblems(region, zones.names, zones.zoneIds))
+    .throwIfAny('Warehouse subnets', (m) => new Error(m));
+  return zones.names.slice(0, REDSHIFT_SERVERLESS_MIN_ZONES);
+}
+
 export class Warehouse extends pulumi.ComponentResource {
   readonly vpc: awsx.ec2.Vpc;
   readonly securityGroup: aws.ec2.SecurityGroup;
@@ -221,13 +230,9 @@ export class Warehouse extends pulumi.ComponentResource {
    * change without replacing it).
    */
   private checkedSubnetIds(args: WarehouseArgs): pulumi.Output<string[]> {
-    const zones = aws.getAvailabilityZonesOutput({}, { parent: this });
-    return pulumi.all([zones, this.vpc.isolatedSubnetIds]).apply(([z, subnetIds]) => {
-      new Problems()
-        .add(...warehouseZoneProblems(args.aws.region, z.names, z.zoneIds))
-        .throwIfAny(`Warehouse subnets`, (m) => new Error(m));
-      return subnetIds;
-    });
+    return pulumi
+      .all([checkWarehouseZones(args.aws.region, { parent: this }), this.vpc.isolatedSubnetIds])
+      .apply(([, subnetIds]) => subnetIds);
   }
 
   /** SQL in from the VPC; out, only HTTPS to S3 through the gateway endpoint. */
