@@ -16,7 +16,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { arnIn, type AwsContext } from './awsContext';
-import { policyDocument, type PolicyStatement } from './iam';
+import { accountAdministersKey, policyDocument, type PolicyStatement } from './iam';
 
 /** The database user the migrator creates and writes into the secret. */
 export const DASHBOARD_DB_USER = 'bfstream_dashboard';
@@ -47,13 +47,7 @@ export function declareDashboardSecret(
   // Secrets Manager appends -<6 characters> to the name in the ARN; the prefix adds a suffix of its own.
   const namePrefix = `${args.namePrefix}-dashboard-`;
   const statements: PolicyStatement[] = [
-    {
-      Sid: 'AccountAdministers',
-      Effect: 'Allow',
-      Principal: { AWS: arnIn(args.aws, 'iam', 'root', false) },
-      Action: ['kms:*'],
-      Resource: ['*'],
-    },
+    accountAdministersKey(args.aws),
     {
       Sid: 'QuickSightReadsDashboardSecret',
       Effect: 'Allow',
