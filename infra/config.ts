@@ -217,7 +217,7 @@ export const configFields = {
   quicksightSecretGranted: field(
     bool(),
     false,
-    "Set once QuickSight's Secrets Manager role may read the dashboard secret (docs/INFRA.md, turn-on step 3): QuickSight refuses a data source whose secret it cannot read; requires dashboardEnabled.",
+    "Set once QuickSight's Secrets Manager role may read the dashboard secret (docs/INFRA.md, turn-on step 4): QuickSight refuses a data source whose secret it cannot read; requires dashboardEnabled.",
   ),
   quicksightPrincipalArn: field(
     quicksightArn(),
