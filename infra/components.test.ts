@@ -58,6 +58,7 @@ test.each([
         runtime: 'nodejs22.x',
         migratorTimeoutSeconds: 60,
         logRetentionDays: 7,
+        auditLogRetentionDays: 90,
         loadCheckMinutes: 0,
       }),
     /Warehouse warehouse: warehouseName must be 3-64 lowercase letters, digits or hyphens, got "Bad_Name"; loadCheckMinutes must be 1\.\.60, got 0/,

@@ -67,6 +67,15 @@ describe('stack config', () => {
     });
   });
 
+  test("QuickSight's secret grant needs the dashboard (it grants the dashboard's secret); audit log retention is one CloudWatch accepts", () => {
+    expect(problemsOf({ 'bfstream:quicksightSecretGranted': 'true', 'bfstream:auditLogRetentionDays': '100' })).toEqual(
+      [
+        'bfstream:auditLogRetentionDays: must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
+        'bfstream:quicksightSecretGranted: requires dashboardEnabled: the secret it grants exists only with the dashboard',
+      ],
+    );
+  });
+
   test('a bad config lists every problem, each naming its key', () => {
     const problems = problemsOf({
       'bfstream:batchsize': '10',

@@ -60,6 +60,17 @@ const required = <S extends z.ZodTypeAny>(schema: S, doc: string, hint: string) 
   hint,
 });
 
+/** A retention CloudWatch Logs accepts (PutRetentionPolicy's list of values). */
+const retentionDays = () =>
+  decoded(
+    z
+      .number()
+      .refine(
+        (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
+        `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      ),
+  );
+
 /** '' or a QuickSight user or group ARN. */
 const quicksightArn = () =>
   z.union([
@@ -142,17 +153,11 @@ export const configFields = {
     1_209_600,
     'Retention of the DLQs (s); must exceed messageRetentionSeconds.',
   ),
-  logRetentionDays: field(
-    decoded(
-      z
-        .number()
-        .refine(
-          (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
-          `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
-        ),
-    ),
-    14,
-    'Retention of every function log group (days).',
+  logRetentionDays: field(retentionDays(), 14, 'Retention of every function log group (days).'),
+  auditLogRetentionDays: field(
+    retentionDays(),
+    90,
+    "Retention of the warehouse's audit log groups (connection, user and user-activity logs the namespace exports; days).",
   ),
   rawRetentionDays: field(int(1, 3650), 30, 'Days before landing files under sales/ and inventory/ expire.'),
   rejectedRetentionDays: field(int(1, 3650), 30, 'Days before files under rejected/ expire.'),
@@ -207,7 +212,12 @@ export const configFields = {
   dashboardEnabled: field(
     bool(),
     false,
-    'Declare the QuickSight data source, data sets, dashboard and analysis (needs a QuickSight subscription).',
+    "Create the dashboard's database user and its Secrets Manager secret; with quicksightSecretGranted, also the QuickSight data source, data sets, dashboard and analysis (needs a QuickSight subscription).",
+  ),
+  quicksightSecretGranted: field(
+    bool(),
+    false,
+    "Set once QuickSight's Secrets Manager role may read the dashboard secret (docs/INFRA.md, turn-on step 4): QuickSight refuses a data source whose secret it cannot read; requires dashboardEnabled.",
   ),
   quicksightPrincipalArn: field(
     quicksightArn(),
@@ -450,6 +460,9 @@ function checkUsers({ v, has, fail }: Parsed): void {
 function checkDashboard({ v, has, fail }: Parsed): void {
   if (has('dashboardEnabled', 'quicksightPrincipalArn') && v.dashboardEnabled && v.quicksightPrincipalArn === '')
     fail('quicksightPrincipalArn', 'is required when dashboardEnabled is true');
+  // The grant names the dashboard secret, which only dashboardEnabled creates.
+  if (has('dashboardEnabled', 'quicksightSecretGranted') && v.quicksightSecretGranted && !v.dashboardEnabled)
+    fail('quicksightSecretGranted', 'requires dashboardEnabled: the secret it grants exists only with the dashboard');
 }
 
 export interface ParseOptions {

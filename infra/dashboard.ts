@@ -263,8 +263,10 @@ export interface QuickSightDashboardArgs {
   workgroupEndpoint: pulumi.Input<{ address: string; port: number }>;
   /** The database the data sets query. */
   database: string;
-  /** Secrets Manager secret holding the database credentials QuickSight signs in with. */
+  /** Secrets Manager secret holding the database credentials QuickSight signs in with (the dashboard's own user). */
   credentialsSecretArn: pulumi.Input<string>;
+  /** What must exist first: the migration that creates the views and the dashboard's database user. */
+  after?: pulumi.Resource[];
   /**
    * Tags of the aws-native dashboard and analysis: the stack's `aws:defaultTags` reach the aws
    * provider's resources only, so the program passes them to the native provider too.
@@ -408,7 +410,7 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
         sslProperties: { disableSsl: false },
         permissions: grant(args.authorArns, DATA_SOURCE_ACTIONS),
       },
-      { parent: this },
+      { parent: this, dependsOn: args.after },
     );
   }
 
@@ -438,7 +440,7 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
         ],
         permissions: grant(args.authorArns, DATA_SET_ACTIONS),
       },
-      { parent: this },
+      { parent: this, dependsOn: args.after },
     );
   }
 
@@ -478,7 +480,7 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
         },
         versionDescription: 'Rendered from warehouse/panels.ts',
       },
-      { parent: this, provider: native },
+      { parent: this, provider: native, dependsOn: args.after },
     );
     const analysis = new quicksight.Analysis(
       `${name}-analysis`,
@@ -489,7 +491,7 @@ export class QuickSightDashboard extends pulumi.ComponentResource {
         definition,
         permissions: grant(args.authorArns, ANALYSIS_AUTHOR_ACTIONS),
       },
-      { parent: this, provider: native },
+      { parent: this, provider: native, dependsOn: args.after },
     );
     return { dashboard, analysis };
   }

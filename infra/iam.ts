@@ -3,6 +3,7 @@
 // managed policies are attached anywhere in this program.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { arnIn, type AwsContext } from './awsContext';
 
 export interface PolicyStatement {
   Sid: string;
@@ -29,6 +30,21 @@ function trustPolicy(services: string[], accountId?: pulumi.Input<string>): pulu
       ...(accountId ? { Condition: { StringEquals: { 'aws:SourceAccount': accountId } } } : {}),
     },
   ]);
+}
+
+/**
+ * The first statement of every key policy: the account administers the key, which lets IAM
+ * policies grant its use (AWS KMS developer guide, default key policy). In a key policy,
+ * Resource "*" means this key and nothing else.
+ */
+export function accountAdministersKey(context: AwsContext): PolicyStatement {
+  return {
+    Sid: 'AccountAdministers',
+    Effect: 'Allow',
+    Principal: { AWS: arnIn(context, 'iam', 'root', false) },
+    Action: ['kms:*'],
+    Resource: ['*'],
+  };
 }
 
 /** Writing to one log group; the group itself is declared by the program (no CreateLogGroup). */

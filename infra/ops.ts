@@ -3,8 +3,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { streamNames, type StreamName } from '../kernel/contracts';
-import { arnIn, type AwsContext } from './awsContext';
-import { policyDocument } from './iam';
+import type { AwsContext } from './awsContext';
+import { accountAdministersKey, policyDocument } from './iam';
 
 export interface OpsArgs {
   /** Each stream queue's name: its oldest-message alarm and dashboard metrics. */
@@ -96,18 +96,13 @@ export class Ops extends pulumi.ComponentResource {
         deletionWindowInDays: 7,
         // In a key policy, Resource "*" means this key and nothing else.
         policy: policyDocument([
-          {
-            Sid: 'AccountAdministers',
-            Effect: 'Allow',
-            Principal: { AWS: arnIn(args.aws, 'iam', 'root', false) },
-            Action: ['kms:*'],
-            Resource: ['*'],
-          },
+          accountAdministersKey(args.aws),
           {
             Sid: 'CloudWatchPublishes',
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            // AWS's example grants every GenerateDataKey variant (policy rule sns-key-lets-cloudwatch-publish).
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Resource: ['*'],
             Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
           },

@@ -78,7 +78,9 @@ export function definePipeline(
   });
   const ops = declareOps(s, { streams, functions, warehouse, schedule });
   declareAccess(s, { streams, functions, warehouse, schedule, ops });
-  const quicksight = cfg.dashboardEnabled ? declareQuickSight(s, warehouse) : undefined;
+  // The data source needs QuickSight's grant on the dashboard secret, which an admin gives after
+  // the first deploy created it (docs/INFRA.md, turn it on).
+  const quicksight = cfg.dashboardEnabled && cfg.quicksightSecretGranted ? declareQuickSight(s, warehouse) : undefined;
 
   return {
     queueUrls: perStream((st) => streams.queues[st].queue.url),
@@ -147,6 +149,8 @@ function declareWarehouse({ cfg, aws: context, baseName, catalog }: Stack, landi
     runtime: cfg.lambdaRuntime,
     migratorTimeoutSeconds: cfg.migratorTimeoutSeconds,
     logRetentionDays: cfg.logRetentionDays,
+    auditLogRetentionDays: cfg.auditLogRetentionDays,
+    dashboardIdentity: cfg.dashboardEnabled,
   });
 }
 
@@ -202,6 +206,8 @@ function declareAccess({ cfg, aws: context }: Stack, d: Declared & { ops: Ops })
 
 /** The analysts' QuickSight dashboard over the warehouse, reached through its VPC. */
 function declareQuickSight({ cfg, aws: context, baseName }: Stack, warehouse: Warehouse): QuickSightDashboard {
+  const { dashboardSecret } = warehouse;
+  if (!dashboardSecret) throw new Error('the QuickSight dashboard needs the warehouse to declare its dashboard secret');
   return new QuickSightDashboard('dashboard', {
     idPrefix: baseName,
     aws: context,
@@ -216,7 +222,10 @@ function declareQuickSight({ cfg, aws: context, baseName }: Stack, warehouse: Wa
       port: e[0]?.port ?? REDSHIFT_PORT,
     })),
     database: cfg.database,
-    credentialsSecretArn: warehouse.namespace.adminPasswordSecretArn,
+    // The dashboard's own database user (the analyst role: views only), never the admin secret.
+    credentialsSecretArn: dashboardSecret.secret.arn,
+    // The migration creates the views the data sets read and the user the data source signs in as.
+    after: [warehouse.migration],
     defaultTags: defaultTags(),
   });
 }

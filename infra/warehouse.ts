@@ -5,7 +5,9 @@ import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
 import { streamNames } from '../kernel/contracts';
 import { Problems } from '../kernel/problems';
+import { REDSHIFT_SERVERLESS_MIN_ZONES, REDSHIFT_SERVERLESS_UNSUPPORTED_ZONE_IDS } from '../kernel/awsLimits';
 import { arnIn, type AwsContext } from './awsContext';
+import { dashboardSecretStatements, declareDashboardSecret, type DashboardSecret } from './dashboardSecret';
 import { deployFunction, type DeployedFunction } from './functions';
 import { policyDocument, serviceRole, type PolicyStatement } from './iam';
 import { migratorArchive } from './lambdaPackaging';
@@ -42,11 +44,53 @@ export interface WarehouseArgs {
   migratorTimeoutSeconds: number;
   /** Retention of the migrator's log group (days). */
   logRetentionDays: number;
+  /** Retention of the log groups the namespace exports its audit logs to (days). */
+  auditLogRetentionDays: number;
+  /** Create the dashboard's database secret for the migrator to fill (dashboardEnabled). */
+  dashboardIdentity?: boolean;
   /** How often the migrator counts auto-copy's load errors into a metric (1..60 minutes); default 5. */
   loadCheckMinutes?: number;
 }
 
 export const REDSHIFT_PORT = 5439;
+
+/** The audit logs the namespace exports to CloudWatch Logs. */
+export const LOG_EXPORTS = ['userlog', 'connectionlog', 'useractivitylog'] as const;
+/**
+ * Where Redshift Serverless exports a log: it uses a log group of this name if one exists, and
+ * otherwise creates one that never expires. https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html
+ */
+export const auditLogGroupName = (namespaceName: string, logType: string): string =>
+  `/aws/redshift/${namespaceName}/${logType}`;
+
+/**
+ * Problems of the zones a workgroup would get (awsx's VPC takes the first three of the Region,
+ * by name): a zone whose ID Redshift Serverless does not support, or fewer than three zones.
+ */
+export function warehouseZoneProblems(region: string, names: string[], zoneIds: string[]): string[] {
+  const unsupported = REDSHIFT_SERVERLESS_UNSUPPORTED_ZONE_IDS[region] ?? [];
+  const chosen = names.slice(0, REDSHIFT_SERVERLESS_MIN_ZONES).map((name, i) => ({ name, id: zoneIds[i] }));
+  return [
+    ...(chosen.length < REDSHIFT_SERVERLESS_MIN_ZONES
+      ? [`${region} has ${chosen.length} zones; Redshift Serverless needs ${REDSHIFT_SERVERLESS_MIN_ZONES}`]
+      : []),
+    ...chosen
+      .filter((z) => unsupported.includes(z.id))
+      .map(
+        (z) =>
+          `zone ${z.name} is ${z.id} in this account, which Redshift Serverless does not support (kernel/awsLimits.ts); deploy in another Region or account (docs/INFRA.md, "Zones by ID")`,
+      ),
+  ];
+}
+
+/** The Region's first three zones, once their IDs in this account pass warehouseZoneProblems; else an error naming the zone. */
+export async function checkWarehouseZones(region: string, opts?: pulumi.InvokeOptions): Promise<string[]> {
+  const zones = await aws.getAvailabilityZones({}, opts);
+  new Problems()
+    .add(...warehouseZoneProblems(region, zones.names, zones.zoneIds))
+    .throwIfAny('Warehouse subnets', (m) => new Error(m));
+  return zones.names.slice(0, REDSHIFT_SERVERLESS_MIN_ZONES);
+}
 
 export class Warehouse extends pulumi.ComponentResource {
   readonly vpc: awsx.ec2.Vpc;
@@ -58,6 +102,10 @@ export class Warehouse extends pulumi.ComponentResource {
   readonly integration: aws.redshift.Integration;
   readonly migrator: DeployedFunction;
   readonly migration: aws.lambda.Invocation;
+  /** The log groups the namespace exports its audit logs to, declared so they expire. */
+  readonly auditLogGroups: aws.cloudwatch.LogGroup[];
+  /** The dashboard's database secret (dashboardIdentity only); the migrator writes its value. */
+  readonly dashboardSecret?: DashboardSecret;
   /** Runs the migrator's load-error check; starts after the migration, like the producer's schedule. */
   readonly loadCheck: aws.scheduler.Schedule;
   /** Load checks Scheduler could not deliver, or that failed: an unwatched warehouse. */
@@ -87,6 +135,14 @@ export class Warehouse extends pulumi.ComponentResource {
     this.securityGroup = this.declareSecurityGroup(name, args);
     const copy = this.declareCopyRole(name, args);
     this.copyRole = copy.role;
+    this.auditLogGroups = LOG_EXPORTS.map(
+      (logType) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-${logType}-logs`,
+          { name: auditLogGroupName(args.warehouseName, logType), retentionInDays: args.auditLogRetentionDays },
+          { parent: this },
+        ),
+    );
     this.namespace = this.declareNamespace(name, args, copy);
     this.workgroup = this.declareWorkgroup(name, args);
     this.endpoint = this.workgroup.endpoints.apply((e) => (e?.[0] ? `${e[0].address}:${e[0].port}` : ''));
@@ -107,6 +163,12 @@ export class Warehouse extends pulumi.ComponentResource {
       { sqsManagedSseEnabled: true, messageRetentionSeconds: 1_209_600 },
       { parent: this },
     );
+    if (args.dashboardIdentity)
+      this.dashboardSecret = declareDashboardSecret(
+        name,
+        { namePrefix: args.warehouseName, aws: args.aws },
+        { parent: this },
+      );
     const migrations = args.migrations(copy.role.arn);
     this.migrationsHash = migrations.apply(migrationsHash);
     this.migrator = this.declareMigrator(name, args, migrations);
@@ -160,6 +222,18 @@ export class Warehouse extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+  }
+
+  /**
+   * The VPC's subnets once their zones pass warehouseZoneProblems: a zone name maps to a different
+   * zone ID per account, so the IDs are read (getAvailabilityZones, as awsx reads the names) and a
+   * bad one fails the preview, naming it, before the workgroup is created (its subnets cannot
+   * change without replacing it).
+   */
+  private checkedSubnetIds(args: WarehouseArgs): pulumi.Output<string[]> {
+    return pulumi
+      .all([checkWarehouseZones(args.aws.region, { parent: this }), this.vpc.isolatedSubnetIds])
+      .apply(([, subnetIds]) => subnetIds);
   }
 
   /** SQL in from the VPC; out, only HTTPS to S3 through the gateway endpoint. */
@@ -230,9 +304,10 @@ export class Warehouse extends pulumi.ComponentResource {
         manageAdminPassword: true,
         iamRoles: [copy.role.arn],
         defaultIamRoleArn: copy.role.arn,
-        logExports: ['userlog', 'connectionlog', 'useractivitylog'],
+        logExports: [...LOG_EXPORTS],
       },
-      { parent: this, dependsOn: [copy.policy] },
+      // Its log groups first, so Redshift exports into them rather than create its own.
+      { parent: this, dependsOn: [copy.policy, ...this.auditLogGroups] },
     );
   }
 
@@ -246,7 +321,7 @@ export class Warehouse extends pulumi.ComponentResource {
         ...(args.maxCapacity ? { maxCapacity: args.maxCapacity } : {}),
         publiclyAccessible: false,
         enhancedVpcRouting: true,
-        subnetIds: this.vpc.isolatedSubnetIds,
+        subnetIds: this.checkedSubnetIds(args),
         securityGroupIds: [this.securityGroup.id],
         // No configParameters: AWS returns the whole parameter set, so declaring some keys gives a
         // perpetual diff and AWS refuses the no-op update, failing every later `pulumi up`
@@ -301,13 +376,18 @@ export class Warehouse extends pulumi.ComponentResource {
           DATABASE: args.database,
           SECRET_ARN: this.namespace.adminPasswordSecretArn,
           LANDING_BUCKET: args.bucketName,
+          // The migrator creates the dashboard's database user and writes its credentials here.
+          ...(this.dashboardSecret ? { DASHBOARD_SECRET_ARN: this.dashboardSecret.secret.arn } : {}),
         },
-        statements: migratorStatements({
-          workgroupArn: this.workgroup.arn,
-          bucketArn: args.bucketArn,
-          loadCheckFailuresArn: this.loadCheckFailures.arn,
-          adminSecretArn: this.namespace.adminPasswordSecretArn,
-        }),
+        statements: [
+          ...migratorStatements({
+            workgroupArn: this.workgroup.arn,
+            bucketArn: args.bucketArn,
+            loadCheckFailuresArn: this.loadCheckFailures.arn,
+            adminSecretArn: this.namespace.adminPasswordSecretArn,
+          }),
+          ...(this.dashboardSecret ? dashboardSecretStatements(this.dashboardSecret, args.aws) : []),
+        ],
       },
       this,
     );

@@ -45,3 +45,16 @@ export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** An EventBridge rate expression, `rate(5 minutes)`; the unit is singular for a value of 1.
  * https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based */
 export const RATE_EXPRESSION_PATTERN = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+
+/** Redshift Serverless: a workgroup's subnets must be in at least three supported Availability Zone
+ * IDs; zone names map to IDs differently per account, so the check is by ID.
+ * https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html
+ * That page names no unsupported IDs; this list holds the ones known to refuse a workgroup, by
+ * Region (use1-az3 is the us-east-1 zone AWS documents as constrained for newer services, e.g.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-msk-cluster-brokernodegroupinfo.html).
+ * Add a zone here when CreateWorkgroup refuses it: the program then fails at preview, naming it. */
+export const REDSHIFT_SERVERLESS_UNSUPPORTED_ZONE_IDS: Readonly<Record<string, readonly string[]>> = {
+  'us-east-1': ['use1-az3'],
+};
+/** Redshift Serverless needs subnets in three zones (the same page). */
+export const REDSHIFT_SERVERLESS_MIN_ZONES = 3;

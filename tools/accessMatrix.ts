@@ -5,6 +5,7 @@
 // with its path, aws:username, aws:userid, aws:MultiFactorAuthPresent, aws:SecureTransport).
 // The tables themselves live in tools/accessTables.ts; tests and docs/INFRA.md both use them.
 import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis } from '@cloud-copilot/iam-simulate';
+import { QUICKSIGHT_SECRETS_ROLE } from '../infra/dashboardSecret';
 import { MOCK_ACCOUNT, ofType, type MockedResource, type MockRun } from './mockGraph';
 
 export interface PolicyDoc {
@@ -93,6 +94,8 @@ export function principalsOf(run: MockRun): Record<string, Principal> {
         .map((p) => ({ name: p.name, policy: parse(p.inputs.policy) })),
     };
   }
+  const quicksight = quicksightSecretsPrincipal(run);
+  if (quicksight) principals[quicksight.key] = quicksight;
   // AWS services that resource policies let in (CloudWatch publishing alarms, Redshift's S3
   // event integration): their access is decided by those policies alone.
   for (const { policy } of resourcePoliciesOf(run)) {
@@ -105,6 +108,32 @@ export function principalsOf(run: MockRun): Record<string, Principal> {
     }
   }
   return principals;
+}
+
+/**
+ * QuickSight's own role for the secrets an admin grants it (turn-on step 4 in docs/INFRA.md): AWS
+ * creates it, not the stack, so it is modelled from AWS's page, with the identity policy the
+ * console gives it for the one secret granted.
+ * https://docs.aws.amazon.com/quicksight/latest/user/secrets-manager-integration.html
+ */
+function quicksightSecretsPrincipal(run: MockRun): Principal | undefined {
+  const secret = byName(run, 'aws:secretsmanager/secret:Secret', 'warehouse-dashboard-secret');
+  if (!secret) return undefined;
+  const key = 'quicksight-secrets';
+  return {
+    key,
+    arn: `arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/${QUICKSIGHT_SECRETS_ROLE}/quicksight`,
+    userId: `AROAQUICKSIGHTSECRETS:quicksight`,
+    identityPolicies: [
+      {
+        name: 'granted-in-the-quicksight-console',
+        policy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secret.state.arn] }],
+        },
+      },
+    ],
+  };
 }
 
 /** Resource policies by the ARN prefix they govern (bucket and its objects, queue, key, topic, namespace). */
@@ -173,6 +202,9 @@ export function targetsOf(run: MockRun, principal: Principal): Record<string, st
     alarmTopic: arn('aws:sns/topic:Topic', 'ops-alarms'),
     alarmsKey: arn('aws:kms/key:Key', 'ops-alarms-key'),
     copyRole: arn('aws:iam/role:Role', 'warehouse-copy-role'),
+    // With dashboardEnabled only: the dashboard's database secret and its key.
+    dashboardSecret: byName(run, 'aws:secretsmanager/secret:Secret', 'warehouse-dashboard-secret')?.state.arn ?? 'none',
+    dashboardSecretKey: byName(run, 'aws:kms/key:Key', 'warehouse-dashboard-secret-key')?.state.arn ?? 'none',
     region: 'us-east-1',
   };
 }
@@ -184,6 +216,10 @@ export function fill(template: string, targets: Record<string, string>): string 
   });
 }
 
+/** aws:PrincipalArn as AWS sets it: a role session's is its role's ARN (IAM user guide, global condition keys). */
+const principalArnOf = (arn: string) =>
+  arn.replace(/^arn:([^:]+):sts::(\d+):assumed-role\/([^/]+)\/.*$/, 'arn:$1:iam::$2:role/$3');
+
 const label = (g: { policyType: string; statementId?: string; statementIndex?: number }) =>
   `${g.policyType}:${g.statementId ?? `#${g.statementIndex}`}`;
 
@@ -193,7 +229,13 @@ async function evaluate(run: MockRun, principal: Principal, row: Row): Promise<D
   const resource = fill(row.on, targets);
   const contextVariables: Record<string, string> = {
     'aws:SecureTransport': String(row.tls ?? true),
-    ...(principal.userId ? { 'aws:userid': principal.userId, 'aws:PrincipalAccount': MOCK_ACCOUNT } : {}),
+    ...(principal.userId
+      ? {
+          'aws:userid': principal.userId,
+          'aws:PrincipalAccount': MOCK_ACCOUNT,
+          'aws:PrincipalArn': principalArnOf(principal.arn),
+        }
+      : {}),
     ...(principal.username
       ? { 'aws:username': principal.username, 'aws:MultiFactorAuthPresent': String(row.mfa ?? true) }
       : {}),
@@ -301,21 +343,26 @@ export function renderMatrices(results: MatrixResult[], titles: Record<string, s
   return out.join('\n');
 }
 
-const MATRIX_BEGIN =
-  '<!-- access-matrix:begin (generated from tools/accessTables.ts by `npm run docs:access`; do not edit) -->';
-const MATRIX_END = '<!-- access-matrix:end -->';
+/** The generated blocks: the stack's matrices, and those of a stack with the dashboard on. */
+export type MatrixBlock = 'access-matrix' | 'dashboard-access-matrix';
+const markers = (block: MatrixBlock) => ({
+  begin: `<!-- ${block}:begin (generated from tools/accessTables.ts by \`npm run docs:access\`; do not edit) -->`,
+  end: `<!-- ${block}:end -->`,
+});
 
 /** The generated block of a document, or undefined when its markers are missing. */
-export function matrixSection(doc: string): string | undefined {
-  const begin = doc.indexOf(MATRIX_BEGIN);
-  const end = doc.indexOf(MATRIX_END);
-  return begin < 0 || end < begin ? undefined : doc.slice(begin + MATRIX_BEGIN.length, end).trim();
+export function matrixSection(doc: string, block: MatrixBlock = 'access-matrix'): string | undefined {
+  const { begin: b, end: e } = markers(block);
+  const begin = doc.indexOf(b);
+  const end = doc.indexOf(e);
+  return begin < 0 || end < begin ? undefined : doc.slice(begin + b.length, end).trim();
 }
 
 /** The document with its generated block replaced by `rendered`. */
-export function withMatrixSection(doc: string, rendered: string): string {
-  const begin = doc.indexOf(MATRIX_BEGIN);
-  const end = doc.indexOf(MATRIX_END);
-  if (begin < 0 || end < begin) throw new Error(`the document has no ${MATRIX_BEGIN} ... ${MATRIX_END} block`);
-  return `${doc.slice(0, begin + MATRIX_BEGIN.length)}\n\n${rendered.trim()}\n\n${doc.slice(end)}`;
+export function withMatrixSection(doc: string, rendered: string, block: MatrixBlock = 'access-matrix'): string {
+  const { begin: b, end: e } = markers(block);
+  const begin = doc.indexOf(b);
+  const end = doc.indexOf(e);
+  if (begin < 0 || end < begin) throw new Error(`the document has no ${b} ... ${e} block`);
+  return `${doc.slice(0, begin + b.length)}\n\n${rendered.trim()}\n\n${doc.slice(end)}`;
 }

@@ -241,3 +241,55 @@ export const accessTitles: Record<string, string> = {
   'cloudwatch-service': 'CloudWatch (service principal; alarm topic and key policies)',
   'redshift-service': 'Redshift (service principal; bucket policy)',
 };
+
+const VIA_SECRETS_MANAGER = 'secretsmanager.{region}.amazonaws.com';
+const OTHER_SECRET = 'arn:aws:secretsmanager:{region}:{account}:secret:another-secret-AbCdEf';
+/** A request Secrets Manager makes to KMS on the caller's behalf. */
+const viaSecretsManager = { context: { 'kms:ViaService': VIA_SECRETS_MANAGER, 'kms:CallerAccount': '{account}' } };
+/** The same key, called directly (no Secrets Manager in between). */
+const direct = { context: { 'kms:CallerAccount': '{account}' } };
+
+/**
+ * With dashboardEnabled (and the QuickSight grant): who may touch the dashboard's database secret.
+ * Asserted by test/program/dashboardSuite.ts, rendered into docs/INFRA.md's second generated block.
+ */
+export const dashboardAccessTables: Record<string, Row[]> = {
+  migrator: [
+    // It creates bfstream_dashboard and writes its credentials: read, write, describe; nothing else.
+    allow('secretsmanager:GetSecretValue', '{dashboardSecret}'),
+    allow('secretsmanager:PutSecretValue', '{dashboardSecret}'),
+    allow('secretsmanager:DescribeSecret', '{dashboardSecret}'),
+    deny('secretsmanager:DeleteSecret', '{dashboardSecret}'),
+    deny('secretsmanager:PutResourcePolicy', '{dashboardSecret}'),
+    deny('secretsmanager:UpdateSecret', '{dashboardSecret}'),
+    deny('secretsmanager:PutSecretValue', '{adminSecret}'),
+    deny('secretsmanager:PutSecretValue', OTHER_SECRET),
+    allow('kms:GenerateDataKey', '{dashboardSecretKey}', viaSecretsManager),
+    allow('kms:Decrypt', '{dashboardSecretKey}', viaSecretsManager),
+    deny('kms:Decrypt', '{dashboardSecretKey}', direct),
+    deny('kms:Decrypt', '{alarmsKey}', viaSecretsManager),
+  ],
+  // QuickSight's role for granted secrets (AWS creates it in the console grant): this secret, read only.
+  'quicksight-secrets': [
+    allow('secretsmanager:GetSecretValue', '{dashboardSecret}'),
+    allow('kms:Decrypt', '{dashboardSecretKey}', viaSecretsManager),
+    deny('kms:Decrypt', '{dashboardSecretKey}', direct),
+    deny('secretsmanager:GetSecretValue', OTHER_SECRET),
+    deny('kms:GenerateDataKey', '{dashboardSecretKey}', viaSecretsManager),
+    deny('secretsmanager:GetSecretValue', '{adminSecret}'),
+    deny('secretsmanager:PutSecretValue', '{dashboardSecret}'),
+    deny('kms:Decrypt', '{alarmsKey}', viaSecretsManager),
+  ],
+  // The VPC connection's role manages network interfaces; it never reads the secret.
+  'dashboard-vpc': [
+    deny('secretsmanager:GetSecretValue', '{dashboardSecret}'),
+    deny('kms:Decrypt', '{dashboardSecretKey}', viaSecretsManager),
+  ],
+};
+
+export const dashboardAccessTitles: Record<string, string> = {
+  migrator: 'migrator role: the dashboard secret',
+  'quicksight-secrets':
+    "QuickSight's Secrets Manager role (aws-quicksight-secretsmanager-role-v0, after the console grant)",
+  'dashboard-vpc': 'QuickSight VPC connection role',
+};

@@ -35,6 +35,8 @@ export interface MockRunOptions {
    * value to prove the program reads it (rather than restating what the mock would invent).
    */
   outputsByType?: Record<string, Record<string, unknown>>;
+  /** The account's zone IDs of the Region, in zone-name order (a, b, c, ...); default az4, az6, az1, ... */
+  zoneIds?: string[];
 }
 
 /**
@@ -94,6 +96,12 @@ const storageMocks: Record<string, MockBuilder> = {
     id: uuidOf(hex),
     state: { ...inputs, arn: `arn:aws:kms:${region}:${acct}:key/${uuidOf(hex)}` },
   }),
+  // Secrets Manager appends a hyphen and six random characters to the name in the ARN.
+  'aws:secretsmanager/secret:Secret': ({ inputs, region, acct, physical, hex }) => {
+    const secretName = inputs.name ?? (inputs.namePrefix ? `${inputs.namePrefix}${hex(26)}` : physical);
+    const arn = `arn:aws:secretsmanager:${region}:${acct}:secret:${secretName}-${hex(6)}`;
+    return { id: arn, state: { ...inputs, name: secretName, arn } };
+  },
 };
 
 const iamMocks: Record<string, MockBuilder> = {
@@ -257,7 +265,7 @@ export function mockState(type: string, name: string, inputs: Record<string, any
   return build ? build(registration) : genericState(type, registration);
 }
 
-function mockCall(token: string, inputs: Record<string, any>, region: string): Record<string, any> {
+function mockCall(token: string, inputs: Record<string, any>, region: string, zoneIds?: string[]): Record<string, any> {
   switch (token) {
     case 'aws:index/getCallerIdentity:getCallerIdentity':
       return {
@@ -270,6 +278,8 @@ function mockCall(token: string, inputs: Record<string, any>, region: string): R
       return { partition: 'aws', dnsSuffix: 'amazonaws.com', reverseDnsPrefix: 'com.amazonaws', id: 'aws' };
     case 'aws:index/getRegion:getRegion':
       return { name: region, region, id: region, description: region, endpoint: `ec2.${region}.amazonaws.com` };
+    case 'aws:index/getAvailabilityZones:getAvailabilityZones':
+      return availabilityZones(region, inputs, zoneIds);
     case 'aws:ec2/getManagedPrefixList:getManagedPrefixList':
       return {
         id: 'pl-63a5400a',
@@ -281,6 +291,21 @@ function mockCall(token: string, inputs: Record<string, any>, region: string): R
     default:
       throw new Error(`mock: no result for call ${token}`);
   }
+}
+
+/**
+ * The Region's zones as an account sees them: names map to zone IDs per account (us-east-1a is
+ * not use1-az1 everywhere). The mock account maps a, b, c, d, e, f to az4, az6, az1, az2, az3, az5
+ * unless the run gives its own mapping (MockRunOptions.zoneIds).
+ */
+function availabilityZones(region: string, inputs: Record<string, any>, given?: string[]): Record<string, any> {
+  const short = region.replace(
+    /^([a-z]{2})-([a-z])[a-z]*-(\d)$/,
+    (_, a: string, b: string, n: string) => `${a}${b}${n}`,
+  );
+  const zoneIds = given ?? [4, 6, 1, 2, 3, 5].map((n) => `${short}-az${n}`);
+  const names = zoneIds.map((_, i) => `${region}${'abcdef'[i]}`);
+  return { id: region, state: inputs.state, names, zoneIds, groupNames: names.map(() => region) };
 }
 
 // Secret values arrive wrapped ({<sig>: <secret sig>, value}); tests and policies read the plain value.
@@ -338,7 +363,7 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRun> {
           throw err;
         }
       },
-      call: (args) => mockCall(args.token, args.inputs, region),
+      call: (args) => mockCall(args.token, args.inputs, region, options.zoneIds),
     },
     project,
     options.stack,

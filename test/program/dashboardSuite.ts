@@ -14,7 +14,12 @@ import {
 import { definitionProblems, INPUT_COLUMN_TYPES, type Json } from '../../infra/dashboardRules';
 import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
 import { policyOf } from './stackRun';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeFailure, evaluateMatrices, matrixSection, renderMatrices } from '../../tools/accessMatrix';
+import { dashboardAccessTables, dashboardAccessTitles } from '../../tools/accessTables';
 
+const SECRET = 'aws:secretsmanager/secret:Secret';
 const ANALYSTS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/analysts`;
 const ENGINEERS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/engineers`;
 const VIEWERS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/viewers`;
@@ -26,6 +31,7 @@ export function quicksightSuite(stack: 'dev' | 'prod'): void {
       const config = {
         ...stackConfigUnderTest(stack),
         'bfstream:dashboardEnabled': 'true',
+        'bfstream:quicksightSecretGranted': 'true',
         'bfstream:quicksightPrincipalArn': ANALYSTS,
         'bfstream:quicksightEngineerArn': ENGINEERS,
         'bfstream:quicksightViewerArn': VIEWERS,
@@ -52,13 +58,42 @@ export function quicksightSuite(stack: 'dev' | 'prod'): void {
       expect(source.inputs).toMatchObject({
         type: 'REDSHIFT',
         parameters: { redshift: { host: wg.state.endpoints[0].address, port: 5439, database: 'sales' } },
-        credentials: {
-          secretArn: named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state
-            .adminPasswordSecretArn,
-        },
+        credentials: { secretArn: named(run, SECRET, 'warehouse-dashboard-secret').state.arn },
         vpcConnectionProperties: { vpcConnectionArn: connection.state.arn },
       });
       expect(source.inputs.permissions.map((p: Json) => p.principal)).toEqual([ANALYSTS, ENGINEERS]);
+    });
+
+    test("the data source signs in as the dashboard's own database user, never with the admin secret (the superuser)", () => {
+      const source = named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source');
+      const adminSecret = named(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace').state
+        .adminPasswordSecretArn;
+      expect(source.inputs.credentials.secretArn).not.toBe(adminSecret);
+      expect(JSON.stringify(source.inputs)).not.toContain(adminSecret);
+    });
+
+    test('the dashboard secret: its own key, no value in the stack, its ARN in the migrator as DASHBOARD_SECRET_ARN', () => {
+      const secret = named(run, SECRET, 'warehouse-dashboard-secret');
+      const key = named(run, 'aws:kms/key:Key', 'warehouse-dashboard-secret-key');
+      expect(secret.inputs.kmsKeyId).toBe(key.state.arn);
+      expect(secret.inputs.namePrefix).toBe(`bfstream-${stack}-dashboard-`);
+      // The migrator writes the value: Pulumi declares no version, so no password is in state.
+      expect(ofType(run, 'aws:secretsmanager/secretVersion:SecretVersion')).toEqual([]);
+      const migrator = named(run, 'aws:lambda/function:Function', 'warehouse-migrator');
+      expect(migrator.inputs.environment.variables.DASHBOARD_SECRET_ARN).toBe(secret.state.arn);
+    });
+
+    test('the data source, every data set, the dashboard and the analysis wait for the migration (views, dashboard user)', () => {
+      const migration = named(run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate').urn;
+      const waiting = [
+        named(run, 'aws:quicksight/dataSource:DataSource', 'dashboard-source'),
+        ...ofType(run, 'aws:quicksight/dataSet:DataSet'),
+        named(run, 'aws-native:quicksight:Dashboard', 'dashboard-dashboard'),
+        named(run, 'aws-native:quicksight:Analysis', 'dashboard-analysis'),
+      ];
+      expect(waiting.length).toBeGreaterThan(3);
+      for (const r of waiting)
+        expect({ [r.name]: r.dependencies }).toEqual({ [r.name]: expect.arrayContaining([migration]) });
     });
 
     test('the VPC connection role manages interfaces only in its subnets, with its security group', () => {
@@ -168,6 +203,13 @@ export function quicksightSuite(stack: 'dev' | 'prod'): void {
         const twin = [...section.matchAll(/data-panel="([^"]+)"/g)].map((m) => m[1]);
         expect({ sheet: sheet.id, panels: quicksight }).toEqual({ sheet: sheet.id, panels: twin });
       }
+    });
+
+    test("the IAM evaluator: the migrator reads, writes and describes the dashboard secret only; QuickSight's secrets role reads it only", async () => {
+      const results = await evaluateMatrices(run, dashboardAccessTables);
+      expect(results.filter((r) => !r.ok).map(describeFailure)).toEqual([]);
+      const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'INFRA.md'), 'utf8');
+      expect(matrixSection(doc, 'dashboard-access-matrix')).toBe(renderMatrices(results, dashboardAccessTitles).trim());
     });
 
     test('the policy pack still finds zero violations', () => {

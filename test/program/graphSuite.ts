@@ -46,7 +46,9 @@ export function describeGraph(s: StackRun): void {
   });
 
   test('the QuickSight dashboard is off unless enabled', () => {
-    expect(ofType(s.run, 'aws:quicksight/dataSource:DataSource')).toHaveLength(s.cfg.dashboardEnabled ? 1 : 0);
+    expect(ofType(s.run, 'aws:quicksight/dataSource:DataSource')).toHaveLength(
+      s.cfg.dashboardEnabled && s.cfg.quicksightSecretGranted ? 1 : 0,
+    );
   });
 
   test('the policy pack finds zero violations', () => {

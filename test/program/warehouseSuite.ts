@@ -114,8 +114,33 @@ function describeMigration(s: StackRun): void {
   });
 }
 
+function describeAuditLogs(s: StackRun): void {
+  test('each exported audit log has its log group, /aws/redshift/<namespace>/<log type>, with a retention, declared before the namespace', () => {
+    const { run, cfg, stack } = s;
+    const ns = named(run, NAMESPACE, 'warehouse-namespace');
+    expect(ns.inputs.logExports).toEqual(['userlog', 'connectionlog', 'useractivitylog']);
+    for (const logType of ns.inputs.logExports as string[]) {
+      const group = named(run, 'aws:cloudwatch/logGroup:LogGroup', `warehouse-${logType}-logs`);
+      expect(group.inputs).toEqual({
+        name: `/aws/redshift/bfstream-${stack}/${logType}`,
+        retentionInDays: cfg.auditLogRetentionDays,
+      });
+      // Redshift creates a group that never expires unless this one exists first.
+      expect(ns.dependencies).toContain(group.urn);
+    }
+  });
+
+  test('no dashboard, no dashboard secret: the migrator has no DASHBOARD_SECRET_ARN and no secret grant beyond the admin secret', () => {
+    const { run, cfg } = s;
+    if (cfg.dashboardEnabled) return;
+    expect(run.resources.filter((r) => r.type === 'aws:secretsmanager/secret:Secret')).toEqual([]);
+    expect(named(run, FN, 'warehouse-migrator').inputs.environment.variables.DASHBOARD_SECRET_ARN).toBeUndefined();
+  });
+}
+
 export function describeWarehouse(s: StackRun): void {
   describeNetworkAndWorkgroup(s);
+  describeAuditLogs(s);
   describeIntegration(s);
   describeMigration(s);
 }
