@@ -21,7 +21,8 @@ function snapshotCommit(scratch: string): string {
     GIT_COMMITTER_EMAIL: 'plan-test@localhost',
   };
   const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT, env, encoding: 'utf8' }).trim();
-  copyFileSync(resolve(PROJECT, git('rev-parse', '--git-path', 'index')), env.GIT_INDEX_FILE);
+  const realIndex = execFileSync('git', ['rev-parse', '--git-path', 'index'], { cwd: PROJECT, encoding: 'utf8' });
+  copyFileSync(resolve(PROJECT, realIndex.trim()), env.GIT_INDEX_FILE);
   git('add', '-A');
   return git('commit-tree', git('write-tree'), '-p', 'HEAD', '-m', 'plan --against test snapshot');
 }
