@@ -13,6 +13,9 @@ export const SQS_DEFAULT_MESSAGE_BYTES = 262_144;
 /** SQS: a VisibilityTimeout is 0..43,200 s (12 hours).
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html */
 export const SQS_MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
+/** SQS: a queue keeps a message at most 1,209,600 s (14 days; MessageRetentionPeriod).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html */
+export const SQS_MAX_RETENTION_SECONDS = 1_209_600;
 /** SQS: a redrive policy's maxReceiveCount is 1..1,000 (RedrivePolicy attribute).
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html */
 export const SQS_MAX_RECEIVE_COUNT = 1000;

@@ -396,6 +396,35 @@ export function planAtRef(
   }
 }
 
+/**
+ * `--against <ref>`: the diff from the program at a ref to this one; 1 when it would replace or
+ * delete a stateful resource that `--allow-replace` does not name, 2 on a bad ref.
+ */
+function reportAgainst(
+  ref: string,
+  stack: string,
+  overrides: Record<string, string>,
+  allowReplace: string[],
+  result: PlanResult,
+): number {
+  try {
+    const base = planAtRef(ref, stack, overrides);
+    const diff = diffPlans(base.plan, planFile(result));
+    console.log(`\n${renderDiff(diff, `stack ${stack}: ${ref} (${base.commit.slice(0, 7)}) -> this checkout`)}`);
+    const refused = refusedReplacements(statefulReplacements(diff), allowReplace);
+    for (const line of refused) console.error(`refused: ${line}`);
+    if (refused.length === 0) return 0;
+    console.error(
+      `plan --against ${ref}: ${refused.length} stateful resource(s) would be replaced or lose state; pass --allow-replace <name> for each one you mean to recreate`,
+    );
+    return 1;
+  } catch (err) {
+    if (!(err instanceof PlanUsageError)) throw err;
+    console.error(`plan --against ${ref}: ${err.message}`);
+    return 2;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command('plan')
     .description('Offline `pulumi preview`: the program under mocks with a stack config, plus the policy pack')
@@ -469,25 +498,8 @@ async function main(argv: string[]): Promise<number> {
   if (result.errors.length === 0 && result.violations.length === 0)
     console.log('Policy pack bfstream-policies: all rules passed.');
   if (opts.against) {
-    try {
-      const base = planAtRef(opts.against, stack, opts.config);
-      const diff = diffPlans(base.plan, planFile(result));
-      console.log(
-        `\n${renderDiff(diff, `stack ${stack}: ${opts.against} (${base.commit.slice(0, 7)}) -> this checkout`)}`,
-      );
-      const refused = refusedReplacements(statefulReplacements(diff), opts.allowReplace);
-      for (const line of refused) console.error(`refused: ${line}`);
-      if (refused.length) {
-        console.error(
-          `plan --against ${opts.against}: ${refused.length} stateful resource(s) would be replaced or lose state; pass --allow-replace <name> for each one you mean to recreate`,
-        );
-        return 1;
-      }
-    } catch (err) {
-      if (!(err instanceof PlanUsageError)) throw err;
-      console.error(`plan --against ${opts.against}: ${err.message}`);
-      return 2;
-    }
+    const code = reportAgainst(opts.against, stack, opts.config, opts.allowReplace, result);
+    if (code !== 0) return code;
   }
   return result.errors.length > 0 || result.violations.length > 0 ? 1 : 0;
 }
