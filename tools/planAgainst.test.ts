@@ -66,7 +66,7 @@ describe('plan --against', () => {
     expect(stderr).not.toMatch(/refused/);
     expect(stdout).toMatch(/\(no changes\)\n\n0 to create, 0 to change, 0 to delete, \d+ unchanged/);
     expect(status).toBe(0);
-  }, 240_000);
+  }, 480_000);
 
   test('a change that replaces the namespace fails, naming it, unless --allow-replace names it', () => {
     // The database name is the namespace's db_name: the provider replaces the namespace (and its data) on it.
