@@ -4,6 +4,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Handlers log JSON through Powertools (the migrator's applied/skipped lines, say); tests assert
 // on results, not on logs, so keep the output to failures. Set POWERTOOLS_LOG_LEVEL to see them.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+// The config checks the Lambda runtime against AWS's dates on the deploy day: tests pin that
+// day, so a verdict never changes with the calendar alone (infra/config.ts, deployDay).
+process.env.BFSTREAM_DEPLOY_DATE ??= '2026-12-01';
 
 /** @type {import('jest').Config} */
 const swc = [

@@ -82,24 +82,28 @@ export interface LoadCheckResult {
   jobs: CopyJobErrors[];
 }
 
-/** Every object under a prefix, with its LastModified, through ListObjectsV2 pages; and the smoke-test canaries. */
+/** The objects under a prefix, with their LastModified, one ListObjectsV2 page at a time; and the smoke-test canaries. */
 export function s3Lister(s3: S3Client): LandingLister {
   return {
     async put(bucket, key, body) {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/csv' }));
     },
-    async list(bucket, prefix) {
-      const files: { key: string; lastModified: Date }[] = [];
+    async *list(bucket, prefix, startAfter) {
       let token: string | undefined;
       do {
         const page = await s3.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            StartAfter: startAfter,
+            ContinuationToken: token,
+          }),
         );
-        for (const o of page.Contents ?? [])
-          if (o.Key && o.LastModified) files.push({ key: o.Key, lastModified: o.LastModified });
+        yield (page.Contents ?? []).flatMap((o) =>
+          o.Key && o.LastModified ? [{ key: o.Key, lastModified: o.LastModified }] : [],
+        );
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
-      return files;
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   LAMBDA_MAX_TIMEOUT_SECONDS,
   LAMBDA_MIN_MEMORY_MB,
   LAMBDA_NODE_RUNTIMES,
+  lambdaRuntimeVerdict,
   RATE_EXPRESSION_PATTERN,
   REGION_PATTERN,
   SQS_DEFAULT_MESSAGE_BYTES,
@@ -118,8 +119,8 @@ export const configFields = {
   catalogStores: field(int(1, 999), 25, 'Number of stores in the catalog.'),
   lambdaRuntime: field(
     z.enum(LAMBDA_NODE_RUNTIMES),
-    'nodejs22.x',
-    'Node.js runtime of every function (provides @aws-sdk v3).',
+    'nodejs24.x',
+    'Node.js runtime of every function (provides @aws-sdk v3); refused once AWS blocks updates on it, a warning from its deprecation (kernel/awsLimits.ts).',
   ),
   producerMemoryMb: field(int(LAMBDA_MIN_MEMORY_MB, LAMBDA_MAX_MEMORY_MB), 1024, 'Producer memory (MB).'),
   producerTimeoutSeconds: field(int(1, LAMBDA_MAX_TIMEOUT_SECONDS), 120, 'Producer timeout (s).'),
@@ -329,6 +330,7 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
   checkCrossKeys(parsed);
   checkUsers(parsed);
   checkDashboard(parsed);
+  checkRuntimeDates(parsed, options);
   // The capacity guard needs a config that is otherwise valid (the derived window, say).
   if (problems.empty && options.capacityCosts !== null)
     problems.add(...capacityProblems(parsed.v, options.capacityCosts ?? measuredCosts()));
@@ -456,6 +458,23 @@ function checkUsers({ v, has, fail }: Parsed): void {
   if (duplicates.length > 0) fail('users', `duplicate user names: ${duplicates.join(', ')}`);
 }
 
+/** The deploy day (YYYY-MM-DD, UTC): BFSTREAM_DEPLOY_DATE when set (tests pin it), else today. */
+export function deployDay(env: NodeJS.ProcessEnv = process.env, now: () => Date = () => new Date()): string {
+  const pinned = env.BFSTREAM_DEPLOY_DATE;
+  if (pinned === undefined || pinned === '') return now().toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(pinned) || Number.isNaN(Date.parse(`${pinned}T00:00:00Z`)))
+    throw new ConfigError([`BFSTREAM_DEPLOY_DATE: must be a day like 2026-11-27, got ${JSON.stringify(pinned)}`]);
+  return pinned;
+}
+
+/** AWS blocks updates of a function on a retired runtime: refused by the deploy day; a warning from deprecation on. */
+function checkRuntimeDates({ v, has, fail }: Parsed, options: ParseOptions): void {
+  if (!has('lambdaRuntime')) return;
+  const verdict = lambdaRuntimeVerdict(v.lambdaRuntime, options.deployDay ?? deployDay());
+  if (verdict.problem) fail('lambdaRuntime', verdict.problem);
+  if (verdict.warning) (options.warn ?? console.warn)(`${CONFIG_NAMESPACE}:lambdaRuntime: ${verdict.warning}`);
+}
+
 /** A dashboard needs its analysts' QuickSight principal: they author it. */
 function checkDashboard({ v, has, fail }: Parsed): void {
   if (has('dashboardEnabled', 'quicksightPrincipalArn') && v.dashboardEnabled && v.quicksightPrincipalArn === '')
@@ -474,6 +493,10 @@ export interface ParseOptions {
    * which read a missing required key as '' (no alarm mail).
    */
   forDeploy?: boolean;
+  /** The day of the deploy (YYYY-MM-DD, UTC) the runtime's AWS dates are checked against; default deployDay(). */
+  deployDay?: string;
+  /** Where warnings go (a deprecated runtime); default console.warn. */
+  warn?: (message: string) => void;
 }
 
 /**

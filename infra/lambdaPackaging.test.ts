@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { buildCatalog } from '../kernel/catalog';
 import { buildMigrations } from '../warehouse/migrations';
@@ -97,6 +100,41 @@ describe('lambda packaging', () => {
   test('the runtime provides @aws-sdk/* and node builtins', () => {
     expect(['@aws-sdk/client-sqs', 'zlib', 'node:crypto', 'crypto'].every(isProvidedByRuntime)).toBe(true);
     expect(['papaparse', '@aws-lambda-powertools/logger', '@faker-js/faker'].some(isProvidedByRuntime)).toBe(false);
+  });
+
+  test('an archive is the same bytes from checkouts in folders of other names and depths', async () => {
+    // The sources the bundles read, copied; node_modules shared by a symlink, as
+    // `plan --against` and git worktrees share it.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bfstream-repro-'));
+    const checkout = (dir: string) => {
+      fs.mkdirSync(dir, { recursive: true });
+      for (const entry of ['handlers', 'kernel', 'warehouse', 'infra', 'package.json', 'tsconfig.json'])
+        fs.cpSync(path.resolve(entry), path.join(dir, entry), { recursive: true });
+      fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'), 'dir');
+      return dir;
+    };
+    const dirs = [
+      process.cwd(),
+      checkout(path.join(root, 'main')),
+      checkout(path.join(root, 'a', 'b', 'c', 'newcomer-clone')),
+    ];
+    try {
+      const built = await Promise.all(
+        dirs.map(async (projectDir) => {
+          const archives = lambdaArchives({ catalog, migrations, projectDir });
+          const out: Record<string, Record<string, string>> = {};
+          for (const name of functionNames) out[name] = await contentsOf(archives[name].code);
+          return out;
+        }),
+      );
+      for (const name of functionNames) {
+        const bundle = built[0][name][BUNDLE_FILE];
+        expect(bundle).not.toMatch(/newcomer|main_exports|\/tmp\/|node_modules\/\.\./);
+        for (const other of built.slice(1)) expect(other[name]).toEqual(built[0][name]);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test('a project without node_modules is a clear error', () => {

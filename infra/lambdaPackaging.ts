@@ -110,6 +110,9 @@ export interface HandlerBundle {
   inputs: string[];
 }
 
+/** The entry module's name inside the bundle (see bundleHandler). */
+const ENTRY_SOURCEFILE = 'lambda-handler.ts';
+
 const bundles = new Map<string, HandlerBundle>();
 
 /**
@@ -124,8 +127,14 @@ export function bundleHandler(entry: string, projectDir: string = process.cwd())
   if (!fs.existsSync(path.join(projectDir, 'node_modules')))
     throw new Error(`lambda packaging: ${projectDir} has no node_modules (run npm ci)`);
   const result = buildSync({
-    stdin: { contents: entry, resolveDir: projectDir, sourcefile: 'index.ts', loader: 'ts' },
+    // esbuild names a module's exports variable after its file, and an `index` file
+    // after its folder: a fixed entry name keeps the checkout's folder out of the bytes.
+    stdin: { contents: entry, resolveDir: projectDir, sourcefile: ENTRY_SOURCEFILE, loader: 'ts' },
     absWorkingDir: projectDir,
+    // CommonJS modules are keyed by their path relative to absWorkingDir; following a
+    // symlinked node_modules (as `plan --against` and worktrees share one) would put
+    // the real folder, and its depth, into the bundle.
+    preserveSymlinks: true,
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -11,6 +11,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { LambdaNodeRuntime } from '../kernel/awsLimits';
+import { lambdaNodeBinary } from './lambdaNode';
 
 const BOOTSTRAP = String.raw`
 const path = require('node:path');
@@ -28,7 +30,7 @@ try {
   process.send({ initError: String(error && error.stack || error) });
   process.exit(1);
 }
-process.send({ ready: true, initMs: performance.now() - started, initCpuMs: cpuMs(cpu) });
+process.send({ ready: true, initMs: performance.now() - started, initCpuMs: cpuMs(cpu), nodeVersion: process.version });
 process.on('message', async ({ id, event, context }) => {
   const deadline = Date.now() + context.timeoutMs;
   const ctx = { ...context, callbackWaitsForEmptyEventLoop: false, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
@@ -82,6 +84,8 @@ export interface BareFunctionOptions {
   env: Record<string, string>;
   timeoutMs?: number;
   memoryMb?: number;
+  /** The function's runtime: the process runs that runtime's Node major (local/lambdaNode.ts); default this Node. */
+  runtime?: LambdaNodeRuntime;
 }
 
 export interface InvokeResult<T> {
@@ -94,6 +98,8 @@ export interface InvokeResult<T> {
 }
 
 export interface BareFunction {
+  /** `process.version` inside the function's process. */
+  nodeVersion: string;
   /** Milliseconds to require the archive and find its handler (Lambda's init phase, without the process start). */
   initMs: number;
   /** CPU time of the same span. */
@@ -111,6 +117,7 @@ export async function startBareFunction(options: BareFunctionOptions): Promise<B
   const bootstrap = path.join(path.dirname(options.runtimeModules), 'bootstrap.js');
   const child: ChildProcess = fork(bootstrap, [], {
     cwd: options.taskRoot,
+    execPath: options.runtime ? lambdaNodeBinary(options.runtime) : process.execPath,
     execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
@@ -120,7 +127,7 @@ export async function startBareFunction(options: BareFunctionOptions): Promise<B
       _HANDLER: options.handler,
       AWS_LAMBDA_FUNCTION_NAME: options.functionName,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? 512),
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_EXECUTION_ENV: `AWS_Lambda_${options.runtime ?? 'nodejs24.x'}`,
       TZ: 'UTC',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...options.env,
@@ -132,11 +139,13 @@ export async function startBareFunction(options: BareFunctionOptions): Promise<B
   child.stderr!.on('data', keep);
   const pending = new Map<number, (m: InvokeResult<unknown>) => void>();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const init = await new Promise<{ initMs: number; initCpuMs: number }>((resolve, reject) => {
-    child.once('message', (m: { ready?: boolean; initMs?: number; initCpuMs?: number; initError?: string }) =>
-      m.ready
-        ? resolve({ initMs: m.initMs!, initCpuMs: m.initCpuMs! })
-        : reject(new Error(`${options.functionName} failed to load: ${m.initError}`)),
+  const init = await new Promise<{ initMs: number; initCpuMs: number; nodeVersion: string }>((resolve, reject) => {
+    child.once(
+      'message',
+      (m: { ready?: boolean; initMs?: number; initCpuMs?: number; nodeVersion?: string; initError?: string }) =>
+        m.ready
+          ? resolve({ initMs: m.initMs!, initCpuMs: m.initCpuMs!, nodeVersion: m.nodeVersion! })
+          : reject(new Error(`${options.functionName} failed to load: ${m.initError}`)),
     );
     void exited.then((code) =>
       reject(new Error(`${options.functionName} exited while loading (code ${code}):\n${printed}`)),

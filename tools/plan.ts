@@ -20,6 +20,7 @@ import {
   type StackConfig,
 } from '../infra/config';
 import type { MockedResource, MockRun } from './mockGraph';
+import { refusedReplacements, statefulReplacements } from './replacements';
 
 /** This project's root: the program the plan runs unless told another checkout. */
 const PROJECT_DIR = resolve(__dirname, '..');
@@ -347,6 +348,15 @@ function git(args: string[], cwd: string): string {
 
 class PlanUsageError extends Error {}
 
+/** The files of a commit (git archive) in `dir`, sharing `projectDir`'s node_modules by a symlink. */
+export function exportCommit(commit: string, dir: string, projectDir = PROJECT_DIR): void {
+  const archive = spawnSync('git', ['archive', '--format=tar', commit], { cwd: projectDir, maxBuffer: 1 << 30 });
+  if (archive.status !== 0) throw new PlanUsageError(`git archive ${commit}: ${archive.stderr.toString().trim()}`);
+  const untar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+  if (untar.status !== 0) throw new PlanUsageError(`tar: ${untar.stderr.toString().trim()}`);
+  symlinkSync(join(projectDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
+}
+
 /**
  * The plan of the program at a git ref: its files are exported (git archive) into a
  * temporary directory that shares this checkout's node_modules, and this plan runs there
@@ -361,11 +371,7 @@ export function planAtRef(
   const commit = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], projectDir);
   const dir = mkdtempSync(join(tmpdir(), 'bfstream-plan-'));
   try {
-    const archive = spawnSync('git', ['archive', '--format=tar', commit], { cwd: projectDir, maxBuffer: 1 << 30 });
-    if (archive.status !== 0) throw new PlanUsageError(`git archive ${commit}: ${archive.stderr.toString().trim()}`);
-    const untar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
-    if (untar.status !== 0) throw new PlanUsageError(`tar: ${untar.stderr.toString().trim()}`);
-    symlinkSync(join(projectDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    exportCommit(commit, dir, projectDir);
     const out = join(dir, 'plan.json');
     const args = [
       require.resolve('tsx/cli'),
@@ -390,6 +396,35 @@ export function planAtRef(
   }
 }
 
+/**
+ * `--against <ref>`: the diff from the program at a ref to this one; 1 when it would replace or
+ * delete a stateful resource that `--allow-replace` does not name, 2 on a bad ref.
+ */
+function reportAgainst(
+  ref: string,
+  stack: string,
+  overrides: Record<string, string>,
+  allowReplace: string[],
+  result: PlanResult,
+): number {
+  try {
+    const base = planAtRef(ref, stack, overrides);
+    const diff = diffPlans(base.plan, planFile(result));
+    console.log(`\n${renderDiff(diff, `stack ${stack}: ${ref} (${base.commit.slice(0, 7)}) -> this checkout`)}`);
+    const refused = refusedReplacements(statefulReplacements(diff), allowReplace);
+    for (const line of refused) console.error(`refused: ${line}`);
+    if (refused.length === 0) return 0;
+    console.error(
+      `plan --against ${ref}: ${refused.length} stateful resource(s) would be replaced or lose state; pass --allow-replace <name> for each one you mean to recreate`,
+    );
+    return 1;
+  } catch (err) {
+    if (!(err instanceof PlanUsageError)) throw err;
+    console.error(`plan --against ${ref}: ${err.message}`);
+    return 2;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command('plan')
     .description('Offline `pulumi preview`: the program under mocks with a stack config, plus the policy pack')
@@ -405,6 +440,12 @@ async function main(argv: string[]): Promise<number> {
       '--against <git-ref>',
       'print what would be created, changed or deleted relative to the program at this ref',
     )
+    .option(
+      '--allow-replace <resource>',
+      'with --against: let this stateful resource (by name) be replaced or deleted, repeatable',
+      (name: string, previous: string[]) => [...previous, name],
+      [] as string[],
+    )
     .option('--project <dir>', 'plan the program checked out in this directory (used by --against)')
     .option('--quiet', 'print only the summary')
     .parse(argv);
@@ -413,6 +454,7 @@ async function main(argv: string[]): Promise<number> {
     config: Record<string, string>;
     json?: string;
     against?: string;
+    allowReplace: string[];
     project?: string;
     quiet?: boolean;
   }>();
@@ -456,16 +498,8 @@ async function main(argv: string[]): Promise<number> {
   if (result.errors.length === 0 && result.violations.length === 0)
     console.log('Policy pack bfstream-policies: all rules passed.');
   if (opts.against) {
-    try {
-      const base = planAtRef(opts.against, stack, opts.config);
-      console.log(
-        `\n${renderDiff(diffPlans(base.plan, planFile(result)), `stack ${stack}: ${opts.against} (${base.commit.slice(0, 7)}) -> this checkout`)}`,
-      );
-    } catch (err) {
-      if (!(err instanceof PlanUsageError)) throw err;
-      console.error(`plan --against ${opts.against}: ${err.message}`);
-      return 2;
-    }
+    const code = reportAgainst(opts.against, stack, opts.config, opts.allowReplace, result);
+    if (code !== 0) return code;
   }
   return result.errors.length > 0 || result.violations.length > 0 ? 1 : 0;
 }

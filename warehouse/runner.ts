@@ -10,6 +10,7 @@ import {
   type CopyJobSpec,
   type Migration,
 } from './migrations';
+import { SQS_MAX_RETENTION_SECONDS } from '../kernel/awsLimits';
 import { Problems } from '../kernel/problems';
 import { literal, timestampLiteral } from './sql';
 
@@ -42,7 +43,12 @@ export interface LandingFile {
 
 /** Lists the landing files under a prefix (S3 ListObjectsV2 in the migrator, fauxqs in tests). */
 export interface LandingLister {
-  list(bucket: string, prefix: string): Promise<LandingFile[]>;
+  /**
+   * The files under a prefix in key order, one page at a time (a prefix holds hundreds of
+   * thousands of keys after a season: never all in memory at once); from the first key
+   * after `startAfter` when given (ListObjectsV2 StartAfter).
+   */
+  list(bucket: string, prefix: string, startAfter?: string): AsyncIterable<LandingFile[]>;
   /** Writes one object: the header-only canary each new COPY JOB is smoke-tested with. */
   put?(bucket: string, key: string, body: string): Promise<void>;
 }
@@ -277,15 +283,16 @@ async function ensureCopyJob(
     await driver.exec(m.statements[0], { name: m.id });
     changed = true;
   }
-  if (changed || recordedChecksum !== m.checksum) {
-    // Once per job definition, before it counts as applied (a failed smoke test leaves it unrecorded).
-    if (landing?.put) await smokeTest(driver, m, spec, landing);
-    await inTransaction(driver, recordStatements(m, now()), { name: m.id });
-  }
+  // A job definition counts as applied once it passed its smoke test and one backfill pass over
+  // the whole prefix: a run stopped before (a failed canary, a timeout) leaves it unrecorded, so
+  // the next run does both again. Later runs look again only around the job's cutoff.
+  const fresh = changed || recordedChecksum !== m.checksum;
+  if (fresh && landing?.put) await smokeTest(driver, m, spec, landing);
   const { backfilled, ambiguous } = landing
-    ? await backfill(driver, m, spec, landing, now, boundarySeconds)
+    ? await backfill(driver, m, spec, landing, { now, boundarySeconds, wholePrefix: fresh })
     : { backfilled: [], ambiguous: [] };
-  return { changed: changed || recordedChecksum !== m.checksum, backfilled, ambiguous };
+  if (fresh) await inTransaction(driver, recordStatements(m, now()), { name: m.id });
+  return { changed: fresh, backfilled, ambiguous };
 }
 
 /** Where a job's smoke-test canary lands: under its prefix, so the COPY role's own grants are tested. */
@@ -315,13 +322,40 @@ async function smokeTest(driver: SqlDriver, m: Migration, spec: CopyJobSpec, lan
 const asDate = (v: unknown) =>
   v instanceof Date ? v : new Date(String(v).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z'));
 
+/**
+ * How long after its events a file can still land: a message may wait out SQS's longest
+ * retention in its queue and DLQ and then be redriven, and a producer window spans up to a day.
+ */
+const LATE_LANDING_MS = (SQS_MAX_RETENTION_SECONDS + 86_400) * 1000;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * The partitions a run looks at again once the job's whole prefix has been gone through: the
+ * ones a file landing around the open job's cutoff (its created_from) can be in. Any file that
+ * landed later is the job's; any that landed earlier was listed by the whole-prefix pass,
+ * except one whose upload finished after that pass listed: it landed near the cutoff, so its
+ * events are at most LATE_LANDING_MS older. Keys are `<prefix>dt=YYYY-MM-DD/hour=HH/...`.
+ */
+export function recheckWindow(
+  prefix: string,
+  cutoffMs: number,
+  boundarySeconds: number,
+): { startAfter: string; lastDay: string } {
+  return {
+    // StartAfter is exclusive: `sales/dt=2026-11-12` sorts before every key of that day.
+    startAfter: `${prefix}dt=${dayOf(cutoffMs - LATE_LANDING_MS)}`,
+    lastDay: dayOf(cutoffMs + boundarySeconds * 1000),
+  };
+}
+
+const partitionDay = (prefix: string, key: string) => /^dt=(\d{4}-\d{2}-\d{2})\//.exec(key.slice(prefix.length))?.[1];
+
 async function backfill(
   driver: SqlDriver,
   m: Migration,
   spec: CopyJobSpec,
   landing: LandingLister,
-  now: () => Date,
-  boundarySeconds: number,
+  { now, boundarySeconds, wholePrefix }: { now: () => Date; boundarySeconds: number; wholePrefix: boolean },
 ): Promise<{ backfilled: string[]; ambiguous: string[] }> {
   const spans = (
     await driver.query<{ checksum: string; created_from: unknown; dropped_at: unknown }>(
@@ -349,21 +383,27 @@ async function backfill(
   const covered = (t: number) => spans.some((s) => t >= s.from && t < s.to);
   const backfilled: string[] = [];
   const ambiguous: string[] = [];
-  for (const file of (await landing.list(spec.bucket, spec.prefix)).sort((a, b) => (a.key < b.key ? -1 : 1))) {
-    // Smoke-test canaries hold no events, and the job loads them: never backfilled nor reported.
-    if (done.has(file.key) || file.key.startsWith(`${spec.prefix}_smoke/`)) continue;
-    const t = file.lastModified.getTime();
-    if (nearBoundary(t)) ambiguous.push(file.key);
-    else if (!covered(t)) {
-      await inTransaction(
-        driver,
-        [
-          renderFileCopy(spec, file.key),
-          `INSERT INTO ${LANDING_BACKFILL} (file_name, job_name, loaded_at) VALUES (${literal(file.key)}, ${literal(spec.name)}, ${timestampLiteral(now())})`,
-        ],
-        { name: `${m.id}.backfill` },
-      );
-      backfilled.push(file.key);
+  const window = wholePrefix ? undefined : recheckWindow(spec.prefix, current[0].from, boundarySeconds);
+  for await (const page of landing.list(spec.bucket, spec.prefix, window?.startAfter)) {
+    for (const file of page) {
+      const day = partitionDay(spec.prefix, file.key);
+      // Keys come in order: past the window's last day, nothing more can be due.
+      if (window && day !== undefined && day > window.lastDay) return { backfilled, ambiguous };
+      // Smoke-test canaries hold no events, and the job loads them: never backfilled nor reported.
+      if (done.has(file.key) || file.key.startsWith(`${spec.prefix}_smoke/`)) continue;
+      const t = file.lastModified.getTime();
+      if (nearBoundary(t)) ambiguous.push(file.key);
+      else if (!covered(t)) {
+        await inTransaction(
+          driver,
+          [
+            renderFileCopy(spec, file.key),
+            `INSERT INTO ${LANDING_BACKFILL} (file_name, job_name, loaded_at) VALUES (${literal(file.key)}, ${literal(spec.name)}, ${timestampLiteral(now())})`,
+          ],
+          { name: `${m.id}.backfill` },
+        );
+        backfilled.push(file.key);
+      }
     }
   }
   return { backfilled, ambiguous };

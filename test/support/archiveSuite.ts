@@ -25,7 +25,8 @@ import { consumeBatch } from '../../handlers/consumer';
 import { generateWindow } from '../../kernel/generator';
 import { resolveWindow, type ProducerResult } from '../../handlers/producer';
 import { unpackMessage } from '../../kernel/packing';
-import { parseStackConfig } from '../../infra/config';
+import { configFields, parseStackConfig } from '../../infra/config';
+import { lambdaNodeMajor, type LambdaNodeRuntime } from '../../kernel/awsLimits';
 import { functionNames, type FunctionName } from '../../infra/lambdaPackaging';
 import { named, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
 import { buildArchives, type ArchiveManifest } from '../../tools/shippedArchives';
@@ -78,6 +79,8 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
         functionName: fn.resourceName,
         memoryMb: resource.inputs.memorySize,
         timeoutMs: resource.inputs.timeout * 1000,
+        // On the runtime's own Node major, whatever Node runs the tests (local/lambdaNode.ts).
+        runtime: fn.runtime as LambdaNodeRuntime,
         env: {
           AWS_REGION: 'us-east-1',
           AWS_DEFAULT_REGION: 'us-east-1',
@@ -150,12 +153,20 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
         const fn = shipped[name];
         expect(fn.handler).toBe('index.handler');
         expect(fn.runtime).toBe(cfg.lambdaRuntime);
+        expect(fn.runtime).toBe(configFields.lambdaRuntime.default);
         const files = readdirSync(join(archivesDir, fn.dir), { recursive: true, withFileTypes: true })
           .filter((e) => e.isFile())
           .map((e) => join(e.parentPath, e.name).slice(join(archivesDir, fn.dir).length + 1));
         expect(files).toHaveLength(fn.files);
         expect(files).toContain('index.js');
         for (const file of files) expect(file).toMatch(/^(index\.js|[a-z]+\.json)$/);
+      }
+    });
+
+    test("each function runs on its runtime's own Node major, not the Node that runs the tests", () => {
+      for (const name of ['producer', 'salesConsumer', 'inventoryConsumer'] as const) {
+        const major = lambdaNodeMajor(shipped[name].runtime as LambdaNodeRuntime);
+        expect([name, fns[name].nodeVersion.split('.')[0]]).toEqual([name, `v${major}`]);
       }
     });
 
