@@ -1,10 +1,11 @@
 // The Pulumi program: read and validate the stack config (a bad config fails here,
 // before any resource is declared, listing every problem), build the pipeline, export outputs.
 import { loadStackConfig } from './infra/config';
-import { definePipeline } from './infra/pipeline';
+import { definePipeline, deployClock } from './infra/pipeline';
 
 const { config, region } = loadStackConfig();
-const pipeline = definePipeline(config, region);
+// The one place the program reads the clock: the calendar declares the periods not yet over.
+const pipeline = definePipeline(config, region, deployClock());
 
 export const queueUrls = pipeline.queueUrls;
 export const deadLetterQueueUrls = pipeline.deadLetterQueueUrls;

@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  baseCapacityFor,
   changesToHold,
   costsFromResults,
   cpuSlowdown,
@@ -58,6 +59,9 @@ export function formatCapacity(stack: string, config: StackConfig, costs: Capaci
   out.push(
     `First hop to give: ${report.first.hop}, at ${n(report.first.maxPeak)} sale lines/min: ${report.headroom.toFixed(1)}x the configured peak (goal: ${GOAL_HEADROOM}x, ${report.headroom >= GOAL_HEADROOM ? 'met' : 'NOT met'}).`,
   );
+  out.push(
+    `Base RPUs the model asks for at ${GOAL_HEADROOM}x the peak: ${baseCapacityFor(GOAL_HEADROOM * config.peakLinesPerMinute, costs)} (${baseCapacityFor(GOAL_HEADROOM * config.peakLinesPerMinute, costs, true)} where the Region offers 4); configured ${config.baseCapacity}, capped at ${config.maxCapacity}.`,
+  );
   for (const p of report.problems) out.push(`Problem (bfstream:${p.key}): ${p.message}.`);
   for (const w of report.warnings) out.push(`Warning (bfstream:${w.key}): ${w.message}.`);
   const { changes, unreachable } = changesToHold(config, costs, target);
@@ -81,6 +85,27 @@ function wholeNumber(value: string): number {
   return Number(value);
 }
 
+/**
+ * Parses a CLI's flags (the command set to exitOverride): undefined to carry on, or the exit code,
+ * 0 after --help, 2 for a bad flag with commander's message and a pointer to --help.
+ */
+export function parseFlags(
+  program: Command,
+  argv: readonly string[],
+  writeErr: (s: string) => void,
+  separator = ' ',
+): number | undefined {
+  try {
+    program.parse([...argv], { from: 'user' });
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) return 0;
+    writeErr(`${error.message.split('\n')[0]}${separator}(run with --help for all flags)\n`);
+    return 2;
+  }
+}
+
 /** Returns the exit code: 0 done, 1 the model could not run (costs missing), 2 bad flags or a bad stack. */
 export function main(
   argv: readonly string[],
@@ -94,16 +119,8 @@ export function main(
     .option('--results <file>', 'measured costs', RESULTS_PATH)
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => undefined });
-  try {
-    program.parse([...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return 0;
-      writeErr(`${error.message}\n(run with --help for all flags)\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const refused = parseFlags(program, argv, writeErr, '\n');
+  if (refused !== undefined) return refused;
   const o = program.opts<{ stack: string; peak?: number; results: string }>();
   if (!/^[a-z0-9][a-z0-9-]*$/i.test(o.stack) || !existsSync(join(PROJECT_DIR, `Pulumi.${o.stack}.yaml`))) {
     writeErr(`error: --stack: no Pulumi.${o.stack}.yaml in ${PROJECT_DIR} (stacks: ${STACKS.join(', ')})\n`);

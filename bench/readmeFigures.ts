@@ -118,11 +118,12 @@ export const README_BLOCKS: Record<string, (results: Results) => string> = {
   'black-friday': blackFridayAnswer,
 };
 
-const markers = (name: string) => [`<!-- bench:${name} -->`, `<!-- /bench:${name} -->`] as const;
+/** A generated block's markers: `<!-- kind:name -->` ... `<!-- /kind:name -->` (bench: results.json, cost: npm run cost). */
+const markers = (name: string, kind = 'bench') => [`<!-- ${kind}:${name} -->`, `<!-- /${kind}:${name} -->`] as const;
 
 /** What is between a block's markers now; throws when the README lacks them. */
-export function blockOf(readme: string, name: string): string {
-  const [open, close] = markers(name);
+export function blockOf(readme: string, name: string, kind = 'bench'): string {
+  const [open, close] = markers(name, kind);
   const start = readme.indexOf(open);
   const end = readme.indexOf(close);
   if (start < 0 || end < start) throw new Error(`README.md has no ${open} ... ${close} block`);
@@ -132,15 +133,24 @@ export function blockOf(readme: string, name: string): string {
     .replace(/\n$/, '');
 }
 
-/** The README with every block rendered from `results`. */
-export function withBenchFigures(readme: string, results: Results): string {
+/** The README with each named block of `kind` replaced by what its renderer gives. */
+export function withBlocks(readme: string, kind: string, renders: Record<string, () => string>): string {
   let out = readme;
-  for (const [name, render] of Object.entries(README_BLOCKS)) {
-    const [open, close] = markers(name);
-    const current = blockOf(out, name);
-    out = out.replace(`${open}\n${current}\n${close}`, () => `${open}\n${render(results)}\n${close}`);
+  for (const [name, render] of Object.entries(renders)) {
+    const [open, close] = markers(name, kind);
+    const current = blockOf(out, name, kind);
+    out = out.replace(`${open}\n${current}\n${close}`, () => `${open}\n${render()}\n${close}`);
   }
   return out;
+}
+
+/** The README with every block rendered from `results`. */
+export function withBenchFigures(readme: string, results: Results): string {
+  return withBlocks(
+    readme,
+    'bench',
+    Object.fromEntries(Object.entries(README_BLOCKS).map(([name, render]) => [name, () => render(results)])),
+  );
 }
 
 /**

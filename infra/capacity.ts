@@ -40,6 +40,14 @@ export const CAPACITY_LIMITS = {
   producerMemoryShare: 0.5,
   /** Ours: consumers may be busy at most this share of the time at the sustained peak (redeliveries, cold starts). */
   consumerBusyShare: 1,
+  // The warehouse hop. AWS publishes no load rate per RPU; it documents only that one RPU has 16 GB
+  // of memory (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html) and that
+  // COPY loads files in parallel across slices. ASSUMPTION, ours, not measured here (the twin loads
+  // into PGlite): an RPU loads at least 1,000 rows a second of small gzip CSV files through auto-copy,
+  // with the auto-refresh of the views included. Check it against SYS_LOAD_HISTORY in the first sale.
+  warehouseRowsPerSecondPerRpu: 1000,
+  /** Base capacities Redshift Serverless offers at the low end; 4 only in some Regions. */
+  smallestBaseRpu: 8,
 } as const;
 
 /** A function at `memoryMb` runs CPU-bound work this many times slower than one full vCPU (1 core of the bench machine, assumed equal). */
@@ -176,8 +184,32 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
     limit: 'AWS documents no throughput bound for auto-copy; it batches files per COPY itself',
     atPeak: `${fmt((60 / W) * messagesPerWindow * costs.filesPerMessage)} files an hour`,
   });
+  hops.push(warehouseHop(config, costs));
   const first = hops.reduce((a, b) => (b.maxPeak < a.maxPeak ? b : a));
   return { peak, windowMinutes: W, hops, first, headroom: first.maxPeak / peak, problems, warnings };
+}
+
+/** Warehouse rows (sale lines and their inventory updates) per sale line. */
+const rowsPerSaleLine = (costs: CapacityCosts) => 1 + costs.inventoryPerSaleLine;
+
+/** The warehouse's load rate at its base RPUs (the assumption in CAPACITY_LIMITS). */
+function warehouseHop(config: StackConfig, costs: CapacityCosts): HopCapacity {
+  const rowsPerSecond = config.baseCapacity * CAPACITY_LIMITS.warehouseRowsPerSecondPerRpu;
+  const needed = (config.peakLinesPerMinute * rowsPerSaleLine(costs)) / 60;
+  return {
+    hop: 'warehouse load (base RPUs)',
+    maxPeak: (rowsPerSecond * 60) / rowsPerSaleLine(costs),
+    limit: `baseCapacity ${config.baseCapacity} RPU x ${fmt(CAPACITY_LIMITS.warehouseRowsPerSecondPerRpu)} rows/s per RPU (assumed: AWS publishes no load rate)`,
+    atPeak: `${fmt(needed)} rows/s, ${((needed / rowsPerSecond) * 100).toFixed(1)}% of the base`,
+  };
+}
+
+/** The smallest base capacity (8, or 4 where `fourOffered`) that loads `target` sale lines a minute. */
+export function baseCapacityFor(target: number, costs: CapacityCosts, fourOffered = false): number {
+  const rows = (target * rowsPerSaleLine(costs)) / 60;
+  const rpu = Math.ceil(rows / CAPACITY_LIMITS.warehouseRowsPerSecondPerRpu);
+  if (fourOffered && rpu <= 4) return 4;
+  return Math.max(CAPACITY_LIMITS.smallestBaseRpu, Math.ceil(rpu / 8) * 8);
 }
 
 export interface ConfigChange {
@@ -217,7 +249,23 @@ export function changesToHold(
   holdProducerTime(plan);
   holdProducerMemory(plan);
   holdConsumers(plan);
+  holdWarehouse(plan);
   return { changes: plan.changes, unreachable: plan.unreachable };
+}
+
+/** The warehouse: the base RPUs that load the target (the model's assumed rate). */
+function holdWarehouse(plan: Plan): void {
+  const base = baseCapacityFor(plan.target, plan.costs, plan.next.baseCapacity === 4);
+  if (base > plan.next.baseCapacity) {
+    plan.changes.push({
+      key: 'baseCapacity',
+      from: plan.next.baseCapacity,
+      to: base,
+      why: 'the warehouse loads the peak',
+    });
+    if (plan.next.maxCapacity < base)
+      plan.changes.push({ key: 'maxCapacity', from: plan.next.maxCapacity, to: base, why: 'at least the base' });
+  }
 }
 
 /** Producer time: a full vCPU first, then a longer timeout, then a shorter window. */

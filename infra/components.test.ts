@@ -22,6 +22,13 @@ beforeAll(async () => {
 });
 
 const context = { accountId: '1', region: 'us-east-1', partition: 'aws' };
+/** A sale that ended before the deploy (2027-01-01). */
+const ended = {
+  name: 'sale-2026',
+  kind: 'sale' as const,
+  start: new Date('2026-11-26T05:00:00Z'),
+  end: new Date('2026-12-01T05:00:00Z'),
+};
 
 // The bounds the config schema enforces are not checked again by the components (config.test.ts
 // proves them once); what is left are the arguments the config does not supply.
@@ -30,7 +37,8 @@ test.each([
     'ProducerSchedule',
     () =>
       new ProducerSchedule('schedule', {
-        expression: 'rate(5 minutes)',
+        periods: [{ ...ended, expression: 'rate(5 minutes)' }],
+        now: new Date('2027-01-01T00:00:00Z'),
         enabled: true,
         windowMinutes: 5,
         producerArn: 'arn',
@@ -38,7 +46,7 @@ test.each([
         maximumRetryAttempts: 186,
         startAfter: [],
       }),
-    /ProducerSchedule schedule: maximumRetryAttempts must be 0\.\.185, got 186; startAfter must name the warehouse migration/,
+    /ProducerSchedule schedule: maximumRetryAttempts must be 0\.\.185, got 186; startAfter must name the warehouse migration the schedule waits for; every period must end after the deploy/,
   ],
   [
     'Warehouse',
@@ -59,9 +67,10 @@ test.each([
         migratorTimeoutSeconds: 60,
         logRetentionDays: 7,
         auditLogRetentionDays: 90,
-        loadCheckMinutes: 0,
+        usageLimit: { rpuHours: 100, period: 'monthly', breachAction: 'deactivate' },
+        loadCheck: { periods: [{ ...ended, expression: 'rate(2 days)' }], now: new Date(), enabled: true },
       }),
-    /Warehouse warehouse: warehouseName must be 3-64 lowercase letters, digits or hyphens, got "Bad_Name"; loadCheckMinutes must be 1\.\.60, got 0/,
+    /Warehouse warehouse: warehouseName must be 3-64 lowercase letters, digits or hyphens, got "Bad_Name"; load checks run every 1\.\.1440 minutes, got rate\(2 days\); maxCapacity must be a number of RPUs >= baseCapacity 32, got 0/,
   ],
   [
     'QuickSightDashboard',

@@ -172,6 +172,37 @@ describe('stack config', () => {
     expect(messageOf('list')).toBe('Pulumi.list.yaml: config must be a map of key: value, got a list');
   });
 
+  test('always a cap: maxCapacity 0 ("no cap", which only a non-idempotent -1 restores) is refused, and the usage limit must be reachable', () => {
+    expect(problemsOf({ 'bfstream:maxCapacity': '0' })).toEqual([
+      'bfstream:maxCapacity: 0 (no cap) is not accepted: give the most RPUs the workgroup may use (>= baseCapacity)',
+    ]);
+    expect(
+      problemsOf({
+        'bfstream:maxCapacity': '8',
+        'bfstream:usageLimitRpuHours': '200',
+        'bfstream:usageLimitPeriod': 'daily',
+      }),
+    ).toEqual([
+      'bfstream:usageLimitRpuHours: 200 RPU-hours daily can never be reached at maxCapacity 8 (at most 192): the limit would limit nothing',
+    ]);
+    expect(problemsOf({ 'bfstream:usageLimitBreachAction': 'stop' })[0]).toMatch(/^bfstream:usageLimitBreachAction: /);
+  });
+
+  test('the calendar: a preset or explicit ranges, and an idle or rate trickle', () => {
+    expect(parseStackConfig({ 'bfstream:alarmEmail': '' }).sale).toBe('us-thanksgiving-to-cyber-monday');
+    const ranges = '[{"start":"2027-07-10","end":"2027-07-12"},{"start":"2027-07-12","end":"2027-07-01"}]';
+    expect(problemsOf({ 'bfstream:sale': ranges })).toEqual([
+      'bfstream:sale: range [1]: ends (2027-07-02T04:00:00.000Z) before it starts',
+    ]);
+    expect(problemsOf({ 'bfstream:sale': 'black-friday' })[0]).toMatch(/^bfstream:sale: /);
+    expect(problemsOf({ 'bfstream:trickleSchedule': 'every hour' })).toEqual([
+      `bfstream:trickleSchedule: must be '' (idle outside the sale) or rate(N minutes|hours|days), got "every hour"`,
+    ]);
+    expect(
+      parseStackConfig({ 'bfstream:alarmEmail': '', 'bfstream:trickleSchedule': 'rate(1 hour)' }).trickleSchedule,
+    ).toBe('rate(1 hour)');
+  });
+
   test('cross-key rules: batching window, DLQ retention, capacity cap, user names', () => {
     expect(problemsOf({ 'bfstream:batchSize': '100', 'bfstream:batchWindowSeconds': '0' })).toEqual([
       'bfstream:batchWindowSeconds: must be at least 1 when batchSize (100) is above 10',
@@ -180,7 +211,7 @@ describe('stack config', () => {
       /dlqRetentionSeconds: must exceed messageRetentionSeconds/,
     );
     expect(problemsOf({ 'bfstream:baseCapacity': '32', 'bfstream:maxCapacity': '16' })).toEqual([
-      'bfstream:maxCapacity: must be 0 (no cap) or at least baseCapacity (32)',
+      'bfstream:maxCapacity: must be at least baseCapacity (32), got 16',
     ]);
     expect(
       problemsOf({
@@ -254,7 +285,11 @@ describe('stack config', () => {
   test('dev and prod differ where they should: capacity, retention, schedule, force-destroy', () => {
     const dev = parseStackConfig(stackYamlConfig('dev'));
     const prod = parseStackConfig({ ...stackYamlConfig('prod'), 'bfstream:alarmEmail': 'oncall@shop.test' });
-    expect(dev.baseCapacity).toBeLessThan(prod.baseCapacity);
+    // Both at the model's base (8 RPUs: the capacity model's warehouse hop); prod may scale out further.
+    expect(dev.baseCapacity).toBe(prod.baseCapacity);
+    expect(dev.maxCapacity).toBeLessThan(prod.maxCapacity);
+    expect([dev.usageLimitBreachAction, prod.usageLimitBreachAction]).toEqual(['deactivate', 'emit-metric']);
+    expect([dev.trickleSchedule, prod.trickleSchedule]).toEqual(['rate(30 minutes)', '']);
     expect(dev.logRetentionDays).toBeLessThan(prod.logRetentionDays);
     expect(dev.rawRetentionDays).toBeLessThan(prod.rawRetentionDays);
     expect(dev.windowMinutes).toBeGreaterThan(prod.windowMinutes);

@@ -19,6 +19,14 @@ import {
   SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
   SQS_MIN_MESSAGE_BYTES,
 } from '../kernel/awsLimits';
+import {
+  rateMinutesOf,
+  SALE_PRESETS,
+  saleRangeProblems,
+  THANKSGIVING_TO_CYBER_MONDAY,
+  type CalendarSpec,
+  type SaleSpec,
+} from '../kernel/calendar';
 import { DEFAULT_CATALOG_SEED } from '../kernel/catalog';
 import { Problems } from '../kernel/problems';
 import { CAPACITY_LIMITS, changesToHold, measuredCosts, modelCapacity, type CapacityCosts } from './capacity';
@@ -95,7 +103,29 @@ export const configFields = {
     'rate(15 minutes)',
     'EventBridge Scheduler rate; also the producer window length (rate(N minutes|hours|days), at most 1 day).',
   ),
-  scheduleEnabled: field(bool(), true, 'ENABLED or DISABLED schedule.'),
+  scheduleEnabled: field(bool(), true, 'ENABLED or DISABLED schedules (producer and load check, every period).'),
+  sale: field(
+    decoded(
+      z.union([z.enum(SALE_PRESETS), z.array(z.object({ start: z.string(), end: z.string() }).strict()).min(1)]),
+    ) as z.ZodType<SaleSpec>,
+    THANKSGIVING_TO_CYBER_MONDAY as SaleSpec,
+    `When the sale runs at the schedule's cadence: '${THANKSGIVING_TO_CYBER_MONDAY}' (Thanksgiving 00:00 to the end of Cyber Monday, US Eastern, every year), or a list of {start, end} (ISO-8601 instants, or YYYY-MM-DD dates in US Eastern time, end day included).`,
+  ),
+  trickleSchedule: field(
+    z.string(),
+    '',
+    "Outside the sale: '' idles (nothing wakes the warehouse); rate(N minutes|hours|days) runs one producer window at that cadence.",
+  ),
+  salesAhead: field(
+    int(1, 5),
+    2,
+    'Sales (the current one included) each deploy declares ahead; the trickle fills the gaps before them.',
+  ),
+  loadCheckMinutes: field(
+    int(1, 1440),
+    15,
+    "At most how often the load-error check runs; it runs at a multiple of the period's own cadence, only while files can arrive.",
+  ),
   peakLinesPerMinute: field(int(0, 1_000_000), 2000, 'Sale lines per minute at the top of the demand curve.'),
   eventsPerMessage: field(
     decoded(z.union([z.literal('fill'), z.number().int().min(1).max(100_000)])),
@@ -175,8 +205,23 @@ export const configFields = {
   ),
   maxCapacity: field(
     int(0, 5632),
-    0,
-    '0 = no cap; otherwise the most RPUs the workgroup may scale to (>= baseCapacity).',
+    32,
+    'The most RPUs the workgroup may scale to (>= baseCapacity); always sent: AWS clears a cap only with a non-idempotent -1.',
+  ),
+  usageLimitRpuHours: field(
+    int(1, 10_000_000),
+    240,
+    'Redshift Serverless usage limit: RPU-hours per usageLimitPeriod (every stack has one).',
+  ),
+  usageLimitPeriod: field(
+    z.enum(['daily', 'weekly', 'monthly']),
+    'daily',
+    'Period of the usage limit (daily when it emits a metric: its alarm sums one day).',
+  ),
+  usageLimitBreachAction: field(
+    z.enum(['log', 'emit-metric', 'deactivate']),
+    'emit-metric',
+    "What a breach does: 'emit-metric' (the alarm topic hears of it), 'deactivate' (turns off user queries until the period ends), 'log'.",
   ),
   database: field(
     z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Redshift identifier'),
@@ -328,6 +373,8 @@ export function parseStackConfig(raw: Record<string, unknown>, options: ParseOpt
   deriveWindowMinutes(parsed);
   deriveVisibilityTimeout(parsed);
   checkCrossKeys(parsed);
+  checkCalendar(parsed);
+  checkUsageAlarm(parsed);
   checkUsers(parsed);
   checkDashboard(parsed);
   checkRuntimeDates(parsed, options);
@@ -440,8 +487,88 @@ function checkCrossKeys({ v, has, fail }: Parsed): void {
       'baseCapacity',
       `${v.baseCapacity} RPU is not offered: use 4, a multiple of 8 up to 512, or a multiple of 32 up to 1024`,
     );
-  if (has('baseCapacity', 'maxCapacity') && v.maxCapacity !== 0 && v.maxCapacity < v.baseCapacity)
-    fail('maxCapacity', `must be 0 (no cap) or at least baseCapacity (${v.baseCapacity})`);
+  checkCapacity({ v, has, fail });
+}
+
+/** Hours in the longest usage-limit period of each kind (a 31-day month). */
+export const USAGE_LIMIT_PERIOD_HOURS = { daily: 24, weekly: 168, monthly: 744 } as const;
+
+/** Always a cap, and a usage limit the cap can reach. */
+function checkCapacity({ v, has, fail }: Parsed): void {
+  // Removing a cap takes AWS's non-idempotent -1 (terraform-provider-aws PR #36032): never ask for none.
+  if (has('maxCapacity') && v.maxCapacity === 0)
+    fail('maxCapacity', '0 (no cap) is not accepted: give the most RPUs the workgroup may use (>= baseCapacity)');
+  else if (has('baseCapacity', 'maxCapacity') && v.maxCapacity < v.baseCapacity)
+    fail('maxCapacity', `must be at least baseCapacity (${v.baseCapacity}), got ${v.maxCapacity}`);
+  if (has('maxCapacity', 'usageLimitRpuHours', 'usageLimitPeriod') && v.maxCapacity > 0) {
+    const reachable = v.maxCapacity * USAGE_LIMIT_PERIOD_HOURS[v.usageLimitPeriod];
+    if (v.usageLimitRpuHours > reachable)
+      fail(
+        'usageLimitRpuHours',
+        `${v.usageLimitRpuHours} RPU-hours ${v.usageLimitPeriod} can never be reached at maxCapacity ${v.maxCapacity} (at most ${reachable}): the limit would limit nothing`,
+      );
+  }
+}
+
+/** An emitted breach reaches the alarm topic through a CloudWatch alarm, which sums at most one day. */
+function checkUsageAlarm({ v, has, fail }: Parsed): void {
+  if (
+    has('usageLimitBreachAction', 'usageLimitPeriod') &&
+    v.usageLimitBreachAction === 'emit-metric' &&
+    v.usageLimitPeriod !== 'daily'
+  )
+    fail(
+      'usageLimitPeriod',
+      `must be daily when usageLimitBreachAction is emit-metric (its alarm sums one day of compute), got ${v.usageLimitPeriod}`,
+    );
+}
+
+/** The sale list and the trickle cadence. */
+function checkCalendar({ v, has, fail }: Parsed): void {
+  if (has('sale') && typeof v.sale !== 'string')
+    for (const p of saleRangeProblems(v.sale)) fail('sale', p.replace(/^\[/, 'range ['));
+  if (has('trickleSchedule') && v.trickleSchedule !== '') {
+    const minutes = rateMinutesOf(v.trickleSchedule);
+    if (minutes === undefined || rateMinutes(v.trickleSchedule) === undefined)
+      fail(
+        'trickleSchedule',
+        `must be '' (idle outside the sale) or rate(N minutes|hours|days), got ${JSON.stringify(v.trickleSchedule)}`,
+      );
+    else if (minutes > 1440) fail('trickleSchedule', `can be at most 1 day, got ${minutes} minutes`);
+  }
+}
+
+/** The calendar the schedules follow, from a validated config. */
+export function calendarOf(
+  config: Pick<StackConfig, 'sale' | 'schedule' | 'trickleSchedule' | 'salesAhead'>,
+): CalendarSpec {
+  return {
+    sale: config.sale,
+    saleExpression: config.schedule,
+    trickleExpression: config.trickleSchedule,
+    salesAhead: config.salesAhead,
+  };
+}
+
+/**
+ * How long after a period's last producer run files can still land: the producer's own run (and
+ * Scheduler's retries within one window), then a message's every receive up to the DLQ.
+ */
+export function loadTailMinutes(
+  config: Pick<
+    StackConfig,
+    | 'producerTimeoutSeconds'
+    | 'maxReceiveCount'
+    | 'effectiveVisibilityTimeoutSeconds'
+    | 'batchWindowSeconds'
+    | 'windowMinutes'
+  >,
+): number {
+  const seconds =
+    config.producerTimeoutSeconds +
+    config.maxReceiveCount * config.effectiveVisibilityTimeoutSeconds +
+    config.batchWindowSeconds;
+  return Math.ceil(seconds / 60) + config.windowMinutes;
 }
 
 /** Exactly one user per persona, each named once. */
@@ -521,6 +648,10 @@ export function capacityProblems(config: StackConfig, costs: CapacityCosts): rea
     } else if (hop.hop === 'producer memory') {
       problems.add(
         `${CONFIG_NAMESPACE}:peakLinesPerMinute: ${config.peakLinesPerMinute} sale lines/min puts ${hop.atPeak} in the producer, over ${CAPACITY_LIMITS.producerMemoryShare * 100}% of producerMemoryMb (${config.producerMemoryMb} MB)${fix('producerMemoryMb', 'schedule')}`,
+      );
+    } else if (hop.hop.startsWith('warehouse')) {
+      problems.add(
+        `${CONFIG_NAMESPACE}:baseCapacity: the warehouse loads ${Math.floor(hop.maxPeak)} sale lines/min (${hop.limit}), below peakLinesPerMinute ${config.peakLinesPerMinute}${fix('baseCapacity', 'maxCapacity')}`,
       );
     } else {
       problems.add(

@@ -17,6 +17,11 @@ export interface OpsArgs {
   producerFailureQueueName: pulumi.Input<string>;
   /** Auto-copy load errors, as the warehouse publishes them; no alarm when absent. */
   loadErrorMetric?: { namespace: string; name: string; dimensions: pulumi.Input<Record<string, pulumi.Input<string>>> };
+  /**
+   * The warehouse's compute over a day, against its daily usage limit (RPU-hours), when the limit
+   * emits a metric rather than stopping queries; no alarm when absent.
+   */
+  computeLimit?: { workgroupName: pulumi.Input<string>; rpuHoursPerDay: number };
   /** The warehouse's failed load checks; no alarm when absent. */
   loadCheckFailureQueueName?: pulumi.Input<string>;
   /** The producer function: its errors, dropped events and failed destinations. */
@@ -234,6 +239,25 @@ export class Ops extends pulumi.ComponentResource {
             'Sum',
             300,
           ),
+        ),
+      );
+    if (args.computeLimit)
+      alarms.push(
+        this.alarm(
+          name,
+          'warehouse-usage-limit',
+          `The warehouse used more than its daily usage limit of ${args.computeLimit.rpuHoursPerDay} RPU-hours: see SYS_SERVERLESS_USAGE for what kept it busy; the bill grows until the day ends.`,
+          {
+            // AWS/Redshift-Serverless ComputeSeconds: RPU-seconds used, per workgroup
+            // (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-monitoring.html).
+            namespace: 'AWS/Redshift-Serverless',
+            metricName: 'ComputeSeconds',
+            dimensions: { Workgroup: args.computeLimit.workgroupName },
+            statistic: 'Sum',
+            period: 86_400,
+            comparisonOperator: 'GreaterThanThreshold',
+            threshold: args.computeLimit.rpuHoursPerDay * 3600,
+          },
         ),
       );
     if (args.loadCheckFailureQueueName)

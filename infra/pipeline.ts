@@ -1,12 +1,13 @@
 // The whole stack from a validated config: the components and how they connect.
 // index.ts calls this; tests and `npm run plan` run it under Pulumi mocks.
 import * as pulumi from '@pulumi/pulumi';
+import { calendarPeriods, loadCheckPeriods, type CalendarPeriod } from '../kernel/calendar';
 import { buildCatalog, type Catalog } from '../kernel/catalog';
 import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { buildMigrations } from '../warehouse/migrations';
 import { Access } from './access';
 import { awsContext, type AwsContext } from './awsContext';
-import type { StackConfig } from './config';
+import { calendarOf, loadTailMinutes, type StackConfig } from './config';
 import { QuickSightDashboard } from './dashboard';
 import { PipelineFunctions } from './functions';
 import { consumerArchive, producerArchive } from './lambdaPackaging';
@@ -34,15 +35,34 @@ interface Stack {
   /** `<project>-<stack>`, lowercased: the physical name of what needs one. */
   baseName: string;
   catalog: Catalog;
+  /** The deploy's clock, and the calendar periods it declares (kernel/calendar.ts). */
+  now: Date;
+  periods: CalendarPeriod[];
 }
 
+/** The variable that pins the deploy's clock (ISO-8601): tests, `npm run plan -- --at`, `npm run cost`. */
+export const DEPLOY_TIME_ENV = 'BFSTREAM_DEPLOY_TIME';
+
+/** The deploy's clock: now, unless BFSTREAM_DEPLOY_TIME pins it. */
+export function deployClock(env: NodeJS.ProcessEnv = process.env): Date {
+  const pinned = env[DEPLOY_TIME_ENV];
+  if (pinned === undefined || pinned === '') return new Date();
+  const at = new Date(pinned);
+  if (Number.isNaN(+at)) throw new Error(`${DEPLOY_TIME_ENV} must be an ISO-8601 time, got ${JSON.stringify(pinned)}`);
+  return at;
+}
+
+/** `now` is the deploy's clock: the calendar declares the periods that have not ended by then. */
 export function definePipeline(
   cfg: StackConfig,
   region: string,
+  now: Date,
   stack = pulumi.getStack(),
   project = pulumi.getProject(),
 ): PipelineOutputs {
   const s: Stack = {
+    now,
+    periods: calendarPeriods(calendarOf(cfg), now),
     cfg,
     aws: awsContext(region),
     baseName: `${project}-${stack}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
@@ -69,7 +89,8 @@ export function definePipeline(
   // The producer starts only once the migration (tables, COPY JOBs) succeeded: files written
   // before a COPY JOB exists are never auto-copied.
   const schedule = new ProducerSchedule('schedule', {
-    expression: cfg.schedule,
+    periods: s.periods,
+    now,
     enabled: cfg.scheduleEnabled,
     windowMinutes: cfg.windowMinutes,
     producerArn: functions.producer.function.arn,
@@ -128,7 +149,7 @@ function declareFunctions({ cfg, catalog }: Stack, streams: Streams, landing: La
 }
 
 /** The warehouse, loading the landing bucket, with migrations rendered for its COPY role. */
-function declareWarehouse({ cfg, aws: context, baseName, catalog }: Stack, landing: Landing): Warehouse {
+function declareWarehouse({ cfg, aws: context, baseName, catalog, now, periods }: Stack, landing: Landing): Warehouse {
   return new Warehouse('warehouse', {
     warehouseName: baseName,
     vpcCidr: cfg.vpcCidr,
@@ -136,6 +157,16 @@ function declareWarehouse({ cfg, aws: context, baseName, catalog }: Stack, landi
     adminUsername: cfg.adminUsername,
     baseCapacity: cfg.baseCapacity,
     maxCapacity: cfg.maxCapacity,
+    usageLimit: {
+      rpuHours: cfg.usageLimitRpuHours,
+      period: cfg.usageLimitPeriod,
+      breachAction: cfg.usageLimitBreachAction,
+    },
+    loadCheck: {
+      periods: loadCheckPeriods(periods, cfg.loadCheckMinutes, loadTailMinutes(cfg)),
+      now,
+      enabled: cfg.scheduleEnabled,
+    },
     bucketName: landing.bucketName,
     bucketArn: landing.bucketArn,
     bucketPolicy: landing.policy,
@@ -170,6 +201,9 @@ function declareOps({ cfg, aws: context, baseName }: Stack, d: Declared): Ops {
     producerFailureQueueName: d.functions.producerFailureQueue.name,
     loadErrorMetric: d.warehouse.loadErrorMetric,
     loadCheckFailureQueueName: d.warehouse.loadCheckFailures.name,
+    ...(cfg.usageLimitBreachAction === 'emit-metric'
+      ? { computeLimit: { workgroupName: d.warehouse.workgroup.workgroupName, rpuHoursPerDay: cfg.usageLimitRpuHours } }
+      : {}),
     producerFunctionName: d.functions.producer.function.name,
     consumerFunctionNames: perStream((s) => d.functions.consumers[s].function.name),
     oldestMessageAgeAlarmSeconds: cfg.oldestMessageAgeAlarmSeconds,

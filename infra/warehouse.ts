@@ -3,6 +3,7 @@
 import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
+import { rateMinutesOf, type CalendarPeriod } from '../kernel/calendar';
 import { streamNames } from '../kernel/contracts';
 import { Problems } from '../kernel/problems';
 import { REDSHIFT_SERVERLESS_MIN_ZONES, REDSHIFT_SERVERLESS_UNSUPPORTED_ZONE_IDS } from '../kernel/awsLimits';
@@ -14,6 +15,7 @@ import { migratorArchive } from './lambdaPackaging';
 import { LOAD_ERROR_METRIC } from '../warehouse/loadErrors';
 import { migrationsHash, type Migration } from '../warehouse/migrations';
 import { landingPrefixes } from './landing';
+import { periodDates } from './schedule';
 
 export interface WarehouseArgs {
   /** Physical name of the namespace and workgroup (lowercase, digits, hyphens; from the project and stack). */
@@ -26,8 +28,14 @@ export interface WarehouseArgs {
   adminUsername: string;
   /** Base RPUs of the workgroup. */
   baseCapacity: number;
-  /** The most RPUs the workgroup may scale to; 0 = no cap. */
+  /** The most RPUs the workgroup may scale to: always sent (AWS clears a cap only with a non-idempotent -1). */
   maxCapacity: number;
+  /** The workgroup's serverless-compute usage limit (every stack has one). */
+  usageLimit: {
+    rpuHours: number;
+    period: 'daily' | 'weekly' | 'monthly';
+    breachAction: 'log' | 'emit-metric' | 'deactivate';
+  };
   /** The landing bucket COPY JOBs read. */
   bucketName: pulumi.Input<string>;
   /** The landing bucket's ARN: the COPY role's grants and the integration's source. */
@@ -48,9 +56,15 @@ export interface WarehouseArgs {
   auditLogRetentionDays: number;
   /** Create the dashboard's database secret for the migrator to fill (dashboardEnabled). */
   dashboardIdentity?: boolean;
-  /** How often the migrator counts auto-copy's load errors into a metric (1..60 minutes); default 5. */
-  loadCheckMinutes?: number;
+  /**
+   * When the migrator counts auto-copy's load errors into a metric: one schedule per period
+   * (kernel/calendar.ts loadCheckPeriods), only while files can arrive.
+   */
+  loadCheck: { periods: CalendarPeriod[]; now: Date; enabled: boolean };
 }
+
+/** Minutes between a check period's runs (its rate). */
+const checkMinutes = (p: CalendarPeriod) => rateMinutesOf(p.expression) ?? 0;
 
 export const REDSHIFT_PORT = 5439;
 
@@ -92,6 +106,25 @@ export async function checkWarehouseZones(region: string, opts?: pulumi.InvokeOp
   return zones.names.slice(0, REDSHIFT_SERVERLESS_MIN_ZONES);
 }
 
+/** What the config schema does not bound: names and cadences that come from elsewhere, and the cap. */
+function checkWarehouseArgs(name: string, args: WarehouseArgs): void {
+  new Problems()
+    .check(
+      /^[a-z0-9-]{3,64}$/.test(args.warehouseName),
+      () =>
+        `warehouseName must be 3-64 lowercase letters, digits or hyphens, got ${JSON.stringify(args.warehouseName)}`,
+    )
+    .check(
+      args.loadCheck.periods.every((p) => checkMinutes(p) >= 1 && checkMinutes(p) <= 1440),
+      () => `load checks run every 1..1440 minutes, got ${args.loadCheck.periods.map((p) => p.expression).join(', ')}`,
+    )
+    .check(
+      Number.isInteger(args.maxCapacity) && args.maxCapacity >= args.baseCapacity,
+      () => `maxCapacity must be a number of RPUs >= baseCapacity ${args.baseCapacity}, got ${args.maxCapacity}`,
+    )
+    .throwIfAny(`Warehouse ${name}`, (m) => new Error(m));
+}
+
 export class Warehouse extends pulumi.ComponentResource {
   readonly vpc: awsx.ec2.Vpc;
   readonly securityGroup: aws.ec2.SecurityGroup;
@@ -106,8 +139,10 @@ export class Warehouse extends pulumi.ComponentResource {
   readonly auditLogGroups: aws.cloudwatch.LogGroup[];
   /** The dashboard's database secret (dashboardIdentity only); the migrator writes its value. */
   readonly dashboardSecret?: DashboardSecret;
-  /** Runs the migrator's load-error check; starts after the migration, like the producer's schedule. */
-  readonly loadCheck: aws.scheduler.Schedule;
+  /** Run the migrator's load-error check, one per calendar period; they start after the migration, like the producer's. */
+  readonly loadChecks: aws.scheduler.Schedule[];
+  /** Caps the RPU-hours a period may bill (or reports them): serverless-compute. */
+  readonly usageLimit: aws.redshiftserverless.UsageLimit;
   /** Load checks Scheduler could not deliver, or that failed: an unwatched warehouse. */
   readonly loadCheckFailures: aws.sqs.Queue;
   /** Where CopyJobLoadErrors is published (embedded metric format, per workgroup). */
@@ -117,32 +152,13 @@ export class Warehouse extends pulumi.ComponentResource {
 
   constructor(name: string, args: WarehouseArgs, opts?: pulumi.ComponentResourceOptions) {
     super('bfstream:infra:Warehouse', name, {}, opts);
-    // The config schema bounds the capacities and the Region; these two come from elsewhere.
-    const loadCheckMinutes = args.loadCheckMinutes ?? 5;
-    new Problems()
-      .check(
-        /^[a-z0-9-]{3,64}$/.test(args.warehouseName),
-        () =>
-          `warehouseName must be 3-64 lowercase letters, digits or hyphens, got ${JSON.stringify(args.warehouseName)}`,
-      )
-      .check(
-        Number.isInteger(loadCheckMinutes) && loadCheckMinutes >= 1 && loadCheckMinutes <= 60,
-        () => `loadCheckMinutes must be 1..60, got ${loadCheckMinutes}`,
-      )
-      .throwIfAny(`Warehouse ${name}`, (m) => new Error(m));
+    checkWarehouseArgs(name, args);
 
     this.vpc = this.declareVpc(name, args);
     this.securityGroup = this.declareSecurityGroup(name, args);
     const copy = this.declareCopyRole(name, args);
     this.copyRole = copy.role;
-    this.auditLogGroups = LOG_EXPORTS.map(
-      (logType) =>
-        new aws.cloudwatch.LogGroup(
-          `${name}-${logType}-logs`,
-          { name: auditLogGroupName(args.warehouseName, logType), retentionInDays: args.auditLogRetentionDays },
-          { parent: this },
-        ),
-    );
+    this.auditLogGroups = this.declareAuditLogGroups(name, args);
     this.namespace = this.declareNamespace(name, args, copy);
     this.workgroup = this.declareWorkgroup(name, args);
     this.endpoint = this.workgroup.endpoints.apply((e) => (e?.[0] ? `${e[0].address}:${e[0].port}` : ''));
@@ -191,7 +207,18 @@ export class Warehouse extends pulumi.ComponentResource {
       ...LOAD_ERROR_METRIC,
       dimensions: this.workgroup.workgroupName.apply((w): Record<string, string> => ({ Workgroup: w })),
     };
-    this.loadCheck = this.declareLoadCheck(name, args, loadCheckMinutes);
+    this.loadChecks = this.declareLoadChecks(name, args);
+    this.usageLimit = new aws.redshiftserverless.UsageLimit(
+      `${name}-usage-limit`,
+      {
+        resourceArn: this.workgroup.arn,
+        usageType: 'serverless-compute',
+        amount: args.usageLimit.rpuHours,
+        period: args.usageLimit.period,
+        breachAction: args.usageLimit.breachAction,
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({
       endpoint: this.endpoint,
@@ -318,7 +345,9 @@ export class Warehouse extends pulumi.ComponentResource {
         workgroupName: args.warehouseName,
         namespaceName: this.namespace.namespaceName,
         baseCapacity: args.baseCapacity,
-        ...(args.maxCapacity ? { maxCapacity: args.maxCapacity } : {}),
+        // Always a number: going from a cap to none needs AWS's non-idempotent -1 (terraform-provider-aws
+        // PR #36032), so the program never asks for none. Policy rule redshift-workgroup-max-capacity.
+        maxCapacity: args.maxCapacity,
         publiclyAccessible: false,
         enhancedVpcRouting: true,
         subnetIds: this.checkedSubnetIds(args),
@@ -393,14 +422,30 @@ export class Warehouse extends pulumi.ComponentResource {
     );
   }
 
-  /** Every few minutes Scheduler runs the migrator's load-error check; failures land in loadCheckFailures. */
-  private declareLoadCheck(name: string, args: WarehouseArgs, loadCheckMinutes: number): aws.scheduler.Schedule {
+  /** The log groups the namespace exports its audit logs to, declared first so that they expire. */
+  private declareAuditLogGroups(name: string, args: WarehouseArgs): aws.cloudwatch.LogGroup[] {
+    return LOG_EXPORTS.map(
+      (logType) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-${logType}-logs`,
+          { name: auditLogGroupName(args.warehouseName, logType), retentionInDays: args.auditLogRetentionDays },
+          { parent: this },
+        ),
+    );
+  }
+
+  /** Scheduler runs the migrator's load-error check in each period; failures land in loadCheckFailures. */
+  private declareLoadChecks(name: string, args: WarehouseArgs): aws.scheduler.Schedule[] {
+    // A check older than the shortest period's cadence is no use: the next one has started (and the
+    // policy rule scheduled-function-failure-destination holds every schedule of the function to it).
+    const shortest = Math.min(1440, ...args.loadCheck.periods.map(checkMinutes));
     new aws.lambda.FunctionEventInvokeConfig(
       `${name}-migrator-async`,
       {
         functionName: this.migrator.function.name,
         maximumRetryAttempts: 0,
-        maximumEventAgeInSeconds: loadCheckMinutes * 60,
+        // Lambda keeps an async event at most 6 hours.
+        maximumEventAgeInSeconds: Math.min(21_600, shortest * 60),
         destinationConfig: { onFailure: { destination: this.loadCheckFailures.arn } },
       },
       { parent: this, dependsOn: [this.migrator.rolePolicy] },
@@ -423,22 +468,27 @@ export class Warehouse extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    return new aws.scheduler.Schedule(
-      `${name}-load-check`,
-      {
-        description: 'Counts the files auto-copy failed that no check reported yet into a CloudWatch metric',
-        scheduleExpression: `rate(${loadCheckMinutes} minute${loadCheckMinutes === 1 ? '' : 's'})`,
-        flexibleTimeWindow: { mode: 'OFF' },
-        target: {
-          arn: this.migrator.function.arn,
-          roleArn: checker.role.arn,
-          input: JSON.stringify({ check: 'copyJobErrors' }),
-          retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: loadCheckMinutes * 60 },
-          deadLetterConfig: { arn: this.loadCheckFailures.arn },
+    return args.loadCheck.periods.map((period) => {
+      const minutes = checkMinutes(period);
+      return new aws.scheduler.Schedule(
+        `${name}-load-check-${period.name}`,
+        {
+          description: `Counts the files auto-copy failed that no check reported yet into a CloudWatch metric: ${period.kind} ${period.name} and its tail`,
+          scheduleExpression: period.expression,
+          ...periodDates(period, args.loadCheck.now),
+          state: args.loadCheck.enabled ? 'ENABLED' : 'DISABLED',
+          flexibleTimeWindow: { mode: 'OFF' },
+          target: {
+            arn: this.migrator.function.arn,
+            roleArn: checker.role.arn,
+            input: JSON.stringify({ check: 'copyJobErrors' }),
+            retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: Math.min(86_400, minutes * 60) },
+            deadLetterConfig: { arn: this.loadCheckFailures.arn },
+          },
         },
-      },
-      { parent: this, dependsOn: [checker.policy, this.migration] },
-    );
+        { parent: this, dependsOn: [checker.policy, this.migration] },
+      );
+    });
   }
 }
 

@@ -166,7 +166,7 @@ function addWindowOptions(program: Command, option: AddOption, check: ReturnType
   option('--peak <n>', 'sale lines per minute at the top of the demand curve', wholeNumber(1, 1_000_000), 400);
   option(
     '--start <iso>',
-    'first window start (default: after the last loaded data, else 2026-11-27T06:00:00Z)',
+    "first window start (default: after the last loaded data, else the sale calendar's Black Friday 06:00 UTC: the latest sale begun, kernel/calendar.ts)",
     isoTime,
   );
   option('-s, --seed <n>', 'seed of the generated events', wholeNumber(0, 0xffffffff), 1);

@@ -5,6 +5,7 @@
 // is loaded exactly once, rejected with its reason, or (if unreadable) in a DLQ.
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { availableParallelism } from 'node:os';
+import { saleMorning, THANKSGIVING_TO_CYBER_MONDAY } from '../kernel/calendar';
 import type { Catalog } from '../kernel/catalog';
 import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { expectedSaleLines } from '../kernel/generator';
@@ -36,8 +37,13 @@ export interface TwinOptions {
   runs?: number;
   /** Length of each window, minutes. Default 15. */
   windowMinutes?: number;
-  /** First window start, ISO-8601. Default: right after the last data in the warehouse, or Black Friday 06:00 UTC. */
+  /**
+   * First window start, ISO-8601. Default: right after the last data in the warehouse, or the sale
+   * calendar's morning (kernel/calendar.ts saleMorning: Black Friday 06:00 UTC of the latest sale begun by `now`).
+   */
   start?: string;
+  /** The clock the default start reads (the sale calendar); default the machine's. */
+  now?: Date;
   /** Exact sale lines per run; without it each window follows the demand curve. */
   eventsPerRun?: number;
   /** Sale lines per minute at the top of the curve. Default 400 (about 260k events over the default morning). */
@@ -201,7 +207,10 @@ export interface TwinReport {
   freshness: FreshnessSummary;
 }
 
-export const BLACK_FRIDAY_MORNING = '2026-11-27T06:00:00Z';
+/** A sale morning: the stacks' default calendar (US Thanksgiving to Cyber Monday) read at `now`. */
+export function saleMorningAt(now: Date): string {
+  return saleMorning({ sale: THANKSGIVING_TO_CYBER_MONDAY }, now);
+}
 
 export interface ResolvedSettings {
   runs: number;
@@ -333,13 +342,18 @@ function checkFunctions(s: ResolvedSettings, options: TwinOptions, problems: Pro
   );
 }
 
-/** The first window: after the ledger's last window, else after the warehouse's last event (a second run adds to the first), else Black Friday 06:00. */
-function firstWindowStart(ledger: readonly WindowRecord[], lastEvent: string | null, windowMinutes: number): string {
+/** The first window: after the ledger's last window, else after the warehouse's last event (a second run adds to the first), else the sale morning. */
+function firstWindowStart(
+  ledger: readonly WindowRecord[],
+  lastEvent: string | null,
+  windowMinutes: number,
+  now: Date,
+): string {
   const lastEnd = Math.max(
     ...ledger.map((w) => Date.parse(w.start) + w.minutes * 60_000),
     lastEvent ? Date.parse(lastEvent) + 1000 : 0,
   );
-  if (lastEnd <= 0) return BLACK_FRIDAY_MORNING;
+  if (lastEnd <= 0) return saleMorningAt(now);
   const length = windowMinutes * 60_000;
   return isoSecond(Math.ceil(lastEnd / length) * length);
 }
@@ -435,7 +449,7 @@ function planWindows(
   );
   const start = options.start
     ? isoSecond(Date.parse(options.start))
-    : firstWindowStart(ledger, lastEvent, s.windowMinutes);
+    : firstWindowStart(ledger, lastEvent, s.windowMinutes, options.now ?? new Date());
   const planned = Array.from({ length: s.runs }, (_, i) => isoSecond(Date.parse(start) + i * windowMs));
   refuseUnlisted(planned, windowMs, ledger, held);
   const clashes: string[] = [];
@@ -452,7 +466,7 @@ function planWindows(
     }
   }
   if (clashes.length) {
-    const next = firstWindowStart(ledger, null, s.windowMinutes);
+    const next = firstWindowStart(ledger, null, s.windowMinutes, options.now ?? new Date());
     throw new TwinRefused(
       `--start ${options.start}: ${clashes.length} window(s) overlap windows already in the warehouse, and their minutes would hold two sets of events: ${clashes.slice(0, 3).join('; ')}${clashes.length > 3 ? '; ...' : ''}. ` +
         `Replay a window only with the same start, length and settings; or start after the last one (--start ${next}), or drop --start; or start over with --fresh.`,

@@ -144,7 +144,12 @@ function graph(
   );
   const workgroup = o(
     'workgroup',
-    res(T.workgroup, 'workgroup', { publiclyAccessible: false, enhancedVpcRouting: true }),
+    res(T.workgroup, 'workgroup', {
+      publiclyAccessible: false,
+      enhancedVpcRouting: true,
+      baseCapacity: 8,
+      maxCapacity: 32,
+    }),
   );
   const redshiftPolicy = o(
     'redshiftPolicy',
@@ -208,6 +213,9 @@ function graph(
     T.schedule,
     'schedule',
     {
+      scheduleExpression: 'rate(5 minutes)',
+      startDate: '2027-11-25T05:00:00Z',
+      endDate: '2027-11-30T05:00:00Z',
       target: {
         arn: 'arn:fn',
         retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 },
@@ -383,6 +391,29 @@ const broken: Record<string, { graph: () => RecordedResource[]; message: RegExp 
           })),
         }),
       message: /declares configParameters require_ssl but not auto_mv, datestyle/,
+    },
+  ],
+  'redshift-workgroup-max-capacity': [
+    {
+      // The program's original setting with bfstream:maxCapacity 0: the key left out ("no cap").
+      graph: () => graph({ workgroup: edit(({ maxCapacity: _drop, ...i }) => i) }),
+      message: /declares no maxCapacity \(got undefined\): its compute has no cap/,
+    },
+    {
+      graph: () => graph({ workgroup: edit((i) => ({ ...i, maxCapacity: -1 })) }),
+      message: /no maxCapacity \(got -1\)/,
+    },
+    { graph: () => graph({ workgroup: edit((i) => ({ ...i, maxCapacity: 4 })) }), message: /below its baseCapacity 8/ },
+  ],
+  'schedule-bounded-by-calendar': [
+    {
+      // The program's original producer and load-check schedules: a rate with no dates, all year.
+      graph: () => graph({ schedule: edit(({ startDate: _s, endDate: _e, ...i }) => i) }),
+      message: /no endDate: it runs, and wakes the warehouse, every day of the year/,
+    },
+    {
+      graph: () => graph({ schedule: edit((i) => ({ ...i, startDate: '2027-12-01T00:00:00Z' })) }),
+      message: /starts \(2027-12-01T00:00:00Z\) at or after its end/,
     },
   ],
   'schedule-after-migration': [

@@ -65,6 +65,44 @@ export const stackLifePolicies: (ResourceValidationPolicy | StackValidationPolic
     },
   },
   {
+    // Going from a cap to none takes AWS's non-idempotent -1 (terraform-provider-aws PR #36032:
+    // "Setting max_capacity to -1 ... removes the maximum"); an absent maxCapacity leaves whatever
+    // AWS has, so removing the key from the program never removes the cap. Always send a number.
+    name: 'redshift-workgroup-max-capacity',
+    description:
+      'A Redshift Serverless workgroup always declares maxCapacity, a number of RPUs at least its baseCapacity (no "no cap": AWS needs a non-idempotent -1 for that).',
+    enforcementLevel: 'mandatory',
+    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+      if (args.type !== T.workgroup) return;
+      const max = args.props.maxCapacity;
+      const base = args.props.baseCapacity;
+      if (max === undefined || max === null || !(Number(max) > 0))
+        report(
+          `workgroup declares no maxCapacity (got ${JSON.stringify(max)}): its compute has no cap, and AWS clears a cap only with a non-idempotent -1 (terraform-provider-aws PR #36032)`,
+        );
+      else if (isKnown(base) && Number(max) < Number(base))
+        report(`workgroup maxCapacity ${max} is below its baseCapacity ${base}`);
+    },
+  },
+  {
+    // https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html: a recurring
+    // schedule without EndDate runs until deleted, so it wakes the warehouse outside any calendar.
+    name: 'schedule-bounded-by-calendar',
+    description:
+      'Every EventBridge Scheduler schedule has an endDate: it runs for one period of the sale calendar, and nothing it wakes (the producer, the load check, the warehouse) runs outside it.',
+    enforcementLevel: 'mandatory',
+    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+      if (args.type !== T.schedule) return;
+      const end = args.props.endDate;
+      if (!isKnown(end))
+        report(
+          'schedule has no endDate: it runs, and wakes the warehouse, every day of the year, outside the calendar',
+        );
+      else if (isKnown(args.props.startDate) && Date.parse(String(args.props.startDate)) >= Date.parse(String(end)))
+        report(`schedule starts (${args.props.startDate}) at or after its end (${end})`);
+    },
+  },
+  {
     name: 'schedule-after-migration',
     description:
       'A schedule starts only after the warehouse migration succeeded (it depends on the migration Invocation): files landed before a COPY JOB exists are never auto-copied.',

@@ -37,6 +37,8 @@ export interface MockRunOptions {
   outputsByType?: Record<string, Record<string, unknown>>;
   /** The account's zone IDs of the Region, in zone-name order (a, b, c, ...); default az4, az6, az1, ... */
   zoneIds?: string[];
+  /** The deploy's clock for this run (BFSTREAM_DEPLOY_TIME): the calendar's periods depend on it. */
+  deployTime?: string;
 }
 
 /**
@@ -374,6 +376,8 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRun> {
 
   const onRejection = (reason: unknown) => errors.push(String((reason as Error)?.stack ?? reason));
   process.on('unhandledRejection', onRejection);
+  const clockBefore = process.env.BFSTREAM_DEPLOY_TIME;
+  if (options.deployTime !== undefined) process.env.BFSTREAM_DEPLOY_TIME = options.deployTime;
   try {
     const exported = (options.program ?? thisProgram)() ?? {};
     const outputs = (await resolveOutputs(exported)) as Record<string, unknown>;
@@ -396,6 +400,8 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRun> {
     return { resources, outputs, errors };
   } finally {
     process.off('unhandledRejection', onRejection);
+    if (clockBefore === undefined) delete process.env.BFSTREAM_DEPLOY_TIME;
+    else process.env.BFSTREAM_DEPLOY_TIME = clockBefore;
   }
 }
 

@@ -277,11 +277,13 @@ export function keySettings(r: MockedResource, archives: PlanResult['archives'] 
         .map((x: any) => `${x.filter?.prefix || '*'}:${x.expiration ? `${x.expiration.days}d` : 'abort-mpu'}`)
         .join(' ');
     case 'aws:scheduler/schedule:Schedule':
-      return `${i.scheduleExpression} ${i.state ?? 'ENABLED'} input=${i.target?.input} retries=${i.target?.retryPolicy?.maximumRetryAttempts}`;
+      return `${i.scheduleExpression} ${i.startDate ?? 'from deploy'} .. ${i.endDate ?? 'NO END'} ${i.state ?? 'ENABLED'} input=${i.target?.input} retries=${i.target?.retryPolicy?.maximumRetryAttempts}`;
+    case 'aws:redshiftserverless/usageLimit:UsageLimit':
+      return `${i.usageType} ${i.amount} RPU-hours ${i.period} breach=${i.breachAction}`;
     case 'aws:redshiftserverless/namespace:Namespace':
       return `${i.namespaceName} db=${i.dbName} manageAdminPassword=${i.manageAdminPassword}`;
     case 'aws:redshiftserverless/workgroup:Workgroup':
-      return `${i.workgroupName} baseRPU=${i.baseCapacity}${i.maxCapacity ? ` maxRPU=${i.maxCapacity}` : ''} public=${i.publiclyAccessible} enhancedVpcRouting=${i.enhancedVpcRouting}`;
+      return `${i.workgroupName} baseRPU=${i.baseCapacity} maxRPU=${i.maxCapacity ?? 'NONE'} public=${i.publiclyAccessible} enhancedVpcRouting=${i.enhancedVpcRouting}`;
     case 'awsx:ec2:Vpc':
       return `${i.cidrBlock} azs=${i.numberOfAvailabilityZones} nat=${i.natGateways?.strategy} subnets=${arr(
         i.subnetSpecs,

@@ -1,7 +1,9 @@
 // Operations: the encrypted alarm topic, what each alarm watches, the scheduled load check that
 // publishes the warehouse's load errors, and the dashboard of every alarm.
+import { calendarOf, loadTailMinutes } from '../../infra/config';
+import { calendarPeriods, loadCheckPeriods } from '../../kernel/calendar';
 import { named, ofType, type MockedResource } from '../../tools/mockGraph';
-import { FN, INVOCATION, Q, type StackRun } from './stackRun';
+import { DEPLOY_TIME, FN, INVOCATION, Q, type StackRun } from './stackRun';
 
 type AlarmInputs = Record<string, any>;
 
@@ -55,13 +57,26 @@ function expectLoadCheck(s: StackRun, byName: Record<string, AlarmInputs>): void
   expect(byName['ops-load-check-failures'].dimensions).toEqual({
     QueueName: named(run, Q, 'warehouse-load-check-failures').state.name,
   });
-  const check = named(run, 'aws:scheduler/schedule:Schedule', 'warehouse-load-check');
+  // One check per calendar period, at a multiple of the period's cadence, past the sale only for the tail.
+  const checks = loadCheckPeriods(
+    calendarPeriods(calendarOf(s.cfg), new Date(DEPLOY_TIME)),
+    s.cfg.loadCheckMinutes,
+    loadTailMinutes(s.cfg),
+  );
+  const schedules = ofType(run, 'aws:scheduler/schedule:Schedule').filter((r) =>
+    r.name.startsWith('warehouse-load-check-'),
+  );
+  expect(schedules.map((r) => [r.name, r.inputs.scheduleExpression, r.inputs.endDate])).toEqual(
+    checks.map((c) => [`warehouse-load-check-${c.name}`, c.expression, c.end.toISOString().replace('.000Z', 'Z')]),
+  );
+  const check = named(run, 'aws:scheduler/schedule:Schedule', 'warehouse-load-check-sale-2027');
   expect(check.inputs.target).toMatchObject({
     arn: s.arnOf(FN, 'warehouse-migrator'),
     input: JSON.stringify({ check: 'copyJobErrors' }),
     deadLetterConfig: { arn: s.arnOf(Q, 'warehouse-load-check-failures') },
   });
-  expect(check.inputs.scheduleExpression).toBe('rate(5 minutes)');
+  expect(check.inputs.scheduleExpression).toBe('rate(15 minutes)');
+  expect(check.inputs.state).toBe(s.cfg.scheduleEnabled ? 'ENABLED' : 'DISABLED');
   expect(check.dependencies).toContain(named(run, INVOCATION, 'warehouse-migrate').urn);
 }
 

@@ -12,6 +12,9 @@ export const BUCKET = 'aws:s3/bucket:Bucket';
 export const NAMESPACE = 'aws:redshiftserverless/namespace:Namespace';
 export const WORKGROUP = 'aws:redshiftserverless/workgroup:Workgroup';
 export const INVOCATION = 'aws:lambda/invocation:Invocation';
+export const SCHEDULE = 'aws:scheduler/schedule:Schedule';
+/** The deploy's clock of every program run under test: between two sales, so both stacks declare two. */
+export const DEPLOY_TIME = '2027-06-01T00:00:00Z';
 
 /** The stack's program run and its validated config; read them inside a test (they are set in beforeAll). */
 export interface StackRun {
@@ -32,7 +35,7 @@ export function stackUnderMocks(
   beforeAll(async () => {
     const config = stackConfigUnderTest(stack);
     cfg = parseStackConfig(config);
-    run = await runUnderMocks({ stack, config, outputsByType });
+    run = await runUnderMocks({ stack, config, outputsByType, deployTime: DEPLOY_TIME });
   }, 120_000);
   const ready = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error(`the ${stack} program has not run yet (read it inside a test)`);

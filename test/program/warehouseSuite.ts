@@ -37,12 +37,41 @@ function describeNetworkAndWorkgroup(s: StackRun): void {
       subnetIds: vpc.state.isolatedSubnetIds,
     });
     expect(wg.inputs.subnetIds).toHaveLength(3);
-    if (cfg.maxCapacity) expect(wg.inputs.maxCapacity).toBe(cfg.maxCapacity);
+    // Always a cap: AWS clears one only with a non-idempotent -1 (terraform-provider-aws PR #36032).
+    expect(wg.inputs.maxCapacity).toBe(cfg.maxCapacity);
+    expect(wg.inputs.maxCapacity).toBeGreaterThanOrEqual(cfg.baseCapacity);
     const sg = named(run, 'aws:ec2/securityGroup:SecurityGroup', 'warehouse-sg');
     expect(wg.inputs.securityGroupIds).toEqual([sg.id]);
     expect(sg.inputs.ingress).toEqual([
       expect.objectContaining({ fromPort: 5439, toPort: 5439, cidrBlocks: [cfg.vpcCidr] }),
     ]);
+  });
+}
+
+function describeUsageLimit(s: StackRun): void {
+  test('every stack caps its compute: a serverless-compute usage limit on the workgroup, alarmed when it only emits', () => {
+    const { run, cfg, stack } = s;
+    const limit = named(run, 'aws:redshiftserverless/usageLimit:UsageLimit', 'warehouse-usage-limit');
+    expect(limit.inputs).toEqual({
+      resourceArn: s.arnOf(WORKGROUP, 'warehouse-workgroup'),
+      usageType: 'serverless-compute',
+      amount: cfg.usageLimitRpuHours,
+      period: cfg.usageLimitPeriod,
+      breachAction: cfg.usageLimitBreachAction,
+    });
+    // prod: the metric and an alarm to the topic; dev: user queries off until the month ends.
+    expect(cfg.usageLimitBreachAction).toBe(stack === 'prod' ? 'emit-metric' : 'deactivate');
+    const alarm = run.resources.find((r) => r.name === 'ops-warehouse-usage-limit');
+    if (stack === 'prod')
+      expect(alarm?.inputs).toMatchObject({
+        namespace: 'AWS/Redshift-Serverless',
+        metricName: 'ComputeSeconds',
+        dimensions: { Workgroup: named(run, WORKGROUP, 'warehouse-workgroup').inputs.workgroupName },
+        period: 86_400,
+        threshold: cfg.usageLimitRpuHours * 3600,
+        alarmActions: [s.arnOf('aws:sns/topic:Topic', 'ops-alarms')],
+      });
+    else expect(alarm).toBeUndefined();
   });
 }
 
@@ -142,5 +171,6 @@ export function describeWarehouse(s: StackRun): void {
   describeNetworkAndWorkgroup(s);
   describeAuditLogs(s);
   describeIntegration(s);
+  describeUsageLimit(s);
   describeMigration(s);
 }

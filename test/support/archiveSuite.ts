@@ -28,7 +28,7 @@ import { unpackMessage } from '../../kernel/packing';
 import { configFields, parseStackConfig } from '../../infra/config';
 import { lambdaNodeMajor, type LambdaNodeRuntime } from '../../kernel/awsLimits';
 import { functionNames, type FunctionName } from '../../infra/lambdaPackaging';
-import { named, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
+import { named, ofType, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
 import { buildArchives, type ArchiveManifest } from '../../tools/shippedArchives';
 import { makeRuntimeModules, scratchDir, startBareFunction, type BareFunction } from '../../local/bareLambda';
 import { SqsEventSource, toSqsRecord } from '../../local/eventSource';
@@ -171,7 +171,7 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
     });
 
     test("the schedule's input runs the producer, the consumers land every event, the loader loads them and the views answer: produced = loaded + rejected, by id", async () => {
-      const schedule = named(run, 'aws:scheduler/schedule:Schedule', 'schedule-schedule');
+      const schedule = ofType(run, 'aws:scheduler/schedule:Schedule').find((r) => r.name.startsWith('schedule-sale-'))!;
       expect(schedule.inputs.target.arn).toBe(
         named(run, 'aws:lambda/function:Function', shipped.producer.resourceName).state.arn,
       );
