@@ -1,0 +1,124 @@
+// The dashboard screenshots in docs/, so a reader sees the page before running anything:
+// `npm run docs:screenshots` runs the twin's default morning into a temporary data directory,
+// writes the page and photographs it in headless Chromium at each width. Beside the pictures,
+// docs/dashboard-screenshots.json records a hash of what drew them (the panel definitions, the
+// page code, ECharts' version and these settings): test/dashboardScreenshots.test.ts recomputes
+// it, so a change to the page without new pictures fails, whatever the pixels.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+export const SHOT_WIDTHS = [1400, 420] as const;
+export const shotPath = (width: number) => join(ROOT, 'docs', `dashboard-${width}.png`);
+export const SHOT_RECORD = join(ROOT, 'docs', 'dashboard-screenshots.json');
+/** What the pictures show: `npm start`'s morning (24 windows on the demand curve, seed 1), from the source modules. */
+export const SHOT_SETTINGS = { runs: 24, seed: 1 } as const;
+/** The files that decide what the page draws. */
+export const SHOT_INPUTS = [
+  'warehouse/panels.ts',
+  'warehouse/queries.ts',
+  'local/dashboard.ts',
+  'local/dashboard/page.js',
+  'local/dashboard/format.js',
+  'test/support/dashboardShots.ts',
+];
+
+export interface ShotRecord {
+  command: string;
+  settings: typeof SHOT_SETTINGS;
+  widths: readonly number[];
+  /** sha256 of each input file, and of ECharts' version. */
+  inputs: Record<string, string>;
+  machine: string;
+  /** The run behind the pictures, as docs/TWIN.md quotes it (test/docFigures.test.ts). */
+  run: RunFigures;
+}
+
+export interface RunFigures {
+  saleLines: number;
+  inventoryUpdates: number;
+  seconds: { total: number; setup: number; pipeline: number; books: number };
+  dataAge: { p50: number; p95: number };
+  /** The machine's 1-minute load average when the run started: a shared machine is slower. */
+  loadAverage: number;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The inputs' hashes as they are in the working tree now. */
+export function currentShotInputs(): Record<string, string> {
+  const echarts = (JSON.parse(readFileSync(require.resolve('echarts/package.json'), 'utf8')) as { version: string })
+    .version;
+  return {
+    // Line endings normalised: a Windows checkout draws the same page.
+    ...Object.fromEntries(
+      SHOT_INPUTS.map((f) => [f, sha256(readFileSync(join(ROOT, f), 'utf8').replace(/\r\n/g, '\n'))]),
+    ),
+    echarts: sha256(echarts),
+  };
+}
+
+async function main(): Promise<void> {
+  // Loaded here: the record test reads the constants above without starting a twin or a browser.
+  const { runTwin } = await import('../../local/twin');
+  const { writeDashboard } = await import('../../local/dashboard');
+  const { launchChromium } = await import('./browser');
+  const { labelProblems, tableProblems } = await import('./dashboardLayout');
+  const work = mkdtempSync(join(tmpdir(), 'dashboard-shots-'));
+  const { browser } = await launchChromium();
+  let run: RunFigures;
+  try {
+    const loadAverage = loadavg()[0];
+    const report = await runTwin({ ...SHOT_SETTINGS, dataDir: join(work, 'pgdata'), fresh: true });
+    const t = report.timings;
+    const s = (ms: number) => Math.round(ms / 100) / 10;
+    run = {
+      saleLines: report.events.sales,
+      inventoryUpdates: report.events.inventory,
+      seconds: { total: s(t.totalMs), setup: s(t.setupMs), pipeline: s(t.pipelineMs), books: s(t.booksMs) },
+      dataAge: { p50: s(report.freshness.p50Ms), p95: s(report.freshness.p95Ms) },
+      loadAverage: Math.round(loadAverage * 10) / 10,
+    };
+    const line = `${report.totalEvents.toLocaleString('en-US')} events over ${SHOT_SETTINGS.runs} windows; books ${report.books?.balanced ? 'balanced' : 'NOT balanced'}`;
+    const file = writeDashboard(join(work, 'dashboard.html'), report.dashboard!, {
+      title: 'Black Friday twin',
+      line,
+      live: false,
+    });
+    for (const width of SHOT_WIDTHS) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.goto('file://' + file);
+      await page.waitForSelector('body[data-ready="true"]');
+      // A picture of an illegible page would only hide the defect.
+      const problems = [...(await labelProblems(page)), ...(await tableProblems(page))];
+      if (problems.length > 0) throw new Error(`the page at ${width} px is not legible:\n  ${problems.join('\n  ')}`);
+      await page.screenshot({ path: shotPath(width), fullPage: true });
+      await page.close();
+      console.log(`wrote ${relative(ROOT, shotPath(width))}`);
+    }
+  } finally {
+    await browser.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const record: ShotRecord = {
+    command: 'npm run docs:screenshots',
+    settings: SHOT_SETTINGS,
+    widths: SHOT_WIDTHS,
+    inputs: currentShotInputs(),
+    machine: `${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${cpus().length} cores, ${process.platform} ${process.arch}, Node ${process.version}`,
+    run,
+  };
+  writeFileSync(SHOT_RECORD, JSON.stringify(record, null, 2) + '\n');
+  console.log(`wrote ${relative(ROOT, SHOT_RECORD)}`);
+}
+
+if (require.main === module)
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
