@@ -3,6 +3,9 @@
 // The pixels are not compared (fonts differ between machines); what drew them is.
 import { readFileSync } from 'node:fs';
 import {
+  TWIN_DOC,
+  renderRunBlock,
+  runBlockOf,
   SHOT_RECORD,
   SHOT_SETTINGS,
   SHOT_WIDTHS,
@@ -30,4 +33,10 @@ it('has one PNG per width, as wide as the page it shows', () => {
     expect({ width, pngWidth: png.readUInt32BE(16) }).toEqual({ width, pngWidth: width });
     expect(png.readUInt32BE(20)).toBeGreaterThan(900);
   }
+});
+
+it("docs/TWIN.md quotes the recorded run's figures, with its command, settings and machine", () => {
+  expect(runBlockOf(readFileSync(TWIN_DOC, 'utf8'))).toBe(renderRunBlock(record));
+  expect(renderRunBlock(record)).toContain(record.command);
+  expect(renderRunBlock(record)).toContain(record.machine);
 });

@@ -60,6 +60,43 @@ export function currentShotInputs(): Record<string, string> {
   };
 }
 
+export const TWIN_DOC = join(ROOT, 'docs', 'TWIN.md');
+const RUN_MARKERS = ['<!-- run:default-morning -->', '<!-- /run:default-morning -->'] as const;
+
+/** docs/TWIN.md's figures of a default morning, from the recorded run: its command, settings and machine named. */
+export function renderRunBlock(record: ShotRecord): string {
+  const { run } = record;
+  const k = (x: number) => `${Math.round(x / 1000)}k`;
+  return [
+    `About ${k(run.saleLines)} sale lines and ${k(run.inventoryUpdates)} inventory updates (one per sale line, plus restocks).`,
+    `The run recorded by \`${record.command}\` (the same morning, seed ${record.settings.seed}, from the source modules, into an`,
+    `empty warehouse; on ${record.machine}, at a load average of ${run.loadAverage} when it started) took`,
+    `${run.seconds.total} s: ${run.seconds.setup} s of setup (the emulator, PGlite, the migrations), ${run.seconds.pipeline} s of pipeline (first send`,
+    `to views refreshed) and ${run.seconds.books} s of books; it printed a data age of p50 ${run.dataAge.p50} s, p95 ${run.dataAge.p95} s. A shared`,
+    'machine is slower: the time scales with the other work on it. The figures are in',
+    `\`docs/dashboard-screenshots.json\`, which \`test/dashboardScreenshots.test.ts\` compares with this paragraph.`,
+  ].join('\n');
+}
+
+/** Where the paragraph sits: between its markers. */
+function runBlockBounds(doc: string): [number, number] {
+  const [start, end] = [doc.indexOf(RUN_MARKERS[0]), doc.indexOf(RUN_MARKERS[1])];
+  if (start < 0 || end < start) throw new Error(`docs/TWIN.md has no ${RUN_MARKERS.join(' ... ')} block`);
+  return [start + RUN_MARKERS[0].length, end];
+}
+
+/** The paragraph between the markers now. */
+export function runBlockOf(doc: string): string {
+  const [start, end] = runBlockBounds(doc);
+  return doc.slice(start, end).replace(/^\n/, '').replace(/\n$/, '');
+}
+
+/** The document with the paragraph rendered from `record`. */
+export function withRunBlock(doc: string, record: ShotRecord): string {
+  const [start, end] = runBlockBounds(doc);
+  return `${doc.slice(0, start)}\n${renderRunBlock(record)}\n${doc.slice(end)}`;
+}
+
 async function main(): Promise<void> {
   // Loaded here: the record test reads the constants above without starting a twin or a browser.
   const { runTwin } = await import('../../local/twin');
@@ -111,7 +148,9 @@ async function main(): Promise<void> {
     run,
   };
   writeFileSync(SHOT_RECORD, JSON.stringify(record, null, 2) + '\n');
-  console.log(`wrote ${relative(ROOT, SHOT_RECORD)}`);
+  const doc = readFileSync(TWIN_DOC, 'utf8');
+  writeFileSync(TWIN_DOC, withRunBlock(doc, record));
+  console.log(`wrote ${relative(ROOT, SHOT_RECORD)} and the run's figures in ${relative(ROOT, TWIN_DOC)}`);
 }
 
 if (require.main === module)
