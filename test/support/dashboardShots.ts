@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { runScript } from '../../tools/runScript';
 
 const ROOT = join(__dirname, '..', '..');
 export const SHOT_WIDTHS = [1400, 420] as const;
@@ -15,14 +16,13 @@ export const shotPath = (width: number) => join(ROOT, 'docs', `dashboard-${width
 export const SHOT_RECORD = join(ROOT, 'docs', 'dashboard-screenshots.json');
 /** What the pictures show: `npm start`'s morning (24 windows on the demand curve, seed 1), from the source modules. */
 export const SHOT_SETTINGS = { runs: 24, seed: 1 } as const;
-/** The files that decide what the page draws. */
+/** The files that decide what the page draws (this script's settings are recorded and compared as such). */
 export const SHOT_INPUTS = [
   'warehouse/panels.ts',
   'warehouse/queries.ts',
   'local/dashboard.ts',
   'local/dashboard/page.js',
   'local/dashboard/format.js',
-  'test/support/dashboardShots.ts',
 ];
 
 export interface ShotRecord {
@@ -153,11 +153,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${relative(ROOT, SHOT_RECORD)} and the run's figures in ${relative(ROOT, TWIN_DOC)}`);
 }
 
-if (require.main === module)
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
-    },
-  );
+if (require.main === module) runScript(main);
