@@ -76,6 +76,8 @@ export default tseslint.config(
         document: 'readonly',
         fetch: 'readonly',
         setTimeout: 'readonly',
+        ResizeObserver: 'readonly',
+        Intl: 'readonly',
         echarts: 'readonly',
       },
     },

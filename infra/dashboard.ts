@@ -11,7 +11,7 @@
 import * as aws from '@pulumi/aws';
 import type * as awsnative from '@pulumi/aws-native';
 import * as pulumi from '@pulumi/pulumi';
-import { PANELS, SHEETS, columnType, type Panel, type PanelField } from '../warehouse/panels';
+import { PANELS, SHEETS, columnType, type Panel, type PanelField, type ValueFormat } from '../warehouse/panels';
 import { dashboardQueries, viewColumns, type DashboardQueryName } from '../warehouse/queries';
 import { arnIn, type AwsContext } from './awsContext';
 import { REDSHIFT_PORT } from './warehouse';
@@ -21,6 +21,8 @@ type Definition = awsnative.types.input.quicksight.DashboardVersionDefinitionArg
 type Visual = awsnative.types.input.quicksight.DashboardVisualArgs;
 type Dimension = awsnative.types.input.quicksight.DashboardDimensionFieldArgs;
 type Measure = awsnative.types.input.quicksight.DashboardMeasureFieldArgs;
+type NumericFormat = awsnative.types.input.quicksight.DashboardNumericFormatConfigurationArgs;
+type FieldSort = awsnative.types.input.quicksight.DashboardFieldSortOptionsArgs;
 
 /** The data-set identifier of a query in the definition: its name (letters only). */
 const dataSetIdentifier = (query: DashboardQueryName): string => query;
@@ -34,22 +36,90 @@ export function panelQueries(panels: readonly Panel[] = PANELS): DashboardQueryN
   return [...new Set(panels.map((p) => p.query))];
 }
 
-const GRANULARITY = { minute: 'MINUTE', hour: 'HOUR', day: 'DAY' } as const;
+/** A time field's QuickSight granularity: the bucket its view truncates to. */
+export const GRANULARITY = { minute: 'MINUTE', hour: 'HOUR', day: 'DAY', week: 'WEEK' } as const;
+/**
+ * A time field's QuickSight date pattern, printing what the twin's page prints. Tokens as in
+ * https://docs.aws.amazon.com/quick/latest/userguide/format-visual-date-controls.html
+ */
+export const DATE_PATTERN = { minute: 'HH:mm', hour: 'MM-DD HH:mm', day: 'YYYY-MM-DD', week: 'YYYY-MM-DD' } as const;
+type TimeFormat = keyof typeof GRANULARITY;
+const isTime = (format: ValueFormat): format is TimeFormat => format in GRANULARITY;
+
+const grouped = (visible: boolean) => ({
+  decimalSeparator: 'DOT' as const,
+  thousandsSeparator: { symbol: 'COMMA' as const, visibility: visible ? ('VISIBLE' as const) : ('HIDDEN' as const) },
+});
+const places = (decimalPlaces: number) => ({ decimalPlacesConfiguration: { decimalPlaces } });
+
+/** How QuickSight prints a number of each format: what the twin's page prints (money in whole dollars, rates to 0.1 %). */
+export function numericFormat(format: ValueFormat): NumericFormat | undefined {
+  switch (format) {
+    case 'money':
+      return {
+        currencyDisplayFormatConfiguration: {
+          symbol: 'USD',
+          numberScale: 'NONE',
+          ...places(0),
+          separatorConfiguration: grouped(true),
+        },
+      };
+    case 'count':
+      return {
+        numberDisplayFormatConfiguration: { numberScale: 'NONE', ...places(0), separatorConfiguration: grouped(true) },
+      };
+    case 'rate':
+      return { percentageDisplayFormatConfiguration: { ...places(1), separatorConfiguration: grouped(true) } };
+    case 'index':
+      return { numberDisplayFormatConfiguration: { suffix: 'x', ...places(2), separatorConfiguration: grouped(true) } };
+    case 'rank':
+      return {
+        numberDisplayFormatConfiguration: { prefix: '#', ...places(0), separatorConfiguration: grouped(false) },
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** A table cell's format: a date pattern, a number format, or none for text. */
+function cellFormat(field: PanelField) {
+  if (isTime(field.format)) return { dateTimeFormatConfiguration: { dateTimeFormat: DATE_PATTERN[field.format] } };
+  const numeric = numericFormat(field.format);
+  return numeric ? { numberFormatConfiguration: { formatConfiguration: numeric } } : undefined;
+}
 
 function dimension(panel: Panel, field: PanelField): Dimension {
   const column = { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: field.column };
   const id = fieldId(panel, field);
   const type = columnType(panel, field);
-  if (type === 'DATETIME')
+  if (type === 'DATETIME') {
+    if (!isTime(field.format)) throw new Error(`${id}: a time column needs a time format, not ${field.format}`);
     return {
       dateDimensionField: {
         fieldId: id,
         column,
-        dateGranularity: GRANULARITY[field.format as keyof typeof GRANULARITY] ?? 'DAY',
+        dateGranularity: GRANULARITY[field.format],
+        formatConfiguration: { dateTimeFormat: DATE_PATTERN[field.format] },
       },
     };
+  }
   if (type === 'STRING') return { categoricalDimensionField: { fieldId: id, column } };
-  return { numericalDimensionField: { fieldId: id, column } };
+  const numeric = numericFormat(field.format);
+  return {
+    numericalDimensionField: {
+      fieldId: id,
+      column,
+      ...(numeric ? { formatConfiguration: { formatConfiguration: numeric } } : {}),
+    },
+  };
+}
+
+/** The panel's stated order as a QuickSight field sort. */
+function fieldSort(panel: Panel): FieldSort[] {
+  if (!panel.sort) return [];
+  const { column, direction } = panel.sort;
+  const field = [...panel.dimensions, ...panel.measures].find((x) => x.column === column)!;
+  return [{ fieldSort: { fieldId: fieldId(panel, field), direction: direction === 'asc' ? 'ASC' : 'DESC' } }];
 }
 
 function measure(panel: Panel, field: PanelField): Measure {
@@ -60,6 +130,9 @@ function measure(panel: Panel, field: PanelField): Measure {
       fieldId: fieldId(panel, field),
       column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: field.column },
       aggregationFunction: { simpleNumericalAggregation: aggregation },
+      ...(numericFormat(field.format)
+        ? { formatConfiguration: { formatConfiguration: numericFormat(field.format) } }
+        : {}),
     },
   };
 }
@@ -95,6 +168,7 @@ function lineVisual(panel: Panel, { title, subtitle, dims, values }: VisualParts
       chartConfiguration: {
         type: 'LINE',
         fieldWells: { lineChartAggregatedFieldWells: { category: dims.slice(0, 1), values } },
+        sortConfiguration: { categorySort: fieldSort(panel) },
       },
     },
   };
@@ -109,15 +183,15 @@ function donutVisual(panel: Panel, { title, subtitle, dims, values }: VisualPart
       chartConfiguration: {
         donutOptions: { arcOptions: { arcThickness: 'MEDIUM' } },
         fieldWells: { pieChartAggregatedFieldWells: { category: dims.slice(0, 1), values: values.slice(0, 1) } },
+        sortConfiguration: { categorySort: fieldSort(panel) },
       },
     },
   };
 }
 
-/** Every column unaggregated, sorted by rank (ascending) or else by the first measure (descending). */
+/** Every column unaggregated, formatted as the twin prints it, in the panel's order. */
 function tableVisual(panel: Panel, { title, subtitle }: VisualParts): Visual {
   const fields = [...panel.dimensions, ...panel.measures];
-  const sortField = panel.dimensions[0].format === 'rank' ? panel.dimensions[0] : panel.measures[0];
   return {
     tableVisual: {
       visualId: panel.id,
@@ -129,33 +203,18 @@ function tableVisual(panel: Panel, { title, subtitle }: VisualParts): Visual {
             values: fields.map((f) => ({
               fieldId: fieldId(panel, f),
               column: { dataSetIdentifier: dataSetIdentifier(panel.query), columnName: f.column },
+              ...(cellFormat(f) ? { formatConfiguration: cellFormat(f) } : {}),
             })),
           },
         },
-        sortConfiguration: {
-          rowSort: [
-            {
-              fieldSort: {
-                fieldId: fieldId(panel, sortField),
-                direction: sortField.format === 'rank' ? 'ASC' : 'DESC',
-              },
-            },
-          ],
-        },
+        sortConfiguration: { rowSort: fieldSort(panel) },
       },
     },
   };
 }
 
-/** Bars: a trend keeps time order; a ranking puts the best first; a distribution sorts low to high. */
+/** Bars (a trend, a ranking or a distribution) in the panel's order. */
 function barVisual(panel: Panel, { title, subtitle, dims, values }: VisualParts): Visual {
-  const sort =
-    panel.kind === 'bar'
-      ? { fieldId: fieldId(panel, panel.dimensions[0]), direction: 'ASC' as const }
-      : {
-          fieldId: fieldId(panel, panel.measures[0]),
-          direction: panel.kind === 'ranking' ? ('DESC' as const) : ('ASC' as const),
-        };
   return {
     barChartVisual: {
       visualId: panel.id,
@@ -170,7 +229,7 @@ function barVisual(panel: Panel, { title, subtitle, dims, values }: VisualParts)
           },
         },
         sortConfiguration: {
-          categorySort: [{ fieldSort: sort }],
+          categorySort: fieldSort(panel),
           categoryItemsLimit: { otherCategories: 'EXCLUDE' },
         },
         dataLabels: { visibility: panel.kind === 'ranking' ? 'VISIBLE' : 'HIDDEN' },

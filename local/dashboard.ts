@@ -70,18 +70,29 @@ header h1 { margin:0; font-size:20px; }
 .kpi .v { font-size:22px; font-weight:700; color:var(--accent); overflow-wrap:anywhere; }
 .kpi .k { color:var(--muted); font-size:12px; }
 .table-wrap { max-height:340px; overflow:auto; }
+.scroll-hint { display:none; color:var(--accent); font-size:12px; margin:0 0 4px; }
+.panel.scrolls .scroll-hint { display:block; }
+.panel.scrolls .table-wrap { box-shadow:inset -14px 0 10px -10px rgba(0,0,0,0.7); }
+.panel[data-kind="donut"] { display:flex; flex-direction:column; }
+.panel[data-kind="donut"] .chart { flex:1 1 auto; min-height:300px; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
 th, td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:left; white-space:nowrap; }
 th { color:var(--muted); font-weight:600; position:sticky; top:0; background:var(--panel); }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .empty { color:var(--muted); padding:24px; text-align:center; }
-@media (max-width:520px) { header, .sheet { padding-left:10px; padding-right:10px; } .chart { height:260px; } }
+@media (max-width:520px) {
+  header, .sheet { padding-left:10px; padding-right:10px; } .chart { height:260px; }
+  .panel { padding:10px; } th, td { padding:4px 5px; } th, td:not(.num) { white-space:normal; }
+}
 `;
 
 /** The page's own script (a browser script, linted as one): draws each panel from its query's rows, by the panel's kind. */
 const PAGE_SCRIPT_PATH = join(__dirname, 'dashboard', 'page.js');
-/** Where the server serves the page's script. */
+/** How the page prints and orders values: loaded before the page's script (and run by the QuickSight comparison test). */
+export const FORMAT_SCRIPT_PATH = join(__dirname, 'dashboard', 'format.js');
+/** Where the server serves the page's scripts. */
 const PAGE_SCRIPT_URL = '/dashboard.js';
+const FORMAT_SCRIPT_URL = '/dashboard-format.js';
 
 /** A file's text made safe to inline in a <script> element. */
 const inlineScript = (path: string) =>
@@ -89,7 +100,8 @@ const inlineScript = (path: string) =>
 
 const BODY: Record<Panel['kind'], string> = {
   kpi: '<div class="kpis"></div>',
-  table: '<div class="table-wrap"></div>',
+  // The hint shows when the table is wider than its panel (the page sets .scrolls).
+  table: '<p class="scroll-hint">Scroll sideways for more columns →</p><div class="table-wrap"></div>',
   line: '<div class="chart"></div>',
   bar: '<div class="chart"></div>',
   ranking: '<div class="chart"></div>',
@@ -129,6 +141,7 @@ ${scriptTag(ECHARTS_PATH, options.echarts)}
 ${sheets}
 </main>
 <script>window.__DASHBOARD__ = ${scriptJson(boot)};</script>
+${scriptTag(FORMAT_SCRIPT_PATH, options.script === undefined || options.script === 'inline' ? 'inline' : { src: FORMAT_SCRIPT_URL })}
 ${scriptTag(PAGE_SCRIPT_PATH, options.script ?? 'inline')}
 </body></html>
 `;
@@ -158,6 +171,7 @@ export async function serveDashboard(options: {
   const pollMs = options.pollMs ?? 1000;
   const echartsJs = readFileSync(ECHARTS_PATH);
   const pageJs = readFileSync(PAGE_SCRIPT_PATH);
+  const formatJs = readFileSync(FORMAT_SCRIPT_PATH);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
@@ -178,9 +192,9 @@ export async function serveDashboard(options: {
     } else if (path === '/echarts.min.js') {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'max-age=3600' });
       res.end(echartsJs);
-    } else if (path === PAGE_SCRIPT_URL) {
+    } else if (path === PAGE_SCRIPT_URL || path === FORMAT_SCRIPT_URL) {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
-      res.end(pageJs);
+      res.end(path === PAGE_SCRIPT_URL ? pageJs : formatJs);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     }

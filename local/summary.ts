@@ -3,6 +3,7 @@ import { streamNames, streams, type StreamName } from '../kernel/contracts';
 import type { Books } from './books';
 import type { WarehouseBooks } from './warehouse';
 import type { TwinReport } from './twin';
+import { STOCKOUT_RISK_SHARE } from '../warehouse/schema';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-US');
 const money = (v: string | number) =>
@@ -121,16 +122,6 @@ function runLines(report: TwinReport): Lines {
     `  demand: ${n(report.events.sales + report.lostSales)} sale lines = ${n(report.events.sales)} sold + ${n(report.lostSales)} lost to stockouts (not events: a lost sale is never sent)`,
     `  time: ${secs(t.pipelineMs)} from first send to views refreshed (${n(report.eventsPerSecond)} events/s): stream ${secs(t.streamMs)}, load ${secs(t.loadMs)}, refresh ${secs(t.refreshMs)}; setup ${secs(t.setupMs)}, books ${secs(t.booksMs)}, total ${secs(t.totalMs)}`,
   ];
-  const age = report.freshness;
-  if (age.chunks > 0) {
-    const st = age.stages;
-    out.push(
-      `  data age (producer send to rows in the views, per chunk): p50 ${secs(age.p50Ms)}, p95 ${secs(age.p95Ms)}, max ${secs(age.maxMs)} over ${n(age.chunks)} chunks` +
-        (st
-          ? ` (p50: queue + consumer ${secs(st.consume.p50Ms)}, loader ${secs(st.load.p50Ms)}, refresh ${secs(st.refresh.p50Ms)})`
-          : ''),
-    );
-  }
   const slow = streamNames.reduce((sum, s) => sum + report.consumers[s].slowInvocations, 0);
   if (slow)
     out.push(
@@ -156,8 +147,8 @@ function chaosLines(report: TwinReport): Lines {
 
 type Dashboard = NonNullable<TwinReport['dashboard']>;
 
-/** The five stores with the most product x store pairs out of stock or at risk. */
-function stockoutTable(d: Dashboard): string {
+/** The stores with the most product x store pairs out of stock or at risk. */
+function stockoutTable(d: Dashboard, limit: number): string {
   const byStore = new Map<string, { region: string; atRisk: number; out: number; worst: string }>();
   for (const r of d.stockAtRisk) {
     const e = byStore.get(r.store_id) ?? {
@@ -172,47 +163,84 @@ function stockoutTable(d: Dashboard): string {
   }
   const risky = [...byStore]
     .sort((a, b) => b[1].out + b[1].atRisk - (a[1].out + a[1].atRisk) || a[0].localeCompare(b[0]))
-    .slice(0, 5);
-  return risky.length
-    ? textTable(
-        ['store', 'region', 'out of stock', 'at risk', 'lowest'],
-        risky.map(([id, e]) => [id, e.region, e.out, e.atRisk, e.worst]),
-      )
-    : '  none';
+    .slice(0, limit);
+  return textTable(
+    ['store', 'region', 'out of stock', 'at risk', 'lowest'],
+    risky.map(([id, e]) => [id, e.region, e.out, e.atRisk, e.worst]),
+  );
 }
 
-/** A few key metrics from the warehouse's dashboard queries. */
-function dashboardLines(d: Dashboard | undefined): Lines {
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
+const shortMoney = (v: string | number) => '$' + compact.format(Number(v));
+const pct = (v: string | number | null) => (v === null ? '-' : (Number(v) * 100).toFixed(1) + '%');
+const utcMinute = (d: Date | null) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '-');
+
+/** 1. Where the revenue came from: the total, each region with its share, the top three stores. */
+function revenueLines(d: Dashboard): Lines {
+  const all = d.revenueOverall[0];
+  const total = Number(all?.revenue ?? 0);
+  const share = (v: string) => (total > 0 ? ` (${pct(Number(v) / total)})` : '');
+  return [
+    `1. Revenue: ${money(all?.revenue ?? 0)} from ${n(all?.units ?? 0)} units in ${n(all?.sale_lines ?? 0)} sale lines`,
+    `   by region: ${d.revenueByRegion.map((r) => `${r.region} ${shortMoney(r.revenue)}${share(r.revenue)}`).join(', ')}`,
+    `   top stores: ${d.storeRanking
+      .slice(0, 3)
+      .map((r) => `#${r.revenue_rank} ${r.store_id} ${r.city} ${shortMoney(r.revenue)}`)
+      .join(', ')}`,
+  ];
+}
+
+/** 4. Sell-through: the middle product, the slowest and the fastest. */
+function sellThroughLine(d: Dashboard): string {
+  const rated = d.sellThrough.filter((r) => r.sell_through_rate !== null);
+  if (rated.length === 0) return '4. Sell-through: nothing received yet';
+  const byRate = [...rated].sort((a, b) => Number(a.sell_through_rate) - Number(b.sell_through_rate));
+  const [slow, fast] = [byRate[0], byRate[byRate.length - 1]];
+  const median = byRate[Math.floor((byRate.length - 1) / 2)];
+  return `4. Sell-through (sold / received): median ${pct(median.sell_through_rate)} over ${n(rated.length)} products; slowest ${slow.name} ${pct(slow.sell_through_rate)}, fastest ${fast.name} ${pct(fast.sell_through_rate)}`;
+}
+
+/** 5. How old the data is: the newest sale in the warehouse, and this run's data age. */
+function dataAgeLine(d: Dashboard, report: TwinReport): string {
+  const age = report.freshness;
+  const run =
+    age.chunks > 0
+      ? `; this run's data age (producer send to rows in the views) p50 ${secs(age.p50Ms)}, p95 ${secs(age.p95Ms)}, max ${secs(age.maxMs)} over ${n(age.chunks)} chunks`
+      : '';
+  const st = age.chunks > 0 ? age.stages : undefined;
+  const split = st
+    ? `\n   (p50 by stage: queue + consumer ${secs(st.consume.p50Ms)}, loader ${secs(st.load.p50Ms)}, refresh ${secs(st.refresh.p50Ms)})`
+    : '';
+  return `5. Data age: sales from ${utcMinute(d.revenueOverall[0]?.first_sale_at ?? null)} to ${utcMinute(d.revenueOverall[0]?.last_sale_at ?? null)}${run}${split}`;
+}
+
+/**
+ * The analyst's five questions, answered from the warehouse's dashboard queries (all runs): where
+ * the revenue came from, what sold best, what ran out, how fast stock sells through, how old the
+ * data is. A dozen lines, so the whole summary fits one screen; the dashboard has the rest.
+ */
+export function analystLines(d: Dashboard | undefined, report: TwinReport): Lines {
   if (!d) return [];
+  const out = d.stockAtRisk.filter((r) => r.stockout_risk === 'out_of_stock').length;
   return [
     '',
-    'Top products by revenue (warehouse, all runs):',
-    textTable(
-      ['#', 'product', 'name', 'category', 'units', 'revenue'],
-      d.topProductsByRevenue
-        .slice(0, 5)
-        .map((p) => [p.revenue_rank, p.product_id, p.name.slice(0, 32), p.category, n(p.units), money(p.revenue)]),
-    ),
-    '',
-    'Revenue by category (warehouse, all runs):',
-    textTable(
-      ['category', 'units', 'revenue', 'share'],
-      d.revenueByCategory.map((c) => [
-        c.category,
-        n(c.units),
-        money(c.revenue),
-        c.revenue_share === null ? '-' : (Number(c.revenue_share) * 100).toFixed(1) + '%',
-      ]),
-    ),
-    '',
-    'Stores at stockout risk (product x store pairs; warehouse, all runs):',
-    stockoutTable(d),
+    "The analyst's five questions (warehouse, all runs):",
+    ...revenueLines(d),
+    `2. Top products by revenue: ${d.topProductsByRevenue
+      .slice(0, 3)
+      .map((p) => `#${p.revenue_rank} ${p.name} ${shortMoney(p.revenue)}`)
+      .join(', ')}`,
+    `3. Stock: ${n(out)} product x store pairs out of stock, ${n(d.stockAtRisk.length - out)} at risk (at most ${STOCKOUT_RISK_SHARE * 100}% of what was received left)` +
+      (d.stockAtRisk.length ? '; the stores with most:' : ''),
+    ...(d.stockAtRisk.length ? [stockoutTable(d, 3)] : []),
+    sellThroughLine(d),
+    dataAgeLine(d, report),
   ];
 }
 
 export function formatSummary(report: TwinReport, extras: { dashboardPath?: string } = {}): string {
   const out = [...settingsLines(report), '', countsTable(report), '', ...runLines(report), ...chaosLines(report)];
-  out.push(...dashboardLines(report.dashboard));
+  out.push(...analystLines(report.dashboard, report));
   if (report.books) out.push('', 'Books, this run:', formatBooks(report.books));
   if (report.warehouseBooks) out.push('', 'Books, warehouse (all runs):', formatWarehouseBooks(report.warehouseBooks));
   if (report.notes.length) out.push('', ...report.notes.map((note) => `Note: ${note}`));

@@ -11,6 +11,7 @@ import { PANELS } from '../warehouse/panels';
 import type { DashboardData } from '../local/warehouse';
 import { runTwin, type TwinReport } from '../local/twin';
 import { launchChromium } from './support/browser';
+import { labelProblems, tableProblems } from './support/dashboardLayout';
 
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 const work = mkdtempSync(join(tmpdir(), 'twin-dashboard-'));
@@ -174,6 +175,21 @@ it('writes a page that works offline from a file, with ECharts and the data inli
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-file.png'), fullPage: true });
   await page.close();
 }, 60_000);
+
+// Every label whole inside its chart (and its clip rectangle, and the shape it is drawn in), none
+// over another, and every table fits or says it scrolls: at a desktop's width and a phone's.
+it.each([1400, 420])(
+  'is legible at %i px: no label cut or overlapping, no table cut without a sign',
+  async (width) => {
+    const file = writeDashboard(join(work, `dashboard-${width}.html`), report.dashboard!, status('done', false));
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    await page.goto('file://' + file);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect([...(await labelProblems(page)), ...(await tableProblems(page))]).toEqual([]);
+    await page.close();
+  },
+  60_000,
+);
 
 it('fits a 420 px wide phone screen without scrolling sideways', async () => {
   const file = writeDashboard(join(work, 'dashboard-narrow.html'), report.dashboard!, status('done', false));

@@ -27,6 +27,7 @@ it('lists every problem of a bad panel list', () => {
       measures: [{ column: 'region', label: 'Region', format: 'count' }],
     },
     { ...good, id: 'kpi-with-dimension', kind: 'kpi' },
+    { ...good, id: 'no-order', sort: undefined },
   ];
   expect(panelProblems(bad)).toEqual([
     'units-by-region: id used twice',
@@ -34,6 +35,9 @@ it('lists every problem of a bad panel list', () => {
     'bad id!: subtitle repeats the title',
     'wrong-columns: v_sales_by_region has no column nope',
     'wrong-columns: measure region is STRING, not a number',
+    'wrong-columns: sorts by units, which is not one of its fields',
     'kpi-with-dimension: a kpi panel takes no dimension',
+    'kpi-with-dimension: a kpi panel has no order',
+    'no-order: a ranking panel states its sort',
   ]);
 });

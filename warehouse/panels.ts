@@ -6,7 +6,17 @@ import { Problems } from '../kernel/problems';
 import { dashboardQueries, viewColumns, type ColumnType, type DashboardQueryName } from './queries';
 
 /** How a value reads: drives the twin's formatting and QuickSight's field types. */
-export type ValueFormat = 'text' | 'count' | 'money' | 'rate' | 'index' | 'minute' | 'hour' | 'day' | 'rank';
+export type ValueFormat = 'text' | 'count' | 'money' | 'rate' | 'index' | 'minute' | 'hour' | 'day' | 'week' | 'rank';
+
+/** The time formats: each is also the QuickSight date granularity of its column. */
+export const TIME_FORMATS = ['minute', 'hour', 'day', 'week'] as const satisfies readonly ValueFormat[];
+
+/** The order a panel's rows are read in: by one of its fields. Both dashboards follow it. */
+export interface PanelSort {
+  /** A field of the panel (QuickSight sorts by a field in the visual's wells). */
+  readonly column: string;
+  readonly direction: 'asc' | 'desc';
+}
 
 export interface PanelField {
   /** A column of the panel's query. */
@@ -39,6 +49,8 @@ export interface Panel {
   readonly measures: readonly PanelField[];
   /** Wide panels span the whole row (tables, long time axes). */
   readonly wide?: boolean;
+  /** The rows' order; every panel but a KPI states one. */
+  readonly sort?: PanelSort;
 }
 
 export const SHEETS = [
@@ -55,6 +67,7 @@ export const SHEETS = [
 export type SheetId = (typeof SHEETS)[number]['id'];
 
 const f = (column: string, label: string, format: ValueFormat): PanelField => ({ column, label, format });
+const by = (column: string, direction: PanelSort['direction']): PanelSort => ({ column, direction });
 const revenue = f('revenue', 'Revenue', 'money');
 const units = f('units', 'Units', 'count');
 const product = f('name', 'Product', 'text');
@@ -79,6 +92,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Share of all revenue.',
     query: 'revenueByCategory',
     kind: 'donut',
+    sort: by('revenue', 'desc'),
     dimensions: [category],
     measures: [revenue],
   },
@@ -89,6 +103,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Highest first, every store.',
     query: 'storeRanking',
     kind: 'ranking',
+    sort: by('revenue', 'desc'),
     dimensions: [f('store_id', 'Store', 'text'), f('city', 'City', 'text')],
     measures: [revenue],
   },
@@ -99,6 +114,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Revenue each minute; the peak minute is marked.',
     query: 'salesPerMinute',
     kind: 'line',
+    sort: by('minute', 'asc'),
     dimensions: [f('minute', 'Minute', 'minute')],
     measures: [revenue],
     wide: true,
@@ -110,6 +126,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Revenue bars and units; the peak hour is marked.',
     query: 'salesPerHour',
     kind: 'bar',
+    sort: by('hour', 'asc'),
     dimensions: [f('hour', 'Hour', 'hour')],
     measures: [revenue, units],
   },
@@ -120,6 +137,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'The busiest hour by revenue, one row per day.',
     query: 'peakHours',
     kind: 'table',
+    sort: by('hour', 'asc'),
     dimensions: [f('hour', 'Hour', 'hour')],
     measures: [revenue, units, f('sale_lines', 'Lines', 'count')],
   },
@@ -130,6 +148,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Revenue per calendar day (UTC).',
     query: 'salesDaily',
     kind: 'bar',
+    sort: by('day', 'asc'),
     dimensions: [f('day', 'Day', 'day')],
     measures: [revenue],
   },
@@ -140,7 +159,8 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Revenue per ISO week, labelled by its Monday.',
     query: 'salesWeekly',
     kind: 'bar',
-    dimensions: [f('week', 'Week of', 'day')],
+    sort: by('week', 'asc'),
+    dimensions: [f('week', 'Week of', 'week')],
     measures: [revenue],
   },
   {
@@ -150,6 +170,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Every store by revenue, with its rank by units.',
     query: 'storeRanking',
     kind: 'table',
+    sort: by('revenue_rank', 'asc'),
     dimensions: [
       f('revenue_rank', 'Rank', 'rank'),
       f('store_id', 'Store', 'text'),
@@ -166,6 +187,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Highest first.',
     query: 'revenueByRegion',
     kind: 'ranking',
+    sort: by('revenue', 'desc'),
     dimensions: [f('region', 'Region', 'text')],
     measures: [revenue],
   },
@@ -176,6 +198,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'The ten best sellers in dollars.',
     query: 'topProductsByRevenue',
     kind: 'ranking',
+    sort: by('revenue', 'desc'),
     dimensions: [product],
     measures: [revenue],
   },
@@ -186,6 +209,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'The ten best sellers in units.',
     query: 'topProductsByUnits',
     kind: 'ranking',
+    sort: by('units', 'desc'),
     dimensions: [product],
     measures: [units],
   },
@@ -196,6 +220,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Units, revenue and share of revenue, ranked.',
     query: 'revenueByCategory',
     kind: 'table',
+    sort: by('revenue_rank', 'asc'),
     dimensions: [f('revenue_rank', 'Rank', 'rank'), category],
     measures: [units, revenue, f('revenue_share', 'Share', 'rate')],
   },
@@ -206,6 +231,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Revenue at 1.5x or more of a fair share of their category.',
     query: 'overPerformers',
     kind: 'table',
+    sort: by('performance_index', 'desc'),
     dimensions: [product, category],
     measures: [revenue, f('performance_index', 'x fair share', 'index')],
   },
@@ -216,6 +242,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Revenue at half or less of a fair share of their category.',
     query: 'underPerformers',
     kind: 'table',
+    sort: by('performance_index', 'asc'),
     dimensions: [product, category],
     measures: [revenue, f('performance_index', 'x fair share', 'index')],
   },
@@ -226,6 +253,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Product and store pairs with nothing left, most sold first.',
     query: 'outOfStock',
     kind: 'table',
+    sort: by('units_sold', 'desc'),
     dimensions: [product, f('store_id', 'Store', 'text'), f('region', 'Region', 'text')],
     measures: [f('units_received', 'Received', 'count'), f('units_sold', 'Sold', 'count')],
     wide: true,
@@ -237,6 +265,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'At most 20% of what was received is left: the next stockouts.',
     query: 'lowStock',
     kind: 'table',
+    sort: by('on_hand', 'asc'),
     dimensions: [product, f('store_id', 'Store', 'text')],
     measures: [f('on_hand', 'On hand', 'count'), f('units_received', 'Received', 'count')],
   },
@@ -247,6 +276,7 @@ export const PANELS: readonly Panel[] = [
     subtitle: 'Units sold / units received, every product sorted; slowest and fastest named.',
     query: 'sellThrough',
     kind: 'distribution',
+    sort: by('sell_through_rate', 'asc'),
     dimensions: [product],
     measures: [f('sell_through_rate', 'Sell-through', 'rate')],
   },
@@ -285,6 +315,17 @@ export function panelProblems(panels: readonly Panel[]): string[] {
       () => `${p.id}: a ${p.kind} panel ${p.kind === 'kpi' ? 'takes no' : 'needs a'} dimension`,
     );
     problems.check(p.measures.length > 0, () => `${p.id}: needs a measure`);
+    problems.check(
+      p.kind === 'kpi' ? p.sort === undefined : p.sort !== undefined,
+      () => `${p.id}: a ${p.kind} panel ${p.kind === 'kpi' ? 'has no order' : 'states its sort'}`,
+    );
+    if (p.sort) {
+      const { column } = p.sort;
+      problems.check(
+        [...p.dimensions, ...p.measures].some((x) => x.column === column),
+        () => `${p.id}: sorts by ${column}, which is not one of its fields`,
+      );
+    }
   }
   return [...problems.all];
 }

@@ -127,7 +127,7 @@ export const dashboardQueries = {
     units_sold: number;
     units_received: number;
     sell_through_rate: Rate;
-  }>('v_sell_through', 'Sell-through rate per product', 'ORDER BY sell_through_rate DESC NULLS LAST, product_id'),
+  }>('v_sell_through', 'Sell-through rate per product', 'ORDER BY sell_through_rate NULLS LAST, product_id'),
 } as const;
 
 export interface ProductPerformanceRow {

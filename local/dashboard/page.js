@@ -4,43 +4,9 @@
 // inlines it in the written file and serves it with the live page.
 const charts = {};
 const PANELS = window.__DASHBOARD__.panels;
-const num = (v) => (v === null || v === undefined ? 0 : Number(v));
-const compactFmt = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const { num, iso, fmt, tick, sortRows } = window.dashboardFormat;
 const esc = (t) =>
   String(t).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-const iso = (v) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : new Date(v).toISOString());
-function fmt(format, v) {
-  if (v === null || v === undefined) return '-';
-  switch (format) {
-    case 'money':
-      return '$' + num(v).toLocaleString('en-US', { maximumFractionDigits: 0 });
-    case 'count':
-      return num(v).toLocaleString('en-US');
-    case 'rank':
-      return '#' + num(v);
-    case 'rate':
-      return (num(v) * 100).toFixed(1) + '%';
-    case 'index':
-      return num(v).toFixed(2) + 'x';
-    case 'minute':
-      return iso(v).slice(11, 16);
-    case 'hour':
-      return iso(v).slice(5, 10) + ' ' + iso(v).slice(11, 13) + 'h';
-    case 'day':
-      return iso(v).slice(0, 10);
-    default:
-      return String(v);
-  }
-}
-// Axis ticks: short and never repeated ("$1.5K", not "2k 2k").
-function tick(format) {
-  return (v) =>
-    format === 'money'
-      ? '$' + compactFmt.format(v)
-      : format === 'rate'
-        ? Math.round(v * 100) + '%'
-        : compactFmt.format(v);
-}
 const axisStyle = {
   axisLabel: { color: '#94a3b8', hideOverlap: true },
   axisLine: { lineStyle: { color: '#334155' } },
@@ -53,6 +19,8 @@ const valueAxis = (m, extra) =>
     { axisLabel: { color: '#94a3b8', formatter: tick(m.format), hideOverlap: true } },
     extra || {},
   );
+// The first and last tick labels align inward: centred, they crossed the value axis's "$0" or the chart's edge.
+const edgeLabels = Object.assign({}, axisStyle.axisLabel, { alignMinLabel: 'left', alignMaxLabel: 'right' });
 const base = {
   backgroundColor: 'transparent',
   textStyle: { color: '#e2e8f0' },
@@ -63,24 +31,70 @@ const base = {
 const short = (t, n) => (String(t).length > n ? String(t).slice(0, n - 1) + '\u2026' : String(t));
 const label = (p, r) => p.dimensions.map((d) => fmt(d.format, r[d.column])).join(' \u00b7 ');
 
+// SVG, not canvas: every label is an element with a box the browser test can measure.
 function chart(el, id, option) {
-  if (!charts[id]) charts[id] = echarts.init(el, null, { renderer: 'canvas' });
+  if (!charts[id]) {
+    charts[id] = echarts.init(el, null, { renderer: 'svg' });
+    // A chart follows its box (a donut grows with its panel's row), not only the window.
+    new ResizeObserver(() => charts[id].resize()).observe(el);
+  }
   // A legend only when there is more than one series to tell apart.
   const legend = Object.assign({}, base.legend, { show: (option.series || []).length > 1 }, option.legend || {});
   charts[id].setOption(Object.assign({}, base, option, { legend }), true);
 }
 
+// A marked point: a dot with its value in a tag above it. The tag grows away from the nearer
+// edge (the first half of the axis to the right, the second to the left), so it never leaves the
+// chart; a value inside a pin was cut by the pin ("$242.1K" read "242.1").
+function markPoints(points, count, color) {
+  return {
+    symbol: 'circle',
+    symbolSize: 9,
+    itemStyle: { color, borderColor: '#0f172a', borderWidth: 2 },
+    label: {
+      position: 'top',
+      distance: 6,
+      color: '#0f172a',
+      backgroundColor: color,
+      borderRadius: 4,
+      padding: [3, 6],
+      fontWeight: 700,
+      fontSize: 11,
+      formatter: (x) => x.data.text,
+    },
+    data: points.map((p) => ({
+      name: p.name,
+      coord: p.coord,
+      text: p.text,
+      label: { align: p.index < count / 2 ? 'left' : 'right' },
+    })),
+  };
+}
+
 function peakMark(m, rows, x) {
-  let best = null;
-  for (const r of rows) if (!best || num(r[m.column]) > num(best[m.column])) best = r;
-  return best
-    ? {
-        symbolSize: 54,
-        data: [{ name: 'peak', coord: [x(best), num(best[m.column])], value: tick(m.format)(num(best[m.column])) }],
-        label: { color: '#0f172a', fontWeight: 700, fontSize: 11 },
-        itemStyle: { color: '#f59e0b' },
-      }
-    : undefined;
+  let best = -1;
+  rows.forEach((r, i) => {
+    if (best < 0 || num(r[m.column]) > num(rows[best][m.column])) best = i;
+  });
+  if (best < 0) return undefined;
+  const v = num(rows[best][m.column]);
+  return markPoints(
+    [{ name: 'peak', index: best, coord: [x(rows[best]), v], text: tick(m.format)(v) }],
+    rows.length,
+    '#f59e0b',
+  );
+}
+// Room above the highest value for its tag, below the axis title and legend (the axis still ends on a round tick).
+const headroom = { boundaryGap: [0, '35%'] };
+
+// A table wider than its panel says so: a hint above it and a shadow on the cut edge.
+function markScrolling(el, wrap) {
+  const update = () => el.classList.toggle('scrolls', wrap.scrollWidth > wrap.clientWidth + 1);
+  update();
+  if (!wrap.dataset.watched) {
+    wrap.dataset.watched = 'true';
+    new ResizeObserver(update).observe(wrap);
+  }
 }
 
 const draw = {
@@ -114,16 +128,18 @@ const draw = {
           '</tr>',
       )
       .join('');
-    el.querySelector('.table-wrap').innerHTML = rows.length
+    const wrap = el.querySelector('.table-wrap');
+    wrap.innerHTML = rows.length
       ? '<table><thead>' + head + '</thead><tbody>' + body + '</tbody></table>'
       : '<div class="empty">none</div>';
+    markScrolling(el, wrap);
   },
   line(p, rows, el) {
     const d = p.dimensions[0];
     const m = p.measures[0];
     chart(el.querySelector('.chart'), p.id, {
-      xAxis: Object.assign({ type: 'time' }, axisStyle),
-      yAxis: valueAxis(m),
+      xAxis: Object.assign({ type: 'time' }, axisStyle, { axisLabel: edgeLabels }),
+      yAxis: valueAxis(m, headroom),
       dataZoom: [{ type: 'inside' }],
       series: p.measures.map((mm) => ({
         name: mm.label,
@@ -139,8 +155,8 @@ const draw = {
     const d = p.dimensions[0];
     const x = (r) => fmt(d.format, r[d.column]);
     chart(el.querySelector('.chart'), p.id, {
-      xAxis: Object.assign({ type: 'category', data: rows.map(x) }, axisStyle),
-      yAxis: p.measures.map((m, i) => valueAxis(m, i > 0 ? { splitLine: { show: false } } : {})),
+      xAxis: Object.assign({ type: 'category', data: rows.map(x) }, axisStyle, { axisLabel: edgeLabels }),
+      yAxis: p.measures.map((m, i) => valueAxis(m, i > 0 ? { splitLine: { show: false } } : headroom)),
       series: p.measures.map((m, i) => ({
         name: m.label,
         type: i === 0 ? 'bar' : 'line',
@@ -152,7 +168,7 @@ const draw = {
   },
   ranking(p, rows, el) {
     const m = p.measures[0];
-    const sorted = rows.slice().sort((a, b) => num(b[m.column]) - num(a[m.column]));
+    const sorted = rows;
     chart(el.querySelector('.chart'), p.id, {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       grid: { left: 8, right: 56, top: 8, bottom: 8, containLabel: true },
@@ -183,9 +199,7 @@ const draw = {
   },
   distribution(p, rows, el) {
     const m = p.measures[0];
-    const sorted = rows
-      .filter((r) => r[m.column] !== null && r[m.column] !== undefined)
-      .sort((a, b) => num(a[m.column]) - num(b[m.column]));
+    const sorted = rows.filter((r) => r[m.column] !== null && r[m.column] !== undefined);
     const names = sorted.map((r) => label(p, r));
     const ends = sorted.length
       ? [
@@ -200,12 +214,17 @@ const draw = {
         data: names,
         name: sorted.length + ' products, sorted',
         nameLocation: 'middle',
-        nameGap: 8,
+        nameGap: 10,
         nameTextStyle: { color: '#94a3b8' },
         axisLabel: { show: false },
         axisTick: { show: false },
       }),
-      yAxis: valueAxis(m, { max: (v) => Math.max(1, v.max) }),
+      // Room below the axis for its title (it sat behind the caption) and above 100% for the tags.
+      grid: Object.assign({}, base.grid, { bottom: 28 }),
+      yAxis: valueAxis(m, {
+        max: (v) => Math.max(1, v.max) * 1.2,
+        axisLabel: Object.assign({}, axisStyle.axisLabel, { formatter: (v) => (v > 1 ? '' : tick(m.format)(v)) }),
+      }),
       series: [
         {
           name: m.label,
@@ -213,16 +232,16 @@ const draw = {
           barCategoryGap: '10%',
           data: sorted.map((r) => num(r[m.column])),
           itemStyle: { color: '#14b8a6' },
-          markPoint: {
-            symbol: 'pin',
-            symbolSize: 40,
-            label: { fontSize: 10, color: '#0f172a' },
-            data: ends.map((e) => ({
+          markPoint: markPoints(
+            ends.map((e) => ({
               name: e.what,
+              index: e.i,
               coord: [e.i, num(e.r[m.column])],
-              value: fmt(m.format, e.r[m.column]),
+              text: fmt(m.format, e.r[m.column]),
             })),
-          },
+            sorted.length,
+            '#f59e0b',
+          ),
         },
       ],
     });
@@ -249,9 +268,20 @@ const draw = {
         {
           name: m.label,
           type: 'pie',
-          radius: ['35%', '62%'],
-          minShowLabelAngle: 8,
-          label: { color: '#e2e8f0', formatter: '{b}\n{d}%' },
+          center: ['50%', '50%'],
+          radius: ['32%', '56%'],
+          // Every slice named, the labels on the chart's edges with a line to their slice: two
+          // lines of their own height (the name overlapped its share), never outside the chart.
+          avoidLabelOverlap: true,
+          label: {
+            color: '#e2e8f0',
+            alignTo: 'edge',
+            edgeDistance: 8,
+            lineHeight: 15,
+            formatter: (x) => x.name + '\n' + x.percent.toFixed(1) + '%',
+          },
+          labelLine: { length: 8, length2: 6 },
+          labelLayout: { hideOverlap: false, moveOverlap: 'shiftY' },
           data: rows.map((r) => ({ name: label(p, r), value: num(r[m.column]) })),
         },
       ],
@@ -263,7 +293,8 @@ function render(data) {
   const d = data || {};
   for (const p of PANELS) {
     const el = document.querySelector('[data-panel="' + p.id + '"]');
-    const rows = d[p.query] || [];
+    // Every kind draws its rows in the panel's stated order, as QuickSight does.
+    const rows = sortRows(p, d[p.query] || []);
     el.dataset.rows = String(rows.length);
     draw[p.kind](p, rows, el);
   }

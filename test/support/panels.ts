@@ -11,4 +11,5 @@ export const unitsByRegionPanel: Panel = {
   kind: 'ranking',
   dimensions: [{ column: 'region', label: 'Region', format: 'text' }],
   measures: [{ column: 'units', label: 'Units', format: 'count' }],
+  sort: { column: 'units', direction: 'desc' },
 };
