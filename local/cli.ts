@@ -11,7 +11,7 @@ import {
   SQS_MIN_MESSAGE_BYTES,
 } from '../kernel/awsLimits';
 import { Problems } from '../kernel/problems';
-import { defaultChaosRates, faultNames, type ChaosRates } from './chaos';
+import { defaultChaosRates, faultNames, MAX_CHAOS_RATE, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
 import { formatSummary, streamTotal } from './summary';
 import { dataDirPathProblem, DataDirBusy, DataDirRefused } from './dataDir';
@@ -52,8 +52,8 @@ function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
 
 function rate(value: string): number {
   const v = Number(value);
-  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1)
-    throw new InvalidArgumentError('must be a number in [0, 1).');
+  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || v > MAX_CHAOS_RATE)
+    throw new InvalidArgumentError(`must be a number in [0, ${MAX_CHAOS_RATE}].`);
   return v;
 }
 

@@ -290,9 +290,8 @@ export class TwinRuntime {
         : this.inProcessConsumer(stream, timeoutMs),
       invoke: (_event: SQSEvent, call) =>
         usage.invoke(functionName, call, (r) => (r?.batchItemFailures.length ?? 0) > 0),
-      onReceive: chaos?.options.rates.duplicateDelivery
-        ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url)
-        : undefined,
+      // Under chaos every receive is counted against the delivery budget, and may be duplicated.
+      onReceive: chaos ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url) : undefined,
       onInvocation: (outcome) => {
         this.progress.consumed(outcome);
         // Files land as consumer invocations finish: the loader wakes then, as auto-copy reacts to S3 events.
