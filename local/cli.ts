@@ -13,6 +13,7 @@ import {
 import { Problems } from '../kernel/problems';
 import { defaultChaosRates, faultNames, MAX_CHAOS_RATE, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
+import { npmSwallowedFlags } from './npmFlags';
 import { formatSummary, streamTotal } from './summary';
 import { dataDirPathProblem, DataDirBusy, DataDirRefused } from './dataDir';
 import {
@@ -115,6 +116,11 @@ function collecting(invalid: string[] | undefined, invalidFlags?: Set<string>) {
         return undefined as T;
       }
     };
+}
+
+/** `-r, --runs <n>` -> `--runs <n>`. */
+function longUsage(flags: string): string {
+  return flags.replace(/^-[a-z], /, '');
 }
 
 /** `-r, --runs <n>` -> `--runs`. */
@@ -432,6 +438,12 @@ export function parseCli(
   const problems = new Problems();
   const flags = parseFlags(argv, problems);
   const { o } = flags;
+  const swallowed = npmSwallowedFlags(
+    env,
+    flags.program.options.filter((opt) => opt.long).map((opt) => ({ long: opt.long!, usage: longUsage(opt.flags) })),
+  );
+  // npm's swallowed flags leave their values behind as stray arguments: name the cause alone.
+  if (swallowed) throw new CliUsageError(swallowed);
   strayArguments(flags.program, problems);
   problems.check(
     o.events === undefined || o.demand === undefined,

@@ -26,6 +26,7 @@ import type { ChaosCounts, ChaosOptions } from './chaos';
 import { isShippedConsumer, SHIPPED_CONSUMER, type ConsumerCore } from './consumerPool';
 import type { StreamQueues } from './endpoint';
 import { queueDepth, type EventSourceStats } from './eventSource';
+import { runRangeProblem } from './runBounds';
 import { TwinRuntime } from './twinRuntime';
 import type { TwinUsage } from './usage';
 import type { DashboardData, WarehouseBooks, WindowRecord } from './warehouse';
@@ -305,6 +306,8 @@ function checkPipeline(s: ResolvedSettings, options: TwinOptions, problems: Prob
       options.loadEveryMs === undefined || isWhole(options.loadEveryMs, 100),
       () => `loadEveryMs must be a whole number >= 100, got ${options.loadEveryMs}`,
     );
+  const outOfRange = options.start === undefined ? undefined : runRangeProblem(options.start, s.runs * s.windowMinutes);
+  if (outOfRange) problems.add(outOfRange);
 }
 
 /** What the functions run, and what only the source modules can do. */
@@ -398,6 +401,8 @@ function planWindows(
   const start = options.start
     ? isoSecond(Date.parse(options.start))
     : firstWindowStart(ledger, lastEvent, s.windowMinutes);
+  const outOfRange = runRangeProblem(start, s.runs * s.windowMinutes);
+  if (outOfRange) throw new TwinRefused(`this run's windows would leave the contract's range: ${outOfRange}.`);
   const planned = Array.from({ length: s.runs }, (_, i) => isoSecond(Date.parse(start) + i * windowMs));
   const clashes: string[] = [];
   for (const p of planned) {

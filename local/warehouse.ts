@@ -363,7 +363,10 @@ async function connectPostgres(databaseUrl: string, fresh: boolean): Promise<Con
   try {
     pg = (await openWarehouse({ databaseUrl })) as PgDriver;
   } catch (error) {
-    throw new Error(`cannot connect to DATABASE_URL (${where}): ${(error as Error).message}`, { cause: error });
+    // The environment names a server that is not there (or refuses us): a refusal, exit 2, nothing moved.
+    throw new WarehouseRefused(`cannot connect to DATABASE_URL (${where}): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const driver = guardConnection(pg, where);
   try {
