@@ -15,7 +15,8 @@ import { defaultChaosRates, faultNames, MAX_CHAOS_RATE, type ChaosRates } from '
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
 import { npmSwallowedFlags } from './npmFlags';
 import { formatSummary, streamTotal } from './summary';
-import { dataDirPathProblem, DataDirBusy, DataDirRefused } from './dataDir';
+import { dataDirPathProblem, DataDirBusy, DataDirRefused, releaseHeldLocks } from './dataDir';
+import { exitCodeOf, RunInterrupted, trapStops, type StopTrap } from './signals';
 import {
   defaultConcurrency,
   resolveTwinSettings,
@@ -688,14 +689,17 @@ async function startServer(port: number): Promise<DashboardServer | number> {
 async function runWithProgress(
   plan: CliPlan,
   server: DashboardServer | undefined,
+  stop: StopTrap,
+  seen: { last?: TwinProgress },
 ): Promise<{ report: TwinReport; last?: TwinProgress } | number> {
   const progress = await progressReporter(plan.progress, Boolean(plan.twin.chaos));
   let last: TwinProgress | undefined;
   try {
     const report = await runTwin({
       ...plan.twin,
+      stop: stop.signal,
       onProgress: (p) => {
-        last = p;
+        last = seen.last = p;
         progress.update(p);
         server?.update(null, statusOf(p));
       },
@@ -707,6 +711,10 @@ async function runWithProgress(
   } catch (error) {
     progress.stop();
     await server?.close();
+    if (error instanceof RunInterrupted) {
+      process.stderr.write(`${error.line}\n`);
+      return exitCodeOf(error.signal);
+    }
     if (REFUSALS.some((k) => error instanceof k)) {
       process.stderr.write(`error: ${(error as Error).message}\n`);
       return 2;
@@ -740,12 +748,29 @@ function writeOutputs(plan: CliPlan, report: TwinReport, status: DashboardStatus
   return written;
 }
 
-/** The final page on the live dashboard, served until Ctrl-C. */
-async function serveUntilInterrupted(server: DashboardServer, report: TwinReport, status: DashboardStatus) {
+/** The final page on the live dashboard, served until Ctrl-C (or SIGTERM, or the launcher gone). */
+async function serveUntilInterrupted(
+  server: DashboardServer,
+  report: TwinReport,
+  status: DashboardStatus,
+  stop: AbortSignal,
+) {
   server.update(report.dashboard ?? null, status);
   process.stdout.write(`\nServing the dashboard at ${server.url} - press Ctrl-C to stop.\n`);
-  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve()));
   await server.close();
+}
+
+/** The second signal: no waiting for a safe point. The lock is released and the one line says what the next run does. */
+function stopAtOnce(seen: { last?: TwinProgress }) {
+  return (signal: NodeJS.Signals): void => {
+    releaseHeldLocks();
+    const loaded = seen.last?.loaded ?? 0;
+    process.stderr.write(
+      `Stopped at once (a second ${signal}): ${fmt(loaded)} events of this run are committed in the warehouse; the next run finishes the windows this run started.\n`,
+    );
+    process.exit(exitCodeOf(signal));
+  };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -754,9 +779,11 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const plan = planOrExit(argv);
   if (typeof plan === 'number') return plan;
+  const seen: { last?: TwinProgress } = {};
+  const stop = trapStops(stopAtOnce(seen));
   const server = plan.serve === undefined ? undefined : await startServer(plan.serve);
   if (typeof server === 'number') return server;
-  const run = await runWithProgress(plan, server);
+  const run = await runWithProgress(plan, server, stop, seen);
   if (typeof run === 'number') return run;
   const { report } = run;
   const status = statusOf(run.last, report);
@@ -767,7 +794,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const written = writeOutputs(plan, report, status);
   const balanced =
     (!report.books || report.books.balanced) && (!report.warehouseBooks || report.warehouseBooks.balanced);
-  if (server) await serveUntilInterrupted(server, report, status);
+  if (server) await serveUntilInterrupted(server, report, status, stop.signal);
   return balanced && written ? 0 : 1;
 }
 
