@@ -14,6 +14,7 @@ import { Problems } from '../kernel/problems';
 import { defaultChaosRates, faultNames, MAX_CHAOS_RATE, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
 import { npmSwallowedFlags } from './npmFlags';
+import { progressLine } from './progressLine';
 import { formatSummary, streamTotal } from './summary';
 import { dataDirPathProblem, DataDirBusy, DataDirRefused, releaseHeldLocks } from './dataDir';
 import { exitCodeOf, RunInterrupted, trapStops, type StopTrap } from './signals';
@@ -548,9 +549,7 @@ async function progressReporter(
         if (p.phase === lastPhase && now - last < 1000) return;
         last = now;
         lastPhase = p.phase;
-        process.stdout.write(
-          `[${p.phase}] runs ${p.runsDone}/${p.runs}  produced ${fmt(p.produced)}  ${consumedLabel} ${fmt(p.consumed)}  loaded ${fmt(p.loaded)}  (of ${p.runsDone === p.runs ? '' : '~'}${fmt(p.expected)} events)\n`,
-        );
+        process.stdout.write(`${progressLine(p, consumedLabel)}\n`);
       },
       stop: () => undefined,
     };
@@ -578,6 +577,8 @@ async function progressReporter(
       ] as const) {
         bar.setTotal(total);
         bar.update(Math.min(value, total));
+        // Finishing an earlier run's windows, the loader loads only the missing rows.
+        if (bar === loaded) bar.update({ label: p.finishing ? 'missing ' : 'loaded  ' });
       }
     },
     stop: () => {

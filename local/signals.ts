@@ -7,6 +7,7 @@
 // exits without passing SIGTERM on, and tsx is left under init), so a gone or re-parented
 // launcher counts as a SIGTERM, and the twin and its dashboard server do not outlive it.
 import { readFileSync } from 'node:fs';
+import { windowSpan } from './progressLine';
 
 /** The exit code of a process stopped by this signal (128 + its number), as a shell reports it. */
 export function exitCodeOf(signal: NodeJS.Signals): number {
@@ -64,14 +65,23 @@ function launcherGone(chain: readonly { pid: number; ppid: number }[]): boolean 
 }
 
 /**
+ * One Ctrl-C can arrive more than once: the terminal signals the whole process group, and tsx
+ * and npm pass it on to their child as well. Signals this close to the first are that same one.
+ */
+const SAME_SIGNAL_MS = 300;
+
+/**
  * Traps SIGINT and SIGTERM for the life of a command: the first aborts `signal`; the second
  * calls `atOnce`, which must end the process (synchronously: release, say, exit).
  */
 export function trapStops(atOnce: (signal: NodeJS.Signals) => void, watchEveryMs = 500): StopTrap {
   const controller = new AbortController();
+  let first = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) atOnce(signal);
-    else controller.abort(signal);
+    if (!controller.signal.aborted) {
+      first = Date.now();
+      controller.abort(signal);
+    } else if (Date.now() - first >= SAME_SIGNAL_MS) atOnce(signal);
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
@@ -97,18 +107,12 @@ export function trapStops(atOnce: (signal: NodeJS.Signals) => void, watchEveryMs
   };
 }
 
-const hhmm = (iso: string) => iso.slice(11, 16);
-
 /** The one line for a run stopped at a safe point. */
 export function interruptedLine(signal: NodeJS.Signals, loadedEvents: number, started: readonly string[]): string {
   if (!started.length)
     return `Stopped (${signal}) before this run started a window: nothing was added; the next run starts where this one would have.`;
-  const span =
-    started.length === 1
-      ? `${started[0].slice(0, 10)} ${hhmm(started[0])}`
-      : `${started[0].slice(0, 10)} ${hhmm(started[0])} to ${hhmm(started[started.length - 1])}`;
   return (
     `Stopped (${signal}) at a safe point: ${Math.round(loadedEvents).toLocaleString('en-US')} events of this run are committed in the warehouse; ` +
-    `the next run finishes the ${started.length} window(s) it started (${span} UTC), then carries on.`
+    `the next run finishes the windows it started, ${windowSpan(started)}, then carries on.`
   );
 }

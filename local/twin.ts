@@ -129,6 +129,11 @@ export interface TwinProgress {
   expected: number;
   /** Data age so far: producer send to rows visible in the views, per chunk. */
   freshness?: FreshnessSummary;
+  /**
+   * On a pass that finishes windows an earlier run left (after a kill), their starts: `loaded` then
+   * counts only the rows that were missing, since the rest were loaded before.
+   */
+  finishing?: readonly string[];
 }
 
 export interface TwinTimings {
