@@ -13,6 +13,7 @@ import {
 import { Problems } from '../kernel/problems';
 import { defaultChaosRates, faultNames, MAX_CHAOS_RATE, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
+import { noSpaceError, NoSpaceLeft, watchDisk } from './diskSpace';
 import { npmSwallowedFlags } from './npmFlags';
 import { progressLine } from './progressLine';
 import { formatSummary, streamTotal } from './summary';
@@ -625,7 +626,7 @@ function statusOf(p: TwinProgress | undefined, report?: TwinReport): DashboardSt
 }
 
 /** Errors that mean "nothing was touched, change something and run again": exit 2. */
-const REFUSALS = [DataDirRefused, DataDirBusy, WarehouseRefused, TwinRefused];
+const REFUSALS = [DataDirRefused, DataDirBusy, WarehouseRefused, TwinRefused, NoSpaceLeft];
 
 /** One line for an error; the stack only with TWIN_DEBUG=1. */
 function oneLine(error: unknown): string {
@@ -716,8 +717,14 @@ async function runWithProgress(
       process.stderr.write(`${error.line}\n`);
       return exitCodeOf(error.signal);
     }
-    if (REFUSALS.some((k) => error instanceof k)) {
-      process.stderr.write(`error: ${(error as Error).message}\n`);
+    const refused = REFUSALS.some((k) => error instanceof k);
+    // A full disk mid-run (PGlite, or the lock and marker): the path and the room, never --fresh.
+    const full =
+      refused || plan.twin.databaseUrl
+        ? undefined
+        : noSpaceError(plan.twin.dataDir!, error, last ? Math.max(0, last.expected - last.loaded) : 0);
+    if (refused || full) {
+      process.stderr.write(`error: ${(full ?? (error as Error)).message}\n`);
       return 2;
     }
     process.stderr.write(`twin run failed: ${oneLine(error)}\n`);
@@ -762,6 +769,17 @@ async function serveUntilInterrupted(
   await server.close();
 }
 
+/** A full disk that PGlite may never answer after: the lock released, the path and the room said, exit 2. */
+function stopForDisk(plan: CliPlan, seen: { last?: TwinProgress }) {
+  return (): void => {
+    releaseHeldLocks();
+    const last = seen.last;
+    const full = noSpaceError(plan.twin.dataDir!, undefined, last ? Math.max(0, last.expected - last.loaded) : 0);
+    process.stderr.write(`\nerror: ${full?.message ?? `the disk of ${plan.twin.dataDir} is full`}\n`);
+    process.exit(2);
+  };
+}
+
 /** The second signal: no waiting for a safe point. The lock is released and the one line says what the next run does. */
 function stopAtOnce(seen: { last?: TwinProgress }) {
   return (signal: NodeJS.Signals): void => {
@@ -782,6 +800,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (typeof plan === 'number') return plan;
   const seen: { last?: TwinProgress } = {};
   const stop = trapStops(stopAtOnce(seen));
+  const unwatch = plan.twin.databaseUrl ? () => undefined : watchDisk(plan.twin.dataDir!, stopForDisk(plan, seen));
   const server = plan.serve === undefined ? undefined : await startServer(plan.serve);
   if (typeof server === 'number') return server;
   const run = await runWithProgress(plan, server, stop, seen);
@@ -792,6 +811,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(
     '\n' + formatSummary(report, { dashboardPath: report.dashboard ? plan.dashboardPath : undefined }) + '\n',
   );
+  unwatch();
   const written = writeOutputs(plan, report, status);
   const balanced =
     (!report.books || report.books.balanced) && (!report.warehouseBooks || report.warehouseBooks.balanced);
