@@ -2,9 +2,12 @@
 // under DISK_FULL_DIR "fills up" once DISK_FULL_AFTER_BYTES more bytes were written there. Writes
 // then fail with ENOSPC as the kernel's would, so the twin meets a full disk where it really
 // writes (PGlite's data files, the marker and the lock) without a small file system to fill.
+/* eslint-disable @typescript-eslint/no-require-imports -- a preload for --require (NODE_OPTIONS, every thread) is CommonJS */
+const { Buffer } = require('node:buffer');
 const fs = require('node:fs');
-const writeFileSync = fs.writeFileSync;
 const { resolve, sep } = require('node:path');
+/* eslint-enable @typescript-eslint/no-require-imports */
+const writeFileSync = fs.writeFileSync;
 
 const dir = resolve(process.env.DISK_FULL_DIR);
 // One disk for every thread: the bytes written so far are kept in a file beside the directory.
@@ -44,7 +47,8 @@ fs.closeSync = function (fd) {
 };
 const writeSync = fs.writeSync;
 fs.writeSync = function (fd, buffer, ...rest) {
-  if (fds.has(fd)) spend(typeof buffer === 'string' ? Buffer.byteLength(buffer) : (rest[1] ?? buffer.byteLength), 'write');
+  if (fds.has(fd))
+    spend(typeof buffer === 'string' ? Buffer.byteLength(buffer) : (rest[1] ?? buffer.byteLength), 'write');
   return writeSync.call(this, fd, buffer, ...rest);
 };
 fs.writeFileSync = function (path, data, ...rest) {
