@@ -77,6 +77,12 @@ const REDSHIFT_LIMITS = Object.freeze({
   timestampMaxYear: 9999,
 });
 
+/** The first and last instants a contract timestamp can hold (years 0001-9999 UTC): a run's windows must lie inside. */
+export const CONTRACT_TIMESTAMP_RANGE = Object.freeze({
+  first: `${String(REDSHIFT_LIMITS.timestampMinYear).padStart(4, '0')}-01-01T00:00:00Z`,
+  last: `${REDSHIFT_LIMITS.timestampMaxYear}-12-31T23:59:59Z`,
+});
+
 /** Largest DECIMAL(12,2) value: 9999999999.99. */
 export const MONEY_MAX =
   10 ** (REDSHIFT_LIMITS.moneyPrecision - REDSHIFT_LIMITS.moneyScale) - 10 ** -REDSHIFT_LIMITS.moneyScale;

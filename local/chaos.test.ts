@@ -1,13 +1,13 @@
 // Chaos injection: what it sends is what the real consumer rejects or cannot read,
 // and its decisions repeat with the seed.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog } from '../kernel/catalog';
 import { knownIdsOf } from '../kernel/contracts';
 import { processChunk } from '../handlers/consumer';
 import { UnreadableMessageError } from '../kernel/packing';
-import { Chaos, CHAOS_ATTRIBUTE, chaosDraw, defaultChaosRates } from './chaos';
+import { Chaos, CHAOS_ATTRIBUTE, ChaosBudgetExceeded, chaosDraw, defaultChaosRates } from './chaos';
 import { createStreamQueues, ensureBucket } from './endpoint';
 import { useEmulator } from '../test/support/emulator';
 
@@ -194,5 +194,60 @@ describe('faults in the consumer', () => {
   it('crashes the loader on a file at most twice', () => {
     const chaos = new Chaos({ seed: 1, rates: { ...defaultChaosRates(0), loaderCrash: 0.999 } }, 3);
     expect([chaos.loaderCrashes('k'), chaos.loaderCrashes('k'), chaos.loaderCrashes('k')]).toEqual([true, true, false]);
+  });
+});
+
+describe('duplicate deliveries end', () => {
+  const receiveAll = async (queueUrl: string): Promise<Message[]> => {
+    const { Messages = [] } = await emu.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+        VisibilityTimeout: 60,
+      }),
+    );
+    return Messages;
+  };
+
+  it('copies a message at most once per receive, and never copies a copy', async () => {
+    const queues = await createStreamQueues(emu.sqs, {
+      prefix: 'chaos-copies',
+      maxMessageBytes: 262144,
+      maxReceiveCount: 3,
+      visibilityTimeoutSeconds: 60,
+    });
+    const url = queues.sales.url;
+    for (let i = 0; i < 5; i++) await emu.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `m${i}` }));
+    // Every receive duplicates (a rate the CLI refuses), so only the copy rule can end this.
+    const chaos = new Chaos({ seed: 1, rates: { ...defaultChaosRates(0), duplicateDelivery: 1 } }, 3);
+    const hook = chaos.duplicateDeliveries(emu.sqs, url);
+    let received = 0;
+    for (let round = 0; round < 10; round++) {
+      const batch = await receiveAll(url);
+      if (!batch.length) break;
+      received += batch.length;
+      await hook(batch);
+    }
+    expect(chaos.counts.duplicateDeliveries).toBe(5);
+    expect(received).toBe(10);
+  });
+
+  it('stops a run whose deliveries pass the budget, saying why', async () => {
+    const chaos = new Chaos({ seed: 1, rates: defaultChaosRates(0) }, 2);
+    const hook = chaos.duplicateDeliveries(emu.sqs, 'http://unused');
+    const delivery = (id: string, receiveCount: number): Message => ({
+      MessageId: id,
+      Body: id,
+      Attributes: { ApproximateReceiveCount: String(receiveCount) },
+    });
+    // One message may be delivered maxReceiveCount x (maxReceiveCount + 1) = 6 times, with its copies.
+    await hook([delivery('a', 1), delivery('a', 2), delivery('a', 3), delivery('a', 4), delivery('a', 5)]);
+    await hook([delivery('a', 6)]);
+    await expect(hook([delivery('a', 7)])).rejects.toThrow(ChaosBudgetExceeded);
+    await expect(hook([delivery('a', 8)])).rejects.toThrow(
+      'chaos: 8 deliveries for 1 message(s), over the budget of 6 per message (maxReceiveCount 2, one copy per receive)',
+    );
   });
 });

@@ -106,6 +106,16 @@ export function chaosDraw(seed: number, ...parts: (string | number)[]): number {
 
 /** The message attribute that marks what chaos injected; the consumer ignores it. */
 export const CHAOS_ATTRIBUTE = 'twin-chaos';
+/** The message attribute on a duplicate's copy: a copy is never duplicated again, so copies cannot multiply. */
+export const CHAOS_COPY_ATTRIBUTE = 'twin-chaos-copy';
+
+/** The highest rate the CLI accepts for any fault: above it a run mostly proves the spared last receive. */
+export const MAX_CHAOS_RATE = 0.9;
+
+/** A run whose deliveries passed what its messages can ever cause: something redelivers without end. */
+export class ChaosBudgetExceeded extends Error {
+  override name = 'ChaosBudgetExceeded';
+}
 
 /** A malformed event and the field whose problem must be reported in rejected/. */
 export interface InjectedMalformed {
@@ -241,6 +251,8 @@ export class Chaos {
   private readonly putAttempts = new Map<string, number>();
   private readonly loadAttempts = new Map<string, number>();
   private chunkSequence = 0;
+  /** Messages received for the first time that are not chaos copies, and every delivery. */
+  private readonly deliveries = { originals: 0, all: 0 };
 
   constructor(
     readonly options: ChaosOptions,
@@ -342,12 +354,42 @@ export class Chaos {
     for (const k of Object.keys(counts) as (keyof ChaosCounts)[]) this.counts[k] += counts[k];
   }
 
-  /** Event-source hook: SQS sometimes delivers a copy of a message a second time. */
+  /**
+   * Most deliveries a run can see per message it sent. Each message is received at most
+   * maxReceiveCount times before its DLQ; each receive adds at most one copy (copies are never
+   * copied), and each copy is received at most maxReceiveCount times as well.
+   */
+  get deliveryBudgetPerMessage(): number {
+    return this.maxReceiveCount * (this.maxReceiveCount + 1);
+  }
+
+  /** Counts the deliveries and stops the run, with a clear message, once they pass the budget. */
+  private countDeliveries(messages: readonly Message[]): void {
+    for (const m of messages) {
+      this.deliveries.all++;
+      if (m.Attributes?.ApproximateReceiveCount === '1' && !m.MessageAttributes?.[CHAOS_COPY_ATTRIBUTE])
+        this.deliveries.originals++;
+    }
+    const budget = Math.max(1, this.deliveries.originals) * this.deliveryBudgetPerMessage;
+    if (this.deliveries.all > budget)
+      throw new ChaosBudgetExceeded(
+        `chaos: ${this.deliveries.all} deliveries for ${this.deliveries.originals} message(s), over the budget of ` +
+          `${this.deliveryBudgetPerMessage} per message (maxReceiveCount ${this.maxReceiveCount}, one copy per receive); ` +
+          'the run stopped instead of redelivering without end. Lower the chaos rates, or report this as a bug.',
+      );
+  }
+
+  /**
+   * Event-source hook, on every batch received: counts deliveries against the budget, and
+   * SQS sometimes delivers a copy of a message a second time. A copy is not copied again.
+   */
   duplicateDeliveries(sqs: SQSClient, queueUrl: string): (messages: readonly Message[]) => Promise<void> {
     return async (messages) => {
+      this.countDeliveries(messages);
       const copies = messages.filter((m) => {
         // Poison copies would land in the DLQ too and muddle its books; they prove nothing new.
         if (m.MessageAttributes?.[CHAOS_ATTRIBUTE]?.StringValue?.startsWith('poison-')) return false;
+        if (m.MessageAttributes?.[CHAOS_COPY_ATTRIBUTE]) return false;
         return (
           this.draw('duplicate', m.MD5OfBody ?? '', m.Attributes?.ApproximateReceiveCount ?? '1', m.MessageId ?? '') <
           this.options.rates.duplicateDelivery
@@ -355,7 +397,14 @@ export class Chaos {
       });
       for (const m of copies) {
         await sqs.send(
-          new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: m.Body!, MessageAttributes: m.MessageAttributes }),
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: m.Body!,
+            MessageAttributes: {
+              ...m.MessageAttributes,
+              [CHAOS_COPY_ATTRIBUTE]: { DataType: 'String', StringValue: m.MessageId ?? 'copy' },
+            },
+          }),
         );
         this.counts.duplicateDeliveries++;
       }

@@ -11,10 +11,14 @@ import {
   SQS_MIN_MESSAGE_BYTES,
 } from '../kernel/awsLimits';
 import { Problems } from '../kernel/problems';
-import { defaultChaosRates, faultNames, type ChaosRates } from './chaos';
+import { defaultChaosRates, faultNames, MAX_CHAOS_RATE, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
+import { noSpaceError, NoSpaceLeft, watchDisk } from './diskSpace';
+import { npmSwallowedFlags } from './npmFlags';
+import { progressLine } from './progressLine';
 import { formatSummary, streamTotal } from './summary';
-import { dataDirPathProblem, DataDirBusy, DataDirRefused } from './dataDir';
+import { dataDirPathProblem, DataDirBusy, DataDirRefused, releaseHeldLocks } from './dataDir';
+import { exitCodeOf, RunInterrupted, trapStops, type StopTrap } from './signals';
 import {
   defaultConcurrency,
   resolveTwinSettings,
@@ -52,8 +56,8 @@ function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
 
 function rate(value: string): number {
   const v = Number(value);
-  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1)
-    throw new InvalidArgumentError('must be a number in [0, 1).');
+  if (value.trim() === '' || !Number.isFinite(v) || v < 0 || v > MAX_CHAOS_RATE)
+    throw new InvalidArgumentError(`must be a number in [0, ${MAX_CHAOS_RATE}].`);
   return v;
 }
 
@@ -115,6 +119,11 @@ function collecting(invalid: string[] | undefined, invalidFlags?: Set<string>) {
         return undefined as T;
       }
     };
+}
+
+/** `-r, --runs <n>` -> `--runs <n>`. */
+function longUsage(flags: string): string {
+  return flags.replace(/^-[a-z], /, '');
 }
 
 /** `-r, --runs <n>` -> `--runs`. */
@@ -438,6 +447,12 @@ export function parseCli(
   const problems = new Problems();
   const flags = parseFlags(argv, problems);
   const { o } = flags;
+  const swallowed = npmSwallowedFlags(
+    env,
+    flags.program.options.filter((opt) => opt.long).map((opt) => ({ long: opt.long!, usage: longUsage(opt.flags) })),
+  );
+  // npm's swallowed flags leave their values behind as stray arguments: name the cause alone.
+  if (swallowed) throw new CliUsageError(swallowed);
   strayArguments(flags.program, problems);
   problems.check(
     o.events === undefined || o.demand === undefined,
@@ -545,9 +560,7 @@ async function progressReporter(
         if (p.phase === lastPhase && now - last < 1000) return;
         last = now;
         lastPhase = p.phase;
-        process.stdout.write(
-          `[${p.phase}] runs ${p.runsDone}/${p.runs}  produced ${fmt(p.produced)}  ${consumedLabel} ${fmt(p.consumed)}  loaded ${fmt(p.loaded)}  (of ${p.runsDone === p.runs ? '' : '~'}${fmt(p.expected)} events)\n`,
-        );
+        process.stdout.write(`${progressLine(p, consumedLabel)}\n`);
       },
       stop: () => undefined,
     };
@@ -575,6 +588,8 @@ async function progressReporter(
       ] as const) {
         bar.setTotal(total);
         bar.update(Math.min(value, total));
+        // Finishing an earlier run's windows, the loader loads only the missing rows.
+        if (bar === loaded) bar.update({ label: p.finishing ? 'missing ' : 'loaded  ' });
       }
     },
     stop: () => {
@@ -621,7 +636,7 @@ function statusOf(p: TwinProgress | undefined, report?: TwinReport): DashboardSt
 }
 
 /** Errors that mean "nothing was touched, change something and run again": exit 2. */
-const REFUSALS = [DataDirRefused, DataDirBusy, WarehouseRefused, TwinRefused];
+const REFUSALS = [DataDirRefused, DataDirBusy, WarehouseRefused, TwinRefused, NoSpaceLeft];
 
 /** One line for an error; the stack only with TWIN_DEBUG=1. */
 function oneLine(error: unknown): string {
@@ -686,14 +701,17 @@ async function startServer(port: number): Promise<DashboardServer | number> {
 async function runWithProgress(
   plan: CliPlan,
   server: DashboardServer | undefined,
+  stop: StopTrap,
+  seen: { last?: TwinProgress },
 ): Promise<{ report: TwinReport; last?: TwinProgress } | number> {
   const progress = await progressReporter(plan.progress, Boolean(plan.twin.chaos));
   let last: TwinProgress | undefined;
   try {
     const report = await runTwin({
       ...plan.twin,
+      stop: stop.signal,
       onProgress: (p) => {
-        last = p;
+        last = seen.last = p;
         progress.update(p);
         server?.update(null, statusOf(p));
       },
@@ -705,8 +723,18 @@ async function runWithProgress(
   } catch (error) {
     progress.stop();
     await server?.close();
-    if (REFUSALS.some((k) => error instanceof k)) {
-      process.stderr.write(`error: ${(error as Error).message}\n`);
+    if (error instanceof RunInterrupted) {
+      process.stderr.write(`${error.line}\n`);
+      return exitCodeOf(error.signal);
+    }
+    const refused = REFUSALS.some((k) => error instanceof k);
+    // A full disk mid-run (PGlite, or the lock and marker): the path and the room, never --fresh.
+    const full =
+      refused || plan.twin.databaseUrl
+        ? undefined
+        : noSpaceError(plan.twin.dataDir!, error, last ? Math.max(0, last.expected - last.loaded) : 0);
+    if (refused || full) {
+      process.stderr.write(`error: ${(full ?? (error as Error)).message}\n`);
       return 2;
     }
     process.stderr.write(`twin run failed: ${oneLine(error)}\n`);
@@ -738,12 +766,40 @@ function writeOutputs(plan: CliPlan, report: TwinReport, status: DashboardStatus
   return written;
 }
 
-/** The final page on the live dashboard, served until Ctrl-C. */
-async function serveUntilInterrupted(server: DashboardServer, report: TwinReport, status: DashboardStatus) {
+/** The final page on the live dashboard, served until Ctrl-C (or SIGTERM, or the launcher gone). */
+async function serveUntilInterrupted(
+  server: DashboardServer,
+  report: TwinReport,
+  status: DashboardStatus,
+  stop: AbortSignal,
+) {
   server.update(report.dashboard ?? null, status);
   process.stdout.write(`\nServing the dashboard at ${server.url} - press Ctrl-C to stop.\n`);
-  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve()));
   await server.close();
+}
+
+/** A full disk that PGlite may never answer after: the lock released, the path and the room said, exit 2. */
+function stopForDisk(plan: CliPlan, seen: { last?: TwinProgress }) {
+  return (): void => {
+    releaseHeldLocks();
+    const last = seen.last;
+    const full = noSpaceError(plan.twin.dataDir!, undefined, last ? Math.max(0, last.expected - last.loaded) : 0);
+    process.stderr.write(`\nerror: ${full?.message ?? `the disk of ${plan.twin.dataDir} is full`}\n`);
+    process.exit(2);
+  };
+}
+
+/** The second signal: no waiting for a safe point. The lock is released and the one line says what the next run does. */
+function stopAtOnce(seen: { last?: TwinProgress }) {
+  return (signal: NodeJS.Signals): void => {
+    releaseHeldLocks();
+    const loaded = seen.last?.loaded ?? 0;
+    process.stderr.write(
+      `Stopped at once (a second ${signal}): ${fmt(loaded)} events of this run are committed in the warehouse; the next run finishes the windows this run started.\n`,
+    );
+    process.exit(exitCodeOf(signal));
+  };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -752,9 +808,12 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const plan = planOrExit(argv);
   if (typeof plan === 'number') return plan;
+  const seen: { last?: TwinProgress } = {};
+  const stop = trapStops(stopAtOnce(seen));
+  const unwatch = plan.twin.databaseUrl ? () => undefined : watchDisk(plan.twin.dataDir!, stopForDisk(plan, seen));
   const server = plan.serve === undefined ? undefined : await startServer(plan.serve);
   if (typeof server === 'number') return server;
-  const run = await runWithProgress(plan, server);
+  const run = await runWithProgress(plan, server, stop, seen);
   if (typeof run === 'number') return run;
   const { report } = run;
   const status = statusOf(run.last, report);
@@ -762,10 +821,11 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(
     '\n' + formatSummary(report, { dashboardPath: report.dashboard ? plan.dashboardPath : undefined }) + '\n',
   );
+  unwatch();
   const written = writeOutputs(plan, report, status);
   const balanced =
     (!report.books || report.books.balanced) && (!report.warehouseBooks || report.warehouseBooks.balanced);
-  if (server) await serveUntilInterrupted(server, report, status);
+  if (server) await serveUntilInterrupted(server, report, status, stop.signal);
   return balanced && written ? 0 : 1;
 }
 

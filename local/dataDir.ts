@@ -220,6 +220,14 @@ interface DataDirLock {
   release(): void;
 }
 
+/** The locks this process holds, so a second Ctrl-C can release them before it exits at once. */
+const heldLocks = new Set<DataDirLock>();
+
+/** Releases every data directory lock this process holds (synchronous: for an exit at once). */
+export function releaseHeldLocks(): void {
+  for (const lock of [...heldLocks]) lock.release();
+}
+
 /**
  * Take `<dir>/twin.lock` (the directory must exist). The file is made elsewhere and
  * hard-linked into place, which fails if a lock exists: two processes never both win.
@@ -245,12 +253,15 @@ function lockDataDir(dir: string): DataDirLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(part, lockPath);
-        return {
+        const lock: DataDirLock = {
           release() {
+            heldLocks.delete(lock);
             // Only our own lock: a takeover elsewhere would have replaced the file.
             if (readHolder(lockPath)?.pid === process.pid) unlinkSync(lockPath);
           },
         };
+        heldLocks.add(lock);
+        return lock;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }

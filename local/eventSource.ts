@@ -245,19 +245,20 @@ export class SqsEventSource {
   /**
    * Runs the pollers until `upstreamDone()` is true and the queue has nothing visible,
    * in flight or delayed. Messages that keep failing go to the DLQ through the redrive
-   * policy on a later receive, so this ends once they have moved.
+   * policy on a later receive, so this ends once they have moved. Once `stopped()` is true each
+   * poller ends after the invocation it is in (what it holds stays in the queue, unfinished).
    */
-  async drain(upstreamDone: () => boolean): Promise<EventSourceStats> {
-    const pollers = Array.from({ length: this.options.concurrency ?? 2 }, () => this.poll(upstreamDone));
+  async drain(upstreamDone: () => boolean, stopped: () => boolean = () => false): Promise<EventSourceStats> {
+    const pollers = Array.from({ length: this.options.concurrency ?? 2 }, () => this.poll(upstreamDone, stopped));
     await Promise.all(pollers);
     return this.stats;
   }
 
-  private async poll(upstreamDone: () => boolean): Promise<void> {
+  private async poll(upstreamDone: () => boolean, stopped: () => boolean): Promise<void> {
     // Messages received beyond the 6 MB payload limit wait here for the next invocation.
     let carried: Message[] = [];
     let idle = 0;
-    for (;;) {
+    while (!stopped()) {
       const batch = await this.fillBatch(carried);
       carried = batch.carried;
       if (batch.messages.length === 0) {

@@ -27,6 +27,8 @@ import type { ChaosCounts, ChaosOptions } from './chaos';
 import { isShippedConsumer, SHIPPED_CONSUMER, type ConsumerCore } from './consumerPool';
 import type { StreamQueues } from './endpoint';
 import { queueDepth, type EventSourceStats } from './eventSource';
+import { runRangeProblem } from './runBounds';
+import { interruptedLine, RunInterrupted } from './signals';
 import { TwinRuntime } from './twinRuntime';
 import type { TwinUsage } from './usage';
 import type { DashboardData, FailedFile, HeldWindow, WarehouseBooks, WindowRecord } from './warehouse';
@@ -96,6 +98,8 @@ export interface TwinOptions {
   windows?: readonly string[];
   /** Called with a line for the user: windows resumed, a run that moves into a new day. */
   onNotice?: (line: string) => void;
+  /** Aborted (reason: the signal) to stop at the next safe point: the run then throws RunInterrupted (local/signals.ts). */
+  stop?: AbortSignal;
   /** Postgres URL instead of PGlite (DATABASE_URL). */
   databaseUrl?: string;
   /** SQS and S3 endpoint instead of embedded fauxqs (AWS_ENDPOINT_URL). */
@@ -138,6 +142,11 @@ export interface TwinProgress {
   expected: number;
   /** Data age so far: producer send to rows visible in the views, per chunk. */
   freshness?: FreshnessSummary;
+  /**
+   * On a pass that finishes windows an earlier run left (after a kill), their starts: `loaded` then
+   * counts only the rows that were missing, since the rest were loaded before.
+   */
+  finishing?: readonly string[];
 }
 
 export interface TwinTimings {
@@ -321,6 +330,8 @@ function checkPipeline(s: ResolvedSettings, options: TwinOptions, problems: Prob
       options.loadEveryMs === undefined || isWhole(options.loadEveryMs, 100),
       () => `loadEveryMs must be a whole number >= 100, got ${options.loadEveryMs}`,
     );
+  const outOfRange = options.start === undefined ? undefined : runRangeProblem(options.start, s.runs * s.windowMinutes);
+  if (outOfRange) problems.add(outOfRange);
 }
 
 /** What the functions run, and what only the source modules can do. */
@@ -450,6 +461,8 @@ function planWindows(
   const start = options.start
     ? isoSecond(Date.parse(options.start))
     : firstWindowStart(ledger, lastEvent, s.windowMinutes, options.now ?? new Date());
+  const outOfRange = runRangeProblem(start, s.runs * s.windowMinutes);
+  if (outOfRange) throw new TwinRefused(`this run's windows would leave the contract's range: ${outOfRange}.`);
   const planned = Array.from({ length: s.runs }, (_, i) => isoSecond(Date.parse(start) + i * windowMs));
   refuseUnlisted(planned, windowMs, ledger, held);
   const clashes: string[] = [];
@@ -579,6 +592,8 @@ function resumePass(options: TwinOptions, generation: string, windows: string[])
 /** What the run will do, decided once the warehouse's ledger is read. */
 interface RunPlan {
   windows: string[];
+  /** The windows this pass has put in the ledger so far (a stop reports them). */
+  started: string[];
   generation: string;
   start: string;
   end: string;
@@ -611,12 +626,23 @@ async function runPipeline(options: TwinOptions): Promise<TwinReport> {
   try {
     const plan = await planRun(runtime);
     const setupMs = performance.now() - runtime.started;
+    stopIfAsked(runtime, plan);
     const streamed = await streamWindows(runtime, plan);
+    // The safe point: no window in flight, the loader idle; what is loaded is committed, the rest the next run finishes.
+    stopIfAsked(runtime, plan);
     const settled = await settle(runtime, streamed.started);
     return await account(runtime, plan, streamed, { ...settled, setupMs });
   } finally {
     await runtime.close();
   }
+}
+
+/** At a safe point, after a stop was asked for: RunInterrupted, saying what is committed. */
+function stopIfAsked(runtime: TwinRuntime, plan: RunPlan): void {
+  const { stop } = runtime.options;
+  if (!stop?.aborted) return;
+  const signal = (stop.reason as NodeJS.Signals | undefined) ?? 'SIGINT';
+  throw new RunInterrupted(signal, interruptedLine(signal, runtime.progress.state.loaded, plan.started));
 }
 
 /** The windows from the ledger (or ResumeFirst), the notes for the user, and the progress estimate. */
@@ -657,7 +683,7 @@ async function planRun(runtime: TwinRuntime): Promise<RunPlan> {
     ),
   );
   const end = isoSecond(Date.parse(windows[windows.length - 1]) + windowMs);
-  return { windows, generation, start, end, notes };
+  return { windows, started: [], generation, start, end, notes };
 }
 
 /**
@@ -673,7 +699,8 @@ async function streamWindows(runtime: TwinRuntime, plan: RunPlan): Promise<Strea
   let producerDone = false;
   let produceMs = 0;
   try {
-    const drained = Promise.all(streamNames.map((st) => sources[st].drain(() => producerDone)));
+    const stopped = () => runtime.options.stop?.aborted ?? false;
+    const drained = Promise.all(streamNames.map((st) => sources[st].drain(() => producerDone, stopped)));
     const producing = produceWindows(runtime, plan, started).finally(() => {
       producerDone = true;
       produceMs = performance.now() - started;
@@ -701,7 +728,7 @@ async function produceWindows(runtime: TwinRuntime, plan: RunPlan, started: numb
   const results: ProducerResult[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < plan.windows.length) {
+    while (next < plan.windows.length && !options.stop?.aborted) {
       const index = next++;
       const due = started + index * (options.scheduleEveryMs ?? 0);
       if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
@@ -718,6 +745,7 @@ async function produceWindow(runtime: TwinRuntime, plan: RunPlan, index: number)
   const window = plan.windows[index];
   // In the ledger before any event leaves, so a kill from here on leaves a window the next run finishes.
   await warehouse.startWindow({ start: window, minutes: s.windowMinutes, seed: s.seed, generation: plan.generation });
+  plan.started.push(window);
   const { result, sent, sqsUsage } = await usage.invoke(`${s.prefix}-producer`, () =>
     runtime.producers.invoke({
       start: window,

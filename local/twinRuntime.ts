@@ -56,8 +56,10 @@ export class RunProgress {
   constructor(
     runs: number,
     private readonly onProgress?: (progress: TwinProgress) => void,
+    finishing?: readonly string[],
   ) {
     this.state = { phase: 'setup', runsDone: 0, runs, produced: 0, consumed: 0, loaded: 0, expected: 0 };
+    if (finishing) this.state.finishing = finishing;
   }
 
   report(): void {
@@ -135,7 +137,7 @@ export class TwinRuntime {
     readonly options: TwinOptions,
   ) {
     this.catalog = options.catalog ?? buildCatalog();
-    this.progress = new RunProgress(s.runs, options.onProgress);
+    this.progress = new RunProgress(s.runs, options.onProgress, options.windows);
     this.bucket = `${s.prefix}-landing`;
     this.chaos = options.chaos ? new Chaos(options.chaos, s.maxReceiveCount) : undefined;
   }
@@ -290,9 +292,8 @@ export class TwinRuntime {
         : this.inProcessConsumer(stream, timeoutMs),
       invoke: (_event: SQSEvent, call) =>
         usage.invoke(functionName, call, (r) => (r?.batchItemFailures.length ?? 0) > 0),
-      onReceive: chaos?.options.rates.duplicateDelivery
-        ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url)
-        : undefined,
+      // Under chaos every receive is counted against the delivery budget, and may be duplicated.
+      onReceive: chaos ? chaos.duplicateDeliveries(consumerSqs, queues[stream].url) : undefined,
       onInvocation: (outcome) => {
         this.progress.consumed(outcome);
         // Files land as consumer invocations finish: the loader wakes then, as auto-copy reacts to S3 events.

@@ -3,6 +3,7 @@
 // loaded by the auto-copy stand-in and read by the dashboard queries.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Catalog } from '../kernel/catalog';
+import { noSpaceError } from './diskSpace';
 import { parseChunkId, windowTag } from '../kernel/chunks';
 import { perStream, streamNames, streams, toCsvTimestamp, type StreamName } from '../kernel/contracts';
 import { isoSecond } from '../kernel/time';
@@ -418,7 +419,10 @@ async function connectPostgres(databaseUrl: string, fresh: boolean): Promise<Con
   try {
     pg = (await openWarehouse({ databaseUrl })) as PgDriver;
   } catch (error) {
-    throw new Error(`cannot connect to DATABASE_URL (${where}): ${(error as Error).message}`, { cause: error });
+    // The environment names a server that is not there (or refuses us): a refusal, exit 2, nothing moved.
+    throw new WarehouseRefused(`cannot connect to DATABASE_URL (${where}): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const driver = guardConnection(pg, where);
   try {
@@ -441,6 +445,9 @@ async function openPglite(dataDir: string, fresh: boolean): Promise<Connection> 
     return { driver, where: `PGlite at ${dir.path}`, release: dir.release, markReady: dir.markReady };
   } catch (error) {
     dir.release();
+    // A full disk first: --fresh would delete a directory that a bigger disk opens.
+    const full = noSpaceError(dir.path, error);
+    if (full) throw full;
     throw new WarehouseRefused(
       `the warehouse in ${dir.path} is damaged: PGlite cannot open it (${(error as Error).message.replace(/^could not open PGlite at [^:]*: /, '')}). ` +
         `Start it again with --fresh (this deletes that twin data directory and its warehouse), or move the directory aside to keep it and give a new --data-dir.`,
@@ -512,7 +519,10 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
     await prepare(connection, options);
   } catch (error) {
     await close();
-    throw refusalOf(error, connection.where, options);
+    throw (
+      (options.databaseUrl ? undefined : noSpaceError(options.dataDir, error)) ??
+      refusalOf(error, connection.where, options)
+    );
   }
   return twinWarehouse(connection.driver, connection.where, close);
 }

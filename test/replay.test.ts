@@ -16,7 +16,8 @@ import { consumeBatch } from '../handlers/consumer';
 import { runProducer, type ProducerSettings } from '../handlers/producer';
 import { toSqsRecord } from '../local/eventSource';
 import { createStreamQueues, ensureBucket, type StreamQueues } from '../local/endpoint';
-import { parseFailureRecord, replayFailedWindows } from '../local/replayWindows';
+import { spawnSync } from 'node:child_process';
+import { answerProblem, parseFailureRecord, replayFailedWindows } from '../local/replayWindows';
 import { loadLandingFiles } from '../warehouse/loader';
 import { openTestWarehouse } from './support/warehouse';
 import { useEmulator } from './support/emulator';
@@ -140,6 +141,7 @@ describe('replaying failed producer windows (twin)', () => {
     const invoke = async (event: { scheduledTime?: string }) => {
       const result = await runProducer({ sqs: em.sqs, catalog, settings: settings(), logger: quiet }, event);
       produced.push({ start: result.window.start, sales: result.events.sales, inventory: result.events.inventory });
+      return result;
     };
     const report = await replayFailedWindows({
       sqs: em.sqs,
@@ -193,5 +195,96 @@ describe('replaying failed producer windows (twin)', () => {
       replayed: [],
       failed: [],
     });
+  });
+
+  test('a dry run lists the records and leaves them visible, so a real replay right after replays them', async () => {
+    const queueUrl = (await em.sqs.send(new CreateQueueCommand({ QueueName: 'replay-dry-run' }))).QueueUrl!;
+    await em.sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: failureRecord('2026-11-27T09:00:00Z') }),
+    );
+    let invoked = 0;
+    const invoke = async (event: { scheduledTime?: string }) => {
+      invoked++;
+      return runProducer({ sqs: em.sqs, catalog, settings: settings(), logger: quiet }, event);
+    };
+    const dry = await replayFailedWindows({ sqs: em.sqs, queueUrl, invoke, dryRun: true });
+    expect(dry.replayed.map((r) => r.event.scheduledTime)).toEqual(['2026-11-27T09:00:00Z']);
+    expect(invoked).toBe(0);
+    const real = await replayFailedWindows({ sqs: em.sqs, queueUrl, invoke });
+    expect(real).toEqual({ replayed: [dry.replayed[0]], failed: [] });
+    expect(invoked).toBe(1);
+  });
+
+  test('deletes a record only when the answer shows the producer produced its window', async () => {
+    const queueUrl = (await em.sqs.send(new CreateQueueCommand({ QueueName: 'replay-answers' }))).QueueUrl!;
+    await em.sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: failureRecord('2026-11-27T10:00:00Z') }),
+    );
+    // A wrong endpoint answers without a function error, but not as the producer; another window is no better.
+    for (const answer of [
+      { StatusCode: 200 },
+      null,
+      { window: { start: '2026-11-27T06:00:00Z', minutes: 15, seed: 1 } },
+    ]) {
+      const report = await replayFailedWindows({
+        sqs: em.sqs,
+        queueUrl,
+        invoke: async () => answer,
+        visibilityTimeoutSeconds: 0,
+      });
+      expect(report.replayed).toEqual([]);
+      expect(report.failed).toHaveLength(1);
+    }
+    expect(answerProblem({ scheduledTime: '2026-11-27T10:00:00Z' }, { StatusCode: 200 })).toMatch(
+      /^the answer is not a producer's \(no window in it\)/,
+    );
+    expect(
+      answerProblem(
+        { scheduledTime: '2026-11-27T10:00:00Z' },
+        { window: { start: '2026-11-27T06:00:00Z', minutes: 15, seed: 1 } },
+      ),
+    ).toBe(
+      "the producer answered for window 2026-11-27T06:00:00Z (seed 1), not the record's 2026-11-27T09:45:00Z (seed 1)",
+    );
+    const right = await replayFailedWindows({
+      sqs: em.sqs,
+      queueUrl,
+      invoke: async () => ({ window: { start: '2026-11-27T09:45:00Z', minutes: 15, seed: 42 } }),
+      visibilityTimeoutSeconds: 0,
+    });
+    expect(right.replayed).toHaveLength(1);
+    expect(await replayFailedWindows({ sqs: em.sqs, queueUrl, invoke: async () => null })).toEqual({
+      replayed: [],
+      failed: [],
+    });
+  });
+});
+
+describe('npm run replay-windows on the command line', () => {
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    return spawnSync(process.execPath, ['--import', 'tsx', 'local/replayWindows.ts', ...args], {
+      encoding: 'utf8',
+      env: { ...clean, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', ...env },
+    });
+  };
+
+  test('--help prints the usage and exits 0', () => {
+    const out = cli(['--help']);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^usage: npm run replay-windows -- --queue-url/);
+  });
+
+  test.each([
+    [['--bogus'], "replay-windows: Unknown option '--bogus'"],
+    [['--function', 'p'], 'replay-windows: missing --queue-url'],
+    [
+      ['--queue-url', 'http://127.0.0.1:9/q', '--function', 'p'],
+      'replay-windows: no AWS region: give --region, or set AWS_REGION',
+    ],
+  ])('%j exits 2 with one line', (args, line) => {
+    const out = cli(args);
+    expect(out.status).toBe(2);
+    expect(out.stderr).toBe(`${line} (npm run replay-windows -- --help for usage)\n`);
   });
 });

@@ -156,7 +156,7 @@ describe('offline plan', () => {
 
   test('--against a ref that is not a commit is refused in one line', () => {
     expect(() => planAtRef('no-such-ref-xyz', 'dev', {})).toThrow(
-      /^git rev-parse --verify --quiet no-such-ref-xyz\^\{commit\}/,
+      /^"no-such-ref-xyz" names no commit in .* \(a branch, tag or commit id\)$/,
     );
   });
 

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import {
   ConfigError,
   configFields,
@@ -359,6 +359,16 @@ export function exportCommit(commit: string, dir: string, projectDir = PROJECT_D
   symlinkSync(join(projectDir, 'node_modules'), join(dir, 'node_modules'), 'dir');
 }
 
+/** The commit a ref names, or a PlanUsageError saying that it names none (`rev-parse --quiet` gives no reason of its own). */
+export function commitOf(ref: string, projectDir = PROJECT_DIR): string {
+  try {
+    return git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], projectDir);
+  } catch (error) {
+    if (!(error instanceof PlanUsageError)) throw error;
+    throw new PlanUsageError(`${JSON.stringify(ref)} names no commit in ${projectDir} (a branch, tag or commit id)`);
+  }
+}
+
 /**
  * The plan of the program at a git ref: its files are exported (git archive) into a
  * temporary directory that shares this checkout's node_modules, and this plan runs there
@@ -370,7 +380,7 @@ export function planAtRef(
   overrides: Record<string, string>,
   projectDir = PROJECT_DIR,
 ): { plan: PlanFile; commit: string } {
-  const commit = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], projectDir);
+  const commit = commitOf(ref, projectDir);
   const dir = mkdtempSync(join(tmpdir(), 'bfstream-plan-'));
   try {
     exportCommit(commit, dir, projectDir);
@@ -427,8 +437,9 @@ function reportAgainst(
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const program = new Command('plan')
+/** The command and its flags; a usage error throws CommanderError (commander has printed it, in one line). */
+function planProgram(): Command {
+  return new Command('plan')
     .description('Offline `pulumi preview`: the program under mocks with a stack config, plus the policy pack')
     .requiredOption('--stack <name>', 'stack whose Pulumi.<stack>.yaml to use (dev or prod)')
     .option(
@@ -450,7 +461,18 @@ async function main(argv: string[]): Promise<number> {
     )
     .option('--project <dir>', 'plan the program checked out in this directory (used by --against)')
     .option('--quiet', 'print only the summary')
-    .parse(argv);
+    .exitOverride();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = planProgram();
+  try {
+    program.parse(argv);
+  } catch (err) {
+    // Commander printed the one line; help and --version are not errors. Usage errors exit 2, as every CLI here.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
   const opts = program.opts<{
     stack: string;
     config: Record<string, string>;
@@ -461,6 +483,16 @@ async function main(argv: string[]): Promise<number> {
     quiet?: boolean;
   }>();
   const { stack, quiet } = opts;
+  if (opts.against) {
+    // Before planning, so an unknown ref is one line, not a whole plan and then an error.
+    try {
+      commitOf(opts.against);
+    } catch (err) {
+      if (!(err instanceof PlanUsageError)) throw err;
+      console.error(`plan --against ${opts.against}: ${err.message}`);
+      return 2;
+    }
+  }
   let result: PlanResult;
   try {
     result = await runPlan(stack, { projectDir: opts.project ?? process.cwd(), overrides: opts.config });

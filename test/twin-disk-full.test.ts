@@ -1,0 +1,75 @@
+// A full disk under the warehouse: injected by test/support/diskFull.cjs (preloaded in every
+// thread: writes under the directory fail with ENOSPC once its room is spent, and statfs agrees),
+// since CI may have no small file system to fill. The run ends with one line naming the path
+// and the room it needs, releases the lock, never advises --fresh; the next run on a full disk
+// says the same; the same directory on a bigger disk resumes and balances.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOCK_FILE } from '../local/dataDir';
+
+const ROOT = join(__dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'twin-disk-full-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FLAGS = ['--window', '5', '--demand', '3000', '--progress', 'none', '--dashboard', join(dir, 'd.html')];
+
+function twin(
+  dataDir: string,
+  args: string[],
+  roomBytes?: number,
+): Promise<{ status: number | null; stderr: string; stdout: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  if (roomBytes !== undefined)
+    Object.assign(env, {
+      DISK_FULL_DIR: dataDir,
+      DISK_FULL_AFTER_BYTES: String(roomBytes),
+      NODE_OPTIONS: `--require ${join(__dirname, 'support', 'diskFull.cjs')}`,
+    });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...FLAGS, '--data-dir', dataDir, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 240_000); // a hang fails the test, not the suite
+  return new Promise((resolve) =>
+    child.once('close', (status) => {
+      clearTimeout(killer);
+      resolve({ status, stderr, stdout });
+    }),
+  );
+}
+
+const NO_SPACE = (path: string) =>
+  new RegExp(
+    `^error: no space left on the disk of ${path}, \\d+ MB free: the twin needs about \\d+ MB there\\. Nothing is damaged, and the directory resumes: free some room \\(or copy the directory to a bigger disk and give that --data-dir\\), then run the same command again\\.$`,
+  );
+
+it('a disk that fills mid-run: one line with the path and the room, the lock released, resumed on a bigger disk', async () => {
+  const dataDir = join(dir, 'pg');
+  // Room for the blank warehouse (about 40 MB) and a little more: it runs out while loading.
+  const full = await twin(dataDir, ['--runs', '6'], 47_000_000);
+  const lines = full.stderr.split('\n').filter(Boolean);
+  expect(lines).toEqual([expect.stringMatching(NO_SPACE(dataDir))]);
+  expect(full.status).toBe(2);
+  expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+
+  // Still full: the integrity check calls it a full disk, not damage, and never says --fresh.
+  const again = await twin(dataDir, ['--runs', '1'], 0);
+  expect(again.stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(NO_SPACE(dataDir))]);
+  expect(again.stderr).not.toContain('--fresh');
+  expect(again.status).toBe(2);
+
+  // The same directory on a bigger disk: finished and balanced.
+  const bigger = join(dir, 'bigger');
+  cpSync(dataDir, bigger, { recursive: true });
+  const resumed = await twin(bigger, ['--runs', '1']);
+  expect(resumed.stdout).toContain('Finishing 6 window(s) an earlier run started but did not load');
+  expect(resumed.stdout).toContain('BALANCED: every window ever produced is in the warehouse, once.');
+  expect(resumed.status).toBe(0);
+}, 900_000);

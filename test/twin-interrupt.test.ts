@@ -1,0 +1,134 @@
+// Ctrl-C, kill and a killed npm: the twin stops at a safe point and says in one line what is
+// committed and that the next run finishes the rest; a second signal stops it at once; the lock
+// is released either way; the next run names the windows it finishes and the books balance.
+// Killing npm (the process tree's parent) stops the twin and its --serve server too.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOCK_FILE } from '../local/dataDir';
+
+const ROOT = join(__dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'twin-interrupt-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const FLAGS = ['--window', '5', '--demand', '3000', '--seed', '4', '--progress', 'lines'];
+// The test runner's npm_ variables are not a person's: npm sets its own.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+
+interface Running {
+  child: ChildProcess;
+  out: { stdout: string; stderr: string };
+  done: Promise<{ status: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts a command in a process group of its own, as a terminal runs it. */
+function start(command: string, args: string[]): Running {
+  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (c: Buffer) => (out.stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out.stderr += c.toString()));
+  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (status, signal) => resolve({ status, signal })),
+  );
+  return { child, out, done };
+}
+const twin = (dataDir: string, extra: string[]) =>
+  start(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...FLAGS, '--data-dir', dataDir, ...extra]);
+const viaNpm = (dataDir: string, extra: string[]) =>
+  start('npm', ['start', '--silent', '--', ...FLAGS, '--data-dir', dataDir, ...extra]);
+
+async function waitFor(run: Running, pattern: RegExp, timeoutMs = 150_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pattern.test(run.out.stdout)) {
+    if (run.child.exitCode !== null || Date.now() > until)
+      throw new Error(`never printed ${pattern}:\n${run.out.stdout}\n${run.out.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Processes of a process group that are not zombies (Linux /proc). */
+function groupRunning(pgid: number): string[] {
+  const running: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(group) === pgid && state !== 'Z') running.push(`${pid} ${stat.slice(0, 80)}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return running;
+}
+
+const errorLines = (stderr: string) => stderr.split('\n').filter(Boolean);
+
+/** The next run on the directory: it names the windows it finishes, and the books balance. */
+async function finishesTheRest(dataDir: string, outputs: string): Promise<string> {
+  const next = twin(dataDir, ['--runs', '1', '--dashboard', join(outputs, 'next.html')]);
+  const { status } = await next.done;
+  expect(next.out.stdout).toMatch(
+    /^\[(load|stream)\] finishing 2026-11-27 06:00.*, left by an earlier run: runs \d+\/\d+ .* that were missing \(the rest of their [\d,]+ events were loaded before\)$/m,
+  );
+  expect(next.out.stdout).toContain('BALANCED');
+  expect(status).toBe(0);
+  return next.out.stdout;
+}
+
+it('Ctrl-C through npm stops at a safe point with one line, releases the lock, and the next run finishes the rest', async () => {
+  const dataDir = join(dir, 'int');
+  const run = viaNpm(dataDir, ['--runs', '12', '--dashboard', join(dir, 'int.html')]);
+  await waitFor(run, /runs [2-9]\/12/);
+  process.kill(-run.child.pid!, 'SIGINT'); // the whole foreground group, as a terminal's Ctrl-C
+  const { status, signal } = await run.done;
+  expect(errorLines(run.out.stderr)).toEqual([
+    expect.stringMatching(
+      /^Stopped \(SIGINT\) at a safe point: [\d,]+ events of this run are committed in the warehouse; the next run finishes the windows it started, 2026-11-27 06:00.* UTC.*, then carries on\.$/,
+    ),
+  ]);
+  // npm itself ends by the same Ctrl-C; the twin under it exits 130.
+  expect(status === 130 || signal === 'SIGINT').toBe(true);
+  expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+  await finishesTheRest(dataDir, dir);
+}, 400_000);
+
+it('a second SIGTERM stops at once, still releasing the lock, and nothing is lost', async () => {
+  const dataDir = join(dir, 'term');
+  const run = twin(dataDir, ['--runs', '12', '--dashboard', join(dir, 'term.html')]);
+  await waitFor(run, /runs [1-9]\/12/);
+  run.child.kill('SIGTERM');
+  // A second signal, not the same one passed on again; well before the safe point is reached.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  run.child.kill('SIGTERM');
+  const { status } = await run.done;
+  expect(errorLines(run.out.stderr)).toEqual([
+    expect.stringMatching(
+      /^Stopped at once \(a second SIGTERM\): [\d,]+ events of this run are committed in the warehouse; the next run finishes the windows this run started\.$/,
+    ),
+  ]);
+  expect(status).toBe(143);
+  expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+  await finishesTheRest(dataDir, dir);
+}, 400_000);
+
+it('killing npm stops the twin and its --serve server', async () => {
+  const dataDir = join(dir, 'serve');
+  const run = viaNpm(dataDir, ['--runs', '1', '--serve', '--dashboard', join(dir, 'serve.html')]);
+  await waitFor(run, /press Ctrl-C to stop/);
+  const url = /Serving the dashboard at (http:\/\/\S+) /.exec(run.out.stdout)![1];
+  expect((await fetch(url)).status).toBe(200);
+  run.child.kill('SIGTERM'); // npm alone: it does not pass the signal on
+  await run.done;
+  let serving = true;
+  for (let i = 0; i < 150 && serving; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    serving = await fetch(url).then(
+      () => true,
+      () => false,
+    );
+  }
+  expect(serving).toBe(false);
+  // Nothing of the process group is left running (a zombie waits only for its reaper).
+  expect(groupRunning(run.child.pid!)).toEqual([]);
+}, 300_000);
