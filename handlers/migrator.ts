@@ -8,6 +8,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { RedshiftDataDriver } from '../warehouse/drivers/redshift-data';
 import { copyJobErrors, loadErrorMetricLog, type CopyJobErrors } from '../warehouse/loadErrors';
 import { migrationsHash, type Migration } from '../warehouse/migrations';
+import { serverlessUsage, type ServerlessUsage } from '../warehouse/serverlessUsage';
 import { applyMigrations, type ApplyResult, type LandingLister } from '../warehouse/runner';
 
 export interface MigratorOptions {
@@ -35,9 +36,14 @@ export interface MigratorOptions {
 }
 
 export interface MigratorEvent {
-  /** Scheduled: count auto-copy's load errors of the last `sinceMinutes` and log them as a metric; migrate nothing. */
-  check?: 'copyJobErrors';
+  /**
+   * Scheduled `copyJobErrors`: count auto-copy's load errors of the last `sinceMinutes` and log them as
+   * a metric. `serverlessUsage` (npm run verify): what the workgroup charged since `since`. Neither migrates.
+   */
+  check?: 'copyJobErrors' | 'serverlessUsage';
   sinceMinutes?: number;
+  /** ISO-8601 start of a serverlessUsage check. */
+  since?: string;
   /** migrationsHash() the deployer expects; a mismatch means a stale function. */
   hash?: string;
   /** The namespace the deploy targets: a replaced namespace changes it and so re-runs the Invocation. */
@@ -51,6 +57,10 @@ export interface MigratorContext {
 
 export interface MigratorResult extends ApplyResult {
   hash: string;
+}
+
+export interface UsageCheckResult extends ServerlessUsage {
+  check: 'serverlessUsage';
 }
 
 export interface LoadCheckResult {
@@ -83,8 +93,10 @@ export function s3Lister(s3: S3Client): LandingLister {
 
 /** Refuses an unknown check, and migrations other than the ones this function carries (a stale deploy). */
 function checkEvent(event: MigratorEvent, hash: string): void {
-  if (event.check !== undefined && event.check !== 'copyJobErrors')
-    throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors)`);
+  if (event.check !== undefined && event.check !== 'copyJobErrors' && event.check !== 'serverlessUsage')
+    throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors or serverlessUsage)`);
+  if (event.check === 'serverlessUsage' && (typeof event.since !== 'string' || Number.isNaN(Date.parse(event.since))))
+    throw new Error(`migrator: a serverlessUsage check needs since, an ISO-8601 time, got ${JSON.stringify(event.since)}`);
   if (event.hash !== undefined && event.hash !== hash) {
     throw new Error(
       `migrator was invoked for migrations ${event.hash} but carries ${hash}; redeploy the function with the new migrations`,
@@ -171,6 +183,7 @@ async function migrate(
 
 export function createMigratorHandler(options: MigratorOptions): {
   (event: MigratorEvent & { check: 'copyJobErrors' }, context?: MigratorContext): Promise<LoadCheckResult>;
+  (event: MigratorEvent & { check: 'serverlessUsage' }, context?: MigratorContext): Promise<UsageCheckResult>;
   (event?: MigratorEvent, context?: MigratorContext): Promise<MigratorResult>;
 } {
   const logger = new Logger({ serviceName: 'migrator' });
@@ -178,6 +191,8 @@ export function createMigratorHandler(options: MigratorOptions): {
   return (async (event: MigratorEvent = {}, context?: MigratorContext) => {
     checkEvent(event, hash);
     const warehouse = openDriver(options, context);
+    if (event.check === 'serverlessUsage')
+      return { check: 'serverlessUsage', ...(await serverlessUsage(warehouse.driver, new Date(event.since!))) };
     return event.check === 'copyJobErrors'
       ? checkLoadErrors(warehouse, event, options, logger)
       : migrate(warehouse.driver, event, hash, options, logger);

@@ -45,3 +45,9 @@ export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /** An EventBridge rate expression, `rate(5 minutes)`; the unit is singular for a value of 1.
  * https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based */
 export const RATE_EXPRESSION_PATTERN = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+
+/** Zone IDs where Redshift Serverless places no workgroup: its subnets must lie in supported zone IDs,
+ * and a zone name maps to a different ID in each account (us-east-1). The console's workgroup page lists
+ * the supported IDs per Region; these are the ones it leaves out.
+ * https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html */
+export const REDSHIFT_SERVERLESS_UNSUPPORTED_AZ_IDS: readonly string[] = ['use1-az3', 'usw1-az2', 'apne2-az2'];

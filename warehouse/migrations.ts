@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { REGION_PATTERN } from '../kernel/awsLimits';
 import { streamNames, streams, type Product, type StreamName, type Store } from '../kernel/contracts';
 import { Problems } from '../kernel/problems';
+import { withVerificationStore } from '../kernel/verification';
 import {
   WAREHOUSE_SCHEMA,
   allTables,
@@ -226,7 +227,11 @@ export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[
   PRIMARY KEY ("file_name")
 )`);
   }
-  const dimRows: Record<string, readonly object[]> = { products: dims.products, stores: dims.stores };
+  // The stores dim holds the verification store too: consumers accept it, and the views leave it out.
+  const dimRows: Record<string, readonly object[]> = {
+    products: dims.products,
+    stores: withVerificationStore(dims.stores),
+  };
   const dimStatements = dimTableDefs.flatMap((t) => [
     `DELETE FROM ${qualified(t.name)}`,
     ...renderDimInserts(t, dimRows[t.name]),
