@@ -15,3 +15,4 @@ export const workgroupName = pipeline.workgroupName;
 export const migrationsHash = pipeline.migrationsHash;
 export const alarmTopicArn = pipeline.alarmTopicArn;
 export const dashboardUrls = pipeline.dashboardUrls;
+export const verification = pipeline.verification;

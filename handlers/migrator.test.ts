@@ -57,6 +57,7 @@ describe('migrator Lambda', () => {
       'kernel/awsLimits.ts',
       'kernel/contracts.ts',
       'kernel/problems.ts',
+      'kernel/verification.ts',
       'warehouse/drivers/redshift-data.ts',
       'warehouse/grants.ts',
       'warehouse/loadErrorLedger.ts',
@@ -75,6 +76,7 @@ describe('migrator Lambda', () => {
       'warehouse/schema/redshift.ts',
       'warehouse/schema/tables.ts',
       'warehouse/schema/views.ts',
+      'warehouse/serverlessUsage.ts',
       'warehouse/sql.ts',
     ]);
   });

@@ -18,6 +18,7 @@ import {
 } from '../warehouse/readers';
 import { migrationsHash, type Migration } from '../warehouse/migrations';
 import { reloadFailedFiles, type ReloadFailedResult } from '../warehouse/reloadFailed';
+import { serverlessUsage, type ServerlessUsage } from '../warehouse/serverlessUsage';
 import { applyMigrations, type ApplyResult, type LandingLister } from '../warehouse/runner';
 
 export interface MigratorOptions {
@@ -47,8 +48,13 @@ export interface MigratorOptions {
 }
 
 export interface MigratorEvent {
-  /** Scheduled: count the files auto-copy failed that no check reported yet, log them as a metric; migrate nothing. */
-  check?: 'copyJobErrors';
+  /**
+   * Scheduled `copyJobErrors`: count the files auto-copy failed that no check reported yet, log them as a
+   * metric. `serverlessUsage` (npm run verify): what the workgroup charged since `since`. Neither migrates.
+   */
+  check?: 'copyJobErrors' | 'serverlessUsage';
+  /** ISO-8601 start of a serverlessUsage check. */
+  since?: string;
   /** Ignored: sent by schedules from before the ledger, when the check looked back this many minutes. */
   sinceMinutes?: number;
   /**
@@ -75,6 +81,10 @@ export interface MigratorResult extends ApplyResult {
   hash: string;
   /** What the deploy did to the dashboard's database user, when the stack has a dashboard. */
   dashboardUser?: DashboardUserOutcome;
+}
+
+export interface UsageCheckResult extends ServerlessUsage {
+  check: 'serverlessUsage';
 }
 
 export interface LoadCheckResult {
@@ -110,8 +120,14 @@ export function s3Lister(s3: S3Client): LandingLister {
 
 /** Refuses an unknown check, and migrations other than the ones this function carries (a stale deploy). */
 function checkEvent(event: MigratorEvent, hash: string): void {
-  if (event.check !== undefined && event.check !== 'copyJobErrors')
-    throw new Error(`migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors)`);
+  if (event.check !== undefined && event.check !== 'copyJobErrors' && event.check !== 'serverlessUsage')
+    throw new Error(
+      `migrator: unknown check ${JSON.stringify(event.check)} (expected copyJobErrors or serverlessUsage)`,
+    );
+  if (event.check === 'serverlessUsage' && (typeof event.since !== 'string' || Number.isNaN(Date.parse(event.since))))
+    throw new Error(
+      `migrator: a serverlessUsage check needs since, an ISO-8601 time, got ${JSON.stringify(event.since)}`,
+    );
   if (event.action !== undefined && event.action !== 'reloadFailed' && event.action !== 'rotateDashboardPassword')
     throw new Error(
       `migrator: unknown action ${JSON.stringify(event.action)} (expected reloadFailed or rotateDashboardPassword)`,
@@ -248,6 +264,7 @@ export function createMigratorHandler(options: MigratorOptions): {
   (event: MigratorEvent & { check: 'copyJobErrors' }, context?: MigratorContext): Promise<LoadCheckResult>;
   (event: MigratorEvent & { action: 'reloadFailed' }, context?: MigratorContext): Promise<ReloadFailedResult>;
   (event: MigratorEvent & { action: 'rotateDashboardPassword' }, context?: MigratorContext): Promise<{ rotated: true }>;
+  (event: MigratorEvent & { check: 'serverlessUsage' }, context?: MigratorContext): Promise<UsageCheckResult>;
   (event?: MigratorEvent, context?: MigratorContext): Promise<MigratorResult>;
 } {
   const logger = new Logger({ serviceName: 'migrator' });
@@ -255,6 +272,8 @@ export function createMigratorHandler(options: MigratorOptions): {
   return (async (event: MigratorEvent = {}, context?: MigratorContext) => {
     checkEvent(event, hash);
     const warehouse = openDriver(options, context);
+    if (event.check === 'serverlessUsage')
+      return { check: 'serverlessUsage', ...(await serverlessUsage(warehouse.driver, new Date(event.since!))) };
     if (event.check === 'copyJobErrors') return checkLoadErrors(warehouse, options, logger);
     if (event.action === 'reloadFailed') return reloadFailed(warehouse.driver, event, options, logger);
     if (event.action === 'rotateDashboardPassword') return rotate(warehouse.driver, options, logger);

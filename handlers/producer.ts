@@ -3,11 +3,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SQS_DEFAULT_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES } from '../kernel/awsLimits';
-import { perStream, streamNames, type StreamName } from '../kernel/contracts';
+import { VERIFICATION_STORE, perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { BLACK_FRIDAY_CURVE, generateWindow, type DemandCurve, type GeneratorCatalog } from '../kernel/generator';
 import { batchesOf, packChunks, type Compression, type PackedMessage } from '../kernel/packing';
 import { Problems } from '../kernel/problems';
 import { isoSecond } from '../kernel/time';
+import { VERIFICATION_SALE_LINES } from '../kernel/verification';
 
 export interface ProducerSettings {
   /** The queue of each stream. */
@@ -40,10 +41,17 @@ export interface ProducerEvent {
   start?: string;
   /** `<aws.scheduler.scheduled-time>`: the window is the one that ends at this time. */
   scheduledTime?: string;
+  /**
+   * A verification window (`npm run verify`): every event is sold at the reserved
+   * verification store, which the views leave out; `count` defaults to a small number.
+   */
+  verification?: boolean;
 }
 
 export interface ProducerResult {
   window: { start: string; minutes: number; seed: number };
+  /** True for a verification window (every event at the reserved store). */
+  verification: boolean;
   events: Record<StreamName, number>;
   messages: Record<StreamName, number>;
   bytes: Record<StreamName, number>;
@@ -75,7 +83,7 @@ export class ProducerSendError extends Error {
 
 const MAX_COUNT = 5_000_000;
 
-const EVENT_FIELDS = ['count', 'seed', 'start', 'scheduledTime'];
+const EVENT_FIELDS = ['count', 'seed', 'start', 'scheduledTime', 'verification'];
 
 const isWholeIn = (value: unknown, min: number, max: number) =>
   Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
@@ -95,6 +103,10 @@ export function checkProducerEvent(event: unknown): string[] {
   problems.check(
     e.seed === undefined || isWholeIn(e.seed, 0, 0xffffffff),
     () => `seed must be a whole number 0..4294967295, got ${JSON.stringify(e.seed)}`,
+  );
+  problems.check(
+    e.verification === undefined || typeof e.verification === 'boolean',
+    () => `verification must be true or false, got ${JSON.stringify(e.verification)}`,
   );
   for (const k of ['start', 'scheduledTime'])
     problems.check(
@@ -227,17 +239,20 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
   new Problems().add(...checkProducerEvent(event)).throwIfAny('invalid producer event');
   const { settings } = deps;
   const window = resolveWindow(settings, event ?? {});
-  const generated = generateWindow(deps.catalog, {
+  const verification = event?.verification === true;
+  const catalog = verification ? { products: deps.catalog.products, stores: [VERIFICATION_STORE] } : deps.catalog;
+  const generated = generateWindow(catalog, {
     start: window.start,
     minutes: window.minutes,
     seed: window.seed,
-    saleLines: event?.count,
+    saleLines: event?.count ?? (verification ? VERIFICATION_SALE_LINES : undefined),
     peakLinesPerMinute: settings.peakLinesPerMinute,
     curve: settings.curve ?? BLACK_FRIDAY_CURVE,
     lostSalesRate: settings.lostSalesRate,
   });
   const result: ProducerResult = {
     window,
+    verification,
     events: perStream((stream) => generated[stream].length),
     messages: perStream(() => 0),
     bytes: perStream(() => 0),

@@ -26,6 +26,25 @@ export interface PipelineOutputs {
   migrationsHash: pulumi.Output<string>;
   alarmTopicArn: pulumi.Output<string>;
   dashboardUrls: { cloudwatch: pulumi.Output<string>; quicksight?: pulumi.Output<string> };
+  /** What `npm run verify` reads of the deployed stack besides the outputs above (tools/verifyOutputs.ts). */
+  verification: VerificationOutputs;
+}
+
+export interface VerificationOutputs {
+  region: string;
+  producerFunctionName: pulumi.Output<string>;
+  migratorFunctionName: pulumi.Output<string>;
+  database: string;
+  workgroupName: pulumi.Output<string>;
+  workgroupArn: pulumi.Output<string>;
+  windowMinutes: number;
+  alarmNames: pulumi.Output<string>[];
+  quicksight?: {
+    accountId: pulumi.Input<string>;
+    dashboardId: pulumi.Output<string>;
+    dataSourceId: pulumi.Output<string>;
+    dataSetIds: pulumi.Output<string>[];
+  };
 }
 
 /** What the components share: the config, where the stack deploys, its name, and the deploy-time catalog. */
@@ -114,6 +133,26 @@ export function definePipeline(
     dashboardUrls: {
       cloudwatch: pulumi.interpolate`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${ops.dashboard.dashboardName}`,
       ...(quicksight ? { quicksight: quicksight.dashboardUrl } : {}),
+    },
+    verification: {
+      region,
+      producerFunctionName: functions.producer.function.name,
+      migratorFunctionName: warehouse.migrator.function.name,
+      database: cfg.database,
+      workgroupName: warehouse.workgroup.workgroupName,
+      workgroupArn: warehouse.workgroup.arn,
+      windowMinutes: cfg.windowMinutes,
+      alarmNames: ops.alarms.map((a) => a.name),
+      ...(quicksight
+        ? {
+            quicksight: {
+              accountId: s.aws.accountId,
+              dashboardId: quicksight.dashboard.dashboardId,
+              dataSourceId: quicksight.dataSource.dataSourceId,
+              dataSetIds: quicksight.dataSets.map((d) => d.dataSetId),
+            },
+          }
+        : {}),
     },
   };
 }

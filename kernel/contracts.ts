@@ -342,6 +342,19 @@ export type InventoryUpdate = RecordOf<typeof inventoryUpdate>;
 export type Product = RecordOf<typeof product>;
 export type Store = RecordOf<typeof store>;
 
+/**
+ * The reserved store of verification rows (`npm run verify`; kernel/verification.ts). It is a
+ * known store, so consumers accept its events, and every view leaves it out.
+ */
+export const VERIFICATION_STORE: Store = Object.freeze({
+  store_id: 'VERIFY',
+  city: 'Verification',
+  state: 'none',
+  region: 'verification',
+  size: 'small',
+  manager: 'npm run verify',
+});
+
 /** The two event streams, each carrying one fact contract. */
 export const streams = {
   sales: { contract: saleLine, prefix: 'sales/' },
@@ -369,7 +382,7 @@ export interface KnownIds {
 export function knownIdsOf(dims: { products: readonly Product[]; stores: readonly Store[] }): KnownIds {
   return {
     products: new Set(dims.products.map((p) => p.product_id)),
-    stores: new Set(dims.stores.map((s) => s.store_id)),
+    stores: new Set([...dims.stores.map((s) => s.store_id), VERIFICATION_STORE.store_id]),
   };
 }
 

@@ -224,7 +224,7 @@ const label = (g: { policyType: string; statementId?: string; statementIndex?: n
   `${g.policyType}:${g.statementId ?? `#${g.statementIndex}`}`;
 
 /** One request, evaluated as AWS would: identity policies, the resource's policy, the request context. */
-async function evaluate(run: MockRun, principal: Principal, row: Row): Promise<Decision> {
+export async function evaluate(run: MockRun, principal: Principal, row: Row): Promise<Decision> {
   const targets = targetsOf(run, principal);
   const resource = fill(row.on, targets);
   const contextVariables: Record<string, string> = {

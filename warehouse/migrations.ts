@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { REGION_PATTERN } from '../kernel/awsLimits';
 import { streamNames, streams, type Product, type StreamName, type Store } from '../kernel/contracts';
 import { Problems } from '../kernel/problems';
+import { withVerificationStore } from '../kernel/verification';
 import {
   dimTableDefs,
   qualified,
@@ -194,7 +195,11 @@ export function buildMigrations(target: MigrationTarget, dims: Dims): Migration[
   if (dims.products.length === 0 || dims.stores.length === 0)
     throw new Error('dims need at least one product and one store');
   const dialect: Dialect = target.dialect;
-  const dimRows: Record<string, readonly object[]> = { products: dims.products, stores: dims.stores };
+  // The stores dim holds the verification store too: consumers accept it, and the views leave it out.
+  const dimRows: Record<string, readonly object[]> = {
+    products: dims.products,
+    stores: withVerificationStore(dims.stores),
+  };
   const dimStatements = dimTableDefs.flatMap((t) => [
     `DELETE FROM ${qualified(t.name)}`,
     ...renderDimInserts(t, dimRows[t.name]),

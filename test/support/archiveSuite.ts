@@ -17,7 +17,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCatalog, type Catalog } from '../../kernel/catalog';
 import { knownIdsOf, streamNames, streams, type StreamName } from '../../kernel/contracts';
@@ -29,8 +29,8 @@ import { configFields, parseStackConfig } from '../../infra/config';
 import { lambdaNodeMajor, type LambdaNodeRuntime } from '../../kernel/awsLimits';
 import { functionNames, type FunctionName } from '../../infra/lambdaPackaging';
 import { named, ofType, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
-import { buildArchives, type ArchiveManifest } from '../../tools/shippedArchives';
-import { makeRuntimeModules, scratchDir, startBareFunction, type BareFunction } from '../../local/bareLambda';
+import type { ArchiveManifest } from '../../tools/shippedArchives';
+import type { BareFunction } from '../../local/bareLambda';
 import { SqsEventSource, toSqsRecord } from '../../local/eventSource';
 import { startFakeRedshiftData, type FakeRedshiftData } from './fakeRedshiftData';
 import { loadLandingFiles } from '../../warehouse/loader';
@@ -39,6 +39,7 @@ import type { CopyDriver } from '../../warehouse/runner';
 import { qualified } from '../../warehouse/schema';
 import { blankDataDir, openTestWarehouse } from './warehouse';
 import { useEmulator } from './emulator';
+import { emulateStack, type EmulatedStack } from './emulatedStack';
 import { malformedCorpus } from './malformedCorpus';
 
 const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
@@ -55,97 +56,34 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       products: cfg.catalogProducts,
       stores: cfg.catalogStores,
     });
+    let stackOnEmulator: EmulatedStack;
     let run: MockRun;
     let shipped: ArchiveManifest['functions'];
     let archivesDir: string;
-    let scratch: string;
-    let runtimeModules: string;
     let bucket: string;
     const queues = {} as Record<StreamName, { url: string; arn: string }>;
-    const running: BareFunction[] = [];
     const fns = {} as Record<Exclude<FunctionName, 'migrator'>, BareFunction>;
     let fake: FakeRedshiftData | undefined;
     let migratorDb: PGlite | undefined;
     let warehouse: (CopyDriver & { close(): Promise<void> }) | undefined;
 
-    /** One execution environment of a shipped function, its environment pointed at the emulator. */
-    async function start(name: FunctionName, env: Record<string, string>): Promise<BareFunction> {
-      const fn = shipped[name];
-      const resource = named(run, 'aws:lambda/function:Function', fn.resourceName);
-      const bare = await startBareFunction({
-        taskRoot: join(archivesDir, fn.dir),
-        runtimeModules,
-        handler: fn.handler,
-        functionName: fn.resourceName,
-        memoryMb: resource.inputs.memorySize,
-        timeoutMs: resource.inputs.timeout * 1000,
-        // On the runtime's own Node major, whatever Node runs the tests (local/lambdaNode.ts).
-        runtime: fn.runtime as LambdaNodeRuntime,
-        env: {
-          AWS_REGION: 'us-east-1',
-          AWS_DEFAULT_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          ...env,
-        },
-      });
-      running.push(bare);
-      return bare;
-    }
-
     beforeAll(async () => {
-      scratch = scratchDir(`archives-${stack}-`);
-      const built = await buildArchives(stack, join(scratch, 'archives'));
-      ({ graph: run, dir: archivesDir } = built);
-      shipped = built.manifest.functions;
-      runtimeModules = makeRuntimeModules(join(scratch, 'runtime'));
-
-      // The stack's queues and bucket, created in fauxqs under the names the program gave them.
-      bucket = named(run, 'aws:s3/bucket:Bucket', 'landing-bucket').state.bucket;
-      await em.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      const urlRewrites = new Map<string, string>();
-      for (const stream of streamNames) {
-        const declared = named(run, 'aws:sqs/queue:Queue', `streams-${stream}`);
-        const dlq = named(run, 'aws:sqs/queue:Queue', `streams-${stream}-dlq`);
-        const dlqUrl = (await em.sqs.send(new CreateQueueCommand({ QueueName: dlq.state.name }))).QueueUrl!;
-        const dlqArn = (
-          await em.sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }))
-        ).Attributes!.QueueArn!;
-        const { maxReceiveCount } = JSON.parse(declared.inputs.redrivePolicy);
-        const url = (
-          await em.sqs.send(
-            new CreateQueueCommand({
-              QueueName: declared.state.name,
-              Attributes: {
-                MaximumMessageSize: String(declared.inputs.maxMessageSize),
-                VisibilityTimeout: String(declared.inputs.visibilityTimeoutSeconds),
-                RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
-              },
-            }),
-          )
-        ).QueueUrl!;
-        const arn = (await em.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
-          .Attributes!.QueueArn!;
-        queues[stream] = { url, arn };
-        urlRewrites.set(declared.state.url, url);
-      }
-      // The declared environment, with each queue URL's host swapped for the emulator's.
-      const envOf = (name: FunctionName) =>
-        Object.fromEntries(Object.entries(shipped[name].environment).map(([k, v]) => [k, urlRewrites.get(v) ?? v]));
+      stackOnEmulator = await emulateStack(stack, em, `archives-${stack}-`);
+      ({ run, shipped, archivesDir, bucket } = stackOnEmulator);
+      Object.assign(queues, stackOnEmulator.queues);
       const [producer, sales, inventory] = await Promise.all(
         (['producer', 'salesConsumer', 'inventoryConsumer'] as const).map((name) =>
-          start(name, { ...envOf(name), AWS_ENDPOINT_URL: em.endpoint.url }),
+          stackOnEmulator.start(name, { AWS_ENDPOINT_URL: em.endpoint.url }),
         ),
       );
       Object.assign(fns, { producer, salesConsumer: sales, inventoryConsumer: inventory });
     }, 120_000);
 
     afterAll(async () => {
-      await Promise.all(running.map((f) => f.close()));
+      await stackOnEmulator?.close();
       await fake?.stop();
       await migratorDb?.close();
       await warehouse?.close();
-      if (scratch) rmSync(scratch, { recursive: true, force: true });
     });
 
     test("each archive is the program's bundle: index.js with the handler it names, and its JSON data", () => {
@@ -324,8 +262,7 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       migratorDb = await PGlite.create({ loadDataDir: await blankDataDir() });
       fake = await startFakeRedshiftData(migratorDb, { pollsBeforeDone: 0, s3: em.s3 });
       // The Data API is the fake; S3 (files that predate a COPY JOB, smoke-test canaries) is fauxqs.
-      const migrator = await start('migrator', {
-        ...shipped.migrator.environment,
+      const migrator = await stackOnEmulator.start('migrator', {
         AWS_ENDPOINT_URL: em.endpoint.url,
         AWS_ENDPOINT_URL_REDSHIFT_DATA: fake.endpoint,
       });

@@ -32,6 +32,8 @@ export interface FakeRedshiftData {
   holdWhen(pattern: RegExp, polls: number): void;
   /** Auto-copy: each COPY JOB loads the files of its prefix created after it, once by name (a failed file: status E, never again). Returns the files loaded. */
   autoCopy(): Promise<string[]>;
+  /** AUTO REFRESH: refreshes every materialized view that a load made stale (SVV_MV_INFO.is_stale). */
+  refreshViews(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -136,7 +138,22 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
       created_at TIMESTAMPTZ NOT NULL, target_table TEXT NOT NULL, target_columns TEXT NOT NULL, bucket TEXT NOT NULL, prefix TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS public.sys_copy_job_detail (job_id INTEGER NOT NULL, job_name TEXT NOT NULL, file_location TEXT NOT NULL, file_name TEXT NOT NULL, status CHAR(1) NOT NULL,
         enqueue_time TIMESTAMP NOT NULL, rows_loaded BIGINT, PRIMARY KEY (job_id, file_name));
-      CREATE TABLE IF NOT EXISTS public.svv_role_grants (role_name TEXT NOT NULL, granted_role_name TEXT NOT NULL, PRIMARY KEY (role_name, granted_role_name));`);
+      CREATE TABLE IF NOT EXISTS public.svv_role_grants (role_name TEXT NOT NULL, granted_role_name TEXT NOT NULL, PRIMARY KEY (role_name, granted_role_name));
+      CREATE TABLE IF NOT EXISTS public.svv_mv_info (schema TEXT NOT NULL, name TEXT NOT NULL, is_stale CHAR(1) NOT NULL, PRIMARY KEY (schema, name));
+      CREATE TABLE IF NOT EXISTS public.sys_serverless_usage (start_time TIMESTAMP NOT NULL, end_time TIMESTAMP NOT NULL, compute_seconds DOUBLE PRECISION NOT NULL, compute_capacity DOUBLE PRECISION NOT NULL, charged_seconds INTEGER NOT NULL);`);
+  }
+
+  /** Marks every materialized view stale (a load changed its facts) or fresh, as SVV_MV_INFO reports it. */
+  async function markViews(stale: boolean): Promise<{ schema: string; name: string }[]> {
+    const views = await db!.query<{ schema: string; name: string }>(
+      'SELECT schemaname AS schema, matviewname AS name FROM pg_matviews ORDER BY 1, 2',
+    );
+    for (const v of views.rows)
+      await db!.query(
+        `INSERT INTO public.svv_mv_info (schema, name, is_stale) VALUES ($1, $2, $3) ON CONFLICT (schema, name) DO UPDATE SET is_stale = EXCLUDED.is_stale`,
+        [v.schema, v.name, stale ? 't' : 'f'],
+      );
+    return views.rows;
   }
 
   async function listS3(bucket: string, prefix: string): Promise<{ key: string; lastModified: Date }[]> {
@@ -443,7 +460,16 @@ export async function startFakeRedshiftData(db?: PGlite, options: FakeRedshiftOp
           }
         }
       }
+      if (loaded.length) await markViews(true);
       return loaded;
+    },
+    async refreshViews() {
+      if (!db) throw new Error('refreshViews needs a PGlite');
+      const stale = await db.query<{ schema: string; name: string }>(
+        `SELECT schema, name FROM public.svv_mv_info WHERE is_stale = 't'`,
+      );
+      for (const v of stale.rows) await db.exec(`REFRESH MATERIALIZED VIEW "${v.schema}"."${v.name}"`);
+      await markViews(false);
     },
     stop: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
   };

@@ -2,6 +2,7 @@ import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../../kernel/catalog';
 import { buildMigrations } from '../migrations';
+import { withVerificationStore } from '../../kernel/verification';
 import { applyMigrations, MIGRATIONS_TABLE } from '../runner';
 import { blankDataDir } from '../../test/support/warehouse';
 import { startFakeRedshiftData, type FakeRedshiftData } from '../../test/support/fakeRedshiftData';
@@ -80,8 +81,14 @@ describe('RedshiftDataDriver against a Data API endpoint on 127.0.0.1', () => {
         `SELECT store_id, 7 AS n, TIMESTAMP '2026-11-27 09:30:00' AS at, CAST(12.5 AS DECIMAL(12,2)) AS price FROM retail.stores WHERE store_id <> $1 ORDER BY store_id`,
         ['S999'],
       );
+      // The catalog's stores, then the reserved verification store (kernel/verification.ts).
       expect(stores).toEqual(
-        dims.stores.map((s) => ({ store_id: s.store_id, n: 7, at: new Date('2026-11-27T09:30:00Z'), price: '12.50' })),
+        withVerificationStore(dims.stores).map((s) => ({
+          store_id: s.store_id,
+          n: 7,
+          at: new Date('2026-11-27T09:30:00Z'),
+          price: '12.50',
+        })),
       );
       const products = await driver.query<{ product_id: string }>(
         'SELECT product_id FROM retail.products ORDER BY product_id',

@@ -9,7 +9,8 @@
 //
 // Plain views read the materialized views and dims: ranks, peaks, ratios. Window
 // functions and COUNT(DISTINCT) are fine there; they never scan facts.
-import { quoteIdent } from '../sql';
+import { VERIFICATION_STORE } from '../../kernel/contracts';
+import { literal, quoteIdent } from '../sql';
 import { qualified, tables, type Physical, type TableDef } from './tables';
 
 export type Aggregate = 'sum' | 'count' | 'min' | 'max';
@@ -36,6 +37,8 @@ export interface MaterializedViewDef {
   readonly joins: readonly { table: TableDef; alias: string; on: string }[];
   readonly groupBy: readonly GroupKey[];
   readonly measures: readonly Measure[];
+  /** Rows it aggregates: every materialized view leaves out the verification store's rows. */
+  readonly where: string;
   readonly physical: Physical;
 }
 
@@ -55,6 +58,9 @@ export type ViewDef = MaterializedViewDef | PlainViewDef;
 
 const col = (alias: string, name: string) => `${alias}.${quoteIdent(name)}`;
 const S = (name: string) => qualified(name);
+
+/** Not a verification row (kernel/verification.ts): every view leaves the reserved store out. */
+const notVerification = (alias: string) => `${col(alias, 'store_id')} <> ${literal(VERIFICATION_STORE.store_id)}`;
 
 // ---------------------------------------------------------------------------
 // The three sales measures, defined once: each sales materialized view aggregates
@@ -99,7 +105,8 @@ function salesTotals(alias: string, { orZero = false, only = ALL_SALES } = {}): 
 // ---------------------------------------------------------------------------
 // Materialized views
 
-function defineMaterialized(def: Omit<MaterializedViewDef, 'kind'>): MaterializedViewDef {
+function defineMaterialized(spec: Omit<MaterializedViewDef, 'kind' | 'where'>): MaterializedViewDef {
+  const def = { ...spec, where: notVerification(spec.alias) };
   const names = [...def.groupBy.map((g) => g.name), ...def.measures.map((m) => m.name)];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`${def.name}: column ${dup} appears twice`);
@@ -128,7 +135,7 @@ export function renderMaterializedQuery(view: MaterializedViewDef, source = qual
     `FROM ${source} ${view.alias}`,
     ...view.joins.map((j) => `JOIN ${qualified(j.table.name)} ${j.alias} ON ${j.on}`),
   ];
-  return `SELECT\n${select.join(',\n')}\n${from.join('\n')}\nGROUP BY ${view.groupBy.map((g) => g.expr).join(', ')}`;
+  return `SELECT\n${select.join(',\n')}\n${from.join('\n')}\nWHERE ${view.where}\nGROUP BY ${view.groupBy.map((g) => g.expr).join(', ')}`;
 }
 
 /** The columns of a materialized view, group keys first: its table's column order in the twin. */
@@ -261,6 +268,7 @@ GROUP BY h.hour`,
   RANK() OVER (ORDER BY COALESCE(SUM(h.units), 0) DESC) AS units_rank
 FROM ${S('stores')} st
 LEFT JOIN ${S('mv_sales_by_store_hour')} h ON h.store_id = st.store_id
+WHERE ${notVerification('st')}
 GROUP BY st.store_id, st.city, st.state, st.region, st."size"`,
   }),
   v_sales_by_region: defineView({
@@ -273,6 +281,7 @@ GROUP BY st.store_id, st.city, st.state, st.region, st."size"`,
   RANK() OVER (ORDER BY COALESCE(SUM(h.revenue), 0) DESC) AS revenue_rank
 FROM ${S('stores')} st
 LEFT JOIN ${S('mv_sales_by_store_hour')} h ON h.store_id = st.store_id
+WHERE ${notVerification('st')}
 GROUP BY st.region`,
   }),
   v_product_performance: defineView({
@@ -348,7 +357,8 @@ FROM (
   GROUP BY m.product_id, m.store_id
 ) k
 JOIN ${S('products')} p ON p.product_id = k.product_id
-JOIN ${S('stores')} st ON st.store_id = k.store_id`,
+JOIN ${S('stores')} st ON st.store_id = k.store_id
+WHERE ${notVerification('st')}`,
   }),
   v_sell_through: defineView({
     name: 'v_sell_through',
