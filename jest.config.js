@@ -32,7 +32,10 @@ module.exports = {
     '!**/*.d.ts',
   ],
   coverageReporters: ['text-summary', 'json-summary', 'html'],
-  // The floor CI enforces: what the suites covered when it was set (rounded down). Raise it as
-  // coverage grows; a change that lowers coverage below it fails `npm test`.
-  coverageThreshold: { global: { statements: 0, branches: 0, functions: 0, lines: 0 } },
+  // The floor CI enforces, rounded down from a measured run; a change that lowers coverage below
+  // it fails `npm test`. Set from the fast tier alone (49.4% of the lines of every product module,
+  // 2026-12-07), which the whole suite can only exceed: lines count every file, loaded or not.
+  // Branches and functions count only the files a run loads, so a bigger run can lower their
+  // percentage; they get a floor once measured over the whole suite. Raise it as coverage grows.
+  coverageThreshold: { global: { statements: 49, lines: 49 } },
 };
