@@ -43,15 +43,20 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       buildCatalog(11, { products: c.catalogProducts, stores: 4 }),
     );
 
+  /** The migrator of this stack's workgroup, talking to the namespace's Data API. */
+  const migratorOf = (ns: { client: RedshiftDataClient }, migrations: Migration[]) => ({
+    migrations,
+    workgroupName: 'bfstream-dev',
+    database: 'retail',
+    client: ns.client,
+    pollMs: 1,
+  });
+
   /** What `pulumi up` does to the warehouse: invoke the migrator with the migrations' hash. */
   async function deploy(ns: { client: RedshiftDataClient }, c: Config, timeLeftMs?: number): Promise<MigratorResult> {
     const migrations = migrationsFor(c);
     const handler = createMigratorHandler({
-      migrations,
-      workgroupName: 'bfstream-dev',
-      database: 'retail',
-      client: ns.client,
-      pollMs: 1,
+      ...migratorOf(ns, migrations),
       landing: s3Lister(stack.landing.s3),
       boundarySeconds: 1,
     });
@@ -210,14 +215,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     expect(await ns.fake.autoCopy()).toEqual([]);
     const lines: string[] = [];
     const migrations = migrationsFor(config);
-    const handler = createMigratorHandler({
-      migrations,
-      workgroupName: 'bfstream-dev',
-      database: 'retail',
-      client: ns.client,
-      pollMs: 1,
-      emitMetric: (l) => lines.push(l),
-    });
+    const handler = createMigratorHandler({ ...migratorOf(ns, migrations), emitMetric: (l) => lines.push(l) });
     const result = await handler({ check: 'copyJobErrors', sinceMinutes: 5 });
     expect(result.jobs).toEqual([{ job: 'sales_transactions_autocopy', errors: 1 }]);
     expect(lines).toHaveLength(1);
