@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { refusalToRecord, uncommittedChanges } from './run';
+import { loadRefusal, MAX_LOAD_PER_CORE, refusalToRecord, uncommittedChanges } from './run';
 
 describe('recording only from a clean commit', () => {
   let repo: string;
@@ -55,5 +55,19 @@ describe('recording only from a clean commit', () => {
     expect(refusalToRecord(true, false, [])).toBeUndefined();
     expect(refusalToRecord(true, true, ['kernel/generator.ts'])).toBeUndefined();
     expect(refusalToRecord(false, false, ['kernel/generator.ts'])).toBeUndefined();
+  });
+});
+
+describe('recording only on a quiet machine', () => {
+  it('refuses to record into bench/results.json above the stated load per core, unless told or recording elsewhere', () => {
+    expect(MAX_LOAD_PER_CORE).toBe(0.25);
+    expect(loadRefusal(true, false, 3.4, 2)).toBe(
+      'bench: not recording into bench/results.json: the 1-minute load average is 3.40, above 0.50 (0.25 per core on 2 cores); ' +
+        'wait until nothing else runs, or run with --out <dir> to record elsewhere, or --allow-load to record anyway.',
+    );
+    expect(loadRefusal(true, false, 0.5, 2)).toBeUndefined();
+    expect(loadRefusal(true, false, 0.9, 4)).toBeUndefined();
+    expect(loadRefusal(true, true, 3.4, 2)).toBeUndefined();
+    expect(loadRefusal(false, false, 3.4, 2)).toBeUndefined();
   });
 });
