@@ -97,40 +97,40 @@ export default tseslint.config(
   },
   layer(
     'kernel',
-    ['handlers', 'infra', 'tools', 'local', 'bench', 'policy', 'warehouse', 'test'],
+    ['functions', 'infra', 'tools', 'local', 'bench', 'policy', 'warehouse', 'test'],
     'kernel/ is the domain model: it imports nothing else of ours.',
   ),
   layer(
     'warehouse',
-    ['handlers', 'infra', 'tools', 'local', 'bench', 'policy', 'test'],
+    ['functions', 'infra', 'tools', 'local', 'bench', 'policy', 'test'],
     'warehouse/ depends on kernel/ only.',
   ),
   layer(
-    'handlers',
+    'functions',
     ['infra', 'tools', 'local', 'bench', 'policy', 'test'],
-    'handlers/ are the Lambda entry points: they depend on kernel/ and warehouse/ only.',
+    'functions/ are the Lambda entry points: they depend on kernel/ and warehouse/ only.',
   ),
   layer(
     'infra',
-    ['local', 'bench', 'policy', 'handlers', 'test', 'tools'],
+    ['local', 'bench', 'policy', 'functions', 'test', 'tools'],
     'infra/ is the program: it depends on kernel/ and warehouse/, never on the handlers (only the packaging names them), the tools, the twin, the bench or the policy pack.',
     [],
     ['infra/lambdaPackaging.ts'],
   ),
   layer(
     'policy',
-    ['infra', 'tools', 'local', 'bench', 'handlers', 'warehouse', 'test'],
+    ['infra', 'tools', 'local', 'bench', 'functions', 'warehouse', 'test'],
     'policy/ is the policy pack: it reads resources, and imports kernel/ only (the CLI compiles it from its own directory).',
   ),
   layer(
     'tools',
-    ['local', 'bench', 'handlers', 'test'],
+    ['local', 'bench', 'functions', 'test'],
     'tools/ run the program under mocks and the policy pack: they import the layers and policy/, never the twin, the bench, the handlers or the tests.',
   ),
   layer(
     'local',
     ['infra', 'tools', 'bench', 'policy', 'test'],
-    'local/ (the twin) depends on kernel/, warehouse/ and handlers/, on infra/ only for the packaging and on tools/ only for the shipped archives.',
+    'local/ (the twin) depends on kernel/, warehouse/ and functions/, on infra/ only for the packaging and on tools/ only for the shipped archives.',
     ['infra/lambdaPackaging', 'tools/shippedArchives'],
   ),
 );

@@ -30,7 +30,7 @@ module.exports = {
   coverageProvider: 'v8',
   collectCoverageFrom: [
     'index.ts',
-    '{infra,kernel,handlers,warehouse,local,tools,policy,bench}/**/*.ts',
+    '{infra,kernel,functions,warehouse,local,tools,policy,bench}/**/*.ts',
     '!**/*.test.ts',
     '!**/*.d.ts',
   ],

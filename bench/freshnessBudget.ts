@@ -25,7 +25,7 @@ export interface FreshnessBudget {
 }
 
 export const BUDGET_SOURCES = {
-  window: 'handlers/producer.ts resolveWindow: a run covers the window that ends at its scheduled time',
+  window: 'functions/producer.ts resolveWindow: a run covers the window that ends at its scheduled time',
   scheduler:
     'infra/schedule.ts sets flexibleTimeWindow OFF: EventBridge Scheduler invokes at the scheduled time (https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-flexible-time-windows.html); AWS documents no delivery latency',
   batching:

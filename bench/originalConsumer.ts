@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { csvKey } from '../kernel/chunks';
 import { streams } from '../kernel/contracts';
 import { toCsv } from '../kernel/csv';
-import { byHour, processChunk, type ConsumerDeps, type LandingFile } from '../handlers/consumer';
+import { byHour, processChunk, type ConsumerDeps, type LandingFile } from '../functions/consumer';
 import type { ConsumerCore } from '../local/consumerPool';
 
 /** What the twin loads to run the original design in place of consumeBatch. */

@@ -1,5 +1,5 @@
 // The producer and the two consumers: aws.lambda.Functions whose code is the esbuild
-// bundle of the handlers in handlers/ (infra/lambdaPackaging.ts), each with its own
+// bundle of the handlers in functions/ (infra/lambdaPackaging.ts), each with its own
 // least-privilege role and log group, and the SQS event source mappings declared here
 // (Queue.onEvent cannot set ReportBatchItemFailures).
 import * as aws from '@pulumi/aws';
@@ -16,7 +16,7 @@ export interface StreamEndpoint {
   queueUrl: pulumi.Input<string>;
 }
 
-/** The producer's settings; each becomes one of its environment variables (handlers/producer.ts reads them). */
+/** The producer's settings; each becomes one of its environment variables (functions/producer.ts reads them). */
 export interface ProducerOptions {
   /** 'fill' packs each message up to maxMessageBytes; a number packs that many events (EVENTS_PER_MESSAGE). */
   eventsPerMessage: number | 'fill';

@@ -72,10 +72,10 @@ describe('lambda packaging', () => {
       // The pure cores are bundled from their sources.
       expect(inputs).toContain(
         name === 'migrator'
-          ? 'handlers/migrator.ts'
+          ? 'functions/migrator.ts'
           : name === 'producer'
-            ? 'handlers/producer.ts'
-            : 'handlers/consumer.ts',
+            ? 'functions/producer.ts'
+            : 'functions/consumer.ts',
       );
     }
   });
@@ -108,7 +108,7 @@ describe('lambda packaging', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bfstream-repro-'));
     const checkout = (dir: string) => {
       fs.mkdirSync(dir, { recursive: true });
-      for (const entry of ['handlers', 'kernel', 'warehouse', 'infra', 'package.json', 'tsconfig.json'])
+      for (const entry of ['functions', 'kernel', 'warehouse', 'infra', 'package.json', 'tsconfig.json'])
         fs.cpSync(path.resolve(entry), path.join(dir, entry), { recursive: true });
       fs.symlinkSync(path.resolve('node_modules'), path.join(dir, 'node_modules'), 'dir');
       return dir;

@@ -12,7 +12,7 @@ import { buildSync } from 'esbuild';
 import * as pulumi from '@pulumi/pulumi';
 import type { Catalog } from '../kernel/catalog';
 import type { StreamName } from '../kernel/contracts';
-import type { createMigratorHandler } from '../handlers/migrator';
+import type { createMigratorHandler } from '../functions/migrator';
 
 export const functionNames = ['producer', 'salesConsumer', 'inventoryConsumer', 'migrator'] as const;
 export type FunctionName = (typeof functionNames)[number];
@@ -58,15 +58,15 @@ const readData = (file: string) =>
   `JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '${file}'), 'utf8'))`;
 
 function consumerEntry(stream: StreamName): string {
-  return `import { createConsumerHandler } from './handlers/consumer';\nexport const handler = createConsumerHandler('${stream}', ${readData('dims.json')});\n`;
+  return `import { createConsumerHandler } from './functions/consumer';\nexport const handler = createConsumerHandler('${stream}', ${readData('dims.json')});\n`;
 }
 
 /** The entry module of each function (source text; its imports resolve from the project root). */
 export const handlerEntries: Record<FunctionName, string> = {
-  producer: `import { createProducerHandler } from './handlers/producer';\nexport const handler = createProducerHandler(${readData('catalog.json')});\n`,
+  producer: `import { createProducerHandler } from './functions/producer';\nexport const handler = createProducerHandler(${readData('catalog.json')});\n`,
   salesConsumer: consumerEntry('sales'),
   inventoryConsumer: consumerEntry('inventory'),
-  migrator: `import { createMigratorHandler } from './handlers/migrator';\nexport const handler = createMigratorHandler({ migrations: ${readData('migrations.json')} });\n`,
+  migrator: `import { createMigratorHandler } from './functions/migrator';\nexport const handler = createMigratorHandler({ migrations: ${readData('migrations.json')} });\n`,
 };
 
 export function producerArchive(catalog: Catalog, projectDir?: string): LambdaArchive {

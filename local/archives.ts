@@ -18,7 +18,7 @@ const INPUTS = [
   'index.ts',
   'infra',
   'kernel',
-  'handlers',
+  'functions',
   'warehouse',
   'package.json',
   'package-lock.json',

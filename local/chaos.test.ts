@@ -5,7 +5,7 @@ import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sd
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog } from '../kernel/catalog';
 import { knownIdsOf } from '../kernel/contracts';
-import { processChunk } from '../handlers/consumer';
+import { processChunk } from '../functions/consumer';
 import { UnreadableMessageError } from '../kernel/packing';
 import { Chaos, CHAOS_ATTRIBUTE, ChaosBudgetExceeded, chaosDraw, defaultChaosRates } from './chaos';
 import { createStreamQueues, ensureBucket } from './endpoint';

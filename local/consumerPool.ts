@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { MessagePort } from 'node:worker_threads';
 import type { KnownIds, StreamName } from '../kernel/contracts';
-import type { ConsumerDeps } from '../handlers/consumer';
+import type { ConsumerDeps } from '../functions/consumer';
 import { Chaos, type ChaosCounts, type ChaosOptions } from './chaos';
 import { lambdaContext } from './eventSource';
 import { UsageMeter, type S3UsageDelta } from './usage';
@@ -39,9 +39,9 @@ export interface ConsumerCore {
   filePer: string;
 }
 
-/** The consumer that ships: handlers/consumer.ts's consumeBatch. */
+/** The consumer that ships: functions/consumer.ts's consumeBatch. */
 export const SHIPPED_CONSUMER: ConsumerCore = {
-  module: require.resolve('../handlers/consumer'),
+  module: require.resolve('../functions/consumer'),
   entry: 'consumeBatch',
   filePer: 'message',
 };

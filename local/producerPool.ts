@@ -8,7 +8,7 @@ import { SQSClient as Client, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessagePort } from 'node:worker_threads';
 import { perStream, type StreamName } from '../kernel/contracts';
 import type { GeneratorCatalog } from '../kernel/generator';
-import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../handlers/producer';
+import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../functions/producer';
 import { UsageMeter, type SqsApiUsage } from './usage';
 import { lambdaContext } from './eventSource';
 import { loadArchiveHandler, onEachArchiveClient, serveRequests, WorkerPool, type ArchiveHandler } from './workerPool';

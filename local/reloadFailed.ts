@@ -7,7 +7,7 @@
 //   npm run reload-failed -- --function <migrator function name> [--region us-east-1] [--dry-run]
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { parseArgs } from 'node:util';
-import type { MigratorEvent } from '../handlers/migrator';
+import type { MigratorEvent } from '../functions/migrator';
 import type { ReloadFailedResult } from '../warehouse/reloadFailed';
 
 const USAGE = 'usage: npm run reload-failed -- --function <migrator function name> [--region <region>] [--dry-run]';

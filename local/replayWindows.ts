@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
 import { LAMBDA_MAX_TIMEOUT_SECONDS } from '../kernel/awsLimits';
-import { checkProducerEvent, resolveWindow, type ProducerEvent } from '../handlers/producer';
+import { checkProducerEvent, resolveWindow, type ProducerEvent } from '../functions/producer';
 
 /** What the replay needs of one on-failure record. */
 export interface FailedWindow {

@@ -20,7 +20,7 @@ import {
   SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
   SQS_MIN_MESSAGE_BYTES,
 } from '../kernel/awsLimits';
-import type { ProducerResult } from '../handlers/producer';
+import type { ProducerResult } from '../functions/producer';
 import type { FreshnessSummary } from './freshness';
 import { reconcile, type Books } from './books';
 import type { ChaosCounts, ChaosOptions } from './chaos';

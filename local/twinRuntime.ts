@@ -8,7 +8,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog, type Catalog } from '../kernel/catalog';
 import { knownIdsOf, perStream, streamNames, type StreamName } from '../kernel/contracts';
-import type { ProducerSettings } from '../handlers/producer';
+import type { ProducerSettings } from '../functions/producer';
 import type { FunctionName } from '../infra/lambdaPackaging';
 import { twinArchives, type TwinArchives } from './archives';
 import type { SentChunks } from './books';

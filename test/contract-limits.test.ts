@@ -2,7 +2,7 @@
 // loads, and what Redshift would refuse, the twin refuses too. Consumer core ->
 // landing files in fauxqs S3 -> the loader -> PGlite.
 import { knownIdsOf, saleLine, validate, type SaleLine } from '../kernel/contracts';
-import { processChunk } from '../handlers/consumer';
+import { processChunk } from '../functions/consumer';
 import { toCsv } from '../kernel/csv';
 import { encodeChunk } from '../kernel/packing';
 import { loadLandingFiles } from '../warehouse/loader';

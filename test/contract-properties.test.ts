@@ -12,7 +12,7 @@ import type { SQSEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { gzipSync } from 'node:zlib';
 import { knownIdsOf, streams, validate, type StreamName } from '../kernel/contracts';
-import { consumeBatch, processChunk } from '../handlers/consumer';
+import { consumeBatch, processChunk } from '../functions/consumer';
 import { parseCsv } from './support/csv';
 import { encodeChunk, UnreadableMessageError } from '../kernel/packing';
 import { loadLandingFiles } from '../warehouse/loader';

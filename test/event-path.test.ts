@@ -12,9 +12,9 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog } from '../kernel/catalog';
 import { knownIdsOf, type StreamName } from '../kernel/contracts';
-import { consumeBatch } from '../handlers/consumer';
+import { consumeBatch } from '../functions/consumer';
 import { parseCsv } from './support/csv';
-import { ProducerSendError, runProducer, type ProducerSettings } from '../handlers/producer';
+import { ProducerSendError, runProducer, type ProducerSettings } from '../functions/producer';
 import { toSqsRecord } from '../local/eventSource';
 import { createStreamQueues, ensureBucket, type StreamQueues } from '../local/endpoint';
 import { useEmulator } from './support/emulator';

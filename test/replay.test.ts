@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { buildCatalog } from '../kernel/catalog';
 import { knownIdsOf, type StreamName } from '../kernel/contracts';
-import { consumeBatch } from '../handlers/consumer';
-import { runProducer, type ProducerSettings } from '../handlers/producer';
+import { consumeBatch } from '../functions/consumer';
+import { runProducer, type ProducerSettings } from '../functions/producer';
 import { toSqsRecord } from '../local/eventSource';
 import { createStreamQueues, ensureBucket, type StreamQueues } from '../local/endpoint';
 import { spawnSync } from 'node:child_process';

@@ -5,8 +5,8 @@
 module.exports.slowSuites = [
   'bench/bill.test.ts',
   'bench/run.test.ts',
-  'handlers/dashboardSecret.test.ts',
-  'handlers/migrator.test.ts',
+  'functions/dashboardSecret.test.ts',
+  'functions/migrator.test.ts',
   'infra/lambdaPackaging.test.ts',
   'local/chaos.test.ts',
   'local/cli.test.ts',

@@ -28,7 +28,7 @@ describe('no AGPL or GPL code in what ships', () => {
       'node_modules/@aws-lambda-powertools/batch',
     );
     expect(packageDirOf('node_modules/a/node_modules/@s/b/x.js')).toBe('node_modules/a/node_modules/@s/b');
-    expect(packageDirOf('handlers/consumer.ts')).toBeUndefined();
+    expect(packageDirOf('functions/consumer.ts')).toBeUndefined();
   });
 
   test('every package bundled into a Lambda archive (esbuild metafile) has a licence other than AGPL or GPL', () => {

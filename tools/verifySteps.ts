@@ -37,7 +37,7 @@ import { allMaterializedViews, allPlainViews, qualified } from '../warehouse/sch
 import { literal } from '../warehouse/sql';
 import type { DeployedStack } from './verifyOutputs';
 
-/** What the steps read of the producer's answer (handlers/producer.ts, ProducedWindow). */
+/** What the steps read of the producer's answer (functions/producer.ts, ProducedWindow). */
 interface ProducedWindow {
   window: { start: string; minutes: number; seed: number };
   verification?: boolean;

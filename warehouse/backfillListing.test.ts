@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { buildCatalog } from '../kernel/catalog';
 import { streams } from '../kernel/contracts';
-import { createMigratorHandler } from '../handlers/migrator';
+import { createMigratorHandler } from '../functions/migrator';
 import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { blankDataDir } from '../test/support/warehouse';
 import { buildMigrations, migrationsHash } from './migrations';

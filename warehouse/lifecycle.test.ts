@@ -11,7 +11,7 @@ import { buildCatalog } from '../kernel/catalog';
 import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
-import { createMigratorHandler, s3Lister, type MigratorOptions, type MigratorResult } from '../handlers/migrator';
+import { createMigratorHandler, s3Lister, type MigratorOptions, type MigratorResult } from '../functions/migrator';
 import { DASHBOARD_USER, md5Password, memorySecret, passwordProblems, type DashboardSecret } from './readers';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { applyMigrations, MIGRATIONS_TABLE } from './runner';

@@ -2,7 +2,7 @@
 // all on their first delivery first waits SLOW_FIRST_DELIVERY_MS, longer than the test's
 // consumer timeout. The twin loads it by name in each consumer worker (consumerCore).
 import type { Context, SQSEvent } from 'aws-lambda';
-import { consumeBatch, type ConsumerDeps } from '../../handlers/consumer';
+import { consumeBatch, type ConsumerDeps } from '../../functions/consumer';
 import type { ConsumerCore } from '../../local/consumerPool';
 
 export const SLOW_FIRST_DELIVERY_MS = 1500;

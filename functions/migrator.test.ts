@@ -52,8 +52,8 @@ describe('migrator Lambda', () => {
       );
     const ours = [...files].map((f) => f.slice(resolve(__dirname, '..').length + 1)).sort();
     expect(ours).toEqual([
-      'handlers/dashboardSecret.ts',
-      'handlers/migrator.ts',
+      'functions/dashboardSecret.ts',
+      'functions/migrator.ts',
       'kernel/awsLimits.ts',
       'kernel/contracts.ts',
       'kernel/problems.ts',
