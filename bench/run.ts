@@ -15,6 +15,7 @@ import { runLambdaBench } from './lambda';
 import { renderDocs, RUN_INFO_FILE, type RunInfo, type SectionStatus } from './report';
 import { readResults, recordResults, RESULTS_PATH } from './results';
 import { README_PATH, writeReadmeFigures } from './readmeFigures';
+import { capacityProposal } from './capacityProposal';
 import type { BenchEntries, SectionOptions } from './sections';
 import { runCapacityBench } from './capacity';
 import { runFreshnessBench } from './freshness';
@@ -276,6 +277,14 @@ export async function main(argv = process.argv): Promise<number> {
   // The README's figures follow the results they came from: the repo's README for the repo's
   // results, a copy in the out dir otherwise.
   const readme = writeReadmeFigures(readResults(resultsPath), recordsInRepo ? README_PATH : join(outDir, 'README.md'));
+  // The program reads only its reviewed costs (infra/capacityCosts.json): propose, never overwrite.
+  const proposal = capacityProposal(readResults(resultsPath) as Record<string, { value: number; at?: string }>);
+  if (proposal) {
+    writeFileSync(join(outDir, 'capacityCosts.proposed.json'), proposal);
+    console.log(
+      `capacity: the measured costs differ from infra/capacityCosts.json; review ${join(outDir, 'capacityCosts.proposed.json')} and copy it over to adopt them`,
+    );
+  }
   console.log(`docs: ${[...written, ...(readme ? [readme] : [])].join(', ')}`);
   return statuses.some((s) => s.status === 'failed') ? 1 : 0;
 }

@@ -1,10 +1,29 @@
 // At what peak does a stack fall behind, and which part gives first? A hop-by-hop
 // model over the stack config and per-invocation costs measured in the twin
-// (bench/results.json, written by `npm run bench -- --only freshness`). Pure: the
-// costs come in as an argument; only measuredCosts() reads the file.
+// (measured by `npm run bench -- --only freshness`, reviewed into infra/capacityCosts.json). Pure:
+// the costs come in as an argument; measuredCosts() gives the reviewed ones.
 import { LAMBDA_MAX_MEMORY_MB, LAMBDA_MAX_TIMEOUT_SECONDS } from '../kernel/awsLimits';
 import { perStream, streamNames, type StreamName } from '../kernel/contracts';
-import type { StackConfig } from './config';
+import reviewedCosts from './capacityCosts.json';
+
+/**
+ * What the capacity model reads of a stack's config: infra/config.ts's StackConfig has every
+ * field (the config imports the model for its guard, so the model names only what it reads).
+ */
+export interface CapacityConfig {
+  schedule: string;
+  windowMinutes: number;
+  peakLinesPerMinute: number;
+  eventsPerMessage: number | 'fill';
+  producerMemoryMb: number;
+  producerTimeoutSeconds: number;
+  consumerMemoryMb: number;
+  consumerTimeoutSeconds: number;
+  batchSize: number;
+  maxConcurrency: number;
+  baseCapacity: number;
+  maxCapacity: number;
+}
 
 /** Per-invocation costs measured in the twin, on one core of the bench machine. */
 export interface CapacityCosts {
@@ -74,20 +93,23 @@ export interface CapacityReport {
   /** first.maxPeak / peak. */
   headroom: number;
   /** Quotas the config exceeds whatever the peak (in-flight messages, account concurrency), by the key to change. */
-  problems: { key: keyof StackConfig; message: string }[];
+  problems: { key: keyof CapacityConfig; message: string }[];
   /** Risks the model sees but the config guard leaves to people: a full consumer batch near its timeout. */
-  warnings: { key: keyof StackConfig; message: string }[];
+  warnings: { key: keyof CapacityConfig; message: string }[];
 }
 
-const eventsPerMessage = (config: Pick<StackConfig, 'eventsPerMessage'>, costs: CapacityCosts, stream: StreamName) =>
-  config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage;
+const eventsPerMessage = (
+  config: Pick<CapacityConfig, 'eventsPerMessage'>,
+  costs: CapacityCosts,
+  stream: StreamName,
+) => (config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage);
 const streamEventsPerLine = (costs: CapacityCosts, stream: StreamName) =>
   stream === 'sales' ? 1 : costs.inventoryPerSaleLine;
 const fmt = (x: number) => (Number.isFinite(x) ? Math.floor(x).toLocaleString('en-US') : 'no bound');
 
 /** Producer run time (s) for one window at `peak` sale lines per minute (the whole window at the peak). */
 export function producerSeconds(
-  config: Pick<StackConfig, 'windowMinutes' | 'producerMemoryMb'>,
+  config: Pick<CapacityConfig, 'windowMinutes' | 'producerMemoryMb'>,
   costs: CapacityCosts,
   peak: number,
 ): number {
@@ -96,7 +118,7 @@ export function producerSeconds(
 
 /** Events per second one stream's consumers drain at full concurrency. */
 export function consumerEventsPerSecond(
-  config: Pick<StackConfig, 'consumerMemoryMb' | 'maxConcurrency' | 'eventsPerMessage'>,
+  config: Pick<CapacityConfig, 'consumerMemoryMb' | 'maxConcurrency' | 'eventsPerMessage'>,
   costs: CapacityCosts,
   stream: StreamName,
 ): number {
@@ -108,7 +130,7 @@ export function consumerEventsPerSecond(
   );
 }
 
-export function modelCapacity(config: StackConfig, costs: CapacityCosts): CapacityReport {
+export function modelCapacity(config: CapacityConfig, costs: CapacityCosts): CapacityReport {
   const L = CAPACITY_LIMITS;
   const peak = config.peakLinesPerMinute;
   const W = config.windowMinutes;
@@ -193,7 +215,7 @@ export function modelCapacity(config: StackConfig, costs: CapacityCosts): Capaci
 const rowsPerSaleLine = (costs: CapacityCosts) => 1 + costs.inventoryPerSaleLine;
 
 /** The warehouse's load rate at its base RPUs (the assumption in CAPACITY_LIMITS). */
-function warehouseHop(config: StackConfig, costs: CapacityCosts): HopCapacity {
+function warehouseHop(config: CapacityConfig, costs: CapacityCosts): HopCapacity {
   const rowsPerSecond = config.baseCapacity * CAPACITY_LIMITS.warehouseRowsPerSecondPerRpu;
   const needed = (config.peakLinesPerMinute * rowsPerSaleLine(costs)) / 60;
   return {
@@ -213,7 +235,7 @@ export function baseCapacityFor(target: number, costs: CapacityCosts, fourOffere
 }
 
 export interface ConfigChange {
-  key: keyof StackConfig;
+  key: keyof CapacityConfig;
   from: string | number;
   to: string | number;
   why: string;
@@ -223,7 +245,7 @@ export interface ConfigChange {
 interface Plan {
   readonly costs: CapacityCosts;
   readonly target: number;
-  readonly next: StackConfig;
+  readonly next: CapacityConfig;
   readonly changes: ConfigChange[];
   readonly unreachable: string[];
 }
@@ -232,7 +254,7 @@ interface Plan {
 function change<K extends 'producerMemoryMb' | 'producerTimeoutSeconds' | 'consumerMemoryMb'>(
   plan: Plan,
   key: K,
-  to: StackConfig[K],
+  to: CapacityConfig[K],
   why: string,
 ): void {
   plan.changes.push({ key, from: plan.next[key], to, why });
@@ -241,7 +263,7 @@ function change<K extends 'producerMemoryMb' | 'producerTimeoutSeconds' | 'consu
 
 /** The config changes that let the stack hold `target` sale lines per minute (empty when it already does). */
 export function changesToHold(
-  config: StackConfig,
+  config: CapacityConfig,
   costs: CapacityCosts,
   target: number,
 ): { changes: ConfigChange[]; unreachable: string[] } {
@@ -321,7 +343,7 @@ function holdProducerMemory(plan: Plan): void {
 function holdConsumers(plan: Plan): void {
   const L = CAPACITY_LIMITS;
   const { next, costs, target } = plan;
-  const concurrencyFor = (c: StackConfig) =>
+  const concurrencyFor = (c: CapacityConfig) =>
     Math.max(
       ...streamNames.map((st) =>
         Math.ceil(
@@ -385,24 +407,13 @@ export function costsFromResults(
   };
 }
 
-const costsCache = new Map<string, CapacityCosts>();
-
-/** Reads the measured costs from bench/results.json (once per path); throws naming what is missing. */
-export function measuredCosts(resultsPath?: string): CapacityCosts {
-  /* eslint-disable @typescript-eslint/no-require-imports -- lazy: the model itself is pure; only this reader touches the disk */
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
-  const { join } = require('node:path') as typeof import('node:path');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const path = resultsPath ?? join(__dirname, '..', 'bench', 'results.json');
-  const cached = costsCache.get(path);
-  if (cached) return cached;
-  const costs = costsFromResults(
-    JSON.parse(readFileSync(path, 'utf8')) as Record<string, { value: number; at?: string }>,
-  );
-  if ('missing' in costs)
-    throw new Error(
-      `${path} lacks the measured costs ${costs.missing.join(', ')}: run npm run bench -- --only freshness`,
-    );
-  costsCache.set(path, costs);
+/**
+ * The measured costs the model and the config's capacity guard use: a reviewed input the program
+ * owns (infra/capacityCosts.json). The bench measures them and proposes a new file (`npm run bench`
+ * prints the proposal when its measurement differs; bench/capacityProposal.ts); a person commits it.
+ * `pulumi up` reads nothing the bench writes.
+ */
+export function measuredCosts(): CapacityCosts {
+  const { source: _source, ...costs } = reviewedCosts as CapacityCosts & { source: string };
   return costs;
 }

@@ -1,7 +1,7 @@
 // The plain progress line (`--progress lines`). A pass that finishes windows an earlier run
 // left says so and names them: its loader loads only the rows that were missing, so a bare
 // "loaded 7,212 (of 28,835 events)" would read like lost data though nothing was lost.
-import type { TwinProgress } from './twin';
+import type { TwinProgress } from './twinTypes';
 
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 

@@ -25,7 +25,7 @@ import {
 import { chunkIdOfBody, FreshnessTracker } from './freshness';
 import { LiveLoader } from './liveLoader';
 import { startProducerPool, type ProducerPool } from './producerPool';
-import type { ResolvedSettings, TwinOptions, TwinProgress } from './twin';
+import type { ResolvedSettings, TwinOptions, TwinProgress } from './twinTypes';
 import { UsageMeter } from './usage';
 import { openTwinWarehouse, type LoadCounts, type TwinWarehouse } from './warehouse';
 import { InvocationTimeout, loadExport } from './workerPool';

@@ -21,6 +21,9 @@ import {
 } from '../infra/config';
 import type { MockedResource, MockRun } from './mockGraph';
 import { refusedReplacements, statefulReplacements } from './replacements';
+import type { InputChange, PlanDiff, PlannedResource } from './planDiff';
+
+export type { InputChange, PlanDiff, PlannedResource } from './planDiff';
 
 /** This project's root: the program the plan runs unless told another checkout. */
 const PROJECT_DIR = resolve(__dirname, '..');
@@ -95,16 +98,6 @@ export async function runPlan(stack: string, options: PlanOptions | string = {})
   };
 }
 
-/** One resource as the plan file records it: what the program passed, JSON-clean. */
-export interface PlannedResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  custom: boolean;
-  inputs: Record<string, unknown>;
-}
-
 /** The plan as `--json` writes it; `--against` diffs two of these. */
 export interface PlanFile {
   stack: string;
@@ -137,21 +130,6 @@ function planFile(result: PlanResult): PlanFile {
     errors: result.errors,
     violations: result.violations,
   };
-}
-
-export interface InputChange {
-  path: string;
-  before?: unknown;
-  after?: unknown;
-}
-
-export interface PlanDiff {
-  /** Stack config keys (file plus --config) whose value differs. */
-  config: InputChange[];
-  create: PlannedResource[];
-  change: { resource: PlannedResource; changes: InputChange[] }[];
-  delete: PlannedResource[];
-  unchanged: number;
 }
 
 // A string holding a JSON object (an IAM policy, a dashboard body) is compared by its

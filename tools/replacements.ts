@@ -5,7 +5,7 @@
 // which pulumi-aws bridges), and deletes and recreates one whose URN changes (a new
 // logical name or parent). `plan --against` fails on either unless told which
 // resource may go.
-import type { PlanDiff, PlannedResource } from './plan';
+import type { PlanDiff, PlannedResource } from './planDiff';
 
 export interface StatefulType {
   /** What a reviewer calls it. */

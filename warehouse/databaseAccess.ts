@@ -16,11 +16,13 @@ import { applyMigrations, MIGRATIONS_TABLE, type SqlDriver } from './runner';
 import { buildMigrations, COPY_JOB_DETAIL, COPY_JOB_RUNS, LANDING_BACKFILL, type Migration } from './migrations';
 import { LOAD_ERROR_LEDGER } from './loadErrorLedger';
 import { renderedGrants } from './renderedGrants';
+import type { Decision, DbObject, Identity, Kind, Verb } from './databaseAccessTypes';
+
+export type { Decision, DbObject, Identity, Kind, Verb } from './databaseAccessTypes';
 import { WAREHOUSE_SCHEMA, allMaterializedViews, allPlainViews, allTables, qualified, twinObjects } from './schema';
 import { materializedColumns } from './schema/views';
 import { quoteIdent } from './sql';
 
-export type Identity = 'analyst' | 'engineer' | 'dashboard' | 'migrator';
 export const identities: readonly Identity[] = ['analyst', 'engineer', 'dashboard', 'migrator'];
 
 /** Who each identity is in the database; the migrator signs in as the namespace's admin. */
@@ -38,21 +40,7 @@ const principal: Record<Exclude<Identity, 'migrator'>, string> = {
   dashboard: DASHBOARD_USER,
 };
 
-export type Kind = 'materialized view' | 'view' | 'fact' | 'dimension' | 'bookkeeping' | 'system view' | 'schema';
-export type Verb = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'DROP' | 'CREATE';
 export const verbs: readonly Verb[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'DROP', 'CREATE'];
-
-export interface DbObject {
-  name: string;
-  kind: Kind;
-  /** Where it exists: both warehouses, the twin only, or Redshift only. */
-  where: 'both' | 'twin' | 'redshift';
-  /** The twin stores a materialized view as a table: it is dropped as one. */
-  twinTable?: boolean;
-  /** A column, for the UPDATE probe. */
-  column?: string;
-  note?: string;
-}
 
 const TABLE_VERBS: readonly Verb[] = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'DROP'];
 /** The statements that apply to each kind: a view is read or dropped; a system view only read. */
@@ -114,8 +102,6 @@ function expected(identity: Identity, object: DbObject, verb: Verb): boolean {
   if (identity === 'engineer') return object.kind === 'system view' || object.name.startsWith(`${WAREHOUSE_SCHEMA}.`);
   return object.kind === 'view' || object.kind === 'materialized view';
 }
-
-export type Decision = 'allow' | 'deny';
 
 /** The statement that tries one verb on one object; rolled back after. */
 function probe(object: DbObject, verb: Verb): string {

@@ -4,14 +4,11 @@
 // enqueue_time misses a file enqueued before one check that fails after it; so the check keeps a
 // ledger of the files it has reported and counts the failed ones not in it, whenever they failed.
 // It reports before it records: a check that dies in between reports a file twice, never not at all.
-import { databaseRoles } from './grants';
-import { versionedMigration, type Migration } from './migration';
+import { LOAD_ERROR_LEDGER } from './loadErrorLedgerMigration';
 import { inTransaction, type SqlDriver } from './runner';
-import { qualified, type Dialect } from './schema';
-import { literal, timestampLiteral } from './sql';
 
-/** The files the load-error check has reported, once each (engineers read it; see docs/INFRA.md). */
-export const LOAD_ERROR_LEDGER = qualified('load_error_ledger');
+export { LOAD_ERROR_LEDGER } from './loadErrorLedgerMigration';
+import { literal, timestampLiteral } from './sql';
 
 /**
  * A failed file in SYS_COPY_JOB_DETAIL. The page lists one-letter codes (P pending, I ingested,
@@ -25,15 +22,6 @@ function failedPredicate(): string {
     `UPPER(TRIM(status)) = ${literal(FAILED_STATUS.code)}`,
     ...FAILED_STATUS.words.map((w) => `LOWER(status) LIKE ${literal(`%${w}%`)}`),
   ].join(' OR ');
-}
-
-/** 0007: the ledger; engineers read it (it is made after 0004's grant on every table then). */
-export function loadErrorLedgerMigration(dialect: Dialect): Migration {
-  const statements = [
-    `CREATE TABLE IF NOT EXISTS ${LOAD_ERROR_LEDGER} ("job_name" VARCHAR(128) NOT NULL, "file_name" VARCHAR(1024) NOT NULL, "status" VARCHAR(32) NOT NULL, "enqueue_time" TIMESTAMP, "reported_at" TIMESTAMP NOT NULL, PRIMARY KEY ("job_name", "file_name"))`,
-    `GRANT SELECT ON ${LOAD_ERROR_LEDGER} TO ${dialect === 'redshift' ? 'ROLE ' : ''}${databaseRoles.engineer}`,
-  ];
-  return versionedMigration('0007_load_error_ledger', statements);
 }
 
 export interface FailedFile {

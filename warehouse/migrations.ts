@@ -21,8 +21,8 @@ import {
 } from './schema';
 import { renderGrants, renderViewGrants } from './grants';
 import { releases, releasedVersioned } from './releases';
-import { loadErrorLedgerMigration } from './loadErrorLedger';
-import { engineerMonitorMigration } from './readers';
+import { loadErrorLedgerMigration } from './loadErrorLedgerMigration';
+import { engineerMonitorMigration } from './engineerMonitor';
 import { literal, quoteIdent } from './sql';
 import { repeatableMigration as repeatable, type CopyJobSpec, type Migration } from './migration';
 import { loadLogAttempts } from './loadLogAttempts';

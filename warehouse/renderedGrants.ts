@@ -5,7 +5,7 @@
 // (https://docs.aws.amazon.com/redshift/latest/dg/r_GRANT.html); a scoped one covers every
 // table of the schema, now and later (https://docs.aws.amazon.com/redshift/latest/dg/t_scoped-permissions.html).
 // A statement this reader does not know stops it: a new kind of grant must be modelled here.
-import type { Decision, DbObject, Identity, Verb } from './databaseAccess';
+import type { Decision, DbObject, Identity, Verb } from './databaseAccessTypes';
 import { databaseRoles } from './grants';
 import { DASHBOARD_USER } from './readers';
 

@@ -1,0 +1,20 @@
+import results from './results.json';
+import { capacityProposal } from './capacityProposal';
+import { measuredCosts } from '../infra/capacity';
+
+const recorded = results as unknown as Record<string, { value: number; at?: string }>;
+
+test('the reviewed costs are the last recorded measurement: no proposal', () => {
+  expect(capacityProposal(recorded)).toBeUndefined();
+});
+
+test('a measurement that differs is proposed as a whole file, never written over the reviewed one', () => {
+  const slower = {
+    ...recorded,
+    'capacity.producer_ms_per_1k_sale_lines': { ...recorded['capacity.producer_ms_per_1k_sale_lines'], value: 20 },
+  };
+  const proposal = JSON.parse(capacityProposal(slower)!);
+  expect(proposal.producerMsPerSaleLine).toBe(0.02);
+  expect(proposal.consumerMsPerEvent).toEqual(measuredCosts().consumerMsPerEvent);
+  expect(proposal.source).toMatch(/^npm run bench -- --only freshness/);
+});

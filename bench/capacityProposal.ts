@@ -1,0 +1,25 @@
+// The bench proposes, the program owns: after a run, the capacity costs it measured are compared
+// with the reviewed ones the program reads (infra/capacityCosts.json). When they differ, the bench
+// writes a proposal beside its results; a person reviews it and copies it over the reviewed file.
+import { costsFromResults, measuredCosts, type CapacityCosts } from '../infra/capacity';
+
+/** The proposed file's text, or undefined when the measurement matches the reviewed costs (or lacks some). */
+export function capacityProposal(
+  results: Record<string, { value: number; at?: string }>,
+  reviewed: CapacityCosts = measuredCosts(),
+): string | undefined {
+  const measured = costsFromResults(results);
+  if ('missing' in measured) return undefined;
+  const round = (v: unknown): unknown =>
+    typeof v === 'number'
+      ? Number(v.toPrecision(6))
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, round(x)]))
+        : v;
+  const proposed = round(measured) as CapacityCosts;
+  const same = (a: CapacityCosts, b: CapacityCosts) =>
+    JSON.stringify({ ...a, measuredAt: undefined }) === JSON.stringify({ ...b, measuredAt: undefined });
+  if (same(proposed, round(reviewed) as CapacityCosts)) return undefined;
+  const source = `npm run bench -- --only freshness (bench/results.json, recorded ${measured.measuredAt}), reviewed into this file`;
+  return `${JSON.stringify({ source, ...proposed }, null, 2)}\n`;
+}
