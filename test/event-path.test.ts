@@ -316,7 +316,7 @@ describe('event path on the emulator', () => {
         extra: 1,
       } as never),
     ).rejects.toThrow(
-      'invalid producer event: unknown field extra (expected count, seed, start, scheduledTime); count must be a whole number 0..5000000, got -1; seed must be a whole number 0..4294967295, got 1.5; start must be an ISO-8601 timestamp, got "noon"',
+      'invalid producer event: unknown field extra (expected count, seed, start, scheduledTime, verification); count must be a whole number 0..5000000, got -1; seed must be a whole number 0..4294967295, got 1.5; start must be an ISO-8601 timestamp, got "noon"',
     );
   });
 });

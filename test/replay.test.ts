@@ -118,7 +118,7 @@ describe('replaying failed producer windows (twin)', () => {
     });
     expect(parseFailureRecord(JSON.stringify({ requestPayload: { scheduledTime: 'soon', bogus: 1 } }))).toEqual({
       problems: [
-        'unknown field bogus (expected count, seed, start, scheduledTime)',
+        'unknown field bogus (expected count, seed, start, scheduledTime, verification)',
         'scheduledTime must be an ISO-8601 timestamp, got "soon"',
       ],
     });

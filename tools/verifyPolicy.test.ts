@@ -18,6 +18,8 @@ beforeAll(async () => {
     ...stackConfigUnderTest('dev'),
     'bfstream:dashboardEnabled': 'true',
     'bfstream:quicksightPrincipalArn': QS,
+    // The data source is declared once QuickSight may read its secret (docs/INFRA.md, turn-on steps).
+    'bfstream:quicksightSecretGranted': 'true',
   };
   run = await runUnderMocks({ stack: 'dev', config });
   const parsed = parseStackOutputs(run.outputs);
