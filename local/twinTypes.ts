@@ -214,4 +214,3 @@ export interface ResolvedSettings {
   prefix: string;
   functions: 'archives' | 'source';
 }
-
