@@ -119,9 +119,10 @@ it('survives SIGKILLs in setup, mid-stream and mid-load, refuses a concurrent ru
   expect(second.stderr).toContain(`is in use by another twin: pid ${child.pid} on `);
   expect(await kill(child)).toBe(true);
 
-  // 3. Killed while streaming, once a window has been sent.
+  // 3. Killed while streaming, once a window has been sent (when 2 had started windows, this run
+  // first finishes them, and its progress line says so: local/progressLine.ts).
   child = twin(dir);
-  await waitFor(child, /^\[stream\] runs [1-9]/);
+  await waitFor(child, /^\[stream\] (finishing .*, left by an earlier run: )?runs [1-9]/);
   expect(await kill(child)).toBe(true);
 
   // 4. Killed while loading (the pass that finishes the windows left by 2, or the run's own).
