@@ -87,9 +87,9 @@ function machine(loadAtStart: number[]): RunInfo['machine'] {
 
 /**
  * The most a recorded run may start under: the 1-minute load average per core. Figures taken
- * while other work shares the cores read low (the generator's 1.48 M events/CPU-s and the twin's
- * 85k events/s of 2026-11-28 were taken under load; the same commit measures 3.5 to 3.9 M and
- * 123 to 128k on a quiet machine), so bench/results.json only takes figures from a quiet one.
+ * while other work shares the cores read low (the twin's 85k events/s of 2026-11-28 was taken
+ * at load 2-3; the quiet run of 2026-12-07 measured 103k), so bench/results.json only takes
+ * figures from a quiet one. The machine itself still moves them: see docs/BENCHMARKS.md.
  */
 export const MAX_LOAD_PER_CORE = 0.25;
 
