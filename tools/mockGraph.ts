@@ -435,3 +435,22 @@ export function stackConfigUnderTest(stack: string, projectDir = process.cwd()):
     ? config
     : { ...config, 'bfstream:alarmEmail': `oncall@${stack}.bfstream.test` };
 }
+
+/** The QuickSight groups a dashboard-on stack under test names (mock account). */
+export const QUICKSIGHT_GROUPS_UNDER_TEST = {
+  analysts: `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/analysts`,
+  engineers: `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/engineers`,
+  viewers: `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/viewers`,
+} as const;
+
+/** A stack file's config with the dashboard on, all the way to QuickSight (both stacks ship with it off). */
+export function dashboardConfigUnderTest(stack: string, projectDir = process.cwd()): Record<string, string> {
+  return {
+    ...stackConfigUnderTest(stack, projectDir),
+    'bfstream:dashboardEnabled': 'true',
+    'bfstream:quicksightSecretGranted': 'true',
+    'bfstream:quicksightPrincipalArn': QUICKSIGHT_GROUPS_UNDER_TEST.analysts,
+    'bfstream:quicksightEngineerArn': QUICKSIGHT_GROUPS_UNDER_TEST.engineers,
+    'bfstream:quicksightViewerArn': QUICKSIGHT_GROUPS_UNDER_TEST.viewers,
+  };
+}

