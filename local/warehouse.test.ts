@@ -50,3 +50,18 @@ it('refuses a warehouse made before the first release, naming the command that r
   const again = await openTwinWarehouse({ dataDir, fresh: true, catalog });
   await again.close();
 });
+
+it("reads the dashboard as the analysts' role: a view that role may not read fails, as it would for QuickSight", async () => {
+  const dataDir = join(root, 'readers');
+  const warehouse = await openTwinWarehouse({ dataDir, fresh: false, catalog: buildCatalog() });
+  try {
+    const rows = await warehouse.dashboard();
+    expect(Object.keys(rows).length).toBeGreaterThan(0);
+    // The role ends with the dashboard's transaction: the twin's own statements run as before.
+    expect(await warehouse.driver.query('SELECT current_user = session_user AS same')).toEqual([{ same: true }]);
+    await warehouse.driver.exec('REVOKE SELECT ON retail.v_revenue_overall FROM bfstream_analyst');
+    await expect(warehouse.dashboard()).rejects.toThrow('permission denied for view v_revenue_overall');
+  } finally {
+    await warehouse.close();
+  }
+});

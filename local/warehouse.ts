@@ -19,8 +19,10 @@ import {
   inTransaction,
   MigrationChangedError,
   MIGRATIONS_TABLE,
+  type CopyDriver,
   type SqlDriver,
 } from '../warehouse/runner';
+import { databaseRoles } from '../warehouse/grants';
 import { qualified, WAREHOUSE_SCHEMA } from '../warehouse/schema';
 import { literal, quoteIdent } from '../warehouse/sql';
 import type { PgDriver } from '../warehouse/drivers/pg';
@@ -337,7 +339,7 @@ async function repairUnlisted(driver: SqlDriver): Promise<void> {
 
 /** An open warehouse connection, before migrations. */
 interface Connection {
-  driver: SqlDriver;
+  driver: CopyDriver;
   where: string;
   /** Gives up the data directory's lock (PGlite); nothing on a server, where the lock is the session's. */
   release(): void;
@@ -527,8 +529,20 @@ export async function openTwinWarehouse(options: TwinWarehouseOptions): Promise<
   return twinWarehouse(connection.driver, connection.where, close);
 }
 
+/**
+ * The dashboard's queries under the analysts' role, as QuickSight's own user (bfstream_dashboard,
+ * granted that role only) reads them on Redshift: a view the role may not read fails here too,
+ * instead of passing as the twin's superuser. SET LOCAL ends with the transaction.
+ */
+function readAsAnalyst(driver: CopyDriver): Promise<DashboardRows> {
+  return driver.transaction(async (tx) => {
+    await tx.exec(`SET LOCAL ROLE ${quoteIdent(databaseRoles.analyst)}`);
+    return runDashboardQueries(tx);
+  });
+}
+
 /** The warehouse's operations over an open, prepared driver. */
-function twinWarehouse(driver: SqlDriver, where: string, close: () => Promise<void>): TwinWarehouse {
+function twinWarehouse(driver: CopyDriver, where: string, close: () => Promise<void>): TwinWarehouse {
   // Failed files asked for by reloadOnce; the loader removes each once it has tried it.
   const reload = new Set<string>();
   return {
@@ -539,7 +553,7 @@ function twinWarehouse(driver: SqlDriver, where: string, close: () => Promise<vo
     refresh: async () => {
       await refreshViews(driver);
     },
-    dashboard: () => runDashboardQueries(driver),
+    dashboard: () => readAsAnalyst(driver),
     factDigest: (stream, spans) => factDigest(driver, stream, spans),
     factIds: (stream, from, to) => factIds(driver, stream, from, to),
     loadedFiles: () => loadedFiles(driver),
