@@ -110,7 +110,7 @@ describe('parseCli', () => {
     expect(() => parse('--runs', '-3', '--packing', 'foo', '--chaos', '--chaos-rate', '2', '--bogus')).toThrow(
       [
         "option '-r, --runs <n>' argument '-3' is invalid. must be a whole number 1..10000.",
-        "option '-p, --packing <n|fill>' argument 'foo' is invalid. must be 'fill' or a whole number of events per message 1..100000.",
+        "option '-p, --packing <n|fill>' argument 'foo' is invalid. must be 'fill' or a whole number 1..100000.",
         "option '--chaos-rate <rate>' argument '2' is invalid. must be a number in [0, 0.9].",
         "unknown option '--bogus'",
       ].join('\n'),

@@ -22,11 +22,10 @@ import {
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { REDSHIFT_SERVERLESS_UNSUPPORTED_ZONE_IDS } from '../kernel/awsLimits';
-import { windowTag } from '../kernel/chunks';
+import { rejectedStreamPrefix, windowTag } from '../kernel/chunks';
 import {
   VERIFICATION_STORE,
   perStream,
-  rejectedPrefix,
   streamNames,
   streams,
   type StreamName,
@@ -360,7 +359,7 @@ async function landingFiles(run: Run): Promise<StepReport> {
       ),
   );
   const rejected = (
-    await Promise.all(streamNames.map((s) => listWindow(run, `${rejectedPrefix}${s}/${s}-${run.tag}-`)))
+    await Promise.all(streamNames.map((s) => listWindow(run, `${rejectedStreamPrefix(s)}${s}-${run.tag}-`)))
   ).flat();
   if (rejected.length)
     throw new StepFailure(`the consumers set aside events of the window: ${rejected.join(', ')}`, { rejected });

@@ -1,5 +1,9 @@
 // The four functions: runtime, sizes and logging from the config, and what their archives hold.
+import { producerSettingsFromEnv } from '../../functions/producer';
+import { producerSettingsOf } from '../../infra/config';
 import { BUNDLE_FILE, HANDLER, isProvidedByRuntime } from '../../infra/lambdaPackaging';
+import { PRODUCER_SETTINGS, producerSettingNames } from '../../kernel/producerSettings';
+import { producerEnvironment } from '../../local/producerPool';
 import { named, ofType } from '../../tools/mockGraph';
 import { FN, type StackRun } from './stackRun';
 
@@ -45,5 +49,21 @@ export function describeFunctions(s: StackRun): void {
       const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
       for (const mod of required) expect([resource, mod, isProvidedByRuntime(mod)]).toEqual([resource, mod, true]);
     }
+  });
+
+  test("the producer's environment holds every setting of kernel/producerSettings.ts as the config sets it, and the twin's shipped producer gets the same", () => {
+    const env: Record<string, string> = named(s.run, FN, 'functions-producer').inputs.environment.variables;
+    const settings = producerSettingsFromEnv(env);
+    expect(settings).toEqual({ queueUrls: settings.queueUrls, ...producerSettingsOf(s.cfg) });
+    for (const name of producerSettingNames) expect(env).toHaveProperty(PRODUCER_SETTINGS[name].env);
+    const twin = producerEnvironment({
+      endpoint: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+      catalog: { products: [], stores: [] },
+      settings,
+      queueStreams: [],
+      keepSent: false,
+    });
+    expect(twin).toMatchObject(env);
   });
 }
