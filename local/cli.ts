@@ -3,7 +3,11 @@
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
-import { SQS_MAPPING_MAX_BATCH_SIZE, SQS_MAX_RECEIVE_COUNT, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS } from '../kernel/awsLimits';
+import {
+  SQS_MAPPING_MAX_BATCH_SIZE,
+  SQS_MAX_RECEIVE_COUNT,
+  SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
+} from '../kernel/awsLimits';
 import { closest, Problems } from '../kernel/problems';
 import {
   describeBounds,

@@ -23,13 +23,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { REDSHIFT_SERVERLESS_UNSUPPORTED_ZONE_IDS } from '../kernel/awsLimits';
 import { rejectedStreamPrefix, windowTag } from '../kernel/chunks';
-import {
-  VERIFICATION_STORE,
-  perStream,
-  streamNames,
-  streams,
-  type StreamName,
-} from '../kernel/contracts';
+import { VERIFICATION_STORE, perStream, streamNames, streams, type StreamName } from '../kernel/contracts';
 import { verificationScheduledTime } from '../kernel/verification';
 import { RedshiftDataDriver } from '../warehouse/drivers/redshift-data';
 import { allMaterializedViews, allPlainViews, qualified } from '../warehouse/schema';
