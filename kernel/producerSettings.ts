@@ -2,8 +2,8 @@
 // stack config key that sets it, its bounds, its default and its doc line. The config schema
 // (infra/config.ts), the function's environment (infra/functions.ts), the handler's env parser
 // (functions/producer.ts), the twin (local/cli.ts, local/twin.ts, local/producerPool.ts) and the
-// README's producer table read them here; kernel/producerSettings.test.ts fails when a reader
-// misses one.
+// README's producer table read them here. A reader that misses one fails its test: this file's,
+// local/cli.test.ts (the twin's flags) or test/program/functionSuite.ts (the deployed environment).
 import { SQS_DEFAULT_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES } from './awsLimits';
 import { DEFAULT_LOST_SALES_RATE, MAX_LOST_SALES_RATE, MAX_WINDOW_MINUTES } from './generator';
 import type { Compression } from './packing';

@@ -3,7 +3,7 @@ import { producerSettingsFromEnv } from '../../functions/producer';
 import { producerSettingsOf } from '../../infra/config';
 import { BUNDLE_FILE, HANDLER, isProvidedByRuntime } from '../../infra/lambdaPackaging';
 import { PRODUCER_SETTINGS, producerSettingNames } from '../../kernel/producerSettings';
-import { producerEnvironment } from '../../local/producerPool';
+import { twinProducerEnvironment } from '../support/producerSettings';
 import { named, ofType } from '../../tools/mockGraph';
 import { FN, type StackRun } from './stackRun';
 
@@ -56,14 +56,7 @@ export function describeFunctions(s: StackRun): void {
     const settings = producerSettingsFromEnv(env);
     expect(settings).toEqual({ queueUrls: settings.queueUrls, ...producerSettingsOf(s.cfg) });
     for (const name of producerSettingNames) expect(env).toHaveProperty(PRODUCER_SETTINGS[name].env);
-    const twin = producerEnvironment({
-      endpoint: 'http://127.0.0.1:1',
-      region: 'us-east-1',
-      catalog: { products: [], stores: [] },
-      settings,
-      queueStreams: [],
-      keepSent: false,
-    });
+    const twin = twinProducerEnvironment(settings);
     expect(twin).toMatchObject(env);
   });
 }
