@@ -300,7 +300,7 @@ export function producerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): P
   for (const name of producerSettingNames) {
     const spec = PRODUCER_SETTINGS[name];
     const raw = text(spec.env);
-    values[name] = raw === undefined ? spec.default : settingFromText(name, raw);
+    values[name] = raw === undefined ? spec.defaultValue : settingFromText(name, raw);
     if (raw !== undefined) checkSetting(problems, name, values[name], spec.env, JSON.stringify(raw));
   }
   problems.throwIfAny('invalid producer settings');

@@ -75,7 +75,7 @@ const required = <S extends z.ZodTypeAny>(schema: S, doc: string, hint: string) 
 
 /** A producer setting's key: schema, default and doc from kernel/producerSettings.ts. */
 const producerField = <K extends ProducerSettingName>(name: K) => {
-  const { bounds, default: defaultValue, doc } = PRODUCER_SETTINGS[name];
+  const { bounds, defaultValue, doc } = PRODUCER_SETTINGS[name];
   const whole = (min: number, max: number) => z.number().int().min(min).max(max);
   const schema =
     bounds.kind === 'whole'

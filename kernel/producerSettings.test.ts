@@ -29,8 +29,12 @@ describe('the home of the producer settings', () => {
     for (const name of producerSettingNames) {
       const s = PRODUCER_SETTINGS[name];
       expect(s.doc.length).toBeGreaterThan(10);
-      expect([name, withinBounds(s.bounds, s.default)]).toEqual([name, true]);
-      expect([name, withinBounds(s.bounds, others[name]), others[name] === s.default]).toEqual([name, true, false]);
+      expect([name, withinBounds(s.bounds, s.defaultValue)]).toEqual([name, true]);
+      expect([name, withinBounds(s.bounds, others[name]), others[name] === s.defaultValue]).toEqual([
+        name,
+        true,
+        false,
+      ]);
     }
   });
 
@@ -82,11 +86,11 @@ describe('the stack config has a key for every setting', () => {
     expect(configKey in configFields).toBe(true);
     if (!derived) {
       const field = configFields[configKey as keyof typeof configFields];
-      expect(field.default).toEqual(PRODUCER_SETTINGS[name].default);
+      expect(field.default).toEqual(PRODUCER_SETTINGS[name].defaultValue);
       expect(field.doc).toBe(doc);
     }
     const defaults = parseStackConfig({ 'bfstream:alarmEmail': '' }, { capacityCosts: null });
-    expect(producerSettingsOf(defaults)[name]).toEqual(PRODUCER_SETTINGS[name].default);
+    expect(producerSettingsOf(defaults)[name]).toEqual(PRODUCER_SETTINGS[name].defaultValue);
     for (const value of inBounds(name)) expect(producerSettingsOf(config(name, value))[name]).toEqual(value);
   });
 
@@ -103,7 +107,7 @@ describe('the stack config has a key for every setting', () => {
       const { configKey, derived, doc } = PRODUCER_SETTINGS[name];
       if (!derived)
         expect(readme).toContain(
-          `| \`bfstream:${configKey}\` | \`${JSON.stringify(PRODUCER_SETTINGS[name].default)}\` | ${doc.split('|').join('\\|')} |`,
+          `| \`bfstream:${configKey}\` | \`${JSON.stringify(PRODUCER_SETTINGS[name].defaultValue)}\` | ${doc.split('|').join('\\|')} |`,
         );
     }
   });

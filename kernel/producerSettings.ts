@@ -26,8 +26,11 @@ export interface ProducerSetting<T> {
   /** The config key holds something the value derives from (the window is the schedule's period). */
   derived?: true;
   bounds: SettingBounds;
-  /** The stack's default, and the handler's when its variable is unset or empty. */
-  default: T;
+  /**
+   * The stacks' default, and the handler's when its variable is unset or empty. Not `default`:
+   * Pulumi's closure serializer takes an object with a `default` key for an import and fails on it.
+   */
+  defaultValue: T;
   doc: string;
 }
 
@@ -40,21 +43,21 @@ export const PRODUCER_SETTINGS = {
     env: 'EVENTS_PER_MESSAGE',
     configKey: 'eventsPerMessage',
     bounds: { kind: 'fillOrWhole', min: 1, max: 100_000 },
-    default: 'fill',
+    defaultValue: 'fill',
     doc: "'fill' packs each SQS message up to maxMessageBytes; a number packs that many events.",
   }),
   compression: setting<Compression>({
     env: 'COMPRESSION',
     configKey: 'compression',
     bounds: { kind: 'choice', choices: ['gzip', 'none'] satisfies Compression[] },
-    default: 'gzip',
+    defaultValue: 'gzip',
     doc: 'Message body compression used by the producer.',
   }),
   maxMessageBytes: setting<number>({
     env: 'MAX_MESSAGE_BYTES',
     configKey: 'maxMessageBytes',
     bounds: whole(SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES),
-    default: SQS_DEFAULT_MESSAGE_BYTES,
+    defaultValue: SQS_DEFAULT_MESSAGE_BYTES,
     doc: "The queues' MaximumMessageSize and the producer's packing limit (bytes).",
   }),
   windowMinutes: setting<number>({
@@ -62,7 +65,7 @@ export const PRODUCER_SETTINGS = {
     configKey: 'schedule',
     derived: true,
     bounds: whole(1, MAX_WINDOW_MINUTES),
-    default: 15,
+    defaultValue: 15,
     doc: "Minutes of demand one run generates: the schedule's period.",
   }),
   // At least 1: a curve whose top is 0 demands nothing (an exact count is the invocation's `count`).
@@ -70,21 +73,21 @@ export const PRODUCER_SETTINGS = {
     env: 'PEAK_LINES_PER_MINUTE',
     configKey: 'peakLinesPerMinute',
     bounds: whole(1, 1_000_000),
-    default: 2000,
+    defaultValue: 2000,
     doc: 'Sale lines per minute at the top of the demand curve.',
   }),
   seed: setting<number>({
     env: 'SEED',
     configKey: 'generatorSeed',
     bounds: whole(0, 0xffffffff),
-    default: 1,
+    defaultValue: 1,
     doc: "Seed mixed with each window's start; equal windows give equal events.",
   }),
   lostSalesRate: setting<number>({
     env: 'LOST_SALES_RATE',
     configKey: 'lostSalesRate',
     bounds: { kind: 'share', min: 0, max: MAX_LOST_SALES_RATE },
-    default: DEFAULT_LOST_SALES_RATE,
+    defaultValue: DEFAULT_LOST_SALES_RATE,
     doc: `Share of demanded sale lines lost to empty shelves; restocks are sized to keep lost sales near it (0..${MAX_LOST_SALES_RATE}).`,
   }),
 };
@@ -100,7 +103,7 @@ export type ProducerSettingValues = {
 /** The stack's defaults of every setting. */
 export function producerDefaults(): ProducerSettingValues {
   const values: Record<string, unknown> = {};
-  for (const name of producerSettingNames) values[name] = PRODUCER_SETTINGS[name].default;
+  for (const name of producerSettingNames) values[name] = PRODUCER_SETTINGS[name].defaultValue;
   return values as ProducerSettingValues;
 }
 

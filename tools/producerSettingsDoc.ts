@@ -18,7 +18,7 @@ export function renderProducerSettingsBlock(): string {
   const rows = producerSettingNames.map((name) => {
     const s = PRODUCER_SETTINGS[name];
     const key = `\`bfstream:${s.configKey}\`${s.derived ? ' (its period)' : ''}`;
-    return `| \`${s.env}\` | ${key} | \`${String(s.default)}\` | ${cell(describeBounds(s.bounds))} | ${cell(s.doc)} |`;
+    return `| \`${s.env}\` | ${key} | \`${String(s.defaultValue)}\` | ${cell(describeBounds(s.bounds))} | ${cell(s.doc)} |`;
   });
   // The handler reads `<STREAM>_QUEUE_URL` per stream (functions/producer.ts).
   const queues = streamNames.map((stream) => `\`${stream.toUpperCase()}_QUEUE_URL\``).join(', ');

@@ -1,8 +1,9 @@
 // The four functions: runtime, sizes and logging from the config, and what their archives hold.
+import * as pulumi from '@pulumi/pulumi';
 import { producerSettingsFromEnv } from '../../functions/producer';
 import { producerSettingsOf } from '../../infra/config';
 import { BUNDLE_FILE, HANDLER, isProvidedByRuntime } from '../../infra/lambdaPackaging';
-import { PRODUCER_SETTINGS, producerSettingNames } from '../../kernel/producerSettings';
+import { PRODUCER_SETTINGS, producerDefaults, producerSettingNames } from '../../kernel/producerSettings';
 import { twinProducerEnvironment } from '../support/producerSettings';
 import { named, ofType } from '../../tools/mockGraph';
 import { FN, type StackRun } from './stackRun';
@@ -58,5 +59,11 @@ export function describeFunctions(s: StackRun): void {
     for (const name of producerSettingNames) expect(env).toHaveProperty(PRODUCER_SETTINGS[name].env);
     const twin = twinProducerEnvironment(settings);
     expect(twin).toMatchObject(env);
+  });
+
+  // The bench packages each handler as a CallbackFunction would (bench/lambda.ts), serializing what it captures.
+  test("the producer's settings survive Pulumi's closure serializer, which takes an object with a `default` key for an import", async () => {
+    const closure = await pulumi.runtime.serializeFunction(() => producerDefaults(), { serialize: () => true });
+    expect(closure.text).toContain('LOST_SALES_RATE');
   });
 }

@@ -28,7 +28,7 @@ export function outside(name: ProducerSettingName): unknown[] {
 export function otherValues(): ProducerSettingValues {
   const values: Record<string, unknown> = {};
   for (const name of producerSettingNames) {
-    const { bounds, default: fallback } = PRODUCER_SETTINGS[name];
+    const { bounds, defaultValue: fallback } = PRODUCER_SETTINGS[name];
     values[name] = bounds.kind === 'choice' ? bounds.choices.find((c) => c !== fallback) : bounds.min;
   }
   return values as ProducerSettingValues;
