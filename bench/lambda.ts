@@ -29,6 +29,7 @@ import { buildCatalog } from '../kernel/catalog';
 import type { StreamName } from '../kernel/contracts';
 import { generateWindow } from '../kernel/generator';
 import { packMessages } from '../kernel/packing';
+import { producerDefaults, producerSettingsEnvironment } from '../kernel/producerSettings';
 import type { Catalog } from '../kernel/catalog';
 import { createConsumerHandler } from '../functions/consumer';
 import { createProducerHandler } from '../functions/producer';
@@ -46,7 +47,6 @@ import { buildMigrations } from '../warehouse/migrations';
 import { median } from './generator';
 import type { BenchEntries, SectionOptions } from './sections';
 import { zip, type ZipEntry } from './zip';
-import { SQS_DEFAULT_MESSAGE_BYTES } from '../kernel/awsLimits';
 
 const PROJECT_DIR = join(__dirname, '..');
 
@@ -195,9 +195,11 @@ async function firstInvocationSetup(graph: MockRun): Promise<{
   const s3 = endpoint.s3Client();
   const bucket = named(graph, 'aws:s3/bucket:Bucket', 'landing-bucket').state.bucket as string;
   await ensureBucket(s3, bucket);
+  // The stacks' default producer settings (kernel/producerSettings.ts), in its environment as a deploy sets them.
+  const producer = producerDefaults();
   const queues = await createStreamQueues(sqs, {
     prefix: 'bench',
-    maxMessageBytes: SQS_DEFAULT_MESSAGE_BYTES,
+    maxMessageBytes: producer.maxMessageBytes,
     maxReceiveCount: 3,
     visibilityTimeoutSeconds: 30,
   });
@@ -214,9 +216,9 @@ async function firstInvocationSetup(graph: MockRun): Promise<{
       stream,
       windowStart: '2026-11-27T06:00:00Z',
       seed: 1,
-      eventsPerMessage: 'fill',
-      maxMessageBytes: SQS_DEFAULT_MESSAGE_BYTES,
-      compression: 'gzip',
+      eventsPerMessage: producer.eventsPerMessage,
+      maxMessageBytes: producer.maxMessageBytes,
+      compression: producer.compression,
     });
     const record = toSqsRecord(
       { MessageId: `bench-${stream}`, ReceiptHandle: 'bench', Body: message.body },
@@ -228,7 +230,13 @@ async function firstInvocationSetup(graph: MockRun): Promise<{
   const invocation = named(graph, 'aws:lambda/invocation:Invocation', 'warehouse-migrate');
   return {
     env: {
-      producer: { ...sdk, ...LAMBDA_ENV, SALES_QUEUE_URL: queues.sales.url, INVENTORY_QUEUE_URL: queues.inventory.url },
+      producer: {
+        ...sdk,
+        ...LAMBDA_ENV,
+        ...producerSettingsEnvironment(producer),
+        SALES_QUEUE_URL: queues.sales.url,
+        INVENTORY_QUEUE_URL: queues.inventory.url,
+      },
       salesConsumer: { ...sdk, ...LAMBDA_ENV, LANDING_BUCKET: bucket },
       inventoryConsumer: { ...sdk, ...LAMBDA_ENV, LANDING_BUCKET: bucket },
       // The migrator lists the landing bucket (fauxqs) and runs statements through the local Data API.

@@ -13,6 +13,7 @@ describe('producerSettingsFromEnv', () => {
       windowMinutes: 15,
       peakLinesPerMinute: 2000,
       seed: 1,
+      lostSalesRate: 0.04,
     });
     expect(
       producerSettingsFromEnv({
@@ -21,7 +22,7 @@ describe('producerSettingsFromEnv', () => {
         MAX_MESSAGE_BYTES: '1048576',
         COMPRESSION: 'none',
         WINDOW_MINUTES: '1',
-        PEAK_LINES_PER_MINUTE: '0',
+        PEAK_LINES_PER_MINUTE: '1',
         SEED: '4294967295',
         LOST_SALES_RATE: '0.5',
       }),
@@ -31,7 +32,7 @@ describe('producerSettingsFromEnv', () => {
       maxMessageBytes: 1048576,
       compression: 'none',
       windowMinutes: 1,
-      peakLinesPerMinute: 0,
+      peakLinesPerMinute: 1,
       seed: 4294967295,
       lostSalesRate: 0.5,
     });
@@ -60,11 +61,11 @@ describe('producerSettingsFromEnv', () => {
           [
             'SALES_QUEUE_URL is required',
             'INVENTORY_QUEUE_URL is required',
-            'EVENTS_PER_MESSAGE must be a whole number 1..100000, got "0"',
+            `EVENTS_PER_MESSAGE must be 'fill' or a whole number 1..100000, got "0"`,
             'COMPRESSION must be gzip or none, got "zstd"',
             'MAX_MESSAGE_BYTES must be a whole number 1024..1048576, got "1023"',
             'WINDOW_MINUTES must be a whole number 1..1440, got "1.5"',
-            'PEAK_LINES_PER_MINUTE must be a whole number 0..1000000, got "many"',
+            'PEAK_LINES_PER_MINUTE must be a whole number 1..1000000, got "many"',
             'SEED must be a whole number 0..4294967295, got "-1"',
             'LOST_SALES_RATE must be a number 0..0.5, got " "',
           ].join('; '),

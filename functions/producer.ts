@@ -2,27 +2,24 @@
 // window's sales and inventory updates and sends them, packed, to the two queues.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { SQS_DEFAULT_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES, SQS_MIN_MESSAGE_BYTES } from '../kernel/awsLimits';
 import { VERIFICATION_STORE, perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { BLACK_FRIDAY_CURVE, generateWindow, type DemandCurve, type GeneratorCatalog } from '../kernel/generator';
-import { batchesOf, packChunks, type Compression, type PackedMessage } from '../kernel/packing';
+import { batchesOf, packChunks, type PackedMessage } from '../kernel/packing';
 import { Problems } from '../kernel/problems';
+import {
+  checkSetting,
+  PRODUCER_SETTINGS,
+  producerSettingNames,
+  settingFromText,
+  type ProducerSettingValues,
+} from '../kernel/producerSettings';
 import { isoSecond } from '../kernel/time';
 import { VERIFICATION_SALE_LINES } from '../kernel/verification';
 
-export interface ProducerSettings {
+/** What one producer runs with: the settings of kernel/producerSettings.ts, and where to send. */
+export interface ProducerSettings extends Omit<ProducerSettingValues, 'lostSalesRate'> {
   /** The queue of each stream. */
   queueUrls: Record<StreamName, string>;
-  /** 'fill' (default) packs each message up to maxMessageBytes; a number packs that many events. */
-  eventsPerMessage: number | 'fill';
-  /** The queues' MaximumMessageSize. */
-  maxMessageBytes: number;
-  compression: Compression;
-  /** Window length; the schedule's rate should match it. */
-  windowMinutes: number;
-  /** Sale lines per minute at the top of the demand curve. */
-  peakLinesPerMinute: number;
-  seed: number;
   curve?: DemandCurve;
   /** Share of demanded lines lost to empty shelves; the generator's default when absent. */
   lostSalesRate?: number;
@@ -100,10 +97,8 @@ export function checkProducerEvent(event: unknown): string[] {
     e.count === undefined || isWholeIn(e.count, 0, MAX_COUNT),
     () => `count must be a whole number 0..${MAX_COUNT}, got ${JSON.stringify(e.count)}`,
   );
-  problems.check(
-    e.seed === undefined || isWholeIn(e.seed, 0, 0xffffffff),
-    () => `seed must be a whole number 0..4294967295, got ${JSON.stringify(e.seed)}`,
-  );
+  // The SEED setting's bounds, for the window's own seed.
+  if (e.seed !== undefined) checkSetting(problems, 'seed', e.seed, 'seed', JSON.stringify(e.seed));
   problems.check(
     e.verification === undefined || typeof e.verification === 'boolean',
     () => `verification must be true or false, got ${JSON.stringify(e.verification)}`,
@@ -288,76 +283,28 @@ export async function runProducer(deps: ProducerDeps, event: ProducerEvent = {})
 }
 
 /**
- * The producer's environment as infra/functions.ts sets it, read with every problem collected.
- * An empty variable counts as unset (the console saves a cleared value as empty).
+ * Settings from the function's environment (infra/functions.ts sets it from kernel/producerSettings.ts),
+ * with every problem listed in one error. An empty variable counts as unset (the console saves a
+ * cleared value as empty) and takes the setting's default.
  */
-class ProducerEnv {
-  readonly problems = new Problems();
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  text(name: string): string | undefined {
-    const raw = this.env[name];
-    return raw === '' ? undefined : raw;
-  }
-
-  required(name: string): string {
-    const raw = this.text(name);
-    this.problems.check(raw !== undefined, `${name} is required`);
-    return raw ?? '';
-  }
-
-  wholeNumber(name: string, min: number, max: number, fallback: number): number {
-    const raw = this.text(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    this.problems.check(
-      Number.isInteger(value) && value >= min && value <= max,
-      () => `${name} must be a whole number ${min}..${max}, got ${JSON.stringify(raw)}`,
-    );
-    return value;
-  }
-
-  /** A share 0..0.5, undefined when unset. */
-  rate(name: string): number | undefined {
-    const raw = this.text(name);
-    if (raw === undefined) return undefined;
-    const value = Number(raw);
-    const ok = raw.trim() !== '' && value >= 0 && value <= 0.5;
-    this.problems.check(ok, () => `${name} must be a number 0..0.5, got ${JSON.stringify(raw)}`);
-    return value;
-  }
-}
-
-/** Settings from the function's environment; every problem is listed in one error. */
 export function producerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ProducerSettings {
-  const read = new ProducerEnv(env);
+  const problems = new Problems();
+  const text = (name: string) => (env[name] === '' ? undefined : env[name]);
   // SALES_QUEUE_URL, INVENTORY_QUEUE_URL
-  const queueUrls = perStream((stream) => read.required(`${stream.toUpperCase()}_QUEUE_URL`));
-  const packing = read.text('EVENTS_PER_MESSAGE') ?? 'fill';
-  const eventsPerMessage = packing === 'fill' ? 'fill' : read.wholeNumber('EVENTS_PER_MESSAGE', 1, 100_000, 1);
-  const compression = read.text('COMPRESSION') ?? 'gzip';
-  read.problems.check(
-    compression === 'gzip' || compression === 'none',
-    () => `COMPRESSION must be gzip or none, got ${JSON.stringify(compression)}`,
-  );
-  const settings: ProducerSettings = {
-    queueUrls,
-    eventsPerMessage,
-    maxMessageBytes: read.wholeNumber(
-      'MAX_MESSAGE_BYTES',
-      SQS_MIN_MESSAGE_BYTES,
-      SQS_MAX_MESSAGE_BYTES,
-      SQS_DEFAULT_MESSAGE_BYTES,
-    ),
-    compression: compression as Compression,
-    windowMinutes: read.wholeNumber('WINDOW_MINUTES', 1, 1440, 15),
-    peakLinesPerMinute: read.wholeNumber('PEAK_LINES_PER_MINUTE', 0, 1_000_000, 2000),
-    seed: read.wholeNumber('SEED', 0, 0xffffffff, 1),
-  };
-  const lostSalesRate = read.rate('LOST_SALES_RATE');
-  if (lostSalesRate !== undefined) settings.lostSalesRate = lostSalesRate;
-  read.problems.throwIfAny('invalid producer settings');
-  return settings;
+  const queueUrls = perStream((stream) => {
+    const name = `${stream.toUpperCase()}_QUEUE_URL`;
+    problems.check(text(name) !== undefined, `${name} is required`);
+    return text(name) ?? '';
+  });
+  const values: Record<string, unknown> = {};
+  for (const name of producerSettingNames) {
+    const spec = PRODUCER_SETTINGS[name];
+    const raw = text(spec.env);
+    values[name] = raw === undefined ? spec.defaultValue : settingFromText(name, raw);
+    if (raw !== undefined) checkSetting(problems, name, values[name], spec.env, JSON.stringify(raw));
+  }
+  problems.throwIfAny('invalid producer settings');
+  return { queueUrls, ...(values as ProducerSettingValues) };
 }
 
 /** The Lambda handler. The catalog is plain data captured at deploy time. */

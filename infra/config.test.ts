@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AWS_PROVIDER_KEYS,
-  closest,
   configFields,
   ConfigError,
   parseStackConfig,
@@ -15,6 +14,7 @@ import {
   stacksIn,
   StackFileError,
 } from './config';
+import { closest } from '../kernel/problems';
 import { runUnderMocks, stackYamlConfig } from '../tools/mockGraph';
 
 /** The problems of a config; the required alarm address is given unless the test sets it. */

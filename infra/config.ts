@@ -10,14 +10,11 @@ import {
   lambdaRuntimeVerdict,
   RATE_EXPRESSION_PATTERN,
   REGION_PATTERN,
-  SQS_DEFAULT_MESSAGE_BYTES,
   SQS_MAPPING_MAX_BATCH_SIZE,
   SQS_MAPPING_MAX_BATCHING_WINDOW_SECONDS,
   SQS_MAPPING_MAX_BATCH_WITHOUT_WINDOW,
-  SQS_MAX_MESSAGE_BYTES,
   SQS_MAX_RECEIVE_COUNT,
   SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
-  SQS_MIN_MESSAGE_BYTES,
 } from '../kernel/awsLimits';
 import {
   rateMinutesOf,
@@ -28,7 +25,14 @@ import {
   type SaleSpec,
 } from '../kernel/calendar';
 import { DEFAULT_CATALOG_SEED } from '../kernel/catalog';
-import { Problems } from '../kernel/problems';
+import { MAX_WINDOW_MINUTES } from '../kernel/generator';
+import { closest, Problems } from '../kernel/problems';
+import {
+  PRODUCER_SETTINGS,
+  producerSettingNames,
+  type ProducerSettingName,
+  type ProducerSettingValues,
+} from '../kernel/producerSettings';
 import { CAPACITY_LIMITS, changesToHold, measuredCosts, modelCapacity, type CapacityCosts } from './capacity';
 
 const CONFIG_NAMESPACE = 'bfstream';
@@ -68,6 +72,21 @@ const required = <S extends z.ZodTypeAny>(schema: S, doc: string, hint: string) 
   doc,
   hint,
 });
+
+/** A producer setting's key: schema, default and doc from kernel/producerSettings.ts. */
+const producerField = <K extends ProducerSettingName>(name: K) => {
+  const { bounds, defaultValue, doc } = PRODUCER_SETTINGS[name];
+  const whole = (min: number, max: number) => z.number().int().min(min).max(max);
+  const schema =
+    bounds.kind === 'whole'
+      ? decoded(whole(bounds.min, bounds.max))
+      : bounds.kind === 'share'
+        ? decoded(z.number().min(bounds.min).max(bounds.max))
+        : bounds.kind === 'fillOrWhole'
+          ? decoded(z.union([z.literal('fill'), whole(bounds.min, bounds.max)]))
+          : z.enum(bounds.choices as [string, ...string[]]);
+  return field(schema as unknown as z.ZodType<ProducerSettingValues[K]>, defaultValue as ProducerSettingValues[K], doc);
+};
 
 /** A retention CloudWatch Logs accepts (PutRetentionPolicy's list of values). */
 const retentionDays = () =>
@@ -126,24 +145,13 @@ export const configFields = {
     15,
     "At most how often the load-error check runs; it runs at a multiple of the period's own cadence, only while files can arrive.",
   ),
-  peakLinesPerMinute: field(int(0, 1_000_000), 2000, 'Sale lines per minute at the top of the demand curve.'),
-  eventsPerMessage: field(
-    decoded(z.union([z.literal('fill'), z.number().int().min(1).max(100_000)])),
-    'fill',
-    "'fill' packs each SQS message up to maxMessageBytes; a number packs that many events.",
-  ),
-  compression: field(z.enum(['gzip', 'none']), 'gzip', 'Message body compression used by the producer.'),
-  maxMessageBytes: field(
-    int(SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES),
-    SQS_DEFAULT_MESSAGE_BYTES,
-    "The queues' MaximumMessageSize and the producer's packing limit (bytes).",
-  ),
-  lostSalesRate: field(
-    decoded(z.number().min(0).max(0.5)),
-    0.04,
-    'Share of demanded sale lines lost to empty shelves; restocks are sized to keep lost sales near it (0..0.5).',
-  ),
-  generatorSeed: field(int(0, 0xffffffff), 1, "Seed mixed with each window's start; equal windows give equal events."),
+  // The producer's settings (kernel/producerSettings.ts; windowMinutes derives from the schedule).
+  peakLinesPerMinute: producerField('peakLinesPerMinute'),
+  eventsPerMessage: producerField('eventsPerMessage'),
+  compression: producerField('compression'),
+  maxMessageBytes: producerField('maxMessageBytes'),
+  lostSalesRate: producerField('lostSalesRate'),
+  generatorSeed: producerField('seed'),
   catalogSeed: field(int(0, 0xffffffff), DEFAULT_CATALOG_SEED, 'Seed of the deploy-time product and store catalog.'),
   catalogProducts: field(int(1, 9999), 200, 'Number of products in the catalog.'),
   catalogStores: field(int(1, 999), 25, 'Number of stores in the catalog.'),
@@ -443,7 +451,8 @@ function deriveWindowMinutes({ v, has, fail }: Parsed): void {
   const minutes = rateMinutes(v.schedule);
   if (minutes === undefined)
     fail('schedule', `must be a rate expression like rate(15 minutes), got ${JSON.stringify(v.schedule)}`);
-  else if (minutes > 1440) fail('schedule', `the producer window can be at most 1440 minutes, got ${minutes}`);
+  else if (minutes > MAX_WINDOW_MINUTES)
+    fail('schedule', `the producer window can be at most ${MAX_WINDOW_MINUTES} minutes, got ${minutes}`);
   else v.windowMinutes = minutes;
 }
 
@@ -534,8 +543,19 @@ function checkCalendar({ v, has, fail }: Parsed): void {
         'trickleSchedule',
         `must be '' (idle outside the sale) or rate(N minutes|hours|days), got ${JSON.stringify(v.trickleSchedule)}`,
       );
-    else if (minutes > 1440) fail('trickleSchedule', `can be at most 1 day, got ${minutes} minutes`);
+    else if (minutes > MAX_WINDOW_MINUTES) fail('trickleSchedule', `can be at most 1 day, got ${minutes} minutes`);
   }
+}
+
+/** The producer's settings as a validated config sets them (kernel/producerSettings.ts names each one's key). */
+export function producerSettingsOf(config: StackConfig): ProducerSettingValues {
+  const values: Record<string, unknown> = {};
+  for (const name of producerSettingNames) {
+    const { configKey, derived } = PRODUCER_SETTINGS[name];
+    // A derived setting is the config's derived value of the same name (the window, from the schedule).
+    values[name] = config[(derived ? name : configKey) as keyof StackConfig];
+  }
+  return values as ProducerSettingValues;
 }
 
 /** The calendar the schedules follow, from a validated config. */
@@ -661,36 +681,6 @@ export function capacityProblems(config: StackConfig, costs: CapacityCosts): rea
   }
   for (const p of report.problems) problems.add(`${CONFIG_NAMESPACE}:${p.key}: ${p.message}`);
   return problems.all;
-}
-
-/** Edit distance (insertions, deletions, substitutions), case-insensitive. */
-function editDistance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= y.length; j++)
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[y.length];
-}
-
-/** The candidate a typo most likely meant: same letters in another case, a prefix, or at most a third of its letters off. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const lower = word.toLowerCase();
-  const prefix = candidates.find(
-    (c) => c.toLowerCase() === lower || c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase()),
-  );
-  if (prefix) return prefix;
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best;
 }
 
 function didYouMean(word: string, candidates: readonly string[]): string {

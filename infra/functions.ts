@@ -5,6 +5,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { perStream, streamNames, type StreamName } from '../kernel/contracts';
+import { producerSettingsEnvironment, type ProducerSettingValues } from '../kernel/producerSettings';
 import { logWriteStatement, serviceRole, type PolicyStatement } from './iam';
 import type { LambdaArchive } from './lambdaPackaging';
 import { landingPrefixes } from './landing';
@@ -16,22 +17,8 @@ export interface StreamEndpoint {
   queueUrl: pulumi.Input<string>;
 }
 
-/** The producer's settings; each becomes one of its environment variables (functions/producer.ts reads them). */
-export interface ProducerOptions {
-  /** 'fill' packs each message up to maxMessageBytes; a number packs that many events (EVENTS_PER_MESSAGE). */
-  eventsPerMessage: number | 'fill';
-  /** The queues' MaximumMessageSize: the packing limit of a message body (MAX_MESSAGE_BYTES). */
-  maxMessageBytes: number;
-  /** Message body compression (COMPRESSION). */
-  compression: 'gzip' | 'none';
-  /** Minutes of demand one run generates: the schedule's period (WINDOW_MINUTES). */
-  windowMinutes: number;
-  /** Sale lines per minute at the top of the demand curve (PEAK_LINES_PER_MINUTE). */
-  peakLinesPerMinute: number;
-  /** Mixed with each window's start, so equal windows give equal events (SEED). */
-  seed: number;
-  /** Share of demanded sale lines lost to empty shelves (LOST_SALES_RATE); the generator's default when absent. */
-  lostSalesRate?: number;
+/** The producer's settings (kernel/producerSettings.ts: each becomes one of its environment variables), and its size. */
+export interface ProducerOptions extends ProducerSettingValues {
   /** Memory of the producer (MB). */
   memoryMb: number;
   /** Timeout of the producer (s). */
@@ -136,13 +123,7 @@ export class PipelineFunctions extends pulumi.ComponentResource {
       environment: {
         SALES_QUEUE_URL: args.streams.sales.queueUrl,
         INVENTORY_QUEUE_URL: args.streams.inventory.queueUrl,
-        EVENTS_PER_MESSAGE: String(p.eventsPerMessage),
-        MAX_MESSAGE_BYTES: String(p.maxMessageBytes),
-        COMPRESSION: p.compression,
-        WINDOW_MINUTES: String(p.windowMinutes),
-        PEAK_LINES_PER_MINUTE: String(p.peakLinesPerMinute),
-        SEED: String(p.seed),
-        ...(p.lostSalesRate === undefined ? {} : { LOST_SALES_RATE: String(p.lostSalesRate) }),
+        ...producerSettingsEnvironment(p),
       },
       statements: [
         // SendMessageBatch is authorized by sqs:SendMessage.

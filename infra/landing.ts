@@ -8,13 +8,14 @@
 // tracks files by name, so an old version could never be reloaded anyway.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { rejectedStreamPrefix } from '../kernel/chunks';
 import { rejectedPrefix, streamNames, streams, type StreamName } from '../kernel/contracts';
 import { arnIn, type AwsContext } from './awsContext';
 import { policyDocument, type PolicyStatement } from './iam';
 
 /** Key prefixes a stream's consumer writes: its CSV files and its rejected events. */
 export function landingPrefixes(stream: StreamName): { raw: string; rejected: string } {
-  return { raw: streams[stream].prefix, rejected: `${rejectedPrefix}${stream}/` };
+  return { raw: streams[stream].prefix, rejected: rejectedStreamPrefix(stream) };
 }
 
 export interface LandingArgs {

@@ -7,7 +7,7 @@ import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { buildMigrations } from '../warehouse/migrations';
 import { Access } from './access';
 import { awsContext, type AwsContext } from './awsContext';
-import { calendarOf, loadTailMinutes, type StackConfig } from './config';
+import { calendarOf, loadTailMinutes, producerSettingsOf, type StackConfig } from './config';
 import { QuickSightDashboard } from './dashboard';
 import { PipelineFunctions } from './functions';
 import { consumerArchive, producerArchive } from './lambdaPackaging';
@@ -167,13 +167,7 @@ function declareFunctions({ cfg, catalog }: Stack, streams: Streams, landing: La
     runtime: cfg.lambdaRuntime,
     logRetentionDays: cfg.logRetentionDays,
     producer: {
-      eventsPerMessage: cfg.eventsPerMessage,
-      maxMessageBytes: cfg.maxMessageBytes,
-      compression: cfg.compression,
-      windowMinutes: cfg.windowMinutes,
-      peakLinesPerMinute: cfg.peakLinesPerMinute,
-      seed: cfg.generatorSeed,
-      lostSalesRate: cfg.lostSalesRate,
+      ...producerSettingsOf(cfg),
       memoryMb: cfg.producerMemoryMb,
       timeoutSeconds: cfg.producerTimeoutSeconds,
     },

@@ -48,7 +48,12 @@ export function csvKey(stream: StreamName, chunk: string, isoHour: string): stri
   return `${streams[stream].prefix}${hourPartition(isoHour)}/${chunk}.csv`;
 }
 
+/** Where a stream's rejected events land: `rejected/sales/`. */
+export function rejectedStreamPrefix(stream: StreamName): string {
+  return `${rejectedPrefix}${stream}/`;
+}
+
 /** Landing key of the NDJSON file holding a chunk's rejected events with their problems. */
 export function rejectedKey(stream: StreamName, chunk: string): string {
-  return `${rejectedPrefix}${stream}/${chunk}.ndjson`;
+  return `${rejectedStreamPrefix(stream)}${chunk}.ndjson`;
 }

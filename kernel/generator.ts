@@ -87,6 +87,10 @@ export interface GeneratedWindow {
 
 /** Retail studies put sales lost to empty shelves at about 4% (Gruen, Corsten and Bharadwaj, 2002). */
 export const DEFAULT_LOST_SALES_RATE = 0.04;
+/** Above half of demand lost, restocks stop meaning anything. */
+export const MAX_LOST_SALES_RATE = 0.5;
+/** A window is at most a day: the demand curve is a day's. */
+export const MAX_WINDOW_MINUTES = 24 * 60;
 /** Most units one update may add: the contract's bound on quantity_change; a larger restock is split. */
 export const MAX_RESTOCK_UNITS = inventoryUpdate.fields.quantity_change.max;
 
@@ -308,8 +312,8 @@ function checkWindow(catalog: GeneratorCatalog, spec: WindowSpec): CheckedWindow
   const startMs = Date.parse(spec.start);
   if (Number.isNaN(startMs))
     throw new RangeError(`window start must be an ISO-8601 timestamp, got ${JSON.stringify(spec.start)}`);
-  if (!(spec.minutes > 0 && spec.minutes <= 24 * 60))
-    throw new RangeError(`window minutes must be in (0, 1440], got ${spec.minutes}`);
+  if (!(spec.minutes > 0 && spec.minutes <= MAX_WINDOW_MINUTES))
+    throw new RangeError(`window minutes must be in (0, ${MAX_WINDOW_MINUTES}], got ${spec.minutes}`);
   if (catalog.products.length === 0 || catalog.stores.length === 0)
     throw new RangeError('catalog needs at least one product and one store');
   const curve = spec.curve ?? BLACK_FRIDAY_CURVE;
@@ -318,7 +322,8 @@ function checkWindow(catalog: GeneratorCatalog, spec: WindowSpec): CheckedWindow
   if (!(Number.isInteger(target) && target >= 0))
     throw new RangeError(`saleLines must be a whole number >= 0, got ${target}`);
   const lostRate = spec.lostSalesRate ?? DEFAULT_LOST_SALES_RATE;
-  if (!(lostRate >= 0 && lostRate <= 0.5)) throw new RangeError(`lostSalesRate must be in [0, 0.5], got ${lostRate}`);
+  if (!(lostRate >= 0 && lostRate <= MAX_LOST_SALES_RATE))
+    throw new RangeError(`lostSalesRate must be in [0, ${MAX_LOST_SALES_RATE}], got ${lostRate}`);
   return { startMs, curve, target, maxLines: spec.maxBasketLines ?? 5, lostRate };
 }
 

@@ -34,3 +34,35 @@ export class Problems {
     if (this.list.length > 0) throw make(`${what}: ${this.list.join('; ')}`);
   }
 }
+
+/** Edit distance (insertions, deletions, substitutions), case-insensitive. */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= y.length; j++)
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[y.length];
+}
+
+/**
+ * The candidate a typo most likely meant, for "did you mean": the same letters in another case, else
+ * the nearest within a third of its letters (at least one edit), else one it is a prefix of or starts with.
+ * The one closest match of the config keys, the stack names and the twin's flags.
+ */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const same = candidates.find((c) => c.toLowerCase() === lower);
+  if (same) return same;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best ?? candidates.find((c) => c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase()));
+}

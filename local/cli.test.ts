@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliUsageError, parseCli, parseDuration } from './cli';
-import { defaultConcurrency } from './twin';
+import { PRODUCER_SETTINGS, producerSettingNames } from '../kernel/producerSettings';
+import { inBounds, otherValues, outside } from '../test/support/producerSettings';
+import { CliUsageError, parseCli, parseDuration, PRODUCER_FLAGS } from './cli';
+import { defaultConcurrency, resolveTwinSettings, TWIN_PRODUCER_DEFAULTS } from './twin';
 
 const parse = (...argv: string[]) => parseCli(argv, {}, false);
 
@@ -110,7 +112,7 @@ describe('parseCli', () => {
     expect(() => parse('--runs', '-3', '--packing', 'foo', '--chaos', '--chaos-rate', '2', '--bogus')).toThrow(
       [
         "option '-r, --runs <n>' argument '-3' is invalid. must be a whole number 1..10000.",
-        "option '-p, --packing <n|fill>' argument 'foo' is invalid. must be 'fill' or a whole number of events per message 1..100000.",
+        "option '-p, --packing <n|fill>' argument 'foo' is invalid. must be 'fill' or a whole number 1..100000.",
         "option '--chaos-rate <rate>' argument '2' is invalid. must be a number in [0, 0.9].",
         "unknown option '--bogus'",
       ].join('\n'),
@@ -274,5 +276,35 @@ describe('npm start', () => {
     } finally {
       busy.close();
     }
+  });
+});
+
+// Every producer setting of kernel/producerSettings.ts has its flag, with the setting's bounds.
+describe("the producer's settings as flags and options", () => {
+  const flagOf = (name: keyof typeof PRODUCER_FLAGS) => /--[a-z-]+/.exec(PRODUCER_FLAGS[name])![0];
+
+  it('has a flag for each, defaulting to the twin defaults, and the options carry what the flags say', () => {
+    for (const name of producerSettingNames)
+      expect([name, parse().twin[name]]).toEqual([name, TWIN_PRODUCER_DEFAULTS[name]]);
+    const values = otherValues();
+    for (const name of producerSettingNames) expect(values[name]).not.toEqual(TWIN_PRODUCER_DEFAULTS[name]);
+    const argv = producerSettingNames.flatMap((name) => [flagOf(name), String(values[name])]);
+    expect(parse(...argv).twin).toMatchObject(values);
+    expect(resolveTwinSettings(parse(...argv).twin)).toMatchObject(values);
+  });
+
+  it.each(producerSettingNames)('%s: its flag and option take either end of its bounds and refuse outside', (name) => {
+    for (const value of inBounds(name)) expect(parse(flagOf(name), String(value)).twin[name]).toEqual(value);
+    for (const value of outside(name)) {
+      expect(() => parse(flagOf(name), String(value))).toThrow(flagOf(name));
+      expect(() => resolveTwinSettings({ [name]: value })).toThrow(`${name} must be`);
+    }
+  });
+
+  it('refuses a peak of 0, as the stack config and the handler do', () => {
+    expect(PRODUCER_SETTINGS.peakLinesPerMinute.bounds).toMatchObject({ min: 1 });
+    expect(() => parse('--peak', '0')).toThrow(
+      "option '--peak <n>' argument '0' is invalid. must be a whole number 1..1000000.",
+    );
   });
 });

@@ -5,12 +5,19 @@ import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option, type OptionValues } from 'commander';
 import {
   SQS_MAPPING_MAX_BATCH_SIZE,
-  SQS_MAX_MESSAGE_BYTES,
   SQS_MAX_RECEIVE_COUNT,
   SQS_MAX_VISIBILITY_TIMEOUT_SECONDS,
-  SQS_MIN_MESSAGE_BYTES,
 } from '../kernel/awsLimits';
-import { Problems } from '../kernel/problems';
+import { closest, Problems } from '../kernel/problems';
+import {
+  describeBounds,
+  PRODUCER_SETTINGS,
+  producerSettingNames,
+  settingFromText,
+  withinBounds,
+  type ProducerSettingName,
+  type ProducerSettingValues,
+} from '../kernel/producerSettings';
 import { defaultChaosRates, faultNames, MAX_CHAOS_RATE, type ChaosRates } from './chaos';
 import { serveDashboard, writeDashboard, type DashboardServer, type DashboardStatus } from './dashboard';
 import { noSpaceError, NoSpaceLeft, watchDisk } from './diskSpace';
@@ -23,6 +30,7 @@ import {
   defaultConcurrency,
   resolveTwinSettings,
   runTwin,
+  TWIN_PRODUCER_DEFAULTS,
   TwinRefused,
   type TwinOptions,
   type TwinProgress,
@@ -61,14 +69,28 @@ function rate(value: string): number {
   return v;
 }
 
-function packing(value: string): number | 'fill' {
-  if (value === 'fill') return 'fill';
-  try {
-    return wholeNumber(1, 100_000)(value);
-  } catch {
-    throw new InvalidArgumentError("must be 'fill' or a whole number of events per message 1..100000.");
-  }
+/** A producer setting's flag value, within the setting's bounds (kernel/producerSettings.ts); whole numbers in digits. */
+function settingArg(name: ProducerSettingName) {
+  const { bounds } = PRODUCER_SETTINGS[name];
+  return (text: string): unknown => {
+    const value = settingFromText(name, text);
+    const digitsOnly = bounds.kind === 'whole' || (bounds.kind === 'fillOrWhole' && text !== 'fill');
+    if ((digitsOnly && !/^\d+$/.test(text.trim())) || !withinBounds(bounds, value))
+      throw new InvalidArgumentError(`must be ${describeBounds(bounds)}.`);
+    return value;
+  };
 }
+
+/** The twin's flag of each producer setting; its doc, bounds and the stacks' default are in kernel/producerSettings.ts. */
+export const PRODUCER_FLAGS: Record<ProducerSettingName, string> = {
+  windowMinutes: '-w, --window <minutes>',
+  peakLinesPerMinute: '--peak <n>',
+  seed: '-s, --seed <n>',
+  eventsPerMessage: '-p, --packing <n|fill>',
+  maxMessageBytes: '--max-message-bytes <n>',
+  compression: '--compression <kind>',
+  lostSalesRate: '--lost-sales-rate <share>',
+};
 
 /** `6h`, `90m`, `1h30m` or plain minutes -> minutes. */
 export function parseDuration(value: string): number {
@@ -131,30 +153,10 @@ function longFlag(flags: string): string {
   return /--[a-z0-9-]+/.exec(flags)?.[0] ?? flags;
 }
 
-/** The known flag nearest to an unknown one (at most 2 edits), for "did you mean". */
-function nearestFlag(unknown: string, known: readonly string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++)
-        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length][b.length];
-  };
-  const flag = unknown.split('=')[0];
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const k of known) {
-    const dd = distance(flag, k);
-    if (dd < bestDistance) [best, bestDistance] = [k, dd];
-  }
-  return best;
-}
-
 /** Adds a flag whose value is parsed (and, when collecting, whose bad value is recorded). */
 type AddOption = <T>(flags: string, description: string, parse: (value: string) => T, defaultValue?: T) => void;
 
-/** What to run: the windows, their demand, the seed and the start. */
+/** What to run: the windows, their demand and the start. */
 function addWindowOptions(program: Command, option: AddOption, check: ReturnType<typeof collecting>): void {
   option('-r, --runs <n>', 'scheduled producer runs (windows)', wholeNumber(1, 10000));
   option(
@@ -162,7 +164,6 @@ function addWindowOptions(program: Command, option: AddOption, check: ReturnType
     'simulated duration instead of --runs, e.g. 6h or 90m (a whole number of windows)',
     parseDuration,
   );
-  option('-w, --window <minutes>', 'window length of one run, minutes (the schedule rate)', wholeNumber(1, 1440), 15);
   option(
     '-e, --demand <lines>',
     'sale lines demanded per run, exactly: sold plus lost to stockouts, which the summary shows apart (default: follow the demand curve)',
@@ -172,32 +173,26 @@ function addWindowOptions(program: Command, option: AddOption, check: ReturnType
   program.addOption(
     new Option('--events <lines>').hideHelp().argParser(check('--events <lines>', wholeNumber(0, 5_000_000))),
   );
-  option('--peak <n>', 'sale lines per minute at the top of the demand curve', wholeNumber(1, 1_000_000), 400);
   option(
     '--start <iso>',
     "first window start (default: after the last loaded data, else the sale calendar's Black Friday 06:00 UTC: the latest sale begun, kernel/calendar.ts)",
     isoTime,
   );
-  option('-s, --seed <n>', 'seed of the generated events', wholeNumber(0, 0xffffffff), 1);
 }
 
-/** How the pipeline runs: packing, queues, consumers and the functions' code. */
+/** The producer's settings, one flag each, defaulting to the twin's (TWIN_PRODUCER_DEFAULTS). */
+function addProducerOptions(program: Command, option: AddOption): void {
+  for (const name of producerSettingNames) {
+    const { bounds, doc } = PRODUCER_SETTINGS[name];
+    const fallback = TWIN_PRODUCER_DEFAULTS[name];
+    if (bounds.kind === 'choice')
+      program.addOption(new Option(PRODUCER_FLAGS[name], doc).choices(bounds.choices).default(fallback));
+    else option(PRODUCER_FLAGS[name], doc, settingArg(name), fallback);
+  }
+}
+
+/** How the pipeline runs: queues, consumers and the functions' code. */
 function addPipelineOptions(program: Command, option: AddOption): void {
-  option(
-    '-p, --packing <n|fill>',
-    "events per SQS message, or 'fill' to fill each message",
-    packing,
-    'fill' as number | 'fill',
-  );
-  option(
-    '--max-message-bytes <n>',
-    "queues' MaximumMessageSize",
-    wholeNumber(SQS_MIN_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES),
-    SQS_MAX_MESSAGE_BYTES,
-  );
-  program.addOption(
-    new Option('--compression <kind>', 'message body compression').choices(['gzip', 'none']).default('gzip'),
-  );
   option(
     '-b, --batch-size <n>',
     'consumer batch size (event source BatchSize)',
@@ -263,7 +258,7 @@ function addOutputOptions(program: Command): void {
 
 function addChaosOptions(option: AddOption): void {
   option('--chaos-rate <rate>', 'rate of every fault (per-fault flags override)', rate);
-  option('--chaos-seed <n>', 'seed of the fault injection (default: --seed)', wholeNumber(0, 0xffffffff));
+  option('--chaos-seed <n>', 'seed of the fault injection (default: --seed)', settingArg('seed'));
   for (const fault of faultNames) option(`${FAULT_FLAGS[fault]} <rate>`, FAULT_HELP[fault], rate);
 }
 
@@ -297,6 +292,7 @@ function buildProgram(invalid?: string[], invalidFlags?: Set<string>): Command {
       'on embedded fauxqs and PGlite (or AWS_ENDPOINT_URL / DATABASE_URL), then print the books and key metrics.',
   );
   addWindowOptions(program, option, check);
+  addProducerOptions(program, option);
   addPipelineOptions(program, option);
   addOutputOptions(program);
   addChaosOptions(option);
@@ -344,7 +340,7 @@ function strayArguments(program: Command, problems: Problems): void {
   let afterUnknown = false;
   for (const arg of program.args) {
     if (arg.startsWith('-')) {
-      const near = nearestFlag(arg, known);
+      const near = closest(arg.split('=')[0], known);
       problems.add(`unknown option '${arg}'${near ? ` (Did you mean ${near}?)` : ''}`);
       afterUnknown = !arg.includes('=');
     } else if (!afterUnknown)
@@ -404,6 +400,13 @@ function chaosOf({ o }: ParsedFlags, problems: Problems): TwinOptions['chaos'] {
   return { seed: o.chaosSeed ?? o.seed, rates };
 }
 
+/** The producer's settings from their flags. */
+function producerOptionsOf(o: OptionValues): ProducerSettingValues {
+  const values: Record<string, unknown> = {};
+  for (const name of producerSettingNames) values[name] = o[camel(longFlag(PRODUCER_FLAGS[name]))];
+  return values as ProducerSettingValues;
+}
+
 /** The flags as the twin's options. */
 function twinOptionsOf(
   { o }: ParsedFlags,
@@ -412,14 +415,9 @@ function twinOptionsOf(
 ): TwinOptions {
   return {
     runs: picked.runs,
-    windowMinutes: o.window,
+    ...producerOptionsOf(o),
     eventsPerRun: picked.eventsPerRun,
-    peakLinesPerMinute: o.peak,
     start: o.start,
-    seed: o.seed,
-    eventsPerMessage: o.packing,
-    maxMessageBytes: o.maxMessageBytes,
-    compression: o.compression,
     batchSize: o.batchSize,
     consumerConcurrency: o.concurrency,
     consumerWorkers: !o.inProcess,

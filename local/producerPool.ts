@@ -8,6 +8,7 @@ import { SQSClient as Client, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessagePort } from 'node:worker_threads';
 import { perStream, type StreamName } from '../kernel/contracts';
 import type { GeneratorCatalog } from '../kernel/generator';
+import { producerSettingsEnvironment, producerSettingValuesOf } from '../kernel/producerSettings';
 import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../functions/producer';
 import { UsageMeter, type SqsApiUsage } from './usage';
 import { lambdaContext } from './eventSource';
@@ -113,12 +114,7 @@ export function producerEnvironment(data: ProducerWorkerData): Record<string, st
     ...endpointEnvironment(data),
     SALES_QUEUE_URL: s.queueUrls.sales,
     INVENTORY_QUEUE_URL: s.queueUrls.inventory,
-    EVENTS_PER_MESSAGE: String(s.eventsPerMessage),
-    MAX_MESSAGE_BYTES: String(s.maxMessageBytes),
-    COMPRESSION: s.compression,
-    WINDOW_MINUTES: String(s.windowMinutes),
-    PEAK_LINES_PER_MINUTE: String(s.peakLinesPerMinute),
-    SEED: String(s.seed),
+    ...producerSettingsEnvironment(producerSettingValuesOf(s)),
   };
 }
 

@@ -8,6 +8,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog, type Catalog } from '../kernel/catalog';
 import { knownIdsOf, perStream, streamNames, type StreamName } from '../kernel/contracts';
+import { producerSettingValuesOf } from '../kernel/producerSettings';
 import type { ProducerSettings } from '../functions/producer';
 import type { FunctionName } from '../infra/lambdaPackaging';
 import { twinArchives, type TwinArchives } from './archives';
@@ -245,12 +246,7 @@ export class TwinRuntime {
     const { s, endpoint, catalog, queues } = this;
     const settings: ProducerSettings = {
       queueUrls: perStream((stream) => queues[stream].url),
-      eventsPerMessage: s.eventsPerMessage,
-      maxMessageBytes: s.maxMessageBytes,
-      compression: s.compression,
-      windowMinutes: s.windowMinutes,
-      peakLinesPerMinute: s.peakLinesPerMinute,
-      seed: s.seed,
+      ...producerSettingValuesOf(s),
     };
     const pool = await startProducerPool(Math.min(s.producerConcurrency, s.runs), {
       endpoint: endpoint.url,

@@ -4,6 +4,7 @@
 import type { Catalog } from '../kernel/catalog';
 import type { StreamName } from '../kernel/contracts';
 import type { Compression } from '../kernel/packing';
+import type { ProducerSettingValues } from '../kernel/producerSettings';
 import type { Books } from './books';
 import type { ChaosCounts, ChaosOptions } from './chaos';
 import type { ConsumerCore } from './consumerPool';
@@ -12,7 +13,8 @@ import type { FreshnessSummary } from './freshness';
 import type { TwinUsage } from './usage';
 import type { DashboardData, WarehouseBooks } from './warehouse';
 
-export interface TwinOptions {
+/** The producer's settings (kernel/producerSettings.ts) are options too; unset ones take TWIN_PRODUCER_DEFAULTS (twin.ts). */
+export interface TwinOptions extends Partial<ProducerSettingValues> {
   /** Scheduled producer runs (windows). Default 24: 06:00 to 12:00 in 15-minute windows. */
   runs?: number;
   /** Length of each window, minutes. Default 15. */
@@ -194,14 +196,8 @@ export interface TwinReport {
   freshness: FreshnessSummary;
 }
 
-export interface ResolvedSettings {
+export interface ResolvedSettings extends ProducerSettingValues {
   runs: number;
-  windowMinutes: number;
-  peakLinesPerMinute: number;
-  seed: number;
-  eventsPerMessage: number | 'fill';
-  maxMessageBytes: number;
-  compression: Compression;
   batchSize: number;
   consumerCore: ConsumerCore;
   /** Undefined: what the shipped archives declare, or the stack's default from source (twinRuntime.ts). */

@@ -3,6 +3,7 @@
 // stack deployed from an older version names every output it lacks.
 import { perStream, type StreamName } from '../kernel/contracts';
 import { Problems } from '../kernel/problems';
+import { checkSetting } from '../kernel/producerSettings';
 
 export interface DeployedStack {
   region: string;
@@ -46,7 +47,7 @@ export function parseStackOutputs(outputs: unknown): { stack: DeployedStack } | 
   const v = isObject(outputs.verification) ? outputs.verification : {};
   p.check(isObject(outputs.verification), 'missing stack output verification (deploy this version first)');
   const windowMinutes = v.windowMinutes;
-  p.whole('stack output verification.windowMinutes', windowMinutes, 1, 1440);
+  checkSetting(p, 'windowMinutes', windowMinutes, 'stack output verification.windowMinutes');
   const qs = isObject(v.quicksight) ? v.quicksight : undefined;
   const stack: DeployedStack = {
     region: text(p, outputs, 'verification.region'),

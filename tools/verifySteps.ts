@@ -22,15 +22,8 @@ import {
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { REDSHIFT_SERVERLESS_UNSUPPORTED_ZONE_IDS } from '../kernel/awsLimits';
-import { windowTag } from '../kernel/chunks';
-import {
-  VERIFICATION_STORE,
-  perStream,
-  rejectedPrefix,
-  streamNames,
-  streams,
-  type StreamName,
-} from '../kernel/contracts';
+import { rejectedStreamPrefix, windowTag } from '../kernel/chunks';
+import { VERIFICATION_STORE, perStream, streamNames, streams, type StreamName } from '../kernel/contracts';
 import { verificationScheduledTime } from '../kernel/verification';
 import { RedshiftDataDriver } from '../warehouse/drivers/redshift-data';
 import { allMaterializedViews, allPlainViews, qualified } from '../warehouse/schema';
@@ -360,7 +353,7 @@ async function landingFiles(run: Run): Promise<StepReport> {
       ),
   );
   const rejected = (
-    await Promise.all(streamNames.map((s) => listWindow(run, `${rejectedPrefix}${s}/${s}-${run.tag}-`)))
+    await Promise.all(streamNames.map((s) => listWindow(run, `${rejectedStreamPrefix(s)}${s}-${run.tag}-`)))
   ).flat();
   if (rejected.length)
     throw new StepFailure(`the consumers set aside events of the window: ${rejected.join(', ')}`, { rejected });

@@ -1,5 +1,10 @@
 // The four functions: runtime, sizes and logging from the config, and what their archives hold.
+import * as pulumi from '@pulumi/pulumi';
+import { producerSettingsFromEnv } from '../../functions/producer';
+import { producerSettingsOf } from '../../infra/config';
 import { BUNDLE_FILE, HANDLER, isProvidedByRuntime } from '../../infra/lambdaPackaging';
+import { PRODUCER_SETTINGS, producerDefaults, producerSettingNames } from '../../kernel/producerSettings';
+import { twinProducerEnvironment } from '../support/producerSettings';
 import { named, ofType } from '../../tools/mockGraph';
 import { FN, type StackRun } from './stackRun';
 
@@ -45,5 +50,20 @@ export function describeFunctions(s: StackRun): void {
       const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
       for (const mod of required) expect([resource, mod, isProvidedByRuntime(mod)]).toEqual([resource, mod, true]);
     }
+  });
+
+  test("the producer's environment holds every setting of kernel/producerSettings.ts as the config sets it, and the twin's shipped producer gets the same", () => {
+    const env: Record<string, string> = named(s.run, FN, 'functions-producer').inputs.environment.variables;
+    const settings = producerSettingsFromEnv(env);
+    expect(settings).toEqual({ queueUrls: settings.queueUrls, ...producerSettingsOf(s.cfg) });
+    for (const name of producerSettingNames) expect(env).toHaveProperty(PRODUCER_SETTINGS[name].env);
+    const twin = twinProducerEnvironment(settings);
+    expect(twin).toMatchObject(env);
+  });
+
+  // The bench packages each handler as a CallbackFunction would (bench/lambda.ts), serializing what it captures.
+  test("the producer's settings survive Pulumi's closure serializer, which takes an object with a `default` key for an import", async () => {
+    const closure = await pulumi.runtime.serializeFunction(() => producerDefaults(), { serialize: () => true });
+    expect(closure.text).toContain('LOST_SALES_RATE');
   });
 }
