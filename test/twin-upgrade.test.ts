@@ -141,8 +141,8 @@ describe.each(releases.map((r) => [r.version] as const))("npm start on release %
   });
 
   it('upgrades it in place without --fresh: exit 0, and the books balance over the old windows and the new one', () => {
-    // On failure this shows the twin's refusal (stderr) beside its exit code.
-    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    // On failure this shows what the twin printed on stderr (a refusal, an error) beside its exit code.
+    expect([run.status, run.status === 0 ? 'ok' : run.stderr.trim()]).toEqual([0, 'ok']);
     const windows = before.rows.get(LEDGER)!.length + 1;
     expect(report.warehouseBooks).toMatchObject({ balanced: true, windows, unfinished: [] });
     expect(report.books?.balanced).toBe(true);
@@ -167,7 +167,9 @@ describe.each(releases.map((r) => [r.version] as const))("npm start on release %
   });
 
   it('keeps every row the release loaded, unchanged', async () => {
-    const loaded = before.relations.filter((r) => r.kind === 'table' && !isViewAnswer(r) && r.name !== MIGRATIONS_TABLE);
+    const loaded = before.relations.filter(
+      (r) => r.kind === 'table' && !isViewAnswer(r) && r.name !== MIGRATIONS_TABLE,
+    );
     expect(loaded.map((r) => r.name)).toEqual(
       expect.arrayContaining([...factTableDefs.map((t) => qualified(t.name)), LEDGER]),
     );
@@ -190,7 +192,8 @@ describe.each(releases.map((r) => [r.version] as const))("npm start on release %
     const trimmedDriver = await openPglite(trimmed);
     try {
       const from = timestampLiteral(new Date(report.settings.start));
-      for (const t of factTableDefs) await trimmedDriver.exec(`DELETE FROM ${qualified(t.name)} WHERE "timestamp" >= ${from}`);
+      for (const t of factTableDefs)
+        await trimmedDriver.exec(`DELETE FROM ${qualified(t.name)} WHERE "timestamp" >= ${from}`);
       for (const r of before.relations.filter((x) => factTableDefs.some((t) => qualified(t.name) === x.name)))
         expect([r.name, await rowsOf(trimmedDriver, r)]).toEqual([r.name, before.rows.get(r.name)]);
       await refreshViews(trimmedDriver, { full: true });
@@ -210,7 +213,9 @@ describe.each(releases.map((r) => [r.version] as const))("npm start on release %
     const incremental = await Promise.all(views.map((v) => rowsOf(driver, v)));
     await refreshViews(driver, { full: true });
     expect(await Promise.all(views.map((v) => rowsOf(driver, v)))).toEqual(incremental);
-    const [overall] = await driver.query<{ sale_lines: number }>(`SELECT sale_lines FROM ${qualified('v_revenue_overall')}`);
+    const [overall] = await driver.query<{ sale_lines: number }>(
+      `SELECT sale_lines FROM ${qualified('v_revenue_overall')}`,
+    );
     expect(overall.sale_lines).toBe(before.rows.get(qualified('sales_transactions'))!.length + report.rowsLoaded.sales);
   });
 });

@@ -97,7 +97,11 @@ export async function relationsOf(driver: SqlDriver): Promise<Relation[]> {
      WHERE n.nspname IN ('retail', 'twin', 'public') AND c.relkind IN ('r', 'p', 'v', 'm')
      GROUP BY 1, 2 ORDER BY 1`,
   );
-  return rows.map((r) => ({ name: r.name, kind: r.kind === 'v' || r.kind === 'm' ? 'view' : 'table', columns: r.columns }));
+  return rows.map((r) => ({
+    name: r.name,
+    kind: r.kind === 'v' || r.kind === 'm' ? 'view' : 'table',
+    columns: r.columns,
+  }));
 }
 
 export async function rowCount(driver: SqlDriver, relation: Relation): Promise<number> {
@@ -160,9 +164,13 @@ async function main(): Promise<void> {
     const { archive, record } = twinFixturePaths(version);
     mkdirSync(FIXTURE_DIR, { recursive: true });
     // Byte for byte as the twin left it; names sorted and owners zeroed, so the machine's users do not show.
-    execFileSync('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cJf', archive, '-C', dataDir, '.'], {
-      env: { ...process.env, XZ_OPT: '-9e -T1' },
-    });
+    execFileSync(
+      'tar',
+      ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cJf', archive, '-C', dataDir, '.'],
+      {
+        env: { ...process.env, XZ_OPT: '-9e -T1' },
+      },
+    );
     restoreTwinFixture(version, join(scratch, 'check'));
     const rows = await checkRows(join(scratch, 'check'));
     const fixture: TwinFixtureRecord = {
