@@ -141,9 +141,20 @@ function checkedOutRelease(version: string, checkout: string): string {
   return head;
 }
 
-/** The release's `npm start` (npm's variables of this process left out: npm sets its own). */
+/**
+ * This process's environment for a twin on the embedded emulator and PGlite: without npm's
+ * variables (npm sets its own) and without DATABASE_URL or AWS_ENDPOINT_URL, which would send the
+ * twin to a server instead of the data directory (a warehouse suite run against a server sets one).
+ */
+export function twinEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'DATABASE_URL' && k !== 'AWS_ENDPOINT_URL'),
+  );
+}
+
+/** The release's `npm start`, on PGlite in `dataDir`. */
 function runReleaseTwin(checkout: string, dataDir: string, scratch: string): void {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  const env = twinEnvironment();
   const args = ['start', '--', ...FIXTURE_RUN, '--data-dir', dataDir, '--dashboard', join(scratch, 'dashboard.html')];
   const run = spawnSync('npm', args, { cwd: checkout, env, stdio: 'inherit' });
   if (run.status !== 0) throw new Error(`the release's npm start exited ${run.status}`);
