@@ -45,6 +45,7 @@ module.exports.slowSuites = [
   'test/twin-interrupt.test.ts',
   'test/twin-kill.test.ts',
   'test/twin-postgres.test.ts',
+  'test/twin-upgrade.test.ts',
   'test/twin.test.ts',
   'test/user-errors.test.ts',
   'test/verify.test.ts',

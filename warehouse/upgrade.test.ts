@@ -1,7 +1,7 @@
 // Every frozen release upgrades to HEAD: its migrations applied as it shipped them, a season
 // of data loaded through the twin's loader, then HEAD's migrations. Nothing fails, no row is
 // lost, every view gives the same answers, and loads after the upgrade reach the views. In
-// PGlite, or on the Postgres server in DATABASE_URL (PostgreSQL 15 in CI's service); and the
+// PGlite, or on the Postgres server in DATABASE_URL (PostgreSQL 15: docs/WAREHOUSE.md); and the
 // Redshift dialect through the Data API driver against PGlite playing Redshift.
 import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../kernel/catalog';
