@@ -7,6 +7,7 @@
 import { SQSClient as Client, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessagePort } from 'node:worker_threads';
 import { perStream, type StreamName } from '../kernel/contracts';
+import { queueUrlVariables } from '../kernel/streamNaming';
 import type { GeneratorCatalog } from '../kernel/generator';
 import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../functions/producer';
 import { UsageMeter, type SqsApiUsage } from './usage';
@@ -111,8 +112,7 @@ export function producerEnvironment(data: ProducerWorkerData): Record<string, st
   const s = data.settings;
   return {
     ...endpointEnvironment(data),
-    SALES_QUEUE_URL: s.queueUrls.sales,
-    INVENTORY_QUEUE_URL: s.queueUrls.inventory,
+    ...queueUrlVariables(s.queueUrls),
     EVENTS_PER_MESSAGE: String(s.eventsPerMessage),
     MAX_MESSAGE_BYTES: String(s.maxMessageBytes),
     COMPRESSION: s.compression,
