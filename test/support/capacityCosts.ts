@@ -7,7 +7,7 @@ export const roundCosts: CapacityCosts = {
   consumerMsPerEvent: { sales: 0.05, inventory: 0.05 },
   consumerMsPerMessage: { sales: 10, inventory: 10 },
   eventsPerMessage: { sales: 10_000, inventory: 10_000 },
-  inventoryPerSaleLine: 1,
+  eventsPerSaleLine: { sales: 1, inventory: 1 },
   filesPerMessage: 1,
   producerHeapBytesPerSaleLine: 300,
 };
