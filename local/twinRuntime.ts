@@ -272,7 +272,7 @@ export class TwinRuntime {
    */
   private async eventSource(stream: StreamName): Promise<SqsEventSource> {
     const { s, queues, chaos, usage } = this;
-    const functionName = `${s.prefix}-${stream}-consumer`;
+    const functionName = streamNamings[stream].resources.consumer(s.prefix);
     const timeoutMs = this.consumerTimeoutSeconds * 1000;
     const consumerSqs = this.sqsClient();
     return new SqsEventSource({
