@@ -209,7 +209,7 @@ const KIND_BREAKS: Record<FieldKind, (value: unknown) => unknown> = {
 };
 
 /** A break of every field of a contract by its kind, and a field it does not have. */
-export function contractMutations(contract: Contract): Mutation[] {
+export function contractMutations(contract: Pick<Contract, 'columns' | 'fields'>): Mutation[] {
   return [
     ...contract.columns.map((field) => ({
       field,
