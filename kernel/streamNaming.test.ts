@@ -1,10 +1,10 @@
 import { factTables, streamNames, streams } from './contracts';
-import { andList, queueUrlVariables, streamNaming, streamNamings } from './streamNaming';
+import { andList, queueUrlVariables, streamNaming, streamNamings, type StreamNaming } from './streamNaming';
 import { producerSettingsFromEnv } from '../functions/producer';
 
 /** Every name of a stream, flat, for comparisons. */
-const flat = (stream: string, table: string) => {
-  const n = streamNaming(stream, table);
+const flat = (stream: string, table: string) => flatNames(streamNaming(stream, table));
+const flatNames = (n: StreamNaming<string>) => {
   return {
     queueUrlVariable: n.queueUrlVariable,
     consumerFunction: n.consumerFunction,
@@ -43,7 +43,7 @@ describe('per-stream names', () => {
       deadLetterQueue: 'streams-inventory-dlq',
       consumer: 'functions-inventory-consumer',
     });
-    for (const s of streamNames) expect(streamNamings[s]).toEqual(streamNaming(s, streams[s].contract.table));
+    for (const s of streamNames) expect(flatNames(streamNamings[s])).toEqual(flat(s, streams[s].contract.table));
   });
 
   test('a third stream gets names of its own, and no name of one stream is another stream’s', () => {
