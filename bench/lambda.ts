@@ -123,7 +123,9 @@ const LAMBDA_ENV: Record<string, string> = {
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_LAMBDA_FUNCTION_NAME: 'bench',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
-  ...queueUrlVariables(perStream((s) => `https://sqs.us-east-1.amazonaws.com/123456789012/${streamNamings[s].twinQueue}`)),
+  ...queueUrlVariables(
+    perStream((s) => `https://sqs.us-east-1.amazonaws.com/123456789012/${streamNamings[s].twinQueue}`),
+  ),
   LANDING_BUCKET: 'bench-landing',
   WORKGROUP_NAME: 'bench',
   DATABASE: 'sales',

@@ -214,7 +214,8 @@ export function modelCapacity(config: CapacityConfig, costs: CapacityCosts): Cap
 }
 
 /** `two consumers`: one per stream. */
-const consumersInWords = () => `${['no', 'one', 'two', 'three', 'four'][streamNames.length] ?? streamNames.length} consumers`;
+const consumersInWords = () =>
+  `${['no', 'one', 'two', 'three', 'four'][streamNames.length] ?? streamNames.length} consumers`;
 
 /** Warehouse rows (every stream's events) per sale line. */
 const rowsPerSaleLine = (costs: CapacityCosts) => streamTotal(costs.eventsPerSaleLine);
@@ -420,7 +421,12 @@ export function costsFromResults(
  */
 export function measuredCosts(): CapacityCosts {
   const { source: _source, ...costs } = reviewedCosts as CapacityCosts & { source: string };
-  const perStreamFigures = ['consumerMsPerEvent', 'consumerMsPerMessage', 'eventsPerMessage', 'eventsPerSaleLine'] as const;
+  const perStreamFigures = [
+    'consumerMsPerEvent',
+    'consumerMsPerMessage',
+    'eventsPerMessage',
+    'eventsPerSaleLine',
+  ] as const;
   const missing = perStreamFigures.flatMap((figure) =>
     streamNames.filter((s) => typeof costs[figure]?.[s] !== 'number').map((s) => `${figure}.${s}`),
   );

@@ -171,30 +171,35 @@ export class PipelineFunctions extends pulumi.ComponentResource {
   ): DeployedFunction & { mapping: aws.lambda.EventSourceMapping } {
     const c = args.consumer;
     const prefixes = landingPrefixes(stream);
-    const deployed = this.deploy(streamNamings[stream].resources.consumer(name), args, args.archives.consumers[stream], {
-      description: `Validates ${stream} chunks and writes them as CSV to the landing bucket.`,
-      memoryMb: c.memoryMb,
-      timeoutSeconds: c.timeoutSeconds,
-      environment: { LANDING_BUCKET: args.bucketName },
-      statements: [
-        // The three actions the SQS event source needs from the function's role.
-        {
-          Sid: 'ConsumeOwnQueue',
-          Effect: 'Allow',
-          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-          Resource: [args.streams[stream].queueArn],
-        },
-        {
-          Sid: 'WriteOwnPrefixes',
-          Effect: 'Allow',
-          Action: ['s3:PutObject'],
-          Resource: [
-            pulumi.interpolate`${args.bucketArn}/${prefixes.raw}*`,
-            pulumi.interpolate`${args.bucketArn}/${prefixes.rejected}*`,
-          ],
-        },
-      ],
-    });
+    const deployed = this.deploy(
+      streamNamings[stream].resources.consumer(name),
+      args,
+      args.archives.consumers[stream],
+      {
+        description: `Validates ${stream} chunks and writes them as CSV to the landing bucket.`,
+        memoryMb: c.memoryMb,
+        timeoutSeconds: c.timeoutSeconds,
+        environment: { LANDING_BUCKET: args.bucketName },
+        statements: [
+          // The three actions the SQS event source needs from the function's role.
+          {
+            Sid: 'ConsumeOwnQueue',
+            Effect: 'Allow',
+            Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+            Resource: [args.streams[stream].queueArn],
+          },
+          {
+            Sid: 'WriteOwnPrefixes',
+            Effect: 'Allow',
+            Action: ['s3:PutObject'],
+            Resource: [
+              pulumi.interpolate`${args.bucketArn}/${prefixes.raw}*`,
+              pulumi.interpolate`${args.bucketArn}/${prefixes.rejected}*`,
+            ],
+          },
+        ],
+      },
+    );
     const mapping = new aws.lambda.EventSourceMapping(
       `${name}-${stream}-mapping`,
       {

@@ -82,7 +82,7 @@ describe('per-stream names', () => {
       expect(() => streamNaming(bad, 'returns')).toThrow(/must be lowercase letters and digits/);
   });
 
-  test("the producer reads the queue variables the stack and the twin set (functions/producer.ts keeps its own rule)", () => {
+  test('the producer reads the queue variables the stack and the twin set (functions/producer.ts keeps its own rule)', () => {
     const urls = { sales: 'https://sqs/s', inventory: 'https://sqs/i' };
     expect(queueUrlVariables(urls)).toEqual({ SALES_QUEUE_URL: 'https://sqs/s', INVENTORY_QUEUE_URL: 'https://sqs/i' });
     expect(producerSettingsFromEnv(queueUrlVariables(urls)).queueUrls).toEqual(urls);

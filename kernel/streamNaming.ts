@@ -29,7 +29,9 @@ export interface StreamNaming<S extends string = StreamName> {
 /** The names of one stream whose fact table is `table`. */
 export function streamNaming<S extends string>(stream: S, table: string): StreamNaming<S> {
   if (!/^[a-z][a-z0-9]*$/.test(stream))
-    throw new Error(`stream name ${JSON.stringify(stream)} must be lowercase letters and digits, starting with a letter`);
+    throw new Error(
+      `stream name ${JSON.stringify(stream)} must be lowercase letters and digits, starting with a letter`,
+    );
   const consumerFunction = `${stream}Consumer` as const;
   return Object.freeze({
     stream,
