@@ -1,4 +1,4 @@
-import { factTables, streamNames, streams } from './contracts';
+import { factTables, perStream, streamNames, streams } from './contracts';
 import { andList, queueUrlVariables, streamNaming, streamNamings, type StreamNaming } from './streamNaming';
 import { producerSettingsFromEnv } from '../functions/producer';
 
@@ -83,8 +83,11 @@ describe('per-stream names', () => {
   });
 
   test('the producer reads the queue variables the stack and the twin set (functions/producer.ts keeps its own rule)', () => {
-    const urls = { sales: 'https://sqs/s', inventory: 'https://sqs/i' };
-    expect(queueUrlVariables(urls)).toEqual({ SALES_QUEUE_URL: 'https://sqs/s', INVENTORY_QUEUE_URL: 'https://sqs/i' });
+    const urls = perStream((s) => `https://sqs/${s}`);
+    expect(queueUrlVariables(urls)).toMatchObject({
+      SALES_QUEUE_URL: 'https://sqs/sales',
+      INVENTORY_QUEUE_URL: 'https://sqs/inventory',
+    });
     expect(producerSettingsFromEnv(queueUrlVariables(urls)).queueUrls).toEqual(urls);
   });
 
