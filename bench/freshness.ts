@@ -81,7 +81,7 @@ export type MeasuredCosts = Pick<
   // From a second run with small messages: what a message costs beyond its events.
   | 'consumerMsPerMessage'
   | 'eventsPerMessage'
-  | 'inventoryPerSaleLine'
+  | 'eventsPerSaleLine'
   | 'filesPerMessage'
 >;
 
@@ -102,7 +102,7 @@ export function costsOf(report: TwinReport, small: TwinReport): MeasuredCosts {
     consumerMsPerEvent: perEvent,
     consumerMsPerMessage: perStream(perMessage),
     eventsPerMessage: perStream((stream) => report.events[stream] / report.messages[stream]),
-    inventoryPerSaleLine: report.events.inventory / report.events.sales,
+    eventsPerSaleLine: perStream((stream) => report.events[stream] / report.events.sales),
     filesPerMessage: report.files.written / messages,
   };
 }
@@ -215,6 +215,39 @@ function freshnessEntries(config: StackConfig, { atPeak, over, fiveMinutes }: Fr
   };
 }
 
+/** One stream's capacity.<stream>_* figures (the sales stream's events per sale line are 1, the unit: not recorded). */
+function streamCapacityEntries(
+  stream: StreamName,
+  costs: MeasuredCosts,
+  small: TwinReport,
+  costNote: string,
+): BenchEntries {
+  const entries: BenchEntries = {
+    [`capacity.${stream}_consumer_ms_per_1k_events`]: {
+      value: round(costs.consumerMsPerEvent[stream] * 1000, 2),
+      unit: 'ms',
+      note: `${stream} consumer invocation time per 1,000 events (read, validate, CSV, S3 put), messages as packed. ${costNote}`,
+    },
+    [`capacity.${stream}_consumer_ms_per_message`]: {
+      value: round(costs.consumerMsPerMessage[stream], 2),
+      unit: 'ms',
+      note: `${stream} consumer time per message beyond its events (receive, delete, one S3 put), from a run of ${small.messages[stream].toLocaleString('en-US')} messages of ${SMALL_MESSAGE_EVENTS} events, less their events at the per-event cost. To the in-process emulator: real S3 and SQS calls take longer.`,
+    },
+    [`capacity.${stream}_events_per_message`]: {
+      value: round(costs.eventsPerMessage[stream]),
+      unit: 'events',
+      note: `${stream} events per SQS message as the prod stack packs them. ${costNote}`,
+    },
+  };
+  if (stream !== 'sales')
+    entries[`capacity.${stream}_per_sale_line`] = {
+      value: round(costs.eventsPerSaleLine[stream], 3),
+      unit: 'ratio',
+      note: `${stream} events per sale line. ${costNote}`,
+    };
+  return entries;
+}
+
 /** capacity.*: the per-invocation costs the capacity model scales, from the 10x run and the small-message run. */
 function capacityEntries({ over, small }: FreshnessRuns, heap: number): BenchEntries {
   const costs = costsOf(over.report, small.report);
@@ -225,41 +258,7 @@ function capacityEntries({ over, small }: FreshnessRuns, heap: number): BenchEnt
       unit: 'ms',
       note: `Producer invocation time per 1,000 sale lines (generate, pack, gzip, send both streams). ${costNote}`,
     },
-    'capacity.sales_consumer_ms_per_1k_events': {
-      value: round(costs.consumerMsPerEvent.sales * 1000, 2),
-      unit: 'ms',
-      note: `Sales consumer invocation time per 1,000 events (read, validate, CSV, S3 put), messages as packed. ${costNote}`,
-    },
-    'capacity.inventory_consumer_ms_per_1k_events': {
-      value: round(costs.consumerMsPerEvent.inventory * 1000, 2),
-      unit: 'ms',
-      note: `Inventory consumer invocation time per 1,000 events. ${costNote}`,
-    },
-    'capacity.sales_consumer_ms_per_message': {
-      value: round(costs.consumerMsPerMessage.sales, 2),
-      unit: 'ms',
-      note: `Sales consumer time per message beyond its events (receive, delete, one S3 put), from a run of ${small.report.messages.sales.toLocaleString('en-US')} messages of ${SMALL_MESSAGE_EVENTS} events, less their events at the per-event cost. To the in-process emulator: real S3 and SQS calls take longer.`,
-    },
-    'capacity.inventory_consumer_ms_per_message': {
-      value: round(costs.consumerMsPerMessage.inventory, 2),
-      unit: 'ms',
-      note: `Inventory consumer time per message beyond its events, measured as capacity.sales_consumer_ms_per_message.`,
-    },
-    'capacity.sales_events_per_message': {
-      value: round(costs.eventsPerMessage.sales),
-      unit: 'events',
-      note: `Sale lines per SQS message as the prod stack packs them. ${costNote}`,
-    },
-    'capacity.inventory_events_per_message': {
-      value: round(costs.eventsPerMessage.inventory),
-      unit: 'events',
-      note: `Inventory updates per SQS message as the prod stack packs them. ${costNote}`,
-    },
-    'capacity.inventory_per_sale_line': {
-      value: round(costs.inventoryPerSaleLine, 3),
-      unit: 'ratio',
-      note: `Inventory updates per sale line (one per line, plus restocks). ${costNote}`,
-    },
+    ...Object.assign({}, ...streamNames.map((stream) => streamCapacityEntries(stream, costs, small.report, costNote))),
     'capacity.files_per_message': {
       value: round(costs.filesPerMessage, 3),
       unit: 'ratio',

@@ -3,8 +3,9 @@ import type { CapacityCosts } from '../infra/capacity';
 import { parseStackConfig } from '../infra/config';
 import { budgetTable, freshnessBudget, proposals } from './freshnessBudget';
 import { roundCosts } from '../test/support/capacityCosts';
+import { perStream } from '../kernel/contracts';
 
-const costs: CapacityCosts = { ...roundCosts, consumerMsPerMessage: { sales: 20, inventory: 20 } };
+const costs: CapacityCosts = { ...roundCosts, consumerMsPerMessage: perStream(() => 20) };
 const config = (raw: Record<string, string>) => parseStackConfig(raw, { capacityCosts: null });
 
 it('budgets each hop: the window, the producer, the batching window, the consumer', () => {

@@ -39,7 +39,7 @@ export const BUDGET_SOURCES = {
 /** Messages one window sends on a stream at the peak. */
 function messagesPerWindow(config: StackConfig, costs: CapacityCosts, stream: StreamName): number {
   const lines = config.peakLinesPerMinute * config.windowMinutes;
-  const events = stream === 'sales' ? lines : lines * costs.inventoryPerSaleLine;
+  const events = lines * costs.eventsPerSaleLine[stream];
   const perMessage = config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage;
   return Math.max(1, Math.ceil(events / perMessage));
 }

@@ -98,7 +98,7 @@ export function alternativesSection(outDir: string, results: Record<string, Benc
   const prod = readStack('prod');
   const bills = compareAlternatives({
     comparison: costComparison(outDir),
-    inventoryPerSaleLine: costs.inventoryPerSaleLine,
+    inventoryPerSaleLine: costs.eventsPerSaleLine.inventory,
     eventJsonBytes: eventBytes,
     eventsPerFirehoseRecord: Math.floor((1000 * 1024) / eventBytes),
     firehoseBufferSeconds: 60,
@@ -113,7 +113,7 @@ export function alternativesSection(outDir: string, results: Record<string, Benc
   return [
     '### Against the alternatives',
     '',
-    `The same month (the load above) through each design. Ours and the original are the twin's counts priced above; Firehose and Kinesis are priced from the same sale lines, ${num(costs.inventoryPerSaleLine, 3)} inventory updates per sale line and ${num(eventBytes)} bytes per event as a JSON line (measured from the generator), with the same producer Lambda. The Redshift workgroup is not in these bills: every design keeps it loading or refreshing all sale day (prod's base ${prod.baseCapacity} RPU is ${usd(prod.baseCapacity * 0.375)} an hour), which is more than any ingest line here.`,
+    `The same month (the load above) through each design. Ours and the original are the twin's counts priced above; Firehose and Kinesis are priced from the same sale lines, ${num(costs.eventsPerSaleLine.inventory, 3)} inventory updates per sale line and ${num(eventBytes)} bytes per event as a JSON line (measured from the generator), with the same producer Lambda. The Redshift workgroup is not in these bills: every design keeps it loading or refreshing all sale day (prod's base ${prod.baseCapacity} RPU is ${usd(prod.baseCapacity * 0.375)} an hour), which is more than any ingest line here.`,
     '',
     `| part (a month) | ${bills.map((b) => b.design).join(' | ')} |`,
     `|---|${bills.map(() => '---:').join('|')}|`,

@@ -26,14 +26,15 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { buildCatalog } from '../kernel/catalog';
-import type { StreamName } from '../kernel/contracts';
+import { perStream, type StreamName } from '../kernel/contracts';
 import { generateWindow } from '../kernel/generator';
 import { packMessages } from '../kernel/packing';
 import { producerDefaults, producerSettingsEnvironment } from '../kernel/producerSettings';
 import type { Catalog } from '../kernel/catalog';
 import { createConsumerHandler } from '../functions/consumer';
 import { createProducerHandler } from '../functions/producer';
-import { functionNames, type FunctionName, type Migrations } from '../infra/lambdaPackaging';
+import { byConsumerFunction, functionNames, type FunctionName, type Migrations } from '../infra/lambdaPackaging';
+import { queueUrlVariables, streamNamings } from '../kernel/streamNaming';
 import { createMigratorHandler } from '../functions/migrator';
 import { named, type MockRun } from '../tools/mockGraph';
 import { buildArchives } from '../tools/shippedArchives';
@@ -70,8 +71,7 @@ export function callbackFactories(
   const rendered = JSON.stringify(migrations);
   return {
     producer: () => createProducerHandler(JSON.parse(generatorCatalog)),
-    salesConsumer: () => createConsumerHandler('sales', JSON.parse(dims)),
-    inventoryConsumer: () => createConsumerHandler('inventory', JSON.parse(dims)),
+    ...byConsumerFunction((stream) => () => createConsumerHandler(stream, JSON.parse(dims))),
     migrator: () => createMigratorHandler({ migrations: JSON.parse(rendered) }),
   };
 }
@@ -123,8 +123,9 @@ const LAMBDA_ENV: Record<string, string> = {
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_LAMBDA_FUNCTION_NAME: 'bench',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
-  SALES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/sales-transactions',
-  INVENTORY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/inventory-updates',
+  ...queueUrlVariables(
+    perStream((s) => `https://sqs.us-east-1.amazonaws.com/123456789012/${streamNamings[s].twinQueue}`),
+  ),
   LANDING_BUCKET: 'bench-landing',
   WORKGROUP_NAME: 'bench',
   DATABASE: 'sales',
@@ -234,18 +235,15 @@ async function firstInvocationSetup(graph: MockRun): Promise<{
         ...sdk,
         ...LAMBDA_ENV,
         ...producerSettingsEnvironment(producer),
-        SALES_QUEUE_URL: queues.sales.url,
-        INVENTORY_QUEUE_URL: queues.inventory.url,
+        ...queueUrlVariables(perStream((s) => queues[s].url)),
       },
-      salesConsumer: { ...sdk, ...LAMBDA_ENV, LANDING_BUCKET: bucket },
-      inventoryConsumer: { ...sdk, ...LAMBDA_ENV, LANDING_BUCKET: bucket },
+      ...byConsumerFunction(() => ({ ...sdk, ...LAMBDA_ENV, LANDING_BUCKET: bucket })),
       // The migrator lists the landing bucket (fauxqs) and runs statements through the local Data API.
       migrator: { ...sdk, ...LAMBDA_ENV, LANDING_BUCKET: bucket },
     },
     events: {
       producer: { start: '2026-11-27T06:00:00Z', count: 200 },
-      salesConsumer: chunk('sales'),
-      inventoryConsumer: chunk('inventory'),
+      ...byConsumerFunction(chunk),
       migrator: JSON.parse(invocation.inputs.input),
     },
     // Each migrator cold start applies the migrations to an empty warehouse: PGlite behind a local Data API

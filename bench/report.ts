@@ -3,6 +3,7 @@
 import * as echarts from 'echarts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { streamTotal } from '../kernel/contracts';
 import { BLACK_FRIDAY_LOAD, DEFAULT_ASSUMPTIONS, type DesignComparison, type MonthlyBill } from './cost/model';
 import { PRICES } from './cost/prices';
 import { costComparison } from './cost';
@@ -174,7 +175,7 @@ function costSection(outDir: string, results: Record<string, BenchResult>): stri
     redshift = `(prod stack config unreadable: ${(error as Error).message})`;
   }
   const twinRow = (r: TwinRunRecord) =>
-    `| ${r.design} | ${r.describe} | ${num(r.saleLines)} | ${num(r.inventoryUpdates)} | ${num(r.messages.sales + r.messages.inventory)} | ${num(r.files.written)} | ${Object.entries(
+    `| ${r.design} | ${r.describe} | ${num(r.saleLines)} | ${num(r.inventoryUpdates)} | ${num(streamTotal(r.messages))} | ${num(r.files.written)} | ${Object.entries(
       r.usage.sqs,
     )
       .map(([a, u]) => `${a} ${num(u.requests)} (${num(u.billingUnits)} units)`)

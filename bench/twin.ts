@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { streamNames } from '../kernel/contracts';
 import { configFromStackYaml, parseStackConfig, type StackConfig } from '../infra/config';
 import { runTwin, type TwinOptions, type TwinReport } from '../local/twin';
 import type { DesignRun } from './cost/model';
@@ -125,7 +126,7 @@ async function runDesign(settings: DesignSettings, size: Size, config: StackConf
       prefix: `bench-${settings.design}`,
       skipBooks: true,
     });
-    if (report.rowsLoaded.sales !== report.events.sales || report.rowsLoaded.inventory !== report.events.inventory) {
+    if (streamNames.some((s) => report.rowsLoaded[s] !== report.events[s])) {
       throw new Error(
         `twin ${settings.design}: loaded ${JSON.stringify(report.rowsLoaded)} rows of ${JSON.stringify(report.events)} events`,
       );

@@ -120,16 +120,10 @@ async function timeRefresh(
   perFile: number,
 ): Promise<{ incrementalMs: number; fullMs: number }> {
   const w = generateWindow(catalog, { start: '2026-11-28T00:00:00Z', minutes: 1, seed: 99, saleLines: perFile });
-  await driver.copyCsv(
-    qualified('sales_transactions'),
-    streams.sales.contract.columns,
-    encoder.encode(toCsv(streams.sales.contract, w.sales)),
-  );
-  await driver.copyCsv(
-    qualified('inventory_updates'),
-    streams.inventory.contract.columns,
-    encoder.encode(toCsv(streams.inventory.contract, w.inventory)),
-  );
+  for (const s of streamNames) {
+    const { contract } = streams[s];
+    await driver.copyCsv(qualified(contract.table), contract.columns, encoder.encode(toCsv(contract, w[s])));
+  }
   let t = performance.now();
   await refreshViews(driver);
   const incrementalMs = performance.now() - t;
@@ -270,7 +264,7 @@ async function loaderPhase(
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
   const raw = await freshWarehouse(catalog);
-  for (const t of ['sales_transactions', 'inventory_updates'])
+  for (const t of streamNames.map((s) => streams[s].contract.table))
     await raw.exec(`CREATE TABLE ${qualified('raw_' + t)} (LIKE ${qualified(t)} INCLUDING ALL)`);
   const driver = await freshWarehouse(catalog);
   try {

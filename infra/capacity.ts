@@ -3,7 +3,7 @@
 // (measured by `npm run bench -- --only freshness`, reviewed into infra/capacityCosts.json). Pure:
 // the costs come in as an argument; measuredCosts() gives the reviewed ones.
 import { LAMBDA_MAX_MEMORY_MB, LAMBDA_MAX_TIMEOUT_SECONDS } from '../kernel/awsLimits';
-import { perStream, streamNames, type StreamName } from '../kernel/contracts';
+import { perStream, streamNames, streamTotal, type StreamName } from '../kernel/contracts';
 import reviewedCosts from './capacityCosts.json';
 
 /**
@@ -33,7 +33,8 @@ export interface CapacityCosts {
   consumerMsPerMessage: Record<StreamName, number>;
   /** Events per SQS message when the producer fills messages ('fill'). */
   eventsPerMessage: Record<StreamName, number>;
-  inventoryPerSaleLine: number;
+  /** Events of each stream per sale line, the model's unit: 1 for sales by definition, measured for the others. */
+  eventsPerSaleLine: Record<StreamName, number>;
   filesPerMessage: number;
   producerHeapBytesPerSaleLine: number;
   /** When and where they were measured, for the printout. */
@@ -103,8 +104,9 @@ const eventsPerMessage = (
   costs: CapacityCosts,
   stream: StreamName,
 ) => (config.eventsPerMessage === 'fill' ? costs.eventsPerMessage[stream] : config.eventsPerMessage);
-const streamEventsPerLine = (costs: CapacityCosts, stream: StreamName) =>
-  stream === 'sales' ? 1 : costs.inventoryPerSaleLine;
+const streamEventsPerLine = (costs: CapacityCosts, stream: StreamName) => costs.eventsPerSaleLine[stream];
+/** The stream whose events are the model's unit, the sale line: one event per line, never measured. */
+const UNIT_STREAM: StreamName = 'sales';
 const fmt = (x: number) => (Number.isFinite(x) ? Math.floor(x).toLocaleString('en-US') : 'no bound');
 
 /** Producer run time (s) for one window at `peak` sale lines per minute (the whole window at the peak). */
@@ -188,11 +190,11 @@ export function modelCapacity(config: CapacityConfig, costs: CapacityCosts): Cap
       key: 'batchSize',
       message: `maxConcurrency x batchSize = ${inFlight} messages in flight exceeds the ~${L.sqsInFlightPerQueue} SQS allows a standard queue`,
     });
-  const functionsAtOnce = 2 * config.maxConcurrency + 1;
+  const functionsAtOnce = streamNames.length * config.maxConcurrency + 1;
   if (functionsAtOnce > L.lambdaAccountConcurrency)
     problems.push({
       key: 'maxConcurrency',
-      message: `two consumers at maxConcurrency ${config.maxConcurrency} plus the producer need ${functionsAtOnce} concurrent executions, over the default account quota of ${L.lambdaAccountConcurrency}`,
+      message: `${consumersInWords()} at maxConcurrency ${config.maxConcurrency} plus the producer need ${functionsAtOnce} concurrent executions, over the default account quota of ${L.lambdaAccountConcurrency}`,
     });
   // Each window ends its stream with a message of its own, so short windows mean more (smaller) files.
   const messagesPerWindow = streamNames.reduce(
@@ -211,8 +213,12 @@ export function modelCapacity(config: CapacityConfig, costs: CapacityCosts): Cap
   return { peak, windowMinutes: W, hops, first, headroom: first.maxPeak / peak, problems, warnings };
 }
 
-/** Warehouse rows (sale lines and their inventory updates) per sale line. */
-const rowsPerSaleLine = (costs: CapacityCosts) => 1 + costs.inventoryPerSaleLine;
+/** `two consumers`: one per stream. */
+const consumersInWords = () =>
+  `${['no', 'one', 'two', 'three', 'four'][streamNames.length] ?? streamNames.length} consumers`;
+
+/** Warehouse rows (every stream's events) per sale line. */
+const rowsPerSaleLine = (costs: CapacityCosts) => streamTotal(costs.eventsPerSaleLine);
 
 /** The warehouse's load rate at its base RPUs (the assumption in CAPACITY_LIMITS). */
 function warehouseHop(config: CapacityConfig, costs: CapacityCosts): HopCapacity {
@@ -363,7 +369,7 @@ function holdConsumers(plan: Plan): void {
     concurrency = concurrencyFor(next);
   }
   if (concurrency <= next.maxConcurrency) return;
-  const cap = Math.min(L.maxConcurrencyPerMapping, Math.floor((L.lambdaAccountConcurrency - 1) / 2));
+  const cap = Math.min(L.maxConcurrencyPerMapping, Math.floor((L.lambdaAccountConcurrency - 1) / streamNames.length));
   if (concurrency <= cap)
     plan.changes.push({
       key: 'maxConcurrency',
@@ -373,7 +379,7 @@ function holdConsumers(plan: Plan): void {
     });
   else
     plan.unreachable.push(
-      `consumers need maxConcurrency ${concurrency}, over ${cap} (the default account quota of ${L.lambdaAccountConcurrency} shared by two consumers): ask AWS for a higher quota`,
+      `consumers need maxConcurrency ${concurrency}, over ${cap} (the default account quota of ${L.lambdaAccountConcurrency} shared by ${consumersInWords()}): ask AWS for a higher quota`,
     );
 }
 
@@ -386,7 +392,7 @@ export function costsFromResults(
     consumerPer1k: perStream((s) => `capacity.${s}_consumer_ms_per_1k_events`),
     consumerPerMessage: perStream((s) => `capacity.${s}_consumer_ms_per_message`),
     eventsPerMessage: perStream((s) => `capacity.${s}_events_per_message`),
-    inventoryPerLine: 'capacity.inventory_per_sale_line',
+    perSaleLine: otherStreams((s) => `capacity.${s}_per_sale_line`),
     files: 'capacity.files_per_message',
     heap: 'capacity.producer_heap_bytes_per_sale_line',
   };
@@ -400,7 +406,7 @@ export function costsFromResults(
     consumerMsPerEvent: perStream((s) => v(names.consumerPer1k[s]) / 1000),
     consumerMsPerMessage: perStream((s) => v(names.consumerPerMessage[s])),
     eventsPerMessage: perStream((s) => v(names.eventsPerMessage[s])),
-    inventoryPerSaleLine: v(names.inventoryPerLine),
+    eventsPerSaleLine: perStream((s) => (s === UNIT_STREAM ? 1 : v(names.perSaleLine[s]!))),
     filesPerMessage: v(names.files),
     producerHeapBytesPerSaleLine: v(names.heap),
     measuredAt: results[names.producer].at,
@@ -415,5 +421,23 @@ export function costsFromResults(
  */
 export function measuredCosts(): CapacityCosts {
   const { source: _source, ...costs } = reviewedCosts as CapacityCosts & { source: string };
+  const perStreamFigures = [
+    'consumerMsPerEvent',
+    'consumerMsPerMessage',
+    'eventsPerMessage',
+    'eventsPerSaleLine',
+  ] as const;
+  const missing = perStreamFigures.flatMap((figure) =>
+    streamNames.filter((s) => typeof costs[figure]?.[s] !== 'number').map((s) => `${figure}.${s}`),
+  );
+  if (missing.length > 0)
+    throw new Error(
+      `infra/capacityCosts.json has no ${missing.join(', ')}: measure them (npm run bench -- --only freshness) and review the proposal into it`,
+    );
   return costs;
+}
+
+/** One value per stream besides the unit stream (sales), whose figures per sale line need no measuring. */
+function otherStreams<T>(make: (stream: StreamName) => T): Partial<Record<StreamName, T>> {
+  return Object.fromEntries(streamNames.filter((s) => s !== UNIT_STREAM).map((s) => [s, make(s)]));
 }

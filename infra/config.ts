@@ -25,6 +25,8 @@ import {
   type SaleSpec,
 } from '../kernel/calendar';
 import { DEFAULT_CATALOG_SEED } from '../kernel/catalog';
+import { streamNames, streams } from '../kernel/contracts';
+import { andList } from '../kernel/streamNaming';
 import { MAX_WINDOW_MINUTES } from '../kernel/generator';
 import { closest, Problems } from '../kernel/problems';
 import {
@@ -198,7 +200,11 @@ export const configFields = {
     90,
     "Retention of the warehouse's audit log groups (connection, user and user-activity logs the namespace exports; days).",
   ),
-  rawRetentionDays: field(int(1, 3650), 30, 'Days before landing files under sales/ and inventory/ expire.'),
+  rawRetentionDays: field(
+    int(1, 3650),
+    30,
+    `Days before landing files under ${andList(streamNames.map((s) => streams[s].prefix))} expire.`,
+  ),
   rejectedRetentionDays: field(int(1, 3650), 30, 'Days before files under rejected/ expire.'),
   forceDestroy: field(bool(), false, 'Let `pulumi destroy` delete a non-empty landing bucket.'),
   vpcCidr: field(

@@ -1,4 +1,4 @@
-// The producer and the two consumers: aws.lambda.Functions whose code is the esbuild
+// The producer and one consumer per stream: aws.lambda.Functions whose code is the esbuild
 // bundle of the handlers in functions/ (infra/lambdaPackaging.ts), each with its own
 // least-privilege role and log group, and the SQS event source mappings declared here
 // (Queue.onEvent cannot set ReportBatchItemFailures).
@@ -6,6 +6,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { perStream, streamNames, type StreamName } from '../kernel/contracts';
 import { producerSettingsEnvironment, type ProducerSettingValues } from '../kernel/producerSettings';
+import { queueUrlVariables, streamNamings } from '../kernel/streamNaming';
 import { logWriteStatement, serviceRole, type PolicyStatement } from './iam';
 import type { LambdaArchive } from './lambdaPackaging';
 import { landingPrefixes } from './landing';
@@ -121,8 +122,7 @@ export class PipelineFunctions extends pulumi.ComponentResource {
       memoryMb: p.memoryMb,
       timeoutSeconds: p.timeoutSeconds,
       environment: {
-        SALES_QUEUE_URL: args.streams.sales.queueUrl,
-        INVENTORY_QUEUE_URL: args.streams.inventory.queueUrl,
+        ...queueUrlVariables(perStream((s) => args.streams[s].queueUrl)),
         ...producerSettingsEnvironment(p),
       },
       statements: [
@@ -152,30 +152,35 @@ export class PipelineFunctions extends pulumi.ComponentResource {
   ): DeployedFunction & { mapping: aws.lambda.EventSourceMapping } {
     const c = args.consumer;
     const prefixes = landingPrefixes(stream);
-    const deployed = this.deploy(`${name}-${stream}-consumer`, args, args.archives.consumers[stream], {
-      description: `Validates ${stream} chunks and writes them as CSV to the landing bucket.`,
-      memoryMb: c.memoryMb,
-      timeoutSeconds: c.timeoutSeconds,
-      environment: { LANDING_BUCKET: args.bucketName },
-      statements: [
-        // The three actions the SQS event source needs from the function's role.
-        {
-          Sid: 'ConsumeOwnQueue',
-          Effect: 'Allow',
-          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-          Resource: [args.streams[stream].queueArn],
-        },
-        {
-          Sid: 'WriteOwnPrefixes',
-          Effect: 'Allow',
-          Action: ['s3:PutObject'],
-          Resource: [
-            pulumi.interpolate`${args.bucketArn}/${prefixes.raw}*`,
-            pulumi.interpolate`${args.bucketArn}/${prefixes.rejected}*`,
-          ],
-        },
-      ],
-    });
+    const deployed = this.deploy(
+      streamNamings[stream].resources.consumer(name),
+      args,
+      args.archives.consumers[stream],
+      {
+        description: `Validates ${stream} chunks and writes them as CSV to the landing bucket.`,
+        memoryMb: c.memoryMb,
+        timeoutSeconds: c.timeoutSeconds,
+        environment: { LANDING_BUCKET: args.bucketName },
+        statements: [
+          // The three actions the SQS event source needs from the function's role.
+          {
+            Sid: 'ConsumeOwnQueue',
+            Effect: 'Allow',
+            Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+            Resource: [args.streams[stream].queueArn],
+          },
+          {
+            Sid: 'WriteOwnPrefixes',
+            Effect: 'Allow',
+            Action: ['s3:PutObject'],
+            Resource: [
+              pulumi.interpolate`${args.bucketArn}/${prefixes.raw}*`,
+              pulumi.interpolate`${args.bucketArn}/${prefixes.rejected}*`,
+            ],
+          },
+        ],
+      },
+    );
     const mapping = new aws.lambda.EventSourceMapping(
       `${name}-${stream}-mapping`,
       {

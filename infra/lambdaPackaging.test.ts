@@ -7,6 +7,7 @@ import { buildMigrations } from '../warehouse/migrations';
 import {
   BUNDLE_FILE,
   bundleHandler,
+  byConsumerFunction,
   functionNames,
   HANDLER,
   handlerEntries,
@@ -37,8 +38,7 @@ async function contentsOf(code: pulumi.Input<pulumi.asset.Archive>): Promise<Rec
 
 const dataFiles: Record<FunctionName, string> = {
   producer: 'catalog.json',
-  salesConsumer: 'dims.json',
-  inventoryConsumer: 'dims.json',
+  ...byConsumerFunction(() => 'dims.json'),
   migrator: 'migrations.json',
 };
 const requiresOf = (text: string) => [...new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))];

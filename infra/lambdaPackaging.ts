@@ -11,11 +11,19 @@ import { builtinModules } from 'node:module';
 import { buildSync } from 'esbuild';
 import * as pulumi from '@pulumi/pulumi';
 import type { Catalog } from '../kernel/catalog';
-import type { StreamName } from '../kernel/contracts';
+import { perStream, streamNames, type StreamName } from '../kernel/contracts';
+import { streamNamings } from '../kernel/streamNaming';
 import type { createMigratorHandler } from '../functions/migrator';
 
-export const functionNames = ['producer', 'salesConsumer', 'inventoryConsumer', 'migrator'] as const;
-export type FunctionName = (typeof functionNames)[number];
+/** The function of each stream's consumer: `salesConsumer`, ... (kernel/streamNaming.ts). */
+export type ConsumerFunctionName = `${StreamName}Consumer`;
+export type FunctionName = 'producer' | ConsumerFunctionName | 'migrator';
+/** Every function the stack ships: the producer, one consumer per stream, the migrator. */
+export const functionNames: readonly FunctionName[] = [
+  'producer',
+  ...streamNames.map((s) => streamNamings[s].consumerFunction),
+  'migrator',
+];
 
 export type Migrations = Parameters<typeof createMigratorHandler>[0]['migrations'];
 
@@ -43,14 +51,22 @@ export interface LambdaArchive {
   handler: string;
 }
 
-/** All four archives, as the program builds them (the bench zips these). */
+/** Every archive, as the program builds them (the bench zips these). */
 export function lambdaArchives(args: LambdaArchivesArgs): Record<FunctionName, LambdaArchive> {
   return {
     producer: producerArchive(args.catalog, args.projectDir),
-    salesConsumer: consumerArchive('sales', args.catalog, args.projectDir),
-    inventoryConsumer: consumerArchive('inventory', args.catalog, args.projectDir),
+    ...byConsumerFunction((s) => consumerArchive(s, args.catalog, args.projectDir)),
     migrator: migratorArchive(args.migrations, args.projectDir),
   };
+}
+
+/** One value per consumer function, keyed by its name (`salesConsumer`, ...). */
+export function byConsumerFunction<T>(make: (stream: StreamName) => T): Record<ConsumerFunctionName, T> {
+  const values = perStream(make);
+  return Object.fromEntries(streamNames.map((s) => [streamNamings[s].consumerFunction, values[s]])) as Record<
+    ConsumerFunctionName,
+    T
+  >;
 }
 
 // Each entry reads its data beside index.js once per cold start (__dirname is /var/task).
@@ -64,8 +80,7 @@ function consumerEntry(stream: StreamName): string {
 /** The entry module of each function (source text; its imports resolve from the project root). */
 export const handlerEntries: Record<FunctionName, string> = {
   producer: `import { createProducerHandler } from './functions/producer';\nexport const handler = createProducerHandler(${readData('catalog.json')});\n`,
-  salesConsumer: consumerEntry('sales'),
-  inventoryConsumer: consumerEntry('inventory'),
+  ...byConsumerFunction(consumerEntry),
   migrator: `import { createMigratorHandler } from './functions/migrator';\nexport const handler = createMigratorHandler({ migrations: ${readData('migrations.json')} });\n`,
 };
 
@@ -79,7 +94,7 @@ export function producerArchive(catalog: Catalog, projectDir?: string): LambdaAr
 }
 
 export function consumerArchive(stream: StreamName, catalog: Catalog, projectDir?: string): LambdaArchive {
-  const name: FunctionName = `${stream}Consumer`;
+  const name: FunctionName = streamNamings[stream].consumerFunction;
   return archiveOf(bundleHandler(handlerEntries[name], projectDir), {
     'dims.json': { products: catalog.products, stores: catalog.stores },
   });

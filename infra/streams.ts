@@ -1,8 +1,9 @@
-// The two event streams: an SQS queue per stream, each with its dead-letter queue.
+// The event streams (kernel/contracts.ts): an SQS queue per stream, each with its dead-letter queue.
 // The bounds of every argument are the config schema's (infra/config.ts): not checked again here.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { perStream, type StreamName } from '../kernel/contracts';
+import { streamNamings } from '../kernel/streamNaming';
 
 export interface StreamsArgs {
   /** MaximumMessageSize of every queue: the producer packs each message up to this many bytes. */
@@ -37,8 +38,9 @@ export class Streams extends pulumi.ComponentResource {
 
   /** One stream's queue, its DLQ, and the policy that lets only that queue use the DLQ. */
   private declareStream(name: string, stream: StreamName, args: StreamsArgs): StreamQueues {
+    const names = streamNamings[stream].resources;
     const deadLetterQueue = new aws.sqs.Queue(
-      `${name}-${stream}-dlq`,
+      names.deadLetterQueue(name),
       {
         sqsManagedSseEnabled: true,
         messageRetentionSeconds: args.dlqRetentionSeconds,
@@ -47,7 +49,7 @@ export class Streams extends pulumi.ComponentResource {
       { parent: this },
     );
     const queue = new aws.sqs.Queue(
-      `${name}-${stream}`,
+      names.queue(name),
       {
         sqsManagedSseEnabled: true,
         maxMessageSize: args.maxMessageBytes,
@@ -62,7 +64,7 @@ export class Streams extends pulumi.ComponentResource {
     );
     // Only this stream's queue may use the DLQ; a redrive moves messages back to it.
     new aws.sqs.RedriveAllowPolicy(
-      `${name}-${stream}-dlq-allow`,
+      `${names.deadLetterQueue(name)}-allow`,
       {
         queueUrl: deadLetterQueue.url,
         redriveAllowPolicy: pulumi.jsonStringify({ redrivePermission: 'byQueue', sourceQueueArns: [queue.arn] }),

@@ -355,7 +355,12 @@ export const VERIFICATION_STORE: Store = Object.freeze({
   manager: 'npm run verify',
 });
 
-/** The two event streams, each carrying one fact contract. */
+/**
+ * The event streams, each carrying one fact contract: the one list the plumbing derives from.
+ * Every per-stream name (queue, DLQ, consumer, archive, environment variable, landing prefix,
+ * COPY JOB, alarm, access-matrix row: kernel/streamNaming.ts) and every "each stream" loop
+ * reads it. Adding a stream: docs/ARCHITECTURE.md, "Adding a stream".
+ */
 export const streams = {
   sales: { contract: saleLine, prefix: 'sales/' },
   inventory: { contract: inventoryUpdate, prefix: 'inventory/' },
@@ -368,7 +373,16 @@ export function perStream<T>(make: (stream: StreamName) => T): Record<StreamName
   return Object.fromEntries(streamNames.map((stream) => [stream, make(stream)])) as Record<StreamName, T>;
 }
 
+/** A count summed over the streams. */
+export function streamTotal(values: Readonly<Record<StreamName, number>>): number {
+  return streamNames.reduce((sum, s) => sum + values[s], 0);
+}
+
+/** The events of each stream, each typed by its stream's contract (what a generated window holds). */
+export type StreamEvents = { [S in StreamName]: RecordOf<(typeof streams)[S]['contract']>[] };
+
 export const dimensions = [product, store] as const;
+/** The fact tables, one per stream, in stream order (a test holds it to `streams`). */
 export const factTables = [saleLine, inventoryUpdate] as const;
 export const rejectedPrefix = 'rejected/';
 

@@ -1,7 +1,14 @@
 // Pure, deterministic generator of one window of Black Friday facts.
 // No AWS and no faker here: the catalog comes in as data and the facts come from a
 // small seeded PRNG, so a window is cheap to make and identical when made again.
-import { inventoryUpdate, type InventoryUpdate, type Product, type SaleLine, type Store } from './contracts';
+import {
+  inventoryUpdate,
+  type InventoryUpdate,
+  type Product,
+  type SaleLine,
+  type Store,
+  type StreamEvents,
+} from './contracts';
 import { windowTag } from './chunks';
 import { Problems } from './problems';
 import { isoSecond } from './time';
@@ -77,7 +84,8 @@ export interface WindowSpec {
   lostSalesRate?: number;
 }
 
-export interface GeneratedWindow {
+/** A window's events of every stream (StreamEvents: a stream added to the contracts must be generated here). */
+export interface GeneratedWindow extends StreamEvents {
   sales: SaleLine[];
   inventory: InventoryUpdate[];
   baskets: number;

@@ -12,7 +12,7 @@ import { SendMessageBatchCommand, SendMessageCommand, type Message, type SQSClie
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { chunkId } from '../kernel/chunks';
-import { streamNames, streams, type StreamName } from '../kernel/contracts';
+import { streamNames, streams, type Contract, type FieldKind, type StreamName } from '../kernel/contracts';
 import { encodeChunk } from '../kernel/packing';
 import { generateWindow, type GeneratedWindow, type GeneratorCatalog } from '../kernel/generator';
 import { Problems } from '../kernel/problems';
@@ -157,8 +157,14 @@ class ChaosFault extends Error {
   }
 }
 
-/** How each malformed event breaks its contract; the field is the one the consumer must name. */
-const MUTATIONS: Record<StreamName, { field: string; apply: (e: Record<string, unknown>) => void }[]> = {
+/** One way to break an event; the field is the one the consumer must name. */
+interface Mutation {
+  field: string;
+  apply: (e: Record<string, unknown>) => void;
+}
+
+/** How each malformed event breaks its contract, hand-picked per stream; a stream without its own list gets contractMutations. */
+const MUTATIONS: Partial<Record<StreamName, Mutation[]>> = {
   sales: [
     { field: 'quantity', apply: (e) => (e.quantity = 0) },
     { field: 'unit_price', apply: (e) => (e.unit_price = -4.5) },
@@ -191,11 +197,35 @@ const MUTATIONS: Record<StreamName, { field: string; apply: (e: Record<string, u
   ],
 };
 
-/** The real-shaped events a stream's malformed ones start from: sales lines, or the stock updates of sales. */
-const TEMPLATE_EVENTS: Record<StreamName, (w: GeneratedWindow) => Record<string, unknown>[]> = {
+/** A value of each field kind that every contract refuses, from the value it replaces. */
+const KIND_BREAKS: Record<FieldKind, (value: unknown) => unknown> = {
+  id: (v) => `${v}\u0000`,
+  ref: () => 'UNKNOWN0',
+  text: (v) => `${v}\u001b[31m`,
+  enum: () => 'not_a_value',
+  int: () => 2.5,
+  money: () => 0.001,
+  timestamp: () => 'yesterday',
+};
+
+/** A break of every field of a contract by its kind, and a field it does not have. */
+export function contractMutations(contract: Pick<Contract, 'columns' | 'fields'>): Mutation[] {
+  return [
+    ...contract.columns.map((field) => ({
+      field,
+      apply: (e: Record<string, unknown>) => (e[field] = KIND_BREAKS[contract.fields[field].kind](e[field])),
+    })),
+    { field: 'not_a_field', apply: (e) => (e.not_a_field = 1) },
+  ];
+}
+
+/** The real-shaped events a stream's malformed ones start from: sales lines, the stock updates of sales, or (other streams) all of its events. */
+const TEMPLATE_EVENTS: Partial<Record<StreamName, (w: GeneratedWindow) => Record<string, unknown>[]>> = {
   sales: (w) => w.sales as unknown as Record<string, unknown>[],
   inventory: (w) => w.inventory.filter((u) => u.reason === 'sale') as unknown as Record<string, unknown>[],
 };
+const templateEvents = (stream: StreamName, w: GeneratedWindow): Record<string, unknown>[] =>
+  TEMPLATE_EVENTS[stream]?.(w) ?? (w[stream] as unknown as Record<string, unknown>[]);
 
 /** Bodies no consumer can read: each one must end in its queue's DLQ. */
 const POISONS: { why: string; body: (stream: StreamName, n: number) => string }[] = [
@@ -294,7 +324,7 @@ export class Chaos {
         seed: (window.seed ^ this.options.seed ^ 0x0bad) >>> 0,
         saleLines: malformedCount,
       });
-      const source = TEMPLATE_EVENTS[stream](template);
+      const source = templateEvents(stream, template);
       const key = streams[stream].contract.key;
       const perChunk = 50;
       for (let first = 0; first < malformedCount; first += perChunk) {
@@ -303,7 +333,7 @@ export class Chaos {
         for (let index = 0; index < Math.min(perChunk, malformedCount - first); index++) {
           const event: Record<string, unknown> = { ...source[(first + index) % source.length] };
           event[key] = `X-${chunkId}-${index}`;
-          const mutations = MUTATIONS[stream];
+          const mutations = MUTATIONS[stream] ?? contractMutations(streams[stream].contract);
           const mutation = mutations[Math.floor(this.draw('mutation', chunkId, index) * mutations.length)];
           mutation.apply(event);
           events.push(JSON.stringify(event));

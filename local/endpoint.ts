@@ -4,7 +4,8 @@
 // landing bucket.
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { streamNames, type StreamName } from '../kernel/contracts';
+import { perStream, streamNames, type StreamName } from '../kernel/contracts';
+import { streamNamings } from '../kernel/streamNaming';
 
 export interface StreamQueues {
   url: string;
@@ -71,8 +72,8 @@ async function createQueue(
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
 }
 
-/** Queue names as the stack names them: `<prefix>-sales-transactions`, `<prefix>-inventory-updates`. */
-export const queueNames: Record<StreamName, string> = { sales: 'sales-transactions', inventory: 'inventory-updates' };
+/** The twin's queue of each stream, after its prefix: `sales-transactions`, `inventory-updates` (kernel/streamNaming.ts). */
+export const queueNames: Record<StreamName, string> = perStream((s) => streamNamings[s].twinQueue);
 
 export async function createStreamQueues(
   sqs: SQSClient,

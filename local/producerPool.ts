@@ -7,6 +7,7 @@
 import { SQSClient as Client, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MessagePort } from 'node:worker_threads';
 import { perStream, type StreamName } from '../kernel/contracts';
+import { queueUrlVariables } from '../kernel/streamNaming';
 import type { GeneratorCatalog } from '../kernel/generator';
 import { producerSettingsEnvironment, producerSettingValuesOf } from '../kernel/producerSettings';
 import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../functions/producer';
@@ -112,8 +113,7 @@ export function producerEnvironment(data: ProducerWorkerData): Record<string, st
   const s = data.settings;
   return {
     ...endpointEnvironment(data),
-    SALES_QUEUE_URL: s.queueUrls.sales,
-    INVENTORY_QUEUE_URL: s.queueUrls.inventory,
+    ...queueUrlVariables(s.queueUrls),
     ...producerSettingsEnvironment(producerSettingValuesOf(s)),
   };
 }

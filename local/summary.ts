@@ -1,5 +1,6 @@
 // What a twin run prints: the counts, the books and a few key metrics as small tables.
-import { streamNames, streams, type StreamName } from '../kernel/contracts';
+import { streamNames, streams, streamTotal, type StreamName } from '../kernel/contracts';
+import { andList } from '../kernel/streamNaming';
 import type { Books } from './books';
 import type { WarehouseBooks } from './warehouse';
 import type { TwinReport } from './twin';
@@ -10,10 +11,9 @@ const money = (v: string | number) =>
   '$' + Number(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const secs = (ms: number) => (ms / 1000).toFixed(1) + ' s';
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1) + ' MB';
-/** A count summed over the streams. */
-export function streamTotal(values: Record<StreamName, number>): number {
-  return streamNames.reduce((sum, s) => sum + values[s], 0);
-}
+/** `12 and 5`: a count per stream, in stream order. */
+const eachStream = (values: Record<StreamName, number>) => andList(streamNames.map((s) => n(values[s])));
+export { streamTotal };
 
 /** A plain text table; numbers align right. */
 export function textTable(headers: string[], rows: (string | number)[][]): string {
@@ -67,7 +67,7 @@ export function formatBooks(books: Books): string {
 /** The whole warehouse's books: every window ever produced, against the load log and the tables. */
 function formatWarehouseBooks(w: WarehouseBooks): string {
   const lines = [
-    `  ${n(w.windows)} window(s) produced ${n(w.produced.sales)} sales and ${n(w.produced.inventory)} inventory events; the load log says ${n(w.loadLog.sales)} and ${n(w.loadLog.inventory)} loaded; the tables hold ${n(w.tables.sales)} and ${n(w.tables.inventory)}`,
+    `  ${n(w.windows)} window(s) produced ${andList(streamNames.map((s) => `${n(w.produced[s])} ${s}`))} events; the load log says ${eachStream(w.loadLog)} loaded; the tables hold ${eachStream(w.tables)}`,
   ];
   lines.push(
     w.balanced

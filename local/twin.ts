@@ -6,7 +6,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { availableParallelism } from 'node:os';
 import { saleMorning, THANKSGIVING_TO_CYBER_MONDAY } from '../kernel/calendar';
-import { perStream, streamNames, type StreamName } from '../kernel/contracts';
+import { perStream, streamNames, streamTotal, type StreamName } from '../kernel/contracts';
 import { expectedSaleLines } from '../kernel/generator';
 import type { Compression } from '../kernel/packing';
 import { Problems } from '../kernel/problems';
@@ -593,9 +593,9 @@ async function settle(runtime: TwinRuntime, streamStarted: number): Promise<Omit
 /** What the producer invocations sent, summed over the run. */
 function totalsOf(results: readonly ProducerResult[]) {
   const totals = {
-    events: { sales: 0, inventory: 0 },
-    messages: { sales: 0, inventory: 0 },
-    messageBytes: { sales: 0, inventory: 0 },
+    events: perStream(() => 0),
+    messages: perStream(() => 0),
+    messageBytes: perStream(() => 0),
     lostSales: 0,
     baskets: 0,
   };
@@ -675,7 +675,7 @@ function reportOf(runtime: TwinRuntime, plan: RunPlan, found: Findings): TwinRep
   const { s, options, endpoint, warehouse, archives, chaos, loader } = runtime;
   const { streamed, settled, usage, books } = found;
   const totals = totalsOf(streamed.results);
-  const totalEvents = totals.events.sales + totals.events.inventory;
+  const totalEvents = streamTotal(totals.events);
   const counts = loader.counts;
   return {
     settings: {

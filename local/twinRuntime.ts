@@ -7,10 +7,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog, type Catalog } from '../kernel/catalog';
-import { knownIdsOf, perStream, streamNames, type StreamName } from '../kernel/contracts';
+import { knownIdsOf, perStream, streamNames, streamTotal, type StreamName } from '../kernel/contracts';
 import { producerSettingValuesOf } from '../kernel/producerSettings';
+import { streamNamings } from '../kernel/streamNaming';
 import type { ProducerSettings } from '../functions/producer';
-import type { FunctionName } from '../infra/lambdaPackaging';
 import { twinArchives, type TwinArchives } from './archives';
 import type { SentChunks } from './books';
 import { Chaos } from './chaos';
@@ -36,9 +36,6 @@ import { InvocationTimeout, loadExport } from './workerPool';
  * archives (which declare it): the stack's default consumerTimeoutSeconds (infra/config.ts).
  */
 const STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS = 60;
-
-/** Each stream's consumer function in the shipped archives. */
-const CONSUMER_FUNCTION: Record<StreamName, FunctionName> = { sales: 'salesConsumer', inventory: 'inventoryConsumer' };
 
 /** Events in a producer message, read from the envelope head without parsing the body. */
 function eventsInBody(body: string): number {
@@ -80,7 +77,7 @@ export class RunProgress {
   }
 
   windowProduced(index: number, events: Record<StreamName, number>): void {
-    this.state.produced += events.sales + events.inventory;
+    this.state.produced += streamTotal(events);
     this.estimatedLeft -= this.estimates[index];
     this.estimatedDone += this.estimates[index];
     this.updateExpected();
@@ -96,12 +93,12 @@ export class RunProgress {
   }
 
   loaded(counts: LoadCounts): void {
-    this.state.loaded = counts.rows.sales + counts.rows.inventory;
+    this.state.loaded = streamTotal(counts.rows);
   }
 
   private updateExpected(): void {
-    // Events per demanded line so far (a sale and its update, plus restocks, less lost sales); 2 until a window is in.
-    const ratio = this.estimatedDone > 0 ? this.state.produced / this.estimatedDone : 2;
+    // Events per demanded line so far (a sale and its update, plus restocks, less lost sales); one per stream until a window is in.
+    const ratio = this.estimatedDone > 0 ? this.state.produced / this.estimatedDone : streamNames.length;
     this.state.expected = Math.round(this.state.produced + ratio * this.estimatedLeft);
   }
 }
@@ -201,7 +198,7 @@ export class TwinRuntime {
     this.archives = s.functions === 'archives' ? await twinArchives() : undefined;
     this.consumerTimeoutSeconds =
       s.consumerTimeoutSeconds ??
-      this.archives?.timeoutSeconds(CONSUMER_FUNCTION.sales) ??
+      this.archives?.timeoutSeconds(streamNamings[streamNames[0]].consumerFunction) ??
       STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS;
     this.producers = await this.startProducers();
     this.chaosSqs = this.chaos ? this.sqsClient() : undefined;
@@ -271,7 +268,7 @@ export class TwinRuntime {
    */
   private async eventSource(stream: StreamName): Promise<SqsEventSource> {
     const { s, queues, chaos, usage } = this;
-    const functionName = `${s.prefix}-${stream}-consumer`;
+    const functionName = streamNamings[stream].resources.consumer(s.prefix);
     const timeoutMs = this.consumerTimeoutSeconds * 1000;
     const consumerSqs = this.sqsClient();
     return new SqsEventSource({
@@ -310,7 +307,7 @@ export class TwinRuntime {
       storeIds: catalog.stores.map((st) => st.store_id),
       chaos: this.options.chaos ? { options: this.options.chaos, maxReceiveCount: s.maxReceiveCount } : undefined,
       core: s.consumerCore,
-      archive: this.archives?.handler(CONSUMER_FUNCTION[stream]),
+      archive: this.archives?.handler(streamNamings[stream].consumerFunction),
     });
     this.closers.push(() => pool.close());
     return async (event) => {

@@ -79,8 +79,8 @@ export interface FailedFile {
   error: string;
 }
 
-/** One producer window the twin has started, from its ledger (twin.windows). */
-export interface WindowRecord {
+/** One producer window the twin has started, from its ledger (twin.windows); per stream, its events produced (once status is produced or loaded). */
+export interface WindowRecord extends Record<StreamName, number | null> {
   /** ISO-8601 start. */
   start: string;
   minutes: number;
@@ -89,9 +89,6 @@ export interface WindowRecord {
   generation: string;
   /** producing: started, maybe partly sent; produced: sent, maybe not all loaded; loaded: every event in the warehouse. */
   status: 'producing' | 'produced' | 'loaded';
-  /** Events produced (once status is produced or loaded). */
-  sales: number | null;
-  inventory: number | null;
 }
 
 /** What the warehouse holds over all runs: the ledger, the load log and the tables, which must agree window by window. */
@@ -174,9 +171,13 @@ function isoOfSql(t: Date | string): string {
 /** The ledger of producer windows: the twin's own schema, beside the warehouse's. */
 const LEDGER_SCHEMA = 'twin';
 const LEDGER = `${LEDGER_SCHEMA}.windows`;
+/** The ledger's column of a stream's events produced (`sales`, ...). */
+const LEDGER_COLUMNS = perStream((s) => quoteIdent(s));
 const LEDGER_DDL = [
   `CREATE SCHEMA IF NOT EXISTS ${LEDGER_SCHEMA}`,
-  `CREATE TABLE IF NOT EXISTS ${LEDGER} (window_start TIMESTAMP PRIMARY KEY, minutes INT NOT NULL, seed BIGINT NOT NULL, generation TEXT NOT NULL, status VARCHAR(16) NOT NULL, sales INT, inventory INT, recorded_at TIMESTAMP NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${LEDGER} (window_start TIMESTAMP PRIMARY KEY, minutes INT NOT NULL, seed BIGINT NOT NULL, generation TEXT NOT NULL, status VARCHAR(16) NOT NULL, recorded_at TIMESTAMP NOT NULL)`,
+  // A column per stream; a ledger made before a stream was added gets that stream's column on the next open.
+  ...streamNames.map((s) => `ALTER TABLE ${LEDGER} ADD COLUMN IF NOT EXISTS ${LEDGER_COLUMNS[s]} INT`),
 ];
 
 /** Advisory lock key of the twin on a shared Postgres server ('bfst'). */
@@ -648,23 +649,24 @@ async function loadedFiles(driver: SqlDriver): Promise<Set<string>> {
 }
 
 async function readLedger(driver: SqlDriver): Promise<WindowRecord[]> {
-  const rows = await driver.query<{
-    window_start: Date | string;
-    minutes: number;
-    seed: number | string;
-    generation: string;
-    status: WindowRecord['status'];
-    sales: number | null;
-    inventory: number | null;
-  }>(`SELECT window_start, minutes, seed, generation, status, sales, inventory FROM ${LEDGER} ORDER BY window_start`);
+  const rows = await driver.query<
+    {
+      window_start: Date | string;
+      minutes: number;
+      seed: number | string;
+      generation: string;
+      status: WindowRecord['status'];
+    } & Record<StreamName, number | null>
+  >(
+    `SELECT window_start, minutes, seed, generation, status, ${streamNames.map((s) => LEDGER_COLUMNS[s]).join(', ')} FROM ${LEDGER} ORDER BY window_start`,
+  );
   return rows.map((r) => ({
     start: isoOfSql(r.window_start),
     minutes: r.minutes,
     seed: Number(r.seed),
     generation: r.generation,
     status: r.status.trim() as WindowRecord['status'],
-    sales: r.sales,
-    inventory: r.inventory,
+    ...perStream((s) => r[s]),
   }));
 }
 
@@ -680,8 +682,8 @@ async function startWindow(
 
 async function windowProduced(driver: SqlDriver, start: string, events: Record<StreamName, number>): Promise<void> {
   await driver.query(
-    `UPDATE ${LEDGER} SET sales = $2, inventory = $3, status = CASE WHEN status = 'loaded' THEN status ELSE 'produced' END WHERE window_start = $1`,
-    [sqlTime(start), events.sales, events.inventory],
+    `UPDATE ${LEDGER} SET ${streamNames.map((s, i) => `${LEDGER_COLUMNS[s]} = $${i + 2}`).join(', ')}, status = CASE WHEN status = 'loaded' THEN status ELSE 'produced' END WHERE window_start = $1`,
+    [sqlTime(start), ...streamNames.map((s) => events[s])],
   );
 }
 
@@ -759,7 +761,7 @@ function windowProblems(
   const details: string[] = [];
   for (const w of ledger) {
     // Unfinished windows are reported as such; windows from before the ledger kept counts cannot be compared.
-    if (w.status !== 'loaded' || w.sales === null || w.inventory === null) continue;
+    if (w.status !== 'loaded' || streamNames.some((st) => w[st] === null)) continue;
     const rows = heldByTag.get(windowTag(w.start, w.seed))?.rows ?? perStream(() => 0);
     const off = streamNames.filter((st) => rows[st] !== w[st]);
     if (!off.length) continue;

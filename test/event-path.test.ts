@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { buildCatalog } from '../kernel/catalog';
-import { knownIdsOf, type StreamName } from '../kernel/contracts';
+import { knownIdsOf, perStream, type StreamName } from '../kernel/contracts';
 import { consumeBatch } from '../functions/consumer';
 import { parseCsv } from './support/csv';
 import { ProducerSendError, runProducer, type ProducerSettings } from '../functions/producer';
@@ -44,7 +44,7 @@ beforeEach(async () => {
 
 function settings(overrides: Partial<ProducerSettings> = {}): ProducerSettings {
   return {
-    queueUrls: { sales: queues.sales.url, inventory: queues.inventory.url },
+    queueUrls: perStream((s) => queues[s].url),
     eventsPerMessage: 'fill',
     maxMessageBytes: 262144,
     compression: 'gzip',

@@ -11,7 +11,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { buildCatalog } from '../kernel/catalog';
-import { knownIdsOf, type StreamName } from '../kernel/contracts';
+import { knownIdsOf, perStream, type StreamName } from '../kernel/contracts';
 import { consumeBatch } from '../functions/consumer';
 import { runProducer, type ProducerSettings } from '../functions/producer';
 import { toSqsRecord } from '../local/eventSource';
@@ -59,7 +59,7 @@ describe('replaying failed producer windows (twin)', () => {
   });
 
   const settings = (): ProducerSettings => ({
-    queueUrls: { sales: queues.sales.url, inventory: queues.inventory.url },
+    queueUrls: perStream((s) => queues[s].url),
     eventsPerMessage: 'fill',
     maxMessageBytes: 262144,
     compression: 'gzip',

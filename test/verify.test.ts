@@ -14,7 +14,8 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VERIFICATION_STORE, streamNames, type StreamName } from '../kernel/contracts';
+import { VERIFICATION_STORE, perStream, streamNames, type StreamName } from '../kernel/contracts';
+import { streamNamings } from '../kernel/streamNaming';
 import { startLambdaEndpoint, type LambdaEndpoint } from '../local/lambdaEndpoint';
 import { SqsEventSource } from '../local/eventSource';
 import type { BareFunction } from '../local/bareLambda';
@@ -66,11 +67,10 @@ describe('npm run verify against the emulators (dev stack)', () => {
     db = await PGlite.create({ loadDataDir: await blankDataDir() });
     fake = await startFakeRedshiftData(db, { pollsBeforeDone: 0, s3: em.s3 });
     const endpoints = { AWS_ENDPOINT_URL: em.endpoint.url };
-    const [producer, sales, inventory, migrator] = await Promise.all([
+    const [producer, migrator, ...consumerFns] = await Promise.all([
       stack.start('producer', endpoints),
-      stack.start('salesConsumer', endpoints),
-      stack.start('inventoryConsumer', endpoints),
       stack.start('migrator', { ...endpoints, AWS_ENDPOINT_URL_REDSHIFT_DATA: fake.endpoint }),
+      ...streamNames.map((s) => stack.start(streamNamings[s].consumerFunction, endpoints)),
     ]);
     // The deploy's migration, as the Invocation runs it; then the views are fresh.
     const invocation = named(stack.run, 'aws:lambda/invocation:Invocation', 'warehouse-migrate');
@@ -80,7 +80,7 @@ describe('npm run verify against the emulators (dev stack)', () => {
     const physical = (fn: keyof EmulatedStack['shipped']) =>
       named(stack.run, 'aws:lambda/function:Function', stack.shipped[fn].resourceName).state.name as string;
     lambda = await startLambdaEndpoint({ [physical('producer')]: producer, [physical('migrator')]: migrator });
-    const consumers: Record<StreamName, BareFunction> = { sales, inventory };
+    const consumers: Record<StreamName, BareFunction> = perStream((s) => consumerFns[streamNames.indexOf(s)]);
     // The consumers behind their event sources, for the whole file; a test may hold one (a stuck queue).
     draining = Promise.all(
       streamNames.map((stream) =>

@@ -5,6 +5,8 @@
 // with its path, aws:username, aws:userid, aws:MultiFactorAuthPresent, aws:SecureTransport).
 // The tables themselves live in tools/accessTables.ts; tests and docs/INFRA.md both use them.
 import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis } from '@cloud-copilot/iam-simulate';
+import { streamNames } from '../kernel/contracts';
+import { streamNamings } from '../kernel/streamNaming';
 import { QUICKSIGHT_SECRETS_ROLE } from '../infra/dashboardSecret';
 import { MOCK_ACCOUNT, ofType, type MockedResource, type MockRun } from './mockGraph';
 
@@ -54,8 +56,9 @@ const byName = (run: MockRun, type: string, name: string): MockedResource | unde
 /** Roles of the program by table key; a missing role is an error in the caller's table. */
 const ROLE_RESOURCES: Record<string, string> = {
   producer: 'functions-producer-role',
-  'sales-consumer': 'functions-sales-consumer-role',
-  'inventory-consumer': 'functions-inventory-consumer-role',
+  ...Object.fromEntries(
+    streamNames.map((s) => [streamNamings[s].consumerRole, `${streamNamings[s].resources.consumer('functions')}-role`]),
+  ),
   scheduler: 'schedule-role',
   copy: 'warehouse-copy-role',
   migrator: 'warehouse-migrator-role',
@@ -161,6 +164,26 @@ function resourcePolicyFor(run: MockRun, arn: string): PolicyDoc | undefined {
   return resourcePoliciesOf(run).find((p) => arn === p.arn || arn.startsWith(`${p.arn}/`))?.policy;
 }
 
+const Q = 'aws:sqs/queue:Queue';
+const FN = 'aws:lambda/function:Function';
+const LOGS = 'aws:cloudwatch/logGroup:LogGroup';
+
+/** Each stream's queue, DLQ, consumer and its log group, by placeholder ({salesQueue}, {salesDlq}, ...). */
+function streamTargets(arn: (type: string, name: string) => string): Record<string, string> {
+  return Object.fromEntries(
+    streamNames.flatMap((s) => {
+      const { placeholders, resources } = streamNamings[s];
+      const consumer = resources.consumer('functions');
+      return [
+        [placeholders.queue, arn(Q, resources.queue('streams'))],
+        [placeholders.deadLetterQueue, arn(Q, resources.deadLetterQueue('streams'))],
+        [placeholders.consumer, arn(FN, consumer)],
+        [placeholders.consumerLogs, arn(LOGS, `${consumer}-logs`)],
+      ];
+    }),
+  );
+}
+
 /** The stack's resources that rows name, by placeholder ({bucket}, {salesQueue}, ...). */
 export function targetsOf(run: MockRun, principal: Principal): Record<string, string> {
   const arn = (type: string, name: string) => {
@@ -168,9 +191,6 @@ export function targetsOf(run: MockRun, principal: Principal): Record<string, st
     if (!r) throw new Error(`access matrix: the stack has no ${type} named ${name}`);
     return r.state.arn as string;
   };
-  const Q = 'aws:sqs/queue:Queue';
-  const FN = 'aws:lambda/function:Function';
-  const LOGS = 'aws:cloudwatch/logGroup:LogGroup';
   const namespace = byName(run, 'aws:redshiftserverless/namespace:Namespace', 'warehouse-namespace')!;
   const otherUser = ofType(run, 'aws:iam/user:User').find((u) => u.state.arn !== principal.arn)!;
   return {
@@ -181,19 +201,13 @@ export function targetsOf(run: MockRun, principal: Principal): Record<string, st
     otherUser: otherUser.state.arn,
     otherUserName: otherUser.inputs.name,
     bucket: arn('aws:s3/bucket:Bucket', 'landing-bucket'),
-    salesQueue: arn(Q, 'streams-sales'),
-    inventoryQueue: arn(Q, 'streams-inventory'),
-    salesDlq: arn(Q, 'streams-sales-dlq'),
-    inventoryDlq: arn(Q, 'streams-inventory-dlq'),
+    ...streamTargets(arn),
     scheduleDlq: arn(Q, 'schedule-dlq'),
     producerFailures: arn(Q, 'functions-producer-failures'),
     loadCheckFailures: arn(Q, 'warehouse-load-check-failures'),
     producer: arn(FN, 'functions-producer'),
-    salesConsumer: arn(FN, 'functions-sales-consumer'),
-    inventoryConsumer: arn(FN, 'functions-inventory-consumer'),
     migrator: arn(FN, 'warehouse-migrator'),
     producerLogs: arn(LOGS, 'functions-producer-logs'),
-    salesConsumerLogs: arn(LOGS, 'functions-sales-consumer-logs'),
     migratorLogs: arn(LOGS, 'warehouse-migrator-logs'),
     workgroup: arn('aws:redshiftserverless/workgroup:Workgroup', 'warehouse-workgroup'),
     namespace: namespace.state.arn,

@@ -2,6 +2,8 @@
 // must be denied. Asserted for both stacks by test/program/access.*.test.ts (through an IAM
 // evaluator, see tools/accessMatrix.ts) and rendered into docs/INFRA.md by
 // `npm run docs:access`. {name} placeholders are resources of the stack (targetsOf).
+import { rejectedPrefix, streamNames, streams, type StreamName } from '../kernel/contracts';
+import { streamNamings } from '../kernel/streamNaming';
 import type { Row } from './accessMatrix';
 
 const allow = (action: string, on: string, more: Omit<Row, 'expect' | 'action' | 'on'> = {}): Row => ({
@@ -21,10 +23,15 @@ const plainHttp = { tls: false };
 const ownStatement = { context: { 'redshift-data:statement-owner-iam-userid': '{userId}' } };
 const othersStatement = { context: { 'redshift-data:statement-owner-iam-userid': 'AIDAOTHERPERSON00000' } };
 
-const SALES_FILE = '{bucket}/sales/dt=2026-11-27/hour=10/chunk.csv';
-const INVENTORY_FILE = '{bucket}/inventory/dt=2026-11-27/hour=10/chunk.csv';
-const REJECTED_SALES = '{bucket}/rejected/sales/dt=2026-11-27/hour=10/chunk.jsonl';
-const REJECTED_INVENTORY = '{bucket}/rejected/inventory/dt=2026-11-27/hour=10/chunk.jsonl';
+/** A landing file of a stream, and a file of its rejected events. */
+const streamFile = (s: StreamName) => `{bucket}/${streams[s].prefix}dt=2026-11-27/hour=10/chunk.csv`;
+const rejectedFile = (s: StreamName) => `{bucket}/${rejectedPrefix}${s}/dt=2026-11-27/hour=10/chunk.jsonl`;
+/** `{salesQueue}`, `{salesConsumerLogs}`, ...: a stream's resources in the rows. */
+const placeholder = (s: StreamName, of: keyof (typeof streamNamings)[StreamName]['placeholders']) =>
+  `{${streamNamings[s].placeholders[of]}}`;
+// The people's and the other services' rows show one stream's files as the example.
+const SALES_FILE = streamFile('sales');
+const REJECTED_SALES = rejectedFile('sales');
 const OWN_MFA = 'arn:aws:iam::{account}:mfa/{self}';
 const INTEGRATION = {
   'aws:SourceArn': 'arn:aws:redshift:{region}:{account}:integration:0000-landing',
@@ -48,6 +55,30 @@ const enrolWithoutMfa: Row[] = [
   deny('iam:DeleteVirtualMFADevice', 'arn:aws:iam::{account}:mfa/{otherUserName}', noMfa),
   deny('cloudwatch:GetDashboard', '{dashboard}', noMfa),
 ];
+
+/** A stream's consumer: its own queue and prefixes, nothing of another stream's. */
+function consumerRows(s: StreamName): Row[] {
+  const queue = placeholder(s, 'queue');
+  const others = streamNames.filter((o) => o !== s);
+  return [
+    allow('sqs:ReceiveMessage', queue),
+    allow('sqs:DeleteMessage', queue),
+    allow('sqs:GetQueueAttributes', queue),
+    ...others.flatMap((o) => [
+      deny('sqs:ReceiveMessage', placeholder(o, 'queue')),
+      deny('sqs:DeleteMessage', placeholder(o, 'queue')),
+    ]),
+    deny('sqs:SendMessage', queue),
+    allow('s3:PutObject', streamFile(s)),
+    allow('s3:PutObject', rejectedFile(s)),
+    ...others.flatMap((o) => [deny('s3:PutObject', streamFile(o)), deny('s3:PutObject', rejectedFile(o))]),
+    deny('s3:PutObject', '{bucket}/chunk.csv'),
+    deny('s3:GetObject', streamFile(s)),
+    deny('s3:PutObject', streamFile(s), plainHttp),
+    allow('logs:PutLogEvents', `${placeholder(s, 'consumerLogs')}:log-stream:2026/11/27/[$LATEST]abc`),
+    deny('logs:PutLogEvents', '{producerLogs}:log-stream:2026/11/27/[$LATEST]abc'),
+  ];
+}
 
 export const accessTables: Record<string, Row[]> = {
   engineer: [
@@ -116,37 +147,9 @@ export const accessTables: Record<string, Row[]> = {
     deny('sqs:ReceiveMessage', '{salesDlq}'),
     deny('logs:FilterLogEvents', '{producerLogs}:*'),
   ],
-  'sales-consumer': [
-    allow('sqs:ReceiveMessage', '{salesQueue}'),
-    allow('sqs:DeleteMessage', '{salesQueue}'),
-    allow('sqs:GetQueueAttributes', '{salesQueue}'),
-    deny('sqs:ReceiveMessage', '{inventoryQueue}'),
-    deny('sqs:DeleteMessage', '{inventoryQueue}'),
-    deny('sqs:SendMessage', '{salesQueue}'),
-    allow('s3:PutObject', SALES_FILE),
-    allow('s3:PutObject', REJECTED_SALES),
-    deny('s3:PutObject', INVENTORY_FILE),
-    deny('s3:PutObject', REJECTED_INVENTORY),
-    deny('s3:PutObject', '{bucket}/chunk.csv'),
-    deny('s3:GetObject', SALES_FILE),
-    deny('s3:PutObject', SALES_FILE, plainHttp),
-    allow('logs:PutLogEvents', '{salesConsumerLogs}:log-stream:2026/11/27/[$LATEST]abc'),
-    deny('logs:PutLogEvents', '{producerLogs}:log-stream:2026/11/27/[$LATEST]abc'),
-  ],
-  'inventory-consumer': [
-    allow('sqs:ReceiveMessage', '{inventoryQueue}'),
-    allow('sqs:DeleteMessage', '{inventoryQueue}'),
-    deny('sqs:ReceiveMessage', '{salesQueue}'),
-    deny('sqs:DeleteMessage', '{salesQueue}'),
-    allow('s3:PutObject', INVENTORY_FILE),
-    allow('s3:PutObject', REJECTED_INVENTORY),
-    deny('s3:PutObject', SALES_FILE),
-    deny('s3:PutObject', REJECTED_SALES),
-    deny('s3:PutObject', INVENTORY_FILE, plainHttp),
-  ],
+  ...Object.fromEntries(streamNames.map((s) => [streamNamings[s].consumerRole, consumerRows(s)])),
   producer: [
-    allow('sqs:SendMessage', '{salesQueue}'),
-    allow('sqs:SendMessage', '{inventoryQueue}'),
+    ...streamNames.map((s) => allow('sqs:SendMessage', placeholder(s, 'queue'))),
     deny('sqs:SendMessage', '{salesDlq}'),
     deny('sqs:SendMessage', '{scheduleDlq}'),
     deny('sqs:ReceiveMessage', '{salesQueue}'),
@@ -165,8 +168,7 @@ export const accessTables: Record<string, Row[]> = {
     deny('sqs:SendMessage', '{salesDlq}'),
   ],
   copy: [
-    allow('s3:GetObject', SALES_FILE),
-    allow('s3:GetObject', INVENTORY_FILE),
+    ...streamNames.map((s) => allow('s3:GetObject', streamFile(s))),
     allow('s3:ListBucket', '{bucket}', { context: { 's3:prefix': 'sales/dt=2026-11-27/' } }),
     deny('s3:ListBucket', '{bucket}', { context: { 's3:prefix': 'rejected/' } }),
     deny('s3:GetObject', REJECTED_SALES),
@@ -231,8 +233,7 @@ export const accessTitles: Record<string, string> = {
   engineer: 'engineer (IAM user in the engineers group)',
   analyst: 'analyst (IAM user in the analysts group)',
   viewer: 'viewer (IAM user in the viewers group)',
-  'sales-consumer': 'sales consumer role',
-  'inventory-consumer': 'inventory consumer role',
+  ...Object.fromEntries(streamNames.map((s) => [streamNamings[s].consumerRole, `${s} consumer role`])),
   producer: 'producer role',
   scheduler: 'scheduler role',
   copy: 'COPY role (Redshift auto-copy)',

@@ -10,14 +10,14 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { functionNames, type FunctionName } from '../infra/lambdaPackaging';
+import { streamNamings } from '../kernel/streamNaming';
+import { byConsumerFunction, functionNames, type FunctionName } from '../infra/lambdaPackaging';
 import { named, runUnderMocks, stackConfigUnderTest, type MockRun } from './mockGraph';
 
-/** The Pulumi resource name of each function in the program. */
+/** The Pulumi resource name of each function in the program (infra/pipeline.ts names the components). */
 const functionResources: Record<FunctionName, string> = {
   producer: 'functions-producer',
-  salesConsumer: 'functions-sales-consumer',
-  inventoryConsumer: 'functions-inventory-consumer',
+  ...byConsumerFunction((s) => streamNamings[s].resources.consumer('functions')),
   migrator: 'warehouse-migrator',
 };
 
@@ -38,7 +38,7 @@ export interface ShippedFunction {
   entries: Record<string, ArchiveEntry>;
 }
 
-/** Reads the four functions' archives out of a program run. */
+/** Reads every function's archive out of a program run. */
 async function shippedFunctions(run: MockRun): Promise<Record<FunctionName, ShippedFunction>> {
   const out = {} as Record<FunctionName, ShippedFunction>;
   for (const name of functionNames) {

@@ -4,6 +4,7 @@
 // API's statement reads) use `*`, the statement reads tied to the caller's own statements.
 // The database side: the identity signs in through the Data API with GetCredentials and its
 // principal tag RedshiftDbRoles=bfstream_engineer gives it the engineer's reads (docs/INFRA.md).
+import { perStream } from '../kernel/contracts';
 import type { PolicyDoc } from './accessMatrix';
 import type { DeployedStack } from './verifyOutputs';
 
@@ -91,14 +92,8 @@ export function verifyPolicy(stack: DeployedStack): PolicyDoc {
 /** A stack of placeholders (`<account>`, `<producer function>`, ...): the policy as docs/INFRA.md shows it. */
 export const PLACEHOLDER_STACK: DeployedStack = {
   region: '<region>',
-  queueUrls: {
-    sales: 'https://sqs.<region>.amazonaws.com/<account>/<sales queue>',
-    inventory: 'https://sqs.<region>.amazonaws.com/<account>/<inventory queue>',
-  },
-  deadLetterQueueUrls: {
-    sales: 'https://sqs.<region>.amazonaws.com/<account>/<sales dead-letter queue>',
-    inventory: 'https://sqs.<region>.amazonaws.com/<account>/<inventory dead-letter queue>',
-  },
+  queueUrls: perStream((s) => `https://sqs.<region>.amazonaws.com/<account>/<${s} queue>`),
+  deadLetterQueueUrls: perStream((s) => `https://sqs.<region>.amazonaws.com/<account>/<${s} dead-letter queue>`),
   landingBucket: '<landing bucket>',
   workgroupName: '<workgroup name>',
   workgroupArn: 'arn:aws:redshift-serverless:<region>:<account>:workgroup/<workgroup id>',

@@ -20,7 +20,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCatalog, type Catalog } from '../../kernel/catalog';
-import { knownIdsOf, streamNames, streams, type StreamName } from '../../kernel/contracts';
+import { knownIdsOf, perStream, streamNames, streams, type StreamName } from '../../kernel/contracts';
+import { streamNamings } from '../../kernel/streamNaming';
 import { consumeBatch } from '../../functions/consumer';
 import { generateWindow } from '../../kernel/generator';
 import { resolveWindow, type ProducerResult } from '../../functions/producer';
@@ -43,10 +44,9 @@ import { emulateStack, type EmulatedStack } from './emulatedStack';
 import { malformedCorpus } from './malformedCorpus';
 
 const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
-const consumerOf: Record<StreamName, 'salesConsumer' | 'inventoryConsumer'> = {
-  sales: 'salesConsumer',
-  inventory: 'inventoryConsumer',
-};
+const consumerOf = perStream((s) => streamNamings[s].consumerFunction);
+/** The functions the pipeline runs: the producer and every consumer. */
+const pipelineFunctions = functionNames.filter((n): n is Exclude<FunctionName, 'migrator'> => n !== 'migrator');
 
 export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): void {
   describe(`the ${stack} stack's Lambda archives, run as Lambda runs them`, () => {
@@ -71,12 +71,10 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
       stackOnEmulator = await emulateStack(stack, em, `archives-${stack}-`);
       ({ run, shipped, archivesDir, bucket } = stackOnEmulator);
       Object.assign(queues, stackOnEmulator.queues);
-      const [producer, sales, inventory] = await Promise.all(
-        (['producer', 'salesConsumer', 'inventoryConsumer'] as const).map((name) =>
-          stackOnEmulator.start(name, { AWS_ENDPOINT_URL: em.endpoint.url }),
-        ),
+      const started = await Promise.all(
+        pipelineFunctions.map((name) => stackOnEmulator.start(name, { AWS_ENDPOINT_URL: em.endpoint.url })),
       );
-      Object.assign(fns, { producer, salesConsumer: sales, inventoryConsumer: inventory });
+      pipelineFunctions.forEach((name, i) => (fns[name] = started[i]));
     }, 120_000);
 
     afterAll(async () => {
@@ -102,7 +100,7 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
     });
 
     test("each function runs on its runtime's own Node major, not the Node that runs the tests", () => {
-      for (const name of ['producer', 'salesConsumer', 'inventoryConsumer'] as const) {
+      for (const name of pipelineFunctions) {
         const major = lambdaNodeMajor(shipped[name].runtime as LambdaNodeRuntime);
         expect([name, fns[name].nodeVersion.split('.')[0]]).toEqual([name, `v${major}`]);
       }
@@ -128,11 +126,11 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
         { products: catalog.products, stores: catalog.stores },
         { start: window.start, minutes: window.minutes, seed: window.seed, peakLinesPerMinute: cfg.peakLinesPerMinute },
       );
-      expect(result.events).toEqual({ sales: fromSource.sales.length, inventory: fromSource.inventory.length });
+      expect(result.events).toEqual(perStream((s) => fromSource[s].length));
       expect(result.events.sales).toBeGreaterThan(100);
 
       // Each consumer archive behind its mapping's event source: batch size and partial batch responses as declared.
-      const sent: Record<StreamName, Map<string, Record<string, unknown>>> = { sales: new Map(), inventory: new Map() };
+      const sent = perStream(() => new Map<string, Record<string, unknown>>());
       await Promise.all(
         streamNames.map(async (stream) => {
           const mapping = named(run, 'aws:lambda/eventSourceMapping:EventSourceMapping', `functions-${stream}-mapping`);
