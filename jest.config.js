@@ -5,7 +5,9 @@ const { satisfies } = require('semver');
 const { engines } = require('./package.json');
 /* eslint-enable @typescript-eslint/no-require-imports */
 if (!satisfies(process.version, engines.node))
-  throw new Error(`jest runs on Node.js ${process.version}; package.json engines require ${engines.node}: run it through npm (npm test, npx jest)`);
+  throw new Error(
+    `jest runs on Node.js ${process.version}; package.json engines require ${engines.node}: run it through npm (npm test, npx jest)`,
+  );
 // Handlers log JSON through Powertools (the migrator's applied/skipped lines, say); tests assert
 // on results, not on logs, so keep the output to failures. Set POWERTOOLS_LOG_LEVEL to see them.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
