@@ -47,6 +47,7 @@ import { median } from './generator';
 import type { BenchEntries, SectionOptions } from './sections';
 import { zip, type ZipEntry } from './zip';
 import { SQS_DEFAULT_MESSAGE_BYTES } from '../kernel/awsLimits';
+import { optionalDependencies } from '../package.json';
 
 const PROJECT_DIR = join(__dirname, '..');
 
@@ -88,7 +89,10 @@ export async function packageFunction(
     allowSecrets: true,
   });
   const options = { ...(codePathOptions ?? {}) };
-  options.extraExcludePackages = [...(options.extraExcludePackages ?? []), 'aws-sdk'];
+  // computeCodePaths counts optionalDependencies as dependencies (normalize-package-data): leave out
+  // the Node builds package.json installs for the npm scripts (189 MB), which no handler needs.
+  const tooling = Object.keys(optionalDependencies);
+  options.extraExcludePackages = [...(options.extraExcludePackages ?? []), 'aws-sdk', ...tooling];
   const previous = process.cwd();
   process.chdir(PROJECT_DIR); // computeCodePaths reads package.json and node_modules from the working directory
   let paths: Map<string, pulumi.asset.Asset | pulumi.asset.Archive>;
