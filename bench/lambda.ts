@@ -12,6 +12,7 @@
 // archive's files and nothing else; @aws-sdk/* resolves through NODE_PATH, as the
 // Lambda runtime provides it. The first invocation follows in the same process.
 import * as pulumi from '@pulumi/pulumi';
+import { optionalDependencies } from '../package.json';
 import { spawnSync } from 'node:child_process';
 import {
   mkdirSync,
@@ -47,7 +48,6 @@ import { median } from './generator';
 import type { BenchEntries, SectionOptions } from './sections';
 import { zip, type ZipEntry } from './zip';
 import { SQS_DEFAULT_MESSAGE_BYTES } from '../kernel/awsLimits';
-import { optionalDependencies } from '../package.json';
 
 const PROJECT_DIR = join(__dirname, '..');
 
