@@ -1,6 +1,13 @@
-// The AWS SDK warns once per process that releases after January 2027 need Node 22;
-// the README says so, and the warning would otherwise fill every test's output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// The tests run on the Node npm's scripts get (README, "Node.js and npm ci"): on Linux the Node 24 that
+// npm ci installed. `node_modules/.bin/jest` typed in a shell takes the shell's node instead.
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS config, as jest loads it */
+const { satisfies } = require('semver');
+const { engines } = require('./package.json');
+/* eslint-enable @typescript-eslint/no-require-imports */
+if (!satisfies(process.version, engines.node))
+  throw new Error(
+    `jest runs on Node.js ${process.version}; package.json engines require ${engines.node}: run it through npm (npm test, npx jest)`,
+  );
 // Handlers log JSON through Powertools (the migrator's applied/skipped lines, say); tests assert
 // on results, not on logs, so keep the output to failures. Set POWERTOOLS_LOG_LEVEL to see them.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

@@ -12,6 +12,7 @@
 // archive's files and nothing else; @aws-sdk/* resolves through NODE_PATH, as the
 // Lambda runtime provides it. The first invocation follows in the same process.
 import * as pulumi from '@pulumi/pulumi';
+import { optionalDependencies } from '../package.json';
 import { spawnSync } from 'node:child_process';
 import {
   mkdirSync,
@@ -88,7 +89,10 @@ export async function packageFunction(
     allowSecrets: true,
   });
   const options = { ...(codePathOptions ?? {}) };
-  options.extraExcludePackages = [...(options.extraExcludePackages ?? []), 'aws-sdk'];
+  // computeCodePaths counts optionalDependencies as dependencies (normalize-package-data): leave out
+  // the Node builds package.json installs for the npm scripts (189 MB), which no handler needs.
+  const tooling = Object.keys(optionalDependencies);
+  options.extraExcludePackages = [...(options.extraExcludePackages ?? []), 'aws-sdk', ...tooling];
   const previous = process.cwd();
   process.chdir(PROJECT_DIR); // computeCodePaths reads package.json and node_modules from the working directory
   let paths: Map<string, pulumi.asset.Asset | pulumi.asset.Archive>;

@@ -21,9 +21,6 @@ import { runCapacityBench } from './capacity';
 import { runFreshnessBench } from './freshness';
 import { runTwinBench } from './twin';
 
-// The SDK's notice that its 2027 releases need Node 22 (README: Node 20.19+ is supported) would break the bench's output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 interface Section {
   name: string;
   /** A section implemented in another module, loaded by name; a missing module fails the run. */

@@ -801,9 +801,6 @@ function stopAtOnce(seen: { last?: TwinProgress }) {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  // The AWS SDK's notice that its 2027 releases need Node 22 would break the progress bar;
-  // Node 20.19 is supported here (package.json engines), and the README says Lambda runs 22.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const plan = planOrExit(argv);
   if (typeof plan === 'number') return plan;
   const seen: { last?: TwinProgress } = {};

@@ -202,8 +202,6 @@ function flagsOf(argv: string[]) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // As in the twin's CLI: the SDK's notice about its 2027 releases is not this command's to print.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const flags = flagsOf(argv);
   if (flags.help) {
     process.stdout.write(

@@ -95,8 +95,7 @@ export class WorkerPool<Req, Res> {
     data: Data,
     extraEnv: Record<string, string> = {},
   ): Promise<WorkerPool<Req, Res>> {
-    // The main thread already printed the SDK's Node version notice; one per worker is noise.
-    const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extraEnv };
+    const env = { ...process.env, ...extraEnv };
     const workerData = { tsxApi: require.resolve('tsx/cjs/api'), niceness: FUNCTION_NICENESS, module, entry, data };
     const spawn = () => startWorker(name, env, workerData);
     const started = await Promise.allSettled(Array.from({ length: size }, spawn));

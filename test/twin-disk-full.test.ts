@@ -20,7 +20,7 @@ function twin(
   args: string[],
   roomBytes?: number,
 ): Promise<{ status: number | null; stderr: string; stdout: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   if (roomBytes !== undefined)
     Object.assign(env, {
       DISK_FULL_DIR: dataDir,

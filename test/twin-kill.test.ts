@@ -28,13 +28,11 @@ const FLAGS = [
   '--concurrency',
   '1',
 ];
-const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-
 function twin(dataDir: string, extra: string[] = []): ChildProcess {
   return spawn(
     process.execPath,
     [...CLI, ...FLAGS, '--data-dir', dataDir, '--dashboard', join(root, 'dashboard.html'), ...extra],
-    { env, cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
   );
 }
 

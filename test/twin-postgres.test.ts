@@ -32,7 +32,7 @@ withPostgres('the twin on a PostgreSQL server', () => {
       process.execPath,
       [...CLI, '--progress', 'lines', '--dashboard', join(root, 'd.html'), ...args],
       {
-        env: { ...process.env, DATABASE_URL: pg.url, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        env: { ...process.env, DATABASE_URL: pg.url },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -3,10 +3,7 @@
 // dependencies or the resources each input was computed from (what the engine gives policy
 // packs). Those are read here from the request the mock monitor receives; registrationEdges.test.ts
 // pins that contract, so a @pulumi/pulumi upgrade that changes it fails there, by name.
-//
-// Why @pulumi/pulumi is pinned to an exact version (package.json, policy/package.json): 3.249.0 and
-// later declare `engines: node >=22`, and this project supports Node 20.19 (package.json engines).
-// The pin is for Node 20, not for this adapter: an upgrade is safe once this file's test passes.
+// An upgrade of @pulumi/pulumi is safe once that test passes.
 import * as pulumi from '@pulumi/pulumi';
 
 export interface RegistrationEdges {

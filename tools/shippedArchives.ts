@@ -167,11 +167,7 @@ export async function buildArchives(
 ): Promise<BuiltArchives> {
   const tsx = require.resolve('tsx/cli', { paths: [projectDir] });
   // Only what a deploy's environment would hold; nothing of a test runner's.
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
   const child = spawn(
     process.execPath,
     [tsx, path.join(__dirname, 'shippedArchives.ts'), '--stack', stack, '--out', outDir],
