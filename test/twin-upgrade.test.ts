@@ -96,7 +96,7 @@ const isViewAnswer = (r: Relation) => r.kind === 'view' || viewState.has(r.name)
 function twin(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [...CLI, ...args], {
     cwd: ROOT,
-    env: { ...twinEnvironment(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: twinEnvironment(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
