@@ -71,10 +71,12 @@ module.exports.slowSuites = [
 // per-file times). Jest runs the longest suites first when its cache has their times; a fresh clone
 // has none, so jest would go by file size, and a long suite in a small file (twin-kill) would start
 // last and run alone at the end. test/sequencer.js starts these first when jest knows no times.
+// The bill is second, beside twin-kill: twin-kill builds the twin's archives first (a cold clone has
+// none), and the twins after it find them built, where two twins started together would both build.
 module.exports.heaviestSuites = [
   'test/twin-kill.test.ts',
-  'test/twin-interrupt.test.ts',
   'bench/bill.test.ts',
+  'test/twin-interrupt.test.ts',
   'warehouse/lifecycle.test.ts',
   'test/twin.test.ts',
   'test/books.test.ts',
