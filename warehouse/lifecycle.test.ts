@@ -9,7 +9,7 @@ import { BatchExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/clien
 import type { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../kernel/catalog';
 import type { FakeRedshiftData } from '../test/support/fakeRedshiftData';
-import { useNamespaces, type Namespace } from '../test/support/namespace';
+import { useStackLife, type Namespace } from '../test/support/dataApiNamespace';
 import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
 import { createMigratorHandler, s3Lister, type MigratorOptions, type MigratorResult } from '../functions/migrator';
@@ -32,7 +32,7 @@ interface Config {
 }
 
 describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landing in fauxqs)', () => {
-  const namespaces = useNamespaces();
+  const namespaces = useStackLife();
   let landing: Landing;
   beforeAll(() => {
     landing = namespaces.landing;

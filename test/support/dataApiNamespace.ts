@@ -14,7 +14,7 @@ export interface Namespace {
   close(): Promise<void>;
 }
 
-export interface Namespaces {
+export interface StackLife {
   /** The suite's landing bucket, started in beforeAll. */
   readonly landing: Landing;
   /** A new namespace on the current bucket; the caller closes it. */
@@ -26,7 +26,7 @@ export interface Namespaces {
 }
 
 /** Starts the landing bucket and reads the blank cluster once for the describe block (beforeAll), stops it after. */
-export function useNamespaces(): Namespaces {
+export function useStackLife(): StackLife {
   let landing: Landing | undefined;
   let blank: Blob;
   beforeAll(async () => {
