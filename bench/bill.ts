@@ -143,11 +143,13 @@ export interface BillOptions {
   overrides?: Record<string, string>;
   /** Where twin-usage.json is (the counted twin run that prices the ingest requests). */
   benchDir?: string;
+  /** Where the graph comes from: the program run under mocks (stackGraph). Tests pass one that shares a run between bills. */
+  graphOf?: typeof stackGraph;
 }
 
 /** Runs the stack's program under mocks, deployed at the month's first instant, and bills the month. */
 export async function stackBill(stack: string, month: Month, options: BillOptions = {}): Promise<StackBill> {
-  const { cfg, run } = await stackGraph(stack, month, options.overrides);
+  const { cfg, run } = await (options.graphOf ?? stackGraph)(stack, month, options.overrides);
   return billOf(stack, month, cfg, run, options.benchDir ?? __dirname);
 }
 

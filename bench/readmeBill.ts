@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { measuredCosts } from '../infra/capacity';
 import { readStack } from './capacity';
-import { BILL_ASSUMPTIONS, monthOf, stackBill, type StackBill } from './bill';
+import { BILL_ASSUMPTIONS, monthOf, stackBill, type BillOptions, type StackBill } from './bill';
 import { BILL_PRICES } from './cost/billPrices';
 import { freshnessBudget } from './freshnessBudget';
 import { blockOf, README_PATH, withBlocks } from './readmeFigures';
@@ -48,11 +48,11 @@ export const BILL_CASES = [
 const money = (x: number) => `$${x.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
 const hours = (s: number) => (s / 3600).toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 
-/** Every bill the README shows, in BILL_CASES order. */
-export async function readmeBills(): Promise<StackBill[]> {
+/** Every bill the README shows, in BILL_CASES order (`graphOf`: see BillOptions). */
+export async function readmeBills(graphOf?: BillOptions['graphOf']): Promise<StackBill[]> {
   const bills: StackBill[] = [];
   for (const c of BILL_CASES)
-    bills.push(await stackBill(c.stack, monthOf(c.month), { overrides: 'overrides' in c ? c.overrides : {} }));
+    bills.push(await stackBill(c.stack, monthOf(c.month), { overrides: 'overrides' in c ? c.overrides : {}, graphOf }));
   return bills;
 }
 

@@ -163,6 +163,30 @@ describe('generateWindow', () => {
     expect(curved.sales.length + curved.lostSales).toBe(night);
   });
 
+  it("finds a curve's peak once, not once per window: a month's bill asks for thousands of windows", () => {
+    let reads = 0;
+    const curve: DemandCurve = {
+      ...BLACK_FRIDAY_CURVE,
+      get peaks() {
+        reads++;
+        return BLACK_FRIDAY_CURVE.peaks;
+      },
+    };
+    const windows = 200;
+    const lines = Array.from({ length: windows }, (_, i) =>
+      expectedSaleLines({
+        start: `2026-11-27T${String(6 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00Z`,
+        minutes: 1,
+        seed: 1,
+        curve,
+      }),
+    );
+    // The peak scans the day's 1440 minutes once; then one sample of the curve per window minute.
+    expect(reads).toBe(24 * 60 + windows);
+    // And the same answers as the curve itself gives.
+    expect(lines[100]).toBe(expectedSaleLines({ start: '2026-11-27T07:40:00Z', minutes: 1, seed: 1 }));
+  });
+
   it('spreads store revenue continuously instead of in tiers by store size', () => {
     const hour = generateWindow(catalog, { start: '2026-11-27T06:00:00Z', minutes: 60, seed: 3, saleLines: 20_000 });
     const revenue = new Map<string, number>();

@@ -179,10 +179,16 @@ function curveProblems(curve: DemandCurve): Problems {
 }
 
 function peakLevel(curve: DemandCurve): number {
-  let best = 0;
-  for (let m = 0; m < 24 * 60; m++) best = Math.max(best, demandAt(curve, m / 60));
+  let best = peakLevels.get(curve);
+  if (best === undefined) {
+    best = 0;
+    for (let m = 0; m < 24 * 60; m++) best = Math.max(best, demandAt(curve, m / 60));
+    peakLevels.set(curve, best);
+  }
   return best;
 }
+/** Each curve's peak, found once: a month's bill (bench/bill.ts) asks for the sale lines of thousands of windows. */
+const peakLevels = new WeakMap<DemandCurve, number>();
 
 // Store formats: a large store draws about three times a small one's traffic, and
 // each store then differs from its format by a lognormal factor (location, catchment).

@@ -6,23 +6,17 @@
 // created after it, once by name.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 import { BatchExecuteStatementCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../kernel/catalog';
-import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from '../test/support/fakeRedshiftData';
+import type { FakeRedshiftData } from '../test/support/fakeRedshiftData';
+import { useStackLife, type Namespace } from '../test/support/dataApiNamespace';
 import { LOAD_ERROR_METRIC } from './loadErrors';
 import { buildMigrations, migrationsHash, type Migration } from './migrations';
 import { createMigratorHandler, s3Lister, type MigratorOptions, type MigratorResult } from '../functions/migrator';
 import { DASHBOARD_USER, md5Password, memorySecret, passwordProblems, type DashboardSecret } from './readers';
 import { RedshiftDataDriver } from './drivers/redshift-data';
 import { applyMigrations, MIGRATIONS_TABLE } from './runner';
-import {
-  blankDataDir,
-  landingBatch,
-  putBatch,
-  startLanding,
-  type Batch,
-  type Landing,
-} from '../test/support/warehouse';
+import { landingBatch, putBatch, type Batch, type Landing } from '../test/support/warehouse';
 
 const ROLE = 'arn:aws:iam::123456789012:role/bfstream-dev-copy';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,37 +32,13 @@ interface Config {
 }
 
 describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landing in fauxqs)', () => {
+  const namespaces = useStackLife();
   let landing: Landing;
-  let blank: Blob;
-  beforeAll(async () => {
-    landing = await startLanding();
-    blank = await blankDataDir();
-  }, 60_000);
-  afterAll(async () => {
-    await landing?.stop();
+  beforeAll(() => {
+    landing = namespaces.landing;
   });
-
-  /** One namespace: a database and the Data API in front of it. */
-  async function namespace(): Promise<{
-    db: PGlite;
-    fake: FakeRedshiftData;
-    client: RedshiftDataClient;
-    close(): Promise<void>;
-  }> {
-    const db = await PGlite.create({ loadDataDir: blank });
-    const fake = await startFakeRedshiftData(db, { s3: landing.s3 });
-    const client = fakeClient(fake);
-    return {
-      db,
-      fake,
-      client,
-      async close() {
-        client.destroy();
-        await fake.stop();
-        await db.close();
-      },
-    };
-  }
+  /** The default config, on the current bucket. */
+  const defaultConfig = (): Config => ({ catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' });
 
   const migrationsFor = (c: Config): Migration[] =>
     buildMigrations(
@@ -113,15 +83,8 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     });
 
   /** A test on a fresh bucket and namespace, with the default config; the namespace closes after. */
-  async function inFreshNamespace(run: (ns: Awaited<ReturnType<typeof namespace>>, config: Config) => Promise<void>) {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      await run(ns, { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' });
-    } finally {
-      await ns.close();
-    }
-  }
+  const inFreshNamespace = <T>(run: (ns: Namespace, config: Config) => Promise<T>) =>
+    namespaces.fresh((ns) => run(ns, defaultConfig()));
 
   const namedWrites = (fake: FakeRedshiftData, from = 0) =>
     fake.calls.slice(from).filter((c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName);
@@ -149,11 +112,8 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
 
   const window = (start: string, seed: number) => landingBatch([{ start, minutes: 5, seed, saleLines: 40 }], 15);
 
-  test('deploy, then the same deploy again: the second applies nothing and submits no write', async () => {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+  test('deploy, then the same deploy again: the second applies nothing and submits no write', async () =>
+    inFreshNamespace(async (ns, config) => {
       const first = await deploy(ns, config);
       expect(first.applied).toEqual(migrationsFor(config).map((m) => m.id));
       const before = ns.fake.calls.length;
@@ -166,16 +126,11 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
         'inventory_updates_autocopy',
         'sales_transactions_autocopy',
       ]);
-    } finally {
-      await ns.close();
-    }
-  });
+    }));
 
-  test('config changes (catalogProducts, bucket, region) deploy cleanly: new dims, jobs dropped and created again', async () => {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      let config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+  test('config changes (catalogProducts, bucket, region) deploy cleanly: new dims, jobs dropped and created again', async () =>
+    inFreshNamespace(async (ns, defaults) => {
+      let config = defaults;
       await deploy(ns, config);
       config = { ...config, catalogProducts: 12 };
       expect((await deploy(ns, config)).applied).toEqual(['R__dims']);
@@ -210,16 +165,10 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       await putBatch(landing, batch);
       expect(data(await ns.fake.autoCopy())).toEqual([...batch.files.keys()].sort());
       await expectEachEventOnce(ns.db, [batch]);
-    } finally {
-      await ns.close();
-    }
-  });
+    }));
 
-  test('a failed migration, then a fixed one: files that landed meanwhile are loaded once, by name, and no sale is lost', async () => {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+  test('a failed migration, then a fixed one: files that landed meanwhile are loaded once, by name, and no sale is lost', async () =>
+    inFreshNamespace(async (ns, config) => {
       ns.fake.failWhen(/CREATE MATERIALIZED VIEW/, 'ERROR: out of memory');
       await expect(deploy(ns, config)).rejects.toThrow(/migration 0004_views failed: .*out of memory/);
       expect(await jobs(ns.db)).toEqual([]);
@@ -245,16 +194,10 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(again.applied).toEqual([]);
       expect(await ns.fake.autoCopy()).toEqual([]);
       await expectEachEventOnce(ns.db, [early, late]);
-    } finally {
-      await ns.close();
-    }
-  });
+    }));
 
-  test('each new COPY JOB is smoke-tested once with its own options; a failing one stops the deploy, unrecorded, naming the job', async () => {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+  test('each new COPY JOB is smoke-tested once with its own options; a failing one stops the deploy, unrecorded, naming the job', async () =>
+    inFreshNamespace(async (ns, config) => {
       // A COPY role Redshift cannot use shows at once, not when the first real file fails.
       ns.fake.failWhen(/NOLOAD/, 'S3ServiceException: Access Denied, Status 403');
       await expect(deploy(ns, config)).rejects.toThrow(
@@ -276,16 +219,10 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(
         (await ns.db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM retail.sales_transactions')).rows[0].n,
       ).toBe(0);
-    } finally {
-      await ns.close();
-    }
-  });
+    }));
 
-  test('a file auto-copy fails to load (and will skip forever) becomes the CopyJobLoadErrors metric the alarm watches', async () => {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+  test('a file auto-copy fails to load (and will skip forever) becomes the CopyJobLoadErrors metric the alarm watches', async () =>
+    inFreshNamespace(async (ns, config) => {
       await deploy(ns, config);
       await sleep(CLEAR_OF_BOUNDARY_MS);
       await landing.put('sales/dt=2026-11-27/hour=10/broken.csv', 'transaction_id,product_id\nonly-one-field\n');
@@ -321,16 +258,10 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       await expect(handler({ check: 'copyJobErrors', action: 'nonsense' } as never)).rejects.toThrow(
         'migrator: unknown action "nonsense" (expected reloadFailed or rotateDashboardPassword)',
       );
-    } finally {
-      await ns.close();
-    }
-  });
+    }));
 
-  test('files auto-copy failed to load come back by reloadFailed: each COPYed once by name, recorded; a rerun and auto-copy load nothing twice', async () => {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+  test('files auto-copy failed to load come back by reloadFailed: each COPYed once by name, recorded; a rerun and auto-copy load nothing twice', async () =>
+    inFreshNamespace(async (ns, config) => {
       await deploy(ns, config);
       await sleep(CLEAR_OF_BOUNDARY_MS);
       // A cause outside the files (a constraint, a full disk): auto-copy marks the 11:00 window's sales files E.
@@ -381,10 +312,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       await expect(handler({ action: 'reload' } as never)).rejects.toThrow(
         'migrator: unknown action "reload" (expected reloadFailed or rotateDashboardPassword)',
       );
-    } finally {
-      await ns.close();
-    }
-  });
+    }));
 
   test('a file that fails after a check has run is counted by the next check, once, whichever status form SYS_COPY_JOB_DETAIL prints', async () =>
     inFreshNamespace(async (ns, config) => {
@@ -482,11 +410,8 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(memory.writes).toBe(3);
     }));
 
-  test('a crash after COPY JOB CREATE, before its tracking row: the next deploy keeps the job instead of failing on it', async () => {
-    landing.freshBucket();
-    const ns = await namespace();
-    try {
-      const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
+  test('a crash after COPY JOB CREATE, before its tracking row: the next deploy keeps the job instead of failing on it', async () =>
+    inFreshNamespace(async (ns, config) => {
       ns.fake.failWhen(new RegExp(`INSERT INTO ${MIGRATIONS_TABLE} .*'R__copy_job_sales'`), 'Lambda timed out');
       await expect(deploy(ns, config)).rejects.toThrow(/migration R__copy_job_sales failed/);
       expect((await jobs(ns.db)).map((j) => j.job_name)).toContain('sales_transactions_autocopy');
@@ -496,19 +421,14 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(rerun.applied).toEqual(['R__copy_job_sales', 'R__dims', 'R__grants', 'R__views']);
       const sql = namedWrites(ns.fake, from).map((c) => JSON.stringify(c.body.Sql ?? c.body.Sqls));
       expect(sql.filter((s) => /JOB CREATE|COPY JOB DROP/.test(s))).toEqual([]);
-    } finally {
-      await ns.close();
-    }
-  });
+    }));
 
   test('a migrator about to time out cancels its statement; a rerun waits for a statement still in flight instead of submitting it again', async () => {
-    landing.freshBucket();
-    const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
-    const ns = await namespace();
-    try {
-      // The schema statement never finishes: with 8 s left and a 5 s margin, the migrator cancels it.
+    const config = await inFreshNamespace(async (ns, config) => {
+      // The schema statement never finishes: with 6 s left and a 5 s margin, the migrator cancels it (after
+      // about 1 s: the statements before it take milliseconds here, and the assertions hold for any time left).
       ns.fake.holdWhen(/CREATE SCHEMA/, Infinity);
-      await expect(deploy(ns, config, 8_000)).rejects.toThrow(
+      await expect(deploy(ns, config, 6_000)).rejects.toThrow(
         /migration 0001_schema failed: Redshift statement stmt-\d+ still STARTED after \d+ ms; cancelled it \(\d+ ms left to the caller\)/,
       );
       const submitted = ns.fake.calls.filter(
@@ -517,12 +437,10 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(submitted).toHaveLength(1);
       const cancels = ns.fake.calls.filter((c) => c.action === 'CancelStatement');
       expect(cancels).toHaveLength(1);
-    } finally {
-      await ns.close();
-    }
+      return config;
+    });
 
-    const ns2 = await namespace();
-    try {
+    await namespaces.within(async (ns2) => {
       const migrations = migrationsFor(config);
       const driver = new RedshiftDataDriver(ns2.client, {
         workgroupName: 'bfstream-dev',
@@ -550,35 +468,26 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       expect(ns2.fake.calls.some((c) => c.action === 'ListStatements' && c.body.StatementName === '0002_tables')).toBe(
         true,
       );
-    } finally {
-      await ns2.close();
-    }
+    });
   });
 
   test('a replaced namespace (a new, empty database) is migrated again, and reloads the files still in the bucket once', async () => {
-    landing.freshBucket();
-    const config = { catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' };
-    const old = await namespace();
     const batch = window('2026-11-27T11:00:00Z', 3);
-    try {
+    const config = await inFreshNamespace(async (old, config) => {
       await deploy(old, config);
       await sleep(CLEAR_OF_BOUNDARY_MS);
       await putBatch(landing, batch);
       await old.fake.autoCopy();
       await expectEachEventOnce(old.db, [batch]);
-    } finally {
-      await old.close();
-    }
+      return config;
+    });
     await sleep(CLEAR_OF_BOUNDARY_MS);
-    const replacement = await namespace();
-    try {
+    await namespaces.within(async (replacement) => {
       const result = await deploy(replacement, config);
       expect(result.applied).toEqual(migrationsFor(config).map((m) => m.id));
       expect(data(result.backfilled)).toEqual([...batch.files.keys()].sort());
       expect(data(await replacement.fake.autoCopy())).toEqual([]);
       await expectEachEventOnce(replacement.db, [batch]);
-    } finally {
-      await replacement.close();
-    }
+    });
   });
 });
