@@ -44,10 +44,9 @@ module.exports = {
     '!**/*.d.ts',
   ],
   coverageReporters: ['text-summary', 'json-summary', 'html'],
-  // The floor CI enforces, rounded down from a measured run; a change that lowers coverage below
-  // it fails `npm test`. Set from the fast tier alone (49.4% of the lines of every product module,
-  // 2026-12-07), which the whole suite can only exceed: lines count every file, loaded or not.
-  // Branches and functions count only the files a run loads, so a bigger run can lower their
-  // percentage; they get a floor once measured over the whole suite. Raise it as coverage grows.
-  coverageThreshold: { global: { statements: 49, lines: 49 } },
+  // The floor CI enforces, from the whole suite's run in a fresh clone (2026-12-07: statements and
+  // lines 86.4%, branches 88.5%, functions 85.5%), each a point under it: some branches depend on
+  // timing (a retry, a signal's arrival). A change that lowers coverage below it fails `npm test`.
+  // Raise it as coverage grows.
+  coverageThreshold: { global: { statements: 85, lines: 85, branches: 87, functions: 84 } },
 };
