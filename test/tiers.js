@@ -36,6 +36,7 @@ module.exports.slowSuites = [
   'test/program/dashboard.prod.test.ts',
   'test/program/deployerPolicy.dev.test.ts',
   'test/program/deployerPolicy.prod.test.ts',
+  'test/program/deployerPolicy.dashboard.test.ts',
   'test/program/program.dev.test.ts',
   'test/program/program.prod.test.ts',
   'test/program/stackLife.test.ts',
