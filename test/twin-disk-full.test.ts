@@ -69,7 +69,12 @@ it('a disk that fills mid-run: one line with the path and the room, the lock rel
   const bigger = join(dir, 'bigger');
   cpSync(dataDir, bigger, { recursive: true });
   const resumed = await twin(bigger, ['--runs', '1']);
-  expect(resumed.stdout).toContain('Finishing 6 window(s) an earlier run started but did not load');
+  // How many of the six windows the full disk cut short depends on where the room ran out (some may
+  // have loaded first): each of them is finished, and so is the new one.
+  const cut = Number(/Finishing (\d+) window\(s\) an earlier run started but did not load/.exec(resumed.stdout)?.[1]);
+  expect(cut).toBeGreaterThanOrEqual(1);
+  expect(cut).toBeLessThanOrEqual(6);
+  expect(resumed.stdout).toMatch(/\b7 window\(s\) produced/);
   expect(resumed.stdout).toContain('BALANCED: every window ever produced is in the warehouse, once.');
   expect(resumed.status).toBe(0);
 }, 900_000);
