@@ -85,7 +85,7 @@ function machine(loadAtStart: number[]): RunInfo['machine'] {
 /**
  * The most a recorded run may start under: the 1-minute load average per core. Figures taken
  * while other work shares the cores read low (the twin's 85k events/s of 2026-11-28 was taken
- * at load 2-3; the quiet run of 2026-12-07 measured 103k), so bench/results.json only takes
+ * at load 2-3; the quiet runs of 2026-12-07 measured 99k to 103k), so bench/results.json only takes
  * figures from a quiet one. The machine itself still moves them: see docs/BENCHMARKS.md.
  */
 export const MAX_LOAD_PER_CORE = 0.25;
