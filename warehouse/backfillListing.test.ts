@@ -31,11 +31,21 @@ const heapMb = () => {
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
 
+/** The partition of the hour a minute falls in (`dt=2025-10-02/hour=00/`); the last one is kept, as pages walk hour by hour. */
+let lastHour = { hour: NaN, partition: '' };
+function partitionOf(minute: number): string {
+  const hour = Math.floor(minute / 60);
+  if (hour !== lastHour.hour) {
+    const at = new Date(FIRST_FILE + hour * 60 * MINUTE).toISOString();
+    lastHour = { hour, partition: `dt=${at.slice(0, 10)}/hour=${at.slice(11, 13)}/` };
+  }
+  return lastHour.partition;
+}
+
 /** The i-th file of a prefix: its key names the hour partition of its minute; it landed 30 s after it. */
 function fileAt(prefix: string, i: number): LandingFile {
-  const minute = new Date(FIRST_FILE + i * MINUTE).toISOString();
   return {
-    key: `${prefix}dt=${minute.slice(0, 10)}/hour=${minute.slice(11, 13)}/chunk-${String(i).padStart(7, '0')}.csv`,
+    key: `${prefix}${partitionOf(i)}chunk-${String(i).padStart(7, '0')}.csv`,
     lastModified: new Date(FIRST_FILE + i * MINUTE + 30_000),
   };
 }
