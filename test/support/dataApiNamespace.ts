@@ -31,11 +31,11 @@ export interface StackLife {
  * this one hands out a copy of the bytes it holds.
  */
 class ClusterTar extends Blob {
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(private readonly tar: Uint8Array) {
     super([]);
   }
   override arrayBuffer(): Promise<ArrayBuffer> {
-    return Promise.resolve(this.bytes.slice().buffer);
+    return Promise.resolve(this.tar.slice().buffer);
   }
 }
 
