@@ -4,7 +4,8 @@
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
 import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from './fakeRedshiftData';
-import { blankDataDir, startLanding, type Landing } from './warehouse';
+import { blankCluster } from './clusterTar';
+import { startLanding, type Landing } from './warehouse';
 
 /** One namespace: a database and the Data API in front of it. */
 export interface Namespace {
@@ -25,28 +26,12 @@ export interface StackLife {
   fresh<T>(use: (ns: Namespace) => Promise<T>): Promise<T>;
 }
 
-/**
- * The blank cluster for `loadDataDir`, its bytes read once: PGlite reads the tar with arrayBuffer(),
- * which a Node Blob serves in small chunks (about a second of a busy machine for the 40 MB);
- * this one hands out a copy of the bytes it holds.
- */
-class ClusterTar extends Blob {
-  constructor(private readonly tar: Uint8Array) {
-    super([]);
-  }
-  override arrayBuffer(): Promise<ArrayBuffer> {
-    return Promise.resolve(this.tar.slice().buffer);
-  }
-}
-
 /** Starts the landing bucket and reads the blank cluster once for the describe block (beforeAll), stops it after. */
 export function useStackLife(): StackLife {
   let landing: Landing | undefined;
   let blank: Blob;
   beforeAll(async () => {
-    let tar: Blob;
-    [landing, tar] = await Promise.all([startLanding(), blankDataDir()]);
-    blank = new ClusterTar(new Uint8Array(await tar.arrayBuffer()));
+    [landing, blank] = await Promise.all([startLanding(), blankCluster()]);
   }, 60_000);
   afterAll(async () => {
     await landing?.stop();
