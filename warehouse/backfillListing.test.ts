@@ -79,7 +79,7 @@ function syntheticBucket(keys: number) {
       const page = Array.from({ length: Math.min(PAGE, keys - i) }, (_, j) => fileAt(prefix, i + j));
       reads.pages++;
       reads.keys += page.length;
-      if (reads.pages % 20 === 0) reads.peakHeapMb = Math.max(reads.peakHeapMb, heapMb() - baseline);
+      if (reads.pages % 40 === 0) reads.peakHeapMb = Math.max(reads.peakHeapMb, heapMb() - baseline);
       yield page;
     }
   }
