@@ -14,6 +14,7 @@ import { README_PATH } from './readmeFigures';
 function independentBilledSeconds(run: MockRun, month: Month): { seconds: number; triggers: number } {
   const arnOf = (name: string) => run.resources.find((r) => r.name === name)!.state.arn;
   const wakers = new Set([arnOf('functions-producer'), arnOf('warehouse-migrator')]);
+  const monthStart = +month.start / 1000;
   const total = (+month.end - +month.start) / 1000;
   const busy = new Uint8Array(total + 300);
   const mark = (from: number, length: number) => busy.fill(1, from, Math.min(total, from + length));
@@ -23,10 +24,10 @@ function independentBilledSeconds(run: MockRun, month: Month): { seconds: number
     if (!wakers.has(s.inputs.target.arn) || (s.inputs.state ?? 'ENABLED') !== 'ENABLED') continue;
     const [, count, unit] = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(s.inputs.scheduleExpression)!;
     const stepSeconds = Number(count) * { minute: 60, hour: 3600, day: 86_400 }[unit as 'minute']!;
-    const first = s.inputs.startDate ? Date.parse(s.inputs.startDate) / 1000 : +month.start / 1000;
+    const first = s.inputs.startDate ? Date.parse(s.inputs.startDate) / 1000 : monthStart;
     const end = s.inputs.endDate ? Date.parse(s.inputs.endDate) / 1000 : Infinity;
     for (let second = 0; second < total; second++) {
-      const t = +month.start / 1000 + second;
+      const t = monthStart + second;
       if (t >= first && t < end && (t - first) % stepSeconds === 0) {
         mark(second, 60);
         triggers++;

@@ -376,21 +376,24 @@ async function backfill(
     ).map((r) => r.file_name.trim()),
   );
   const margin = boundarySeconds * 1000;
-  const nearBoundary = (t: number) =>
-    spans.some((s) =>
-      [s.from, s.to].some((b) => b !== Infinity && t >= Math.floor(b / 1000) * 1000 - 1000 && t <= b + margin),
-    );
+  // Each boundary's blind interval, worked out once: a whole-prefix pass tests a million files.
+  const blind = spans
+    .flatMap((s) => [s.from, s.to])
+    .filter((b) => b !== Infinity)
+    .map((b) => ({ from: Math.floor(b / 1000) * 1000 - 1000, to: b + margin }));
+  const nearBoundary = (t: number) => blind.some((b) => t >= b.from && t <= b.to);
   const covered = (t: number) => spans.some((s) => t >= s.from && t < s.to);
+  const smokePrefix = `${spec.prefix}_smoke/`;
   const backfilled: string[] = [];
   const ambiguous: string[] = [];
   const window = wholePrefix ? undefined : recheckWindow(spec.prefix, current[0].from, boundarySeconds);
   for await (const page of landing.list(spec.bucket, spec.prefix, window?.startAfter)) {
     for (const file of page) {
-      const day = partitionDay(spec.prefix, file.key);
+      const day = window && partitionDay(spec.prefix, file.key);
       // Keys come in order: past the window's last day, nothing more can be due.
       if (window && day !== undefined && day > window.lastDay) return { backfilled, ambiguous };
       // Smoke-test canaries hold no events, and the job loads them: never backfilled nor reported.
-      if (done.has(file.key) || file.key.startsWith(`${spec.prefix}_smoke/`)) continue;
+      if (done.has(file.key) || file.key.startsWith(smokePrefix)) continue;
       const t = file.lastModified.getTime();
       if (nearBoundary(t)) ambiguous.push(file.key);
       else if (!covered(t)) {

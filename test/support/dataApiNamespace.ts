@@ -4,7 +4,8 @@
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
 import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from './fakeRedshiftData';
-import { blankDataDir, startLanding, type Landing } from './warehouse';
+import { blankCluster } from './clusterTar';
+import { startLanding, type Landing } from './warehouse';
 
 /** One namespace: a database and the Data API in front of it. */
 export interface Namespace {
@@ -30,7 +31,7 @@ export function useStackLife(): StackLife {
   let landing: Landing | undefined;
   let blank: Blob;
   beforeAll(async () => {
-    [landing, blank] = await Promise.all([startLanding(), blankDataDir()]);
+    [landing, blank] = await Promise.all([startLanding(), blankCluster()]);
   }, 60_000);
   afterAll(async () => {
     await landing?.stop();
