@@ -18,3 +18,9 @@ test('a measurement that differs is proposed as a whole file, never written over
   expect(proposal.consumerMsPerEvent).toEqual(measuredCosts().consumerMsPerEvent);
   expect(proposal.source).toMatch(/^npm run bench -- --only freshness/);
 });
+
+test('a stream the reviewed costs have no figures for is proposed, even if measured at its stand-in figures', () => {
+  const reviewed = { ...measuredCosts(), unmeasured: ['inventory' as const] };
+  const proposal = JSON.parse(capacityProposal(recorded, reviewed)!);
+  expect(proposal.eventsPerSaleLine).toEqual(measuredCosts().eventsPerSaleLine);
+});

@@ -3,7 +3,11 @@
 // writes a proposal beside its results; a person reviews it and copies it over the reviewed file.
 import { costsFromResults, measuredCosts, type CapacityCosts } from '../infra/capacity';
 
-/** The proposed file's text, or undefined when the measurement matches the reviewed costs (or lacks some). */
+/**
+ * The proposed file's text, or undefined when the measurement matches the reviewed costs (or lacks
+ * some). A stream the reviewed file has no figures for (costed by the stand-ins, `unmeasured`) is
+ * always proposed, even if its measurement equals a stand-in.
+ */
 export function capacityProposal(
   results: Record<string, { value: number; at?: string }>,
   reviewed: CapacityCosts = measuredCosts(),
@@ -19,7 +23,8 @@ export function capacityProposal(
   const proposed = round(measured) as CapacityCosts;
   const same = (a: CapacityCosts, b: CapacityCosts) =>
     JSON.stringify({ ...a, measuredAt: undefined }) === JSON.stringify({ ...b, measuredAt: undefined });
-  if (same(proposed, round(reviewed) as CapacityCosts)) return undefined;
+  const { unmeasured, ...reviewedFigures } = reviewed;
+  if (!unmeasured?.length && same(proposed, round(reviewedFigures) as CapacityCosts)) return undefined;
   const source = `npm run bench -- --only freshness (bench/results.json, recorded ${measured.measuredAt}), reviewed into this file`;
   return `${JSON.stringify({ source, ...proposed }, null, 2)}\n`;
 }

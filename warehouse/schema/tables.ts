@@ -76,7 +76,10 @@ function defineTable<F extends Fields>(contract: Contract<F>, physical: Physical
  * (every view joins or groups facts by product), and sorted by its first timestamp, the range
  * every window and view filters on. A fact without a product reference is spread EVEN.
  */
-export function defaultFactLayout<F extends Fields>(contract: Contract<F>): Physical {
+export function defaultFactLayout(contract: {
+  readonly columns: readonly string[];
+  readonly fields: Fields;
+}): Physical {
   const first = (match: (spec: FieldSpec) => boolean) => contract.columns.find((name) => match(contract.fields[name]));
   const productRef = first((spec) => spec.kind === 'ref' && spec.ref === 'products');
   const timestamp = first((spec) => spec.kind === 'timestamp');
