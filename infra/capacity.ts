@@ -386,7 +386,7 @@ function holdConsumers(plan: Plan): void {
     );
 }
 
-/** The costs in bench/results.json (capacity.* metrics), or the names of those missing. */
+/** The costs in bench/results.json (capacity.* metrics), or the names of those missing (a stream without figures is costed as completeCosts says). */
 export function costsFromResults(
   results: Record<string, { value: number; at?: string }>,
 ): CapacityCosts | { missing: string[] } {
@@ -399,21 +399,29 @@ export function costsFromResults(
     files: 'capacity.files_per_message',
     heap: 'capacity.producer_heap_bytes_per_sale_line',
   };
-  const missing = Object.values(names)
-    .flatMap((n) => (typeof n === 'string' ? [n] : Object.values(n)))
-    .filter((n) => typeof results[n]?.value !== 'number');
-  if (missing.length > 0) return { missing };
+  const has = (n: string | undefined) => n !== undefined && typeof results[n]?.value === 'number';
   const v = (n: string) => results[n].value;
-  return {
+  // A stream the results have no figures for (added since the last bench run) takes completeCosts's
+  // stand-ins; a figure that no stream has is missing.
+  const missing = [
+    ...[names.producer, names.files, names.heap].filter((n) => !has(n)),
+    ...[names.consumerPer1k, names.consumerPerMessage, names.eventsPerMessage].flatMap((byStream) =>
+      streamNames.some((s) => has(byStream[s])) ? [] : Object.values(byStream),
+    ),
+  ];
+  if (missing.length > 0) return { missing };
+  const measured = (byStream: Partial<Record<StreamName, string>>, scale: (x: number) => number = (x) => x) =>
+    Object.fromEntries(streamNames.filter((s) => has(byStream[s])).map((s) => [s, scale(v(byStream[s]!))]));
+  return completeCosts({
     producerMsPerSaleLine: v(names.producer) / 1000,
-    consumerMsPerEvent: perStream((s) => v(names.consumerPer1k[s]) / 1000),
-    consumerMsPerMessage: perStream((s) => v(names.consumerPerMessage[s])),
-    eventsPerMessage: perStream((s) => v(names.eventsPerMessage[s])),
-    eventsPerSaleLine: perStream((s) => (s === UNIT_STREAM ? 1 : v(names.perSaleLine[s]!))),
+    consumerMsPerEvent: measured(names.consumerPer1k, (x) => x / 1000),
+    consumerMsPerMessage: measured(names.consumerPerMessage),
+    eventsPerMessage: measured(names.eventsPerMessage),
+    eventsPerSaleLine: { [UNIT_STREAM]: 1, ...measured(names.perSaleLine) },
     filesPerMessage: v(names.files),
     producerHeapBytesPerSaleLine: v(names.heap),
     measuredAt: results[names.producer].at,
-  };
+  });
 }
 
 /** The figures measured per stream (the rest are per sale line or per message, whatever the stream). */
