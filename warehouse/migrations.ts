@@ -180,7 +180,7 @@ const UNRELEASED_VERSIONED: readonly ((dialect: Dialect) => Migration | undefine
 ];
 
 /** Every versioned migration written so far in a dialect: the released ones as frozen, then UNRELEASED_VERSIONED's. */
-function writtenVersioned(dialect: Dialect): Migration[] {
+export function writtenVersioned(dialect: Dialect): Migration[] {
   const released = releasedVersioned(releases[releases.length - 1], dialect);
   const ids = new Set(released.map((m) => m.id));
   const unreleased = UNRELEASED_VERSIONED.map((make) => make(dialect)).filter(
@@ -190,7 +190,7 @@ function writtenVersioned(dialect: Dialect): Migration[] {
 }
 
 /** The tables a list of migrations creates (`CREATE TABLE [IF NOT EXISTS] retail.<name>`). */
-function createdTables(migrations: readonly Migration[]): Set<string> {
+export function createdTables(migrations: readonly Migration[]): Set<string> {
   const create = new RegExp(
     `^CREATE TABLE (?:IF NOT EXISTS )?"?${WAREHOUSE_SCHEMA}"?\\."?([a-z_][a-z0-9_]*)"?[\\s(]`,
     'i',

@@ -4,26 +4,30 @@
 import { factTables, inventoryUpdate, saleLine, type Contract } from '../kernel/contracts';
 import { buildCatalog } from '../kernel/catalog';
 import { releases, releasedVersioned } from './releases';
-import { tableMigrations, versionedMigrations, type Migration } from './migrations';
-import { allTables, renderTableDdl, tables, type Dialect, type TableDef } from './schema';
+import { createdTables, tableMigrations, versionedMigrations, writtenVersioned, type Migration } from './migrations';
+import { allTables, renderTableDdl, tables, type Dialect } from './schema';
 import { defaultFactLayout } from './schema/tables';
 
 const dialects: readonly Dialect[] = ['postgres', 'redshift'];
 
-/** A fourth fact as a later stream would add it: the returns of the issue 27 exercise. */
-const productReturn: Contract = {
-  table: 'product_returns',
+/** One more fact, as a later stream would add it (a name no stream of the contracts uses). */
+const priceCheck: Contract = {
+  table: 'price_checks',
   role: 'fact',
-  key: 'return_id',
+  key: 'check_id',
   fields: {
-    return_id: { kind: 'id', maxBytes: 64, doc: 'Unique id of one returned line.' },
-    product_id: { kind: 'ref', ref: 'products', maxBytes: 16, doc: 'Product returned.' },
-    timestamp: { kind: 'timestamp', doc: 'When the store took the return, UTC.' },
-    quantity: { kind: 'int', min: 1, max: 1000, doc: 'Units returned.' },
-    store_id: { kind: 'ref', ref: 'stores', maxBytes: 16, doc: 'Store that took the return.' },
+    check_id: { kind: 'id', maxBytes: 64, doc: 'Unique id of one price check.' },
+    product_id: { kind: 'ref', ref: 'products', maxBytes: 16, doc: 'Product checked.' },
+    timestamp: { kind: 'timestamp', doc: 'When a shopper scanned it, UTC.' },
+    shown_price: { kind: 'money', min: 0.01, max: 100000, doc: 'Price the scanner showed, USD.' },
+    store_id: { kind: 'ref', ref: 'stores', maxBytes: 16, doc: 'Store of the scanner.' },
   },
-  columns: ['return_id', 'product_id', 'timestamp', 'quantity', 'store_id'],
+  columns: ['check_id', 'product_id', 'timestamp', 'shown_price', 'store_id'],
 };
+
+/** `0009` after `0008`: one more than the highest id of every versioned migration of both dialects. */
+const idAfter = (lists: readonly (readonly Migration[])[]) =>
+  String(Math.max(...lists.flat().map((m) => Number(m.id.slice(0, 4)))) + 1).padStart(4, '0');
 
 /** The schema and migration modules loaded afresh over contracts whose factTables end with `extra`. */
 function withExtraFact(extra: Contract): {
@@ -53,13 +57,13 @@ describe("a fact table's default layout", () => {
   });
 
   test('distributes by the product reference and sorts by the timestamp; EVEN without a product reference', () => {
-    expect(defaultFactLayout(productReturn)).toEqual({
+    expect(defaultFactLayout(priceCheck)).toEqual({
       diststyle: 'KEY',
       distkey: 'product_id',
       sortkey: ['timestamp'],
     });
-    const { product_id: _product, ...fields } = productReturn.fields;
-    const noProduct = { ...productReturn, fields, columns: productReturn.columns.filter((c) => c !== 'product_id') };
+    const { product_id: _product, ...fields } = priceCheck.fields;
+    const noProduct = { ...priceCheck, fields, columns: priceCheck.columns.filter((c) => c !== 'product_id') };
     expect(defaultFactLayout(noProduct)).toEqual({ diststyle: 'EVEN', sortkey: ['timestamp'] });
   });
 });
@@ -69,18 +73,21 @@ describe('generated table migrations', () => {
     'a contract fact table no migration creates gets the next versioned id, rendered from its contract (%s)',
     (dialect) => {
       const before = versionedMigrations(dialect);
-      const { migrations, schema } = withExtraFact(productReturn);
+      // Today's list: the released and written ones end at 0008, so the next is 0009 (one more per
+      // table of a stream the contracts added since, which also gets a generated one).
+      const next = idAfter([versionedMigrations('postgres'), versionedMigrations('redshift')]);
+      const { migrations, schema } = withExtraFact(priceCheck);
       const after = migrations.versionedMigrations(dialect);
-      // Everything written stays as it was; the new table's migration comes last, after 0008.
+      // Everything before stays as it was; the new table's migration comes last.
       expect(after.slice(0, -1)).toEqual(before);
-      const added = after.at(-1)!;
-      expect(added.id).toBe('0009_product_returns');
-      const table = schema.tables['product_returns' as keyof typeof schema.tables];
-      expect(added).toEqual(migrations.versionedMigration('0009_product_returns', renderTableDdl(table, dialect)));
-      expect(added.statements[0]).toMatch(/^CREATE TABLE IF NOT EXISTS retail\.product_returns \(/);
-      if (dialect === 'redshift')
-        expect(added.statements[0]).toContain('DISTKEY ("product_id")\nSORTKEY ("timestamp")');
-      else expect(added.statements[0]).toContain('CONSTRAINT "product_returns_return_id_bytes"');
+      const table = schema.tables['price_checks' as keyof typeof schema.tables];
+      expect(after.at(-1)).toEqual(
+        migrations.versionedMigration(`${next}_price_checks`, renderTableDdl(table, dialect)),
+      );
+      const [create] = after.at(-1)!.statements;
+      expect(create).toMatch(/^CREATE TABLE IF NOT EXISTS retail\.price_checks \(/);
+      if (dialect === 'redshift') expect(create).toContain('DISTKEY ("product_id")\nSORTKEY ("timestamp")');
+      else expect(create).toContain('CONSTRAINT "price_checks_check_id_bytes"');
       // The whole list (repeatables too) is what the twin, the migrator and the freeze read.
       const all = migrations.buildMigrations(
         dialect === 'postgres'
@@ -88,43 +95,42 @@ describe('generated table migrations', () => {
           : { dialect, copyRoleArn: 'arn:aws:iam::123456789012:role/r', bucket: 'bucket-name', region: 'us-east-1' },
         buildCatalog(1, { products: 3, stores: 2 }),
       );
-      expect(all.map((m) => m.id)).toContain('0009_product_returns');
+      expect(all.map((m) => m.id)).toContain(`${next}_price_checks`);
     },
   );
 
-  test("the tables today's migrations create (released or written since) get none", () => {
-    for (const dialect of dialects) {
-      const written = { postgres: versionedMigrations('postgres'), redshift: versionedMigrations('redshift') };
-      expect([dialect, tableMigrations(allTables, written, dialect)]).toEqual([dialect, []]);
-      expect(versionedMigrations(dialect).map((m) => m.id)).toEqual(
-        [...releasedVersioned(releases[0], dialect).map((m) => m.id)].concat(
-          dialect === 'postgres'
-            ? ['0006_load_log_attempts', '0007_load_error_ledger']
-            : ['0007_load_error_ledger', '0008_engineer_monitor'],
-        ),
-      );
-    }
+  test.each(dialects)('no released table gets one: release 0.1.0 creates them in 0002_tables (%s)', (dialect) => {
+    const released = new Set([...createdTables(releasedVersioned(releases[0], dialect))].filter((t) => t in tables));
+    expect([...released].sort()).toEqual(['inventory_updates', 'products', 'sales_transactions', 'stores']);
+    const creators = versionedMigrations(dialect)
+      .filter((m) => [...createdTables([m])].some((t) => released.has(t)))
+      .map((m) => m.id);
+    expect(creators).toEqual(['0002_tables']);
+    // What is written today (released, then UNRELEASED_VERSIONED) ends at 0008, every table created.
+    const written = { postgres: writtenVersioned('postgres'), redshift: writtenVersioned('redshift') };
+    expect(idAfter(Object.values(written))).toBe('0009');
+    const generated = tableMigrations(allTables, written, dialect).map((m) => m.id.slice(5));
+    expect(generated.filter((t) => released.has(t))).toEqual([]);
   });
 
   test('a table a hand-written migration creates gets none; the next id counts both dialects', () => {
-    const returnsTable = withExtraFact(productReturn).schema.factTableDefs.at(-1)!;
-    const contractTables: readonly TableDef[] = [...allTables, returnsTable];
     const written = (extra: Migration[]) => ({
-      postgres: versionedMigrations('postgres'),
-      redshift: [...versionedMigrations('redshift'), ...extra],
+      postgres: writtenVersioned('postgres'),
+      redshift: [...writtenVersioned('redshift'), ...extra],
     });
     const handWritten: Migration = {
-      id: '0012_product_returns_by_hand',
-      statements: [`CREATE TABLE IF NOT EXISTS "retail"."product_returns" ("return_id" VARCHAR(64))`],
+      id: '0012_price_checks_by_hand',
+      statements: [`CREATE TABLE IF NOT EXISTS "retail"."price_checks" ("check_id" VARCHAR(64))`],
       checksum: '',
       transactional: true,
     };
+    const table = withExtraFact(priceCheck).schema.factTableDefs.at(-1)!;
     // Redshift creates it by hand: Postgres alone gets a generated one, numbered after 0012.
-    expect(tableMigrations(contractTables, written([handWritten]), 'redshift')).toEqual([]);
-    expect(tableMigrations(contractTables, written([handWritten]), 'postgres').map((m) => m.id)).toEqual([
-      '0013_product_returns',
+    expect(tableMigrations([table], written([handWritten]), 'redshift')).toEqual([]);
+    expect(tableMigrations([table], written([handWritten]), 'postgres').map((m) => m.id)).toEqual([
+      '0013_price_checks',
     ]);
-    expect(tableMigrations(contractTables, written([]), 'redshift').map((m) => m.id)).toEqual(['0009_product_returns']);
+    expect(tableMigrations([table], written([]), 'redshift').map((m) => m.id)).toEqual(['0009_price_checks']);
   });
 });
 
