@@ -485,6 +485,14 @@ export function completeCosts(reviewed: ReviewedCosts): CapacityCosts {
   return { ...reviewed, ...figures, ...(unmeasured.size > 0 ? { unmeasured: [...unmeasured] } : {}) };
 }
 
+/** The inverse of completeCosts: the figures as measured, without the stand-ins of `unmeasured` streams. */
+export function measuredOnly(costs: CapacityCosts): ReviewedCosts {
+  const { unmeasured = [], ...rest } = costs;
+  const keep = (byStream: Readonly<Record<string, number>>) =>
+    Object.fromEntries(Object.entries(byStream).filter(([s]) => !unmeasured.includes(s as StreamName)));
+  return { ...rest, ...Object.fromEntries(PER_STREAM_FIGURES.map((figure) => [figure, keep(costs[figure])])) };
+}
+
 /**
  * The measured costs the model and the config's capacity guard use: a reviewed input the program
  * owns (infra/capacityCosts.json). The bench measures them and proposes a new file (`npm run bench`
