@@ -23,7 +23,7 @@ test('a measurement that differs is proposed as a whole file, never written over
 test('a stream the reviewed costs have no figures for is proposed, even if measured at its stand-in figures', () => {
   const reviewed = { ...measuredCosts(), unmeasured: [...(measuredCosts().unmeasured ?? []), 'inventory' as const] };
   const proposal = JSON.parse(capacityProposal(recorded, reviewed)!);
-  expect(proposal.eventsPerSaleLine).toEqual(measuredCosts().eventsPerSaleLine);
+  expect(proposal.eventsPerSaleLine).toEqual(reviewedFile.eventsPerSaleLine);
 });
 
 test('a stream the bench has not measured keeps its reviewed figures in the proposal, or has none', () => {
