@@ -172,6 +172,7 @@ export const COPY_JOB_RUNS = qualified('copy_job_runs');
  * new migration (a function of the dialect, in its own file, returning undefined for a dialect it
  * does not concern). Write its SQL as literal text, not rendered from the live model: once a
  * release ships it, it never changes (releases.test.ts holds every release to its frozen text).
+ * A table a stream adds to the contracts needs no line here: tableMigrations generates it.
  */
 const UNRELEASED_VERSIONED: readonly ((dialect: Dialect) => Migration | undefined)[] = [
   loadLogAttempts,
