@@ -1,5 +1,6 @@
 // `npm run capacity`: both stacks print their hops; bad flags exit 2 with a clear error.
-import { main } from './capacity';
+import { formatCapacity, main, readStack } from './capacity';
+import { measuredCosts } from '../infra/capacity';
 
 function run(...argv: string[]): { code: number; out: string; err: string } {
   let out = '';
@@ -56,4 +57,14 @@ it.each([
   expect(code).toBe(2);
   expect(out).toBe('');
   expect(err).toMatch(message as RegExp);
+});
+
+it('names the streams costed by stand-ins because the reviewed costs have no figures for them', () => {
+  const costs = { ...measuredCosts(), unmeasured: ['inventory' as const] };
+  expect(formatCapacity('dev', readStack('dev'), costs, 1000)).toContain(
+    '  not measured yet: inventory, costed as the costliest measured stream',
+  );
+  expect(formatCapacity('dev', readStack('dev'), { ...measuredCosts(), unmeasured: undefined }, 1000)).not.toContain(
+    'not measured yet',
+  );
 });

@@ -38,6 +38,11 @@ export function formatCapacity(stack: string, config: StackConfig, costs: Capaci
     `Capacity of stack ${stack}: configured peak ${n(config.peakLinesPerMinute)} sale lines/min, ${config.schedule} (a window of ${n(config.peakLinesPerMinute * config.windowMinutes)} sale lines at the peak)`,
     `  costs measured in the twin${costs.measuredAt ? ` on ${costs.measuredAt.slice(0, 16).replace('T', ' ')} UTC` : ''} (bench/results.json), one core of that machine taken as one Lambda vCPU;`,
     `  a function below 1,769 MB gets that share of a vCPU (AWS: 1,769 MB = 1 vCPU), so CPU time x ${cpuSlowdown(config.producerMemoryMb).toFixed(2)} for the producer, x ${cpuSlowdown(config.consumerMemoryMb).toFixed(2)} for the consumers`,
+    ...(costs.unmeasured?.length
+      ? [
+          `  not measured yet: ${costs.unmeasured.join(', ')}, costed as the costliest measured stream (npm run bench -- --only freshness proposes its figures)`,
+        ]
+      : []),
     '',
   );
   const rows = report.hops.map((h) => [

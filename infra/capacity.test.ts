@@ -1,14 +1,17 @@
 // The capacity model: hop by hop, pure arithmetic over a stack config and measured costs.
 import {
   changesToHold,
+  completeCosts,
   costsFromResults,
   cpuSlowdown,
+  measuredCosts,
   modelCapacity,
   producerSeconds,
   type CapacityCosts,
 } from './capacity';
 import { parseStackConfig, type StackConfig } from './config';
 import { roundCosts } from '../test/support/capacityCosts';
+import { streamNames } from '../kernel/contracts';
 
 const costs: CapacityCosts = roundCosts;
 
@@ -38,7 +41,8 @@ it('scales CPU time with memory up to one vCPU at 1,769 MB, and no further for o
 });
 
 it('bounds each hop and names the first to give', () => {
-  const r = modelCapacity(stack(), costs);
+  // 16 base RPUs: the warehouse holds 16,000 rows/s, 960,000 rows a minute, whatever the stream count.
+  const r = modelCapacity(stack({ baseCapacity: 16, maxCapacity: 16 }), costs);
   const hop = (name: string) => r.hops.find((h) => h.hop === name)!;
   // 50% of 120 s over 5 minutes x 0.05 ms a line at one vCPU.
   expect(hop('producer run time').maxPeak).toBeCloseTo(60 / (5 * 0.05e-3));
@@ -65,10 +69,12 @@ it('flags what does not depend on the peak: the in-flight and account quotas, an
     stack({ batchSize: 1000, batchWindowSeconds: 1, consumerTimeoutSeconds: 10, maxConcurrency: 600 }),
     costs,
   );
-  expect(r.warnings.map((w) => w.message)).toEqual([
-    expect.stringMatching(/^a full sales batch \(1000 messages\) takes about 510\.0 s/),
-    expect.stringMatching(/^a full inventory batch/),
-  ]);
+  // One warning per stream, in stream order.
+  expect(r.warnings.map((w) => w.message)).toEqual(
+    streamNames.map((s) =>
+      expect.stringMatching(new RegExp(`^a full ${s} batch \\(1000 messages\\) takes about 510\\.0 s`)),
+    ),
+  );
   expect(r.problems.map((p) => p.key)).toEqual(['batchSize', 'maxConcurrency']);
   expect(r.problems[0].message).toMatch(/600000 messages in flight exceeds the ~120000/);
 });
@@ -96,15 +102,17 @@ it('reads the costs from bench results, naming any missing', () => {
       'capacity.sales_consumer_ms_per_message',
     ]),
   });
+  // Every stream's figures, derived from the stream list: sales 50 ms per 1k events, the others 60.
   const results = {
     'capacity.producer_ms_per_1k_sale_lines': { value: 50, at: '2026-11-28T08:00:00Z' },
-    'capacity.sales_consumer_ms_per_1k_events': { value: 50 },
-    'capacity.inventory_consumer_ms_per_1k_events': { value: 60 },
-    'capacity.sales_consumer_ms_per_message': { value: 10 },
-    'capacity.inventory_consumer_ms_per_message': { value: 12 },
-    'capacity.sales_events_per_message': { value: 10_000 },
-    'capacity.inventory_events_per_message': { value: 12_000 },
-    'capacity.inventory_per_sale_line': { value: 1.03 },
+    ...Object.fromEntries(
+      streamNames.flatMap((s) => [
+        [`capacity.${s}_consumer_ms_per_1k_events`, { value: s === 'sales' ? 50 : 60 }],
+        [`capacity.${s}_consumer_ms_per_message`, { value: s === 'sales' ? 10 : 12 }],
+        [`capacity.${s}_events_per_message`, { value: s === 'sales' ? 10_000 : 12_000 }],
+        ...(s === 'sales' ? [] : [[`capacity.${s}_per_sale_line`, { value: 1.03 }]]),
+      ]),
+    ),
     'capacity.files_per_message': { value: 1 },
     'capacity.producer_heap_bytes_per_sale_line': { value: 300 },
   };
@@ -113,5 +121,78 @@ it('reads the costs from bench results, naming any missing', () => {
     consumerMsPerEvent: { inventory: 0.06 },
     consumerMsPerMessage: { inventory: 12 },
     measuredAt: '2026-11-28T08:00:00Z',
+  });
+  expect((costsFromResults(results) as CapacityCosts).unmeasured).toBeUndefined();
+  // A stream the bench has not measured yet (added since) takes the stand-ins, and is named.
+  const newest = streamNames.at(-1)!;
+  const slowestPerMessage = Math.max(...streamNames.filter((s) => s !== newest).map((s) => (s === 'sales' ? 10 : 12)));
+  const withoutNewest: typeof results = Object.fromEntries(
+    Object.entries(results).filter(([n]) => !n.startsWith(`capacity.${newest}_`)),
+  );
+  expect(costsFromResults(withoutNewest)).toMatchObject({
+    unmeasured: [newest],
+    consumerMsPerMessage: { [newest]: slowestPerMessage },
+  });
+});
+
+describe('a stream the reviewed costs have no figures for', () => {
+  /** The reviewed file as it was before a third stream, `returns`, was added to the contracts. */
+  const twoStreams = {
+    producerMsPerSaleLine: 0.05,
+    consumerMsPerEvent: { sales: 0.05, inventory: 0.06 },
+    consumerMsPerMessage: { sales: 12, inventory: 10 },
+    eventsPerMessage: { sales: 10_000, inventory: 9_000 },
+    eventsPerSaleLine: { sales: 1, inventory: 1.2 },
+    filesPerMessage: 1,
+    producerHeapBytesPerSaleLine: 300,
+  };
+
+  /** infra/capacity.ts loaded afresh over a stream list with `returns` added. */
+  function withReturnsStream(): typeof import('./capacity') {
+    let capacity: typeof import('./capacity') | undefined;
+    jest.isolateModules(() => {
+      jest.doMock('../kernel/contracts', () => {
+        const actual = jest.requireActual('../kernel/contracts');
+        const names = [...actual.streamNames, 'returns'];
+        const perStream = (make: (s: string) => unknown) => Object.fromEntries(names.map((s) => [s, make(s)]));
+        return { ...actual, streamNames: names, perStream };
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module graph under the mock
+      capacity = require('./capacity');
+    });
+    return capacity!;
+  }
+
+  it('is costed by the costliest measured figure of each kind, and named as unmeasured', () => {
+    const complete = withReturnsStream().completeCosts(twoStreams);
+    type Figure = 'consumerMsPerEvent' | 'consumerMsPerMessage' | 'eventsPerMessage' | 'eventsPerSaleLine';
+    const returns = (figure: Figure) => (complete[figure] as Record<string, number>).returns;
+    // The slowest consumer per event (inventory) and per message (sales), the fewest events per
+    // message (inventory) and the most events per sale line (inventory).
+    expect([
+      returns('consumerMsPerEvent'),
+      returns('consumerMsPerMessage'),
+      returns('eventsPerMessage'),
+      returns('eventsPerSaleLine'),
+    ]).toEqual([0.06, 12, 9_000, 1.2]);
+    expect(complete.unmeasured).toEqual(['returns']);
+    // The measured streams keep their own figures.
+    expect(complete.consumerMsPerMessage).toMatchObject({ sales: 12, inventory: 10 });
+  });
+
+  it('is no error, while a figure for a stream that does not exist is one', () => {
+    // The reviewed file itself, read with a stream it has no figures for.
+    expect(withReturnsStream().measuredCosts().unmeasured).toEqual(['returns']);
+    const misspelt = { ...twoStreams, eventsPerSaleLine: { ...twoStreams.eventsPerSaleLine, return: 0.03 } };
+    expect(() => completeCosts(misspelt)).toThrow('eventsPerSaleLine.return names no stream');
+    expect(() => completeCosts({ ...twoStreams, eventsPerMessage: {} })).toThrow(
+      'eventsPerMessage has no measured stream',
+    );
+  });
+
+  it('gives the reviewed file as it is when it measures every stream', () => {
+    expect(completeCosts(roundCosts)).toEqual(roundCosts);
+    // The reviewed file, completed, has every stream's figures (measured or stood in for).
+    expect(Object.keys(measuredCosts().eventsPerMessage)).toEqual(streamNames);
   });
 });

@@ -4,6 +4,7 @@
 // the costs come in as an argument; measuredCosts() gives the reviewed ones.
 import { LAMBDA_MAX_MEMORY_MB, LAMBDA_MAX_TIMEOUT_SECONDS } from '../kernel/awsLimits';
 import { perStream, streamNames, streamTotal, type StreamName } from '../kernel/contracts';
+import { Problems } from '../kernel/problems';
 import reviewedCosts from './capacityCosts.json';
 
 /**
@@ -39,6 +40,8 @@ export interface CapacityCosts {
   producerHeapBytesPerSaleLine: number;
   /** When and where they were measured, for the printout. */
   measuredAt?: string;
+  /** Streams the reviewed file has no figures for, costed by the conservative stand-ins (completeCosts). */
+  unmeasured?: StreamName[];
 }
 
 /** AWS figures (with their source) and our own safety margins. */
@@ -383,7 +386,7 @@ function holdConsumers(plan: Plan): void {
     );
 }
 
-/** The costs in bench/results.json (capacity.* metrics), or the names of those missing. */
+/** The costs in bench/results.json (capacity.* metrics), or the names of those missing (a stream without figures is costed as completeCosts says). */
 export function costsFromResults(
   results: Record<string, { value: number; at?: string }>,
 ): CapacityCosts | { missing: string[] } {
@@ -396,45 +399,110 @@ export function costsFromResults(
     files: 'capacity.files_per_message',
     heap: 'capacity.producer_heap_bytes_per_sale_line',
   };
-  const missing = Object.values(names)
-    .flatMap((n) => (typeof n === 'string' ? [n] : Object.values(n)))
-    .filter((n) => typeof results[n]?.value !== 'number');
-  if (missing.length > 0) return { missing };
+  const has = (n: string | undefined) => n !== undefined && typeof results[n]?.value === 'number';
   const v = (n: string) => results[n].value;
-  return {
+  // A stream the results have no figures for (added since the last bench run) takes completeCosts's
+  // stand-ins; a figure that no stream has is missing.
+  const missing = [
+    ...[names.producer, names.files, names.heap].filter((n) => !has(n)),
+    ...[names.consumerPer1k, names.consumerPerMessage, names.eventsPerMessage].flatMap((byStream) =>
+      streamNames.some((s) => has(byStream[s])) ? [] : Object.values(byStream),
+    ),
+  ];
+  if (missing.length > 0) return { missing };
+  const measured = (byStream: Partial<Record<StreamName, string>>, scale: (x: number) => number = (x) => x) =>
+    Object.fromEntries(streamNames.filter((s) => has(byStream[s])).map((s) => [s, scale(v(byStream[s]!))]));
+  return completeCosts({
     producerMsPerSaleLine: v(names.producer) / 1000,
-    consumerMsPerEvent: perStream((s) => v(names.consumerPer1k[s]) / 1000),
-    consumerMsPerMessage: perStream((s) => v(names.consumerPerMessage[s])),
-    eventsPerMessage: perStream((s) => v(names.eventsPerMessage[s])),
-    eventsPerSaleLine: perStream((s) => (s === UNIT_STREAM ? 1 : v(names.perSaleLine[s]!))),
+    consumerMsPerEvent: measured(names.consumerPer1k, (x) => x / 1000),
+    consumerMsPerMessage: measured(names.consumerPerMessage),
+    eventsPerMessage: measured(names.eventsPerMessage),
+    eventsPerSaleLine: { [UNIT_STREAM]: 1, ...measured(names.perSaleLine) },
     filesPerMessage: v(names.files),
     producerHeapBytesPerSaleLine: v(names.heap),
     measuredAt: results[names.producer].at,
-  };
+  });
+}
+
+/** The figures measured per stream (the rest are per sale line or per message, whatever the stream). */
+const PER_STREAM_FIGURES = [
+  'consumerMsPerEvent',
+  'consumerMsPerMessage',
+  'eventsPerMessage',
+  'eventsPerSaleLine',
+] as const;
+type PerStreamFigure = (typeof PER_STREAM_FIGURES)[number];
+
+/** What infra/capacityCosts.json holds: a stream added since the last review may have no figures yet. */
+export type ReviewedCosts = Omit<CapacityCosts, PerStreamFigure | 'unmeasured'> & {
+  [K in PerStreamFigure]: Readonly<Partial<Record<string, number>>>;
+};
+
+/**
+ * Which measured figure stands in for a stream that has none, each the costliest for the model:
+ * the slowest consumer per event and per message, the fewest events per message (more messages,
+ * more per-message time, more files), and the most events per sale line (more consumer work and
+ * warehouse rows per line). So a new stream is costed no cheaper than the costliest measured one
+ * until the bench measures it.
+ */
+const CONSERVATIVE: Record<PerStreamFigure, (measured: number[]) => number> = {
+  consumerMsPerEvent: (m) => Math.max(...m),
+  consumerMsPerMessage: (m) => Math.max(...m),
+  eventsPerMessage: (m) => Math.min(...m),
+  eventsPerSaleLine: (m) => Math.max(...m),
+};
+
+/**
+ * The reviewed costs with every stream's figures: a stream the file has no figure for takes the
+ * conservative stand-in (CONSERVATIVE) and is named in `unmeasured`. A figure for a stream that
+ * does not exist is an error (a misspelt stream would otherwise be costed by the stand-in).
+ */
+export function completeCosts(reviewed: ReviewedCosts): CapacityCosts {
+  const problems = new Problems();
+  const unmeasured = new Set<StreamName>();
+  const figures = Object.fromEntries(
+    PER_STREAM_FIGURES.map((figure) => {
+      const given = reviewed[figure] ?? {};
+      for (const name of Object.keys(given))
+        problems.check(streamNames.includes(name as StreamName), `${figure}.${name} names no stream`);
+      const measured = streamNames.map((s) => given[s]).filter((v): v is number => typeof v === 'number');
+      problems.check(measured.length > 0, `${figure} has no measured stream`);
+      const standIn = CONSERVATIVE[figure](measured);
+      return [
+        figure,
+        perStream((s) => {
+          if (typeof given[s] === 'number') return given[s];
+          unmeasured.add(s);
+          return s === UNIT_STREAM && figure === 'eventsPerSaleLine' ? 1 : standIn;
+        }),
+      ];
+    }),
+  ) as Pick<CapacityCosts, PerStreamFigure>;
+  if (!problems.empty)
+    throw new Error(
+      `infra/capacityCosts.json: ${problems.all.join('; ')}: measure them (npm run bench -- --only freshness) and review the proposal into it`,
+    );
+  return { ...reviewed, ...figures, ...(unmeasured.size > 0 ? { unmeasured: [...unmeasured] } : {}) };
+}
+
+/** The inverse of completeCosts: the figures as measured, without the stand-ins of `unmeasured` streams. */
+export function measuredOnly(costs: CapacityCosts): ReviewedCosts {
+  const { unmeasured = [], ...rest } = costs;
+  const keep = (byStream: Readonly<Record<string, number>>) =>
+    Object.fromEntries(Object.entries(byStream).filter(([s]) => !unmeasured.includes(s as StreamName)));
+  return { ...rest, ...Object.fromEntries(PER_STREAM_FIGURES.map((figure) => [figure, keep(costs[figure])])) };
 }
 
 /**
  * The measured costs the model and the config's capacity guard use: a reviewed input the program
  * owns (infra/capacityCosts.json). The bench measures them and proposes a new file (`npm run bench`
- * prints the proposal when its measurement differs; bench/capacityProposal.ts); a person commits it.
- * `pulumi up` reads nothing the bench writes.
+ * prints the proposal when its measurement differs, or when a stream has no figures in the file;
+ * bench/capacityProposal.ts); a person commits it. `pulumi up` reads nothing the bench writes.
+ * A stream without figures is costed conservatively (completeCosts).
  */
 export function measuredCosts(): CapacityCosts {
-  const { source: _source, ...costs } = reviewedCosts as CapacityCosts & { source: string };
-  const perStreamFigures = [
-    'consumerMsPerEvent',
-    'consumerMsPerMessage',
-    'eventsPerMessage',
-    'eventsPerSaleLine',
-  ] as const;
-  const missing = perStreamFigures.flatMap((figure) =>
-    streamNames.filter((s) => typeof costs[figure]?.[s] !== 'number').map((s) => `${figure}.${s}`),
-  );
-  if (missing.length > 0)
-    throw new Error(
-      `infra/capacityCosts.json has no ${missing.join(', ')}: measure them (npm run bench -- --only freshness) and review the proposal into it`,
-    );
-  return costs;
+  const { source: _source, ...costs } = reviewedCosts as ReviewedCosts & { source: string };
+  return completeCosts(costs);
 }
 
 /** One value per stream besides the unit stream (sales), whose figures per sale line need no measuring. */

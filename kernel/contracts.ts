@@ -24,9 +24,9 @@ export interface FieldSpec {
 
 export type Fields = Readonly<Record<string, FieldSpec>>;
 
-export interface Contract<F extends Fields = Fields> {
-  /** Warehouse table name. */
-  readonly table: string;
+export interface Contract<F extends Fields = Fields, T extends string = string> {
+  /** Warehouse table name (a literal type: the warehouse's table names derive from the contracts). */
+  readonly table: T;
   /** Facts arrive on a stream; dims are loaded once. */
   readonly role: 'fact' | 'dim';
   /** The field that identifies one record exactly once. */
@@ -278,12 +278,12 @@ export function fieldSpecProblems(name: string, spec: FieldSpec): string[] {
   return [...problems.all];
 }
 
-function defineContract<const F extends Fields>(
-  table: string,
+function defineContract<const T extends string, const F extends Fields>(
+  table: T,
   role: 'fact' | 'dim',
   key: keyof F & string,
   fields: F,
-): Contract<F> {
+): Contract<F, T> {
   const problems = new Problems().add(
     ...Object.entries(fields).flatMap(([name, spec]) => fieldSpecProblems(name, spec)),
   );

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { SQS_BATCH_MAX_BYTES } from './awsLimits';
+import { streamNames } from './contracts';
 import {
   batchesOf,
   encodeChunk,
@@ -139,8 +140,8 @@ describe('unpackMessage', () => {
   it('says why a body cannot be read', () => {
     expect(unreadable('{"v":1,')).toMatch(/^body is not JSON/);
     expect(unreadable('[1,2]')).toBe('body is not a JSON object');
-    expect(unreadable('{"v":2,"stream":"returns","chunk_id":"a b"}')).toBe(
-      'v must be 1, got 2; stream must be one of sales, inventory, got "returns"; chunk_id must match [A-Za-z0-9_.-]{1,120}, got "a b"; exactly one of events and gz must be present',
+    expect(unreadable('{"v":2,"stream":"no_such_stream","chunk_id":"a b"}')).toBe(
+      `v must be 1, got 2; stream must be one of ${streamNames.join(', ')}, got "no_such_stream"; chunk_id must match [A-Za-z0-9_.-]{1,120}, got "a b"; exactly one of events and gz must be present`,
     );
     expect(unreadable('{"v":1,"stream":"sales","chunk_id":"c1","gz":"not-gzip"}')).toMatch(
       /^gz is not base64 gzip of a JSON array/,

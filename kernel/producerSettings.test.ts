@@ -15,9 +15,12 @@ import {
   withinBounds,
   type ProducerSettingName,
 } from './producerSettings';
+import { perStream } from './contracts';
+import { queueUrlVariables } from './streamNaming';
 
-const queues = { SALES_QUEUE_URL: 'https://sqs/sales', INVENTORY_QUEUE_URL: 'https://sqs/inventory' };
-const queueUrls = { sales: queues.SALES_QUEUE_URL, inventory: queues.INVENTORY_QUEUE_URL };
+const queueUrls = perStream((s) => `https://sqs/${s}`);
+/** SALES_QUEUE_URL and one more per stream. */
+const queues = queueUrlVariables(queueUrls);
 
 describe('the home of the producer settings', () => {
   it('gives each setting its own variable and key, a doc line, and a default within its bounds', () => {

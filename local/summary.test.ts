@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { perStream } from '../kernel/contracts';
 import type { Books } from './books';
 import { formatBooks, formatSummary, textTable } from './summary';
 import { runTwin, type TwinReport } from './twin';
@@ -9,14 +10,15 @@ import { runTwin, type TwinReport } from './twin';
 const balanced: Books = {
   balanced: true,
   problems: [],
-  streams: {
-    sales: { produced: 1200, loaded: 1200, missing: 0, doubled: 0, unexpected: 0, examples: [] },
-    inventory: { produced: 2000, loaded: 2000, missing: 0, doubled: 0, unexpected: 0, examples: [] },
-  },
+  // Every stream's books: sales 1,200 events, the others 2,000 each.
+  streams: perStream((s) => {
+    const events = s === 'sales' ? 1200 : 2000;
+    return { produced: events, loaded: events, missing: 0, doubled: 0, unexpected: 0, examples: [] };
+  }),
   rejected: { lines: 12, injected: 12, withReason: 12, missing: 0, unexpected: 0 },
   poison: { injected: 2, inDlq: 2, missing: 0 },
-  dlq: { depth: { sales: 1, inventory: 1 }, unexpected: 0 },
-  queuesLeft: { sales: 0, inventory: 0 },
+  dlq: { depth: perStream(() => 1), unexpected: 0 },
+  queuesLeft: perStream(() => 0),
   files: { landing: 8, loaded: 8, pending: 0 },
 };
 

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ORIGINAL_CONSUMER } from '../bench/originalConsumer';
+import { perStream } from '../kernel/contracts';
 import { prodStackConfig } from '../bench/twin';
 import { runTwin, type TwinProgress, type TwinReport } from '../local/twin';
 import { SLOW_CONSUMER, SLOW_FIRST_DELIVERY_MS } from './support/slowConsumer';
@@ -76,7 +77,7 @@ describe('runTwin', () => {
       unexpected: 0,
     });
     expect(first.rejects).toBe(0);
-    expect(first.dlqDepth).toEqual({ sales: 0, inventory: 0 });
+    expect(first.dlqDepth).toEqual(perStream(() => 0));
     expect(first.files.written).toBe(first.files.loaded);
     // The views answer: the overall revenue view counts every sale line once.
     expect(first.dashboard!.revenueOverall[0].sale_lines).toBe(first.events.sales);

@@ -11,8 +11,11 @@ import { streamNames, streams, type Product, type StreamName, type Store } from 
 import { Problems } from '../kernel/problems';
 import { withVerificationStore } from '../kernel/verification';
 import {
+  WAREHOUSE_SCHEMA,
+  allTables,
   dimTableDefs,
   qualified,
+  renderTableDdl,
   renderViewsRebuild,
   tables,
   type Dialect,
@@ -24,7 +27,7 @@ import { releases, releasedVersioned } from './releases';
 import { loadErrorLedgerMigration } from './loadErrorLedgerMigration';
 import { engineerMonitorMigration } from './engineerMonitor';
 import { literal, quoteIdent } from './sql';
-import { repeatableMigration as repeatable, type CopyJobSpec, type Migration } from './migration';
+import { repeatableMigration as repeatable, versionedMigration, type CopyJobSpec, type Migration } from './migration';
 import { loadLogAttempts } from './loadLogAttempts';
 
 export { checksumOf, versionedMigration, type CopyJobSpec, type Migration } from './migration';
@@ -169,6 +172,7 @@ export const COPY_JOB_RUNS = qualified('copy_job_runs');
  * new migration (a function of the dialect, in its own file, returning undefined for a dialect it
  * does not concern). Write its SQL as literal text, not rendered from the live model: once a
  * release ships it, it never changes (releases.test.ts holds every release to its frozen text).
+ * A table a stream adds to the contracts needs no line here: tableMigrations generates it.
  */
 const UNRELEASED_VERSIONED: readonly ((dialect: Dialect) => Migration | undefined)[] = [
   loadLogAttempts,
@@ -176,17 +180,68 @@ const UNRELEASED_VERSIONED: readonly ((dialect: Dialect) => Migration | undefine
   (dialect) => (dialect === 'redshift' ? engineerMonitorMigration() : undefined),
 ];
 
-/**
- * The versioned migrations of a dialect: every released one as its release froze it (so a later
- * view or column can never change what a deployed warehouse applied), then the unreleased ones.
- */
-export function versionedMigrations(dialect: Dialect): Migration[] {
+/** Every versioned migration written so far in a dialect: the released ones as frozen, then UNRELEASED_VERSIONED's. */
+export function writtenVersioned(dialect: Dialect): Migration[] {
   const released = releasedVersioned(releases[releases.length - 1], dialect);
   const ids = new Set(released.map((m) => m.id));
   const unreleased = UNRELEASED_VERSIONED.map((make) => make(dialect)).filter(
     (m): m is Migration => m !== undefined && !ids.has(m.id),
   );
   return [...released.map((m) => ({ ...m, statements: [...m.statements] })), ...unreleased];
+}
+
+/** The tables a list of migrations creates (`CREATE TABLE [IF NOT EXISTS] retail.<name>`). */
+export function createdTables(migrations: readonly Migration[]): Set<string> {
+  const create = new RegExp(
+    `^CREATE TABLE (?:IF NOT EXISTS )?"?${WAREHOUSE_SCHEMA}"?\\."?([a-z_][a-z0-9_]*)"?[\\s(]`,
+    'i',
+  );
+  return new Set(
+    migrations.flatMap((m) => m.statements.map((s) => create.exec(s)?.[1]).filter((t) => t !== undefined)),
+  );
+}
+
+/** `0009` after `0008`: versioned ids are four digits, an underscore and a name. */
+const nextVersionedNumber = (written: readonly Migration[]) =>
+  Math.max(0, ...written.map((m) => Number(/^(\d{4})_/.exec(m.id)?.[1] ?? 0))) + 1;
+
+/**
+ * A versioned migration for each table of `allTables` that no written migration creates (a stream
+ * added to the contracts), rendered from its contract: `<next id>_<table>`, the same id in both
+ * dialects. Safe because it is rendered only while no migration creates the table: the release
+ * that ships it freezes its text into warehouse/releases/<version>.json (tools/freezeRelease.ts),
+ * and from then on the frozen release creates the table, so this renders nothing for it and a later
+ * change to the contract can never change what a deployed warehouse applied (a column added to a
+ * released table needs a written ALTER migration). A migration written by hand later takes the id
+ * after the last one written, so a still unreleased generated one moves up by one: harmless, since
+ * only a release fixes an id.
+ */
+export function tableMigrations(
+  contractTables: readonly TableDef[],
+  written: Readonly<Record<Dialect, readonly Migration[]>>,
+  dialect: Dialect,
+): Migration[] {
+  const dialects = Object.keys(written) as Dialect[];
+  const created = Object.fromEntries(dialects.map((d) => [d, createdTables(written[d])])) as Record<
+    Dialect,
+    Set<string>
+  >;
+  let next = Math.max(...dialects.map((d) => nextVersionedNumber(written[d])));
+  return contractTables
+    .filter((t) => dialects.some((d) => !created[d].has(t.name)))
+    .map((table) => ({ table, id: `${String(next++).padStart(4, '0')}_${table.name}` }))
+    .filter(({ table }) => !created[dialect].has(table.name))
+    .map(({ table, id }) => versionedMigration(id, renderTableDdl(table, dialect)));
+}
+
+/**
+ * The versioned migrations of a dialect: every released one as its release froze it (so a later
+ * view or column can never change what a deployed warehouse applied), then the unreleased ones,
+ * then one per contract table nothing creates yet (tableMigrations).
+ */
+export function versionedMigrations(dialect: Dialect): Migration[] {
+  const written = { postgres: writtenVersioned('postgres'), redshift: writtenVersioned('redshift') };
+  return [...written[dialect], ...tableMigrations(allTables, written, dialect)];
 }
 
 /** Every migration for a target, in the order they must run. */

@@ -1,6 +1,6 @@
-import { factTables, saleLine } from '../kernel/contracts';
+import { factTables, saleLine, streamNames } from '../kernel/contracts';
 import { buildCatalog } from '../kernel/catalog';
-import { buildMigrations } from './migrations';
+import { buildMigrations, versionedMigrations } from './migrations';
 import {
   allMaterializedViews,
   allPlainViews,
@@ -26,6 +26,9 @@ const redshiftTarget = {
   region: 'us-east-1',
 };
 
+/** The tables of release 0.1.0, whose DDL the snapshots pin (a stream's table added later is pinned by its migration). */
+const releasedTables = [tables.products, tables.stores, tables.sales_transactions, tables.inventory_updates];
+
 describe('table definitions', () => {
   it('take their columns, order and key from the contracts', () => {
     expect(tables.sales_transactions.columns.map((c) => c.name)).toEqual([...saleLine.columns]);
@@ -43,7 +46,7 @@ describe('table definitions', () => {
 
 describe('Redshift DDL', () => {
   it('renders tables with distribution, sort keys, ENCODE AUTO, and keys on the dims only', () => {
-    expect(allTables.map((t) => renderTableDdl(t, 'redshift').join(';\n')).join(';\n\n')).toMatchSnapshot();
+    expect(releasedTables.map((t) => renderTableDdl(t, 'redshift').join(';\n')).join(';\n\n')).toMatchSnapshot();
     // Redshift's planner trusts declared keys; nothing enforces a fact's (issue 11, finding 12).
     for (const t of allTables)
       expect([t.name, /PRIMARY KEY|FOREIGN KEY|REFERENCES/.test(renderTableDdl(t, 'redshift').join('\n'))]).toEqual([
@@ -57,6 +60,7 @@ describe('Redshift DDL', () => {
   });
   it('renders the COPY JOBs last, outside a transaction, with an explicit role and no hyphen in the job name', () => {
     const migrations = buildMigrations(redshiftTarget, buildCatalog(1, { products: 3, stores: 2 }));
+    const copyJobs = streamNames.map((s) => `R__copy_job_${s}`).sort();
     expect(migrations.map((m) => [m.id, m.transactional])).toEqual([
       ['0001_schema', true],
       ['0002_tables', true],
@@ -65,16 +69,19 @@ describe('Redshift DDL', () => {
       ['0005_copy_job_ledger', true],
       ['0007_load_error_ledger', true],
       ['0008_engineer_monitor', true],
-      ['R__copy_job_inventory', false],
-      ['R__copy_job_sales', false],
+      // A table of a stream added since: its generated migration (warehouse/tableMigrations.test.ts).
+      ...versionedMigrations('redshift')
+        .slice(7)
+        .map((m) => [m.id, true]),
+      // One COPY JOB per stream, in id order.
+      ...copyJobs.map((id) => [id, false]),
       ['R__dims', true],
       ['R__grants', true],
       ['R__views', false],
     ]);
     // What comes from config or the live model is repeatable (re-applied when it changes); the schema is versioned.
     expect(migrations.filter((m) => m.repeatable).map((m) => m.id)).toEqual([
-      'R__copy_job_inventory',
-      'R__copy_job_sales',
+      ...copyJobs,
       'R__dims',
       'R__grants',
       'R__views',
@@ -141,7 +148,7 @@ describe('materialized views', () => {
 
 describe('Postgres DDL', () => {
   it("adds a byte-length CHECK to every VARCHAR: Redshift's VARCHAR(n) counts bytes, Postgres's characters", () => {
-    expect(allTables.map((t) => renderTableDdl(t, 'postgres').join(';\n')).join(';\n\n')).toMatchSnapshot();
+    expect(releasedTables.map((t) => renderTableDdl(t, 'postgres').join(';\n')).join(';\n\n')).toMatchSnapshot();
     const ddl = renderTableDdl(tables.sales_transactions, 'postgres')[0];
     expect(ddl).toContain(
       'CONSTRAINT "sales_transactions_transaction_id_bytes" CHECK (octet_length("transaction_id") <= 64)',

@@ -1,13 +1,11 @@
-// The four tables, derived from the event contracts: columns, order, key and type come
-// from kernel/contracts.ts; this file adds only the physical layout Redshift needs.
-// Dialect-free: redshift.ts and postgres.ts render it.
+// The tables, derived from the event contracts: columns, order, key and type come
+// from kernel/contracts.ts; this file adds only the physical layout Redshift needs (a fact's
+// is derived too, unless it overrides it). Dialect-free: redshift.ts and postgres.ts render it.
 import {
   dimensions,
   factTables,
-  inventoryUpdate,
   kindRules,
   product,
-  saleLine,
   store,
   type Contract,
   type FieldSpec,
@@ -73,12 +71,40 @@ function defineTable<F extends Fields>(contract: Contract<F>, physical: Physical
   });
 }
 
-/** The four tables. Facts are distributed by product (the widest join and group key) and sorted by time. */
+/**
+ * A fact's default layout: distributed by its product reference, the widest join and group key
+ * (every view joins or groups facts by product), and sorted by its first timestamp, the range
+ * every window and view filters on. A fact without a product reference is spread EVEN.
+ */
+export function defaultFactLayout(contract: {
+  readonly columns: readonly string[];
+  readonly fields: Fields;
+}): Physical {
+  const first = (match: (spec: FieldSpec) => boolean) => contract.columns.find((name) => match(contract.fields[name]));
+  const productRef = first((spec) => spec.kind === 'ref' && spec.ref === 'products');
+  const timestamp = first((spec) => spec.kind === 'timestamp');
+  const sortkey = timestamp === undefined ? [] : [timestamp];
+  return productRef === undefined ? { diststyle: 'EVEN', sortkey } : { diststyle: 'KEY', distkey: productRef, sortkey };
+}
+
+type FactTableName = (typeof factTables)[number]['table'];
+
+/** A fact that needs another layout than defaultFactLayout names it here (none does today). */
+const factLayoutOverrides: Partial<Record<FactTableName, Physical>> = {};
+
+const factTableByName = Object.fromEntries(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any fact contract: read by column name, whatever its record type
+  factTables.map((c: Contract<any>) => [
+    c.table,
+    defineTable(c, factLayoutOverrides[c.table as FactTableName] ?? defaultFactLayout(c)),
+  ]),
+) as Record<FactTableName, TableDef>;
+
+/** Every table: the dims, with their layout (small, so on every node), then one per fact contract. */
 export const tables = {
   products: defineTable(product, { diststyle: 'ALL', sortkey: ['product_id'] }),
   stores: defineTable(store, { diststyle: 'ALL', sortkey: ['store_id'] }),
-  sales_transactions: defineTable(saleLine, { diststyle: 'KEY', distkey: 'product_id', sortkey: ['timestamp'] }),
-  inventory_updates: defineTable(inventoryUpdate, { diststyle: 'KEY', distkey: 'product_id', sortkey: ['timestamp'] }),
+  ...factTableByName,
 } as const;
 export type TableName = keyof typeof tables;
 
