@@ -12,9 +12,7 @@ import { exclusive } from '../warehouse/drivers/exclusive';
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite } = require(workerData.pglitePath);
-// The dump is read here, from its file: no copy of it passes between the threads.
-const loadDataDir = workerData.blankPath ? new Blob([require('node:fs').readFileSync(workerData.blankPath)]) : undefined;
-const opened = PGlite.create({ dataDir: workerData.dataDir, loadDataDir });
+const opened = PGlite.create({ dataDir: workerData.dataDir, loadDataDir: workerData.blank ? new Blob([workerData.blank]) : undefined });
 let queue = Promise.resolve();
 async function handle(m) {
   const db = await opened;
@@ -58,12 +56,12 @@ export interface PgliteWorkerDriver extends CopyDriver {
 
 /**
  * Open PGlite on `dataDir` in a worker thread; resolves once the database is open.
- * `blankPath` (the file of a dumped data directory, blank or migrated) starts a new directory without initdb.
+ * `blank` (a dumped empty data directory) starts a new directory without initdb.
  */
-export async function openPgliteInWorker(dataDir: string, blankPath?: string): Promise<PgliteWorkerDriver> {
+export async function openPgliteInWorker(dataDir: string, blank?: Uint8Array): Promise<PgliteWorkerDriver> {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { dataDir, blankPath, pglitePath: require.resolve('@electric-sql/pglite') },
+    workerData: { dataDir, blank, pglitePath: require.resolve('@electric-sql/pglite') },
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 0;

@@ -11,7 +11,7 @@ import { loadLandingFiles, refreshViews, LoaderCrash } from '../warehouse/loader
 import { buildMigrations, COPY_JOB_DETAIL, copyJobName } from '../warehouse/migrations';
 import { openWarehouse } from '../warehouse/open';
 import { releases } from '../warehouse/releases';
-import { migratedDataDirPath } from '../warehouse/drivers/pglite';
+import { migratedDataDirPath, unpackDataDir } from '../warehouse/drivers/pglite';
 import { openPgliteInWorker } from './pgliteWorker';
 import { runDashboardQueries, type DashboardRows } from '../warehouse/queries';
 import {
@@ -442,10 +442,10 @@ async function connectPostgres(databaseUrl: string, fresh: boolean): Promise<Con
 async function openPglite(dataDir: string, catalog: Catalog, fresh: boolean): Promise<Connection> {
   const dir = claimDataDir(dataDir, { fresh });
   try {
-    // A new (or reset) directory starts from a dumped cluster, already migrated to this build's
-    // migrations, rather than initdb and every migration (about a second instead of tens).
-    const blank = dir.blank ? await migratedDataDirPath(twinMigrations(catalog)) : undefined;
-    const driver = await openPgliteInWorker(dir.path, blank);
+    // A new (or reset) directory starts as a copy of a dumped cluster, already migrated to this
+    // build's migrations, rather than initdb and every migration (tens of seconds of CPU).
+    if (dir.blank) unpackDataDir(await migratedDataDirPath(twinMigrations(catalog)), dir.path);
+    const driver = await openPgliteInWorker(dir.path);
     return { driver, where: `PGlite at ${dir.path}`, release: dir.release, markReady: dir.markReady };
   } catch (error) {
     dir.release();

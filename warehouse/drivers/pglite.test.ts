@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { applyMigrations } from '../runner';
 import { versionedMigration } from '../migration';
-import { blankDataDirPath, migratedDataDir, migratedDataDirPath, openPglite, wholeTar } from './pglite';
+import { blankDataDirPath, migratedDataDir, migratedDataDirPath, openPglite, unpackDataDir, wholeTar } from './pglite';
 
 const realTmp = tmpdir();
 let cacheDir: string;
@@ -59,4 +59,22 @@ it('makes a cache file again when it was cut short or overwritten', async () => 
   expect(wholeTar(path)).toBe(false);
   expect(await columnsAfterOpening(first)).toEqual(['a']);
   expect(wholeTar(path)).toBe(true);
+}, 120_000);
+
+it('unpacks a snapshot into a directory that PGlite opens as the migrated cluster', async () => {
+  const path = await migratedDataDirPath(changed);
+  const dataDir = join(cacheDir, 'unpacked');
+  unpackDataDir(path, dataDir);
+  const driver = await openPglite(dataDir);
+  try {
+    expect((await applyMigrations(driver, changed)).applied).toEqual([]);
+  } finally {
+    await driver.close();
+  }
+  // A header that does not add up is refused, not written somewhere.
+  const damaged = join(cacheDir, 'damaged.tar');
+  const bytes = readFileSync(path);
+  bytes[0] ^= 0x20;
+  writeFileSync(damaged, bytes);
+  expect(() => unpackDataDir(damaged, join(cacheDir, 'refused'))).toThrow(/damaged\.tar is damaged at byte 0/);
 }, 120_000);
