@@ -14,7 +14,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import type * as PgliteModule from '@electric-sql/pglite';
 import { applyMigrations, type CopyDriver } from '../runner';
 import { migrationsHash, type Migration } from '../migrations';
 import { copyCsvSql } from './copy-sql';
@@ -31,9 +32,18 @@ export interface PgliteOptions {
   loadDataDir?: Blob;
 }
 
+/**
+ * PGlite's module, loaded on first use: the twin's main thread only finds and unpacks a cached
+ * snapshot (its worker thread opens PGlite), and loading PGlite there would cost over half a second.
+ */
+function pgliteModule(): typeof PgliteModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily (see above)
+  return require('@electric-sql/pglite') as typeof PgliteModule;
+}
+
 /** In memory without a directory; on disk (and reopenable) with one. */
 export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteDriver> {
-  const db = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
+  const db = await pgliteModule().PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
   return exclusive({
     dialect: 'postgres' as const,
     db,
@@ -132,7 +142,7 @@ export async function blankDataDir(): Promise<Blob> {
 
 /** Where blankDataDir's dump lies (a worker thread can read it itself). */
 export function blankDataDirPath(): Promise<string> {
-  return cachedDump('blank', () => PGlite.create());
+  return cachedDump('blank', () => pgliteModule().PGlite.create());
 }
 
 /**
