@@ -4,13 +4,15 @@
 // another is injected, as the bench injects the original design). Chaos faults that belong
 // inside the function (a crash after the S3 writes, S3 put failures) are injected in the
 // worker; it reports its metered S3 usage and the faults it injected with each answer.
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type * as S3Module from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { MessagePort } from 'node:worker_threads';
 import type { KnownIds, StreamName } from '../kernel/contracts';
 import type { ConsumerDeps } from '../functions/consumer';
-import { Chaos, type ChaosCounts, type ChaosOptions } from './chaos';
-import { lambdaContext } from './eventSource';
+import type { ChaosCounts, ChaosOptions } from './chaos';
+import type * as ChaosModule from './chaos';
+import { lambdaContext } from './lambdaContext';
 import { UsageMeter, type S3UsageDelta } from './usage';
 import { endpointEnvironment } from './producerPool';
 import {
@@ -18,6 +20,7 @@ import {
   loadExport,
   onEachArchiveClient,
   serveRequests,
+  sourceModule,
   WorkerPool,
   type ArchiveHandler,
 } from './workerPool';
@@ -93,7 +96,12 @@ export interface ConsumerAnswer {
 /** Inside a worker: one consumer execution environment. */
 export function serveConsumer(port: MessagePort, data: ConsumerWorkerData): void {
   const meter = new UsageMeter();
-  const chaos = data.chaos ? new Chaos(data.chaos.options, data.chaos.maxReceiveCount) : undefined;
+  const chaos = data.chaos
+    ? new (sourceModule<typeof ChaosModule>(require.resolve('./chaos')).Chaos)(
+        data.chaos.options,
+        data.chaos.maxReceiveCount,
+      )
+    : undefined;
   const instrument = (s3: S3Client) => {
     meter.meterS3(s3);
     chaos?.failS3Puts(s3);
@@ -103,6 +111,7 @@ export function serveConsumer(port: MessagePort, data: ConsumerWorkerData): void
     onEachArchiveClient<S3Client>(data.archive, '@aws-sdk/client-s3', 'S3Client', instrument);
     consume = loadArchiveHandler<typeof consume>(data.archive);
   } else {
+    const { S3Client } = sourceModule<typeof S3Module>('@aws-sdk/client-s3');
     const s3 = new S3Client({
       endpoint: data.endpoint,
       region: data.region,

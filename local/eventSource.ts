@@ -4,7 +4,6 @@
 // flight until the queue's visibility timeout ends and then come back. The queue's
 // redrive policy moves a message to its DLQ on the receive after maxReceiveCount;
 // fauxqs implements that move itself (as SQS does), so the event source does not.
-import { randomUUID } from 'node:crypto';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -14,6 +13,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { lambdaContext } from './lambdaContext';
 import { LAMBDA_PAYLOAD_LIMIT_BYTES, SQS_MAPPING_MAX_BATCH_SIZE } from '../kernel/awsLimits';
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -102,29 +102,6 @@ export async function withinTimeout<T>(run: Promise<T>, timeoutMs: number): Prom
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A Lambda Context good enough for handlers and Powertools. */
-export function lambdaContext(functionName: string, timeoutMs: number, region = 'us-east-1'): Context {
-  const deadline = Date.now() + timeoutMs;
-  const requestId = randomUUID();
-  const unsupported = () => {
-    throw new Error('callback-style completion is not supported; return a promise');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `twin/${requestId}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: unsupported,
-    fail: unsupported,
-    succeed: unsupported,
-  };
-}
 
 function recordAttributes(message: Message): SQSMessageAttributes {
   const out: SQSMessageAttributes = {};

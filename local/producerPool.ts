@@ -4,16 +4,25 @@
 // the shipped archive's handler (settings from its environment, as in Lambda) or, with
 // --source, the unchanged runProducer; it sends the bodies SQS accepted (for the books)
 // and its metered SQS usage back with the result.
-import { SQSClient as Client, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type * as SqsModule from '@aws-sdk/client-sqs';
 import type { MessagePort } from 'node:worker_threads';
 import { perStream, type StreamName } from '../kernel/contracts';
 import { queueUrlVariables } from '../kernel/streamNaming';
 import type { GeneratorCatalog } from '../kernel/generator';
 import { producerSettingsEnvironment, producerSettingValuesOf } from '../kernel/producerSettings';
-import { runProducer, type ProducerEvent, type ProducerResult, type ProducerSettings } from '../functions/producer';
+import type { ProducerEvent, ProducerResult, ProducerSettings } from '../functions/producer';
+import type * as ProducerModule from '../functions/producer';
 import { UsageMeter, type SqsApiUsage } from './usage';
-import { lambdaContext } from './eventSource';
-import { loadArchiveHandler, onEachArchiveClient, serveRequests, WorkerPool, type ArchiveHandler } from './workerPool';
+import { lambdaContext } from './lambdaContext';
+import {
+  loadArchiveHandler,
+  onEachArchiveClient,
+  serveRequests,
+  sourceModule,
+  WorkerPool,
+  type ArchiveHandler,
+} from './workerPool';
 
 /** Message bodies the producer sent and SQS accepted, per stream. */
 export type SentChunks = Record<StreamName, string[]>;
@@ -80,6 +89,8 @@ export function serveProducer(port: MessagePort, data: ProducerWorkerData): void
     );
     produce = (event) => handler(event, lambdaContext('producer', 120_000, data.region));
   } else {
+    const { SQSClient: Client } = sourceModule<typeof SqsModule>('@aws-sdk/client-sqs');
+    const { runProducer } = sourceModule<typeof ProducerModule>(require.resolve('../functions/producer'));
     const sqs = new Client({ endpoint: data.endpoint, region: data.region, credentials: data.credentials });
     instrument(sqs);
     produce = (event) => runProducer({ sqs, catalog: data.catalog, settings: data.settings }, event);

@@ -209,6 +209,16 @@ export function loadExport<F extends (...args: never[]) => unknown>(module: stri
   return loaded as F;
 }
 
+/**
+ * Inside a worker: a module that only the source path runs, loaded when that path is taken. A
+ * worker that runs a shipped archive uses the archive's own bundled copies, so importing these
+ * at the top would only add their load time to each cold start.
+ */
+export function sourceModule<M>(module: string): M {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only on the source path (see above)
+  return require(module) as M;
+}
+
 /** Inside a worker: load the archive's handler as the Lambda runtime does (require the file, take the export). */
 export function loadArchiveHandler<F extends (...args: never[]) => Promise<unknown>>(archive: ArchiveHandler): F {
   const dot = archive.handler.lastIndexOf('.');

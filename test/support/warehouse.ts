@@ -10,7 +10,7 @@ import { csvKey, chunkId } from '../../kernel/chunks';
 import { streams, type InventoryUpdate, type SaleLine, type StreamName } from '../../kernel/contracts';
 import { toCsv } from '../../kernel/csv';
 import { generateWindow } from '../../kernel/generator';
-import { blankDataDir, openPglite } from '../../warehouse/drivers/pglite';
+import { blankDataDir, migratedDataDir, openPglite } from '../../warehouse/drivers/pglite';
 
 export { blankDataDir };
 import { openPg } from '../../warehouse/drivers/pg';
@@ -26,6 +26,8 @@ export function testCatalog(): Catalog {
 
 export const serverUrl = process.env.DATABASE_URL || undefined;
 export const backendName = serverUrl ? 'Postgres server (DATABASE_URL)' : 'PGlite';
+
+const migrations = () => buildMigrations({ dialect: 'postgres' }, testCatalog());
 
 /** A migrated, empty warehouse of its own; close() drops it. */
 export async function openTestWarehouse(
@@ -52,10 +54,14 @@ export async function openTestWarehouse(
         await dropper.end();
       },
     };
-  } else {
+    if (options.migrate !== false) await applyMigrations(driver, migrations());
+  } else if (options.migrate === false) {
     driver = await openPglite(undefined, { loadDataDir: await blankDataDir() });
+  } else {
+    // From the cached migrated cluster: the runner then finds every migration applied.
+    driver = await openPglite(undefined, { loadDataDir: await migratedDataDir(migrations()) });
+    await applyMigrations(driver, migrations());
   }
-  if (options.migrate !== false) await applyMigrations(driver, buildMigrations({ dialect: 'postgres' }, testCatalog()));
   return driver;
 }
 

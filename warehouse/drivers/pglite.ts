@@ -1,9 +1,23 @@
 // PGlite (Postgres in WASM, in-process) as a warehouse driver: the twin and the tests.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import type { CopyDriver } from '../runner';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import type * as PgliteModule from '@electric-sql/pglite';
+import { applyMigrations, type CopyDriver } from '../runner';
+import { migrationsHash, type Migration } from '../migrations';
 import { copyCsvSql } from './copy-sql';
 import { exclusive } from './exclusive';
 
@@ -18,9 +32,18 @@ export interface PgliteOptions {
   loadDataDir?: Blob;
 }
 
+/**
+ * PGlite's module, loaded on first use: the twin's main thread only finds and unpacks a cached
+ * snapshot (its worker thread opens PGlite), and loading PGlite there would cost over half a second.
+ */
+function pgliteModule(): typeof PgliteModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily (see above)
+  return require('@electric-sql/pglite') as typeof PgliteModule;
+}
+
 /** In memory without a directory; on disk (and reopenable) with one. */
 export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteDriver> {
-  const db = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
+  const db = await pgliteModule().PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
   return exclusive({
     dialect: 'postgres' as const,
     db,
@@ -48,26 +71,125 @@ export async function openPglite(dataDir?: string, options: PgliteOptions = {}):
   });
 }
 
+/** PGlite's version: a dump made by one version is not loaded by another. */
+function pgliteVersion(): string {
+  const manifest = join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+/** A tar header's fields: text up to the first NUL. */
+const headerField = (header: Uint8Array, at: number, length: number) =>
+  Buffer.from(header.subarray(at, at + length))
+    .toString('latin1')
+    .replace(/\0.*$/s, '');
+
+/** POSIX ustar: the header's byte sum, its 8 checksum bytes counted as spaces, recorded in octal at 148. */
+function headerSumOk(header: Uint8Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i];
+  return sum === parseInt(headerField(header, 148, 8).trim(), 8);
+}
+
+/**
+ * Whether `path` looks like a whole tar file (PGlite's dumpDataDir 'none'): whole 512-byte
+ * records, a first header whose checksum matches, and the two zero records that end an archive.
+ * A cache file cut short or overwritten fails this and is made again; reading only the ends.
+ */
+export function wholeTar(path: string): boolean {
+  const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  if (size < 3 * 512 || size % 512 !== 0) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(512);
+    const tail = Buffer.alloc(1024);
+    readSync(fd, header, 0, 512, 0);
+    readSync(fd, tail, 0, 1024, size - 1024);
+    return headerSumOk(header) && tail.every((b) => b === 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The path of a dumped data directory cached in tmpdir under `name`, made by `make` on a first
+ * (or damaged) use and then shared by every process on the machine. Write then rename: a
+ * parallel process never reads a half-written file.
+ */
+async function cachedDump(name: string, make: () => Promise<PGlite>): Promise<string> {
+  const path = join(tmpdir(), `pglite-${pgliteVersion()}-${name}.tar`);
+  if (existsSync(path) && wholeTar(path)) return path;
+  const db = await make();
+  const dump = await db.dumpDataDir('none');
+  await db.close();
+  const part = `${path}.${process.pid}.part`;
+  try {
+    writeFileSync(part, new Uint8Array(await dump.arrayBuffer()));
+    renameSync(part, path);
+  } finally {
+    rmSync(part, { force: true });
+  }
+  return path;
+}
+
 /**
  * A freshly initialised PGlite data directory, made once per machine and shared by
  * test files and bench runs: initdb takes 10 s or more on a busy 2-core machine,
  * a restore about one. Pass it as `loadDataDir`.
  */
 export async function blankDataDir(): Promise<Blob> {
-  const version = (
-    JSON.parse(readFileSync(join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json'), 'utf8')) as {
-      version: string;
-    }
-  ).version;
-  const path = join(tmpdir(), `pglite-${version}-blank.tar`);
-  if (!existsSync(path)) {
-    const db = await PGlite.create();
-    const dump = await db.dumpDataDir('none');
-    await db.close();
-    // Write then rename: parallel jest workers never read a half-written file.
-    const part = `${path}.${process.pid}.part`;
-    writeFileSync(part, new Uint8Array(await dump.arrayBuffer()));
-    renameSync(part, path);
+  return new Blob([readFileSync(await blankDataDirPath())]);
+}
+
+/** Where blankDataDir's dump lies (a worker thread can read it itself). */
+export function blankDataDirPath(): Promise<string> {
+  return cachedDump('blank', () => pgliteModule().PGlite.create());
+}
+
+/**
+ * A blank data directory with `migrations` applied, cached per machine like the blank one and
+ * keyed by their hash (migrationsHash: every id and checksum), so a changed migration list makes
+ * a new one. Migrating a new cluster takes seconds; its restore about what the blank one takes.
+ * The caller still runs applyMigrations on what it opens: the runner then finds every migration
+ * applied (recorded at the time this dump was made), so what is applied stays the runner's call.
+ */
+export function migratedDataDirPath(migrations: readonly Migration[]): Promise<string> {
+  return cachedDump(`migrated-${migrationsHash(migrations).slice(0, 16)}`, async () => {
+    const driver = await openPglite(undefined, { loadDataDir: await blankDataDir() });
+    await applyMigrations(driver, migrations);
+    return driver.db;
+  });
+}
+
+/**
+ * Unpack a dumped data directory (a tar from dumpDataDir) into the directory an on-disk PGlite
+ * will open, file for file as PGlite's own loadDataDir writes it (contents and modification
+ * times), but with Node's file calls: PGlite passes each file through its WASM file system,
+ * which costs a second of CPU for a 40 MB cluster. PGlite then opens it as an existing cluster.
+ */
+export function unpackDataDir(tarPath: string, dir: string): void {
+  const tar = readFileSync(tarPath);
+  const root = resolve(dir);
+  for (let at = 0; at + 512 <= tar.length;) {
+    const header = tar.subarray(at, at + 512);
+    if (header.every((b) => b === 0)) return; // the end of the archive
+    const name = headerField(header, 0, 100);
+    const target = resolve(root, `.${name.startsWith('/') ? '' : '/'}${name}`);
+    if (!headerSumOk(header) || !target.startsWith(root + sep))
+      throw new Error(`${tarPath} is damaged at byte ${at} (delete it: it is made again)`);
+    const size = parseInt(headerField(header, 124, 12).trim() || '0', 8);
+    const type = headerField(header, 156, 1);
+    if (type === '5') mkdirSync(target, { recursive: true });
+    else if (type === '0' || type === '') {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, tar.subarray(at + 512, at + 512 + size));
+      const modified = parseInt(headerField(header, 136, 12).trim(), 8);
+      utimesSync(target, modified, modified);
+    } else throw new Error(`${tarPath}: ${name} is neither a file nor a directory (type ${type})`);
+    at += 512 + Math.ceil(size / 512) * 512;
   }
-  return new Blob([readFileSync(path)]);
+}
+
+/** migratedDataDirPath's dump, to pass as `loadDataDir`. */
+export async function migratedDataDir(migrations: readonly Migration[]): Promise<Blob> {
+  return new Blob([readFileSync(await migratedDataDirPath(migrations))]);
 }
