@@ -74,8 +74,6 @@ describe("a run's summary answers the analyst's five questions on one screen", (
       eventsPerRun: 800,
       eventsPerMessage: 100,
       compression: 'none',
-      // In-process consumers: the summary is about the report, not the worker threads (faster to start).
-      consumerWorkers: false,
       dataDir: join(work, 'pgdata'),
       fresh: true,
     });

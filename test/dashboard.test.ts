@@ -132,8 +132,6 @@ it('serves a page that refreshes while the run goes on, then shows every panel w
     eventsPerRun: 1500,
     eventsPerMessage: 100,
     compression: 'none',
-    // In-process consumers: the page is what is tested here, not the worker threads (faster to start).
-    consumerWorkers: false,
     dataDir: join(work, 'pgdata'),
     fresh: true,
     loadEveryMs: 300,
