@@ -3,46 +3,29 @@
 // since CI may have no small file system to fill. The run ends with one line naming the path
 // and the room it needs, releases the lock, never advises --fresh; the next run on a full disk
 // says the same; the same directory on a bigger disk resumes and balances.
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE } from '../local/dataDir';
+import { personEnv, startTwin } from './support/twinProcess';
 
-const ROOT = join(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'twin-disk-full-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const FLAGS = ['--window', '5', '--demand', '3000', '--progress', 'none', '--dashboard', join(dir, 'd.html')];
 
-function twin(
-  dataDir: string,
-  args: string[],
-  roomBytes?: number,
-): Promise<{ status: number | null; stderr: string; stdout: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (roomBytes !== undefined)
-    Object.assign(env, {
-      DISK_FULL_DIR: dataDir,
-      DISK_FULL_AFTER_BYTES: String(roomBytes),
-      NODE_OPTIONS: `--require ${join(__dirname, 'support', 'diskFull.cjs')}`,
-    });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...FLAGS, '--data-dir', dataDir, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 240_000); // a hang fails the test, not the suite
-  return new Promise((resolve) =>
-    child.once('close', (status) => {
-      clearTimeout(killer);
-      resolve({ status, stderr, stdout });
-    }),
-  );
+/** The twin on `dataDir`, whose disk has `roomBytes` left when given. */
+function twin(dataDir: string, args: string[], roomBytes?: number) {
+  const disk =
+    roomBytes === undefined
+      ? {}
+      : {
+          DISK_FULL_DIR: dataDir,
+          DISK_FULL_AFTER_BYTES: String(roomBytes),
+          NODE_OPTIONS: `--require ${join(__dirname, 'support', 'diskFull.cjs')}`,
+        };
+  // A hang fails the test, not the suite.
+  return startTwin([...FLAGS, '--data-dir', dataDir, ...args], { env: personEnv(disk), killAfterMs: 240_000 }).done;
 }
 
 const NO_SPACE = (path: string) =>
@@ -68,7 +51,8 @@ it('a disk that fills mid-run: one line with the path and the room, the lock rel
   // The same directory on a bigger disk: finished and balanced.
   const bigger = join(dir, 'bigger');
   cpSync(dataDir, bigger, { recursive: true });
-  const resumed = await twin(bigger, ['--runs', '1']);
+  // The cut windows are made again with the settings they were started with; the new one is small.
+  const resumed = await twin(bigger, ['--runs', '1', '--demand', '150']);
   // How many of the six windows the full disk cut short depends on where the room ran out (some may
   // have loaded first): each of them is finished, and so is the new one.
   const cut = Number(/Finishing (\d+) window\(s\) an earlier run started but did not load/.exec(resumed.stdout)?.[1]);

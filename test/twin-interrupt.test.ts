@@ -2,50 +2,22 @@
 // committed and that the next run finishes the rest; a second signal stops it at once; the lock
 // is released either way; the next run names the windows it finishes and the books balance.
 // Killing npm (the process tree's parent) stops the twin and its --serve server too.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE } from '../local/dataDir';
+import { startTwin, startTwinViaNpm, waitForLine, type StartOptions } from './support/twinProcess';
 
-const ROOT = join(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'twin-interrupt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// Windows big enough that a signal after the first lands while windows are still loading.
 const FLAGS = ['--window', '5', '--demand', '3000', '--seed', '4', '--progress', 'lines'];
-// The test runner's npm_ variables are not a person's: npm sets its own.
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-
-interface Running {
-  child: ChildProcess;
-  out: { stdout: string; stderr: string };
-  done: Promise<{ status: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts a command in a process group of its own, as a terminal runs it. */
-function start(command: string, args: string[]): Running {
-  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (c: Buffer) => (out.stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out.stderr += c.toString()));
-  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (status, signal) => resolve({ status, signal })),
-  );
-  return { child, out, done };
-}
-const twin = (dataDir: string, extra: string[]) =>
-  start(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...FLAGS, '--data-dir', dataDir, ...extra]);
+/** In a process group of its own, as a terminal runs a command. */
+const TERMINAL: StartOptions = { detached: true };
+const twin = (dataDir: string, extra: string[]) => startTwin([...FLAGS, '--data-dir', dataDir, ...extra], TERMINAL);
 const viaNpm = (dataDir: string, extra: string[]) =>
-  start('npm', ['start', '--silent', '--', ...FLAGS, '--data-dir', dataDir, ...extra]);
-
-async function waitFor(run: Running, pattern: RegExp, timeoutMs = 150_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!pattern.test(run.out.stdout)) {
-    if (run.child.exitCode !== null || Date.now() > until)
-      throw new Error(`never printed ${pattern}:\n${run.out.stdout}\n${run.out.stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+  startTwinViaNpm([...FLAGS, '--data-dir', dataDir, ...extra], TERMINAL);
 
 /** Processes of a process group that are not zombies (Linux /proc). */
 function groupRunning(pgid: number): string[] {
@@ -66,7 +38,9 @@ const errorLines = (stderr: string) => stderr.split('\n').filter(Boolean);
 
 /** The next run on the directory: it names the windows it finishes, and the books balance. */
 async function finishesTheRest(dataDir: string, outputs: string): Promise<string> {
-  const next = twin(dataDir, ['--runs', '1', '--dashboard', join(outputs, 'next.html')]);
+  // The windows it finishes are made with the settings they were started with; its own new
+  // window is a small one (the demand is this run's setting).
+  const next = twin(dataDir, ['--runs', '1', '--demand', '150', '--dashboard', join(outputs, 'next.html')]);
   const { status } = await next.done;
   expect(next.out.stdout).toMatch(
     /^\[(load|stream)\] finishing 2026-11-27 06:00.*, left by an earlier run: runs \d+\/\d+ .* that were missing \(the rest of their [\d,]+ events were loaded before\)$/m,
@@ -79,7 +53,7 @@ async function finishesTheRest(dataDir: string, outputs: string): Promise<string
 it('Ctrl-C through npm stops at a safe point with one line, releases the lock, and the next run finishes the rest', async () => {
   const dataDir = join(dir, 'int');
   const run = viaNpm(dataDir, ['--runs', '12', '--dashboard', join(dir, 'int.html')]);
-  await waitFor(run, /runs [2-9]\/12/);
+  await waitForLine(run, /runs [2-9]\/12/);
   process.kill(-run.child.pid!, 'SIGINT'); // the whole foreground group, as a terminal's Ctrl-C
   const { status, signal } = await run.done;
   expect(errorLines(run.out.stderr)).toEqual([
@@ -96,7 +70,7 @@ it('Ctrl-C through npm stops at a safe point with one line, releases the lock, a
 it('a second SIGTERM stops at once, still releasing the lock, and nothing is lost', async () => {
   const dataDir = join(dir, 'term');
   const run = twin(dataDir, ['--runs', '12', '--dashboard', join(dir, 'term.html')]);
-  await waitFor(run, /runs [1-9]\/12/);
+  await waitForLine(run, /runs [1-9]\/12/);
   run.child.kill('SIGTERM');
   // A second signal, not the same one passed on again; well before the safe point is reached.
   await new Promise((resolve) => setTimeout(resolve, 400));
@@ -116,21 +90,22 @@ it('a second SIGTERM stops at once, still releasing the lock, and nothing is los
 
 it('killing npm stops the twin and its --serve server', async () => {
   const dataDir = join(dir, 'serve');
-  const run = viaNpm(dataDir, ['--runs', '1', '--serve', '--dashboard', join(dir, 'serve.html')]);
-  await waitFor(run, /press Ctrl-C to stop/);
-  const url = /Serving the dashboard at (http:\/\/\S+) /.exec(run.out.stdout)![1];
+  // One small window: what is killed here is the server the run leaves serving, not the run.
+  const run = viaNpm(dataDir, ['--runs', '1', '--demand', '150', '--serve', '--dashboard', join(dir, 'serve.html')]);
+  const serving = await waitForLine(run, /press Ctrl-C to stop/);
+  const url = /Serving the dashboard at (http:\/\/\S+) /.exec(serving)![1];
   expect((await fetch(url)).status).toBe(200);
   run.child.kill('SIGTERM'); // npm alone: it does not pass the signal on
   await run.done;
-  let serving = true;
-  for (let i = 0; i < 150 && serving; i++) {
+  let stillServing = true;
+  for (let i = 0; i < 150 && stillServing; i++) {
     await new Promise((resolve) => setTimeout(resolve, 200));
-    serving = await fetch(url).then(
+    stillServing = await fetch(url).then(
       () => true,
       () => false,
     );
   }
-  expect(serving).toBe(false);
+  expect(stillServing).toBe(false);
   // Nothing of the process group is left running (a zombie waits only for its reaper).
   expect(groupRunning(run.child.pid!)).toEqual([]);
 }, 300_000);

@@ -3,12 +3,13 @@
 // refused while the first runs; then the same command, run again, finishes what was
 // left. Every event is then in the warehouse exactly once, exactly as in a run that was
 // never interrupted over the same windows.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { twinArchives } from '../local/archives';
+import { LOCK_FILE, MARKER_FILE } from '../local/dataDir';
 import { openPglite } from '../warehouse/drivers/pglite';
+import { kill, startTwin, waitForLine, type Running } from './support/twinProcess';
 
 const root = mkdtempSync(join(tmpdir(), 'twin-kill-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -18,8 +19,6 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 // second twin builds them too, beside the first): build them once here, as a user's first run would.
 beforeAll(() => twinArchives(), 600_000);
 
-// Node itself runs the twin (tsx as a loader, not its CLI, which would run it in a child): the SIGKILL hits the twin.
-const CLI = ['--import', 'tsx', join(__dirname, '..', 'local', 'cli.ts')];
 const FLAGS = [
   '--runs',
   '3',
@@ -34,51 +33,23 @@ const FLAGS = [
   '--concurrency',
   '1',
 ];
-function twin(dataDir: string, extra: string[] = []): ChildProcess {
-  return spawn(
-    process.execPath,
-    [...CLI, ...FLAGS, '--data-dir', dataDir, '--dashboard', join(root, 'dashboard.html'), ...extra],
-    { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-}
+const twin = (dataDir: string, extra: string[] = []): Running =>
+  startTwin([...FLAGS, '--data-dir', dataDir, '--dashboard', join(root, 'dashboard.html'), ...extra]);
 
 /** Run to the end (without blocking this process, so a twin started before keeps going). */
-function runToEnd(
-  dataDir: string,
-  extra: string[] = [],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = twin(dataDir, extra);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
-}
+const runToEnd = (dataDir: string, extra: string[] = []) => twin(dataDir, extra).done;
 
-/** Resolves when the child prints a line matching `pattern`; rejects if it exits first. */
-function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      const line = text.split('\n').find((l) => pattern.test(l));
-      if (line) {
-        child.stdout!.off('data', onData);
-        resolve(line);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited (${code}) before printing ${pattern}: ${text.slice(-500)}`)));
-  });
-}
+/** A file of the data directory as it is now ('' while absent): the twin writes its lock and marker whole. */
+const read = (dir: string, file: string) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '');
+/** The lock names this twin's process. */
+const holdsLock = (dir: string, run: Running) => read(dir, LOCK_FILE).includes(`"pid":${run.child.pid},`);
 
-/** SIGKILL, and wait for the exit; false if it had already ended on its own. */
-function kill(child: ChildProcess): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve(true));
-    child.kill('SIGKILL');
-  });
+/** Resolves as soon as `ready()` holds (checked every 20 ms); rejects if the twin exits first. */
+async function until(run: Running, ready: () => boolean): Promise<void> {
+  while (!ready()) {
+    if (run.child.exitCode !== null) throw new Error(`exited (${run.child.exitCode}): ${run.out.stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** Every fact id, sorted, and the ledger, read straight from a data directory. */
@@ -105,34 +76,30 @@ async function contents(
 it('survives SIGKILLs in setup, mid-stream and mid-load, refuses a concurrent run, and ends with every event exactly once', async () => {
   const dir = join(root, 'killed');
 
-  // 1. Killed during setup: the data directory is being made and migrated.
-  let child = twin(dir);
-  await waitFor(child, /^\[setup\]/);
-  await new Promise((r) => setTimeout(r, 1500));
-  expect(await kill(child)).toBe(true);
+  // 1. Killed during setup: the twin holds the lock and is making the data directory's cluster
+  // (its marker says so until the cluster is made and migrated).
+  let run = twin(dir);
+  await until(run, () => holdsLock(dir, run) && /"state": "creating"/.test(read(dir, MARKER_FILE)));
+  expect(await kill(run)).toBe(true);
 
   // 2. A second twin on the same directory is refused while the first holds it, naming it
-  // (the first has many windows to go, so it is surely still running); then the first is killed.
-  child = twin(dir, ['--runs', '300']);
-  await waitFor(child, /^\[setup\]/);
-  const lock = join(dir, 'twin.lock');
-  while (!existsSync(lock) || !readFileSync(lock, 'utf8').includes(`"pid":${child.pid},`))
-    await new Promise((r) => setTimeout(r, 50));
+  // (the first has many windows to go, so it is surely still running).
+  run = twin(dir, ['--runs', '300']);
+  await waitForLine(run, /^\[setup\]/);
+  await until(run, () => holdsLock(dir, run));
   const second = await runToEnd(dir, ['--fresh']);
   expect(second.status).toBe(2);
-  expect(second.stderr).toContain(`is in use by another twin: pid ${child.pid} on `);
-  expect(await kill(child)).toBe(true);
+  expect(second.stderr).toContain(`is in use by another twin: pid ${run.child.pid} on `);
 
-  // 3. Killed while streaming, once a window has been sent (when 2 had started windows, this run
-  // first finishes them, and its progress line says so: local/progressLine.ts).
-  child = twin(dir);
-  await waitFor(child, /^\[stream\] (finishing .*, left by an earlier run: )?runs [1-9]/);
-  expect(await kill(child)).toBe(true);
+  // 3. The first is killed while streaming, once a window has been sent (it is in its own windows:
+  // 1 left none started).
+  await waitForLine(run, /^\[stream\] runs [1-9]/);
+  expect(await kill(run)).toBe(true);
 
-  // 4. Killed while loading (the pass that finishes the windows left by 2, or the run's own).
-  child = twin(dir);
-  await waitFor(child, /^\[(load|books)\]/);
-  expect(await kill(child)).toBe(true);
+  // 4. Killed while loading (the pass that finishes the windows left by 3, or the run's own).
+  run = twin(dir);
+  await waitForLine(run, /^\[(load|books)\]/);
+  expect(await kill(run)).toBe(true);
 
   // 5. The same command again finishes everything.
   const last = await runToEnd(dir);

@@ -28,6 +28,8 @@ const shared = dataDir();
 const devConsumerTimeoutSeconds = () =>
   prodStackConfig(join(__dirname, '..', 'Pulumi.dev.yaml')).consumerTimeoutSeconds;
 
+// Each run starts PGlite, fauxqs and workers: on a loaded 2-core machine that alone can pass jest's
+// default 60 s, and a first test that times out fails every test after it on the shared directory.
 describe('runTwin', () => {
   const dir = shared;
   let first: TwinReport;
@@ -82,7 +84,7 @@ describe('runTwin', () => {
     // The views answer: the overall revenue view counts every sale line once.
     expect(first.dashboard!.revenueOverall[0].sale_lines).toBe(first.events.sales);
     expect(first.dashboard!.salesPerMinute.length).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it('meters what AWS would bill', () => {
     const u = first.usage;
@@ -125,7 +127,7 @@ describe('runTwin', () => {
       tables: { sales: first.events.sales + second.events.sales },
     });
     expect(second.notes).toEqual([]);
-  });
+  }, 120_000);
 
   it('says so when a default run carries on into the next day', async () => {
     await runTwin({
@@ -152,7 +154,7 @@ describe('runTwin', () => {
     ]);
     expect(notices).toEqual(next.notes);
     expect(next.warehouseBooks?.balanced).toBe(true);
-  });
+  }, 120_000);
 });
 
 describe('runTwin with the original design', () => {
@@ -176,7 +178,7 @@ describe('runTwin with the original design', () => {
     expect(report.usage.sqs.SendMessageBatch.requests).toBeGreaterThanOrEqual(
       Math.ceil((report.events.sales + report.events.inventory) / 10),
     );
-  });
+  }, 120_000);
 
   it('refuses options that cannot work, naming each', async () => {
     await expect(runTwin({ runs: 0, batchSize: 20000, eventsPerMessage: 0 })).rejects.toThrow(

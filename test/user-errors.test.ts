@@ -5,15 +5,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { personEnv, ROOT } from './support/twinProcess';
 
-const ROOT = join(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'twin-user-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A command as a person runs it, with the npm_ variables of the test runner left out (npm sets its own). */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
-  const out = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', timeout: 170_000, env: { ...clean, ...env } });
+  const out = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', timeout: 170_000, env: personEnv(env) });
   const errors = out.stderr.split('\n').filter((line) => line && !line.startsWith('(run with --help'));
   return { status: out.status, errors, stdout: out.stdout };
 }
