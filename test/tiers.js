@@ -57,6 +57,7 @@ module.exports.slowSuites = [
   'warehouse/backfillListing.test.ts',
   'warehouse/databaseAccess.test.ts',
   'warehouse/drivers/exclusive.test.ts',
+  'warehouse/drivers/pglite.test.ts',
   'warehouse/drivers/redshift-data.test.ts',
   'warehouse/grants.test.ts',
   'warehouse/lifecycle.test.ts',
