@@ -4,8 +4,7 @@
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
 import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from './fakeRedshiftData';
-import { blankCluster } from './clusterTar';
-import { startLanding, type Landing } from './warehouse';
+import { blankDataDir, startLanding, type Landing } from './warehouse';
 
 /** One namespace: a database and the Data API in front of it. */
 export interface Namespace {
@@ -31,7 +30,7 @@ export function useStackLife(): StackLife {
   let landing: Landing | undefined;
   let blank: Blob;
   beforeAll(async () => {
-    [landing, blank] = await Promise.all([startLanding(), blankCluster()]);
+    [landing, blank] = await Promise.all([startLanding(), blankDataDir()]);
   }, 60_000);
   afterAll(async () => {
     await landing?.stop();
