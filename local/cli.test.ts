@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRODUCER_SETTINGS, producerSettingNames } from '../kernel/producerSettings';
 import { inBounds, otherValues, outside } from '../test/support/producerSettings';
+import { startScriptArgs } from '../test/support/twinProcess';
 import { CliUsageError, parseCli, parseDuration, PRODUCER_FLAGS } from './cli';
 import { defaultConcurrency, resolveTwinSettings, TWIN_PRODUCER_DEFAULTS } from './twin';
 
@@ -217,11 +218,10 @@ describe('parseCli', () => {
 
 describe('npm start', () => {
   it('exits with code 2 and a clear message on a bad flag', () => {
-    const out = spawnSync(
-      process.execPath,
-      [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--batch-size', '0'],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
+    const out = spawnSync(process.execPath, [...startScriptArgs(), '--batch-size', '0'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(out.status).toBe(2);
     expect(out.stderr).toContain(
       "option '-b, --batch-size <n>' argument '0' is invalid. must be a whole number 1..10000.",
@@ -236,15 +236,11 @@ describe('npm start', () => {
   });
 
   it('exits with code 2 on bad environment values and outputs, one line each, before starting anything', () => {
-    const out = spawnSync(
-      process.execPath,
-      [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--json', '/proc/x.json'],
-      {
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: { ...process.env, DATABASE_URL: 'nonsense', AWS_ENDPOINT_URL: 'not-a-url' },
-      },
-    );
+    const out = spawnSync(process.execPath, [...startScriptArgs(), '--json', '/proc/x.json'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, DATABASE_URL: 'nonsense', AWS_ENDPOINT_URL: 'not-a-url' },
+    });
     expect(out.status).toBe(2);
     expect(out.stderr.trim().split('\n')).toEqual([
       'error: DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/db), got "nonsense"',
@@ -260,11 +256,9 @@ describe('npm start', () => {
     const port = (busy.address() as AddressInfo).port;
     try {
       const out = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [require.resolve('tsx/cli'), join(__dirname, 'cli.ts'), '--serve', String(port)],
-          { stdio: ['ignore', 'ignore', 'pipe'] },
-        );
+        const child = spawn(process.execPath, [...startScriptArgs(), '--serve', String(port)], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
         let stderr = '';
         child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
         child.once('close', (status) => resolve({ status, stderr }));

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { postgresBin, startPostgres, type TestPostgres } from './support/postgres';
+import { startScriptArgs } from './support/twinProcess';
 
 const bin = postgresBin();
 const withPostgres = bin ? describe : describe.skip;
-const CLI = [require.resolve('tsx/cli'), join(__dirname, '..', 'local', 'cli.ts')];
+const CLI = startScriptArgs();
 
 withPostgres('the twin on a PostgreSQL server', () => {
   let pg: TestPostgres;

@@ -29,9 +29,10 @@ import {
   twinFixturePaths,
   type Relation,
 } from '../tools/twinReleaseFixture';
+import { startScriptArgs } from './support/twinProcess';
 
 const ROOT = join(__dirname, '..');
-const CLI = [require.resolve('tsx/cli'), join(ROOT, 'local', 'cli.ts')];
+const CLI = startScriptArgs();
 /** HEAD's run on the release's directory: one more window, carrying on after the release's. */
 const UPGRADE_RUN = ['--runs', '1', '--window', '5', '--demand', '120', '--concurrency', '1', '--progress', 'none'];
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { personEnv, ROOT } from './support/twinProcess';
+import { personEnv, ROOT, startScriptArgs } from './support/twinProcess';
 
 const dir = mkdtempSync(join(tmpdir(), 'twin-user-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,7 +17,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   return { status: out.status, errors, stdout: out.stdout };
 }
 const twin = (args: string[], env?: NodeJS.ProcessEnv) =>
-  run(process.execPath, [require.resolve('tsx/cli'), 'local/cli.ts', '--data-dir', join(dir, 'pgdata'), ...args], env);
+  run(process.execPath, [...startScriptArgs(), '--data-dir', join(dir, 'pgdata'), ...args], env);
 
 it('refuses a run that would leave the contract timestamp range, up front', () => {
   const out = twin(['--start', '9999-12-31T23:00:00Z', '--duration', '2h']);

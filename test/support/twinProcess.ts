@@ -3,6 +3,7 @@
 // Node runs local/cli.ts with tsx as a loader, not tsx's CLI, which would run it in a child: a
 // signal sent to the child hits the twin.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -56,9 +57,21 @@ export function start(command: string, args: string[], options: StartOptions = {
   return { child, out, done };
 }
 
-/** `npm start -- <args>` without npm: node and tsx on local/cli.ts. */
+/**
+ * The node arguments of package.json's `start` script (`node <flags> local/cli.ts`): what `npm start`
+ * runs, V8 flags included, so a twin started here costs what a person's does.
+ */
+export function startScriptArgs(): string[] {
+  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } })
+    .scripts.start;
+  const [command, ...args] = script.split(/\s+/);
+  if (command !== 'node') throw new Error(`package.json's start script does not run node: ${script}`);
+  return args.map((a) => (a.endsWith('.ts') ? join(ROOT, a) : a));
+}
+
+/** `npm start -- <args>` without npm: the start script's node command. */
 export const startTwin = (args: string[], options?: StartOptions) =>
-  start(process.execPath, ['--import', 'tsx', join(ROOT, 'local', 'cli.ts'), ...args], options);
+  start(process.execPath, [...startScriptArgs(), ...args], options);
 
 /** `npm start --silent -- <args>`: npm in between, as a person types it. */
 export const startTwinViaNpm = (args: string[], options?: StartOptions) =>
