@@ -42,9 +42,8 @@ import { buildArchives } from '../tools/shippedArchives';
 import { makeRuntimeModules, scratchDir, startBareFunction } from '../local/bareLambda';
 import { createStreamQueues, ensureBucket, openEndpoint } from '../local/endpoint';
 import { toSqsRecord } from '../local/eventSource';
-import { PGlite } from '@electric-sql/pglite';
 import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
-import { blankDataDir } from '../warehouse/drivers/pglite';
+import { blankDataDir, createPglite } from '../warehouse/drivers/pglite';
 import { buildMigrations } from '../warehouse/migrations';
 import { median } from './generator';
 import type { BenchEntries, SectionOptions } from './sections';
@@ -253,7 +252,7 @@ async function firstInvocationSetup(graph: MockRun): Promise<{
     // Each migrator cold start applies the migrations to an empty warehouse: PGlite behind a local Data API
     // (the migrator reads SYS_COPY_JOB and its COPY JOB generations back, as from Redshift).
     async freshWarehouse() {
-      const db = await PGlite.create({ loadDataDir: await blankDataDir() });
+      const db = await createPglite({ loadDataDir: await blankDataDir() });
       const fake = await startFakeRedshiftData(db, { pollsBeforeDone: 0, s3 });
       return {
         env: { AWS_ENDPOINT_URL_REDSHIFT_DATA: fake.endpoint },

@@ -6,13 +6,14 @@
 import { Worker } from 'node:worker_threads';
 import type { CopyDriver } from '../warehouse/runner';
 import { copyCsvSql } from '../warehouse/drivers/copy-sql';
+import { PGLITE_SETTINGS } from '../warehouse/drivers/pglite';
 import { exclusive } from '../warehouse/drivers/exclusive';
 
 // Plain CommonJS so the worker runs the same under tsx, jest and node: it needs no TypeScript.
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite } = require(workerData.pglitePath);
-const opened = PGlite.create({ dataDir: workerData.dataDir, loadDataDir: workerData.blank ? new Blob([workerData.blank]) : undefined });
+const opened = PGlite.create({ dataDir: workerData.dataDir, loadDataDir: workerData.blank ? new Blob([workerData.blank]) : undefined, startParams: [...PGlite.defaultStartParams, ...workerData.settings] });
 let queue = Promise.resolve();
 async function handle(m) {
   const db = await opened;
@@ -61,7 +62,7 @@ export interface PgliteWorkerDriver extends CopyDriver {
 export async function openPgliteInWorker(dataDir: string, blank?: Uint8Array): Promise<PgliteWorkerDriver> {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { dataDir, blank, pglitePath: require.resolve('@electric-sql/pglite') },
+    workerData: { dataDir, blank, pglitePath: require.resolve('@electric-sql/pglite'), settings: PGLITE_SETTINGS },
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 0;

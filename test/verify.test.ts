@@ -9,7 +9,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { QuickSightClient } from '@aws-sdk/client-quicksight';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ import { useEmulator } from './support/emulator';
 import { emulateStack, type EmulatedStack } from './support/emulatedStack';
 import { startFakeRedshiftData, type FakeRedshiftData } from './support/fakeRedshiftData';
 import { blankDataDir } from './support/warehouse';
+import { createPglite } from '../warehouse/drivers/pglite';
 
 const REGION = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -64,7 +65,7 @@ describe('npm run verify against the emulators (dev stack)', () => {
   beforeAll(async () => {
     stack = await emulateStack('dev', em, 'verify-dev-');
     dir = mkdtempSync(join(tmpdir(), 'verify-'));
-    db = await PGlite.create({ loadDataDir: await blankDataDir() });
+    db = await createPglite({ loadDataDir: await blankDataDir() });
     fake = await startFakeRedshiftData(db, { pollsBeforeDone: 0, s3: em.s3 });
     const endpoints = { AWS_ENDPOINT_URL: em.endpoint.url };
     const [producer, migrator, ...consumerFns] = await Promise.all([

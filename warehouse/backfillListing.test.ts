@@ -7,7 +7,6 @@
 // and keeps memory flat.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { PGlite } from '@electric-sql/pglite';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { buildCatalog } from '../kernel/catalog';
@@ -17,6 +16,7 @@ import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
 import { blankDataDir } from '../test/support/warehouse';
 import { buildMigrations, migrationsHash } from './migrations';
 import type { LandingFile, LandingLister } from './runner';
+import { createPglite } from './drivers/pglite';
 
 const KEYS_PER_PREFIX = 120_000;
 const PAGE = 1000; // ListObjectsV2's most keys per page
@@ -103,7 +103,7 @@ function syntheticBucket(keys: number) {
 
 describe('the backfill over 400 days of landing files', () => {
   test('a re-apply reads only the partitions around the cutoff; a new job definition streams 120k keys a prefix in a quarter of the memory holding them takes', async () => {
-    const db = await PGlite.create({ loadDataDir: await blankDataDir() });
+    const db = await createPglite({ loadDataDir: await blankDataDir() });
     const fake = await startFakeRedshiftData(db);
     const client = new RedshiftDataClient({
       endpoint: fake.endpoint,

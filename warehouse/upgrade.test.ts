@@ -3,7 +3,6 @@
 // lost, every view gives the same answers, and loads after the upgrade reach the views. In
 // PGlite, or on the Postgres server in DATABASE_URL (PostgreSQL 15: docs/WAREHOUSE.md); and the
 // Redshift dialect through the Data API driver against PGlite playing Redshift.
-import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../kernel/catalog';
 import { streams, streamNames } from '../kernel/contracts';
 import { fakeClient, startFakeRedshiftData } from '../test/support/fakeRedshiftData';
@@ -28,6 +27,7 @@ import {
   type Batch,
   type Landing,
 } from '../test/support/warehouse';
+import { createPglite } from './drivers/pglite';
 
 type Driver = CopyDriver & { close(): Promise<void> };
 
@@ -150,7 +150,7 @@ describe.each(releases.map((r) => [r.version, r] as const))(
   'upgrade from release %s to HEAD on Redshift (Data API driver, PGlite playing Redshift)',
   (_, release) => {
     it('applies only the new repeatables: facts, COPY JOBs and every view answer kept', async () => {
-      const db = await PGlite.create({ loadDataDir: await blankDataDir() });
+      const db = await createPglite({ loadDataDir: await blankDataDir() });
       const fake = await startFakeRedshiftData(db);
       const client = fakeClient(fake);
       try {

@@ -7,7 +7,7 @@
 // loader loads the landing files into PGlite and the views answer; the migrator
 // applies the stack's migrations through a Redshift Data API endpoint on loopback.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
@@ -42,6 +42,7 @@ import { blankDataDir, openTestWarehouse } from './warehouse';
 import { useEmulator } from './emulator';
 import { emulateStack, type EmulatedStack } from './emulatedStack';
 import { malformedCorpus } from './malformedCorpus';
+import { createPglite } from '../../warehouse/drivers/pglite';
 
 const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
 const consumerOf = perStream((s) => streamNamings[s].consumerFunction);
@@ -257,7 +258,7 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
     test("the migrator archive applies the stack's migrations through the Redshift Data API, for the hash the deploy invokes it with", async () => {
       // A real database behind the Data API (PGlite playing Redshift), so the migrator's reads
       // (SYS_COPY_JOB, its COPY JOB generations) are answered as Redshift would answer them.
-      migratorDb = await PGlite.create({ loadDataDir: await blankDataDir() });
+      migratorDb = await createPglite({ loadDataDir: await blankDataDir() });
       fake = await startFakeRedshiftData(migratorDb, { pollsBeforeDone: 0, s3: em.s3 });
       // The Data API is the fake; S3 (files that predate a COPY JOB, smoke-test canaries) is fauxqs.
       const migrator = await stackOnEmulator.start('migrator', {

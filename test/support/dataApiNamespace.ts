@@ -2,9 +2,10 @@
 // blank cluster, so no initdb per test) playing Redshift behind the fake Data API, with COPY reading
 // from a landing bucket in fauxqs that the suite shares. Not imported by production code.
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from './fakeRedshiftData';
 import { blankDataDir, startLanding, type Landing } from './warehouse';
+import { createPglite } from '../../warehouse/drivers/pglite';
 
 /** One namespace: a database and the Data API in front of it. */
 export interface Namespace {
@@ -36,7 +37,7 @@ export function useStackLife(): StackLife {
     await landing?.stop();
   });
   const open = async (): Promise<Namespace> => {
-    const db = await PGlite.create({ loadDataDir: blank });
+    const db = await createPglite({ loadDataDir: blank });
     const fake = await startFakeRedshiftData(db, { s3: landing!.s3 });
     const client = fakeClient(fake);
     return {

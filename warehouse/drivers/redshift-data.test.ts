@@ -1,5 +1,4 @@
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import { PGlite } from '@electric-sql/pglite';
 import { buildCatalog } from '../../kernel/catalog';
 import { buildMigrations } from '../migrations';
 import { withVerificationStore } from '../../kernel/verification';
@@ -7,6 +6,7 @@ import { applyMigrations, MIGRATIONS_TABLE } from '../runner';
 import { blankDataDir } from '../../test/support/warehouse';
 import { startFakeRedshiftData, type FakeRedshiftData } from '../../test/support/fakeRedshiftData';
 import { RedshiftDataDriver, toNamedParameters } from './redshift-data';
+import { createPglite } from './pglite';
 
 const target = { workgroupName: 'bf-dev', database: 'retail', pollMs: 1 };
 const clientFor = (fake: FakeRedshiftData) =>
@@ -67,7 +67,7 @@ describe('RedshiftDataDriver against a Data API endpoint on 127.0.0.1', () => {
   });
 
   it('runs the runner end to end over HTTP against a real SQL engine, with typed, paged results', async () => {
-    const db = await PGlite.create({ loadDataDir: await blankDataDir() });
+    const db = await createPglite({ loadDataDir: await blankDataDir() });
     const fake = await startFakeRedshiftData(db, { pageSize: 3 });
     try {
       const driver = new RedshiftDataDriver(clientFor(fake), {
