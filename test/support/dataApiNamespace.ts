@@ -4,7 +4,7 @@
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { PGlite } from '@electric-sql/pglite';
 import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from './fakeRedshiftData';
-import { blankDataDir, startLanding, type Landing } from './warehouse';
+import { blankDataDir, pgliteStartParams, startLanding, TEST_PGLITE, type Landing } from './warehouse';
 
 /** One namespace: a database and the Data API in front of it. */
 export interface Namespace {
@@ -36,7 +36,7 @@ export function useStackLife(): StackLife {
     await landing?.stop();
   });
   const open = async (): Promise<Namespace> => {
-    const db = await PGlite.create({ loadDataDir: blank });
+    const db = await PGlite.create({ loadDataDir: blank, startParams: pgliteStartParams(TEST_PGLITE) });
     const fake = await startFakeRedshiftData(db, { s3: landing!.s3 });
     const client = fakeClient(fake);
     return {

@@ -10,9 +10,9 @@ import { csvKey, chunkId } from '../../kernel/chunks';
 import { streams, type InventoryUpdate, type SaleLine, type StreamName } from '../../kernel/contracts';
 import { toCsv } from '../../kernel/csv';
 import { generateWindow } from '../../kernel/generator';
-import { blankDataDir, migratedDataDir, openPglite } from '../../warehouse/drivers/pglite';
+import { blankDataDir, migratedDataDir, openPglite, pgliteStartParams } from '../../warehouse/drivers/pglite';
 
-export { blankDataDir };
+export { blankDataDir, pgliteStartParams };
 import { openPg } from '../../warehouse/drivers/pg';
 import { buildMigrations, COPY_JOB_DETAIL } from '../../warehouse/migrations';
 import { allMaterializedViews, factTableDefs, qualified, twinObjects } from '../../warehouse/schema';
@@ -28,6 +28,9 @@ export const serverUrl = process.env.DATABASE_URL || undefined;
 export const backendName = serverUrl ? 'Postgres server (DATABASE_URL)' : 'PGlite';
 
 const migrations = () => buildMigrations({ dialect: 'postgres' }, testCatalog());
+
+/** How the tests open PGlite: shared buffers of a few MB, not initdb's 128 (PgliteOptions.sharedBuffers). */
+export const TEST_PGLITE = { sharedBuffers: '4MB' } as const;
 
 /** A migrated, empty warehouse of its own; close() drops it. */
 export async function openTestWarehouse(
@@ -56,10 +59,10 @@ export async function openTestWarehouse(
     };
     if (options.migrate !== false) await applyMigrations(driver, migrations());
   } else if (options.migrate === false) {
-    driver = await openPglite(undefined, { loadDataDir: await blankDataDir() });
+    driver = await openPglite(undefined, { ...TEST_PGLITE, loadDataDir: await blankDataDir() });
   } else {
     // From the cached migrated cluster: the runner then finds every migration applied.
-    driver = await openPglite(undefined, { loadDataDir: await migratedDataDir(migrations()) });
+    driver = await openPglite(undefined, { ...TEST_PGLITE, loadDataDir: await migratedDataDir(migrations()) });
     await applyMigrations(driver, migrations());
   }
   return driver;

@@ -30,6 +30,18 @@ export interface PgliteDriver extends CopyDriver {
 export interface PgliteOptions {
   /** Start from a data directory tarball (PGlite's dumpDataDir) instead of running initdb, which takes seconds. */
   loadDataDir?: Blob;
+  /**
+   * Postgres's shared_buffers (unset: initdb's 128MB). Postgres zeroes its shared memory at every
+   * start, and PGlite's WASM memset takes about 0.8 CPU-s for 128 MB: tests that hold a few
+   * thousand rows open with a few MB.
+   */
+  sharedBuffers?: string;
+}
+
+/** PGlite.create's startParams for these options: PGlite's own, with shared_buffers when it is set. */
+export function pgliteStartParams(options: PgliteOptions): string[] | undefined {
+  if (!options.sharedBuffers) return undefined;
+  return [...pgliteModule().PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`];
 }
 
 /**
@@ -43,7 +55,11 @@ function pgliteModule(): typeof PgliteModule {
 
 /** In memory without a directory; on disk (and reopenable) with one. */
 export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteDriver> {
-  const db = await pgliteModule().PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
+  const db = await pgliteModule().PGlite.create({
+    dataDir,
+    loadDataDir: options.loadDataDir,
+    startParams: pgliteStartParams(options),
+  });
   return exclusive({
     dialect: 'postgres' as const,
     db,
