@@ -464,12 +464,17 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
 
   test('a migrator about to time out cancels its statement; a rerun waits for a statement still in flight instead of submitting it again', async () => {
     const config = await inFreshNamespace(async (ns, config) => {
-      // The schema statement never finishes: with 6 s left and a 5 s margin, the migrator cancels it (after
-      // about 1 s: the statements before it take milliseconds here, and the assertions hold for any time left).
+      // The schema statement never finishes: with 6 s left and a 5 s margin, the migrator cancels it once
+      // 1 s has passed (the statements before it take milliseconds here). The clock moves that second
+      // as soon as the statement is submitted, instead of the migrator polling through it.
       ns.fake.holdWhen(/CREATE SCHEMA/, Infinity);
-      await expect(deploy(ns, config, 6_000)).rejects.toThrow(
+      const failed = expect(deploy(ns, config, 6_000)).rejects.toThrow(
         /migration 0001_schema failed: Redshift statement stmt-\d+ still STARTED after \d+ ms; cancelled it \(\d+ ms left to the caller\)/,
       );
+      const submittedSchema = () => ns.fake.calls.some((c) => c.body.StatementName === '0001_schema');
+      while (!submittedSchema()) await new Promise((r) => setTimeout(r, 1));
+      jest.setSystemTime(Date.now() + 1_000);
+      await failed;
       const submitted = ns.fake.calls.filter(
         (c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName === '0001_schema',
       );
