@@ -468,11 +468,13 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       // 1 s has passed (the statements before it take milliseconds here). The clock moves that second
       // as soon as the statement is submitted, instead of the migrator polling through it.
       ns.fake.holdWhen(/CREATE SCHEMA/, Infinity);
-      const failed = expect(deploy(ns, config, 6_000)).rejects.toThrow(
+      let ended = false;
+      const run = deploy(ns, config, 6_000).finally(() => (ended = true));
+      const failed = expect(run).rejects.toThrow(
         /migration 0001_schema failed: Redshift statement stmt-\d+ still STARTED after \d+ ms; cancelled it \(\d+ ms left to the caller\)/,
       );
       const submittedSchema = () => ns.fake.calls.some((c) => c.body.StatementName === '0001_schema');
-      while (!submittedSchema()) await new Promise((r) => setTimeout(r, 1));
+      while (!ended && !submittedSchema()) await new Promise((r) => setTimeout(r, 1));
       jest.setSystemTime(Date.now() + 1_000);
       await failed;
       const submitted = ns.fake.calls.filter(
