@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGLITE_SETTINGS } from '../warehouse/drivers/pglite';
+import { SHARED_BUFFERS } from '../warehouse/drivers/pglite';
 import { inTransaction } from '../warehouse/runner';
 import { openPgliteInWorker, type PgliteWorkerDriver } from './pgliteWorker';
 
@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 it("starts Postgres with the twin's settings, as the in-thread driver does (a 32 MB buffer pool)", async () => {
-  expect(PGLITE_SETTINGS).toEqual(['-c', 'shared_buffers=32MB']);
+  expect(SHARED_BUFFERS).toBe('32MB');
   expect(await db.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '32MB' }]);
 });
 

@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CopyDriver } from '../warehouse/runner';
 import { copyCsvSql } from '../warehouse/drivers/copy-sql';
-import { PGLITE_SETTINGS } from '../warehouse/drivers/pglite';
+import { pgliteSettings } from '../warehouse/drivers/pglite';
 import { exclusive } from '../warehouse/drivers/exclusive';
 
 // Plain CommonJS so the worker runs the same under tsx, jest and node: it needs no TypeScript.
@@ -62,7 +62,7 @@ export interface PgliteWorkerDriver extends CopyDriver {
 export async function openPgliteInWorker(dataDir: string, blank?: Uint8Array): Promise<PgliteWorkerDriver> {
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { dataDir, blank, pglitePath: require.resolve('@electric-sql/pglite'), settings: PGLITE_SETTINGS },
+    workerData: { dataDir, blank, pglitePath: require.resolve('@electric-sql/pglite'), settings: pgliteSettings() },
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 0;

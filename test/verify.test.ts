@@ -27,7 +27,7 @@ import { answerAtEdge } from './support/awsEdge';
 import { useEmulator } from './support/emulator';
 import { emulateStack, type EmulatedStack } from './support/emulatedStack';
 import { startFakeRedshiftData, type FakeRedshiftData } from './support/fakeRedshiftData';
-import { blankDataDir } from './support/warehouse';
+import { blankDataDir, TEST_PGLITE } from './support/warehouse';
 import { createPglite } from '../warehouse/drivers/pglite';
 
 const REGION = 'us-east-1';
@@ -65,7 +65,7 @@ describe('npm run verify against the emulators (dev stack)', () => {
   beforeAll(async () => {
     stack = await emulateStack('dev', em, 'verify-dev-');
     dir = mkdtempSync(join(tmpdir(), 'verify-'));
-    db = await createPglite({ loadDataDir: await blankDataDir() });
+    db = await createPglite({ loadDataDir: await blankDataDir() }, TEST_PGLITE.sharedBuffers);
     fake = await startFakeRedshiftData(db, { pollsBeforeDone: 0, s3: em.s3 });
     const endpoints = { AWS_ENDPOINT_URL: em.endpoint.url };
     const [producer, migrator, ...consumerFns] = await Promise.all([

@@ -13,7 +13,7 @@ import { buildCatalog } from '../kernel/catalog';
 import { streams } from '../kernel/contracts';
 import { createMigratorHandler } from '../functions/migrator';
 import { startFakeRedshiftData } from '../test/support/fakeRedshiftData';
-import { blankDataDir } from '../test/support/warehouse';
+import { blankDataDir, TEST_PGLITE } from '../test/support/warehouse';
 import { buildMigrations, migrationsHash } from './migrations';
 import type { LandingFile, LandingLister } from './runner';
 import { createPglite } from './drivers/pglite';
@@ -103,7 +103,7 @@ function syntheticBucket(keys: number) {
 
 describe('the backfill over 400 days of landing files', () => {
   test('a re-apply reads only the partitions around the cutoff; a new job definition streams 120k keys a prefix in a quarter of the memory holding them takes', async () => {
-    const db = await createPglite({ loadDataDir: await blankDataDir() });
+    const db = await createPglite({ loadDataDir: await blankDataDir() }, TEST_PGLITE.sharedBuffers);
     const fake = await startFakeRedshiftData(db);
     const client = new RedshiftDataClient({
       endpoint: fake.endpoint,

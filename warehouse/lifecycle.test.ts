@@ -19,11 +19,32 @@ import { applyMigrations, MIGRATIONS_TABLE } from './runner';
 import { landingBatch, putBatch, type Batch, type Landing } from '../test/support/warehouse';
 
 const ROLE = 'arn:aws:iam::123456789012:role/bfstream-dev-copy';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Landing files with events, leaving out the header-only smoke-test canaries of new jobs. */
 const data = (keys: readonly string[] | undefined) => (keys ?? []).filter((k) => !k.includes('/_smoke/')).sort();
 // S3 reports whole seconds; the tests keep files 2 s clear of a job boundary (1 s margin).
 const CLEAR_OF_BOUNDARY_MS = 2_100;
+/** jest's fake timers for Date alone; advancing: it runs on with real time, else it stands still. */
+const onlyDate = ({ advancing }: { advancing: boolean }): Parameters<typeof jest.useFakeTimers>[0] => ({
+  advanceTimers: advancing,
+  doNotFake: [
+    'hrtime',
+    'nextTick',
+    'performance',
+    'queueMicrotask',
+    'requestAnimationFrame',
+    'cancelAnimationFrame',
+    'requestIdleCallback',
+    'cancelIdleCallback',
+    'setImmediate',
+    'clearImmediate',
+    'setInterval',
+    'clearInterval',
+    'setTimeout',
+    'clearTimeout',
+  ],
+});
+/** Moves every clock of the test past a job boundary: what waiting CLEAR_OF_BOUNDARY_MS did. */
+const clearOfBoundary = () => jest.setSystemTime(Date.now() + CLEAR_OF_BOUNDARY_MS);
 
 interface Config {
   catalogProducts: number;
@@ -37,6 +58,13 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
   beforeAll(() => {
     landing = namespaces.landing;
   });
+  // Each test runs on jest's fake Date, and on none of jest's other fakes: it runs on with real time
+  // (advanceTimers), and every clock of the boundaries reads it in this process: fauxqs's
+  // LastModified, the fake Data API's COPY JOB created_at, the migrator's cutoffs and PGlite's
+  // now(). So a test moves it past a boundary (clearOfBoundary) instead of waiting for one. Intl
+  // follows it too (jest fakes it with Date).
+  beforeEach(() => jest.useFakeTimers(onlyDate({ advancing: true })));
+  afterEach(() => jest.useRealTimers());
   /** The default config, on the current bucket. */
   const defaultConfig = (): Config => ({ catalogProducts: 20, bucket: landing.bucket, region: 'us-east-1' });
 
@@ -160,7 +188,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
         'sales_transactions_autocopy',
       ]);
       // And the new jobs load what lands next.
-      await sleep(CLEAR_OF_BOUNDARY_MS);
+      clearOfBoundary();
       const batch = window('2026-11-27T10:00:00Z', 1);
       await putBatch(landing, batch);
       expect(data(await ns.fake.autoCopy())).toEqual([...batch.files.keys()].sort());
@@ -169,21 +197,30 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
 
   test('a failed migration, then a fixed one: files that landed meanwhile are loaded once, by name, and no sale is lost', async () =>
     inFreshNamespace(async (ns, config) => {
+      // The clock stands still in this test: each file lands where the test moves it.
+      jest.useFakeTimers(onlyDate({ advancing: false }));
       ns.fake.failWhen(/CREATE MATERIALIZED VIEW/, 'ERROR: out of memory');
       await expect(deploy(ns, config)).rejects.toThrow(/migration 0004_views failed: .*out of memory/);
       expect(await jobs(ns.db)).toEqual([]);
       // The producer and consumers keep writing while no COPY JOB exists.
       const early = window('2026-11-27T10:00:00Z', 1);
       await putBatch(landing, early);
-      await sleep(CLEAR_OF_BOUNDARY_MS);
+      // Clear of the early files, to 100 ms past a whole second: the jobs are created there.
+      jest.setSystemTime(Math.ceil((Date.now() + CLEAR_OF_BOUNDARY_MS) / 1000) * 1000 + 100);
 
       ns.fake.clearFailures();
       const fixed = await deploy(ns, config);
       expect(data(fixed.backfilled)).toEqual([...early.files.keys()].sort());
       expect(fixed.ambiguous).toBeUndefined();
-      // Auto-copy never sees those files: they predate the jobs (it loads only the jobs' canaries).
-      expect(data(await ns.fake.autoCopy())).toEqual([]);
-      await sleep(CLEAR_OF_BOUNDARY_MS);
+      // Files of this minute land half a second later, in the jobs' own whole second: S3's
+      // LastModified cannot tell them from files that landed just before, so the migrator never
+      // loads them itself (auto-copy does).
+      jest.setSystemTime(Date.now() + 500);
+      const edge = window(`${new Date().toISOString().slice(0, 16)}:00Z`, 4);
+      await putBatch(landing, edge);
+      // Auto-copy never sees the early files: they predate the jobs (it loads the jobs' canaries and the edge files).
+      expect(data(await ns.fake.autoCopy())).toEqual([...edge.files.keys()].sort());
+      clearOfBoundary();
       const late = window('2026-11-27T10:05:00Z', 2);
       await putBatch(landing, late);
       expect(data(await ns.fake.autoCopy())).toEqual([...late.files.keys()].sort());
@@ -191,9 +228,11 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
       // Deploying again loads nothing twice: the backfill ledger, and auto-copy's own by-name record.
       const again = await deploy(ns, config);
       expect(again.backfilled).toBeUndefined();
+      // The edge files are reported for a check by hand, not loaded a second time.
+      expect(data(again.ambiguous)).toEqual([...edge.files.keys()].sort());
       expect(again.applied).toEqual([]);
       expect(await ns.fake.autoCopy()).toEqual([]);
-      await expectEachEventOnce(ns.db, [early, late]);
+      await expectEachEventOnce(ns.db, [early, edge, late]);
     }));
 
   test('each new COPY JOB is smoke-tested once with its own options; a failing one stops the deploy, unrecorded, naming the job', async () =>
@@ -224,7 +263,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
   test('a file auto-copy fails to load (and will skip forever) becomes the CopyJobLoadErrors metric the alarm watches', async () =>
     inFreshNamespace(async (ns, config) => {
       await deploy(ns, config);
-      await sleep(CLEAR_OF_BOUNDARY_MS);
+      clearOfBoundary();
       await landing.put('sales/dt=2026-11-27/hour=10/broken.csv', 'transaction_id,product_id\nonly-one-field\n');
       expect(data(await ns.fake.autoCopy())).toEqual([]);
       expect(await ns.fake.autoCopy()).toEqual([]);
@@ -263,7 +302,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
   test('files auto-copy failed to load come back by reloadFailed: each COPYed once by name, recorded; a rerun and auto-copy load nothing twice', async () =>
     inFreshNamespace(async (ns, config) => {
       await deploy(ns, config);
-      await sleep(CLEAR_OF_BOUNDARY_MS);
+      clearOfBoundary();
       // A cause outside the files (a constraint, a full disk): auto-copy marks the 11:00 window's sales files E.
       await ns.db.exec(
         `ALTER TABLE retail.sales_transactions ADD CONSTRAINT hold_1100 CHECK (transaction_id NOT LIKE 'T-20261127T110000-%')`,
@@ -317,7 +356,7 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
   test('a file that fails after a check has run is counted by the next check, once, whichever status form SYS_COPY_JOB_DETAIL prints', async () =>
     inFreshNamespace(async (ns, config) => {
       await deploy(ns, config);
-      await sleep(CLEAR_OF_BOUNDARY_MS);
+      clearOfBoundary();
       await putBatch(landing, window('2026-11-27T10:00:00Z', 21));
       await putBatch(landing, window('2026-11-27T11:00:00Z', 22));
       const loaded = data(await ns.fake.autoCopy());
@@ -425,12 +464,19 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
 
   test('a migrator about to time out cancels its statement; a rerun waits for a statement still in flight instead of submitting it again', async () => {
     const config = await inFreshNamespace(async (ns, config) => {
-      // The schema statement never finishes: with 6 s left and a 5 s margin, the migrator cancels it (after
-      // about 1 s: the statements before it take milliseconds here, and the assertions hold for any time left).
+      // The schema statement never finishes: with 6 s left and a 5 s margin, the migrator cancels it once
+      // 1 s has passed (the statements before it take milliseconds here). The clock moves that second
+      // as soon as the statement is submitted, instead of the migrator polling through it.
       ns.fake.holdWhen(/CREATE SCHEMA/, Infinity);
-      await expect(deploy(ns, config, 6_000)).rejects.toThrow(
+      let ended = false;
+      const run = deploy(ns, config, 6_000).finally(() => (ended = true));
+      const failed = expect(run).rejects.toThrow(
         /migration 0001_schema failed: Redshift statement stmt-\d+ still STARTED after \d+ ms; cancelled it \(\d+ ms left to the caller\)/,
       );
+      const submittedSchema = () => ns.fake.calls.some((c) => c.body.StatementName === '0001_schema');
+      while (!ended && !submittedSchema()) await new Promise((r) => setTimeout(r, 1));
+      jest.setSystemTime(Date.now() + 1_000);
+      await failed;
       const submitted = ns.fake.calls.filter(
         (c) => c.action.endsWith('ExecuteStatement') && c.body.StatementName === '0001_schema',
       );
@@ -475,13 +521,13 @@ describe('the warehouse over a stack life (migrator -> Data API -> PGlite, landi
     const batch = window('2026-11-27T11:00:00Z', 3);
     const config = await inFreshNamespace(async (old, config) => {
       await deploy(old, config);
-      await sleep(CLEAR_OF_BOUNDARY_MS);
+      clearOfBoundary();
       await putBatch(landing, batch);
       await old.fake.autoCopy();
       await expectEachEventOnce(old.db, [batch]);
       return config;
     });
-    await sleep(CLEAR_OF_BOUNDARY_MS);
+    clearOfBoundary();
     await namespaces.within(async (replacement) => {
       const result = await deploy(replacement, config);
       expect(result.applied).toEqual(migrationsFor(config).map((m) => m.id));

@@ -20,6 +20,7 @@ import {
   asRole,
   backendName,
   blankDataDir,
+  TEST_PGLITE,
   landingBatch,
   openTestWarehouse,
   putBatch,
@@ -150,7 +151,7 @@ describe.each(releases.map((r) => [r.version, r] as const))(
   'upgrade from release %s to HEAD on Redshift (Data API driver, PGlite playing Redshift)',
   (_, release) => {
     it('applies only the new repeatables: facts, COPY JOBs and every view answer kept', async () => {
-      const db = await createPglite({ loadDataDir: await blankDataDir() });
+      const db = await createPglite({ loadDataDir: await blankDataDir() }, TEST_PGLITE.sharedBuffers);
       const fake = await startFakeRedshiftData(db);
       const client = fakeClient(fake);
       try {

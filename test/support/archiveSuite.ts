@@ -38,7 +38,7 @@ import { loadLandingFiles } from '../../warehouse/loader';
 import type { MigratorResult } from '../../functions/migrator';
 import type { CopyDriver } from '../../warehouse/runner';
 import { qualified } from '../../warehouse/schema';
-import { blankDataDir, openTestWarehouse } from './warehouse';
+import { blankDataDir, TEST_PGLITE, openTestWarehouse } from './warehouse';
 import { useEmulator } from './emulator';
 import { emulateStack, type EmulatedStack } from './emulatedStack';
 import { malformedCorpus } from './malformedCorpus';
@@ -258,7 +258,7 @@ export function describeArchives(stack: 'dev' | 'prod', scheduledTime: string): 
     test("the migrator archive applies the stack's migrations through the Redshift Data API, for the hash the deploy invokes it with", async () => {
       // A real database behind the Data API (PGlite playing Redshift), so the migrator's reads
       // (SYS_COPY_JOB, its COPY JOB generations) are answered as Redshift would answer them.
-      migratorDb = await createPglite({ loadDataDir: await blankDataDir() });
+      migratorDb = await createPglite({ loadDataDir: await blankDataDir() }, TEST_PGLITE.sharedBuffers);
       fake = await startFakeRedshiftData(migratorDb, { pollsBeforeDone: 0, s3: em.s3 });
       // The Data API is the fake; S3 (files that predate a COPY JOB, smoke-test canaries) is fauxqs.
       const migrator = await stackOnEmulator.start('migrator', {

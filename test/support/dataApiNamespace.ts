@@ -4,7 +4,7 @@
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { PGlite } from '@electric-sql/pglite';
 import { fakeClient, startFakeRedshiftData, type FakeRedshiftData } from './fakeRedshiftData';
-import { blankDataDir, startLanding, type Landing } from './warehouse';
+import { blankDataDir, startLanding, TEST_PGLITE, type Landing } from './warehouse';
 import { createPglite } from '../../warehouse/drivers/pglite';
 
 /** One namespace: a database and the Data API in front of it. */
@@ -37,7 +37,7 @@ export function useStackLife(): StackLife {
     await landing?.stop();
   });
   const open = async (): Promise<Namespace> => {
-    const db = await createPglite({ loadDataDir: blank });
+    const db = await createPglite({ loadDataDir: blank }, TEST_PGLITE.sharedBuffers);
     const fake = await startFakeRedshiftData(db, { s3: landing!.s3 });
     const client = fakeClient(fake);
     return {

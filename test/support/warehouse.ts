@@ -29,6 +29,9 @@ export const backendName = serverUrl ? 'Postgres server (DATABASE_URL)' : 'PGlit
 
 const migrations = () => buildMigrations({ dialect: 'postgres' }, testCatalog());
 
+/** How the tests open PGlite: shared buffers of a few MB, not initdb's 128 (PgliteOptions.sharedBuffers). */
+export const TEST_PGLITE = { sharedBuffers: '4MB' } as const;
+
 /** A migrated, empty warehouse of its own; close() drops it. */
 export async function openTestWarehouse(
   options: { migrate?: boolean } = {},
@@ -56,10 +59,10 @@ export async function openTestWarehouse(
     };
     if (options.migrate !== false) await applyMigrations(driver, migrations());
   } else if (options.migrate === false) {
-    driver = await openPglite(undefined, { loadDataDir: await blankDataDir() });
+    driver = await openPglite(undefined, { ...TEST_PGLITE, loadDataDir: await blankDataDir() });
   } else {
     // From the cached migrated cluster: the runner then finds every migration applied.
-    driver = await openPglite(undefined, { loadDataDir: await migratedDataDir(migrations()) });
+    driver = await openPglite(undefined, { ...TEST_PGLITE, loadDataDir: await migratedDataDir(migrations()) });
     await applyMigrations(driver, migrations());
   }
   return driver;

@@ -68,7 +68,7 @@ it('unpacks a snapshot into a directory that PGlite opens as the migrated cluste
   const driver = await openPglite(dataDir);
   try {
     expect((await applyMigrations(driver, changed)).applied).toEqual([]);
-    // Opened with PGLITE_SETTINGS, not the 128 MB pool initdb wrote into the snapshot's postgresql.conf.
+    // Opened with SHARED_BUFFERS, not the 128 MB pool initdb wrote into the snapshot's postgresql.conf.
     expect(await driver.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '32MB' }]);
   } finally {
     await driver.close();

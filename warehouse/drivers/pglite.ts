@@ -30,6 +30,8 @@ export interface PgliteDriver extends CopyDriver {
 export interface PgliteOptions {
   /** Start from a data directory tarball (PGlite's dumpDataDir) instead of running initdb, which takes seconds. */
   loadDataDir?: Blob;
+  /** Postgres's shared_buffers (default: SHARED_BUFFERS). Tests that hold a few thousand rows open with a few MB. */
+  sharedBuffers?: string;
 }
 
 /**
@@ -42,22 +44,25 @@ function pgliteModule(): typeof PgliteModule {
 }
 
 /**
- * Postgres settings every PGlite here starts with, after PGlite's own: a 32 MB buffer pool instead
- * of initdb's 128 MB. Postgres zeroes its pool at every start, and PGlite starts Postgres at every
- * open: 128 MB cost about 0.75 CPU-s per open, 32 MB about 0.35 s (this machine, 2026-12-07). A
- * default `npm start` loads 31 MB of fact tables, which the pool still holds.
+ * The buffer pool every PGlite here starts with unless told otherwise: 32 MB, not initdb's 128 MB.
+ * Postgres zeroes its pool at every start, and PGlite starts Postgres at every open: 128 MB cost
+ * about 0.75 CPU-s per open, 32 MB about 0.35 s, 4 MB about 0.2 s (this machine, 2026-12-07). A
+ * default `npm start` loads 31 MB of fact tables, which 32 MB still holds.
  */
-export const PGLITE_SETTINGS: readonly string[] = ['-c', 'shared_buffers=32MB'];
+export const SHARED_BUFFERS = '32MB';
 
-/** PGlite.create with PGLITE_SETTINGS: every PGlite of the twin and the tests is made here. */
-export function createPglite(options: PgliteModule.PGliteOptions = {}): Promise<PGlite> {
+/** The Postgres settings PGlite starts with after its own (a worker thread adds them to PGlite's defaults). */
+export const pgliteSettings = (sharedBuffers = SHARED_BUFFERS): string[] => ['-c', `shared_buffers=${sharedBuffers}`];
+
+/** PGlite.create with pgliteSettings: every PGlite of the twin and the tests is made here. */
+export function createPglite(options: PgliteModule.PGliteOptions = {}, sharedBuffers?: string): Promise<PGlite> {
   const { PGlite } = pgliteModule();
-  return PGlite.create({ ...options, startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
+  return PGlite.create({ ...options, startParams: [...PGlite.defaultStartParams, ...pgliteSettings(sharedBuffers)] });
 }
 
 /** In memory without a directory; on disk (and reopenable) with one. */
 export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<PgliteDriver> {
-  const db = await createPglite({ dataDir, loadDataDir: options.loadDataDir });
+  const db = await createPglite({ dataDir, loadDataDir: options.loadDataDir }, options.sharedBuffers);
   return exclusive({
     dialect: 'postgres' as const,
     db,

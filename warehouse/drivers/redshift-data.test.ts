@@ -3,7 +3,7 @@ import { buildCatalog } from '../../kernel/catalog';
 import { buildMigrations } from '../migrations';
 import { withVerificationStore } from '../../kernel/verification';
 import { applyMigrations, MIGRATIONS_TABLE } from '../runner';
-import { blankDataDir } from '../../test/support/warehouse';
+import { blankDataDir, TEST_PGLITE } from '../../test/support/warehouse';
 import { startFakeRedshiftData, type FakeRedshiftData } from '../../test/support/fakeRedshiftData';
 import { RedshiftDataDriver, toNamedParameters } from './redshift-data';
 import { createPglite } from './pglite';
@@ -67,7 +67,7 @@ describe('RedshiftDataDriver against a Data API endpoint on 127.0.0.1', () => {
   });
 
   it('runs the runner end to end over HTTP against a real SQL engine, with typed, paged results', async () => {
-    const db = await createPglite({ loadDataDir: await blankDataDir() });
+    const db = await createPglite({ loadDataDir: await blankDataDir() }, TEST_PGLITE.sharedBuffers);
     const fake = await startFakeRedshiftData(db, { pageSize: 3 });
     try {
       const driver = new RedshiftDataDriver(clientFor(fake), {
