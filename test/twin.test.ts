@@ -130,6 +130,8 @@ describe('runTwin', () => {
   }, 120_000);
 
   it('says so when a default run carries on into the next day', async () => {
+    // What is proven here is the run's plan and its note: in-process consumers spare two worker
+    // pools' cold starts per run (the first test runs the consumers in worker threads).
     await runTwin({
       runs: 1,
       windowMinutes: 15,
@@ -138,6 +140,7 @@ describe('runTwin', () => {
       seed: 3,
       start: '2026-11-27T23:45:00Z',
       skipBooks: true,
+      consumerWorkers: false,
     });
     const notices: string[] = [];
     const next = await runTwin({
@@ -146,6 +149,7 @@ describe('runTwin', () => {
       eventsPerRun: 50,
       dataDir: dir,
       seed: 3,
+      consumerWorkers: false,
       onNotice: (line) => notices.push(line),
     });
     expect(next.settings.start).toBe('2026-11-28T00:00:00Z');
@@ -167,6 +171,8 @@ describe('runTwin with the original design', () => {
       compression: 'none',
       batchSize: 10,
       consumerCore: ORIGINAL_CONSUMER,
+      // The design is under test, not the worker threads (the timeout tests below run a core there).
+      consumerWorkers: false,
       dataDir: shared,
       fresh: true,
     });
@@ -192,7 +198,7 @@ describe('runTwin with the original design', () => {
 
 describe('runTwin under the configured consumer timeout', () => {
   // A core that takes SLOW_FIRST_DELIVERY_MS on a batch's first delivery, and is quick on a redelivery.
-  const slowRun = (consumerTimeoutSeconds: number) =>
+  const slowRun = (consumerTimeoutSeconds: number): Promise<TwinReport> =>
     runTwin({
       runs: 1,
       eventsPerRun: 200,
@@ -205,10 +211,20 @@ describe('runTwin under the configured consumer timeout', () => {
       dataDir: dataDir(),
       fresh: true,
     });
+  // Both runs start together, each with its own emulator and warehouse: most of each is waiting
+  // (the slow first delivery, the timeout, the visibility timeout), which the other run's setup
+  // fills. Each test awaits its own run, so a failure is still named by its test.
+  const runs: Record<1 | 6, Promise<TwinReport>> = {} as never;
+  beforeAll(() => {
+    for (const seconds of [1, 6] as const) {
+      runs[seconds] = slowRun(seconds);
+      runs[seconds].catch(() => undefined); // awaited by its test
+    }
+  });
 
   it('times out a batch that runs longer, as Lambda does; the redelivery loads it once', async () => {
     expect(SLOW_FIRST_DELIVERY_MS).toBeGreaterThan(1000);
-    const report = await slowRun(1);
+    const report = await runs[1];
     expectBalanced(report);
     expect(report.settings.consumerTimeoutSeconds).toBe(1);
     const consumers = Object.values(report.consumers);
@@ -219,7 +235,7 @@ describe('runTwin under the configured consumer timeout', () => {
   }, 120_000);
 
   it('lets the same batches finish under a timeout longer than they take', async () => {
-    const report = await slowRun(6);
+    const report = await runs[6];
     expectBalanced(report);
     expect(report.settings.consumerTimeoutSeconds).toBe(6);
     for (const c of Object.values(report.consumers)) expect(c.errors).toEqual([]);
