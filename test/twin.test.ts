@@ -196,6 +196,20 @@ describe('runTwin with the original design', () => {
   });
 });
 
+describe('runTwin refused by its warehouse', () => {
+  it('says so before it starts the functions', async () => {
+    // A consumer core that cannot load: a setup that went on to start the consumers would fail on it first.
+    const unloadable = {
+      module: join(__dirname, 'no-such-consumer-core'),
+      entry: 'consume',
+      filePer: 'message' as const,
+    };
+    await expect(
+      runTwin({ runs: 1, eventsPerRun: 50, dataDir: '/proc/twin-test/pgdata', consumerCore: unloadable }),
+    ).rejects.toThrow('--data-dir /proc/twin-test/pgdata is under /proc');
+  });
+});
+
 describe('runTwin under the configured consumer timeout', () => {
   // A core that takes SLOW_FIRST_DELIVERY_MS on a batch's first delivery, and is quick on a redelivery.
   const slowRun = (consumerTimeoutSeconds: number): Promise<TwinReport> =>
