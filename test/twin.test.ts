@@ -212,7 +212,7 @@ describe('runTwin refused by its warehouse', () => {
 
 describe('runTwin under the configured consumer timeout', () => {
   // A core that takes SLOW_FIRST_DELIVERY_MS on a batch's first delivery, and is quick on a redelivery.
-  const slowRun = (consumerTimeoutSeconds: number): Promise<TwinReport> =>
+  const slowRun = (consumerTimeoutSeconds: number) =>
     runTwin({
       runs: 1,
       eventsPerRun: 200,
@@ -225,20 +225,10 @@ describe('runTwin under the configured consumer timeout', () => {
       dataDir: dataDir(),
       fresh: true,
     });
-  // Both runs start together, each with its own emulator and warehouse: most of each is waiting
-  // (the slow first delivery, the timeout, the visibility timeout), which the other run's setup
-  // fills. Each test awaits its own run, so a failure is still named by its test.
-  const runs: Record<1 | 6, Promise<TwinReport>> = {} as never;
-  beforeAll(() => {
-    for (const seconds of [1, 6] as const) {
-      runs[seconds] = slowRun(seconds);
-      runs[seconds].catch(() => undefined); // awaited by its test
-    }
-  });
 
   it('times out a batch that runs longer, as Lambda does; the redelivery loads it once', async () => {
     expect(SLOW_FIRST_DELIVERY_MS).toBeGreaterThan(1000);
-    const report = await runs[1];
+    const report = await slowRun(1);
     expectBalanced(report);
     expect(report.settings.consumerTimeoutSeconds).toBe(1);
     const consumers = Object.values(report.consumers);
@@ -249,7 +239,7 @@ describe('runTwin under the configured consumer timeout', () => {
   }, 120_000);
 
   it('lets the same batches finish under a timeout longer than they take', async () => {
-    const report = await runs[6];
+    const report = await slowRun(6);
     expectBalanced(report);
     expect(report.settings.consumerTimeoutSeconds).toBe(6);
     for (const c of Object.values(report.consumers)) expect(c.errors).toEqual([]);
