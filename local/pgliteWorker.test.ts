@@ -6,11 +6,15 @@ import { join } from 'node:path';
 import { SHARED_BUFFERS } from '../warehouse/drivers/pglite';
 import { inTransaction } from '../warehouse/runner';
 import { openPgliteInWorker, type PgliteWorkerDriver } from './pgliteWorker';
+import { blankDataDirPath, unpackDataDir } from '../warehouse/drivers/pglite';
 
 const dir = mkdtempSync(join(tmpdir(), 'pglite-worker-'));
 let db: PgliteWorkerDriver;
 
 beforeAll(async () => {
+  // A blank cluster unpacked from the machine's cached dump, as the twin starts a new directory:
+  // PGlite's own initdb would take seconds of CPU more.
+  unpackDataDir(await blankDataDirPath(), join(dir, 'pgdata'));
   db = await openPgliteInWorker(join(dir, 'pgdata'));
 }, 60_000);
 afterAll(async () => {

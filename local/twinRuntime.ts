@@ -178,7 +178,14 @@ export class TwinRuntime {
       repair: options.repair,
       catalog: this.catalog,
     });
-    opening.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
+    // A warehouse that fails to open (in use, damaged, made before the first release) ends the
+    // setup at the next step, rather than after the function workers' cold starts: a refused run
+    // says so seconds sooner. This also keeps an early failure from going unhandled.
+    let openFailure: { error: unknown } | undefined;
+    opening.catch((error: unknown) => (openFailure = { error }));
+    const unlessOpenFailed = () => {
+      if (openFailure) throw openFailure.error;
+    };
     // Closed even when something failed before the run awaited it.
     this.closers.push(() =>
       opening.then(
@@ -196,6 +203,7 @@ export class TwinRuntime {
     this.loaderS3 = this.s3Client();
     await ensureBucket(this.loaderS3, this.bucket);
     this.archives = s.functions === 'archives' ? await twinArchives() : undefined;
+    unlessOpenFailed();
     this.consumerTimeoutSeconds =
       s.consumerTimeoutSeconds ??
       this.archives?.timeoutSeconds(streamNamings[streamNames[0]].consumerFunction) ??
@@ -203,7 +211,10 @@ export class TwinRuntime {
     this.producers = await this.startProducers();
     this.chaosSqs = this.chaos ? this.sqsClient() : undefined;
     const sources: Partial<Record<StreamName, SqsEventSource>> = {};
-    for (const stream of streamNames) sources[stream] = await this.eventSource(stream);
+    for (const stream of streamNames) {
+      unlessOpenFailed();
+      sources[stream] = await this.eventSource(stream);
+    }
     this.sources = perStream((stream) => sources[stream]!);
     this.warehouse = await opening;
     this.loader = new LiveLoader({

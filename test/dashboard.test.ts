@@ -159,21 +159,43 @@ it('serves a page that refreshes while the run goes on, then shows every panel w
   await page.close();
 }, 180_000);
 
+/** The written file, open in a page at one viewport width: what the browser fetched and threw while loading it. */
+interface FilePage {
+  page: Page;
+  requests: string[];
+  errors: string[];
+}
+
+// Loading the file (ECharts and the data inline) is most of each file test: each width's page is
+// loaded once and read by every test at that width (the tests only read it). Closed with the browser.
+const filePages = new Map<number, Promise<FilePage>>();
+
+function filePage(width: number): Promise<FilePage> {
+  let opened = filePages.get(width);
+  if (!opened) {
+    opened = (async () => {
+      const file = writeDashboard(join(work, `dashboard-${width}.html`), report.dashboard!, status('done', false));
+      const page = await browser.newPage({ viewport: { width, height: 1000 } });
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto('file://' + file);
+      await page.waitForSelector('body[data-ready="true"]');
+      return { page, requests, errors };
+    })();
+    filePages.set(width, opened);
+  }
+  return opened;
+}
+
 it('writes a page that works offline from a file, with ECharts and the data inline', async () => {
-  const file = writeDashboard(join(work, 'dashboard.html'), report.dashboard!, status('done', false));
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const requests: string[] = [];
-  page.on('request', (r) => requests.push(r.url()));
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto('file://' + file);
-  await page.waitForSelector('body[data-ready="true"]');
+  const { page, requests, errors } = await filePage(1400);
   expectNamedPanels(await panelState(page), report.dashboard!);
   // Nothing fetched beyond the file itself.
   expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
   expect(errors).toEqual([]);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-file.png'), fullPage: true });
-  await page.close();
 }, 60_000);
 
 // Every label whole inside its chart (and its clip rectangle, and the shape it is drawn in), none
@@ -181,21 +203,15 @@ it('writes a page that works offline from a file, with ECharts and the data inli
 it.each([1400, 420])(
   'is legible at %i px: no label cut or overlapping, no table cut without a sign',
   async (width) => {
-    const file = writeDashboard(join(work, `dashboard-${width}.html`), report.dashboard!, status('done', false));
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
-    await page.goto('file://' + file);
-    await page.waitForSelector('body[data-ready="true"]');
+    const { page, errors } = await filePage(width);
     expect([...(await labelProblems(page)), ...(await tableProblems(page))]).toEqual([]);
-    await page.close();
+    expect(errors).toEqual([]);
   },
   60_000,
 );
 
 it('fits a 420 px wide phone screen without scrolling sideways', async () => {
-  const file = writeDashboard(join(work, 'dashboard-narrow.html'), report.dashboard!, status('done', false));
-  const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
-  await page.goto('file://' + file);
-  await page.waitForSelector('body[data-ready="true"]');
+  const { page } = await filePage(420);
   const widths = await page.evaluate(() => ({
     page: document.documentElement.scrollWidth,
     widestPanel: Math.max(
@@ -205,5 +221,4 @@ it('fits a 420 px wide phone screen without scrolling sideways', async () => {
   expect(widths.page).toBeLessThanOrEqual(420);
   expect(widths.widestPanel).toBeLessThanOrEqual(420);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-420px.png'), fullPage: true });
-  await page.close();
 }, 60_000);

@@ -130,6 +130,8 @@ describe('runTwin', () => {
   }, 120_000);
 
   it('says so when a default run carries on into the next day', async () => {
+    // What is proven here is the run's plan and its note: in-process consumers spare two worker
+    // pools' cold starts per run (the first test runs the consumers in worker threads).
     await runTwin({
       runs: 1,
       windowMinutes: 15,
@@ -138,6 +140,7 @@ describe('runTwin', () => {
       seed: 3,
       start: '2026-11-27T23:45:00Z',
       skipBooks: true,
+      consumerWorkers: false,
     });
     const notices: string[] = [];
     const next = await runTwin({
@@ -146,6 +149,7 @@ describe('runTwin', () => {
       eventsPerRun: 50,
       dataDir: dir,
       seed: 3,
+      consumerWorkers: false,
       onNotice: (line) => notices.push(line),
     });
     expect(next.settings.start).toBe('2026-11-28T00:00:00Z');
@@ -167,6 +171,8 @@ describe('runTwin with the original design', () => {
       compression: 'none',
       batchSize: 10,
       consumerCore: ORIGINAL_CONSUMER,
+      // The design is under test, not the worker threads (the timeout tests below run a core there).
+      consumerWorkers: false,
       dataDir: shared,
       fresh: true,
     });
@@ -187,6 +193,20 @@ describe('runTwin with the original design', () => {
     await expect(runTwin({ consumerTimeoutSeconds: 901 })).rejects.toThrow(
       'invalid twin options: consumerTimeoutSeconds must be a whole number 1..900, got 901',
     );
+  });
+});
+
+describe('runTwin refused by its warehouse', () => {
+  it('says so before it starts the functions', async () => {
+    // A consumer core that cannot load: a setup that went on to start the consumers would fail on it first.
+    const unloadable = {
+      module: join(__dirname, 'no-such-consumer-core'),
+      entry: 'consume',
+      filePer: 'message' as const,
+    };
+    await expect(
+      runTwin({ runs: 1, eventsPerRun: 50, dataDir: '/proc/twin-test/pgdata', consumerCore: unloadable }),
+    ).rejects.toThrow('--data-dir /proc/twin-test/pgdata is under /proc');
   });
 });
 
