@@ -3,10 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SHARED_BUFFERS } from '../warehouse/drivers/pglite';
 import { inTransaction } from '../warehouse/runner';
 import { openPgliteInWorker, type PgliteWorkerDriver } from './pgliteWorker';
-import { blankDataDirPath, unpackDataDir } from '../warehouse/drivers/pglite';
+import { blankDataDirPath, SHARED_BUFFERS, unpackDataDir } from '../warehouse/drivers/pglite';
 
 const dir = mkdtempSync(join(tmpdir(), 'pglite-worker-'));
 let db: PgliteWorkerDriver;
