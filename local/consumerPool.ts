@@ -19,6 +19,7 @@ import {
   loadArchiveHandler,
   loadExport,
   onEachArchiveClient,
+  sdkModule,
   serveRequests,
   sourceModule,
   WorkerPool,
@@ -153,5 +154,6 @@ export function startConsumerPool(size: number, data: ConsumerWorkerData): Promi
     'serveConsumer',
     data,
     env,
+    [sdkModule('@aws-sdk/client-s3', data.archive)],
   );
 }

@@ -18,6 +18,7 @@ import { lambdaContext } from './lambdaContext';
 import {
   loadArchiveHandler,
   onEachArchiveClient,
+  sdkModule,
   serveRequests,
   sourceModule,
   WorkerPool,
@@ -116,6 +117,7 @@ export function startProducerPool(size: number, data: ProducerWorkerData): Promi
     'serveProducer',
     data,
     data.archive ? producerEnvironment(data) : {},
+    [sdkModule('@aws-sdk/client-sqs', data.archive)],
   );
 }
 

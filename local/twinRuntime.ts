@@ -37,6 +37,14 @@ import { InvocationTimeout, loadExport } from './workerPool';
  */
 const STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS = 60;
 
+/**
+ * Waits for every start to end, then throws the first failure: by then each start that succeeded
+ * has registered its closer, so closing the runtime stops it (one still starting would leak its threads).
+ */
+async function allSettledOrFirstFailure(starts: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(starts)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
 /** Events in a producer message, read from the envelope head without parsing the body. */
 function eventsInBody(body: string): number {
   const m = /"count":(\d+)/.exec(body.slice(0, 200));
@@ -208,14 +216,15 @@ export class TwinRuntime {
       s.consumerTimeoutSeconds ??
       this.archives?.timeoutSeconds(streamNamings[streamNames[0]].consumerFunction) ??
       STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS;
-    this.producers = await this.startProducers();
     this.chaosSqs = this.chaos ? this.sqsClient() : undefined;
-    const sources: Partial<Record<StreamName, SqsEventSource>> = {};
-    for (const stream of streamNames) {
-      unlessOpenFailed();
-      sources[stream] = await this.eventSource(stream);
-    }
-    this.sources = perStream((stream) => sources[stream]!);
+    // The producer's and the consumers' worker pools cold-start side by side, as Lambda starts
+    // functions: each worker loads its modules on a thread of its own.
+    const producers = this.startProducers();
+    const sources = streamNames.map((stream) => this.eventSource(stream));
+    await allSettledOrFirstFailure([producers, ...sources]);
+    this.producers = await producers;
+    const started = await Promise.all(sources);
+    this.sources = perStream((stream) => started[streamNames.indexOf(stream)]);
     this.warehouse = await opening;
     this.loader = new LiveLoader({
       warehouse: this.warehouse,

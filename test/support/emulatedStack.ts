@@ -1,5 +1,6 @@
 // One stack's shipped archives deployed onto the emulators: the archives taken from the
-// program's resource graph under mocks (what `pulumi up` uploads), its bucket and queues (with
+// program's resource graph under mocks (what `pulumi up` uploads; built once per change of their
+// inputs and cached, local/archives.ts), its bucket and queues (with
 // their dead-letter queues and redrive) created in fauxqs under the names the program gave
 // them, and each function started as a bare Lambda with its declared environment, the queue
 // URLs' host swapped for the emulator's. The archive tests and the verify tests share it.
@@ -11,7 +12,8 @@ import type { LambdaNodeRuntime } from '../../kernel/awsLimits';
 import { streamNames, type StreamName } from '../../kernel/contracts';
 import type { FunctionName } from '../../infra/lambdaPackaging';
 import { named, type MockRun } from '../../tools/mockGraph';
-import { buildArchives, type ArchiveManifest } from '../../tools/shippedArchives';
+import type { ArchiveManifest } from '../../tools/shippedArchives';
+import { cachedArchives } from '../../local/archives';
 import { makeRuntimeModules, scratchDir, startBareFunction, type BareFunction } from '../../local/bareLambda';
 import type { EmulatorClients } from './emulator';
 
@@ -62,7 +64,7 @@ async function createQueues(em: EmulatorClients, run: MockRun, stream: StreamNam
 
 export async function emulateStack(stack: 'dev' | 'prod', em: EmulatorClients, prefix: string): Promise<EmulatedStack> {
   const scratch = scratchDir(prefix);
-  const built = await buildArchives(stack, join(scratch, 'archives'));
+  const built = await cachedArchives(stack);
   const run = built.graph;
   const shipped = built.manifest.functions;
   const runtimeModules = makeRuntimeModules(join(scratch, 'runtime'));
