@@ -105,7 +105,7 @@ export class RunProgress {
 
 type Closer = () => unknown;
 
-/** One run's resources. `open` sets them up; `close` tears down whatever was set up, in reverse. */
+/** One run's resources. `open` and `startFunctions` set them up; `close` tears down whatever was set up, in reverse. */
 export class TwinRuntime {
   /** When the run began: its setup and total times count from here. */
   readonly started = performance.now();
@@ -140,7 +140,12 @@ export class TwinRuntime {
     this.chaos = options.chaos ? new Chaos(options.chaos, s.maxReceiveCount) : undefined;
   }
 
-  /** Everything a run needs, ready; on a failure, what was set up is torn down again. */
+  /**
+   * What a run needs before its functions: the warehouse (its lock first), the endpoint, the queues
+   * and the bucket. The caller plans the run on the warehouse, then starts the functions
+   * (startFunctions), so a refused run never starts a function worker. On a failure, what was set
+   * up is torn down again.
+   */
   static async open(s: ResolvedSettings, options: TwinOptions): Promise<TwinRuntime> {
     const runtime = new TwinRuntime(s, options);
     runtime.progress.report();
@@ -167,10 +172,7 @@ export class TwinRuntime {
   }
 
   private async setUp(): Promise<void> {
-    const { s, options } = this;
-    this.endpoint = await openEndpoint(options.endpointUrl, 'us-east-1');
-    this.closers.push(() => this.endpoint.stop());
-    // The warehouse opens (and migrates) while the queues and the function workers start.
+    const { options } = this;
     const opening = openTwinWarehouse({
       dataDir: options.dataDir ?? '.twin/pgdata',
       databaseUrl: options.databaseUrl,
@@ -178,7 +180,6 @@ export class TwinRuntime {
       repair: options.repair,
       catalog: this.catalog,
     });
-    opening.catch(() => undefined); // awaited below; this only keeps an early failure elsewhere from leaving it unhandled
     // Closed even when something failed before the run awaited it.
     this.closers.push(() =>
       opening.then(
@@ -186,6 +187,34 @@ export class TwinRuntime {
         () => undefined,
       ),
     );
+    // The opening claims the data directory (its marker and lock) before its first await: a busy
+    // or foreign directory has failed by the next turn of the event loop, before anything starts.
+    await Promise.race([opening, new Promise(setImmediate)]);
+    // The endpoint, queues and bucket start while the warehouse opens (and migrates) in its worker;
+    // a refusal of the warehouse's is the one reported, once both have settled.
+    const [warehouse, transport] = await Promise.allSettled([opening, this.setUpTransport()]);
+    if (warehouse.status === 'rejected') throw warehouse.reason;
+    if (transport.status === 'rejected') throw transport.reason;
+    this.warehouse = warehouse.value;
+    this.loader = new LiveLoader({
+      warehouse: this.warehouse,
+      load: {
+        s3: this.loaderS3,
+        bucket: this.bucket,
+        crashMidFile: this.chaos?.options.rates.loaderCrash ? (key) => this.chaos!.loaderCrashes(key) : undefined,
+      },
+      freshness: this.progress.freshness,
+      refreshEveryMs: options.loadEveryMs,
+      onRefresh: options.onWarehouseRefresh,
+      onLoaded: (counts) => this.progress.loaded(counts),
+    });
+  }
+
+  /** The endpoint, the queues, the bucket and the archives (when the functions run them). */
+  private async setUpTransport(): Promise<void> {
+    const { s, options } = this;
+    this.endpoint = await openEndpoint(options.endpointUrl, 'us-east-1');
+    this.closers.push(() => this.endpoint.stop());
     this.admin = this.sqsClient();
     this.queues = await createStreamQueues(this.admin, {
       prefix: s.prefix,
@@ -200,24 +229,23 @@ export class TwinRuntime {
       s.consumerTimeoutSeconds ??
       this.archives?.timeoutSeconds(streamNamings[streamNames[0]].consumerFunction) ??
       STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS;
-    this.producers = await this.startProducers();
     this.chaosSqs = this.chaos ? this.sqsClient() : undefined;
-    const sources: Partial<Record<StreamName, SqsEventSource>> = {};
-    for (const stream of streamNames) sources[stream] = await this.eventSource(stream);
-    this.sources = perStream((stream) => sources[stream]!);
-    this.warehouse = await opening;
-    this.loader = new LiveLoader({
-      warehouse: this.warehouse,
-      load: {
-        s3: this.loaderS3,
-        bucket: this.bucket,
-        crashMidFile: this.chaos?.options.rates.loaderCrash ? (key) => this.chaos!.loaderCrashes(key) : undefined,
-      },
-      freshness: this.progress.freshness,
-      refreshEveryMs: options.loadEveryMs,
-      onRefresh: options.onWarehouseRefresh,
-      onLoaded: (counts) => this.progress.loaded(counts),
-    });
+  }
+
+  /**
+   * The functions, once the run is planned: the producer's pool and each stream's consumers behind
+   * their event source, cold-started side by side. The caller closes the runtime on a failure.
+   */
+  async startFunctions(): Promise<void> {
+    const producers = this.startProducers();
+    const sources = streamNames.map((stream) => this.eventSource(stream));
+    // Every start settles before a failure is thrown, so close() finds each pool that did start.
+    const started = await Promise.allSettled([producers, ...sources]);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    this.producers = await producers;
+    const ready = await Promise.all(sources);
+    this.sources = perStream((stream) => ready[streamNames.indexOf(stream)]);
   }
 
   /** A metered SQS client of its own (each role gets its own middleware stack), destroyed at the end. */
