@@ -424,7 +424,9 @@ interface Settled {
 async function runPipeline(options: TwinOptions): Promise<TwinReport> {
   const runtime = await TwinRuntime.open(resolveTwinSettings(options), options);
   try {
+    // Planned before the functions start: a refused run (or one that must finish earlier windows first) starts none.
     const plan = await planRun(runtime);
+    await runtime.startFunctions();
     const setupMs = performance.now() - runtime.started;
     stopIfAsked(runtime, plan);
     const streamed = await streamWindows(runtime, plan);

@@ -37,14 +37,6 @@ import { InvocationTimeout, loadExport } from './workerPool';
  */
 const STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS = 60;
 
-/**
- * Waits for every start to end, then throws the first failure: by then each start that succeeded
- * has registered its closer, so closing the runtime stops it (one still starting would leak its threads).
- */
-async function allSettledOrFirstFailure(starts: Promise<unknown>[]): Promise<void> {
-  const failed = (await Promise.allSettled(starts)).find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-}
 /** Events in a producer message, read from the envelope head without parsing the body. */
 function eventsInBody(body: string): number {
   const m = /"count":(\d+)/.exec(body.slice(0, 200));
@@ -113,7 +105,7 @@ export class RunProgress {
 
 type Closer = () => unknown;
 
-/** One run's resources. `open` sets them up; `close` tears down whatever was set up, in reverse. */
+/** One run's resources. `open` and `startFunctions` set them up; `close` tears down whatever was set up, in reverse. */
 export class TwinRuntime {
   /** When the run began: its setup and total times count from here. */
   readonly started = performance.now();
@@ -148,7 +140,12 @@ export class TwinRuntime {
     this.chaos = options.chaos ? new Chaos(options.chaos, s.maxReceiveCount) : undefined;
   }
 
-  /** Everything a run needs, ready; on a failure, what was set up is torn down again. */
+  /**
+   * What a run needs before its functions: the warehouse (its lock first), the endpoint, the queues
+   * and the bucket. The caller plans the run on the warehouse, then starts the functions
+   * (startFunctions), so a refused run never starts a function worker. On a failure, what was set
+   * up is torn down again.
+   */
   static async open(s: ResolvedSettings, options: TwinOptions): Promise<TwinRuntime> {
     const runtime = new TwinRuntime(s, options);
     runtime.progress.report();
@@ -175,10 +172,7 @@ export class TwinRuntime {
   }
 
   private async setUp(): Promise<void> {
-    const { s, options } = this;
-    this.endpoint = await openEndpoint(options.endpointUrl, 'us-east-1');
-    this.closers.push(() => this.endpoint.stop());
-    // The warehouse opens (and migrates) while the queues and the function workers start.
+    const { options } = this;
     const opening = openTwinWarehouse({
       dataDir: options.dataDir ?? '.twin/pgdata',
       databaseUrl: options.databaseUrl,
@@ -186,14 +180,6 @@ export class TwinRuntime {
       repair: options.repair,
       catalog: this.catalog,
     });
-    // A warehouse that fails to open (in use, damaged, made before the first release) ends the
-    // setup at the next step, rather than after the function workers' cold starts: a refused run
-    // says so seconds sooner. This also keeps an early failure from going unhandled.
-    let openFailure: { error: unknown } | undefined;
-    opening.catch((error: unknown) => (openFailure = { error }));
-    const unlessOpenFailed = () => {
-      if (openFailure) throw openFailure.error;
-    };
     // Closed even when something failed before the run awaited it.
     this.closers.push(() =>
       opening.then(
@@ -201,31 +187,15 @@ export class TwinRuntime {
         () => undefined,
       ),
     );
-    this.admin = this.sqsClient();
-    this.queues = await createStreamQueues(this.admin, {
-      prefix: s.prefix,
-      maxMessageBytes: s.maxMessageBytes,
-      maxReceiveCount: s.maxReceiveCount,
-      visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
-    });
-    this.loaderS3 = this.s3Client();
-    await ensureBucket(this.loaderS3, this.bucket);
-    this.archives = s.functions === 'archives' ? await twinArchives() : undefined;
-    unlessOpenFailed();
-    this.consumerTimeoutSeconds =
-      s.consumerTimeoutSeconds ??
-      this.archives?.timeoutSeconds(streamNamings[streamNames[0]].consumerFunction) ??
-      STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS;
-    this.chaosSqs = this.chaos ? this.sqsClient() : undefined;
-    // The producer's and the consumers' worker pools cold-start side by side, as Lambda starts
-    // functions: each worker loads its modules on a thread of its own.
-    const producers = this.startProducers();
-    const sources = streamNames.map((stream) => this.eventSource(stream));
-    await allSettledOrFirstFailure([producers, ...sources]);
-    this.producers = await producers;
-    const started = await Promise.all(sources);
-    this.sources = perStream((stream) => started[streamNames.indexOf(stream)]);
-    this.warehouse = await opening;
+    // The opening claims the data directory (its marker and lock) before its first await: a busy
+    // or foreign directory has failed by the next turn of the event loop, before anything starts.
+    await Promise.race([opening, new Promise(setImmediate)]);
+    // The endpoint, queues and bucket start while the warehouse opens (and migrates) in its worker;
+    // a refusal of the warehouse's is the one reported, once both have settled.
+    const [warehouse, transport] = await Promise.allSettled([opening, this.setUpTransport()]);
+    if (warehouse.status === 'rejected') throw warehouse.reason;
+    if (transport.status === 'rejected') throw transport.reason;
+    this.warehouse = warehouse.value;
     this.loader = new LiveLoader({
       warehouse: this.warehouse,
       load: {
@@ -238,6 +208,44 @@ export class TwinRuntime {
       onRefresh: options.onWarehouseRefresh,
       onLoaded: (counts) => this.progress.loaded(counts),
     });
+  }
+
+  /** The endpoint, the queues, the bucket and the archives (when the functions run them). */
+  private async setUpTransport(): Promise<void> {
+    const { s, options } = this;
+    this.endpoint = await openEndpoint(options.endpointUrl, 'us-east-1');
+    this.closers.push(() => this.endpoint.stop());
+    this.admin = this.sqsClient();
+    this.queues = await createStreamQueues(this.admin, {
+      prefix: s.prefix,
+      maxMessageBytes: s.maxMessageBytes,
+      maxReceiveCount: s.maxReceiveCount,
+      visibilityTimeoutSeconds: s.visibilityTimeoutSeconds,
+    });
+    this.loaderS3 = this.s3Client();
+    await ensureBucket(this.loaderS3, this.bucket);
+    this.archives = s.functions === 'archives' ? await twinArchives() : undefined;
+    this.consumerTimeoutSeconds =
+      s.consumerTimeoutSeconds ??
+      this.archives?.timeoutSeconds(streamNamings[streamNames[0]].consumerFunction) ??
+      STACK_DEFAULT_CONSUMER_TIMEOUT_SECONDS;
+    this.chaosSqs = this.chaos ? this.sqsClient() : undefined;
+  }
+
+  /**
+   * The functions, once the run is planned: the producer's pool and each stream's consumers behind
+   * their event source, cold-started side by side. The caller closes the runtime on a failure.
+   */
+  async startFunctions(): Promise<void> {
+    const producers = this.startProducers();
+    const sources = streamNames.map((stream) => this.eventSource(stream));
+    // Every start settles before a failure is thrown, so close() finds each pool that did start.
+    const started = await Promise.allSettled([producers, ...sources]);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    this.producers = await producers;
+    const ready = await Promise.all(sources);
+    this.sources = perStream((stream) => ready[streamNames.indexOf(stream)]);
   }
 
   /** A metered SQS client of its own (each role gets its own middleware stack), destroyed at the end. */

@@ -15,8 +15,8 @@ const root = mkdtempSync(join(tmpdir(), 'twin-kill-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // The twin runs the shipped archives, built once and cached under .twin/archives/. On a fresh clone the
-// first twins below would build them, and the kills in setup would throw those builds away (the refused
-// second twin builds them too, beside the first): build them once here, as a user's first run would.
+// first twins below would build them, and the kills in setup would throw those builds away: build them
+// once here, as a user's first run would.
 beforeAll(() => twinArchives(), 600_000);
 
 const FLAGS = [
@@ -52,14 +52,24 @@ async function until(run: Running, ready: () => boolean): Promise<void> {
   }
 }
 
-/** Every fact id, sorted, and the ledger, read straight from a data directory. */
-async function contents(
-  dataDir: string,
-): Promise<{ sales: string[]; inventory: string[]; windows: { start: string; status: string }[] }> {
+/**
+ * Every fact id, sorted, and the ledger, read straight from a data directory; and the file that holds
+ * inventory_updates, to damage (each PGlite open costs seconds of CPU, so one read serves both).
+ */
+async function contents(dataDir: string): Promise<{
+  sales: string[];
+  inventory: string[];
+  windows: { start: string; status: string }[];
+  inventoryFile: string;
+}> {
   const db = await openPglite(dataDir);
   try {
     const ids = async (sql: string) => (await db.query<{ id: string }>(sql)).map((r) => r.id);
+    const [{ path }] = await db.query<{ path: string }>(
+      "SELECT pg_relation_filepath('retail.inventory_updates') AS path",
+    );
     return {
+      inventoryFile: join(dataDir, path),
       sales: await ids('SELECT transaction_id AS id FROM retail.sales_transactions ORDER BY 1'),
       inventory: await ids('SELECT update_id AS id FROM retail.inventory_updates ORDER BY 1'),
       windows: (
@@ -107,6 +117,15 @@ it('survives SIGKILLs in setup, mid-stream and mid-load, refuses a concurrent ru
   expect(last.status).toBe(0);
   expect(last.stdout).toContain('BALANCED: every window ever produced is in the warehouse, once.');
 
+  // 6. A --start that overlaps loaded windows with other settings is refused before anything moves:
+  // the ledger below has no window off the 5-minute grid, and the tables hold exactly what a run
+  // never interrupted holds (the reference below).
+  const overlap = await runToEnd(dir, ['--start', '2026-11-27T06:07:00Z']);
+  expect(overlap.status).toBe(2);
+  expect(overlap.stderr).toMatch(
+    /--start 2026-11-27T06:07:00Z: 3 window\(s\) overlap windows already in the warehouse.*06:07\+5m overlaps 2026-11-27 06:05\+5m/,
+  );
+
   const killed = await contents(dir);
   expect(killed.windows.length).toBeGreaterThanOrEqual(3);
   expect(killed.windows.every((w) => w.status === 'loaded')).toBe(true);
@@ -115,25 +134,12 @@ it('survives SIGKILLs in setup, mid-stream and mid-load, refuses a concurrent ru
     killed.windows.map((_, i) => new Date(Date.parse('2026-11-27T06:00:00Z') + i * 5 * 60_000).toISOString()),
   );
 
-  // The same windows, never interrupted: in a directory of its own, so it runs while 6 and 7 below run.
+  // The same windows, never interrupted: in a directory of its own, so it runs while 7 below runs.
   const clean = join(root, 'clean');
   const referenceRun = runToEnd(clean, ['--runs', String(killed.windows.length), '--start', '2026-11-27T06:00:00Z']);
 
-  // 6. A --start that overlaps loaded windows with other settings is refused before anything moves.
-  const overlap = await runToEnd(dir, ['--start', '2026-11-27T06:07:00Z']);
-  expect(overlap.status).toBe(2);
-  expect(overlap.stderr).toMatch(
-    /--start 2026-11-27T06:07:00Z: 3 window\(s\) overlap windows already in the warehouse.*06:07\+5m overlaps 2026-11-27 06:05\+5m/,
-  );
-  expect((await contents(dir)).sales).toEqual(killed.sales);
-
   // 7. A truncated table file is found on open, named with its window and files, and --repair makes them again.
-  const db = await openPglite(dir);
-  const [{ path }] = await db.query<{ path: string }>(
-    "SELECT pg_relation_filepath('retail.inventory_updates') AS path",
-  );
-  await db.close();
-  const file = join(dir, path);
+  const file = killed.inventoryFile;
   truncateSync(file, Math.floor(statSync(file).size / 2));
   const damaged = await runToEnd(dir);
   expect(damaged.status).toBe(2);

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { ORIGINAL_CONSUMER } from '../bench/originalConsumer';
 import { perStream } from '../kernel/contracts';
 import { prodStackConfig } from '../bench/twin';
-import { runTwin, type TwinProgress, type TwinReport } from '../local/twin';
+import { claimDataDir, DataDirBusy } from '../local/dataDir';
+import { runTwin, TwinRefused, type TwinProgress, type TwinReport } from '../local/twin';
+import { WorkerPool } from '../local/workerPool';
 import { SLOW_CONSUMER, SLOW_FIRST_DELIVERY_MS } from './support/slowConsumer';
 
 const dirs: string[] = [];
@@ -158,6 +160,25 @@ describe('runTwin', () => {
     ]);
     expect(notices).toEqual(next.notes);
     expect(next.warehouseBooks?.balanced).toBe(true);
+  }, 120_000);
+
+  it('refuses a busy directory and an overlapping start before any function worker starts', async () => {
+    // A spy that calls through: it only counts the worker pools started.
+    const pools = jest.spyOn(WorkerPool, 'start');
+    try {
+      const held = claimDataDir(dir, { fresh: false }); // this process holds the lock, as another twin would
+      try {
+        await expect(runTwin({ runs: 1, dataDir: dir })).rejects.toThrow(DataDirBusy);
+      } finally {
+        held.release();
+      }
+      // 06:05+15m overlaps the first run's 06:00+15m.
+      const overlapping = { runs: 1, windowMinutes: 15, eventsPerRun: 50, seed: 3, start: '2026-11-27T06:05:00Z' };
+      await expect(runTwin({ ...overlapping, dataDir: dir })).rejects.toThrow(TwinRefused);
+      expect(pools).not.toHaveBeenCalled();
+    } finally {
+      pools.mockRestore();
+    }
   }, 120_000);
 });
 
