@@ -27,6 +27,22 @@ describe('reload-failed', () => {
     },
   );
 
+  it('prints its usage on --help and -h, exits 0, and calls nothing', async () => {
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      for (const flag of ['--help', '-h']) {
+        out.mockClear();
+        expect(await main([flag])).toBe(0);
+        expect(out.mock.calls.map((c) => String(c[0]))).toEqual([
+          'usage: npm run reload-failed -- --function <migrator function name> [--region <region>] [--dry-run]\n',
+        ]);
+      }
+      expect(err).not.toHaveBeenCalled();
+    } finally {
+      out.mockRestore();
+    }
+  });
+
   it('accepts only the reloadFailed result, and says what the function answered otherwise', async () => {
     const result = { action: 'reloadFailed', dryRun: false, reloaded: ['sales/a.csv'], failed: [], alreadyLoaded: [] };
     await expect(invokeReloadFailed(answering(result), 'm', false)).resolves.toEqual(result);

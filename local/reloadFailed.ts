@@ -52,17 +52,26 @@ export function formatReload(result: ReloadFailedResult): string[] {
   return lines;
 }
 
-/** The command line: exit 0 when every file loaded, 1 when one failed again, 2 on bad usage (one line). */
+/** The command line: exit 0 when every file loaded (or on --help), 1 when one failed again, 2 on bad usage (one line). */
 export async function main(argv: string[]): Promise<number> {
-  let values: { function?: string; region?: string; 'dry-run'?: boolean };
+  let values: { function?: string; region?: string; 'dry-run'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { function: { type: 'string' }, region: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      options: {
+        function: { type: 'string' },
+        region: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (error) {
     process.stderr.write(`reload-failed: ${(error as Error).message.split('\n')[0]}; ${USAGE}\n`);
     return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   if (!values.function) {
     process.stderr.write(`reload-failed: missing --function; ${USAGE}\n`);
