@@ -70,7 +70,7 @@ module.exports.slowSuites = [
   'warehouse/views.test.ts',
 ];
 
-// The heaviest suites, heaviest first, as a fresh clone's CI run measured them (2026-12-07, jest's
+// The heaviest suites, heaviest first, as a whole jest run measured them (2026-12-07, afternoon, jest's
 // per-file times). Jest runs the longest suites first when its cache has their times; a fresh clone
 // has none, so jest would go by file size, and a long suite in a small file (twin-kill) would start
 // last and run alone at the end. test/sequencer.js starts these first when jest knows no times.
@@ -80,17 +80,18 @@ module.exports.heaviestSuites = [
   'test/twin-kill.test.ts',
   'bench/bill.test.ts',
   'test/twin-interrupt.test.ts',
-  'warehouse/lifecycle.test.ts',
-  'test/twin.test.ts',
-  'test/books.test.ts',
-  'test/archives.dev.test.ts',
-  'test/capacity-twin.test.ts',
-  'test/twin-disk-full.test.ts',
   'tools/planAgainst.test.ts',
-  'test/archives.twin.test.ts',
-  'test/verify.test.ts',
+  'test/books.test.ts',
+  'test/twin.test.ts',
+  'warehouse/lifecycle.test.ts',
+  'test/twin-disk-full.test.ts',
   'test/dashboard.test.ts',
+  'test/verify.test.ts',
+  'test/archives.twin.test.ts',
+  'test/chaos-bounded.test.ts',
   'test/chaos.test.ts',
   'test/archives.prod.test.ts',
-  'test/program/stackLife.test.ts',
+  'warehouse/drivers/pglite.test.ts',
+  'test/archives.dev.test.ts',
+  'test/twin-upgrade.test.ts',
 ];
