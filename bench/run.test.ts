@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRefusal, MAX_LOAD_PER_CORE, refusalToRecord, uncommittedChanges } from './run';
+import { docsDirFor, loadRefusal, MAX_LOAD_PER_CORE, refusalToRecord, uncommittedChanges } from './run';
 
 describe('recording only from a clean commit', () => {
   let repo: string;
@@ -69,5 +69,18 @@ describe('recording only on a quiet machine', () => {
     expect(loadRefusal(true, false, 0.9, 4)).toBeUndefined();
     expect(loadRefusal(true, true, 3.4, 2)).toBeUndefined();
     expect(loadRefusal(false, false, 3.4, 2)).toBeUndefined();
+  });
+});
+
+describe('where a run writes its docs', () => {
+  const repoDocs = join(__dirname, '..', 'docs');
+
+  it("rewrites the repo's docs only when it records into bench/results.json", () => {
+    expect(docsDirFor(true, __dirname)).toBe(repoDocs);
+    // --out <dir> and --quick: the docs go beside the results, never over the repo's.
+    expect(docsDirFor(false, '/tmp/bench-out')).toBe('/tmp/bench-out');
+    // --docs <dir> wins either way.
+    expect(docsDirFor(false, '/tmp/bench-out', '/tmp/docs')).toBe('/tmp/docs');
+    expect(docsDirFor(true, __dirname, '/tmp/docs')).toBe('/tmp/docs');
   });
 });

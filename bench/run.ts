@@ -162,7 +162,10 @@ function parseOptions(argv: string[]): RunOptions {
     .option('--quick', 'toy sizes, results in a temp dir (CI keeps the scripts working)', false)
     .option('--only <sections>', `comma-separated subset of: ${SECTIONS.map((s) => s.name).join(', ')}`)
     .option('--out <dir>', 'where results.json and the side files go (default: bench/, or a temp dir with --quick)')
-    .option('--docs <dir>', 'where BENCHMARKS.md and bench.svg go (default: docs/, or the out dir with --quick)')
+    .option(
+      '--docs <dir>',
+      'where BENCHMARKS.md and bench.svg go (default: docs/, or the out dir with --out or --quick)',
+    )
     .option(
       '--allow-dirty',
       'record into bench/results.json even with uncommitted changes (a local experiment: the docs say so)',
@@ -233,6 +236,14 @@ async function runSections(
   return statuses;
 }
 
+/**
+ * Where BENCHMARKS.md and bench.svg go: docs/ only when the run records into bench/results.json, so
+ * a run that records elsewhere (`--out`, `--quick`) never rewrites the repo's docs from its figures.
+ */
+export function docsDirFor(recordsInRepo: boolean, outDir: string, docs?: string): string {
+  return docs ?? (recordsInRepo ? join(ROOT, 'docs') : outDir);
+}
+
 export async function main(argv = process.argv): Promise<number> {
   const opts = parseOptions(argv);
   const only = opts.only?.split(',').map((s) => s.trim());
@@ -251,7 +262,7 @@ export async function main(argv = process.argv): Promise<number> {
     return 2;
   }
   const outDir = opts.out ?? (opts.quick ? mkdtempSync(join(tmpdir(), 'bench-quick-')) : __dirname);
-  const docsDir = opts.docs ?? (opts.quick ? outDir : join(ROOT, 'docs'));
+  const docsDir = docsDirFor(recordsInRepo, outDir, opts.docs);
   mkdirSync(outDir, { recursive: true });
   mkdirSync(docsDir, { recursive: true });
   const resultsPath = recordsInRepo ? RESULTS_PATH : join(outDir, 'results.json');
