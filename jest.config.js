@@ -1,6 +1,7 @@
 // The tests run on the Node npm's scripts get (README, "Node.js and npm ci"): on Linux the Node 24 that
 // npm ci installed. `node_modules/.bin/jest` typed in a shell takes the shell's node instead.
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS config, as jest loads it */
+const { availableParallelism } = require('node:os');
 const { satisfies } = require('semver');
 const { engines } = require('./package.json');
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -22,6 +23,10 @@ const swc = [
 ];
 module.exports = {
   testEnvironment: 'node',
+  // jest's default is a worker per core less one: on the 2-core machines we test on, a single
+  // worker, and `npx jest` would leave a core idle. Two there, whatever starts jest (the README's
+  // times are with two); a worker per core less one on bigger machines.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
   transform: { '^.+\\.(t|j|mj|cj)s$': swc },
   // fauxqs ships ESM only; jest runs CommonJS, so swc compiles it like our own sources.
   // PGlite's CommonJS build loads node:fs and friends with import(), which jest's VM
