@@ -12,9 +12,8 @@ import type { KnownIds, StreamName } from '../kernel/contracts';
 import type { ConsumerDeps } from '../functions/consumer';
 import type { ChaosCounts, ChaosOptions } from './chaos';
 import type * as ChaosModule from './chaos';
-import { lambdaContext } from './lambdaContext';
+import { endpointEnvironment, lambdaContext } from './lambdaContext';
 import { UsageMeter, type S3UsageDelta } from './usage';
-import { endpointEnvironment } from './producerPool';
 import {
   loadArchiveHandler,
   loadExport,

@@ -1,5 +1,7 @@
-// The Context object a Lambda handler receives, as the twin hands it to each invocation (in
-// the event source and in the function workers, which load only this of the event source).
+// What Lambda gives a handler, as the twin gives it: the Context object of each invocation (in
+// the event source and in the function workers, which load only this of the event source), and
+// the environment that points an archive's SDK at the twin. A small module on purpose: every
+// function worker loads it on its cold start.
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
@@ -23,5 +25,22 @@ export function lambdaContext(functionName: string, timeoutMs: number, region = 
     done: unsupported,
     fail: unsupported,
     succeed: unsupported,
+  };
+}
+
+/** What the SDK inside an archive reads to reach the twin's endpoint (AWS_ENDPOINT_URL), its region and credentials; and the log level. */
+export function endpointEnvironment(data: {
+  endpoint: string;
+  region: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: data.endpoint,
+    AWS_REGION: data.region,
+    ...(data.credentials
+      ? { AWS_ACCESS_KEY_ID: data.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: data.credentials.secretAccessKey }
+      : {}),
+    // The functions' per-invocation JSON logs would bury the twin's progress; its report carries the counts.
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
   };
 }

@@ -14,7 +14,7 @@ import { producerSettingsEnvironment, producerSettingValuesOf } from '../kernel/
 import type { ProducerEvent, ProducerResult, ProducerSettings } from '../functions/producer';
 import type * as ProducerModule from '../functions/producer';
 import { UsageMeter, type SqsApiUsage } from './usage';
-import { lambdaContext } from './lambdaContext';
+import { endpointEnvironment, lambdaContext } from './lambdaContext';
 import {
   loadArchiveHandler,
   onEachArchiveClient,
@@ -128,22 +128,5 @@ export function producerEnvironment(data: ProducerWorkerData): Record<string, st
     ...endpointEnvironment(data),
     ...queueUrlVariables(s.queueUrls),
     ...producerSettingsEnvironment(producerSettingValuesOf(s)),
-  };
-}
-
-/** What the SDK inside an archive reads to reach the twin's endpoint (AWS_ENDPOINT_URL), its region and credentials; and the log level. */
-export function endpointEnvironment(data: {
-  endpoint: string;
-  region: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: data.endpoint,
-    AWS_REGION: data.region,
-    ...(data.credentials
-      ? { AWS_ACCESS_KEY_ID: data.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: data.credentials.secretAccessKey }
-      : {}),
-    // The functions' per-invocation JSON logs would bury the twin's progress; its report carries the counts.
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
   };
 }
