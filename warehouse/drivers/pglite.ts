@@ -11,6 +11,7 @@ import {
   statSync,
   utimesSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -21,7 +22,7 @@ import { migrationsHash, type Migration } from '../migrations';
 import { copyCsvSql } from './copy-sql';
 import { DumpBlob, dumpFileSystem } from './dataDirDump';
 import { exclusive } from './exclusive';
-import { headerSumOk, tarEntries } from './tar';
+import { headerSumOk, nextHeader, tarHeader } from './tar';
 
 export interface PgliteDriver extends CopyDriver {
   readonly dialect: 'postgres';
@@ -190,25 +191,52 @@ export function migratedDataDirPath(migrations: readonly Migration[]): Promise<s
   });
 }
 
+/** unpackDataDir's buffer, kept by the process: memory touched for the first time is dear here (dataDirDump.ts). */
+let unpackBuffer: Buffer | undefined;
+
 /**
  * Unpack a dumped data directory (a tar from dumpDataDir) into the directory an on-disk PGlite
  * will open, file for file as PGlite's own loadDataDir writes it (contents and modification
  * times), but with Node's file calls: PGlite passes each file through its WASM file system,
  * which costs a second of CPU for a 40 MB cluster. PGlite then opens it as an existing cluster.
+ * The tar is read a piece at a time into one buffer, not whole into a new one per unpack.
  */
 export function unpackDataDir(tarPath: string, dir: string): void {
-  const tar = readFileSync(tarPath);
   const root = resolve(dir);
-  for (const entry of tarEntries(tar, tarPath)) {
-    const target = resolve(root, `.${entry.name.startsWith('/') ? '' : '/'}${entry.name}`);
-    if (!target.startsWith(root + sep))
-      throw new Error(`${tarPath} is damaged at byte ${entry.offset - 512} (delete it: it is made again)`);
-    if (entry.directory) mkdirSync(target, { recursive: true });
-    else {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, tar.subarray(entry.offset, entry.offset + entry.size));
-      utimesSync(target, entry.modified, entry.modified);
+  const buffer = (unpackBuffer ??= Buffer.alloc(1 << 20));
+  const tar = openSync(tarPath, 'r');
+  try {
+    for (let at = 0; readSync(tar, buffer, 0, 512, at) === 512;) {
+      const entry = tarHeader(buffer.subarray(0, 512), at, tarPath);
+      if (!entry) return; // the end of the archive
+      const target = resolve(root, `.${entry.name.startsWith('/') ? '' : '/'}${entry.name}`);
+      if (!target.startsWith(root + sep))
+        throw new Error(`${tarPath} is damaged at byte ${at} (delete it: it is made again)`);
+      if (entry.directory) mkdirSync(target, { recursive: true });
+      else {
+        mkdirSync(dirname(target), { recursive: true });
+        copyRange(tar, entry.offset, entry.size, target, buffer);
+        utimesSync(target, entry.modified, entry.modified);
+      }
+      at = nextHeader(entry);
     }
+  } finally {
+    closeSync(tar);
+  }
+}
+
+/** `size` bytes of `from` at `offset` into a new file `to`, through `buffer`. */
+function copyRange(from: number, offset: number, size: number, to: string, buffer: Buffer): void {
+  const out = openSync(to, 'w');
+  try {
+    for (let done = 0; done < size;) {
+      const read = readSync(from, buffer, 0, Math.min(buffer.length, size - done), offset + done);
+      if (read === 0) throw new Error(`${to}: the dump ends ${size - done} bytes short of this file`);
+      writeSync(out, buffer, 0, read);
+      done += read;
+    }
+  } finally {
+    closeSync(out);
   }
 }
 
