@@ -38,7 +38,10 @@ export function useStackLife(): StackLife {
   });
   const open = async (): Promise<Namespace> => {
     const db = await createPglite({ loadDataDir: blank }, TEST_PGLITE.sharedBuffers);
-    const fake = await startFakeRedshiftData(db, { s3: landing!.s3 });
+    // A statement is done at its first DescribeStatement, as a quick one is on Redshift, so a deploy
+    // does not make a second round trip (and a pollMs wait) per statement: polling through STARTED is
+    // proven in redshift-data.test.ts, and a statement a test holds (holdWhen) still stays STARTED here.
+    const fake = await startFakeRedshiftData(db, { s3: landing!.s3, pollsBeforeDone: 0 });
     const client = fakeClient(fake);
     return {
       db,

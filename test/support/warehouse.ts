@@ -1,10 +1,10 @@
 // Shared by the warehouse tests: a fresh warehouse (PGlite in memory, or a new
 // database on the server in DATABASE_URL), a landing bucket in fauxqs, and
 // landing files made from generated windows. Not imported by production code.
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// fauxqs, the S3 client and pg load when first used: half the suites that import this file
+// need none of them, and loading them costs such a suite about 0.3 CPU-s.
+import type { S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
-import { startFauxqs } from 'fauxqs';
-import { Client } from 'pg';
 import { buildCatalog, type Catalog } from '../../kernel/catalog';
 import { csvKey, chunkId } from '../../kernel/chunks';
 import { streams, type InventoryUpdate, type SaleLine, type StreamName } from '../../kernel/contracts';
@@ -13,7 +13,6 @@ import { generateWindow } from '../../kernel/generator';
 import { blankDataDir, migratedDataDir, openPglite } from '../../warehouse/drivers/pglite';
 
 export { blankDataDir };
-import { openPg } from '../../warehouse/drivers/pg';
 import { buildMigrations, COPY_JOB_DETAIL } from '../../warehouse/migrations';
 import { allMaterializedViews, factTableDefs, qualified, twinObjects } from '../../warehouse/schema';
 import { applyMigrations, type CopyDriver } from '../../warehouse/runner';
@@ -38,6 +37,7 @@ export async function openTestWarehouse(
 ): Promise<CopyDriver & { close(): Promise<void> }> {
   let driver: CopyDriver & { close(): Promise<void> };
   if (serverUrl) {
+    const [{ Client }, { openPg }] = await Promise.all([import('pg'), import('../../warehouse/drivers/pg')]);
     // One database per test: jest runs files in parallel against the same server.
     const name = `wh_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
     const admin = new Client({ connectionString: serverUrl });
@@ -79,6 +79,10 @@ export interface Landing {
 
 /** fauxqs S3 on loopback with an empty landing bucket. */
 export async function startLanding(): Promise<Landing> {
+  const [{ startFauxqs }, { PutObjectCommand, S3Client }] = await Promise.all([
+    import('fauxqs'),
+    import('@aws-sdk/client-s3'),
+  ]);
   const server = await startFauxqs({ port: 0, logger: false });
   let buckets = 0;
   const landing = { bucket: '' } as Landing;

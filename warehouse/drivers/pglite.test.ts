@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { applyMigrations } from '../runner';
 import { versionedMigration } from '../migration';
-import { blankDataDirPath, migratedDataDir, migratedDataDirPath, openPglite, unpackDataDir, wholeTar } from './pglite';
+import {
+  blankDataDir,
+  blankDataDirPath,
+  migratedDataDir,
+  migratedDataDirPath,
+  openPglite,
+  unpackDataDir,
+  wholeTar,
+} from './pglite';
 
 const realTmp = tmpdir();
 let cacheDir: string;
@@ -79,4 +87,33 @@ it('unpacks a snapshot into a directory that PGlite opens as the migrated cluste
   bytes[0] ^= 0x20;
   writeFileSync(damaged, bytes);
   expect(() => unpackDataDir(damaged, join(cacheDir, 'refused'))).toThrow(/damaged\.tar is damaged at byte 0/);
+}, 120_000);
+
+it('opens each PGlite from a dump on a copy of its own: what one writes, another never sees, even when its copy is reused', async () => {
+  const blank = await blankDataDir();
+  const open = () => openPglite(undefined, { loadDataDir: blank, sharedBuffers: '4MB' });
+  const [a, b] = await Promise.all([open(), open()]);
+  try {
+    await a.exec(
+      'CREATE TABLE public.mine (n INT); INSERT INTO public.mine SELECT generate_series(1, 50000); CHECKPOINT',
+    );
+    await b.exec('CREATE TABLE public.mine (n TEXT)');
+    expect(await b.query('SELECT count(*)::int AS n FROM public.mine')).toEqual([{ n: 0 }]);
+    // Its file system dumps what it holds, as after loadDataDir.
+    const dumped = await a.db.dumpDataDir('none');
+    const reopened = await openPglite(undefined, { loadDataDir: dumped, sharedBuffers: '4MB' });
+    expect(await reopened.query('SELECT count(*)::int AS n FROM public.mine')).toEqual([{ n: 50000 }]);
+    await reopened.close();
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+  // The copies those two gave back hold their writes until the next open copies the dump over them.
+  await new Promise((r) => setImmediate(r));
+  const [c, d] = await Promise.all([open(), open()]);
+  try {
+    for (const db of [c, d])
+      expect(await db.query("SELECT to_regclass('public.mine') IS NULL AS gone")).toEqual([{ gone: true }]);
+  } finally {
+    await Promise.all([c.close(), d.close()]);
+  }
 }, 120_000);

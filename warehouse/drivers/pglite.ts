@@ -11,6 +11,7 @@ import {
   statSync,
   utimesSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -19,7 +20,9 @@ import type * as PgliteModule from '@electric-sql/pglite';
 import { applyMigrations, type CopyDriver } from '../runner';
 import { migrationsHash, type Migration } from '../migrations';
 import { copyCsvSql } from './copy-sql';
+import { DumpBlob, dumpFileSystem } from './dataDirDump';
 import { exclusive } from './exclusive';
+import { headerSumOk, nextHeader, tarHeader } from './tar';
 
 export interface PgliteDriver extends CopyDriver {
   readonly dialect: 'postgres';
@@ -54,10 +57,18 @@ export const SHARED_BUFFERS = '32MB';
 /** The Postgres settings PGlite starts with after its own (a worker thread adds them to PGlite's defaults). */
 export const pgliteSettings = (sharedBuffers = SHARED_BUFFERS): string[] => ['-c', `shared_buffers=${sharedBuffers}`];
 
-/** PGlite.create with pgliteSettings: every PGlite of the twin and the tests is made here. */
+/**
+ * PGlite.create with pgliteSettings: every PGlite of the twin and the tests is made here. One in
+ * memory from a dump of ours (blankDataDir, migratedDataDir) opens on dumpFileSystem, not loadDataDir.
+ */
 export function createPglite(options: PgliteModule.PGliteOptions = {}, sharedBuffers?: string): Promise<PGlite> {
-  const { PGlite } = pgliteModule();
-  return PGlite.create({ ...options, startParams: [...PGlite.defaultStartParams, ...pgliteSettings(sharedBuffers)] });
+  const pglite = pgliteModule();
+  const { loadDataDir, ...rest } = options;
+  const inMemory = !options.fs && (!options.dataDir || options.dataDir.startsWith('memory://'));
+  const from =
+    loadDataDir instanceof DumpBlob && inMemory ? { fs: dumpFileSystem(pglite, loadDataDir) } : { loadDataDir };
+  const startParams = [...pglite.PGlite.defaultStartParams, ...pgliteSettings(sharedBuffers)];
+  return pglite.PGlite.create({ ...rest, ...from, startParams });
 }
 
 /** In memory without a directory; on disk (and reopenable) with one. */
@@ -94,19 +105,6 @@ export async function openPglite(dataDir?: string, options: PgliteOptions = {}):
 function pgliteVersion(): string {
   const manifest = join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
   return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
-}
-
-/** A tar header's fields: text up to the first NUL. */
-const headerField = (header: Uint8Array, at: number, length: number) =>
-  Buffer.from(header.subarray(at, at + length))
-    .toString('latin1')
-    .replace(/\0.*$/s, '');
-
-/** POSIX ustar: the header's byte sum, its 8 checksum bytes counted as spaces, recorded in octal at 148. */
-function headerSumOk(header: Uint8Array): boolean {
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i];
-  return sum === parseInt(headerField(header, 148, 8).trim(), 8);
 }
 
 /**
@@ -156,25 +154,21 @@ async function cachedDump(name: string, make: () => Promise<PGlite>): Promise<st
  * a restore about one. Pass it as `loadDataDir`.
  */
 export async function blankDataDir(): Promise<Blob> {
-  return new DumpBlob(readFileSync(await blankDataDirPath()));
+  return readDump(await blankDataDirPath());
 }
 
-/**
- * A dump read into memory, for `loadDataDir`: PGlite reads it with arrayBuffer(), which a Node
- * Blob made from a Buffer serves in small chunks after copying it first, one to two CPU seconds
- * of a busy machine for a 40 MB cluster, per open. This one hands over a copy of its bytes at
- * once (a copy, because PGlite may keep what it is given).
- */
-class DumpBlob extends Blob {
-  constructor(private readonly dump: Uint8Array) {
-    super([]);
-  }
-  override get size(): number {
-    return this.dump.byteLength;
-  }
-  override arrayBuffer(): Promise<ArrayBuffer> {
-    return Promise.resolve(this.dump.slice().buffer);
-  }
+/** The dumps this process read, by path: each test of a file opens from the same one. */
+const readDumps = new Map<string, { stamp: string; blob: DumpBlob }>();
+
+/** The dump at `path`, read once per process (again if another process made the file anew). */
+function readDump(path: string): DumpBlob {
+  const { size, mtimeMs } = statSync(path);
+  const stamp = `${size}:${mtimeMs}`;
+  const known = readDumps.get(path);
+  if (known?.stamp === stamp) return known.blob;
+  const blob = new DumpBlob(readFileSync(path), path);
+  readDumps.set(path, { stamp, blob });
+  return blob;
 }
 
 /** Where blankDataDir's dump lies (a worker thread can read it itself). */
@@ -197,36 +191,56 @@ export function migratedDataDirPath(migrations: readonly Migration[]): Promise<s
   });
 }
 
+/** unpackDataDir's buffer, kept by the process: memory touched for the first time is dear here (dataDirDump.ts). */
+let unpackBuffer: Buffer | undefined;
+
 /**
  * Unpack a dumped data directory (a tar from dumpDataDir) into the directory an on-disk PGlite
  * will open, file for file as PGlite's own loadDataDir writes it (contents and modification
  * times), but with Node's file calls: PGlite passes each file through its WASM file system,
  * which costs a second of CPU for a 40 MB cluster. PGlite then opens it as an existing cluster.
+ * The tar is read a piece at a time into one buffer, not whole into a new one per unpack.
  */
 export function unpackDataDir(tarPath: string, dir: string): void {
-  const tar = readFileSync(tarPath);
   const root = resolve(dir);
-  for (let at = 0; at + 512 <= tar.length;) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) return; // the end of the archive
-    const name = headerField(header, 0, 100);
-    const target = resolve(root, `.${name.startsWith('/') ? '' : '/'}${name}`);
-    if (!headerSumOk(header) || !target.startsWith(root + sep))
-      throw new Error(`${tarPath} is damaged at byte ${at} (delete it: it is made again)`);
-    const size = parseInt(headerField(header, 124, 12).trim() || '0', 8);
-    const type = headerField(header, 156, 1);
-    if (type === '5') mkdirSync(target, { recursive: true });
-    else if (type === '0' || type === '') {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, tar.subarray(at + 512, at + 512 + size));
-      const modified = parseInt(headerField(header, 136, 12).trim(), 8);
-      utimesSync(target, modified, modified);
-    } else throw new Error(`${tarPath}: ${name} is neither a file nor a directory (type ${type})`);
-    at += 512 + Math.ceil(size / 512) * 512;
+  const buffer = (unpackBuffer ??= Buffer.alloc(1 << 20));
+  const tar = openSync(tarPath, 'r');
+  try {
+    for (let at = 0; readSync(tar, buffer, 0, 512, at) === 512;) {
+      const entry = tarHeader(buffer.subarray(0, 512), at, tarPath);
+      if (!entry) return; // the end of the archive
+      const target = resolve(root, `.${entry.name.startsWith('/') ? '' : '/'}${entry.name}`);
+      if (!target.startsWith(root + sep))
+        throw new Error(`${tarPath} is damaged at byte ${at} (delete it: it is made again)`);
+      if (entry.directory) mkdirSync(target, { recursive: true });
+      else {
+        mkdirSync(dirname(target), { recursive: true });
+        copyRange(tar, entry.offset, entry.size, target, buffer);
+        utimesSync(target, entry.modified, entry.modified);
+      }
+      at = nextHeader(entry);
+    }
+  } finally {
+    closeSync(tar);
+  }
+}
+
+/** `size` bytes of `from` at `offset` into a new file `to`, through `buffer`. */
+function copyRange(from: number, offset: number, size: number, to: string, buffer: Buffer): void {
+  const out = openSync(to, 'w');
+  try {
+    for (let done = 0; done < size;) {
+      const read = readSync(from, buffer, 0, Math.min(buffer.length, size - done), offset + done);
+      if (read === 0) throw new Error(`${to}: the dump ends ${size - done} bytes short of this file`);
+      writeSync(out, buffer, 0, read);
+      done += read;
+    }
+  } finally {
+    closeSync(out);
   }
 }
 
 /** migratedDataDirPath's dump, to pass as `loadDataDir`. */
 export async function migratedDataDir(migrations: readonly Migration[]): Promise<Blob> {
-  return new DumpBlob(readFileSync(await migratedDataDirPath(migrations)));
+  return readDump(await migratedDataDirPath(migrations));
 }
