@@ -541,7 +541,7 @@ function camel(flag: string): string {
 
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 
-/** Progress as a bar on a terminal, or a plain line every second otherwise. */
+/** Progress as a bar on a terminal, or plain lines otherwise: as each phase begins, as its first window is made, then every second. */
 async function progressReporter(
   mode: CliPlan['progress'],
   chaos: boolean,
@@ -552,12 +552,17 @@ async function progressReporter(
   if (mode === 'lines') {
     let last = 0;
     let lastPhase = '';
+    let lastRuns = 0;
     return {
       update(p) {
         const now = Date.now();
-        if (p.phase === lastPhase && now - last < 1000) return;
+        // The first window made is a line of its own: the run is moving, and a log (or a test waiting
+        // for it) sees so at once, not up to a second and a dozen small windows later.
+        const firstWindow = lastRuns === 0 && p.runsDone > 0;
+        if (p.phase === lastPhase && !firstWindow && now - last < 1000) return;
         last = now;
         lastPhase = p.phase;
+        lastRuns = p.runsDone;
         process.stdout.write(`${progressLine(p, consumedLabel)}\n`);
       },
       stop: () => undefined,

@@ -32,7 +32,7 @@ import type { StreamQueues } from './endpoint';
 import { queueDepth, type EventSourceStats } from './eventSource';
 import { runRangeProblem } from './runBounds';
 import { interruptedLine, RunInterrupted } from './signals';
-import { TwinRuntime } from './twinRuntime';
+import { RunWarehouse, TwinRuntime } from './twinRuntime';
 import type { TwinUsage } from './usage';
 import type { DashboardData, FailedFile, HeldWindow, WarehouseBooks, WindowRecord } from './warehouse';
 import { windowTag } from '../kernel/chunks';
@@ -321,16 +321,23 @@ function refuseUnlisted(
  * the loader, which loads each name once, adds exactly what is missing.
  */
 export async function runTwin(options: TwinOptions = {}): Promise<TwinReport> {
+  const warehouse = new RunWarehouse();
   try {
-    return await runPipeline(options);
+    return await runPipeline(options, warehouse);
   } catch (error) {
     if (!(error instanceof ResumeFirst)) throw error;
-    return await resumeThenRun(options, error.windows);
+    return await resumeThenRun(options, error.windows, warehouse);
+  } finally {
+    await warehouse.close();
   }
 }
 
 /** Finish the unfinished windows, one pass per generation, then run as asked (unless a pass did not balance). */
-async function resumeThenRun(options: TwinOptions, unfinished: readonly WindowRecord[]): Promise<TwinReport> {
+async function resumeThenRun(
+  options: TwinOptions,
+  unfinished: readonly WindowRecord[],
+  warehouse: RunWarehouse,
+): Promise<TwinReport> {
   const groups = new Map<string, string[]>();
   for (const w of unfinished) groups.set(w.generation, [...(groups.get(w.generation) ?? []), w.start]);
   const finished: string[] = [];
@@ -339,7 +346,7 @@ async function resumeThenRun(options: TwinOptions, unfinished: readonly WindowRe
     options.onNotice?.(
       `Finishing ${windows.length} window(s) an earlier run started but did not load: ${windows.map(hhmm).join(', ')} UTC.`,
     );
-    const pass = await runPipeline(resumePass(options, generation, windows));
+    const pass = await runPipeline(resumePass(options, generation, windows), warehouse);
     finished.push(...windows);
     last = pass;
     if (pass.books && !pass.books.balanced) {
@@ -363,7 +370,7 @@ async function resumeThenRun(options: TwinOptions, unfinished: readonly WindowRe
   });
   // --reload-failed runs no new windows: the passes were the whole run.
   if (options.reloadFailed && last) return said(last, `Made ${list} again to reload their failed files: ${at}.`);
-  const report = await runPipeline({ ...options, fresh: false, repair: false });
+  const report = await runPipeline({ ...options, fresh: false, repair: false }, warehouse);
   return said(report, `Finished ${list} an earlier run left unloaded first: ${at}.`);
 }
 
@@ -421,8 +428,8 @@ interface Settled {
 }
 
 /** One pass over `windows` (or `runs` new ones): set up, stream, settle, account, tear down. */
-async function runPipeline(options: TwinOptions): Promise<TwinReport> {
-  const runtime = await TwinRuntime.open(resolveTwinSettings(options), options);
+async function runPipeline(options: TwinOptions, warehouse: RunWarehouse): Promise<TwinReport> {
+  const runtime = await TwinRuntime.open(resolveTwinSettings(options), options, warehouse);
   try {
     // Planned before the functions start: a refused run (or one that must finish earlier windows first) starts none.
     const plan = await planRun(runtime);

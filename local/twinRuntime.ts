@@ -105,6 +105,30 @@ export class RunProgress {
 
 type Closer = () => unknown;
 
+/**
+ * The warehouse every pass of one run stands on (the windows an earlier run left, then the run's
+ * own): the first pass opens it, claiming its data directory, and the run closes it after the last.
+ * A pass that opened its own would start PGlite again (a worker, its WASM, Postgres and the
+ * integrity check: seconds of CPU) and let go of the directory's lock between passes.
+ */
+export class RunWarehouse {
+  private opening?: Promise<TwinWarehouse>;
+
+  /** The open warehouse, opened by the first caller. */
+  open(open: () => Promise<TwinWarehouse>): Promise<TwinWarehouse> {
+    return (this.opening ??= open());
+  }
+
+  async close(): Promise<void> {
+    const opening = this.opening;
+    this.opening = undefined;
+    await opening?.then(
+      (w) => w.close(),
+      () => undefined,
+    );
+  }
+}
+
 /** One run's resources. `open` and `startFunctions` set them up; `close` tears down whatever was set up, in reverse. */
 export class TwinRuntime {
   /** When the run began: its setup and total times count from here. */
@@ -133,6 +157,7 @@ export class TwinRuntime {
   private constructor(
     readonly s: ResolvedSettings,
     readonly options: TwinOptions,
+    private readonly runWarehouse: RunWarehouse,
   ) {
     this.catalog = options.catalog ?? buildCatalog();
     this.progress = new RunProgress(s.runs, options.onProgress, options.windows);
@@ -144,10 +169,10 @@ export class TwinRuntime {
    * What a run needs before its functions: the warehouse (its lock first), the endpoint, the queues
    * and the bucket. The caller plans the run on the warehouse, then starts the functions
    * (startFunctions), so a refused run never starts a function worker. On a failure, what was set
-   * up is torn down again.
+   * up is torn down again (the warehouse by the run, after its last pass).
    */
-  static async open(s: ResolvedSettings, options: TwinOptions): Promise<TwinRuntime> {
-    const runtime = new TwinRuntime(s, options);
+  static async open(s: ResolvedSettings, options: TwinOptions, warehouse: RunWarehouse): Promise<TwinRuntime> {
+    const runtime = new TwinRuntime(s, options, warehouse);
     runtime.progress.report();
     try {
       await runtime.setUp();
@@ -173,19 +198,15 @@ export class TwinRuntime {
 
   private async setUp(): Promise<void> {
     const { options } = this;
-    const opening = openTwinWarehouse({
-      dataDir: options.dataDir ?? '.twin/pgdata',
-      databaseUrl: options.databaseUrl,
-      fresh: options.fresh ?? false,
-      repair: options.repair,
-      catalog: this.catalog,
-    });
-    // Closed even when something failed before the run awaited it.
-    this.closers.push(() =>
-      opening.then(
-        (w) => w.close(),
-        () => undefined,
-      ),
+    // Opened by the run's first pass (with its --fresh and --repair), and closed by the run.
+    const opening = this.runWarehouse.open(() =>
+      openTwinWarehouse({
+        dataDir: options.dataDir ?? '.twin/pgdata',
+        databaseUrl: options.databaseUrl,
+        fresh: options.fresh ?? false,
+        repair: options.repair,
+        catalog: this.catalog,
+      }),
     );
     // The opening claims the data directory (its marker and lock) before its first await: a busy
     // or foreign directory has failed by the next turn of the event loop, before anything starts.

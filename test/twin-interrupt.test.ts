@@ -13,9 +13,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Windows big enough that a signal after the first lands while windows are still loading.
 const FLAGS = ['--window', '5', '--demand', '3000', '--seed', '4', '--progress', 'lines'];
-// More windows than any machine makes before the first progress line that counts one (lines come at
-// most once a second: on a quiet machine 12 windows were all made before it). The signal stops the
-// run after the window in flight, so the windows never made cost nothing.
+// More windows than any machine makes before the first progress line that counts two (the first
+// window gets a line of its own, the rest at most one a second: on a quiet machine 12 windows were
+// all made before it). The signal stops the run after the window in flight, so the windows never
+// made cost nothing.
 const RUNS = '100';
 /** A progress line of the interrupted run, once it has made at least `least` (1 or 2) windows. */
 const madeAtLeast = (least: 1 | 2) => new RegExp(`runs (${least === 1 ? '[1-9]' : '[2-9]'}|[1-9]\\d+)/${RUNS}`);
